@@ -1,0 +1,31 @@
+"""What every operation needs, passed in explicitly: settings, database, and the hook that
+pushes a committed change to FreeSWITCH."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlalchemy.engine import Engine
+
+from .settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: Engine
+    after_write: list[Callable[["Context", list], None]] = field(default_factory=list)
+    """Called with the list of changes after a write commits (render + live reload)."""
+    messages: list[str] = field(default_factory=list)
+    """Notes for the person at the terminal (printed on stderr by the CLI)."""
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> "Context":
+        from .db import open_engine
+
+        settings = settings or Settings.from_env()
+        return cls(settings=settings, engine=open_engine(settings.db_url))
+
+    def say(self, message: str) -> None:
+        self.messages.append(message)

@@ -1,0 +1,57 @@
+"""Typed errors with stable ids; the CLI maps them to exit codes in one place."""
+
+from __future__ import annotations
+
+
+class CcError(Exception):
+    """Base of every error ccctl reports to a user."""
+
+    id = "error"
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(CcError):
+    """Input that does not fit the schema, a format or a rule."""
+
+    id = "invalid-input"
+    exit_code = 1
+
+
+class NotFound(CcError):
+    id = "not-found"
+    exit_code = 3
+
+
+class Conflict(CcError):
+    id = "conflict"
+    exit_code = 4
+
+
+class LimitReached(CcError):
+    """A tenant limit (seats, calls) would be exceeded."""
+
+    id = "limit-reached"
+    exit_code = 4
+
+
+class FreeSwitchError(CcError):
+    """FreeSWITCH refused a change or could not be reached when it had to be."""
+
+    id = "freeswitch-error"
+    exit_code = 1
+
+
+EXIT_CODES = {
+    0: "ok",
+    1: "error (invalid input, validation failed, FreeSWITCH refused)",
+    2: "usage (unknown command or option)",
+    3: "not found",
+    4: "conflict or limit reached",
+}

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import tenant_fk
+
+
+class Queue(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_queue_tenant_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = tenant_fk()
+    name: str = Field(max_length=63)
+    display_name: str | None = Field(default=None, max_length=200)
+    skill: str | None = Field(default=None, max_length=63)
+    strategy: str = Field(max_length=40)
+    moh: str = Field(max_length=63)
+    announce: str | None = Field(default=None, max_length=200)
+    announce_every: int = 0
+    max_wait: int
+    overflow_target: str = Field(max_length=80)
+    no_agent_timeout: int
+    no_agent_target: str = Field(max_length=80)
+    service_level: int
+    wrapup: int

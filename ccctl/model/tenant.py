@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+
+
+class Tenant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=63)
+    display_name: str | None = Field(default=None, max_length=200)
+    plan: str = Field(max_length=20)
+    domain: str | None = Field(default=None, unique=True, max_length=253)
+    seat_limit: int
+    call_limit: int
+    caller_id_name: str | None = Field(default=None, max_length=200)
+    caller_id_number: str | None = Field(default=None, max_length=21)
+    timezone: str = Field(max_length=64)
+    language: str = Field(max_length=8)
+    lease_price: float | None = None
+    lease_currency: str | None = Field(default=None, max_length=3)
+    lease_period: str | None = Field(default=None, max_length=16)
+
+
+class RecordingPolicy(SQLModel, table=True):
+    __tablename__ = "recording_policy"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: int = Field(foreign_key="tenant.id", ondelete="CASCADE", unique=True)
+    mode: str = Field(max_length=16)
+    format: str = Field(max_length=8)
+    retention_days: int
+    legal_hold: bool
+
+
+class Setting(SQLModel, table=True):
+    """Box-wide values, the generated secrets among them."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=4096)

@@ -1,0 +1,148 @@
+"""Single-entity operations (add, show, set, remove) for every noun, on top of the one
+write path. The CLI is a thin layer over these; so is the TUI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from .context import Context
+from .db import session_scope
+from .errors import Conflict, InvalidInput, NotFound
+from .service import Result, apply_tenants
+from .site import spec as s
+from .site import store
+from .site.load import validation_message
+
+
+@dataclass(frozen=True)
+class Noun:
+    name: str  # seat
+    collection: str  # seats
+    spec: type[s.Spec]
+    key: str  # extension
+
+
+NOUNS: dict[str, Noun] = {
+    kind[:-1]: Noun(kind[:-1], kind, spec_cls, key) for kind, (spec_cls, key) in s.COLLECTIONS.items()
+}
+
+
+def _validate(cls, data: dict, what: str):
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(validation_message(exc, what)) from None
+
+
+def set_path(data: dict, dotted: str, value: Any) -> None:
+    """Set 'no_agent.timeout' inside nested dicts."""
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        nxt = data.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {} if nxt is None else nxt
+            data[p] = nxt
+        data = nxt
+    data[parts[-1]] = value
+
+
+def get_tenant(ctx: Context, name: str, *, with_secrets: bool = False) -> s.Tenant:
+    with session_scope(ctx.engine) as session:
+        found = store.load_tenants(session, [name], with_secrets=with_secrets)
+    if not found:
+        raise NotFound(f"tenant {name} not found")
+    return found[0]
+
+
+def list_tenants(ctx: Context) -> list[s.Tenant]:
+    with session_scope(ctx.engine) as session:
+        return store.load_tenants(session)
+
+
+def add_tenant(ctx: Context, name: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    with session_scope(ctx.engine) as session:
+        if name in store.tenant_names(session):
+            raise Conflict(f"tenant {name} already exists")
+    data = {"name": name}
+    for k, v in fields.items():
+        set_path(data, k, v)
+    tenant = _validate(s.Tenant, data, f"tenant {name}")
+    return apply_tenants(ctx, [tenant], dry_run=dry_run)
+
+
+def set_tenant(ctx: Context, name: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    current = get_tenant(ctx, name)
+    data = current.model_dump(exclude_none=True)
+    for k, v in fields.items():
+        if k.split(".")[0] in s.COLLECTIONS:
+            raise InvalidInput(f"{k}: change {k.split('.')[0]} with their own commands")
+        set_path(data, k, v)
+    if data.get("name") != name:
+        raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+    return apply_tenants(ctx, [_validate(s.Tenant, data, f"tenant {name}")], dry_run=dry_run)
+
+
+def remove_tenant(ctx: Context, name: str, *, dry_run: bool = False) -> Result:
+    get_tenant(ctx, name)
+    return apply_tenants(ctx, [], remove=[name], dry_run=dry_run)
+
+
+def list_items(ctx: Context, noun: str, tenant: str | None = None) -> list[tuple[str, s.Spec]]:
+    n = NOUNS[noun]
+    tenants = [get_tenant(ctx, tenant)] if tenant else list_tenants(ctx)
+    return [(t.name, item) for t in tenants for item in getattr(t, n.collection)]
+
+
+def _find(t: s.Tenant, n: Noun, key: str):
+    for i, item in enumerate(getattr(t, n.collection)):
+        if getattr(item, n.key) == key:
+            return i, item
+    raise NotFound(f"{n.name} {t.name}/{key} not found")
+
+
+def get_item(ctx: Context, noun: str, tenant: str, key: str) -> s.Spec:
+    return _find(get_tenant(ctx, tenant), NOUNS[noun], key)[1]
+
+
+def add_item(ctx: Context, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    n = NOUNS[noun]
+    t = get_tenant(ctx, tenant)
+    if any(getattr(i, n.key) == key for i in getattr(t, n.collection)):
+        raise Conflict(f"{n.name} {tenant}/{key} already exists")
+    data = {n.key: key}
+    for k, v in fields.items():
+        set_path(data, k, v)
+    item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+    new = t.model_copy(update={n.collection: [*getattr(t, n.collection), item]})
+    return apply_tenants(ctx, [new], dry_run=dry_run)
+
+
+def set_item(ctx: Context, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    n = NOUNS[noun]
+    t = get_tenant(ctx, tenant)
+    i, item = _find(t, n, key)
+    data = item.model_dump(exclude_none=True)
+    for k, v in fields.items():
+        set_path(data, k, v)
+    if data.get(n.key) != key:
+        raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
+    items = list(getattr(t, n.collection))
+    items[i] = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+    return apply_tenants(ctx, [t.model_copy(update={n.collection: items})], dry_run=dry_run)
+
+
+def remove_item(ctx: Context, noun: str, tenant: str, key: str, *, dry_run: bool = False) -> Result:
+    n = NOUNS[noun]
+    t = get_tenant(ctx, tenant)
+    i, _ = _find(t, n, key)
+    items = list(getattr(t, n.collection))
+    del items[i]
+    return apply_tenants(ctx, [t.model_copy(update={n.collection: items})], dry_run=dry_run)
+
+
+def seat_password(ctx: Context, tenant: str, extension: str) -> str:
+    t = get_tenant(ctx, tenant, with_secrets=True)
+    return _find(t, NOUNS["seat"], extension)[1].password

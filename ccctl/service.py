@@ -1,0 +1,85 @@
+"""The one write path: validate -> write in one transaction -> after-write hooks.
+
+Every change, from `ccctl apply` or a single `ccctl seat add`, comes through `apply_tenants`,
+so limits, cross-object checks and the FreeSWITCH reload are enforced in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .context import Context
+from .db import session_scope
+from .errors import InvalidInput, LimitReached
+from .site import store
+from .site import spec as s
+from .site.diff import Change, diff_tenant
+from .validate import Problem, check_site
+
+
+@dataclass
+class Result:
+    changes: list[Change]
+    warnings: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "changes": [c.as_dict() for c in self.changes],
+            "warnings": [str(w) for w in self.warnings],
+        }
+
+
+def _check_limits(t: s.Tenant) -> None:
+    if len(t.seats) > t.seat_limit:
+        raise LimitReached(
+            f"tenant {t.name}: {len(t.seats)} seats exceed its seat limit of {t.seat_limit}"
+        )
+
+
+def apply_tenants(
+    ctx: Context,
+    desired: list[s.Tenant],
+    *,
+    remove: list[str] = (),
+    prune: bool = False,
+    dry_run: bool = False,
+) -> Result:
+    """Make the database hold DESIRED tenants (each complete), and drop REMOVE ones.
+
+    With prune, tenants missing from DESIRED are removed too (a full-site apply).
+    """
+    desired = [t.sorted() for t in desired]
+    names = [t.name for t in desired]
+    with session_scope(ctx.engine) as session:
+        remove = list(remove)
+        if prune:
+            remove += [n for n in store.tenant_names(session) if n not in names and n not in remove]
+        current = {t.name: t for t in store.load_tenants(session, names + remove)}
+        problems = check_site(desired, store.taken_elsewhere(session, names + remove))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            more = f" (and {len(errors) - 1} more; run ccctl validate)" if len(errors) > 1 else ""
+            raise InvalidInput(f"{errors[0]}{more}")
+        for t in desired:
+            _check_limits(t)
+        changes: list[Change] = []
+        for t in desired:
+            changes += diff_tenant(current.get(t.name), t)
+        for name in remove:
+            if name in current:
+                changes += diff_tenant(current[name], None)
+        result = Result(changes, [p for p in problems if p.severity == "warning"], dry_run)
+        if dry_run or not changes:
+            session.rollback()
+            return result
+        touched = {c.tenant for c in changes}
+        for t in desired:
+            if t.name in touched:
+                store.write_tenant(session, t, current.get(t.name))
+        for name in remove:
+            store.delete_tenant(session, name)
+    for hook in ctx.after_write:
+        hook(ctx, changes)
+    return result

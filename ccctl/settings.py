@@ -1,0 +1,68 @@
+"""One settings object: where the database and FreeSWITCH live, and how to reach it.
+
+Values come from the environment (CCCTL_*) so that a box, a test and a provider's script
+can each point ccctl somewhere else without a config file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+def _default_db_path() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/lib/ccctl/ccctl.db")
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ccctl")) / "ccctl.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are. Paths default to the Debian package layout of FreeSWITCH."""
+
+    db: str = field(default_factory=lambda: str(_default_db_path()))
+    fs_conf_dir: Path = Path("/etc/freeswitch")
+    fs_sounds_dir: Path = Path("/usr/share/freeswitch/sounds")
+    fs_recordings_dir: Path = Path("/var/lib/freeswitch/recordings")
+    esl_host: str = "127.0.0.1"
+    esl_port: int = 8021
+    sip_ip: str = "127.0.0.1"
+    sip_internal_port: int = 5060
+    sip_external_port: int = 5080
+    rtp_start: int = 16384
+    rtp_end: int = 32768
+    node: str = "local"
+
+    ENV_PREFIX = "CCCTL_"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get(cls.ENV_PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("Path", Path):
+                values[f.name] = Path(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @property
+    def db_url(self) -> str:
+        if "://" in self.db:
+            return self.db
+        return f"sqlite:///{self.db}"
+
+    def as_dict(self) -> dict:
+        return {f.name: str(getattr(self, f.name)) if isinstance(getattr(self, f.name), Path)
+                else getattr(self, f.name) for f in fields(self)}

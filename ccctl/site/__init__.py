@@ -1,0 +1,1 @@
+"""The declarative site description: schema, YAML I/O, diff, apply and export."""

@@ -1,0 +1,31 @@
+"""The current state as the same YAML `apply` reads: export -> apply -> export is a fixed point."""
+
+from __future__ import annotations
+
+from . import spec as s
+from .yamlio import dump
+
+_DEFAULTS = {cls: cls() for cls in (s.Recording, s.CallerId, s.NoAgent)}
+
+
+def _compact(value, model_default=None):
+    """Drop None values and empty containers so the file says only what was decided."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            v = _compact(v)
+            if v is None or v == {} or v == []:
+                continue
+            out[k] = v
+        return out
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def site_data(tenants: list[s.Tenant]) -> dict:
+    return {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}})) for t in tenants]}
+
+
+def export_yaml(tenants: list[s.Tenant]) -> str:
+    return dump(site_data(tenants))

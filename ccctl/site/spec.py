@@ -1,0 +1,358 @@
+"""The site schema: what a YAML site file (and every single-entity command) may say.
+
+These pydantic models are the one definition of valid input. Database rows convert to and
+from them, so `apply`, `export` and the CLI all share one notion of a tenant.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+
+def _text_of_scalar(value):
+    """YAML writes 1001 as an int; keep its source text so 0101 stays 0101."""
+    text = getattr(value, "yaml_text", None)
+    if text is not None:
+        return text
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\t" for c in value) or "\x7f" in value:
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$"),
+]
+"""Identifiers end up in FreeSWITCH names (contexts, queues, gateways): keep them plain."""
+
+Text = Annotated[str, StringConstraints(max_length=200), BeforeValidator(_no_control_chars)]
+Extension = Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(pattern=r"^[1-9][0-9]{1,7}$")]
+PhoneNumber = Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(pattern=r"^\+?[0-9]{3,20}$")]
+Hostname = Annotated[
+    str,
+    StringConstraints(max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"),
+]
+
+TARGET_KINDS = ("queue", "seat", "ivr", "voicemail", "external", "hangup")
+_TARGET = re.compile(
+    r"^(?:hangup"
+    r"|queue:[a-z0-9][a-z0-9_-]{0,62}"
+    r"|ivr:[a-z0-9][a-z0-9_-]{0,62}"
+    r"|seat:[1-9][0-9]{1,7}"
+    r"|voicemail:[1-9][0-9]{1,7}"
+    r"|external:\+?[0-9]{3,20})$"
+)
+
+
+def _check_target(value: str) -> str:
+    if not _TARGET.match(value):
+        raise ValueError(
+            f"{value!r} is not a target; use queue:NAME, ivr:NAME, seat:EXT, voicemail:EXT, "
+            "external:NUMBER or hangup"
+        )
+    return value
+
+
+Target = Annotated[str, AfterValidator(_check_target)]
+
+STRATEGIES = (
+    "ring-all",
+    "longest-idle-agent",
+    "round-robin",
+    "top-down",
+    "agent-with-least-talk-time",
+    "agent-with-fewest-calls",
+    "sequentially-by-agent-order",
+    "random",
+    "ring-progressively",
+)
+Strategy = Literal[
+    "ring-all",
+    "longest-idle-agent",
+    "round-robin",
+    "top-down",
+    "agent-with-least-talk-time",
+    "agent-with-fewest-calls",
+    "sequentially-by-agent-order",
+    "random",
+    "ring-progressively",
+]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$")
+_HOLIDAY = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
+LANGUAGES = ("en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja")
+
+
+class Spec(BaseModel):
+    """Strict base: unknown keys are errors, never silently dropped."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        validate_assignment=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+class Lease(Spec):
+    price: float = Field(ge=0)
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    period: Literal["monthly", "quarterly", "yearly"] = "monthly"
+
+
+class Recording(Spec):
+    mode: Literal["all", "inbound", "outbound", "none", "on_demand"] = "none"
+    format: Literal["wav", "flac"] = "wav"
+    retention_days: int = Field(default=90, ge=0, le=36500)
+    legal_hold: bool = False
+
+
+class Seat(Spec):
+    extension: Extension
+    name: Text
+    skills: dict[Slug, Annotated[int, Field(ge=1, le=10)]] = {}
+    remote: bool = False
+    password: Annotated[str, StringConstraints(min_length=12, max_length=128, pattern=r"^[!-~]+$")] | None = None
+    """Left out, a password is generated; export never writes it."""
+
+    @field_validator("skills")
+    @classmethod
+    def _sorted_skills(cls, v: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(v.items()))
+
+
+class NoAgent(Spec):
+    timeout: int = Field(default=30, ge=0, le=86400)
+    target: Target = "hangup"
+
+
+class Queue(Spec):
+    name: Slug
+    display_name: Text | None = None
+    skill: Slug | None = None
+    """The skill a seat needs to serve this queue; defaults to the queue's name."""
+    strategy: Strategy = "longest-idle-agent"
+    moh: Slug = "default"
+    announce: Text | None = None
+    """Text spoken to a caller on entering the queue."""
+    announce_every: int = Field(default=0, ge=0, le=3600)
+    max_wait: int = Field(default=300, ge=0, le=86400)
+    overflow: Target = "hangup"
+    no_agent: NoAgent = NoAgent()
+    service_level: int = Field(default=20, ge=1, le=3600)
+    """Target answer time in seconds (the 'within' of 80/20)."""
+    wrapup: int = Field(default=10, ge=0, le=3600)
+
+    @property
+    def required_skill(self) -> str:
+        return self.skill or self.name
+
+
+class Greeting(Spec):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000), BeforeValidator(_no_control_chars)] | None = None
+    file: Annotated[str, StringConstraints(pattern=r"^/[^\x00-\x1f]+\.(wav|mp3|flac)$")] | None = None
+    language: Literal["en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja"] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.text is None) == (self.file is None):
+            raise ValueError("a greeting needs exactly one of text or file")
+        return self
+
+
+def _check_hours(value: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not HH:MM-HH:MM (quote it)")
+    if value == "closed":
+        return value
+    m = _HOURS.match(value)
+    if not m or value.split("-")[0] >= value.split("-")[1]:
+        raise ValueError(f"{value!r} is not HH:MM-HH:MM with start before end, or 'closed'")
+    return value
+
+
+def _check_holiday(value) -> str:
+    value = str(value) if isinstance(value, date) else _text_of_scalar(value)
+    m = _HOLIDAY.match(value) if isinstance(value, str) else None
+    if not m:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or a yearly date (MM-DD)")
+    year, month, day = m.groups()
+    try:
+        date(int(year or 2000), int(month), int(day))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a real date") from exc
+    return value
+
+
+Hours = Annotated[str, BeforeValidator(_check_hours)]
+Holiday = Annotated[str, BeforeValidator(_check_holiday)]
+
+
+class Ivr(Spec):
+    name: Slug
+    display_name: Text | None = None
+    greeting: Greeting
+    options: dict[Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(pattern=r"^[0-9*#]$")], Target] = {}
+    timeout: int = Field(default=5, ge=1, le=60)
+    max_failures: int = Field(default=3, ge=1, le=10)
+    on_failure: Target = "hangup"
+    hours: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], Hours] | None = None
+    """Open hours per weekday; a day left out is closed. No hours at all: always open."""
+    holidays: list[Holiday] = []
+    closed: Target = "hangup"
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _digits_as_text(cls, v):
+        if isinstance(v, dict):
+            return {_text_of_scalar(k): val for k, val in v.items()}
+        return v
+
+    @field_validator("options")
+    @classmethod
+    def _sorted_options(cls, v):
+        return dict(sorted(v.items()))
+
+    @field_validator("hours")
+    @classmethod
+    def _weekday_order(cls, v):
+        if v is None:
+            return v
+        return {d: v[d] for d in WEEKDAYS if d in v}
+
+    @field_validator("holidays")
+    @classmethod
+    def _sorted_holidays(cls, v):
+        return sorted(set(v))
+
+
+class Number(Spec):
+    number: PhoneNumber
+    target: Target
+
+
+class Trunk(Spec):
+    name: Slug
+    type: Literal["sip", "tdm"] = "sip"
+    host: Hostname | None = None
+    port: int = Field(default=5060, ge=1, le=65535)
+    transport: Literal["udp", "tcp", "tls"] = "udp"
+    username: Annotated[str, StringConstraints(pattern=r"^[!-~]{1,128}$")] | None = None
+    password: Annotated[str, StringConstraints(pattern=r"^[!-~]{1,128}$")] | None = None
+    register_: bool = Field(default=False, alias="register")
+    caller_id: PhoneNumber | None = None
+    span_group: int | None = Field(default=None, ge=1, le=64)
+    """For type tdm: the voice-card span group (see hardware/)."""
+
+    @model_validator(mode="after")
+    def _type_fields(self):
+        if self.type == "sip" and self.host is None:
+            raise ValueError("a sip trunk needs a host")
+        if self.type == "tdm" and self.span_group is None:
+            raise ValueError("a tdm trunk needs a span_group")
+        return self
+
+
+class Customer(Spec):
+    number: PhoneNumber
+    name: Text
+    fields: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")], Text] = {}
+
+    @field_validator("fields")
+    @classmethod
+    def _sorted_fields(cls, v):
+        return dict(sorted(v.items()))
+
+
+class CallerId(Spec):
+    name: Text | None = None
+    number: PhoneNumber | None = None
+
+
+class Tenant(Spec):
+    name: Slug
+    display_name: Text | None = None
+    plan: Literal["in_house", "hosted", "leased", "outsourced"] = "hosted"
+    domain: Hostname | None = None
+    """The SIP domain seats register in; defaults to NAME.cc.local."""
+    seat_limit: int = Field(default=50, ge=0, le=100000)
+    call_limit: int = Field(default=30, ge=0, le=100000)
+    """Concurrent calls; 0 means no cap."""
+    caller_id: CallerId = CallerId()
+    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$")] = "UTC"
+    language: Literal["en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja"] = "en"
+    lease: Lease | None = None
+    recording: Recording = Recording()
+    seats: list[Seat] = []
+    queues: list[Queue] = []
+    ivrs: list[Ivr] = []
+    numbers: list[Number] = []
+    trunks: list[Trunk] = []
+    customers: list[Customer] = []
+
+    @property
+    def sip_domain(self) -> str:
+        return self.domain or f"{self.name}.cc.local"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    def sorted(self) -> "Tenant":
+        """The canonical order every export and render uses."""
+        return self.model_copy(
+            update={
+                "seats": sorted(self.seats, key=lambda s: int(s.extension)),
+                "queues": sorted(self.queues, key=lambda q: q.name),
+                "ivrs": sorted(self.ivrs, key=lambda i: i.name),
+                "numbers": sorted(self.numbers, key=lambda n: n.number),
+                "trunks": sorted(self.trunks, key=lambda t: t.name),
+                "customers": sorted(self.customers, key=lambda c: c.number),
+            }
+        )
+
+
+class Site(Spec):
+    tenants: list[Tenant] = []
+
+    def sorted(self) -> "Site":
+        return Site.model_construct(tenants=sorted((t.sorted() for t in self.tenants), key=lambda t: t.name))
+
+
+COLLECTIONS: dict[str, tuple[type[Spec], str]] = {
+    "seats": (Seat, "extension"),
+    "queues": (Queue, "name"),
+    "ivrs": (Ivr, "name"),
+    "numbers": (Number, "number"),
+    "trunks": (Trunk, "name"),
+    "customers": (Customer, "number"),
+}
+"""Each collection inside a tenant, with the spec class and the field that keys it."""

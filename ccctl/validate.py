@@ -1,0 +1,143 @@
+"""Checks across objects that a schema cannot express: dangling targets, duplicates,
+loops, queues nobody can serve, trunks without credentials.
+
+Each problem names the object it is about, so a provider can fix a 10,000-line site file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from .site import spec as s
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Literal["error", "warning"]
+    tenant: str
+    obj: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.tenant}: {self.obj}: {self.message}"
+
+
+def _dupes(values: Iterable[str]) -> list[str]:
+    return sorted(k for k, n in Counter(values).items() if n > 1)
+
+
+def _target_problem(t: s.Tenant, target: str, names: dict[str, set[str]]) -> str | None:
+    kind, _, ref = target.partition(":")
+    if kind == "hangup":
+        return None
+    if kind == "external":
+        return None if t.trunks else f"target {target} needs a trunk, and tenant has none"
+    pool = {"queue": "queues", "ivr": "ivrs", "seat": "seats", "voicemail": "seats"}[kind]
+    if ref not in names[pool]:
+        return f"target {target} does not exist in this tenant"
+    return None
+
+
+def _auto_edges(t: s.Tenant) -> dict[str, list[tuple[str, str]]]:
+    """Where a caller goes without pressing anything: the paths that can loop forever."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for ivr in t.ivrs:
+        edges[f"ivr:{ivr.name}"] = [("on_failure", ivr.on_failure), ("closed", ivr.closed)]
+    for q in t.queues:
+        edges[f"queue:{q.name}"] = [("overflow", q.overflow), ("no_agent", q.no_agent.target)]
+    return edges
+
+
+def _loops(t: s.Tenant) -> list[str]:
+    edges = _auto_edges(t)
+    found: list[str] = []
+    seen_cycles: set[frozenset] = set()
+
+    def walk(node: str, path: list[str]) -> None:
+        for how, nxt in edges.get(node, []):
+            if nxt in path:
+                cycle = path[path.index(nxt):]
+                key = frozenset(cycle)
+                if key not in seen_cycles:
+                    seen_cycles.add(key)
+                    found.append(" -> ".join(cycle + [nxt]) + f" (via {how})")
+            elif nxt in edges and len(path) < 64:
+                walk(nxt, path + [nxt])
+
+    for start in sorted(edges):
+        walk(start, [start])
+    return found
+
+
+def check_tenant(t: s.Tenant) -> list[Problem]:
+    out: list[Problem] = []
+
+    def err(obj, msg):
+        out.append(Problem("error", t.name, obj, msg))
+
+    def warn(obj, msg):
+        out.append(Problem("warning", t.name, obj, msg))
+
+    for kind, (_, key) in s.COLLECTIONS.items():
+        for dup in _dupes(getattr(i, key) for i in getattr(t, kind)):
+            err(f"{kind[:-1]} {dup}", f"duplicate {key} {dup}")
+
+    names = {
+        "queues": {q.name for q in t.queues},
+        "ivrs": {i.name for i in t.ivrs},
+        "seats": {x.extension for x in t.seats},
+    }
+
+    def target(obj: str, field: str, value: str) -> None:
+        problem = _target_problem(t, value, names)
+        if problem:
+            err(obj, f"{field}: {problem}")
+
+    for q in t.queues:
+        target(f"queue {q.name}", "overflow", q.overflow)
+        target(f"queue {q.name}", "no_agent.target", q.no_agent.target)
+        if not any(q.required_skill in seat.skills for seat in t.seats):
+            warn(f"queue {q.name}", f"no seat has skill {q.required_skill!r}, so no agent can serve it")
+    for ivr in t.ivrs:
+        for digit, tgt in ivr.options.items():
+            target(f"ivr {ivr.name}", f"option {digit}", tgt)
+        target(f"ivr {ivr.name}", "on_failure", ivr.on_failure)
+        target(f"ivr {ivr.name}", "closed", ivr.closed)
+    for n in t.numbers:
+        target(f"number {n.number}", "target", n.target)
+    for loop in _loops(t):
+        err("routing loop", loop)
+    for tr in t.trunks:
+        if tr.type != "sip":
+            continue
+        if tr.register_ and not (tr.username and tr.password):
+            err(f"trunk {tr.name}", "registers but has no username and password")
+        elif bool(tr.username) != bool(tr.password):
+            err(f"trunk {tr.name}", "has a username without a password or the reverse")
+        elif not tr.username:
+            warn(f"trunk {tr.name}", "has no credentials; the carrier must allow this box by IP")
+    return out
+
+
+def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None) -> list[Problem]:
+    """Problems of TENANTS, including collisions with TAKEN numbers/domains of other tenants."""
+    taken = taken or {"numbers": {}, "domains": {}}
+    out: list[Problem] = []
+    for name in _dupes(t.name for t in tenants):
+        out.append(Problem("error", name, "tenant", "defined twice"))
+    numbers = dict(taken["numbers"])
+    domains = dict(taken["domains"])
+    for t in tenants:
+        out.extend(check_tenant(t))
+        owner = domains.get(t.sip_domain)
+        if owner and owner != t.name:
+            out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}"))
+        domains[t.sip_domain] = t.name
+        for n in t.numbers:
+            owner = numbers.get(n.number)
+            if owner and owner != t.name:
+                out.append(Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}"))
+            numbers[n.number] = t.name
+    return out
