@@ -33,8 +33,13 @@ def _text_of_scalar(value):
 
 
 def _no_control_chars(value: str) -> str:
+    if not isinstance(value, str):
+        return value
     if any(ord(c) < 32 and c not in "\t" for c in value) or "\x7f" in value:
         raise ValueError("must not contain control characters")
+    # FreeSWITCH expands ${...} and $${...} anywhere in its XML, even inside escaped text.
+    if "${" in value:
+        raise ValueError("must not contain '${'")
     return value
 
 
@@ -290,6 +295,9 @@ class CallerId(Spec):
     number: PhoneNumber | None = None
 
 
+RESERVED_TENANT_NAMES = ("public", "default", "features", "ccctl")
+
+
 class Tenant(Spec):
     name: Slug
     display_name: Text | None = None
@@ -314,6 +322,13 @@ class Tenant(Spec):
     @property
     def sip_domain(self) -> str:
         return self.domain or f"{self.name}.cc.local"
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v in RESERVED_TENANT_NAMES:
+            raise ValueError(f"{v!r} is reserved; choose another tenant name")
+        return v
 
     @field_validator("timezone")
     @classmethod

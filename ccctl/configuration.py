@@ -1,0 +1,26 @@
+"""The database's FreeSWITCH configuration: gather what rendering needs and render it."""
+
+from __future__ import annotations
+
+from .context import Context
+from .db import box_secret, session_scope
+from .render import RenderInput, render_tree
+from .site import store
+
+ESL_PASSWORD = "esl_password"
+
+
+def render_input(ctx: Context) -> RenderInput:
+    with session_scope(ctx.engine) as session:
+        tenants = store.load_tenants(session, with_secrets=True)
+        password = box_secret(session, ESL_PASSWORD)
+    return RenderInput(tenants=tenants, settings=ctx.settings, esl_password=password)
+
+
+def render_files(ctx: Context) -> dict[str, bytes]:
+    return render_tree(render_input(ctx))
+
+
+def esl_password(ctx: Context) -> str:
+    with session_scope(ctx.engine) as session:
+        return box_secret(session, ESL_PASSWORD)

@@ -1,0 +1,152 @@
+"""freeswitch.xml and the configuration every box has, whatever its tenants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..prompts import MOH_DIR
+from ..settings import Settings
+from .xml import configuration, el, include, param, params, preprocess
+
+MODULES = (
+    "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback",
+    "mod_commands", "mod_dptools", "mod_db", "mod_hash", "mod_expr", "mod_dialplan_xml",
+    "mod_callcenter", "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream",
+    "mod_say_en",
+)
+"""Loaded in this order. Nothing optional: every module here is in FreeSWITCH's default build
+plus mod_callcenter, so a box never logs a missing-module error at start."""
+
+
+def freeswitch_xml() -> bytes:
+    root = el(
+        "document", {"type": "freeswitch/xml"},
+        preprocess("include", "vars.xml"),
+        el("section", {"name": "configuration", "description": "Modules"},
+           preprocess("include", "autoload_configs/*.xml")),
+        el("section", {"name": "dialplan", "description": "Per-tenant contexts"},
+           preprocess("include", "dialplan/*.xml")),
+        el("section", {"name": "directory", "description": "One domain per tenant"},
+           preprocess("include", "directory/*.xml")),
+    )
+    return root
+
+
+def vars_xml(settings: Settings) -> object:
+    values = {
+        "ccctl_node": settings.node,
+        "ccctl_sip_ip": settings.sip_ip,
+        "internal_sip_port": str(settings.sip_internal_port),
+        "external_sip_port": str(settings.sip_external_port),
+        "global_codec_prefs": "PCMU,PCMA",
+        "outbound_codec_prefs": "PCMU,PCMA",
+        "console_loglevel": "info",
+        "use_profile": "internal",
+    }
+    return include(*[preprocess("set", f"{k}={v}") for k, v in values.items()])
+
+
+def modules_conf() -> object:
+    return configuration("modules.conf", "Modules", el("modules", None, [el("load", module=m) for m in MODULES]))
+
+
+def switch_conf(settings: Settings) -> object:
+    return configuration(
+        "switch.conf", "Core",
+        params("settings", {
+            "colorize-console": "false",
+            "max-sessions": "2000",
+            "sessions-per-second": "100",
+            "loglevel": "info",
+            "rtp-start-port": str(settings.rtp_start),
+            "rtp-end-port": str(settings.rtp_end),
+            "dump-cores": "no",
+            "rtp-enable-zrtp": "false",
+        }),
+    )
+
+
+def console_conf() -> object:
+    return configuration(
+        "console.conf", "Console",
+        el("mappings", None, el("map", name="all", value="console,debug,info,notice,warning,err,crit,alert")),
+        params("settings", {"colorize": "false", "loglevel": "$${console_loglevel}"}),
+    )
+
+
+def logfile_conf() -> object:
+    return configuration(
+        "logfile.conf", "Log file",
+        params("settings", {"rotate-on-hup": "true"}),
+        el("profiles", None, el("profile", {"name": "default"},
+           params("settings", {"logfile": "$${log_dir}/freeswitch.log", "rollover": "10485760", "maximum-rotate": "10"}),
+           el("mappings", None, el("map", name="all", value="debug,info,notice,warning,err,crit,alert")))),
+    )
+
+
+def event_socket_conf(settings: Settings, password: str) -> object:
+    # Loopback only, whatever else the box listens on: the Event Socket controls everything.
+    return configuration(
+        "event_socket.conf", "Event Socket",
+        params("settings", {
+            "nat-map": "false",
+            "listen-ip": settings.esl_host,
+            "listen-port": str(settings.esl_port),
+            "password": password,
+            "apply-inbound-acl": "loopback.auto",
+            "stop-on-bind-error": "true",
+        }),
+    )
+
+
+def acl_conf() -> object:
+    return configuration(
+        "acl.conf", "Network lists",
+        el("network-lists", None,
+           el("list", {"name": "ccctl-loopback", "default": "deny"},
+              el("node", type="allow", cidr="127.0.0.0/8"),
+              el("node", type="allow", cidr="::1/128"))),
+    )
+
+
+def db_conf() -> object:
+    return configuration("db.conf", "mod_db", params("settings", {}))
+
+
+def hash_conf() -> object:
+    return configuration("hash.conf", "mod_hash", el("remotes", None))
+
+
+def local_stream_conf(moh: list[str]) -> object:
+    return configuration(
+        "local_stream.conf", "Music on hold",
+        *[el("directory", {"name": name, "path": f"$${{sounds_dir}}/{MOH_DIR}/{name}"},
+             param("rate", "8000"), param("shuffle", "true"), param("channels", "1"),
+             param("interval", "20"), param("timer-name", "soft")) for name in moh],
+    )
+
+
+def _posix_tz(zone: str) -> str:
+    """The POSIX TZ rule at the end of a TZif file: what FreeSWITCH's timezones.conf wants."""
+    for base in ("/usr/share/zoneinfo", "/usr/lib/python3/dist-packages/tzdata/zoneinfo"):
+        p = Path(base) / zone
+        if p.is_file():
+            data = p.read_bytes()
+            tail = data.rstrip(b"\n").rsplit(b"\n", 1)
+            if len(tail) == 2 and data.startswith(b"TZif"):
+                return tail[1].decode("ascii")
+    import zoneinfo  # noqa: F401  (tzdata from PyPI as the last resort)
+    from importlib import resources
+
+    try:
+        data = resources.files("tzdata.zoneinfo").joinpath(*zone.split("/")).read_bytes()
+        return data.rstrip(b"\n").rsplit(b"\n", 1)[1].decode("ascii")
+    except Exception:
+        return "UTC0"
+
+
+def timezones_conf(zones: list[str]) -> object:
+    return configuration(
+        "timezones.conf", "Time zones of tenants (business hours are evaluated in them)",
+        el("timezones", None, [el("zone", name=z, value=_posix_tz(z)) for z in zones]),
+    )

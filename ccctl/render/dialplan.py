@@ -1,0 +1,215 @@
+"""Dialplan: a 'public' context that knows only DIDs, and one context per tenant that knows
+only that tenant's seats, queues, IVRs and trunks. Nothing in a tenant's context names
+another tenant, which is what keeps tenants apart."""
+
+from __future__ import annotations
+
+import re
+
+from .. import prompts
+from ..site import spec as s
+from . import names
+from .xml import el, include
+
+_WDAY = {"sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7}
+
+
+def act(app: str, data: str | None = None, inline: bool = False) -> object:
+    return el("action", application=app, data=data, inline="true" if inline else None)
+
+
+def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, **time) -> object:
+    return el("condition", {"field": field, "expression": expression, "break": break_, **time}, *actions)
+
+
+def ext(name: str, *conditions, cont: bool = False) -> object:
+    return el("extension", {"name": name, "continue": "true" if cont else None}, *conditions)
+
+
+def _dest(value: str) -> str:
+    return f"^{re.escape(value)}$"
+
+
+def _alternation(values: list[str]) -> str:
+    return "|".join(re.escape(v) for v in values)
+
+
+def _setup(t: s.Tenant) -> object:
+    ctx = names.context(t)
+    actions = [
+        act("set", "ccctl_setup=true", inline=True),
+        act("set", f"ccctl_tenant={t.name}", inline=True),
+        act("set", f"domain_name={t.sip_domain}", inline=True),
+        act("set", f"timezone={t.timezone}", inline=True),
+        act("set", f"eavesdrop_group={t.name}", inline=True),
+        act("set", "hangup_after_bridge=true"),
+        act("set", "continue_on_fail=true"),
+        act("export", f"ccctl_tenant={t.name}"),
+    ]
+    if t.recording.mode == "all":
+        actions.insert(5, act("set", "ccctl_record=true", inline=True))
+    if t.call_limit:
+        # Counted once per call: mod_hash ignores a second increment by the same channel.
+        actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {ctx}"))
+    return ext("setup",
+               cond("${ccctl_setup}", "^$", *actions),
+               cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
+               cont=True)
+
+
+def _record_condition(t: s.Tenant) -> object:
+    return cond("${ccctl_record}", "^true$",
+                act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}"),
+                break_="never")
+
+
+def _seats(t: s.Tenant) -> list:
+    if not t.seats:
+        return []
+    exts = _alternation([seat.extension for seat in t.seats])
+    expr = f"^(?:cc-seat-)?({exts})$"
+    return [
+        ext("seats",
+            cond("destination_number", expr, break_="on-false"),
+            _record_condition(t),
+            cond("destination_number", expr,
+                 act("set", "ccctl_target=seat:$1"),
+                 act("set", "call_timeout=30"),
+                 act("bridge", f"user/$1@{t.sip_domain}"),
+                 act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
+        ext("voicemail",
+            cond("destination_number", f"^cc-vm-({exts})$",
+                 act("answer"),
+                 act("set", "ccctl_target=voicemail:$1"),
+                 act("playback", prompts.standard("voicemail", t.language).ref),
+                 act("playback", "tone_stream://%(500,0,800)"),
+                 act("record", f"{names.recording_dir(t)}/voicemail/$1/${{strftime(%Y-%m-%d-%H%M%S)}}-${{uuid}}.wav 180 200 3"),
+                 act("hangup", "NORMAL_CLEARING"))),
+    ]
+
+
+def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
+    if tr.type == "sip":
+        return f"sofia/gateway/{names.gateway(t, tr)}/$1"
+    return f"freetdm/{tr.span_group}/a/$1"
+
+
+def _external(t: s.Tenant) -> list:
+    if not t.trunks:
+        return []
+    record = [act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}")] \
+        if t.recording.mode in ("all", "outbound") else []
+    dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
+    caller = [act("set", f"effective_caller_id_number={t.caller_id.number}")] if t.caller_id.number else []
+    expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
+    return [ext("external",
+                cond("destination_number", expr, break_="on-false"),
+                cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound"), break_="never"),
+                cond("destination_number", expr,
+                     act("set", "ccctl_target=external:$1"),
+                     *caller, *record,
+                     act("bridge", dial),
+                     act("hangup", "${originate_disposition}")))]
+
+
+def _queue(t: s.Tenant, q: s.Queue) -> list:
+    ctx = names.context(t)
+    ann = prompts.announcement(t, q)
+    base = f"cc-queue-{q.name}"
+    enter = [
+        act("answer"),
+        act("set", f"ccctl_queue={q.name}"),
+        act("set", f"ccctl_target=queue:{q.name}"),
+        act("set", "cc_export_vars=ccctl_tenant,ccctl_queue"),
+        act("playback", ann.ref) if ann else None,
+        act("callcenter", names.queue_id(t, q)),
+        act("transfer", f"{base}-exit XML {ctx}"),
+    ]
+    return [
+        ext(f"queue-{q.name}", cond("destination_number", _dest(base), *[a for a in enter if a is not None])),
+        ext(f"queue-{q.name}-exit",
+            cond("destination_number", _dest(f"{base}-exit"), break_="on-false"),
+            cond("${cc_cancel_reason}", "^NO_AGENT_TIMEOUT$",
+                 act("transfer", names.transfer(t, q.no_agent.target)), break_="on-true"),
+            cond("${cc_cancel_reason}", "^TIMEOUT$",
+                 act("transfer", names.transfer(t, q.overflow)), break_="on-true"),
+            cond("destination_number", _dest(f"{base}-exit"), act("hangup", "NORMAL_CLEARING"))),
+    ]
+
+
+def _date_attrs(holiday: str) -> dict:
+    parts = [int(p) for p in holiday.split("-")]
+    if len(parts) == 3:
+        return {"year": str(parts[0]), "mon": str(parts[1]), "mday": str(parts[2])}
+    return {"mon": str(parts[0]), "mday": str(parts[1])}
+
+
+def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
+    base = f"cc-ivr-{ivr.name}"
+    out = []
+    # Fresh elements for every extension: an lxml element has exactly one parent.
+    def closed_actions():
+        if ivr.closed == "hangup":
+            return [act("answer"), act("playback", prompts.standard("closed", t.language).ref),
+                    act("hangup", "NORMAL_CLEARING")]
+        return [act("transfer", names.transfer(t, ivr.closed))]
+
+    def open_actions():
+        return [
+            act("answer"),
+            act("set", f"ccctl_ivr={ivr.name}"),
+            act("sleep", "300"),
+            act("ivr", names.ivr_id(t, ivr)),
+            act("transfer", names.transfer(t, ivr.on_failure)),
+        ]
+
+    for i, holiday in enumerate(ivr.holidays):
+        out.append(ext(f"ivr-{ivr.name}-holiday-{i + 1}",
+                       cond("destination_number", _dest(base)),
+                       cond(None, None, act("set", f"ccctl_closed=holiday {holiday}"), *closed_actions(),
+                            **_date_attrs(holiday))))
+    if ivr.hours is None:
+        out.append(ext(f"ivr-{ivr.name}", cond("destination_number", _dest(base), *open_actions())))
+        return out
+    groups: dict[str, list[int]] = {}
+    for day, span in ivr.hours.items():
+        if span != "closed":
+            groups.setdefault(span, []).append(_WDAY[day])
+    for i, (span, days) in enumerate(sorted(groups.items())):
+        out.append(ext(f"ivr-{ivr.name}-open-{i + 1}",
+                       cond("destination_number", _dest(base)),
+                       cond(None, None, *open_actions(), wday=",".join(map(str, sorted(days))), time__of__day=span)))
+    out.append(ext(f"ivr-{ivr.name}-closed",
+                   cond("destination_number", _dest(base), act("set", "ccctl_closed=hours"), *closed_actions())))
+    return out
+
+
+def tenant_context(t: s.Tenant) -> object:
+    exts = [_setup(t)]
+    exts.append(ext("over-cap", cond("destination_number", "^cc-over-cap$",
+                                     act("set", "ccctl_refused=call_limit"),
+                                     act("respond", "503 Tenant call limit reached"))))
+    exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
+    exts += _seats(t)
+    for q in t.queues:
+        exts += _queue(t, q)
+    for ivr in t.ivrs:
+        exts += _ivr(t, ivr)
+    exts += _external(t)
+    exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
+    return include(el("context", {"name": names.context(t)}, exts))
+
+
+def public_context(tenants: list[s.Tenant]) -> object:
+    exts = []
+    for t in tenants:
+        record = t.recording.mode in ("all", "inbound")
+        for n in t.numbers:
+            exts.append(ext(f"did-{n.number}",
+                            cond("destination_number", _dest(n.number),
+                                 act("set", "ccctl_direction=inbound"),
+                                 act("set", f"ccctl_did={n.number}"),
+                                 act("set", "ccctl_record=true") if record else None,
+                                 act("transfer", names.transfer(t, n.target)))))
+    exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
+    return include(el("context", {"name": names.PUBLIC_CONTEXT}, exts))

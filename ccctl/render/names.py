@@ -1,0 +1,54 @@
+"""Names shared by the rendered files: contexts, queue and agent ids, gateway names,
+and the internal destinations targets turn into."""
+
+from __future__ import annotations
+
+from ..site import spec as s
+
+PUBLIC_CONTEXT = "public"
+
+
+def context(t: s.Tenant) -> str:
+    return t.name
+
+
+def queue_id(t: s.Tenant, q: s.Queue | str) -> str:
+    return f"{q if isinstance(q, str) else q.name}@{t.sip_domain}"
+
+
+def agent_id(t: s.Tenant, seat: s.Seat | str) -> str:
+    return f"{seat if isinstance(seat, str) else seat.extension}@{t.sip_domain}"
+
+
+def ivr_id(t: s.Tenant, ivr: s.Ivr | str) -> str:
+    return f"{ivr if isinstance(ivr, str) else ivr.name}@{t.sip_domain}"
+
+
+def gateway(t: s.Tenant, trunk: s.Trunk) -> str:
+    return f"{t.name}-{trunk.name}"
+
+
+def destination(target: str) -> str:
+    """The destination_number inside the tenant's context that a target transfers to."""
+    kind, _, ref = target.partition(":")
+    return {
+        "hangup": "cc-hangup",
+        "queue": f"cc-queue-{ref}",
+        "ivr": f"cc-ivr-{ref}",
+        "seat": f"cc-seat-{ref}",
+        "voicemail": f"cc-vm-{ref}",
+        "external": f"cc-ext-{ref}",
+    }[kind]
+
+
+def transfer(t: s.Tenant, target: str) -> str:
+    return f"{destination(target)} XML {context(t)}"
+
+
+def recording_dir(t: s.Tenant) -> str:
+    return f"$${{recordings_dir}}/{t.name}"
+
+
+def recording_path(t: s.Tenant) -> str:
+    ext = t.recording.format
+    return f"{recording_dir(t)}/${{strftime(%Y-%m-%d)}}/${{uuid}}.{ext}"

@@ -1,0 +1,99 @@
+"""mod_sofia: an 'internal' profile where seats register (every tenant a domain, every call
+authenticated) and an 'external' profile facing carriers, whose calls land in the public
+context that knows only DIDs."""
+
+from __future__ import annotations
+
+from ..settings import Settings
+from ..site import spec as s
+from . import names
+from .xml import configuration, el, param, params
+
+_CODECS = "$${global_codec_prefs}"
+
+
+def _common() -> dict:
+    return {
+        "sip-ip": "$${ccctl_sip_ip}",
+        "rtp-ip": "$${ccctl_sip_ip}",
+        "ext-sip-ip": "$${ccctl_sip_ip}",
+        "ext-rtp-ip": "$${ccctl_sip_ip}",
+        "dialplan": "XML",
+        "inbound-codec-prefs": _CODECS,
+        "outbound-codec-prefs": _CODECS,
+        "rtp-timer-name": "soft",
+        "dtmf-type": "rfc2833",
+        "rfc2833-pt": "101",
+        "manage-presence": "false",
+        "inbound-codec-negotiation": "generous",
+        "nonce-ttl": "60",
+        "hold-music": "local_stream://default",
+        "apply-nat-acl": "nat.auto",
+        "user-agent-string": "ccctl",
+    }
+
+
+def internal_profile(settings: Settings) -> object:
+    p = {
+        **_common(),
+        "sip-port": "$${internal_sip_port}",
+        "context": names.PUBLIC_CONTEXT,
+        # Every call and registration proves who it is; the user's directory entry then
+        # decides the tenant context, so a seat can only ever dial inside its own tenant.
+        "auth-calls": "true",
+        "auth-all-packets": "false",
+        "accept-blind-reg": "false",
+        "accept-blind-auth": "false",
+        "inbound-reg-force-matching-username": "true",
+        "challenge-realm": "auto_to",
+        "disable-transfer": "true",
+        "log-auth-failures": "true",
+        "forward-unsolicited-mwi-notify": "false",
+    }
+    return el("profile", {"name": "internal"},
+              el("domains", None, el("domain", name="all", alias="false", parse="false")),
+              params("settings", p))
+
+
+def _gateway(t: s.Tenant, tr: s.Trunk) -> object:
+    g = {
+        "realm": f"{tr.host}:{tr.port}",
+        "proxy": f"{tr.host}:{tr.port}",
+        "register": tr.register_,
+        "register-transport": tr.transport,
+        "username": tr.username or "ccctl",
+        "password": tr.password or "none",
+        "from-domain": tr.host,
+        "caller-id-in-from": "true",
+        "context": names.PUBLIC_CONTEXT,
+        "retry-seconds": "30",
+        "ping": "30",
+    }
+    if not tr.register_:
+        del g["ping"]
+    return el("gateway", {"name": names.gateway(t, tr)}, [param(k, v) for k, v in g.items()])
+
+
+def external_profile(settings: Settings, tenants: list[s.Tenant]) -> object:
+    p = {
+        **_common(),
+        "sip-port": "$${external_sip_port}",
+        "context": names.PUBLIC_CONTEXT,
+        "auth-calls": "false",
+        "accept-blind-reg": "false",
+        "disable-register": "true",
+        "disable-transfer": "true",
+    }
+    gateways = [_gateway(t, tr) for t in tenants for tr in t.trunks if tr.type == "sip"]
+    return el("profile", {"name": "external"},
+              el("gateways", None, gateways),
+              el("domains", None),
+              params("settings", p))
+
+
+def sofia_conf(settings: Settings, tenants: list[s.Tenant]) -> object:
+    return configuration(
+        "sofia.conf", "SIP",
+        params("global_settings", {"log-level": "0", "debug-presence": "0"}),
+        el("profiles", None, internal_profile(settings), external_profile(settings, tenants)),
+    )
