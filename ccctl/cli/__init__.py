@@ -1,0 +1,1 @@
+"""The `ccctl` command line: thin Typer apps over the library API."""

@@ -1,0 +1,55 @@
+"""Entry point: `ccctl NOUN VERB`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .. import __version__
+from ..errors import EXIT_CODES
+from . import db_cmds, site_cmds, tenant
+from .common import ErrorMappingGroup
+from .nouns import noun_app
+
+EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items()) + (
+    "\n\nEnvironment: CCCTL_DB (database path or URL), CCCTL_FS_CONF_DIR, CCCTL_ESL_PORT, ..."
+)
+
+app = typer.Typer(
+    cls=ErrorMappingGroup,
+    help="Control plane of the call-center appliance: tenants, seats, queues, IVRs, numbers, "
+         "trunks and the FreeSWITCH configuration rendered from them.",
+    epilog=EPILOG,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(ctx: typer.Context,
+         db: Optional[str] = typer.Option(None, "--db", help="Database path or URL (default: $CCCTL_DB)."),
+         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version.")):
+    ctx.obj = {**(ctx.obj or {}), "db": db}
+
+
+app.add_typer(tenant.app, name="tenant")
+for noun in ("seat", "queue", "ivr", "number", "trunk", "customer"):
+    app.add_typer(noun_app(noun), name=noun)
+app.add_typer(tenant.recording_app, name="recording")
+app.add_typer(db_cmds.app, name="db")
+app.command("apply")(site_cmds.apply)
+app.command("export")(site_cmds.export)
+app.command("validate")(site_cmds.validate)
+app.command("render")(site_cmds.render)
+
+
+def run() -> None:
+    app()

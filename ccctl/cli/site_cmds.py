@@ -1,0 +1,90 @@
+"""Whole-site commands: apply, export, validate, render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import configuration, resources
+from ..errors import CcError, InvalidInput
+from ..render import write_tree
+from ..service import apply_tenants
+from ..site.export import export_yaml
+from ..site.load import load_site
+from ..validate import check_site
+from . import output
+from .common import DRY_RUN, JSON, open_context, report
+
+
+def apply(ctx: typer.Context,
+          file: str = typer.Option(..., "-f", "--file", help="A site YAML file, a directory of them, or - for stdin."),
+          dry_run: bool = DRY_RUN,
+          prune: bool = typer.Option(False, "--prune", help="Also remove tenants the file does not mention."),
+          as_json: bool = JSON):
+    """Make the database match a site description. Each tenant in the file is taken whole:
+    what it leaves out of a tenant is removed from that tenant. A second apply of the same
+    file changes nothing."""
+    site = load_site(file)
+    c = open_context(ctx)
+    report(apply_tenants(c, site.tenants, prune=prune, dry_run=dry_run), as_json, c)
+
+
+def export(ctx: typer.Context,
+           out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
+           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only these tenants.")):
+    """Write the current state as site YAML (the same format `apply` reads). Seat passwords
+    are not exported."""
+    c = open_context(ctx)
+    tenants = resources.list_tenants(c)
+    if tenant:
+        missing = set(tenant) - {t.name for t in tenants}
+        if missing:
+            raise CcError(f"tenant {sorted(missing)[0]} not found") from None
+        tenants = [t for t in tenants if t.name in tenant]
+    text = export_yaml(tenants)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        output.message(f"wrote {out}")
+    else:
+        output.out.file.write(text)
+
+
+def validate(ctx: typer.Context,
+             file: Optional[str] = typer.Option(None, "-f", "--file", help="Check this site file instead of the database."),
+             strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
+             as_json: bool = JSON):
+    """Report dangling targets, duplicate extensions or numbers, routing loops, queues no
+    seat can serve and trunks without credentials, one line per problem naming the object.
+    Exits 1 when there is an error (or a warning, with --strict)."""
+    if file:
+        tenants = load_site(file).tenants
+    else:
+        tenants = resources.list_tenants(open_context(ctx))
+    problems = check_site(tenants)
+    if as_json:
+        output.emit_json([{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message}
+                          for p in problems])
+    else:
+        for p in problems:
+            output.out.print(str(p), highlight=False, markup=False)
+        if not problems:
+            output.message(f"ok: {len(tenants)} tenant(s), no problems")
+    failing = [p for p in problems if p.severity == "error" or strict]
+    if failing:
+        raise typer.Exit(1)
+
+
+def render(ctx: typer.Context,
+           out: Path = typer.Option(..., "--out", "-o", help="Directory to write the tree into."),
+           force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty.")):
+    """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
+    includes) for the current database. The same database always gives the same bytes."""
+    c = open_context(ctx)
+    files = configuration.render_files(c)
+    try:
+        write_tree(files, out, force=force)
+    except FileExistsError as exc:
+        raise InvalidInput(str(exc)) from None
+    output.message(f"wrote {len(files)} files to {out}")

@@ -1,0 +1,169 @@
+"""The rendered tree: golden files, determinism, escaping, and tenant isolation by construction."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from ccctl.render import RenderInput, render_tree
+from ccctl.render.directory import a1_hash
+from ccctl.settings import Settings
+from ccctl.site.load import load_site
+
+GOLDEN = Path(__file__).parent / "golden" / "example"
+
+
+def golden_input(example) -> RenderInput:
+    tenants = []
+    for t in load_site(str(example)).tenants:
+        seats = [seat.model_copy(update={"password": f"pw-{t.name}-{seat.extension}-fixed"}) for seat in t.seats]
+        tenants.append(t.model_copy(update={"seats": seats}))
+    return RenderInput(tenants=tenants, settings=Settings(db=":memory:"), esl_password="golden-esl-password")
+
+
+def test_golden_tree(example):
+    files = render_tree(golden_input(example))
+    if os.environ.get("CCCTL_UPDATE_GOLDEN"):
+        import shutil
+
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for rel, data in files.items():
+            (GOLDEN / rel).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / rel).write_bytes(data)
+    expected = {str(p.relative_to(GOLDEN)): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()}
+    assert sorted(files) == sorted(expected), "set of files differs (CCCTL_UPDATE_GOLDEN=1 to refresh)"
+    for rel in files:
+        assert files[rel] == expected[rel], f"{rel} differs from golden (CCCTL_UPDATE_GOLDEN=1 to refresh)"
+
+
+def test_same_input_same_bytes(example):
+    assert render_tree(golden_input(example)) == render_tree(golden_input(example))
+
+
+def test_order_of_input_does_not_matter(example):
+    inp = golden_input(example)
+    shuffled = [t.model_copy(update={"seats": list(reversed(t.seats)), "queues": list(reversed(t.queues))})
+                for t in reversed(inp.tenants)]
+    assert render_tree(inp) == render_tree(RenderInput(shuffled, inp.settings, inp.esl_password))
+
+
+def test_every_file_parses_and_freeswitch_xml_includes_all(example):
+    files = render_tree(golden_input(example))
+    for rel, data in files.items():
+        etree.fromstring(data)
+    root = etree.fromstring(files["freeswitch.xml"])
+    includes = [e.get("data") for e in root.iter("X-PRE-PROCESS") if e.get("cmd") == "include"]
+    assert includes == ["vars.xml", "autoload_configs/*.xml", "dialplan/*.xml", "directory/*.xml"]
+    modules = [e.get("module") for e in etree.fromstring(files["autoload_configs/modules.conf.xml"]).iter("load")]
+    assert {"mod_callcenter", "mod_sofia", "mod_event_socket", "mod_dialplan_xml"} <= set(modules)
+
+
+def test_event_socket_is_loopback_only_with_generated_password(example):
+    files = render_tree(golden_input(example))
+    conf = etree.fromstring(files["autoload_configs/event_socket.conf.xml"])
+    params = {p.get("name"): p.get("value") for p in conf.iter("param")}
+    assert params["listen-ip"] == "127.0.0.1"
+    assert params["password"] == "golden-esl-password"
+    assert params["apply-inbound-acl"] == "loopback.auto"
+
+
+def test_no_plain_seat_password_in_tree(example):
+    inp = golden_input(example)
+    blob = b"".join(render_tree(inp).values())
+    for t in inp.tenants:
+        for seat in t.seats:
+            assert seat.password.encode() not in blob
+            assert a1_hash(seat.extension, t.sip_domain, seat.password).encode() in blob
+
+
+def test_special_characters_are_escaped_and_round_trip(example):
+    files = render_tree(golden_input(example))
+    directory = etree.fromstring(files["directory/acme.xml"])
+    names = {v.get("value") for v in directory.iter("variable") if v.get("name") == "effective_caller_id_name"}
+    assert "Bob <Bobby> O'Brien" in names
+    huaxia = etree.fromstring(files["directory/huaxia.xml"])
+    assert "王芳" in {v.get("value") for v in huaxia.iter("variable")}
+    assert "王芳".encode() in files["directory/huaxia.xml"]
+
+
+def _context(files, tenant):
+    return etree.fromstring(files[f"dialplan/tenant-{tenant}.xml"]).find("context")
+
+
+def test_tenant_context_names_only_its_own_objects(example):
+    """Every transfer, bridge, queue and IVR in a tenant's context stays in that tenant."""
+    inp = golden_input(example)
+    files = render_tree(inp)
+    for t in inp.tenants:
+        ctx = _context(files, t.name)
+        assert ctx.get("name") == t.name
+        others = [o for o in inp.tenants if o.name != t.name]
+        for action in ctx.iter("action"):
+            app, data = action.get("application"), action.get("data") or ""
+            if app == "transfer":
+                assert data.endswith(f" XML {t.name}"), data
+            if app == "bridge":
+                assert data.startswith((f"user/$1@{t.sip_domain}", f"sofia/gateway/{t.name}-", "freetdm/")), data
+            if app == "callcenter":
+                assert data.endswith("@" + t.sip_domain), data
+            if app == "ivr":
+                assert data.endswith("@" + t.sip_domain), data
+            for o in others:
+                assert o.sip_domain not in data and f"XML {o.name}" not in data, data
+        # the last extension refuses everything else
+        last = ctx.findall("extension")[-1]
+        assert last.get("name") == "unallocated"
+
+
+def test_directory_puts_each_seat_in_its_tenant_context(example):
+    inp = golden_input(example)
+    files = render_tree(inp)
+    for t in inp.tenants:
+        dom = etree.fromstring(files[f"directory/{t.name}.xml"]).find("domain")
+        assert dom.get("name") == t.sip_domain
+        vars_ = {v.get("name"): v.get("value") for v in dom.find("variables")}
+        assert vars_["user_context"] == t.name
+
+
+def test_public_context_knows_only_dids(example):
+    inp = golden_input(example)
+    ctx = etree.fromstring(render_tree(inp)["dialplan/00-public.xml"]).find("context")
+    dids = {e.get("name") for e in ctx.findall("extension")}
+    assert dids == {f"did-{n.number}" for t in inp.tenants for n in t.numbers} | {"unallocated"}
+
+
+def test_tiers_follow_skill_levels(example):
+    files = render_tree(golden_input(example))
+    cc = etree.fromstring(files["autoload_configs/callcenter.conf.xml"])
+    tiers = {(x.get("agent"), x.get("queue")): int(x.get("level")) for x in cc.iter("tier")}
+    # Alice sales 8 -> level 3, Carla sales 5 -> level 6: Alice is offered first
+    assert tiers[("1001@acme.cc.local", "sales@acme.cc.local")] == 3
+    assert tiers[("1003@acme.cc.local", "sales@acme.cc.local")] == 6
+    assert ("1002@acme.cc.local", "sales@acme.cc.local") not in tiers  # no sales skill
+    strategies = {q.get("name"): {p.get("name"): p.get("value") for p in q}["strategy"] for q in cc.iter("queue")}
+    assert strategies["vip@huaxia.cc.local"] == "ring-all"
+
+
+def test_call_limit_and_business_hours_rendered(example):
+    files = render_tree(golden_input(example))
+    acme = _context(files, "acme")
+    limit = [a.get("data") for a in acme.iter("action") if a.get("application") == "limit"]
+    assert limit == ["hash ccctl_calls acme 10 cc-over-cap XML acme"]
+    conds = [c for c in acme.iter("condition") if c.get("wday")]
+    assert {(c.get("wday"), c.get("time-of-day")) for c in conds} == {("2,3,4,5", "09:00-18:00"), ("6", "09:00-17:00")}
+    holidays = [c for c in acme.iter("condition") if c.get("mday")]
+    assert {(c.get("year"), c.get("mon"), c.get("mday")) for c in holidays} == {
+        (None, "12", "25"), (None, "1", "1"), ("2026", "4", "3")}
+    tz = etree.fromstring(files["autoload_configs/timezones.conf.xml"])
+    zones = {z.get("name"): z.get("value") for z in tz.iter("zone")}
+    assert zones["Asia/Shanghai"] == "CST-8"
+
+
+def test_empty_database_renders_a_loadable_tree():
+    files = render_tree(RenderInput([], Settings(db=":memory:"), "pw"))
+    assert "directory/00-none.xml" in files
+    for data in files.values():
+        etree.fromstring(data)
