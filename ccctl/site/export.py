@@ -5,16 +5,17 @@ from __future__ import annotations
 from . import spec as s
 from .yamlio import dump
 
-_DEFAULTS = {cls: cls() for cls in (s.Recording, s.CallerId, s.NoAgent)}
+KEEP_EMPTY = {"hours"}
+"""Keys whose empty value means something: `hours: {}` is closed every day, no hours is always open."""
 
 
-def _compact(value, model_default=None):
+def _compact(value):
     """Drop None values and empty containers so the file says only what was decided."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             v = _compact(v)
-            if v is None or v == {} or v == []:
+            if v is None or ((v == {} or v == []) and k not in KEEP_EMPTY):
                 continue
             out[k] = v
         return out
@@ -24,7 +25,9 @@ def _compact(value, model_default=None):
 
 
 def site_data(tenants: list[s.Tenant]) -> dict:
-    return {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}})) for t in tenants]}
+    ordered = sorted(tenants, key=lambda t: t.name)
+    return {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}}))
+                        for t in ordered]}
 
 
 def export_yaml(tenants: list[s.Tenant]) -> str:

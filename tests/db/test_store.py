@@ -1,0 +1,80 @@
+"""The same store behaviour on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ccctl import resources
+from ccctl.context import Context
+from ccctl.db import open_engine
+from ccctl.db.migrate import current_revision, head_revision
+from ccctl.errors import LimitReached
+from ccctl.service import apply_tenants
+from ccctl.settings import Settings
+from ccctl.site.export import export_yaml
+from ccctl.site.load import load_site
+
+
+@pytest.fixture
+def ctx(db_url):
+    return Context.open(Settings(db=db_url))
+
+
+def test_migrations_run_on_first_use(ctx):
+    assert current_revision(ctx.engine) == head_revision()
+    tables = set(sa.inspect(ctx.engine).get_table_names())
+    assert {"tenant", "seat", "seat_skill", "queue", "ivr_menu", "ivr_option", "number", "trunk",
+            "customer", "recording_policy", "setting", "alembic_version"} <= tables
+
+
+def test_round_trip_and_idempotence(ctx, example):
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    one = export_yaml(resources.list_tenants(ctx))
+    assert "华夏客服中心" in one and "王芳" in one and "Bob <Bobby> O'Brien" in one
+    assert apply_tenants(ctx, load_site(str(example)).tenants).changes == []
+    # a second engine (another process, in effect) sees the same state
+    other = Context.open(Settings(db=str(ctx.engine.url.render_as_string(hide_password=False))))
+    assert export_yaml(resources.list_tenants(other)) == one
+
+
+def test_cascade_delete(ctx, example):
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    resources.remove_tenant(ctx, "acme")
+    with ctx.engine.connect() as c:
+        orphans = c.execute(sa.text(
+            "SELECT count(*) FROM seat_skill WHERE seat_id NOT IN (SELECT id FROM seat)")).scalar()
+        seats = c.execute(sa.text("SELECT count(*) FROM seat")).scalar()
+    assert orphans == 0 and seats == 2
+
+
+def test_unique_constraints_are_in_the_database(ctx, example):
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    with pytest.raises(sa.exc.IntegrityError):
+        with ctx.engine.begin() as c:
+            tid = c.execute(sa.text("SELECT id FROM tenant WHERE name='acme'")).scalar()
+            c.execute(sa.text("INSERT INTO seat (tenant_id, extension, display_name, password, remote) "
+                              "VALUES (:t, '1001', 'dup', 'x', false)"), {"t": tid})
+
+
+def test_limit_leaves_nothing_written(ctx):
+    resources.add_tenant(ctx, "t", {"seat_limit": 1})
+    resources.add_item(ctx, "seat", "t", "1001", {"name": "a"})
+    with pytest.raises(LimitReached):
+        resources.add_item(ctx, "seat", "t", "1002", {"name": "b"})
+    assert [x.extension for x in resources.get_tenant(ctx, "t").seats] == ["1001"]
+
+
+def test_box_secret_is_generated_once(ctx):
+    from ccctl.configuration import esl_password
+
+    first = esl_password(ctx)
+    assert len(first) >= 20 and first == esl_password(ctx)
+
+
+def test_sqlite_pragmas(tmp_path):
+    engine = open_engine(f"sqlite:///{tmp_path}/p.db")
+    with engine.connect() as c:
+        assert c.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert c.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert c.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000

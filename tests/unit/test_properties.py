@@ -1,0 +1,89 @@
+"""Property tests: any valid site round-trips through apply/export and renders parseable XML."""
+
+from __future__ import annotations
+
+import tempfile
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from lxml import etree
+
+from ccctl import resources
+from ccctl.context import Context
+from ccctl.render import RenderInput, render_tree
+from ccctl.service import apply_tenants
+from ccctl.settings import Settings
+from ccctl.site import spec as s
+from ccctl.site.export import export_yaml, site_data
+from ccctl.site.load import site_from_data
+from ccctl.site import yamlio
+
+slug = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="$"),
+    min_size=1, max_size=30,
+).map(str.strip).filter(bool)
+
+
+@st.composite
+def tenants(draw):
+    name = draw(slug)
+    exts = draw(st.lists(st.integers(1000, 1999).map(str), unique=True, max_size=6))
+    skills = draw(st.lists(slug, unique=True, min_size=1, max_size=3))
+    seats = [s.Seat(extension=e, name=draw(text), skills=draw(st.dictionaries(st.sampled_from(skills), st.integers(1, 10))),
+                    remote=draw(st.booleans())) for e in exts]
+    queues = [s.Queue(name=q, strategy=draw(st.sampled_from(s.STRATEGIES)), max_wait=draw(st.integers(0, 900)),
+                      display_name=draw(st.none() | text)) for q in draw(st.lists(slug, unique=True, max_size=3))]
+    targets = ["hangup"] + [f"queue:{q.name}" for q in queues] + [f"seat:{x.extension}" for x in seats]
+    ivrs = []
+    for i, iname in enumerate(draw(st.lists(slug, unique=True, max_size=2))):
+        hours = draw(st.none() | st.dictionaries(st.sampled_from(s.WEEKDAYS), st.sampled_from(["08:00-12:00", "13:00-18:30", "closed"])))
+        ivrs.append(s.Ivr(name=iname, greeting={"text": draw(text)},
+                          options=draw(st.dictionaries(st.sampled_from("0123456789*#"), st.sampled_from(targets), max_size=4)),
+                          hours=hours, holidays=draw(st.lists(st.sampled_from(["01-01", "2027-05-01", "10-01"]), max_size=2)),
+                          on_failure=draw(st.sampled_from(targets)), closed=draw(st.sampled_from(targets))))
+    targets += [f"ivr:{i.name}" for i in ivrs]
+    numbers = [s.Number(number=n, target=draw(st.sampled_from(targets)))
+               for n in draw(st.lists(st.from_regex(r"\+?[1-9][0-9]{5,12}", fullmatch=True), unique=True, max_size=3))]
+    customers = [s.Customer(number=n, name=draw(text), fields=draw(st.dictionaries(slug, text, max_size=2)))
+                 for n in draw(st.lists(st.from_regex(r"1[0-9]{10}", fullmatch=True), unique=True, max_size=2))]
+    return s.Tenant(name=name, display_name=draw(st.none() | text), plan=draw(st.sampled_from(["in_house", "hosted", "leased", "outsourced"])),
+                    seat_limit=len(seats) + draw(st.integers(0, 5)), call_limit=draw(st.integers(0, 50)),
+                    timezone=draw(st.sampled_from(["UTC", "Asia/Shanghai", "America/New_York"])),
+                    recording=s.Recording(mode=draw(st.sampled_from(["all", "inbound", "outbound", "none", "on_demand"]))),
+                    seats=seats, queues=queues, ivrs=ivrs, numbers=numbers, customers=customers)
+
+
+sites = st.lists(tenants(), max_size=3, unique_by=lambda t: t.name).filter(
+    lambda ts: len({n.number for t in ts for n in t.numbers}) == sum(len(t.numbers) for t in ts))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sites)
+def test_yaml_round_trip(ts):
+    text = export_yaml(ts)
+    again = site_from_data(yamlio.parse(text, "<export>"), "<export>")
+    assert export_yaml(again.tenants) == text
+    assert site_data(again.tenants) == site_data(ts)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sites)
+def test_apply_export_apply_is_stable(ts):
+    from ccctl.validate import check_site
+
+    if any(p.severity == "error" for p in check_site(ts)):
+        return  # routing loops and the like are refused; covered in test_validate
+    with tempfile.TemporaryDirectory() as d:
+        ctx = Context.open(Settings(db=f"{d}/p.db"))
+        apply_tenants(ctx, ts)
+        exported = export_yaml(resources.list_tenants(ctx))
+        assert exported == export_yaml(ts)
+        assert apply_tenants(ctx, site_from_data(yamlio.parse(exported, "e"), "e").tenants).changes == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sites)
+def test_render_always_parses(ts):
+    files = render_tree(RenderInput(ts, Settings(db=":memory:"), "pw"))
+    for rel, data in files.items():
+        etree.fromstring(data)
