@@ -6,15 +6,14 @@ from __future__ import annotations
 from ..prompts import announcement
 from ..settings import Settings
 from ..site import spec as s
-from . import names
-from .xml import configuration, el, param, params
+from . import names, templates
 
 
 def tier_level(skill_level: int) -> int:
     return 11 - skill_level
 
 
-def _queue(t: s.Tenant, q: s.Queue) -> object:
+def _queue(t: s.Tenant, q: s.Queue) -> tuple:
     record = t.recording.mode in ("all", "inbound")
     ann = announcement(t, q)
     p = {
@@ -34,17 +33,12 @@ def _queue(t: s.Tenant, q: s.Queue) -> object:
         "announce-sound": ann.ref if ann and q.announce_every else None,
         "announce-frequency": str(q.announce_every) if ann and q.announce_every else None,
     }
-    return el("queue", {"name": names.queue_id(t, q)}, [param(k, v) for k, v in p.items() if v is not None])
+    return (names.queue_id(t, q), [(k, v) for k, v in p.items() if v is not None])
 
 
-def _agent(t: s.Tenant, seat: s.Seat, wrapup: int) -> object:
-    contact = (
-        "[call_timeout=20,leg_timeout=20,ccctl_tenant=" + t.name + ",eavesdrop_group=" + t.name + "]"
-        f"user/{seat.extension}@{t.sip_domain}"
-    )
-    return el("agent", name=names.agent_id(t, seat), type="callback", contact=contact,
-              max__no__answer="3", wrap__up__time=str(wrapup), reject__delay__time="10",
-              busy__delay__time="10", no__answer__delay__time="10")
+def agent_contact(t: s.Tenant, seat: s.Seat) -> str:
+    return (f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name}]"
+            f"user/{seat.extension}@{t.sip_domain}")
 
 
 def _wrapups(t: s.Tenant) -> dict[str, int]:
@@ -57,22 +51,15 @@ def _wrapups(t: s.Tenant) -> dict[str, int]:
     return out
 
 
-def callcenter_conf(settings: Settings, tenants: list[s.Tenant]) -> object:
+def callcenter_conf(settings: Settings, tenants: list[s.Tenant]) -> bytes:
     queues, agents, tiers = [], [], []
     for t in tenants:
         wrap = _wrapups(t)
         for q in t.queues:
             queues.append(_queue(t, q))
-            skill = q.required_skill
+            skill, qid = q.required_skill, names.queue_id(t, q)
             for pos, seat in enumerate((x for x in t.seats if skill in x.skills), start=1):
-                tiers.append(el("tier", agent=names.agent_id(t, seat), queue=names.queue_id(t, q),
-                                level=str(tier_level(seat.skills[skill])), position=str(pos)))
+                tiers.append((names.agent_id(t, seat), qid, str(tier_level(seat.skills[skill])), str(pos)))
         for seat in t.seats:
-            agents.append(_agent(t, seat, wrap.get(seat.extension, 0)))
-    return configuration(
-        "callcenter.conf", "ACD",
-        params("settings", {"cc-instance-id": settings.node}),
-        el("queues", None, queues),
-        el("agents", None, agents),
-        el("tiers", None, tiers),
-    )
+            agents.append((names.agent_id(t, seat), agent_contact(t, seat), str(wrap.get(seat.extension, 0))))
+    return templates.render("callcenter.conf.xml.j2", node=settings.node, queues=queues, agents=agents, tiers=tiers)

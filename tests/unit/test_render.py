@@ -167,3 +167,11 @@ def test_empty_database_renders_a_loadable_tree():
     assert "directory/00-none.xml" in files
     for data in files.values():
         etree.fromstring(data)
+
+
+def test_parallel_render_gives_the_same_bytes(example, monkeypatch):
+    from ccctl.render import tree
+
+    serial = render_tree(golden_input(example))
+    monkeypatch.setattr(tree, "PARALLEL_MIN_SEATS", 1)
+    assert render_tree(golden_input(example)) == serial
