@@ -10,11 +10,15 @@ from .site import store
 ESL_PASSWORD = "esl_password"
 
 
+def render_input_from(session, settings) -> RenderInput:
+    """What to render, read through SESSION (so a transaction not yet committed is seen)."""
+    tenants = store.load_tenants(session, with_secrets=True)
+    return RenderInput(tenants=tenants, settings=settings, esl_password=box_secret(session, ESL_PASSWORD))
+
+
 def render_input(ctx: Context) -> RenderInput:
     with session_scope(ctx.engine) as session:
-        tenants = store.load_tenants(session, with_secrets=True)
-        password = box_secret(session, ESL_PASSWORD)
-    return RenderInput(tenants=tenants, settings=ctx.settings, esl_password=password)
+        return render_input_from(session, ctx.settings)
 
 
 def render_files(ctx: Context) -> dict[str, bytes]:

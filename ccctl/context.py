@@ -15,8 +15,9 @@ from .settings import Settings
 class Context:
     settings: Settings
     engine: Engine
-    after_write: list[Callable[["Context", list], None]] = field(default_factory=list)
-    """Called with the list of changes after a write commits (render + live reload)."""
+    before_commit: list[Callable[["Context", object, list], None]] = field(default_factory=list)
+    """Called with (context, session, changes) once a write is flushed and before it commits:
+    rendering and the live reload, which can still veto the write by raising."""
     messages: list[str] = field(default_factory=list)
     """Notes for the person at the terminal (printed on stderr by the CLI)."""
 

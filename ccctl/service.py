@@ -1,4 +1,4 @@
-"""The one write path: validate -> write in one transaction -> after-write hooks.
+"""The one write path: validate -> write -> render and reload -> commit, in one transaction.
 
 Every change, from `ccctl apply` or a single `ccctl seat add`, comes through `apply_tenants`,
 so limits, cross-object checks and the FreeSWITCH reload are enforced in one place.
@@ -80,6 +80,7 @@ def apply_tenants(
                 store.write_tenant(session, t, current.get(t.name))
         for name in remove:
             store.delete_tenant(session, name)
-    for hook in ctx.after_write:
-        hook(ctx, changes)
+        session.flush()
+        for hook in ctx.before_commit:
+            hook(ctx, session, changes)
     return result

@@ -35,6 +35,8 @@ class Settings:
     rtp_start: int = 16384
     rtp_end: int = 32768
     node: str = "local"
+    fs_deploy: str = "auto"
+    """auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only."""
 
     ENV_PREFIX = "CCCTL_"
 

@@ -34,9 +34,12 @@ def open_context(ctx: typer.Context) -> Context:
         settings = Settings.from_env()
         if obj.get("db"):
             settings = settings.with_(db=obj["db"])
-        obj["context"] = Context.open(settings)
-        if obj.get("hooks"):
-            obj["hooks"](obj["context"])
+        context = Context.open(settings)
+        if settings.fs_deploy != "off":
+            from ..deploy import install_hook
+
+            install_hook(context)
+        obj["context"] = context
         ctx.find_root().obj = obj
     return obj["context"]
 

@@ -28,3 +28,48 @@ def fs_install():
     found = find_prefix()
     assert found is not None
     return found
+
+
+from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from ccctl import configuration, media, prompts  # noqa: E402
+from ccctl.context import Context  # noqa: E402
+from ccctl.settings import Settings  # noqa: E402
+
+from .fsproc import FreeSwitch, copy_tree  # noqa: E402
+
+
+def fs_settings(root: Path) -> Settings:
+    """Ports away from the defaults, paths inside ROOT: a private box."""
+    return Settings(db=str(root / "ccctl.db"), esl_port=18021, sip_ip="127.0.0.1", sip_internal_port=15060,
+                    sip_external_port=15080, rtp_start=20000, rtp_end=21999,
+                    fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds", fs_recordings_dir=root / "recordings")
+
+
+@dataclass
+class Box:
+    """A running FreeSWITCH driven by its own ccctl database."""
+
+    ctx: Context
+    fs: FreeSwitch
+
+    def push(self) -> None:
+        """Render the database's tree into FreeSWITCH and reload it (the test-side stand-in
+        for a live apply: what `ccctl apply` does on a box)."""
+        inp = configuration.render_input(self.ctx)
+        media.ensure_media(self.fs.dirs["sounds"], prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+        copy_tree(configuration.render_files(self.ctx), self.fs.dirs["conf"])
+
+    def api(self, command: str, check: bool = True) -> str:
+        return self.fs.api(command, check)
+
+
+def start_box(fs_install, root: Path) -> Box:
+    settings = fs_settings(root)
+    ctx = Context.open(settings)
+    fs = FreeSwitch(*fs_install, root, settings, configuration.esl_password(ctx))
+    box = Box(ctx, fs)
+    box.push()
+    fs.start()
+    return box

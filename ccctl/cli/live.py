@@ -1,0 +1,58 @@
+"""`ccctl agent ...` and `ccctl status`: the live side, over the Event Socket."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .. import agents
+from ..status import box_status
+from . import output
+from .common import JSON, ErrorMappingGroup, open_context
+
+agent_app = typer.Typer(cls=ErrorMappingGroup, help="Log agents (seats) in and out of the ACD, set them ready or on break.",
+                        no_args_is_help=True)
+
+
+def _action(action: str, doc: str):
+    def command(ctx: typer.Context, tenant: str, extension: str, as_json: bool = JSON):
+        status = agents.set_status(open_context(ctx), tenant, extension, action)
+        if as_json:
+            output.emit_json({"tenant": tenant, "extension": extension, "status": status})
+        else:
+            output.message(f"{tenant}/{extension}: {status}")
+    command.__doc__ = doc
+    return command
+
+
+agent_app.command("login")(_action("login", "Log a seat in: it becomes Available and is offered calls."))
+agent_app.command("logout")(_action("logout", "Log a seat out: no more calls are offered to it."))
+agent_app.command("ready")(_action("ready", "Make a seat Available again (after a break or wrap-up)."))
+agent_app.command("break")(_action("break", "Put a seat On Break: it keeps its login but is offered no calls."))
+
+
+@agent_app.command("list")
+def list_(ctx: typer.Context, tenant: Optional[str] = typer.Argument(None, help="Only this tenant."), as_json: bool = JSON):
+    """Live status and state of every seat as mod_callcenter sees it."""
+    rows = [a.as_dict() for a in agents.live_states(open_context(ctx), tenant)]
+    output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
+                                        "no_answer_count", "wrap_up_time"])
+
+
+def status(ctx: typer.Context, as_json: bool = JSON):
+    """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls, and
+    queues with waiting callers and available agents."""
+    data = box_status(open_context(ctx))
+    if as_json:
+        output.emit_json(data)
+        return
+    if data["freeswitch"] == "down":
+        output.out.print(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
+        return
+    output.out.print(f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
+                     f"{data['registrations']} registration(s)", highlight=False)
+    rows = [{"tenant": t["tenant"], "registrations": t["registrations"], "channels": t["active_channels"],
+             "queue": q["queue"], "waiting": q["waiting"], "available": q["available_agents"]}
+            for t in data["tenants"] for q in (t["queues"] or [{"queue": "", "waiting": "", "available_agents": ""}])]
+    output.emit(rows, False, columns=["tenant", "registrations", "channels", "queue", "waiting", "available"])

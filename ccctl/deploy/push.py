@@ -1,0 +1,86 @@
+"""The last step of every write: render, check, swap the tree in, reload what changed.
+
+It runs inside the write's transaction, so when FreeSWITCH refuses the new tree the old tree
+comes back, the database rolls back, and the command fails with FreeSWITCH's own words.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import media, prompts
+from ..configuration import render_input_from
+from ..context import Context
+from ..errors import FreeSwitchError, InvalidInput
+from ..esl import EventSocket
+from ..render import render_tree
+from ..site import spec as s
+from . import reload_plan
+from .tree_store import TreeStore
+
+
+def check_files(tenants: list[s.Tenant]) -> None:
+    """The tree may only name sound files that exist (synthesized ones are made first)."""
+    for t in tenants:
+        for ivr in t.ivrs:
+            f = ivr.greeting.file
+            if f and not Path(f).is_file():
+                raise InvalidInput(f"{t.name}: ivr {ivr.name}: greeting file {f} does not exist")
+
+
+def _connect(ctx: Context, password: str) -> EventSocket | None:
+    st = ctx.settings
+    try:
+        return EventSocket(st.esl_host, st.esl_port, password, timeout=10).connect()
+    except FreeSwitchError:
+        return None
+
+
+def push_tree(ctx: Context, session) -> list[str]:
+    """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run."""
+    inp = render_input_from(session, ctx.settings)
+    check_files(inp.tenants)
+    media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+    new = render_tree(inp)
+    store = TreeStore(ctx.settings.fs_conf_dir)
+    old = store.read()
+    todo = reload_plan.plan(old, new)
+    if not todo.commands:
+        return []
+    installed, previous = store.install(new)
+    esl = _connect(ctx, inp.esl_password)
+    if esl is None:
+        ctx.say(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")
+        store.prune()
+        return []
+    done: list[str] = []
+    try:
+        for cmd in todo.commands:
+            reply = esl.api(cmd, check=False)
+            if reply.startswith("-ERR") or (cmd == "reloadxml" and "[Success]" not in reply):
+                raise FreeSwitchError(f"FreeSWITCH refused the change ({cmd}): {reply.removeprefix('-ERR').strip()}")
+            done.append(cmd)
+    except FreeSwitchError:
+        store.restore(previous, installed)
+        # Put FreeSWITCH back on the old tree: its XML, then whatever objects were already changed.
+        undo = reload_plan.plan(new, old).commands if done else []
+        for cmd in (undo or ["reloadxml"]):
+            esl.api(cmd, check=False)
+        esl.close()
+        raise
+    esl.close()
+    store.prune()
+    for p in todo.needs_restart:
+        ctx.say(f"{p} changed: restart FreeSWITCH for it to take effect")
+    return done
+
+
+def install_hook(ctx: Context) -> Context:
+    """Make every write through CTX end by pushing the tree to FreeSWITCH."""
+    def hook(ctx: Context, session, changes) -> None:
+        ran = push_tree(ctx, session)
+        if ran:
+            ctx.say(f"FreeSWITCH reloaded: {len(ran)} command(s)")
+    if hook not in ctx.before_commit:
+        ctx.before_commit.append(hook)
+    return ctx

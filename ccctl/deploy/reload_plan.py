@@ -1,0 +1,132 @@
+"""Which FreeSWITCH API commands turn the old tree into the new one without a restart.
+
+Pure: two trees in, a list of commands out, so every case is unit-tested without a switch.
+reloadxml comes first (FreeSWITCH parses the whole tree and refuses a bad one before anything
+else changes); mod_callcenter and mod_sofia then get only the objects that differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+CALLCENTER = "autoload_configs/callcenter.conf.xml"
+SOFIA = "autoload_configs/sofia.conf.xml"
+LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
+RESTART_ONLY = ("autoload_configs/event_socket.conf.xml", "autoload_configs/switch.conf.xml",
+                "autoload_configs/modules.conf.xml", "vars.xml")
+AGENT_FIELDS = {
+    "contact": "contact", "max-no-answer": "max_no_answer", "wrap-up-time": "wrap_up_time",
+    "reject-delay-time": "reject_delay_time", "busy-delay-time": "busy_delay_time",
+    "no-answer-delay-time": "no_answer_delay_time",
+}
+
+
+@dataclass
+class Plan:
+    commands: list[str] = field(default_factory=list)
+    needs_restart: list[str] = field(default_factory=list)
+
+
+def _xml(data: bytes | None):
+    return etree.fromstring(data) if data else None
+
+
+def _callcenter(data: bytes | None):
+    root = _xml(data)
+    if root is None:
+        return {}, {}, {}
+    queues = {q.get("name"): tuple((p.get("name"), p.get("value")) for p in q.iter("param")) for q in root.iter("queue")}
+    agents = {a.get("name"): dict(a.attrib) for a in root.iter("agent")}
+    tiers = {(t.get("queue"), t.get("agent")): (t.get("level"), t.get("position")) for t in root.iter("tier")}
+    return queues, agents, tiers
+
+
+def _callcenter_commands(old: bytes | None, new: bytes | None) -> list[str]:
+    oq, oa, ot = _callcenter(old)
+    nq, na, nt = _callcenter(new)
+    cmds = []
+    for q in sorted(nq):
+        if q not in oq:
+            cmds.append(f"callcenter_config queue load {q}")
+        elif nq[q] != oq[q]:
+            cmds.append(f"callcenter_config queue reload {q}")
+    for a in sorted(na):
+        if a not in oa:
+            cmds.append(f"callcenter_config agent add {a} {na[a].get('type', 'callback')}")
+            changed = list(AGENT_FIELDS)
+        else:
+            changed = [k for k in AGENT_FIELDS if na[a].get(k) != oa[a].get(k)]
+        for k in changed:
+            if na[a].get(k) is not None:
+                cmds.append(f"callcenter_config agent set {AGENT_FIELDS[k]} {a} {na[a][k]}")
+    for (q, a) in sorted(nt):
+        level, position = nt[(q, a)]
+        if (q, a) not in ot:
+            cmds.append(f"callcenter_config tier add {q} {a} {level} {position}")
+        else:
+            olevel, oposition = ot[(q, a)]
+            if level != olevel:
+                cmds.append(f"callcenter_config tier set level {q} {a} {level}")
+            if position != oposition:
+                cmds.append(f"callcenter_config tier set position {q} {a} {position}")
+    for (q, a) in sorted(set(ot) - set(nt)):
+        cmds.append(f"callcenter_config tier del {q} {a}")
+    for a in sorted(set(oa) - set(na)):
+        cmds.append(f"callcenter_config agent del {a}")
+    for q in sorted(set(oq) - set(nq)):
+        cmds.append(f"callcenter_config queue unload {q}")
+    return cmds
+
+
+def _profiles(data: bytes | None):
+    root = _xml(data)
+    out = {}
+    if root is None:
+        return out
+    for prof in root.iter("profile"):
+        settings = tuple((p.get("name"), p.get("value")) for p in prof.find("settings").iter("param"))
+        gws = {g.get("name"): tuple((p.get("name"), p.get("value")) for p in g.iter("param"))
+               for g in prof.iter("gateway")}
+        out[prof.get("name")] = (settings, gws)
+    return out
+
+
+def _sofia_commands(old: bytes | None, new: bytes | None) -> list[str]:
+    op, np_ = _profiles(old), _profiles(new)
+    cmds = []
+    for name in sorted(np_):
+        if name not in op or np_[name][0] != op[name][0]:
+            cmds.append(f"sofia profile {name} restart" if name in op else f"sofia profile {name} start")
+            continue
+        ogw, ngw = op[name][1], np_[name][1]
+        gone = sorted(g for g in ogw if g not in ngw or ngw[g] != ogw[g])
+        for g in gone:
+            cmds.append(f"sofia profile {name} killgw {g}")
+        if gone or any(g not in ogw or ngw[g] != ogw[g] for g in ngw):
+            cmds.append(f"sofia profile {name} rescan")
+    return cmds
+
+
+def _streams(data: bytes | None) -> set[str]:
+    root = _xml(data)
+    return set() if root is None else {d.get("name") for d in root.iter("directory")}
+
+
+def plan(old: dict[str, bytes], new: dict[str, bytes]) -> Plan:
+    changed = sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
+    out = Plan()
+    if not changed:
+        return out
+    out.commands.append("reloadxml")
+    if CALLCENTER in changed:
+        out.commands += _callcenter_commands(old.get(CALLCENTER), new.get(CALLCENTER))
+    if SOFIA in changed:
+        out.commands += _sofia_commands(old.get(SOFIA), new.get(SOFIA))
+    if LOCAL_STREAM in changed:
+        before, after = _streams(old.get(LOCAL_STREAM)), _streams(new.get(LOCAL_STREAM))
+        out.commands += [f"start_local_stream {n}" for n in sorted(after - before)]
+        out.commands += [f"stop_local_stream {n}" for n in sorted(before - after)]
+    out.needs_restart = [p for p in changed if p in RESTART_ONLY and p in old]
+    return out

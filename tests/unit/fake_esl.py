@@ -1,0 +1,73 @@
+"""A wire-level fake of FreeSWITCH's Event Socket (inbound mode) for fast tests of the
+adapter and of the deploy logic. The real-FreeSWITCH tier is what proves they work."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+
+class FakeEventSocket:
+    def __init__(self, password: str = "pw", replies: dict[str, str] | None = None):
+        self.password = password
+        self.replies = replies or {}
+        self.received: list[str] = []
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def reply_for(self, command: str) -> str:
+        for prefix, reply in self.replies.items():
+            if command.startswith(prefix):
+                return reply
+        return "+OK [Success]" if command == "reloadxml" else "+OK"
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._client, args=(conn,), daemon=True).start()
+
+    def _client(self, conn: socket.socket) -> None:
+        conn.sendall(b"Content-Type: auth/request\n\n")
+        buf = b""
+        authed = False
+        while True:
+            try:
+                data = conn.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while b"\n\n" in buf:
+                msg, buf = buf.split(b"\n\n", 1)
+                line = msg.decode().strip()
+                if line.startswith("auth "):
+                    authed = line[5:] == self.password
+                    text = "+OK accepted" if authed else "-ERR invalid"
+                    conn.sendall(f"Content-Type: command/reply\nReply-Text: {text}\n\n".encode())
+                    if not authed:
+                        conn.close()
+                        return
+                elif line.startswith("api ") and authed:
+                    cmd = line[4:]
+                    self.received.append(cmd)
+                    body = (self.reply_for(cmd) + "\n").encode()
+                    conn.sendall(b"Content-Type: api/response\nContent-Length: %d\n\n" % len(body) + body)
+                elif line == "exit":
+                    conn.sendall(b"Content-Type: command/reply\nReply-Text: +OK bye\n\n")
+                    conn.close()
+                    return
+                else:
+                    conn.sendall(b"Content-Type: command/reply\nReply-Text: +OK\n\n")
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()

@@ -1,0 +1,165 @@
+"""Live apply without a switch: the reload plan, the tree swap, and rollback against a
+wire-level fake Event Socket."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccctl import resources
+from ccctl.configuration import esl_password
+from ccctl.context import Context
+from ccctl.deploy import install_hook
+from ccctl.deploy.reload_plan import plan
+from ccctl.deploy.tree_store import TreeStore
+from ccctl.errors import FreeSwitchError, InvalidInput
+from ccctl.esl import EventSocket
+from ccctl.render import RenderInput, render_tree
+from ccctl.service import apply_tenants
+from ccctl.settings import Settings
+from ccctl.site import spec as s
+from ccctl.site.load import load_site
+
+from .fake_esl import FakeEventSocket
+
+
+def _tree(tenants):
+    ts = [t.model_copy(update={"seats": [x.model_copy(update={"password": "p" * 16}) for x in t.seats]}) for t in tenants]
+    return render_tree(RenderInput(ts, Settings(db=":memory:"), "pw"))
+
+
+def _tenant(**kw):
+    base = dict(name="a", seats=[s.Seat(extension="1001", name="A", skills={"q": 5})], queues=[s.Queue(name="q")])
+    return s.Tenant(**{**base, **kw})
+
+
+def test_no_change_no_commands():
+    t = _tree([_tenant()])
+    assert plan(t, t).commands == []
+
+
+def test_queue_agent_tier_changes_are_targeted():
+    old = _tree([_tenant()])
+    new = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 9}),
+                                s.Seat(extension="1002", name="B", skills={"q": 2})],
+                         queues=[s.Queue(name="q", strategy="round-robin"), s.Queue(name="r")])])
+    cmds = plan(old, new).commands
+    assert cmds[0] == "reloadxml"
+    assert "callcenter_config queue reload q@a.cc.local" in cmds
+    assert "callcenter_config queue load r@a.cc.local" in cmds
+    assert "callcenter_config agent add 1002@a.cc.local callback" in cmds
+    assert "callcenter_config tier set level q@a.cc.local 1001@a.cc.local 2" in cmds
+    assert "callcenter_config tier add q@a.cc.local 1002@a.cc.local 9 2" in cmds
+    back = plan(new, old).commands
+    assert "callcenter_config agent del 1002@a.cc.local" in back
+    assert "callcenter_config queue unload r@a.cc.local" in back
+    assert not any("restart" in c for c in cmds)
+
+
+def test_directory_only_change_is_just_reloadxml():
+    old = _tree([_tenant()])
+    new = _tree([_tenant(seats=[s.Seat(extension="1001", name="Renamed", skills={"q": 5})])])
+    assert plan(old, new).commands == ["reloadxml"]
+
+
+def test_gateway_change_rescans_the_external_profile_only():
+    old = _tree([_tenant(trunks=[s.Trunk(name="c", host="127.0.0.9", username="u", password="p", register=True)])])
+    new = _tree([_tenant(trunks=[s.Trunk(name="c", host="127.0.0.9", username="u", password="p2", register=True)])])
+    assert plan(old, new).commands == ["reloadxml", "sofia profile external killgw a-c", "sofia profile external rescan"]
+
+
+def test_tree_store_swaps_and_restores(tmp_path):
+    link = tmp_path / "freeswitch"
+    link.mkdir()
+    (link / "sample.xml").write_text("vendor sample")
+    store = TreeStore(link)
+    first, prev = store.install({"freeswitch.xml": b"one"})
+    assert link.is_symlink() and (link / "freeswitch.xml").read_bytes() == b"one"
+    assert prev.name == "original" and (prev / "sample.xml").is_file()  # nothing lost
+    second, prev2 = store.install({"freeswitch.xml": b"two"})
+    assert prev2 == first and store.read() == {"freeswitch.xml": b"two"}
+    store.restore(prev2, second)
+    assert store.read() == {"freeswitch.xml": b"one"} and not second.exists()
+    for i in range(8):
+        store.install({"freeswitch.xml": str(i).encode()})
+    store.prune(keep=3)
+    assert len([p for p in store.trees.iterdir() if not p.name.startswith("original")]) == 3
+
+
+@pytest.fixture
+def live(tmp_path):
+    fake = FakeEventSocket()
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds",
+                        esl_port=fake.port)
+    ctx = Context.open(settings)
+    fake.password = esl_password(ctx)
+    install_hook(ctx)
+    yield ctx, fake
+    fake.close()
+
+
+def test_apply_pushes_and_reloads(live, example):
+    ctx, fake = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    assert fake.received[0] == "reloadxml"
+    assert "callcenter_config queue load sales@acme.cc.local" in fake.received
+    assert (ctx.settings.fs_conf_dir / "freeswitch.xml").is_file()
+    # every synthesized prompt the tree names exists
+    tree = b"".join(TreeStore(ctx.settings.fs_conf_dir).read().values()).decode()
+    import re
+
+    for name in set(re.findall(r"\$\$\{sounds_dir\}/(ccctl/prompts/[^\"' ]+\.wav)", tree)):
+        assert (ctx.settings.fs_sounds_dir / name).stat().st_size > 1000, name
+    assert list((ctx.settings.fs_sounds_dir / "ccctl/moh/default").glob("*.wav"))
+    fake.received.clear()
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    assert fake.received == []  # nothing changed, nothing reloaded
+
+
+def test_refused_change_restores_tree_and_database(live, example):
+    ctx, fake = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    before = TreeStore(ctx.settings.fs_conf_dir).read()
+    fake.replies["callcenter_config queue reload"] = "-ERR queue busy"
+    with pytest.raises(FreeSwitchError, match="FreeSWITCH refused the change .*queue busy"):
+        resources.set_item(ctx, "queue", "acme", "sales", {"strategy": "round-robin"})
+    assert resources.get_item(ctx, "queue", "acme", "sales").strategy == "longest-idle-agent"
+    assert TreeStore(ctx.settings.fs_conf_dir).read() == before
+    # FreeSWITCH was put back on the old tree: its XML, then the queue from that XML
+    assert fake.received[-2:] == ["reloadxml", "callcenter_config queue reload sales@acme.cc.local"]
+
+
+def test_missing_greeting_file_is_refused_before_anything_changes(live, example):
+    ctx, fake = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    fake.received.clear()
+    with pytest.raises(InvalidInput, match="greeting file /nonexistent/hello.wav does not exist"):
+        resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "/nonexistent/hello.wav"}})
+    assert fake.received == []
+
+
+def test_freeswitch_down_still_updates_database_and_tree(tmp_path, example):
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds",
+                        esl_port=1)
+    ctx = install_hook(Context.open(settings))
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    assert (tmp_path / "conf" / "freeswitch.xml").is_file()
+    assert any("will be used when it starts" in m for m in ctx.messages)
+
+
+def test_event_socket_refuses_non_loopback():
+    with pytest.raises(FreeSwitchError, match="loopback only"):
+        EventSocket("192.0.2.1", 8021, "x")
+
+
+def test_event_socket_adapter_against_fake():
+    fake = FakeEventSocket(password="secret", replies={"status": "UP 0 years\nFreeSWITCH is ready"})
+    try:
+        with EventSocket("127.0.0.1", fake.port, "secret") as esl:
+            assert "is ready" in esl.api("status")
+            with pytest.raises(FreeSwitchError, match="nope"):
+                fake.replies["bad"] = "-ERR nope"
+                esl.api("bad")
+        with pytest.raises(FreeSwitchError):
+            EventSocket("127.0.0.1", fake.port, "wrong", timeout=2).connect()
+    finally:
+        fake.close()
