@@ -16,11 +16,6 @@ SOFIA = "autoload_configs/sofia.conf.xml"
 LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
 RESTART_ONLY = ("autoload_configs/event_socket.conf.xml", "autoload_configs/switch.conf.xml",
                 "autoload_configs/modules.conf.xml", "vars.xml")
-AGENT_FIELDS = {
-    "contact": "contact", "max-no-answer": "max_no_answer", "wrap-up-time": "wrap_up_time",
-    "reject-delay-time": "reject_delay_time", "busy-delay-time": "busy_delay_time",
-    "no-answer-delay-time": "no_answer_delay_time",
-}
 
 
 @dataclass
@@ -44,6 +39,8 @@ def _callcenter(data: bytes | None):
 
 
 def _callcenter_commands(old: bytes | None, new: bytes | None) -> list[str]:
+    """mod_callcenter re-reads an object from the (already reloaded) XML on `reload`, as an
+    upsert, so added and changed objects take the same command and nothing can 'already exist'."""
     oq, oa, ot = _callcenter(old)
     nq, na, nt = _callcenter(new)
     cmds = []
@@ -52,31 +49,11 @@ def _callcenter_commands(old: bytes | None, new: bytes | None) -> list[str]:
             cmds.append(f"callcenter_config queue load {q}")
         elif nq[q] != oq[q]:
             cmds.append(f"callcenter_config queue reload {q}")
-    for a in sorted(na):
-        if a not in oa:
-            cmds.append(f"callcenter_config agent add {a} {na[a].get('type', 'callback')}")
-            changed = list(AGENT_FIELDS)
-        else:
-            changed = [k for k in AGENT_FIELDS if na[a].get(k) != oa[a].get(k)]
-        for k in changed:
-            if na[a].get(k) is not None:
-                cmds.append(f"callcenter_config agent set {AGENT_FIELDS[k]} {a} {na[a][k]}")
-    for (q, a) in sorted(nt):
-        level, position = nt[(q, a)]
-        if (q, a) not in ot:
-            cmds.append(f"callcenter_config tier add {q} {a} {level} {position}")
-        else:
-            olevel, oposition = ot[(q, a)]
-            if level != olevel:
-                cmds.append(f"callcenter_config tier set level {q} {a} {level}")
-            if position != oposition:
-                cmds.append(f"callcenter_config tier set position {q} {a} {position}")
-    for (q, a) in sorted(set(ot) - set(nt)):
-        cmds.append(f"callcenter_config tier del {q} {a}")
-    for a in sorted(set(oa) - set(na)):
-        cmds.append(f"callcenter_config agent del {a}")
-    for q in sorted(set(oq) - set(nq)):
-        cmds.append(f"callcenter_config queue unload {q}")
+    cmds += [f"callcenter_config agent reload {a}" for a in sorted(na) if na[a] != oa.get(a)]
+    cmds += [f"callcenter_config tier reload {q} {a}" for (q, a) in sorted(nt) if nt[(q, a)] != ot.get((q, a))]
+    cmds += [f"callcenter_config tier del {q} {a}" for (q, a) in sorted(set(ot) - set(nt))]
+    cmds += [f"callcenter_config agent del {a}" for a in sorted(set(oa) - set(na))]
+    cmds += [f"callcenter_config queue unload {q}" for q in sorted(set(oq) - set(nq))]
     return cmds
 
 

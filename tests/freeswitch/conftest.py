@@ -33,11 +33,13 @@ def fs_install():
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from ccctl import configuration, media, prompts  # noqa: E402
+from ccctl import configuration  # noqa: E402
 from ccctl.context import Context  # noqa: E402
+from ccctl.db import session_scope  # noqa: E402
+from ccctl.deploy import install_hook, push_tree  # noqa: E402
 from ccctl.settings import Settings  # noqa: E402
 
-from .fsproc import FreeSwitch, copy_tree  # noqa: E402
+from .fsproc import FreeSwitch  # noqa: E402
 
 
 def fs_settings(root: Path) -> Settings:
@@ -54,12 +56,11 @@ class Box:
     ctx: Context
     fs: FreeSwitch
 
-    def push(self) -> None:
-        """Render the database's tree into FreeSWITCH and reload it (the test-side stand-in
-        for a live apply: what `ccctl apply` does on a box)."""
-        inp = configuration.render_input(self.ctx)
-        media.ensure_media(self.fs.dirs["sounds"], prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
-        copy_tree(configuration.render_files(self.ctx), self.fs.dirs["conf"])
+    def push(self) -> list[str]:
+        """Bring FreeSWITCH to what the database says, exactly as a `ccctl` write does
+        (render, synthesize prompts, swap the tree, targeted reload). Returns the commands run."""
+        with session_scope(self.ctx.engine) as session:
+            return push_tree(self.ctx, session)
 
     def api(self, command: str, check: bool = True) -> str:
         return self.fs.api(command, check)
@@ -67,9 +68,9 @@ class Box:
 
 def start_box(fs_install, root: Path) -> Box:
     settings = fs_settings(root)
-    ctx = Context.open(settings)
+    ctx = install_hook(Context.open(settings))
     fs = FreeSwitch(*fs_install, root, settings, configuration.esl_password(ctx))
     box = Box(ctx, fs)
-    box.push()
+    box.push()  # FreeSWITCH is down: this writes the tree it starts from
     fs.start()
     return box

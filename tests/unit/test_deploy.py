@@ -46,9 +46,10 @@ def test_queue_agent_tier_changes_are_targeted():
     assert cmds[0] == "reloadxml"
     assert "callcenter_config queue reload q@a.cc.local" in cmds
     assert "callcenter_config queue load r@a.cc.local" in cmds
-    assert "callcenter_config agent add 1002@a.cc.local callback" in cmds
-    assert "callcenter_config tier set level q@a.cc.local 1001@a.cc.local 2" in cmds
-    assert "callcenter_config tier add q@a.cc.local 1002@a.cc.local 9 2" in cmds
+    assert "callcenter_config agent reload 1002@a.cc.local" in cmds
+    assert "callcenter_config agent reload 1001@a.cc.local" not in cmds  # unchanged
+    assert "callcenter_config tier reload q@a.cc.local 1001@a.cc.local" in cmds  # level 6 -> 2
+    assert "callcenter_config tier reload q@a.cc.local 1002@a.cc.local" in cmds
     back = plan(new, old).commands
     assert "callcenter_config agent del 1002@a.cc.local" in back
     assert "callcenter_config queue unload r@a.cc.local" in back
