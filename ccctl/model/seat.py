@@ -15,6 +15,7 @@ class Seat(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     password: str = Field(max_length=128)
     remote: bool = False
+    supervisor: bool = False
 
 
 class SeatSkill(SQLModel, table=True):

@@ -37,8 +37,10 @@ def _queue(t: s.Tenant, q: s.Queue) -> tuple:
 
 
 def agent_contact(t: s.Tenant, seat: s.Seat) -> str:
-    return (f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name}]"
-            f"user/{seat.extension}@{t.sip_domain}")
+    # The spy map entry lets a supervisor of this tenant find the agent's call (*33EXT).
+    spy = f"hash insert/{names.spymap(t)}/{seat.extension}/${{uuid}}"
+    return (f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name},"
+            f"execute_on_answer='{spy}']user/{seat.extension}@{t.sip_domain}")
 
 
 def _wrapups(t: s.Tenant) -> dict[str, int]:

@@ -18,8 +18,10 @@ def act(app: str, data: str | None = None, inline: bool = False) -> object:
     return el("action", application=app, data=data, inline="true" if inline else None)
 
 
-def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, **time) -> object:
-    return el("condition", {"field": field, "expression": expression, "break": break_, **time}, *actions)
+def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None,
+         **time) -> object:
+    anti_actions = [el("anti-action", a.attrib) for a in (anti or [])]
+    return el("condition", {"field": field, "expression": expression, "break": break_, **time}, *actions, *anti_actions)
 
 
 def ext(name: str, *conditions, cont: bool = False) -> object:
@@ -74,6 +76,7 @@ def _seats(t: s.Tenant) -> list:
             _record_condition(t),
             cond("destination_number", expr,
                  act("set", "ccctl_target=seat:$1"),
+                 act("hash", f"insert/{names.spymap(t)}/$1/${{uuid}}"),
                  act("set", "call_timeout=30"),
                  act("bridge", f"user/$1@{t.sip_domain}"),
                  act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
@@ -86,6 +89,38 @@ def _seats(t: s.Tenant) -> list:
                  act("record", f"{names.recording_dir(t)}/voicemail/$1/${{strftime(%Y-%m-%d-%H%M%S)}}-${{uuid}}.wav 180 200 3"),
                  act("hangup", "NORMAL_CLEARING"))),
     ]
+
+
+SUPERVISOR_CODES = {
+    "33": ("listen", []),
+    "34": ("whisper", ["eavesdrop_whisper_aleg=true"]),
+    "35": ("barge", ["eavesdrop_bridge_aleg=true", "eavesdrop_bridge_bleg=true"]),
+}
+"""*33EXT listen, *34EXT whisper to the seat, *35EXT barge in (three-way). While listening,
+DTMF 1/2/3 switch modes as in FreeSWITCH's eavesdrop."""
+
+
+def _supervisor(t: s.Tenant) -> list:
+    if not t.seats:
+        return []
+    exts = _alternation([seat.extension for seat in t.seats])
+    out = []
+    for code, (mode, extra) in SUPERVISOR_CODES.items():
+        out.append(ext(
+            f"supervisor-{mode}",
+            cond("destination_number", f"^\\*{code}({exts})$", break_="on-false"),
+            cond("${ccctl_supervisor}", "^true$",
+                 act("answer"),
+                 act("set", f"ccctl_target=supervisor:{mode}:$1"),
+                 # Only channels of this tenant can be joined, whatever uuid the map holds.
+                 act("set", f"eavesdrop_require_group={t.name}"),
+                 act("set", "eavesdrop_enable_dtmf=true"),
+                 *[act("set", v) for v in extra],
+                 act("eavesdrop", f"${{hash(select/{names.spymap(t)}/$1)}}"),
+                 act("hangup", "NORMAL_CLEARING"),
+                 anti=[act("respond", "403 Not a supervisor")]),
+        ))
+    return out
 
 
 def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
@@ -191,6 +226,7 @@ def tenant_context(t: s.Tenant) -> object:
                                      act("respond", "503 Tenant call limit reached"))))
     exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
     exts += _seats(t)
+    exts += _supervisor(t)
     for q in t.queues:
         exts += _queue(t, q)
     for ivr in t.ivrs:

@@ -24,6 +24,11 @@ def ivr_id(t: s.Tenant, ivr: s.Ivr | str) -> str:
     return f"{ivr if isinstance(ivr, str) else ivr.name}@{t.sip_domain}"
 
 
+def spymap(t: s.Tenant) -> str:
+    """The mod_hash realm mapping a seat's extension to its current call, one per tenant."""
+    return f"{t.sip_domain}-spymap"
+
+
 def gateway(t: s.Tenant, trunk: s.Trunk) -> str:
     return f"{t.name}-{trunk.name}"
 

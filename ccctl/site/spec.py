@@ -138,6 +138,8 @@ class Seat(Spec):
     name: Text
     skills: dict[Slug, Annotated[int, Field(ge=1, le=10)]] = {}
     remote: bool = False
+    supervisor: bool = False
+    """May listen to, whisper to and barge in on other seats' calls (*33, *34, *35 + extension)."""
     password: Annotated[str, StringConstraints(min_length=12, max_length=128, pattern=r"^[!-~]+$")] | None = None
     """Left out, a password is generated; export never writes it."""
 

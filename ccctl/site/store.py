@@ -86,7 +86,7 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
         data = _tenant_spec(t, recs.get(t.id))
         data["seats"] = [
             {"extension": r.extension, "name": r.display_name, "skills": skills.get(r.id, {}),
-             "remote": r.remote, **({"password": r.password} if with_secrets else {})}
+             "remote": r.remote, "supervisor": r.supervisor, **({"password": r.password} if with_secrets else {})}
             for r in by_tenant["seats"][t.id]
         ]
         data["queues"] = [queue_data(r) for r in by_tenant["queues"][t.id]]
@@ -194,6 +194,7 @@ def _fill_trunk(row: m.Trunk, t: s.Trunk) -> None:
 
 def _fill_seat(row: m.Seat, seat: s.Seat) -> None:
     row.extension, row.display_name, row.remote = seat.extension, seat.name, seat.remote
+    row.supervisor = seat.supervisor
     if seat.password:
         row.password = seat.password
     elif not row.password:

@@ -59,7 +59,8 @@ def test_seat_crud_and_exit_codes(cli):
     r = cli("seat", "show", "t", "1009")
     assert (r.exit_code, r.stderr.strip()) == (3, "error: seat t/1009 not found")
     r = cli("seat", "show", "t", "1001", "--json")
-    assert json.loads(r.stdout) == {"tenant": "t", "extension": "1001", "name": "A", "skills": {"sales": 5}, "remote": False}
+    assert json.loads(r.stdout) == {"tenant": "t", "extension": "1001", "name": "A", "skills": {"sales": 5},
+                                    "remote": False, "supervisor": False}
     assert cli("seat", "set", "t", "1001", "remote=true").exit_code == 0
     assert json.loads(cli("seat", "list", "t", "--json").stdout)[0]["remote"] is True
     assert cli("seat", "remove", "t", "1002").exit_code == 0

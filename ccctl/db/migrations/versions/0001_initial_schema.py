@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('password', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
     sa.Column('remote', sa.Boolean(), nullable=False),
+    sa.Column('supervisor', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_seat_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_seat')),
     sa.UniqueConstraint('tenant_id', 'extension', name='uq_seat_tenant_extension')

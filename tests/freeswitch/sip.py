@@ -1,0 +1,457 @@
+"""Real SIP traffic against a test FreeSWITCH: seats (sipp UAs that register and answer)
+and carrier-side callers (sipp UACs that dial a DID, press digits and talk), plus a small
+Event Socket listener that records FreeSWITCH's channel events.
+
+Everything here runs inside the loopback-only namespace the FreeSWITCH tier requires
+(scripts/in-netns); every address is a 127.x.y.z one:
+
+    seats    127.0.1.N:5060 (SIP), 127.0.1.N:6000 (RTP, echoed back by sipp -rtp_echo)
+    callers  127.0.0.2:5060 by default (source_ip), RTP on port 7000 of the same address
+
+Scenarios live in tests/freeswitch/sipp/. Each sipp process runs in its own directory
+under the test's tmp dir and leaves its logs there (message trace, errors, <log> lines),
+which the results below carry for failure messages.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SIPP = shutil.which("sipp") or "/usr/bin/sipp"
+SCENARIOS = Path(__file__).parent / "sipp"
+PCAP_DIR = Path(os.environ.get("CC_SIPP_PCAP_DIR", "/usr/share/sip-tester"))
+FS_IP = "127.0.0.1"
+INTERNAL_PORT = 15060
+EXTERNAL_PORT = 15080
+DTMF_NAMES = {**{str(d): str(d) for d in range(10)}, "*": "star", "#": "pound"}
+
+
+# --------------------------------------------------------------------------- pcaps
+
+
+def _read_pcap(path: Path) -> tuple[bytes, list[tuple[float, bytes]]]:
+    """(global header, [(timestamp, frame)]) of a classic little-endian pcap."""
+    data = path.read_bytes()
+    magic = struct.unpack("<I", data[:4])[0]
+    if magic != 0xA1B2C3D4:
+        raise ValueError(f"{path}: not a little-endian microsecond pcap")
+    out, off = [], 24
+    while off + 16 <= len(data):
+        sec, usec, incl, _orig = struct.unpack("<IIII", data[off:off + 16])
+        off += 16
+        out.append((sec + usec / 1e6, data[off:off + incl]))
+        off += incl
+    return data[:24], out
+
+
+def _rtp_offset(frame: bytes) -> int:
+    """Offset of the UDP header in an Ethernet/IPv4 frame."""
+    return 14 + (frame[14] & 0x0F) * 4
+
+
+def build_dtmf_pcap(digits: str, dest: Path, gap_ms: int = 400, ssrc: int = 0x0CC0FFEE) -> Path:
+    """One pcap of RFC 2833 events for DIGITS (0-9 * #) from sipp's per-digit captures, GAP_MS
+    apart, as one RTP stream: one SSRC, rising sequence numbers, and a distinct timestamp per
+    event (the same capture twice would otherwise look like a retransmitted event)."""
+    header, out = None, []
+    seq = 1000
+    for i, d in enumerate(digits):
+        if d not in DTMF_NAMES:
+            raise ValueError(f"not a DTMF digit: {d!r}")
+        header, frames = _read_pcap(PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[d]}.pcap")
+        t0 = frames[0][0]
+        udp0 = _rtp_offset(frames[0][1])
+        ts0 = struct.unpack(">I", frames[0][1][udp0 + 12:udp0 + 16])[0]
+        for t, frame in frames:
+            udp = _rtp_offset(frame)
+            rtp = bytearray(frame[udp + 8:])
+            ts = struct.unpack(">I", rtp[4:8])[0] - ts0 + 8000 + i * gap_ms * 8
+            struct.pack_into(">HII", rtp, 2, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
+            seq += 1
+            # every packet to the same port: sipp maps the lowest port of the capture to the peer's
+            new = bytearray(frame[:udp]) + struct.pack(">HHHH", 10000, 10000, 8 + len(rtp), 0) + rtp
+            out.append((t - t0 + i * gap_ms / 1000, bytes(new)))
+    assert header is not None, "no digits"
+    _write_pcap(dest, header, out)
+    return dest
+
+
+def _write_pcap(dest: Path, header: bytes, frames: list[tuple[float, bytes]]) -> None:
+    base = 1_700_000_000
+    with open(dest, "wb") as f:
+        f.write(header)
+        for t, frame in frames:
+            sec = int(t)
+            f.write(struct.pack("<IIII", base + sec, int(round((t - sec) * 1e6)) % 1_000_000, len(frame), len(frame)))
+            f.write(frame)
+
+
+# --------------------------------------------------------------------------- sipp processes
+
+
+def _tail(path: Path, n: int = 60) -> str:
+    if not path.exists():
+        return f"({path.name}: none)"
+    lines = path.read_text(errors="replace").splitlines()
+    return f"--- {path} (last {min(n, len(lines))} of {len(lines)} lines)\n" + "\n".join(lines[-n:])
+
+
+class Sipp:
+    """One sipp process with its own working directory (and so its own log files)."""
+
+    def __init__(self, workdir: Path, scenario: str, args: list[str], timeout_s: float):
+        self.dir = workdir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.log = self.dir / "log.txt"          # <log> actions (-trace_logs)
+        self.errors = self.dir / "errors.txt"    # unexpected messages, sipp errors (-trace_err)
+        self.messages = self.dir / "messages.txt"  # every SIP message (-trace_msg)
+        self.stdout = self.dir / "stdout.txt"
+        self.cmd = [SIPP, "-sf", str(SCENARIOS / scenario), *args,
+                    "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
+                    "-trace_logs", "-log_file", str(self.log),
+                    "-trace_err", "-error_file", str(self.errors),
+                    "-trace_msg", "-message_file", str(self.messages),
+                    "-screen_file", str(self.dir / "screen.txt")]
+        (self.dir / "cmd.txt").write_text(" ".join(self.cmd) + "\n")
+        self.started = time.monotonic()
+        self._out = open(self.stdout, "wb")
+        self.proc = subprocess.Popen(self.cmd, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=self._out,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def running(self) -> bool:
+        return self.proc.poll() is None
+
+    def wait(self, timeout: float) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.kill()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self._out.close()
+
+    def log_lines(self) -> list[str]:
+        if not self.log.exists():
+            return []
+        # sipp prefixes nothing to <log> lines; skip its banner lines if any
+        return [ln.strip() for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
+
+    def diagnostics(self, n: int = 60) -> str:
+        return "\n".join([f"$ {' '.join(self.cmd)}  (exit {self.proc.poll()})",
+                          _tail(self.stdout, 15), _tail(self.errors, n), _tail(self.log, n), _tail(self.messages, n)])
+
+
+# --------------------------------------------------------------------------- seats
+
+
+@dataclass
+class Seat:
+    """A seat to register: its credentials and how it behaves on a call."""
+
+    extension: str
+    domain: str
+    password: str
+    talk_ms: int | None = None
+    """Hang up this long after answering; None: talk until the other side hangs up."""
+
+
+@dataclass
+class Agent:
+    seat: Seat
+    ip: str
+    sipp: Sipp
+
+    @property
+    def calls(self) -> list[str]:
+        """Call-IDs this seat answered, in order."""
+        return [ln.split()[1] for ln in self.sipp.log_lines() if ln.startswith("answered ")]
+
+    @property
+    def ended(self) -> list[str]:
+        """How each answered call ended: local-bye (the seat hung up), remote-bye, cancel."""
+        return [ln.split()[1] for ln in self.sipp.log_lines() if ln.startswith("ended ")]
+
+    @property
+    def aor(self) -> str:
+        return f"{self.seat.extension}@{self.seat.domain}"
+
+
+class Agents:
+    """Registered seats, one sipp process each (register.xml + -oocsf agent_answer.xml +
+    -rtp_echo), each on its own loopback address 127.0.1.N. Use as a context manager or call
+    stop(); stop() kills every process and flushes their registrations from FreeSWITCH."""
+
+    def __init__(self, box, workdir: Path, seats: list[Seat], first_ip: int = 1, register_timeout: float = 15):
+        self.box = box
+        self.agents: dict[str, Agent] = {}
+        try:
+            for i, seat in enumerate(seats):
+                ip = f"127.0.1.{first_ip + i}"
+                d = workdir / f"seat-{seat.extension}"
+                d.mkdir(parents=True, exist_ok=True)
+                csv = d / "seat.csv"
+                csv.write_text(f"SEQUENTIAL\n{seat.extension};{seat.domain};{seat.password};\n")
+                talk = seat.talk_ms if seat.talk_ms is not None else 3_600_000
+                args = ["-oocsf", str(SCENARIOS / "agent_answer.xml"), "-inf", str(csv),
+                        "-i", ip, "-bind_local", "-p", "5060", "-mi", ip, "-mp", "6000", "-rtp_echo",
+                        "-d", str(talk), "-m", "1", "-l", "1", f"{FS_IP}:{INTERNAL_PORT}"]
+                self.agents[seat.extension] = Agent(seat, ip, Sipp(d, "register.xml", args, timeout_s=900))
+            self.wait_registered(register_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def __getitem__(self, extension: str) -> Agent:
+        return self.agents[extension]
+
+    def __enter__(self) -> "Agents":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def registrations(self) -> str:
+        return self.box.api("sofia status profile internal reg", check=False)
+
+    def wait_registered(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            regs = self.registrations()
+            missing = [a.aor for a in self.agents.values() if f"User:    \t{a.aor}" not in regs
+                       and not _listed(regs, a.aor)]
+            if not missing:
+                return
+            dead = [a for a in self.agents.values() if not a.sipp.running()]
+            if dead or time.monotonic() > deadline:
+                raise AssertionError(f"seats not registered: {missing}\n{regs}\n" + self.diagnostics())
+            time.sleep(0.2)
+
+    def diagnostics(self) -> str:
+        return "\n\n".join(f"== seat {ext}\n{a.sipp.diagnostics()}" for ext, a in self.agents.items())
+
+    def stop(self) -> None:
+        for a in self.agents.values():
+            a.sipp.kill()
+            try:
+                self.box.api(f"sofia profile internal flush_inbound_reg {a.aor} reboot", check=False)
+            except Exception:
+                pass
+
+
+def _listed(regs: str, aor: str) -> bool:
+    return any(line.split(":", 1)[-1].strip() == aor for line in regs.splitlines() if line.startswith("User:"))
+
+
+# --------------------------------------------------------------------------- callers
+
+
+@dataclass
+class CallResult:
+    number: str
+    code: int | None
+    """The INVITE's final SIP response (200, 404, 503, ...), None if none came."""
+    answered: bool
+    ended: str | None
+    """local-bye (the caller hung up), remote-bye (FreeSWITCH did), or None."""
+    duration: float
+    """Seconds from the INVITE to the end of the sipp process."""
+    exit_code: int
+    call_id: str | None
+    sipp: Sipp = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def diagnostics(self) -> str:
+        return f"{self!r}\n{self.sipp.diagnostics()}"
+
+
+class Call:
+    """A running caller; wait() gives its CallResult."""
+
+    def __init__(self, workdir: Path, number: str, digits: str, wait_ms: int, talk_ms: int,
+                 source_ip: str, audio: bool, caller_number: str, port: int, timeout_s: float | None):
+        self.number = number
+        workdir.mkdir(parents=True, exist_ok=True)
+        if digits:
+            build_dtmf_pcap(digits, workdir / "digits.pcap")
+        if audio:
+            shutil.copyfile(PCAP_DIR / "g711a.pcap", workdir / "audio.pcap")
+        self.call_id = f"cc-test-{int(time.time() * 1000)}-{os.getpid()}-{source_ip}"
+        self.timeout_s = timeout_s or (wait_ms + talk_ms) / 1000 + 25
+        args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", "7000", "-rtp_echo",
+                "-s", number, "-key", "caller_number", caller_number,
+                "-set", "wait_ms", str(wait_ms), "-set", "talk_ms", str(talk_ms),
+                "-set", "dtmf", "1" if digits else "0", "-set", "audio", "1" if audio else "0",
+                "-cid_str", self.call_id + "-%u",
+                "-m", "1", "-l", "1", f"{FS_IP}:{EXTERNAL_PORT}"]
+        self.sipp = Sipp(workdir, "caller.xml", args, timeout_s=self.timeout_s)
+
+    def wait(self, timeout: float | None = None) -> CallResult:
+        rc = self.sipp.wait(timeout if timeout is not None else self.timeout_s + 10)
+        duration = time.monotonic() - self.sipp.started
+        lines = self.sipp.log_lines()
+        finals = [int(ln.split()[1]) for ln in lines if ln.startswith("final ") and ln.split()[1].isdigit()]
+        ended = [ln.split()[1] for ln in lines if ln.startswith("ended ")]
+        code = finals[-1] if finals else _final_from_trace(self.sipp.messages)
+        return CallResult(self.number, code, code == 200, ended[-1] if ended else None, duration, rc,
+                          f"{self.call_id}-1", self.sipp)
+
+
+def _final_from_trace(messages: Path) -> int | None:
+    """The last final response to an INVITE in a sipp message trace (for calls that failed
+    in a way the scenario did not expect)."""
+    if not messages.exists():
+        return None
+    code = None
+    for block in messages.read_text(errors="replace").split("\n\n"):
+        lines = block.strip().splitlines()
+        first = next((ln for ln in lines if ln.startswith("SIP/2.0 ")), None)
+        if first and any(ln.startswith("CSeq:") and "INVITE" in ln for ln in lines):
+            n = int(first.split()[1])
+            if n >= 200:
+                code = n
+    return code
+
+
+def start_call(workdir: Path, number: str, digits: str = "", wait_ms: int = 2000, talk_ms: int = 5000,
+               source_ip: str = "127.0.0.2", audio: bool = True, caller_number: str = "4915112345678",
+               port: int = 5060, timeout_s: float | None = None) -> Call:
+    """Dial NUMBER at the external profile from SOURCE_IP; after the answer wait WAIT_MS, press
+    DIGITS (RFC 2833), then (AUDIO) play 7 s of speech and stay TALK_MS before hanging up.
+    Returns at once; Call.wait() gives the result."""
+    return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s)
+
+
+def call(workdir: Path, number: str, **kw) -> CallResult:
+    """start_call(...).wait(): dial, run the whole call, return its result."""
+    return start_call(workdir, number, **kw).wait()
+
+
+# --------------------------------------------------------------------------- Event Socket
+
+
+class EventLog:
+    """FreeSWITCH events (plain format) collected by a background thread over its own Event
+    Socket connection (no gevent: this thread blocks on its socket alone).
+
+        with EventLog(box.fs.password, ["CHANNEL_HANGUP_COMPLETE"]) as ev:
+            ...
+            hangups = ev.wait_for(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE", count=2)
+    """
+
+    def __init__(self, password: str, events: list[str], host: str = FS_IP, port: int = 18021):
+        self.events: list[dict[str, str]] = []
+        self._cond = threading.Condition()
+        self._sock = socket.create_connection((host, port), timeout=10)
+        self._buf = b""
+        self._read_message()  # auth/request
+        self._command(f"auth {password}")
+        self._command("event plain " + " ".join(events))
+        self._sock.settimeout(None)
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> "EventLog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop = True
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join(5)
+
+    def _recv_until(self, sep: bytes) -> bytes:
+        while sep not in self._buf:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("Event Socket closed")
+            self._buf += chunk
+        head, self._buf = self._buf.split(sep, 1)
+        return head
+
+    def _recv_exact(self, n: int) -> bytes:
+        while len(self._buf) < n:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("Event Socket closed")
+            self._buf += chunk
+        data, self._buf = self._buf[:n], self._buf[n:]
+        return data
+
+    def _read_message(self) -> tuple[dict[str, str], bytes]:
+        head = self._recv_until(b"\n\n").decode(errors="replace")
+        headers = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
+        body = self._recv_exact(int(headers["Content-Length"])) if "Content-Length" in headers else b""
+        return headers, body
+
+    def _command(self, cmd: str) -> str:
+        self._sock.sendall(cmd.encode() + b"\n\n")
+        while True:
+            headers, _ = self._read_message()
+            if headers.get("Content-Type") == "command/reply":
+                reply = headers.get("Reply-Text", "")
+                if not reply.startswith("+OK"):
+                    raise ConnectionError(f"{cmd.split()[0]}: {reply}")
+                return reply
+
+    def _run(self) -> None:
+        while not self._stop:
+            try:
+                headers, body = self._read_message()
+            except (OSError, ConnectionError):
+                return
+            if headers.get("Content-Type") != "text/event-plain":
+                continue
+            event: dict[str, str] = {}
+            for line in body.decode(errors="replace").splitlines():
+                if ": " in line:
+                    k, v = line.split(": ", 1)
+                    event[k] = urllib.parse.unquote(v)
+            with self._cond:
+                self.events.append(event)
+                self._cond.notify_all()
+
+    def matching(self, pred) -> list[dict[str, str]]:
+        with self._cond:
+            return [e for e in self.events if pred(e)]
+
+    def wait_for(self, pred, count: int = 1, timeout: float = 15) -> list[dict[str, str]]:
+        """The first COUNT events matching PRED, waiting up to TIMEOUT s; AssertionError if fewer came."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [e for e in self.events if pred(e)]
+                if len(found) >= count:
+                    return found[:count]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    names = [(e.get("Event-Name"), e.get("Unique-ID"), e.get("Caller-Destination-Number"))
+                             for e in self.events]
+                    raise AssertionError(f"{len(found)} of {count} events after {timeout}s; got {names}")
+                self._cond.wait(left)
