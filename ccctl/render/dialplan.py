@@ -225,6 +225,9 @@ def tenant_context(t: s.Tenant) -> object:
                                      act("set", "ccctl_refused=call_limit"),
                                      act("respond", "503 Tenant call limit reached"))))
     exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
+    # A line test: remote agents and carriers hear their own audio back (seats dial *9196).
+    exts.append(ext("echo", cond("destination_number", r"^(?:cc-echo|\*9196)$",
+                                 act("answer"), act("set", "ccctl_target=echo"), act("echo"))))
     exts += _seats(t)
     exts += _supervisor(t)
     for q in t.queues:

@@ -38,6 +38,7 @@ def destination(target: str) -> str:
     kind, _, ref = target.partition(":")
     return {
         "hangup": "cc-hangup",
+        "echo": "cc-echo",
         "queue": f"cc-queue-{ref}",
         "ivr": f"cc-ivr-{ref}",
         "seat": f"cc-seat-{ref}",

@@ -57,9 +57,9 @@ Hostname = Annotated[
     StringConstraints(max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"),
 ]
 
-TARGET_KINDS = ("queue", "seat", "ivr", "voicemail", "external", "hangup")
+TARGET_KINDS = ("queue", "seat", "ivr", "voicemail", "external", "hangup", "echo")
 _TARGET = re.compile(
-    r"^(?:hangup"
+    r"^(?:hangup|echo"
     r"|queue:[a-z0-9][a-z0-9_-]{0,62}"
     r"|ivr:[a-z0-9][a-z0-9_-]{0,62}"
     r"|seat:[1-9][0-9]{1,7}"
@@ -72,7 +72,7 @@ def _check_target(value: str) -> str:
     if not _TARGET.match(value):
         raise ValueError(
             f"{value!r} is not a target; use queue:NAME, ivr:NAME, seat:EXT, voicemail:EXT, "
-            "external:NUMBER or hangup"
+            "external:NUMBER, echo or hangup"
         )
     return value
 
