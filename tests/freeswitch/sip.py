@@ -291,10 +291,9 @@ class Call:
                  source_ip: str, audio: bool, caller_number: str, port: int, timeout_s: float | None):
         self.number = number
         workdir.mkdir(parents=True, exist_ok=True)
-        if digits:
-            build_dtmf_pcap(digits, workdir / "digits.pcap")
-        if audio:
-            shutil.copyfile(PCAP_DIR / "g711a.pcap", workdir / "audio.pcap")
+        # sipp loads every pcap a scenario names when it starts, played or not: always write both
+        build_dtmf_pcap(digits or "0", workdir / "digits.pcap")
+        shutil.copyfile(PCAP_DIR / "g711a.pcap", workdir / "audio.pcap")
         self.call_id = f"cc-test-{int(time.time() * 1000)}-{os.getpid()}-{source_ip}"
         self.timeout_s = timeout_s or (wait_ms + talk_ms) / 1000 + 25
         args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", "7000", "-rtp_echo",
