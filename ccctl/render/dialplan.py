@@ -109,7 +109,8 @@ def _supervisor(t: s.Tenant) -> list:
         out.append(ext(
             f"supervisor-{mode}",
             cond("destination_number", f"^\\*{code}({exts})$", break_="on-false"),
-            cond("${ccctl_supervisor}", "^true$",
+            # One condition over both, so that $1 (the seat) is captured where the actions are.
+            cond("${ccctl_supervisor}:${destination_number}", f"^true:\\*{code}({exts})$",
                  act("answer"),
                  act("set", f"ccctl_target=supervisor:{mode}:$1"),
                  # Only channels of this tenant can be joined, whatever uuid the map holds.
