@@ -13,6 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
+from ..render.tree import write_files
+
 KEEP = 5
 
 
@@ -59,13 +61,7 @@ class TreeStore:
         self.trees.mkdir(parents=True, exist_ok=True)
         gen = self.trees / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         staging = self.trees / f".{gen.name}.partial"
-        made: set[Path] = set()
-        for rel, data in files.items():
-            p = staging / rel
-            if p.parent not in made:
-                p.parent.mkdir(parents=True, exist_ok=True)
-                made.add(p.parent)
-            p.write_bytes(data)
+        write_files(files, staging)
         os.rename(staging, gen)
         self._point_to(gen)
         return gen, previous

@@ -86,7 +86,7 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
     return {path: root if isinstance(root, bytes) else to_bytes(root) for path, root in sorted(files.items())}
 
 
-def _write_files(files: dict[str, bytes], root: Path) -> None:
+def write_files(files: dict[str, bytes], root: Path) -> None:
     made: set[Path] = set()
     for rel, data in files.items():
         p = root / rel
@@ -111,7 +111,7 @@ def write_tree(files: dict[str, bytes], out: Path, *, force: bool = False) -> Pa
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        _write_files(files, tmp)
+        write_files(files, tmp)
         os.chmod(tmp, 0o750)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))

@@ -7,6 +7,7 @@ from them, so `apply`, `export` and the CLI all share one notion of a tenant.
 from __future__ import annotations
 
 import re
+import typing
 from datetime import date
 from typing import Annotated, Literal
 
@@ -79,17 +80,6 @@ def _check_target(value: str) -> str:
 
 Target = Annotated[str, AfterValidator(_check_target)]
 
-STRATEGIES = (
-    "ring-all",
-    "longest-idle-agent",
-    "round-robin",
-    "top-down",
-    "agent-with-least-talk-time",
-    "agent-with-fewest-calls",
-    "sequentially-by-agent-order",
-    "random",
-    "ring-progressively",
-)
 Strategy = Literal[
     "ring-all",
     "longest-idle-agent",
@@ -101,10 +91,11 @@ Strategy = Literal[
     "random",
     "ring-progressively",
 ]
+STRATEGIES = typing.get_args(Strategy)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$")
 _HOLIDAY = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
-LANGUAGES = ("en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja")
+Language = Literal["en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja"]
 
 
 class Spec(BaseModel):
@@ -179,7 +170,7 @@ class Queue(Spec):
 class Greeting(Spec):
     text: Annotated[str, StringConstraints(min_length=1, max_length=2000), BeforeValidator(_no_control_chars)] | None = None
     file: Annotated[str, StringConstraints(pattern=r"^/[^\x00-\x1f]+\.(wav|mp3|flac)$")] | None = None
-    language: Literal["en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja"] | None = None
+    language: Language | None = None
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -311,7 +302,7 @@ class Tenant(Spec):
     """Concurrent calls; 0 means no cap."""
     caller_id: CallerId = CallerId()
     timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$")] = "UTC"
-    language: Literal["en", "zh", "de", "fr", "es", "it", "pt", "ru", "ja"] = "en"
+    language: Language = "en"
     lease: Lease | None = None
     recording: Recording = Recording()
     seats: list[Seat] = []
