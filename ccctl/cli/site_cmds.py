@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -11,7 +12,7 @@ from .. import configuration, resources
 from ..errors import CcError, InvalidInput
 from ..render import write_tree
 from ..service import apply_tenants
-from ..site.export import export_yaml
+from ..site.export import export_yaml, site_data
 from ..site.load import load_site
 from ..validate import check_site
 from . import output
@@ -33,9 +34,10 @@ def apply(ctx: typer.Context,
 
 def export(ctx: typer.Context,
            out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
-           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only these tenants.")):
-    """Write the current state as site YAML (the same format `apply` reads). Seat passwords
-    are not exported."""
+           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only these tenants."),
+           as_json: bool = JSON):
+    """Write the current state as site YAML (the same format `apply` reads; --json gives the
+    same structure as JSON). Seat passwords are not exported."""
     c = open_context(ctx)
     tenants = resources.list_tenants(c)
     if tenant:
@@ -43,7 +45,7 @@ def export(ctx: typer.Context,
         if missing:
             raise CcError(f"tenant {sorted(missing)[0]} not found") from None
         tenants = [t for t in tenants if t.name in tenant]
-    text = export_yaml(tenants)
+    text = export_yaml(tenants) if not as_json else json.dumps(site_data(tenants), ensure_ascii=False, indent=2) + "\n"
     if out:
         out.write_text(text, encoding="utf-8")
         output.message(f"wrote {out}")

@@ -126,3 +126,20 @@ def test_b_cannot_eavesdrop_on_a_call(box, a_seats, tmp_path):
     denied = seat_call(tmp_path / "denied", "1001", A_DOM, pw(box, A, "1001"), "*331002", source_ip="127.0.2.33")
     assert denied.code == 403, denied.diagnostics()
     caller.wait()
+
+
+def test_broken_change_is_refused_and_calls_still_flow(box, a_seats, tmp_path):
+    """A change whose tree would name a missing sound file is refused before FreeSWITCH sees
+    it; the database, the tree and the running switch keep the old configuration."""
+    from ccctl import resources
+    from ccctl.deploy.tree_store import TreeStore
+    from ccctl.errors import InvalidInput
+
+    tree = TreeStore(box.ctx.settings.fs_conf_dir).read()
+    with pytest.raises(InvalidInput, match="greeting file /missing/welcome.wav does not exist"):
+        resources.set_item(box.ctx, "ivr", A, "main", {"greeting": {"file": "/missing/welcome.wav"}})
+    assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree
+    answered = len(a_seats["1002"].calls)
+    r = start_call(tmp_path / "after", "4000000002", talk_ms=1500, audio=False).wait()
+    assert r.code == 200 and r.ended == "local-bye", r.diagnostics()
+    assert len(a_seats["1002"].calls) == answered + 1

@@ -46,6 +46,8 @@ def test_export_roundtrip_through_cli(cli, example, tmp_path):
     (tmp_path / "e.yaml").write_text(one, encoding="utf-8")
     assert "no changes" in cli("apply", "-f", str(tmp_path / "e.yaml")).stderr
     assert cli("export").stdout == one
+    as_json = json.loads(cli("export", "--json").stdout)
+    assert as_json["tenants"][1]["display_name"] == "华夏客服中心"
 
 
 def test_seat_crud_and_exit_codes(cli):
