@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -28,10 +29,14 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
+            path = Path(parsed.database)
             try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # The database holds the box's secrets (SIP and Event Socket passwords): owner only.
+                # SQLite gives its -wal and -shm files the same mode.
+                os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
             except OSError as exc:
-                raise CcError(f"cannot create database directory: {exc}") from None
+                raise CcError(f"cannot create database {path}: {exc}") from None
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

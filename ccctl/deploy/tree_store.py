@@ -54,11 +54,24 @@ class TreeStore:
         os.symlink(target, tmp)
         os.replace(tmp, self.link)
 
+    def _make_private_dir(self) -> None:
+        """Trees hold the Event Socket and trunk passwords: readable by root and FreeSWITCH's
+        group only."""
+        self.trees.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.trees, 0o750)
+        if os.geteuid() == 0:
+            try:
+                import grp
+
+                shutil.chown(self.trees, group=grp.getgrnam("freeswitch").gr_gid)
+            except (KeyError, OSError):
+                pass
+
     def install(self, files: dict[str, bytes]) -> tuple[Path, Path | None]:
         """Write FILES as a new generation and switch to it; returns (new, previous)."""
         self._adopt_plain_directory()
         previous = self.current()
-        self.trees.mkdir(parents=True, exist_ok=True)
+        self._make_private_dir()
         gen = self.trees / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         staging = self.trees / f".{gen.name}.partial"
         write_files(files, staging)

@@ -164,3 +164,14 @@ def test_event_socket_adapter_against_fake():
             EventSocket("127.0.0.1", fake.port, "wrong", timeout=2).connect()
     finally:
         fake.close()
+
+
+def test_secrets_are_not_world_readable(live, example):
+    import stat
+
+    ctx, _ = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    db = ctx.settings.db
+    assert stat.S_IMODE(__import__("os").stat(db).st_mode) == 0o600
+    trees = TreeStore(ctx.settings.fs_conf_dir).trees
+    assert stat.S_IMODE(trees.stat().st_mode) == 0o750
