@@ -13,6 +13,15 @@ def tier_level(skill_level: int) -> int:
     return 11 - skill_level
 
 
+def _no_agent_params(timeout: int) -> dict[str, str]:
+    """mod_callcenter gives up on a caller once the queue has had no agent for
+    max-wait-time-with-no-agent AND the caller has waited that plus ...-time-reached. One
+    second of the first and the rest in the second makes the caller's wait the timeout."""
+    if timeout == 0:
+        return {"max-wait-time-with-no-agent": "0", "max-wait-time-with-no-agent-time-reached": "5"}
+    return {"max-wait-time-with-no-agent": "1", "max-wait-time-with-no-agent-time-reached": str(max(timeout - 1, 0))}
+
+
 def _queue(t: s.Tenant, q: s.Queue) -> tuple:
     record = t.recording.mode in ("all", "inbound")
     ann = announcement(t, q)
@@ -22,8 +31,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> tuple:
         "record-template": names.recording_path(t) if record else None,
         "time-base-score": "system",
         "max-wait-time": str(q.max_wait),
-        "max-wait-time-with-no-agent": str(q.no_agent.timeout),
-        "max-wait-time-with-no-agent-time-reached": "5",
+        **_no_agent_params(q.no_agent.timeout),
         "tier-rules-apply": "false",
         "tier-rule-wait-second": "300",
         "tier-rule-wait-multiply-level": "true",

@@ -141,7 +141,10 @@ class Seat(Spec):
 
 
 class NoAgent(Spec):
+    """Where a caller goes when no agent is logged in and available."""
+
     timeout: int = Field(default=30, ge=0, le=86400)
+    """Seconds such a caller waits before going to target; 0: wait up to the queue's max_wait."""
     target: Target = "hangup"
 
 

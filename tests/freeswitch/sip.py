@@ -59,40 +59,66 @@ def _rtp_offset(frame: bytes) -> int:
     return 14 + (frame[14] & 0x0F) * 4
 
 
+def _frame(rtp: bytes) -> bytes:
+    """An Ethernet/IPv4/UDP frame around an RTP packet; sipp replaces the addresses and ports
+    (every packet goes to the same port: the lowest port of a capture maps to the peer's)."""
+    udp = struct.pack(">HHHH", 10000, 10000, 8 + len(rtp), 0) + rtp
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes(4), bytes(4))
+    return bytes(12) + b"\x08\x00" + ip + udp
+
+
+def _rtp_payloads(path: Path) -> list[tuple[float, int, int, bytes]]:
+    """(time, marker+payload type byte, RTP timestamp, payload) of each packet of a capture."""
+    out = []
+    for t, frame in _read_pcap(path)[1]:
+        rtp = frame[_rtp_offset(frame) + 8:]
+        out.append((t, rtp[1], struct.unpack(">I", rtp[4:8])[0], rtp[12:]))
+    return out
+
+
 def build_dtmf_pcap(digits: str, dest: Path, gap_ms: int = 400, ssrc: int = 0x0CC0FFEE) -> Path:
     """One pcap of RFC 2833 events for DIGITS (0-9 * #) from sipp's per-digit captures, GAP_MS
     apart, as one RTP stream: one SSRC, rising sequence numbers, and a distinct timestamp per
     event (the same capture twice would otherwise look like a retransmitted event)."""
-    header, out = None, []
-    seq = 1000
+    frames, seq = [], 1000
     for i, d in enumerate(digits):
         if d not in DTMF_NAMES:
             raise ValueError(f"not a DTMF digit: {d!r}")
-        header, frames = _read_pcap(PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[d]}.pcap")
-        t0 = frames[0][0]
-        udp0 = _rtp_offset(frames[0][1])
-        ts0 = struct.unpack(">I", frames[0][1][udp0 + 12:udp0 + 16])[0]
-        for t, frame in frames:
-            udp = _rtp_offset(frame)
-            rtp = bytearray(frame[udp + 8:])
-            ts = struct.unpack(">I", rtp[4:8])[0] - ts0 + 8000 + i * gap_ms * 8
-            struct.pack_into(">HII", rtp, 2, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
+        packets = _rtp_payloads(PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[d]}.pcap")
+        t0, ts0 = packets[0][0], packets[0][2]
+        for t, mpt, ts, payload in packets:
+            ts = (ts - ts0 + 8000 + i * gap_ms * 8) & 0xFFFFFFFF
+            frames.append((t - t0 + i * gap_ms / 1000,
+                           _frame(struct.pack(">BBHII", 0x80, mpt, seq & 0xFFFF, ts, ssrc) + payload)))
             seq += 1
-            # every packet to the same port: sipp maps the lowest port of the capture to the peer's
-            new = bytearray(frame[:udp]) + struct.pack(">HHHH", 10000, 10000, 8 + len(rtp), 0) + rtp
-            out.append((t - t0 + i * gap_ms / 1000, bytes(new)))
-    assert header is not None, "no digits"
-    _write_pcap(dest, header, out)
+    if not frames:
+        raise ValueError("no digits")
+    _write_pcap(dest, frames)
     return dest
 
 
-def _write_pcap(dest: Path, header: bytes, frames: list[tuple[float, bytes]]) -> None:
+def build_audio_pcap(ms: int, dest: Path, ssrc: int = 0x0CC0A0D1) -> Path:
+    """MS milliseconds of continuous G.711 A-law speech, 20 ms a packet (payload type 8): the
+    speech of sipp's g711a.pcap (30 ms packets with gaps) re-cut and looped, so FreeSWITCH gets
+    a steady stream for the whole call and its RTP counters and recordings track wall time."""
+    speech = b"".join(p for _, _, _, p in _rtp_payloads(PCAP_DIR / "g711a.pcap"))
+    n = max(1, ms // 20)
+    frames = []
+    for i in range(n):
+        off = (i * 160) % (len(speech) - 160)
+        rtp = struct.pack(">BBHII", 0x80, 8 | (0x80 if i == 0 else 0), i & 0xFFFF, (i * 160) & 0xFFFFFFFF, ssrc)
+        frames.append((i * 0.02, _frame(rtp + speech[off:off + 160])))
+    _write_pcap(dest, frames)
+    return dest
+
+
+def _write_pcap(dest: Path, frames: list[tuple[float, bytes]]) -> None:
     base = 1_700_000_000
     with open(dest, "wb") as f:
-        f.write(header)
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))  # Ethernet link type
         for t, frame in frames:
-            sec = int(t)
-            f.write(struct.pack("<IIII", base + sec, int(round((t - sec) * 1e6)) % 1_000_000, len(frame), len(frame)))
+            usec = int(round(t * 1e6))
+            f.write(struct.pack("<IIII", base + usec // 1_000_000, usec % 1_000_000, len(frame), len(frame)))
             f.write(frame)
 
 
@@ -106,17 +132,37 @@ def _tail(path: Path, n: int = 60) -> str:
     return f"--- {path} (last {min(n, len(lines))} of {len(lines)} lines)\n" + "\n".join(lines[-n:])
 
 
+_RUNNING: set["Sipp"] = set()
+
+
+def available() -> str | None:
+    """None when sipp and its RTP captures are here, else what is missing."""
+    if not Path(SIPP).is_file():
+        return "sipp is not installed (apt-get install sip-tester)"
+    for name in ("g711a.pcap", "dtmf_2833_1.pcap"):
+        if not (PCAP_DIR / name).is_file():
+            return f"{PCAP_DIR / name} is missing (sip-tester's captures; set CC_SIPP_PCAP_DIR)"
+    return None
+
+
+def kill_all() -> None:
+    """Kill every sipp process this module started that is still running (test teardown)."""
+    for p in list(_RUNNING):
+        p.kill()
+
+
 class Sipp:
     """One sipp process with its own working directory (and so its own log files)."""
 
-    def __init__(self, workdir: Path, scenario: str, args: list[str], timeout_s: float):
+    def __init__(self, workdir: Path, scenario: str | Path, args: list[str], timeout_s: float):
+        """SCENARIO: a file name in tests/freeswitch/sipp/, or a path."""
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log = self.dir / "log.txt"          # <log> actions (-trace_logs)
         self.errors = self.dir / "errors.txt"    # unexpected messages, sipp errors (-trace_err)
         self.messages = self.dir / "messages.txt"  # every SIP message (-trace_msg)
         self.stdout = self.dir / "stdout.txt"
-        self.cmd = [SIPP, "-sf", str(SCENARIOS / scenario), *args,
+        self.cmd = [SIPP, "-sf", str(SCENARIOS / scenario if isinstance(scenario, str) else scenario), *args,
                     "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
                     "-trace_logs", "-log_file", str(self.log),
                     "-trace_err", "-error_file", str(self.errors),
@@ -127,25 +173,29 @@ class Sipp:
         self._out = open(self.stdout, "wb")
         self.proc = subprocess.Popen(self.cmd, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=self._out,
                                      stderr=subprocess.STDOUT, start_new_session=True)
+        _RUNNING.add(self)
 
     def running(self) -> bool:
         return self.proc.poll() is None
 
     def wait(self, timeout: float) -> int:
+        """The exit code (0: every call succeeded); killed if still running after TIMEOUT s."""
         try:
-            return self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.kill()
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self.kill()
+        return self.proc.returncode
 
     def kill(self) -> None:
         if self.proc.poll() is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: sipp and nothing else
             except ProcessLookupError:
                 pass
             self.proc.wait()
         self._out.close()
+        _RUNNING.discard(self)
 
     def log_lines(self) -> list[str]:
         if not self.log.exists():
@@ -195,22 +245,33 @@ class Agent:
 
 class Agents:
     """Registered seats, one sipp process each (register.xml + -oocsf agent_answer.xml +
-    -rtp_echo), each on its own loopback address 127.0.1.N. Use as a context manager or call
-    stop(); stop() kills every process and flushes their registrations from FreeSWITCH."""
+    -rtp_echo), seat N on its own loopback address IP_PREFIX+(FIRST_IP+N), SIP port SIP_PORT,
+    RTP port MEDIA_PORT. The constructor returns once FreeSWITCH lists every seat as
+    registered. Use as a context manager or call stop(): it kills every process and flushes
+    the seats' registrations from FreeSWITCH.
 
-    def __init__(self, box, workdir: Path, seats: list[Seat], first_ip: int = 1, register_timeout: float = 15):
+    SEATS are Seat(...) or (extension, domain, password[, talk_ms]) tuples.
+    (register.xml can also register several seats from one process: one CSV line each.)"""
+
+    def __init__(self, box, workdir: Path, seats: list[Seat | tuple], *, ip_prefix: str = "127.0.1.",
+                 first_ip: int = 1, sip_port: int = 5060, media_port: int = 6000, register_timeout: float = 15):
         self.box = box
         self.agents: dict[str, Agent] = {}
         try:
             for i, seat in enumerate(seats):
-                ip = f"127.0.1.{first_ip + i}"
+                seat = seat if isinstance(seat, Seat) else Seat(*seat)
+                ip = f"{ip_prefix}{first_ip + i}"
                 d = workdir / f"seat-{seat.extension}"
                 d.mkdir(parents=True, exist_ok=True)
                 csv = d / "seat.csv"
-                csv.write_text(f"SEQUENTIAL\n{seat.extension};{seat.domain};{seat.password};\n")
+                if any(c in seat.password for c in ";]\\"):
+                    raise ValueError("a seat password with ; ] or \\ cannot go through a sipp CSV")
+                csv.write_text(f"SEQUENTIAL\n{seat.extension};{seat.domain};"
+                               f"[authentication username={seat.extension} password={seat.password}];\n")
+                # agent_answer.xml talks for the default pause (-d), then hangs up
                 talk = seat.talk_ms if seat.talk_ms is not None else 3_600_000
                 args = ["-oocsf", str(SCENARIOS / "agent_answer.xml"), "-inf", str(csv),
-                        "-i", ip, "-bind_local", "-p", "5060", "-mi", ip, "-mp", "6000", "-rtp_echo",
+                        "-i", ip, "-bind_local", "-p", str(sip_port), "-mi", ip, "-mp", str(media_port), "-rtp_echo",
                         "-d", str(talk), "-m", "1", "-l", "1", f"{FS_IP}:{INTERNAL_PORT}"]
                 self.agents[seat.extension] = Agent(seat, ip, Sipp(d, "register.xml", args, timeout_s=900))
             self.wait_registered(register_timeout)
@@ -230,17 +291,21 @@ class Agents:
     def registrations(self) -> str:
         return self.box.api("sofia status profile internal reg", check=False)
 
+    def registered(self) -> set[str]:
+        """user@domain of every registration FreeSWITCH's internal profile lists."""
+        return {line.split(":", 1)[1].strip() for line in self.registrations().splitlines()
+                if line.startswith("User:")}
+
     def wait_registered(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
-            regs = self.registrations()
-            missing = [a.aor for a in self.agents.values() if f"User:    \t{a.aor}" not in regs
-                       and not _listed(regs, a.aor)]
+            missing = [a.aor for a in self.agents.values() if a.aor not in self.registered()]
             if not missing:
                 return
             dead = [a for a in self.agents.values() if not a.sipp.running()]
             if dead or time.monotonic() > deadline:
-                raise AssertionError(f"seats not registered: {missing}\n{regs}\n" + self.diagnostics())
+                raise AssertionError(f"seats not registered: {missing}\n{self.registrations()}\n"
+                                     + self.diagnostics())
             time.sleep(0.2)
 
     def diagnostics(self) -> str:
@@ -253,10 +318,6 @@ class Agents:
                 self.box.api(f"sofia profile internal flush_inbound_reg {a.aor} reboot", check=False)
             except Exception:
                 pass
-
-
-def _listed(regs: str, aor: str) -> bool:
-    return any(line.split(":", 1)[-1].strip() == aor for line in regs.splitlines() if line.startswith("User:"))
 
 
 # --------------------------------------------------------------------------- callers
@@ -293,22 +354,25 @@ class Call:
         workdir.mkdir(parents=True, exist_ok=True)
         # sipp loads every pcap a scenario names when it starts, played or not: always write both
         build_dtmf_pcap(digits or "0", workdir / "digits.pcap")
-        shutil.copyfile(PCAP_DIR / "g711a.pcap", workdir / "audio.pcap")
+        build_audio_pcap(max(talk_ms, 20), workdir / "audio.pcap")
         self.call_id = f"cc-test-{int(time.time() * 1000)}-{os.getpid()}-{source_ip}"
         self.timeout_s = timeout_s or (wait_ms + talk_ms) / 1000 + 25
-        args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", "7000", "-rtp_echo",
+        args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", "7000",
                 "-s", number, "-key", "caller_number", caller_number,
                 "-set", "wait_ms", str(wait_ms), "-set", "talk_ms", str(talk_ms),
                 "-set", "dtmf", "1" if digits else "0", "-set", "audio", "1" if audio else "0",
                 "-cid_str", self.call_id + "-%u",
                 "-m", "1", "-l", "1", f"{FS_IP}:{EXTERNAL_PORT}"]
-        self.sipp = Sipp(workdir, "caller.xml", args, timeout_s=self.timeout_s)
+        scenario = workdir / "caller.xml"  # next to its pcaps, where sipp looks for them
+        shutil.copyfile(SCENARIOS / "caller.xml", scenario)
+        self.sipp = Sipp(workdir, scenario, args, timeout_s=self.timeout_s)
 
     def wait(self, timeout: float | None = None) -> CallResult:
         rc = self.sipp.wait(timeout if timeout is not None else self.timeout_s + 10)
         duration = time.monotonic() - self.sipp.started
         lines = self.sipp.log_lines()
-        finals = [int(ln.split()[1]) for ln in lines if ln.startswith("final ") and ln.split()[1].isdigit()]
+        # "final 200", or "final SIP/2.0 503" for a refusal
+        finals = [int(ln.split()[-1]) for ln in lines if ln.startswith("final ") and ln.split()[-1].isdigit()]
         ended = [ln.split()[1] for ln in lines if ln.startswith("ended ")]
         code = finals[-1] if finals else _final_from_trace(self.sipp.messages)
         return CallResult(self.number, code, code == 200, ended[-1] if ended else None, duration, rc,
@@ -334,9 +398,12 @@ def _final_from_trace(messages: Path) -> int | None:
 def start_call(workdir: Path, number: str, digits: str = "", wait_ms: int = 2000, talk_ms: int = 5000,
                source_ip: str = "127.0.0.2", audio: bool = True, caller_number: str = "4915112345678",
                port: int = 5060, timeout_s: float | None = None) -> Call:
-    """Dial NUMBER at the external profile from SOURCE_IP; after the answer wait WAIT_MS, press
-    DIGITS (RFC 2833), then (AUDIO) play 7 s of speech and stay TALK_MS before hanging up.
-    Returns at once; Call.wait() gives the result."""
+    """Dial NUMBER at the external profile (a carrier's call to a DID) from SOURCE_IP:PORT.
+    After the answer: wait WAIT_MS (the greeting), press DIGITS (RFC 2833, 0.4 s apart), 0.5 s
+    later start streaming speech (AUDIO, 20 ms PCMA packets) and stay TALK_MS, then hang up,
+    unless FreeSWITCH hangs up first. A refusal (4xx-6xx) ends the call with that code.
+    Calls running at the same time need different SOURCE_IPs (or ports). Returns at once;
+    Call.wait() gives the CallResult. Logs and traces go to WORKDIR."""
     return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s)
 
 
