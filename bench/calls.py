@@ -114,7 +114,8 @@ class Bench:
 
         d = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.dir))
         build_dtmf_pcap("1", d / "digits.pcap")
-        build_audio_pcap(20, d / "audio.pcap")
+        # Callers talk for the whole call in both paths, so each path carries the same media.
+        build_audio_pcap(talk_ms, d / "audio.pcap")
         scenario = d / "caller.xml"
         shutil.copyfile(self.scen / "caller.xml", scenario)
         timeout = total / max(rate, 0.1) + talk_ms / 1000 + 60
@@ -122,7 +123,7 @@ class Bench:
         sipp(["-sf", str(scenario), "-i", CALLER_IP, "-bind_local", "-p", "5062", "-mi", CALLER_IP, "-mp", "40000",
               "-s", number, "-key", "caller_number", "4915100000000",
               "-set", "wait_ms", "2500" if dtmf else "200", "-set", "talk_ms", str(talk_ms),
-              "-set", "dtmf", "1" if dtmf else "0", "-set", "audio", "0",
+              "-set", "dtmf", "1" if dtmf else "0", "-set", "audio", "1",
               "-m", str(total), "-l", str(concurrent), "-r", str(rate), "-rp", "1000",
               "-trace_stat", "-fd", "1", "-trace_err", "127.0.0.1:15080"], d, timeout)
         ok, failed = stats_from(d)
@@ -158,7 +159,8 @@ def pct(values: list[float], p: float) -> float | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agents", type=int, default=60)
-    ap.add_argument("--levels", default="10,20,40,60", help="concurrent calls to try")
+    ap.add_argument("--levels", default="10,20,40,60", help="concurrent calls to try (queue: up to --agents)")
+    ap.add_argument("--echo-levels", default=None, help="concurrent calls to try on the echo path (default: --levels)")
     ap.add_argument("--rates", default="2,5,10", help="calls per second to try")
     ap.add_argument("--talk-ms", type=int, default=8000)
     ap.add_argument("--json", action="store_true")
@@ -171,6 +173,7 @@ def main() -> None:
     from tests.freeswitch.sip import EventLog
 
     levels = [int(x) for x in args.levels.split(",") if int(x) <= args.agents]
+    echo_levels = [int(x) for x in (args.echo_levels or args.levels).split(",")]
     rates = [float(x) for x in args.rates.split(",")]
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-calls-"))
     bench = Bench(work, args.agents)
@@ -191,7 +194,7 @@ def main() -> None:
                         r["failure_pct"] = round(100 * r["failed"] / max(r["total"], 1), 2)
                     return r
 
-                for level in levels:
+                for level in (echo_levels if path == "echo" else levels):
                     before = bridged()
                     r = checked(bench.run_calls(path, number, concurrent=level, total=level * 2, rate=max(level / 4, 1),
                                                 talk_ms=args.talk_ms, dtmf=dtmf), before)
@@ -206,7 +209,8 @@ def main() -> None:
                 for rate in rates:
                     total = int(rate * 10)
                     before = bridged()
-                    r = checked(bench.run_calls(path, number, concurrent=args.agents, total=total, rate=rate,
+                    r = checked(bench.run_calls(path, number, concurrent=args.agents if path == "queue" else total,
+                                                total=total, rate=rate,
                                                 talk_ms=1000, dtmf=dtmf), before)
                     r["kind"] = "rate"
                     results["runs"].append(r)
