@@ -1,7 +1,6 @@
 """Shared column helpers and the naming convention that keeps constraint names stable
 across SQLite and PostgreSQL (Alembic batch mode needs named constraints)."""
 
-from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 NAMING = {

@@ -58,7 +58,6 @@ Hostname = Annotated[
     StringConstraints(max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"),
 ]
 
-TARGET_KINDS = ("queue", "seat", "ivr", "voicemail", "external", "hangup", "echo")
 _TARGET = re.compile(
     r"^(?:hangup|echo"
     r"|queue:[a-z0-9][a-z0-9_-]{0,62}"

@@ -108,7 +108,6 @@ def test_b_cannot_eavesdrop_on_a_call(box, a_seats, tmp_path):
     time.sleep(1)
     # control: A's supervisor listens and stays on until it hangs up itself
     a_started = time.monotonic()
-    from .seat_sip import Sipp  # noqa: F401  (same harness)
     a_sup = seat_call(tmp_path / "a-sup", "1003", A_DOM, pw(box, A, "1003"), "*331002", talk_ms=2500,
                       source_ip="127.0.2.30")
     assert a_sup.code == 200 and a_sup.ended == "local-bye", a_sup.diagnostics()

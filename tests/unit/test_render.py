@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from ccctl.render import RenderInput, render_tree
