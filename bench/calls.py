@@ -182,7 +182,6 @@ def main() -> None:
         bench.register_agents()
         with EventLog(bench.box.fs.password, ["CUSTOM callcenter::info"]) as ev:
             for path, number, dtmf in (("echo", DID_ECHO, False), ("queue", DID_QUEUE, True)):
-                best_conc, best_rate = 0, 0.0
                 def bridged() -> int:
                     return len(ev.matching(lambda e: e.get("CC-Action") == "bridge-agent-start"))
 
@@ -194,32 +193,26 @@ def main() -> None:
                         r["failure_pct"] = round(100 * r["failed"] / max(r["total"], 1), 2)
                     return r
 
-                for level in (echo_levels if path == "echo" else levels):
-                    before = bridged()
-                    r = checked(bench.run_calls(path, number, concurrent=level, total=level * 2, rate=max(level / 4, 1),
-                                                talk_ms=args.talk_ms, dtmf=dtmf), before)
-                    r["kind"] = "concurrency"
-                    results["runs"].append(r)
-                    if not args.json:
-                        print(json.dumps(r), flush=True)
-                    if r["failure_pct"] < 1 and r["ok"] > 0:
-                        best_conc = level
-                    else:
-                        break
-                for rate in rates:
-                    total = int(rate * 10)
-                    before = bridged()
-                    r = checked(bench.run_calls(path, number, concurrent=args.agents if path == "queue" else total,
-                                                total=total, rate=rate,
-                                                talk_ms=1000, dtmf=dtmf), before)
-                    r["kind"] = "rate"
-                    results["runs"].append(r)
-                    if not args.json:
-                        print(json.dumps(r), flush=True)
-                    if r["failure_pct"] < 1 and r["ok"] > 0:
-                        best_rate = rate
-                    else:
-                        break
+                def sweep(kind: str, steps, call_args) -> float:
+                    """Run STEPS in order until one fails 1% or more; return the last that passed."""
+                    best = 0
+                    for step in steps:
+                        before = bridged()
+                        r = checked(bench.run_calls(path, number, dtmf=dtmf, **call_args(step)), before)
+                        r["kind"] = kind
+                        results["runs"].append(r)
+                        if not args.json:
+                            print(json.dumps(r), flush=True)
+                        if not (r["failure_pct"] < 1 and r["ok"] > 0):
+                            break
+                        best = step
+                    return best
+
+                best_conc = sweep("concurrency", echo_levels if path == "echo" else levels, lambda n: dict(
+                    concurrent=n, total=n * 2, rate=max(n / 4, 1), talk_ms=args.talk_ms))
+                best_rate = sweep("rate", rates, lambda rate: dict(
+                    concurrent=args.agents if path == "queue" else int(rate * 10), total=int(rate * 10), rate=rate,
+                    talk_ms=1000))
                 results[f"{path}_max_concurrent"] = best_conc
                 results[f"{path}_max_cps"] = best_rate
             lat = offer_latencies(ev.matching(lambda e: e.get("Event-Subclass") == "callcenter::info"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .context import Context
-from .errors import InvalidInput
+from .errors import InvalidInput, NotFound
 from .fsconn import event_socket
 from .render import names
-from .resources import get_item, get_tenant, list_tenants
+from .resources import get_tenant, list_tenants
 
 STATUS = {
     "login": "Available",
@@ -42,7 +42,8 @@ def set_status(ctx: Context, tenant: str, extension: str, action: str) -> str:
     if action not in STATUS:
         raise InvalidInput(f"unknown agent action {action!r}; use {', '.join(STATUS)}")
     t = get_tenant(ctx, tenant)
-    get_item(ctx, "seat", tenant, extension)
+    if not any(seat.extension == extension for seat in t.seats):
+        raise NotFound(f"seat {tenant}/{extension} not found")
     status = STATUS[action]
     agent = names.agent_id(t, extension)
     with event_socket(ctx) as esl:

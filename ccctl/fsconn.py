@@ -9,13 +9,15 @@ from .errors import FreeSwitchError
 from .esl import EventSocket
 
 
-def event_socket(ctx: Context, timeout: float = 5.0) -> EventSocket:
-    """A connected Event Socket, or FreeSwitchError when FreeSWITCH is not running."""
-    return EventSocket(ctx.settings.esl_host, ctx.settings.esl_port, esl_password(ctx), timeout).connect()
+def event_socket(ctx: Context, timeout: float = 5.0, password: str | None = None) -> EventSocket:
+    """A connected Event Socket, or FreeSwitchError when FreeSWITCH is not running.
+    PASSWORD, when the caller already holds it (inside a write's transaction)."""
+    password = password if password is not None else esl_password(ctx)
+    return EventSocket(ctx.settings.esl_host, ctx.settings.esl_port, password, timeout).connect()
 
 
-def try_event_socket(ctx: Context, timeout: float = 3.0) -> EventSocket | None:
+def try_event_socket(ctx: Context, timeout: float = 3.0, password: str | None = None) -> EventSocket | None:
     try:
-        return event_socket(ctx, timeout)
+        return event_socket(ctx, timeout, password)
     except FreeSwitchError:
         return None

@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 HERE = Path(__file__).parent
 
 
-def _config(engine: Engine) -> Config:
+def _config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE / "migrations"))
-    cfg.attributes["engine"] = engine
+    if engine is not None:
+        cfg.attributes["engine"] = engine
     return cfg
 
 
@@ -26,13 +27,7 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(_config_for_script()).get_current_head()
-
-
-def _config_for_script() -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(HERE / "migrations"))
-    return cfg
+    return ScriptDirectory.from_config(_config()).get_current_head()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -12,7 +12,7 @@ from .. import media, prompts
 from ..configuration import render_input_from
 from ..context import Context
 from ..errors import FreeSwitchError, InvalidInput
-from ..esl import EventSocket
+from ..fsconn import try_event_socket
 from ..render import render_tree
 from ..site import spec as s
 from . import reload_plan
@@ -28,14 +28,6 @@ def check_files(tenants: list[s.Tenant]) -> None:
                 raise InvalidInput(f"{t.name}: ivr {ivr.name}: greeting file {f} does not exist")
 
 
-def _connect(ctx: Context, password: str) -> EventSocket | None:
-    st = ctx.settings
-    try:
-        return EventSocket(st.esl_host, st.esl_port, password, timeout=10).connect()
-    except FreeSwitchError:
-        return None
-
-
 def push_tree(ctx: Context, session) -> list[str]:
     """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run."""
     inp = render_input_from(session, ctx.settings)
@@ -48,7 +40,7 @@ def push_tree(ctx: Context, session) -> list[str]:
     if not todo.commands:
         return []
     installed, previous = store.install(new)
-    esl = _connect(ctx, inp.esl_password)
+    esl = try_event_socket(ctx, timeout=10, password=inp.esl_password)
     if esl is None:
         ctx.say(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")
         store.prune()
