@@ -1,0 +1,79 @@
+"""CLI start-up and listing benchmark: wall time of `ccctl` as a script or a person runs it.
+
+Figures, not pass/fail (targets from issue 13: under 0.15 s for --version and --help, under
+0.4 s for a list on a small site, a 10,000-row table within 1.5x of the same list as JSON).
+Each figure is the best of N runs of a fresh process: `python bench/cli.py [--runs 3] [--json]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CCCTL = Path(sys.executable).parent / "ccctl"
+
+
+def _populate(db: str, seats: int) -> None:
+    from ccctl.context import Context
+    from ccctl.service import apply_tenants
+    from ccctl.settings import Settings
+    from ccctl.site import spec as s
+
+    ctx = Context.open(Settings(db=db, fs_deploy="off"))
+    big = s.Tenant(name="big", seat_limit=seats,
+                   seats=[s.Seat(extension=str(100000 + i), name=f"Agent number {i} 坐席", skills={"sales": 1 + i % 10})
+                          for i in range(seats)])
+    apply_tenants(ctx, [big])
+
+
+def _best(args: list[str], env: dict, runs: int) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        r = subprocess.run([str(CCCTL), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        elapsed = time.perf_counter() - start
+        if r.returncode != 0:
+            raise SystemExit(f"ccctl {' '.join(args)} failed: {r.stderr.decode()[-500:]}")
+        best = min(best, elapsed)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seats", type=int, default=10000)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        small, big = f"{d}/small.db", f"{d}/big.db"
+        base = {**os.environ, "CCCTL_FS_DEPLOY": "off", "COLUMNS": "80"}
+        subprocess.run([str(CCCTL), "apply", "-f", str(ROOT / "examples" / "site.yaml")],
+                       env={**base, "CCCTL_DB": small}, check=True, capture_output=True)
+        _populate(big, a.seats)
+        figures = {
+            "--version": _best(["--version"], base, a.runs),
+            "--help": _best(["--help"], base, a.runs),
+            "seat list (example site)": _best(["seat", "list"], {**base, "CCCTL_DB": small}, a.runs),
+            "tenant list (example site)": _best(["tenant", "list"], {**base, "CCCTL_DB": small}, a.runs),
+            f"seat list ({a.seats} seats, table)": _best(["seat", "list"], {**base, "CCCTL_DB": big}, a.runs),
+            f"seat list ({a.seats} seats, --json)": _best(["seat", "list", "--json"], {**base, "CCCTL_DB": big}, a.runs),
+        }
+    if a.json:
+        print(json.dumps({k: round(v, 3) for k, v in figures.items()}, indent=2))
+        return
+    for k, v in figures.items():
+        print(f"{k:<32} {v:7.3f} s")
+    table, as_json = list(figures.values())[-2:]
+    print(f"{'table / json':<32} {table / as_json:7.2f} x")
+
+
+if __name__ == "__main__":
+    main()
