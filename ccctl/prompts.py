@@ -50,7 +50,9 @@ def standard(kind: str, language: str) -> Prompt:
 def greeting(t: s.Tenant, ivr: s.Ivr) -> str:
     """The file reference of an IVR greeting: its own file, or a synthesized text."""
     if ivr.greeting.file:
-        return ivr.greeting.file
+        from .tenant_media import ref
+
+        return ref(t.name, ivr.greeting.file)
     return Prompt(ivr.greeting.text, ivr.greeting.language or t.language).ref
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
+
+from . import tenant_media
 from .context import Context
 from .db import session_scope
-from .errors import InvalidInput, LimitReached
+from .errors import Conflict, InvalidInput, LimitReached
 from .site import store
 from .site import spec as s
 from .site.diff import Change, diff_tenant
@@ -38,6 +41,31 @@ def _check_limits(t: s.Tenant) -> None:
         )
 
 
+def _still_there(tenant: s.Tenant | None, target: str | None) -> bool:
+    """Did TARGET exist before this change? Then the change removes something still used."""
+    if tenant is None or not target or ":" not in target:
+        return False
+    kind, _, ref = target.partition(":")
+    pools = {"queue": (tenant.queues, "name"), "ivr": (tenant.ivrs, "name"), "seat": (tenant.seats, "extension"),
+             "voicemail": (tenant.seats, "extension")}
+    if kind not in pools:
+        return False
+    items, key = pools[kind]
+    return any(getattr(i, key) == ref for i in items)
+
+
+def _refuse(errors: list[Problem], current: dict[str, s.Tenant]) -> None:
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more; run ccctl validate)" if len(errors) > 1 else ""
+    if first.conflict:
+        raise Conflict(first.describe() + more)
+    if _still_there(current.get(first.tenant), first.ref):
+        kind, _, ref = first.ref.partition(":")
+        what = "seat" if kind == "voicemail" else kind
+        raise Conflict(f"{first.tenant}: {what} {ref} is still used by {first.obj} ({first.via}){more}")
+    raise InvalidInput(first.describe() + more)
+
+
 def apply_tenants(
     ctx: Context,
     desired: list[s.Tenant],
@@ -60,8 +88,7 @@ def apply_tenants(
         problems = check_site(desired, store.taken_elsewhere(session, names + remove))
         errors = [p for p in problems if p.severity == "error"]
         if errors:
-            more = f" (and {len(errors) - 1} more; run ccctl validate)" if len(errors) > 1 else ""
-            raise InvalidInput(f"{errors[0]}{more}")
+            _refuse(errors, current)
         for t in desired:
             _check_limits(t)
         changes: list[Change] = []
@@ -71,16 +98,28 @@ def apply_tenants(
             if name in current:
                 changes += diff_tenant(current[name], None)
         result = Result(changes, [p for p in problems if p.severity == "warning"], dry_run)
-        if dry_run or not changes:
+        if not changes:
             session.rollback()
             return result
-        touched = {c.tenant for c in changes}
-        for t in desired:
-            if t.name in touched:
-                store.write_tenant(session, t, current.get(t.name))
+        # A dry run makes the same writes and rolls them back, so it predicts the apply exactly.
+        # Removed tenants go first: a tenant in DESIRED may take over their domain or numbers.
         for name in remove:
             store.delete_tenant(session, name)
-        session.flush()
+        touched = {c.tenant for c in changes}
+        store.write_tenants(session, [t for t in desired if t.name in touched], current)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"the change collides with data of another tenant ({_constraint(exc)})") from None
+        if dry_run:
+            session.rollback()
+            return result
         for hook in ctx.before_commit:
             hook(ctx, session, changes)
+    for name in remove:
+        tenant_media.remove_folder(ctx.settings.fs_sounds_dir, name)
     return result
+
+
+def _constraint(exc: IntegrityError) -> str:
+    return str(exc.orig).splitlines()[0] if exc.orig is not None else "unique constraint"

@@ -6,9 +6,25 @@ can each point ccctl somewhere else without a config file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+
+from .errors import InvalidInput
+
+FS_DEPLOY_VALUES = ("auto", "off")
+_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _default_db_path() -> Path:
@@ -40,6 +56,30 @@ class Settings:
 
     ENV_PREFIX = "CCCTL_"
 
+    def __post_init__(self):
+        def bad(name: str, why: str):
+            raise InvalidInput(f"{self.ENV_PREFIX}{name.upper()}={getattr(self, name)}: {why}")
+
+        if not is_loopback(self.esl_host):
+            # The Event Socket controls everything on the box: never on a network interface.
+            bad("esl_host", "the Event Socket listens on loopback only (127.0.0.1, ::1 or localhost)")
+        for name in _PORTS:
+            value = getattr(self, name)
+            if not isinstance(value, int) or not 1 <= value <= 65535:
+                bad(name, "a port is a number from 1 to 65535")
+        if self.rtp_start >= self.rtp_end:
+            bad("rtp_start", f"must be below CCCTL_RTP_END ({self.rtp_end})")
+        try:
+            ipaddress.ip_address(self.sip_ip)
+        except ValueError:
+            bad("sip_ip", "an IPv4 or IPv6 address, like 192.0.2.10")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", self.node):
+            bad("node", "a node name is lowercase letters, digits, '-' or '_'")
+        if self.fs_deploy not in FS_DEPLOY_VALUES:
+            bad("fs_deploy", f"one of {', '.join(FS_DEPLOY_VALUES)}")
+        if not str(self.db).strip():
+            bad("db", "a database path or URL")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
@@ -49,7 +89,10 @@ class Settings:
             if raw is None:
                 continue
             if f.type in ("int", int):
-                values[f.name] = int(raw)
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise InvalidInput(f"{cls.ENV_PREFIX}{f.name.upper()}={raw}: not a number") from None
             elif f.type in ("Path", Path):
                 values[f.name] = Path(raw)
             else:

@@ -19,9 +19,17 @@ class Problem:
     tenant: str
     obj: str
     message: str
+    conflict: bool = False
+    """A clash with another object (a duplicate, a domain or number taken): exit code 4."""
+    ref: str | None = None
+    """For a dangling target: the target, so a caller can tell 'removed while still used'."""
+    via: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.severity}: {self.tenant}: {self.obj}: {self.message}"
+        return f"{self.severity}: {self.describe()}"
+
+    def describe(self) -> str:
+        return f"{self.tenant}: {self.obj}: {self.message}"
 
 
 def _dupes(values: Iterable[str]) -> list[str]:
@@ -74,15 +82,15 @@ def _loops(t: s.Tenant) -> list[str]:
 def check_tenant(t: s.Tenant) -> list[Problem]:
     out: list[Problem] = []
 
-    def err(obj, msg):
-        out.append(Problem("error", t.name, obj, msg))
+    def err(obj, msg, **kw):
+        out.append(Problem("error", t.name, obj, msg, **kw))
 
     def warn(obj, msg):
         out.append(Problem("warning", t.name, obj, msg))
 
     for kind, (_, key) in s.COLLECTIONS.items():
         for dup in _dupes(getattr(i, key) for i in getattr(t, kind)):
-            err(f"{kind[:-1]} {dup}", f"duplicate {key} {dup}")
+            err(f"{kind[:-1]} {dup}", f"duplicate {key} {dup}", conflict=True)
 
     names = {
         "queues": {q.name for q in t.queues},
@@ -93,7 +101,7 @@ def check_tenant(t: s.Tenant) -> list[Problem]:
     def target(obj: str, field: str, value: str) -> None:
         problem = _target_problem(t, value, names)
         if problem:
-            err(obj, f"{field}: {problem}")
+            err(obj, f"{field}: {problem}", ref=value, via=field)
 
     for q in t.queues:
         target(f"queue {q.name}", "overflow", q.overflow)
@@ -126,18 +134,20 @@ def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None 
     taken = taken or {"numbers": {}, "domains": {}}
     out: list[Problem] = []
     for name in _dupes(t.name for t in tenants):
-        out.append(Problem("error", name, "tenant", "defined twice"))
+        out.append(Problem("error", name, "tenant", "defined twice", conflict=True))
     numbers = dict(taken["numbers"])
     domains = dict(taken["domains"])
     for t in tenants:
         out.extend(check_tenant(t))
         owner = domains.get(t.sip_domain)
         if owner and owner != t.name:
-            out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}"))
+            out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}",
+                               conflict=True))
         domains[t.sip_domain] = t.name
         for n in t.numbers:
             owner = numbers.get(n.number)
             if owner and owner != t.name:
-                out.append(Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}"))
+                out.append(Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}",
+                                   conflict=True))
             numbers[n.number] = t.name
     return out

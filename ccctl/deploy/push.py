@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import media, prompts
+from .. import media, prompts, tenant_media
 from ..configuration import render_input_from
 from ..context import Context
 from ..errors import FreeSwitchError, InvalidInput
@@ -19,19 +19,22 @@ from . import reload_plan
 from .tree_store import TreeStore
 
 
-def check_files(tenants: list[s.Tenant]) -> None:
-    """The tree may only name sound files that exist (synthesized ones are made first)."""
+def check_files(tenants: list[s.Tenant], sounds_dir: Path) -> None:
+    """The tree may only name sound files that exist (synthesized ones are made first), and a
+    tenant only files of its own media folder."""
     for t in tenants:
         for ivr in t.ivrs:
-            f = ivr.greeting.file
-            if f and not Path(f).is_file():
-                raise InvalidInput(f"{t.name}: ivr {ivr.name}: greeting file {f} does not exist")
+            if ivr.greeting.file:
+                try:
+                    tenant_media.resolve(sounds_dir, t.name, ivr.greeting.file)
+                except InvalidInput as exc:
+                    raise InvalidInput(f"ivr {ivr.name}: {exc}") from None
 
 
 def push_tree(ctx: Context, session) -> list[str]:
     """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run."""
     inp = render_input_from(session, ctx.settings)
-    check_files(inp.tenants)
+    check_files(inp.tenants, ctx.settings.fs_sounds_dir)
     media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
     new = render_tree(inp)
     store = TreeStore(ctx.settings.fs_conf_dir)

@@ -13,7 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
-from ..render.tree import write_files
+from ..errors import InvalidInput
+from ..render.tree import freeswitch_gid, make_private_dir, write_files
 
 KEEP = 5
 
@@ -22,6 +23,10 @@ class TreeStore:
     def __init__(self, conf_dir: Path):
         self.link = Path(conf_dir)
         self.trees = self.link.with_name(self.link.name + ".trees")
+
+    def _ours(self) -> bool:
+        """A symlink into our generations whose target is gone (a failed first install)."""
+        return self.link.is_symlink() and Path(os.readlink(self.link)).parent == self.trees
 
     def current(self) -> Path | None:
         if self.link.is_symlink():
@@ -54,24 +59,15 @@ class TreeStore:
         os.symlink(target, tmp)
         os.replace(tmp, self.link)
 
-    def _make_private_dir(self) -> None:
-        """Trees hold the Event Socket and trunk passwords: readable by root and FreeSWITCH's
-        group only."""
-        self.trees.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.trees, 0o750)
-        if os.geteuid() == 0:
-            try:
-                import grp
-
-                shutil.chown(self.trees, group=grp.getgrnam("freeswitch").gr_gid)
-            except (KeyError, OSError):
-                pass
-
     def install(self, files: dict[str, bytes]) -> tuple[Path, Path | None]:
         """Write FILES as a new generation and switch to it; returns (new, previous)."""
+        if (self.link.exists() or self.link.is_symlink()) and not self.link.is_dir() and not self._ours():
+            # Never replace a file someone pointed CCCTL_FS_CONF_DIR at by mistake.
+            raise InvalidInput(f"CCCTL_FS_CONF_DIR={self.link}: exists and is not a directory; "
+                               "name the FreeSWITCH configuration directory")
         self._adopt_plain_directory()
         previous = self.current()
-        self._make_private_dir()
+        make_private_dir(self.trees, freeswitch_gid())
         gen = self.trees / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         staging = self.trees / f".{gen.name}.partial"
         write_files(files, staging)

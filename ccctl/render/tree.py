@@ -86,14 +86,47 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
     return {path: root if isinstance(root, bytes) else to_bytes(root) for path, root in sorted(files.items())}
 
 
+FILE_MODE = 0o640
+DIR_MODE = 0o750
+"""The tree holds the Event Socket and trunk passwords and the seats' digest hashes: root
+writes it, FreeSWITCH's group reads it, nobody else does."""
+
+
+def freeswitch_gid() -> int | None:
+    """The group FreeSWITCH runs as, when this process may give files to it (root)."""
+    if os.geteuid() != 0:
+        return None
+    import grp
+
+    try:
+        return grp.getgrnam("freeswitch").gr_gid
+    except KeyError:
+        return None
+
+
+def make_private_dir(path: Path, gid: int | None) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE)
+    if gid is not None:
+        os.chown(path, 0, gid)
+
+
 def write_files(files: dict[str, bytes], root: Path) -> None:
-    made: set[Path] = set()
+    gid = freeswitch_gid()
+    make_private_dir(root, gid)
+    made: set[Path] = {root}
     for rel, data in files.items():
         p = root / rel
         if p.parent not in made:
-            p.parent.mkdir(parents=True, exist_ok=True)
-            made.add(p.parent)
-        with open(p, "wb") as f:
+            for d in reversed([p.parent, *p.parent.parents]):
+                if d not in made and d.is_relative_to(root):
+                    make_private_dir(d, gid)
+                    made.add(d)
+        fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        with open(fd, "wb") as f:
+            os.fchmod(fd, FILE_MODE)  # whatever the umask
+            if gid is not None:
+                os.fchown(fd, 0, gid)
             f.write(data)
 
 
@@ -112,7 +145,6 @@ def write_tree(files: dict[str, bytes], out: Path, *, force: bool = False) -> Pa
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
         write_files(files, tmp)
-        os.chmod(tmp, 0o750)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             os.rename(out, old / "tree")

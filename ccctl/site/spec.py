@@ -33,30 +33,92 @@ def _text_of_scalar(value):
     return value
 
 
-def _no_control_chars(value: str) -> str:
-    if not isinstance(value, str):
-        return value
-    if any(ord(c) < 32 and c not in "\t" for c in value) or "\x7f" in value:
-        raise ValueError("must not contain control characters")
-    # FreeSWITCH expands ${...} and $${...} anywhere in its XML, even inside escaped text.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Invisible characters that reorder the text around them: a name holding one reads differently
+on a screen than in the tree (the 'Trojan Source' trick)."""
+
+
+def unsafe_text_reason(value: str) -> str | None:
+    """The one rule every string reaching the FreeSWITCH tree obeys, whatever field it is in.
+
+    FreeSWITCH expands ${...} and $${...} anywhere in its XML, even inside escaped text, so one
+    '${' in a name, a password or a file name would run as configuration."""
     if "${" in value:
-        raise ValueError("must not contain '${'")
+        return "must not contain '${' (FreeSWITCH would expand it)"
+    if any(ord(c) < 32 and c != "\t" for c in value) or "\x7f" in value:
+        return "must not contain control characters"
+    if not _BIDI_CONTROLS.isdisjoint(value):
+        return "must not contain bidirectional control characters"
+    return None
+
+
+def _check_safe(value):
+    """Strings directly in a field, and the keys and values of a mapping or list of strings.
+    Nested specs have already checked their own fields."""
+    if isinstance(value, str):
+        strings = (value,)
+    elif isinstance(value, dict):
+        strings = [x for kv in value.items() for x in kv if isinstance(x, str)]
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        strings = [x for x in value if isinstance(x, str)]
+    else:
+        return value
+    for text in strings:
+        reason = unsafe_text_reason(text)
+        if reason:
+            raise ValueError(reason)
     return value
 
 
-Slug = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$"),
-]
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 42 else text[:40] + "...'"
+
+
+def matching(regex: str, words: str) -> AfterValidator:
+    """A pattern whose refusal says in words what is allowed, never the regular expression."""
+    rx = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not rx.fullmatch(value):
+            raise ValueError(f"{_shown(value)}: {words}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _as_typed(value):
+    """A scalar YAML read as a number or a yes/no where text belongs: the text as written."""
+    text = getattr(value, "yaml_text", None)
+    if text is not None:
+        return text
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+SLUG_WORDS = "a name is 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+EXTENSION_WORDS = "an extension is 2-8 digits, not starting with 0"
+NUMBER_WORDS = "a phone number is 3-20 digits, optionally starting with +"
+
+Slug = Annotated[str, matching(r"[a-z0-9][a-z0-9_-]{0,62}", SLUG_WORDS)]
 """Identifiers end up in FreeSWITCH names (contexts, queues, gateways): keep them plain."""
 
-Text = Annotated[str, StringConstraints(max_length=200), BeforeValidator(_no_control_chars)]
-Extension = Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(pattern=r"^[1-9][0-9]{1,7}$")]
-PhoneNumber = Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(pattern=r"^\+?[0-9]{3,20}$")]
+Text = Annotated[str, BeforeValidator(_as_typed), StringConstraints(min_length=1, max_length=200)]
+Extension = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[1-9][0-9]{1,7}", EXTENSION_WORDS)]
+PhoneNumber = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"\+?[0-9]{3,20}", NUMBER_WORDS)]
 Hostname = Annotated[
     str,
-    StringConstraints(max_length=253, pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"),
+    StringConstraints(max_length=253),
+    matching(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*",
+             "a host name is dot-separated labels of letters, digits and '-'"),
+    # SIP and DNS compare host names without regard to case: one spelling, so that
+    # ACME.cc.local and acme.cc.local can never be two tenants.
+    AfterValidator(str.lower),
 ]
+Token = Annotated[str, matching(r"[!-~]{1,128}", "1-128 printable ASCII characters without spaces")]
+MediaName = Annotated[str, matching(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.wav",
+                                    "a media file name (see ccctl media list), like welcome.wav")]
 
 _TARGET = re.compile(
     r"^(?:hangup|echo"
@@ -109,10 +171,15 @@ class Spec(BaseModel):
         serialize_by_alias=True,
     )
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _safe_strings(cls, value):
+        return _check_safe(value)
+
 
 class Lease(Spec):
     price: float = Field(ge=0)
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "CNY"
+    currency: Annotated[str, matching(r"[A-Z]{3}", "a currency is three capital letters, like CNY")] = "CNY"
     period: Literal["monthly", "quarterly", "yearly"] = "monthly"
 
 
@@ -130,7 +197,7 @@ class Seat(Spec):
     remote: bool = False
     supervisor: bool = False
     """May listen to, whisper to and barge in on other seats' calls (*33, *34, *35 + extension)."""
-    password: Annotated[str, StringConstraints(min_length=12, max_length=128, pattern=r"^[!-~]+$")] | None = None
+    password: Annotated[str, matching(r"[!-~]{12,128}", "a seat password is 12-128 printable ASCII characters without spaces")] | None = None
     """Left out, a password is generated; export never writes it."""
 
     @field_validator("skills")
@@ -170,8 +237,9 @@ class Queue(Spec):
 
 
 class Greeting(Spec):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=2000), BeforeValidator(_no_control_chars)] | None = None
-    file: Annotated[str, StringConstraints(pattern=r"^/[^\x00-\x1f]+\.(wav|mp3|flac)$")] | None = None
+    text: Annotated[str, BeforeValidator(_as_typed), StringConstraints(min_length=1, max_length=2000)] | None = None
+    file: MediaName | None = None
+    """A file of the tenant's own media folder (put there with `ccctl media add`)."""
     language: Language | None = None
 
     @model_validator(mode="after")
@@ -213,7 +281,7 @@ class Ivr(Spec):
     name: Slug
     display_name: Text | None = None
     greeting: Greeting
-    options: dict[Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(pattern=r"^[0-9*#]$")], Target] = {}
+    options: dict[Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[0-9*#]", "an option is one key: 0-9, * or #")], Target] = {}
     timeout: int = Field(default=5, ge=1, le=60)
     max_failures: int = Field(default=3, ge=1, le=10)
     on_failure: Target = "hangup"
@@ -258,8 +326,8 @@ class Trunk(Spec):
     host: Hostname | None = None
     port: int = Field(default=5060, ge=1, le=65535)
     transport: Literal["udp", "tcp", "tls"] = "udp"
-    username: Annotated[str, StringConstraints(pattern=r"^[!-~]{1,128}$")] | None = None
-    password: Annotated[str, StringConstraints(pattern=r"^[!-~]{1,128}$")] | None = None
+    username: Token | None = None
+    password: Token | None = None
     register_: bool = Field(default=False, alias="register")
     caller_id: PhoneNumber | None = None
     span_group: int | None = Field(default=None, ge=1, le=64)
@@ -277,7 +345,7 @@ class Trunk(Spec):
 class Customer(Spec):
     number: PhoneNumber
     name: Text
-    fields: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")], Text] = {}
+    fields: dict[Annotated[str, matching(r"[A-Za-z0-9_.-]{1,64}", "a field name is 1-64 letters, digits, '.', '-' or '_'")], Text] = {}
 
     @field_validator("fields")
     @classmethod
@@ -303,7 +371,7 @@ class Tenant(Spec):
     call_limit: int = Field(default=30, ge=0, le=100000)
     """Concurrent calls; 0 means no cap."""
     caller_id: CallerId = CallerId()
-    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$")] = "UTC"
+    timezone: Annotated[str, matching(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}", "a time zone is a name like Asia/Shanghai or UTC")] = "UTC"
     language: Language = "en"
     lease: Lease | None = None
     recording: Recording = Recording()

@@ -225,6 +225,27 @@ def _item_equal(kind: str, a, b) -> bool:
     )
 
 
+def write_tenants(session: Session, desired: list[s.Tenant], current: dict[str, s.Tenant]) -> None:
+    """Write several tenants as one change. What is unique across tenants (domains, numbers)
+    is first let go of by every tenant that gives it up, so that two tenants can swap domains
+    or a number can move to a tenant written earlier."""
+    for t in desired:
+        if t.name in current:
+            _release(session, t, current[t.name])
+    session.flush()
+    for t in desired:
+        write_tenant(session, t, current.get(t.name))
+
+
+def _release(session: Session, desired: s.Tenant, current: s.Tenant) -> None:
+    row = session.exec(select(m.Tenant).where(m.Tenant.name == desired.name)).one()
+    if row.domain != desired.domain:
+        row.domain = None
+    gone = [n.number for n in current.numbers if n.number not in {x.number for x in desired.numbers}]
+    if gone:
+        session.exec(delete(m.Number).where(m.Number.tenant_id == row.id, m.Number.number.in_(gone)))
+
+
 def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) -> None:
     """Make the rows of one tenant match DESIRED. CURRENT is what load_tenants returned."""
     row = session.exec(select(m.Tenant).where(m.Tenant.name == desired.name)).first()

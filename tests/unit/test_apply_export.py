@@ -106,7 +106,7 @@ def test_one_bad_tenant_leaves_the_database_unchanged(ctx, example, tmp_path):
 
 def test_number_owned_by_another_tenant_is_refused(ctx, example):
     apply_tenants(ctx, load_site(str(example)).tenants)
-    with pytest.raises(InvalidInput, match="already routed to tenant acme"):
+    with pytest.raises(Conflict, match="already routed to tenant acme"):
         resources.add_item(ctx, "number", "huaxia", "4008001001", {"target": "queue:billing"})
 
 
@@ -121,8 +121,9 @@ def test_single_entity_commands(ctx, example):
         resources.get_item(ctx, "queue", "acme", "nope")
     with pytest.raises(InvalidInput, match="strategy"):
         resources.set_item(ctx, "queue", "acme", "sales", {"strategy": "fastest"})
-    with pytest.raises(InvalidInput, match="voicemail:1001 does not exist"):
+    with pytest.raises(Conflict, match=r"acme: seat 1001 is still used by queue sales \(overflow\)"):
         resources.remove_item(ctx, "seat", "acme", "1001")
+    assert resources.get_item(ctx, "seat", "acme", "1001")
     resources.set_tenant(ctx, "acme", {"recording.mode": "none"})
     assert resources.get_tenant(ctx, "acme").recording.mode == "none"
     resources.remove_tenant(ctx, "huaxia")

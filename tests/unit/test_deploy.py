@@ -133,9 +133,12 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
     ctx, fake = live
     apply_tenants(ctx, load_site(str(example)).tenants)
     fake.received.clear()
-    with pytest.raises(InvalidInput, match="greeting file /nonexistent/hello.wav does not exist"):
-        resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "/nonexistent/hello.wav"}})
+    before = TreeStore(ctx.settings.fs_conf_dir).read()
+    with pytest.raises(InvalidInput, match="ivr main: acme: greeting file hello.wav does not exist"):
+        resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}})
     assert fake.received == []
+    assert TreeStore(ctx.settings.fs_conf_dir).read() == before
+    assert resources.get_item(ctx, "ivr", "acme", "main").greeting.file is None
 
 
 def test_freeswitch_down_still_updates_database_and_tree(tmp_path, example):
