@@ -41,6 +41,13 @@ class LimitReached(CcError):
     exit_code = 4
 
 
+class NeedsConfirmation(CcError):
+    """A destructive command run without a terminal to ask on and without --yes."""
+
+    id = "needs-confirmation"
+    exit_code = 2
+
+
 class FreeSwitchError(CcError):
     """FreeSWITCH refused a change or could not be reached when it had to be."""
 
@@ -51,7 +58,7 @@ class FreeSwitchError(CcError):
 EXIT_CODES = {
     0: "ok",
     1: "error (invalid input, validation failed, FreeSWITCH refused)",
-    2: "usage (unknown command or option)",
+    2: "usage (unknown command or option, or --yes missing for a destructive command)",
     3: "not found",
     4: "conflict or limit reached",
 }

@@ -40,13 +40,59 @@ def _validate(cls, data: dict, what: str):
 def set_path(data: dict, dotted: str, value: Any) -> None:
     """Set 'no_agent.timeout' inside nested dicts."""
     parts = dotted.split(".")
-    for p in parts[:-1]:
+    if not all(parts):
+        raise InvalidInput(f"{dotted!r} is not a field name")
+    for i, p in enumerate(parts[:-1]):
         nxt = data.get(p)
-        if not isinstance(nxt, dict):
-            nxt = {} if nxt is None else nxt
-            data[p] = nxt
+        if nxt is None:
+            nxt = data[p] = {}
+        elif not isinstance(nxt, dict):
+            raise InvalidInput(f"{dotted}: {'.'.join(parts[:i + 1])} is a single value, with no fields inside it")
         data = nxt
     data[parts[-1]] = value
+
+
+def _field_type(model: type, dotted: str):
+    """The annotation at DOTTED inside MODEL (None when unknown); refuses dots into a plain value."""
+    import typing
+
+    from pydantic import BaseModel
+
+    annotation = model
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise InvalidInput(f"{dotted}: {'.'.join(parts[:i])} is a single value, with no fields inside it")
+        fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
+        if part not in fields:
+            return None
+        annotation = fields[part].annotation
+        while True:  # Optional[X] and Annotated[X, ...] are X here
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if typing.get_origin(annotation) is typing.Annotated or (len(args) == 1 and typing.get_origin(annotation)
+                                                                       not in (list, dict, typing.Literal)):
+                annotation = args[0]
+            else:
+                break
+    return annotation
+
+
+def typed_fields(model: type, raw: dict[str, str]) -> dict[str, Any]:
+    """KEY=VALUE text from a command line, typed by the schema: a text field takes the text as
+    written (name=yes, name=007 and name='Sales: Bob' stay text), anything else is read as
+    YAML (remote=true, skills={sales: 5})."""
+    from .site import yamlio
+
+    out: dict[str, Any] = {}
+    for key, text in raw.items():
+        if text is None or not text.strip():
+            out[key] = None
+            continue
+        if _field_type(model, key) is str:
+            out[key] = text
+        else:
+            out[key] = yamlio.parse(text, f"value of {key}")
+    return out
 
 
 def get_tenant(ctx: Context, name: str, *, with_secrets: bool = False) -> s.Tenant:

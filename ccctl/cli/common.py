@@ -1,41 +1,87 @@
 """What every command shares: opening the context, KEY=VALUE arguments, the --json flag,
-and mapping ccctl's typed errors to exit codes."""
+confirmation of destructive commands, and mapping every error to one line and its exit code.
+
+Nothing heavy is imported here (no database, schema or rendering code): `ccctl --version`,
+`--help` and shell completion start in a fraction of the time a command that works does.
+"""
 
 from __future__ import annotations
 
-import typer
-from typer.core import TyperGroup
+import os
+import sys
 
-from ..context import Context
-from ..errors import CcError, InvalidInput
-from ..service import Result
-from ..settings import Settings
-from ..site import yamlio
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+from ..errors import CcError, InvalidInput, NeedsConfirmation
 from . import output
 
-JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout (errors as JSON on stderr).")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change and change nothing.")
+YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal).")
+
+
+def _wants_json(ctx) -> bool:
+    rest = list(getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", None) or []) + list(ctx.args)
+    if "--" in rest:
+        rest = rest[:rest.index("--")]
+    return "--json" in rest or bool(ctx.params.get("as_json"))
+
+
+def _unexpected(exc: Exception) -> CcError:
+    """An error no command anticipated, still as one line (CCCTL_DEBUG=1 shows the traceback)."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return CcError(f"{where}{exc.strerror or exc}")
+    if type(exc).__module__.startswith("sqlalchemy"):
+        return CcError(f"database error: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}")
+    return CcError(f"internal error ({type(exc).__name__}: {exc}); please report it (CCCTL_DEBUG=1 shows where)")
 
 
 class ErrorMappingGroup(TyperGroup):
-    """Turns a CcError raised anywhere below into a one-line message and its exit code."""
+    """Turns any error raised below into a one-line message (JSON with --json) and its exit code."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except CcError as exc:
-            output.error(str(exc))
-            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            output.error("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if not isinstance(exc, CcError) and (getattr(exc, "exit_code", None) is not None
+                                                 or os.environ.get("CCCTL_DEBUG")):
+                raise  # click's own usage errors (exit 2), or a developer asking for the traceback
+            err = exc if isinstance(exc, CcError) else _unexpected(exc)
+            output.error(err.message, as_json=_wants_json(ctx), id=err.id, exit_code=err.exit_code)
+            raise typer.Exit(err.exit_code) from None
 
 
-def open_context(ctx: typer.Context) -> Context:
+class FieldsHelpCommand(TyperCommand):
+    """A command whose epilog (the fields a noun takes) is built from the schema only when
+    --help is asked for: the schema is the slowest import of all."""
+
+    def format_epilog(self, ctx, formatter):
+        if self.epilog and self.epilog.startswith("fields:"):
+            from .fields_help import epilog_for
+
+            text = epilog_for(self.epilog.removeprefix("fields:"))
+            saved, self.epilog = self.epilog, text
+            try:
+                return super().format_epilog(ctx, formatter)
+            finally:
+                self.epilog = saved
+        return super().format_epilog(ctx, formatter)
+
+
+def open_context(ctx: typer.Context):
     obj = ctx.find_root().obj or {}
     if "context" not in obj:
-        settings = Settings.from_env()
-        if obj.get("db"):
-            settings = settings.with_(db=obj["db"])
-        context = Context.open(settings)
-        if settings.fs_deploy != "off":
+        from ..context import Context
+
+        context = Context.open(settings_of(ctx))
+        if context.settings.fs_deploy != "off":
             from ..deploy import install_hook
 
             install_hook(context)
@@ -44,24 +90,41 @@ def open_context(ctx: typer.Context) -> Context:
     return obj["context"]
 
 
-def parse_assignments(pairs: list[str] | None) -> dict:
-    """KEY=VALUE pairs; VALUE is read as YAML, so skills={sales: 5} and remote=true work."""
+def settings_of(ctx: typer.Context):
+    from ..settings import Settings
+
+    settings = Settings.from_env()
+    db = (ctx.find_root().obj or {}).get("db")
+    return settings.with_(db=db) if db else settings
+
+
+def parse_assignments(pairs: list[str] | None) -> dict[str, str]:
+    """KEY=VALUE pairs as written; the schema decides later how each VALUE is read."""
     out = {}
     for pair in pairs or []:
         key, sep, raw = pair.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise InvalidInput(f"{pair!r}: expected KEY=VALUE")
-        value = yamlio.parse(raw, f"value of {key}") if raw.strip() else None
-        out[key.strip()] = value
+        out[key.strip()] = raw
     return out
 
 
-def report(result: Result, as_json: bool, ctx: Context | None = None) -> None:
+def confirm(question: str, yes: bool) -> None:
+    """Ask before destroying data: on a terminal, a question; in a script, --yes is required."""
+    if yes:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise NeedsConfirmation(f"{question.rstrip('?')}: add --yes to confirm (not on a terminal)")
+    if not typer.confirm(question, default=False, err=True):
+        raise CcError("nothing changed")
+
+
+def report(result, as_json: bool, ctx=None) -> None:
     if as_json:
         output.emit_json(result.as_dict())
     else:
         for change in result.changes:
-            output.out.print(str(change), highlight=False, markup=False)
+            output.line(str(change))
         if not result.changes:
             output.message("no changes")
         elif result.dry_run:

@@ -4,25 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from ..db.engine import open_engine
-from ..db.migrate import current_revision, head_revision, upgrade as run_upgrade
-from ..settings import Settings
 from . import output
-from .common import JSON, ErrorMappingGroup
+from .common import JSON, ErrorMappingGroup, settings_of
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Database schema.", no_args_is_help=True)
-
-
-def _settings(ctx: typer.Context) -> Settings:
-    settings = Settings.from_env()
-    db = (ctx.find_root().obj or {}).get("db")
-    return settings.with_(db=db) if db else settings
 
 
 @app.command("upgrade")
 def upgrade(ctx: typer.Context):
     """Bring the schema up to the newest migration (also done automatically on first use)."""
-    engine = open_engine(_settings(ctx).db_url, migrate=False)
+    from ..db.engine import open_engine
+    from ..db.migrate import current_revision, upgrade as run_upgrade
+
+    engine = open_engine(settings_of(ctx).db_url, migrate=False)
     run_upgrade(engine)
     output.message(f"database at revision {current_revision(engine)}")
 
@@ -30,8 +24,10 @@ def upgrade(ctx: typer.Context):
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON):
     """Show the database URL and its schema revision."""
-    settings = _settings(ctx)
-    engine = open_engine(settings.db_url, migrate=False)
+    from ..db.engine import open_engine
+    from ..db.migrate import current_revision, head_revision
+
+    engine = open_engine(settings_of(ctx).db_url, migrate=False)
     data = {"url": engine.url.render_as_string(hide_password=True), "revision": current_revision(engine),
             "head": head_revision()}
     output.emit(data, as_json)

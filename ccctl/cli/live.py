@@ -6,17 +6,20 @@ from typing import Optional
 
 import typer
 
-from .. import agents
-from ..status import box_status
-from . import output
+from . import complete, output
 from .common import JSON, ErrorMappingGroup, open_context
 
 agent_app = typer.Typer(cls=ErrorMappingGroup, help="Log agents (seats) in and out of the ACD, set them ready or on break.",
                         no_args_is_help=True)
 
+TENANT = typer.Argument(..., help="The tenant's name.", autocompletion=complete.tenants)
+EXTENSION = typer.Argument(..., help="The seat's extension.", autocompletion=complete.keys_of("seat"))
+
 
 def _action(action: str, doc: str):
-    def command(ctx: typer.Context, tenant: str, extension: str, as_json: bool = JSON):
+    def command(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, as_json: bool = JSON):
+        from .. import agents
+
         status = agents.set_status(open_context(ctx), tenant, extension, action)
         if as_json:
             output.emit_json({"tenant": tenant, "extension": extension, "status": status})
@@ -33,26 +36,33 @@ agent_app.command("break")(_action("break", "Put a seat On Break: it keeps its l
 
 
 @agent_app.command("list")
-def list_(ctx: typer.Context, tenant: Optional[str] = typer.Argument(None, help="Only this tenant."), as_json: bool = JSON):
+def list_(ctx: typer.Context,
+          tenant: Optional[str] = typer.Argument(None, help="Only this tenant.", autocompletion=complete.tenants),
+          as_json: bool = JSON):
     """Live status and state of every seat as mod_callcenter sees it."""
+    from .. import agents
+
     rows = [a.as_dict() for a in agents.live_states(open_context(ctx), tenant)]
     output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
-                                        "no_answer_count", "wrap_up_time"])
+                                        "no_answer_count", "wrap_up_time"], keep=("tenant", "extension"))
 
 
 def status(ctx: typer.Context, as_json: bool = JSON):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls, and
     queues with waiting callers and available agents."""
+    from ..status import box_status
+
     data = box_status(open_context(ctx))
     if as_json:
         output.emit_json(data)
         return
     if data["freeswitch"] == "down":
-        output.out.print(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
+        output.line(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
         return
-    output.out.print(f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
-                     f"{data['registrations']} registration(s)", highlight=False)
+    output.line(f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
+                f"{data['registrations']} registration(s)")
     rows = [{"tenant": t["tenant"], "registrations": t["registrations"], "channels": t["active_channels"],
              "queue": q["queue"], "waiting": q["waiting"], "available": q["available_agents"]}
             for t in data["tenants"] for q in (t["queues"] or [{"queue": "", "waiting": "", "available_agents": ""}])]
-    output.emit(rows, False, columns=["tenant", "registrations", "channels", "queue", "waiting", "available"])
+    output.emit(rows, False, columns=["tenant", "registrations", "channels", "queue", "waiting", "available"],
+                keep=("tenant", "queue"))

@@ -8,12 +8,14 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import db_cmds, live, site_cmds, tenant
+from . import db_cmds, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
-from .nouns import noun_app
+from .nouns import NOUNS, noun_app
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items()) + (
-    "\n\nEnvironment: CCCTL_DB (database path or URL), CCCTL_FS_CONF_DIR, CCCTL_ESL_PORT, ..."
+    "\n\n\b\nEnvironment: CCCTL_DB (database path or URL), CCCTL_FS_CONF_DIR, CCCTL_FS_SOUNDS_DIR,\n"
+    "CCCTL_FS_RECORDINGS_DIR, CCCTL_ESL_HOST (loopback only), CCCTL_ESL_PORT, CCCTL_SIP_IP,\n"
+    "CCCTL_FS_DEPLOY (auto or off). Shell completion: ccctl --install-completion."
 )
 
 app = typer.Typer(
@@ -41,9 +43,10 @@ def root(ctx: typer.Context,
 
 
 app.add_typer(tenant.app, name="tenant")
-for noun in ("seat", "queue", "ivr", "number", "trunk", "customer"):
+for noun in NOUNS:
     app.add_typer(noun_app(noun), name=noun)
 app.add_typer(tenant.recording_app, name="recording")
+app.add_typer(media_cmds.app, name="media")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
 app.command("status")(live.status)

@@ -6,14 +6,22 @@ from typing import Optional
 
 import typer
 
-from .. import resources
-from ..site import spec as s
-from . import output
-from .common import DRY_RUN, JSON, ErrorMappingGroup, open_context, parse_assignments, report
-from .fields_help import fields_help
+from . import complete, output
+from .common import DRY_RUN, JSON, ErrorMappingGroup, FieldsHelpCommand, open_context, parse_assignments, report
+
+# noun: (its key, how people write it, plural). The schema (site/spec.py COLLECTIONS) is the
+# definition; this copy lets the CLI start without importing it (tests keep the two equal).
+NOUNS = {
+    "seat": ("extension", "seat", "seats"),
+    "queue": ("name", "queue", "queues"),
+    "ivr": ("name", "IVR", "IVRs"),
+    "number": ("number", "number", "numbers"),
+    "trunk": ("name", "trunk", "trunks"),
+    "customer": ("number", "customer", "customers"),
+}
 
 COLUMNS = {
-    "seat": ["tenant", "extension", "name", "skills", "remote"],
+    "seat": ["tenant", "extension", "name", "skills", "remote", "supervisor"],
     "queue": ["tenant", "name", "strategy", "skill", "max_wait", "overflow", "service_level", "wrapup"],
     "ivr": ["tenant", "name", "options", "hours", "closed", "on_failure"],
     "number": ["tenant", "number", "target"],
@@ -21,52 +29,67 @@ COLUMNS = {
     "customer": ["tenant", "number", "name", "fields"],
 }
 
+TENANT = typer.Argument(..., help="The tenant's name.", autocompletion=complete.tenants)
 
-def _row(tenant: str, item: s.Spec) -> dict:
+
+def _article(word: str) -> str:
+    return ("an " if word[0] in "aeiouAEIOU" else "a ") + word
+
+
+def _row(tenant: str, item) -> dict:
     return {"tenant": tenant, **item.model_dump(mode="json", exclude={"password"})}
 
 
 def noun_app(noun: str) -> typer.Typer:
-    n = resources.NOUNS[noun]
-    key_help = f"The {noun}'s {n.key}."
-    app = typer.Typer(cls=ErrorMappingGroup, help=f"Manage {n.collection} of a tenant.", no_args_is_help=True)
-    epilog = fields_help(n.spec, skip=(n.key,))
+    key, word, plural = NOUNS[noun]
+    key_arg = typer.Argument(..., help=f"The {word}'s {key}.", autocompletion=complete.keys_of(noun))
+    app = typer.Typer(cls=ErrorMappingGroup, help=f"Manage a tenant's {plural}.", no_args_is_help=True)
+    fields = f"fields:{noun}"
 
-    @app.command("add", epilog=epilog)
-    def add(ctx: typer.Context, tenant: str, key: str = typer.Argument(..., help=key_help),
+    def typed(pairs):
+        from .. import resources
+
+        return resources.typed_fields(resources.NOUNS[noun].spec, parse_assignments(pairs))
+
+    @app.command("add", cls=FieldsHelpCommand, epilog=fields, help=f"Add {_article(word)} to TENANT.")
+    def add(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
             fields: Optional[list[str]] = typer.Argument(None, metavar="[KEY=VALUE]..."),
             dry_run: bool = DRY_RUN, as_json: bool = JSON):
-        """Add a {noun} to TENANT."""
+        from .. import resources
+
         c = open_context(ctx)
-        report(resources.add_item(c, noun, tenant, key, parse_assignments(fields), dry_run=dry_run), as_json, c)
+        report(resources.add_item(c, noun, tenant, key, typed(fields), dry_run=dry_run), as_json, c)
 
-    @app.command("list")
-    def list_(ctx: typer.Context, tenant: Optional[str] = typer.Argument(None, help="Only this tenant."),
+    @app.command("list", help=f"List the {plural} of every tenant, or of TENANT.")
+    def list_(ctx: typer.Context,
+              tenant: Optional[str] = typer.Argument(None, help="Only this tenant.", autocompletion=complete.tenants),
               as_json: bool = JSON):
-        """List {noun}s (of every tenant, or of TENANT)."""
-        rows = [_row(t, item) for t, item in resources.list_items(open_context(ctx), noun, tenant)]
-        output.emit(rows, as_json, columns=COLUMNS[noun])
+        from .. import resources
 
-    @app.command("show")
-    def show(ctx: typer.Context, tenant: str, key: str = typer.Argument(..., help=key_help), as_json: bool = JSON):
-        """Show one {noun}."""
+        rows = [_row(t, item) for t, item in resources.list_items(open_context(ctx), noun, tenant)]
+        output.emit(rows, as_json, columns=COLUMNS[noun], keep=("tenant", key))
+
+    @app.command("show", help=f"Show one {word}.")
+    def show(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg, as_json: bool = JSON):
+        from .. import resources
+
         output.emit(_row(tenant, resources.get_item(open_context(ctx), noun, tenant, key)), as_json)
 
-    @app.command("set", epilog=epilog)
-    def set_(ctx: typer.Context, tenant: str, key: str = typer.Argument(..., help=key_help),
+    @app.command("set", cls=FieldsHelpCommand, epilog=fields, help=f"Change fields of {_article(word)}.")
+    def set_(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
              fields: list[str] = typer.Argument(..., metavar="KEY=VALUE..."),
              dry_run: bool = DRY_RUN, as_json: bool = JSON):
-        """Change fields of a {noun}."""
-        c = open_context(ctx)
-        report(resources.set_item(c, noun, tenant, key, parse_assignments(fields), dry_run=dry_run), as_json, c)
+        from .. import resources
 
-    @app.command("remove")
-    def remove(ctx: typer.Context, tenant: str, key: str = typer.Argument(..., help=key_help),
+        c = open_context(ctx)
+        report(resources.set_item(c, noun, tenant, key, typed(fields), dry_run=dry_run), as_json, c)
+
+    @app.command("remove", help=f"Remove {_article(word)} (refused while something still routes to it).")
+    def remove(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
                dry_run: bool = DRY_RUN, as_json: bool = JSON):
-        """Remove a {noun}."""
+        from .. import resources
+
         c = open_context(ctx)
         report(resources.remove_item(c, noun, tenant, key, dry_run=dry_run), as_json, c)
 
-    for cmd in app.registered_commands:
-        cmd.callback.__doc__ = cmd.callback.__doc__.format(noun=noun)
     return app

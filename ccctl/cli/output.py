@@ -1,17 +1,20 @@
-"""The one place that prints: data to stdout (a rich table, or JSON with --json), messages
-to stderr. Commands return data and never print it themselves."""
+"""The one place that prints: data to stdout (a table, or JSON with --json), messages and
+errors to stderr. Commands return data and never print it themselves.
+
+Tables are laid out here rather than by a rich-text library: a 10,000-row list then costs
+about what its JSON does, and the columns a user copies from (names, extensions) are never
+cut, whatever the width of the terminal.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import unicodedata
 from typing import Any, Iterable
 
-from rich.console import Console
-from rich.table import Table
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+MIN_WIDTH = 40
 
 
 def _cell(value: Any) -> str:
@@ -26,42 +29,105 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+def width_of(text: str) -> int:
+    """Columns TEXT takes on a terminal: CJK characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
 
 
-def emit_table(rows: Iterable[dict], columns: list[str], title: str | None = None) -> None:
-    table = Table(title=title, show_lines=False)
-    for c in columns:
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*(_cell(r.get(c)) for c in columns), end_section=False)
-    out.print(table)
+def _cut(text: str, width: int) -> str:
+    if width_of(text) <= width:
+        return text
+    out, used = [], 0
+    for c in text:
+        w = width_of(c)
+        if used + w > width - 1:
+            break
+        out.append(c)
+        used += w
+    return "".join(out) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - width_of(text))
+
+
+def _fit(widths: list[int], heads: list[str], keep: set[int], total: int) -> list[int]:
+    """Narrow the columns not in KEEP, widest first, until the row fits TOTAL columns."""
+    widths = list(widths)
+    need = sum(widths) + 2 * (len(widths) - 1) - total
+    floors = [w if i in keep else min(w, max(4, min(len(heads[i]), 10))) for i, w in enumerate(widths)]
+    while need > 0:
+        i = max(range(len(widths)), key=lambda j: widths[j] - floors[j])
+        if widths[i] <= floors[i]:
+            break  # only kept columns are left: let the line run long rather than cut them
+        widths[i] -= 1
+        need -= 1
+    return widths
+
+
+def terminal_width() -> int:
+    return max(MIN_WIDTH, shutil.get_terminal_size((80, 24)).columns)
+
+
+def table_lines(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), width: int | None = None) -> list[str]:
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [len(c) for c in columns]
+    for row in cells:
+        for i, text in enumerate(row):
+            w = width_of(text)
+            if w > widths[i]:
+                widths[i] = w
+    keep_idx = {i for i, c in enumerate(columns) if c in set(keep)}
+    widths = _fit(widths, columns, keep_idx, width or terminal_width())
+    lines = ["  ".join(_pad(_cut(c, w), w) for c, w in zip(columns, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(_pad(_cut(t, w), w) for t, w in zip(row, widths)).rstrip() for row in cells]
+    return lines
+
+
+def emit_json(data: Any, stream=None) -> None:
+    (stream or sys.stdout).write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+
+
+def emit_table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = ()) -> None:
+    rows = list(rows)
+    if not rows:
+        message("(none)")
+        return
+    sys.stdout.write("\n".join(table_lines(rows, columns, keep)) + "\n")
 
 
 def emit_record(data: dict) -> None:
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    for k, v in data.items():
-        table.add_row(k, _cell(v))
-    out.print(table)
+    if not data:
+        return
+    w = max(width_of(k) for k in data)
+    sys.stdout.write("".join(f"{_pad(k, w)}  {_cell(v)}\n" for k, v in data.items()))
 
 
-def emit(data: Any, as_json: bool, *, columns: list[str] | None = None, title: str | None = None) -> None:
+def emit(data: Any, as_json: bool, *, columns: list[str] | None = None, keep: Iterable[str] = ()) -> None:
     if as_json:
         emit_json(data)
     elif isinstance(data, list):
-        emit_table(data, columns or (list(data[0]) if data else []), title)
+        emit_table(data, columns or (list(data[0]) if data else []), keep)
     elif isinstance(data, dict):
         emit_record(data)
     else:
-        out.print(data)
+        line(str(data))
+
+
+def line(text: str) -> None:
+    """One line of data on stdout."""
+    sys.stdout.write(text + "\n")
 
 
 def message(text: str) -> None:
-    err.print(text, highlight=False, markup=False)
+    sys.stderr.write(text + "\n")
 
 
-def error(text: str) -> None:
-    err.print(f"error: {text}", highlight=False, markup=False, style="red")
+def error(text: str, *, as_json: bool = False, id: str = "error", exit_code: int = 1) -> None:
+    if as_json:
+        emit_json({"error": {"id": id, "message": text, "exit_code": exit_code}}, sys.stderr)
+    else:
+        sys.stderr.write(f"error: {text}\n")

@@ -2,55 +2,68 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .. import configuration, resources
-from ..errors import CcError, InvalidInput
-from ..render import write_tree
-from ..service import apply_tenants
-from ..site.export import export_yaml, site_data
-from ..site.load import load_site
-from ..validate import check_site
-from . import output
-from .common import DRY_RUN, JSON, open_context, report
+from . import complete, output
+from .common import DRY_RUN, JSON, YES, confirm, open_context, report
 
 
 def apply(ctx: typer.Context,
           file: str = typer.Option(..., "-f", "--file", help="A site YAML file, a directory of them, or - for stdin."),
           dry_run: bool = DRY_RUN,
-          prune: bool = typer.Option(False, "--prune", help="Also remove tenants the file does not mention."),
+          prune: bool = typer.Option(False, "--prune", help="Also remove tenants the file does not mention "
+                                                            "(asks first on a terminal; needs --yes in a script)."),
+          yes: bool = YES,
           as_json: bool = JSON):
     """Make the database match a site description. Each tenant in the file is taken whole:
     what it leaves out of a tenant is removed from that tenant. A second apply of the same
     file changes nothing."""
+    from ..errors import InvalidInput
+    from ..service import apply_tenants
+    from ..site.load import load_site
+
     site = load_site(file)
+    if prune and not site.tenants:
+        raise InvalidInput(f"{file}: names no tenant; with --prune that would remove every tenant "
+                           "(remove tenants one by one with ccctl tenant remove)")
     c = open_context(ctx)
+    if prune and not dry_run:
+        preview = apply_tenants(c, site.tenants, prune=True, dry_run=True)
+        gone = [ch.tenant for ch in preview.changes if ch.kind == "tenant" and ch.op == "remove"]
+        if gone:
+            confirm(f"--prune removes tenant(s) {', '.join(gone)} and everything in them. Continue?", yes)
     report(apply_tenants(c, site.tenants, prune=prune, dry_run=dry_run), as_json, c)
 
 
 def export(ctx: typer.Context,
            out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
-           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only these tenants."),
+           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only these tenants.",
+                                                      autocompletion=complete.tenants),
            as_json: bool = JSON):
     """Write the current state as site YAML (the same format `apply` reads; --json gives the
     same structure as JSON). Seat passwords are not exported."""
+    import json
+
+    from .. import resources
+    from ..errors import NotFound
+    from ..site.export import export_yaml, site_data
+
     c = open_context(ctx)
     tenants = resources.list_tenants(c)
     if tenant:
-        missing = set(tenant) - {t.name for t in tenants}
+        missing = sorted(set(tenant) - {t.name for t in tenants})
         if missing:
-            raise CcError(f"tenant {sorted(missing)[0]} not found") from None
+            raise NotFound(f"tenant {missing[0]} not found")
         tenants = [t for t in tenants if t.name in tenant]
     text = export_yaml(tenants) if not as_json else json.dumps(site_data(tenants), ensure_ascii=False, indent=2) + "\n"
     if out:
         out.write_text(text, encoding="utf-8")
         output.message(f"wrote {out}")
     else:
-        output.out.file.write(text)
+        output.line(text.rstrip("\n"))
 
 
 def validate(ctx: typer.Context,
@@ -60,6 +73,10 @@ def validate(ctx: typer.Context,
     """Report dangling targets, duplicate extensions or numbers, routing loops, queues no
     seat can serve and trunks without credentials, one line per problem naming the object.
     Exits 1 when there is an error (or a warning, with --strict)."""
+    from .. import resources
+    from ..site.load import load_site
+    from ..validate import check_site
+
     if file:
         tenants = load_site(file).tenants
     else:
@@ -70,7 +87,7 @@ def validate(ctx: typer.Context,
                           for p in problems])
     else:
         for p in problems:
-            output.out.print(str(p), highlight=False, markup=False)
+            output.line(str(p))
         if not problems:
             output.message(f"ok: {len(tenants)} tenant(s), no problems")
     failing = [p for p in problems if p.severity == "error" or strict]
@@ -83,6 +100,10 @@ def render(ctx: typer.Context,
            force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty.")):
     """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
     includes) for the current database. The same database always gives the same bytes."""
+    from .. import configuration
+    from ..errors import InvalidInput
+    from ..render import write_tree
+
     c = open_context(ctx)
     files = configuration.render_files(c)
     try:
