@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,10 +13,31 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "site.yaml"
 
 
+@pytest.fixture(scope="session")
+def prompt_cache(tmp_path_factory) -> Path:
+    """The example site's prompts and music, synthesized once per test run."""
+    from ccctl import media, prompts
+    from ccctl.site.load import load_site
+
+    root = tmp_path_factory.mktemp("prompt-cache")
+    tenants = load_site(str(EXAMPLE)).tenants
+    media.ensure_media(root, prompts.required(tenants), prompts.moh_names(tenants))
+    return root
+
+
 @pytest.fixture
-def settings(tmp_path) -> Settings:
+def sounds_dir(tmp_path, prompt_cache) -> Path:
+    """A test's own sounds directory, starting with the shared prompts (hard links: no copying,
+    and prompts are never written in place, only replaced by rename)."""
+    dest = tmp_path / "sounds"
+    shutil.copytree(prompt_cache, dest, copy_function=os.link)
+    return dest
+
+
+@pytest.fixture
+def settings(tmp_path, sounds_dir) -> Settings:
     return Settings(db=str(tmp_path / "ccctl.db"), fs_conf_dir=tmp_path / "conf",
-                    fs_sounds_dir=tmp_path / "sounds", fs_recordings_dir=tmp_path / "recordings")
+                    fs_sounds_dir=sounds_dir, fs_recordings_dir=tmp_path / "recordings")
 
 
 @pytest.fixture

@@ -21,8 +21,9 @@ DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change and chan
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal).")
 
 
-def _wants_json(ctx) -> bool:
-    rest = list(getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", None) or []) + list(ctx.args)
+def _args_ask_json(ctx) -> bool:
+    """--json among the words still to parse (the group hands them on and forgets them)."""
+    rest = list(getattr(ctx, "_protected_args", None) or []) + list(ctx.args)
     if "--" in rest:
         rest = rest[:rest.index("--")]
     return "--json" in rest or bool(ctx.params.get("as_json"))
@@ -42,6 +43,7 @@ class ErrorMappingGroup(TyperGroup):
     """Turns any error raised below into a one-line message (JSON with --json) and its exit code."""
 
     def invoke(self, ctx):
+        as_json = _args_ask_json(ctx)
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, SystemExit):
@@ -54,7 +56,7 @@ class ErrorMappingGroup(TyperGroup):
                                                  or os.environ.get("CCCTL_DEBUG")):
                 raise  # click's own usage errors (exit 2), or a developer asking for the traceback
             err = exc if isinstance(exc, CcError) else _unexpected(exc)
-            output.error(err.message, as_json=_wants_json(ctx), id=err.id, exit_code=err.exit_code)
+            output.error(err.message, as_json=as_json, id=err.id, exit_code=err.exit_code)
             raise typer.Exit(err.exit_code) from None
 
 

@@ -9,6 +9,7 @@ from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from ..errors import CcError
@@ -24,8 +25,32 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
+def _shown(url) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the database URL"
+
+
 def open_engine(url: str, *, migrate: bool = True) -> Engine:
-    """An engine for URL, with the schema brought up to date unless migrate=False."""
+    """An engine for URL, with the schema brought up to date unless migrate=False.
+    Every way of failing (a malformed URL, an unknown kind of database, a server that does not
+    answer) is one CcError naming the database, never a driver's traceback."""
+    try:
+        return _open_engine(url, migrate=migrate)
+    except CcError:
+        raise
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise CcError(f"CCCTL_DB={_shown(url)}: not a database path or URL this box can use "
+                      f"(a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB): {exc}") from None
+    except ImportError as exc:
+        raise CcError(f"CCCTL_DB={_shown(url)}: the database driver is not installed ({exc.name})") from None
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise CcError(f"cannot open database {_shown(url)}: {reason[0] if reason else type(exc).__name__}") from None
+
+
+def _open_engine(url: str, *, migrate: bool) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -40,7 +65,9 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # A server that does not answer is an error within seconds, not a hang.
+        args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
+        engine = create_engine(url, pool_pre_ping=True, connect_args=args)
     if migrate:
         from .migrate import upgrade
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import media, prompts, tenant_media
 from ..configuration import render_input_from
 from ..context import Context
-from ..errors import FreeSwitchError, InvalidInput
+from ..errors import CcError, FreeSwitchError, InvalidInput
 from ..fsconn import try_event_socket
 from ..render import render_tree
 from ..site import spec as s
@@ -35,14 +35,22 @@ def push_tree(ctx: Context, session) -> list[str]:
     """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run."""
     inp = render_input_from(session, ctx.settings)
     check_files(inp.tenants, ctx.settings.fs_sounds_dir)
-    media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+    try:
+        media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+    except OSError as exc:
+        raise CcError(f"cannot write sounds to CCCTL_FS_SOUNDS_DIR={ctx.settings.fs_sounds_dir}: "
+                      f"{exc.strerror or exc}") from None
     new = render_tree(inp)
     store = TreeStore(ctx.settings.fs_conf_dir)
-    old = store.read()
-    todo = reload_plan.plan(old, new)
-    if not todo.commands:
-        return []
-    installed, previous = store.install(new)
+    try:
+        old = store.read()
+        todo = reload_plan.plan(old, new)
+        if not todo.commands:
+            return []
+        installed, previous = store.install(new)
+    except OSError as exc:
+        raise CcError(f"cannot write the configuration to CCCTL_FS_CONF_DIR={ctx.settings.fs_conf_dir}: "
+                      f"{exc.strerror or exc}") from None
     esl = try_event_socket(ctx, timeout=10, password=inp.esl_password)
     if esl is None:
         ctx.say(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")

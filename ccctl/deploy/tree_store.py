@@ -70,8 +70,12 @@ class TreeStore:
         make_private_dir(self.trees, freeswitch_gid())
         gen = self.trees / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         staging = self.trees / f".{gen.name}.partial"
-        write_files(files, staging)
-        os.rename(staging, gen)
+        try:
+            write_files(files, staging)
+            os.rename(staging, gen)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         self._point_to(gen)
         return gen, previous
 

@@ -137,6 +137,8 @@ def _external(t: s.Tenant) -> list:
         if t.recording.mode in ("all", "outbound") else []
     dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
     caller = [act("set", f"effective_caller_id_number={t.caller_id.number}")] if t.caller_id.number else []
+    if t.caller_id.name:
+        caller.append(act("set", f"effective_caller_id_name={t.caller_id.name}"))
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
     return [ext("external",
                 cond("destination_number", expr, break_="on-false"),

@@ -135,8 +135,8 @@ def test_broken_change_is_refused_and_calls_still_flow(box, a_seats, tmp_path):
     from ccctl.errors import InvalidInput
 
     tree = TreeStore(box.ctx.settings.fs_conf_dir).read()
-    with pytest.raises(InvalidInput, match="greeting file /missing/welcome.wav does not exist"):
-        resources.set_item(box.ctx, "ivr", A, "main", {"greeting": {"file": "/missing/welcome.wav"}})
+    with pytest.raises(InvalidInput, match="greeting file welcome.wav does not exist"):
+        resources.set_item(box.ctx, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
     assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree
     answered = len(a_seats["1002"].calls)
     r = start_call(tmp_path / "after", "4000000002", talk_ms=1500, audio=False).wait()

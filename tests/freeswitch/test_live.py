@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -41,7 +42,7 @@ def cli(box, *args):
 
 def test_status_reports_a_running_switch(box):
     data = box_status(box.ctx)
-    assert data["freeswitch"] == "up" and data["version"] == "1.10.12"
+    assert data["freeswitch"] == "up" and re.fullmatch(r"1\.10\.\d+", data["version"]), data["version"]
     assert data["uptime_seconds"] >= 0
     acme = next(t for t in data["tenants"] if t["tenant"] == "acme")
     assert {q["queue"] for q in acme["queues"]} == {"sales", "support"}
@@ -104,7 +105,7 @@ def test_broken_change_is_refused_and_switch_keeps_old_config(box):
     before = box.api("callcenter_config queue list")
     tree_before = TreeStore(box.ctx.settings.fs_conf_dir).read()
     with pytest.raises(InvalidInput, match="does not exist"):
-        resources.set_item(box.ctx, "ivr", "acme", "main", {"greeting": {"file": "/no/such/greeting.wav"}})
+        resources.set_item(box.ctx, "ivr", "acme", "main", {"greeting": {"file": "no-such-greeting.wav"}})
     assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree_before
     assert box.api("callcenter_config queue list") == before
     assert resources.get_item(box.ctx, "ivr", "acme", "main").greeting.file is None

@@ -87,9 +87,9 @@ def test_tree_store_swaps_and_restores(tmp_path):
 
 
 @pytest.fixture
-def live(tmp_path):
+def live(tmp_path, sounds_dir):
     fake = FakeEventSocket()
-    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds",
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
                         esl_port=fake.port)
     ctx = Context.open(settings)
     fake.password = esl_password(ctx)
@@ -141,8 +141,8 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
     assert resources.get_item(ctx, "ivr", "acme", "main").greeting.file is None
 
 
-def test_freeswitch_down_still_updates_database_and_tree(tmp_path, example):
-    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds",
+def test_freeswitch_down_still_updates_database_and_tree(tmp_path, sounds_dir, example):
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
                         esl_port=1)
     ctx = install_hook(Context.open(settings))
     apply_tenants(ctx, load_site(str(example)).tenants)
