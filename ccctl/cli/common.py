@@ -16,6 +16,16 @@ from typer.core import TyperCommand, TyperGroup
 from ..errors import CcError, InvalidInput, NeedsConfirmation
 from . import output
 
+def _no_python_types() -> None:
+    """Typer labels each argument and option with its Python type (<str>, <list[str]>); the
+    metavars and help of ccctl say what a value is in words instead."""
+    param = getattr(typer.core, "_TyperParameter", None)
+    if param is not None and hasattr(param, "display_type"):
+        param.display_type = lambda self, ctx: ""
+
+
+_no_python_types()
+
 JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout (errors as JSON on stderr).")
 DRY_RUN = typer.Option(False, "--dry-run", help="Show what would change and change nothing.")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (needed when not on a terminal).")
@@ -111,11 +121,15 @@ def parse_assignments(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def on_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
 def confirm(question: str, yes: bool) -> None:
     """Ask before destroying data: on a terminal, a question; in a script, --yes is required."""
     if yes:
         return
-    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+    if not on_terminal():
         raise NeedsConfirmation(f"{question.rstrip('?')}: add --yes to confirm (not on a terminal)")
     if not typer.confirm(question, default=False, err=True):
         raise CcError("nothing changed")

@@ -12,8 +12,8 @@ from .common import JSON, ErrorMappingGroup, open_context
 agent_app = typer.Typer(cls=ErrorMappingGroup, help="Log agents (seats) in and out of the ACD, set them ready or on break.",
                         no_args_is_help=True)
 
-TENANT = typer.Argument(..., help="The tenant's name.", autocompletion=complete.tenants)
-EXTENSION = typer.Argument(..., help="The seat's extension.", autocompletion=complete.keys_of("seat"))
+TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
+EXTENSION = typer.Argument(..., metavar="EXTENSION", help="The seat's extension.", autocompletion=complete.keys_of("seat"))
 
 
 def _action(action: str, doc: str):
@@ -37,7 +37,7 @@ agent_app.command("break")(_action("break", "Put a seat On Break: it keeps its l
 
 @agent_app.command("list")
 def list_(ctx: typer.Context,
-          tenant: Optional[str] = typer.Argument(None, help="Only this tenant.", autocompletion=complete.tenants),
+          tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
           as_json: bool = JSON):
     """Live status and state of every seat as mod_callcenter sees it."""
     from .. import agents

@@ -37,7 +37,7 @@ def _version(value: bool):
 
 @app.callback()
 def root(ctx: typer.Context,
-         db: Optional[str] = typer.Option(None, "--db", help="Database path or URL (default: $CCCTL_DB)."),
+         db: Optional[str] = typer.Option(None, "--db", metavar="PATH|URL", help="Database path or URL (default: $CCCTL_DB)."),
          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version.")):
     ctx.obj = {**(ctx.obj or {}), "db": db}
 

@@ -13,7 +13,7 @@ from .common import JSON, ErrorMappingGroup, open_context
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="A tenant's own sound files: upload a greeting, list and remove them. An IVR "
                        "plays one with greeting.file=NAME; a tenant can name only its own files.")
-TENANT = typer.Argument(..., help="The tenant's name.", autocompletion=complete.tenants)
+TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 
 
 def _tenant(ctx, name):
@@ -25,8 +25,8 @@ def _tenant(ctx, name):
 
 @app.command("add")
 def add(ctx: typer.Context, tenant: str = TENANT,
-        file: Path = typer.Argument(..., help="A sound file (WAV, FLAC, MP3, ... anything sox reads)."),
-        name: Optional[str] = typer.Option(None, "--name", help="Name it this (default: from FILE, ending .wav)."),
+        file: Path = typer.Argument(..., metavar="FILE", help="A sound file (WAV, FLAC, MP3, ... anything sox reads)."),
+        name: Optional[str] = typer.Option(None, "--name", metavar="NAME", help="Name it this (default: from FILE, ending .wav)."),
         replace: bool = typer.Option(False, "--replace", help="Overwrite a file of the same name."),
         as_json: bool = JSON):
     """Upload FILE into TENANT's media folder, converted to what calls play (8 kHz mono WAV)."""
@@ -53,7 +53,7 @@ def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
 
 @app.command("remove")
 def remove(ctx: typer.Context, tenant: str = TENANT,
-           name: str = typer.Argument(..., help="The file's name.", autocompletion=complete.media),
+           name: str = typer.Argument(..., metavar="NAME", help="The file's name.", autocompletion=complete.media),
            as_json: bool = JSON):
     """Remove one of TENANT's media files (refused while an IVR plays it)."""
     from .. import tenant_media

@@ -29,7 +29,7 @@ COLUMNS = {
     "customer": ["tenant", "number", "name", "fields"],
 }
 
-TENANT = typer.Argument(..., help="The tenant's name.", autocompletion=complete.tenants)
+TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 
 
 def _article(word: str) -> str:
@@ -42,7 +42,7 @@ def _row(tenant: str, item) -> dict:
 
 def noun_app(noun: str) -> typer.Typer:
     key, word, plural = NOUNS[noun]
-    key_arg = typer.Argument(..., help=f"The {word}'s {key}.", autocompletion=complete.keys_of(noun))
+    key_arg = typer.Argument(..., metavar=key.upper(), help=f"The {word}'s {key}.", autocompletion=complete.keys_of(noun))
     app = typer.Typer(cls=ErrorMappingGroup, help=f"Manage a tenant's {plural}.", no_args_is_help=True)
     fields = f"fields:{noun}"
 
@@ -53,7 +53,7 @@ def noun_app(noun: str) -> typer.Typer:
 
     @app.command("add", cls=FieldsHelpCommand, epilog=fields, help=f"Add {_article(word)} to TENANT.")
     def add(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
-            fields: Optional[list[str]] = typer.Argument(None, metavar="[KEY=VALUE]..."),
+            fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
             dry_run: bool = DRY_RUN, as_json: bool = JSON):
         from .. import resources
 
@@ -62,7 +62,7 @@ def noun_app(noun: str) -> typer.Typer:
 
     @app.command("list", help=f"List the {plural} of every tenant, or of TENANT.")
     def list_(ctx: typer.Context,
-              tenant: Optional[str] = typer.Argument(None, help="Only this tenant.", autocompletion=complete.tenants),
+              tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
               as_json: bool = JSON):
         from .. import resources
 
@@ -77,7 +77,7 @@ def noun_app(noun: str) -> typer.Typer:
 
     @app.command("set", cls=FieldsHelpCommand, epilog=fields, help=f"Change fields of {_article(word)}.")
     def set_(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
-             fields: list[str] = typer.Argument(..., metavar="KEY=VALUE..."),
+             fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
              dry_run: bool = DRY_RUN, as_json: bool = JSON):
         from .. import resources
 

@@ -12,7 +12,7 @@ from .common import DRY_RUN, JSON, YES, confirm, open_context, report
 
 
 def apply(ctx: typer.Context,
-          file: str = typer.Option(..., "-f", "--file", help="A site YAML file, a directory of them, or - for stdin."),
+          file: str = typer.Option(..., "-f", "--file", metavar="FILE", help="A site YAML file, a directory of them, or - for stdin."),
           dry_run: bool = DRY_RUN,
           prune: bool = typer.Option(False, "--prune", help="Also remove tenants the file does not mention "
                                                             "(asks first on a terminal; needs --yes in a script)."),
@@ -39,8 +39,8 @@ def apply(ctx: typer.Context,
 
 
 def export(ctx: typer.Context,
-           out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
-           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only these tenants.",
+           out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to this file instead of stdout."),
+           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only this tenant (repeat for more).", metavar="TENANT",
                                                       autocompletion=complete.tenants),
            as_json: bool = JSON):
     """Write the current state as site YAML (the same format `apply` reads; --json gives the
@@ -67,7 +67,7 @@ def export(ctx: typer.Context,
 
 
 def validate(ctx: typer.Context,
-             file: Optional[str] = typer.Option(None, "-f", "--file", help="Check this site file instead of the database."),
+             file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE", help="Check this site file instead of the database."),
              strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
              as_json: bool = JSON):
     """Report dangling targets, duplicate extensions or numbers, routing loops, queues no
@@ -96,7 +96,7 @@ def validate(ctx: typer.Context,
 
 
 def render(ctx: typer.Context,
-           out: Path = typer.Option(..., "--out", "-o", help="Directory to write the tree into."),
+           out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Directory to write the tree into."),
            force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty.")):
     """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
     includes) for the current database. The same database always gives the same bytes."""

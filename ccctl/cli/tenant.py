@@ -15,7 +15,7 @@ app = typer.Typer(cls=ErrorMappingGroup, help="Manage tenants (one SIP domain an
 recording_app = typer.Typer(cls=ErrorMappingGroup, help="Show or change a tenant's recording policy.",
                             no_args_is_help=True)
 
-NAME = typer.Argument(..., help="The tenant's name.", autocompletion=complete.tenants)
+NAME = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 COLUMNS = ["name", "display_name", "plan", "domain", "seats", "seat_limit", "call_limit", "queues", "ivrs",
            "numbers", "recording"]
 
@@ -37,8 +37,8 @@ def _typed(model_name: str, pairs):
 
 
 @app.command("add", cls=FieldsHelpCommand, epilog="fields:tenant")
-def add(ctx: typer.Context, name: str = typer.Argument(..., help="The new tenant's name."),
-        fields: Optional[list[str]] = typer.Argument(None, metavar="[KEY=VALUE]..."),
+def add(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help="The new tenant's name."),
+        fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
         dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Add a tenant."""
     from .. import resources
@@ -69,7 +69,7 @@ def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
 
 
 @app.command("set", cls=FieldsHelpCommand, epilog="fields:tenant")
-def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE..."),
+def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
          dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Change a tenant's settings."""
     from .. import resources
@@ -101,7 +101,7 @@ def recording_show(ctx: typer.Context, tenant: str = NAME, as_json: bool = JSON)
 
 
 @recording_app.command("set", cls=FieldsHelpCommand, epilog="fields:recording")
-def recording_set(ctx: typer.Context, tenant: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE..."),
+def recording_set(ctx: typer.Context, tenant: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
                   dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Change TENANT's recording policy (mode, format, retention_days, legal_hold)."""
     from .. import resources
