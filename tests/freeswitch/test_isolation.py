@@ -5,6 +5,7 @@ A's calls. Each refusal is checked beside a control showing the same thing works
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -94,33 +95,70 @@ def test_b_cannot_register_in_a_domain(box, tmp_path):
     assert "2001@acme.cc.local" not in regs
 
 
-def _eavesdropping(box) -> list[dict]:
-    rows = json.loads(box.api("show channels as json")).get("rows") or []
-    return [r for r in rows if r.get("application") == "eavesdrop"]
+def _channels(box) -> list[dict]:
+    return json.loads(box.api("show channels as json")).get("rows") or []
+
+
+class EavesdropWatch:
+    """Samples the switch's channels in the background for as long as the block runs, and
+    keeps every eavesdrop that named one of TARGETS (channel uuids): what a check made after
+    the calls had ended could never see."""
+
+    def __init__(self, box, targets: set[str]):
+        self.box, self.targets = box, targets
+        self.seen: list[dict] = []
+        self.samples = 0
+        self._stop = threading.Event()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for row in _channels(self.box):
+                if row.get("application") == "eavesdrop" and any(u in (row.get("application_data") or "")
+                                                                  for u in self.targets):
+                    self.seen.append(row)
+            self.samples += 1
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> "EavesdropWatch":
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
 
 
 def test_b_cannot_eavesdrop_on_a_call(box, a_seats, tmp_path):
-    caller = start_call(tmp_path / "caller", "4000000002", talk_ms=12000, audio=False)
+    caller = start_call(tmp_path / "caller", "4000000002", talk_ms=25000, audio=False)
     deadline = time.monotonic() + 10
     while len(a_seats["1002"].calls) == 0 or not box.api("show calls count").startswith(("1", "2")):
         assert time.monotonic() < deadline, "the call to A's seat was not answered"
         time.sleep(0.2)
     time.sleep(1)
-    # control: A's supervisor listens and stays on until it hangs up itself
-    a_started = time.monotonic()
-    a_sup = seat_call(tmp_path / "a-sup", "1003", A_DOM, pw(box, A, "1003"), "*331002", talk_ms=2500,
-                      source_ip="127.0.2.30")
+    a_call = {row["uuid"] for row in _channels(box)}  # both legs of A's call, nothing else is up
+    assert len(a_call) == 2, a_call
+    # control: A's supervisor listens, and the watch sees that eavesdrop on A's call
+    with EavesdropWatch(box, a_call) as control:
+        a_sup = seat_call(tmp_path / "a-sup", "1003", A_DOM, pw(box, A, "1003"), "*331002", talk_ms=2500,
+                          source_ip="127.0.2.30")
     assert a_sup.code == 200 and a_sup.ended == "local-bye", a_sup.diagnostics()
-    assert time.monotonic() - a_started >= 2.5
-    # B's supervisor dials the same code in its own tenant: nothing to listen to, hung up at once
-    b_sup = seat_call(tmp_path / "b-sup", "2001", B_DOM, pw(box, B, "2001"), "*331002", talk_ms=5000,
-                      source_ip="127.0.2.31")
+    assert control.seen, f"the watch missed A's own supervisor ({control.samples} samples)"
+    # B's supervisor dials the codes in its own tenant, for as long as those calls are up
+    with EavesdropWatch(box, a_call) as watch:
+        b_sup = seat_call(tmp_path / "b-sup", "2001", B_DOM, pw(box, B, "2001"), "*331002", talk_ms=5000,
+                          source_ip="127.0.2.31")
+        # *331001 exists in B (its own 1001, idle): answered, then hung up by the switch at once
+        started = time.monotonic()
+        b_sup2 = seat_call(tmp_path / "b-sup2", "2001", B_DOM, pw(box, B, "2001"), "*331001", talk_ms=5000,
+                           source_ip="127.0.2.32")
+        b_sup2_secs = time.monotonic() - started
     assert b_sup.code == 404, b_sup.diagnostics()  # 1002 is no seat of B: no such code in B's context
-    b_sup2 = seat_call(tmp_path / "b-sup2", "2001", B_DOM, pw(box, B, "2001"), "*331001", talk_ms=5000,
-                       source_ip="127.0.2.32")
-    # *331001 exists in B (its own 1001, idle): answered, then hung up by the switch, never joined to A's call
-    assert b_sup2.ended in ("remote-bye", None) and b_sup2.code in (200, 404, 480), b_sup2.diagnostics()
-    assert _eavesdropping(box) == []
+    assert b_sup2.code == 200 and b_sup2.ended == "remote-bye", b_sup2.diagnostics()
+    assert b_sup2_secs < 5, "the switch should hang up an eavesdrop on nothing before the caller does"
+    assert watch.samples >= 3
+    assert watch.seen == [], watch.seen
+    assert a_call <= {row["uuid"] for row in _channels(box)}, "A's call ended before B's attempts were over"
     # a non-supervisor seat is refused the code even in its own tenant
     denied = seat_call(tmp_path / "denied", "1001", A_DOM, pw(box, A, "1001"), "*331002", source_ip="127.0.2.33")
     assert denied.code == 403, denied.diagnostics()
