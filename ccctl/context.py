@@ -18,6 +18,9 @@ class Context:
     before_commit: list[Callable[["Context", object, list], None]] = field(default_factory=list)
     """Called with (context, session, changes) once a write is flushed and before it commits:
     rendering and the live reload, which can still veto the write by raising."""
+    dry_run_checks: list[Callable[["Context", object], None]] = field(default_factory=list)
+    """Called with (context, session) on a dry run, after its writes and before they are rolled
+    back: what the real write would refuse beyond the database (a greeting file missing)."""
     messages: list[str] = field(default_factory=list)
     """Notes for the person at the terminal (printed on stderr by the CLI)."""
 

@@ -3,19 +3,10 @@ this module; the rest of ccctl sees `EventSocket.api()` and typed errors."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from .errors import FreeSwitchError
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from .settings import is_loopback as _is_loopback
 
 
 @dataclass

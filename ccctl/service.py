@@ -112,6 +112,8 @@ def apply_tenants(
         except IntegrityError as exc:
             raise Conflict(f"the change collides with data of another tenant ({_constraint(exc)})") from None
         if dry_run:
+            for check in ctx.dry_run_checks:
+                check(ctx, session)
             session.rollback()
             return result
         for hook in ctx.before_commit:

@@ -15,6 +15,7 @@ from ..errors import CcError, FreeSwitchError, InvalidInput
 from ..fsconn import try_event_socket
 from ..render import render_tree
 from ..site import spec as s
+from ..site import store
 from . import reload_plan
 from .tree_store import TreeStore
 
@@ -84,6 +85,11 @@ def install_hook(ctx: Context) -> Context:
         ran = push_tree(ctx, session)
         if ran:
             ctx.say(f"FreeSWITCH reloaded: {len(ran)} command(s)")
-    if hook not in ctx.before_commit:
+    def check(ctx: Context, session) -> None:
+        check_files(store.load_tenants(session), ctx.settings.fs_sounds_dir)
+
+    hook.pushes_tree = True
+    if not any(getattr(h, "pushes_tree", False) for h in ctx.before_commit):
         ctx.before_commit.append(hook)
+        ctx.dry_run_checks.append(check)
     return ctx

@@ -129,6 +129,13 @@ def test_refused_change_restores_tree_and_database(live, example):
     assert fake.received[-2:] == ["reloadxml", "callcenter_config queue reload sales@acme.cc.local"]
 
 
+def test_dry_run_predicts_a_missing_greeting_file(live, example):
+    ctx, fake = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    with pytest.raises(InvalidInput, match="greeting file hello.wav does not exist"):
+        resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}}, dry_run=True)
+
+
 def test_missing_greeting_file_is_refused_before_anything_changes(live, example):
     ctx, fake = live
     apply_tenants(ctx, load_site(str(example)).tenants)
@@ -178,3 +185,28 @@ def test_secrets_are_not_world_readable(live, example):
     assert stat.S_IMODE(__import__("os").stat(db).st_mode) == 0o600
     trees = TreeStore(ctx.settings.fs_conf_dir).trees
     assert stat.S_IMODE(trees.stat().st_mode) == 0o750
+    tree = TreeStore(ctx.settings.fs_conf_dir).current()
+    modes = {str(p.relative_to(tree)): stat.S_IMODE(p.stat().st_mode) for p in tree.rglob("*")}
+    # the files holding the Event Socket and trunk passwords, and every other one: no "other" access
+    assert modes["autoload_configs/event_socket.conf.xml"] == 0o640
+    assert modes["autoload_configs/sofia.conf.xml"] == 0o640
+    assert all(m & 0o007 == 0 for m in modes.values()), modes
+    assert {m for p, m in modes.items() if (tree / p).is_dir()} == {0o750}
+
+
+def test_render_out_is_private_too(tmp_path):
+    import stat
+
+    from ccctl.render import write_tree
+
+    out = write_tree({"autoload_configs/event_socket.conf.xml": b"<x/>"}, tmp_path / "tree")
+    assert stat.S_IMODE((out / "autoload_configs/event_socket.conf.xml").stat().st_mode) == 0o640
+    assert stat.S_IMODE(out.stat().st_mode) == 0o750
+
+
+def test_conf_dir_that_is_a_file_is_never_replaced(tmp_path):
+    victim = tmp_path / "important.conf"
+    victim.write_text("keep")
+    with pytest.raises(InvalidInput, match="exists and is not a directory"):
+        TreeStore(victim).install({"freeswitch.xml": b"<x/>"})
+    assert victim.read_text() == "keep" and not victim.is_symlink()
