@@ -24,11 +24,12 @@ from pydantic import (
 
 
 def _text_of_scalar(value):
-    """YAML writes 1001 as an int; keep its source text so 0101 stays 0101."""
+    """YAML reads 1001 or 007 as a number where text belongs: keep the text as written, so 0101
+    stays 0101 and a name 007 stays 007."""
     text = getattr(value, "yaml_text", None)
     if text is not None:
         return text
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return value
 
@@ -87,16 +88,6 @@ def matching(regex: str, words: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _as_typed(value):
-    """A scalar YAML read as a number or a yes/no where text belongs: the text as written."""
-    text = getattr(value, "yaml_text", None)
-    if text is not None:
-        return text
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
 SLUG_WORDS = "a name is 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
 EXTENSION_WORDS = "an extension is 2-8 digits, not starting with 0"
 NUMBER_WORDS = "a phone number is 3-20 digits, optionally starting with +"
@@ -104,7 +95,7 @@ NUMBER_WORDS = "a phone number is 3-20 digits, optionally starting with +"
 Slug = Annotated[str, matching(r"[a-z0-9][a-z0-9_-]{0,62}", SLUG_WORDS)]
 """Identifiers end up in FreeSWITCH names (contexts, queues, gateways): keep them plain."""
 
-Text = Annotated[str, BeforeValidator(_as_typed), StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(min_length=1, max_length=200)]
 Extension = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[1-9][0-9]{1,7}", EXTENSION_WORDS)]
 PhoneNumber = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"\+?[0-9]{3,20}", NUMBER_WORDS)]
 Hostname = Annotated[
@@ -237,7 +228,7 @@ class Queue(Spec):
 
 
 class Greeting(Spec):
-    text: Annotated[str, BeforeValidator(_as_typed), StringConstraints(min_length=1, max_length=2000)] | None = None
+    text: Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(min_length=1, max_length=2000)] | None = None
     file: MediaName | None = None
     """A file of the tenant's own media folder (put there with `ccctl media add`)."""
     language: Language | None = None
