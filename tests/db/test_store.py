@@ -78,3 +78,22 @@ def test_sqlite_pragmas(tmp_path):
         assert c.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert c.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert c.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_unique_values_move_between_tenants_in_one_apply(ctx, example):
+    """Two tenants swap domains, a DID moves to a tenant written earlier, and a pruned tenant
+    gives its domain to a kept one: each unique constraint holds at every statement, on both
+    databases, and a dry run predicts each apply."""
+    acme, huaxia = load_site(str(example)).tenants
+    apply_tenants(ctx, [acme, huaxia])
+    did = huaxia.numbers[-1]
+    swapped = [acme.model_copy(update={"domain": "huaxia.cc.local", "numbers": [*acme.numbers, did]}),
+               huaxia.model_copy(update={"domain": "acme.cc.local", "numbers": huaxia.numbers[:-1]})]
+    assert apply_tenants(ctx, swapped, dry_run=True).changes
+    apply_tenants(ctx, swapped)
+    now = {t.name: t for t in resources.list_tenants(ctx)}
+    assert now["acme"].sip_domain == "huaxia.cc.local" and did.number in {n.number for n in now["acme"].numbers}
+    kept = [acme.model_copy(update={"domain": "acme.cc.local", "numbers": [*acme.numbers, did]})]
+    assert apply_tenants(ctx, kept, prune=True, dry_run=True).changes
+    apply_tenants(ctx, kept, prune=True)
+    assert [t.sip_domain for t in resources.list_tenants(ctx)] == ["acme.cc.local"]
