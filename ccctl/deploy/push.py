@@ -15,7 +15,6 @@ from ..errors import CcError, FreeSwitchError, InvalidInput
 from ..fsconn import try_event_socket
 from ..render import render_tree
 from ..site import spec as s
-from ..site import store
 from . import reload_plan
 from .tree_store import TreeStore
 
@@ -77,19 +76,3 @@ def push_tree(ctx: Context, session) -> list[str]:
     for p in todo.needs_restart:
         ctx.say(f"{p} changed: restart FreeSWITCH for it to take effect")
     return done
-
-
-def install_hook(ctx: Context) -> Context:
-    """Make every write through CTX end by pushing the tree to FreeSWITCH."""
-    def hook(ctx: Context, session, changes) -> None:
-        ran = push_tree(ctx, session)
-        if ran:
-            ctx.say(f"FreeSWITCH reloaded: {len(ran)} command(s)")
-    def check(ctx: Context, session) -> None:
-        check_files(store.load_tenants(session), ctx.settings.fs_sounds_dir)
-
-    hook.pushes_tree = True
-    if not any(getattr(h, "pushes_tree", False) for h in ctx.before_commit):
-        ctx.before_commit.append(hook)
-        ctx.dry_run_checks.append(check)
-    return ctx
