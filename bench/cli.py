@@ -3,6 +3,8 @@
 Figures, not pass/fail (targets from issue 13: under 0.15 s for --version and --help, under
 0.4 s for a list on a small site, a 10,000-row table within 1.5x of the same list as JSON).
 Each figure is the best of N runs of a fresh process: `python bench/cli.py [--runs 3] [--json]`.
+`--source DIR` times the ccctl of another checkout (e.g. `git archive main | tar -x -C DIR`)
+with this one's Python packages, for a before/after under the same machine load.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CCCTL = Path(sys.executable).parent / "ccctl"
+LAUNCH = "import sys; sys.argv[0] = 'ccctl'; from ccctl.cli.main import run; run()"
 
 
 def _populate(db: str, seats: int) -> None:
@@ -38,7 +40,9 @@ def _best(args: list[str], env: dict, runs: int) -> float:
     best = float("inf")
     for _ in range(runs):
         start = time.perf_counter()
-        r = subprocess.run([str(CCCTL), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # run outside any checkout: `python -c` puts the working directory first on sys.path
+        r = subprocess.run([sys.executable, "-c", LAUNCH, *args], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
         elapsed = time.perf_counter() - start
         if r.returncode != 0:
             raise SystemExit(f"ccctl {' '.join(args)} failed: {r.stderr.decode()[-500:]}")
@@ -51,12 +55,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seats", type=int, default=10000)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--source", type=Path, default=ROOT, help="the checkout whose ccctl to time")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         small, big = f"{d}/small.db", f"{d}/big.db"
-        base = {**os.environ, "CCCTL_FS_DEPLOY": "off", "COLUMNS": "80"}
-        subprocess.run([str(CCCTL), "apply", "-f", str(ROOT / "examples" / "site.yaml")],
-                       env={**base, "CCCTL_DB": small}, check=True, capture_output=True)
+        base = {**os.environ, "CCCTL_FS_DEPLOY": "off", "COLUMNS": "80", "PYTHONPATH": str(a.source)}
+        subprocess.run([sys.executable, "-c", LAUNCH, "apply", "-f", str(ROOT / "examples" / "site.yaml")],
+                       env={**base, "CCCTL_DB": small}, check=True, capture_output=True, cwd=d)
         _populate(big, a.seats)
         figures = {
             "--version": _best(["--version"], base, a.runs),
