@@ -8,9 +8,9 @@ import pytest
 from ccctl import configuration, media, prompts
 from ccctl.context import Context
 from ccctl.service import apply_tenants
-from ccctl.settings import Settings
 from ccctl.site.load import load_site
 
+from .conftest import fs_settings
 from .fsproc import FreeSwitch, copy_tree
 
 
@@ -25,10 +25,7 @@ def booted(fs_install, tmp_path_factory):
     from tests.conftest import ROOT
 
     root = tmp_path_factory.mktemp("fstdm")
-    settings = Settings(db=str(root / "ccctl.db"), esl_port=18021, sip_internal_port=15060,
-                        sip_external_port=15080, rtp_start=20000, rtp_end=20999,
-                        fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds",
-                        fs_recordings_dir=root / "recordings")
+    settings = fs_settings(root)
     ctx = Context.open(settings)
     site = load_site(str(ROOT / "examples"))
     apply_tenants(ctx, site.tenants, hardware=site.hardware)
