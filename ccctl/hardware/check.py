@@ -35,7 +35,7 @@ def check_hardware(hw: Hardware, trunks: Iterable[tuple[str, str, int]] = ()) ->
         err(f"card {name}", "defined twice")
     for loc in _dupes(c.location for c in hw.cards if c.location):
         err(f"location {loc}", "two cards at the same location")
-    known = profiles.cards()
+    known = profiles.cards() if hw.cards else {}
     members: dict[int, list[tuple[str, str]]] = defaultdict(list)  # group -> [(label, port type)]
     for card in hw.cards:
         c = f"card {card.name}"
