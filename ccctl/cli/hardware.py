@@ -85,12 +85,12 @@ def apply(ctx: typer.Context,
           file: Optional[str] = typer.Option(None, "-f", "--file",
                                              help="A site file (or directory, or -) whose 'hardware:' section replaces the box's cards."),
           dahdi_dir: Path = typer.Option(Path("/etc/dahdi"), "--dahdi-dir", envvar="CCCTL_DAHDI_DIR",
-                                         help="Where system.conf and assigned-spans.conf go."),
+                                         help="Where system.conf, assigned-spans.conf and span-types.conf go."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
           as_json: bool = JSON):
     """Store the cards of FILE (validated first: a setting a card cannot carry fails with one
     line naming the span or port), render FreeTDM's files into the FreeSWITCH tree, and write
-    DAHDI's system.conf and assigned-spans.conf. Without FILE, rewrite the DAHDI files from
+    DAHDI's system.conf, assigned-spans.conf and span-types.conf. Without FILE, rewrite the DAHDI files from
     the database."""
     from ..errors import InvalidInput
     from ..hardware import api
@@ -113,4 +113,4 @@ def apply(ctx: typer.Context,
     for p in written:
         output.message(f"wrote {p}")
     if written:
-        output.message("then: dahdi_span_assignments add && dahdi_cfg (or restart dahdi)")
+        output.message("then: dahdi_span_types set && dahdi_span_assignments add && dahdi_cfg (or restart dahdi)")

@@ -79,7 +79,7 @@ def apply_hardware(ctx: Context, hw: Hardware, *, dry_run: bool = False):
 
 
 def write_dahdi(hw: Hardware, directory: Path = DAHDI_DIR) -> list[Path]:
-    """Write system.conf and assigned-spans.conf into DIRECTORY, each replaced in one rename."""
+    """Write system.conf, assigned-spans.conf and span-types.conf into DIRECTORY, each replaced in one rename."""
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 - /etc/dahdi/system.conf: spans (timing, framing, coding, CRC4), channels and echo cancellers;
 - /etc/dahdi/assigned-spans.conf: which card's span gets which DAHDI span and channel numbers;
+- /etc/dahdi/span-types.conf: E1 or T1 line mode of each span of a card that does both;
 - freetdm.conf (FreeSWITCH's configuration directory): FreeTDM's spans over DAHDI (zt I/O),
   with a `group` per span group, the name the tdm trunks dial;
 - autoload_configs/freetdm.conf.xml: mod_freetdm's signalling per span (libpri for PRI,
@@ -89,7 +90,23 @@ def assigned_spans_conf(hw: Hardware, lay: Layout | None = None) -> str:
         elif card.location.startswith("usb:"):
             lines.append(f"# card {card.name} ({card.location}): Astribank spans are assigned by astribank_hook")
         else:
-            lines.append(f"{'*/pci:' + card.location:<40} {local}:{sp.number}:{sp.base}")
+            lines.append(f"{_device_glob(card.location):<40} {local}:{sp.number}:{sp.base}")
+    return "\n".join(lines) + "\n"
+
+
+def _device_glob(location: str) -> str:
+    """The sysfs path of a card's DAHDI device, as the glob dahdi_span_* match it with."""
+    return "*/pci:" + location
+
+
+def span_types_conf(hw: Hardware, lay: Layout | None = None) -> str:
+    """E1 or T1 per span, set by dahdi_span_types before the spans are assigned (cards that
+    do both come up in their driver's default line mode otherwise)."""
+    lay = lay or layout(hw)
+    lines = [HEADER.rstrip()]
+    for sp in lay.digital:
+        if sp.card.location and not sp.card.location.startswith("usb:"):
+            lines.append(f"{_device_glob(sp.card.location):<40} {sp.spec.span}:{sp.spec.type.upper()}")
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +179,8 @@ def freetdm_conf_xml(hw: Hardware, lay: Layout | None = None):
 def dahdi_files(hw: Hardware) -> dict[str, str]:
     """File name in /etc/dahdi -> content."""
     lay = layout(hw)
-    return {"system.conf": system_conf(hw, lay), "assigned-spans.conf": assigned_spans_conf(hw, lay)}
+    return {"system.conf": system_conf(hw, lay), "assigned-spans.conf": assigned_spans_conf(hw, lay),
+            "span-types.conf": span_types_conf(hw, lay)}
 
 
 def freeswitch_files(hw: Hardware) -> dict[str, object]:

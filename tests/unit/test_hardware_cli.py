@@ -54,7 +54,8 @@ def test_hardware_apply_writes_dahdi_and_freetdm(cli):
     data = json.loads(r.stdout)
     assert {c["kind"] for c in data["changes"]} == {"card", "hardware"}
     dahdi = cli.tmp / "etc-dahdi"
-    assert sorted(p.name for p in dahdi.iterdir()) == ["assigned-spans.conf", "system.conf"]
+    assert sorted(p.name for p in dahdi.iterdir()) == ["assigned-spans.conf", "span-types.conf", "system.conf"]
+    assert "*/pci:0000:05:00.0                       1:E1" in (dahdi / "span-types.conf").read_text()
     assert "span=1,1,0,cas,hdb3" in (dahdi / "system.conf").read_text()
     conf = cli.tmp / "fs" / "conf"
     assert "[span zt e1-s1]" in (conf / "freetdm.conf").read_text()

@@ -20,7 +20,7 @@ from ccctl.site.load import load_site, site_from_data
 
 GOLDEN = Path(__file__).parent / "golden" / "hardware"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "site.yaml").is_file())
-OUTPUTS = ("system.conf", "assigned-spans.conf", "freetdm.conf", "freetdm.conf.xml")
+OUTPUTS = ("system.conf", "assigned-spans.conf", "span-types.conf", "freetdm.conf", "freetdm.conf.xml")
 
 
 def rendered(case: str) -> dict[str, bytes]:
@@ -28,6 +28,7 @@ def rendered(case: str) -> dict[str, bytes]:
     return {
         "system.conf": render.system_conf(hw).encode(),
         "assigned-spans.conf": render.assigned_spans_conf(hw).encode(),
+        "span-types.conf": render.span_types_conf(hw).encode(),
         "freetdm.conf": render.freetdm_conf(hw).encode(),
         "freetdm.conf.xml": to_bytes(render.freetdm_conf_xml(hw)),
     }
