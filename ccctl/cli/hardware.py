@@ -74,10 +74,11 @@ def detect(sysfs: Path = typer.Option(Path("/sys"), "--sysfs", envvar="CCCTL_SYS
     rows = [{**c.__dict__, "firmware_missing": c.firmware_missing + [f"{f} (echo canceller)" for f in
                                                                      c.echo_canceller_firmware_missing]}
             for c in found.cards + found.unknown]
-    output.emit(rows, False, columns=["location", "ids", "profile", "name", "module", "driver", "state", "firmware_missing"])
-    output.message("modules: " + ", ".join(f"{m} {'loaded' if up else 'not loaded'}" for m, up in found.modules.items()))
-    if not rows:
+    if rows:
+        output.emit(rows, False, columns=["location", "ids", "profile", "name", "module", "driver", "state", "firmware_missing"])
+    else:
         output.message("no voice cards found")
+    output.message("modules: " + ", ".join(f"{m} {'loaded' if up else 'not loaded'}" for m, up in found.modules.items()))
 
 
 @app.command("apply")

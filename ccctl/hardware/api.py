@@ -87,10 +87,13 @@ def write_dahdi(hw: Hardware, directory: Path = DAHDI_DIR) -> list[Path]:
         raise InvalidInput(f"cannot create {directory}: {exc.strerror}") from None
     written = []
     for name, text in render.dahdi_files(hw).items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, directory / name)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, directory / name)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {directory / name}: {exc.strerror}") from None
         written.append(directory / name)
     return written
