@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from .. import prompts
-from ..hardware.render import group_name
 from ..site import spec as s
 from . import names
 from .xml import el, include
@@ -128,7 +127,7 @@ def _supervisor(t: s.Tenant) -> list:
 def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
     if tr.type == "sip":
         return f"sofia/gateway/{names.gateway(t, tr)}/$1"
-    return f"freetdm/{group_name(tr.span_group)}/a/$1"
+    return f"freetdm/{names.tdm_group(tr.span_group)}/a/$1"
 
 
 def _external(t: s.Tenant) -> list:
