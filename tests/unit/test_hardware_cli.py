@@ -130,3 +130,13 @@ def test_list_and_show_profiles(cli):
     assert shown["firmware"] == ["dahdi-fw-te820.bin"] and "wct4xxp/base.c" in shown["sources"]["match"]
     r = cli("hardware", "show", "nosuch")
     assert r.exit_code == 3 and "no voice-card profile nosuch" in r.stderr
+
+
+def test_one_hardware_section_per_site_directory(tmp_path):
+    from ccctl.errors import InvalidInput
+    from ccctl.site.load import load_site
+
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text((EXAMPLES / "voice-cards.yaml").read_text())
+    with pytest.raises(InvalidInput, match=r"b.yaml: hardware is also defined in .*a.yaml"):
+        load_site(str(tmp_path))
