@@ -153,10 +153,14 @@ def freetdm_conf_xml(hw: Hardware, lay: Layout | None = None):
                 "get_ani_first": "yes" if r.get_ani_first else "no",
                 "immediate_accept": "yes" if r.immediate_accept else "no",
                 "double_answer": "yes" if r.double_answer else "no",
+                # openr2's per-call logs; mod_freetdm's default is a /usr/local path.
+                "logdir": "$${log_dir}", "logging": "notice,warning,error",
                 **common}))
         else:
             pri.append(span(span_name(sp), {
-                "node": "cpe" if s.signalling == "pri_cpe" else "network", "switch": s.switch, **common}))
+                "node": "cpe" if s.signalling == "pri_cpe" else "network", "switch": s.switch,
+                # Layer 1 law: mod_freetdm assumes ulaw, which is wrong on every E1.
+                "l1": "alaw" if s.type == "e1" else "ulaw", **common}))
     analog = []
     for sp in lay.analog:
         for kind in ("fxo", "fxs"):

@@ -63,6 +63,7 @@ def test_pri_e1_cpe_content():
     assert span.get("name") == "pri-s1"
     params = {p.get("name"): p.get("value") for p in span}
     assert params["node"] == "cpe" and params["switch"] == "euroisdn" and params["context"] == "public"
+    assert params["l1"] == "alaw"
     assert xml.find("r2_spans") is None
 
 
@@ -86,6 +87,9 @@ def test_t1_content():
     system = rendered("t1-pri-esf-b8zs")["system.conf"].decode()
     assert "span=1,1,0,esf,b8zs\n" in system and "bchan=1-23" in system and "dchan=24" in system
     assert "echocanceller=oslec,1-23" in system and "crc4" not in system
+    xml = etree.fromstring(rendered("t1-pri-esf-b8zs")["freetdm.conf.xml"])
+    assert xml.find("libpri_spans/span/param[@name='l1']").get("value") == "ulaw"
+    assert xml.find("libpri_spans/span/param[@name='switch']").get("value") == "ni2"
 
 
 def test_analog_content():
