@@ -90,7 +90,8 @@ def apply(ctx: typer.Context,
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
           as_json: bool = JSON):
     """Store the cards of FILE (validated first: a setting a card cannot carry fails with one
-    line naming the span or port), render FreeTDM's files into the FreeSWITCH tree, and write
+    line naming the span or port, and Debian's dahdi_cfg -t checks the system.conf where it
+    is installed), render FreeTDM's files into the FreeSWITCH tree, and write
     DAHDI's system.conf, assigned-spans.conf and span-types.conf. Without FILE, rewrite the DAHDI files from
     the database."""
     from ..errors import InvalidInput
@@ -105,8 +106,13 @@ def apply(ctx: typer.Context,
         site = load_site(file)
         if site.hardware is None:
             raise InvalidInput(f"{file}: no 'hardware:' section")
+        # Debian's dahdi_cfg checks the system.conf first: what it refuses is never stored.
+        checked = api.verify_dahdi(site.hardware.sorted())
         result = api.apply_hardware(c, site.hardware, dry_run=dry_run)
+    else:
+        checked = api.verify_dahdi(api.get_hardware(c))
     written = [] if dry_run else api.write_dahdi(api.get_hardware(c), dahdi_dir)
+    output.message("system.conf passes dahdi_cfg -t" if checked.ran else f"system.conf not checked: {checked.reason}")
     if as_json:
         output.emit_json({**(result.as_dict() if result else {}), "written": [str(p) for p in written]})
     elif result is not None:

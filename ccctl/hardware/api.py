@@ -78,6 +78,17 @@ def apply_hardware(ctx: Context, hw: Hardware, *, dry_run: bool = False):
     return apply_tenants(ctx, [], hardware=hw, dry_run=dry_run)
 
 
+def verify_dahdi(hw: Hardware):
+    """Run Debian's dahdi_cfg -t on the system.conf HW renders; refuse what it refuses.
+    Returns the check (check.ran is False, with the reason, where dahdi_cfg cannot run)."""
+    from . import dahdi_cfg
+
+    result = dahdi_cfg.check_text(render.system_conf(hw))
+    if result.ran and not result.ok:
+        raise InvalidInput(f"dahdi_cfg -t refuses the rendered system.conf: {result.first_error}")
+    return result
+
+
 def write_dahdi(hw: Hardware, directory: Path = DAHDI_DIR) -> list[Path]:
     """Write system.conf, assigned-spans.conf and span-types.conf into DIRECTORY, each replaced in one rename."""
     directory = Path(directory)

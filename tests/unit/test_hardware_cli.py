@@ -140,3 +140,23 @@ def test_one_hardware_section_per_site_directory(tmp_path):
         (tmp_path / name).write_text((EXAMPLES / "voice-cards.yaml").read_text())
     with pytest.raises(InvalidInput, match=r"b.yaml: hardware is also defined in .*a.yaml"):
         load_site(str(tmp_path))
+
+
+def test_apply_checks_system_conf_with_dahdi_cfg(cli):
+    r = cli("hardware", "apply", "-f", str(EXAMPLES / "voice-cards.yaml"))
+    assert r.exit_code == 0, r.output
+    assert "system.conf passes dahdi_cfg -t" in r.stderr or "system.conf not checked: " in r.stderr
+
+
+def test_what_dahdi_cfg_refuses_is_never_stored(cli, monkeypatch):
+    from ccctl.hardware import dahdi_cfg, render
+
+    if not dahdi_cfg.check_text("").ran:
+        pytest.skip(dahdi_cfg.command()[1])
+    real = render.system_conf
+    monkeypatch.setattr(render, "system_conf", lambda hw, lay=None: real(hw, lay) + "bchann=1\n")
+    r = cli("hardware", "apply", "-f", str(EXAMPLES / "voice-cards.yaml"))
+    assert r.exit_code == 1
+    assert "dahdi_cfg -t refuses the rendered system.conf: line" in r.stderr and "bchann" in r.stderr
+    assert json.loads(cli("hardware", "list", "--configured", "--json").stdout) == []
+    assert not (cli.tmp / "etc-dahdi").exists()

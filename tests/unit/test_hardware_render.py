@@ -5,15 +5,13 @@ impossible settings refused with one line naming the span or port."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from ccctl.errors import InvalidInput
-from ccctl.hardware import check, render
+from ccctl.hardware import check, dahdi_cfg, render
 from ccctl.hardware.layout import layout, ranges
 from ccctl.render.xml import to_bytes
 from ccctl.site.load import load_site, site_from_data
@@ -120,33 +118,12 @@ def test_numbering_follows_card_order():
 
 # --- dahdi_cfg from Debian's dahdi package ---------------------------------------------------------
 
-def _dahdi_cfg_runner():
-    """dahdi_cfg opens /dev/dahdi/ctl before it reads the file, even with -t. Without the
-    kernel module there is no such device, so it runs in a private mount namespace whose /dev
-    holds a plain file of that name: -t then parses and checks every line and applies nothing."""
-    exe = shutil.which("dahdi_cfg") or ("/usr/sbin/dahdi_cfg" if Path("/usr/sbin/dahdi_cfg").exists() else None)
-    if exe is None:
-        return None, "dahdi_cfg not installed (Debian package dahdi; scripts/system-deps installs it)"
-    unshare = shutil.which("unshare")
-    if Path("/dev/dahdi/ctl").exists():
-        return [exe], None
-    if unshare is None:
-        return None, "no /dev/dahdi/ctl (DAHDI module not loaded) and no unshare(1) to give dahdi_cfg a stand-in"
-    wrap = [unshare, "-m"] if os.geteuid() == 0 else [unshare, "-Urm"]
-    probe = subprocess.run(wrap + ["true"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        return None, (f"no /dev/dahdi/ctl (DAHDI module not loaded) and no mount namespace for a stand-in: "
-                      f"{probe.stderr.strip()}")
-    script = 'mount -t tmpfs ccctl-dahdi /dev && mkdir /dev/dahdi && : > /dev/dahdi/ctl && exec "$0" "$@"'
-    return wrap + ["sh", "-c", script, exe], None
-
-
-def run_dahdi_cfg(path: Path) -> subprocess.CompletedProcess:
-    cmd, reason = _dahdi_cfg_runner()
-    if cmd is None:
-        print(f"SKIP reason: {reason}")
-        pytest.skip(reason)
-    return subprocess.run(cmd + ["-t", "-vv", "-c", str(path)], capture_output=True, text=True, timeout=60)
+def run_dahdi_cfg(path: Path) -> dahdi_cfg.Check:
+    result = dahdi_cfg.check_file(path)
+    if not result.ran:
+        print(f"SKIP reason: {result.reason}")
+        pytest.skip(result.reason)
+    return result
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -154,11 +131,10 @@ def test_dahdi_cfg_accepts_rendered_system_conf(case, tmp_path):
     conf = tmp_path / "system.conf"
     conf.write_bytes(rendered(case)["system.conf"])
     res = run_dahdi_cfg(conf)
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert "error(s) detected" not in res.stderr
+    assert res.ok, res.output
     channels = sum(len(d.voice) + (d.dchan is not None) for d in layout(load_site(str(GOLDEN / case / "site.yaml")).hardware).digital)
     channels += sum(len(a.ports) for a in layout(load_site(str(GOLDEN / case / "site.yaml")).hardware).analog)
-    assert f"{channels} channels to configure" in res.stdout
+    assert f"{channels} channels to configure" in res.output
 
 
 def test_dahdi_cfg_refuses_a_broken_file(tmp_path):
@@ -166,7 +142,7 @@ def test_dahdi_cfg_refuses_a_broken_file(tmp_path):
     conf = tmp_path / "system.conf"
     conf.write_bytes(rendered("pri-e1-cpe")["system.conf"] + b"bchann=1-15\n")
     res = run_dahdi_cfg(conf)
-    assert res.returncode != 0 and "bchann" in res.stderr
+    assert not res.ok and "bchann" in res.first_error
 
 
 # --- impossible settings ---------------------------------------------------------------------------
