@@ -12,8 +12,11 @@ ESL_PASSWORD = "esl_password"
 
 def render_input_from(session, settings) -> RenderInput:
     """What to render, read through SESSION (so a transaction not yet committed is seen)."""
+    from .hardware.store import load_hardware
+
     tenants = store.load_tenants(session, with_secrets=True)
-    return RenderInput(tenants=tenants, settings=settings, esl_password=box_secret(session, ESL_PASSWORD))
+    return RenderInput(tenants=tenants, settings=settings, esl_password=box_secret(session, ESL_PASSWORD),
+                       hardware=load_hardware(session))
 
 
 def render_input(ctx: Context) -> RenderInput:

@@ -73,11 +73,15 @@ def apply_tenants(
     remove: list[str] = (),
     prune: bool = False,
     dry_run: bool = False,
+    hardware: s.Hardware | None = None,
 ) -> Result:
     """Make the database hold DESIRED tenants (each complete), and drop REMOVE ones.
 
     With prune, tenants missing from DESIRED are removed too (a full-site apply).
+    HARDWARE, when given, replaces the box's voice cards; either way every write is checked
+    against them (a tdm trunk of a second tenant on a span group is refused).
     """
+    from .hardware import check as hw_check, store as hw_store
     desired = [t.sorted() for t in desired]
     names = [t.name for t in desired]
     with session_scope(ctx.engine) as session:
@@ -86,6 +90,14 @@ def apply_tenants(
             remove += [n for n in store.tenant_names(session) if n not in names and n not in remove]
         current = {t.name: t for t in store.load_tenants(session, names + remove)}
         problems = check_site(desired, store.taken_elsewhere(session, names + remove))
+        hw_current = hw_store.load_hardware(session)
+        hw_desired = hardware.sorted() if hardware is not None else hw_current
+        trunks = hw_store.tdm_trunks(session, {
+            **{n: [] for n in remove},
+            **{t.name: [(tr.name, tr.span_group) for tr in t.trunks if tr.type == "tdm"] for t in desired}})
+        hw_problems = hw_check.check_hardware(hw_desired, trunks)
+        # Only a change of the cards reports their warnings; every write is held to their errors.
+        problems += [p for p in hw_problems if hardware is not None or p.severity == "error"]
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             _refuse(errors, current)
@@ -97,6 +109,8 @@ def apply_tenants(
         for name in remove:
             if name in current:
                 changes += diff_tenant(current[name], None)
+        hw_changes = hw_store.diff_hardware(hw_current, hw_desired) if hardware is not None else []
+        changes += hw_changes
         result = Result(changes, [p for p in problems if p.severity == "warning"], dry_run)
         if not changes:
             session.rollback()
@@ -107,6 +121,8 @@ def apply_tenants(
             store.delete_tenant(session, name)
         touched = {c.tenant for c in changes}
         store.write_tenants(session, [t for t in desired if t.name in touched], current)
+        if hw_changes:
+            hw_store.write_hardware(session, hw_desired)
         try:
             session.flush()
         except IntegrityError as exc:

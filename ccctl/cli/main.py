@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import db_cmds, live, media_cmds, site_cmds, tenant
+from . import db_cmds, hardware, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -49,6 +49,7 @@ app.add_typer(tenant.recording_app, name="recording")
 app.add_typer(media_cmds.app, name="media")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
+app.add_typer(hardware.app, name="hardware")
 app.command("status")(live.status)
 app.command("apply")(site_cmds.apply)
 app.command("export")(site_cmds.export)

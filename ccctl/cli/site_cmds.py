@@ -31,11 +31,14 @@ def apply(ctx: typer.Context,
                            "(remove tenants one by one with ccctl tenant remove)")
     c = open_context(ctx)
     if prune and not dry_run:
-        preview = apply_tenants(c, site.tenants, prune=True, dry_run=True)
+        preview = apply_tenants(c, site.tenants, prune=True, dry_run=True, hardware=site.hardware)
         gone = [ch.tenant for ch in preview.changes if ch.kind == "tenant" and ch.op == "remove"]
         if gone:
             confirm(f"--prune removes tenant(s) {', '.join(gone)} and everything in them. Continue?", yes)
-    report(apply_tenants(c, site.tenants, prune=prune, dry_run=dry_run), as_json, c)
+    result = apply_tenants(c, site.tenants, prune=prune, dry_run=dry_run, hardware=site.hardware)
+    if not dry_run and any(ch.kind == "card" for ch in result.changes):
+        c.say("voice cards changed: `ccctl hardware apply` writes /etc/dahdi")
+    report(result, as_json, c)
 
 
 def export(ctx: typer.Context,
@@ -53,12 +56,14 @@ def export(ctx: typer.Context,
 
     c = open_context(ctx)
     tenants = resources.list_tenants(c)
+    hardware = None if tenant else _hardware(c)
     if tenant:
         missing = sorted(set(tenant) - {t.name for t in tenants})
         if missing:
             raise NotFound(f"tenant {missing[0]} not found")
         tenants = [t for t in tenants if t.name in tenant]
-    text = export_yaml(tenants) if not as_json else json.dumps(site_data(tenants), ensure_ascii=False, indent=2) + "\n"
+    text = export_yaml(tenants, hardware) if not as_json else \
+        json.dumps(site_data(tenants, hardware), ensure_ascii=False, indent=2) + "\n"
     if out:
         out.write_text(text, encoding="utf-8")
         output.message(f"wrote {out}")
@@ -78,10 +83,12 @@ def validate(ctx: typer.Context,
     from ..validate import check_site
 
     if file:
-        tenants = load_site(file).tenants
+        site = load_site(file)
+        tenants, hardware = site.tenants, site.hardware
     else:
-        tenants = resources.list_tenants(open_context(ctx))
-    problems = check_site(tenants)
+        c = open_context(ctx)
+        tenants, hardware = resources.list_tenants(c), _hardware(c)
+    problems = check_site(tenants) + _hardware_problems(tenants, hardware)
     if as_json:
         output.emit_json([{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message}
                           for p in problems])
@@ -111,3 +118,18 @@ def render(ctx: typer.Context,
     except FileExistsError as exc:
         raise InvalidInput(str(exc)) from None
     output.message(f"wrote {len(files)} files to {out}")
+
+
+def _hardware(c):
+    from ..hardware.api import get_hardware
+
+    return get_hardware(c)
+
+
+def _hardware_problems(tenants, hardware) -> list:
+    """The voice cards' problems, including span groups the tenants' tdm trunks share."""
+    from ..hardware.check import check_hardware
+    from ..hardware.spec import Hardware
+
+    trunks = [(t.name, tr.name, tr.span_group) for t in tenants for tr in t.trunks if tr.type == "tdm"]
+    return check_hardware(hardware or Hardware(), trunks)

@@ -15,7 +15,9 @@ CALLCENTER = "autoload_configs/callcenter.conf.xml"
 SOFIA = "autoload_configs/sofia.conf.xml"
 LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
 RESTART_ONLY = ("autoload_configs/event_socket.conf.xml", "autoload_configs/switch.conf.xml",
-                "autoload_configs/modules.conf.xml", "vars.xml")
+                "autoload_configs/modules.conf.xml", "vars.xml",
+                # mod_freetdm reads its spans when it loads: a span change needs a restart.
+                "autoload_configs/freetdm.conf.xml", "freetdm.conf")
 
 
 @dataclass

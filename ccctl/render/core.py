@@ -46,8 +46,9 @@ def vars_xml(settings: Settings) -> object:
     return include(*[preprocess("set", f"{k}={v}") for k, v in values.items()])
 
 
-def modules_conf() -> object:
-    return configuration("modules.conf", "Modules", el("modules", None, [el("load", module=m) for m in MODULES]))
+def modules_conf(extra: tuple[str, ...] = ()) -> object:
+    """EXTRA: modules only some boxes load (mod_freetdm, with voice cards)."""
+    return configuration("modules.conf", "Modules", el("modules", None, [el("load", module=m) for m in MODULES + extra]))
 
 
 def switch_conf(settings: Settings) -> object:

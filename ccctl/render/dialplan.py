@@ -127,7 +127,7 @@ def _supervisor(t: s.Tenant) -> list:
 def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
     if tr.type == "sip":
         return f"sofia/gateway/{names.gateway(t, tr)}/$1"
-    return f"freetdm/{tr.span_group}/a/$1"
+    return f"freetdm/{names.tdm_group(tr.span_group)}/a/$1"
 
 
 def _external(t: s.Tenant) -> list:

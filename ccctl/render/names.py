@@ -33,6 +33,12 @@ def gateway(t: s.Tenant, trunk: s.Trunk) -> str:
     return f"{t.name}-{trunk.name}"
 
 
+def tdm_group(group: int) -> str:
+    """The FreeTDM group of a span group (what a tdm trunk dials). Not a bare number:
+    FreeTDM reads a number in a dial string as a span id."""
+    return f"grp{group}"
+
+
 def destination(target: str) -> str:
     """The destination_number inside the tenant's context that a target transfers to."""
     kind, _, ref = target.partition(":")

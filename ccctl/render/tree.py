@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import prompts
+from ..hardware import render as hardware_render
 from ..settings import Settings
 from ..site import spec as s
 from . import callcenter, core, dialplan, directory, ivr, sofia
@@ -22,6 +23,8 @@ class RenderInput:
     """Sorted specs with seat passwords filled in."""
     settings: Settings
     esl_password: str
+    hardware: s.Hardware | None = None
+    """Voice cards: with spans or ports, mod_freetdm and its two files join the tree."""
 
 
 PARALLEL_MIN_SEATS = 5000
@@ -52,11 +55,12 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
         pool = mp.get_context("fork").Pool(1)
         pending = pool.apply_async(_forked_tenant_files)
     st = inp.settings
+    tdm = hardware_render.freeswitch_files(inp.hardware) if inp.hardware else {}
     zones = sorted({t.timezone for t in tenants} | {"UTC"})
     files = {
         "freeswitch.xml": core.freeswitch_xml(),
         "vars.xml": core.vars_xml(st),
-        "autoload_configs/modules.conf.xml": core.modules_conf(),
+        "autoload_configs/modules.conf.xml": core.modules_conf(("mod_freetdm",) if tdm else ()),
         "autoload_configs/switch.conf.xml": core.switch_conf(st),
         "autoload_configs/console.conf.xml": core.console_conf(),
         "autoload_configs/logfile.conf.xml": core.logfile_conf(),
@@ -71,6 +75,7 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
         "autoload_configs/ivr.conf.xml": ivr.ivr_conf(tenants),
         "dialplan/00-public.xml": dialplan.public_context(tenants),
     }
+    files.update(tdm)
     if pending is None:
         files.update(_tenant_files(tenants))
     else:
@@ -83,7 +88,13 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
     if not tenants:
         # FreeSWITCH's include of an empty glob is an error; an empty file is not.
         files["directory/00-none.xml"] = include()
-    return {path: root if isinstance(root, bytes) else to_bytes(root) for path, root in sorted(files.items())}
+    return {path: _bytes(root) for path, root in sorted(files.items())}
+
+
+def _bytes(root) -> bytes:
+    if isinstance(root, bytes):
+        return root
+    return root.encode() if isinstance(root, str) else to_bytes(root)
 
 
 FILE_MODE = 0o640

@@ -24,11 +24,14 @@ def _compact(value):
     return value
 
 
-def site_data(tenants: list[s.Tenant]) -> dict:
+def site_data(tenants: list[s.Tenant], hardware: s.Hardware | None = None) -> dict:
     ordered = sorted(tenants, key=lambda t: t.name)
-    return {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}}))
+    data = {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}}))
                         for t in ordered]}
+    if hardware is not None and hardware.cards:
+        data["hardware"] = _compact(hardware.sorted().model_dump(mode="json"))
+    return data
 
 
-def export_yaml(tenants: list[s.Tenant]) -> str:
-    return dump(site_data(tenants))
+def export_yaml(tenants: list[s.Tenant], hardware: s.Hardware | None = None) -> str:
+    return dump(site_data(tenants, hardware))

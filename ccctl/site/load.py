@@ -50,13 +50,18 @@ def load_site(source: str) -> Site:
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
         if not files:
             raise InvalidInput(f"{source}: no .yaml files in directory")
-        tenants, seen = [], {}
+        tenants, seen, hardware, hardware_file = [], {}, None, None
         for f in files:
-            for t in load_site(str(f)).tenants:
+            site = load_site(str(f))
+            for t in site.tenants:
                 if t.name in seen:
                     raise InvalidInput(f"{f}: tenant {t.name!r} is also defined in {seen[t.name]}")
                 seen[t.name] = f
                 tenants.append(t)
-        return Site(tenants=tenants)
+            if site.hardware is not None:
+                if hardware is not None:
+                    raise InvalidInput(f"{f}: hardware is also defined in {hardware_file}")
+                hardware, hardware_file = site.hardware, f
+        return Site(tenants=tenants, hardware=hardware)
     name, text = yamlio.read_source(source)
     return site_from_data(yamlio.parse(text, name), name)

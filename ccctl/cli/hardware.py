@@ -1,0 +1,123 @@
+"""`ccctl hardware list|show|detect|apply`: voice cards (E1/T1 and analog).
+
+Only typer is imported at start-up; the library parts load when a command runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    help="Voice cards: the known card profiles, the cards this box has (detect), and their "
+         "span/port configuration (apply writes /etc/dahdi and FreeTDM's files).",
+    no_args_is_help=True,
+)
+
+JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
+
+
+@app.command("list")
+def list_(ctx: typer.Context,
+          configured: bool = typer.Option(False, "--configured", help="List the cards configured on this box instead."),
+          as_json: bool = JSON):
+    """List the voice-card profiles (id, vendor, module, spans or ports), or with
+    --configured the cards in the database."""
+    from ..hardware import api
+    from . import output
+    from .common import open_context
+
+    if configured:
+        output.emit(api.configured_rows(open_context(ctx)), as_json,
+                    columns=["name", "profile", "location", "spans", "ports", "groups"])
+    else:
+        output.emit(api.profile_rows(), as_json,
+                    columns=["id", "name", "vendor", "module", "spans", "ports", "ids"])
+
+
+@app.command("show")
+def show(ctx: typer.Context,
+         name: str = typer.Argument(..., help="A configured card's name, or a profile id."),
+         as_json: bool = JSON):
+    """Show a configured card with its DAHDI span and channel numbers, or a profile with
+    its ids, module, firmware, echo cancellers and the source file of each fact."""
+    from ..errors import NotFound
+    from ..hardware import api
+    from . import output
+    from .common import open_context
+
+    try:
+        data = api.card_detail(open_context(ctx), name)
+    except NotFound:
+        data = api.profile_detail(name)
+    output.emit(data, as_json)
+
+
+@app.command("detect")
+def detect(sysfs: Path = typer.Option(Path("/sys"), "--sysfs", envvar="CCCTL_SYSFS_ROOT",
+                                      help="The sysfs root to read (tests and rescue systems point elsewhere)."),
+           firmware_dir: Optional[list[Path]] = typer.Option(
+               None, "--firmware-dir", help="Where firmware files are looked for (repeatable; "
+                                            "default /lib/firmware and /usr/share/dahdi)."),
+           as_json: bool = JSON):
+    """Find the voice cards on the PCI and USB buses and match them to profiles. Telephony
+    devices without a profile are listed as unknown; for each card the kernel module (and
+    whether it is loaded and bound) and any missing firmware are reported."""
+    from ..hardware import detect as d
+    from . import output
+
+    found = d.detect(sysfs, tuple(firmware_dir) if firmware_dir else d.FIRMWARE_DIRS)
+    if as_json:
+        output.emit_json(found.as_dict())
+        return
+    rows = [{**c.__dict__, "firmware_missing": c.firmware_missing + [f"{f} (echo canceller)" for f in
+                                                                     c.echo_canceller_firmware_missing]}
+            for c in found.cards + found.unknown]
+    if rows:
+        output.emit(rows, False, columns=["location", "ids", "profile", "name", "module", "driver", "state", "firmware_missing"])
+    else:
+        output.message("no voice cards found")
+    output.message("modules: " + ", ".join(f"{m} {'loaded' if up else 'not loaded'}" for m, up in found.modules.items()))
+
+
+@app.command("apply")
+def apply(ctx: typer.Context,
+          file: Optional[str] = typer.Option(None, "-f", "--file",
+                                             help="A site file (or directory, or -) whose 'hardware:' section replaces the box's cards."),
+          dahdi_dir: Path = typer.Option(Path("/etc/dahdi"), "--dahdi-dir", envvar="CCCTL_DAHDI_DIR",
+                                         help="Where system.conf, assigned-spans.conf and span-types.conf go."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
+          as_json: bool = JSON):
+    """Store the cards of FILE (validated first: a setting a card cannot carry fails with one
+    line naming the span or port, and Debian's dahdi_cfg -t checks the system.conf where it
+    is installed), render FreeTDM's files into the FreeSWITCH tree, and write
+    DAHDI's system.conf, assigned-spans.conf and span-types.conf. Without FILE, rewrite the DAHDI files from
+    the database."""
+    from ..errors import InvalidInput
+    from ..hardware import api
+    from ..site.load import load_site
+    from . import output
+    from .common import open_context, report
+
+    c = open_context(ctx)
+    result = None
+    if file:
+        site = load_site(file)
+        if site.hardware is None:
+            raise InvalidInput(f"{file}: no 'hardware:' section")
+        # Debian's dahdi_cfg checks the system.conf first: what it refuses is never stored.
+        checked = api.verify_dahdi(site.hardware.sorted())
+        result = api.apply_hardware(c, site.hardware, dry_run=dry_run)
+    else:
+        checked = api.verify_dahdi(api.get_hardware(c))
+    written = [] if dry_run else api.write_dahdi(api.get_hardware(c), dahdi_dir)
+    output.message("system.conf passes dahdi_cfg -t" if checked.ran else f"system.conf not checked: {checked.reason}")
+    if as_json:
+        output.emit_json({**(result.as_dict() if result else {}), "written": [str(p) for p in written]})
+    elif result is not None:
+        report(result, False, c)
+    for p in written:
+        output.message(f"wrote {p}")
+    if written:
+        output.message("then: dahdi_span_types set && dahdi_span_assignments add && dahdi_cfg (or restart dahdi)")
