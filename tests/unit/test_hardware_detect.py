@@ -133,7 +133,7 @@ def test_cli_detect_json(box):
 def test_cli_detect_table(box, monkeypatch):
     from ccctl.cli import output
 
-    monkeypatch.setattr(output.out, "width", 300)
+    monkeypatch.setattr(output, "terminal_width", lambda: 300)
     sys_, fw = box
     res = CliRunner().invoke(app, ["hardware", "detect", "--sysfs", str(sys_), "--firmware-dir", str(fw)])
     assert res.exit_code == 0
