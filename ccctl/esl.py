@@ -73,3 +73,105 @@ class EventSocket:
 
 def connect(settings, password: str, timeout: float = 10.0) -> EventSocket:
     return EventSocket(settings.esl_host, settings.esl_port, password, timeout).connect()
+
+
+class EventStream:
+    """A subscription to FreeSWITCH events over its own plain socket (no gevent): the daemon
+    blocks on it in one thread. Events come as dicts of header -> value (URL-decoded).
+
+        with EventStream(host, port, password, ["CHANNEL_HANGUP_COMPLETE"]) as stream:
+            for event in stream:
+                ...
+    """
+
+    def __init__(self, host: str, port: int, password: str, events: list[str], timeout: float = 10.0):
+        import socket
+
+        if not _is_loopback(host):
+            raise FreeSwitchError(f"refusing Event Socket address {host}: loopback only")
+        try:
+            self._sock = socket.create_connection((host, port), timeout=timeout)
+        except OSError as exc:
+            raise FreeSwitchError(f"cannot reach FreeSWITCH at {host}:{port}: {exc}") from None
+        self._buf = b""
+        try:
+            self._read_message()  # auth/request
+            self.command(f"auth {password}")
+            self.command("event plain " + " ".join(events))
+        except (OSError, ConnectionError) as exc:
+            self.close()
+            raise FreeSwitchError(f"Event Socket at {host}:{port}: {exc}") from None
+        self._sock.settimeout(None)
+
+    def __enter__(self) -> "EventStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        import socket
+
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+
+    def settimeout(self, seconds: float | None) -> None:
+        self._sock.settimeout(seconds)
+
+    def _fill(self) -> None:
+        chunk = self._sock.recv(262144)
+        if not chunk:
+            raise ConnectionError("Event Socket closed")
+        self._buf += chunk
+
+    def _read_message(self) -> tuple[dict[str, str], bytes]:
+        while (end := self._buf.find(b"\n\n")) < 0:
+            self._fill()
+        head, self._buf = self._buf[:end].decode(errors="replace"), self._buf[end + 2:]
+        headers = dict(line.split(": ", 1) for line in head.split("\n") if ": " in line)
+        n = int(headers.get("Content-Length", 0))
+        while len(self._buf) < n:
+            self._fill()
+        body, self._buf = self._buf[:n], self._buf[n:]
+        return headers, body
+
+    def command(self, cmd: str) -> str:
+        """Send CMD, skip events until its reply, return the reply text; -ERR raises."""
+        self._sock.sendall(cmd.encode() + b"\n\n")
+        while True:
+            headers, _ = self._read_message()
+            if headers.get("Content-Type") == "command/reply":
+                reply = headers.get("Reply-Text", "")
+                if reply.startswith("-ERR"):
+                    raise ConnectionError(f"{cmd.split()[0]}: {reply}")
+                return reply
+
+    def next_event(self) -> dict[str, str] | None:
+        """The next event; None for a non-event message. ConnectionError when the socket
+        closes (FreeSWITCH stopped); socket.timeout after settimeout()'s seconds of silence."""
+        headers, body = self._read_message()
+        if headers.get("Content-Type") != "text/event-plain":
+            if headers.get("Content-Type") == "text/disconnect-notice":
+                raise ConnectionError("FreeSWITCH closed the Event Socket")
+            return None
+        return parse_plain_event(body)
+
+    def __iter__(self):
+        while True:
+            event = self.next_event()
+            if event is not None:
+                yield event
+
+
+def parse_plain_event(body: bytes) -> dict[str, str]:
+    from urllib.parse import unquote
+
+    event: dict[str, str] = {}
+    for line in body.decode(errors="replace").split("\n"):
+        k, sep, v = line.partition(": ")
+        if sep:
+            event[k] = unquote(v) if "%" in v else v
+    return event
