@@ -84,9 +84,13 @@ class EventStream:
                 ...
     """
 
-    def __init__(self, host: str, port: int, password: str, events: list[str], timeout: float = 10.0):
+    def __init__(self, host: str, port: int, password: str, events: list[str], timeout: float = 10.0,
+                 record=None):
+        """RECORD: a binary file that gets every event message exactly as it came off the wire
+        (what tests and bench/events replay)."""
         import socket
 
+        self.record = record
         if not _is_loopback(host):
             raise FreeSwitchError(f"refusing Event Socket address {host}: loopback only")
         try:
@@ -130,12 +134,14 @@ class EventStream:
     def _read_message(self) -> tuple[dict[str, str], bytes]:
         while (end := self._buf.find(b"\n\n")) < 0:
             self._fill()
-        head, self._buf = self._buf[:end].decode(errors="replace"), self._buf[end + 2:]
-        headers = dict(line.split(": ", 1) for line in head.split("\n") if ": " in line)
+        raw_head, self._buf = self._buf[:end], self._buf[end + 2:]
+        headers = dict(line.split(": ", 1) for line in raw_head.decode(errors="replace").split("\n") if ": " in line)
         n = int(headers.get("Content-Length", 0))
         while len(self._buf) < n:
             self._fill()
         body, self._buf = self._buf[:n], self._buf[n:]
+        if self.record is not None and headers.get("Content-Type") == "text/event-plain":
+            self.record.write(raw_head + b"\n\n" + body)
         return headers, body
 
     def command(self, cmd: str) -> str:
