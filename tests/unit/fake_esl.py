@@ -71,3 +71,66 @@ class FakeEventSocket:
     def close(self) -> None:
         self._stop = True
         self.sock.close()
+
+
+class ReplayEventSocket:
+    """Serves a recorded event stream (raw `text/event-plain` messages, as EventStream's
+    record= writes them) to each client that subscribes, COPIES times, at full speed. Each
+    copy gets its own channel uuids (the first 8 hex digits replaced by the copy number), so
+    that COPIES replays are COPIES times as many distinct calls. After the stream the
+    connection stays open until the client leaves (as FreeSWITCH's would)."""
+
+    def __init__(self, stream: bytes, password: str = "pw", copies: int = 1):
+        import re
+
+        self.password, self.copies = password, copies
+        self.stream = stream
+        self._uuid = re.compile(rb"[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+        self.connections = 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def copy(self, i: int) -> bytes:
+        return self._uuid.sub(lambda m: b"%08x" % i + m.group(1), self.stream)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._client, args=(conn,), daemon=True).start()
+
+    def _client(self, conn: socket.socket) -> None:
+        try:
+            conn.sendall(b"Content-Type: auth/request\n\n")
+            f = conn.makefile("rb")
+            for expect in ("auth", "event"):
+                line = b""
+                while not line.strip():
+                    line = f.readline()
+                    if not line:
+                        return
+                f.readline()  # the blank line ending the command
+                ok = line.decode().strip().startswith(expect)
+                if expect == "auth" and line.decode().strip()[5:] != self.password:
+                    ok = False
+                conn.sendall(b"Content-Type: command/reply\nReply-Text: %s\n\n" % (b"+OK" if ok else b"-ERR invalid"))
+                if not ok:
+                    return
+            for i in range(self.copies):
+                conn.sendall(self.copy(i + 1))
+            while conn.recv(4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
