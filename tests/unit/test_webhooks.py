@@ -28,12 +28,14 @@ class Receiver:
 
     def __init__(self, fail: int = 0):
         self.requests: list[tuple[dict, bytes]] = []
+        self.times: list[float] = []
         self.fail = fail
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.times.append(time.time())
                 outer.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(500 if len(outer.requests) <= outer.fail else 204)
                 self.end_headers()
