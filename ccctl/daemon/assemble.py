@@ -14,9 +14,33 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 CC = "callcenter::info"
-SUBSCRIBE = ["CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE",
-             "CUSTOM", CC]
-"""What the daemon listens to on the Event Socket."""
+SUBSCRIBE = ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE", "CUSTOM", CC]
+"""What the daemon listens to on the Event Socket..."""
+FILTERS = [("Event-Name", "CHANNEL_HANGUP_COMPLETE"), ("Event-Name", "DTMF"), ("Event-Subclass", CC),
+           ("Application", "ivr")]
+"""...and of that only these (FreeSWITCH filters, any one matching): of every application a
+call runs, only the end of the IVR; the rest would be most of the stream and carry nothing."""
+
+
+VARIABLES = (
+    "bridge_epoch", "bridge_uepoch", "call_uuid", "caller_id_name", "caller_id_number", "cc_agent",
+    "cc_cancel_reason", "cc_cause", "cc_last_originated_call", "cc_member_session_uuid",
+    "cc_queue_answered_epoch", "cc_queue_canceled_epoch", "cc_queue_joined_epoch", "cc_record_filename",
+    "cc_side", "ccctl_closed", "ccctl_did", "ccctl_direction", "ccctl_ivr_digits", "ccctl_queue",
+    "ccctl_recording", "ccctl_target", "ccctl_tenant", "destination_number", "direction", "end_epoch",
+    "end_uepoch", "hangup_cause", "is_loopback", "sip_from_user", "sip_hangup_disposition", "sip_req_user",
+    "sip_to_user", "start_epoch", "start_uepoch", "transfer_history", "uuid",
+)
+"""The channel variables call_row() reads."""
+HEADERS = (
+    "Application", "CC-Action", "CC-Agent", "CC-Agent-State", "CC-Agent-Status", "CC-Member-CID-Name",
+    "CC-Member-CID-Number", "CC-Member-Session-UUID", "CC-Queue", "Call-Direction", "Caller-Caller-ID-Name",
+    "Caller-Caller-ID-Number", "Caller-Destination-Number", "DTMF-Digit", "Event-Date-Timestamp", "Event-Name",
+    "Event-Subclass", "Hangup-Cause", "Unique-ID",
+    *(f"variable_{v}" for v in VARIABLES),
+)
+"""Every event header the assembler reads: the daemon parses only these (a hangup event
+carries some 300, and parsing them all would be most of the daemon's work)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +70,6 @@ class Live:
     seen: float = field(default_factory=time.monotonic)
     ivr_left_at: float | None = None
     digits: str = ""
-    in_ivr: bool = False
     queued_at: float | None = None
     offered_at: float | None = None
     answered_at: float | None = None
@@ -166,7 +189,7 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         hangup_side = "agent" if answered and disposition == "answered" else "system"
     else:
         hangup_side = None
-    digits = live.digits or v.get("ccctl_ivr_digits") or None
+    digits = (live.digits or v.get("ccctl_ivr_digits") or None) if ivrs else None
     return {
         "uuid": v.get("uuid") or v.get("call_uuid"),
         "tenant": tenant,
@@ -227,14 +250,18 @@ class Assembler:
         self.node = node
         self.live: dict[str, Live] = {}
         self._refresh = refresh
+        self._refreshed = 0.0
         self._fed = 0
 
-    def _tenant_of(self, domain_name: str) -> str | None:
-        tenant, _ = self.directory.split(domain_name)
-        if tenant is None and self._refresh is not None:
+    def _split(self, name: str) -> tuple[str | None, str]:
+        """'sales@acme.cc.local' -> ('acme', 'sales'); an unknown domain re-reads the
+        configuration (a tenant added since), at most every few seconds."""
+        tenant, local = self.directory.split(name)
+        if tenant is None and self._refresh is not None and time.monotonic() - self._refreshed > 5:
+            self._refreshed = time.monotonic()
             self.directory = self._refresh()
-            tenant, _ = self.directory.split(domain_name)
-        return tenant
+            tenant, local = self.directory.split(name)
+        return tenant, local
 
     def feed(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         name = e.get("Event-Name")
@@ -247,16 +274,14 @@ class Assembler:
             row = call_row(event_variables(e), live, self.directory, self.node, "events")
             return [("call", row)] if row else []
         if name == "DTMF":
-            live = self.live.get(e.get("Unique-ID", ""))
-            if live is not None and live.in_ivr:
+            # Digits until the IVR ends are the IVR's (call_row drops them for calls without one).
+            live = self.live.setdefault(e.get("Unique-ID", ""), Live())
+            if live.ivr_left_at is None:
                 live.digits += e.get("DTMF-Digit", "")
             return []
-        if name in ("CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE"):
+        if name == "CHANNEL_EXECUTE_COMPLETE":
             if e.get("Application") == "ivr":
-                live = self.live.setdefault(e.get("Unique-ID", ""), Live())
-                live.in_ivr = name == "CHANNEL_EXECUTE"
-                if not live.in_ivr:
-                    live.ivr_left_at = _ts(e)
+                self.live.setdefault(e.get("Unique-ID", ""), Live()).ivr_left_at = _ts(e)
             return []
         if e.get("Event-Subclass") == CC:
             return self._callcenter(e)
@@ -266,11 +291,11 @@ class Assembler:
         action = e.get("CC-Action")
         at = _ts(e)
         if action in ("agent-status-change", "agent-state-change"):
-            tenant = self._tenant_of(e.get("CC-Agent", "").partition("@")[2])
+            tenant, agent = self._split(e.get("CC-Agent", ""))
             if tenant is None:
                 return []
             kind, key = ("status", "CC-Agent-Status") if action == "agent-status-change" else ("state", "CC-Agent-State")
-            return [("agent", {"tenant": tenant, "agent": _local(e.get("CC-Agent")), "kind": kind,
+            return [("agent", {"tenant": tenant, "agent": agent, "kind": kind,
                                "value": e.get(key, ""), "at": at, "node": self.node})]
         uuid = e.get("CC-Member-Session-UUID")
         if not uuid:
@@ -280,9 +305,7 @@ class Assembler:
             live.queued_at = live.queued_at or at
         elif action == "agent-offering":
             live.offered_at = live.offered_at or at
-            tenant, queue = self.directory.split(e.get("CC-Queue", ""))
-            if tenant is None:
-                tenant = self._tenant_of(e.get("CC-Queue", "").partition("@")[2])
+            tenant, queue = self._split(e.get("CC-Queue", ""))
             if tenant:
                 return [("offer", {
                     "type": "call.offered", "tenant": tenant, "call_id": uuid, "at": at,

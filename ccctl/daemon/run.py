@@ -19,9 +19,9 @@ from sqlalchemy.engine import Engine
 from ..configuration import esl_password
 from ..context import Context
 from ..errors import FreeSwitchError
-from ..esl import EventStream
+from ..esl import EventStream, HeaderPicker
 from ..model import Queue, Tenant
-from .assemble import SUBSCRIBE, Assembler, Directory, QueueInfo
+from .assemble import FILTERS, HEADERS, SUBSCRIBE, Assembler, Directory, QueueInfo
 from .cdr import reconcile
 from .store import BatchWriter, write_rows
 from .webhooks import Notifier
@@ -108,7 +108,7 @@ class Daemon:
 
     def _connect(self) -> EventStream:
         s = self.settings
-        return EventStream(s.esl_host, s.esl_port, esl_password(self.ctx), SUBSCRIBE, timeout=5.0)
+        return EventStream(s.esl_host, s.esl_port, esl_password(self.ctx), SUBSCRIBE, timeout=5.0, filters=FILTERS)
 
     def run(self) -> None:
         self._reconciler.start()
@@ -145,11 +145,12 @@ class Daemon:
 
     def _read(self, stream: EventStream) -> None:
         stream.settimeout(1.0)
+        picker = HeaderPicker(HEADERS)
         while not self.stop.is_set():
             if time.monotonic() - self._directory_at > DIRECTORY_EVERY:
                 self.assembler.directory = self._refresh_directory()
             try:
-                event = stream.next_event()
+                event = stream.next_event(picker)
             except socket.timeout:
                 continue
             if event is not None:

@@ -9,7 +9,6 @@ keeps a call from being stored twice, whichever path sees it first.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from typing import Callable, Iterable
@@ -71,67 +70,65 @@ class BatchWriter:
     never waits for the database. A failed write is logged once per failure streak and
     retried with backoff, with nothing dropped."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 2000, max_delay: float = 0.2,
+    def __init__(self, engine: Engine, *, max_batch: int = 5000, max_delay: float = 0.2,
                  write: Callable[[Engine, list[dict], list[dict]], None] = write_rows,
                  on_written: Callable[[list[dict]], None] | None = None):
         self.engine = engine
         self.max_batch, self.max_delay = max_batch, max_delay
         self._write = write
         self._on_written = on_written
-        self._q: queue.Queue = queue.Queue()
+        # A list under a plain lock, not a queue.Queue: handing over an item must cost the
+        # reader next to nothing (a Queue wakes the writer on every put).
+        self._lock = threading.Lock()
+        self._calls: list[dict] = []
+        self._agents: list[dict] = []
+        self._flushes: list[threading.Event] = []
         self._stop = threading.Event()
+        self._kick = threading.Event()
         self.written_calls = 0
         self.failures = 0
         self._thread = threading.Thread(target=self._run, name="ccctl-writer", daemon=True)
         self._thread.start()
 
     def put_call(self, row: dict) -> None:
-        self._q.put(("call", row))
+        with self._lock:
+            self._calls.append(row)
 
     def put_agent(self, row: dict) -> None:
-        self._q.put(("agent", row))
+        with self._lock:
+            self._agents.append(row)
 
     def pending(self) -> int:
-        return self._q.qsize()
+        with self._lock:
+            return len(self._calls) + len(self._agents)
 
     def flush(self, timeout: float = 30) -> bool:
         """Wait until everything handed in so far is written; False on timeout."""
         done = threading.Event()
-        self._q.put(("flush", done))
+        with self._lock:
+            self._flushes.append(done)
+        self._kick.set()
         return done.wait(timeout)
 
     def close(self, timeout: float = 30) -> None:
         self.flush(timeout)
         self._stop.set()
-        self._q.put(("stop", None))
+        self._kick.set()
         self._thread.join(timeout)
 
-    def _take(self) -> tuple[list[dict], list[dict], list[threading.Event], bool]:
-        calls, agents, flushes = [], [], []
-        deadline = None
-        while len(calls) + len(agents) < self.max_batch:
-            try:
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-                kind, item = self._q.get(timeout=wait)
-            except queue.Empty:
-                break
-            if deadline is None:
-                deadline = time.monotonic() + self.max_delay
-            if kind == "call":
-                calls.append(item)
-            elif kind == "agent":
-                agents.append(item)
-            elif kind == "flush":
-                flushes.append(item)
-                break
-            else:
-                return calls, agents, flushes, True
-        return calls, agents, flushes, False
+    def _take(self) -> tuple[list[dict], list[dict], list[threading.Event]]:
+        with self._lock:
+            calls, agents, flushes = self._calls[:self.max_batch], self._agents, self._flushes
+            self._calls, self._agents = self._calls[self.max_batch:], []
+            self._flushes = [] if not self._calls else flushes
+            return calls, agents, ([] if self._calls else flushes)
 
     def _run(self) -> None:
-        stop = False
-        while not stop:
-            calls, agents, flushes, stop = self._take()
+        while True:
+            if self.pending() < self.max_batch:
+                self._kick.wait(self.max_delay)
+                self._kick.clear()
+            calls, agents, flushes = self._take()
             delay = 0.5
             while calls or agents:
                 try:
@@ -153,3 +150,5 @@ class BatchWriter:
                 break
             for f in flushes:
                 f.set()
+            if self._stop.is_set() and not self.pending():
+                return

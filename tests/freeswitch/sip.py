@@ -427,11 +427,13 @@ class EventLog:
             hangups = ev.wait_for(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE", count=2)
     """
 
-    def __init__(self, password: str, events: list[str], host: str = FS_IP, port: int = 18021, record=None):
-        """RECORD: a binary file that gets the raw event stream (test data for replay tests)."""
+    def __init__(self, password: str, events: list[str], host: str = FS_IP, port: int = 18021, record=None,
+                 filters: list[tuple[str, str]] = ()):
+        """RECORD: a binary file that gets the raw event stream (test data for replay tests);
+        FILTERS: as EventStream's."""
         self.events: list[dict[str, str]] = []
         self._cond = threading.Condition()
-        self._stream = EventStream(host, port, password, events, record=record)
+        self._stream = EventStream(host, port, password, events, record=record, filters=filters)
         self._stop = False
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()

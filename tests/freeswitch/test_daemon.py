@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from ccctl.agents import set_status
 from ccctl.cli.main import app
 from ccctl.context import Context
-from ccctl.daemon.assemble import SUBSCRIBE
+from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
 from ccctl.daemon.calls import list_calls
 from ccctl.daemon.webhooks import SIGNATURE_HEADER, tenant_secret, verify
 from ccctl.model import AgentEvent
@@ -135,7 +135,7 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     stream = open(tmp_path / "events.esl", "wb")
     daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
     try:
-        with EventLog(box.fs.password, SUBSCRIBE, record=stream), daemon.start(), \
+        with EventLog(box.fs.password, SUBSCRIBE, record=stream, filters=FILTERS), daemon.start(), \
                 Agents(box, tmp_path / "seats", [
                     Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), 3000, ring_ms=1500),
                     Seat("1002", DOMAIN, seat_password(box.ctx, TENANT, "1002"), 2000)]) as agents:

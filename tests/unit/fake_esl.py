@@ -110,19 +110,22 @@ class ReplayEventSocket:
         try:
             conn.sendall(b"Content-Type: auth/request\n\n")
             f = conn.makefile("rb")
-            for expect in ("auth", "event"):
+            authed = False
+            while True:  # auth, then any filters, then the subscription
                 line = b""
                 while not line.strip():
                     line = f.readline()
                     if not line:
                         return
                 f.readline()  # the blank line ending the command
-                ok = line.decode().strip().startswith(expect)
-                if expect == "auth" and line.decode().strip()[5:] != self.password:
-                    ok = False
+                cmd = line.decode().strip()
+                ok = cmd[5:] == self.password if cmd.startswith("auth ") else authed
+                authed = authed or (cmd.startswith("auth ") and ok)
                 conn.sendall(b"Content-Type: command/reply\nReply-Text: %s\n\n" % (b"+OK" if ok else b"-ERR invalid"))
                 if not ok:
                     return
+                if cmd.startswith("event "):
+                    break
             for i in range(self.copies):
                 conn.sendall(self.copy(i + 1))
             while conn.recv(4096):
