@@ -233,6 +233,12 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
         RECORDED.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "events.esl", RECORDED)
         (RECORDED.with_suffix(".rows.json")).write_text(json.dumps(rows, indent=1) + "\n")
+        cdr = RECORDED.parent / "cdr"
+        shutil.rmtree(cdr, ignore_errors=True)
+        cdr.mkdir()
+        for r in rows:
+            [found] = list((root / "cdr").rglob(f"{r['uuid']}.cdr.json"))
+            shutil.copy(found, cdr / found.name)
 
 
 def test_no_call_lost_or_twice_across_daemon_kills_and_a_freeswitch_restart(fs_install, tmp_path):
