@@ -73,6 +73,7 @@ class Live:
     queued_at: float | None = None
     offered_at: float | None = None
     answered_at: float | None = None
+    left_queue_at: float | None = None
 
 
 def _f(value: str | None, scale: float = 1.0) -> float | None:
@@ -152,7 +153,7 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     left_queue = None
     if queue:
         exit_at = [t for t, d in history if d == f"cc-queue-{queue}-exit"]
-        left_queue = _f(v.get("cc_queue_canceled_epoch")) or (exit_at[0] if exit_at else None)
+        left_queue = live.left_queue_at or _f(v.get("cc_queue_canceled_epoch")) or (exit_at[0] if exit_at else None)
     went_on = False
     if queue and f"cc-queue-{queue}-exit" in dests:
         rest = dests[dests.index(f"cc-queue-{queue}-exit") + 1:]
@@ -186,7 +187,7 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     if side.startswith("recv_"):
         hangup_side = "caller"
     elif side.startswith("send_"):
-        hangup_side = "agent" if answered and disposition == "answered" else "system"
+        hangup_side = "agent" if answered else "system"
     else:
         hangup_side = None
     digits = (live.digits or v.get("ccctl_ivr_digits") or None) if ivrs else None
@@ -314,6 +315,8 @@ class Assembler:
                 })]
         elif action == "bridge-agent-start":
             live.answered_at = live.answered_at or at
+        elif action == "member-queue-end":
+            live.left_queue_at = live.left_queue_at or at
         return []
 
     def _forget_stale(self) -> None:
