@@ -193,12 +193,12 @@ def main() -> None:
     urls = {"sqlite": lambda: f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
     cluster = None
     if not args.skip_pg:
-        from tests.db.conftest import NoPostgres, private_cluster
+        from tests.db.conftest import NoPostgres, new_database, private_cluster
 
         try:
             cluster = private_cluster()
             base = cluster.__enter__()
-            urls["postgresql"] = lambda: _new_pg_db(base)
+            urls["postgresql"] = lambda: new_database(base)
         except NoPostgres as exc:
             print(f"PostgreSQL skipped: {exc}")
             cluster = None
@@ -217,17 +217,6 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.__exit__(None, None, None)
-
-
-def _new_pg_db(base: str) -> str:
-    import sqlalchemy as sa
-
-    name = f"bench_{random.randrange(1 << 30):x}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
 
 
 if __name__ == "__main__":

@@ -84,7 +84,11 @@ def postgres_url():
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/store.db"
-    base = request.getfixturevalue("postgres_url")
+    return new_database(request.getfixturevalue("postgres_url"))
+
+
+def new_database(base: str) -> str:
+    """The URL of a new, empty database on the server of BASE."""
     import sqlalchemy as sa
 
     name = f"t_{os.urandom(4).hex()}"
