@@ -28,6 +28,7 @@ from ccctl.cli.main import app
 from ccctl.context import Context
 from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
 from ccctl.daemon.calls import list_calls
+from ccctl.daemon.realtime import realtime
 from ccctl.daemon.webhooks import SIGNATURE_HEADER, tenant_secret, verify
 from ccctl.model import AgentEvent
 from ccctl.resources import seat_password
@@ -147,7 +148,10 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
             check(a.ok and a.answered and len(agents["1001"].calls) == 1, f"A: {a}", a.diagnostics, *diag)
             # B: nobody ready in sales: the caller gives up after about 10 s in the queue.
             set_status(box.ctx, TENANT, "1001", "break")
-            b = call(tmp_path / "b", DID, digits="1", wait_ms=1500, talk_ms=10500)
+            b_call = start_call(tmp_path / "b", DID, digits="1", wait_ms=1500, talk_ms=10500)
+            time.sleep(7)
+            live = {r["queue"]: r for r in realtime(box.ctx, TENANT)}  # `ccctl stats --now`
+            b = b_call.wait()
             check(b.ok and b.ended == "local-bye", f"B: {b}", b.diagnostics, *diag)
             set_status(box.ctx, TENANT, "1001", "ready")
             # C: hangs up during the IVR greeting.
@@ -170,6 +174,8 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
         daemon.kill(signal.SIGTERM)
 
     ra, rb, rc, rd, re_ = rows
+    assert live["sales"]["waiting"] == 1 and 2 <= live["sales"]["longest_wait"] <= 8, live
+    assert [k.split("/")[0] for k in live["sales"]["agents"]] == ["On Break"] and live["support"]["waiting"] == 0, live
     for r in rows:
         assert (r["tenant"], r["direction"], r["did"], r["caller_number"]) == (TENANT, "inbound", DID, CALLER), r
         assert r["ivr_path"] == "main" and r["node"] == "local" and r["source"] == "events", r
