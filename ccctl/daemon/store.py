@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..model import AgentEvent, Call
+from . import rollup
 
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__
@@ -41,9 +42,10 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
         by_source: dict[str, list[dict]] = {}
         for row in calls:
             by_source.setdefault(row["source"], []).append(row)
+        # A batch can hold the same call twice (CDR pass and hangup close together).
+        by_source = {src: list({r["uuid"]: r for r in rows}.values()) for src, rows in by_source.items()}
+        left = rollup.apply(conn, insert, by_source) if by_source else set()
         for source, rows in by_source.items():
-            # A batch can hold the same call twice (CDR pass and hangup close together).
-            rows = list({r["uuid"]: r for r in rows}.values())
             stmt = insert(CALL)
             if source == "events":
                 stmt = stmt.on_conflict_do_update(
@@ -52,6 +54,8 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
             else:
                 stmt = stmt.on_conflict_do_nothing(index_elements=["uuid"])
             conn.execute(stmt, rows)
+        if left:
+            rollup.recompute_longest(conn, left)
         if agents:
             conn.execute(AGENT.insert(), agents)
 

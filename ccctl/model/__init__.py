@@ -9,9 +9,9 @@ from .ivr import IvrMenu, IvrOption
 from .number import Number
 from .trunk import Trunk
 from .customer import Customer
-from .call import AgentEvent, Call
+from .call import AgentEvent, Call, CallRollup
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",
-    "IvrOption", "Number", "Trunk", "Customer", "Call", "AgentEvent",
+    "IvrOption", "Number", "Trunk", "Customer", "Call", "AgentEvent", "CallRollup",
 ]

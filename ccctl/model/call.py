@@ -7,7 +7,7 @@ they were made under (a deleted queue keeps its history).
 
 from __future__ import annotations
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 DISPOSITIONS = ("answered", "abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed",
@@ -69,3 +69,35 @@ class AgentEvent(SQLModel, table=True):
     value: str = Field(max_length=40)
     at: float
     node: str = Field(max_length=63)
+
+
+class CallRollup(SQLModel, table=True):
+    """Additive figures of the calls that entered in one 15-minute interval, per tenant,
+    queue and agent ('' for none): what statistics over long ranges read instead of every
+    call row. Kept in step with the call rows in the same transaction that writes them."""
+
+    __tablename__ = "call_rollup"
+    __table_args__ = (UniqueConstraint("tenant", "bucket", "queue", "agent", name="uq_call_rollup_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(max_length=63)
+    bucket: float
+    queue: str = Field(max_length=63)
+    agent: str = Field(max_length=63)
+    calls: float = 0
+    offered: float = 0
+    answered: float = 0
+    abandoned: float = 0
+    short_abandoned: float = 0
+    within_sla: float = 0
+    answer_wait: float = 0
+    wait: float = 0
+    longest_wait: float = 0
+    handle: float = 0
+    talk: float = 0
+    no_agent: float = 0
+    timed_out: float = 0
+    overflowed: float = 0
+    abandoned_ivr: float = 0
+    failed: float = 0
+    outbound: float = 0

@@ -1,4 +1,4 @@
-"""call rows, agent status changes, tenant webhooks (operational data of the daemon)
+"""call rows, their 15-minute rollup, agent status changes, tenant webhooks (operational data of the daemon)
 
 Revision ID: 0002_calls
 Revises: 0001
@@ -66,6 +66,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_call_queue'), ['queue'], unique=False)
         batch_op.create_index('ix_call_tenant_entered', ['tenant', 'entered_at'], unique=False)
 
+    op.create_table('call_rollup',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
+    sa.Column('bucket', sa.Float(), nullable=False),
+    sa.Column('queue', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
+    sa.Column('agent', sqlmodel.sql.sqltypes.AutoString(length=63), nullable=False),
+    sa.Column('calls', sa.Float(), nullable=False),
+    sa.Column('offered', sa.Float(), nullable=False),
+    sa.Column('answered', sa.Float(), nullable=False),
+    sa.Column('abandoned', sa.Float(), nullable=False),
+    sa.Column('short_abandoned', sa.Float(), nullable=False),
+    sa.Column('within_sla', sa.Float(), nullable=False),
+    sa.Column('answer_wait', sa.Float(), nullable=False),
+    sa.Column('wait', sa.Float(), nullable=False),
+    sa.Column('longest_wait', sa.Float(), nullable=False),
+    sa.Column('handle', sa.Float(), nullable=False),
+    sa.Column('talk', sa.Float(), nullable=False),
+    sa.Column('no_agent', sa.Float(), nullable=False),
+    sa.Column('timed_out', sa.Float(), nullable=False),
+    sa.Column('overflowed', sa.Float(), nullable=False),
+    sa.Column('abandoned_ivr', sa.Float(), nullable=False),
+    sa.Column('failed', sa.Float(), nullable=False),
+    sa.Column('outbound', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_rollup')),
+    sa.UniqueConstraint('tenant', 'bucket', 'queue', 'agent', name='uq_call_rollup_key')
+    )
     with op.batch_alter_table('tenant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('webhooks', sa.JSON(), server_default='[]', nullable=False))
 
@@ -75,6 +101,7 @@ def downgrade() -> None:
     with op.batch_alter_table('tenant', schema=None) as batch_op:
         batch_op.drop_column('webhooks')
 
+    op.drop_table('call_rollup')
     with op.batch_alter_table('call', schema=None) as batch_op:
         batch_op.drop_index('ix_call_tenant_entered')
         batch_op.drop_index(batch_op.f('ix_call_queue'))
