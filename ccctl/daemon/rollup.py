@@ -111,14 +111,24 @@ def func_max(conn: Connection, a, b):
     return func.greatest(a, b) if conn.dialect.name == "postgresql" else func.max(a, b)
 
 
-def read(conn: Connection, since: float, until: float, tenant=None, queue=None, agent=None):
-    """Rollup rows of the whole 15-minute intervals within [SINCE, UNTIL)."""
-    cond = [R.c.bucket >= since, R.c.bucket + STEP <= until, R.c.calls > 0]
-    if tenant:
-        cond.append(R.c.tenant == tenant)
-    if queue:
-        cond.append(R.c.queue == queue)
-    if agent:
-        cond.append(R.c.agent == agent)
-    return conn.execute(select(R).where(*cond)).mappings()
+def read(conn: Connection, since: float, until: float, group: str, step: int | None,
+         tenant=None, queue=None, agent=None):
+    """Figures of the whole 15-minute intervals within [SINCE, UNTIL), summed in the database
+    per GROUP column (as 'grp') and, with STEP, per STEP-second interval (as 'bucket')."""
+    from sqlalchemy import Integer, cast, func
 
+    cond = [R.c.bucket >= since, R.c.bucket + STEP <= until, R.c.calls > 0]
+    for col, value in (("tenant", tenant), ("queue", queue), ("agent", agent)):
+        if value:
+            cond.append(R.c[col] == value)
+    cols = [R.c[group].label("grp")]
+    keys = [R.c[group]]
+    if step is not None:
+        if conn.dialect.name == "postgresql":
+            b = (func.floor(R.c.bucket / step) * step).label("bucket")
+        else:
+            b = (cast(R.c.bucket / step, Integer) * step).label("bucket")
+        cols.append(b)
+        keys.append(b)
+    sums = [(func.max if n == "longest_wait" else func.sum)(R.c[n]).label(n) for n in FIGURES]
+    return conn.execute(select(*cols, *sums).where(*cond).group_by(*keys)).mappings()

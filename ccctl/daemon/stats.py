@@ -93,9 +93,11 @@ def call_figures(engine: Engine, q: Query) -> dict[tuple, dict]:
         return out
     _raw_figures(engine, q, q.since, lo, out)
     _raw_figures(engine, q, hi, q.until, out)
+    step = None if q.interval is None else (INTERVALS[q.interval] or 86400)
     with engine.connect() as conn:
-        for r in rollup.read(conn, lo, hi, q.tenant, q.queue, q.agent):
-            _merge(out, (_bucket_of(q, r["bucket"]), r[q.by] or None), {k: r[k] for k in rollup.FIGURES})
+        for r in rollup.read(conn, lo, hi, q.by, step, q.tenant, q.queue, q.agent):
+            bucket = q.since if step is None else _bucket_of(q, float(r["bucket"]))
+            _merge(out, (bucket, r["grp"] or None), {k: float(r[k] or 0) for k in rollup.FIGURES})
     return out
 
 
