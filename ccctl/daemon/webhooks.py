@@ -58,17 +58,32 @@ def event_log_path(spool: Path, tenant: str) -> Path:
     return spool / "events" / f"{tenant}.jsonl"
 
 
-def append_event(spool: Path, event: dict) -> None:
-    """One JSON line in the tenant's event log (rotated to .1 past 50 MB)."""
-    path = event_log_path(spool, event["tenant"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if path.stat().st_size > EVENT_LOG_MAX:
+class EventLogs:
+    """Each tenant's event log, one JSON line per event, kept open (rotated to .1 past 50 MB)."""
+
+    def __init__(self, spool: Path):
+        self.spool = spool
+        self._files: dict[str, object] = {}
+
+    def append(self, event: dict) -> None:
+        tenant = event["tenant"]
+        f = self._files.get(tenant)
+        if f is not None and f.tell() > EVENT_LOG_MAX:
+            f.close()
+            path = event_log_path(self.spool, tenant)
             os.replace(path, path.with_suffix(".jsonl.1"))
-    except FileNotFoundError:
-        pass
-    with open(path, "a", encoding="utf-8") as f:
+            f = None
+        if f is None:
+            path = event_log_path(self.spool, tenant)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = self._files[tenant] = open(path, "a", encoding="utf-8")
         f.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
+        f.flush()
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+        self._files.clear()
 
 
 def customer_record(engine: Engine, tenant: str, number: str | None) -> dict | None:
@@ -106,6 +121,7 @@ class Notifier:
         self._hooks_at = 0.0
         self._secrets: dict[str, str] = {}
         self._seq = 0
+        self._logs = EventLogs(spool)
         self.delivered = 0
         self._threads = [threading.Thread(target=self._prepare_loop, name="ccctl-notify", daemon=True),
                          threading.Thread(target=self._send_loop, name="ccctl-webhooks", daemon=True)]
@@ -133,6 +149,7 @@ class Notifier:
         while True:
             event = self._q.get()
             if event is None:
+                self._logs.close()
                 return
             try:
                 self._prepare(event)
@@ -142,7 +159,7 @@ class Notifier:
     def _prepare(self, event: dict) -> None:
         if event.get("type") == "call.offered" and "customer" not in event:
             event["customer"] = customer_record(self.engine, event["tenant"], event.get("caller_number"))
-        append_event(self.spool, event)
+        self._logs.append(event)
         for url in self._hooks_of(event["tenant"]):
             self._seq += 1
             name = f"{time.time():.6f}-{os.getpid()}-{self._seq}.json"
