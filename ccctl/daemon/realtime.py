@@ -22,7 +22,7 @@ def realtime(ctx: Context, tenant: str | None = None) -> list[dict]:
     if esl is None:
         raise FreeSwitchError("FreeSWITCH is not running: no real-time figures")
     with esl:
-        members = parse_table(esl.api("callcenter_config member list", check=False))
+        members = parse_table(esl.api("callcenter_config queue list members", check=False))
         agents = parse_table(esl.api("callcenter_config agent list", check=False))
         tiers = parse_table(esl.api("callcenter_config tier list", check=False))
         try:

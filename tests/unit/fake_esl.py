@@ -76,7 +76,7 @@ class FakeEventSocket:
 class ReplayEventSocket:
     """Serves a recorded event stream (raw `text/event-plain` messages, as EventStream's
     record= writes them) to each client that subscribes, COPIES times, at full speed. Each
-    copy gets its own channel uuids (the first 8 hex digits replaced by the copy number), so
+    copy after the first gets its own channel uuids (the first 8 hex digits replaced by the copy number), so
     that COPIES replays are COPIES times as many distinct calls. After the stream the
     connection stays open until the client leaves (as FreeSWITCH's would)."""
 
@@ -95,7 +95,8 @@ class ReplayEventSocket:
         threading.Thread(target=self._serve, daemon=True).start()
 
     def copy(self, i: int) -> bytes:
-        return self._uuid.sub(lambda m: b"%08x" % i + m.group(1), self.stream)
+        """Copy I of the stream: the recording itself for 0, fresh uuids for the others."""
+        return self.stream if i == 0 else self._uuid.sub(lambda m: b"%08x" % i + m.group(1), self.stream)
 
     def _serve(self) -> None:
         while True:
@@ -127,7 +128,7 @@ class ReplayEventSocket:
                 if cmd.startswith("event "):
                     break
             for i in range(self.copies):
-                conn.sendall(self.copy(i + 1))
+                conn.sendall(self.copy(i))
             while conn.recv(4096):
                 pass
         except OSError:
