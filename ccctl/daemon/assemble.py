@@ -168,8 +168,10 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
             disposition = "no_agent"
         elif reason == "TIMEOUT" or went_on:
             disposition = "overflowed" if went_on else "timed_out"
+        elif (v.get("sip_hangup_disposition") or "").startswith("recv_"):
+            disposition = "abandoned"  # the caller hung up while waiting
         else:
-            disposition = "abandoned"
+            disposition = "failed"  # cut off by the system (FreeSWITCH stopping, ...)
     elif answered:
         disposition = "answered"
     elif ended_in_ivr and not v.get("ccctl_closed"):
