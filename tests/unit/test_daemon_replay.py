@@ -106,3 +106,20 @@ def test_cdr_reconciliation_gives_the_same_rows_once(tmp_path):
         (cdr / f.name).write_bytes(f.read_bytes())
     again = reconcile(ctx.engine, cdr, directory, "local", write=lambda rows: write_rows(ctx.engine, rows, []), grace=0)
     assert again["inserted"] == 0 and len(list_calls(ctx.engine, tenant="acme")) == len(EXPECTED)
+
+
+def test_header_picker_reads_what_a_full_parse_reads():
+    from ccctl.daemon.assemble import HEADERS
+    from ccctl.esl import HeaderPicker, parse_plain_event
+
+    picker = HeaderPicker(HEADERS)
+    data, bodies, pos = STREAM.read_bytes(), [], 0
+    while pos < len(data):
+        end = data.index(b"\n\n", pos)
+        n = int(data[pos:end].split(b"Content-Length: ")[1].split(b"\n")[0])
+        bodies.append(data[end + 2:end + 2 + n])
+        pos = end + 2 + n
+    assert len(bodies) > 40
+    for body in bodies:
+        full = parse_plain_event(body)
+        assert picker.parse(body) == {k: v for k, v in full.items() if k in HEADERS}
