@@ -200,21 +200,39 @@ def parse_plain_event(body: bytes) -> dict[str, str]:
 
 
 class HeaderPicker:
-    """Parses only the named headers of plain events: one C-level scan splits the lines,
-    and only the wanted values are decoded. A hangup event carries some 300 headers, of
-    which the daemon reads 60; this is ten times faster than parsing them all."""
+    """Parses only the named headers of plain events: the lines are split in C and only the
+    wanted values are decoded. A hangup event carries some 300 headers, of which the daemon
+    reads 60. With SMALL ({event name: few headers}), events of those names are read by
+    searching for each header instead, which is faster still for big events where only a
+    handful of headers matter."""
 
-    def __init__(self, names):
-        import re
-
+    def __init__(self, names, small: dict[str, tuple[str, ...]] | None = None):
         self._wanted = {n.encode() for n in names}
-        self._line = re.compile(rb"^([^:\n]+): ([^\n]*)$", re.M)
+        self._small = {k.encode(): [b"\n" + h.encode() + b": " for h in v] for k, v in (small or {}).items()}
 
     def parse(self, body: bytes) -> dict[str, str]:
         from urllib.parse import unquote
 
-        wanted = self._wanted
-        found = [(k, v) for k, v in self._line.findall(body) if k in wanted]
+        found = None
+        if self._small:
+            text = b"\n" + body
+            i = text.find(b"\nEvent-Name: ")
+            name = text[i + 13:text.find(b"\n", i + 13)] if i >= 0 else b""
+            keys = self._small.get(name)
+            if keys is not None:
+                found = [(b"Event-Name", name)]
+                for k in keys:
+                    i = text.find(k)
+                    if i >= 0:
+                        j = text.find(b"\n", i + len(k))
+                        found.append((k[1:-2], text[i + len(k):j if j >= 0 else len(text)]))
+        if found is None:
+            wanted = self._wanted
+            found = []
+            for line in body.split(b"\n"):
+                k, _, v = line.partition(b": ")
+                if k in wanted:
+                    found.append((k, v))
         if not found:
             return {}
         values = b"\n".join(v for _, v in found).decode(errors="replace")

@@ -41,6 +41,11 @@ HEADERS = (
 )
 """Every event header the assembler reads: the daemon parses only these (a hangup event
 carries some 300, and parsing them all would be most of the daemon's work)."""
+SMALL = {
+    "CHANNEL_EXECUTE_COMPLETE": ("Unique-ID", "Application", "Event-Date-Timestamp"),
+    "DTMF": ("Unique-ID", "DTMF-Digit", "Event-Date-Timestamp"),
+}
+"""Big events of which only these headers matter."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from ..context import Context
 from ..errors import FreeSwitchError
 from ..esl import EventStream, HeaderPicker
 from ..model import Queue, Tenant
-from .assemble import FILTERS, HEADERS, SUBSCRIBE, Assembler, Directory, QueueInfo
+from .assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
 from .cdr import reconcile
 from .store import BatchWriter, write_rows
 from .webhooks import Notifier
@@ -145,7 +145,7 @@ class Daemon:
 
     def _read(self, stream: EventStream) -> None:
         stream.settimeout(1.0)
-        picker = HeaderPicker(HEADERS)
+        picker = HeaderPicker(HEADERS, SMALL)
         while not self.stop.is_set():
             if time.monotonic() - self._directory_at > DIRECTORY_EVERY:
                 self.assembler.directory = self._refresh_directory()

@@ -80,13 +80,17 @@ class ReplayEventSocket:
     that COPIES replays are COPIES times as many distinct calls. After the stream the
     connection stays open until the client leaves (as FreeSWITCH's would)."""
 
-    def __init__(self, stream: bytes, password: str = "pw", copies: int = 1):
+    def __init__(self, stream: bytes, password: str = "pw", copies: int = 1, prepare: bool = False):
+        """PREPARE: make every copy before serving (a benchmark measures the reader, not this)."""
         import re
 
         self.password, self.copies = password, copies
         self.stream = stream
+        self._ready: list[bytes] = []
         self._uuid = re.compile(rb"[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
         self.connections = 0
+        if prepare:
+            self._ready = [self.copy(i) for i in range(copies)]
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -96,7 +100,14 @@ class ReplayEventSocket:
 
     def copy(self, i: int) -> bytes:
         """Copy I of the stream: the recording itself for 0, fresh uuids for the others."""
-        return self.stream if i == 0 else self._uuid.sub(lambda m: b"%08x" % i + m.group(1), self.stream)
+        if i == 0:
+            return self.stream
+        if not hasattr(self, "_uuids"):
+            self._uuids = sorted({m.group(0) for m in self._uuid.finditer(self.stream)})
+        out = self.stream
+        for u in self._uuids:  # bytes.replace per uuid: far faster than a regex substitution
+            out = out.replace(u, b"%08x" % i + u[8:])
+        return out
 
     def _serve(self) -> None:
         while True:
@@ -128,7 +139,7 @@ class ReplayEventSocket:
                 if cmd.startswith("event "):
                     break
             for i in range(self.copies):
-                conn.sendall(self.copy(i))
+                conn.sendall(self._ready[i] if self._ready else self.copy(i))
             while conn.recv(4096):
                 pass
         except OSError:
