@@ -75,6 +75,10 @@ def connect(settings, password: str, timeout: float = 10.0) -> EventSocket:
     return EventSocket(settings.esl_host, settings.esl_port, password, timeout).connect()
 
 
+_EVENT_HEAD_END = b"\nContent-Type: text/event-plain"
+_EVENT_HEADERS = {"Content-Type": "text/event-plain"}
+
+
 class EventStream:
     """A subscription to FreeSWITCH events over its own plain socket (no gevent): the daemon
     blocks on it in one thread. Events come as dicts of header -> value (URL-decoded).
@@ -142,8 +146,13 @@ class EventStream:
             self._fill()
         raw_head = self._buf[self._pos:end]
         self._pos = end + 2
-        headers = dict(line.split(": ", 1) for line in raw_head.decode(errors="replace").split("\n") if ": " in line)
-        n = int(headers.get("Content-Length", 0))
+        if raw_head.startswith(b"Content-Length: ") and raw_head.endswith(_EVENT_HEAD_END):
+            # the shape of nearly every message on a subscribed socket: no general parse
+            n = int(raw_head[16:raw_head.index(b"\n")])
+            headers = _EVENT_HEADERS
+        else:
+            headers = dict(line.split(": ", 1) for line in raw_head.decode(errors="replace").split("\n") if ": " in line)
+            n = int(headers.get("Content-Length", 0))
         while len(self._buf) - self._pos < n:
             self._fill()
         body = self._buf[self._pos:self._pos + n]
