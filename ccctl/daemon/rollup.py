@@ -26,8 +26,14 @@ _COUNTED = ("no_agent", "timed_out", "overflowed", "abandoned_ivr", "failed", "o
 _NEEDS = ("tenant", "entered_at", "queue", "agent", "disposition", "wait_s", "talk_s", "wrapup_s", "sla_target")
 
 
-def key(row) -> tuple:
-    return (row["tenant"], math.floor(row["entered_at"] / STEP) * STEP, row["queue"] or "", row["agent"] or "")
+ALL_AGENTS = "*"
+"""The agent of the rows that sum every agent of a queue: what queries not split by agent
+read (a tenth of the rows or fewer)."""
+
+
+def keys(row) -> tuple[tuple, tuple]:
+    base = (row["tenant"], math.floor(row["entered_at"] / STEP) * STEP, row["queue"] or "")
+    return base + (row["agent"] or "",), base + (ALL_AGENTS,)
 
 
 def figures(row) -> dict[str, float]:
@@ -65,12 +71,14 @@ def apply(conn: Connection, insert, rows_by_source: dict[str, list[dict]]) -> se
     delta: dict[tuple, dict[str, float]] = {}
 
     def add(row, sign: float) -> None:
-        cell = delta.setdefault(key(row), dict.fromkeys(FIGURES, 0.0))
-        for name, value in figures(row).items():
-            if name == "longest_wait":
-                cell[name] = max(cell[name], value) if sign > 0 else cell[name]
-            else:
-                cell[name] += sign * value
+        values = figures(row)
+        for k in keys(row):
+            cell = delta.setdefault(k, dict.fromkeys(FIGURES, 0.0))
+            for name, value in values.items():
+                if name == "longest_wait":
+                    cell[name] = max(cell[name], value) if sign > 0 else cell[name]
+                else:
+                    cell[name] += sign * value
 
     left: set[tuple] = set()
     for source, rows in rows_by_source.items():
@@ -82,7 +90,7 @@ def apply(conn: Connection, insert, rows_by_source: dict[str, list[dict]]) -> se
             elif source == "events" and old["source"] != "events":
                 add(old, -1)
                 add(row, 1)
-                left.add(key(old))
+                left.update(keys(old))
                 existing[row["uuid"]] = {**row}
     if not delta:
         return left
@@ -98,9 +106,11 @@ def recompute_longest(conn: Connection, keys: set[tuple]) -> None:
     from sqlalchemy import func, update
 
     for tenant, bucket, queue, agent in keys:
-        longest = conn.execute(select(func.max(C.c.wait_s)).where(
-            C.c.tenant == tenant, C.c.entered_at >= bucket, C.c.entered_at < bucket + STEP,
-            func.coalesce(C.c.queue, "") == queue, func.coalesce(C.c.agent, "") == agent)).scalar()
+        cond = [C.c.tenant == tenant, C.c.entered_at >= bucket, C.c.entered_at < bucket + STEP,
+                func.coalesce(C.c.queue, "") == queue]
+        if agent != ALL_AGENTS:
+            cond.append(func.coalesce(C.c.agent, "") == agent)
+        longest = conn.execute(select(func.max(C.c.wait_s)).where(*cond)).scalar()
         conn.execute(update(R).where(R.c.tenant == tenant, R.c.bucket == bucket, R.c.queue == queue,
                                      R.c.agent == agent).values(longest_wait=longest or 0.0))
 
@@ -121,6 +131,10 @@ def read(conn: Connection, since: float, until: float, group: str, step: int | N
     for col, value in (("tenant", tenant), ("queue", queue), ("agent", agent)):
         if value:
             cond.append(R.c[col] == value)
+    if not agent and group != "agent":
+        cond.append(R.c.agent == ALL_AGENTS)
+    elif not agent:
+        cond.append(R.c.agent != ALL_AGENTS)
     cols = [R.c[group].label("grp")]
     keys = [R.c[group]]
     if step is not None:
