@@ -177,7 +177,7 @@ events_app = typer.Typer(cls=ErrorMappingGroup, help="CTI events (call offered t
 @events_app.callback(invoke_without_command=True)
 def events(ctx: typer.Context,
            follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events as they come."),
-           tenant: Optional[list[str]] = typer.Option(None, "--tenant", help="Only this tenant's events (repeatable)."),
+           tenant: Optional[list[str]] = typer.Option(None, "--tenant", metavar="TENANT", help="Only this tenant's events (repeatable)."),
            as_json: bool = JSON):
     """Print events as they happen (one JSON object a line with --json). A tenant's scripts see
     only that tenant's events with --tenant."""
