@@ -43,6 +43,10 @@ class Settings:
     fs_conf_dir: Path = Path("/etc/freeswitch")
     fs_sounds_dir: Path = Path("/usr/share/freeswitch/sounds")
     fs_recordings_dir: Path = Path("/var/lib/freeswitch/recordings")
+    fs_cdr_dir: Path = Path("/var/log/freeswitch/json_cdr")
+    """Where FreeSWITCH writes its own CDR (mod_json_cdr), which the daemon reconciles from."""
+    spool_dir: Path = Path("/var/spool/ccctl")
+    """The daemon's event logs and webhook deliveries waiting to be sent."""
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     sip_ip: str = "127.0.0.1"

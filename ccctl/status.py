@@ -30,7 +30,7 @@ def box_status(ctx: Context) -> dict:
         regs = _json(esl.api("show registrations as json", check=False)).get("rows", [])
         calls = _json(esl.api("show calls as json", check=False)).get("row_count", 0)
         channels = _json(esl.api("show channels as json", check=False)).get("rows", [])
-        members = parse_table(esl.api("callcenter_config member list", check=False)) if tenants else []
+        members = parse_table(esl.api("callcenter_config queue list members", check=False)) if tenants else []
         agents = {a.get("name"): a for a in parse_table(esl.api("callcenter_config agent list", check=False))}
         tiers = parse_table(esl.api("callcenter_config tier list", check=False)) if tenants else []
     m = re.search(r"(\d+\.\d+\.\d+)", version)

@@ -10,8 +10,9 @@ from .number import Number
 from .trunk import Trunk
 from .customer import Customer
 from .voice_card import VoiceCard
+from .call import AgentEvent, Call, CallRollup
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",
-    "IvrOption", "Number", "Trunk", "Customer", "VoiceCard",
+    "IvrOption", "Number", "Trunk", "Customer", "VoiceCard", "Call", "AgentEvent", "CallRollup",
 ]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
-
 
 
 class Tenant(SQLModel, table=True):
@@ -19,6 +19,8 @@ class Tenant(SQLModel, table=True):
     lease_price: float | None = None
     lease_currency: str | None = Field(default=None, max_length=3)
     lease_period: str | None = Field(default=None, max_length=16)
+    webhooks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    """URLs that receive the tenant's CTI events (screen pop), signed with its own secret."""
 
 
 class RecordingPolicy(SQLModel, table=True):

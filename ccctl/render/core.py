@@ -12,7 +12,7 @@ MODULES = (
     "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback",
     "mod_commands", "mod_dptools", "mod_db", "mod_hash", "mod_expr", "mod_dialplan_xml",
     "mod_callcenter", "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream",
-    "mod_say_en",
+    "mod_say_en", "mod_json_cdr",
 )
 """Loaded in this order. Nothing optional: every module here is in FreeSWITCH's default build
 plus mod_callcenter, so a box never logs a missing-module error at start."""
@@ -150,4 +150,19 @@ def timezones_conf(zones: list[str]) -> object:
     return configuration(
         "timezones.conf", "Time zones of tenants (business hours are evaluated in them)",
         el("timezones", None, [el("zone", name=z, value=_posix_tz(z)) for z in zones]),
+    )
+
+
+def json_cdr_conf(settings: Settings) -> object:
+    # FreeSWITCH's own record of every call, on disk: what the daemon reconciles from after
+    # a gap. Plain JSON values, caller legs only (agent legs are part of their caller's row).
+    return configuration(
+        "json_cdr.conf", "CDR files",
+        params("settings", {
+            "log-dir": str(settings.fs_cdr_dir),
+            "log-b-leg": "false",
+            "prefix-a-leg": "false",
+            "encode-values": "false",
+            "rotate": "false",
+        }),
     )

@@ -67,6 +67,7 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
         "autoload_configs/event_socket.conf.xml": core.event_socket_conf(st, inp.esl_password),
         "autoload_configs/acl.conf.xml": core.acl_conf(),
         "autoload_configs/db.conf.xml": core.db_conf(),
+        "autoload_configs/json_cdr.conf.xml": core.json_cdr_conf(st),
         "autoload_configs/hash.conf.xml": core.hash_conf(),
         "autoload_configs/timezones.conf.xml": core.timezones_conf(zones),
         "autoload_configs/local_stream.conf.xml": core.local_stream_conf(prompts.moh_names(tenants)),

@@ -352,6 +352,12 @@ class CallerId(Spec):
 RESERVED_TENANT_NAMES = ("public", "default", "features", "ccctl")
 
 
+class Webhook(Spec):
+    """Where the tenant's CTI events (screen pop) are POSTed, signed with the tenant's secret."""
+
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[A-Za-z0-9.\[\]:-]+(:[0-9]{1,5})?(/[^\s]*)?$")]
+
+
 class Tenant(Spec):
     name: Slug
     display_name: Text | None = None
@@ -372,6 +378,7 @@ class Tenant(Spec):
     numbers: list[Number] = []
     trunks: list[Trunk] = []
     customers: list[Customer] = []
+    webhooks: list[Webhook] = []
 
     @property
     def sip_domain(self) -> str:

@@ -31,6 +31,7 @@ def _tenant_spec(row: m.Tenant, rec: m.RecordingPolicy | None) -> dict:
         "lease": None
         if row.lease_price is None
         else {"price": row.lease_price, "currency": row.lease_currency, "period": row.lease_period},
+        "webhooks": list(row.webhooks or []),
     }
     if rec is not None:
         data["recording"] = {
@@ -120,6 +121,7 @@ def _construct_tenant(data: dict) -> s.Tenant:
         "numbers": [s.Number.model_construct(**n) for n in data["numbers"]],
         "trunks": trunks,
         "customers": [s.Customer.model_construct(**x) for x in data["customers"]],
+        "webhooks": [s.Webhook.model_construct(**w) for w in data["webhooks"]],
     }
     return s.Tenant.model_construct(**fields)
 
@@ -169,6 +171,7 @@ def _fill_tenant(row: m.Tenant, t: s.Tenant) -> None:
     row.lease_price = t.lease.price if t.lease else None
     row.lease_currency = t.lease.currency if t.lease else None
     row.lease_period = t.lease.period if t.lease else None
+    row.webhooks = [w.model_dump() for w in t.webhooks]
 
 
 def _fill_queue(row: m.Queue, q: s.Queue) -> None:

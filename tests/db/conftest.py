@@ -3,6 +3,7 @@ creates and starts on 127.0.0.1 (or CCCTL_TEST_PG_URL, when one is given)."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -25,20 +26,24 @@ def _pg_bin() -> str | None:
     return os.path.dirname(found[-1]) if found else None
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    if os.environ.get("CCCTL_TEST_PG_URL"):
-        yield os.environ["CCCTL_TEST_PG_URL"]
-        return
+class NoPostgres(Exception):
+    """Why no private PostgreSQL cluster can run here."""
+
+
+@contextlib.contextmanager
+def private_cluster():
+    """A private PostgreSQL cluster on 127.0.0.1 for as long as the block runs: its URL
+    (the 'postgres' database). Raises NoPostgres with the reason when there is none.
+    Also used by bench/events."""
     bindir = _pg_bin()
     if not bindir:
-        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql): PostgreSQL tier skipped")
+        raise NoPostgres("no PostgreSQL server binaries (apt-get install postgresql)")
     as_user: list[str] = []
     if os.geteuid() == 0:
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root without a 'postgres' user: PostgreSQL tier skipped")
+            raise NoPostgres("running as root without a 'postgres' user") from None
         as_user = ["runuser", "-u", "postgres", "--"]
     data = tempfile.mkdtemp(prefix="ccctl-pg-")
     if as_user:
@@ -56,19 +61,34 @@ def postgres_url():
     subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-l", log, "-w", "-o",
                     f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data} -c fsync=off",
                     "start"], check=True, capture_output=True)
-    url = f"postgresql+psycopg://ccctl:{password}@127.0.0.1:{port}/postgres"
     try:
-        yield url
+        yield f"postgresql+psycopg://ccctl:{password}@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    if os.environ.get("CCCTL_TEST_PG_URL"):
+        yield os.environ["CCCTL_TEST_PG_URL"]
+        return
+    try:
+        with private_cluster() as url:
+            yield url
+    except NoPostgres as exc:
+        pytest.skip(f"{exc}: PostgreSQL tier skipped")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/store.db"
-    base = request.getfixturevalue("postgres_url")
+    return new_database(request.getfixturevalue("postgres_url"))
+
+
+def new_database(base: str) -> str:
+    """The URL of a new, empty database on the server of BASE."""
     import sqlalchemy as sa
 
     name = f"t_{os.urandom(4).hex()}"

@@ -46,7 +46,8 @@ def fs_settings(root: Path) -> Settings:
     """Ports away from the defaults, paths inside ROOT: a private box."""
     return Settings(db=str(root / "ccctl.db"), esl_port=18021, sip_ip="127.0.0.1", sip_internal_port=15060,
                     sip_external_port=15080, rtp_start=20000, rtp_end=21998,
-                    fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds", fs_recordings_dir=root / "recordings")
+                    fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds", fs_recordings_dir=root / "recordings",
+                    fs_cdr_dir=root / "cdr", spool_dir=root / "spool")
 
 
 @dataclass

@@ -18,14 +18,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ccctl.esl import EventStream
 
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 SCENARIOS = Path(__file__).parent / "sipp"
@@ -220,6 +220,8 @@ class Seat:
     password: str
     talk_ms: int | None = None
     """Hang up this long after answering; None: talk until the other side hangs up."""
+    ring_ms: int = 0
+    """Ring this long before answering."""
 
 
 @dataclass
@@ -272,7 +274,8 @@ class Agents:
                 talk = seat.talk_ms if seat.talk_ms is not None else 3_600_000
                 args = ["-oocsf", str(SCENARIOS / "agent_answer.xml"), "-inf", str(csv),
                         "-i", ip, "-bind_local", "-p", str(sip_port), "-mi", ip, "-mp", str(media_port), "-rtp_echo",
-                        "-d", str(talk), "-m", "1", "-l", "1", f"{FS_IP}:{INTERNAL_PORT}"]
+                        "-d", str(talk), "-set", "ring_ms", str(seat.ring_ms), "-m", "1", "-l", "1",
+                        f"{FS_IP}:{INTERNAL_PORT}"]
                 self.agents[seat.extension] = Agent(seat, ip, Sipp(d, "register.xml", args, timeout_s=900))
             self.wait_registered(register_timeout)
         except BaseException:
@@ -424,15 +427,13 @@ class EventLog:
             hangups = ev.wait_for(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE", count=2)
     """
 
-    def __init__(self, password: str, events: list[str], host: str = FS_IP, port: int = 18021):
+    def __init__(self, password: str, events: list[str], host: str = FS_IP, port: int = 18021, record=None,
+                 filters: list[tuple[str, str]] = ()):
+        """RECORD: a binary file that gets the raw event stream (test data for replay tests);
+        FILTERS: as EventStream's."""
         self.events: list[dict[str, str]] = []
         self._cond = threading.Condition()
-        self._sock = socket.create_connection((host, port), timeout=10)
-        self._buf = b""
-        self._read_message()  # auth/request
-        self._command(f"auth {password}")
-        self._command("event plain " + " ".join(events))
-        self._sock.settimeout(None)
+        self._stream = EventStream(host, port, password, events, record=record, filters=filters)
         self._stop = False
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -445,60 +446,17 @@ class EventLog:
 
     def close(self) -> None:
         self._stop = True
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self._sock.close()
+        self._stream.close()
         self._thread.join(5)
-
-    def _recv_until(self, sep: bytes) -> bytes:
-        while sep not in self._buf:
-            chunk = self._sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("Event Socket closed")
-            self._buf += chunk
-        head, self._buf = self._buf.split(sep, 1)
-        return head
-
-    def _recv_exact(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            chunk = self._sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("Event Socket closed")
-            self._buf += chunk
-        data, self._buf = self._buf[:n], self._buf[n:]
-        return data
-
-    def _read_message(self) -> tuple[dict[str, str], bytes]:
-        head = self._recv_until(b"\n\n").decode(errors="replace")
-        headers = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line)
-        body = self._recv_exact(int(headers["Content-Length"])) if "Content-Length" in headers else b""
-        return headers, body
-
-    def _command(self, cmd: str) -> str:
-        self._sock.sendall(cmd.encode() + b"\n\n")
-        while True:
-            headers, _ = self._read_message()
-            if headers.get("Content-Type") == "command/reply":
-                reply = headers.get("Reply-Text", "")
-                if not reply.startswith("+OK"):
-                    raise ConnectionError(f"{cmd.split()[0]}: {reply}")
-                return reply
 
     def _run(self) -> None:
         while not self._stop:
             try:
-                headers, body = self._read_message()
+                event = self._stream.next_event()
             except (OSError, ConnectionError):
                 return
-            if headers.get("Content-Type") != "text/event-plain":
+            if event is None:
                 continue
-            event: dict[str, str] = {}
-            for line in body.decode(errors="replace").splitlines():
-                if ": " in line:
-                    k, v = line.split(": ", 1)
-                    event[k] = urllib.parse.unquote(v)
             with self._cond:
                 self.events.append(event)
                 self._cond.notify_all()

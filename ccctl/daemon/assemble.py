@@ -1,0 +1,332 @@
+"""Call assembly: FreeSWITCH's events (or its CDR) -> one call row per call.
+
+The row is built from the caller channel's final variables (what CHANNEL_HANGUP_COMPLETE and
+mod_json_cdr both carry), so a call whose earlier events were missed (daemon restarted
+mid-call, reconciliation from the CDR) still gets every field. Events seen live only sharpen
+what variables give to the second: IVR exit, queue entry, offer and answer to the microsecond,
+and the digits pressed in the IVR.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+CC = "callcenter::info"
+SUBSCRIBE = ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE", "CUSTOM", CC]
+"""What the daemon listens to on the Event Socket..."""
+FILTERS = [("Event-Name", "CHANNEL_HANGUP_COMPLETE"), ("Event-Name", "DTMF"), ("Event-Subclass", CC),
+           ("Application", "ivr")]
+"""...and of that only these (FreeSWITCH filters, any one matching): of every application a
+call runs, only the end of the IVR; the rest would be most of the stream and carry nothing."""
+
+
+VARIABLES = (
+    "bridge_epoch", "bridge_uepoch", "call_uuid", "caller_id_name", "caller_id_number", "cc_agent",
+    "cc_cancel_reason", "cc_cause", "cc_last_originated_call", "cc_member_session_uuid",
+    "cc_queue_answered_epoch", "cc_queue_canceled_epoch", "cc_queue_joined_epoch", "cc_record_filename",
+    "cc_side", "ccctl_closed", "ccctl_did", "ccctl_direction", "ccctl_ivr_digits", "ccctl_queue",
+    "ccctl_recording", "ccctl_target", "ccctl_tenant", "destination_number", "direction", "end_epoch",
+    "end_uepoch", "hangup_cause", "is_loopback", "sip_from_user", "sip_hangup_disposition", "sip_req_user",
+    "sip_to_user", "start_epoch", "start_uepoch", "transfer_history", "uuid",
+)
+"""The channel variables call_row() reads."""
+HEADERS = (
+    "Application", "CC-Action", "CC-Agent", "CC-Agent-State", "CC-Agent-Status", "CC-Member-CID-Name",
+    "CC-Member-CID-Number", "CC-Member-Session-UUID", "CC-Queue", "Call-Direction", "Caller-Caller-ID-Name",
+    "Caller-Caller-ID-Number", "Caller-Destination-Number", "DTMF-Digit", "Event-Date-Timestamp", "Event-Name",
+    "Event-Subclass", "Hangup-Cause", "Unique-ID",
+    *(f"variable_{v}" for v in VARIABLES),
+)
+"""Every event header the assembler reads: the daemon parses only these (a hangup event
+carries some 300, and parsing them all would be most of the daemon's work)."""
+SMALL = {
+    "CHANNEL_EXECUTE_COMPLETE": ("Unique-ID", "Application", "Event-Date-Timestamp"),
+    "DTMF": ("Unique-ID", "DTMF-Digit", "Event-Date-Timestamp"),
+}
+"""Big events of which only these headers matter."""
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    sla_target: int
+    wrapup: int
+
+
+@dataclass
+class Directory:
+    """What the daemon needs from the configuration: SIP domain -> tenant, and each queue's
+    service-level target and wrap-up (read from the database, refreshed by the daemon)."""
+
+    tenants_by_domain: dict[str, str] = field(default_factory=dict)
+    queues: dict[tuple[str, str], QueueInfo] = field(default_factory=dict)
+
+    def split(self, name: str) -> tuple[str | None, str]:
+        """'sales@acme.cc.local' -> ('acme', 'sales')."""
+        local, _, domain = name.partition("@")
+        return self.tenants_by_domain.get(domain), local
+
+
+@dataclass
+class Live:
+    """What live events told about a call that is still up."""
+
+    seen: float = field(default_factory=time.monotonic)
+    ivr_left_at: float | None = None
+    digits: str = ""
+    queued_at: float | None = None
+    offered_at: float | None = None
+    answered_at: float | None = None
+    left_queue_at: float | None = None
+
+
+def _f(value: str | None, scale: float = 1.0) -> float | None:
+    try:
+        x = float(value) / scale if value not in (None, "") else None
+    except ValueError:
+        return None
+    return x if x else None
+
+
+def transfers(value: str | None) -> list[tuple[float, str]]:
+    """transfer_history ('epoch:uuid:bl_xfer:dest/context/XML', an ARRAY:: when several)
+    -> [(epoch, dest)]."""
+    if not value:
+        return []
+    items = value[len("ARRAY::"):].split("|:") if value.startswith("ARRAY::") else [value]
+    out = []
+    for item in items:
+        parts = item.split(":", 3)
+        if len(parts) == 4 and parts[0].isdigit():
+            out.append((float(parts[0]), parts[3].split("/", 1)[0]))
+    return out
+
+
+def _local(name: str | None) -> str | None:
+    return name.split("@", 1)[0] if name else None
+
+
+def is_call_leg(v: dict[str, str]) -> bool:
+    """The caller's channel of a call: one that came into FreeSWITCH (not an agent leg that
+    mod_callcenter originated, not a loopback), within a tenant."""
+    return (v.get("direction") == "inbound" and "cc_member_session_uuid" not in v
+            and v.get("cc_side") != "agent" and not v.get("is_loopback") and bool(v.get("ccctl_tenant")))
+
+
+def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: str, source: str) -> dict | None:
+    """The call row for the caller channel whose final variables are V, or None when V is not
+    a call's caller channel. V: channel variables without the 'variable_' prefix, plus
+    caller_id_number/caller_id_name/destination_number from the caller profile."""
+    if not is_call_leg(v):
+        return None
+    live = live or Live()
+    tenant = v["ccctl_tenant"]
+    history = transfers(v.get("transfer_history"))
+    dests = [d for _, d in history]
+    entered = _f(v.get("start_uepoch"), 1e6) or _f(v.get("start_epoch")) or 0.0
+    ended = _f(v.get("end_uepoch"), 1e6) or _f(v.get("end_epoch")) or entered
+
+    ivrs = [d[len("cc-ivr-"):] for d in dests if d.startswith("cc-ivr-")]
+    queues = [d[len("cc-queue-"):] for d in dests if d.startswith("cc-queue-") and not d.endswith("-exit")]
+    queue = queues[0] if queues else v.get("ccctl_queue")
+    ended_in_ivr = bool(dests) and dests[-1].startswith("cc-ivr-")
+    ivr_left = None
+    if ivrs and not ended_in_ivr:
+        after = [t for (t, d), (_, prev) in zip(history[1:], history) if prev.startswith("cc-ivr-")]
+        ivr_left = live.ivr_left_at or (after[-1] if after else None)
+
+    cc_answered = _f(v.get("cc_queue_answered_epoch"))
+    agent_answered = cc_answered is not None or v.get("cc_cause") == "answered"
+    queued = live.queued_at or (_f(v.get("cc_queue_joined_epoch")) if len(queues) <= 1 else None) \
+        or next((t for t, d in history if queue and d == f"cc-queue-{queue}"), None)
+    offered = live.offered_at or _f(v.get("cc_last_originated_call"))
+    answered = None
+    agent = None
+    target = v.get("ccctl_target") or ""
+    direction = v.get("ccctl_direction") or "internal"
+    bridged = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch"))
+    if queue and agent_answered:
+        answered = live.answered_at or bridged or cc_answered
+        agent = _local(v.get("cc_agent"))
+    elif target.startswith("seat:") and bridged:
+        answered, agent = bridged, target.split(":", 1)[1]
+    elif direction == "outbound" and bridged:
+        answered = bridged
+
+    reason = v.get("cc_cancel_reason")
+    left_queue = None
+    if queue:
+        exit_at = [t for t, d in history if d == f"cc-queue-{queue}-exit"]
+        left_queue = live.left_queue_at or _f(v.get("cc_queue_canceled_epoch")) or (exit_at[0] if exit_at else None)
+    went_on = False
+    if queue and f"cc-queue-{queue}-exit" in dests:
+        rest = dests[dests.index(f"cc-queue-{queue}-exit") + 1:]
+        went_on = any(d != "cc-hangup" for d in rest)
+
+    if direction == "outbound":
+        disposition = "outbound" if answered else "failed"
+    elif queue:
+        if agent_answered and len(queues) <= 1:
+            disposition = "answered"
+        elif reason == "NO_AGENT_TIMEOUT":
+            disposition = "no_agent"
+        elif reason == "TIMEOUT" or went_on:
+            disposition = "overflowed" if went_on else "timed_out"
+        elif (v.get("sip_hangup_disposition") or "").startswith("recv_"):
+            disposition = "abandoned"  # the caller hung up while waiting
+        else:
+            disposition = "failed"  # cut off by the system (FreeSWITCH stopping, ...)
+    elif answered:
+        disposition = "answered"
+    elif ended_in_ivr and not v.get("ccctl_closed"):
+        disposition = "abandoned_ivr"
+    else:
+        disposition = "failed"
+
+    if queued is not None:
+        until = answered if disposition == "answered" else (left_queue or ended)
+        wait = max(0.0, (until or ended) - queued)
+    else:
+        wait = None
+    info = directory.queues.get((tenant, queue)) if queue else None
+    side = v.get("sip_hangup_disposition") or ""
+    if side.startswith("recv_"):
+        hangup_side = "caller"
+    elif side.startswith("send_"):
+        hangup_side = "agent" if answered else "system"
+    else:
+        hangup_side = None
+    digits = (live.digits or v.get("ccctl_ivr_digits") or None) if ivrs else None
+    return {
+        "uuid": v.get("uuid") or v.get("call_uuid"),
+        "tenant": tenant,
+        "direction": direction,
+        "caller_number": v.get("caller_id_number") or v.get("sip_from_user"),
+        "caller_name": v.get("caller_id_name") or None,
+        "called_number": v.get("sip_req_user") or v.get("sip_to_user") or v.get("destination_number"),
+        "did": v.get("ccctl_did"),
+        "ivr_path": ">".join(ivrs) or None,
+        "ivr_digits": digits,
+        "queue": queue,
+        "agent": agent,
+        "entered_at": entered,
+        "ivr_left_at": ivr_left,
+        "queued_at": queued,
+        "offered_at": offered if queue else None,
+        "answered_at": answered,
+        "ended_at": ended,
+        "wait_s": wait,
+        "talk_s": max(0.0, ended - answered) if answered else 0.0,
+        "wrapup_s": float(info.wrapup) if info and disposition == "answered" and queue else 0.0,
+        "sla_target": info.sla_target if info else None,
+        "disposition": disposition,
+        "hangup_cause": v.get("hangup_cause"),
+        "hangup_side": hangup_side,
+        "recording": v.get("cc_record_filename") or v.get("ccctl_recording"),
+        "node": node,
+        "source": source,
+    }
+
+
+def event_variables(e: dict[str, str]) -> dict[str, str]:
+    """The variables of a channel event in the shape call_row() takes."""
+    v = {k[9:]: val for k, val in e.items() if k.startswith("variable_")}
+    v.setdefault("uuid", e.get("Unique-ID", ""))
+    v.setdefault("direction", e.get("Call-Direction", ""))
+    v.setdefault("hangup_cause", e.get("Hangup-Cause", ""))
+    v["caller_id_number"] = e.get("Caller-Caller-ID-Number") or v.get("caller_id_number", "")
+    v["caller_id_name"] = e.get("Caller-Caller-ID-Name") or v.get("caller_id_name", "")
+    v["destination_number"] = e.get("Caller-Destination-Number", "")
+    return v
+
+
+def _ts(e: dict[str, str]) -> float:
+    return int(e.get("Event-Date-Timestamp") or 0) / 1e6 or time.time()
+
+
+class Assembler:
+    """Feeds on events, keeps what calls in progress need, and hands out what to store:
+    ('call', row), ('agent', row) and ('offer', event) for the screen pop."""
+
+    MAX_AGE = 24 * 3600.0
+    """A call whose hangup never came (FreeSWITCH killed) is forgotten after a day; the CDR
+    reconciliation after the restart has already recorded it if FreeSWITCH wrote it."""
+
+    def __init__(self, directory: Directory, node: str, refresh: Callable[[], Directory] | None = None):
+        self.directory = directory
+        self.node = node
+        self.live: dict[str, Live] = {}
+        self._refresh = refresh
+        self._refreshed = 0.0
+        self._fed = 0
+
+    def _split(self, name: str) -> tuple[str | None, str]:
+        """'sales@acme.cc.local' -> ('acme', 'sales'); an unknown domain re-reads the
+        configuration (a tenant added since), at most every few seconds."""
+        tenant, local = self.directory.split(name)
+        if tenant is None and self._refresh is not None and time.monotonic() - self._refreshed > 5:
+            self._refreshed = time.monotonic()
+            self.directory = self._refresh()
+            tenant, local = self.directory.split(name)
+        return tenant, local
+
+    def feed(self, e: dict[str, str]) -> list[tuple[str, dict]]:
+        name = e.get("Event-Name")
+        self._fed += 1
+        if self._fed % 10000 == 0:
+            self._forget_stale()
+        if name == "CHANNEL_HANGUP_COMPLETE":
+            uuid = e.get("Unique-ID", "")
+            live = self.live.pop(uuid, None)
+            row = call_row(event_variables(e), live, self.directory, self.node, "events")
+            return [("call", row)] if row else []
+        if name == "DTMF":
+            # Digits until the IVR ends are the IVR's (call_row drops them for calls without one).
+            live = self.live.setdefault(e.get("Unique-ID", ""), Live())
+            if live.ivr_left_at is None:
+                live.digits += e.get("DTMF-Digit", "")
+            return []
+        if name == "CHANNEL_EXECUTE_COMPLETE":
+            if e.get("Application") == "ivr":
+                self.live.setdefault(e.get("Unique-ID", ""), Live()).ivr_left_at = _ts(e)
+            return []
+        if e.get("Event-Subclass") == CC:
+            return self._callcenter(e)
+        return []
+
+    def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
+        action = e.get("CC-Action")
+        at = _ts(e)
+        if action in ("agent-status-change", "agent-state-change"):
+            tenant, agent = self._split(e.get("CC-Agent", ""))
+            if tenant is None:
+                return []
+            kind, key = ("status", "CC-Agent-Status") if action == "agent-status-change" else ("state", "CC-Agent-State")
+            return [("agent", {"tenant": tenant, "agent": agent, "kind": kind,
+                               "value": e.get(key, ""), "at": at, "node": self.node})]
+        uuid = e.get("CC-Member-Session-UUID")
+        if not uuid:
+            return []
+        live = self.live.setdefault(uuid, Live())
+        if action == "member-queue-start":
+            live.queued_at = live.queued_at or at
+        elif action == "agent-offering":
+            live.offered_at = live.offered_at or at
+            tenant, queue = self._split(e.get("CC-Queue", ""))
+            if tenant:
+                return [("offer", {
+                    "type": "call.offered", "tenant": tenant, "call_id": uuid, "at": at,
+                    "caller_number": e.get("CC-Member-CID-Number"), "caller_name": e.get("CC-Member-CID-Name"),
+                    "queue": queue, "agent": _local(e.get("CC-Agent")), "ivr_digits": live.digits or None,
+                })]
+        elif action == "bridge-agent-start":
+            live.answered_at = live.answered_at or at
+        elif action == "member-queue-end":
+            live.left_queue_at = live.left_queue_at or at
+        return []
+
+    def _forget_stale(self) -> None:
+        cutoff = time.monotonic() - self.MAX_AGE
+        for uuid in [u for u, live in self.live.items() if live.seen < cutoff]:
+            del self.live[uuid]

@@ -1,0 +1,166 @@
+"""`ccctl daemon`: hold the Event Socket, turn events into rows, reconcile from the CDR.
+
+Threads: this one reads events and assembles calls (never touches the database or the
+network beyond the Event Socket); the writer stores rows in batches; the reconciler passes
+over FreeSWITCH's CDR directory after every (re)connect and every few seconds; the notifier
+and webhook sender publish CTI events.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from ..configuration import esl_password
+from ..context import Context
+from ..errors import FreeSwitchError
+from ..esl import EventStream, HeaderPicker
+from ..model import Queue, Tenant
+from .assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
+from .cdr import reconcile
+from .store import BatchWriter, write_rows
+from .webhooks import Notifier
+
+log = logging.getLogger("ccctl.daemon")
+BACKOFF_MAX = 2.0
+"""Seconds between reconnect attempts at most: FreeSWITCH back up is noticed within ~2 s."""
+RECONCILE_EVERY = 5.0
+DIRECTORY_EVERY = 30.0
+
+
+def load_directory(engine: Engine) -> Directory:
+    d = Directory()
+    with engine.connect() as conn:
+        ids = {}
+        for tid, name, domain in conn.execute(select(Tenant.id, Tenant.name, Tenant.domain)):
+            d.tenants_by_domain[domain or f"{name}.cc.local"] = name
+            ids[tid] = name
+        for tid, qname, sla, wrapup in conn.execute(select(Queue.tenant_id, Queue.name, Queue.service_level, Queue.wrapup)):
+            d.queues[(ids[tid], qname)] = QueueInfo(sla, wrapup)
+    return d
+
+
+class Daemon:
+    def __init__(self, ctx: Context, *, stop: threading.Event | None = None):
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.engine = ctx.engine
+        self.stop = stop or threading.Event()
+        self.connected = threading.Event()
+        self.connects = 0
+        self.directory = load_directory(self.engine)
+        self._directory_at = time.monotonic()
+        self.notifier = Notifier(self.engine, self.settings.spool_dir)
+        self.writer = BatchWriter(self.engine, on_written=self._written)
+        self.assembler = Assembler(self.directory, self.settings.node, refresh=self._refresh_directory)
+        self._reconcile_now = threading.Event()
+        self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
+
+    def _refresh_directory(self) -> Directory:
+        self.directory = load_directory(self.engine)
+        self._directory_at = time.monotonic()
+        return self.directory
+
+    def _written(self, rows: list[dict]) -> None:
+        for r in rows:
+            if r["source"] == "events":
+                self.notifier.put({"type": "call.ended", "tenant": r["tenant"], "call_id": r["uuid"],
+                                   "at": r["ended_at"], "caller_number": r["caller_number"], "queue": r["queue"],
+                                   "agent": r["agent"], "disposition": r["disposition"], "wait_s": r["wait_s"],
+                                   "talk_s": r["talk_s"]})
+
+    # -- CDR
+    def reconcile_once(self, grace: float = 5.0) -> dict:
+        return reconcile(self.engine, self.settings.fs_cdr_dir, self.directory, self.settings.node,
+                         write=lambda rows: write_rows(self.engine, rows, []), grace=grace)
+
+    def _reconcile_loop(self) -> None:
+        failing = False
+        while not self.stop.is_set():
+            now = self._reconcile_now.wait(RECONCILE_EVERY)
+            self._reconcile_now.clear()
+            try:
+                # Right after a (re)connect, what ended during the gap is final: no grace.
+                self.reconcile_once(grace=0.0 if now else 5.0)
+                if failing:
+                    log.warning("CDR reconciliation works again")
+                failing = False
+            except Exception as exc:
+                if not failing:
+                    log.error("CDR reconciliation failed (%s); retrying every %.0f s",
+                              str(getattr(exc, "orig", exc)).splitlines()[0], RECONCILE_EVERY)
+                failing = True
+
+    # -- events
+    def handle(self, event: dict) -> None:
+        for kind, item in self.assembler.feed(event):
+            if kind == "call":
+                self.writer.put_call(item)
+            elif kind == "agent":
+                self.writer.put_agent(item)
+            else:
+                self.notifier.put(item)
+
+    def _connect(self) -> EventStream:
+        s = self.settings
+        return EventStream(s.esl_host, s.esl_port, esl_password(self.ctx), SUBSCRIBE, timeout=5.0, filters=FILTERS)
+
+    def run(self) -> None:
+        self._reconciler.start()
+        backoff = 0.25
+        down_since = None
+        try:
+            while not self.stop.is_set():
+                try:
+                    stream = self._connect()
+                except FreeSwitchError as exc:
+                    if down_since is None:
+                        down_since = time.monotonic()
+                        log.warning("FreeSWITCH not reachable (%s); retrying", exc)
+                    self.stop.wait(backoff)
+                    backoff = min(backoff * 2, BACKOFF_MAX)
+                    continue
+                backoff = 0.25
+                self.connects += 1
+                log.info("connected to FreeSWITCH at %s:%s%s", self.settings.esl_host, self.settings.esl_port,
+                         f" after {time.monotonic() - down_since:.1f} s" if down_since else "")
+                down_since = None
+                self.connected.set()
+                self._reconcile_now.set()
+                try:
+                    self._read(stream)
+                except (ConnectionError, OSError) as exc:
+                    log.warning("lost the Event Socket (%s); reconnecting", exc)
+                    down_since = time.monotonic()
+                finally:
+                    self.connected.clear()
+                    stream.close()
+        finally:
+            self.shutdown()
+
+    def _read(self, stream: EventStream) -> None:
+        stream.settimeout(1.0)
+        picker = HeaderPicker(HEADERS, SMALL)
+        while not self.stop.is_set():
+            if time.monotonic() - self._directory_at > DIRECTORY_EVERY:
+                self.assembler.directory = self._refresh_directory()
+            try:
+                event = stream.next_event(picker)
+            except socket.timeout:
+                continue
+            if event is not None:
+                self.handle(event)
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.writer.close()
+        self.notifier.close()
+
+
+def run_daemon(ctx: Context, stop: threading.Event | None = None) -> None:
+    Daemon(ctx, stop=stop).run()

@@ -1,0 +1,158 @@
+"""Call and agent-state rows into the database: short transactions of their own, batched,
+and retried when the database is locked or the disk is full.
+
+A row assembled from live events wins over one reconciled from the CDR (it has the finer
+timestamps and the IVR digits); a CDR row never overwrites it. The unique call uuid is what
+keeps a call from being stored twice, whichever path sees it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..model import AgentEvent, Call
+from . import rollup
+
+log = logging.getLogger("ccctl.daemon")
+CALL = Call.__table__
+AGENT = AgentEvent.__table__
+_UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid")]
+
+
+def _insert(engine: Engine):
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
+    """One transaction: upsert CALLS by uuid (events rows replace CDR rows, never the
+    reverse), append AGENTS."""
+    insert = _insert(engine)
+    with engine.begin() as conn:
+        by_source: dict[str, list[dict]] = {}
+        for row in calls:
+            by_source.setdefault(row["source"], []).append(row)
+        # A batch can hold the same call twice (CDR pass and hangup close together).
+        by_source = {src: list({r["uuid"]: r for r in rows}.values()) for src, rows in by_source.items()}
+        left = rollup.apply(conn, insert, by_source) if by_source else set()
+        for source, rows in by_source.items():
+            stmt = insert(CALL)
+            if source == "events":
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["uuid"], set_={c: stmt.excluded[c] for c in _UPDATABLE},
+                    where=CALL.c.source != "events")
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=["uuid"])
+            conn.execute(stmt, rows)
+        if left:
+            rollup.recompute_longest(conn, left)
+        if agents:
+            conn.execute(AGENT.insert(), agents)
+
+
+def known_calls(engine: Engine, uuids: Iterable[str]) -> set[str]:
+    uuids = list(uuids)
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for i in range(0, len(uuids), 500):
+            found.update(conn.execute(select(CALL.c.uuid).where(CALL.c.uuid.in_(uuids[i:i + 500]))).scalars())
+    return found
+
+
+class BatchWriter:
+    """A thread that writes what the reader hands it, in batches: the Event Socket reader
+    never waits for the database. A failed write is logged once per failure streak and
+    retried with backoff, with nothing dropped."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = 5000, max_delay: float = 0.2,
+                 write: Callable[[Engine, list[dict], list[dict]], None] = write_rows,
+                 on_written: Callable[[list[dict]], None] | None = None):
+        self.engine = engine
+        self.max_batch, self.max_delay = max_batch, max_delay
+        self._write = write
+        self._on_written = on_written
+        # A list under a plain lock, not a queue.Queue: handing over an item must cost the
+        # reader next to nothing (a Queue wakes the writer on every put).
+        self._lock = threading.Lock()
+        self._calls: list[dict] = []
+        self._agents: list[dict] = []
+        self._flushes: list[threading.Event] = []
+        self._stop = threading.Event()
+        self._kick = threading.Event()
+        self.written_calls = 0
+        self.failures = 0
+        self._thread = threading.Thread(target=self._run, name="ccctl-writer", daemon=True)
+        self._thread.start()
+
+    def put_call(self, row: dict) -> None:
+        with self._lock:
+            self._calls.append(row)
+
+    def put_agent(self, row: dict) -> None:
+        with self._lock:
+            self._agents.append(row)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._calls) + len(self._agents)
+
+    def flush(self, timeout: float = 30) -> bool:
+        """Wait until everything handed in so far is written; False on timeout."""
+        done = threading.Event()
+        with self._lock:
+            self._flushes.append(done)
+        self._kick.set()
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 30) -> None:
+        self.flush(timeout)
+        self._stop.set()
+        self._kick.set()
+        self._thread.join(timeout)
+
+    def _take(self) -> tuple[list[dict], list[dict], list[threading.Event]]:
+        with self._lock:
+            calls, agents, flushes = self._calls[:self.max_batch], self._agents, self._flushes
+            self._calls, self._agents = self._calls[self.max_batch:], []
+            self._flushes = [] if not self._calls else flushes
+            return calls, agents, ([] if self._calls else flushes)
+
+    def _run(self) -> None:
+        while True:
+            if self.pending() < self.max_batch:
+                self._kick.wait(self.max_delay)
+                self._kick.clear()
+            calls, agents, flushes = self._take()
+            delay = 0.5
+            while calls or agents:
+                try:
+                    self._write(self.engine, calls, agents)
+                except (OperationalError, DBAPIError, OSError) as exc:
+                    self.failures += 1
+                    if delay == 0.5:
+                        msg = str(getattr(exc, "orig", exc) or exc).splitlines()[0]
+                        log.error("cannot write %d call and %d agent rows (%s); retrying until it works",
+                                  len(calls), len(agents), msg)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                if delay > 0.5:
+                    log.warning("database writable again: %d call rows written", len(calls))
+                self.written_calls += len(calls)
+                if self._on_written and calls:
+                    self._on_written(calls)
+                break
+            for f in flushes:
+                f.set()
+            if self._stop.is_set() and not self.pending():
+                return
