@@ -12,9 +12,6 @@ from typing import Optional
 
 import typer
 
-from ..daemon import calls as calls_mod
-from ..daemon import erlang
-from ..daemon.stats import COLUMNS as STATS_COLUMNS, Query, statistics
 from ..errors import InvalidInput
 from . import output
 from .common import JSON, ErrorMappingGroup, open_context
@@ -41,6 +38,8 @@ def daemon(ctx: typer.Context,
 
 
 def _range(since: str | None, until: str | None) -> tuple[float, float]:
+    from ..daemon import calls as calls_mod
+
     end = calls_mod.parse_time(until, "--until") or time.time()
     start = calls_mod.parse_time(since, "--since") or end - 86400
     if start >= end:
@@ -71,6 +70,10 @@ def stats(ctx: typer.Context,
           as_json: bool = JSON, as_csv: bool = CSV):
     """Offered, answered, abandoned (short abandons apart), abandon rate, service level, ASA,
     average and longest wait, AHT, calls handled, occupancy and login time, per interval."""
+    from ..daemon.stats import COLUMNS as STATS_COLUMNS
+    from ..daemon.stats import Query
+    from ..daemon.stats import statistics
+
     context = open_context(ctx)
     if now:
         from ..daemon.realtime import realtime
@@ -89,6 +92,8 @@ calls_app = typer.Typer(cls=ErrorMappingGroup, help="Call records: one row per c
 
 
 def _filters(tenant, queue, agent, disposition, caller, since, until):
+    from ..daemon import calls as calls_mod
+
     start = calls_mod.parse_time(since, "--since")
     end = calls_mod.parse_time(until, "--until")
     return dict(tenant=tenant, queue=queue, agent=agent, disposition=disposition, caller=caller, since=start, until=end)
@@ -109,6 +114,8 @@ def calls_list(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Option
                limit: int = typer.Option(1000, "--limit", help="At most this many rows (0: all)."),
                as_json: bool = JSON):
     """Calls, oldest first, with filters."""
+    from ..daemon import calls as calls_mod
+
     rows = calls_mod.list_calls(open_context(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
                                 limit=limit or None)
     output.emit(rows, as_json, columns=calls_mod.LIST_COLUMNS)
@@ -118,6 +125,8 @@ def calls_list(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Option
 def calls_show(ctx: typer.Context, uuid: str = typer.Argument(..., help="The call's id (the caller channel's uuid)."),
                tenant: Optional[str] = TENANT, as_json: bool = JSON):
     """Every field of one call."""
+    from ..daemon import calls as calls_mod
+
     output.emit(calls_mod.get_call(open_context(ctx).engine, uuid, tenant), as_json)
 
 
@@ -128,6 +137,8 @@ def calls_export(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Opti
                  until: Optional[str] = typer.Option(None, "--until", help="Before this time."),
                  fmt: str = typer.Option("csv", "--format", help="csv or jsonl.")):
     """Every matching call with every field, as CSV or JSON lines (for billing and reports)."""
+    from ..daemon import calls as calls_mod
+
     if fmt not in ("csv", "jsonl"):
         raise InvalidInput(f"--format {fmt!r}: use csv or jsonl")
     rows = calls_mod.list_calls(open_context(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
@@ -157,6 +168,8 @@ def staffing(calls_per_hour: float = typer.Option(..., "--calls-per-hour", min=0
              as_json: bool = JSON):
     """Agents needed by Erlang C, with service level, ASA and occupancy for each staffing
     level around it."""
+    from ..daemon import erlang
+
     goal, secs = _target(target)
     needed, levels = erlang.staffing(calls_per_hour, aht, goal, secs, shrinkage)
     rows = [{**lv.as_dict(), "meets_target": lv.service_level >= goal} for lv in levels]
@@ -166,8 +179,8 @@ def staffing(calls_per_hour: float = typer.Option(..., "--calls-per-hour", min=0
                           "staff_needed": erlang.level(calls_per_hour, aht, needed, secs, shrinkage).staff if needed else 0,
                           "levels": rows})
         return
-    output.emit(rows, False, columns=["agents", "staff", "service_level", "asa", "p_wait", "occupancy", "meets_target"],
-                title=f"{needed} agent(s) needed for {target}")
+    output.message(f"{needed} agent(s) needed for {target}")
+    output.emit(rows, False, columns=["agents", "staff", "service_level", "asa", "p_wait", "occupancy", "meets_target"])
 
 
 events_app = typer.Typer(cls=ErrorMappingGroup, help="CTI events (call offered to an agent, call ended) as the daemon publishes them.",
@@ -209,4 +222,4 @@ def events_secret(ctx: typer.Context, tenant: str = typer.Argument(..., help="Th
     context = open_context(ctx)
     get_tenant(context, tenant)
     value = tenant_secret(context.engine, tenant)
-    output.emit_json({"tenant": tenant, "secret": value}) if as_json else output.out.print(value, highlight=False)
+    output.emit_json({"tenant": tenant, "secret": value}) if as_json else output.line(value)
