@@ -43,6 +43,6 @@ def test_refused_write_changes_nothing(ctx):
     before = get_hardware(ctx)
     bad = site.hardware.model_dump(mode="json")
     bad["cards"][0]["spans"][0]["type"] = "t1"
-    with pytest.raises(InvalidInput, match="^error: hardware: card e1 span 1: .* T1"):
+    with pytest.raises(InvalidInput, match="^hardware: card e1 span 1: .* T1"):
         apply_hardware(ctx, site_from_data({"hardware": bad}, "t").hardware)
     assert get_hardware(ctx) == before

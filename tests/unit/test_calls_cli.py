@@ -66,6 +66,6 @@ def test_apply_never_touches_call_rows(tmp_path):
     site.write_text(yaml.safe_dump({"tenants": [{"name": "acme"}]}))
     assert _invoke(db, "apply", "-f", str(site)).exit_code == 0
     site.write_text(yaml.safe_dump({"tenants": [{"name": "other"}]}))
-    assert _invoke(db, "apply", "-f", str(site), "--prune").exit_code == 0  # acme removed
+    assert _invoke(db, "apply", "-f", str(site), "--prune", "--yes").exit_code == 0  # acme removed
     r = _invoke(db, "calls", "list", "--json")
     assert len(json.loads(r.stdout)) == len(CALLS)

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from ccctl.cli.main import app
 from ccctl.site import spec as s
+from ccctl.hardware import spec as hw
 
 HOSTILE = ["${system(id)}", "$${domain}", "a\x00b", "two\nlines", "\u202eevil", "x" * 100_000, "", "   "]
 
@@ -22,12 +23,16 @@ MINIMAL: dict[type, dict] = {
     s.Queue: {"name": "q"}, s.Greeting: {"text": "hi"}, s.Ivr: {"name": "m", "greeting": {"text": "hi"}},
     s.Number: {"number": "4001", "target": "hangup"}, s.Trunk: {"name": "t", "host": "h.example"},
     s.Customer: {"number": "4001", "name": "C"}, s.CallerId: {}, s.Tenant: {"name": "t"}, s.Site: {},
+    s.Webhook: {"url": "https://crm.example/pop"},
+    hw.Hardware: {}, hw.R2: {}, hw.Span: {"span": 1, "type": "e1", "signalling": "r2", "group": 1},
+    hw.Port: {"port": 1, "type": "fxo", "group": 2}, hw.Card: {"name": "e1", "profile": "te410p"},
 }
 """A valid instance of every spec: each hostile value is tried in one field of it."""
 
 
 def _spec_classes() -> set[type]:
-    return {c for c in vars(s).values() if isinstance(c, type) and issubclass(c, s.Spec) and c is not s.Spec}
+    return {c for m in (s, hw) for c in vars(m).values()
+            if isinstance(c, type) and issubclass(c, s.Spec) and c is not s.Spec}
 
 
 def _has_str(annotation) -> bool:
