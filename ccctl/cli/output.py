@@ -57,14 +57,16 @@ def _fit(widths: list[int], heads: list[str], keep: set[int], total: int) -> lis
     """Narrow the columns not in KEEP, widest first, until the row fits TOTAL columns."""
     widths = list(widths)
     need = sum(widths) + 2 * (len(widths) - 1) - total
-    floors = [w if i in keep else min(w, max(4, min(len(heads[i]), 10))) for i, w in enumerate(widths)]
-    while need > 0:
-        i = max(range(len(widths)), key=lambda j: widths[j] - floors[j])
-        if widths[i] <= floors[i]:
-            break  # only kept columns are left: let the line run long rather than cut them
-        widths[i] -= 1
-        need -= 1
-    return widths
+    # first down to what keeps a header readable, then (a narrow terminal) to 3 characters
+    for floor_of in (lambda i, w: min(w, max(4, min(len(heads[i]), 10))), lambda i, w: min(w, 3)):
+        floors = [w if i in keep else floor_of(i, w) for i, w in enumerate(widths)]
+        while need > 0:
+            i = max(range(len(widths)), key=lambda j: widths[j] - floors[j])
+            if widths[i] <= floors[i]:
+                break
+            widths[i] -= 1
+            need -= 1
+    return widths  # only kept columns left too wide: the line runs long rather than cut them
 
 
 def terminal_width() -> int:

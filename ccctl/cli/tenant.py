@@ -16,8 +16,8 @@ recording_app = typer.Typer(cls=ErrorMappingGroup, help="Show or change a tenant
                             no_args_is_help=True)
 
 NAME = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
-COLUMNS = ["name", "display_name", "plan", "domain", "seats", "seat_limit", "call_limit", "queues", "ivrs",
-           "numbers", "recording"]
+COLUMNS = ["name", "domain", "plan", "seats", "calls", "queues", "recording", "display_name"]
+"""The table's columns (JSON has every field, numbers as numbers)."""
 
 
 def _summary(t) -> dict:
@@ -53,6 +53,8 @@ def list_(ctx: typer.Context, as_json: bool = JSON):
     from .. import resources
 
     rows = [_summary(t) for t in resources.list_tenants(open_context(ctx))]
+    if not as_json:
+        rows = [{**r, "seats": f"{r['seats']}/{r['seat_limit']}", "calls": r["call_limit"] or "no cap"} for r in rows]
     output.emit(rows, as_json, columns=COLUMNS, keep=("name", "domain"))
 
 
