@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import media, prompts
+from .. import media, prompts, recordings
 from ..configuration import render_input_from
 from ..context import Context
-from ..errors import FreeSwitchError, InvalidInput
+from ..errors import CcError, FreeSwitchError, InvalidInput
 from ..fsconn import try_event_socket
 from ..render import render_tree
 from ..site import spec as s
@@ -33,6 +33,12 @@ def push_tree(ctx: Context, session) -> list[str]:
     inp = render_input_from(session, ctx.settings)
     check_files(inp.tenants)
     media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+    try:
+        # Before FreeSWITCH hears of a tenant, so no call ever races another to create them.
+        recordings.prepare_folders(ctx.settings.fs_recordings_dir, inp.tenants)
+    except OSError as exc:
+        raise CcError(f"cannot prepare the recordings folders in {ctx.settings.fs_recordings_dir}: "
+                      f"{exc.strerror or exc}") from None
     new = render_tree(inp)
     store = TreeStore(ctx.settings.fs_conf_dir)
     old = store.read()

@@ -39,18 +39,32 @@ def _callcenter(data: bytes | None):
 
 
 def _callcenter_commands(old: bytes | None, new: bytes | None) -> list[str]:
-    """mod_callcenter re-reads an object from the (already reloaded) XML on `reload`, as an
-    upsert, so added and changed objects take the same command and nothing can 'already exist'."""
+    """What mod_callcenter (1.10) needs to match the new XML, touching nothing else.
+
+    Callers waiting in a queue are rows of mod_callcenter's members table, each watched by a
+    member thread that looks its queue up by name every half second; nothing here deletes a
+    member row. A queue's settings can only change by re-creating the queue object (`queue
+    reload`: there is no `queue set`); while it is re-created, a lookup loads it again from the
+    already reloaded XML, so callers keep their place, music and wait. `queue load|reload` also
+    upserts every agent and every tier from the XML, so after one the tier commands are not needed.
+    Agents come first, so that a tier never names an agent mod_callcenter does not know yet."""
     oq, oa, ot = _callcenter(old)
     nq, na, nt = _callcenter(new)
-    cmds = []
-    for q in sorted(nq):
-        if q not in oq:
-            cmds.append(f"callcenter_config queue load {q}")
-        elif nq[q] != oq[q]:
-            cmds.append(f"callcenter_config queue reload {q}")
-    cmds += [f"callcenter_config agent reload {a}" for a in sorted(na) if na[a] != oa.get(a)]
-    cmds += [f"callcenter_config tier reload {q} {a}" for (q, a) in sorted(nt) if nt[(q, a)] != ot.get((q, a))]
+    cmds = [f"callcenter_config agent reload {a}" for a in sorted(na) if na[a] != oa.get(a)]
+    queues = [f"callcenter_config queue load {q}" for q in sorted(nq) if q not in oq]
+    queues += [f"callcenter_config queue reload {q}" for q in sorted(nq) if q in oq and nq[q] != oq[q]]
+    cmds += queues
+    if not queues:
+        for (q, a) in sorted(nt):
+            level, position = nt[(q, a)]
+            if (q, a) not in ot:
+                cmds.append(f"callcenter_config tier add {q} {a} {level} {position}")
+                continue
+            was_level, was_position = ot[(q, a)]
+            if level != was_level:
+                cmds.append(f"callcenter_config tier set level {q} {a} {level}")
+            if position != was_position:
+                cmds.append(f"callcenter_config tier set position {q} {a} {position}")
     cmds += [f"callcenter_config tier del {q} {a}" for (q, a) in sorted(set(ot) - set(nt))]
     cmds += [f"callcenter_config agent del {a}" for a in sorted(set(oa) - set(na))]
     cmds += [f"callcenter_config queue unload {q}" for q in sorted(set(oq) - set(nq))]

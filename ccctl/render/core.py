@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..prompts import MOH_DIR
 from ..settings import Settings
+from .names import RECORDING_FAILURES_REALM
 from .xml import configuration, el, include, param, params, preprocess
 
 MODULES = (
@@ -32,6 +33,28 @@ def freeswitch_xml() -> bytes:
     return root
 
 
+RECORDING_FAILED = "'${record_completion_cause}' == 'uri-failure'"
+"""FreeSWITCH leaves record_completion_cause=uri-failure on a channel whose recording could not
+create its folder or open its file (switch_ivr_async.c); no RECORD_STOP event is sent then."""
+
+CHANNEL_DEFAULTS = {
+    # Every bridge in the tree wants both; as globals they cost no dialplan action per call
+    # (a channel variable that is not set falls back to the global of the same name).
+    "hangup_after_bridge": "true",
+    "continue_on_fail": "true",
+    # Seats and agents' legs carry the tenant and queue for reporting.
+    "export_vars": "ccctl_tenant",
+    "cc_export_vars": "ccctl_tenant,ccctl_queue",
+    # A failed recording is counted (mod_db, survives restarts; `ccctl status` reads it) and
+    # logged with the call's uuid. Globals, so every channel that records has them, whoever
+    # started the recording (mod_callcenter, execute_on_answer); `expand` runs what `cond` picks.
+    "api_hangup_hook": f"expand ${{cond({RECORDING_FAILED} ?db insert/{RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
+                       "/${uuid}/${record_completion_cause})}",
+    "api_reporting_hook": f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}}"
+                          " tenant=${ccctl_tenant} cause=${record_completion_cause} file=${cc_record_filename})}",
+}
+
+
 def vars_xml(settings: Settings) -> object:
     values = {
         "ccctl_node": settings.node,
@@ -42,6 +65,7 @@ def vars_xml(settings: Settings) -> object:
         "outbound_codec_prefs": "PCMU,PCMA",
         "console_loglevel": "info",
         "use_profile": "internal",
+        **CHANNEL_DEFAULTS,
     }
     return include(*[preprocess("set", f"{k}={v}") for k, v in values.items()])
 
@@ -51,12 +75,13 @@ def modules_conf() -> object:
 
 
 def switch_conf(settings: Settings) -> object:
+    max_sessions, per_second = settings.session_limits()
     return configuration(
         "switch.conf", "Core",
         params("settings", {
             "colorize-console": "false",
-            "max-sessions": "2000",
-            "sessions-per-second": "100",
+            "max-sessions": str(max_sessions),
+            "sessions-per-second": str(per_second),
             "loglevel": "info",
             "rtp-start-port": str(settings.rtp_start),
             "rtp-end-port": str(settings.rtp_end),

@@ -37,21 +37,24 @@ def _alternation(values: list[str]) -> str:
 
 
 def _setup(t: s.Tenant) -> object:
+    """Once per call, whichever way it entered the context. Each action has a feature behind it;
+    the sets run inline (during the dialplan hunt: no application, no events). What every call
+    of every tenant needs (hangup after bridge, continue on a failed bridge, which variables
+    reach the other leg) is a global in vars.xml instead, at no per-call cost."""
     ctx = names.context(t)
     actions = [
-        act("set", "ccctl_setup=true", inline=True),
-        act("set", f"ccctl_tenant={t.name}", inline=True),
-        act("set", f"domain_name={t.sip_domain}", inline=True),
-        act("set", f"timezone={t.timezone}", inline=True),
-        act("set", f"eavesdrop_group={t.name}", inline=True),
-        act("set", "hangup_after_bridge=true"),
-        act("set", "continue_on_fail=true"),
-        act("export", f"ccctl_tenant={t.name}"),
+        act("set", "ccctl_setup=true", inline=True),  # transfers re-enter the context: once only
+        act("set", f"ccctl_tenant={t.name}", inline=True),  # reporting; exported to the other leg
+        act("set", f"domain_name={t.sip_domain}", inline=True),  # user/ and presence of inbound calls
+        act("set", f"eavesdrop_group={t.name}", inline=True),  # supervisors of this tenant only
     ]
+    if any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs):
+        # Business hours and holidays are evaluated in the tenant's time zone.
+        actions.append(act("set", f"timezone={t.timezone}", inline=True))
     if t.recording.mode == "all":
-        actions.insert(5, act("set", "ccctl_record=true", inline=True))
+        actions.append(act("set", "ccctl_record=true", inline=True))
     if t.call_limit:
-        # Counted once per call: mod_hash ignores a second increment by the same channel.
+        # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {ctx}"))
     return ext("setup",
                cond("${ccctl_setup}", "^$", *actions),
@@ -61,7 +64,7 @@ def _setup(t: s.Tenant) -> object:
 
 def _record_condition(t: s.Tenant) -> object:
     return cond("${ccctl_record}", "^true$",
-                act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}"),
+                act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}", inline=True),
                 break_="never")
 
 
@@ -75,9 +78,10 @@ def _seats(t: s.Tenant) -> list:
             cond("destination_number", expr, break_="on-false"),
             _record_condition(t),
             cond("destination_number", expr,
-                 act("set", "ccctl_target=seat:$1"),
+                 act("set", "ccctl_target=seat:$1", inline=True),
+                 act("set", "call_timeout=30", inline=True),
+                 # Where a supervisor's *33EXT finds the seat's call.
                  act("hash", f"insert/{names.spymap(t)}/$1/${{uuid}}"),
-                 act("set", "call_timeout=30"),
                  act("bridge", f"user/$1@{t.sip_domain}"),
                  act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
         ext("voicemail",
@@ -133,16 +137,17 @@ def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
 def _external(t: s.Tenant) -> list:
     if not t.trunks:
         return []
-    record = [act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}")] \
+    record = [act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}", inline=True)] \
         if t.recording.mode in ("all", "outbound") else []
     dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
-    caller = [act("set", f"effective_caller_id_number={t.caller_id.number}")] if t.caller_id.number else []
+    caller = [act("set", f"effective_caller_id_number={t.caller_id.number}", inline=True)] if t.caller_id.number else []
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
     return [ext("external",
                 cond("destination_number", expr, break_="on-false"),
-                cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound"), break_="never"),
+                cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound", inline=True),
+                     break_="never"),
                 cond("destination_number", expr,
-                     act("set", "ccctl_target=external:$1"),
+                     act("set", "ccctl_target=external:$1", inline=True),
                      *caller, *record,
                      act("bridge", dial),
                      act("hangup", "${originate_disposition}")))]
@@ -153,10 +158,9 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
+        act("set", f"ccctl_queue={q.name}", inline=True),
+        act("set", f"ccctl_target=queue:{q.name}", inline=True),
         act("answer"),
-        act("set", f"ccctl_queue={q.name}"),
-        act("set", f"ccctl_target=queue:{q.name}"),
-        act("set", "cc_export_vars=ccctl_tenant,ccctl_queue"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
         act("transfer", f"{base}-exit XML {ctx}"),
@@ -192,9 +196,9 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
 
     def open_actions():
         return [
+            act("set", f"ccctl_ivr={ivr.name}", inline=True),
             act("answer"),
-            act("set", f"ccctl_ivr={ivr.name}"),
-            act("sleep", "300"),
+            act("sleep", "300"),  # media settles before the greeting, so its first syllable is heard
             act("ivr", names.ivr_id(t, ivr)),
             act("transfer", names.transfer(t, ivr.on_failure)),
         ]
@@ -228,7 +232,7 @@ def tenant_context(t: s.Tenant) -> object:
     exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
     # A line test: remote agents and carriers hear their own audio back (seats dial *9196).
     exts.append(ext("echo", cond("destination_number", r"^(?:cc-echo|\*9196)$",
-                                 act("answer"), act("set", "ccctl_target=echo"), act("echo"))))
+                                 act("set", "ccctl_target=echo", inline=True), act("answer"), act("echo"))))
     exts += _seats(t)
     exts += _supervisor(t)
     for q in t.queues:
@@ -247,9 +251,10 @@ def public_context(tenants: list[s.Tenant]) -> object:
         for n in t.numbers:
             exts.append(ext(f"did-{n.number}",
                             cond("destination_number", _dest(n.number),
-                                 act("set", "ccctl_direction=inbound"),
-                                 act("set", f"ccctl_did={n.number}"),
-                                 act("set", "ccctl_record=true") if record else None,
+                                 act("set", "ccctl_direction=inbound", inline=True),
+                                 act("set", f"ccctl_did={n.number}", inline=True),
+                                 act("set", "ccctl_record=true", inline=True) if record else None,
+                                 # Into the tenant's own context: the only way out of `public`.
                                  act("transfer", names.transfer(t, n.target)))))
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
     return include(el("context", {"name": names.PUBLIC_CONTEXT}, exts))

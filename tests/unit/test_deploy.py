@@ -48,12 +48,30 @@ def test_queue_agent_tier_changes_are_targeted():
     assert "callcenter_config queue load r@a.cc.local" in cmds
     assert "callcenter_config agent reload 1002@a.cc.local" in cmds
     assert "callcenter_config agent reload 1001@a.cc.local" not in cmds  # unchanged
-    assert "callcenter_config tier reload q@a.cc.local 1001@a.cc.local" in cmds  # level 6 -> 2
-    assert "callcenter_config tier reload q@a.cc.local 1002@a.cc.local" in cmds
+    # the queue (re)load upserts every tier from the XML: no tier command on top
+    assert not any(" tier " in c for c in cmds)
+    assert cmds.index("callcenter_config agent reload 1002@a.cc.local") < cmds.index(
+        "callcenter_config queue load r@a.cc.local")
     back = plan(new, old).commands
     assert "callcenter_config agent del 1002@a.cc.local" in back
     assert "callcenter_config queue unload r@a.cc.local" in back
     assert not any("restart" in c for c in cmds)
+
+
+def test_tier_changes_without_a_queue_change_are_tier_commands():
+    old = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 5}),
+                                s.Seat(extension="1003", name="C", skills={"q": 5})])])
+    new = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 9}),
+                                s.Seat(extension="1002", name="B", skills={"q": 2}),
+                                s.Seat(extension="1003", name="C", skills={"r": 5})])])
+    cmds = plan(old, new).commands
+    assert cmds == ["reloadxml",
+                    "callcenter_config agent reload 1002@a.cc.local",
+                    "callcenter_config agent reload 1003@a.cc.local",  # no queue left: no wrap-up
+                    "callcenter_config tier set level q@a.cc.local 1001@a.cc.local 2",
+                    "callcenter_config tier add q@a.cc.local 1002@a.cc.local 9 2",
+                    "callcenter_config tier del q@a.cc.local 1003@a.cc.local"]
+    assert not any("queue" in c.split()[1] for c in cmds[1:])  # waiting callers' queue untouched
 
 
 def test_directory_only_change_is_just_reloadxml():
@@ -89,7 +107,7 @@ def test_tree_store_swaps_and_restores(tmp_path):
 @pytest.fixture
 def live(tmp_path):
     fake = FakeEventSocket()
-    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds",
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds", fs_recordings_dir=tmp_path / "recordings",
                         esl_port=fake.port)
     ctx = Context.open(settings)
     fake.password = esl_password(ctx)
@@ -139,7 +157,7 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
 
 
 def test_freeswitch_down_still_updates_database_and_tree(tmp_path, example):
-    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds",
+    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=tmp_path / "sounds", fs_recordings_dir=tmp_path / "recordings",
                         esl_port=1)
     ctx = install_hook(Context.open(settings))
     apply_tenants(ctx, load_site(str(example)).tenants)
