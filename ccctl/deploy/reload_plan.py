@@ -14,6 +14,9 @@ from lxml import etree
 CALLCENTER = "autoload_configs/callcenter.conf.xml"
 SOFIA = "autoload_configs/sofia.conf.xml"
 LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
+SWITCH = "autoload_configs/switch.conf.xml"
+LIVE_SWITCH_PARAMS = {"max-sessions": "fsctl max_sessions", "sessions-per-second": "fsctl sps"}
+"""switch.conf settings FreeSWITCH takes while running; any other change there needs a restart."""
 RESTART_ONLY = ("autoload_configs/event_socket.conf.xml", "autoload_configs/switch.conf.xml",
                 "autoload_configs/modules.conf.xml", "vars.xml")
 
@@ -105,6 +108,20 @@ def _streams(data: bytes | None) -> set[str]:
     return set() if root is None else {d.get("name") for d in root.iter("directory")}
 
 
+def _switch_params(data: bytes | None) -> dict[str, str]:
+    root = _xml(data)
+    return {} if root is None else {p.get("name"): p.get("value") for p in root.iter("param")}
+
+
+def _switch_commands(old: bytes | None, new: bytes | None) -> list[str] | None:
+    """fsctl commands for a switch.conf change, or None when it needs a restart."""
+    before, after = _switch_params(old), _switch_params(new)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    if not before or not changed <= set(LIVE_SWITCH_PARAMS):
+        return None
+    return [f"{LIVE_SWITCH_PARAMS[k]} {after[k]}" for k in sorted(changed)]
+
+
 def plan(old: dict[str, bytes], new: dict[str, bytes]) -> Plan:
     changed = sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
     out = Plan()
@@ -119,5 +136,9 @@ def plan(old: dict[str, bytes], new: dict[str, bytes]) -> Plan:
         before, after = _streams(old.get(LOCAL_STREAM)), _streams(new.get(LOCAL_STREAM))
         out.commands += [f"start_local_stream {n}" for n in sorted(after - before)]
         out.commands += [f"stop_local_stream {n}" for n in sorted(before - after)]
-    out.needs_restart = [p for p in changed if p in RESTART_ONLY and p in old]
+    live_switch = _switch_commands(old.get(SWITCH), new.get(SWITCH)) if SWITCH in changed else None
+    if live_switch:
+        out.commands += live_switch
+    out.needs_restart = [p for p in changed if p in RESTART_ONLY and p in old
+                         and not (p == SWITCH and live_switch is not None)]
     return out

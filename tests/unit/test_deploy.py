@@ -74,6 +74,19 @@ def test_tier_changes_without_a_queue_change_are_tier_commands():
     assert not any("queue" in c.split()[1] for c in cmds[1:])  # waiting callers' queue untouched
 
 
+def test_session_limits_change_live_other_core_settings_need_a_restart():
+    from ccctl.render import RenderInput, render_tree
+
+    def tree(**kw):
+        settings = Settings(db=":memory:", **{"max_sessions": 100, "sessions_per_second": 50, **kw})
+        return render_tree(RenderInput([_tenant()], settings, "pw"))
+
+    p = plan(tree(), tree(sessions_per_second=80))
+    assert p.commands == ["reloadxml", "fsctl sps 80"] and p.needs_restart == []
+    p = plan(tree(), tree(rtp_start=20000))
+    assert "autoload_configs/switch.conf.xml" in p.needs_restart and not any("fsctl" in c for c in p.commands)
+
+
 def test_directory_only_change_is_just_reloadxml():
     old = _tree([_tenant()])
     new = _tree([_tenant(seats=[s.Seat(extension="1001", name="Renamed", skills={"q": 5})])])
