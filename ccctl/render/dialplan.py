@@ -80,8 +80,9 @@ def _seats(t: s.Tenant) -> list:
             cond("destination_number", expr,
                  act("set", "ccctl_target=seat:$1", inline=True),
                  act("set", "call_timeout=30", inline=True),
-                 # Where a supervisor's *33EXT finds the seat's call.
-                 act("hash", f"insert/{names.spymap(t)}/$1/${{uuid}}"),
+                 # Where a supervisor's *33EXT finds the seat's call, once it is answered (an API
+                 # run on answer: no application, no events).
+                 act("set", f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}", inline=True),
                  act("bridge", f"user/$1@{t.sip_domain}"),
                  act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
         ext("voicemail",
