@@ -206,3 +206,28 @@ def test_secrets_are_not_world_readable(live, example):
     assert stat.S_IMODE(__import__("os").stat(db).st_mode) == 0o600
     trees = TreeStore(ctx.settings.fs_conf_dir).trees
     assert stat.S_IMODE(trees.stat().st_mode) == 0o750
+
+
+def test_every_write_prepares_the_tenants_recording_folders(live, example):
+    """Made before FreeSWITCH hears of a tenant, so a call only ever creates the day folder."""
+    ctx, fake = live
+    root = ctx.settings.fs_recordings_dir
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    for t in ("acme", "huaxia"):
+        assert (root / t).is_dir() and (root / t / "voicemail").is_dir()
+        assert not [p for p in (root / t).iterdir() if p.name != "voicemail"]  # no day folder: FreeSWITCH's
+    (root / "acme" / "2020-01-01").mkdir()
+    apply_tenants(ctx, load_site(str(example)).tenants)  # leaves what is there alone
+    assert (root / "acme" / "2020-01-01").is_dir()
+
+
+def test_status_counts_failed_recordings_per_tenant(live, example):
+    from ccctl.status import box_status
+
+    ctx, fake = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    fake.replies.update({"db count/ccctl_recording_failures_acme": "2", "db count/ccctl_recording_failures_huaxia": "0",
+                         "show ": '{"row_count": 0, "rows": []}', "uptime": "5", "version": "FreeSWITCH Version 1.10.12"})
+    st = box_status(ctx)
+    assert st["recording_failures"] == 2
+    assert {t["tenant"]: t["recording_failures"] for t in st["tenants"]} == {"acme": 2, "huaxia": 0}
