@@ -6,7 +6,6 @@ from pathlib import Path
 
 from ..prompts import MOH_DIR
 from ..settings import Settings
-from .names import RECORDING_FAILURES_REALM
 from .xml import configuration, el, include, param, params, preprocess
 
 MODULES = (
@@ -33,10 +32,6 @@ def freeswitch_xml() -> bytes:
     return root
 
 
-RECORDING_FAILED = "'${record_completion_cause}' == 'uri-failure'"
-"""FreeSWITCH leaves record_completion_cause=uri-failure on a channel whose recording could not
-create its folder or open its file (switch_ivr_async.c); no RECORD_STOP event is sent then."""
-
 CHANNEL_DEFAULTS = {
     # Every bridge in the tree wants both; as globals they cost no dialplan action per call
     # (a channel variable that is not set falls back to the global of the same name).
@@ -45,14 +40,9 @@ CHANNEL_DEFAULTS = {
     # Seats and agents' legs carry the tenant and queue for reporting.
     "export_vars": "ccctl_tenant",
     "cc_export_vars": "ccctl_tenant,ccctl_queue",
-    # A failed recording is counted (mod_db, survives restarts; `ccctl status` reads it) and
-    # logged with the call's uuid. Globals, so every channel that records has them, whoever
-    # started the recording (mod_callcenter, execute_on_answer); `expand` runs what `cond` picks.
-    "api_hangup_hook": f"expand ${{cond({RECORDING_FAILED} ?db insert/{RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
-                       "/${uuid}/${record_completion_cause})}",
-    "api_reporting_hook": f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}}"
-                          " tenant=${ccctl_tenant} cause=${record_completion_cause} file=${cc_record_filename})}",
 }
+"""Channel variables every call has. No value may contain `${`: FreeSWITCH stores a global's
+`${` as `%{` (switch_core_set_variable), so hooks that expand at hangup are set per call."""
 
 
 def vars_xml(settings: Settings) -> object:

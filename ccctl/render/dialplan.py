@@ -36,6 +36,29 @@ def _alternation(values: list[str]) -> str:
     return "|".join(re.escape(v) for v in values)
 
 
+def _deferred(text: str) -> str:
+    """TEXT with each `${` escaped to survive the two expansions of a dialplan `set` (the
+    application's data, then set's own), so the variable keeps `${...}` to expand later."""
+    return text.replace("${", "\\\\\\${")
+
+
+RECORDING_FAILED = "'${record_completion_cause}' == 'uri-failure'"
+"""FreeSWITCH leaves record_completion_cause=uri-failure on a channel whose recording could not
+create its folder or open its file (switch_ivr_async.c); no RECORD_STOP event comes then."""
+
+
+def recording_failure_hooks() -> list:
+    """At hangup, a channel whose recording failed is counted (a mod_db row: FreeSWITCH's own
+    database, kept across restarts, read by `ccctl status`) and logged with its uuid. `cond`
+    with no false branch gives an empty command: a channel whose recording worked runs nothing."""
+    count = (f"expand ${{cond({RECORDING_FAILED} ?db insert/{names.RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
+             "/${uuid}/${record_completion_cause})}")
+    log = (f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}} tenant=${{ccctl_tenant}}"
+           " cause=${record_completion_cause} file=${cc_record_filename})}")
+    return [act("set", f"api_hangup_hook={_deferred(count)}", inline=True),
+            act("set", f"api_reporting_hook={_deferred(log)}", inline=True)]
+
+
 def _setup(t: s.Tenant) -> object:
     """Once per call, whichever way it entered the context. Each action has a feature behind it;
     the sets run inline (during the dialplan hunt: no application, no events). What every call
@@ -53,6 +76,9 @@ def _setup(t: s.Tenant) -> object:
         actions.append(act("set", f"timezone={t.timezone}", inline=True))
     if t.recording.mode == "all":
         actions.append(act("set", "ccctl_record=true", inline=True))
+    if t.recording.mode != "none":
+        # Every recording of this tenant runs on a channel that passed here.
+        actions += recording_failure_hooks()
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {ctx}"))

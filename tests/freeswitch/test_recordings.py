@@ -72,7 +72,8 @@ def test_hundred_concurrent_first_of_day_recordings(fs_install, tmp_path):
         files = sorted(p for p in root.rglob("*.wav") if "voicemail" not in p.parts)
         print(f"{len(members)} calls bridged, {len(files)} recordings in {sorted({p.parent.name for p in files})}")
         causes = {e.get("variable_record_completion_cause") for e in ended} - {None}
-        check(not causes, f"recording completion causes {causes}", lambda: "\n".join(box.fs.errors()[:20]))
+        failed = {c for c in causes if not c.startswith("success")}  # success-silence: a normal end
+        check(not failed, f"recording completion causes {causes}", lambda: "\n".join(box.fs.errors()[:20]))
         assert {p.stem for p in files} == members, "one recording per bridged call, named by its uuid"
         assert {p.parent.name for p in files} <= set(today_folders())
         silent = []
