@@ -88,10 +88,15 @@ def _setup(t: s.Tenant) -> object:
                cont=True)
 
 
+def _record_session(t: s.Tenant) -> object:
+    """Record a bridged call on this (the caller's) channel once the bridge is up: the channel
+    that carries the failure hooks, and no early answer (record_session pre-answers a channel;
+    by the time of the bridge it is answered)."""
+    return act("set", f"execute_on_pre_bridge=record_session {names.recording_path(t)}", inline=True)
+
+
 def _record_condition(t: s.Tenant) -> object:
-    return cond("${ccctl_record}", "^true$",
-                act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}", inline=True),
-                break_="never")
+    return cond("${ccctl_record}", "^true$", _record_session(t), break_="never")
 
 
 def _seats(t: s.Tenant) -> list:
@@ -164,8 +169,7 @@ def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
 def _external(t: s.Tenant) -> list:
     if not t.trunks:
         return []
-    record = [act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}", inline=True)] \
-        if t.recording.mode in ("all", "outbound") else []
+    record = [_record_session(t)] if t.recording.mode in ("all", "outbound") else []
     dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
     caller = [act("set", f"effective_caller_id_number={t.caller_id.number}", inline=True)] if t.caller_id.number else []
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"

@@ -114,3 +114,23 @@ def test_failed_recording_is_logged_and_counted(fs_install, tmp_path):
         assert status["tenants"][0]["recording_failures"] == 1
         with box.fs.esl() as esl:
             assert recordings.failed_calls(esl, TENANT) == [uuid]
+
+
+def test_call_to_a_seat_is_recorded_on_the_callers_channel(fs_install, tmp_path):
+    """DID straight to a seat: the recording starts once the bridge is up, on the caller's
+    channel (which carries the failure hooks), and holds the conversation."""
+    t = recorded_tenant(1).model_copy(update={"numbers": [s.Number(number=QUEUE_DID, target="seat:1001")]})
+    with running_box(fs_install, tmp_path / "fs", t) as (box, events), \
+            Agents(box, tmp_path / "seats", seats(box, {"1001": 4000})) as agents:
+        result = call(tmp_path / "call", QUEUE_DID, wait_ms=300, talk_ms=10000)
+        check(result.ok and result.answered and len(agents["1001"].calls) == 1, f"call failed: {result}",
+              result.diagnostics, agents.diagnostics)
+        leg = hangup_of(events, result.call_id)
+        files = [p for p in (box.fs.dirs["recordings"] / TENANT).rglob("*.wav") if "voicemail" not in p.parts]
+        assert [p.name for p in files] == [f"{leg['Unique-ID']}.wav"], files
+        assert files[0].parent.name in today_folders()
+        seconds, rms = wav_stats(files[0])
+        print(f"seat call recording: {seconds:.2f}s, rms {rms:.3f}")
+        assert 3.0 <= seconds <= 5.5 and rms > 0.01, (seconds, rms)  # the seat talked 4 s
+        assert not (leg.get("variable_record_completion_cause") or "success").startswith("uri")
+        assert box_status(box.ctx)["recording_failures"] == 0
