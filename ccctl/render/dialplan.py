@@ -18,6 +18,16 @@ def act(app: str, data: str | None = None, inline: bool = False) -> object:
     return el("action", application=app, data=data, inline="true" if inline else None)
 
 
+def sets(*assignments: str | None) -> object:
+    """Set the variables (`name=value`, no `|`, quote or backslash) in one application run, at
+    dialplan hunt time. Each application run costs a log line and two events carrying every
+    channel variable (CHANNEL_EXECUTE, CHANNEL_EXECUTE_COMPLETE), inline or not."""
+    given = [a for a in assignments if a]
+    if len(given) == 1:
+        return act("set", given[0], inline=True)
+    return act("multiset", "^^|" + "|".join(given), inline=True)
+
+
 def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None,
          **time) -> object:
     anti_actions = [el("anti-action", a.attrib) for a in (anti or [])]
@@ -60,22 +70,20 @@ def recording_failure_hooks() -> list:
 
 
 def _setup(t: s.Tenant) -> object:
-    """Once per call, whichever way it entered the context. Each action has a feature behind it;
-    the sets run inline (during the dialplan hunt: no application, no events). What every call
-    of every tenant needs (hangup after bridge, continue on a failed bridge, which variables
-    reach the other leg) is a global in vars.xml instead, at no per-call cost."""
+    """Once per call, whichever way it entered the context. Each action has a feature behind it,
+    and the variables go in one application run. What every call of every tenant needs (hangup
+    after bridge, continue on a failed bridge, which variables reach the other leg) is a global
+    in vars.xml instead, at no per-call cost."""
     ctx = names.context(t)
-    actions = [
-        act("set", "ccctl_setup=true", inline=True),  # transfers re-enter the context: once only
-        act("set", f"ccctl_tenant={t.name}", inline=True),  # reporting; exported to the other leg
-        act("set", f"domain_name={t.sip_domain}", inline=True),  # user/ and presence of inbound calls
-        act("set", f"eavesdrop_group={t.name}", inline=True),  # supervisors of this tenant only
-    ]
-    if any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs):
-        # Business hours and holidays are evaluated in the tenant's time zone.
-        actions.append(act("set", f"timezone={t.timezone}", inline=True))
-    if t.recording.mode == "all":
-        actions.append(act("set", "ccctl_record=true", inline=True))
+    hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
+    actions = [sets(
+        "ccctl_setup=true",  # transfers re-enter the context: once only
+        f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
+        f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
+        f"eavesdrop_group={t.name}",  # supervisors of this tenant only
+        f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
+        "ccctl_record=true" if t.recording.mode == "all" else None,
+    )]
     if t.recording.mode != "none":
         # Every recording of this tenant runs on a channel that passed here.
         actions += recording_failure_hooks()
@@ -88,15 +96,15 @@ def _setup(t: s.Tenant) -> object:
                cont=True)
 
 
-def _record_session(t: s.Tenant) -> object:
+def _record_on_bridge(t: s.Tenant) -> str:
     """Record a bridged call on this (the caller's) channel once the bridge is up: the channel
     that carries the failure hooks, and no early answer (record_session pre-answers a channel;
     by the time of the bridge it is answered)."""
-    return act("set", f"execute_on_pre_bridge=record_session {names.recording_path(t)}", inline=True)
+    return f"execute_on_pre_bridge=record_session {names.recording_path(t)}"
 
 
 def _record_condition(t: s.Tenant) -> object:
-    return cond("${ccctl_record}", "^true$", _record_session(t), break_="never")
+    return cond("${ccctl_record}", "^true$", sets(_record_on_bridge(t)), break_="never")
 
 
 def _seats(t: s.Tenant) -> list:
@@ -109,11 +117,10 @@ def _seats(t: s.Tenant) -> list:
             cond("destination_number", expr, break_="on-false"),
             _record_condition(t),
             cond("destination_number", expr,
-                 act("set", "ccctl_target=seat:$1", inline=True),
-                 act("set", "call_timeout=30", inline=True),
-                 # Where a supervisor's *33EXT finds the seat's call, once it is answered (an API
-                 # run on answer: no application, no events).
-                 act("set", f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}", inline=True),
+                 # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
+                 # answered (an API run on answer, not an application).
+                 sets("ccctl_target=seat:$1", "call_timeout=30",
+                      f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}"),
                  act("bridge", f"user/$1@{t.sip_domain}"),
                  act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
         ext("voicemail",
@@ -169,17 +176,16 @@ def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
 def _external(t: s.Tenant) -> list:
     if not t.trunks:
         return []
-    record = [_record_session(t)] if t.recording.mode in ("all", "outbound") else []
+    record = _record_on_bridge(t) if t.recording.mode in ("all", "outbound") else None
     dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
-    caller = [act("set", f"effective_caller_id_number={t.caller_id.number}", inline=True)] if t.caller_id.number else []
+    caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
     return [ext("external",
                 cond("destination_number", expr, break_="on-false"),
                 cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound", inline=True),
                      break_="never"),
                 cond("destination_number", expr,
-                     act("set", "ccctl_target=external:$1", inline=True),
-                     *caller, *record,
+                     sets("ccctl_target=external:$1", caller, record),
                      act("bridge", dial),
                      act("hangup", "${originate_disposition}")))]
 
@@ -189,8 +195,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
-        act("set", f"ccctl_queue={q.name}", inline=True),
-        act("set", f"ccctl_target=queue:{q.name}", inline=True),
+        sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}"),
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
@@ -282,9 +287,8 @@ def public_context(tenants: list[s.Tenant]) -> object:
         for n in t.numbers:
             exts.append(ext(f"did-{n.number}",
                             cond("destination_number", _dest(n.number),
-                                 act("set", "ccctl_direction=inbound", inline=True),
-                                 act("set", f"ccctl_did={n.number}", inline=True),
-                                 act("set", "ccctl_record=true", inline=True) if record else None,
+                                 sets("ccctl_direction=inbound", f"ccctl_did={n.number}",
+                                      "ccctl_record=true" if record else None),
                                  # Into the tenant's own context: the only way out of `public`.
                                  act("transfer", names.transfer(t, n.target)))))
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
