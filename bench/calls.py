@@ -1,18 +1,24 @@
-"""Call benchmark on a real FreeSWITCH, all on loopback inside a private network namespace.
+"""Call benchmark on a real FreeSWITCH: the project's call path beside a bare one, same run.
 
-Two paths on the same FreeSWITCH in the same run:
-  * queue: DID -> IVR (greeting, RFC 2833 digit 1) -> mod_callcenter queue -> a seat that
-    answers (sipp UAS with RTP echo), recording on;
-  * echo:  DID -> answer + echo, the base of the ratio.
-For each: the most concurrent calls held with under 1% failures, and the most calls per
-second started with under 1% failures. For the queue also the ACD offer latency (caller
-enters the queue -> the agent's INVITE leaves FreeSWITCH), p50/p99, from mod_callcenter's
-events. Figures, not pass/fail:
+One FreeSWITCH booted from the rendered tree, one tenant with AGENTS seats (a single sipp
+process registering them all, answering with RTP echo), recording on. Four DIDs:
 
-    python bench/calls.py [--agents 60] [--levels 10,20,40,60] [--rates 2,5,10] [--json]
+  project queue  DID -> public -> tenant context (setup, per-tenant call cap) -> queue -> agent
+  bare queue     DID -> answer -> the same queue (no per-call extras; same agents, same recording)
+  project echo   DID -> public -> tenant context (setup, call cap) -> echo
+  bare echo      DID -> answer -> echo
+
+The two bare extensions are written by hand into the rendered `public` context of this run
+only. Each step runs the bare path, then the project path, so load from other processes on
+the machine falls on both alike. For each path and step: calls answered (queue: bridged to a
+seat), failures, INVITE -> 200 p50/p95 (sipp's response time), FreeSWITCH CPU seconds per
+call (its utime+stime over the step), and the highest calls per second with under 1% failures.
+Figures, not pass/fail:
+
+    python bench/calls.py [--agents 100] [--levels 25,50,100] [--rates 20,40,60,80] [--json]
 
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
-`scripts/in-netns` so nothing leaves loopback.
+`scripts/in-netns` so nothing leaves loopback. Writes bench/results/calls.json.
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,8 +38,10 @@ sys.path.insert(0, str(ROOT))
 
 from tests.freeswitch.fsproc import find_prefix, only_loopback  # noqa: E402
 
-DID_QUEUE, DID_ECHO = "4000000001", "4000000002"
-CALLER_IP, AGENTS_IP = "127.0.0.2", "127.0.1.1"
+DIDS = {("project", "queue"): "4000000001", ("bare", "queue"): "4100000001",
+        ("project", "echo"): "4000000002", ("bare", "echo"): "4100000002"}
+TENANT, DOMAIN = "bench", "bench.cc.local"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def site(agents: int):
@@ -42,127 +49,138 @@ def site(agents: int):
 
     seats = [s.Seat(extension=str(1000 + i), name=f"Agent {i}", skills={"sales": 5}) for i in range(agents)]
     return [s.Tenant(
-        name="bench", seat_limit=agents, call_limit=0, recording=s.Recording(mode="all"), seats=seats,
-        queues=[s.Queue(name="sales", strategy="longest-idle-agent", wrapup=0, max_wait=120,
-                        no_agent=s.NoAgent(timeout=60, target="hangup"))],
-        ivrs=[s.Ivr(name="main", greeting=s.Greeting(text="Welcome. Press one."), options={"1": "queue:sales"},
-                    timeout=8)],
-        numbers=[s.Number(number=DID_QUEUE, target="ivr:main"), s.Number(number=DID_ECHO, target="echo")],
+        # A cap well above the load: the project path pays for the `limit` a real tenant has.
+        name=TENANT, seat_limit=agents, call_limit=10_000, recording=s.Recording(mode="all"), seats=seats,
+        queues=[s.Queue(name="sales", strategy="longest-idle-agent", wrapup=0, max_wait=600,
+                        no_agent=s.NoAgent(timeout=0, target="hangup"))],
+        numbers=[s.Number(number=DIDS[("project", "queue")], target="queue:sales"),
+                 s.Number(number=DIDS[("project", "echo")], target="echo")],
     )]
 
 
-def sipp(args: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProcess:
-    return subprocess.run(["sipp", *args, "-nostdin", "-timeout", f"{int(timeout)}s", "-timeout_error"],
-                          cwd=cwd, capture_output=True, text=True, timeout=timeout + 30)
+def add_bare_path(conf: Path) -> None:
+    """Hand-written DID extensions at the top of the rendered public context: answer, then the
+    queue or echo, nothing else."""
+    from lxml import etree
+
+    path = conf / "dialplan" / "00-public.xml"
+    root = etree.fromstring(path.read_bytes())
+    ctx = root.find("context")
+    for i, (kind, app, data) in enumerate((("queue", "callcenter", f"sales@{DOMAIN}"), ("echo", "echo", None))):
+        ext = etree.Element("extension", name=f"bare-{kind}")
+        c = etree.SubElement(ext, "condition", field="destination_number", expression=f"^{DIDS[('bare', kind)]}$")
+        etree.SubElement(c, "action", application="answer")
+        etree.SubElement(c, "action", application=app, **({"data": data} if data else {}))
+        ctx.insert(i, ext)
+    path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def stats_from(out_dir: Path) -> tuple[int, int]:
-    """(successful, failed) calls from sipp's -trace_stat CSV (last line)."""
-    files = sorted(out_dir.glob("*_.csv"))
-    if not files:
-        return 0, 0
-    lines = files[-1].read_text().strip().splitlines()
-    header, last = lines[0].split(";"), lines[-1].split(";")
-    row = dict(zip(header, last))
-    return int(row.get("SuccessfulCall(C)", 0)), int(row.get("FailedCall(C)", 0))
-
-
-class Bench:
-    def __init__(self, workdir: Path, agents: int):
-        from ccctl.context import Context
-        from ccctl.service import apply_tenants
-        from tests.freeswitch.conftest import fs_settings, start_box
-
-        self.dir = workdir
-        self.n_agents = agents
-        apply_tenants(Context.open(fs_settings(workdir)), site(agents))
-        self.box = start_box(find_prefix(), workdir)
-        self.scen = ROOT / "tests" / "freeswitch" / "sipp"
-        self.agents_proc = None
-
-    def register_agents(self) -> None:
-        from ccctl.agents import set_status
-        from ccctl.resources import seat_password
-
-        csv = self.dir / "agents.csv"
-        lines = ["SEQUENTIAL"]
-        for i in range(self.n_agents):
-            ext = str(1000 + i)
-            lines.append(f"{ext};bench.cc.local;[authentication username={ext} password="
-                         f"{seat_password(self.box.ctx, 'bench', ext)}];")
-        csv.write_text("\n".join(lines) + "\n")
-        d = self.dir / "agents"
-        d.mkdir()
-        self.agents_proc = subprocess.Popen(
-            ["sipp", "-sf", str(self.scen / "register.xml"), "-oocsf", str(self.scen / "agent_answer.xml"),
-             "-inf", str(csv), "-i", AGENTS_IP, "-bind_local", "-p", "5060", "-mi", AGENTS_IP, "-mp", "30000",
-             "-rtp_echo", "-d", "3600000", "-m", str(self.n_agents), "-l", str(self.n_agents), "-r", "50",
-             "-nostdin", "-trace_err", "-timeout", "3600s", "127.0.0.1:15060"],
-            cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            regs = self.box.api("show registrations as json")
-            if json.loads(regs).get("row_count", 0) >= self.n_agents:
-                break
-            time.sleep(0.5)
-        for i in range(self.n_agents):
-            set_status(self.box.ctx, "bench", str(1000 + i), "ready")
-
-    def run_calls(self, name: str, number: str, *, concurrent: int, total: int, rate: float, talk_ms: int,
-                  dtmf: bool) -> dict:
-        from tests.freeswitch.sip import build_audio_pcap, build_dtmf_pcap
-
-        d = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.dir))
-        build_dtmf_pcap("1", d / "digits.pcap")
-        # Callers talk for the whole call in both paths, so each path carries the same media.
-        build_audio_pcap(talk_ms, d / "audio.pcap")
-        scenario = d / "caller.xml"
-        shutil.copyfile(self.scen / "caller.xml", scenario)
-        timeout = total / max(rate, 0.1) + talk_ms / 1000 + 60
-        t0 = time.monotonic()
-        sipp(["-sf", str(scenario), "-i", CALLER_IP, "-bind_local", "-p", "5062", "-mi", CALLER_IP, "-mp", "40000",
-              "-s", number, "-key", "caller_number", "4915100000000",
-              "-set", "wait_ms", "2500" if dtmf else "200", "-set", "talk_ms", str(talk_ms),
-              "-set", "dtmf", "1" if dtmf else "0", "-set", "audio", "1",
-              "-m", str(total), "-l", str(concurrent), "-r", str(rate), "-rp", "1000",
-              "-trace_stat", "-fd", "1", "-trace_err", "127.0.0.1:15080"], d, timeout)
-        ok, failed = stats_from(d)
-        return {"path": name, "concurrent": concurrent, "total": total, "rate": rate, "ok": ok, "failed": failed,
-                "failure_pct": round(100 * failed / max(ok + failed, 1), 2), "seconds": round(time.monotonic() - t0, 1)}
-
-    def stop(self) -> None:
-        if self.agents_proc:
-            self.agents_proc.kill()
-            self.agents_proc.wait()
-        self.box.fs.stop()
-
-
-def offer_latencies(events: list[dict]) -> list[float]:
-    entered, offered = {}, {}
-    for e in events:
-        uuid = e.get("CC-Member-Session-UUID") or e.get("CC-Member-UUID")
-        ts = int(e.get("Event-Date-Timestamp", "0")) / 1e6
-        if e.get("CC-Action") == "member-queue-start":
-            entered.setdefault(uuid, ts)
-        elif e.get("CC-Action") == "agent-offering":
-            offered.setdefault(uuid, ts)
-    return sorted((offered[u] - entered[u]) * 1000 for u in offered if u in entered)
+def fs_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
-    k = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
-    return round(values[k], 1)
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return round(ordered[k], 1)
+
+
+def sipp_figures(d: Path) -> tuple[int, int, list[float]]:
+    """(successful, failed, INVITE->200 ms per answered call) from sipp's -trace_stat/-trace_rtt."""
+    ok = failed = 0
+    stats = sorted(d.glob("*_.csv"))
+    if stats:
+        lines = stats[-1].read_text().strip().splitlines()
+        row = dict(zip(lines[0].split(";"), lines[-1].split(";")))
+        ok, failed = int(row.get("SuccessfulCall(C)", 0)), int(row.get("FailedCall(C)", 0))
+    rtts = []
+    for f in d.glob("*_rtt.csv"):
+        for line in f.read_text().splitlines():
+            parts = line.split(";")
+            try:
+                rtts.append(float(parts[1]))
+            except (IndexError, ValueError):
+                continue  # the header
+    return ok, failed, rtts
+
+
+class Bench:
+    def __init__(self, workdir: Path, agents: int):
+        from ccctl.context import Context
+        from ccctl.resources import seat_password
+        from ccctl.service import apply_tenants
+        from tests.freeswitch.conftest import fs_settings, start_box
+        from tests.freeswitch.sip import AgentPool, EventLog, Seat
+
+        self.dir = workdir
+        apply_tenants(Context.open(fs_settings(workdir)), site(agents))
+        self.box = start_box(find_prefix(), workdir)
+        add_bare_path(self.box.ctx.settings.fs_conf_dir)
+        assert "[Success]" in self.box.api("reloadxml")
+        seats = [Seat(str(1000 + i), DOMAIN, seat_password(self.box.ctx, TENANT, str(1000 + i))) for i in range(agents)]
+        self.pool = AgentPool(self.box, workdir / "agents", seats, register_timeout=180)
+        for x in seats:
+            self.box.api(f"callcenter_config agent set status {x.extension}@{DOMAIN} Available")
+        self.events = EventLog(self.box.fs.password, ["CUSTOM", "callcenter::info"])
+        self.step = 0
+
+    def bridged(self) -> int:
+        return len(self.events.matching(lambda e: e.get("CC-Action") == "bridge-agent-start"))
+
+    def run(self, variant: str, kind: str, step: str, *, concurrent: int, total: int, rate: float,
+            talk_ms: int) -> dict:
+        from tests.freeswitch.sip import caller_load
+
+        self.step += 1
+        d = self.dir / f"{self.step:02d}-{variant}-{kind}"
+        before_bridged, cpu0, t0 = self.bridged(), fs_cpu_seconds(self.box.fs.proc.pid), time.monotonic()
+        load = caller_load(d, DIDS[(variant, kind)], total=total, concurrent=concurrent, rate=rate,
+                           talk_ms=talk_ms, trace_stat=True, port=5062, source_ip="127.0.0.2")
+        load.wait(total / rate + talk_ms / 1000 + 180)
+        time.sleep(1)  # the last hangups and recordings close
+        cpu = fs_cpu_seconds(self.box.fs.proc.pid) - cpu0
+        ok, failed, rtts = sipp_figures(d)
+        if kind == "queue":  # a queue call counts when it reached a seat, not when it was answered
+            reached = self.bridged() - before_bridged
+            failed, ok = max(failed, total - reached), min(ok, reached)
+        r = {"path": variant, "kind": kind, "step": step, "concurrent": concurrent, "total": total, "rate": rate, "ok": ok,
+             "failed": failed, "failure_pct": round(100 * failed / max(total, 1), 2),
+             "invite_200_ms": {"p50": pct(rtts, 50), "p95": pct(rtts, 95), "n": len(rtts)},
+             "fs_cpu_s": round(cpu, 2), "fs_cpu_ms_per_call": round(1000 * cpu / max(ok, 1), 1),
+             "seconds": round(time.monotonic() - t0, 1)}
+        return r
+
+    def stop(self) -> None:
+        self.events.close()
+        self.pool.stop()
+        self.box.fs.stop()
+
+
+def compare(runs: list[dict], kind: str, key) -> list[dict]:
+    """Project vs bare, step by step: the ratios the issue's targets are stated in."""
+    out = []
+    for p in (r for r in runs if r["path"] == "project" and r["kind"] == kind):
+        b = next((r for r in runs if r["path"] == "bare" and r["kind"] == kind and key(r) == key(p)), None)
+        if not b:
+            continue
+        bp95, pp95 = b["invite_200_ms"]["p95"], p["invite_200_ms"]["p95"]
+        out.append({"kind": kind, "step": key(p),
+                    "p95_ratio": round(pp95 / bp95, 2) if bp95 and pp95 else None,
+                    "cpu_per_call_ratio": round(p["fs_cpu_ms_per_call"] / b["fs_cpu_ms_per_call"], 3)
+                    if b["fs_cpu_ms_per_call"] else None})
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--agents", type=int, default=60)
-    ap.add_argument("--levels", default="10,20,40,60", help="concurrent calls to try (queue: up to --agents)")
-    ap.add_argument("--echo-levels", default=None, help="concurrent calls to try on the echo path (default: --levels)")
-    ap.add_argument("--rates", default="2,5,10", help="calls per second to try")
-    ap.add_argument("--talk-ms", type=int, default=8000)
+    ap.add_argument("--agents", type=int, default=100)
+    ap.add_argument("--levels", default="25,50,100", help="concurrent calls to hold (queue: up to --agents)")
+    ap.add_argument("--rates", default="20,40,60,80", help="new calls per second to try (1 s calls)")
+    ap.add_argument("--talk-ms", type=int, default=20000, help="talk time of the concurrency steps")
+    ap.add_argument("--kinds", default="queue,echo")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     if find_prefix() is None:
@@ -170,64 +188,64 @@ def main() -> None:
         return
     if not only_loopback():
         os.execv(str(ROOT / "scripts" / "in-netns"), [str(ROOT / "scripts" / "in-netns"), sys.executable, *sys.argv])
-    from tests.freeswitch.sip import EventLog
-
-    levels = [int(x) for x in args.levels.split(",") if int(x) <= args.agents]
-    echo_levels = [int(x) for x in (args.echo_levels or args.levels).split(",")]
+    levels = [int(x) for x in args.levels.split(",")]
     rates = [float(x) for x in args.rates.split(",")]
+    kinds = args.kinds.split(",")
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-calls-"))
     bench = Bench(work, args.agents)
-    results = {"agents": args.agents, "talk_ms": args.talk_ms, "runs": []}
+    results = {"agents": args.agents, "talk_ms": args.talk_ms, "cores": os.cpu_count(),
+               "session_limits": bench.box.ctx.settings.session_limits(), "runs": []}
+
+    def record(r: dict) -> dict:
+        results["runs"].append(r)
+        if not args.json:
+            print(json.dumps(r), flush=True)
+        return r
+
     try:
-        bench.register_agents()
-        with EventLog(bench.box.fs.password, ["CUSTOM callcenter::info"]) as ev:
-            for path, number, dtmf in (("echo", DID_ECHO, False), ("queue", DID_QUEUE, True)):
-                def bridged() -> int:
-                    return len(ev.matching(lambda e: e.get("CC-Action") == "bridge-agent-start"))
-
-                def checked(r: dict, before: int) -> dict:
-                    # A queue call counts only when it reached a seat, not when the IVR answered it.
-                    if path == "queue":
-                        r["reached_agent"] = bridged() - before
-                        r["failed"] = max(r["failed"], r["total"] - r["reached_agent"])
-                        r["failure_pct"] = round(100 * r["failed"] / max(r["total"], 1), 2)
-                    return r
-
-                def sweep(kind: str, steps, call_args) -> float:
-                    """Run STEPS in order until one fails 1% or more; return the last that passed."""
-                    best = 0
-                    for step in steps:
-                        before = bridged()
-                        r = checked(bench.run_calls(path, number, dtmf=dtmf, **call_args(step)), before)
-                        r["kind"] = kind
-                        results["runs"].append(r)
-                        if not args.json:
-                            print(json.dumps(r), flush=True)
-                        if not (r["failure_pct"] < 1 and r["ok"] > 0):
-                            break
-                        best = step
-                    return best
-
-                best_conc = sweep("concurrency", echo_levels if path == "echo" else levels, lambda n: dict(
-                    concurrent=n, total=n * 2, rate=max(n / 4, 1), talk_ms=args.talk_ms))
-                best_rate = sweep("rate", rates, lambda rate: dict(
-                    concurrent=args.agents if path == "queue" else int(rate * 10), total=int(rate * 10), rate=rate,
-                    talk_ms=1000))
-                results[f"{path}_max_concurrent"] = best_conc
-                results[f"{path}_max_cps"] = best_rate
-            lat = offer_latencies(ev.matching(lambda e: e.get("Event-Subclass") == "callcenter::info"))
-        results["acd_offer_ms"] = {"count": len(lat), "p50": pct(lat, 50), "p99": pct(lat, 99),
-                                   "mean": round(statistics.mean(lat), 1) if lat else None}
-        recs = list((bench.box.fs.dirs["recordings"] / "bench").rglob("*.wav"))
+        for kind in kinds:
+            for n in levels:
+                if kind == "queue" and n > args.agents:
+                    continue
+                for variant in ("bare", "project"):
+                    record(bench.run(variant, kind, "concurrency", concurrent=n, total=n, rate=max(n / 4, 5),
+                                     talk_ms=args.talk_ms))
+            for variant in ("bare", "project"):
+                best = 0.0
+                for rate in rates:
+                    r = record(bench.run(variant, kind, "rate", concurrent=args.agents if kind == "queue" else int(rate * 3),
+                                         total=int(rate * 10), rate=rate, talk_ms=1000))
+                    if r["failure_pct"] >= 1:
+                        break
+                    best = rate
+                results[f"{variant}_{kind}_max_cps"] = best
+        recs = [p for p in (bench.box.fs.dirs["recordings"] / TENANT).rglob("*.wav") if "voicemail" not in p.parts]
         results["recordings"] = len(recs)
+        results["recording_failures"] = int(bench.box.api(f"db count/ccctl_recording_failures_{TENANT}").strip() or 0)
     finally:
         bench.stop()
-    for path in ("echo", "queue"):
-        print(f"{path:>5}: max concurrent {results[f'{path}_max_concurrent']} calls, max {results[f'{path}_max_cps']} calls/s "
-              f"(<1% failures)")
-    if results["echo_max_concurrent"]:
-        results["concurrency_ratio_queue_vs_echo"] = round(results["queue_max_concurrent"] / results["echo_max_concurrent"], 2)
-    print(f"ACD offer latency: {results['acd_offer_ms']}; recordings written: {results['recordings']}")
+    runs = results["runs"]
+    conc = [r for r in runs if r["step"] == "concurrency"]
+    results["comparison"] = compare(conc, "queue", lambda r: r["concurrent"]) + compare(
+        conc, "echo", lambda r: r["concurrent"])
+    for kind in kinds:
+        b, p = results.get(f"bare_{kind}_max_cps"), results.get(f"project_{kind}_max_cps")
+        results[f"{kind}_cps_ratio"] = round(p / b, 2) if b else None
+    print("\nINVITE->200 (ms) and FreeSWITCH CPU per call, concurrency steps:")
+    for r in conc:
+        print(f"  {r['kind']:>5} {r['path']:>7} {r['concurrent']:>4} concurrent: ok {r['ok']}/{r['total']}, "
+              f"p50 {r['invite_200_ms']['p50']}, p95 {r['invite_200_ms']['p95']}, "
+              f"CPU {r['fs_cpu_ms_per_call']} ms/call")
+    for c in results["comparison"]:
+        print(f"  {c['kind']} at {c['step']}: p95 project/bare {c['p95_ratio']}, CPU/call project/bare "
+              f"{c['cpu_per_call_ratio']}")
+    for kind in kinds:
+        print(f"  {kind} calls/s (<1% failures): bare {results.get(f'bare_{kind}_max_cps')}, project "
+              f"{results.get(f'project_{kind}_max_cps')} (ratio {results.get(f'{kind}_cps_ratio')})")
+    print(f"recordings written: {results.get('recordings')}, failed: {results.get('recording_failures')}")
+    if results["runs"]:
+        lat = [r["invite_200_ms"]["p95"] for r in conc if r["invite_200_ms"]["p95"] is not None]
+        results["median_p95_ms"] = statistics.median(lat) if lat else None
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "calls.json").write_text(json.dumps(results, indent=2))

@@ -55,6 +55,11 @@ class Settings:
     rtp_start: int = 16384
     rtp_end: int = 32768
     node: str = "local"
+    max_sessions: int = 0
+    """FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box (see session_limits)."""
+    sessions_per_second: int = 0
+    """FreeSWITCH's cap on new channels a second. 0: sized for the box. The per-tenant call caps
+    are the real limit; this only stops a flood from starving calls already up."""
     fs_deploy: str = "auto"
     """auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only."""
 
@@ -111,6 +116,15 @@ class Settings:
         if "://" in self.db:
             return self.db
         return f"sqlite:///{self.db}"
+
+    def session_limits(self) -> tuple[int, int]:
+        """(max-sessions, sessions-per-second): the settings, or sized for this box's cores.
+
+        One core carries about 120 new channels a second of this call path (bench/calls), so
+        the rate cap sits above that; every channel needs an RTP and an RTCP port."""
+        cores = os.cpu_count() or 1
+        ports = max((self.rtp_end - self.rtp_start) // 2, 1)
+        return (self.max_sessions or min(1000 * cores, ports), self.sessions_per_second or 200 * cores)
 
     def as_dict(self) -> dict:
         return {f.name: str(getattr(self, f.name)) if isinstance(getattr(self, f.name), Path)

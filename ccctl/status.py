@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from . import recordings
 from .agents import parse_table
 from .context import Context
 from .fsconn import try_event_socket
@@ -33,6 +34,7 @@ def box_status(ctx: Context) -> dict:
         members = parse_table(esl.api("callcenter_config queue list members", check=False)) if tenants else []
         agents = {a.get("name"): a for a in parse_table(esl.api("callcenter_config agent list", check=False))}
         tiers = parse_table(esl.api("callcenter_config tier list", check=False)) if tenants else []
+        failed = recordings.failure_counts(esl, tenants)
     m = re.search(r"(\d+\.\d+\.\d+)", version)
     per_tenant = []
     for t in tenants:
@@ -51,6 +53,7 @@ def box_status(ctx: Context) -> dict:
             "active_channels": sum(1 for c in channels if c.get("context") == t.name
                                    or (c.get("presence_id") or "").endswith("@" + domain)),
             "queues": queues,
+            "recording_failures": failed.get(t.name, 0),
         })
     return {
         "freeswitch": "up",
@@ -59,5 +62,6 @@ def box_status(ctx: Context) -> dict:
         "active_calls": int(calls or 0),
         "active_channels": len(channels),
         "registrations": len(regs),
+        "recording_failures": sum(failed.values()),
         "tenants": per_tenant,
     }

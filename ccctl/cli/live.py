@@ -48,8 +48,9 @@ def list_(ctx: typer.Context,
 
 
 def status(ctx: typer.Context, as_json: bool = JSON):
-    """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls, and
-    queues with waiting callers and available agents."""
+    """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
+    queues with waiting callers and available agents, and recordings that failed (each is
+    logged by FreeSWITCH as `ccctl recording-failed call=UUID`)."""
     from ..status import box_status
 
     data = box_status(open_context(ctx))
@@ -61,8 +62,11 @@ def status(ctx: typer.Context, as_json: bool = JSON):
         return
     output.line(f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
                 f"{data['registrations']} registration(s)")
+    if data["recording_failures"]:
+        output.line(f"{data['recording_failures']} recording(s) failed (FreeSWITCH log: ccctl recording-failed)")
     rows = [{"tenant": t["tenant"], "registrations": t["registrations"], "channels": t["active_channels"],
-             "queue": q["queue"], "waiting": q["waiting"], "available": q["available_agents"]}
+             "queue": q["queue"], "waiting": q["waiting"], "available": q["available_agents"],
+             "recordings_failed": t["recording_failures"]}
             for t in data["tenants"] for q in (t["queues"] or [{"queue": "", "waiting": "", "available_agents": ""}])]
-    output.emit(rows, False, columns=["tenant", "registrations", "channels", "queue", "waiting", "available"],
-                keep=("tenant", "queue"))
+    output.emit(rows, False, columns=["tenant", "registrations", "channels", "queue", "waiting", "available",
+                                       "recordings_failed"], keep=("tenant", "queue"))

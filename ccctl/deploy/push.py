@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import media, prompts, tenant_media
+from .. import media, prompts, recordings, tenant_media
 from ..configuration import render_input_from
 from ..context import Context
 from ..errors import CcError, FreeSwitchError, InvalidInput
@@ -39,6 +39,12 @@ def push_tree(ctx: Context, session) -> list[str]:
         media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
     except OSError as exc:
         raise CcError(f"cannot write sounds to CCCTL_FS_SOUNDS_DIR={ctx.settings.fs_sounds_dir}: "
+                       f"{exc.strerror or exc}") from None
+    try:
+        # Before FreeSWITCH hears of a tenant, so no call ever races another to create them.
+        recordings.prepare_folders(ctx.settings.fs_recordings_dir, inp.tenants)
+    except OSError as exc:
+        raise CcError(f"cannot prepare the recordings folders in {ctx.settings.fs_recordings_dir}: "
                       f"{exc.strerror or exc}") from None
     new = render_tree(inp)
     store = TreeStore(ctx.settings.fs_conf_dir)

@@ -14,6 +14,9 @@ from lxml import etree
 CALLCENTER = "autoload_configs/callcenter.conf.xml"
 SOFIA = "autoload_configs/sofia.conf.xml"
 LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
+SWITCH = "autoload_configs/switch.conf.xml"
+LIVE_SWITCH_PARAMS = {"max-sessions": "fsctl max_sessions", "sessions-per-second": "fsctl sps"}
+"""switch.conf settings FreeSWITCH takes while running; any other change there needs a restart."""
 RESTART_ONLY = ("autoload_configs/event_socket.conf.xml", "autoload_configs/switch.conf.xml",
                 "autoload_configs/modules.conf.xml", "vars.xml",
                 # mod_freetdm reads its spans when it loads: a span change needs a restart.
@@ -41,18 +44,32 @@ def _callcenter(data: bytes | None):
 
 
 def _callcenter_commands(old: bytes | None, new: bytes | None) -> list[str]:
-    """mod_callcenter re-reads an object from the (already reloaded) XML on `reload`, as an
-    upsert, so added and changed objects take the same command and nothing can 'already exist'."""
+    """What mod_callcenter (1.10) needs to match the new XML, touching nothing else.
+
+    Callers waiting in a queue are rows of mod_callcenter's members table, each watched by a
+    member thread that looks its queue up by name every half second; nothing here deletes a
+    member row. A queue's settings can only change by re-creating the queue object (`queue
+    reload`: there is no `queue set`); while it is re-created, a lookup loads it again from the
+    already reloaded XML, so callers keep their place, music and wait. `queue load|reload` also
+    upserts every agent and every tier from the XML, so after one the tier commands are not needed.
+    Agents come first, so that a tier never names an agent mod_callcenter does not know yet."""
     oq, oa, ot = _callcenter(old)
     nq, na, nt = _callcenter(new)
-    cmds = []
-    for q in sorted(nq):
-        if q not in oq:
-            cmds.append(f"callcenter_config queue load {q}")
-        elif nq[q] != oq[q]:
-            cmds.append(f"callcenter_config queue reload {q}")
-    cmds += [f"callcenter_config agent reload {a}" for a in sorted(na) if na[a] != oa.get(a)]
-    cmds += [f"callcenter_config tier reload {q} {a}" for (q, a) in sorted(nt) if nt[(q, a)] != ot.get((q, a))]
+    cmds = [f"callcenter_config agent reload {a}" for a in sorted(na) if na[a] != oa.get(a)]
+    queues = [f"callcenter_config queue load {q}" for q in sorted(nq) if q not in oq]
+    queues += [f"callcenter_config queue reload {q}" for q in sorted(nq) if q in oq and nq[q] != oq[q]]
+    cmds += queues
+    if not queues:
+        for (q, a) in sorted(nt):
+            level, position = nt[(q, a)]
+            if (q, a) not in ot:
+                cmds.append(f"callcenter_config tier add {q} {a} {level} {position}")
+                continue
+            was_level, was_position = ot[(q, a)]
+            if level != was_level:
+                cmds.append(f"callcenter_config tier set level {q} {a} {level}")
+            if position != was_position:
+                cmds.append(f"callcenter_config tier set position {q} {a} {position}")
     cmds += [f"callcenter_config tier del {q} {a}" for (q, a) in sorted(set(ot) - set(nt))]
     cmds += [f"callcenter_config agent del {a}" for a in sorted(set(oa) - set(na))]
     cmds += [f"callcenter_config queue unload {q}" for q in sorted(set(oq) - set(nq))]
@@ -93,6 +110,20 @@ def _streams(data: bytes | None) -> set[str]:
     return set() if root is None else {d.get("name") for d in root.iter("directory")}
 
 
+def _switch_params(data: bytes | None) -> dict[str, str]:
+    root = _xml(data)
+    return {} if root is None else {p.get("name"): p.get("value") for p in root.iter("param")}
+
+
+def _switch_commands(old: bytes | None, new: bytes | None) -> list[str] | None:
+    """fsctl commands for a switch.conf change, or None when it needs a restart."""
+    before, after = _switch_params(old), _switch_params(new)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    if not before or not changed <= set(LIVE_SWITCH_PARAMS):
+        return None
+    return [f"{LIVE_SWITCH_PARAMS[k]} {after[k]}" for k in sorted(changed)]
+
+
 def plan(old: dict[str, bytes], new: dict[str, bytes]) -> Plan:
     changed = sorted(p for p in set(old) | set(new) if old.get(p) != new.get(p))
     out = Plan()
@@ -107,5 +138,9 @@ def plan(old: dict[str, bytes], new: dict[str, bytes]) -> Plan:
         before, after = _streams(old.get(LOCAL_STREAM)), _streams(new.get(LOCAL_STREAM))
         out.commands += [f"start_local_stream {n}" for n in sorted(after - before)]
         out.commands += [f"stop_local_stream {n}" for n in sorted(before - after)]
-    out.needs_restart = [p for p in changed if p in RESTART_ONLY and p in old]
+    live_switch = _switch_commands(old.get(SWITCH), new.get(SWITCH)) if SWITCH in changed else None
+    if live_switch:
+        out.commands += live_switch
+    out.needs_restart = [p for p in changed if p in RESTART_ONLY and p in old
+                         and not (p == SWITCH and live_switch is not None)]
     return out

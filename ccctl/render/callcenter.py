@@ -45,10 +45,11 @@ def _queue(t: s.Tenant, q: s.Queue) -> tuple:
 
 
 def agent_contact(t: s.Tenant, seat: s.Seat) -> str:
-    # The spy map entry lets a supervisor of this tenant find the agent's call (*33EXT).
+    # The spy map entry lets a supervisor of this tenant find the agent's call (*33EXT); an API
+    # on answer, not an application, so it costs the call no application run and no events.
     spy = f"hash insert/{names.spymap(t)}/{seat.extension}/${{uuid}}"
     return (f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name},"
-            f"execute_on_answer='{spy}']user/{seat.extension}@{t.sip_domain}")
+            f"api_on_answer='{spy}']user/{seat.extension}@{t.sip_domain}")
 
 
 def _wrapups(t: s.Tenant) -> dict[str, int]:

@@ -32,6 +32,19 @@ def freeswitch_xml() -> bytes:
     return root
 
 
+CHANNEL_DEFAULTS = {
+    # Every bridge in the tree wants both; as globals they cost no dialplan action per call
+    # (a channel variable that is not set falls back to the global of the same name).
+    "hangup_after_bridge": "true",
+    "continue_on_fail": "true",
+    # Seats and agents' legs carry the tenant and queue for reporting.
+    "export_vars": "ccctl_tenant",
+    "cc_export_vars": "ccctl_tenant,ccctl_queue",
+}
+"""Channel variables every call has. No value may contain `${`: FreeSWITCH stores a global's
+`${` as `%{` (switch_core_set_variable), so hooks that expand at hangup are set per call."""
+
+
 def vars_xml(settings: Settings) -> object:
     values = {
         "ccctl_node": settings.node,
@@ -42,6 +55,7 @@ def vars_xml(settings: Settings) -> object:
         "outbound_codec_prefs": "PCMU,PCMA",
         "console_loglevel": "info",
         "use_profile": "internal",
+        **CHANNEL_DEFAULTS,
     }
     return include(*[preprocess("set", f"{k}={v}") for k, v in values.items()])
 
@@ -52,12 +66,13 @@ def modules_conf(extra: tuple[str, ...] = ()) -> object:
 
 
 def switch_conf(settings: Settings) -> object:
+    max_sessions, per_second = settings.session_limits()
     return configuration(
         "switch.conf", "Core",
         params("settings", {
             "colorize-console": "false",
-            "max-sessions": "2000",
-            "sessions-per-second": "100",
+            "max-sessions": str(max_sessions),
+            "sessions-per-second": str(per_second),
             "loglevel": "info",
             "rtp-start-port": str(settings.rtp_start),
             "rtp-end-port": str(settings.rtp_end),

@@ -18,6 +18,16 @@ def act(app: str, data: str | None = None, inline: bool = False) -> object:
     return el("action", application=app, data=data, inline="true" if inline else None)
 
 
+def sets(*assignments: str | None) -> object:
+    """Set the variables (`name=value`, no `|`, quote or backslash) in one application run, at
+    dialplan hunt time. Each application run costs a log line and two events carrying every
+    channel variable (CHANNEL_EXECUTE, CHANNEL_EXECUTE_COMPLETE), inline or not."""
+    given = [a for a in assignments if a]
+    if len(given) == 1:
+        return act("set", given[0], inline=True)
+    return act("multiset", "^^|" + "|".join(given), inline=True)
+
+
 def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None,
          **time) -> object:
     anti_actions = [el("anti-action", a.attrib) for a in (anti or [])]
@@ -36,22 +46,49 @@ def _alternation(values: list[str]) -> str:
     return "|".join(re.escape(v) for v in values)
 
 
+def _deferred(text: str) -> str:
+    """TEXT with each `${` escaped to survive the two expansions of a dialplan `set` (the
+    application's data, then set's own), so the variable keeps `${...}` to expand later."""
+    return text.replace("${", "\\\\\\${")
+
+
+RECORDING_FAILED = "'${record_completion_cause}' == 'uri-failure'"
+"""FreeSWITCH leaves record_completion_cause=uri-failure on a channel whose recording could not
+create its folder or open its file (switch_ivr_async.c); no RECORD_STOP event comes then."""
+
+
+def recording_failure_hooks() -> list:
+    """At hangup, a channel whose recording failed is counted (a mod_db row: FreeSWITCH's own
+    database, kept across restarts, read by `ccctl status`) and logged with its uuid. `cond`
+    with no false branch gives an empty command: a channel whose recording worked runs nothing."""
+    count = (f"expand ${{cond({RECORDING_FAILED} ?db insert/{names.RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
+             "/${uuid}/${record_completion_cause})}")
+    log = (f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}} tenant=${{ccctl_tenant}}"
+           " cause=${record_completion_cause} file=${cc_record_filename})}")
+    return [act("set", f"api_hangup_hook={_deferred(count)}", inline=True),
+            act("set", f"api_reporting_hook={_deferred(log)}", inline=True)]
+
+
 def _setup(t: s.Tenant) -> object:
+    """Once per call, whichever way it entered the context. Each action has a feature behind it,
+    and the variables go in one application run. What every call of every tenant needs (hangup
+    after bridge, continue on a failed bridge, which variables reach the other leg) is a global
+    in vars.xml instead, at no per-call cost."""
     ctx = names.context(t)
-    actions = [
-        act("set", "ccctl_setup=true", inline=True),
-        act("set", f"ccctl_tenant={t.name}", inline=True),
-        act("set", f"domain_name={t.sip_domain}", inline=True),
-        act("set", f"timezone={t.timezone}", inline=True),
-        act("set", f"eavesdrop_group={t.name}", inline=True),
-        act("set", "hangup_after_bridge=true"),
-        act("set", "continue_on_fail=true"),
-        act("export", f"ccctl_tenant={t.name}"),
-    ]
-    if t.recording.mode == "all":
-        actions.insert(5, act("set", "ccctl_record=true", inline=True))
+    hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
+    actions = [sets(
+        "ccctl_setup=true",  # transfers re-enter the context: once only
+        f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
+        f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
+        f"eavesdrop_group={t.name}",  # supervisors of this tenant only
+        f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
+        "ccctl_record=true" if t.recording.mode == "all" else None,
+    )]
+    if t.recording.mode != "none":
+        # Every recording of this tenant runs on a channel that passed here.
+        actions += recording_failure_hooks()
     if t.call_limit:
-        # Counted once per call: mod_hash ignores a second increment by the same channel.
+        # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {ctx}"))
     return ext("setup",
                cond("${ccctl_setup}", "^$", *actions),
@@ -59,10 +96,15 @@ def _setup(t: s.Tenant) -> object:
                cont=True)
 
 
+def _record_on_bridge(t: s.Tenant) -> str:
+    """Record a bridged call on this (the caller's) channel once the bridge is up: the channel
+    that carries the failure hooks, and no early answer (record_session pre-answers a channel;
+    by the time of the bridge it is answered)."""
+    return f"execute_on_pre_bridge=record_session {names.recording_path(t)}"
+
+
 def _record_condition(t: s.Tenant) -> object:
-    return cond("${ccctl_record}", "^true$",
-                act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}"),
-                break_="never")
+    return cond("${ccctl_record}", "^true$", sets(_record_on_bridge(t)), break_="never")
 
 
 def _seats(t: s.Tenant) -> list:
@@ -75,9 +117,10 @@ def _seats(t: s.Tenant) -> list:
             cond("destination_number", expr, break_="on-false"),
             _record_condition(t),
             cond("destination_number", expr,
-                 act("set", "ccctl_target=seat:$1"),
-                 act("hash", f"insert/{names.spymap(t)}/$1/${{uuid}}"),
-                 act("set", "call_timeout=30"),
+                 # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
+                 # answered (an API run on answer, not an application).
+                 sets("ccctl_target=seat:$1", "call_timeout=30",
+                      f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}"),
                  act("bridge", f"user/$1@{t.sip_domain}"),
                  act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
         ext("voicemail",
@@ -133,19 +176,22 @@ def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
 def _external(t: s.Tenant) -> list:
     if not t.trunks:
         return []
-    record = [act("export", f"nolocal:execute_on_answer=record_session {names.recording_path(t)}")] \
-        if t.recording.mode in ("all", "outbound") else []
+    record = _record_on_bridge(t) if t.recording.mode in ("all", "outbound") else None
     dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
-    caller = [act("set", f"effective_caller_id_number={t.caller_id.number}")] if t.caller_id.number else []
-    if t.caller_id.name:
-        caller.append(act("set", f"effective_caller_id_name={t.caller_id.name}"))
+    caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
+    # A caller-id name is free text: one that multiset could split or unquote gets its own set.
+    name = f"effective_caller_id_name={t.caller_id.name}" if t.caller_id.name else None
+    own_set = [act("set", name, inline=True)] if name and any(c in name for c in "|'\"\\") else []
+    if own_set:
+        name = None
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
     return [ext("external",
                 cond("destination_number", expr, break_="on-false"),
-                cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound"), break_="never"),
+                cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound", inline=True),
+                     break_="never"),
                 cond("destination_number", expr,
-                     act("set", "ccctl_target=external:$1"),
-                     *caller, *record,
+                     sets("ccctl_target=external:$1", caller, name, record),
+                     *own_set,
                      act("bridge", dial),
                      act("hangup", "${originate_disposition}")))]
 
@@ -155,10 +201,8 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
+        sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}"),
         act("answer"),
-        act("set", f"ccctl_queue={q.name}"),
-        act("set", f"ccctl_target=queue:{q.name}"),
-        act("set", "cc_export_vars=ccctl_tenant,ccctl_queue"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
         act("transfer", f"{base}-exit XML {ctx}"),
@@ -194,9 +238,9 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
 
     def open_actions():
         return [
+            act("set", f"ccctl_ivr={ivr.name}", inline=True),
             act("answer"),
-            act("set", f"ccctl_ivr={ivr.name}"),
-            act("sleep", "300"),
+            act("sleep", "300"),  # media settles before the greeting, so its first syllable is heard
             act("ivr", names.ivr_id(t, ivr)),
             act("transfer", names.transfer(t, ivr.on_failure)),
         ]
@@ -230,7 +274,7 @@ def tenant_context(t: s.Tenant) -> object:
     exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
     # A line test: remote agents and carriers hear their own audio back (seats dial *9196).
     exts.append(ext("echo", cond("destination_number", r"^(?:cc-echo|\*9196)$",
-                                 act("answer"), act("set", "ccctl_target=echo"), act("echo"))))
+                                 act("set", "ccctl_target=echo", inline=True), act("answer"), act("echo"))))
     exts += _seats(t)
     exts += _supervisor(t)
     for q in t.queues:
@@ -249,9 +293,9 @@ def public_context(tenants: list[s.Tenant]) -> object:
         for n in t.numbers:
             exts.append(ext(f"did-{n.number}",
                             cond("destination_number", _dest(n.number),
-                                 act("set", "ccctl_direction=inbound"),
-                                 act("set", f"ccctl_did={n.number}"),
-                                 act("set", "ccctl_record=true") if record else None,
+                                 sets("ccctl_direction=inbound", f"ccctl_did={n.number}",
+                                      "ccctl_record=true" if record else None),
+                                 # Into the tenant's own context: the only way out of `public`.
                                  act("transfer", names.transfer(t, n.target)))))
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
     return include(el("context", {"name": names.PUBLIC_CONTEXT}, exts))

@@ -7,6 +7,9 @@ from ..site import spec as s
 
 PUBLIC_CONTEXT = "public"
 
+RECORDING_FAILURES_REALM = "ccctl_recording_failures_"
+"""mod_db realm prefix (+ tenant name) whose keys are the uuids of calls whose recording failed."""
+
 
 def context(t: s.Tenant) -> str:
     return t.name

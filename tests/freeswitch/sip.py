@@ -154,8 +154,8 @@ def kill_all() -> None:
 class Sipp:
     """One sipp process with its own working directory (and so its own log files)."""
 
-    def __init__(self, workdir: Path, scenario: str | Path, args: list[str], timeout_s: float):
-        """SCENARIO: a file name in tests/freeswitch/sipp/, or a path."""
+    def __init__(self, workdir: Path, scenario: str | Path, args: list[str], timeout_s: float, trace: bool = True):
+        """SCENARIO: a file name in tests/freeswitch/sipp/, or a path. TRACE: keep every SIP message."""
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log = self.dir / "log.txt"          # <log> actions (-trace_logs)
@@ -166,7 +166,7 @@ class Sipp:
                     "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
                     "-trace_logs", "-log_file", str(self.log),
                     "-trace_err", "-error_file", str(self.errors),
-                    "-trace_msg", "-message_file", str(self.messages),
+                    *(["-trace_msg", "-message_file", str(self.messages)] if trace else []),
                     "-screen_file", str(self.dir / "screen.txt")]
         (self.dir / "cmd.txt").write_text(" ".join(self.cmd) + "\n")
         self.started = time.monotonic()
@@ -323,6 +323,62 @@ class Agents:
                 pass
 
 
+class AgentPool:
+    """Many seats registered from ONE sipp process (register.xml, one CSV line per seat,
+    -oocsf agent_answer.xml, -rtp_echo) on IP: what load tests and benchmarks use. Each
+    answered call talks TALK_MS (None: until the caller hangs up). The constructor returns once
+    FreeSWITCH lists every seat as registered."""
+
+    def __init__(self, box, workdir: Path, seats: list[Seat], *, ip: str = "127.0.1.1", sip_port: int = 5060,
+                 media_port: int = 30000, talk_ms: int | None = None, register_timeout: float = 60):
+        self.box, self.seats = box, seats
+        workdir.mkdir(parents=True, exist_ok=True)
+        csv = workdir / "seats.csv"
+        csv.write_text("SEQUENTIAL\n" + "".join(
+            f"{x.extension};{x.domain};[authentication username={x.extension} password={x.password}];\n"
+            for x in seats))
+        n = str(len(seats))
+        args = ["-oocsf", str(SCENARIOS / "agent_answer.xml"), "-inf", str(csv), "-i", ip, "-bind_local",
+                "-p", str(sip_port), "-mi", ip, "-mp", str(media_port), "-rtp_echo",
+                "-d", str(talk_ms if talk_ms is not None else 3_600_000), "-m", n, "-l", n, "-r", "50",
+                f"{FS_IP}:{INTERNAL_PORT}"]
+        # Only the log of <log> lines: a message trace of a hundred calls is too slow to write.
+        self.sipp = Sipp(workdir, "register.xml", args, timeout_s=3600, trace=False)
+        try:
+            self.wait_registered(register_timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def registered(self) -> int:
+        text = self.box.api("sofia status profile internal reg", check=False)
+        aors = {f"{x.extension}@{x.domain}" for x in self.seats}
+        return sum(1 for line in text.splitlines()
+                   if line.startswith("User:") and line.split(":", 1)[1].strip() in aors)
+
+    def wait_registered(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.registered() < len(self.seats):
+            if not self.sipp.running() or time.monotonic() > deadline:
+                raise AssertionError(f"{self.registered()} of {len(self.seats)} seats registered\n"
+                                     + self.sipp.diagnostics())
+            time.sleep(0.5)
+
+    @property
+    def answered(self) -> list[str]:
+        """Call-IDs the pool answered, in order."""
+        return [ln.split()[1] for ln in self.sipp.log_lines() if ln.startswith("answered ")]
+
+    def __enter__(self) -> "AgentPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self.sipp.kill()
+
+
 # --------------------------------------------------------------------------- callers
 
 
@@ -413,6 +469,29 @@ def start_call(workdir: Path, number: str, digits: str = "", wait_ms: int = 2000
 def call(workdir: Path, number: str, **kw) -> CallResult:
     """start_call(...).wait(): dial, run the whole call, return its result."""
     return start_call(workdir, number, **kw).wait()
+
+
+def caller_load(workdir: Path, number: str, *, total: int, concurrent: int, rate: float, talk_ms: int,
+                wait_ms: int = 200, digits: str = "", source_ip: str = "127.0.0.2", port: int = 5062,
+                media_port: int = 40000, trace_stat: bool = False, timeout_s: float | None = None) -> Sipp:
+    """TOTAL carrier calls to NUMBER from one sipp process, at most CONCURRENT at once, RATE new
+    calls a second; each talks (speech both ways) TALK_MS after WAIT_MS and DIGITS, then hangs
+    up. Returns the running Sipp; its log has "final 200" per answered call. TRACE_STAT: sipp's
+    -trace_stat CSV (successful/failed calls) and -trace_rtt (INVITE -> 200 per call) in WORKDIR."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    build_dtmf_pcap(digits or "0", workdir / "digits.pcap")
+    build_audio_pcap(max(talk_ms, 20), workdir / "audio.pcap")
+    scenario = workdir / "caller.xml"
+    shutil.copyfile(SCENARIOS / "caller.xml", scenario)
+    args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", str(media_port),
+            "-s", number, "-key", "caller_number", "4915100000000",
+            "-set", "wait_ms", str(wait_ms), "-set", "talk_ms", str(talk_ms),
+            "-set", "dtmf", "1" if digits else "0", "-set", "audio", "1",
+            "-m", str(total), "-l", str(concurrent), "-r", str(rate), "-rp", "1000",
+            *(["-trace_stat", "-fd", "1", "-trace_rtt", "-rtt_freq", "1"] if trace_stat else []),
+            f"{FS_IP}:{EXTERNAL_PORT}"]
+    timeout = timeout_s or total / max(rate, 0.1) + (wait_ms + talk_ms) / 1000 + 120
+    return Sipp(workdir, scenario, args, timeout_s=timeout, trace=False)
 
 
 # --------------------------------------------------------------------------- Event Socket

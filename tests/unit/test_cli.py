@@ -15,7 +15,8 @@ def cli(tmp_path, sounds_dir):
     runner = CliRunner()
     # A box whose FreeSWITCH is not running: writes still render and swap the tree.
     env = {"CCCTL_DB": str(tmp_path / "cli.db"), "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
-           "CCCTL_FS_SOUNDS_DIR": str(sounds_dir), "CCCTL_ESL_PORT": "1"}
+           "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
+           "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "fs" / "recordings"), "CCCTL_ESL_PORT": "1"}
 
     def run(*args, input=None):
         return runner.invoke(app, list(args), env=env, input=input)

@@ -48,12 +48,43 @@ def test_queue_agent_tier_changes_are_targeted():
     assert "callcenter_config queue load r@a.cc.local" in cmds
     assert "callcenter_config agent reload 1002@a.cc.local" in cmds
     assert "callcenter_config agent reload 1001@a.cc.local" not in cmds  # unchanged
-    assert "callcenter_config tier reload q@a.cc.local 1001@a.cc.local" in cmds  # level 6 -> 2
-    assert "callcenter_config tier reload q@a.cc.local 1002@a.cc.local" in cmds
+    # the queue (re)load upserts every tier from the XML: no tier command on top
+    assert not any(" tier " in c for c in cmds)
+    assert cmds.index("callcenter_config agent reload 1002@a.cc.local") < cmds.index(
+        "callcenter_config queue load r@a.cc.local")
     back = plan(new, old).commands
     assert "callcenter_config agent del 1002@a.cc.local" in back
     assert "callcenter_config queue unload r@a.cc.local" in back
     assert not any("restart" in c for c in cmds)
+
+
+def test_tier_changes_without_a_queue_change_are_tier_commands():
+    old = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 5}),
+                                s.Seat(extension="1003", name="C", skills={"q": 5})])])
+    new = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 9}),
+                                s.Seat(extension="1002", name="B", skills={"q": 2}),
+                                s.Seat(extension="1003", name="C", skills={"r": 5})])])
+    cmds = plan(old, new).commands
+    assert cmds == ["reloadxml",
+                    "callcenter_config agent reload 1002@a.cc.local",
+                    "callcenter_config agent reload 1003@a.cc.local",  # no queue left: no wrap-up
+                    "callcenter_config tier set level q@a.cc.local 1001@a.cc.local 2",
+                    "callcenter_config tier add q@a.cc.local 1002@a.cc.local 9 2",
+                    "callcenter_config tier del q@a.cc.local 1003@a.cc.local"]
+    assert not any("queue" in c.split()[1] for c in cmds[1:])  # waiting callers' queue untouched
+
+
+def test_session_limits_change_live_other_core_settings_need_a_restart():
+    from ccctl.render import RenderInput, render_tree
+
+    def tree(**kw):
+        settings = Settings(db=":memory:", **{"max_sessions": 100, "sessions_per_second": 50, **kw})
+        return render_tree(RenderInput([_tenant()], settings, "pw"))
+
+    p = plan(tree(), tree(sessions_per_second=80))
+    assert p.commands == ["reloadxml", "fsctl sps 80"] and p.needs_restart == []
+    p = plan(tree(), tree(rtp_start=20000))
+    assert "autoload_configs/switch.conf.xml" in p.needs_restart and not any("fsctl" in c for c in p.commands)
 
 
 def test_directory_only_change_is_just_reloadxml():
@@ -90,6 +121,7 @@ def test_tree_store_swaps_and_restores(tmp_path):
 def live(tmp_path, sounds_dir):
     fake = FakeEventSocket()
     settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
+                        fs_recordings_dir=tmp_path / "recordings",
                         esl_port=fake.port)
     ctx = Context.open(settings)
     fake.password = esl_password(ctx)
@@ -150,6 +182,7 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
 
 def test_freeswitch_down_still_updates_database_and_tree(tmp_path, sounds_dir, example):
     settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
+                        fs_recordings_dir=tmp_path / "recordings",
                         esl_port=1)
     ctx = install_hook(Context.open(settings))
     apply_tenants(ctx, load_site(str(example)).tenants)
@@ -210,3 +243,28 @@ def test_conf_dir_that_is_a_file_is_never_replaced(tmp_path):
     with pytest.raises(InvalidInput, match="exists and is not a directory"):
         TreeStore(victim).install({"freeswitch.xml": b"<x/>"})
     assert victim.read_text() == "keep" and not victim.is_symlink()
+
+
+def test_every_write_prepares_the_tenants_recording_folders(live, example):
+    """Made before FreeSWITCH hears of a tenant, so a call only ever creates the day folder."""
+    ctx, fake = live
+    root = ctx.settings.fs_recordings_dir
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    for t in ("acme", "huaxia"):
+        assert (root / t).is_dir() and (root / t / "voicemail").is_dir()
+        assert not [p for p in (root / t).iterdir() if p.name != "voicemail"]  # no day folder: FreeSWITCH's
+    (root / "acme" / "2020-01-01").mkdir()
+    apply_tenants(ctx, load_site(str(example)).tenants)  # leaves what is there alone
+    assert (root / "acme" / "2020-01-01").is_dir()
+
+
+def test_status_counts_failed_recordings_per_tenant(live, example):
+    from ccctl.status import box_status
+
+    ctx, fake = live
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    fake.replies.update({"db count/ccctl_recording_failures_acme": "2", "db count/ccctl_recording_failures_huaxia": "0",
+                         "show ": '{"row_count": 0, "rows": []}', "uptime": "5", "version": "FreeSWITCH Version 1.10.12"})
+    st = box_status(ctx)
+    assert st["recording_failures"] == 2
+    assert {t["tenant"]: t["recording_failures"] for t in st["tenants"]} == {"acme": 2, "huaxia": 0}

@@ -20,7 +20,9 @@ def golden_input(example) -> RenderInput:
     for t in load_site(str(example)).tenants:
         seats = [seat.model_copy(update={"password": f"pw-{t.name}-{seat.extension}-fixed"}) for seat in t.seats]
         tenants.append(t.model_copy(update={"seats": seats}))
-    return RenderInput(tenants=tenants, settings=Settings(db=":memory:"), esl_password="golden-esl-password")
+    # Session limits pinned: by default they follow the machine's cores.
+    settings = Settings(db=":memory:", max_sessions=2000, sessions_per_second=400)
+    return RenderInput(tenants=tenants, settings=settings, esl_password="golden-esl-password")
 
 
 def test_golden_tree(example):
@@ -180,3 +182,13 @@ def test_parallel_render_gives_the_same_bytes(example, monkeypatch):
     serial = render_tree(golden_input(example))
     monkeypatch.setattr(tree, "PARALLEL_MIN_SEATS", 1)
     assert render_tree(golden_input(example)) == serial
+
+
+def test_session_limits_follow_the_box_unless_set(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert Settings(db=":memory:").session_limits() == (4000, 800)
+    # never more channels than RTP port pairs
+    assert Settings(db=":memory:", rtp_start=20000, rtp_end=21000).session_limits() == (500, 800)
+    assert Settings(db=":memory:", max_sessions=50, sessions_per_second=7).session_limits() == (50, 7)
+    env = Settings.from_env({"CCCTL_MAX_SESSIONS": "300", "CCCTL_SESSIONS_PER_SECOND": "90"})
+    assert env.session_limits() == (300, 90)
