@@ -50,7 +50,7 @@ def test_another_tenants_file_cannot_be_named(box, upload):
     sounds = box.settings.fs_sounds_dir
     tenant_media.add_media(sounds, resources.get_tenant(box, "huaxia"), upload, "secret")
     recordings = box.settings.fs_recordings_dir / "huaxia"
-    recordings.mkdir(parents=True)
+    recordings.mkdir(parents=True, exist_ok=True)  # every write prepares it
     (recordings / "call.wav").write_bytes(b"RIFF")
     hostile = ["../huaxia/secret.wav", "/x/../../recordings/huaxia/call.wav", str(recordings / "call.wav"),
                "${system(touch /tmp/p)}.wav", "sub/secret.wav"]
