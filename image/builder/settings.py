@@ -27,6 +27,7 @@ FIELDS = {
     "hostname": "Host name of the box.",
     "suite": "Debian suite to bootstrap (the appliance is Debian 12: bookworm).",
     "mirror": "Debian mirror the build installs packages from.",
+    "security_mirror": "Debian security mirror (empty: none; the box then misses security updates).",
     "kernel": "Kernel package (linux-image-amd64 drives real hardware and voice cards).",
     "disk_size": "Size of the raw disk (e.g. 4G, 3500M); at least 2G and room for the root filesystem.",
     "extra_packages": "More Debian packages to install (list; from the environment: space separated).",
@@ -47,6 +48,7 @@ class ImageSettings:
     hostname: str = "callcenter"
     suite: str = "bookworm"
     mirror: str = "http://deb.debian.org/debian"
+    security_mirror: str = "http://deb.debian.org/debian-security"
     kernel: str = "linux-image-amd64"
     disk_size: str = "4G"
     extra_packages: tuple[str, ...] = ()
@@ -133,6 +135,8 @@ def validate(s: ImageSettings) -> None:
         raise BuildError(f"setting admin_user: {s.admin_user!r} is not a valid login (and not root)")
     if not re.fullmatch(r"https?://[^\s]+", s.mirror):
         raise BuildError(f"setting mirror: {s.mirror!r} is not an http(s) URL")
+    if s.security_mirror and not re.fullmatch(r"https?://[^\s]+", s.security_mirror):
+        raise BuildError(f"setting security_mirror: {s.security_mirror!r} is not an http(s) URL")
     if s.suite != "bookworm":
         raise BuildError(f"setting suite: {s.suite!r}: the appliance is built on Debian 12 (bookworm)")
     if s.disk_bytes < MIN_DISK:

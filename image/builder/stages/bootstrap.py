@@ -30,7 +30,8 @@ def package_list(ctx: BuildContext) -> list[str]:
 
 def cache_key(ctx: BuildContext) -> str:
     s = ctx.settings
-    data = {"v": 1, "suite": s.suite, "mirror": s.mirror, "packages": package_list(ctx),
+    data = {"v": 1, "suite": s.suite, "mirror": s.mirror, "security": s.security_mirror,
+            "packages": package_list(ctx),
             "engine": ctx.engine.fingerprint}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -63,6 +64,8 @@ def _bootstrap(ctx: BuildContext, tar: Path) -> None:
             # The kernel's own hook makes the initramfs; no need for the /vmlinuz links.
             "--essential-hook=echo 'do_symlinks = no' > \"$1\"/etc/kernel-img.conf"]
     mirrors = [f"deb {s.mirror} {s.suite} main", f"deb {s.mirror} {s.suite}-updates main"]
+    if s.security_mirror:
+        mirrors.append(f"deb {s.security_mirror} {s.suite}-security main")
     if ctx.engine.kind == "token":
         mirrors.append(_vendor_source(ctx, args))
     args += [s.suite, str(partial), *mirrors]

@@ -3,7 +3,7 @@
 - the engine, when it comes from an installed prefix: copied to the same path inside the root
   filesystem (stripped; no headers, static libraries or sample configuration, whose default
   passwords must never reach a box), plus the host libraries no Debian package provides;
-- ccctl and its Python dependencies as wheels (build/wheels), which the controlplane role
+- ccctl and its Python dependencies as wheels (build/ccctl-wheels.tar), which the controlplane role
   installs into /opt/ccctl/venv without reaching PyPI from the box.
 """
 
@@ -47,8 +47,24 @@ def _wheels(ctx: BuildContext) -> str:
     shutil.copytree(ctx.repo / "ccctl", src / "ccctl", ignore=shutil.ignore_patterns("__pycache__"))
     ctx.run(*pip, "wheel", "--no-deps", "--wheel-dir", out, src)
     shutil.rmtree(src)
-    ctx.artifacts["wheels"] = out
-    return f"{len(list(out.glob('*.whl')))} wheels"
+    n = len(list(out.glob("*.whl")))
+    ctx.artifacts["wheels"] = _pack(out, ctx.work / "ccctl-wheels.tar")
+    shutil.rmtree(out)
+    return f"{n} wheels"
+
+
+def _pack(d: Path, tar_path: Path) -> Path:
+    """One file for the role to copy (one transfer instead of one per wheel); the same wheels
+    give the same bytes, so a second provisioning run changes nothing."""
+    import tarfile
+
+    with tarfile.open(tar_path, "w") as tar:
+        for p in sorted(d.iterdir()):
+            info = tar.gettarinfo(p, arcname=p.name)
+            info.mtime, info.uid, info.gid, info.uname, info.gname, info.mode = 0, 0, 0, "", "", 0o644
+            with open(p, "rb") as f:
+                tar.addfile(info, f)
+    return tar_path
 
 
 def _bundle_prefix(ctx: BuildContext) -> str:

@@ -37,7 +37,7 @@ def extra_vars(ctx: BuildContext) -> dict:
         "base__locale": s.locale,
         "base__admin_user": s.admin_user,
         "base__admin_keys": [admin_key(ctx)],
-        "controlplane__wheels_dir": str(ctx.work / "wheels"),
+        "controlplane__wheels": str(ctx.artifacts["wheels"]),
         "freeswitch__source": eng.describe(),
     }
     if eng.included:
@@ -66,4 +66,10 @@ def recap(output: str) -> dict[str, int]:
 
 def run(ctx: BuildContext) -> str:
     r = recap(playbook(ctx))
+    # The same variables, for ansible/site.yml to provision a live machine like this image.
+    fleet = extra_vars(ctx) | {"controlplane__wheels": str(ctx.out / ctx.artifacts["wheels"].name),
+                               "base__network_dhcp": True}
+    vars_out = ctx.work / "ansible-vars.json"
+    vars_out.write_text(json.dumps(fleet, indent=2) + "\n")
+    ctx.artifacts["ansible vars"] = vars_out
     return f"{r['ok']} tasks ok, {r['changed']} changed"
