@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.geteuid() != 0:
             raise BuildError("the image build needs root (mmdebstrap, chroot): run it with sudo")
         hosttools.check()
+        engine_mod.resolve_libraries(eng)
         return build(s, eng, Console(stderr=True))
     except BuildError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)

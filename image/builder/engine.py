@@ -108,20 +108,27 @@ def _elf_files(prefix: Path) -> list[Path]:
     return out
 
 
-def _owner_package(lib: Path) -> str | None:
-    """The Debian package that ships LIB on this host (merged /usr: try both spellings)."""
-    candidates = {str(lib), str(lib.resolve())}
-    for c in list(candidates):
+def _spellings(lib: Path) -> set[str]:
+    """LIB as dpkg may have recorded it (merged /usr: /lib and /usr/lib are the same place)."""
+    out = {str(lib), str(lib.resolve())}
+    for c in list(out):
         if c.startswith("/usr/lib/"):
-            candidates.add(c[4:])
+            out.add(c[4:])
         elif c.startswith("/lib/"):
-            candidates.add("/usr" + c)
-    for c in candidates:
-        r = subprocess.run(["dpkg-query", "-S", c], capture_output=True, text=True)
-        if r.returncode == 0:
-            pkg = r.stdout.split(":")[0].strip()
-            return pkg.split(",")[0].strip()
-    return None
+            out.add("/usr" + c)
+    return out
+
+
+def _owners(libs: set[Path]) -> dict[Path, str]:
+    """The Debian package that ships each of LIBS on this host (one dpkg-query for all)."""
+    by_path = {sp: lib for lib in libs for sp in _spellings(lib)}
+    r = subprocess.run(["dpkg-query", "-S", *sorted(by_path)], capture_output=True, text=True)
+    owners = {}
+    for line in r.stdout.splitlines():
+        pkgs, _, path = line.partition(": ")
+        if path.strip() in by_path:
+            owners[by_path[path.strip()]] = pkgs.split(",")[0].split(":")[0].strip()
+    return owners
 
 
 def _from_prefix(prefix: Path) -> Engine:
@@ -133,27 +140,29 @@ def _from_prefix(prefix: Path) -> Engine:
     if missing:
         raise BuildError(f"setting freeswitch_prefix: {prefix} lacks {missing[0]} (ccctl's tree loads it)")
     prefix = prefix.resolve()
-    packages: set[str] = set()
-    host_libs: set[Path] = set()
     h = hashlib.sha256()
     for elf in _elf_files(prefix):
         st = elf.stat()
         h.update(f"{elf}:{st.st_size}:{int(st.st_mtime)}".encode())
-        r = subprocess.run(["ldd", str(elf)], capture_output=True, text=True)
+    return Engine("prefix", str(prefix), binary=str(binary.resolve()), mod_dir=str(mod_dir.resolve()),
+                  fingerprint=h.hexdigest()[:16])
+
+
+def resolve_libraries(eng: Engine) -> None:
+    """For a bundled prefix: which Debian packages provide the libraries it links to outside
+    itself, and which libraries (in no package) must be copied from this host."""
+    if eng.kind != "prefix":
+        return
+    prefix = Path(eng.source)
+    elves = _elf_files(prefix)
+    outside: set[Path] = set()
+    for i in range(0, len(elves), 50):
+        r = subprocess.run(["ldd", *map(str, elves[i:i + 50])], capture_output=True, text=True)
         for line in r.stdout.splitlines():
             m = re.match(r"\s*(\S+) => (/\S+)", line)
-            if not m:
-                continue
-            lib = Path(m.group(2))
-            if str(lib).startswith(str(prefix) + "/"):
-                continue
-            pkg = _owner_package(lib)
-            if pkg:
-                packages.add(pkg)
-            else:
-                host_libs.add(lib)
+            if m and not m.group(2).startswith(str(prefix) + "/"):
+                outside.add(Path(m.group(2)))
+    owners = _owners(outside)
     # libc and friends are in every Debian system; naming them changes nothing.
-    packages -= {"libc6", "libgcc-s1", "libstdc++6"}
-    return Engine("prefix", str(prefix), sorted(packages), sorted(host_libs),
-                  binary=str(binary.resolve()), mod_dir=str(mod_dir.resolve()),
-                  fingerprint=h.hexdigest()[:16])
+    eng.packages = sorted(set(owners.values()) - {"libc6", "libgcc-s1", "libstdc++6"})
+    eng.host_libs = sorted(lib for lib in outside if lib not in owners)

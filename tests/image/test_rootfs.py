@@ -17,7 +17,7 @@ def root(summary):
         pytest.skip(f"no root filesystem in {ROOTFS}: run `make image` first")
     import testinfra
 
-    return testinfra.get_host(f"chroot://{ROOTFS}")
+    return testinfra.get_host(str(ROOTFS), connection="chroot")
 
 
 @pytest.mark.parametrize("pkg", ["openssh-server", "nftables", "fail2ban", "sudo", "espeak-ng", "sox",

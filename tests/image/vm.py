@@ -85,7 +85,7 @@ class VM:
         deadline = self.started + timeout
         state = ""
         while time.monotonic() < deadline:
-            r = self.ssh("systemctl is-system-running; test -e /var/lib/ccctl/firstboot.done && echo firstboot-done",
+            r = self.ssh("systemctl is-system-running; sudo test -e /var/lib/ccctl/firstboot.done && echo firstboot-done",
                          check=False)
             state = r.stdout
             if "firstboot-done" in state and any(w in state for w in ("running", "degraded")):
