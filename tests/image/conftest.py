@@ -63,7 +63,9 @@ def boot(tmp_path_factory, admin_key: Path, firmware: str) -> VM:
     except Exception:
         vm.stop()
         raise
-    print(f"\n{firmware} boot: SSH after {vm.ssh_seconds:.0f} s, ready after {vm.ready_seconds:.0f} s")
+    blame = vm.ssh("systemd-analyze; systemd-analyze blame | head -6", check=False).stdout
+    print(f"\n{firmware} boot: SSH after {vm.ssh_seconds:.0f} s, ready after {vm.ready_seconds:.0f} s "
+          f"(load {os.getloadavg()[0]:.1f})\n{blame}")
     _record(firmware, vm)
     return vm
 
