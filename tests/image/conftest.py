@@ -51,12 +51,18 @@ def need(*tools: str) -> None:
             pytest.skip(f"{t} is not installed (scripts/image-deps test installs it)")
 
 
-def boot(tmp_path_factory, admin_key: Path, firmware: str) -> VM:
+def start(tmp_path_factory, admin_key: Path, firmware: str) -> VM:
     need("qemu-system-x86_64", "qemu-img", "ssh")
     if firmware == "uefi" and not Path("/usr/share/ovmf/OVMF.fd").is_file():
         pytest.skip("no UEFI firmware (/usr/share/ovmf/OVMF.fd, package ovmf)")
     vm = VM(artifact(".qcow2"), tmp_path_factory.mktemp(f"vm-{firmware}"), admin_key, "admin", firmware)
     vm.start()
+    return vm
+
+
+def boot(tmp_path_factory, admin_key: Path, firmware: str, vm: VM | None = None) -> VM:
+    """VM (or a new one) booted to SSH and through its first boot."""
+    vm = vm or start(tmp_path_factory, admin_key, firmware)
     try:
         vm.wait_ssh()
         vm.ready_seconds = vm.wait_ready()
@@ -81,6 +87,15 @@ def _record(firmware: str, vm: VM) -> None:
 @pytest.fixture(scope="session")
 def vm(tmp_path_factory, admin_key, summary):
     v = boot(tmp_path_factory, admin_key, "bios")
+    yield v
+    v.stop()
+
+
+@pytest.fixture(scope="session")
+def second_vm(tmp_path_factory, admin_key, vm):
+    """A second first boot of the same image, through UEFI; started once the first VM is up,
+    so it boots while the first one is being checked."""
+    v = start(tmp_path_factory, admin_key, "uefi")
     yield v
     v.stop()
 
