@@ -21,7 +21,7 @@ from .stages import STAGES
 
 
 def _parser() -> argparse.ArgumentParser:
-    doc = "\n".join(f"  {name:<18} {text}" for name, text in settings_mod.FIELDS.items())
+    doc = "\n".join(f"  {name:<18} {text}" for name, text in settings_mod.ImageSettings.documentation().items())
     p = argparse.ArgumentParser(
         prog="image/build",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,7 +1,7 @@
 """The image build's settings: one file (image/image.toml) plus environment overrides.
 
-One table (FIELDS) names each setting, its type and its documentation; the settings file, the
-environment, `--help` and `--print-config` all come from it.
+One dataclass (ImageSettings) names each setting, its type, default and documentation; the
+settings file, the environment, `--help` and `--print-config` all come from it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .errors import BuildError
@@ -22,44 +22,44 @@ BARE_ENV = {"freeswitch_debs": "FREESWITCH_DEBS", "signalwire_token": "SIGNALWIR
             "freeswitch_prefix": "FREESWITCH_PREFIX"}
 MIN_DISK = 2 * 1024**3
 
-FIELDS = {
-    "name": "Base name of the artifacts: build/NAME.raw, NAME.qcow2, NAME.box.",
-    "hostname": "Host name of the box.",
-    "suite": "Debian suite to bootstrap (the appliance is Debian 12: bookworm).",
-    "mirror": "Debian mirror the build installs packages from.",
-    "security_mirror": "Debian security mirror (empty: none; the box then misses security updates).",
-    "kernel": "Kernel package (linux-image-amd64 drives real hardware and voice cards).",
-    "disk_size": "Size of the raw disk (e.g. 4G, 3500M); at least 2G and room for the root filesystem.",
-    "extra_packages": "More Debian packages to install (list; from the environment: space separated).",
-    "admin_user": "Login of the administrator (SSH key only, sudo).",
-    "admin_ssh_key": "Public key file for the administrator; empty: a key pair is generated into build/keys/.",
-    "timezone": "Time zone of the box.",
-    "locale": "Locale of the box.",
-    "freeswitch_debs": "FreeSWITCH source 1: a directory of .deb packages, used as a local apt source.",
-    "signalwire_token": "FreeSWITCH source 2: a SignalWire token for the vendor's apt repository.",
-    "freeswitch_prefix": "FreeSWITCH source 3: an installed FreeSWITCH prefix to bundle (e.g. /opt/freeswitch).",
-    "output": "Directory the artifacts are written to (relative: to the repository).",
-}
+def _setting(default, doc: str):
+    return field(default=default, metadata={"doc": doc})
 
 
 @dataclass(frozen=True)
 class ImageSettings:
-    name: str = "callcenter"
-    hostname: str = "callcenter"
-    suite: str = "bookworm"
-    mirror: str = "http://deb.debian.org/debian"
-    security_mirror: str = "http://deb.debian.org/debian-security"
-    kernel: str = "linux-image-amd64"
-    disk_size: str = "4G"
-    extra_packages: tuple[str, ...] = ()
-    admin_user: str = "admin"
-    admin_ssh_key: str = ""
-    timezone: str = "UTC"
-    locale: str = "en_US.UTF-8"
-    freeswitch_debs: str = ""
-    signalwire_token: str = ""
-    freeswitch_prefix: str = ""
-    output: str = "build"
+    name: str = _setting("callcenter",
+        "Base name of the artifacts: build/NAME.raw, NAME.qcow2, NAME.box.")
+    hostname: str = _setting("callcenter",
+        "Host name of the box.")
+    suite: str = _setting("bookworm",
+        "Debian suite to bootstrap (the appliance is Debian 12: bookworm).")
+    mirror: str = _setting("http://deb.debian.org/debian",
+        "Debian mirror the build installs packages from.")
+    security_mirror: str = _setting("http://deb.debian.org/debian-security",
+        "Debian security mirror (empty: none; the box then misses security updates).")
+    kernel: str = _setting("linux-image-amd64",
+        "Kernel package (linux-image-amd64 drives real hardware and voice cards).")
+    disk_size: str = _setting("4G",
+        "Size of the raw disk (e.g. 4G, 3500M); at least 2G and room for the root filesystem.")
+    extra_packages: tuple[str, ...] = _setting((),
+        "More Debian packages to install (list; from the environment: space separated).")
+    admin_user: str = _setting("admin",
+        "Login of the administrator (SSH key only, sudo).")
+    admin_ssh_key: str = _setting("",
+        "Public key file for the administrator; empty: a key pair is generated into build/keys/.")
+    timezone: str = _setting("UTC",
+        "Time zone of the box.")
+    locale: str = _setting("en_US.UTF-8",
+        "Locale of the box.")
+    freeswitch_debs: str = _setting("",
+        "FreeSWITCH source 1: a directory of .deb packages, used as a local apt source.")
+    signalwire_token: str = _setting("",
+        "FreeSWITCH source 2: a SignalWire token for the vendor's apt repository.")
+    freeswitch_prefix: str = _setting("",
+        "FreeSWITCH source 3: an installed FreeSWITCH prefix to bundle (e.g. /opt/freeswitch).")
+    output: str = _setting("build",
+        "Directory the artifacts are written to (relative: to the repository).")
 
     @property
     def disk_bytes(self) -> int:
@@ -69,6 +69,11 @@ class ImageSettings:
     def output_dir(self) -> Path:
         p = Path(self.output)
         return p if p.is_absolute() else REPO / p
+
+    @classmethod
+    def documentation(cls) -> dict[str, str]:
+        """Each setting's one-line documentation, for --help."""
+        return {f.name: f.metadata["doc"] for f in fields(cls)}
 
     def as_dict(self, redact: bool = True) -> dict:
         d = asdict(self)
@@ -102,7 +107,7 @@ def load(path: Path | None = None, env=None) -> ImageSettings:
         raise BuildError(f"settings file {path}: not found") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise BuildError(f"settings file {path}: {exc}") from None
-    unknown = sorted(set(raw) - set(FIELDS))
+    unknown = sorted(set(raw) - {f.name for f in fields(ImageSettings)})
     if unknown:
         raise BuildError(f"settings file {path}: unknown setting {unknown[0]!r}")
     values = {}
