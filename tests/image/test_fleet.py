@@ -15,8 +15,9 @@ def test_site_playbook_over_ssh_changes_nothing(vm, tmp_path):
     inventory = tmp_path / "inventory.ini"
     inventory.write_text(
         "[callcenter]\n"
-        f"vm ansible_host=127.0.0.1 ansible_port={vm.ssh_port} ansible_user=admin "
-        f"ansible_ssh_private_key_file={vm.key} "
+        # The host name "vm" picks the VM's entry in its ssh_config (forwarded port, key, and the
+        # host key it made at first boot accepted without a known_hosts file).
+        f"vm ansible_host=vm ansible_user=admin ansible_ssh_private_key_file={vm.key} "
         f"ansible_ssh_common_args='-F {vm.ssh_config()}'\n")
     r = subprocess.run(["ansible-playbook", "-i", str(inventory), "-e", f"@{BUILD / 'ansible-vars.json'}",
                         str(REPO / "ansible" / "site.yml")],
