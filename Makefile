@@ -1,10 +1,21 @@
-# The two entry points: `make install` (the control plane) and `make test` (every tier that
-# can run here). Both install what they need themselves on Debian 12.
+# The entry points: `make image` (the appliance image), `make install` (the control plane) and
+# `make test` (every tier that can run here). Each installs what it needs itself on Debian 12.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: install system-deps test-deps test test-fast bench render-example clean
+# `make image` takes FreeSWITCH from FREESWITCH_DEBS, SIGNALWIRE_TOKEN or FREESWITCH_PREFIX (in
+# that order) and builds without it, loudly, when none is set. The image tiers also use the
+# prefix the FreeSWITCH tier uses (CC_FREESWITCH_PREFIX, then /opt/freeswitch) when there is one.
+TEST_FREESWITCH_PREFIX := $(or $(FREESWITCH_PREFIX),$(firstword $(foreach p,$(CC_FREESWITCH_PREFIX) /opt/freeswitch,$(if $(wildcard $(p)/bin/freeswitch),$(p)))))
+
+.PHONY: image image-deps install system-deps test-deps test test-fast test-image bench bench-image render-example clean
+
+image: install image-deps
+	./image/build
+
+image-deps:
+	@./scripts/image-deps build
 
 # What the control plane needs, nothing more (PostgreSQL, sipp, baresip are test needs).
 install: system-deps $(VENV)/.installed
@@ -29,7 +40,17 @@ $(VENV)/.installed-test: $(VENV)/.installed
 # The FreeSWITCH tier first, in a network namespace with only loopback; then everything else.
 test: install test-deps $(VENV)/.installed-test
 	./scripts/in-netns $(BIN)/python -m pytest tests/freeswitch $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/python -m pytest --ignore=tests/freeswitch $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --ignore=tests/freeswitch --ignore=tests/image $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-image
+
+# The image tiers: build the image (the bootstrap is cached in build/cache), then check the root
+# filesystem, boot it under qemu (twice), provision it with the fleet playbook, and bring it up
+# with Vagrant, all inside a network namespace that has only loopback.
+test-image: install $(VENV)/.installed-test
+	@./scripts/image-deps test
+	@[ -n "$(FREESWITCH_DEBS)$(SIGNALWIRE_TOKEN)$(TEST_FREESWITCH_PREFIX)" ] || echo "image tiers: no FreeSWITCH source and no /opt/freeswitch: the image is built and tested WITHOUT the engine"
+	FREESWITCH_PREFIX="$(TEST_FREESWITCH_PREFIX)" ./image/build
+	./scripts/in-netns $(BIN)/python -m pytest tests/image $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
@@ -38,8 +59,13 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/cli.py
 
+# Image figures: cold and warm build, sizes, boot-to-SSH and boot-to-ready under emulation.
+bench-image: install image-deps
+	./scripts/image-deps test
+	$(BIN)/python bench/image.py
+
 render-example: $(VENV)/.installed
 	CCCTL_DB=$$(mktemp -d)/ccctl.db sh -c '$(BIN)/ccctl apply -f examples/site.yaml >/dev/null && $(BIN)/ccctl render --out out/example --force'
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache build

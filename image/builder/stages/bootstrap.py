@@ -1,0 +1,104 @@
+"""Stage 1: a Debian 12 root filesystem with every package the roles need, from mmdebstrap.
+
+The result is cached as a tarball named by a hash of its inputs (suite, mirror, package list,
+engine packages), so a second build with nothing changed skips the download entirely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ..context import BuildContext
+from ..engine import VENDOR_REPO
+
+# What the roles use; they only configure (no downloads while the roles run).
+BASE_PACKAGES = [
+    "systemd-sysv", "udev", "dbus", "initramfs-tools", "zstd", "kmod",
+    "openssh-server", "sudo", "python3", "python3-venv", "python3-apt", "python3-systemd",
+    "locales", "tzdata", "systemd-timesyncd", "iproute2", "netbase", "ca-certificates",
+    "less", "procps", "nftables", "fail2ban", "espeak-ng", "sox", "libsox-fmt-base",
+]
+
+
+def package_list(ctx: BuildContext) -> list[str]:
+    s = ctx.settings
+    return sorted(set(BASE_PACKAGES + [s.kernel] + list(s.extra_packages) + ctx.engine.packages))
+
+
+def cache_key(ctx: BuildContext) -> str:
+    s = ctx.settings
+    data = {"v": 1, "suite": s.suite, "mirror": s.mirror, "security": s.security_mirror,
+            "packages": package_list(ctx),
+            "engine": ctx.engine.fingerprint}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def tarball(ctx: BuildContext) -> Path:
+    return ctx.cache / f"bootstrap-{cache_key(ctx)}.tar"
+
+
+def run(ctx: BuildContext) -> str:
+    tar = tarball(ctx)
+    if not tar.is_file():
+        _bootstrap(ctx, tar)
+        note = f"bootstrapped ({len(package_list(ctx))} packages)"
+    else:
+        note = f"reused cache {tar.name}"
+    ctx.rootfs.mkdir()
+    ctx.run("tar", "-C", ctx.rootfs, "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", tar)
+    return note
+
+
+def _bootstrap(ctx: BuildContext, tar: Path) -> None:
+    s = ctx.settings
+    partial = tar.with_name(f".{tar.name}.partial")
+    args = ["mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar",
+            "--aptopt=APT::Install-Recommends \"false\"",
+            "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+            "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/info/*",
+            "--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-include=/usr/share/locale/locale.alias",
+            "--include=" + ",".join(package_list(ctx)),
+            # The kernel's own hook makes the initramfs; no need for the /vmlinuz links.
+            "--essential-hook=echo 'do_symlinks = no' > \"$1\"/etc/kernel-img.conf"]
+    mirrors = [f"deb {s.mirror} {s.suite} main", f"deb {s.mirror} {s.suite}-updates main"]
+    if s.security_mirror:
+        mirrors.append(f"deb {s.security_mirror} {s.suite}-security main")
+    if ctx.engine.kind == "token":
+        mirrors.append(_vendor_source(ctx, args))
+    args += [s.suite, str(partial), *mirrors]
+    try:
+        ctx.run(*args)
+        os.replace(partial, tar)
+    finally:
+        partial.unlink(missing_ok=True)
+    for old in ctx.cache.glob("bootstrap-*.tar"):
+        if old != tar:
+            old.unlink()
+
+
+def _vendor_source(ctx: BuildContext, args: list[str]) -> str:
+    """The vendor's apt repository, reached with the token only while bootstrapping: the token
+    file is removed before the root filesystem is packed."""
+    import base64
+    import urllib.request
+
+    token = ctx.settings.signalwire_token
+    keyring = ctx.work / "signalwire-freeswitch-repo.gpg"
+    req = urllib.request.Request(VENDOR_REPO + "signalwire-freeswitch-repo.gpg")
+    req.add_header("Authorization", "Basic " + base64.b64encode(f"signalwire:{token}".encode()).decode())
+    from ..errors import BuildError
+    try:
+        keyring.write_bytes(urllib.request.urlopen(req, timeout=30).read())
+    except OSError as exc:
+        raise BuildError(f"setting signalwire_token: cannot fetch the vendor's keyring: {exc}") from None
+    auth = ctx.work / "freeswitch-auth.conf"
+    auth.write_text(f"machine freeswitch.signalwire.com login signalwire password {token}\n")
+    auth.chmod(0o600)
+    args += [f"--setup-hook=mkdir -p \"$1\"/etc/apt/auth.conf.d \"$1\"/usr/share/keyrings",
+             f"--setup-hook=copy-in {auth} /etc/apt/auth.conf.d/",
+             f"--setup-hook=copy-in {keyring} /usr/share/keyrings/",
+             "--customize-hook=rm -f \"$1\"/etc/apt/auth.conf.d/freeswitch-auth.conf"]
+    return f"deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] {VENDOR_REPO} {ctx.settings.suite} main"

@@ -1,0 +1,130 @@
+"""Booted tier: the image under qemu (software emulation), SSH forwarded on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import REPO, boot
+from .sipprobe import Probe
+
+
+def test_first_boot_ran_once_and_disabled_itself(host, request):
+    if request.node.module.__name__.endswith("test_booted"):
+        request.getfixturevalue("second_vm")  # the second boot starts now, in the background
+    assert host.file("/var/lib/ccctl/firstboot.done").exists
+    for unit in ("ccctl-firstboot.service", "ccctl-firstboot-keys.service"):
+        assert host.run(f"systemctl is-enabled {unit}").stdout.strip() == "disabled"
+    log = host.run("journalctl -b -u ccctl-firstboot.service --no-pager -o cat").stdout
+    assert log.count("first boot done") == 1, log
+
+
+SECRETS = ("/opt/ccctl/venv/bin/python -c \"import json, sqlite3; print(json.dumps(dict(sqlite3.connect("
+           "'/var/lib/ccctl/ccctl.db').execute('select key, value from setting').fetchall())))\"")
+
+
+def test_box_made_its_own_secrets(host):
+    assert host.file("/etc/ssh/ssh_host_ed25519_key").exists
+    assert len(host.file("/etc/machine-id").content_string.strip()) == 32
+    db = host.file("/var/lib/ccctl/ccctl.db")
+    assert db.exists and db.mode == 0o600
+    secrets = json.loads(host.check_output(SECRETS))
+    pw = secrets["esl_password"]
+    assert len(pw) >= 20 and pw not in ("ClueCon", "1234")
+    tree = host.file("/etc/freeswitch/autoload_configs/event_socket.conf.xml").content_string
+    assert pw in tree and "127.0.0.1" in tree
+
+
+def test_services_active(host, engine_included):
+    for unit in ("ssh", "nftables", "fail2ban", "systemd-networkd", "callcenter-banner"):
+        assert host.service(unit).is_running or host.run(f"systemctl is-active {unit}").stdout.strip() == "active", unit
+    failed = host.run("systemctl --failed --no-legend --plain").stdout.strip()
+    assert failed == "", failed
+    fs = host.run("systemctl is-active freeswitch").stdout.strip()
+    assert fs == ("active" if engine_included else "inactive")
+
+
+def test_firewall_loaded(host):
+    rules = host.run("nft list ruleset").stdout
+    assert "policy drop" in rules and "table inet appliance" in rules
+    assert "tcp dport 22 accept" in rules
+
+
+def test_fail2ban_jails_active(host):
+    out = host.run("fail2ban-client status").stdout
+    assert "freeswitch" in out and "sshd" in out, out
+    assert "Currently banned" in host.run("fail2ban-client status freeswitch").stdout
+
+
+def test_no_password_login_and_no_default_passwords(host):
+    shadow = host.run("cat /etc/shadow").stdout
+    for line in shadow.splitlines():
+        name, pw = line.split(":")[:2]
+        assert pw in ("*", "!", "!*") or pw.startswith("!"), f"{name} has a password"
+    r = host.run("grep -rIl --exclude-dir='*.dist-info' -e ClueCon -e 'default_password=1234' /etc /var/lib /opt /usr/local 2>/dev/null || true")
+    assert r.stdout.strip() == ""
+    sshd = host.run("sshd -T").stdout
+    assert "permitrootlogin no" in sshd and "passwordauthentication no" in sshd
+
+
+def test_ccctl_status_answers(host, engine_included):
+    r = host.run("ccctl status --json")
+    data = json.loads(r.stdout)
+    assert isinstance(data, dict)
+    text = json.dumps(data).lower()
+    if engine_included:
+        assert r.rc == 0 and '"up"' in text or "true" in text, r.stdout
+    assert r.rc in (0, 1), r.stderr
+
+
+def test_event_socket_on_loopback_only(host, engine_included):
+    if not engine_included:
+        pytest.skip("image built without FreeSWITCH: no Event Socket to check")
+    # Local address of every listening socket on the Event Socket port (4th column of ss).
+    listeners = [line.split()[3] for line in host.run("ss -Hltn 'sport = :8021'").stdout.splitlines()]
+    assert listeners == ["127.0.0.1:8021"], listeners
+
+
+def test_sip_through_forwarded_port(vm, host, engine_included):
+    """With the engine: FreeSWITCH answers SIP from this host through the forwarded UDP port,
+    and a seat of a site applied on the box registers with its generated password (a wrong
+    password is refused)."""
+    if not engine_included:
+        pytest.skip("image built without FreeSWITCH: nothing answers SIP")
+    site = (REPO / "examples" / "site.yaml").read_text()
+    r = vm.ssh(f"sudo ccctl apply -f - <<'EOF'\n{site}\nEOF", check=False, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    seat = json.loads(host.check_output(
+        "/opt/ccctl/venv/bin/python - <<'PY'\n"
+        "import json, sqlite3\n"
+        "db = sqlite3.connect('/var/lib/ccctl/ccctl.db')\n"
+        "print(json.dumps(db.execute(\"select s.extension, t.domain, s.password from seat s join tenant t\"\n"
+        "    \" on s.tenant_id = t.id where s.extension = '1001' and t.name = 'acme'\").fetchone()))\n"
+        "PY"))
+    ext, domain, password = seat
+    probe = Probe(vm.sip_port)
+    try:
+        code, answer = probe.request("OPTIONS", f"sip:{domain}", f"sip:probe@{domain}")
+        assert answer.startswith("SIP/2.0 ") and code < 600
+        assert probe.register(ext, domain, password + "x") in (401, 403)
+        assert probe.register(ext, domain, password) == 200
+    finally:
+        probe.close()
+
+
+def test_second_first_boot_differs(tmp_path_factory, vm, host, admin_key, second_vm):
+    """Two boots of the same image (this one through UEFI) make different keys and secrets."""
+    other = boot(tmp_path_factory, admin_key, "uefi", second_vm)
+    try:
+        q = "cat /etc/ssh/ssh_host_ed25519_key.pub /etc/machine-id; sudo " + SECRETS
+        a = vm.ssh(q).stdout.splitlines()
+        b = other.ssh(q).stdout.splitlines()
+        assert len(a) == 3 and len(b) == 3, (a, b)
+        assert a[0] != b[0] and a[1] != b[1]
+        sa, sb = json.loads(a[2]), json.loads(b[2])
+        assert sa.keys() == sb.keys() and sa
+        for key in sa:
+            assert sa[key] != sb[key], key
+    finally:
+        other.stop()

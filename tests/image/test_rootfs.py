@@ -1,0 +1,115 @@
+"""Static tier: testinfra against the built root filesystem through a chroot, without booting."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from .conftest import BUILD
+
+ROOTFS = BUILD / "rootfs"
+
+
+@pytest.fixture(scope="module")
+def root(summary):
+    if not (ROOTFS / "bin" / "sh").exists():
+        pytest.skip(f"no root filesystem in {ROOTFS}: run `make image` first")
+    import testinfra
+
+    return testinfra.get_host(str(ROOTFS), connection="chroot")
+
+
+@pytest.mark.parametrize("pkg", ["openssh-server", "nftables", "fail2ban", "sudo", "espeak-ng", "sox",
+                                 "systemd-timesyncd", "python3-venv", "linux-image-amd64"])
+def test_packages(root, pkg):
+    assert root.package(pkg).is_installed
+
+
+def test_nothing_unique_or_secret_is_baked_in(root):
+    assert root.run("ls /etc/ssh/ssh_host_* 2>/dev/null").stdout == ""
+    assert root.file("/etc/machine-id").content_string == ""
+    assert not root.file("/var/lib/ccctl/ccctl.db").exists
+    assert not root.file("/var/lib/ccctl/firstboot.done").exists
+    assert not root.file("/etc/freeswitch").exists
+
+
+def test_first_boot_units_are_armed(root):
+    for unit in ("ccctl-firstboot.service", "ccctl-firstboot-keys.service"):
+        assert root.file(f"/etc/systemd/system/multi-user.target.wants/{unit}").is_symlink
+    body = root.file("/etc/systemd/system/ccctl-firstboot-keys.service").content_string
+    assert "Before=ssh.service" in body
+
+
+def test_services_enabled(root):
+    for unit in ("ssh", "nftables", "fail2ban", "freeswitch", "systemd-networkd", "systemd-timesyncd",
+                 "callcenter-banner"):
+        r = root.run(f"systemctl is-enabled {unit}")
+        assert r.stdout.strip() == "enabled", (unit, r.stdout, r.stderr)
+
+
+def test_ssh_keys_only_no_root(root):
+    conf = root.file("/etc/ssh/sshd_config.d/10-appliance.conf").content_string
+    assert "PermitRootLogin no" in conf and "PasswordAuthentication no" in conf
+    keys = root.file("/home/admin/.ssh/authorized_keys")
+    assert keys.mode == 0o600 and keys.user == "admin"
+    assert keys.content_string.startswith("ssh-")
+    # No account can log in with a password: root and admin have none.
+    shadow = {l.split(":")[0]: l.split(":")[1] for l in root.file("/etc/shadow").content_string.splitlines()}
+    assert shadow["root"] in ("*", "!", "!*") or shadow["root"].startswith("!")
+    assert shadow["admin"] in ("*", "!", "!*") or shadow["admin"].startswith("!")
+    assert all(not pw == "" for pw in shadow.values()), "an account with an empty password"
+
+
+def test_firewall_rules(root):
+    conf = root.file("/etc/nftables.conf").content_string
+    assert "policy drop" in conf
+    assert "tcp dport 22 accept" in conf
+    assert "udp dport 16384-32768 accept" in conf
+    assert "limit rate over" in conf
+    # The rules must parse: checked in a throwaway network namespace, never against this host.
+    r = subprocess.run(["unshare", "-n", "chroot", str(ROOTFS), "nft", "-c", "-f", "/etc/nftables.conf"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def test_fail2ban_jail_on_freeswitch_auth_failures(root):
+    jail = root.file("/etc/fail2ban/jail.d/appliance.local").content_string
+    assert "[freeswitch]" in jail and "logpath = /var/log/freeswitch/freeswitch.log" in jail
+    assert root.file("/etc/fail2ban/filter.d/freeswitch.conf").exists
+    assert root.file("/var/log/freeswitch/freeswitch.log").user == "freeswitch"
+
+
+def test_control_plane_in_its_own_venv(root):
+    r = root.run("/usr/local/bin/ccctl --help")
+    assert r.rc == 0, r.stderr
+    assert "apply" in r.stdout
+    env = root.file("/etc/default/ccctl").content_string
+    assert "CCCTL_DB=/var/lib/ccctl/ccctl.db" in env and "CCCTL_ESL_HOST=127.0.0.1" in env
+
+
+def test_freeswitch_unit_runs_as_freeswitch_on_the_rendered_tree(root, engine_included):
+    unit = root.file("/etc/systemd/system/freeswitch.service").content_string
+    assert "User=freeswitch" in unit and "-conf /etc/freeswitch" in unit
+    assert root.user("freeswitch").exists
+    if engine_included:
+        binary = root.file("/etc/ccctl/engine").content_string.split("binary=")[1].split()[0]
+        assert root.file(binary).is_file
+        r = root.run(f"{binary} -version")
+        assert r.rc == 0 and "FreeSWITCH version: 1.10" in r.stdout, r.stdout + r.stderr
+        # Every library the engine links to resolves inside the image.
+        r = root.run(f"ldd {binary} $(dirname {binary})/../lib/freeswitch/mod/*.so | grep 'not found' || true")
+        assert r.stdout.strip() == ""
+    else:
+        assert not root.file("/etc/ccctl/engine").exists
+
+
+def test_no_default_passwords(root):
+    r = root.run("grep -rIl --exclude-dir='*.dist-info' -e ClueCon -e 'default_password=1234' /etc /var/lib /usr/local /opt 2>/dev/null || true")
+    assert r.stdout.strip() == ""
+
+
+def test_boots_both_firmwares(root):
+    assert root.file("/boot/grub/grub.cfg").contains("root=UUID=")
+    assert root.file("/boot/grub/i386-pc/linux.mod").exists
+    assert root.file("/boot/grub/x86_64-efi/linux.mod").exists
