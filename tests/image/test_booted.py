@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -43,6 +44,20 @@ def test_services_active(host, engine_included):
     assert failed == "", failed
     fs = host.run("systemctl is-active freeswitch").stdout.strip()
     assert fs == ("active" if engine_included else "inactive")
+    assert host.run("systemctl is-active ccctl-daemon").stdout.strip() == "active"
+
+
+def test_event_daemon_connected(host, engine_included):
+    """The daemon holds its Event Socket connection (it logs each (re)connect)."""
+    if not engine_included:
+        pytest.skip("image built without the engine: no Event Socket for the daemon")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        log = host.run("journalctl -u ccctl-daemon --no-pager -o cat").stdout
+        if "connected to FreeSWITCH" in log:
+            return
+        time.sleep(2)
+    raise AssertionError(f"ccctl-daemon never connected:\n{log[-2000:]}")
 
 
 def test_firewall_loaded(host):
