@@ -18,14 +18,18 @@ def act(app: str, data: str | None = None, inline: bool = False) -> object:
     return el("action", application=app, data=data, inline="true" if inline else None)
 
 
-def sets(*assignments: str | None) -> object:
-    """Set the variables (`name=value`, no `|`, quote or backslash) in one application run, at
-    dialplan hunt time. Each application run costs a log line and two events carrying every
-    channel variable (CHANNEL_EXECUTE, CHANNEL_EXECUTE_COMPLETE), inline or not."""
+def sets(*assignments: str | None) -> list:
+    """Set the variables (`name=value`) at dialplan hunt time, in one application run where
+    multiset can carry them. Each application run costs a log line and two events carrying
+    every channel variable (CHANNEL_EXECUTE, CHANNEL_EXECUTE_COMPLETE), inline or not; a value
+    with `|`, a quote or a backslash (free text such as a caller-id name) would be split or
+    unquoted by multiset, so it gets a `set` of its own."""
     given = [a for a in assignments if a]
-    if len(given) == 1:
-        return act("set", given[0], inline=True)
-    return act("multiset", "^^|" + "|".join(given), inline=True)
+    plain = [a for a in given if not any(c in a for c in "|'\"\\")]
+    own = [act("set", a, inline=True) for a in given if a not in plain]
+    if len(plain) == 1:
+        return [act("set", plain[0], inline=True), *own]
+    return ([act("multiset", "^^|" + "|".join(plain), inline=True)] if plain else []) + own
 
 
 def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None,
@@ -76,7 +80,7 @@ def _setup(t: s.Tenant) -> object:
     in vars.xml instead, at no per-call cost."""
     ctx = names.context(t)
     hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
-    actions = [sets(
+    actions = [*sets(
         "ccctl_setup=true",  # transfers re-enter the context: once only
         f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
         f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
@@ -104,7 +108,7 @@ def _record_on_bridge(t: s.Tenant) -> str:
 
 
 def _record_condition(t: s.Tenant) -> object:
-    return cond("${ccctl_record}", "^true$", sets(_record_on_bridge(t)), break_="never")
+    return cond("${ccctl_record}", "^true$", *sets(_record_on_bridge(t)), break_="never")
 
 
 def _seats(t: s.Tenant) -> list:
@@ -119,7 +123,7 @@ def _seats(t: s.Tenant) -> list:
             cond("destination_number", expr,
                  # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
                  # answered (an API run on answer, not an application).
-                 sets("ccctl_target=seat:$1", "call_timeout=30",
+                 *sets("ccctl_target=seat:$1", "call_timeout=30",
                       f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}"),
                  act("bridge", f"user/$1@{t.sip_domain}"),
                  act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
@@ -179,19 +183,14 @@ def _external(t: s.Tenant) -> list:
     record = _record_on_bridge(t) if t.recording.mode in ("all", "outbound") else None
     dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
     caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
-    # A caller-id name is free text: one that multiset could split or unquote gets its own set.
     name = f"effective_caller_id_name={t.caller_id.name}" if t.caller_id.name else None
-    own_set = [act("set", name, inline=True)] if name and any(c in name for c in "|'\"\\") else []
-    if own_set:
-        name = None
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
     return [ext("external",
                 cond("destination_number", expr, break_="on-false"),
                 cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound", inline=True),
                      break_="never"),
                 cond("destination_number", expr,
-                     sets("ccctl_target=external:$1", caller, name, record),
-                     *own_set,
+                     *sets("ccctl_target=external:$1", caller, name, record),
                      act("bridge", dial),
                      act("hangup", "${originate_disposition}")))]
 
@@ -201,7 +200,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
-        sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}"),
+        *sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}"),
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
@@ -293,7 +292,7 @@ def public_context(tenants: list[s.Tenant]) -> object:
         for n in t.numbers:
             exts.append(ext(f"did-{n.number}",
                             cond("destination_number", _dest(n.number),
-                                 sets("ccctl_direction=inbound", f"ccctl_did={n.number}",
+                                 *sets("ccctl_direction=inbound", f"ccctl_did={n.number}",
                                       "ccctl_record=true" if record else None),
                                  # Into the tenant's own context: the only way out of `public`.
                                  act("transfer", names.transfer(t, n.target)))))
