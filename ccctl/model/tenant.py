@@ -19,6 +19,8 @@ class Tenant(SQLModel, table=True):
     lease_price: float | None = None
     lease_currency: str | None = Field(default=None, max_length=3)
     lease_period: str | None = Field(default=None, max_length=16)
+    billing_increment: int | None = None
+    billing_minimum: int | None = None
     webhooks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     """URLs that receive the tenant's CTI events (screen pop), signed with its own secret."""
 

@@ -174,11 +174,23 @@ class Lease(Spec):
     period: Literal["monthly", "quarterly", "yearly"] = "monthly"
 
 
+class Billing(Spec):
+    """How the minutes of a tenant's calls are rounded for billing (`ccctl report usage`): each
+    answered call counts at least MINIMUM seconds, then whole steps of INCREMENT seconds.
+    60/60 bills per started minute, 6/6 per started 6 seconds, minimum 60 with increment 6 is
+    the usual 60/6 plan. Left out of a tenant: per started minute."""
+
+    increment: int = Field(default=60, ge=1, le=3600)
+    minimum: int = Field(default=0, ge=0, le=3600)
+
+
 class Recording(Spec):
     mode: Literal["all", "inbound", "outbound", "none", "on_demand"] = "none"
     format: Literal["wav", "flac"] = "wav"
     retention_days: int = Field(default=90, ge=0, le=36500)
+    """Days a recording is kept before `ccctl recording purge` deletes it; 0 keeps them forever."""
     legal_hold: bool = False
+    """Every recording of the tenant is kept, whatever its age (`ccctl recording hold TENANT`)."""
 
 
 class Seat(Spec):
@@ -371,6 +383,7 @@ class Tenant(Spec):
     timezone: Annotated[str, matching(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}", "a time zone is a name like Asia/Shanghai or UTC")] = "UTC"
     language: Language = "en"
     lease: Lease | None = None
+    billing: Billing | None = None
     recording: Recording = Recording()
     seats: list[Seat] = []
     queues: list[Queue] = []

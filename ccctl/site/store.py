@@ -32,6 +32,8 @@ def _tenant_spec(row: m.Tenant, rec: m.RecordingPolicy | None) -> dict:
         if row.lease_price is None
         else {"price": row.lease_price, "currency": row.lease_currency, "period": row.lease_period},
         "webhooks": list(row.webhooks or []),
+        "billing": None if row.billing_increment is None
+        else {"increment": row.billing_increment, "minimum": row.billing_minimum or 0},
     }
     if rec is not None:
         data["recording"] = {
@@ -114,6 +116,7 @@ def _construct_tenant(data: dict) -> s.Tenant:
         **data,
         "caller_id": s.CallerId.model_construct(**c),
         "lease": s.Lease.model_construct(**data["lease"]) if data["lease"] else None,
+        "billing": s.Billing.model_construct(**data["billing"]) if data["billing"] else None,
         "recording": s.Recording.model_construct(**data["recording"]) if "recording" in data else s.Recording(),
         "seats": [s.Seat.model_construct(**x) for x in data["seats"]],
         "queues": queues,
@@ -172,6 +175,8 @@ def _fill_tenant(row: m.Tenant, t: s.Tenant) -> None:
     row.lease_currency = t.lease.currency if t.lease else None
     row.lease_period = t.lease.period if t.lease else None
     row.webhooks = [w.model_dump() for w in t.webhooks]
+    row.billing_increment = t.billing.increment if t.billing else None
+    row.billing_minimum = t.billing.minimum if t.billing else None
 
 
 def _fill_queue(row: m.Queue, q: s.Queue) -> None:
