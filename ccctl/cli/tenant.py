@@ -1,4 +1,5 @@
-"""`ccctl tenant ...` and `ccctl recording ...` (a tenant's recording policy)."""
+"""`ccctl tenant ...` and `ccctl recording set` (a tenant's recording policy; the other
+recording commands are in recording_cmds.py)."""
 
 from __future__ import annotations
 
@@ -92,14 +93,6 @@ def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: b
         confirm(f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
                 f"{len(t.numbers)} number(s)?", yes)
     report(resources.remove_tenant(c, name, dry_run=dry_run), as_json, c)
-
-
-@recording_app.command("show")
-def recording_show(ctx: typer.Context, tenant: str = NAME, as_json: bool = JSON):
-    """Show TENANT's recording policy."""
-    from .. import resources
-
-    output.emit(resources.get_tenant(open_context(ctx), tenant).recording.model_dump(mode="json"), as_json)
 
 
 @recording_app.command("set", cls=FieldsHelpCommand, epilog="fields:recording")
