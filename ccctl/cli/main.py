@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
-from . import recording_cmds
+from . import recording_cmds, report_cmds
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -47,6 +47,7 @@ app.add_typer(tenant.app, name="tenant")
 for noun in NOUNS:
     app.add_typer(noun_app(noun), name=noun)
 app.add_typer(recording_cmds.app, name="recording")
+app.add_typer(report_cmds.app, name="report")
 app.add_typer(media_cmds.app, name="media")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
