@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
-from . import recording_cmds, report_cmds
+from . import backup_cmds, recording_cmds, report_cmds
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -48,6 +48,8 @@ for noun in NOUNS:
     app.add_typer(noun_app(noun), name=noun)
 app.add_typer(recording_cmds.app, name="recording")
 app.add_typer(report_cmds.app, name="report")
+app.command("backup")(backup_cmds.backup)
+app.command("restore")(backup_cmds.restore)
 app.add_typer(media_cmds.app, name="media")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")

@@ -1,0 +1,72 @@
+"""`ccctl backup FILE` and `ccctl restore FILE`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import output
+from .common import JSON, settings_of
+from .progress import bar
+
+FILE = typer.Argument(..., metavar="FILE", help="The archive (a gzipped tar).")
+WITH_RECORDINGS = typer.Option(False, "--with-recordings",
+                               help="The recordings folder too (CCCTL_FS_RECORDINGS_DIR); can be large.")
+
+
+def backup(ctx: typer.Context, file: Path = FILE, with_recordings: bool = WITH_RECORDINGS, as_json: bool = JSON):
+    """Back up the database (configuration, the box's secrets, call rows, recordings index) to
+    a new FILE, online: calls and the daemon go on, and the copy is one consistent moment. The
+    archive restores onto SQLite or PostgreSQL, whichever it came from. It holds every secret
+    of the box: keep it as safe as the box."""
+    from ..backup import backup as run
+    from ..db.engine import open_engine
+
+    settings = settings_of(ctx)
+    engine = open_engine(settings.db_url)
+    with bar("recordings", as_json) as progress:
+        r = run(engine, file, recordings_dir=settings.fs_recordings_dir if with_recordings else None,
+                progress=progress)
+    _done(r, as_json, "backed up")
+
+
+def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE", help="An archive of `ccctl backup`."),
+            force: bool = typer.Option(False, "--force", help="Replace a database that already holds data."),
+            with_recordings: bool = typer.Option(False, "--with-recordings",
+                                                 help="Put the archive's recordings back into CCCTL_FS_RECORDINGS_DIR."),
+            as_json: bool = JSON):
+    """Restore the database from FILE into an empty database (a fresh box), or replace
+    everything in it with --force; then bring FreeSWITCH's configuration to it."""
+    from ..backup import restore as run
+    from ..context import Context
+    from ..db import session_scope
+    from ..db.engine import open_engine
+
+    settings = settings_of(ctx)
+    engine = open_engine(settings.db_url, migrate=False)
+    with bar("recordings", as_json) as progress:
+        r = run(engine, file, force=force, recordings_dir=settings.fs_recordings_dir if with_recordings else None,
+                progress=progress)
+    _done(r, as_json, "restored")
+    if settings.fs_deploy != "off":
+        from ..deploy.push import push_tree
+
+        c = Context(settings=settings, engine=engine)
+        with session_scope(engine) as session:
+            ran = push_tree(c, session)
+        for m in c.messages:
+            output.message(m)
+        if ran:
+            output.message(f"FreeSWITCH reloaded: {len(ran)} command(s)")
+
+
+def _done(r: dict, as_json: bool, verb: str) -> None:
+    if as_json:
+        output.emit_json(r)
+        return
+    rec = r.get("recordings")
+    extra = f", {rec['files']} recording file(s)" if rec else ""
+    output.message(f"{verb}: {r['rows']} row(s) in {r['tables']} table(s){extra}, schema {r['revision']}, "
+                   f"{r['seconds']} s -> {r['file']}" if verb == "backed up" else
+                   f"{verb}: {r['rows']} row(s) in {r['tables']} table(s){extra} from {r['file']} in {r['seconds']} s")
