@@ -47,6 +47,15 @@ def test_services_active(host, engine_included):
     assert host.run("systemctl is-active ccctl-daemon").stdout.strip() == "active"
 
 
+def test_recording_purge_runs_on_the_box(host):
+    """The daily timer is armed, and its service runs to the end on a box with no recordings."""
+    assert host.run("systemctl is-enabled ccctl-recording-purge.timer").stdout.strip() == "enabled"
+    assert host.run("systemctl is-active ccctl-recording-purge.timer").stdout.strip() == "active"
+    r = host.run("systemctl start ccctl-recording-purge.service")
+    assert r.rc == 0, r.stderr
+    assert "0 file(s)" in host.run("journalctl -u ccctl-recording-purge --no-pager -o cat").stdout
+
+
 def test_event_daemon_connected(host, engine_included):
     """The daemon holds its Event Socket connection (it logs each (re)connect)."""
     if not engine_included:
