@@ -73,6 +73,21 @@ def recording_failure_hooks() -> list:
             act("set", f"api_reporting_hook={_deferred(log)}", inline=True)]
 
 
+ON_DEMAND_CODES = {"2": "record_session", "3": "stop_record_session"}
+"""For a tenant whose recording mode is on_demand: during a call, the seat presses *2 to start
+recording it and *3 to stop (DTMF meta keys bound on the caller's channel, which records, as
+every other mode does, to the file named by the call's uuid)."""
+
+
+def _on_demand(t: s.Tenant) -> object:
+    """The seat is the other leg of an inbound call, and this leg of a call it makes."""
+    def binds(leg: str) -> list:
+        return [act("bind_meta_app", f"{key} {leg} s {app}::{names.recording_path(t)}")
+                for key, app in ON_DEMAND_CODES.items()]
+
+    return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")
+
+
 def _setup(t: s.Tenant) -> object:
     """Once per call, whichever way it entered the context. Each action has a feature behind it,
     and the variables go in one application run. What every call of every tenant needs (hangup
@@ -97,6 +112,7 @@ def _setup(t: s.Tenant) -> object:
     return ext("setup",
                cond("${ccctl_setup}", "^$", *actions),
                cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
+               *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
                cont=True)
 
 
