@@ -82,7 +82,7 @@ every other mode does, to the file named by the call's uuid)."""
 def _on_demand(t: s.Tenant) -> object:
     """The seat is the other leg of an inbound call, and this leg of a call it makes."""
     def binds(leg: str) -> list:
-        return [act("bind_meta_app", f"{key} {leg} s {app}::{names.recording_path(t)}")
+        return [act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}")
                 for key, app in ON_DEMAND_CODES.items()]
 
     return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")

@@ -330,7 +330,8 @@ class AgentPool:
     FreeSWITCH lists every seat as registered."""
 
     def __init__(self, box, workdir: Path, seats: list[Seat], *, ip: str = "127.0.1.1", sip_port: int = 5060,
-                 media_port: int = 30000, talk_ms: int | None = None, register_timeout: float = 60):
+                 media_port: int = 30000, talk_ms: int | None = None, register_timeout: float = 60,
+                 answer: Path | None = None):
         self.box, self.seats = box, seats
         workdir.mkdir(parents=True, exist_ok=True)
         csv = workdir / "seats.csv"
@@ -338,7 +339,8 @@ class AgentPool:
             f"{x.extension};{x.domain};[authentication username={x.extension} password={x.password}];\n"
             for x in seats))
         n = str(len(seats))
-        args = ["-oocsf", str(SCENARIOS / "agent_answer.xml"), "-inf", str(csv), "-i", ip, "-bind_local",
+        # ANSWER: another answering scenario (a copy of agent_answer.xml that does more).
+        args = ["-oocsf", str(answer or SCENARIOS / "agent_answer.xml"), "-inf", str(csv), "-i", ip, "-bind_local",
                 "-p", str(sip_port), "-mi", ip, "-mp", str(media_port), "-rtp_echo",
                 "-d", str(talk_ms if talk_ms is not None else 3_600_000), "-m", n, "-l", n, "-r", "50",
                 f"{FS_IP}:{INTERNAL_PORT}"]

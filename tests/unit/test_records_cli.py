@@ -91,8 +91,8 @@ def test_on_demand_recording_has_its_feature_codes():
     found = binds("on_demand")
     path = "$${recordings_dir}/od/${strftime(%Y-%m-%d)}/${uuid}.wav"
     # The seat is the B leg of an inbound call and the A leg of its own calls.
-    assert found == [("action", f"2 b s record_session::{path}"), ("action", f"3 b s stop_record_session::{path}"),
-                     ("anti-action", f"2 a s record_session::{path}"),
-                     ("anti-action", f"3 a s stop_record_session::{path}")]
+    assert found == [("action", f"2 b a record_session::{path}"), ("action", f"3 b a stop_record_session::{path}"),
+                     ("anti-action", f"2 a a record_session::{path}"),
+                     ("anti-action", f"3 a a stop_record_session::{path}")]
     assert binds("all") == [] and binds("none") == []
     etree.tostring(dialplan.tenant_context(s.Tenant(name="od", recording=s.Recording(mode="on_demand"))))
