@@ -45,10 +45,14 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
 
     settings = settings_of(ctx)
     engine = open_engine(settings.db_url, migrate=False)
+    before = _esl_password(engine)
     with bar("recordings", as_json) as progress:
         r = run(engine, file, force=force, recordings_dir=settings.fs_recordings_dir if with_recordings else None,
                 progress=progress)
     _done(r, as_json, "restored")
+    if before and before != _esl_password(engine):
+        output.message("the Event Socket password is the backup's now: restart FreeSWITCH "
+                       "(systemctl restart freeswitch) so that ccctl can reach it")
     if settings.fs_deploy != "off":
         from ..deploy.push import push_tree
 
@@ -59,6 +63,19 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
             output.message(m)
         if ran:
             output.message(f"FreeSWITCH reloaded: {len(ran)} command(s)")
+
+
+def _esl_password(engine) -> str | None:
+    """The box's Event Socket password as the database holds it (None: no database yet)."""
+    import sqlalchemy as sa
+
+    from ..configuration import ESL_PASSWORD
+
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT value FROM setting WHERE key = :k"), {"k": ESL_PASSWORD}).scalar()
+    except sa.exc.SQLAlchemyError:
+        return None
 
 
 def _done(r: dict, as_json: bool, verb: str) -> None:
