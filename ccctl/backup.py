@@ -108,7 +108,8 @@ def backup(engine: Engine, out: Path, *, recordings_dir: Path | None = None,
     out = Path(out)
     if out.exists():
         raise InvalidInput(f"{out} exists; choose a new file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        raise InvalidInput(f"{out.parent}: no such folder")
     tmp = out.with_name(out.name + ".part")
     started = time.time()
     meta = {"format": FORMAT, "ccctl": __version__, "created": started, "dialect": engine.dialect.name,

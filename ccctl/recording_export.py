@@ -59,7 +59,8 @@ def export(ctx, tenant: str, *, since: float | None, until: float | None, out: P
     total = 0
     if as_tar:
         mode = "w:gz" if out.name.endswith((".gz", ".tgz")) else "w"
-        out.parent.mkdir(parents=True, exist_ok=True)
+        if not out.parent.is_dir():
+            raise InvalidInput(f"{out.parent}: no such folder")
         tmp = out.with_name(out.name + ".part")
         with tarfile.open(tmp, mode) as tar:
             for i, e in enumerate(entries):

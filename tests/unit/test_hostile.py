@@ -120,7 +120,9 @@ def test_domains_are_case_insensitive():
 # --- the command line ------------------------------------------------------------------------
 
 @pytest.fixture
-def box(tmp_path, sounds_dir, example):
+def box(tmp_path, sounds_dir, example, monkeypatch):
+    # Commands that take a FILE (backup, export) write where they are told, relative to here.
+    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     env = {"CCCTL_DB": str(tmp_path / "h.db"), "CCCTL_FS_CONF_DIR": str(tmp_path / "conf"),
            "CCCTL_FS_SOUNDS_DIR": str(sounds_dir), "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
