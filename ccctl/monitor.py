@@ -39,11 +39,17 @@ class MonitorResult:
         return asdict(self)
 
 
-def _modes() -> dict[str, list[str]]:
-    """The channel variables of each mode: the same ones the feature codes use."""
-    from .render.dialplan import SUPERVISOR_CODES
-
-    return {mode: extra for mode, extra in SUPERVISOR_CODES.values()}
+MODES = {
+    "listen": {},
+    # The leg eavesdropped is always the agent's own: what FreeSWITCH writes to it (ED_MUX_WRITE,
+    # "whisper_bleg") reaches the agent's ear only; what it reads (whisper_aleg) would go on to
+    # the customer.
+    "whisper": {"eavesdrop_whisper_bleg": "true"},
+    # Both directions: what FreeSWITCH's own eavesdrop does on DTMF 3 (ED_MUX_READ|ED_MUX_WRITE).
+    # eavesdrop_bridge_* are not it: those only choose which streams the supervisor hears.
+    "barge": {"eavesdrop_whisper_aleg": "true", "eavesdrop_whisper_bleg": "true"},
+}
+"""Channel variables of FreeSWITCH's eavesdrop for each mode."""
 
 
 # --------------------------------------------------------------------------- lookups
@@ -93,7 +99,10 @@ def _agent_channel(esl, t, extension: str) -> str:
 
     channels, _ = _live(esl)
     aor = names.agent_id(t, extension)
-    mine = [c for c in channels if c.get("presence_id") == aor and c.get("callstate") in ("ACTIVE", "HELD")]
+    # FreeSWITCH's channel list trails the channels by a moment (written by a queue): a call
+    # just answered may still show RINGING, so anything but a call ending counts.
+    mine = [c for c in channels if c.get("presence_id") == aor and c.get("callstate") not in ("DOWN", "HANGUP")
+            and esl.api(f"uuid_exists {c['uuid']}", check=False).strip() == "true"]
     if not mine:
         raise NotFound(f"seat {t.name}/{extension} has no call in progress")
     return max(mine, key=lambda c: int(c.get("created_epoch") or 0))["uuid"]
@@ -220,7 +229,7 @@ def _eavesdrop(mode: str, ctx, tenant: str, supervisor_ext: str, agent_ext: str,
                 "eavesdrop_enable_dtmf": "true", "ccctl_target": f"supervisor:{mode}:{agent_ext}",
                 "origination_caller_id_name": f"{mode} {agent_ext}", "origination_caller_id_number": agent_ext,
                 "originate_timeout": str(RING_SECONDS),
-                **dict(v.split("=", 1) for v in _modes()[mode]),
+                **MODES[mode],
             }
             leg = _originate(esl, variables, f"user/{supervisor_ext}@{t.sip_domain}", f"eavesdrop({uuid})")
         return MonitorResult(f"monitor.{mode}", tenant, uuid, leg,
@@ -274,7 +283,7 @@ def three_way(ctx, tenant: str, agent_ext: str, number: str, *, actor: str | Non
             uuid = _agent_channel(esl, t, agent_ext)
             variables = {"ccctl_tenant": t.name, "eavesdrop_require_group": t.name, "ccctl_target": f"three-way:{agent_ext}",
                          "origination_caller_id_number": agent_ext, "originate_timeout": str(RING_SECONDS),
-                         **dict(v.split("=", 1) for v in _modes()["barge"])}
+                         **MODES["barge"]}
             leg = _originate(esl, variables, dial, f"eavesdrop({uuid})")
         return MonitorResult("monitor.three-way", tenant, uuid, leg, detail=f"{spec} joined agent {agent_ext}'s call")
 
