@@ -39,17 +39,16 @@ class MonitorResult:
         return asdict(self)
 
 
-MODES = {
-    "listen": {},
-    # The leg eavesdropped is always the agent's own: what FreeSWITCH writes to it (ED_MUX_WRITE,
-    # "whisper_bleg") reaches the agent's ear only; what it reads (whisper_aleg) would go on to
-    # the customer.
-    "whisper": {"eavesdrop_whisper_bleg": "true"},
-    # Both directions: what FreeSWITCH's own eavesdrop does on DTMF 3 (ED_MUX_READ|ED_MUX_WRITE).
-    # eavesdrop_bridge_* are not it: those only choose which streams the supervisor hears.
-    "barge": {"eavesdrop_whisper_aleg": "true", "eavesdrop_whisper_bleg": "true"},
-}
-"""Channel variables of FreeSWITCH's eavesdrop for each mode."""
+def _mode_vars() -> dict[str, dict[str, str]]:
+    """Channel variables of FreeSWITCH's eavesdrop for each mode: those of the feature codes
+    (ccctl.render.dialplan), but for whisper. The feature codes eavesdrop on the caller's leg;
+    this module on the agent's own leg, where what FreeSWITCH writes to it (whisper_bleg)
+    reaches the agent's ear only."""
+    from .render.dialplan import SUPERVISOR_CODES
+
+    modes = {mode: dict(v.split("=", 1) for v in extra) for mode, extra in SUPERVISOR_CODES.values()}
+    modes["whisper"] = {"eavesdrop_whisper_bleg": "true"}
+    return modes
 
 
 # --------------------------------------------------------------------------- lookups
@@ -229,7 +228,7 @@ def _eavesdrop(mode: str, ctx, tenant: str, supervisor_ext: str, agent_ext: str,
                 "eavesdrop_enable_dtmf": "true", "ccctl_target": f"supervisor:{mode}:{agent_ext}",
                 "origination_caller_id_name": f"{mode} {agent_ext}", "origination_caller_id_number": agent_ext,
                 "originate_timeout": str(RING_SECONDS),
-                **MODES[mode],
+                **_mode_vars()[mode],
             }
             leg = _originate(esl, variables, f"user/{supervisor_ext}@{t.sip_domain}", f"eavesdrop({uuid})")
         return MonitorResult(f"monitor.{mode}", tenant, uuid, leg,
@@ -283,7 +282,7 @@ def three_way(ctx, tenant: str, agent_ext: str, number: str, *, actor: str | Non
             uuid = _agent_channel(esl, t, agent_ext)
             variables = {"ccctl_tenant": t.name, "eavesdrop_require_group": t.name, "ccctl_target": f"three-way:{agent_ext}",
                          "origination_caller_id_number": agent_ext, "originate_timeout": str(RING_SECONDS),
-                         **MODES["barge"]}
+                         **_mode_vars()["barge"]}
             leg = _originate(esl, variables, dial, f"eavesdrop({uuid})")
         return MonitorResult("monitor.three-way", tenant, uuid, leg, detail=f"{spec} joined agent {agent_ext}'s call")
 

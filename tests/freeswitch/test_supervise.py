@@ -185,6 +185,22 @@ def test_listen_whisper_barge_reach_the_right_ears(box, call):
         ("monitor.listen", "ok", r.call), ("monitor.whisper", "ok", r.call), ("monitor.barge", "ok", r.call)]
 
 
+@pytest.mark.parametrize("code, agent_hears, customer_hears", [("33", False, False), ("34", True, False),
+                                                             ("35", True, True)])
+def test_feature_codes_from_the_supervisors_phone(box, call, tmp_path, code, agent_hears, customer_hears):
+    """*33/*34/*35 + extension dialled from the supervisor's own phone: the same modes."""
+    sup = Phone(tmp_path / "dialing", "1009", "127.0.3.19", TONE["supervisor"], dial=f"*{code}1001")
+    try:
+        sup.media_up()
+        heard = _hear({"agent": call["agent"], "customer": call["customer"], "supervisor": sup})
+        assert heard["supervisor"]["agent"] > HEARD and heard["supervisor"]["customer"] > HEARD, heard
+        assert (heard["agent"]["supervisor"] > HEARD) == agent_hears, heard
+        assert (heard["customer"]["supervisor"] > HEARD) == customer_hears, heard
+        assert max(heard["agent"]["supervisor"], heard["customer"]["supervisor"]) < SILENT or agent_hears, heard
+    finally:
+        sup.close()
+
+
 def test_three_way_puts_three_parties_in_one_call(box, call):
     r = monitor.three_way(box.ctx, "acme", "1001", "1003", actor="alice")
     call["third"].media_up()
