@@ -60,6 +60,10 @@ class Settings:
     sessions_per_second: int = 0
     """FreeSWITCH's cap on new channels a second. 0: sized for the box. The per-tenant call caps
     are the real limit; this only stops a flood from starving calls already up."""
+    watchdog_interval: int = 10
+    """Seconds between the daemon's stuck-agent checks (0: no watchdog)."""
+    watchdog_unregistered: int = 120
+    """Seconds an Available agent may stay unregistered before the watchdog logs it out."""
     fs_deploy: str = "auto"
     """auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only."""
 

@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
+from . import daemon_cmds, db_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
 from . import backup_cmds, recording_cmds, report_cmds
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
@@ -45,7 +45,7 @@ def root(ctx: typer.Context,
 
 app.add_typer(tenant.app, name="tenant")
 for noun in NOUNS:
-    app.add_typer(noun_app(noun), name=noun)
+    app.add_typer(seat_cmds.extend(noun_app(noun)) if noun == "seat" else noun_app(noun), name=noun)
 app.add_typer(recording_cmds.app, name="recording")
 app.add_typer(report_cmds.app, name="report")
 app.command("backup")(backup_cmds.backup)
@@ -64,6 +64,8 @@ app.command("stats")(daemon_cmds.stats)
 app.add_typer(daemon_cmds.calls_app, name="calls")
 app.command("staffing")(daemon_cmds.staffing)
 app.add_typer(daemon_cmds.events_app, name="events")
+app.add_typer(monitor_cmds.monitor_app, name="monitor")
+app.add_typer(monitor_cmds.audit_app, name="audit")
 
 
 def run() -> None:

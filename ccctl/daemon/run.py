@@ -24,6 +24,7 @@ from ..model import Queue, Tenant
 from .assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
 from .cdr import reconcile
 from .store import BatchWriter, write_rows
+from .watchdog import Watchdog
 from .webhooks import Notifier
 
 log = logging.getLogger("ccctl.daemon")
@@ -60,6 +61,7 @@ class Daemon:
         self.assembler = Assembler(self.directory, self.settings.node, refresh=self._refresh_directory)
         self._reconcile_now = threading.Event()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
+        self.watchdog = Watchdog(ctx, stop=self.stop)
 
     def _refresh_directory(self) -> Directory:
         self.directory = load_directory(self.engine)
@@ -112,6 +114,7 @@ class Daemon:
 
     def run(self) -> None:
         self._reconciler.start()
+        self.watchdog.start()
         backoff = 0.25
         down_since = None
         try:

@@ -12,9 +12,10 @@ from .customer import Customer
 from .voice_card import VoiceCard
 from .call import AgentEvent, Call, CallRollup
 from .recording import Recording
+from .audit import AuditEntry
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",
     "IvrOption", "Number", "Trunk", "Customer", "VoiceCard", "Call", "AgentEvent", "CallRollup",
-    "Recording",
+    "Recording", "AuditEntry",
 ]

@@ -157,10 +157,13 @@ def _seats(t: s.Tenant) -> list:
 SUPERVISOR_CODES = {
     "33": ("listen", []),
     "34": ("whisper", ["eavesdrop_whisper_aleg=true"]),
-    "35": ("barge", ["eavesdrop_bridge_aleg=true", "eavesdrop_bridge_bleg=true"]),
+    "35": ("barge", ["eavesdrop_whisper_aleg=true", "eavesdrop_whisper_bleg=true"]),
 }
 """*33EXT listen, *34EXT whisper to the seat, *35EXT barge in (three-way). While listening,
-DTMF 1/2/3 switch modes as in FreeSWITCH's eavesdrop."""
+DTMF 1/2/3 switch modes as in FreeSWITCH's eavesdrop. The leg eavesdropped is the one the spy
+map holds, the caller's (api_on_answer of the seats extension): what FreeSWITCH mixes into
+what that leg reads (whisper_aleg) goes on to the seat; barge mixes both ways (whisper_bleg
+too; eavesdrop_bridge_* only choose what the supervisor hears)."""
 
 
 def _supervisor(t: s.Tenant) -> list:

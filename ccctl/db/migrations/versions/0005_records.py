@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0005_records'
-down_revision = '0002_calls'
+down_revision = '0004_supervision'
 branch_labels = None
 depends_on = None
 
