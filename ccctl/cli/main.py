@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
+from . import callback_cmds, daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -47,6 +47,7 @@ for noun in NOUNS:
     app.add_typer(noun_app(noun), name=noun)
 app.add_typer(tenant.recording_app, name="recording")
 app.add_typer(media_cmds.app, name="media")
+app.add_typer(callback_cmds.app, name="callback")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(hardware.app, name="hardware")
