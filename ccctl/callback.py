@@ -5,6 +5,7 @@ cancels them. Functions take the context (its .settings and .engine) or an engin
 
 from __future__ import annotations
 
+import math
 import time
 import uuid as uuidlib
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from .model import CallbackRequest, Queue, Tenant
 from .model.callback import STATES
 
 OPEN = ("waiting", "placed")
+PLACEMENT_S = 1
+"""Seconds a placeholder takes to reach its queue after the score is computed (mod_callcenter
+counts whole seconds): without them a callback could rank a second behind its own caller."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,11 @@ def request_from_call(engine: Engine, row: dict, now: float | None = None) -> Ca
     with session_scope(engine) as session:
         if session.exec(select(CallbackRequest).where(CallbackRequest.call_uuid == row["uuid"])).first():
             return None
+        # Pressing the key again (a second call while the first request is open) keeps one request.
+        if session.exec(select(CallbackRequest).where(
+                CallbackRequest.tenant == row["tenant"], CallbackRequest.queue == row["queue"],
+                CallbackRequest.number == row["caller_number"], CallbackRequest.state.in_(OPEN))).first():
+            return None
         req = CallbackRequest(tenant=row["tenant"], queue=row["queue"], number=row["caller_number"],
                               call_uuid=row["uuid"], since=row["entered_at"], requested_at=now,
                               max_attempts=rule.attempts, interval=rule.interval, next_at=now, updated_at=now)
@@ -60,7 +69,7 @@ def base_score(req: CallbackRequest, now: float) -> int:
     """mod_callcenter ranks a member by base score plus the seconds since it was answered
     (time-base-score=system): the placeholder, answered now, gets as base score the seconds
     the caller has been in the system, so it ranks where the caller would be had they stayed."""
-    return max(0, int(now - req.since))
+    return max(0, math.ceil(now - req.since) + PLACEMENT_S)
 
 
 def originate_command(req: CallbackRequest, now: float, attempt_uuid: str) -> str:
@@ -109,13 +118,16 @@ def after_attempt(req: CallbackRequest, reached: bool, cause: str | None, agent:
 
 
 def attempt_ended(engine: Engine, row: dict, now: float | None = None) -> CallbackRequest | None:
-    """Fold a callback attempt's call row (direction 'callback') into its request."""
+    """Fold a callback attempt's call row (direction 'callback') into its request: the placed
+    request of that number in that queue (there is at most one open request per both)."""
     if row.get("direction") != "callback":
         return None
     now = time.time() if now is None else now
     with session_scope(engine) as session:
-        req = session.exec(select(CallbackRequest).where(CallbackRequest.attempt_uuid == row["uuid"])).first()
-        if req is None or req.state != "placed":
+        req = session.exec(select(CallbackRequest).where(
+            CallbackRequest.tenant == row["tenant"], CallbackRequest.queue == row["queue"],
+            CallbackRequest.number == row["caller_number"], CallbackRequest.state == "placed")).first()
+        if req is None:
             return None
         after_attempt(req, row.get("disposition") == "answered", row.get("hangup_cause"), row.get("agent"), now)
         return req
@@ -155,7 +167,7 @@ def list_requests(ctx, tenant: str | None = None, state: str | None = None, queu
 
 def cancel(ctx, req_id: int, hangup=None) -> dict:
     """Cancel an open request; a placeholder already in the queue is hung up through HANGUP
-    (a callable taking the attempt's uuid), when given."""
+    (a callable taking an API command), when given."""
     with session_scope(ctx.engine) as session:
         req = session.get(CallbackRequest, req_id)
         if req is None:
@@ -166,5 +178,5 @@ def cancel(ctx, req_id: int, hangup=None) -> dict:
         req.state, req.updated_at, req.attempt_uuid = "cancelled", time.time(), None
         out = as_dict(req)
     if attempt and hangup is not None:
-        hangup(attempt)
+        hangup(f"hupall NORMAL_CLEARING ccctl_callback_id {req_id}")  # both loopback legs carry it
     return out

@@ -39,11 +39,11 @@ def cancel(ctx: typer.Context, request: int = typer.Argument(..., metavar="ID", 
 
     c = open_context(ctx)
 
-    def hangup(attempt: str) -> None:
+    def hangup(command: str) -> None:
         sock = try_event_socket(c)
         if sock is not None:
             with sock:
-                sock.api(f"uuid_kill {attempt}", check=False)
+                sock.api(command, check=False)
 
     row = callback.cancel(c, request, hangup=hangup)
     if as_json:

@@ -26,7 +26,7 @@ VARIABLES = (
     "bridge_epoch", "bridge_uepoch", "call_uuid", "caller_id_name", "caller_id_number", "cc_agent",
     "cc_cancel_reason", "cc_cause", "cc_last_originated_call", "cc_member_session_uuid",
     "cc_queue_answered_epoch", "cc_queue_canceled_epoch", "cc_queue_joined_epoch", "cc_record_filename",
-    "cc_side", "cc_exit_key", "ccctl_callback", "ccctl_callback_agent", "ccctl_callback_id", "ccctl_callback_number",
+    "cc_side", "cc_exit_key", "ccctl_callback", "ccctl_callback_id", "ccctl_callback_number", "ccctl_callback_reached",
     "ccctl_survey_score", "ccctl_closed", "ccctl_did", "ccctl_direction", "ccctl_ivr_digits", "ccctl_queue",
     "ccctl_recording", "ccctl_target", "ccctl_tenant", "destination_number", "direction", "end_epoch",
     "end_uepoch", "hangup_cause", "is_loopback", "sip_from_user", "sip_hangup_disposition", "sip_req_user",
@@ -245,23 +245,27 @@ def survey_score(v: dict[str, str]) -> int | None:
 
 
 def is_callback_attempt(v: dict[str, str]) -> bool:
-    """The leg the daemon originated for a queue callback (the one that dials the caller)."""
-    return bool(v.get("ccctl_callback_id")) and v.get("direction") == "outbound" and bool(v.get("ccctl_tenant"))
+    """The placeholder member of a queue callback (ccctl/render/callback.py): its row is the attempt's."""
+    return bool(v.get("ccctl_callback_id")) and (v.get("ccctl_target") or "").startswith("callback:") \
+        and bool(v.get("ccctl_tenant"))
 
 
 def callback_attempt_row(v: dict[str, str], node: str, source: str) -> dict:
-    """A callback attempt as a call row: direction 'callback', answered when the caller was
-    reached (the agent was on the line before the caller was dialed)."""
+    """A callback attempt as a call row: direction 'callback', the agent who took it, the
+    placeholder's wait in the queue, and 'answered' when the caller was reached."""
     entered = _f(v.get("start_uepoch"), 1e6) or _f(v.get("start_epoch")) or 0.0
     ended = _f(v.get("end_uepoch"), 1e6) or _f(v.get("end_epoch")) or entered
-    reached = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch"))
+    agent_on = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch")) or _f(v.get("cc_queue_answered_epoch"))
+    reached = v.get("ccctl_callback_reached") == "true"
     return {
         "uuid": v.get("uuid") or v.get("call_uuid"), "tenant": v["ccctl_tenant"], "direction": "callback",
-        "caller_number": v.get("ccctl_callback_number"), "caller_name": None, "called_number": v.get("ccctl_callback_number"),
-        "did": None, "ivr_path": None, "ivr_digits": None, "queue": v.get("ccctl_queue"),
-        "agent": v.get("ccctl_callback_agent") or None, "entered_at": entered, "ivr_left_at": None,
-        "queued_at": entered, "offered_at": None, "answered_at": reached, "ended_at": ended,
-        "wait_s": None, "talk_s": max(0.0, ended - reached) if reached else 0.0, "wrapup_s": 0.0,
+        "caller_number": v.get("ccctl_callback_number"), "caller_name": None,
+        "called_number": v.get("ccctl_callback_number"), "did": None, "ivr_path": None, "ivr_digits": None,
+        "queue": v.get("ccctl_queue"), "agent": _local(v.get("cc_agent")) if agent_on else None,
+        "entered_at": entered, "ivr_left_at": None, "queued_at": entered,
+        "offered_at": _f(v.get("cc_last_originated_call")), "answered_at": agent_on if reached else None,
+        "ended_at": ended, "wait_s": max(0.0, (agent_on or ended) - entered),
+        "talk_s": max(0.0, ended - agent_on) if agent_on and reached else 0.0, "wrapup_s": 0.0,
         "sla_target": None, "disposition": "answered" if reached else "failed",
         "hangup_cause": v.get("hangup_cause"), "hangup_side": None, "recording": None,
         "node": node, "source": source, "survey_score": None,

@@ -8,8 +8,11 @@
    the caller was (time-base-score=system counts from each member's answer).
 3. When an agent answers the placeholder, the agent leg (given api_on_answer_ccctl_callback
    through cc_export_vars) transfers the other loopback leg, parked until then, to
-   `cc-callback-dial-AGENT`, which dials the caller: a seat directly, anyone else through
-   the tenant's trunks. The agent is on the line first and hears the caller's phone ring.
+   `cc-callback-dial`, which dials the caller: a seat directly, anyone else through the
+   tenant's trunks. The agent is on the line first and hears the caller's phone ring. The
+   caller's leg, on answer, marks the placeholder (ccctl_callback_reached), whose call row
+   is the attempt's. (A value passed to the agent leg may not hold `${`: FreeSWITCH refuses
+   it there, so everything in it is expanded when the placeholder sets it.)
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from __future__ import annotations
 from .. import prompts
 from ..site import spec as s
 from . import names
-from .dialplan import _alternation, _deferred, _trunk_dial, act, cond, ext, sets
+from .dialplan import _alternation, _trunk_dial, act, cond, ext, sets
 
 NUMBER_VARIABLE = "ccctl_callback_number"
 ID_VARIABLE = "ccctl_callback_id"
-AGENT_VARIABLE = "ccctl_callback_agent"
+REACHED_VARIABLE = "ccctl_callback_reached"
 
 
 def callback_extensions(t: s.Tenant) -> list:
@@ -30,7 +33,11 @@ def callback_extensions(t: s.Tenant) -> list:
         return []
     ctx = names.context(t)
     qs = _alternation(queues)
-    dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial-{_deferred('${cc_agent}')} XML {ctx}"
+    dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {ctx}"
+    # On the caller's leg: expanded (to the placeholder's uuid) when the dialing leg bridges.
+    # The box's codecs: offered as they stand, not the loopback leg's own (L16), which a phone refuses.
+    reached = (f"{{api_on_answer='uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true',"
+               "absolute_codec_string='$${global_codec_prefs}'}")
     out = [
         ext("callback-request", cond("destination_number", f"^cc-callback-({qs})$",
                                      act("set", "ccctl_callback=requested", inline=True),
@@ -40,26 +47,26 @@ def callback_extensions(t: s.Tenant) -> list:
         ext("callback-wait", cond("destination_number", f"^cc-callback-wait-({qs})$",
                                   *sets("ccctl_target=callback:$1", "ccctl_queue=$1",
                                         "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback"),
-                                  act("set", f"api_on_answer_ccctl_callback={dial_agent}", inline=True),
+                                  # After the answer: set before, it would run on this leg's own answer.
                                   act("answer"),
+                                  act("set", f"api_on_answer_ccctl_callback={dial_agent}"),
                                   act("callcenter", f"$1@{t.sip_domain}"),
                                   act("hangup", "NORMAL_CLEARING"))),
     ]
-    dial = [cond("destination_number", r"^cc-callback-dial-([^@]*)", act("set", f"{AGENT_VARIABLE}=$1", inline=True),
-                 break_="on-false")]
+    dial = [cond("destination_number", r"^cc-callback-dial$", break_="on-false")]
     if t.seats:
         exts = _alternation([seat.extension for seat in t.seats])
         dial.append(cond(f"${{{NUMBER_VARIABLE}}}", f"^({exts})$",
                          act("set", "call_timeout=30"),
-                         act("bridge", f"user/$1@{t.sip_domain}"),
+                         act("bridge", f"{reached}user/$1@{t.sip_domain}"),
                          act("hangup", "${originate_disposition}"), break_="on-true"))
     if t.trunks:
         trunks = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
         caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
         dial.append(cond(f"${{{NUMBER_VARIABLE}}}", r"^(\+?[0-9]{3,20})$",
                          *sets("call_timeout=30", caller),
-                         act("bridge", trunks),
+                         act("bridge", reached + trunks),
                          act("hangup", "${originate_disposition}"), break_="on-true"))
-    dial.append(cond("destination_number", r"^cc-callback-dial-", act("hangup", "NO_ROUTE_DESTINATION")))
+    dial.append(cond("destination_number", r"^cc-callback-dial$", act("hangup", "NO_ROUTE_DESTINATION")))
     out.append(ext("callback-dial", *dial))
     return out
