@@ -44,21 +44,21 @@ class CallbackWorker:
 
     def step(self, now: float | None = None) -> None:
         """Take the rows queued so far, then place every due request."""
+        now = time.time() if now is None else now
         while True:
             try:
                 row = self.rows.get_nowait()
             except queue.Empty:
                 break
             if row.get("direction") == "callback":
-                req = callback.attempt_ended(self.engine, row)
+                req = callback.attempt_ended(self.engine, row, now)
                 if req is not None:
                     log.info("callback %s (%s/%s): attempt %s %s", req.id, req.tenant, req.queue, req.attempts,
                              "reached the caller" if req.state == "done" else f"failed ({req.last_cause}), {req.state}")
             else:
-                req = callback.request_from_call(self.engine, row)
+                req = callback.request_from_call(self.engine, row, now)
                 if req is not None:
                     log.info("callback %s requested in %s/%s", req.id, req.tenant, req.queue)
-        now = time.time() if now is None else now
         for req in callback.due(self.engine, now):
             attempt = callback.new_attempt_uuid()
             try:
