@@ -21,6 +21,9 @@ from .model.callback import STATES
 
 OPEN = ("waiting", "placed")
 PLACEMENT_S = 1
+PLACED_MAX_S = 3 * 3600.0
+"""A placement unheard of for this long is taken as lost (longer than any queue's max_wait
+plus a conversation)."""
 """Seconds a placeholder takes to reach its queue after the score is computed (mod_callcenter
 counts whole seconds): without them a callback could rank a second behind its own caller."""
 
@@ -131,6 +134,17 @@ def attempt_ended(engine: Engine, row: dict, now: float | None = None) -> Callba
             return None
         after_attempt(req, row.get("disposition") == "answered", row.get("hangup_cause"), row.get("agent"), now)
         return req
+
+
+def release_lost(engine: Engine, now: float, older_than: float = PLACED_MAX_S) -> list[CallbackRequest]:
+    """Placements whose end never came back (FreeSWITCH restarted under them: no event, no CDR)
+    count as failed attempts once OLDER_THAN seconds have passed, so the caller is not forgotten."""
+    with session_scope(engine) as session:
+        lost = session.exec(select(CallbackRequest).where(CallbackRequest.state == "placed",
+                                                          CallbackRequest.updated_at < now - older_than)).all()
+        for req in lost:
+            after_attempt(req, False, "LOST", None, now)
+        return list(lost)
 
 
 def new_attempt_uuid() -> str:

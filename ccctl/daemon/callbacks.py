@@ -59,6 +59,8 @@ class CallbackWorker:
                 req = callback.request_from_call(self.engine, row, now)
                 if req is not None:
                     log.info("callback %s requested in %s/%s", req.id, req.tenant, req.queue)
+        for req in callback.release_lost(self.engine, now):
+            log.warning("callback %s: its placement was lost (FreeSWITCH restarted?); now %s", req.id, req.state)
         for req in callback.due(self.engine, now):
             attempt = callback.new_attempt_uuid()
             try:

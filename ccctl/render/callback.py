@@ -34,10 +34,10 @@ def callback_extensions(t: s.Tenant) -> list:
     ctx = names.context(t)
     qs = _alternation(queues)
     dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {ctx}"
-    # On the caller's leg: expanded (to the placeholder's uuid) when the dialing leg bridges.
-    # The box's codecs: offered as they stand, not the loopback leg's own (L16), which a phone refuses.
-    reached = (f"{{api_on_answer='uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true',"
-               "absolute_codec_string='$${global_codec_prefs}'}")
+    # For the caller's leg alone (nolocal): it marks the placeholder when the caller answers,
+    # and is offered the box's codecs, not the loopback leg's own (L16), which phones refuse.
+    to_caller = [act("export", f"nolocal:api_on_answer=uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true"),
+                 act("export", "nolocal:absolute_codec_string=$${global_codec_prefs}")]
     out = [
         ext("callback-request", cond("destination_number", f"^cc-callback-({qs})$",
                                      act("set", "ccctl_callback=requested", inline=True),
@@ -53,19 +53,19 @@ def callback_extensions(t: s.Tenant) -> list:
                                   act("callcenter", f"$1@{t.sip_domain}"),
                                   act("hangup", "NORMAL_CLEARING"))),
     ]
-    dial = [cond("destination_number", r"^cc-callback-dial$", break_="on-false")]
+    dial = [cond("destination_number", r"^cc-callback-dial$", *to_caller, break_="on-false")]
     if t.seats:
         exts = _alternation([seat.extension for seat in t.seats])
         dial.append(cond(f"${{{NUMBER_VARIABLE}}}", f"^({exts})$",
                          act("set", "call_timeout=30"),
-                         act("bridge", f"{reached}user/$1@{t.sip_domain}"),
+                         act("bridge", f"user/$1@{t.sip_domain}"),
                          act("hangup", "${originate_disposition}"), break_="on-true"))
     if t.trunks:
         trunks = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
         caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
         dial.append(cond(f"${{{NUMBER_VARIABLE}}}", r"^(\+?[0-9]{3,20})$",
                          *sets("call_timeout=30", caller),
-                         act("bridge", reached + trunks),
+                         act("bridge", trunks),
                          act("hangup", "${originate_disposition}"), break_="on-true"))
     dial.append(cond("destination_number", r"^cc-callback-dial$", act("hangup", "NO_ROUTE_DESTINATION")))
     out.append(ext("callback-dial", *dial))

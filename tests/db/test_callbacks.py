@@ -118,3 +118,17 @@ def test_survey_scores_in_statistics(engine):
         assert by_agent["1002"]["surveyed"] == 0 and by_agent["1002"]["survey_avg"] is None
         [t] = statistics(engine, Query(since, until, tenant="acme"))
         assert (t["offered"], t["callbacks"], t["callbacks_reached"], t["abandoned"]) == (4, 1, 1, 0)
+
+
+def test_a_lost_placement_is_a_failed_attempt_and_retried(engine):
+    commands: list[str] = []
+    worker = CallbackWorker(engine, lambda c: commands.append(c) or "+OK")
+    worker.put_rows([asked("c1")])
+    worker.step(now=T0)
+    worker.step(now=T0 + callback.PLACED_MAX_S - 1)
+    assert callback.list_requests(Ctx(engine))[0]["state"] == "placed"
+    worker.step(now=T0 + callback.PLACED_MAX_S + 1)
+    [r] = callback.list_requests(Ctx(engine))
+    assert (r["state"], r["attempts"], r["last_cause"]) == ("waiting", 1, "LOST")
+    worker.step(now=T0 + callback.PLACED_MAX_S + 200)
+    assert len(commands) == 2 and callback.list_requests(Ctx(engine))[0]["state"] == "placed"

@@ -64,7 +64,8 @@ def test_callback_key_exits_the_queue_into_the_request_and_dials_seats_directly(
     assert names.index("answer") < [i for i, (a, d) in enumerate(wait) if d and d.startswith("api_on_answer_ccctl")][0]
     assert ("callcenter", "$1@acme.cc.local") in wait
     dial = actions(extension(t, "callback-dial"))
-    assert any(a == "bridge" and d.endswith("user/$1@acme.cc.local") and "ccctl_callback_reached" in d for a, d in dial)
+    assert ("bridge", "user/$1@acme.cc.local") in dial
+    assert ("export", "nolocal:api_on_answer=uuid_setvar ${other_loopback_leg_uuid} ccctl_callback_reached true") in dial
 
 
 def test_callback_spec_refuses_bad_rules():
