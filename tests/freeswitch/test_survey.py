@@ -93,3 +93,18 @@ def test_survey_score_from_dtmf_is_on_the_call_row_and_in_stats(fs_install, tmp_
         assert stats[key]["surveyed"] == 1 and stats[key]["survey_avg"] == 4.0 and stats[key]["answered"] == 2, stats
     table = runner.invoke(app, ["stats", "--tenant", TENANT, "--by", "agent"], env={**env, "COLUMNS": "400"})
     assert table.exit_code == 0 and "survey_avg" in table.stdout and "surveyed" in table.stdout, table.stdout
+
+
+def test_an_originated_call_lands_in_the_survey_ivr(fs_install, tmp_path):
+    """The hook of the outbound survey campaign: a call originated into `cc-survey` of the
+    tenant's context is asked and keeps the score in ccctl_survey_score. The far end here is
+    the other leg of a loopback that keys 5 (the dialer originates to a trunk instead)."""
+    from .test_calls import running_box
+
+    with running_box(fs_install, tmp_path / "fs", tenant()) as (box, events):
+        box.api(f"bgapi originate {{ccctl_tenant={TENANT},ccctl_campaign=t}}loopback/cc-survey/{TENANT} "
+                "sleep:2500,send_dtmf:5@200,sleep:8000 inline")
+        ended = events.wait_for(lambda e: e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE"
+                                and e.get("Caller-Destination-Number") == "cc-survey", timeout=40)[0]
+        assert ended.get("variable_ccctl_survey") == "asked", ended
+        assert ended.get("variable_ccctl_survey_score") == "5", {k: v for k, v in ended.items() if "ccctl" in k}
