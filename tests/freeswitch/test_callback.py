@@ -10,7 +10,6 @@ the request and `ccctl stats` show it."""
 from __future__ import annotations
 
 import json
-import signal
 import time
 
 import pytest
@@ -18,16 +17,13 @@ from typer.testing import CliRunner
 
 from ccctl.agents import parse_table, set_status
 from ccctl.cli.main import app
-from ccctl.context import Context
 from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
 from ccctl.resources import seat_password
-from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 
 from . import sip
-from .conftest import fs_settings, start_box
 from .sip import Agents, EventLog, Seat, call, start_call
-from .test_daemon import DaemonProcess, check, wait_rows
+from .test_daemon import box_and_daemon, check, wait_rows
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 
@@ -57,12 +53,7 @@ def members(box) -> list[dict[str, str]]:
 
 
 def test_callback_reaches_the_caller_after_an_agent_frees_up_keeping_their_place(fs_install, tmp_path):
-    root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
-    apply_tenants(ctx, [tenant()])
-    box = start_box(fs_install, root)
-    daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
-    try:
+    with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
         with EventLog(box.fs.password, SUBSCRIBE, filters=FILTERS) as events, daemon, \
                 Agents(box, tmp_path / "seats", [
                     Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), 4000),
@@ -96,9 +87,6 @@ def test_callback_reaches_the_caller_after_an_agent_frees_up_keeping_their_place
             rows = wait_rows(ctx.engine, 3, timeout=30)
             check(len(rows) == 3, f"rows: {rows}", *diag)
             time.sleep(2)  # the daemon's callback step folds the attempt's row in
-    finally:
-        box.fs.stop()
-        daemon.kill(signal.SIGTERM)
 
     by_kind = {(r["direction"], r["disposition"]): r for r in rows}
     print(json.dumps(rows, indent=1, default=str))

@@ -6,22 +6,18 @@ queue and tenant; a caller who hangs up without scoring leaves no score."""
 from __future__ import annotations
 
 import json
-import signal
 
 import pytest
 from typer.testing import CliRunner
 
 from ccctl.agents import set_status
 from ccctl.cli.main import app
-from ccctl.context import Context
 from ccctl.resources import seat_password
-from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 
 from . import sip
-from .conftest import fs_settings, start_box
 from .sip import Agents, Seat, call
-from .test_daemon import DaemonProcess, check, wait_rows
+from .test_daemon import box_and_daemon, check, wait_rows
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 
@@ -45,12 +41,7 @@ def no_stray_sipp():
 
 
 def test_survey_score_from_dtmf_is_on_the_call_row_and_in_stats(fs_install, tmp_path):
-    root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
-    apply_tenants(ctx, [tenant()])
-    box = start_box(fs_install, root)
-    daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
-    try:
+    with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
         with daemon, Agents(box, tmp_path / "seats", [
                 Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), AGENT_TALK_MS)]) as agents:
             set_status(box.ctx, TENANT, "1001", "ready")
@@ -66,9 +57,6 @@ def test_survey_score_from_dtmf_is_on_the_call_row_and_in_stats(fs_install, tmp_
                   f"silent call: {silent}", silent.diagnostics, *diag)
             rows = wait_rows(ctx.engine, 2)
             check(len(rows) == 2, f"rows: {rows}", *diag)
-    finally:
-        box.fs.stop()
-        daemon.kill(signal.SIGTERM)
 
     from sqlalchemy import select
 
