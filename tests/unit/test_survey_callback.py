@@ -150,3 +150,33 @@ def test_the_placeholder_ranks_from_the_callers_arrival():
     assert f"cc_base_score={30 + PLACEMENT_S}" in cmd and "ccctl_callback_number=1003" in cmd
     with pytest.raises(InvalidInput):
         originate_command(request(number="1003,evil=${x}"), 1030.0, "a-uuid")
+
+
+def test_callback_cli_lists_cancels_and_refuses_clearly(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ccctl import callback
+    from ccctl.cli.main import app
+    from ccctl.db import open_engine
+
+    db = tmp_path / "c.db"
+    engine = open_engine(f"sqlite:///{db}")
+    row = {"uuid": "u1", "tenant": "acme", "queue": "sales", "caller_number": "1003", "disposition": "callback",
+           "entered_at": 1000.0}
+    req = callback.request_from_call(engine, row, now=1010.0)
+    engine.dispose()
+
+    def run(*args):
+        return CliRunner().invoke(app, ["--db", str(db), "callback", *args], env={"CCCTL_FS_DEPLOY": "off"})
+
+    r = run("list", "--json")
+    assert r.exit_code == 0 and [x["state"] for x in json.loads(r.stdout)] == ["waiting"], r.output
+    r = run("list", "--state", "bogus")
+    assert r.exit_code == 1 and "state 'bogus'" in r.output and "Traceback" not in r.output
+    r = run("cancel", str(req.id), "--json")  # no FreeSWITCH here: nothing placed to hang up
+    assert r.exit_code == 0 and json.loads(r.stdout)["state"] == "cancelled", r.output
+    assert run("cancel", str(req.id)).exit_code == 4
+    assert run("cancel", "999").exit_code == 3
+    assert json.loads(run("list", "--state", "open", "--json").stdout) == []
