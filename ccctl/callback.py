@@ -152,10 +152,7 @@ def new_attempt_uuid() -> str:
 
 
 def as_dict(r: CallbackRequest) -> dict:
-    from datetime import datetime, timezone
-
-    def iso(ts):
-        return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z") if ts else None
+    from .daemon.calls import iso  # the same time format as `ccctl calls`
 
     return {"id": r.id, "tenant": r.tenant, "queue": r.queue, "number": r.number, "state": r.state,
             "attempts": r.attempts, "max_attempts": r.max_attempts, "requested": iso(r.requested_at),
