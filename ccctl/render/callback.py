@@ -25,6 +25,8 @@ from .dialplan import _alternation, _trunk_dial, act, cond, ext, sets
 NUMBER_VARIABLE = "ccctl_callback_number"
 ID_VARIABLE = "ccctl_callback_id"
 REACHED_VARIABLE = "ccctl_callback_reached"
+DIALABLE = r"^\+?[0-9]{2,20}$"
+"""A caller number that can be called back."""
 
 
 def callback_extensions(t: s.Tenant) -> list:
@@ -39,11 +41,18 @@ def callback_extensions(t: s.Tenant) -> list:
     to_caller = [act("export", f"nolocal:api_on_answer=uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true"),
                  act("export", "nolocal:absolute_codec_string=$${global_codec_prefs}")]
     out = [
-        ext("callback-request", cond("destination_number", f"^cc-callback-({qs})$",
-                                     act("set", "ccctl_callback=requested", inline=True),
-                                     act("answer"),
-                                     act("playback", prompts.standard("callback", t.language).ref),
-                                     act("hangup", "NORMAL_CLEARING"))),
+        ext("callback-request",
+            cond("${caller_id_number}", DIALABLE, break_="on-false"),
+            cond("destination_number", f"^cc-callback-({qs})$",
+                 act("set", "ccctl_callback=requested", inline=True),
+                 act("answer"),
+                 act("playback", prompts.standard("callback", t.language).ref),
+                 act("hangup", "NORMAL_CLEARING"))),
+        # A caller without a number to call back (anonymous) is told so and goes back to the
+        # queue, where time-base-score=system gives them their place again.
+        ext("callback-refused", cond("destination_number", f"^cc-callback-({qs})$",
+                                     act("playback", prompts.standard("invalid", t.language).ref),
+                                     act("transfer", f"cc-queue-$1 XML {ctx}"))),
         ext("callback-wait", cond("destination_number", f"^cc-callback-wait-({qs})$",
                                   *sets("ccctl_target=callback:$1", "ccctl_queue=$1",
                                         "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback"),

@@ -58,6 +58,9 @@ def test_callback_key_exits_the_queue_into_the_request_and_dials_seats_directly(
     exit_ = extension(t, "queue-sales-exit")
     cond = [c for c in exit_.iter("condition") if c.get("field") == "${cc_exit_key}"][0]
     assert cond.get("expression") == r"^\#$" and actions(cond) == [("transfer", "cc-callback-sales XML acme")]
+    request = extension(t, "callback-request")
+    assert request.find("condition").get("field") == "${caller_id_number}"  # anonymous callers go on below
+    assert actions(extension(t, "callback-refused"))[-1] == ("transfer", "cc-queue-$1 XML acme")
     wait = actions(extension(t, "callback-wait"))
     # set after the answer, so the placeholder's own answer does not run it
     names = [a for a, _ in wait]
