@@ -109,3 +109,20 @@ def test_callback_reaches_the_caller_after_an_agent_frees_up_keeping_their_place
     [st] = json.loads(r.stdout)
     # offered once per caller (the callback attempt is the same caller's turn), both answered
     assert st["offered"] == 2 and st["callbacks"] == 1 and st["callbacks_reached"] == 1, st
+
+
+def test_an_anonymous_caller_pressing_the_key_stays_in_the_queue(fs_install, tmp_path):
+    """No number to call back: the caller hears that the option is not valid and goes back to
+    the queue in the same call; no request is made."""
+    with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
+        with EventLog(box.fs.password, SUBSCRIBE, filters=FILTERS) as events, daemon:
+            caller = start_call(tmp_path / "anon", DID, digits="1", wait_ms=2500, talk_ms=6000,
+                                caller_number="anonymous")
+            joins = events.wait_for(lambda e: e.get("CC-Action") == "member-queue-start", count=2, timeout=30)
+            assert len({e["CC-Member-Session-UUID"] for e in joins}) == 1  # the same call, back in the queue
+            result = caller.wait(60)
+            check(result.ok and result.ended == "local-bye", f"caller: {result}", result.diagnostics, daemon.text)
+            rows = wait_rows(ctx.engine, 1)
+    assert [r["disposition"] for r in rows] == ["abandoned"], rows
+    r = CliRunner().invoke(app, ["callback", "list", "--json"], env={"CCCTL_DB": ctx.settings.db})
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
