@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from . import backup_cmds, recording_cmds, report_cmds
+from . import backup_cmds, callback_cmds, recording_cmds, report_cmds
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -51,6 +51,7 @@ app.add_typer(report_cmds.app, name="report")
 app.command("backup")(backup_cmds.backup)
 app.command("restore")(backup_cmds.restore)
 app.add_typer(media_cmds.app, name="media")
+app.add_typer(callback_cmds.app, name="callback")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(hardware.app, name="hardware")

@@ -26,7 +26,8 @@ VARIABLES = (
     "bridge_epoch", "bridge_uepoch", "call_uuid", "caller_id_name", "caller_id_number", "cc_agent",
     "cc_cancel_reason", "cc_cause", "cc_last_originated_call", "cc_member_session_uuid",
     "cc_queue_answered_epoch", "cc_queue_canceled_epoch", "cc_queue_joined_epoch", "cc_record_filename",
-    "cc_side", "ccctl_closed", "ccctl_did", "ccctl_direction", "ccctl_ivr_digits", "ccctl_queue",
+    "cc_side", "cc_exit_key", "ccctl_callback", "ccctl_callback_id", "ccctl_callback_number", "ccctl_callback_reached",
+    "ccctl_survey_score", "ccctl_closed", "ccctl_did", "ccctl_direction", "ccctl_ivr_digits", "ccctl_queue",
     "ccctl_recording", "ccctl_target", "ccctl_tenant", "destination_number", "direction", "end_epoch",
     "end_uepoch", "hangup_cause", "is_loopback", "sip_from_user", "sip_hangup_disposition", "sip_req_user",
     "sip_to_user", "start_epoch", "start_uepoch", "transfer_history", "uuid",
@@ -118,6 +119,8 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     """The call row for the caller channel whose final variables are V, or None when V is not
     a call's caller channel. V: channel variables without the 'variable_' prefix, plus
     caller_id_number/caller_id_name/destination_number from the caller profile."""
+    if is_callback_attempt(v):
+        return callback_attempt_row(v, node, source)
     if not is_call_leg(v):
         return None
     live = live or Live()
@@ -169,6 +172,8 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     elif queue:
         if agent_answered and len(queues) <= 1:
             disposition = "answered"
+        elif v.get("ccctl_callback") == "requested":
+            disposition = "callback"
         elif reason == "NO_AGENT_TIMEOUT":
             disposition = "no_agent"
         elif reason == "TIMEOUT" or went_on:
@@ -198,6 +203,10 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     else:
         hangup_side = None
     digits = (live.digits or v.get("ccctl_ivr_digits") or None) if ivrs else None
+    talk_end = ended
+    if answered and any(d.startswith("cc-survey") for d in dests):
+        # The conversation ended when the agent hung up and the caller left for the survey.
+        talk_end = next((t for t, d in history if d == f"cc-queue-{queue}-exit"), ended)
     return {
         "uuid": v.get("uuid") or v.get("call_uuid"),
         "tenant": tenant,
@@ -217,7 +226,7 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         "answered_at": answered,
         "ended_at": ended,
         "wait_s": wait,
-        "talk_s": max(0.0, ended - answered) if answered else 0.0,
+        "talk_s": max(0.0, talk_end - answered) if answered else 0.0,
         "wrapup_s": float(info.wrapup) if info and disposition == "answered" and queue else 0.0,
         "sla_target": info.sla_target if info else None,
         "disposition": disposition,
@@ -226,6 +235,40 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         "recording": v.get("cc_record_filename") or v.get("ccctl_recording"),
         "node": node,
         "source": source,
+        "survey_score": survey_score(v),
+    }
+
+
+def survey_score(v: dict[str, str]) -> int | None:
+    value = v.get("ccctl_survey_score") or ""
+    return int(value) if value in ("1", "2", "3", "4", "5") else None
+
+
+def is_callback_attempt(v: dict[str, str]) -> bool:
+    """The placeholder member of a queue callback (ccctl/render/callback.py): its row is the attempt's."""
+    return bool(v.get("ccctl_callback_id")) and (v.get("ccctl_target") or "").startswith("callback:") \
+        and bool(v.get("ccctl_tenant"))
+
+
+def callback_attempt_row(v: dict[str, str], node: str, source: str) -> dict:
+    """A callback attempt as a call row: direction 'callback', the agent who took it, the
+    placeholder's wait in the queue, and 'answered' when the caller was reached."""
+    entered = _f(v.get("start_uepoch"), 1e6) or _f(v.get("start_epoch")) or 0.0
+    ended = _f(v.get("end_uepoch"), 1e6) or _f(v.get("end_epoch")) or entered
+    agent_on = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch")) or _f(v.get("cc_queue_answered_epoch"))
+    reached = v.get("ccctl_callback_reached") == "true"
+    return {
+        "uuid": v.get("uuid") or v.get("call_uuid"), "tenant": v["ccctl_tenant"], "direction": "callback",
+        "caller_number": v.get("ccctl_callback_number"), "caller_name": None,
+        "called_number": v.get("ccctl_callback_number"), "did": None, "ivr_path": None, "ivr_digits": None,
+        "queue": v.get("ccctl_queue"), "agent": _local(v.get("cc_agent")) if agent_on else None,
+        "entered_at": entered, "ivr_left_at": None, "queued_at": entered,
+        "offered_at": _f(v.get("cc_last_originated_call")), "answered_at": agent_on if reached else None,
+        "ended_at": ended, "wait_s": max(0.0, (agent_on or ended) - entered),
+        "talk_s": max(0.0, ended - agent_on) if agent_on and reached else 0.0, "wrapup_s": 0.0,
+        "sla_target": None, "disposition": "answered" if reached else "failed",
+        "hangup_cause": v.get("hangup_cause"), "hangup_side": None, "recording": None,
+        "node": node, "source": source, "survey_score": None,
     }
 
 

@@ -21,9 +21,10 @@ STEP = 900
 SHORT_ABANDON_S = 5.0
 FIGURES = ("calls", "offered", "answered", "abandoned", "short_abandoned", "within_sla", "answer_wait", "wait",
            "longest_wait", "handle", "talk", "no_agent", "timed_out", "overflowed", "abandoned_ivr", "failed",
-           "outbound")
+           "outbound", "surveyed", "survey_score", "callbacks", "callbacks_reached")
 _COUNTED = ("no_agent", "timed_out", "overflowed", "abandoned_ivr", "failed", "outbound")
-_NEEDS = ("tenant", "entered_at", "queue", "agent", "disposition", "wait_s", "talk_s", "wrapup_s", "sla_target")
+_NEEDS = ("tenant", "entered_at", "queue", "agent", "disposition", "wait_s", "talk_s", "wrapup_s", "sla_target",
+          "direction", "survey_score")
 
 
 ALL_AGENTS = "*"
@@ -38,7 +39,9 @@ def keys(row) -> tuple[tuple, tuple]:
 
 def figures(row) -> dict[str, float]:
     d = row["disposition"]
-    queued = row["queue"] is not None
+    attempt = row.get("direction") == "callback"
+    # A callback attempt is the same caller's turn coming: it was offered once, as the request.
+    queued = row["queue"] is not None and not attempt
     answered = queued and d == "answered"
     abandoned = queued and d == "abandoned"
     wait = row["wait_s"]
@@ -56,6 +59,11 @@ def figures(row) -> dict[str, float]:
     f["talk"] = row["talk_s"] if answered else 0.0
     for name in _COUNTED:
         f[name] = float(d == name)
+    score = row.get("survey_score")
+    f["surveyed"] = float(score is not None)
+    f["survey_score"] = float(score or 0)
+    f["callbacks"] = float(d == "callback")
+    f["callbacks_reached"] = float(attempt and d == "answered")
     return f
 
 

@@ -22,6 +22,7 @@ from ..errors import FreeSwitchError
 from ..esl import EventStream, HeaderPicker
 from ..model import Queue, Tenant
 from .assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
+from .callbacks import CallbackWorker
 from .cdr import reconcile
 from .store import BatchWriter, write_rows
 from .watchdog import Watchdog
@@ -62,13 +63,21 @@ class Daemon:
         self._reconcile_now = threading.Event()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
         self.watchdog = Watchdog(ctx, stop=self.stop)
+        self.callbacks = CallbackWorker(self.engine, self._api)
 
     def _refresh_directory(self) -> Directory:
         self.directory = load_directory(self.engine)
         self._directory_at = time.monotonic()
         return self.directory
 
+    def _api(self, command: str) -> str:
+        from ..fsconn import event_socket
+
+        with event_socket(self.ctx) as sock:
+            return sock.api(command)
+
     def _written(self, rows: list[dict]) -> None:
+        self.callbacks.put_rows(rows)
         for r in rows:
             if r["source"] == "events":
                 self.notifier.put({"type": "call.ended", "tenant": r["tenant"], "call_id": r["uuid"],
@@ -79,7 +88,11 @@ class Daemon:
     # -- CDR
     def reconcile_once(self, grace: float = 5.0) -> dict:
         return reconcile(self.engine, self.settings.fs_cdr_dir, self.directory, self.settings.node,
-                         write=lambda rows: write_rows(self.engine, rows, []), grace=grace)
+                         write=self._write_reconciled, grace=grace)
+
+    def _write_reconciled(self, rows: list[dict]) -> None:
+        write_rows(self.engine, rows, [])
+        self.callbacks.put_rows(rows)  # a callback asked for while the daemon was away
 
     def _reconcile_loop(self) -> None:
         failing = False
@@ -115,6 +128,7 @@ class Daemon:
     def run(self) -> None:
         self._reconciler.start()
         self.watchdog.start()
+        self.callbacks.start()
         backoff = 0.25
         down_since = None
         try:
@@ -163,6 +177,7 @@ class Daemon:
         self.stop.set()
         self.writer.close()
         self.notifier.close()
+        self.callbacks.close()
 
 
 def run_daemon(ctx: Context, stop: threading.Event | None = None) -> None:

@@ -115,7 +115,8 @@ def _raw_figures(engine: Engine, q: Query, since: float, until: float, out: dict
         return
     step = None if q.interval is None else (INTERVALS[q.interval] or 86400)
     d = C.c.disposition
-    queued = C.c.queue.is_not(None)
+    attempt = C.c.direction == "callback"
+    queued = and_(C.c.queue.is_not(None), ~attempt)
     answered = and_(queued, d == "answered")
     abandoned = and_(queued, d == "abandoned")
     figures = [
@@ -136,6 +137,10 @@ def _raw_figures(engine: Engine, q: Query, since: float, until: float, out: dict
         _sum(d == "abandoned_ivr").label("abandoned_ivr"),
         _sum(d == "failed").label("failed"),
         _sum(d == "outbound").label("outbound"),
+        func.count(C.c.survey_score).label("surveyed"),
+        func.coalesce(func.sum(C.c.survey_score), 0).label("survey_score"),
+        _sum(d == "callback").label("callbacks"),
+        _sum(and_(attempt, d == "answered")).label("callbacks_reached"),
     ]
     group = C.c[q.by]
     cols = [group.label("grp")]
@@ -229,6 +234,8 @@ def statistics(engine: Engine, q: Query) -> list[dict]:
             "no_agent": int(f["no_agent"]), "timed_out": int(f["timed_out"]), "overflowed": int(f["overflowed"]),
             "abandoned_ivr": int(f["abandoned_ivr"]), "failed": int(f["failed"]), "outbound": int(f["outbound"]),
             "calls": int(f["calls"]),
+            "surveyed": int(f["surveyed"]), "survey_avg": _ratio(f["survey_score"], f["surveyed"], 2),
+            "callbacks": int(f["callbacks"]), "callbacks_reached": int(f["callbacks_reached"]),
             "login_time": round(t["login"], 1) if q.by != "queue" else None,
             "occupancy": _ratio(f["handle"], t["available"]) if q.by != "queue" else None,
         })
@@ -236,4 +243,5 @@ def statistics(engine: Engine, q: Query) -> list[dict]:
 
 
 COLUMNS = ["interval_start", "offered", "answered", "abandoned", "short_abandoned", "abandon_rate",
-           "service_level", "asa", "avg_wait", "longest_wait", "aht", "handled", "occupancy", "login_time"]
+           "service_level", "asa", "avg_wait", "longest_wait", "aht", "handled", "occupancy", "login_time",
+           "survey_avg", "surveyed", "callbacks"]

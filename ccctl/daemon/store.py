@@ -34,6 +34,9 @@ def _insert(engine: Engine):
     return insert
 
 
+_NULLABLE = {c.name: None for c in CALL.columns if c.nullable and c.name != "id"}
+
+
 def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
     """One transaction: upsert CALLS by uuid (events rows replace CDR rows, never the
     reverse), append AGENTS."""
@@ -41,6 +44,9 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
     with engine.begin() as conn:
         by_source: dict[str, list[dict]] = {}
         for row in calls:
+            # A batch is one executemany: every row names every column (a writer that
+            # predates a nullable column leaves it out).
+            row = {**_NULLABLE, **row}
             by_source.setdefault(row["source"], []).append(row)
         # A batch can hold the same call twice (CDR pass and hangup close together).
         by_source = {src: list({r["uuid"]: r for r in rows}.values()) for src, rows in by_source.items()}

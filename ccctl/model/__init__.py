@@ -13,9 +13,11 @@ from .voice_card import VoiceCard
 from .call import AgentEvent, Call, CallRollup
 from .recording import Recording
 from .audit import AuditEntry
+from .callback import CallbackRequest
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",
     "IvrOption", "Number", "Trunk", "Customer", "VoiceCard", "Call", "AgentEvent", "CallRollup",
     "Recording", "AuditEntry",
+    "CallbackRequest",
 ]

@@ -11,7 +11,9 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 DISPOSITIONS = ("answered", "abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed",
-                "outbound", "failed")
+                "outbound", "failed", "callback")
+"""'callback': the caller pressed the queue's callback key and hung up (a callback request).
+A callback attempt is a row of direction 'callback': 'answered' when the caller was reached."""
 
 
 class Call(SQLModel, table=True):
@@ -53,6 +55,8 @@ class Call(SQLModel, table=True):
     node: str = Field(max_length=63)
     source: str = Field(max_length=8)
     """'events' (assembled live) or 'cdr' (reconciled from FreeSWITCH's own CDR after a gap)."""
+    survey_score: int | None = None
+    """1-5 from the satisfaction survey after the agent hung up; None: not surveyed or no answer."""
 
 
 class AgentEvent(SQLModel, table=True):
@@ -101,3 +105,8 @@ class CallRollup(SQLModel, table=True):
     abandoned_ivr: float = 0
     failed: float = 0
     outbound: float = 0
+    surveyed: float = 0
+    survey_score: float = 0
+    """The sum of the scores given (average = survey_score / surveyed)."""
+    callbacks: float = 0
+    callbacks_reached: float = 0

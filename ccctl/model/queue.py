@@ -24,3 +24,8 @@ class Queue(SQLModel, table=True):
     no_agent_target: str = Field(max_length=80)
     service_level: int
     wrapup: int
+    survey: bool = False
+    callback_key: str | None = Field(default=None, max_length=1)
+    """None: no callback."""
+    callback_attempts: int = 3
+    callback_interval: int = 120

@@ -215,11 +215,16 @@ def _external(t: s.Tenant) -> list:
 
 
 def _queue(t: s.Tenant, q: s.Queue) -> list:
+    from .survey import after_queue  # it builds on this module's act/cond/ext
+
     ctx = names.context(t)
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
-        *sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}"),
+        *sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}",
+              # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
+              "hangup_after_bridge=false" if q.survey else None,
+              f"cc_exit_keys={q.callback.key}" if q.callback else None),
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
@@ -229,6 +234,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
         ext(f"queue-{q.name}", cond("destination_number", _dest(base), *[a for a in enter if a is not None])),
         ext(f"queue-{q.name}-exit",
             cond("destination_number", _dest(f"{base}-exit"), break_="on-false"),
+            *after_queue(t, q),
             cond("${cc_cancel_reason}", "^NO_AGENT_TIMEOUT$",
                  act("transfer", names.transfer(t, q.no_agent.target)), break_="on-true"),
             cond("${cc_cancel_reason}", "^TIMEOUT$",
@@ -285,6 +291,9 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
 
 
 def tenant_context(t: s.Tenant) -> object:
+    from .callback import callback_extensions
+    from .survey import survey_extensions
+
     exts = [_setup(t)]
     exts.append(ext("over-cap", cond("destination_number", "^cc-over-cap$",
                                      act("set", "ccctl_refused=call_limit"),
@@ -299,6 +308,8 @@ def tenant_context(t: s.Tenant) -> object:
         exts += _queue(t, q)
     for ivr in t.ivrs:
         exts += _ivr(t, ivr)
+    exts += survey_extensions(t)
+    exts += callback_extensions(t)
     exts += _external(t)
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
     return include(el("context", {"name": names.context(t)}, exts))

@@ -217,6 +217,18 @@ class NoAgent(Spec):
     target: Target = "hangup"
 
 
+Key = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[0-9*#]", "a key is one of 0-9, * or #")]
+
+
+class Callback(Spec):
+    """A waiting caller presses KEY to keep their place and hang up; when their turn comes an
+    agent is connected first, then the caller is dialed, up to ATTEMPTS times INTERVAL seconds apart."""
+
+    key: Key = "1"
+    attempts: int = Field(default=3, ge=1, le=10)
+    interval: int = Field(default=120, ge=10, le=86400)
+
+
 class Queue(Spec):
     name: Slug
     display_name: Text | None = None
@@ -233,6 +245,9 @@ class Queue(Spec):
     service_level: int = Field(default=20, ge=1, le=3600)
     """Target answer time in seconds (the 'within' of 80/20)."""
     wrapup: int = Field(default=10, ge=0, le=3600)
+    survey: bool = False
+    """After the agent hangs up, the caller is asked to score the call 1-5."""
+    callback: Callback | None = None
 
     @property
     def required_skill(self) -> str:

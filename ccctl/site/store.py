@@ -108,7 +108,8 @@ def _construct_tenant(data: dict) -> s.Tenant:
     ivrs = []
     for i in data["ivrs"]:
         ivrs.append(s.Ivr.model_construct(**{**i, "greeting": s.Greeting.model_construct(**i["greeting"])}))
-    queues = [s.Queue.model_construct(**{**q, "no_agent": s.NoAgent.model_construct(**q["no_agent"])})
+    queues = [s.Queue.model_construct(**{**q, "no_agent": s.NoAgent.model_construct(**q["no_agent"]),
+                                         "callback": s.Callback.model_construct(**q["callback"]) if q["callback"] else None})
               for q in data["queues"]]
     trunks = [s.Trunk.model_construct(**{("register_" if k == "register" else k): v for k, v in t.items()})
               for t in data["trunks"]]
@@ -135,7 +136,9 @@ def queue_data(r: m.Queue) -> dict:
         "moh": r.moh, "announce": r.announce, "announce_every": r.announce_every,
         "max_wait": r.max_wait, "overflow": r.overflow_target,
         "no_agent": {"timeout": r.no_agent_timeout, "target": r.no_agent_target},
-        "service_level": r.service_level, "wrapup": r.wrapup,
+        "service_level": r.service_level, "wrapup": r.wrapup, "survey": r.survey,
+        "callback": ({"key": r.callback_key, "attempts": r.callback_attempts, "interval": r.callback_interval}
+                     if r.callback_key else None),
     }
 
 
@@ -185,6 +188,10 @@ def _fill_queue(row: m.Queue, q: s.Queue) -> None:
     row.overflow_target = q.overflow
     row.no_agent_timeout, row.no_agent_target = q.no_agent.timeout, q.no_agent.target
     row.service_level, row.wrapup = q.service_level, q.wrapup
+    row.survey = q.survey
+    cb = q.callback
+    row.callback_key = cb.key if cb else None
+    row.callback_attempts, row.callback_interval = (cb.attempts, cb.interval) if cb else (3, 120)
 
 
 def _fill_ivr(row: m.IvrMenu, i: s.Ivr) -> None:

@@ -11,6 +11,7 @@ Set CCCTL_RECORD_EVENTS=1 to refresh the recorded event stream the unit tier rep
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -105,6 +106,22 @@ class DaemonProcess:
 
     def __exit__(self, *exc):
         self.kill(signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def box_and_daemon(fs_install, tmp_path: Path, t: s.Tenant):
+    """T applied, FreeSWITCH started on it, and a daemon process (not yet started): (ctx, box,
+    daemon). Both are stopped when the block ends."""
+    root = tmp_path / "fs"
+    ctx = Context.open(fs_settings(root))
+    apply_tenants(ctx, [t])
+    box = start_box(fs_install, root)
+    daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
+    try:
+        yield ctx, box, daemon
+    finally:
+        daemon.kill(signal.SIGTERM)
+        box.fs.stop()
 
 
 def wait_rows(engine, n: int, timeout: float = 30) -> list[dict]:
