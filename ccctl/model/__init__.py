@@ -11,8 +11,10 @@ from .trunk import Trunk
 from .customer import Customer
 from .voice_card import VoiceCard
 from .call import AgentEvent, Call, CallRollup
+from .campaign import Campaign, Contact, Dnc
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",
     "IvrOption", "Number", "Trunk", "Customer", "VoiceCard", "Call", "AgentEvent", "CallRollup",
+    "Campaign", "Contact", "Dnc",
 ]

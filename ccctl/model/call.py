@@ -11,7 +11,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 DISPOSITIONS = ("answered", "abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed",
-                "outbound", "failed")
+                "outbound", "failed", "busy", "no_answer", "machine")
 
 
 class Call(SQLModel, table=True):
