@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
+from . import campaign, daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -60,6 +60,8 @@ app.command("stats")(daemon_cmds.stats)
 app.add_typer(daemon_cmds.calls_app, name="calls")
 app.command("staffing")(daemon_cmds.staffing)
 app.add_typer(daemon_cmds.events_app, name="events")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(campaign.dnc_app, name="dnc")
 
 
 def run() -> None:

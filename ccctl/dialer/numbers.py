@@ -41,8 +41,8 @@ def normalise(raw: str, country: str) -> str:
         n = phonenumbers.parse(text, country.upper())
     except phonenumbers.NumberParseException as exc:
         raise InvalidInput(f"{text!r}: not a phone number ({exc})") from None
-    if not phonenumbers.is_possible_number(n):
-        raise InvalidInput(f"{text!r}: not a possible number in {country.upper()}")
+    if not phonenumbers.is_valid_number(n):
+        raise InvalidInput(f"{text!r}: not a valid number (read in {country.upper()})")
     return phonenumbers.format_number(n, phonenumbers.PhoneNumberFormat.E164)
 
 

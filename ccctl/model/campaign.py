@@ -15,7 +15,7 @@ KINDS = ("agents", "ivr")
 """What an answered call goes to: an agent of the campaign's queue, or an IVR target (the
 outbound survey of issue 12 item 4 adds itself as kind 'ivr' with `target`)."""
 STATES = ("draft", "running", "paused", "stopped", "done")
-CONTACT_STATES = ("pending", "dialing", "offered", "done", "failed", "dnc")
+CONTACT_STATES = ("pending", "offered", "accepted", "dialing", "done", "failed", "dnc")
 
 
 class Campaign(SQLModel, table=True):
