@@ -60,6 +60,14 @@ class Daemon:
         self.assembler = Assembler(self.directory, self.settings.node, refresh=self._refresh_directory)
         self._reconcile_now = threading.Event()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
+        self._dialer = threading.Thread(target=self._dial, name="ccctl-dialer", daemon=True)
+
+    def _dial(self) -> None:
+        """Outbound campaigns (ccctl.dialer): its own Event Socket connections and loop."""
+        from ..dialer.engine import Dialer
+
+        Dialer(self.engine, self.settings, esl_password(self.ctx), node=self.settings.node,
+               notify=self.notifier.put).run(self.stop)
 
     def _refresh_directory(self) -> Directory:
         self.directory = load_directory(self.engine)
@@ -112,6 +120,7 @@ class Daemon:
 
     def run(self) -> None:
         self._reconciler.start()
+        self._dialer.start()
         backoff = 0.25
         down_since = None
         try:

@@ -52,7 +52,10 @@ class Call(SQLModel, table=True):
     recording: str | None = Field(default=None, max_length=1000)
     node: str = Field(max_length=63)
     source: str = Field(max_length=8)
-    """'events' (assembled live) or 'cdr' (reconciled from FreeSWITCH's own CDR after a gap)."""
+    """'events' (assembled live), 'cdr' (reconciled from FreeSWITCH's own CDR after a gap) or
+    'dialer' (an attempt of an outbound campaign)."""
+    campaign: str | None = Field(default=None, max_length=63)
+    """The outbound campaign the call was an attempt of."""
 
 
 class AgentEvent(SQLModel, table=True):

@@ -17,6 +17,9 @@ S = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('campaign', S(length=63), nullable=True))
+
     op.create_table('campaign',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant', S(length=63), nullable=False),
@@ -83,3 +86,5 @@ def downgrade() -> None:
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_tenant'))
     op.drop_table('campaign')
+    with op.batch_alter_table('call', schema=None) as batch_op:
+        batch_op.drop_column('campaign')
