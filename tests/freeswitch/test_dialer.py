@@ -18,8 +18,9 @@ from ccctl.agents import set_status
 from ccctl.context import Context
 from ccctl.db import session_scope
 from ccctl.dialer import campaigns, dnc
-from ccctl.dialer.engine import Dialer
+from ccctl.dialer.engine import ABANDON_TEXT, Dialer
 from ccctl.model import Call, Contact
+from ccctl.prompts import Prompt
 from ccctl.resources import seat_password
 from ccctl.service import apply_tenants
 from ccctl.site import spec as s
@@ -127,3 +128,77 @@ def test_progressive_campaign_end_to_end(fs_install, tmp_path):
     cti = [e for e in events if e["type"] == "campaign.connected"]
     assert sorted(e["contact"]["number"] for e in cti) == sorted(ANSWER)
     assert all(e["agent"] in ("1001", "1002") for e in cti)
+
+
+def _run_dialer(ctx, box, seconds: float, until, events: list) -> None:
+    stop = threading.Event()
+    dialer = Dialer(ctx.engine, ctx.settings, box.fs.password, node="test", notify=events.append)
+    thread = threading.Thread(target=dialer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not until():
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install, tmp_path):
+    """Agent 1001 rings 5 s before it answers: the callee waits more than 2 s, so the call is
+    abandoned (message, hangup, disposition abandoned). Then a preview campaign: the contact is
+    offered to 1002 (CTI event), dialed only once accepted, and connected to 1002."""
+    root = tmp_path / "fs"
+    ctx = Context.open(fs_settings(root))
+    apply_tenants(ctx, [tenant()])
+    box = start_box(fs_install, root)
+    customers = Sipp(tmp_path / "customers", "customer.xml",
+                     ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-rtp_echo"],
+                     timeout_s=600)
+    start, end = window_around_now()
+    common = dict(queue="sales", caller_id="+4940999000", window_start=start, window_end=end, days="all",
+                  retries={"abandoned": [0, 60]})
+    campaigns.add(ctx, TENANT, "slow", mode="progressive", **common)
+    campaigns.add_contacts(ctx, TENANT, "slow", _parsed([ANSWER[0]]))
+    campaigns.add(ctx, TENANT, "look", mode="preview", **common)
+    campaigns.add_contacts(ctx, TENANT, "look", _parsed([ANSWER[1]]))
+    events: list[dict] = []
+    pw = lambda ext: seat_password(box.ctx, TENANT, ext)  # noqa: E731
+    try:
+        with Agents(box, tmp_path / "seats", [Seat("1001", DOMAIN, pw("1001"), talk_ms=2000, ring_ms=5000)]):
+            set_status(box.ctx, TENANT, "1001", "ready")
+            campaigns.set_state(ctx, TENANT, "slow", "running")
+            _run_dialer(ctx, box, 40, lambda: campaigns.status(ctx, TENANT, "slow")["by_state"].get("failed"), events)
+            set_status(box.ctx, TENANT, "1001", "logout")
+        with Agents(box, tmp_path / "seats2", [Seat("1002", DOMAIN, pw("1002"), talk_ms=2000)], first_ip=2):
+            set_status(box.ctx, TENANT, "1002", "ready")
+            campaigns.set_state(ctx, TENANT, "look", "running")
+            offered = lambda: [e for e in events if e["type"] == "campaign.preview"]  # noqa: E731
+            _run_dialer(ctx, box, 20, offered, events)
+            assert offered() and offered()[0]["agent"] == "1002" and offered()[0]["contact"]["number"] == ANSWER[1]
+            before = [ln for ln in customers.log_lines() if ln.startswith("invite ")]
+            assert not any(ANSWER[1].lstrip("+") in ln for ln in before), "preview dialed before the accept"
+            campaigns.accept(ctx, TENANT, "look", ANSWER[1], "1002")
+            _run_dialer(ctx, box, 40, lambda: campaigns.status(ctx, TENANT, "look")["by_state"].get("done"), events)
+    finally:
+        customers.kill()
+        box.fs.stop()
+
+    diag = f"\n{customers.diagnostics()}"
+    with session_scope(ctx.engine) as session:
+        rows = {r.campaign: r for r in session.scalars(select(Call).where(Call.campaign.is_not(None)))}
+    slow, look = rows.get("slow"), rows.get("look")
+    assert slow is not None and slow.disposition == "abandoned" and slow.agent is None, diag
+    assert slow.wait_s is not None and slow.wait_s >= 2.0
+    ended = [ln for ln in customers.log_lines() if ln.startswith("ended bye")]
+    assert ended, "the abandoned callee was not hung up" + diag
+    message = root / "sounds" / Prompt(ABANDON_TEXT["en"], "en").name
+    assert message.is_file() and message.stat().st_size > 1000, "no abandon message was made"
+    assert any(e["type"] == "campaign.abandoned" for e in events)
+    assert look is not None and look.disposition == "outbound" and look.agent == "1002", diag
+
+
+def _parsed(numbers):
+    from ccctl.dialer.contacts import from_numbers
+
+    return from_numbers([(n, None) for n in numbers], "DE", "UTC")
