@@ -39,7 +39,7 @@ def simulate(mode: str, agents: int, answer_rate: float, hours: float, seed: int
 
     idle = agents
     busy = 0
-    ringing = 0
+    ringing: dict[int, float] = {}  # call -> when it was started
     waiting: list[float] = []  # answered callees waiting for an agent: when they answered
     talk = 0.0
     answered = abandoned = dialed = 0
@@ -50,23 +50,21 @@ def simulate(mode: str, agents: int, answer_rate: float, hours: float, seed: int
         if now > end:
             break
         if kind == "tick":
-            n = pacer.calls_to_start(now, idle_agents=idle, busy_agents=busy, ringing=ringing,
+            n = pacer.calls_to_start(now, idle_agents=idle, busy_agents=busy, ringing=[now - t for t in ringing.values()],
                                      waiting_answered=len(waiting), room=agents * 4)
             for _ in range(n):
                 dialed += 1
-                ringing += 1
+                ringing[dialed] = now
                 if rng.random() < answer_rate:
-                    at(now + rng.uniform(4, 20), "answer", now)
+                    at(now + rng.uniform(4, 20), "answer", dialed)
                 else:
-                    at(now + rng.uniform(10, 30), "noanswer")
+                    at(now + rng.uniform(10, 30), "noanswer", dialed)
             at(now + 1.0, "tick")
         elif kind == "noanswer":
-            ringing -= 1
-            pacer.measured.attempt(False)
+            pacer.measured.attempt(False, now - ringing.pop(data))
         elif kind == "answer":
-            ringing -= 1
             answered += 1
-            pacer.measured.attempt(True, now - data)
+            pacer.measured.attempt(True, now - ringing.pop(data))
             if idle > len(waiting):
                 idle -= 1
                 busy += 1

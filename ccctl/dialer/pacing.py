@@ -26,6 +26,8 @@ class Measured:
     answers: deque = field(default_factory=deque)
     """1 for an attempt answered by a person, 0 for one that was not."""
     to_answer: deque = field(default_factory=deque)
+    to_give_up: deque = field(default_factory=deque)
+    """Seconds unanswered attempts rang before they ended (busy, no answer)."""
     handle: deque = field(default_factory=deque)
     abandons: deque = field(default_factory=deque)
     """Per answered call: 1 abandoned, 0 connected."""
@@ -35,10 +37,22 @@ class Measured:
         if len(q) > self.window:
             q.popleft()
 
-    def attempt(self, answered: bool, seconds_to_answer: float | None = None) -> None:
+    def attempt(self, answered: bool, seconds: float | None = None) -> None:
+        """An attempt ended ringing: answered after SECONDS, or given up after SECONDS."""
         self._push(self.answers, 1.0 if answered else 0.0)
-        if answered and seconds_to_answer is not None:
-            self._push(self.to_answer, seconds_to_answer)
+        if seconds is not None:
+            self._push(self.to_answer if answered else self.to_give_up, seconds)
+
+    def answer_chance(self, age: float) -> float:
+        """The chance that a call ringing for AGE seconds is still answered: an old call that
+        nobody picked up is more likely one that never will be."""
+        p = self.answer_rate()
+        if len(self.to_answer) < 20 or len(self.to_give_up) < 20:
+            return p
+        later_answer = sum(1 for t in self.to_answer if t > age) / len(self.to_answer)
+        later_give_up = sum(1 for t in self.to_give_up if t > age) / len(self.to_give_up)
+        yes, no = p * later_answer, (1 - p) * later_give_up
+        return yes / (yes + no) if yes + no > 0 else 0.0
 
     answered_total: int = 0
 
@@ -92,12 +106,15 @@ class Pacer:
         elif rate < aim * 0.8:
             self.aggression = min(self.max_aggression, self.aggression * 1.02)
 
-    def calls_to_start(self, now: float, *, idle_agents: int, busy_agents: int, ringing: int,
+    def calls_to_start(self, now: float, *, idle_agents: int, busy_agents: int, ringing: int | list[float],
                        waiting_answered: int = 0, room: int) -> int:
         """Calls to originate now. IDLE_AGENTS: available and not on a call; BUSY_AGENTS: on a
         call or in wrap-up; RINGING: calls started and not yet answered; WAITING_ANSWERED:
         answered calls not yet with an agent; ROOM: what the campaign's, the tenant's and the
-        trunk's limits still allow (never exceeded)."""
+        trunk's limits still allow (never exceeded). RINGING may be the ages (s) of those
+        calls instead of their number: predictive then weighs each by its chance to answer."""
+        ages = ringing if isinstance(ringing, list) else None
+        ringing = len(ringing) if isinstance(ringing, list) else ringing
         if self.mode == "preview" or room <= 0:
             return 0
         free = idle_agents - waiting_answered
@@ -108,7 +125,7 @@ class Pacer:
         p = m.answer_rate()
         # Agents expected free by the time a call started now is answered.
         soon = free + busy_agents * min(1.0, m.time_to_answer() / m.handle_time())
-        expected_answers = ringing * p
+        expected_answers = sum(m.answer_chance(a) for a in ages) if ages is not None else ringing * p
         want = (soon * self.aggression - expected_answers) / p
         if free > 0 and ringing == 0:
             want = max(want, free)  # never leave an idle agent with nothing on its way
