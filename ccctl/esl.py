@@ -100,7 +100,8 @@ class EventStream:
             self.command(f"auth {password}")
             for header, value in filters:
                 self.command(f"filter {header} {value}")
-            self.command("event plain " + " ".join(events))
+            if events:  # none: a stream for api/bgapi commands only (see api())
+                self.command("event plain " + " ".join(events))
         except (OSError, ConnectionError) as exc:
             self.close()
             raise FreeSwitchError(f"Event Socket at {host}:{port}: {exc}") from None
@@ -162,6 +163,17 @@ class EventStream:
                 if reply.startswith("-ERR"):
                     raise ConnectionError(f"{cmd.split()[0]}: {reply}")
                 return reply
+
+    def api(self, command: str) -> str:
+        """Run an API command and return its text, on a stream subscribed to no events (the
+        dialer's command line beside its event stream; no gevent in a daemon thread)."""
+        self._sock.sendall(f"api {command}\n\n".encode())
+        while True:
+            headers, body = self._read_message()
+            if headers.get("Content-Type") == "api/response":
+                return body.decode(errors="replace").strip()
+            if headers.get("Content-Type") == "text/disconnect-notice":
+                raise ConnectionError("FreeSWITCH closed the Event Socket")
 
     def next_event(self, only=None) -> dict[str, str] | None:
         """The next event; None for a non-event message. ConnectionError when the socket

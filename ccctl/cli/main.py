@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from . import backup_cmds, callback_cmds, recording_cmds, report_cmds
+from . import backup_cmds, callback_cmds, campaign, recording_cmds, report_cmds
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -67,6 +67,8 @@ app.command("staffing")(daemon_cmds.staffing)
 app.add_typer(daemon_cmds.events_app, name="events")
 app.add_typer(monitor_cmds.monitor_app, name="monitor")
 app.add_typer(monitor_cmds.audit_app, name="audit")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(campaign.dnc_app, name="dnc")
 
 
 def run() -> None:

@@ -64,6 +64,14 @@ class Daemon:
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
         self.watchdog = Watchdog(ctx, stop=self.stop)
         self.callbacks = CallbackWorker(self.engine, self._api)
+        self._dialer = threading.Thread(target=self._dial, name="ccctl-dialer", daemon=True)
+
+    def _dial(self) -> None:
+        """Outbound campaigns (ccctl.dialer): its own Event Socket connections and loop."""
+        from ..dialer.engine import Dialer
+
+        Dialer(self.engine, self.settings, esl_password(self.ctx), node=self.settings.node,
+               notify=self.notifier.put).run(self.stop)
 
     def _refresh_directory(self) -> Directory:
         self.directory = load_directory(self.engine)
@@ -129,6 +137,7 @@ class Daemon:
         self._reconciler.start()
         self.watchdog.start()
         self.callbacks.start()
+        self._dialer.start()
         backoff = 0.25
         down_since = None
         try:

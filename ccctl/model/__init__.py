@@ -14,10 +14,12 @@ from .call import AgentEvent, Call, CallRollup
 from .recording import Recording
 from .audit import AuditEntry
 from .callback import CallbackRequest
+from .campaign import Campaign, Contact, Dnc
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",
     "IvrOption", "Number", "Trunk", "Customer", "VoiceCard", "Call", "AgentEvent", "CallRollup",
     "Recording", "AuditEntry",
     "CallbackRequest",
+    "Campaign", "Contact", "Dnc",
 ]

@@ -11,9 +11,10 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 DISPOSITIONS = ("answered", "abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed",
-                "outbound", "failed", "callback")
+                "outbound", "failed", "callback", "busy", "no_answer", "machine")
 """'callback': the caller pressed the queue's callback key and hung up (a callback request).
-A callback attempt is a row of direction 'callback': 'answered' when the caller was reached."""
+A callback attempt is a row of direction 'callback': 'answered' when the caller was reached.
+'busy', 'no_answer', 'machine': how an outbound campaign's attempt ended unconnected."""
 
 
 class Call(SQLModel, table=True):
@@ -54,9 +55,12 @@ class Call(SQLModel, table=True):
     recording: str | None = Field(default=None, max_length=1000)
     node: str = Field(max_length=63)
     source: str = Field(max_length=8)
-    """'events' (assembled live) or 'cdr' (reconciled from FreeSWITCH's own CDR after a gap)."""
+    """'events' (assembled live), 'cdr' (reconciled from FreeSWITCH's own CDR after a gap) or
+    'dialer' (an attempt of an outbound campaign)."""
     survey_score: int | None = None
     """1-5 from the satisfaction survey after the agent hung up; None: not surveyed or no answer."""
+    campaign: str | None = Field(default=None, max_length=63)
+    """The outbound campaign the call was an attempt of."""
 
 
 class AgentEvent(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """recordings index (retention, legal hold, purge), billing increments of a tenant's plan
 
 Revision ID: 0005_records
-Revises: 0002_calls
+Revises: 0004_supervision
 Create Date: 2026-11-22
 """
 from alembic import op

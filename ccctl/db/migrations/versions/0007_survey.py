@@ -1,7 +1,7 @@
 """satisfaction survey score on call rows and the rollup; queue callback settings and requests
 
 Revision ID: 0007_survey
-Revises: 0002_calls
+Revises: 0006_outbound
 Create Date: 2026-11-22
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0007_survey'
-down_revision = '0005_records'
+down_revision = '0006_outbound'
 branch_labels = None
 depends_on = None
 
