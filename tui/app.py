@@ -3,6 +3,7 @@ decides what is valid or how a change reaches FreeSWITCH."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from textual.app import App
@@ -26,10 +27,7 @@ def _register() -> None:
                                      ("wallboard", "Wallboard", "wallboard", "WallboardScreen"),
                                      ("health", "Logs and health", "health", "HealthScreen"),
                                      ("wizard", "First-boot setup", "wizard", "WizardScreen")):
-        try:
-            EXTRA[name] = (title, getattr(importlib.import_module(f"tui.screens.{module}"), cls))
-        except ModuleNotFoundError:
-            pass  # TEMP while screens are written
+        EXTRA[name] = (title, getattr(importlib.import_module(f"tui.screens.{module}"), cls))
 
 
 class CcTui(App):
@@ -112,14 +110,24 @@ def run(argv: list[str] | None = None) -> None:
     """cctui [SCREEN]: start on SCREEN (tenants by default; the wizard until the box is set up)."""
     import argparse
 
-    from ccctl import firstboot
-
     parser = argparse.ArgumentParser(prog="cctui", description="The box's admin console.")
     parser.add_argument("screen", nargs="?", help="screen to start on (tenants, seats, wallboard, wizard, ...)")
     parser.add_argument("--first-boot", action="store_true",
                         help="start on the setup wizard if the box is not set up yet (the console does this)")
     args = parser.parse_args(argv)
-    ctx = open_context()
-    start = args.screen or ("wizard" if args.first_boot and not firstboot.completed(ctx.settings) else "tenants")
-    CcTui(ctx, start=start).run()
+    start(open_context(), args.screen, args.first_boot)
     sys.exit(0)
+
+
+def start(ctx, screen: str | None = None, first_boot: bool = False) -> None:
+    from pathlib import Path
+
+    from ccctl import box_setup
+
+    root = Path(os.environ.get("CCCTL_ROOT", "/"))
+    if screen is None:
+        screen = "wizard" if first_boot and not box_setup.completed(root) else "tenants"
+    app = CcTui(ctx, start=screen)
+    if screen not in app.SCREEN_TITLES:
+        raise SystemExit(f"cctui: no screen {screen!r}; one of {', '.join(app.SCREEN_TITLES)}")
+    app.run()

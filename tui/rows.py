@@ -28,6 +28,8 @@ def _cell(page: Page, tenant, obj, col: str) -> str:
     v = obj.model_dump(by_alias=True)
     for part in col.split("."):
         v = v.get(part) if isinstance(v, dict) else None
+    if isinstance(v, dict) and v:
+        return " ".join(f"{k}={x}" for k, x in v.items())
     if isinstance(v, bool):
         return "yes" if v else "-"
     return text_of(v) if v not in (None, {}, []) else "-"

@@ -40,3 +40,23 @@ class Reveal(ModalScreen[None]):
     def on_key(self, event) -> None:
         event.stop()
         self.dismiss(None)
+
+
+class Ask(ModalScreen[str | None]):
+    """One line of text; enter answers, esc cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, question: str, default: str = ""):
+        super().__init__()
+        self.question, self.default = question, default
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Input
+
+        with Vertical(classes="dialog"):
+            yield Static(self.question)
+            yield Input(self.default, id="answer")
+
+    def on_input_submitted(self, event) -> None:
+        self.dismiss(event.value.strip() or None)
