@@ -64,12 +64,34 @@ def check(model: type[s.Spec], data: dict) -> dict[str, str]:
 def field_of_message(message: str, fields: list[str]) -> str:
     """The field a refusal of the write path talks about ('... overflow: target queue:x does
     not exist'): the longest field name that appears in it as a word, else GENERAL."""
-    for name in sorted(fields, key=len, reverse=True):
-        last = name.split(".")[-1]
-        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message) or \
-                re.search(rf"\b{re.escape(last)}\b(?=[:=( ])", message):
+    ordered = sorted(fields, key=len, reverse=True)
+    for name in ordered:  # a field named in full ('no_agent.target', 'overflow: ...')
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message):
+            return name
+    for name in ordered:  # else by its last part ('timeout' of no_agent.timeout)
+        if re.search(rf"\b{re.escape(name.split('.')[-1])}\b(?=[:=( ])", message):
             return name
     return GENERAL
+
+
+def attach(errors: dict[str, str], fields: list[str]) -> dict[str, str]:
+    """Errors re-keyed to the form's FIELDS: 'skills.sales' to skills, 'greeting' (a rule
+    across greeting.text and greeting.file) to the first of those; else GENERAL."""
+    out: dict[str, str] = {}
+    for key, msg in errors.items():
+        parts = key.split(".") if key else []
+        where = GENERAL
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in fields:
+                where = prefix
+                break
+            inside = [f for f in fields if f.startswith(prefix + ".")]
+            if inside:
+                where = inside[0]
+                break
+        out.setdefault(where, msg)
+    return out
 
 
 class FormRefused(Exception):
@@ -99,10 +121,10 @@ def save(ctx, noun: str, tenant: str | None, key: str, raw: dict[str, str], *, n
             _drop(data, k)
         else:
             resources.set_path(data, k, v)
+    fields = [keyname, *raw]
     errors = check(model, data)
     if errors:
-        raise FormRefused(errors)
-    fields = [keyname, *raw]
+        raise FormRefused(attach(errors, fields))
     try:
         if noun == "tenant":
             return resources.add_tenant(ctx, key, _without(data, keyname)) if new else _replace_tenant(ctx, data)
