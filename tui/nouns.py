@@ -4,7 +4,7 @@ Pure data: the screens are generic over it, the rules live in ccctl.site.spec.""
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ccctl.site import spec as s
 
@@ -58,26 +58,11 @@ PAGES: tuple[Page, ...] = (
 PAGE = {p.id: p for p in PAGES}
 
 
-def _annotation(model: type, dotted: str):
-    ann = model
-    for part in dotted.split("."):
-        fields = {f.alias or n: f for n, f in ann.model_fields.items()}
-        ann = fields[part].annotation
-        while True:
-            args = [a for a in typing.get_args(ann) if a is not type(None)]
-            if typing.get_origin(ann) is typing.Annotated or (
-                    len(args) == 1 and typing.get_origin(ann) not in (list, dict, typing.Literal)):
-                ann = args[0]
-            elif typing.get_origin(ann) is typing.Union and len(args) == 1:
-                ann = args[0]
-            else:
-                break
-    return ann
-
-
 def hint(model: type, dotted: str) -> str:
     """What a field takes, in words, for the input's placeholder."""
-    ann = _annotation(model, dotted)
+    from ccctl.resources import _field_type  # the schema's own reading of a dotted field
+
+    ann = _field_type(model, dotted)
     if typing.get_origin(ann) is typing.Literal:
         return " | ".join(typing.get_args(ann))
     if ann is bool:
