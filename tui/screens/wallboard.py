@@ -5,6 +5,7 @@ on the selected row. Redrawn once a second from a Board that the event thread ke
 from __future__ import annotations
 
 import importlib
+from collections import Counter
 
 from textual import work
 from textual.app import ComposeResult
@@ -112,8 +113,10 @@ class WallboardScreen(Screen):
         sync(self.query_one("#calls", DataTable), {
             r["uuid"]: [r["tenant"], r["caller"], r["queue"], r["agent"], _dur(r["duration"])] for r in snap["calls"]})
         waiting = sum(r["waiting"] for r in snap["queues"])
+        by_status = Counter(r["status"] for r in snap["agents"])
         self.query_one("#board-title", Static).update(
-            f"Wallboard   waiting {waiting}   calls {len(snap['calls'])}   agents {len(snap['agents'])}")
+            f"Wallboard   waiting {waiting}   calls {len(snap['calls'])}   agents: "
+            + "  ".join(f"{k} {n}" for k, n in sorted(by_status.items())))
 
     def say(self, text: str, error: bool = False) -> None:
         status = self.query_one("#status", Static)
