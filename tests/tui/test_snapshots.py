@@ -106,7 +106,14 @@ def test_wallboard(snap_compare, tctx, size):
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
-def test_wizard(snap_compare, tctx, tmp_path, size):
+def test_wizard(snap_compare, tctx, tmp_path, size, monkeypatch):
+    # the picture, not this machine: a fixed engine state and no cards
+    from ccctl import box_setup
+    from ccctl.hardware import detect
+
+    monkeypatch.setattr(box_setup, "engine_status", lambda ctx: {"installed": True, "source": "debs",
+                                                                 "running": False, "version": None})
+    monkeypatch.setattr(detect, "detect", lambda: detect.Detection(cards=[], unknown=[], modules={}))
     app = CcTui(tctx, start="wizard")
     app.root = tmp_path / "root"
 
