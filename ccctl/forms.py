@@ -191,11 +191,26 @@ def text_of(value: Any) -> str:
     return str(value)
 
 
-def _flow(value) -> str:
-    """YAML flow style, one line: {sales: 5, support: 3} or [01-01, 12-25]."""
+def _scalar(value) -> str:
+    """A value as plain YAML text where that reads back the same (digits stay digits: the
+    schema reads option keys as text), quoted only where it must be."""
     import yaml
 
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    plain = text_of(value)
+    try:
+        back = yaml.safe_load(f"[{plain}]")
+    except yaml.YAMLError:
+        back = None
+    if back == [value] or (isinstance(value, str) and value.isdigit() and back == [int(value)]):
+        return plain
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix("\n...")
+
+
+def _flow(value) -> str:
+    """One line of YAML flow style: {sales: 5, support: 3}, {1: queue:sales}, [01-01, 12-25]."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
+    return "[" + ", ".join(_scalar(v) for v in value) + "]"
 
 
 def values_of(obj: s.Spec, fields: list[str]) -> dict[str, str]:

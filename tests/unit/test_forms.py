@@ -52,3 +52,14 @@ def test_box_setup_checks_before_writing(tmp_path):
     assert box_setup.current(tmp_path)["completed"]
     box_setup.reopen(tmp_path)
     assert not box_setup.completed(tmp_path)
+
+
+def test_ivr_fields_show_as_plain_yaml_and_read_back():
+    ivr = s.Ivr(name="main", greeting=s.Greeting(text="Hi: press 1"), options={"1": "queue:sales", "#": "hangup"},
+                hours={"mon": "09:00-18:00"}, holidays=["01-01", "2026-12-25"])
+    raw = forms.values_of(ivr, ["options", "hours", "holidays", "greeting.text"])
+    assert raw["options"] == "{'#': hangup, 1: queue:sales}" and raw["hours"] == "{mon: 09:00-18:00}"
+    values, errors = forms.parse_fields(s.Ivr, raw)
+    data = {"name": "main", "greeting": {"text": values["greeting.text"]}, "options": values["options"],
+            "hours": values["hours"], "holidays": values["holidays"]}
+    assert errors == {} and s.Ivr.model_validate(data) == ivr
