@@ -15,34 +15,28 @@ def err(app, field: str) -> str:
     return str(app.screen.query_one(f"#f-{field.replace('.', '--')}-err", Static).render())
 
 
-async def fill(pilot, app, field: str, text: str) -> None:
-    inp = app.screen.query_one(f"#f-{field.replace('.', '--')}", Input)
-    inp.value = text
+async def save(app, pilot, fields: dict[str, str]) -> None:
+    """Type FIELDS into the open form and press ctrl+s."""
+    for field, text in fields.items():
+        app.screen.query_one(f"#f-{field.replace('.', '--')}", Input).value = text
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
 
 
 async def test_tenant_create_edit_error_delete(tctx):
     app = CcTui(tctx, start="tenants")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        await fill(pilot, app, "name", "beta")
-        await fill(pilot, app, "plan", "leased")
-        await fill(pilot, app, "lease.price", "99.5")
-        await fill(pilot, app, "seat_limit", "lots")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"name": "beta", "plan": "leased", "lease.price": "99.5", "seat_limit": "lots"})
         assert "integer" in err(app, "seat_limit")
         assert [t.name for t in resources.list_tenants(tctx)] == ["acme"]  # nothing saved
-        await fill(pilot, app, "seat_limit", "20")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"seat_limit": "20"})
         beta = resources.get_tenant(tctx, "beta")
         assert (beta.plan, beta.seat_limit, beta.lease.price) == ("leased", 20, 99.5)
         assert "+ tenant beta" in str(app.screen.query_one("#status", Static).render())
         # edit: the cursor is on acme (first row); change its call limit
         await pilot.press("e")
-        await fill(pilot, app, "call_limit", "12")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"call_limit": "12"})
         assert resources.get_tenant(tctx, "acme").call_limit == 12
         assert "~ tenant acme (call_limit)" in str(app.screen.query_one("#status", Static).render())
         assert len(resources.get_tenant(tctx, "acme").seats) == 2  # its seats untouched
@@ -56,16 +50,9 @@ async def test_seat_flows_and_credentials(tctx):
     app = CcTui(tctx, start="seats")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        await fill(pilot, app, "extension", "0100")
-        await fill(pilot, app, "name", "Carol")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"extension": "0100", "name": "Carol"})
         assert "extension is 2-8 digits" in err(app, "extension")
-        await fill(pilot, app, "extension", "1003")
-        await fill(pilot, app, "skills", "{support: 7}")
-        await fill(pilot, app, "remote", "true")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"extension": "1003", "skills": "{support: 7}", "remote": "true"})
         seat = resources.get_item(tctx, "seat", "acme", "1003")
         assert (seat.name, seat.skills, seat.remote) == ("Carol", {"support": 7}, True)
         # credentials only on demand, hidden by any key
@@ -75,9 +62,7 @@ async def test_seat_flows_and_credentials(tctx):
         assert resources.seat_password(tctx, "acme", "1001") in secret
         await pilot.press("space")
         await pilot.press("e")
-        await fill(pilot, app, "skills", "{sales: 11}")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"skills": "{sales: 11}"})
         assert "less than or equal to 10" in err(app, "skills")
         await pilot.press("escape")
         await settle(app, pilot)
@@ -92,10 +77,7 @@ async def test_refused_change_says_why_and_keeps_everything(tctx):
     app = CcTui(tctx, start="seats")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        await fill(pilot, app, "extension", "1006")
-        await fill(pilot, app, "name", "One too many")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"extension": "1006", "name": "One too many"})
         assert "seat limit of 5" in str(app.screen.query_one("#general", Static).render())
         assert len(resources.get_tenant(tctx, "acme").seats) == 5
         await pilot.press("escape")
@@ -112,15 +94,9 @@ async def test_queue_ivr_number_trunk_recording(tctx):
     app = CcTui(tctx, start="queues")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        await fill(pilot, app, "name", "billing")
-        await fill(pilot, app, "overflow", "queue:nowhere")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"name": "billing", "overflow": "queue:nowhere"})
         assert "queue:nowhere does not exist" in err(app, "overflow")
-        await fill(pilot, app, "overflow", "queue:support")
-        await fill(pilot, app, "no_agent.timeout", "15")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"overflow": "queue:support", "no_agent.timeout": "15"})
         q = resources.get_item(tctx, "queue", "acme", "billing")
         assert (q.overflow, q.no_agent.timeout) == ("queue:support", 15)
 
@@ -130,14 +106,9 @@ async def test_queue_ivr_number_trunk_recording(tctx):
         sub = next(n for n in tree.root.children if str(n.label) == "0 -> ivr:main")  # menu 'after' first
         assert "1 -> queue:sales" in [str(n.label) for n in sub.children]  # the tree follows into submenus
         await pilot.press("e")
-        await fill(pilot, app, "greeting.text", "")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"greeting.text": ""})
         assert "exactly one of text or file" in err(app, "greeting.text")
-        await fill(pilot, app, "greeting.text", "Welcome back")
-        await fill(pilot, app, "holidays", "[12-25, 01-01]")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"greeting.text": "Welcome back", "holidays": "[12-25, 01-01]"})
         ivr = resources.get_item(tctx, "ivr", "acme", "after")
         assert ivr.greeting.text == "Welcome back" and ivr.holidays == ["01-01", "12-25"]
 
@@ -150,24 +121,16 @@ async def test_queue_ivr_number_trunk_recording(tctx):
         app.goto("trunks")
         await settle(app, pilot)
         await pilot.press("e")
-        await fill(pilot, app, "port", "70000")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"port": "70000"})
         assert "65535" in err(app, "port")
-        await fill(pilot, app, "port", "5080")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"port": "5080"})
         trunk = resources.get_tenant(tctx, "acme", with_secrets=True).trunks[0]
         assert (trunk.port, trunk.password) == (5080, "s3cret-trunk")  # blank secret: kept
 
         app.goto("recording")
         await settle(app, pilot)
         await pilot.press("e")
-        await fill(pilot, app, "recording.mode", "all")
-        await fill(pilot, app, "recording.retention_days", "365")
-        await fill(pilot, app, "recording.legal_hold", "true")
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await save(app, pilot, {"recording.mode": "all", "recording.retention_days": "365", "recording.legal_hold": "true"})
         rec = resources.get_tenant(tctx, "acme").recording
         assert (rec.mode, rec.retention_days, rec.legal_hold) == ("all", 365, True)
 
