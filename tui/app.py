@@ -86,10 +86,13 @@ class CcTui(App):
                  ("ctrl+p", "command palette"), ("?", "this help"), ("ctrl+q", "quit"),
                  ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
                  ("tab", "next field or pane")]
-        for b in self.screen._bindings.key_to_bindings.values():
-            for binding in b:
+        keys: dict[str, list[str]] = {}  # description -> keys (e and enter both edit)
+        for bindings in self.screen._bindings.key_to_bindings.values():
+            for binding in bindings:
                 if binding.show and binding.description:
-                    lines.append((binding.key_display or binding.key.replace("slash", "/"), binding.description))
+                    key = binding.key_display or {"slash": "/", "delete": "del"}.get(binding.key, binding.key)
+                    keys.setdefault(binding.description, []).append(key)
+        lines += [(" ".join(k), d) for d, k in keys.items()]
         self.push_screen(Help(lines))
 
 

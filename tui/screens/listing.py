@@ -39,7 +39,7 @@ class ListScreen(Screen):
         self.page = page
         self.all_rows: list[tuple[str, str, list[str]]] = []
         if page.secret:
-            self._bindings.bind("c", "credentials", "Secret")
+            self._bindings.bind("c", "credentials", "Credentials")
 
     def compose(self) -> ComposeResult:
         yield Static(self.page.title, classes="title")
