@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from . import backup_cmds, callback_cmds, campaign, recording_cmds, report_cmds
+from . import backup_cmds, callback_cmds, campaign, recording_cmds, report_cmds, tui_cmd
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -61,6 +61,7 @@ app.command("export")(site_cmds.export)
 app.command("validate")(site_cmds.validate)
 app.command("render")(site_cmds.render)
 app.command("daemon")(daemon_cmds.daemon)
+app.command("tui")(tui_cmd.tui)
 app.command("stats")(daemon_cmds.stats)
 app.add_typer(daemon_cmds.calls_app, name="calls")
 app.command("staffing")(daemon_cmds.staffing)

@@ -1,0 +1,18 @@
+"""`ccctl tui`: the admin console (the same as `cctui`)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+
+def tui(ctx: typer.Context, screen: Optional[str] = typer.Argument(None, help="Screen to start on: tenants, seats, queues, ivrs, "
+                                                          "numbers, trunks, recording, cards, wallboard, health, wizard."),
+        first_boot: bool = typer.Option(False, "--first-boot", help="Start on the setup wizard until the box is set up.")):
+    """Open the admin console (Textual): every admin screen, the wallboard and the setup wizard."""
+    from tui.app import start
+
+    from .common import open_context
+
+    start(open_context(ctx), screen, first_boot)

@@ -1,0 +1,78 @@
+"""The admin console against a running FreeSWITCH: a queue created in the console is live in
+mod_callcenter at once, and an agent put on break from the wallboard is on break in the switch
+(and the wallboard hears it back as an event)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from ccctl.context import Context
+from ccctl.service import apply_tenants
+from ccctl.site import spec as s
+
+from .conftest import fs_settings, start_box
+
+
+@pytest.fixture(scope="module")
+def box(fs_install, tmp_path_factory):
+    root = tmp_path_factory.mktemp("tui")
+    tenant = s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="张三", skills={"sales": 5})],
+                      queues=[s.Queue(name="sales")])
+    apply_tenants(Context.open(fs_settings(root)), [tenant])
+    b = start_box(fs_install, root)
+    yield b
+    b.fs.stop()
+
+
+async def settle(app, pilot):
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_a_queue_made_in_the_console_is_live(box):
+    from tui.app import CcTui
+
+    async def drive():
+        app = CcTui(box.ctx, start="queues")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n")
+            app.screen.query_one("#f-name", Input).value = "billing"
+            app.screen.query_one("#f-skill", Input).value = "sales"
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+            return str(app.screen.query_one("#status").render())
+
+    status = asyncio.run(drive())
+    assert "+ queue acme/billing" in status
+    assert "billing@acme.cc.local" in box.api("callcenter_config queue list")
+    assert "billing@acme.cc.local|1001@acme.cc.local|" in box.api("callcenter_config tier list")
+
+
+def test_break_from_the_wallboard_reaches_the_switch_and_comes_back(box):
+    from tui.app import CcTui
+
+    async def drive():
+        app = CcTui(box.ctx, start="wallboard")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(1.0)  # the event stream is subscribed
+            app.screen.query_one("#agents", DataTable).focus()
+            await pilot.press("b")
+            await settle(app, pilot)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                await pilot.pause(0.5)
+                if app.screen.query_one("#agents", DataTable).get_row("acme/1001")[3] == "On Break":
+                    break
+            return app.screen.query_one("#agents", DataTable).get_row("acme/1001")[3]
+
+    shown = asyncio.run(drive())
+    from ccctl.agents import parse_table
+
+    agents = {r["name"]: r for r in parse_table(box.api("callcenter_config agent list"))}
+    assert agents["1001@acme.cc.local"]["status"] == "On Break"
+    assert shown == "On Break"  # heard back from the switch's own event

@@ -1,0 +1,132 @@
+"""The wallboard on the event stream recorded from the real FreeSWITCH tier, replayed over a
+local Event Socket: the figures of the calls in it, agents by state, supervisor actions."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from ccctl.configuration import esl_password
+from ccctl.service import apply_tenants
+from ccctl.site import spec as s
+from ccctl.wallboard import Board
+from tests.unit.fake_esl import ReplayEventSocket
+from tui.app import CcTui
+from tui.screens import wallboard
+
+from . import standin_monitor
+from .conftest import SIZE, settle
+
+STREAM = Path(__file__).parent.parent / "data" / "events" / "scripted_calls.esl"
+
+
+def replay_tenant() -> s.Tenant:
+    """The tenant the recording was made on (tests/freeswitch/test_daemon.py)."""
+    return s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="Agent One"),
+                                        s.Seat(extension="1009", name="Sup", supervisor=True)],
+                    queues=[s.Queue(name="sales", wrapup=0), s.Queue(name="support", wrapup=0),
+                            s.Queue(name="billing", wrapup=0, max_wait=4)])
+
+
+@pytest.fixture
+def replay_ctx(tctx):
+    apply_tenants(tctx, [replay_tenant()])
+    server = ReplayEventSocket(STREAM.read_bytes(), password=esl_password(tctx))
+    tctx.settings = tctx.settings.with_(esl_port=server.port)
+    yield tctx
+    server.close()
+
+
+def row(app, table: str, key: str) -> list[str]:
+    return list(app.screen.query_one(f"#{table}", DataTable).get_row(key))
+
+
+async def test_replayed_stream_fills_the_board(replay_ctx):
+    app = CcTui(replay_ctx, start="wallboard")
+    async with app.run_test(size=SIZE) as pilot:
+        board = app.screen.board
+        deadline = time.monotonic() + 20
+        while board.events < 44 and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        await pilot.pause(1.2)  # the next 1 Hz frame
+        sales = row(app, "queues", "acme/sales")
+        # the recording: one call answered by 1001 within the target, one caller who hung up waiting
+        assert sales[2:7] == ["0", "0:00", "50%", "50%", "1"]
+        assert sales[7].count("_") == 11  # one bar in the sparkline: the hour of the calls
+        agent = row(app, "agents", "acme/1001")
+        assert agent[3:5] == ["Available", "Waiting"]
+        assert app.screen.frames >= 2
+
+
+def board_with_call(tenant: s.Tenant) -> Board:
+    b = Board([tenant])
+    now = time.time()
+    b.feed({"Event-Name": "CUSTOM", "CC-Action": "member-queue-start", "CC-Queue": "sales@acme.cc.local",
+            "CC-Member-UUID": "m1", "CC-Member-Joined-Time": str(int(now - 5))})
+    b.feed({"Event-Name": "CUSTOM", "CC-Action": "bridge-agent-start", "CC-Queue": "sales@acme.cc.local",
+            "CC-Member-UUID": "m1", "CC-Member-Session-UUID": "call-1", "CC-Agent": "1001@acme.cc.local",
+            "CC-Member-CID-Number": "13800000000", "CC-Agent-Answered-Time": str(int(now))})
+    return b
+
+
+async def test_supervisor_actions_reach_the_monitor_module(replay_ctx, monkeypatch):
+    monkeypatch.setattr(wallboard, "MONITOR_MODULE", "tests.tui.standin_monitor")
+    standin_monitor.CALLS.clear()
+    app = CcTui(replay_ctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
+        app.goto("wallboard")
+        await settle(app, pilot)
+        calls = app.screen.query_one("#calls", DataTable)
+        assert calls.row_count == 1
+        calls.focus()
+        await pilot.press("w")  # whisper to the agent on the selected call, from the tenant's supervisor
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("x", "y")
+        await settle(app, pilot)
+        assert standin_monitor.CALLS == [("whisper", "acme", "1009", "1001"), ("hangup", "acme", "call-1")]
+
+
+async def test_without_the_monitor_module_it_says_so(replay_ctx, monkeypatch):
+    monkeypatch.setattr(wallboard, "MONITOR_MODULE", "ccctl.no_such_monitor_module")
+    app = CcTui(replay_ctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
+        app.goto("wallboard")
+        await settle(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert "not available in this build" in str(app.screen.query_one("#status", Static).render())
+
+
+async def test_agent_state_change_without_freeswitch_is_one_clear_line(replay_ctx):
+    replay_ctx.settings = replay_ctx.settings.with_(esl_port=1)  # nothing listens there
+    app = CcTui(replay_ctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
+        app.goto("wallboard")
+        await settle(app, pilot)
+        app.screen.query_one("#agents", DataTable).focus()
+        await pilot.press("b")
+        await settle(app, pilot)
+        status = str(app.screen.query_one("#status", Static).render())
+        assert status.startswith("break acme/1001:") and "FreeSWITCH" in status
+
+
+def test_a_flood_costs_counters_not_frames():
+    """10,000 events between two frames: the board just counts; one snapshot shows the result."""
+    t = s.Tenant(name="big", seats=[s.Seat(extension=str(2000 + i), name=f"A{i}") for i in range(200)],
+                 queues=[s.Queue(name=f"q{i}") for i in range(50)])
+    b = Board([t])
+    for n in range(10_000):
+        b.feed({"Event-Name": "CUSTOM", "CC-Action": "agent-state-change",
+                "CC-Agent": f"{2000 + n % 200}@big.cc.local", "CC-Agent-State": ("Waiting", "In a queue call")[n % 2]})
+    snap = b.snapshot()
+    assert b.events == 10_000 and len(snap["agents"]) == 200 and len(snap["queues"]) == 50
+    # each agent shows its last event: even extensions only ever got Waiting, odd ones a call
+    assert all(a["state"] == ("Waiting", "In a queue call")[int(a["extension"]) % 2] for a in snap["agents"])

@@ -1,0 +1,49 @@
+"""The first-boot wizard on a scratch root: each line applies on enter, a bad one says why
+under itself, setup can be re-run, and finishing writes the marker the console looks for."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from ccctl import box_setup, resources
+from tui.app import CcTui
+
+from .conftest import SIZE, settle
+
+KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdXoGM8lAXdbUC5iBeJ6kGO1bQHtfYmkZ8x4C4XG0Xo admin@laptop")
+
+
+async def enter(app, pilot, field: str, text: str) -> str:
+    inp = app.screen.query_one(f"#w-{field}", Input)
+    inp.value = text
+    inp.focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return str(app.screen.query_one(f"#w-{'tenant' if field == 'seats' else field}-msg", Static).render())
+
+
+async def test_wizard_sets_up_the_box_and_can_run_again(tctx, tmp_path):
+    root = tmp_path / "root"
+    app = CcTui(tctx, start="wizard")
+    app.root = root
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "not complete" in str(app.screen.query_one("#w-state", Static).render())
+        assert "bad host" not in await enter(app, pilot, "hostname", "-bad-")
+        assert "a host name is" in str(app.screen.query_one("#w-hostname-msg", Static).render())
+        assert "now cc-box-1" in await enter(app, pilot, "hostname", "CC-Box-1")
+        assert "key added" in await enter(app, pilot, "ssh_key", KEY)
+        assert "already" in await enter(app, pilot, "ssh_key", KEY)  # re-run: nothing doubled
+        assert "unknown time zone" in await enter(app, pilot, "timezone", "Mars/Olympus")
+        assert "now Asia/Shanghai" in await enter(app, pilot, "timezone", "Asia/Shanghai")
+        app.screen.query_one("#w-tenant", Input).value = "beta"
+        assert "created with 3 seats" in await enter(app, pilot, "seats", "2001-2003")
+        assert "1 seats added" in await enter(app, pilot, "seats", "2001-2004")
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        assert app.screen.name == "tenants"
+    assert (root / "etc/hostname").read_text() == "cc-box-1\n"
+    assert (root / "root/.ssh/authorized_keys").read_text().count("ssh-ed25519") == 1
+    assert str((root / "etc/localtime").readlink()).endswith("Asia/Shanghai")
+    assert [seat.extension for seat in resources.get_tenant(tctx, "beta").seats] == ["2001", "2002", "2003", "2004"]
+    assert box_setup.completed(root)

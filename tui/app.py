@@ -1,0 +1,136 @@
+"""cctui: the admin console of the box. Every screen calls the ccctl library; nothing here
+decides what is valid or how a change reaches FreeSWITCH."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from textual.app import App
+from textual.binding import Binding
+
+from . import glyphs
+from .nouns import PAGES
+from .screens.listing import ListScreen
+from .screens.navigate import Help, Jump, ScreensProvider
+
+glyphs.patch_textual()
+
+EXTRA = {}
+"""Screens other than the list pages: id -> (title, factory)."""
+
+
+def _register() -> None:
+    import importlib
+
+    for name, title, module, cls in (("cards", "Voice cards", "cards", "CardsScreen"),
+                                     ("wallboard", "Wallboard", "wallboard", "WallboardScreen"),
+                                     ("health", "Logs and health", "health", "HealthScreen"),
+                                     ("wizard", "First-boot setup", "wizard", "WizardScreen")):
+        EXTRA[name] = (title, getattr(importlib.import_module(f"tui.screens.{module}"), cls))
+
+
+class CcTui(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "cctui"
+    COMMANDS = App.COMMANDS | {ScreensProvider}
+    BINDINGS = [
+        Binding("colon", "jump", ":jump", key_display=":"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+q", "quit", "Quit", key_display="^q"),
+        Binding("f1", "goto('wallboard')", "Board", show=False),
+        Binding("f2", "goto('tenants')", "Tenants", show=False),
+        Binding("f3", "goto('seats')", "Seats", show=False),
+        Binding("f4", "goto('queues')", "Queues", show=False),
+        Binding("f5", "goto('ivrs')", "IVR", show=False),
+        Binding("f9", "goto('health')", "Health", show=False),
+    ]
+
+    def __init__(self, ctx, start: str = "tenants", **kw):
+        super().__init__(**kw)
+        self.ctx = ctx
+        self.start = start
+        if not EXTRA:
+            _register()
+        self.SCREEN_TITLES = {p.id: p.title for p in PAGES} | {k: t for k, (t, _) in EXTRA.items()}
+
+    def make_screen(self, name: str):
+        for p in PAGES:
+            if p.id == name:
+                return ListScreen(p)
+        return EXTRA[name][1]()
+
+    def on_mount(self) -> None:
+        self.goto(self.start)
+
+    def goto(self, name: str) -> None:
+        if name not in self.SCREEN_TITLES:
+            self.notify(f"no screen {name!r}", severity="error")
+            return
+        if self.is_screen_installed(name):
+            if self.screen is self.get_screen(name):
+                return
+            self.switch_screen(name) if len(self.screen_stack) > 1 else self.push_screen(name)
+        else:
+            self.install_screen(self.make_screen(name), name)
+            self.switch_screen(name) if len(self.screen_stack) > 1 else self.push_screen(name)
+
+    def action_goto(self, name: str) -> None:
+        self.goto(name)
+
+    def action_jump(self) -> None:
+        self.push_screen(Jump(self.SCREEN_TITLES), lambda name: name and self.goto(name))
+
+    def action_help(self) -> None:
+        lines = [(":", "jump to a screen by name (" + ", ".join(self.SCREEN_TITLES) + ")"),
+                 ("ctrl+p", "command palette"), ("?", "this help"), ("ctrl+q", "quit"),
+                 ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
+                 ("tab", "next field or pane")]
+        keys: dict[str, list[str]] = {}  # description -> keys (e and enter both edit)
+        for bindings in self.screen._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.show and binding.description:
+                    key = binding.key_display or {"slash": "/", "delete": "del"}.get(binding.key, binding.key)
+                    keys.setdefault(binding.description, []).append(key)
+        lines += [(" ".join(k), d) for d, k in keys.items()]
+        self.push_screen(Help(lines))
+
+
+def open_context():
+    """The box's context with the deploy hook, as every ccctl command gets it."""
+    from ccctl.context import Context
+    from ccctl.settings import Settings
+
+    ctx = Context.open(Settings.from_env())
+    if ctx.settings.fs_deploy != "off":
+        from ccctl.deploy import install_hook
+
+        install_hook(ctx)
+    return ctx
+
+
+def run(argv: list[str] | None = None) -> None:
+    """cctui [SCREEN]: start on SCREEN (tenants by default; the wizard until the box is set up)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="cctui", description="The box's admin console.")
+    parser.add_argument("screen", nargs="?", help="screen to start on (tenants, seats, wallboard, wizard, ...)")
+    parser.add_argument("--first-boot", action="store_true",
+                        help="start on the setup wizard if the box is not set up yet (the console does this)")
+    args = parser.parse_args(argv)
+    start(open_context(), args.screen, args.first_boot)
+    sys.exit(0)
+
+
+def start(ctx, screen: str | None = None, first_boot: bool = False) -> None:
+    from pathlib import Path
+
+    from ccctl import box_setup
+
+    root = Path(os.environ.get("CCCTL_ROOT", "/"))
+    if screen is None:
+        screen = "wizard" if first_boot and not box_setup.completed(root) else "tenants"
+    app = CcTui(ctx, start=screen)
+    if screen not in app.SCREEN_TITLES:
+        raise SystemExit(f"cctui: no screen {screen!r}; one of {', '.join(app.SCREEN_TITLES)}")
+    app.run()

@@ -1,0 +1,73 @@
+"""Voice cards: those configured (ccctl hardware) and those the box detects."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from ccctl.errors import CcError
+from ccctl.hardware import api
+
+
+class CardsScreen(Screen):
+    BINDINGS = [Binding("r", "reload", "Reload"), Binding("d,delete", "delete", "Remove card")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Voice cards (configure them with ccctl hardware apply)", classes="title")
+        yield DataTable(cursor_type="row", id="cards")
+        yield Static("Detected", classes="title")
+        yield DataTable(cursor_type="row", id="found")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#cards", DataTable).add_columns("Card", "Profile", "Location", "Spans", "Ports", "Groups")
+        self.query_one("#found", DataTable).add_columns("Location", "Card", "Driver", "State")
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        table = self.query_one("#cards", DataTable)
+        table.clear()
+        for r in api.configured_rows(self.app.ctx):
+            table.add_row(r["name"], r["profile"], r["location"] or "-", str(r["spans"]), str(r["ports"]),
+                          ",".join(map(str, r["groups"])), key=r["name"])
+        self._detect()
+
+    @work(thread=True, exclusive=True)
+    def _detect(self) -> None:
+        from ccctl.hardware.detect import detect
+
+        try:
+            found = detect()
+            rows = [(c.location, c.name, c.driver or "-", c.state) for c in found.cards + found.unknown]
+        except Exception as exc:  # noqa: BLE001 - no sysfs in a container
+            rows = [("-", f"cannot detect: {exc}", "-", "-")]
+        self.app.call_from_thread(self._fill_found, rows)
+
+    def _fill_found(self, rows) -> None:
+        table = self.query_one("#found", DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(*r)
+
+    def action_delete(self) -> None:
+        table = self.query_one("#cards", DataTable)
+        if not table.row_count:
+            return
+        name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        from .dialogs import Confirm
+
+        self.app.push_screen(Confirm(f"Remove voice card {name}?"), lambda yes: yes and self._remove(name))
+
+    def _remove(self, name: str) -> None:
+        hw = api.get_hardware(self.app.ctx)
+        try:
+            result = api.apply_hardware(self.app.ctx, hw.model_copy(update={"cards": [c for c in hw.cards if c.name != name]}))
+        except CcError as exc:
+            self.query_one("#status", Static).update("refused: " + exc.message)
+            return
+        self.query_one("#status", Static).update("saved: " + "; ".join(str(c) for c in result.changes))
+        self.action_reload()

@@ -1,0 +1,99 @@
+"""Create or edit one object: an input per field, each refusal shown under its field."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from ccctl import forms
+
+from ..nouns import Page, hint, model_of
+
+
+def _id(field: str) -> str:
+    return "f-" + field.replace(".", "--")
+
+
+class FormScreen(ModalScreen):
+    """Dismisses with the save's Result, or None when cancelled."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, page: Page, tenant: str | None, key: str, values: dict[str, str], *, new: bool):
+        super().__init__()
+        self.page, self.tenant, self.key, self.values, self.new = page, tenant, key, values, new
+
+    def compose(self) -> ComposeResult:
+        what = self.page.noun if self.new else f"{self.page.noun} {self.tenant + '/' if self.page.noun != 'tenant' else ''}{self.key}"
+        model = model_of(self.page)
+        with Vertical(id="form"):
+            yield Static(("New " if self.new else "Edit ") + what + "   ctrl+s save, esc cancel", classes="title")
+            with VerticalScroll():
+                if self.new and self.page.noun != "tenant":
+                    yield from self._row("tenant", self.tenant or "", "the tenant it belongs to")
+                if self.new:
+                    yield from self._row(self.page.key, "", hint(model, self.page.key))
+                for f in self.page.fields:
+                    placeholder = "(unchanged)" if f == self.page.secret and not self.new else hint(model, f)
+                    yield from self._row(f, self.values.get(f, ""), placeholder)
+            yield Static("", id="general", classes="error")
+
+    def _row(self, field: str, value: str, placeholder: str):
+        with Horizontal(classes="row"):
+            yield Label(field, classes="name")
+            yield Input(value, placeholder=placeholder, id=_id(field))
+        yield Static("", id=_id(field) + "-err", classes="error")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def raw(self) -> dict[str, str]:
+        out = {}
+        for inp in self.query(Input):
+            field = inp.id.removeprefix("f-").replace("--", ".")
+            if field == self.page.secret and not inp.value:
+                continue  # blank: keep the current secret
+            out[field] = inp.value
+        return out
+
+    def action_save(self) -> None:
+        raw = self.raw()
+        tenant = raw.pop("tenant", self.tenant)
+        key = raw.pop(self.page.key, self.key) if self.new else self.key
+        if self.page.noun == "tenant":
+            tenant = None
+        self.show_errors({})
+        self._save(tenant, key, raw)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save(self, tenant, key, raw) -> None:
+        try:
+            result = forms.save(self.app.ctx, self.page.noun, tenant, key, raw, new=self.new)
+        except forms.FormRefused as exc:
+            self.app.call_from_thread(self.show_errors, exc.errors)
+            return
+        self.app.call_from_thread(self.dismiss, result)
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        shown = set()
+        for err in self.query(".error"):
+            field = (err.id or "").removeprefix("f-").removesuffix("-err").replace("--", ".")
+            msg = errors.get(field)
+            if err.id == "general":
+                continue
+            err.update(msg or "")
+            err.display = bool(msg)
+            if msg:
+                shown.add(field)
+        rest = [f"{k}: {v}" if k else v for k, v in errors.items() if k not in shown]
+        general = self.query_one("#general", Static)
+        general.update("\n".join(rest))
+        general.display = bool(rest)
+        if errors:
+            first = next((f for f in errors if f in shown), None)
+            if first:
+                self.query_one("#" + _id(first), Input).focus()
