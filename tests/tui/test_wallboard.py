@@ -17,7 +17,6 @@ from tests.unit.fake_esl import ReplayEventSocket
 from tui.app import CcTui
 from tui.screens import wallboard
 
-from . import standin_monitor
 from .conftest import SIZE, settle
 
 STREAM = Path(__file__).parent.parent / "data" / "events" / "scripted_calls.esl"
@@ -73,8 +72,11 @@ def board_with_call(tenant: s.Tenant) -> Board:
 
 
 async def test_supervisor_actions_reach_the_monitor_module(replay_ctx, monkeypatch):
-    monkeypatch.setattr(wallboard, "MONITOR_MODULE", "tests.tui.standin_monitor")
-    standin_monitor.CALLS.clear()
+    import ccctl.monitor
+
+    calls_made = []
+    monkeypatch.setattr(ccctl.monitor, "whisper", lambda ctx, *a: calls_made.append(("whisper", *a)))
+    monkeypatch.setattr(ccctl.monitor, "hangup", lambda ctx, *a: calls_made.append(("hangup", *a)))
     app = CcTui(replay_ctx, start="tenants")
     async with app.run_test(size=SIZE) as pilot:
         app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
@@ -89,19 +91,7 @@ async def test_supervisor_actions_reach_the_monitor_module(replay_ctx, monkeypat
         await settle(app, pilot)
         await pilot.press("x", "y")
         await settle(app, pilot)
-        assert standin_monitor.CALLS == [("whisper", "acme", "1009", "1001"), ("hangup", "acme", "call-1")]
-
-
-async def test_without_the_monitor_module_it_says_so(replay_ctx, monkeypatch):
-    monkeypatch.setattr(wallboard, "MONITOR_MODULE", "ccctl.no_such_monitor_module")
-    app = CcTui(replay_ctx, start="tenants")
-    async with app.run_test(size=SIZE) as pilot:
-        app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
-        app.goto("wallboard")
-        await settle(app, pilot)
-        await pilot.press("s")
-        await settle(app, pilot)
-        assert "not available in this build" in str(app.screen.query_one("#status", Static).render())
+        assert calls_made == [("whisper", "acme", "1009", "1001"), ("hangup", "acme", "call-1")]
 
 
 async def test_agent_state_change_without_freeswitch_is_one_clear_line(replay_ctx):
