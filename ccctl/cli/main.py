@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
+from . import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -50,6 +50,7 @@ app.add_typer(media_cmds.app, name="media")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(hardware.app, name="hardware")
+app.add_typer(engine_cmds.app, name="engine")
 app.command("status")(live.status)
 app.command("apply")(site_cmds.apply)
 app.command("export")(site_cmds.export)

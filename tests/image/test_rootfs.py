@@ -93,7 +93,7 @@ def test_freeswitch_unit_runs_as_freeswitch_on_the_rendered_tree(root, engine_in
     assert "User=freeswitch" in unit and "-conf /etc/freeswitch" in unit
     assert root.user("freeswitch").exists
     if engine_included:
-        binary = root.file("/etc/ccctl/engine").content_string.split("binary=")[1].split()[0]
+        binary = root.file("/etc/ccctl/engine").content_string.split('FREESWITCH_BINARY="')[1].split('"')[0]
         assert root.file(binary).is_file
         r = root.run(f"{binary} -version")
         assert r.rc == 0 and "FreeSWITCH version: 1.10" in r.stdout, r.stdout + r.stderr
