@@ -130,7 +130,7 @@ def install(ctx: Context, p: Plan, *, suite: str = "bookworm",
     written: list[Path] = []
     try:
         if p.debs is not None:
-            progress(f"local apt source {local.DEBS_DIR} ({len(p.debs)} packages)")
+            progress(f"local apt source {local.DEBS_DIR} ({len(p.debs)} package{'s' if len(p.debs) != 1 else ''})")
             written = local.prepare(p.debs)
             only = local.LIST_FILE
         else:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, boot
+from .conftest import BUILD, REPO, boot, need
 from .sipprobe import Probe
 
 
@@ -99,6 +102,59 @@ def test_event_socket_on_loopback_only(host, engine_included):
     # Local address of every listening socket on the Event Socket port (4th column of ss).
     listeners = [line.split()[3] for line in host.run("ss -Hltn 'sport = :8021'").stdout.splitlines()]
     assert listeners == ["127.0.0.1:8021"], listeners
+
+
+def package_engine(prefix: Path, out: Path, version: str = "1.10.12~image-test") -> Path:
+    """The image's bundled engine as a .deb (packaging the files, not building anything): what
+    an integrator's folder of engine packages holds."""
+    pkg = out / "pkg"
+    (pkg / "DEBIAN").mkdir(parents=True)
+    shutil.copytree(prefix, pkg / prefix.relative_to(BUILD / "rootfs"), symlinks=True)
+    (pkg / "DEBIAN" / "control").write_text(
+        f"Package: freeswitch\nVersion: {version}\nArchitecture: amd64\n"
+        "Maintainer: ccctl tests <tests@example.org>\nDescription: FreeSWITCH, packaged by the image tests\n")
+    debs = out / "debs"
+    debs.mkdir()
+    deb = debs / f"freeswitch_{version}_amd64.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(pkg), str(deb)],
+                   check=True, capture_output=True)
+    return debs
+
+
+def test_engine_install_from_debs(vm, host, engine_included, tmp_path):
+    """`ccctl engine install --debs DIR` on a box without the engine: the box's engine is
+    removed, a .deb of it is copied in over SSH, and the install brings FreeSWITCH up on the
+    rendered tree (the SIP and call checks below then run on the engine installed this way)."""
+    if not engine_included:
+        pytest.skip("image built without the engine: no engine files to package for the install")
+    need("dpkg-deb", "scp")
+    record = host.file("/etc/ccctl/engine").content_string
+    prefix = Path(record.split('FREESWITCH_BINARY="')[1].split('"')[0]).parents[1]
+    debs = package_engine(BUILD / "rootfs" / prefix.relative_to("/"), tmp_path)
+    # A box built without the engine: no engine files, no record, the unit skipped.
+    vm.ssh(f"sudo systemctl stop freeswitch && sudo rm -rf {prefix} /etc/ccctl/engine")
+    r = vm.ssh("sudo ccctl engine status --json", check=False)
+    assert r.returncode == 1 and json.loads(r.stdout)["installed"] is False, r.stdout + r.stderr
+    assert host.run("systemctl is-active freeswitch").stdout.strip() != "active"
+    subprocess.run(["scp", "-q", "-F", str(vm.ssh_config()), "-r", str(debs), "vm:/tmp/engine-debs"],
+                   check=True, timeout=300)
+    r = vm.ssh("ccctl engine install --debs /tmp/engine-debs", check=False)  # not root
+    assert r.returncode == 1 and r.stderr.strip().endswith("run it as root (sudo)"), r.stderr
+    assert not host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").exists
+
+    r = vm.ssh("sudo ccctl engine install --debs /tmp/engine-debs --json", check=False, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    status = json.loads(r.stdout)
+    assert status["installed"] and status["source"].startswith("debs: /tmp/engine-debs"), status
+    assert status["version"] == "1.10.12~image-test" and status["binary"] == f"{prefix}/bin/freeswitch"
+    assert status["service"] == "active" and status["event_socket"] == "up", status
+    assert host.run(f"dpkg -S {prefix}/bin/freeswitch").stdout.startswith("freeswitch:")
+    assert "[trusted=yes] file:/var/lib/ccctl/engine-debs" in \
+        host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").content_string
+    cmdline = host.run("ps -o args= -C freeswitch").stdout
+    assert "-conf /etc/freeswitch" in cmdline, cmdline
+    assert host.run("systemctl is-enabled freeswitch").stdout.strip() == "enabled"
+    assert vm.ssh("sudo ccctl engine status", check=False).returncode == 0
 
 
 def test_sip_through_forwarded_port(vm, host, engine_included):
