@@ -9,13 +9,16 @@ from .context import Context
 
 
 def prepare(ctx: Context) -> str:
+    from sqlalchemy import text
+
     from .db import session_scope
-    from .db.migrate import current_revision
     from .deploy.push import push_tree
 
     with session_scope(ctx.engine) as session:
         push_tree(ctx, session)
-    return f"database at revision {current_revision(ctx.engine)}; tree in {ctx.settings.fs_conf_dir}"
+        # Read directly: importing alembic to ask takes seconds on a small box.
+        revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return f"database at revision {revision}; tree in {ctx.settings.fs_conf_dir}"
 
 
 if __name__ == "__main__":

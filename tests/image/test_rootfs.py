@@ -34,6 +34,19 @@ def test_nothing_unique_or_secret_is_baked_in(root):
     assert not root.file("/etc/freeswitch").exists
 
 
+def test_first_boot_schema_is_empty(root):
+    """The migrated schema the first boot copies holds no row but its revision: no secret."""
+    import sqlite3
+
+    assert root.file("/usr/share/ccctl/schema.db").mode == 0o644
+    con = sqlite3.connect(f"file:{BUILD / 'rootfs/usr/share/ccctl/schema.db'}?mode=ro", uri=True)
+    tables = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'")]
+    assert "seat" in tables and "setting" in tables
+    assert {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables if t != "alembic_version"} \
+        == dict.fromkeys(set(tables) - {"alembic_version"}, 0)
+    assert con.execute("select count(*) from alembic_version").fetchone()[0] == 1
+
+
 def test_first_boot_units_are_armed(root):
     for unit in ("ccctl-firstboot.service", "ccctl-firstboot-keys.service"):
         assert root.file(f"/etc/systemd/system/multi-user.target.wants/{unit}").is_symlink

@@ -15,8 +15,12 @@ from ..errors import BuildError
 DEFAULT_PASSWORDS = (b"ClueCon", b"default_password=1234")
 
 
+SCHEMA_DB = "usr/share/ccctl/schema.db"
+
+
 def run(ctx: BuildContext) -> str:
     root = ctx.rootfs
+    kept = _keep_schema(root)
     removed = 0
     for pattern in ("etc/ssh/ssh_host_*", "var/lib/ccctl/*", "etc/freeswitch*", "var/lib/dbus/machine-id",
                     "var/lib/systemd/random-seed", "var/lib/apt/lists/*", "var/cache/apt/*.bin",
@@ -34,7 +38,32 @@ def run(ctx: BuildContext) -> str:
         if not (root / "etc/systemd/system/multi-user.target.wants" / name).is_symlink():
             raise BuildError(f"first boot unit {name} is not enabled in the image")
     _check_no_default_password(ctx)
-    return f"{removed} generated files removed; first-boot units armed"
+    return f"{removed} generated files removed; first-boot units armed" + ("; empty schema kept" if kept else "")
+
+
+def _keep_schema(root) -> bool:
+    """The database the build migrated, kept as the first boot's starting point when it holds
+    nothing but its schema (no secret can be in an empty table): the box then copies it
+    instead of running every migration under Python at its first boot."""
+    import sqlite3
+
+    db = root / "var/lib/ccctl/ccctl.db"
+    dest = root / SCHEMA_DB
+    dest.unlink(missing_ok=True)
+    if not db.is_file():
+        return False
+    con = sqlite3.connect(db)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if any(con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables if t != "alembic_version"):
+            return False
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        con.execute("VACUUM INTO ?", (str(dest),))
+    finally:
+        con.close()
+    dest.chmod(0o644)
+    return True
 
 
 def _check_no_default_password(ctx: BuildContext) -> None:
