@@ -20,7 +20,7 @@ SCHEMA_DB = "usr/share/ccctl/schema.db"
 
 def run(ctx: BuildContext) -> str:
     root = ctx.rootfs
-    kept = _keep_schema(root)
+    kept = _check_schema(root)
     removed = 0
     for pattern in ("etc/ssh/ssh_host_*", "var/lib/ccctl/*", "etc/freeswitch*", "var/lib/dbus/machine-id",
                     "var/lib/systemd/random-seed", "var/lib/apt/lists/*", "var/cache/apt/*.bin",
@@ -41,28 +41,25 @@ def run(ctx: BuildContext) -> str:
     return f"{removed} generated files removed; first-boot units armed" + ("; empty schema kept" if kept else "")
 
 
-def _keep_schema(root) -> bool:
-    """The database the build migrated, kept as the first boot's starting point when it holds
-    nothing but its schema (no secret can be in an empty table): the box then copies it
-    instead of running every migration under Python at its first boot."""
+def _check_schema(root) -> bool:
+    """The empty migrated database the firstboot role made for the first boot to copy (so the
+    box runs no migration under Python at its first boot): checkpointed into one file, and
+    refused if any table has a row (a secret could be in it)."""
     import sqlite3
 
-    db = root / "var/lib/ccctl/ccctl.db"
-    dest = root / SCHEMA_DB
-    dest.unlink(missing_ok=True)
+    db = root / SCHEMA_DB
     if not db.is_file():
         return False
     con = sqlite3.connect(db)
     try:
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("PRAGMA journal_mode=DELETE")  # folds the WAL in; the box sets WAL again
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        if any(con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone() for t in tables if t != "alembic_version"):
-            return False
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        con.execute("VACUUM INTO ?", (str(dest),))
+        full = [t for t in tables if t != "alembic_version" and con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()]
     finally:
         con.close()
-    dest.chmod(0o644)
+    if full:
+        raise BuildError(f"/{SCHEMA_DB} must be empty, but table {full[0]} has rows")
+    db.chmod(0o644)
     return True
 
 
