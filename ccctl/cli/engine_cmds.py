@@ -49,12 +49,15 @@ def install(ctx: typer.Context,
 @app.command("status")
 def status_(ctx: typer.Context, as_json: bool = JSON):
     """Whether FreeSWITCH is installed (and from where), its unit's state, and whether its
-    Event Socket answers. Exit 0 when it answers, 1 otherwise."""
+    Event Socket answers. Exit 0 when it answers, 1 otherwise (the status is printed either way)."""
     from ..engine.status import status
+    from ..errors import FreeSwitchError
     from . import output
     from .common import open_context
 
     data = status(open_context(ctx))
     output.emit(data, as_json)
+    if not data["installed"]:
+        raise FreeSwitchError("FreeSWITCH is not installed (ccctl engine install --debs DIR | --token T)")
     if data["event_socket"] != "up":
-        raise typer.Exit(1)
+        raise FreeSwitchError(f"FreeSWITCH's Event Socket does not answer (unit {data['service']}; journalctl -u freeswitch)")
