@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
+from . import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
 from . import backup_cmds, callback_cmds, campaign, recording_cmds, report_cmds, tui_cmd
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
@@ -55,6 +55,7 @@ app.add_typer(callback_cmds.app, name="callback")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(hardware.app, name="hardware")
+app.add_typer(engine_cmds.app, name="engine")
 app.command("status")(live.status)
 app.command("apply")(site_cmds.apply)
 app.command("export")(site_cmds.export)

@@ -18,13 +18,13 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ccctl.engine import package_names
+from ccctl.engine import vendor
+from ccctl.errors import InvalidInput
 from ccctl.render.core import MODULES
 
 from .errors import BuildError
 from .settings import ImageSettings
-
-VENDOR_REPO = "https://freeswitch.signalwire.com/repo/deb/debian-release/"
-
 
 @dataclass
 class Engine:
@@ -58,11 +58,6 @@ def resolve(s: ImageSettings) -> Engine:
     return Engine("none")
 
 
-def debian_package_names() -> list[str]:
-    """The vendor's package for each module ccctl's tree loads."""
-    return ["freeswitch"] + [m.replace("_", "-").replace("mod-", "freeswitch-mod-", 1) for m in MODULES]
-
-
 def _from_debs(d: Path) -> Engine:
     if not d.is_dir():
         raise BuildError(f"setting freeswitch_debs: {d} is not a readable directory")
@@ -84,9 +79,11 @@ def _from_debs(d: Path) -> Engine:
 
 
 def _from_token(token: str) -> Engine:
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{8,}", token):
-        raise BuildError("setting signalwire_token: not a token (letters, digits, _ . -; at least 8)")
-    return Engine("token", VENDOR_REPO, debian_package_names(), binary="/usr/bin/freeswitch",
+    try:
+        vendor.check_token(token, "setting signalwire_token")
+    except InvalidInput as exc:
+        raise BuildError(str(exc)) from None
+    return Engine("token", vendor.REPO, package_names(), binary="/usr/bin/freeswitch",
                   mod_dir="/usr/lib/freeswitch/mod",
                   fingerprint=hashlib.sha256(token.encode()).hexdigest()[:16])
 

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
-from .conftest import REPO, boot
+from .conftest import BUILD, REPO, boot, need
+from .vm import free_port
 from .sipprobe import Probe
+
+HERE = Path(__file__).parent
+SLIRP_HOST = "10.0.2.2"  # this host, seen from inside qemu's user-mode network
+NUMBER = "+4930555100"   # tests/image/call_site.yaml: the IVR
 
 
 def test_first_boot_ran_once_and_disabled_itself(host, request):
@@ -110,23 +120,89 @@ def test_event_socket_on_loopback_only(host, engine_included):
     assert listeners == ["127.0.0.1:8021"], listeners
 
 
-def test_sip_through_forwarded_port(vm, host, engine_included):
-    """With the engine: FreeSWITCH answers SIP from this host through the forwarded UDP port,
-    and a seat of a site applied on the box registers with its generated password (a wrong
-    password is refused)."""
+def package_engine(prefix: Path, out: Path, version: str = "1.10.12~image-test") -> Path:
+    """The image's bundled engine as a .deb (packaging the files, not building anything): what
+    an integrator's folder of engine packages holds."""
+    pkg = out / "pkg"
+    (pkg / "DEBIAN").mkdir(parents=True)
+    shutil.copytree(prefix, pkg / prefix.relative_to(BUILD / "rootfs"), symlinks=True)
+    (pkg / "DEBIAN" / "control").write_text(
+        f"Package: freeswitch\nVersion: {version}\nArchitecture: amd64\n"
+        "Maintainer: ccctl tests <tests@example.org>\nDescription: FreeSWITCH, packaged by the image tests\n")
+    debs = out / "debs"
+    debs.mkdir()
+    deb = debs / f"freeswitch_{version}_amd64.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(pkg), str(deb)],
+                   check=True, capture_output=True)
+    return debs
+
+
+def test_engine_install_from_debs(vm, host, engine_included, tmp_path):
+    """`ccctl engine install --debs DIR` on a box without the engine: the box's engine is
+    removed, a .deb of it is copied in over SSH, and the install brings FreeSWITCH up on the
+    rendered tree (the SIP and call checks below then run on the engine installed this way)."""
     if not engine_included:
-        pytest.skip("image built without FreeSWITCH: nothing answers SIP")
-    site = (REPO / "examples" / "site.yaml").read_text()
-    r = vm.ssh(f"sudo ccctl apply -f - <<'EOF'\n{site}\nEOF", check=False, timeout=600)
+        pytest.skip("image built without the engine: no engine files to package for the install")
+    need("dpkg-deb", "scp")
+    record = host.file("/etc/ccctl/engine").content_string
+    prefix = Path(record.split('FREESWITCH_BINARY="')[1].split('"')[0]).parents[1]
+    debs = package_engine(BUILD / "rootfs" / prefix.relative_to("/"), tmp_path)
+    # A box built without the engine: no engine files, no record, the unit skipped.
+    vm.ssh(f"sudo systemctl stop freeswitch && sudo rm -rf {prefix} /etc/ccctl/engine")
+    r = vm.ssh("sudo ccctl engine status --json", check=False)
+    assert r.returncode == 1 and json.loads(r.stdout)["installed"] is False, r.stdout + r.stderr
+    assert host.run("systemctl is-active freeswitch").stdout.strip() != "active"
+    subprocess.run(["scp", "-q", "-F", str(vm.ssh_config()), "-r", str(debs), "vm:/tmp/engine-debs"],
+                   check=True, timeout=300)
+    r = vm.ssh("ccctl engine install --debs /tmp/engine-debs", check=False)  # not root
+    assert r.returncode == 1 and r.stderr.strip().endswith("run it as root (sudo)"), r.stderr
+    assert not host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").exists
+
+    r = vm.ssh("sudo ccctl engine install --debs /tmp/engine-debs --json", check=False, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    seat = json.loads(host.check_output(
-        "/opt/ccctl/venv/bin/python - <<'PY'\n"
+    status = json.loads(r.stdout)
+    assert status["installed"] and status["source"].startswith("debs: /tmp/engine-debs"), status
+    assert status["version"] == "1.10.12~image-test" and status["binary"] == f"{prefix}/bin/freeswitch"
+    assert status["service"] == "active" and status["event_socket"] == "up", status
+    assert host.run(f"dpkg -S {prefix}/bin/freeswitch").stdout.startswith("freeswitch:")
+    assert "[trusted=yes] file:/var/lib/ccctl/engine-debs" in \
+        host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").content_string
+    cmdline = host.run("ps -o args= -C freeswitch").stdout
+    assert "-conf /etc/freeswitch" in cmdline, cmdline
+    assert host.run("systemctl is-enabled freeswitch").stdout.strip() == "enabled"
+    assert vm.ssh("sudo ccctl engine status", check=False).returncode == 0
+
+
+SEAT = ("/opt/ccctl/venv/bin/python - <<'PY'\n"
         "import json, sqlite3\n"
         "db = sqlite3.connect('/var/lib/ccctl/ccctl.db')\n"
         "print(json.dumps(db.execute(\"select s.extension, t.domain, s.password from seat s join tenant t\"\n"
-        "    \" on s.tenant_id = t.id where s.extension = '1001' and t.name = 'acme'\").fetchone()))\n"
-        "PY"))
-    ext, domain, password = seat
+        "    \" on s.tenant_id = t.id where s.extension = '{ext}' and t.name = '{tenant}'\").fetchone()))\n"
+        "PY")
+
+
+@pytest.fixture(scope="module")
+def site(vm, host, engine_included):
+    """examples/site.yaml and the call test's tenant, applied on the box in one go (each apply
+    under emulation takes minutes: prompts are synthesized)."""
+    if not engine_included:
+        pytest.skip("image built without FreeSWITCH: nothing answers SIP")
+    data = yaml.safe_load((REPO / "examples" / "site.yaml").read_text())
+    data["tenants"] += yaml.safe_load((HERE / "call_site.yaml").read_text())["tenants"]
+    r = vm.ssh(f"sudo ccctl apply -f - <<'EOF'\n{yaml.safe_dump(data, allow_unicode=True)}\nEOF",
+               check=False, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def seat(tenant: str, ext: str) -> tuple[str, str, str]:
+        return tuple(json.loads(host.check_output(SEAT.format(tenant=tenant, ext=ext))))
+    return seat
+
+
+def test_sip_through_forwarded_port(vm, site):
+    """With the engine: FreeSWITCH answers SIP from this host through the forwarded UDP port,
+    and a seat of a site applied on the box registers with its generated password (a wrong
+    password is refused)."""
+    ext, domain, password = site("acme", "1001")
     probe = Probe(vm.sip_port)
     try:
         code, answer = probe.request("OPTIONS", f"sip:{domain}", f"sip:probe@{domain}")
@@ -135,6 +211,56 @@ def test_sip_through_forwarded_port(vm, host, engine_included):
         assert probe.register(ext, domain, password) == 200
     finally:
         probe.close()
+
+
+def test_call_through_ivr_and_queue_to_registered_agent(vm, site, tmp_path):
+    """A caller on this host dials the number through the forwarded carrier-side port, presses
+    1 in the IVR (SIP INFO: no RTP crosses qemu's NAT), waits in the queue, and the seat that
+    registered from this host through the other forwarded port rings and answers. The seat
+    advertises 10.0.2.2, the address under which the guest reaches this host (like a phone
+    configured with its public address). The box's call record then tells the same story."""
+    need("sipp")
+    from tests.freeswitch.sip import SCENARIOS, Sipp
+
+    ext, domain, password = site("imagecall", "2001")
+    vm.ssh(f"sudo ccctl agent ready imagecall {ext}")
+    scen = tmp_path / "scenarios"
+    scen.mkdir()
+    for name in ("register.xml", "agent_answer.xml"):
+        (scen / name).write_text((SCENARIOS / name).read_text().replace("[local_ip]", SLIRP_HOST))
+    (scen / "seat.csv").write_text(f"SEQUENTIAL\n{ext};{domain};[authentication username={ext} password={password}];\n")
+    agent = Sipp(tmp_path / "agent", scen / "register.xml",
+                 ["-oocsf", str(scen / "agent_answer.xml"), "-inf", str(scen / "seat.csv"),
+                  "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)), "-mi", "127.0.0.1",
+                  "-mp", str(free_port(socket.SOCK_DGRAM)), "-rtp_echo", "-d", "3600000", "-set", "ring_ms", "500",
+                  "-m", "1", "-l", "1", f"127.0.0.1:{vm.sip_port}"], timeout_s=600)
+    try:
+        deadline = time.monotonic() + 60
+        while "SIP/2.0 200" not in (agent.messages.read_text() if agent.messages.exists() else ""):
+            assert agent.running() and time.monotonic() < deadline, agent.diagnostics()
+            time.sleep(1)
+        caller = Sipp(tmp_path / "caller", HERE / "sipp" / "caller_info.xml",
+                      ["-s", NUMBER, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
+                       "-mi", "127.0.0.1", "-mp", str(free_port(socket.SOCK_DGRAM)),
+                       "-set", "wait_ms", "3000", "-set", "talk_ms", "4000", "-set", "digit", "1",
+                       "-m", "1", "-l", "1", f"127.0.0.1:{vm.sip_external_port}"], timeout_s=120)
+        assert caller.wait(150) == 0, caller.diagnostics()
+        assert caller.log_lines() == ["final 200", "digit sent", "ended local-bye"], caller.diagnostics()
+        answered = [ln for ln in agent.log_lines() if ln.startswith("answered ")]
+        assert len(answered) == 1 and f"INVITE sip:{ext}@{SLIRP_HOST}:" in answered[0], agent.diagnostics()
+    finally:
+        agent.kill()
+    # The daemon's record of it: through the IVR with digit 1, queued, answered by the seat.
+    deadline = time.monotonic() + 60
+    while True:
+        calls = [c for c in json.loads(vm.ssh("sudo ccctl calls list --json").stdout) if c["did"] == NUMBER]
+        if calls and calls[-1].get("ended_at") or time.monotonic() > deadline:
+            break
+        time.sleep(2)
+    assert calls, "no call record"
+    c = calls[-1]
+    assert (c["ivr_path"], c["ivr_digits"], c["queue"], c["agent"], c["disposition"]) == \
+        ("main", "1", "sales", ext, "answered"), c
 
 
 def test_second_first_boot_differs(tmp_path_factory, vm, host, admin_key, second_vm):

@@ -34,6 +34,19 @@ def test_nothing_unique_or_secret_is_baked_in(root):
     assert not root.file("/etc/freeswitch").exists
 
 
+def test_first_boot_schema_is_empty(root):
+    """The migrated schema the first boot copies holds no row but its revision: no secret."""
+    import sqlite3
+
+    assert root.file("/usr/share/ccctl/schema.db").mode == 0o644
+    con = sqlite3.connect(f"file:{BUILD / 'rootfs/usr/share/ccctl/schema.db'}?mode=ro", uri=True)
+    tables = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'")]
+    assert "seat" in tables and "setting" in tables
+    assert {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables if t != "alembic_version"} \
+        == dict.fromkeys(set(tables) - {"alembic_version"}, 0)
+    assert con.execute("select count(*) from alembic_version").fetchone()[0] == 1
+
+
 def test_first_boot_units_are_armed(root):
     for unit in ("ccctl-firstboot.service", "ccctl-firstboot-keys.service"):
         assert root.file(f"/etc/systemd/system/multi-user.target.wants/{unit}").is_symlink
@@ -93,7 +106,7 @@ def test_freeswitch_unit_runs_as_freeswitch_on_the_rendered_tree(root, engine_in
     assert "User=freeswitch" in unit and "-conf /etc/freeswitch" in unit
     assert root.user("freeswitch").exists
     if engine_included:
-        binary = root.file("/etc/ccctl/engine").content_string.split("binary=")[1].split()[0]
+        binary = root.file("/etc/ccctl/engine").content_string.split('FREESWITCH_BINARY="')[1].split('"')[0]
         assert root.file(binary).is_file
         r = root.run(f"{binary} -version")
         assert r.rc == 0 and "FreeSWITCH version: 1.10" in r.stdout, r.stdout + r.stderr

@@ -26,6 +26,7 @@ class VM:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ssh_port = free_port()
         self.sip_port = free_port(socket.SOCK_DGRAM)
+        self.sip_external_port = free_port(socket.SOCK_DGRAM)  # carrier-side profile (calls in)
         self.console = self.dir / "console.log"
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
@@ -40,7 +41,8 @@ class VM:
                 "-display", "none", "-no-reboot", "-serial", f"file:{self.console}",
                 "-drive", f"file={disk},if=virtio,format=qcow2",
                 "-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22,"
-                           f"hostfwd=udp:127.0.0.1:{self.sip_port}-:5060",
+                           f"hostfwd=udp:127.0.0.1:{self.sip_port}-:5060,"
+                           f"hostfwd=udp:127.0.0.1:{self.sip_external_port}-:5080",
                 "-device", "virtio-net-pci,netdev=n0", "-device", "virtio-rng-pci"]
         if self.firmware == "uefi":
             vars_ = self.dir / "OVMF_VARS.fd"

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ..context import BuildContext
-from ..engine import VENDOR_REPO
+from ccctl.engine import vendor
 
 # What the roles use; they only configure (no downloads while the roles run).
 BASE_PACKAGES = [
@@ -82,23 +82,21 @@ def _bootstrap(ctx: BuildContext, tar: Path) -> None:
 def _vendor_source(ctx: BuildContext, args: list[str]) -> str:
     """The vendor's apt repository, reached with the token only while bootstrapping: the token
     file is removed before the root filesystem is packed."""
-    import base64
-    import urllib.request
+    from ccctl.errors import InvalidInput
+
+    from ..errors import BuildError
 
     token = ctx.settings.signalwire_token
-    keyring = ctx.work / "signalwire-freeswitch-repo.gpg"
-    req = urllib.request.Request(VENDOR_REPO + "signalwire-freeswitch-repo.gpg")
-    req.add_header("Authorization", "Basic " + base64.b64encode(f"signalwire:{token}".encode()).decode())
-    from ..errors import BuildError
+    keyring = ctx.work / Path(vendor.KEYRING).name
     try:
-        keyring.write_bytes(urllib.request.urlopen(req, timeout=30).read())
-    except OSError as exc:
-        raise BuildError(f"setting signalwire_token: cannot fetch the vendor's keyring: {exc}") from None
-    auth = ctx.work / "freeswitch-auth.conf"
-    auth.write_text(f"machine freeswitch.signalwire.com login signalwire password {token}\n")
+        keyring.write_bytes(vendor.fetch_keyring(token))
+    except InvalidInput as exc:
+        raise BuildError(f"setting signalwire_token: {exc}") from None
+    auth = ctx.work / Path(vendor.AUTH_FILE).name
+    auth.write_text(vendor.auth_text(token))
     auth.chmod(0o600)
-    args += [f"--setup-hook=mkdir -p \"$1\"/etc/apt/auth.conf.d \"$1\"/usr/share/keyrings",
-             f"--setup-hook=copy-in {auth} /etc/apt/auth.conf.d/",
-             f"--setup-hook=copy-in {keyring} /usr/share/keyrings/",
-             "--customize-hook=rm -f \"$1\"/etc/apt/auth.conf.d/freeswitch-auth.conf"]
-    return f"deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] {VENDOR_REPO} {ctx.settings.suite} main"
+    args += [f"--setup-hook=mkdir -p \"$1\"{Path(vendor.AUTH_FILE).parent} \"$1\"{Path(vendor.KEYRING).parent}",
+             f"--setup-hook=copy-in {auth} {Path(vendor.AUTH_FILE).parent}/",
+             f"--setup-hook=copy-in {keyring} {Path(vendor.KEYRING).parent}/",
+             f"--customize-hook=rm -f \"$1\"{vendor.AUTH_FILE}"]
+    return vendor.source_line(ctx.settings.suite).strip()

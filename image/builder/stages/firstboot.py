@@ -15,8 +15,12 @@ from ..errors import BuildError
 DEFAULT_PASSWORDS = (b"ClueCon", b"default_password=1234")
 
 
+SCHEMA_DB = "usr/share/ccctl/schema.db"
+
+
 def run(ctx: BuildContext) -> str:
     root = ctx.rootfs
+    kept = _check_schema(root)
     removed = 0
     for pattern in ("etc/ssh/ssh_host_*", "var/lib/ccctl/*", "etc/freeswitch*", "var/lib/dbus/machine-id",
                     "var/lib/systemd/random-seed", "var/lib/apt/lists/*", "var/cache/apt/*.bin",
@@ -34,7 +38,29 @@ def run(ctx: BuildContext) -> str:
         if not (root / "etc/systemd/system/multi-user.target.wants" / name).is_symlink():
             raise BuildError(f"first boot unit {name} is not enabled in the image")
     _check_no_default_password(ctx)
-    return f"{removed} generated files removed; first-boot units armed"
+    return f"{removed} generated files removed; first-boot units armed" + ("; empty schema kept" if kept else "")
+
+
+def _check_schema(root) -> bool:
+    """The empty migrated database the firstboot role made for the first boot to copy (so the
+    box runs no migration under Python at its first boot): checkpointed into one file, and
+    refused if any table has a row (a secret could be in it)."""
+    import sqlite3
+
+    db = root / SCHEMA_DB
+    if not db.is_file():
+        return False
+    con = sqlite3.connect(db)
+    try:
+        con.execute("PRAGMA journal_mode=DELETE")  # folds the WAL in; the box sets WAL again
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        full = [t for t in tables if t != "alembic_version" and con.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()]
+    finally:
+        con.close()
+    if full:
+        raise BuildError(f"/{SCHEMA_DB} must be empty, but table {full[0]} has rows")
+    db.chmod(0o644)
+    return True
 
 
 def _check_no_default_password(ctx: BuildContext) -> None:
