@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, hardware, live, media_cmds, site_cmds, tenant
+from . import daemon_cmds, db_cmds, deploy_cmds, hardware, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -52,6 +52,7 @@ app.add_typer(db_cmds.app, name="db")
 app.add_typer(hardware.app, name="hardware")
 app.command("status")(live.status)
 app.command("apply")(site_cmds.apply)
+app.command("deploy")(deploy_cmds.deploy)
 app.command("export")(site_cmds.export)
 app.command("validate")(site_cmds.validate)
 app.command("render")(site_cmds.render)
