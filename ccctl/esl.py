@@ -25,11 +25,17 @@ class EventSocket:
     def connect(self) -> "EventSocket":
         import greenswitch
 
+        import gevent
+
         conn = greenswitch.InboundESL(host=self.host, port=self.port, password=self.password)
         conn.timeout = self.timeout
         try:
-            conn.connect()
-        except Exception as exc:  # greenswitch raises bare socket errors and its own types
+            # greenswitch waits for the auth request without a limit: a socket that accepts
+            # and never speaks (a hung FreeSWITCH) must not hold a deploy forever.
+            with gevent.Timeout(self.timeout, TimeoutError(f"no greeting within {self.timeout:g} s")):
+                conn.connect()
+        except (Exception, gevent.Timeout) as exc:
+            _abandon(conn)  # greenswitch raises bare socket errors and its own types
             raise FreeSwitchError(f"cannot reach FreeSWITCH at {self.host}:{self.port}: {exc or type(exc).__name__}") from None
         self._conn = conn
         return self
@@ -52,14 +58,39 @@ class EventSocket:
         """Run an API command and return its text; '-ERR ...' raises unless check=False."""
         if self._conn is None:
             self.connect()
+        import gevent
+
         try:
-            resp = self._conn.send(f"api {command}")
+            with gevent.Timeout(API_TIMEOUT, TimeoutError(f"no answer within {API_TIMEOUT} s")):
+                resp = self._conn.send(f"api {command}")
         except Exception as exc:
             raise FreeSwitchError(f"{command}: no answer from FreeSWITCH ({exc or type(exc).__name__})") from None
         text = (resp.data or "").strip() if resp is not None else ""
         if check and text.startswith("-ERR"):
             raise FreeSwitchError(f"{command}: {text[4:].strip() or 'error'}")
         return text
+
+
+def _abandon(conn) -> None:
+    """Drop a connection that never got going, without greenswitch's stop() (which says
+    'exit' and waits for an answer that a silent socket never sends)."""
+    import gevent
+
+    conn._run = False
+    conn.connected = False
+    greenlets = [g for g in (getattr(conn, "_receive_events_greenlet", None),
+                             getattr(conn, "_process_events_greenlet", None)) if g is not None]
+    gevent.killall(greenlets, block=False)
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+API_TIMEOUT = 120
+"""Seconds one API command may take (a reloadxml of a 50,000-seat tree takes a few)."""
 
 
 def connect(settings, password: str, timeout: float = 10.0) -> EventSocket:

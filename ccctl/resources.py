@@ -1,5 +1,10 @@
 """Single-entity operations (add, show, set, remove) for every noun, on top of the one
-write path. The CLI is a thin layer over these; so is the TUI."""
+write path. The CLI is a thin layer over these; so is the TUI.
+
+Each write is a patch: a plan (service.change) that re-reads its tenant inside the
+configuration lock and changes one item of it, so concurrent writers compose instead of
+writing back stale whole-tenant snapshots. (resources: the operations on configuration
+objects; service: the write path under them.)"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .context import Context
+from .app import Services as Context
 from .db import session_scope
 from .errors import Conflict, InvalidInput, NotFound
-from .service import Result, apply_tenants
+from .service import Edit, Result, apply_tenants, change
 from .site import spec as s
 from .site import store
 from .site.load import validation_message
@@ -108,32 +113,50 @@ def list_tenants(ctx: Context) -> list[s.Tenant]:
         return store.load_tenants(session)
 
 
+def _locked_tenant(session, name: str) -> s.Tenant:
+    found = store.load_tenants(session, [name], with_secrets=True)
+    if not found:
+        raise NotFound(f"tenant {name} not found")
+    return found[0]
+
+
 def add_tenant(ctx: Context, name: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
-    with session_scope(ctx.engine) as session:
-        if name in store.tenant_names(session):
-            raise Conflict(f"tenant {name} already exists")
     data = {"name": name}
     for k, v in fields.items():
         set_path(data, k, v)
     tenant = _validate(s.Tenant, data, f"tenant {name}")
-    return apply_tenants(ctx, [tenant], dry_run=dry_run)
+
+    def plan(session) -> Edit:
+        if name in store.tenant_names(session):
+            raise Conflict(f"tenant {name} already exists")
+        return Edit([tenant])
+
+    return change(ctx, plan, dry_run=dry_run)
 
 
 def set_tenant(ctx: Context, name: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
-    current = get_tenant(ctx, name)
-    data = current.model_dump(exclude_none=True)
-    for k, v in fields.items():
+    for k in fields:
         if k.split(".")[0] in s.COLLECTIONS:
             raise InvalidInput(f"{k}: change {k.split('.')[0]} with their own commands")
-        set_path(data, k, v)
-    if data.get("name") != name:
-        raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
-    return apply_tenants(ctx, [_validate(s.Tenant, data, f"tenant {name}")], dry_run=dry_run)
+
+    def plan(session) -> Edit:
+        current = _locked_tenant(session, name)
+        data = current.model_dump(exclude_none=True)
+        for k, v in fields.items():
+            set_path(data, k, v)
+        if data.get("name") != name:
+            raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+        return Edit([_validate(s.Tenant, data, f"tenant {name}")])
+
+    return change(ctx, plan, dry_run=dry_run)
 
 
 def remove_tenant(ctx: Context, name: str, *, dry_run: bool = False) -> Result:
-    get_tenant(ctx, name)
-    return apply_tenants(ctx, [], remove=[name], dry_run=dry_run)
+    def plan(session) -> Edit:
+        _locked_tenant(session, name)
+        return Edit([], [name])
+
+    return change(ctx, plan, dry_run=dry_run)
 
 
 def list_items(ctx: Context, noun: str, tenant: str | None = None) -> list[tuple[str, s.Spec]]:
@@ -153,40 +176,60 @@ def get_item(ctx: Context, noun: str, tenant: str, key: str) -> s.Spec:
     return _find(get_tenant(ctx, tenant), NOUNS[noun], key)[1]
 
 
+def _patch(ctx: Context, noun: str, tenant: str, edit, *, dry_run: bool) -> Result:
+    """Change TENANT's collection for NOUN with EDIT(items) -> items, re-read under the lock."""
+    n = NOUNS[noun]
+
+    def plan(session) -> Edit:
+        t = _locked_tenant(session, tenant)
+        return Edit([t.model_copy(update={n.collection: edit(t, list(getattr(t, n.collection)))})])
+
+    return change(ctx, plan, dry_run=dry_run)
+
+
 def add_item(ctx: Context, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
     n = NOUNS[noun]
-    t = get_tenant(ctx, tenant)
-    if any(getattr(i, n.key) == key for i in getattr(t, n.collection)):
-        raise Conflict(f"{n.name} {tenant}/{key} already exists")
     data = {n.key: key}
     for k, v in fields.items():
         set_path(data, k, v)
     item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
-    new = t.model_copy(update={n.collection: [*getattr(t, n.collection), item]})
-    return apply_tenants(ctx, [new], dry_run=dry_run)
+
+    def edit(t, items):
+        if any(getattr(i, n.key) == key for i in items):
+            raise Conflict(f"{n.name} {tenant}/{key} already exists")
+        return [*items, item]
+
+    return _patch(ctx, noun, tenant, edit, dry_run=dry_run)
 
 
 def set_item(ctx: Context, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
     n = NOUNS[noun]
-    t = get_tenant(ctx, tenant)
-    i, item = _find(t, n, key)
-    data = item.model_dump(exclude_none=True)
-    for k, v in fields.items():
-        set_path(data, k, v)
-    if data.get(n.key) != key:
-        raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
-    items = list(getattr(t, n.collection))
-    items[i] = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
-    return apply_tenants(ctx, [t.model_copy(update={n.collection: items})], dry_run=dry_run)
+
+    def edit(t, items):
+        i, item = _find(t, n, key)
+        data = item.model_dump(exclude_none=True)
+        for k, v in fields.items():
+            set_path(data, k, v)
+        if data.get(n.key) != key:
+            raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
+        new = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+        if noun == "seat" and not new.password:
+            new = new.model_copy(update={"password": item.password})
+        items[i] = new
+        return items
+
+    return _patch(ctx, noun, tenant, edit, dry_run=dry_run)
 
 
 def remove_item(ctx: Context, noun: str, tenant: str, key: str, *, dry_run: bool = False) -> Result:
     n = NOUNS[noun]
-    t = get_tenant(ctx, tenant)
-    i, _ = _find(t, n, key)
-    items = list(getattr(t, n.collection))
-    del items[i]
-    return apply_tenants(ctx, [t.model_copy(update={n.collection: items})], dry_run=dry_run)
+
+    def edit(t, items):
+        i, _ = _find(t, n, key)
+        del items[i]
+        return items
+
+    return _patch(ctx, noun, tenant, edit, dry_run=dry_run)
 
 
 def seat_password(ctx: Context, tenant: str, extension: str) -> str:

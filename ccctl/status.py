@@ -20,11 +20,22 @@ def _json(text: str) -> dict:
         return {}
 
 
+def configuration_state(ctx: Context) -> dict:
+    """The committed configuration generation, the one FreeSWITCH was brought to, and a
+    failed one with FreeSWITCH's reason."""
+    from .db import session_scope
+    from .deploy import generation
+
+    with session_scope(ctx.engine) as session:
+        return generation.state(session).as_dict()
+
+
 def box_status(ctx: Context) -> dict:
     tenants = list_tenants(ctx)
+    config = configuration_state(ctx)
     esl = try_event_socket(ctx)
     if esl is None:
-        return {"freeswitch": "down", "tenants": len(tenants)}
+        return {"freeswitch": "down", "tenants": len(tenants), "configuration": config}
     with esl:
         version = esl.api("version", check=False)
         uptime = esl.api("uptime s", check=False)
@@ -64,4 +75,5 @@ def box_status(ctx: Context) -> dict:
         "registrations": len(regs),
         "recording_failures": sum(failed.values()),
         "tenants": per_tenant,
+        "configuration": config,
     }

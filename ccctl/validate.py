@@ -1,5 +1,7 @@
-"""Checks across objects that a schema cannot express: dangling targets, duplicates,
-loops, queues nobody can serve, trunks without credentials.
+"""The one validation: checks across objects that a schema cannot express (dangling targets,
+duplicates, loops, queues nobody can serve, trunks without credentials, seat limits) and the
+sound files a tree would name (check_media). `ccctl validate` and every write (service.py) run
+the same rules, so a file that validates applies and one that does not, does not.
 
 Each problem names the object it is about, so a provider can fix a 10,000-line site file.
 """
@@ -24,6 +26,8 @@ class Problem:
     ref: str | None = None
     """For a dangling target: the target, so a caller can tell 'removed while still used'."""
     via: str | None = None
+    limit: bool = False
+    """A limit reached (the seat limit): exit code 4."""
 
     def __str__(self) -> str:
         return f"{self.severity}: {self.describe()}"
@@ -88,6 +92,9 @@ def check_tenant(t: s.Tenant) -> list[Problem]:
     def warn(obj, msg):
         out.append(Problem("warning", t.name, obj, msg))
 
+    if len(t.seats) > t.seat_limit:
+        out.append(Problem("error", t.name, "tenant", f"{len(t.seats)} seats exceed its seat limit of {t.seat_limit}",
+                           limit=True))
     for kind, (_, key) in s.COLLECTIONS.items():
         for dup in _dupes(getattr(i, key) for i in getattr(t, kind)):
             err(f"{kind[:-1]} {dup}", f"duplicate {key} {dup}", conflict=True)
@@ -150,4 +157,22 @@ def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None 
                 out.append(Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}",
                                    conflict=True))
             numbers[n.number] = t.name
+    return out
+
+
+def check_media(tenants: list[s.Tenant], sounds_dir) -> list[Problem]:
+    """Greeting files a tenant's IVRs name must exist in that tenant's own media folder
+    (synthesized prompts are made at deploy; uploaded files must be there already)."""
+    from .errors import InvalidInput
+    from .tenant_media import resolve
+
+    out = []
+    for t in tenants:
+        for ivr in t.ivrs:
+            if ivr.greeting.file:
+                try:
+                    resolve(sounds_dir, t.name, ivr.greeting.file)
+                except InvalidInput as exc:
+                    out.append(Problem("error", t.name, f"ivr {ivr.name}",
+                                       exc.message.removeprefix(f"{t.name}: ")))
     return out

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ccctl.context import Context
+from ccctl import app
+from ccctl.app import Services
 from ccctl.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +42,9 @@ def settings(tmp_path, sounds_dir) -> Settings:
 
 
 @pytest.fixture
-def ctx(settings) -> Context:
-    return Context.open(settings)
+def ctx(settings) -> Services:
+    """Database-only Services (no deploy) on the test's own paths."""
+    return app.open(settings, deploy=False)
 
 
 @pytest.fixture

@@ -88,16 +88,13 @@ class FieldsHelpCommand(TyperCommand):
 
 
 def open_context(ctx: typer.Context):
+    """The command's Services (ccctl.app.open): opened once per command line, deploying
+    configuration changes unless CCCTL_FS_DEPLOY=off."""
     obj = ctx.find_root().obj or {}
     if "context" not in obj:
-        from ..context import Context
+        from .. import app
 
-        context = Context.open(settings_of(ctx))
-        if context.settings.fs_deploy != "off":
-            from ..deploy import install_hook
-
-            install_hook(context)
-        obj["context"] = context
+        obj["context"] = app.open(settings_of(ctx))
         ctx.find_root().obj = obj
     return obj["context"]
 
@@ -147,6 +144,5 @@ def report(result, as_json: bool, ctx=None) -> None:
             output.message(f"dry run: {len(result.changes)} change(s) not applied")
     for w in result.warnings:
         output.message(str(w))
-    if ctx is not None:
-        for m in ctx.messages:
-            output.message(m)
+    for m in getattr(result, "messages", ()):
+        output.message(m)

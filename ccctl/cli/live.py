@@ -57,11 +57,19 @@ def status(ctx: typer.Context, as_json: bool = JSON):
     if as_json:
         output.emit_json(data)
         return
+    cfg = data["configuration"]
+    deployed = f"configuration generation {cfg['generation']}"
+    if cfg["pending"]:
+        deployed += f", FreeSWITCH runs {cfg['deployed']} (pending: ccctl deploy)"
+    if cfg["failed"]:
+        deployed += f"; generation {cfg['failed']} FAILED: {cfg['error']}"
     if data["freeswitch"] == "down":
         output.line(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
+        output.line(deployed)
         return
     output.line(f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
                 f"{data['registrations']} registration(s)")
+    output.line(deployed)
     if data["recording_failures"]:
         output.line(f"{data['recording_failures']} recording(s) failed (FreeSWITCH log: ccctl recording-failed)")
     rows = [{"tenant": t["tenant"], "registrations": t["registrations"], "channels": t["active_channels"],

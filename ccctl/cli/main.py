@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from . import backup_cmds, callback_cmds, campaign, recording_cmds, report_cmds, tui_cmd
+from . import backup_cmds, callback_cmds, campaign, deploy_cmds, recording_cmds, report_cmds, tui_cmd
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -58,6 +58,7 @@ app.add_typer(hardware.app, name="hardware")
 app.add_typer(engine_cmds.app, name="engine")
 app.command("status")(live.status)
 app.command("apply")(site_cmds.apply)
+app.command("deploy")(deploy_cmds.deploy)
 app.command("export")(site_cmds.export)
 app.command("validate")(site_cmds.validate)
 app.command("render")(site_cmds.render)

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from . import complete, output
-from .common import DRY_RUN, JSON, YES, confirm, open_context, report
+from .common import DRY_RUN, JSON, YES, confirm, open_context, report, settings_of
 
 
 def apply(ctx: typer.Context,
@@ -37,7 +37,7 @@ def apply(ctx: typer.Context,
             confirm(f"--prune removes tenant(s) {', '.join(gone)} and everything in them. Continue?", yes)
     result = apply_tenants(c, site.tenants, prune=prune, dry_run=dry_run, hardware=site.hardware)
     if not dry_run and any(ch.kind == "card" for ch in result.changes):
-        c.say("voice cards changed: `ccctl hardware apply` writes /etc/dahdi")
+        result.messages.append("voice cards changed: `ccctl hardware apply` writes /etc/dahdi")
     report(result, as_json, c)
 
 
@@ -80,7 +80,7 @@ def validate(ctx: typer.Context,
     Exits 1 when there is an error (or a warning, with --strict)."""
     from .. import resources
     from ..site.load import load_site
-    from ..validate import check_site
+    from ..validate import check_media, check_site
 
     if file:
         site = load_site(file)
@@ -88,7 +88,8 @@ def validate(ctx: typer.Context,
     else:
         c = open_context(ctx)
         tenants, hardware = resources.list_tenants(c), _hardware(c)
-    problems = check_site(tenants) + _hardware_problems(tenants, hardware)
+    sounds = settings_of(ctx).fs_sounds_dir if file else c.settings.fs_sounds_dir
+    problems = check_site(tenants) + _hardware_problems(tenants, hardware) + check_media(tenants, sounds)
     if as_json:
         output.emit_json([{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message}
                           for p in problems])

@@ -1,35 +1,19 @@
-"""Putting a rendered tree in front of a running FreeSWITCH: atomic swap, targeted reload,
-rollback when FreeSWITCH refuses.
+"""Putting committed configuration in front of a running FreeSWITCH: render, atomic swap,
+targeted reload, rollback when FreeSWITCH refuses (push.py); one deployer at a time and the
+generation it brought FreeSWITCH to (run.py, generation.py).
 
-Installing the hook imports nothing heavy: rendering is loaded by the first write, so that
-commands that only read start fast.
+Importing this package imports nothing heavy: rendering is loaded by the first deploy.
 """
 
 from __future__ import annotations
 
-__all__ = ["install_hook", "push_tree"]
+__all__ = ["install_hook", "push_tree", "deploy_latest"]
 
 
 def install_hook(ctx):
-    """Make every write through CTX end by pushing the tree to FreeSWITCH, and every dry run
-    check what that push would refuse."""
-    def hook(ctx, session, changes) -> None:
-        from .push import push_tree
-
-        ran = push_tree(ctx, session)
-        if ran:
-            ctx.say(f"FreeSWITCH reloaded: {len(ran)} command(s)")
-
-    def check(ctx, session) -> None:
-        from ..site import store
-        from .push import check_files
-
-        check_files(store.load_tenants(session), ctx.settings.fs_sounds_dir)
-
-    hook.pushes_tree = True
-    if not any(getattr(h, "pushes_tree", False) for h in ctx.before_commit):
-        ctx.before_commit.append(hook)
-        ctx.dry_run_checks.append(check)
+    """Older spelling of `ccctl.app.open(settings, deploy=True)`: make CTX deploy every
+    committed configuration change."""
+    ctx.deploy = True
     return ctx
 
 
@@ -38,4 +22,8 @@ def __getattr__(name: str):
         from .push import push_tree
 
         return push_tree
+    if name == "deploy_latest":
+        from .run import deploy_latest
+
+        return deploy_latest
     raise AttributeError(name)

@@ -1,7 +1,8 @@
-"""The last step of every write: render, check, swap the tree in, reload what changed.
+"""Bring FreeSWITCH to a database state: render, check, swap the tree in, reload what changed.
 
-It runs inside the write's transaction, so when FreeSWITCH refuses the new tree the old tree
-comes back, the database rolls back, and the command fails with FreeSWITCH's own words.
+It runs after the write committed (ccctl/deploy/run.py), outside the configuration lock. When
+FreeSWITCH refuses the new tree the old tree comes back and FreeSWITCH is put back on it; the
+caller then decides about the database (ccctl/service.py reverts its own change).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from pathlib import Path
 
 from .. import media, prompts, recordings, tenant_media
 from ..configuration import render_input_from
-from ..context import Context
 from ..errors import CcError, FreeSwitchError, InvalidInput
 from ..fsconn import try_event_socket
 from ..render import render_tree
@@ -31,9 +31,16 @@ def check_files(tenants: list[s.Tenant], sounds_dir: Path) -> None:
                     raise InvalidInput(f"ivr {ivr.name}: {exc}") from None
 
 
-def push_tree(ctx: Context, session) -> list[str]:
-    """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run."""
-    inp = render_input_from(session, ctx.settings)
+def push_tree(ctx, session, notes: list[str] | None = None) -> list[str]:
+    """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run;
+    notes for the person at the terminal are appended to NOTES."""
+    return push_input(ctx, render_input_from(session, ctx.settings), notes)
+
+
+def push_input(ctx, inp, notes: list[str] | None = None) -> list[str]:
+    """Bring FreeSWITCH to INP (read beforehand, in a transaction already closed: nothing
+    here holds the database while FreeSWITCH is slow)."""
+    notes = [] if notes is None else notes
     check_files(inp.tenants, ctx.settings.fs_sounds_dir)
     try:
         media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
@@ -59,7 +66,7 @@ def push_tree(ctx: Context, session) -> list[str]:
                       f"{exc.strerror or exc}") from None
     esl = try_event_socket(ctx, timeout=10, password=inp.esl_password)
     if esl is None:
-        ctx.say(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")
+        notes.append(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")
         store.prune()
         return []
     done: list[str] = []
@@ -80,5 +87,5 @@ def push_tree(ctx: Context, session) -> list[str]:
     esl.close()
     store.prune()
     for p in todo.needs_restart:
-        ctx.say(f"{p} changed: restart FreeSWITCH for it to take effect")
+        notes.append(f"{p} changed: restart FreeSWITCH for it to take effect")
     return done

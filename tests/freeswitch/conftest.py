@@ -34,9 +34,10 @@ from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from ccctl import configuration  # noqa: E402
-from ccctl.context import Context  # noqa: E402
+from ccctl import app  # noqa: E402
+from ccctl.app import Services as Context  # noqa: E402
 from ccctl.db import session_scope  # noqa: E402
-from ccctl.deploy import install_hook, push_tree  # noqa: E402
+from ccctl.deploy import push_tree  # noqa: E402
 from ccctl.settings import Settings  # noqa: E402
 
 from .fsproc import FreeSwitch  # noqa: E402
@@ -69,7 +70,7 @@ class Box:
 
 def start_box(fs_install, root: Path) -> Box:
     settings = fs_settings(root)
-    ctx = install_hook(Context.open(settings))
+    ctx = app.open(settings, deploy=True)
     fs = FreeSwitch(*fs_install, root, settings, configuration.esl_password(ctx))
     box = Box(ctx, fs)
     box.push()  # FreeSWITCH is down: this writes the tree it starts from

@@ -7,8 +7,7 @@ import pytest
 
 from ccctl import resources
 from ccctl.configuration import esl_password
-from ccctl.context import Context
-from ccctl.deploy import install_hook
+from ccctl import app
 from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import FreeSwitchError, InvalidInput
@@ -123,9 +122,8 @@ def live(tmp_path, sounds_dir):
     settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
                         fs_recordings_dir=tmp_path / "recordings",
                         esl_port=fake.port)
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=True)
     fake.password = esl_password(ctx)
-    install_hook(ctx)
     yield ctx, fake
     fake.close()
 
@@ -173,7 +171,7 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
     apply_tenants(ctx, load_site(str(example)).tenants)
     fake.received.clear()
     before = TreeStore(ctx.settings.fs_conf_dir).read()
-    with pytest.raises(InvalidInput, match="ivr main: acme: greeting file hello.wav does not exist"):
+    with pytest.raises(InvalidInput, match="acme: ivr main: greeting file hello.wav does not exist"):
         resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}})
     assert fake.received == []
     assert TreeStore(ctx.settings.fs_conf_dir).read() == before
@@ -184,10 +182,10 @@ def test_freeswitch_down_still_updates_database_and_tree(tmp_path, sounds_dir, e
     settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
                         fs_recordings_dir=tmp_path / "recordings",
                         esl_port=1)
-    ctx = install_hook(Context.open(settings))
-    apply_tenants(ctx, load_site(str(example)).tenants)
+    ctx = app.open(settings, deploy=True)
+    result = apply_tenants(ctx, load_site(str(example)).tenants)
     assert (tmp_path / "conf" / "freeswitch.xml").is_file()
-    assert any("will be used when it starts" in m for m in ctx.messages)
+    assert any("will be used when it starts" in m for m in result.messages)
 
 
 def test_event_socket_refuses_non_loopback():

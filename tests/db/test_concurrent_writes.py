@@ -1,0 +1,52 @@
+"""Several processes write at once (single-item changes and whole-tenant applies): the final
+state is the serial result, with no item lost, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ccctl import app, resources
+from ccctl.service import apply_tenants
+from ccctl.settings import Settings
+from ccctl.site import spec as s
+
+from .writers import SEATS, other_tenant, seat_keys
+
+ROOT = Path(__file__).resolve().parents[2]
+WRITERS = 4
+
+
+def expected_seats() -> dict[str, str]:
+    """The serial result: every writer's seats, less those it removed, with their last names."""
+    out = {}
+    for n in range(WRITERS):
+        for i, key in enumerate(seat_keys(n)):
+            if i % 4 == 2:
+                continue
+            out[key] = f"W{n} {i}" + (" changed" if i % 3 == 1 else "")
+    return out
+
+
+def test_concurrent_writers_lose_nothing(db_url):
+    services = app.open(Settings(db=db_url), deploy=False)
+    apply_tenants(services, [s.Tenant.model_validate({
+        "name": "shared", "seat_limit": 1000,
+        "seats": [{"extension": "10", "name": "Boss", "skills": {"sales": 9}}],
+        "queues": [{"name": "sales", "skill": "sales"}]})])
+    start = time.time() + 3  # every writer starts at once, after its imports
+    procs = [subprocess.Popen([sys.executable, "-m", "tests.db.writers", db_url, str(n), str(start)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n in range(WRITERS)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    shared = resources.get_tenant(services, "shared")
+    assert {x.extension: x.name for x in shared.seats} == {"10": "Boss", **expected_seats()}
+    assert resources.get_item(services, "queue", "shared", "sales").max_wait in {100 + n for n in range(WRITERS)}
+    other = resources.get_tenant(services, "other")
+    last = other_tenant(SEATS - 2)
+    assert other.display_name == last.display_name and len(other.seats) == 5
+    assert other.queues[0].max_wait == last.queues[0].max_wait
