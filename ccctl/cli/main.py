@@ -8,7 +8,7 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, deploy_cmds, hardware, live, media_cmds, site_cmds, tenant
+from . import customer_cmds, daemon_cmds, db_cmds, deploy_cmds, hardware, live, media_cmds, site_cmds, tenant
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -46,6 +46,7 @@ app.add_typer(tenant.app, name="tenant")
 for noun in NOUNS:
     app.add_typer(noun_app(noun), name=noun)
 app.add_typer(tenant.recording_app, name="recording")
+app.add_typer(customer_cmds.app, name="customer")
 app.add_typer(media_cmds.app, name="media")
 app.add_typer(live.agent_app, name="agent")
 app.add_typer(db_cmds.app, name="db")
