@@ -182,8 +182,11 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         if errors:
             _refuse(errors, current)
         changes: list[Change] = []
+        from .customers import listed_changes
+
         for t in desired:
             changes += diff_tenant(current.get(t.name), t)
+            changes += listed_changes(session, t.name, t.customers)
         for name in remove:
             if name in current:
                 changes += diff_tenant(current[name], None)

@@ -9,7 +9,7 @@ import typer
 from .. import __version__
 from ..errors import EXIT_CODES
 from . import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from . import backup_cmds, callback_cmds, campaign, deploy_cmds, recording_cmds, report_cmds, tui_cmd
+from . import backup_cmds, callback_cmds, campaign, customer_cmds, deploy_cmds, recording_cmds, report_cmds, tui_cmd
 from .common import ErrorMappingGroup
 from .nouns import NOUNS, noun_app
 
@@ -50,6 +50,7 @@ app.add_typer(recording_cmds.app, name="recording")
 app.add_typer(report_cmds.app, name="report")
 app.command("backup")(backup_cmds.backup)
 app.command("restore")(backup_cmds.restore)
+app.add_typer(customer_cmds.app, name="customer")
 app.add_typer(media_cmds.app, name="media")
 app.add_typer(callback_cmds.app, name="callback")
 app.add_typer(live.agent_app, name="agent")

@@ -17,7 +17,6 @@ NOUNS = {
     "ivr": ("name", "IVR", "IVRs"),
     "number": ("number", "number", "numbers"),
     "trunk": ("name", "trunk", "trunks"),
-    "customer": ("number", "customer", "customers"),
 }
 
 COLUMNS = {
@@ -26,7 +25,6 @@ COLUMNS = {
     "ivr": ["tenant", "name", "options", "hours", "closed", "on_failure"],
     "number": ["tenant", "number", "target"],
     "trunk": ["tenant", "name", "type", "host", "port", "transport", "register", "span_group"],
-    "customer": ["tenant", "number", "name", "fields"],
 }
 
 TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)

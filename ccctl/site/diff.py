@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from . import spec as s
 
-_COLLECTIONS = tuple(s.COLLECTIONS)
+_COLLECTIONS = (*s.COLLECTIONS, "customers")  # customers: ccctl/customers.py
 
 
 @dataclass(frozen=True)

@@ -464,6 +464,7 @@ COLLECTIONS: dict[str, tuple[type[Spec], str]] = {
     "ivrs": (Ivr, "name"),
     "numbers": (Number, "number"),
     "trunks": (Trunk, "name"),
-    "customers": (Customer, "number"),
 }
-"""Each collection inside a tenant, with the spec class and the field that keys it."""
+"""Each collection of configuration inside a tenant, with the spec class and the field that keys
+it. Customers are operational data (ccctl/customers.py): a site file may list them, and apply
+adds or updates those, but they are not part of the declarative tenant."""

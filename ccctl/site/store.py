@@ -71,7 +71,7 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
 
     by_tenant: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for kind, model in (("seats", m.Seat), ("queues", m.Queue), ("ivrs", m.IvrMenu),
-                        ("numbers", m.Number), ("trunks", m.Trunk), ("customers", m.Customer)):
+                        ("numbers", m.Number), ("trunks", m.Trunk)):
         for r in rows(model):
             by_tenant[kind][r.tenant_id].append(r)
     recs = {r.tenant_id: r for r in rows(m.RecordingPolicy)}
@@ -96,7 +96,7 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
         data["ivrs"] = [ivr_data(r, options.get(r.id, {})) for r in by_tenant["ivrs"][t.id]]
         data["numbers"] = [{"number": r.number, "target": r.target} for r in by_tenant["numbers"][t.id]]
         data["trunks"] = [trunk_data(r) for r in by_tenant["trunks"][t.id]]
-        data["customers"] = [{"number": r.number, "name": r.name, "fields": r.fields} for r in by_tenant["customers"][t.id]]
+        data["customers"] = []  # operational data, not configuration: ccctl/customers.py
         out.append(_construct_tenant(data).sorted())
     return out
 
@@ -229,7 +229,6 @@ _COLLECTION_ROWS = {
     "ivrs": (m.IvrMenu, "name", _fill_ivr),
     "numbers": (m.Number, "number", _fill_simple(("number", "target"))),
     "trunks": (m.Trunk, "name", _fill_trunk),
-    "customers": (m.Customer, "number", _fill_simple(("number", "name", "fields"))),
 }
 
 
@@ -299,6 +298,10 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
         session.flush()
         for k in changed + added:
             _write_children(session, kind, existing[k], want[k], is_new=k in added)
+    if desired.customers:
+        from ..customers import upsert
+
+        upsert(session, row.id, desired.customers)
 
 
 def _write_children(session: Session, kind: str, row, item, *, is_new: bool) -> None:

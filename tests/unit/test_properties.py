@@ -95,7 +95,8 @@ def test_apply_export_apply_is_stable(ts):
         ctx = Context.open(Settings(db=f"{d}/p.db"))
         apply_tenants(ctx, ts)
         exported = export_yaml(resources.list_tenants(ctx))
-        assert exported == export_yaml(ts)
+        # customers are operational data: applied, but not exported with the configuration
+        assert exported == export_yaml([t.model_copy(update={"customers": []}) for t in ts])
         assert apply_tenants(ctx, site_from_data(yamlio.parse(exported, "e"), "e").tenants).changes == []
 
 
