@@ -161,11 +161,14 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     left_queue = None
     if queue:
         exit_at = [t for t, d in history if d == f"cc-queue-{queue}-exit"]
-        left_queue = live.left_queue_at or _f(v.get("cc_queue_canceled_epoch")) or (exit_at[0] if exit_at else None)
+        left_queue = live.left_queue_at or _f(v.get("cc_queue_canceled_epoch")) or (exit_at[-1] if exit_at else None)
     went_on = False
     if queue and f"cc-queue-{queue}-exit" in dests:
         rest = dests[dests.index(f"cc-queue-{queue}-exit") + 1:]
-        went_on = any(d != "cc-hangup" for d in rest)
+        # A caller sent back into the same queue (an anonymous caller pressing the callback
+        # key) has not gone on anywhere.
+        back = {"cc-hangup", f"cc-callback-{queue}", f"cc-queue-{queue}", f"cc-queue-{queue}-exit"}
+        went_on = any(d not in back for d in rest)
 
     if direction == "outbound":
         disposition = "outbound" if answered else "failed"
