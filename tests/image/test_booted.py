@@ -57,6 +57,21 @@ def test_services_active(host, engine_included):
     assert host.run("systemctl is-active ccctl-daemon").stdout.strip() == "active"
 
 
+def test_console_shows_the_setup_wizard_until_set_up(host):
+    """tty1 has the wizard (cctui --first-boot) on a box nobody has set up yet, and no login
+    prompt; the admin's console command is on the PATH."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # Textual's start under software emulation takes a while
+        state = host.run("systemctl is-active ccctl-console-wizard").stdout.strip()
+        if state == "active":
+            break
+        time.sleep(3)
+    assert state == "active", host.run("journalctl -b -u ccctl-console-wizard --no-pager -o cat").stdout[-2000:]
+    assert "tui --first-boot" in host.run("ps -eo args").stdout
+    assert host.run("systemctl is-active getty@tty1").stdout.strip() != "active"
+    assert host.file("/usr/local/bin/cctui").is_executable
+
+
 def test_recording_purge_runs_on_the_box(host):
     """The daily timer is armed, and its service runs to the end on a box with no recordings."""
     assert host.run("systemctl is-enabled ccctl-recording-purge.timer").stdout.strip() == "enabled"

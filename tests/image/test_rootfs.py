@@ -56,7 +56,7 @@ def test_first_boot_units_are_armed(root):
 
 def test_services_enabled(root):
     for unit in ("ssh", "nftables", "fail2ban", "freeswitch", "systemd-networkd", "systemd-timesyncd",
-                 "callcenter-banner"):
+                 "callcenter-banner", "ccctl-console-wizard"):
         r = root.run(f"systemctl is-enabled {unit}")
         assert r.stdout.strip() == "enabled", (unit, r.stdout, r.stderr)
 
