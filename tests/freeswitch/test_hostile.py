@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from ccctl import resources, tenant_media
+from ccctl import customers, resources, tenant_media
 from ccctl.context import Context
 from ccctl.errors import InvalidInput
 from ccctl.service import apply_tenants
@@ -110,7 +110,8 @@ def _attempts(marker: str):
         yield "trunk username", lambda c: resources.set_item(c, "trunk", A, "carrier", {"username": h})
         yield "trunk password", lambda c: resources.set_item(c, "trunk", A, "carrier", {"password": h})
         yield "trunk host", lambda c: resources.set_item(c, "trunk", A, "carrier", {"host": h})
-        yield "customer", lambda c: resources.add_item(c, "customer", A, "4000000555", {"name": h, "fields": {"k": h}})
+        yield "customer", lambda c: customers.add_customer(
+            c, A, customers.parse({"number": "4000000555", "name": h, "fields": {"k": h}}, "customer"))
         yield "site file", lambda c: apply_tenants(c, site_from_data(
             {"tenants": [{"name": A, "display_name": h, "seats": [{"extension": "1001", "name": h}]}]}, "site").tenants)
 
