@@ -8,7 +8,9 @@ per second several processes get at once. Figures, not pass/fail.
 - concurrent: W writer processes (tests/db/writers.py, the concurrent-writers test's writer)
   on one SQLite database; writes per second over all of them and how many were retried.
 
-`python bench/writes.py [--tenants 1000] [--writers 4] [--json]`
+- customers: a CSV of N customers imported (parsed, validated, one bulk upsert), then again.
+
+`python bench/writes.py [--tenants 1000] [--writers 4] [--customers 100000] [--json]`
 """
 
 from __future__ import annotations
@@ -86,13 +88,35 @@ def bench_concurrent(writers: int) -> dict:
                 "writes_per_s": round(total / elapsed, 1), "retried": retried, "seats_left": left}
 
 
+def bench_customers(n: int) -> dict:
+    """Import N customers from CSV text (parse + one bulk upsert), then the same file again."""
+    from ccctl import app, customers
+    from ccctl.service import apply_tenants
+    from ccctl.settings import Settings
+    from ccctl.site import spec as s
+
+    text = "number,name,tier\n" + "".join(f"+4930{i:08d},Customer {i},gold\n" for i in range(n))
+    with tempfile.TemporaryDirectory() as d:
+        services = app.open(Settings(db=f"{d}/k.db"), deploy=False)
+        apply_tenants(services, [s.Tenant(name="acme")])
+        out = {"customers": n}
+        for run in ("first", "again"):
+            t = time.perf_counter()
+            result = customers.import_customers(services, "acme", customers.read_file(text, "csv", "bench"))
+            out[f"import {run} s"] = round(time.perf_counter() - t, 2)
+            out[f"import {run} added"] = result["added"]
+        return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tenants", type=int, default=1000)
     p.add_argument("--writers", type=int, default=4)
+    p.add_argument("--customers", type=int, default=100_000)
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    out = {"single": bench_single(a.tenants), "concurrent": bench_concurrent(a.writers)}
+    out = {"single": bench_single(a.tenants), "concurrent": bench_concurrent(a.writers),
+           "customers": bench_customers(a.customers)}
     if a.json:
         print(json.dumps(out, indent=2))
         return
