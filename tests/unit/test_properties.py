@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 from lxml import etree
 
 from ccctl import resources
@@ -106,3 +106,35 @@ def test_render_always_parses(ts):
     files = render_tree(RenderInput(ts, Settings(db=":memory:"), "pw"))
     for rel, data in files.items():
         etree.fromstring(data)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sites, st.data())
+def test_validate_and_apply_agree(ts, data):
+    """One rule set: a site file that `ccctl validate -f` accepts is applied by `ccctl apply -f`,
+    and one it refuses is refused by apply too, leaving the database as it was."""
+    import json
+    import os
+
+    from typer.testing import CliRunner
+
+    from ccctl.cli.main import app as cli
+
+    if ts and data.draw(st.booleans(), label="squeeze a seat limit"):
+        i = data.draw(st.integers(0, len(ts) - 1), label="tenant")
+        t = ts[i]
+        ts = [*ts[:i], t.model_copy(update={"seat_limit": max(1, len(t.seats) - 1)}), *ts[i + 1:]]
+    with tempfile.TemporaryDirectory() as d:
+        site = os.path.join(d, "site.yaml")
+        with open(site, "w", encoding="utf-8") as f:
+            f.write(export_yaml(ts))
+        env = {"CCCTL_DB": f"{d}/p.db", "CCCTL_FS_DEPLOY": "off", "CCCTL_FS_SOUNDS_DIR": d}
+        run = CliRunner().invoke
+        checked = run(cli, ["validate", "-f", site], env=env)
+        applied = run(cli, ["apply", "-f", site], env=env)
+        assert checked.exit_code in (0, 1) and applied.exit_code in (0, 1, 4), (checked.output, applied.output)
+        event(f"validate exit {checked.exit_code}")
+        assert (checked.exit_code == 0) == (applied.exit_code == 0), (checked.output, applied.output)
+        if applied.exit_code != 0:
+            left = run(cli, ["tenant", "list", "--json"], env=env)
+            assert left.exit_code == 0 and json.loads(left.stdout) == [], left.output
