@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.freeswitch.fsproc import find_prefix, only_loopback  # noqa: E402
+from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 
 DIDS = {("project", "queue"): "4000000001", ("bare", "queue"): "4100000001",
         ("project", "echo"): "4000000002", ("bare", "echo"): "4100000002"}
@@ -112,8 +112,8 @@ class Bench:
         from ccctl.context import Context
         from ccctl.resources import seat_password
         from ccctl.service import apply_tenants
-        from tests.freeswitch.conftest import fs_settings, start_box
-        from tests.freeswitch.sip import AgentPool, EventLog, Seat
+        from ccctl.testing.box import fs_settings, start_box
+        from ccctl.testing.sip import AgentPool, EventLog, Seat
 
         self.dir = workdir
         apply_tenants(Context.open(fs_settings(workdir)), site(agents))
@@ -132,7 +132,7 @@ class Bench:
 
     def run(self, variant: str, kind: str, step: str, *, concurrent: int, total: int, rate: float,
             talk_ms: int) -> dict:
-        from tests.freeswitch.sip import caller_load
+        from ccctl.testing.sip import caller_load
 
         self.step += 1
         d = self.dir / f"{self.step:02d}-{variant}-{kind}"

@@ -37,7 +37,7 @@ from ccctl.model import Call  # noqa: E402
 from ccctl.service import apply_tenants  # noqa: E402
 from ccctl.settings import Settings  # noqa: E402
 from ccctl.site import spec as s  # noqa: E402
-from tests.unit.fake_esl import ReplayEventSocket  # noqa: E402
+from ccctl.testing.fake_esl import ReplayEventSocket  # noqa: E402
 
 STREAM = ROOT / "tests" / "data" / "events" / "scripted_calls.esl"
 
@@ -218,7 +218,7 @@ def main() -> None:
     urls = {"sqlite": lambda: f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
     cluster = None
     if not args.skip_pg:
-        from tests.db.conftest import NoPostgres, new_database, private_cluster
+        from ccctl.testing.postgres import NoPostgres, new_database, private_cluster
 
         try:
             cluster = private_cluster()

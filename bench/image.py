@@ -33,7 +33,7 @@ def build(out: Path) -> dict:
 
 
 def boot(out: Path, firmware: str) -> dict:
-    from tests.image.vm import VM
+    from ccctl.testing.vm import VM
 
     with tempfile.TemporaryDirectory() as d:
         vm = VM(out / "callcenter.qcow2", Path(d), out / "keys" / "admin_ed25519", "admin", firmware)

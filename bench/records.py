@@ -74,7 +74,7 @@ def bench_backup(n_tenants: int, n_calls: int) -> dict:
     from ccctl.db import open_engine
     from ccctl.service import apply_tenants
     from ccctl.settings import Settings
-    from tests.db.test_usage import call
+    from ccctl.testing.rows import call
 
     with tempfile.TemporaryDirectory() as d:
         ctx = Context.open(Settings(db=f"{d}/box.db", fs_deploy="off"))

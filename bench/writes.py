@@ -5,7 +5,7 @@ per second several processes get at once. Figures, not pass/fail.
   timed: `seat set`, `seat add`, `seat remove` and `queue set` through ccctl.resources, each a
   patch of one tenant under the configuration lock (database only: rendering and the push to
   FreeSWITCH happen after the commit and are measured by bench/render.py).
-- concurrent: W writer processes (tests/db/writers.py, the concurrent-writers test's writer)
+- concurrent: W writer processes (ccctl/testing/writers.py, the concurrent-writers test's writer)
   on one SQLite database; writes per second over all of them and how many were retried.
 
 - customers: a CSV of N customers imported (parsed, validated, one bulk upsert), then again.
@@ -65,7 +65,7 @@ def bench_concurrent(writers: int) -> dict:
     from ccctl.service import apply_tenants
     from ccctl.settings import Settings
     from ccctl.site import spec as s
-    from tests.db.writers import SEATS
+    from ccctl.testing.writers import SEATS
 
     with tempfile.TemporaryDirectory() as d:
         url = f"{d}/c.db"
@@ -75,7 +75,7 @@ def bench_concurrent(writers: int) -> dict:
             "queues": [{"name": "sales", "skill": "sales"}]})])
         start = time.time() + 3  # every process has imported the library by then
         t0 = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-m", "tests.db.writers", url, str(n), str(start)],
+        procs = [subprocess.Popen([sys.executable, "-m", "ccctl.testing.writers", url, str(n), str(start)],
                                   cwd=ROOT, stdout=subprocess.PIPE, text=True) for n in range(writers)]
         outs = [p.communicate(timeout=900)[0] for p in procs]
         elapsed = time.perf_counter() - t0 - 3

@@ -18,8 +18,8 @@ from ccctl.service import apply_tenants
 from ccctl.settings import Settings
 from ccctl.site import spec as s
 from ccctl.site.load import load_site
-from tests.db.conftest import new_database
-from tests.db.test_usage import call, status
+from ccctl.testing.postgres import new_database
+from ccctl.testing.rows import call, status
 
 
 def _ctx(url, tmp_path) -> Context:

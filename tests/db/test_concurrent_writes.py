@@ -13,7 +13,7 @@ from ccctl.service import apply_tenants
 from ccctl.settings import Settings
 from ccctl.site import spec as s
 
-from .writers import SEATS, other_tenant, seat_keys
+from ccctl.testing.writers import SEATS, other_tenant, seat_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 4
@@ -37,7 +37,7 @@ def test_concurrent_writers_lose_nothing(db_url):
         "seats": [{"extension": "10", "name": "Boss", "skills": {"sales": 9}}],
         "queues": [{"name": "sales", "skill": "sales"}]})])
     start = time.time() + 3  # every writer starts at once, after its imports
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.db.writers", db_url, str(n), str(start)], cwd=ROOT,
+    procs = [subprocess.Popen([sys.executable, "-m", "ccctl.testing.writers", db_url, str(n), str(start)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for n in range(WRITERS)]
     outs = [p.communicate(timeout=300) for p in procs]

@@ -15,24 +15,11 @@ from ccctl.model import Recording
 from ccctl.service import apply_tenants
 from ccctl.settings import Settings
 from ccctl.site import spec as s
+from ccctl.testing.rows import call, status
 
 
 def utc(*args) -> float:
     return datetime(*args, tzinfo=timezone.utc).timestamp()
-
-
-def call(uuid, tenant, direction, at, talk, answered=True):
-    return {"uuid": uuid, "tenant": tenant, "direction": direction, "caller_number": "4915112345678",
-            "caller_name": None, "called_number": "4000", "did": None, "ivr_path": None, "ivr_digits": None,
-            "queue": None, "agent": None, "entered_at": at, "ivr_left_at": None, "queued_at": None,
-            "offered_at": None, "answered_at": at + 5 if answered else None, "ended_at": at + 5 + talk,
-            "wait_s": None, "talk_s": talk, "wrapup_s": 0.0, "sla_target": None,
-            "disposition": "answered" if answered else "abandoned", "hangup_cause": "NORMAL_CLEARING",
-            "hangup_side": "caller", "recording": None, "node": "local", "source": "events"}
-
-
-def status(tenant, agent, value, at, kind="status"):
-    return {"tenant": tenant, "agent": agent, "kind": kind, "value": value, "at": at, "node": "local"}
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sip import FS_IP, INTERNAL_PORT, Sipp, _final_from_trace
+from ccctl.testing.sip import FS_IP, INTERNAL_PORT, Sipp, _final_from_trace
 
 
 @dataclass

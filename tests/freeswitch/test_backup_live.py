@@ -19,8 +19,8 @@ from ccctl.context import Context
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.resources import seat_password
 
-from . import sip
-from .sip import AgentPool, Seat, caller_load
+from ccctl.testing import sip
+from ccctl.testing.sip import AgentPool, Seat, caller_load
 from .test_calls import DOMAIN, TENANT, check, running_box
 from .test_daemon import DaemonProcess
 from .test_recordings import QUEUE_DID, recorded_tenant

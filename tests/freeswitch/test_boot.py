@@ -11,7 +11,7 @@ from ccctl.service import apply_tenants
 from ccctl.settings import Settings
 from ccctl.site.load import load_site
 
-from .fsproc import FreeSwitch, copy_tree
+from ccctl.testing.fsproc import FreeSwitch, copy_tree
 
 
 @pytest.fixture(scope="module")

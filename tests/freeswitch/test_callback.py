@@ -21,8 +21,8 @@ from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
 from ccctl.resources import seat_password
 from ccctl.site import spec as s
 
-from . import sip
-from .sip import Agents, EventLog, Seat, call, start_call
+from ccctl.testing import sip
+from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call
 from .test_daemon import box_and_daemon, check, wait_rows
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))

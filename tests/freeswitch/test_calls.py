@@ -24,9 +24,9 @@ from ccctl.resources import seat_password
 from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 
-from . import sip
-from .conftest import fs_settings, start_box
-from .sip import Agents, EventLog, Seat, call, start_call
+from ccctl.testing import sip
+from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 

@@ -38,9 +38,9 @@ from ccctl.site import spec as s
 
 from tests.unit.test_webhooks import Receiver
 
-from . import sip
-from .conftest import fs_settings, start_box
-from .sip import Agents, EventLog, Seat, call, start_call
+from ccctl.testing import sip
+from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 

@@ -25,9 +25,9 @@ from ccctl.resources import seat_password
 from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 
-from . import sip
-from .conftest import fs_settings, start_box
-from .sip import Agents, Seat, Sipp
+from ccctl.testing import sip
+from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.sip import Agents, Seat, Sipp
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 

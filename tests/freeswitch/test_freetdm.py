@@ -10,8 +10,8 @@ from ccctl.context import Context
 from ccctl.service import apply_tenants
 from ccctl.site.load import load_site
 
-from .conftest import fs_settings
-from .fsproc import FreeSwitch, copy_tree
+from ccctl.testing.box import fs_settings
+from ccctl.testing.fsproc import FreeSwitch, copy_tree
 
 
 @pytest.fixture(scope="module")

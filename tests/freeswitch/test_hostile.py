@@ -18,8 +18,8 @@ from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 from ccctl.site.load import site_from_data
 
-from .conftest import fs_settings, start_box
-from .sip import call
+from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.sip import call
 
 A, B = "acme", "beta"
 A_DID = "4000000101"

@@ -15,9 +15,9 @@ from ccctl.resources import seat_password
 from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 
-from .conftest import fs_settings, start_box
+from ccctl.testing.box import fs_settings, start_box
 from .seat_sip import register_once, seat_call
-from .sip import Agents, start_call
+from ccctl.testing.sip import Agents, start_call
 
 A, B = "acme", "beta"
 A_DOM, B_DOM = "acme.cc.local", "beta.cc.local"

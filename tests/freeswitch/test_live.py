@@ -16,7 +16,7 @@ from ccctl.service import apply_tenants
 from ccctl.site.load import load_site
 from ccctl.status import box_status
 
-from .conftest import fs_settings, start_box
+from ccctl.testing.box import fs_settings, start_box
 from tests.conftest import EXAMPLE
 
 

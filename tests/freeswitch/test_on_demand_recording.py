@@ -13,8 +13,8 @@ from ccctl.agents import set_status
 from ccctl.resources import seat_password
 from ccctl.site import spec as s
 
-from . import sip
-from .sip import SCENARIOS, AgentPool, Seat, build_dtmf_pcap, start_call
+from ccctl.testing import sip
+from ccctl.testing.sip import SCENARIOS, AgentPool, Seat, build_dtmf_pcap, start_call
 from .test_calls import DOMAIN, TENANT, check, recordings, running_box, wav_stats
 from .test_recordings import QUEUE_DID, recorded_tenant
 

@@ -15,8 +15,8 @@ from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.site import spec as s
 
-from . import sip
-from .sip import Agents, start_call
+from ccctl.testing import sip
+from ccctl.testing.sip import Agents, start_call
 from .test_calls import DOMAIN, TENANT, check, running_box, seats
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))

@@ -18,9 +18,9 @@ from ccctl.resources import seat_password
 from ccctl.site import spec as s
 from ccctl.status import box_status
 
-from . import sip
-from .sip import AgentPool, Seat, caller_load
-from .sip import Agents, call
+from ccctl.testing import sip
+from ccctl.testing.sip import AgentPool, Seat, caller_load
+from ccctl.testing.sip import Agents, call
 from .test_calls import DOMAIN, TENANT, check, hangup_of, running_box, seats, wav_stats
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))

@@ -9,7 +9,7 @@ import time
 from ccctl.agents import set_status
 from ccctl.site import spec as s
 
-from .sip import Agents, start_call
+from ccctl.testing.sip import Agents, start_call
 from .test_calls import CC_EVENT, DID, TENANT, check, running_box, seats, tenant
 
 

@@ -18,10 +18,10 @@ from ccctl.resources import get_tenant
 from ccctl.service import apply_tenants
 from ccctl.site.load import load_site
 
-from .conftest import fs_settings, start_box
+from ccctl.testing.box import fs_settings, start_box
 from .rtp import RtpPeer, media_scenario
 from .seat_sip import _csv, register_once
-from .sip import FS_IP, INTERNAL_PORT, SCENARIOS, Sipp
+from ccctl.testing.sip import FS_IP, INTERNAL_PORT, SCENARIOS, Sipp
 
 PW = {"1001": "agent-pass-1001", "1002": "customer-pass-1002", "1003": "third-pass-10033",
       "1009": "super-pass-10099", "2001": "beta-pass-200111", "2009": "beta-super-20099"}

@@ -15,8 +15,8 @@ from ccctl.cli.main import app
 from ccctl.resources import seat_password
 from ccctl.site import spec as s
 
-from . import sip
-from .sip import Agents, Seat, call
+from ccctl.testing import sip
+from ccctl.testing.sip import Agents, Seat, call
 from .test_daemon import box_and_daemon, check, wait_rows
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))

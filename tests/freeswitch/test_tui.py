@@ -14,7 +14,7 @@ from ccctl.context import Context
 from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 
-from .conftest import fs_settings, start_box
+from ccctl.testing.box import fs_settings, start_box
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .vm import VM
+from ccctl.testing.vm import VM
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("CC_IMAGE_OUTPUT", REPO / "build"))

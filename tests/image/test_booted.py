@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from .conftest import BUILD, REPO, boot, need
-from .vm import free_port
+from ccctl.testing.vm import free_port
 from .sipprobe import Probe
 
 HERE = Path(__file__).parent
@@ -235,7 +235,7 @@ def test_call_through_ivr_and_queue_to_registered_agent(vm, site, tmp_path):
     advertises 10.0.2.2, the address under which the guest reaches this host (like a phone
     configured with its public address). The box's call record then tells the same story."""
     need("sipp")
-    from tests.freeswitch.sip import SCENARIOS, Sipp
+    from ccctl.testing.sip import SCENARIOS, Sipp
 
     ext, domain, password = site("imagecall", "2001")
     vm.ssh(f"sudo ccctl agent ready imagecall {ext}")

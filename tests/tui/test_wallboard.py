@@ -13,7 +13,7 @@ from ccctl.configuration import esl_password
 from ccctl.service import apply_tenants
 from ccctl.site import spec as s
 from ccctl.wallboard import Board
-from tests.unit.fake_esl import ReplayEventSocket
+from ccctl.testing.fake_esl import ReplayEventSocket
 from tui.app import CcTui
 from tui.screens import wallboard
 

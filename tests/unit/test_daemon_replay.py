@@ -21,7 +21,7 @@ from ccctl.service import apply_tenants
 from ccctl.settings import Settings
 from ccctl.site import spec as s
 
-from .fake_esl import ReplayEventSocket
+from ccctl.testing.fake_esl import ReplayEventSocket
 
 DATA = Path(__file__).parent.parent / "data" / "events"
 STREAM = DATA / "scripted_calls.esl"

@@ -18,7 +18,7 @@ from ccctl.settings import Settings
 from ccctl.site import spec as s
 from ccctl.site.load import load_site
 
-from .fake_esl import FakeEventSocket
+from ccctl.testing.fake_esl import FakeEventSocket
 
 
 def _tree(tenants):

@@ -20,7 +20,7 @@ from ccctl.service import apply_tenants
 from ccctl.settings import Settings
 from ccctl.site.load import load_site
 
-from .fake_esl import FakeEventSocket
+from ccctl.testing.fake_esl import FakeEventSocket
 
 AGENT_LEG = "aaaaaaaa-1111-2222-3333-444444444444"
 CUSTOMER_LEG = "bbbbbbbb-1111-2222-3333-444444444444"

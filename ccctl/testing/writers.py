@@ -1,4 +1,4 @@
-"""One writer process of the concurrent-writers test: `python -m tests.db.writers URL N START`.
+"""One writer process of the concurrent-writers test: `python -m ccctl.testing.writers URL N START`.
 
 Writer N adds 12 seats of its own to tenant `shared`, changes some, removes some, sets the
 queue's max_wait and the tenant's display name between them, and (writer 0) applies tenant

@@ -1,0 +1,52 @@
+"""A private FreeSWITCH driven by its own ccctl database, for the real-FreeSWITCH tests and
+bench/: settings with ports away from the defaults, the tree rendered and pushed as a `ccctl`
+write does, FreeSWITCH started on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ccctl import configuration
+from ccctl import app
+from ccctl.app import Services as Context
+from ccctl.db import session_scope
+from ccctl.deploy import push_tree
+from ccctl.settings import Settings
+
+from .fsproc import FreeSwitch
+
+
+def fs_settings(root: Path) -> Settings:
+    """Ports away from the defaults, paths inside ROOT: a private box."""
+    return Settings(db=str(root / "ccctl.db"), esl_port=18021, sip_ip="127.0.0.1", sip_internal_port=15060,
+                    sip_external_port=15080, rtp_start=20000, rtp_end=21998,
+                    fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds", fs_recordings_dir=root / "recordings",
+                    fs_cdr_dir=root / "cdr", spool_dir=root / "spool")
+
+
+@dataclass
+class Box:
+    """A running FreeSWITCH driven by its own ccctl database."""
+
+    ctx: Context
+    fs: FreeSwitch
+
+    def push(self) -> list[str]:
+        """Bring FreeSWITCH to what the database says, exactly as a `ccctl` write does
+        (render, synthesize prompts, swap the tree, targeted reload). Returns the commands run."""
+        with session_scope(self.ctx.engine) as session:
+            return push_tree(self.ctx, session)
+
+    def api(self, command: str, check: bool = True) -> str:
+        return self.fs.api(command, check)
+
+
+def start_box(fs_install, root: Path) -> Box:
+    settings = fs_settings(root)
+    ctx = app.open(settings, deploy=True)
+    fs = FreeSwitch(*fs_install, root, settings, configuration.esl_password(ctx))
+    box = Box(ctx, fs)
+    box.push()  # FreeSWITCH is down: this writes the tree it starts from
+    fs.start()
+    return box
