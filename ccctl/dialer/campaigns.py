@@ -258,7 +258,7 @@ def _contact_file(item, country: str, tz: str) -> contact_files.Parsed | None:
         return None
     path = Path(item.contacts)
     if not path.is_file():
-        raise NotFound(f"campaign {item.name!r}: contacts {path}: no such file")
+        raise InvalidInput(f"campaign {item.name!r}: contacts {path}: no such file")
     return contact_files.parse(path, country, tz)
 
 
@@ -283,11 +283,12 @@ def from_site(session, t: Tenant, items) -> None:
 
 
 def _check_named(session, t: Tenant, c: Campaign) -> None:
-    """_check, with the campaign named: an apply may carry several."""
+    """_check, with the campaign named: an apply may carry several. A missing queue or trunk is
+    a fault of the site file, so invalid input (exit 1) like its other cross-checks."""
     try:
         _check(session, t, c)
     except (InvalidInput, NotFound) as exc:
-        raise type(exc)(f"campaign {t.name}/{c.name}: {exc.message}") from None
+        raise InvalidInput(f"campaign {t.name}/{c.name}: {exc.message}") from None
 
 
 def listed_changes(session, tenant: str, items) -> list:
