@@ -506,5 +506,6 @@ COLLECTIONS: dict[str, tuple[type[Spec], str]] = {
     "trunks": (Trunk, "name"),
 }
 """Each collection of configuration inside a tenant, with the spec class and the field that keys
-it. Customers are operational data (ccctl/customers.py): a site file may list them, and apply
-adds or updates those, but they are not part of the declarative tenant."""
+it. Customers and campaigns are operational data (ccctl/customers.py, ccctl/dialer/campaigns.py):
+a site file may list them, and apply adds or updates those, but they are not part of the
+declarative tenant."""
