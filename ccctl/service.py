@@ -183,10 +183,12 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
             _refuse(errors, current)
         changes: list[Change] = []
         from .customers import listed_changes
+        from .dialer.campaigns import listed_changes as campaign_changes
 
         for t in desired:
             changes += diff_tenant(current.get(t.name), t)
             changes += listed_changes(session, t.name, t.customers)
+            changes += campaign_changes(session, t.name, t.campaigns)
         for name in remove:
             if name in current:
                 changes += diff_tenant(current[name], None)

@@ -206,20 +206,23 @@ def add_contacts(ctx, tenant: str, name: str, parsed: contact_files.Parsed) -> I
     """Store parsed rows as contacts of the campaign (numbers already in it are left alone;
     numbers on the do-not-call list are stored as 'dnc' and never dialed)."""
     with session_scope(ctx.engine) as session:
-        c = _campaign(session, tenant, name)
-        have = set(session.scalars(select(Contact.number).where(Contact.campaign_id == c.id)))
-        dnc = set(session.scalars(select(Dnc.number).where(Dnc.tenant == tenant)))
-        n = dups = blocked = 0
-        for r in parsed.rows:
-            if r.number in have:
-                dups += 1
-                continue
-            state = "dnc" if r.number in dnc else "pending"
-            blocked += state == "dnc"
-            session.add(Contact(campaign_id=c.id, number=r.number, name=r.name, timezone=r.timezone,
-                                fields=r.fields, state=state))
-            n += 1
-        return Imported(n, dups, blocked, parsed.errors)
+        return _store_contacts(session, _campaign(session, tenant, name), parsed)
+
+
+def _store_contacts(session, c: Campaign, parsed: contact_files.Parsed) -> Imported:
+    have = set(session.scalars(select(Contact.number).where(Contact.campaign_id == c.id)))
+    dnc = set(session.scalars(select(Dnc.number).where(Dnc.tenant == c.tenant)))
+    n = dups = blocked = 0
+    for r in parsed.rows:
+        if r.number in have:
+            dups += 1
+            continue
+        state = "dnc" if r.number in dnc else "pending"
+        blocked += state == "dnc"
+        session.add(Contact(campaign_id=c.id, number=r.number, name=r.name, timezone=r.timezone,
+                            fields=r.fields, state=state))
+        n += 1
+    return Imported(n, dups, blocked, parsed.errors)
 
 
 def import_file(ctx, tenant: str, name: str, path: Path) -> Imported:
@@ -245,3 +248,79 @@ def accept(ctx, tenant: str, name: str, number: str, agent: str) -> dict:
             raise Conflict(f"contact {number} is offered to agent {k.agent}")
         k.state, k.agent = "accepted", agent
         return {"campaign": name, "number": number, "agent": agent, "state": k.state}
+
+
+# The site file (ccctl apply): campaigns listed in a tenant are added or updated inside the
+# apply's own transaction, so a refused campaign refuses the whole apply.
+
+def _contact_file(item, country: str, tz: str) -> contact_files.Parsed | None:
+    if item.contacts is None:
+        return None
+    path = Path(item.contacts)
+    if not path.is_file():
+        raise InvalidInput(f"campaign {item.name!r}: contacts {path}: no such file")
+    return contact_files.parse(path, country, tz)
+
+
+def from_site(session, t: Tenant, items) -> None:
+    """Add or update the campaigns ITEMS (spec Campaigns) of tenant T; their state and
+    contacts stay, and campaigns not listed are left alone."""
+    for item in items:
+        c = session.scalars(select(Campaign).where(Campaign.tenant == t.name, Campaign.name == item.name)).first()
+        given = item.definition()
+        if c is None:
+            c = Campaign(tenant=t.name, name=item.name, created_at=time.time(),
+                         country=given.pop("country", None) or country_of_timezone(t.timezone),
+                         retries=given.pop("retries", None) or {k: list(v) for k, v in DEFAULT_RETRIES.items()})
+            session.add(c)
+        for k, v in given.items():
+            setattr(c, k, v)
+        _check_named(session, t, c)
+        session.flush()
+        parsed = _contact_file(item, c.country, t.timezone)
+        if parsed is not None:
+            _store_contacts(session, c, parsed)
+
+
+def _check_named(session, t: Tenant, c: Campaign) -> None:
+    """_check, with the campaign named: an apply may carry several. A missing queue or trunk is
+    a fault of the site file, so invalid input (exit 1) like its other cross-checks."""
+    try:
+        _check(session, t, c)
+    except (InvalidInput, NotFound) as exc:
+        raise InvalidInput(f"campaign {t.name}/{c.name}: {exc.message}") from None
+
+
+def listed_changes(session, tenant: str, items) -> list:
+    """What applying a site file's campaign list would add or change (never remove)."""
+    from ..site.diff import Change
+
+    out = []
+    t = session.scalars(select(Tenant).where(Tenant.name == tenant)).first()
+    for item in sorted(items, key=lambda i: i.name):
+        c = None if t is None else session.scalars(
+            select(Campaign).where(Campaign.tenant == tenant, Campaign.name == item.name)).first()
+        if c is None:
+            out.append(Change("add", "campaign", tenant, item.name))
+            continue
+        fields = [k for k, v in item.definition().items() if _stored(k, v) != getattr(c, k)]
+        if _new_contacts(session, c, item, t.timezone):
+            fields.append("contacts")
+        if fields:
+            out.append(Change("change", "campaign", tenant, item.name, tuple(fields)))
+    return out
+
+
+def _stored(field: str, value):
+    """VALUE as the campaign row holds it, to compare."""
+    if field == "retries":
+        return {k: list(v) for k, v in value.items()}
+    return value.upper() if field == "country" else value
+
+
+def _new_contacts(session, c: Campaign, item, tz: str) -> bool:
+    parsed = _contact_file(item, c.country, tz)
+    if parsed is None:
+        return False
+    have = set(session.scalars(select(Contact.number).where(Contact.campaign_id == c.id)))
+    return any(r.number not in have for r in parsed.rows)

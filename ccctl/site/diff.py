@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 from . import spec as s
 
-_COLLECTIONS = (*s.COLLECTIONS, "customers")  # customers: ccctl/customers.py
+_COLLECTIONS = (*s.COLLECTIONS, "customers", "campaigns")  # operational: ccctl/customers.py, ccctl/dialer/campaigns.py
 
 
 @dataclass(frozen=True)
 class Change:
     op: str  # add | change | remove
-    kind: str  # tenant | seat | queue | ivr | number | trunk | customer
+    kind: str  # tenant | seat | queue | ivr | number | trunk | customer | campaign
     tenant: str
     key: str
     fields: tuple[str, ...] = field(default=())

@@ -64,4 +64,11 @@ def load_site(source: str) -> Site:
                 hardware, hardware_file = site.hardware, f
         return Site(tenants=tenants, hardware=hardware)
     name, text = yamlio.read_source(source)
-    return site_from_data(yamlio.parse(text, name), name)
+    site = site_from_data(yamlio.parse(text, name), name)
+    # Contact lists sit next to the site file, wherever apply is run from.
+    base = path.parent if source != "-" else Path.cwd()
+    for t in site.tenants:
+        for c in t.campaigns:
+            if c.contacts is not None and not Path(c.contacts).is_absolute():
+                c.contacts = str(base / c.contacts)
+    return site

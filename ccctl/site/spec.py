@@ -371,6 +371,41 @@ class Customer(Spec):
         return dict(sorted(v.items()))
 
 
+Clock = Annotated[str, matching(r"([01][0-9]|2[0-4]):[0-5][0-9]", "a time of day is HH:MM, like 09:00")]
+
+
+class Campaign(Spec):
+    """An outbound campaign's definition (ccctl/dialer/campaigns.py EDITABLE; the same checks
+    run when apply writes it). A field left out keeps its default on a new campaign and its
+    current value on an existing one, as with `ccctl campaign update`."""
+
+    name: Annotated[str, matching(r"[A-Za-z0-9_-]{1,63}", "a campaign name is 1-63 letters, digits, '-' or '_'")]
+    kind: Literal["agents", "ivr"] | None = None
+    queue: Slug | None = None
+    target: Target | None = None
+    mode: Literal["preview", "progressive", "predictive"] | None = None
+    trunk: Slug | None = None
+    caller_id: PhoneNumber | None = None
+    country: Annotated[str, matching(r"[A-Za-z]{2}", "a country is a two-letter ISO code, like US")] | None = None
+    window_start: Clock | None = None
+    window_end: Clock | None = None
+    days: Annotated[str, matching(r"[a-z]{3}([,-][a-z]{3}){0,6}", "days are like mon-fri or mon,wed,sat")] | None = None
+    retries: dict[Literal["busy", "no_answer", "machine", "failed", "abandoned"],
+                  tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]] | None = None
+    """{disposition: [max retries, first back-off in seconds]}."""
+    max_attempts: int | None = Field(default=None, ge=1, le=100)
+    max_concurrent: int | None = Field(default=None, ge=1, le=100000)
+    ring_timeout: int | None = Field(default=None, ge=5, le=600)
+    abandon_target: float | None = Field(default=None, gt=0, le=0.5)
+    contacts: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+    """A CSV or XLSX contact list, relative to the site file's folder; numbers already in the
+    campaign are left alone, and apply never deletes a contact."""
+
+    def definition(self) -> dict:
+        """The fields given, as campaigns.add/update take them."""
+        return {k: v for k, v in self.model_dump(exclude={"name", "contacts"}).items() if v is not None}
+
+
 class CallerId(Spec):
     name: Text | None = None
     number: PhoneNumber | None = None
@@ -406,6 +441,10 @@ class Tenant(Spec):
     numbers: list[Number] = []
     trunks: list[Trunk] = []
     customers: list[Customer] = []
+    campaigns: list[Campaign] = []
+    """Outbound campaigns (ccctl/dialer/campaigns.py): operational, like customers. Apply adds
+    the ones listed or updates their definition, and never deletes a campaign, changes its
+    state or deletes its contacts; export does not write them."""
     webhooks: list[Webhook] = []
 
     @property
@@ -440,6 +479,7 @@ class Tenant(Spec):
                 "numbers": sorted(self.numbers, key=lambda n: n.number),
                 "trunks": sorted(self.trunks, key=lambda t: t.name),
                 "customers": sorted(self.customers, key=lambda c: c.number),
+                "campaigns": sorted(self.campaigns, key=lambda c: c.name),
             }
         )
 
@@ -466,5 +506,6 @@ COLLECTIONS: dict[str, tuple[type[Spec], str]] = {
     "trunks": (Trunk, "name"),
 }
 """Each collection of configuration inside a tenant, with the spec class and the field that keys
-it. Customers are operational data (ccctl/customers.py): a site file may list them, and apply
-adds or updates those, but they are not part of the declarative tenant."""
+it. Customers and campaigns are operational data (ccctl/customers.py, ccctl/dialer/campaigns.py):
+a site file may list them, and apply adds or updates those, but they are not part of the
+declarative tenant."""

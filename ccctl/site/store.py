@@ -97,6 +97,7 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
         data["numbers"] = [{"number": r.number, "target": r.target} for r in by_tenant["numbers"][t.id]]
         data["trunks"] = [trunk_data(r) for r in by_tenant["trunks"][t.id]]
         data["customers"] = []  # operational data, not configuration: ccctl/customers.py
+        data["campaigns"] = []  # operational too: ccctl/dialer/campaigns.py
         out.append(_construct_tenant(data).sorted())
     return out
 
@@ -125,6 +126,7 @@ def _construct_tenant(data: dict) -> s.Tenant:
         "numbers": [s.Number.model_construct(**n) for n in data["numbers"]],
         "trunks": trunks,
         "customers": [s.Customer.model_construct(**x) for x in data["customers"]],
+        "campaigns": [],
         "webhooks": [s.Webhook.model_construct(**w) for w in data["webhooks"]],
     }
     return s.Tenant.model_construct(**fields)
@@ -302,6 +304,11 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
         from ..customers import upsert
 
         upsert(session, row.id, desired.customers)
+    if desired.campaigns:
+        from ..dialer.campaigns import from_site
+
+        # After the collections: a campaign may name a queue or trunk added by this apply.
+        from_site(session, row, desired.campaigns)
 
 
 def _write_children(session: Session, kind: str, row, item, *, is_new: bool) -> None:

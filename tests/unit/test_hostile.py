@@ -22,7 +22,7 @@ MINIMAL: dict[type, dict] = {
     s.Lease: {"price": 1}, s.Recording: {}, s.Seat: {"extension": "1001", "name": "A"}, s.NoAgent: {},
     s.Queue: {"name": "q"}, s.Greeting: {"text": "hi"}, s.Ivr: {"name": "m", "greeting": {"text": "hi"}},
     s.Number: {"number": "4001", "target": "hangup"}, s.Trunk: {"name": "t", "host": "h.example"},
-    s.Customer: {"number": "4001", "name": "C"}, s.CallerId: {}, s.Tenant: {"name": "t"}, s.Site: {},
+    s.Customer: {"number": "4001", "name": "C"}, s.Campaign: {"name": "c"}, s.CallerId: {}, s.Tenant: {"name": "t"}, s.Site: {},
     s.Webhook: {"url": "https://crm.example/pop"}, s.Billing: {}, s.Callback: {},
     hw.Hardware: {}, hw.R2: {}, hw.Span: {"span": 1, "type": "e1", "signalling": "r2", "group": 1},
     hw.Port: {"port": 1, "type": "fxo", "group": 2}, hw.Card: {"name": "e1", "profile": "te410p"},
