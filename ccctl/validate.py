@@ -124,6 +124,7 @@ def check_tenant(t: s.Tenant) -> list[Problem]:
         target(f"number {n.number}", "target", n.target)
     for loop in _loops(t):
         err("routing loop", loop)
+    _check_campaigns(t, names, err)
     for tr in t.trunks:
         if tr.type != "sip":
             continue
@@ -134,6 +135,31 @@ def check_tenant(t: s.Tenant) -> list[Problem]:
         elif not tr.username:
             warn(f"trunk {tr.name}", "has no credentials; the carrier must allow this box by IP")
     return out
+
+
+def _check_campaigns(t: s.Tenant, names: dict[str, set[str]], err) -> None:
+    """What a campaign of the site file names must exist in its tenant (the checks apply makes
+    with the database, ccctl/dialer/campaigns.py, made here on the file alone). Fields left out
+    keep an existing campaign's values, which only the database knows: they are not checked."""
+    from pathlib import Path
+
+    trunks = {tr.name for tr in t.trunks}
+    for c in t.campaigns:
+        obj = f"campaign {c.name}"
+        if c.queue is not None and c.queue not in names["queues"]:
+            err(obj, f"queue: no queue {c.queue!r} in tenant {t.name!r}", ref=f"queue:{c.queue}", via="queue")
+        if c.trunk is not None and c.trunk not in trunks:
+            err(obj, f"trunk: no trunk {c.trunk!r} in tenant {t.name!r}")
+        if c.target is not None:
+            problem = _target_problem(t, c.target, names)
+            if problem:
+                err(obj, f"target: {problem}", ref=c.target, via="target")
+        if c.kind == "ivr" and c.mode == "preview":
+            err(obj, "a campaign of kind ivr has no agents to preview: use progressive or predictive")
+        if c.max_concurrent is not None and c.max_concurrent > t.call_limit > 0:
+            err(obj, f"max_concurrent {c.max_concurrent} is over the tenant's call limit {t.call_limit}")
+        if c.contacts is not None and not Path(c.contacts).is_file():
+            err(obj, f"contacts: no file {c.contacts}")
 
 
 def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None) -> list[Problem]:

@@ -104,7 +104,10 @@ def test_missing_queue_refuses_the_whole_apply(tmp_path):
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
     r = run(cli, ["apply", "-f", str(tmp_path / "bad.yaml")], env=env)
     assert r.exit_code == 1
-    assert "campaign acme/autumn" in r.output and "no queue 'nosuch'" in r.output
+    assert "campaign autumn" in r.output and "no queue 'nosuch'" in r.output
+    # validate -f says the same of the file before anything is written (one rule set)
+    checked = run(cli, ["validate", "-f", str(tmp_path / "bad.yaml")], env=env)
+    assert checked.exit_code == 1 and "campaign autumn: queue: no queue 'nosuch'" in checked.output
     assert _state(db) == before
     shown = run(cli, ["tenant", "show", "acme", "--json"], env=env)
     assert "Changed" not in shown.stdout
