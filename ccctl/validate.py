@@ -42,7 +42,7 @@ def _dupes(values: Iterable[str]) -> list[str]:
 
 def _target_problem(t: s.Tenant, target: str, names: dict[str, set[str]]) -> str | None:
     kind, _, ref = target.partition(":")
-    if kind in ("hangup", "echo"):
+    if kind in ("hangup", "echo", "survey"):
         return None
     if kind == "external":
         return None if t.trunks else f"target {target} needs a trunk, and tenant has none"

@@ -69,5 +69,5 @@ def call_row(a: Attempt, cause: str, ended: float, node: str, wrapup: float = 0.
         "talk_s": ended - a.bridged_at if a.bridged_at else 0.0,
         "wrapup_s": wrapup if a.bridged_at else 0.0, "sla_target": None, "disposition": disp,
         "hangup_cause": cause or None, "hangup_side": None, "recording": None, "node": node, "source": "dialer",
-        "campaign": a.campaign,
+        "campaign": a.campaign, "survey_score": a.extra.get("survey_score"),
     }

@@ -20,6 +20,7 @@ from typing import Callable
 from ..agents import parse_table
 from ..daemon.store import write_rows
 from ..errors import FreeSwitchError
+from ..daemon.assemble import survey_score
 from ..esl import EventStream
 from ..prompts import Prompt
 from . import plan
@@ -198,6 +199,7 @@ class Dialer:
         a = Attempt(uuid=u, tenant=c.tenant, campaign=c.name, campaign_id=c.id, contact_id=k.id, number=k.number,
                     name=k.name, fields=k.fields or {}, queue=c.queue, caller_id=c.caller_id, started=now, agent=agent)
         a.extra["message"] = self._abandon_message(r.language)
+        a.extra["ivr"] = c.kind == "ivr"  # answered = connected: no agent to wait for
         a.extra["deadline"] = now + c.ring_timeout + STUCK_AFTER
         self.attempts[u] = a
         cid = _safe(c.caller_id) or "0000000000"
@@ -259,9 +261,13 @@ class Dialer:
         if name == "CHANNEL_ANSWER" and a.answered_at is None:
             a.answered_at = now
             self.pacers.get(a.campaign_id, Pacer("progressive")).measured.attempt(True, now - a.started)
+            if a.extra.get("ivr"):
+                self._bridged(a, None, now)  # the callee is in the campaign's IVR (or survey) now
         elif name == "CHANNEL_BRIDGE" and a.bridged_at is None and a.agent is not None:
             self._bridged(a, a.agent, now)  # preview: straight to the agent who accepted
         elif name == "CHANNEL_HANGUP_COMPLETE":
+            # An outbound survey leaves its score on the channel (ccctl/render/survey.py).
+            a.extra["survey_score"] = survey_score({"ccctl_survey_score": e.get("variable_ccctl_survey_score", "")})
             self._finish(a, e.get("Hangup-Cause") or e.get("variable_hangup_cause") or "", now)
 
     def _bridged(self, a: Attempt, agent: str | None, now: float) -> None:

@@ -48,6 +48,7 @@ def destination(target: str) -> str:
     return {
         "hangup": "cc-hangup",
         "echo": "cc-echo",
+        "survey": "cc-survey",  # the satisfaction question (ccctl/render/survey.py), every tenant has it
         "queue": f"cc-queue-{ref}",
         "ivr": f"cc-ivr-{ref}",
         "seat": f"cc-seat-{ref}",

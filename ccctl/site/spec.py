@@ -112,7 +112,7 @@ MediaName = Annotated[str, matching(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.wav",
                                     "a media file name (see ccctl media list), like welcome.wav")]
 
 _TARGET = re.compile(
-    r"^(?:hangup|echo"
+    r"^(?:hangup|echo|survey"
     r"|queue:[a-z0-9][a-z0-9_-]{0,62}"
     r"|ivr:[a-z0-9][a-z0-9_-]{0,62}"
     r"|seat:[1-9][0-9]{1,7}"
@@ -125,7 +125,7 @@ def _check_target(value: str) -> str:
     if not _TARGET.match(value):
         raise ValueError(
             f"{value!r} is not a target; use queue:NAME, ivr:NAME, seat:EXT, voicemail:EXT, "
-            "external:NUMBER, echo or hangup"
+            "external:NUMBER, survey, echo or hangup"
         )
     return value
 

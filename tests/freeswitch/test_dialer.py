@@ -202,3 +202,44 @@ def _parsed(numbers):
     from ccctl.dialer.contacts import from_numbers
 
     return from_numbers([(n, None) for n in numbers], "DE", "UTC")
+
+
+def test_outbound_survey_campaign_stores_the_score_from_real_dtmf(fs_install, tmp_path):
+    """A campaign of kind ivr with target `survey` dials the customer into the survey IVR: the
+    callee is connected on answer (never 'abandoned' for want of an agent), hears the question,
+    keys 4 by RFC 2833, and the attempt's call row has survey_score 4."""
+    root = tmp_path / "fs"
+    ctx = Context.open(fs_settings(root))
+    apply_tenants(ctx, [tenant()])
+    box = start_box(fs_install, root)
+    work = tmp_path / "customers"
+    work.mkdir()
+    sip.build_dtmf_pcap("4", work / "digits.pcap")
+    scenario = work / "survey_customer.xml"
+    scenario.write_bytes((sip.SCENARIOS / "survey_customer.xml").read_bytes())
+    customers = Sipp(work, scenario, ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100",
+                                      "-set", "wait_ms", "2500"], timeout_s=300)
+    start, end = window_around_now()
+    campaigns.add(ctx, TENANT, "nps", kind="ivr", target="survey", mode="progressive", caller_id="+4940999000",
+                  window_start=start, window_end=end, days="all", ring_timeout=10, max_concurrent=1)
+    f = tmp_path / "contacts.csv"
+    f.write_text(f"number,name,timezone\n{ANSWER[0]},Customer,UTC\n")
+    assert campaigns.import_file(ctx, TENANT, "nps", f).imported == 1
+    campaigns.set_state(ctx, TENANT, "nps", "running")
+    events: list[dict] = []
+
+    def scored():
+        with session_scope(ctx.engine) as session:
+            return session.scalars(select(Call).where(Call.campaign == "nps")).all()
+
+    try:
+        _run_dialer(ctx, box, 60, scored, events)
+    finally:
+        customers.kill()
+        box.fs.stop()
+    rows = scored()
+    assert len(rows) == 1, f"{rows}\n{customers.diagnostics()}"
+    r = rows[0]
+    assert r.disposition == "outbound" and r.agent is None and r.survey_score == 4, (r, customers.diagnostics())
+    assert "digits sent" in customers.log_lines()
+    assert not [e for e in events if e["type"] == "campaign.abandoned"]
