@@ -57,9 +57,10 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
         from ..deploy.push import push_tree
 
         c = Context(settings=settings, engine=engine)
+        notes: list[str] = []
         with session_scope(engine) as session:
-            ran = push_tree(c, session)
-        for m in c.messages:
+            ran = push_tree(c, session, notes)
+        for m in notes:
             output.message(m)
         if ran:
             output.message(f"FreeSWITCH reloaded: {len(ran)} command(s)")

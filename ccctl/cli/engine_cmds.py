@@ -41,8 +41,6 @@ def install(ctx: typer.Context,
     engine.require_root()
     context = open_context(ctx)
     engine.install(context, plan, suite=suite, progress=output.message)
-    for m in context.messages:
-        output.message(m)
     output.emit(status(context), as_json)
 
 

@@ -81,14 +81,14 @@ def locate(packages: list[str]) -> tuple[str, str]:
     return binary, mod_dir
 
 
-def start(ctx: Context, timeout: float = 300) -> None:
+def start(ctx: Context, timeout: float = 300, progress: Callable[[str], None] = lambda _: None) -> None:
     """Render the tree if the box never had one, then enable and (re)start the unit and wait
     for the Event Socket."""
     from ..fsconn import try_event_socket
     from .. import firstboot
 
     if not (ctx.settings.fs_conf_dir / "freeswitch.xml").exists():
-        ctx.say(firstboot.prepare(ctx))
+        progress(firstboot.prepare(ctx))
     for args in (["daemon-reload"], ["enable", "freeswitch.service"], ["restart", "freeswitch.service"]):
         r = subprocess.run(["systemctl", *args], capture_output=True, text=True)
         if r.returncode != 0:
@@ -150,5 +150,5 @@ def install(ctx: Context, p: Plan, *, suite: str = "bookworm",
     rec = EngineRecord(binary, mod_dir, p.source)
     write_record(rec)
     progress("starting FreeSWITCH on the rendered tree")
-    start(ctx)
+    start(ctx, progress=progress)
     return rec

@@ -68,6 +68,8 @@ def test_console_shows_the_setup_wizard_until_set_up(host):
         time.sleep(3)
     assert state == "active", host.run("journalctl -b -u ccctl-console-wizard --no-pager -o cat").stdout[-2000:]
     assert "tui --first-boot" in host.run("ps -eo args").stdout
+    # running, not restarting in a loop
+    assert host.run("systemctl show -p NRestarts --value ccctl-console-wizard").stdout.strip() == "0"
     assert host.run("systemctl is-active getty@tty1").stdout.strip() != "active"
     assert host.file("/usr/local/bin/cctui").is_executable
 

@@ -1,0 +1,1 @@
+"""cctui: the admin console (Textual) over the ccctl library."""
