@@ -126,3 +126,11 @@ def test_boots_both_firmwares(root):
     assert root.file("/boot/grub/grub.cfg").contains("root=UUID=")
     assert root.file("/boot/grub/i386-pc/linux.mod").exists
     assert root.file("/boot/grub/x86_64-efi/linux.mod").exists
+
+
+def test_admin_console_is_installed(root):
+    """The console the wizard unit starts is in the control plane's venv (the wheel once
+    shipped without it), and the test harness is not."""
+    r = root.run("/opt/ccctl/venv/bin/python -c 'import tui.app, textual; import importlib.util as u; "
+                 "print(u.find_spec(\"ccctl.testing\") is None)'")
+    assert r.rc == 0 and r.stdout.strip() == "True", r.stdout + r.stderr

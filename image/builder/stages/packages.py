@@ -44,7 +44,8 @@ def _wheels(ctx: BuildContext) -> str:
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ctx.repo / name, src / name)
-    shutil.copytree(ctx.repo / "ccctl", src / "ccctl", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("ccctl", "tui"):  # every package pyproject.toml lists (the console too)
+        shutil.copytree(ctx.repo / package, src / package, ignore=shutil.ignore_patterns("__pycache__"))
     ctx.run(*pip, "wheel", "--no-deps", "--wheel-dir", out, src)
     shutil.rmtree(src)
     n = len(list(out.glob("*.whl")))
