@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,8 @@ class VM:
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.ssh_seconds: float | None = None
+        self.ready_seconds: float | None = None
+        self.watcher: threading.Thread | None = None
 
     def start(self) -> None:
         # A throwaway overlay: the built image stays as it was, so each VM has its own first boot.
@@ -52,9 +55,12 @@ class VM:
         self.proc = subprocess.Popen(args, stdout=open(self.dir / "qemu.log", "wb"), stderr=subprocess.STDOUT)
 
     def wait_ssh(self, timeout: float = 420) -> float:
-        """Seconds from start to an SSH banner (slirp accepts at once; the banner proves sshd)."""
+        """Seconds from start to an SSH banner (slirp accepts at once; the banner proves sshd).
+        Tries at least once: a VM started early may be polled only after its deadline."""
+        if self.ssh_seconds is not None:
+            return self.ssh_seconds
         deadline = self.started + timeout
-        while time.monotonic() < deadline:
+        while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"qemu exited ({self.proc.returncode}):\n{self.console_tail()}")
             try:
@@ -65,8 +71,21 @@ class VM:
                         return self.ssh_seconds
             except OSError:
                 pass
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no SSH after {timeout}s:\n{self.console_tail()}")
             time.sleep(2)
-        raise TimeoutError(f"no SSH after {timeout}s:\n{self.console_tail()}")
+
+    def watch_boot(self) -> None:
+        """Time SSH and readiness in the background, for a VM that boots while other tests run
+        (polled only later, its figures would be the other tests' duration)."""
+        def watch():
+            try:
+                self.wait_ssh()
+                self.wait_ready()
+            except Exception:  # noqa: BLE001 - the foreground wait that follows reports it
+                pass
+        self.watcher = threading.Thread(target=watch, daemon=True)
+        self.watcher.start()
 
     def ssh_config(self) -> Path:
         cfg = self.dir / "ssh_config"
@@ -83,17 +102,21 @@ class VM:
         return r
 
     def wait_ready(self, timeout: float = 420) -> float:
-        """Seconds from start until systemd has finished booting and the first boot is done."""
+        """Seconds from start until systemd has finished booting and the first boot is done.
+        Tries at least once, as wait_ssh does."""
+        if self.ready_seconds is not None:
+            return self.ready_seconds
         deadline = self.started + timeout
-        state = ""
-        while time.monotonic() < deadline:
+        while True:
             r = self.ssh("systemctl is-system-running; sudo test -e /var/lib/ccctl/firstboot.done && echo firstboot-done",
                          check=False)
             state = r.stdout
             if "firstboot-done" in state and any(w in state for w in ("running", "degraded")):
-                return time.monotonic() - self.started
+                self.ready_seconds = time.monotonic() - self.started
+                return self.ready_seconds
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"not ready after {timeout}s ({state.strip()}):\n{self.console_tail()}")
             time.sleep(2)
-        raise TimeoutError(f"not ready after {timeout}s ({state.strip()}):\n{self.console_tail()}")
 
     def host_key(self) -> str:
         r = subprocess.run(["ssh-keyscan", "-p", str(self.ssh_port), "-t", "ed25519", "127.0.0.1"],

@@ -64,8 +64,10 @@ def boot(tmp_path_factory, admin_key: Path, firmware: str, vm: VM | None = None)
     """VM (or a new one) booted to SSH and through its first boot."""
     vm = vm or start(tmp_path_factory, admin_key, firmware)
     try:
+        if vm.watcher:
+            vm.watcher.join(timeout=600)
         vm.wait_ssh()
-        vm.ready_seconds = vm.wait_ready()
+        vm.wait_ready()
     except Exception:
         vm.stop()
         raise
@@ -96,6 +98,7 @@ def second_vm(tmp_path_factory, admin_key, vm):
     """A second first boot of the same image, through UEFI; started once the first VM is up,
     so it boots while the first one is being checked."""
     v = start(tmp_path_factory, admin_key, "uefi")
+    v.watch_boot()
     yield v
     v.stop()
 
