@@ -3,6 +3,7 @@ kernels), user-mode networking, SSH and SIP forwarded on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -21,9 +22,11 @@ def free_port(kind=socket.SOCK_STREAM) -> int:
 
 class VM:
     def __init__(self, image: Path, workdir: Path, key: Path, user: str, firmware: str = "bios",
-                 memory: int = 1536):
+                 memory: int = 1536, grow_bytes: int = 0):
         self.image, self.dir, self.key, self.user, self.firmware = image, workdir, key, user, firmware
         self.memory = memory
+        self.grow_bytes = grow_bytes  # a disk bigger than the image, as after dd onto a bigger disk
+        self.disk_bytes = 0
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ssh_port = free_port()
         self.sip_port = free_port(socket.SOCK_DGRAM)
@@ -38,8 +41,11 @@ class VM:
     def start(self) -> None:
         # A throwaway overlay: the built image stays as it was, so each VM has its own first boot.
         disk = self.dir / "disk.qcow2"
-        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(self.image), str(disk)],
-                       check=True)
+        info = subprocess.run(["qemu-img", "info", "--output=json", str(self.image)], capture_output=True,
+                              text=True, check=True).stdout
+        self.disk_bytes = json.loads(info)["virtual-size"] + self.grow_bytes
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", str(self.image), str(disk),
+                        str(self.disk_bytes)], check=True)
         args = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", str(self.memory),
                 "-display", "none", "-no-reboot", "-serial", f"file:{self.console}",
                 "-drive", f"file={disk},if=virtio,format=qcow2",

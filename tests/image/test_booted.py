@@ -57,6 +57,17 @@ def test_services_active(host, engine_included):
     assert host.run("systemctl is-active ccctl-daemon").stdout.strip() == "active"
 
 
+def test_root_filled_the_bigger_disk(vm, host):
+    """This VM's disk is bigger than the image (as after dd onto a real disk): the root
+    partition and its filesystem grew to the end of it at boot, the table still verifies."""
+    size = int(host.check_output("findmnt -bno SIZE /"))
+    disk = int(host.check_output("lsblk -bdno SIZE /dev/vda"))
+    assert disk == vm.disk_bytes
+    assert size > disk - 300 * 1024**2, (size, disk)  # the 66 MiB of boot partitions + ext4's own
+    assert host.run("systemctl is-active systemd-repart.service").stdout.strip() == "active"
+    assert host.run("sudo sfdisk --verify /dev/vda").rc == 0
+
+
 def test_console_shows_the_setup_wizard_until_set_up(host):
     """tty1 has the wizard (cctui --first-boot) on a box nobody has set up yet, and no login
     prompt; the admin's console command is on the PATH."""

@@ -128,6 +128,14 @@ def test_boots_both_firmwares(root):
     assert root.file("/boot/grub/x86_64-efi/linux.mod").exists
 
 
+def test_root_grows_to_fill_the_disk(root):
+    """Flashed onto a bigger disk, the root partition and filesystem grow at boot (the booted
+    test proves it); the definition names only the root partition's type."""
+    assert "x-systemd.growfs" in root.file("/etc/fstab").content_string
+    conf = root.file("/etc/repart.d/50-root.conf").content_string
+    assert "Type=linux-generic" in conf
+
+
 def test_admin_console_is_installed(root):
     """The console the wizard unit starts is in the control plane's venv (the wheel once
     shipped without it), and the test harness is not."""

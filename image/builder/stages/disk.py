@@ -2,7 +2,8 @@
 
 Built without a loop device or a mount: the root filesystem is made from the directory with
 `mkfs.ext4 -d`, the EFI partition with mtools, the partition table with sfdisk on the file,
-and each partition is written at its offset with dd.
+and each partition is written at its offset with dd. At boot the root partition and its
+filesystem grow to fill whatever disk the image was written to.
 """
 
 from __future__ import annotations
@@ -108,6 +109,16 @@ def _boot_files(ctx: BuildContext, fs_uuid: str) -> None:
         shutil.copytree(grub.GRUB_LIB / platform, dest,
                         ignore=shutil.ignore_patterns("*.module", "*.image", "*.exec", "gdb_*", "config.h"))
     (grub_dir / "grub.cfg").write_text(grub.config(kernels[-1].name, initrd.name, fs_uuid))
+    # Flashed onto a bigger disk (or a Vagrant box given a bigger one), the box takes the whole
+    # disk at its next boot: systemd-repart grows the root partition into the free space after
+    # it (the BIOS boot and EFI partitions have no definition, so they are left as they are),
+    # then systemd-growfs grows the mounted ext4. Written here, not by a role: on a fleet
+    # machine provisioned over SSH the disk layout is the owner's.
     (root / "etc" / "fstab").write_text(
         "# Written by image/build\n"
-        f"UUID={fs_uuid}\t/\text4\terrors=remount-ro\t0\t1\n")
+        f"UUID={fs_uuid}\t/\text4\terrors=remount-ro,x-systemd.growfs\t0\t1\n")
+    repart = root / "etc" / "repart.d"
+    repart.mkdir(parents=True, exist_ok=True)
+    (repart / "50-root.conf").write_text(
+        "# Written by image/build: grow the root partition (the last one) to the end of the disk.\n"
+        "[Partition]\nType=linux-generic\n")
