@@ -32,6 +32,7 @@ def test_nothing_unique_or_secret_is_baked_in(root):
     assert not root.file("/var/lib/ccctl/ccctl.db").exists
     assert not root.file("/var/lib/ccctl/firstboot.done").exists
     assert not root.file("/etc/freeswitch").exists
+    assert root.run("ls -A /var/lib/freeswitch/certs").stdout == ""  # keys of FreeSWITCH's DTLS/TLS
 
 
 def test_first_boot_schema_is_empty(root):

@@ -25,7 +25,7 @@ def run(ctx: BuildContext) -> str:
     for pattern in ("etc/ssh/ssh_host_*", "var/lib/ccctl/*", "etc/freeswitch*", "var/lib/dbus/machine-id",
                     "var/lib/systemd/random-seed", "var/lib/apt/lists/*", "var/cache/apt/*.bin",
                     "var/cache/apt/archives/*.deb", "var/log/journal/*", "root/.ansible", "tmp/*", "var/tmp/*",
-                    "etc/default/ccctl.local", "var/lib/ccctl/firstboot.done"):
+                    "etc/default/ccctl.local", "var/lib/ccctl/firstboot.done", "var/lib/freeswitch/certs/*"):
         for p in root.glob(pattern):
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p)
