@@ -170,11 +170,14 @@ def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install
             campaigns.set_state(ctx, TENANT, "slow", "running")
             _run_dialer(ctx, box, 40, lambda: campaigns.status(ctx, TENANT, "slow")["by_state"].get("failed"), events)
             set_status(box.ctx, TENANT, "1001", "logout")
+            # Its abandoned contact has a retry due later: stopped, it cannot ring 1002 (busy on
+            # it, 1002 would not be idle for the preview offer).
+            campaigns.set_state(ctx, TENANT, "slow", "stopped")
         with Agents(box, tmp_path / "seats2", [Seat("1002", DOMAIN, pw("1002"), talk_ms=2000)], first_ip=2):
             set_status(box.ctx, TENANT, "1002", "ready")
             campaigns.set_state(ctx, TENANT, "look", "running")
             offered = lambda: [e for e in events if e["type"] == "campaign.preview"]  # noqa: E731
-            _run_dialer(ctx, box, 20, offered, events)
+            _run_dialer(ctx, box, 30, offered, events)
             assert offered() and offered()[0]["agent"] == "1002" and offered()[0]["contact"]["number"] == ANSWER[1]
             before = [ln for ln in customers.log_lines() if ln.startswith("invite ")]
             assert not any(ANSWER[1].lstrip("+") in ln for ln in before), "preview dialed before the accept"
