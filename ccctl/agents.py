@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .context import Context
-from .errors import InvalidInput, NotFound
-from .fsconn import event_socket
-from .render import names
-from .resources import get_tenant, list_tenants
+from ccctl.context import Context
+from ccctl.errors import InvalidInput, NotFound
+from ccctl.fsconn import event_socket
+from ccctl.render import names
+from ccctl.resources import get_tenant, list_tenants
 
 STATUS = {
     "login": "Available",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from .settings import Settings
+from ccctl.settings import Settings
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Services:
 def open(settings: Settings | None = None, *, deploy: bool | None = None) -> Services:  # noqa: A001
     """Services for SETTINGS (the environment's when None). DEPLOY None follows
     settings.fs_deploy ("auto": deploy, "off": database only)."""
-    from .db import open_engine
+    from ccctl.db import open_engine
 
     settings = settings or Settings.from_env()
     if deploy is None:

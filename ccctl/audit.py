@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from .errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 
 def current_actor() -> str:
@@ -36,8 +36,8 @@ def record(ctx, *, tenant: str, action: str, result: str, actor: str | None = No
            call: str | None = None, detail: str | None = None) -> None:
     """One row, in its own transaction: an action is logged whether the caller's work
     committed or not (a refused attempt is what an auditor looks for first)."""
-    from .db import session_scope
-    from .model.audit import RESULTS, AuditEntry
+    from ccctl.db import session_scope
+    from ccctl.model.audit import RESULTS, AuditEntry
 
     if result not in RESULTS:
         raise ValueError(f"audit result {result!r}")
@@ -69,8 +69,8 @@ def entries(ctx, tenant: str | None = None, since: str | None = None, limit: int
     """Rows oldest first (the newest LIMIT of them when LIMIT is given)."""
     from sqlmodel import select
 
-    from .db import session_scope
-    from .model.audit import AuditEntry
+    from ccctl.db import session_scope
+    from ccctl.model.audit import AuditEntry
 
     start = parse_since(since)
     q = select(AuditEntry)

@@ -33,8 +33,8 @@ from typing import Callable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from . import __version__
-from .errors import CcError, Conflict, InvalidInput
+from ccctl import __version__
+from ccctl.errors import CcError, Conflict, InvalidInput
 
 FORMAT = "ccctl-backup/1"
 VERSION_TABLE = "alembic_version"
@@ -178,7 +178,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: 
             progress: Callable[[int, int], None] | None = None) -> dict:
     """Load the archive PATH into ENGINE's database (opened without migrating), and its
     recordings into RECORDINGS_DIR when given and present. Returns what was restored."""
-    from .db.migrate import head_revision, upgrade
+    from ccctl.db.migrate import head_revision, upgrade
 
     path = Path(path)
     meta = read_meta(path)

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 MARKER = Path("var/lib/ccctl/setup-complete")
 """Under ROOT; its absence is what makes the box's console start the wizard."""
@@ -118,11 +118,11 @@ def set_timezone(zone: str, root: Path = Path("/")) -> str:
 
 def engine_status(ctx) -> dict:
     """FreeSWITCH: installed (the engine record of ccctl.engine, when this build has it) and running."""
-    from .fsconn import try_event_socket
+    from ccctl.fsconn import try_event_socket
 
     out = {"installed": None, "source": None, "running": False, "version": None}
     try:
-        from .engine import read_record
+        from ccctl.engine import read_record
     except ImportError:
         read_record = None
     if read_record is not None:
@@ -140,7 +140,7 @@ def engine_status(ctx) -> dict:
 def install_engine(ctx, debs: Path, progress=lambda _: None):
     """FreeSWITCH from a directory of .deb files (ccctl engine install --debs DIR)."""
     try:
-        from .engine import install as engine_install
+        from ccctl.engine import install as engine_install
     except ImportError:
         raise InvalidInput("installing FreeSWITCH is not available in this build") from None
     return engine_install.install(ctx, engine_install.plan(debs=Path(debs)), progress=progress)

@@ -14,10 +14,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import select
 from sqlalchemy.engine import Engine
 
-from .db import session_scope
-from .errors import Conflict, InvalidInput, NotFound
-from .model import CallbackRequest, Queue, Tenant
-from .model.callback import STATES
+from ccctl.db import session_scope
+from ccctl.errors import Conflict, InvalidInput, NotFound
+from ccctl.model import CallbackRequest, Queue, Tenant
+from ccctl.model.callback import STATES
 
 OPEN = ("waiting", "placed")
 PLACEMENT_S = 1
@@ -152,7 +152,7 @@ def new_attempt_uuid() -> str:
 
 
 def as_dict(r: CallbackRequest) -> dict:
-    from .daemon.calls import iso  # the same time format as `ccctl calls`
+    from ccctl.daemon.calls import iso  # the same time format as `ccctl calls`
 
     return {"id": r.id, "tenant": r.tenant, "queue": r.queue, "number": r.number, "state": r.state,
             "attempts": r.attempts, "max_attempts": r.max_attempts, "requested": iso(r.requested_at),

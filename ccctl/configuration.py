@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from .context import Context
-from .db import box_secret, session_scope
-from .render import RenderInput, render_tree
-from .site import store
+from ccctl.context import Context
+from ccctl.db import box_secret, session_scope
+from ccctl.render import RenderInput, render_tree
+from ccctl.site import store
 
 ESL_PASSWORD = "esl_password"
 
 
 def render_input_from(session, settings) -> RenderInput:
     """What to render, read through SESSION (so a transaction not yet committed is seen)."""
-    from .hardware.store import load_hardware
+    from ccctl.hardware.store import load_hardware
 
     tenants = store.load_tenants(session, with_secrets=True)
     return RenderInput(tenants=tenants, settings=settings, esl_password=box_secret(session, ESL_PASSWORD),

@@ -1,7 +1,7 @@
 """The older name of ccctl.app.Services: `Context` is `Services` (kept for code written
 against it). New code: `from ccctl import app; services = app.open(settings)`."""
 
-from .app import Services
+from ccctl.app import Services
 
 Context = Services
 

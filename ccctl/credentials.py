@@ -40,11 +40,11 @@ class SeatCredentials:
 
 
 def credentials(ctx, tenant: str, extension: str) -> SeatCredentials:
-    from .resources import seat_password
+    from ccctl.resources import seat_password
 
     s = ctx.settings
     password = seat_password(ctx, tenant, extension)
-    from .resources import get_tenant
+    from ccctl.resources import get_tenant
 
     t = get_tenant(ctx, tenant)
     return SeatCredentials(tenant=tenant, extension=extension, user=extension, password=password,
@@ -67,10 +67,10 @@ def reset_password(ctx, tenant: str, extension: str, *, actor: str | None = None
     """Give the seat a new generated password through the write path (the directory is
     rendered and FreeSWITCH reloads it), then drop the seat's registrations: its phone must
     register again, and only the new password does."""
-    from . import audit
-    from .db.secrets import generate_password
-    from .errors import CcError
-    from .resources import get_item, set_item
+    from ccctl import audit
+    from ccctl.db.secrets import generate_password
+    from ccctl.errors import CcError
+    from ccctl.resources import get_item, set_item
 
     try:
         get_item(ctx, "seat", tenant, extension)
@@ -87,9 +87,9 @@ def reset_password(ctx, tenant: str, extension: str, *, actor: str | None = None
 def _drop_registrations(ctx, tenant: str, extension: str) -> None:
     """Forget the seat's current registrations (FreeSWITCH keeps one until it expires, whatever
     the password has become) and ask the phone to re-register (a reboot NOTIFY)."""
-    from .fsconn import try_event_socket
-    from .render import names
-    from .resources import get_tenant
+    from ccctl.fsconn import try_event_socket
+    from ccctl.render import names
+    from ccctl.resources import get_tenant
 
     esl = try_event_socket(ctx)
     if esl is None:

@@ -16,10 +16,10 @@ from typing import Iterable
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 
-from . import model as m
-from .db import session_scope
-from .errors import Conflict, InvalidInput, NotFound
-from .site import spec as s
+from ccctl import model as m
+from ccctl.db import session_scope
+from ccctl.errors import Conflict, InvalidInput, NotFound
+from ccctl.site import spec as s
 
 BATCH = 5000
 """Rows per statement: under every database's parameter limit."""
@@ -40,7 +40,7 @@ def parse(data: dict, where: str) -> s.Customer:
     try:
         return s.Customer.model_validate(data)
     except ValidationError as exc:
-        from .site.load import validation_message
+        from ccctl.site.load import validation_message
 
         raise InvalidInput(validation_message(exc, where)) from None
 
@@ -141,7 +141,7 @@ def write_file(customers: list[s.Customer], fmt: str) -> str:
 
 def listed_changes(session, tenant: str, customers: list[s.Customer]) -> list:
     """What applying a site file's customer list would add or change (never remove)."""
-    from .site.diff import Change
+    from ccctl.site.diff import Change
 
     if not customers:
         return []

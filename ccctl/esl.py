@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import FreeSwitchError
-from .settings import is_loopback as _is_loopback
+from ccctl.errors import FreeSwitchError
+from ccctl.settings import is_loopback as _is_loopback
 
 
 @dataclass

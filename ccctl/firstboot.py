@@ -15,14 +15,14 @@ import socket
 import time
 from pathlib import Path
 
-from .context import Context
+from ccctl.context import Context
 
 
 def prepare(ctx: Context) -> str:
     from sqlalchemy import text
 
-    from .db import session_scope
-    from .deploy.push import push_tree
+    from ccctl.db import session_scope
+    from ccctl.deploy.push import push_tree
 
     with session_scope(ctx.engine) as session:
         push_tree(ctx, session)
@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--local-env", type=Path, required=True,
                     help="Where to write the box's CCCTL_SIP_IP (sourced by the ccctl wrapper).")
     args = ap.parse_args(argv)
-    from .db import open_engine  # the slow imports, while the network comes up
-    from .deploy import push  # noqa: F401
-    from .settings import Settings
+    from ccctl.db import open_engine  # the slow imports, while the network comes up
+    from ccctl.deploy import push  # noqa: F401
+    from ccctl.settings import Settings
 
     settings = Settings.from_env()
     engine = open_engine(settings.db_url)  # the database and its schema

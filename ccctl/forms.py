@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import resources
-from .errors import CcError, NotFound
-from .service import Result, apply_tenants
-from .site import spec as s
+from ccctl import resources
+from ccctl.errors import CcError, NotFound
+from ccctl.service import Result, apply_tenants
+from ccctl.site import spec as s
 
 GENERAL = ""
 """The key of an error that belongs to no single field (a refusal by FreeSWITCH, a limit)."""

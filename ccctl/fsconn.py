@@ -3,10 +3,10 @@ database), with 'is it up?' as an answer rather than an exception."""
 
 from __future__ import annotations
 
-from .configuration import esl_password
-from .context import Context
-from .errors import FreeSwitchError
-from .esl import EventSocket
+from ccctl.configuration import esl_password
+from ccctl.context import Context
+from ccctl.errors import FreeSwitchError
+from ccctl.esl import EventSocket
 
 
 def event_socket(ctx: Context, timeout: float = 5.0, password: str | None = None) -> EventSocket:

@@ -9,7 +9,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from .context import Context
+from ccctl.context import Context
 
 LOG_FILES = ("freeswitch.log",)
 
@@ -50,7 +50,7 @@ def disk_use(directory: Path) -> dict:
 
 def config_changes(conf_dir: Path, limit: int = 5) -> list[dict]:
     """The last configuration trees installed for FreeSWITCH (one per applied change), newest first."""
-    from .deploy.tree_store import TreeStore
+    from ccctl.deploy.tree_store import TreeStore
 
     store = TreeStore(conf_dir)
     try:
@@ -64,7 +64,7 @@ def config_changes(conf_dir: Path, limit: int = 5) -> list[dict]:
 
 
 def health(ctx: Context) -> dict:
-    from .status import box_status
+    from ccctl.status import box_status
 
     s = ctx.settings
     log_dir = Path(os.environ.get("CCCTL_FS_LOG_DIR", "/var/log/freeswitch"))

@@ -11,8 +11,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import CcError
-from .prompts import MOH_DIR, Prompt
+from ccctl.errors import CcError
+from ccctl.prompts import MOH_DIR, Prompt
 
 VOICES = {"en": "en-us", "zh": "cmn", "de": "de", "fr": "fr", "es": "es", "it": "it", "pt": "pt", "ru": "ru", "ja": "ja"}
 

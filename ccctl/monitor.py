@@ -14,8 +14,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import audit
-from .errors import CcError, Conflict, FreeSwitchError, InvalidInput, NotFound
+from ccctl import audit
+from ccctl.errors import CcError, Conflict, FreeSwitchError, InvalidInput, NotFound
 
 _UUID = re.compile(r"[0-9a-fA-F-]{8,64}")
 _NUMBER = re.compile(r"\+?[0-9]{3,20}")
@@ -44,7 +44,7 @@ def _mode_vars() -> dict[str, dict[str, str]]:
     (ccctl.render.dialplan), but for whisper. The feature codes eavesdrop on the caller's leg;
     this module on the agent's own leg, where what FreeSWITCH writes to it (whisper_bleg)
     reaches the agent's ear only."""
-    from .render.dialplan import SUPERVISOR_CODES
+    from ccctl.render.dialplan import SUPERVISOR_CODES
 
     modes = {mode: dict(v.split("=", 1) for v in extra) for mode, extra in SUPERVISOR_CODES.values()}
     modes["whisper"] = {"eavesdrop_whisper_bleg": "true"}
@@ -55,7 +55,7 @@ def _mode_vars() -> dict[str, dict[str, str]]:
 
 
 def _tenant(ctx, name: str):
-    from .resources import get_tenant
+    from ccctl.resources import get_tenant
 
     return get_tenant(ctx, name)
 
@@ -67,7 +67,7 @@ def _seat(ctx, t, extension: str, role: str):
     for seat in t.seats:
         if seat.extension == extension:
             return seat
-    from .resources import list_tenants
+    from ccctl.resources import list_tenants
 
     if any(seat.extension == extension for other in list_tenants(ctx) if other.name != t.name for seat in other.seats):
         raise Conflict(f"{role} {extension} is not a seat of tenant {t.name}: refused")
@@ -94,7 +94,7 @@ def _live(esl) -> tuple[list[dict], dict[str, str]]:
 
 def _agent_channel(esl, t, extension: str) -> str:
     """The uuid of the seat's answered call leg: the channel whose presence is the seat."""
-    from .render import names
+    from ccctl.render import names
 
     channels, _ = _live(esl)
     aor = names.agent_id(t, extension)
@@ -126,7 +126,7 @@ def _call_of(ctx, esl, t, call: str) -> str:
         _seat(ctx, t, call, "seat")  # an extension of another tenant: refused; else not found
     if esl.api(f"uuid_exists {call}", check=False).strip() != "true":
         raise NotFound(f"call {call} not found")
-    from .resources import list_tenants
+    from ccctl.resources import list_tenants
 
     owner = _channel_tenant(esl, call, list_tenants(ctx))
     if owner != t.name:
@@ -137,7 +137,7 @@ def _call_of(ctx, esl, t, call: str) -> str:
 def _target(t, target: str) -> tuple[str, str]:
     """TARGET -> (the tenant target it names, a dial string for a new leg to it). A seat, a
     queue, an IVR (kind:name or a bare name), or a number dialled out through the tenant's trunks."""
-    from .render import names
+    from ccctl.render import names
 
     kind, sep, ref = target.partition(":")
     if not sep:
@@ -204,7 +204,7 @@ def _audited(action: str, ctx, tenant: str, subject: str | None, actor: str | No
 
 
 def _esl(ctx, timeout: float):
-    from .fsconn import event_socket
+    from ccctl.fsconn import event_socket
 
     return event_socket(ctx, timeout=timeout)
 
@@ -297,7 +297,7 @@ def transfer(ctx, tenant: str, call: str, target: str, attended: bool = False, *
     agent's leg) first talks to TARGET while the other party hears music; when the agent hangs
     up, the other party and TARGET are joined (FreeSWITCH's att_xfer)."""
     def work():
-        from .render import names
+        from ccctl.render import names
 
         t = _tenant(ctx, tenant)
         spec, dial = _target(t, target)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from .site import spec as s
+from ccctl.site import spec as s
 
 PROMPT_DIR = "ccctl/prompts"
 """Below FreeSWITCH's sounds_dir."""
@@ -55,7 +55,7 @@ def standard(kind: str, language: str) -> Prompt:
 def greeting(t: s.Tenant, ivr: s.Ivr) -> str:
     """The file reference of an IVR greeting: its own file, or a synthesized text."""
     if ivr.greeting.file:
-        from .tenant_media import ref
+        from ccctl.tenant_media import ref
 
         return ref(t.name, ivr.greeting.file)
     return Prompt(ivr.greeting.text, ivr.greeting.language or t.language).ref

@@ -15,10 +15,10 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from .daemon.calls import as_dict as call_dict, to_csv
-from .errors import InvalidInput
-from .model import Call
-from .recording_index import list_recordings, root
+from ccctl.daemon.calls import as_dict as call_dict, to_csv
+from ccctl.errors import InvalidInput
+from ccctl.model import Call
+from ccctl.recording_index import list_recordings, root
 
 C = Call.__table__
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
@@ -96,7 +96,7 @@ def export(ctx, tenant: str, *, since: float | None, until: float | None, out: P
 
 
 def _meta(tenant, since, until, entries, calls) -> dict[str, bytes]:
-    from .recording_index import iso
+    from ccctl.recording_index import iso
 
     manifest = {"tenant": tenant, "since": iso(since), "until": iso(until),
                 "recordings": [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries],

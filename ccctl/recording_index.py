@@ -16,8 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import and_, func, select, update
 
-from .errors import NotFound
-from .model import Call, Recording, RecordingPolicy, Tenant
+from ccctl.errors import NotFound
+from ccctl.model import Call, Recording, RecordingPolicy, Tenant
 
 R = Recording.__table__
 C = Call.__table__

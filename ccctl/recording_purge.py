@@ -16,8 +16,8 @@ from typing import Callable
 
 from sqlalchemy import and_, bindparam, exists, func, select, update
 
-from .model import RecordingPolicy, Tenant
-from .recording_index import DAY, R, policies, root, scan
+from ccctl.model import RecordingPolicy, Tenant
+from ccctl.recording_index import DAY, R, policies, root, scan
 
 BATCH = 500
 

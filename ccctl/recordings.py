@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .render import names
-from .site import spec as s
+from ccctl.render import names
+from ccctl.site import spec as s
 
 FOLDER_MODE = 0o750
 

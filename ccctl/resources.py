@@ -13,13 +13,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .app import Services as Context
-from .db import session_scope
-from .errors import Conflict, InvalidInput, NotFound
-from .service import Edit, Result, apply_tenants, change
-from .site import spec as s
-from .site import store
-from .site.load import validation_message
+from ccctl.app import Services as Context
+from ccctl.db import session_scope
+from ccctl.errors import Conflict, InvalidInput, NotFound
+from ccctl.service import Edit, Result, apply_tenants, change
+from ccctl.site import spec as s
+from ccctl.site import store
+from ccctl.site.load import validation_message
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def typed_fields(model: type, raw: dict[str, str]) -> dict[str, Any]:
     """KEY=VALUE text from a command line, typed by the schema: a text field takes the text as
     written (name=yes, name=007 and name='Sales: Bob' stay text), anything else is read as
     YAML (remote=true, skills={sales: 5})."""
-    from .site import yamlio
+    from ccctl.site import yamlio
 
     out: dict[str, Any] = {}
     for key, text in raw.items():

@@ -17,15 +17,15 @@ from typing import Callable
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from . import tenant_media
-from .app import Services
-from .db import session_scope
-from .deploy import generation as gen
-from .errors import CcError, Conflict, FreeSwitchError, InvalidInput, LimitReached
-from .site import store
-from .site import spec as s
-from .site.diff import Change, diff_tenant
-from .validate import Problem, check_site
+from ccctl import tenant_media
+from ccctl.app import Services
+from ccctl.db import session_scope
+from ccctl.deploy import generation as gen
+from ccctl.errors import CcError, Conflict, FreeSwitchError, InvalidInput, LimitReached
+from ccctl.site import store
+from ccctl.site import spec as s
+from ccctl.site.diff import Change, diff_tenant
+from ccctl.validate import Problem, check_site
 
 
 @dataclass
@@ -158,8 +158,8 @@ class _Undo:
 
 
 def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo]:
-    from .hardware import check as hw_check, store as hw_store
-    from .validate import check_media
+    from ccctl.hardware import check as hw_check, store as hw_store
+    from ccctl.validate import check_media
 
     with session_scope(services.engine) as session:
         generation = gen.lock(session)
@@ -182,8 +182,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         if errors:
             _refuse(errors, current)
         changes: list[Change] = []
-        from .customers import listed_changes
-        from .dialer.campaigns import listed_changes as campaign_changes
+        from ccctl.customers import listed_changes
+        from ccctl.dialer.campaigns import listed_changes as campaign_changes
 
         for t in desired:
             changes += diff_tenant(current.get(t.name), t)
@@ -221,7 +221,7 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
 
 
 def _deploy(services: Services, result: Result, undo: _Undo) -> None:
-    from .deploy.run import deploy_latest
+    from ccctl.deploy.run import deploy_latest
 
     try:
         outcome = deploy_latest(services)
@@ -242,7 +242,7 @@ def _deploy(services: Services, result: Result, undo: _Undo) -> None:
 def _revert(services: Services, generation: int, undo: _Undo) -> str:
     """Put the database back as it was before GENERATION, if nobody wrote after it. Returns
     what happened, to add to the error."""
-    from .deploy.run import deploy_latest
+    from ccctl.deploy.run import deploy_latest
 
     def back(session) -> Edit:
         if gen.current(session) != generation:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from .errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 FS_DEPLOY_VALUES = ("auto", "off")
 _PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import re
 
-from . import recordings
-from .agents import parse_table
-from .context import Context
-from .fsconn import try_event_socket
-from .render import names
-from .resources import list_tenants
+from ccctl import recordings
+from ccctl.agents import parse_table
+from ccctl.context import Context
+from ccctl.fsconn import try_event_socket
+from ccctl.render import names
+from ccctl.resources import list_tenants
 
 
 def _json(text: str) -> dict:
@@ -23,8 +23,8 @@ def _json(text: str) -> dict:
 def configuration_state(ctx: Context) -> dict:
     """The committed configuration generation, the one FreeSWITCH was brought to, and a
     failed one with FreeSWITCH's reason."""
-    from .db import session_scope
-    from .deploy import generation
+    from ccctl.db import session_scope
+    from ccctl.deploy import generation
 
     with session_scope(ctx.engine) as session:
         return generation.state(session).as_dict()

@@ -15,7 +15,7 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CcError, Conflict, InvalidInput, NotFound
+from ccctl.errors import CcError, Conflict, InvalidInput, NotFound
 
 MEDIA_DIR = "ccctl/media"
 """Below FreeSWITCH's sounds_dir, one folder per tenant."""
@@ -96,7 +96,7 @@ def media_name(source: Path, name: str | None) -> str:
 
 def add_media(sounds_dir: Path, tenant, source: Path, name: str | None = None, *, replace: bool = False) -> MediaFile:
     """Convert SOURCE (any format sox reads) into TENANT's folder as NAME."""
-    from .media import _atomic_write, _need
+    from ccctl.media import _atomic_write, _need
 
     source = Path(source)
     if not source.is_file():

@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from .errors import InvalidInput, NotFound
-from .model import AgentEvent, Call
-from .recording_index import R, stored_bytes
-from .site import spec as s
-from .site import store
+from ccctl.errors import InvalidInput, NotFound
+from ccctl.model import AgentEvent, Call
+from ccctl.recording_index import R, stored_bytes
+from ccctl.site import spec as s
+from ccctl.site import store
 
 C = Call.__table__
 A = AgentEvent.__table__
@@ -127,7 +127,7 @@ def tenant_usage(ctx, t: s.Tenant, month: str) -> dict:
 def usage(ctx, month: str, tenant: str | None = None) -> list[dict]:
     """One row per tenant (only TENANT when given) for MONTH (YYYY-MM)."""
     month_range(month)  # a bad month is an error before any work
-    from .db import session_scope
+    from ccctl.db import session_scope
 
     with session_scope(ctx.engine) as session:
         tenants = store.load_tenants(session, [tenant] if tenant else None)

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from .site import spec as s
+from ccctl.site import spec as s
 
 
 @dataclass(frozen=True)
@@ -189,8 +189,8 @@ def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None 
 def check_media(tenants: list[s.Tenant], sounds_dir) -> list[Problem]:
     """Greeting files a tenant's IVRs name must exist in that tenant's own media folder
     (synthesized prompts are made at deploy; uploaded files must be there already)."""
-    from .errors import InvalidInput
-    from .tenant_media import resolve
+    from ccctl.errors import InvalidInput
+    from ccctl.tenant_media import resolve
 
     out = []
     for t in tenants:

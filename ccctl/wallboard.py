@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .render import names
-from .site import spec as s
+from ccctl.render import names
+from ccctl.site import spec as s
 
 EVENTS = ["CUSTOM", "callcenter::info", "CHANNEL_HANGUP_COMPLETE"]
 FILTERS = [("Event-Subclass", "callcenter::info"), ("Event-Name", "CHANNEL_HANGUP_COMPLETE")]
@@ -183,12 +183,12 @@ class Board:
 def open_board(ctx, tenant: str | None = None) -> Board:
     """A board of the box's tenants, seeded from the call records and, when FreeSWITCH is up,
     from its agent list."""
-    from .resources import list_tenants
+    from ccctl.resources import list_tenants
 
     tenants = [t for t in list_tenants(ctx) if tenant is None or t.name == tenant]
     board = Board(tenants)
     try:
-        from .daemon.stats import Query, statistics
+        from ccctl.daemon.stats import Query, statistics
 
         start = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
         for t in tenants:
@@ -219,10 +219,10 @@ class Follower:
             self._stream.close()
 
     def _run(self) -> None:
-        from .agents import live_states
-        from .configuration import esl_password
-        from .errors import CcError
-        from .esl import EventStream
+        from ccctl.agents import live_states
+        from ccctl.configuration import esl_password
+        from ccctl.errors import CcError
+        from ccctl.esl import EventStream
 
         s = self.ctx.settings
         while not self._stop.is_set():

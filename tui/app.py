@@ -9,10 +9,10 @@ import sys
 from textual.app import App
 from textual.binding import Binding
 
-from . import glyphs
-from .nouns import PAGES
-from .screens.listing import ListScreen
-from .screens.navigate import Help, Jump, ScreensProvider
+from tui import glyphs
+from tui.nouns import PAGES
+from tui.screens.listing import ListScreen
+from tui.screens.navigate import Help, Jump, ScreensProvider
 
 glyphs.patch_textual()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ccctl import resources
 from ccctl.forms import text_of
 
-from .nouns import Page
+from tui.nouns import Page
 
 
 def _cell(page: Page, tenant, obj, col: str) -> str:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from . import output
-from .common import JSON, settings_of
-from .progress import bar
+from ccctl.cli import output
+from ccctl.cli.common import JSON, settings_of
+from ccctl.cli.progress import bar
 
 FILE = typer.Argument(..., metavar="FILE", help="The archive (a gzipped tar).")
 WITH_RECORDINGS = typer.Option(False, "--with-recordings",
@@ -20,8 +20,8 @@ def backup(ctx: typer.Context, file: Path = FILE, with_recordings: bool = WITH_R
     a new FILE, online: calls and the daemon go on, and the copy is one consistent moment. The
     archive restores onto SQLite or PostgreSQL, whichever it came from. It holds every secret
     of the box: keep it as safe as the box."""
-    from ..backup import backup as run
-    from ..db.engine import open_engine
+    from ccctl.backup import backup as run
+    from ccctl.db.engine import open_engine
 
     settings = settings_of(ctx)
     engine = open_engine(settings.db_url)
@@ -38,10 +38,10 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
             as_json: bool = JSON):
     """Restore the database from FILE into an empty database (a fresh box), or replace
     everything in it with --force; then bring FreeSWITCH's configuration to it."""
-    from ..backup import restore as run
-    from ..context import Context
-    from ..db import session_scope
-    from ..db.engine import open_engine
+    from ccctl.backup import restore as run
+    from ccctl.context import Context
+    from ccctl.db import session_scope
+    from ccctl.db.engine import open_engine
 
     settings = settings_of(ctx)
     engine = open_engine(settings.db_url, migrate=False)
@@ -54,7 +54,7 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
         output.message("the Event Socket password is the backup's now: restart FreeSWITCH "
                        "(systemctl restart freeswitch) so that ccctl can reach it")
     if settings.fs_deploy != "off":
-        from ..deploy.push import push_tree
+        from ccctl.deploy.push import push_tree
 
         c = Context(settings=settings, engine=engine)
         notes: list[str] = []
@@ -70,7 +70,7 @@ def _esl_password(engine) -> str | None:
     """The box's Event Socket password as the database holds it (None: no database yet)."""
     import sqlalchemy as sa
 
-    from ..configuration import ESL_PASSWORD
+    from ccctl.configuration import ESL_PASSWORD
 
     try:
         with engine.connect() as conn:

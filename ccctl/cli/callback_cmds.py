@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from . import output
-from .common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli import output
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
 
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="Queue callbacks: callers who pressed the queue's callback key keep their place "
@@ -24,7 +24,7 @@ def list_(ctx: typer.Context,
                                               help="open (waiting or placed), waiting, placed, done, failed or cancelled."),
           as_json: bool = JSON):
     """List callback requests, oldest first."""
-    from .. import callback
+    from ccctl import callback
 
     rows = callback.list_requests(open_context(ctx), tenant=tenant, state=state, queue=queue)
     output.emit(rows, as_json, columns=COLUMNS, keep=("id", "tenant"))
@@ -34,8 +34,8 @@ def list_(ctx: typer.Context,
 def cancel(ctx: typer.Context, request: int = typer.Argument(..., metavar="ID", help="The request's id (see list)."),
            as_json: bool = JSON):
     """Cancel a waiting or placed callback; a placeholder already in its queue leaves it."""
-    from .. import callback
-    from ..fsconn import try_event_socket
+    from ccctl import callback
+    from ccctl.fsconn import try_event_socket
 
     c = open_context(ctx)
 

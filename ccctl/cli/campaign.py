@@ -8,8 +8,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import JSON, YES, ErrorMappingGroup, confirm, open_context
+from ccctl.cli import complete, output
+from ccctl.cli.common import JSON, YES, ErrorMappingGroup, confirm, open_context
 
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="Outbound campaigns: contacts from CSV/XLSX or past calls, preview, progressive or "
@@ -62,11 +62,11 @@ def add(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
                                              help="Contacts: every caller who abandoned today and was not reached since."),
         as_json: bool = JSON):
     """Define a campaign (state draft); start it with `ccctl campaign start`."""
-    from ..dialer import campaigns, return_visits, schedule
+    from ccctl.dialer import campaigns, return_visits, schedule
 
     start, sep, end = window.partition("-")
     if not sep:
-        from ..errors import InvalidInput
+        from ccctl.errors import InvalidInput
 
         raise InvalidInput(f"window {window!r}: expected HH:MM-HH:MM")
     selection = return_visits.parse(from_calls) if from_calls else None
@@ -101,14 +101,14 @@ def import_(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
                                         "optional name and timezone; other columns go to the agent with the call."),
             as_json: bool = JSON):
     """Add contacts from a file. Bad rows are reported by line number; the rest are imported."""
-    from ..dialer import campaigns
+    from ccctl.dialer import campaigns
 
     _report_import(campaigns.import_file(open_context(ctx), tenant, name, path).as_dict(), as_json)
 
 
 def _state(state: str, doc: str):
     def command(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: bool = JSON):
-        from ..dialer import campaigns
+        from ccctl.dialer import campaigns
 
         data = campaigns.set_state(open_context(ctx), tenant, name, state)
         output.emit_json(data) if as_json else output.message(f"campaign {tenant}/{name}: {data['state']}")
@@ -126,7 +126,7 @@ def accept(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
            number: str = typer.Argument(..., metavar="NUMBER", help="The contact's number (E.164)."),
            agent: str = typer.Option(..., "--agent", help="The agent's extension."), as_json: bool = JSON):
     """Preview: the agent accepts the contact offered; the daemon dials it and connects them."""
-    from ..dialer import campaigns
+    from ccctl.dialer import campaigns
 
     data = campaigns.accept(open_context(ctx), tenant, name, number, agent)
     output.emit_json(data) if as_json else output.message(f"{number}: accepted by {agent}, dialing")
@@ -135,7 +135,7 @@ def accept(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
 @app.command("status")
 def status(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: bool = JSON):
     """State, contacts by state and by last disposition, attempts so far."""
-    from ..dialer import campaigns
+    from ccctl.dialer import campaigns
 
     data = campaigns.status(open_context(ctx), tenant, name)
     if as_json:
@@ -152,7 +152,7 @@ def list_(ctx: typer.Context,
           tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
           as_json: bool = JSON):
     """Every campaign with its state, mode and number of contacts."""
-    from ..dialer import campaigns
+    from ccctl.dialer import campaigns
 
     output.emit(campaigns.list_(open_context(ctx), tenant), as_json,
                 columns=["tenant", "name", "state", "mode", "kind", "queue", "contacts", "max_concurrent"],
@@ -165,7 +165,7 @@ def show(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
          state: Optional[str] = typer.Option(None, help="With --contacts: only contacts in this state."),
          as_json: bool = JSON):
     """The campaign's definition (or its contacts)."""
-    from ..dialer import campaigns
+    from ccctl.dialer import campaigns
 
     c = open_context(ctx)
     if contacts:
@@ -179,7 +179,7 @@ def show(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
 @app.command("remove")
 def remove(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, yes: bool = YES):
     """Delete a campaign that is not running, with its contacts (call rows stay)."""
-    from ..dialer import campaigns
+    from ccctl.dialer import campaigns
 
     confirm(f"Delete campaign {tenant}/{name} and its contacts?", yes)
     campaigns.remove(open_context(ctx), tenant, name)
@@ -190,7 +190,7 @@ def remove(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, yes: bool
 def dnc_add(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NUMBERS,
             note: Optional[str] = typer.Option(None, help="Why (kept with the number)."), as_json: bool = JSON):
     """Put numbers on the do-not-call list; contacts not yet called are blocked at once."""
-    from ..dialer import dnc
+    from ccctl.dialer import dnc
 
     added = dnc.add(open_context(ctx), tenant, numbers, note)
     output.emit_json({"added": added}) if as_json else output.message(f"{len(added)} number(s) added")
@@ -199,7 +199,7 @@ def dnc_add(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NUMBE
 @dnc_app.command("remove")
 def dnc_remove(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NUMBERS, as_json: bool = JSON):
     """Take numbers off the do-not-call list."""
-    from ..dialer import dnc
+    from ccctl.dialer import dnc
 
     removed = dnc.remove(open_context(ctx), tenant, numbers)
     output.emit_json({"removed": removed}) if as_json else output.message(f"{len(removed)} number(s) removed")
@@ -208,7 +208,7 @@ def dnc_remove(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NU
 @dnc_app.command("list")
 def dnc_list(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
     """The tenant's do-not-call list."""
-    from ..dialer import dnc
+    from ccctl.dialer import dnc
 
     output.emit(dnc.list_(open_context(ctx), tenant), as_json, columns=["number", "note", "added_at"])
 
@@ -218,6 +218,6 @@ def dnc_import(ctx: typer.Context, tenant: str = TENANT,
                path: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with a number column."),
                note: Optional[str] = typer.Option(None, help="Why (kept with each number)."), as_json: bool = JSON):
     """Add every number of a file; bad rows reported by line number."""
-    from ..dialer import dnc
+    from ccctl.dialer import dnc
 
     _report_import(dnc.import_file(open_context(ctx), tenant, path, note), as_json)

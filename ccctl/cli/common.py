@@ -13,8 +13,8 @@ import sys
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..errors import CcError, InvalidInput, NeedsConfirmation
-from . import output
+from ccctl.errors import CcError, InvalidInput, NeedsConfirmation
+from ccctl.cli import output
 
 def _no_python_types() -> None:
     """Typer labels each argument and option with its Python type (<str>, <list[str]>); the
@@ -76,7 +76,7 @@ class FieldsHelpCommand(TyperCommand):
 
     def format_epilog(self, ctx, formatter):
         if self.epilog and self.epilog.startswith("fields:"):
-            from .fields_help import epilog_for
+            from ccctl.cli.fields_help import epilog_for
 
             text = epilog_for(self.epilog.removeprefix("fields:"))
             saved, self.epilog = self.epilog, text
@@ -92,7 +92,7 @@ def open_context(ctx: typer.Context):
     configuration changes unless CCCTL_FS_DEPLOY=off."""
     obj = ctx.find_root().obj or {}
     if "context" not in obj:
-        from .. import app
+        from ccctl import app
 
         obj["context"] = app.open(settings_of(ctx))
         ctx.find_root().obj = obj
@@ -100,7 +100,7 @@ def open_context(ctx: typer.Context):
 
 
 def settings_of(ctx: typer.Context):
-    from ..settings import Settings
+    from ccctl.settings import Settings
 
     settings = Settings.from_env()
     db = (ctx.find_root().obj or {}).get("db")

@@ -7,15 +7,15 @@ import typer
 
 
 def _context(ctx: typer.Context):
-    from .common import open_context
+    from ccctl.cli.common import open_context
 
     return open_context(ctx)
 
 
 def tenants(ctx: typer.Context, incomplete: str) -> list[str]:
     try:
-        from ..db import session_scope
-        from ..site import store
+        from ccctl.db import session_scope
+        from ccctl.site import store
 
         with session_scope(_context(ctx).engine) as session:
             return [n for n in store.tenant_names(session) if n.startswith(incomplete)]
@@ -31,7 +31,7 @@ def keys_of(noun: str):
         if not tenant:
             return []
         try:
-            from .. import resources
+            from ccctl import resources
 
             n = resources.NOUNS[noun]
             items = getattr(resources.get_tenant(_context(ctx), tenant), n.collection)
@@ -45,7 +45,7 @@ def keys_of(noun: str):
 def media(ctx: typer.Context, incomplete: str) -> list[str]:
     tenant = ctx.params.get("tenant")
     try:
-        from .. import resources, tenant_media
+        from ccctl import resources, tenant_media
 
         c = _context(ctx)
         files = tenant_media.list_media(c.settings.fs_sounds_dir, resources.get_tenant(c, tenant))

@@ -9,8 +9,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import JSON, ErrorMappingGroup, open_context, parse_assignments
+from ccctl.cli import complete, output
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_context, parse_assignments
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Manage a tenant's customer records (caller number -> name, "
                   "for screen pop). Not part of `apply`: an apply never deletes them.", no_args_is_help=True)
@@ -21,7 +21,7 @@ COLUMNS = ["number", "name", "fields"]
 
 
 def _fmt(fmt: str | None, path: str | None) -> str:
-    from ..errors import InvalidInput
+    from ccctl.errors import InvalidInput
 
     fmt = fmt or ("json" if path and path.endswith(".json") else "csv")
     if fmt not in ("csv", "json"):
@@ -35,7 +35,7 @@ def add(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER,
         fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE", help="Further fields (tier=gold)."),
         as_json: bool = JSON):
     """Add a customer record."""
-    from .. import customers
+    from ccctl import customers
 
     c = customers.parse({"number": number, "name": name, "fields": parse_assignments(fields)}, f"customer {number}")
     customers.add_customer(open_context(ctx), tenant, c)
@@ -45,7 +45,7 @@ def add(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER,
 @app.command("list")
 def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
     """List TENANT's customers."""
-    from .. import customers
+    from ccctl import customers
 
     rows = [c.model_dump(mode="json") for c in customers.list_customers(open_context(ctx), tenant)]
     output.emit(rows, as_json, columns=COLUMNS, keep=("number",))
@@ -54,7 +54,7 @@ def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
 @app.command("show")
 def show(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER, as_json: bool = JSON):
     """Show one customer record."""
-    from .. import customers
+    from ccctl import customers
 
     output.emit(customers.get_customer(open_context(ctx), tenant, number).model_dump(mode="json"), as_json)
 
@@ -62,7 +62,7 @@ def show(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER, as_json
 @app.command("remove")
 def remove(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER):
     """Remove one customer record."""
-    from .. import customers
+    from ccctl import customers
 
     customers.remove_customer(open_context(ctx), tenant, number)
     output.message(f"- customer {tenant}/{number}")
@@ -73,7 +73,7 @@ def import_(ctx: typer.Context, tenant: str = TENANT,
             file: str = typer.Option(..., "-f", "--file", metavar="FILE", help="CSV (number,name,...) or JSON list; - for stdin."),
             fmt: Optional[str] = FORMAT, as_json: bool = JSON):
     """Add or update customers from a file (records not in it are kept)."""
-    from .. import customers
+    from ccctl import customers
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
     result = customers.import_customers(open_context(ctx), tenant, customers.read_file(text, _fmt(fmt, file), file))
@@ -88,7 +88,7 @@ def export(ctx: typer.Context, tenant: str = TENANT,
            out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write here instead of stdout."),
            fmt: Optional[str] = FORMAT):
     """Write TENANT's customers as CSV or JSON (what import reads)."""
-    from .. import customers
+    from ccctl import customers
 
     text = customers.write_file(customers.list_customers(open_context(ctx), tenant), _fmt(fmt, str(out) if out else None))
     if out:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import output
-from .common import JSON, ErrorMappingGroup, settings_of
+from ccctl.cli import output
+from ccctl.cli.common import JSON, ErrorMappingGroup, settings_of
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Database schema.", no_args_is_help=True)
 
@@ -13,8 +13,8 @@ app = typer.Typer(cls=ErrorMappingGroup, help="Database schema.", no_args_is_hel
 @app.command("upgrade")
 def upgrade(ctx: typer.Context):
     """Bring the schema up to the newest migration (also done automatically on first use)."""
-    from ..db.engine import open_engine
-    from ..db.migrate import current_revision, upgrade as run_upgrade
+    from ccctl.db.engine import open_engine
+    from ccctl.db.migrate import current_revision, upgrade as run_upgrade
 
     engine = open_engine(settings_of(ctx).db_url, migrate=False)
     run_upgrade(engine)
@@ -24,8 +24,8 @@ def upgrade(ctx: typer.Context):
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON):
     """Show the database URL and its schema revision."""
-    from ..db.engine import open_engine
-    from ..db.migrate import current_revision, head_revision
+    from ccctl.db.engine import open_engine
+    from ccctl.db.migrate import current_revision, head_revision
 
     engine = open_engine(settings_of(ctx).db_url, migrate=False)
     data = {"url": engine.url.render_as_string(hide_password=True), "revision": current_revision(engine),

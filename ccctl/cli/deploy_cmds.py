@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from . import output
-from .common import JSON, open_context
+from ccctl.cli import output
+from ccctl.cli.common import JSON, open_context
 
 
 def deploy(ctx: typer.Context,
@@ -16,8 +16,8 @@ def deploy(ctx: typer.Context,
     """Render the latest committed configuration and bring FreeSWITCH to it (reloading only
     what changed). Exits 1 with FreeSWITCH's reason when it refuses; `ccctl status` shows the
     generation FreeSWITCH runs."""
-    from ..deploy.run import deploy_latest
-    from ..errors import Conflict
+    from ccctl.deploy.run import deploy_latest
+    from ccctl.errors import Conflict
 
     outcome = deploy_latest(open_context(ctx), wait=wait)
     if outcome.pending:

@@ -32,10 +32,10 @@ def install(ctx: typer.Context,
     """Install FreeSWITCH from --debs DIR or the vendor's repository (--token T), then start it
     on the tree ccctl renders (the unit enabled, the tree rendered if the box has none).
     Needs root. Bad input changes nothing; a failed apt run removes the source it added."""
-    from ..engine import install as engine
-    from ..engine.status import status
-    from . import output
-    from .common import open_context
+    from ccctl.engine import install as engine
+    from ccctl.engine.status import status
+    from ccctl.cli import output
+    from ccctl.cli.common import open_context
 
     plan = engine.plan(debs, token)  # bad input: one line, nothing written
     engine.require_root()
@@ -48,10 +48,10 @@ def install(ctx: typer.Context,
 def status_(ctx: typer.Context, as_json: bool = JSON):
     """Whether FreeSWITCH is installed (and from where), its unit's state, and whether its
     Event Socket answers. Exit 0 when it answers, 1 otherwise (the status is printed either way)."""
-    from ..engine.status import status
-    from ..errors import FreeSwitchError
-    from . import output
-    from .common import open_context
+    from ccctl.engine.status import status
+    from ccctl.errors import FreeSwitchError
+    from ccctl.cli import output
+    from ccctl.cli.common import open_context
 
     data = status(open_context(ctx))
     output.emit(data, as_json)

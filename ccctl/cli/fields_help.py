@@ -50,8 +50,8 @@ def fields_help(model: type[BaseModel], skip: tuple[str, ...] = ()) -> str:
 
 
 def epilog_for(what: str) -> str:
-    from .. import resources
-    from ..site import spec as s
+    from ccctl import resources
+    from ccctl.site import spec as s
 
     if what == "tenant":
         return fields_help(s.Tenant, skip=("name",) + tuple(s.COLLECTIONS))

@@ -24,9 +24,9 @@ def list_(ctx: typer.Context,
           as_json: bool = JSON):
     """List the voice-card profiles (id, vendor, module, spans or ports), or with
     --configured the cards in the database."""
-    from ..hardware import api
-    from . import output
-    from .common import open_context
+    from ccctl.hardware import api
+    from ccctl.cli import output
+    from ccctl.cli.common import open_context
 
     if configured:
         output.emit(api.configured_rows(open_context(ctx)), as_json,
@@ -42,10 +42,10 @@ def show(ctx: typer.Context,
          as_json: bool = JSON):
     """Show a configured card with its DAHDI span and channel numbers, or a profile with
     its ids, module, firmware, echo cancellers and the source file of each fact."""
-    from ..errors import NotFound
-    from ..hardware import api
-    from . import output
-    from .common import open_context
+    from ccctl.errors import NotFound
+    from ccctl.hardware import api
+    from ccctl.cli import output
+    from ccctl.cli.common import open_context
 
     try:
         data = api.card_detail(open_context(ctx), name)
@@ -64,8 +64,8 @@ def detect(sysfs: Path = typer.Option(Path("/sys"), "--sysfs", envvar="CCCTL_SYS
     """Find the voice cards on the PCI and USB buses and match them to profiles. Telephony
     devices without a profile are listed as unknown; for each card the kernel module (and
     whether it is loaded and bound) and any missing firmware are reported."""
-    from ..hardware import detect as d
-    from . import output
+    from ccctl.hardware import detect as d
+    from ccctl.cli import output
 
     found = d.detect(sysfs, tuple(firmware_dir) if firmware_dir else d.FIRMWARE_DIRS)
     if as_json:
@@ -94,11 +94,11 @@ def apply(ctx: typer.Context,
     is installed), render FreeTDM's files into the FreeSWITCH tree, and write
     DAHDI's system.conf, assigned-spans.conf and span-types.conf. Without FILE, rewrite the DAHDI files from
     the database."""
-    from ..errors import InvalidInput
-    from ..hardware import api
-    from ..site.load import load_site
-    from . import output
-    from .common import open_context, report
+    from ccctl.errors import InvalidInput
+    from ccctl.hardware import api
+    from ccctl.site.load import load_site
+    from ccctl.cli import output
+    from ccctl.cli.common import open_context, report
 
     c = open_context(ctx)
     result = None

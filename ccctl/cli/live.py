@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli import complete, output
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
 
 agent_app = typer.Typer(cls=ErrorMappingGroup, help="Log agents (seats) in and out of the ACD, set them ready or on break.",
                         no_args_is_help=True)
@@ -18,7 +18,7 @@ EXTENSION = typer.Argument(..., metavar="EXTENSION", help="The seat's extension.
 
 def _action(action: str, doc: str):
     def command(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, as_json: bool = JSON):
-        from .. import agents
+        from ccctl import agents
 
         status = agents.set_status(open_context(ctx), tenant, extension, action)
         if as_json:
@@ -40,7 +40,7 @@ def list_(ctx: typer.Context,
           tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
           as_json: bool = JSON):
     """Live status and state of every seat as mod_callcenter sees it."""
-    from .. import agents
+    from ccctl import agents
 
     rows = [a.as_dict() for a in agents.live_states(open_context(ctx), tenant)]
     output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
@@ -51,7 +51,7 @@ def status(ctx: typer.Context, as_json: bool = JSON):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
     queues with waiting callers and available agents, and recordings that failed (each is
     logged by FreeSWITCH as `ccctl recording-failed call=UUID`)."""
-    from ..status import box_status
+    from ccctl.status import box_status
 
     data = box_status(open_context(ctx))
     if as_json:

@@ -6,12 +6,12 @@ from typing import Optional
 
 import typer
 
-from .. import __version__
-from ..errors import EXIT_CODES
-from . import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from . import backup_cmds, callback_cmds, campaign, customer_cmds, deploy_cmds, recording_cmds, report_cmds, tui_cmd
-from .common import ErrorMappingGroup
-from .nouns import NOUNS, noun_app
+from ccctl import __version__
+from ccctl.errors import EXIT_CODES
+from ccctl.cli import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
+from ccctl.cli import backup_cmds, callback_cmds, campaign, customer_cmds, deploy_cmds, recording_cmds, report_cmds, tui_cmd
+from ccctl.cli.common import ErrorMappingGroup
+from ccctl.cli.nouns import NOUNS, noun_app
 
 EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items()) + (
     "\n\n\b\nEnvironment: CCCTL_DB (database path or URL), CCCTL_FS_CONF_DIR, CCCTL_FS_SOUNDS_DIR,\n"

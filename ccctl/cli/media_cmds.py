@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli import complete, output
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
 
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="A tenant's own sound files: upload a greeting, list and remove them. An IVR "
@@ -17,7 +17,7 @@ TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autoco
 
 
 def _tenant(ctx, name):
-    from .. import resources
+    from ccctl import resources
 
     c = open_context(ctx)
     return c, resources.get_tenant(c, name)
@@ -30,7 +30,7 @@ def add(ctx: typer.Context, tenant: str = TENANT,
         replace: bool = typer.Option(False, "--replace", help="Overwrite a file of the same name."),
         as_json: bool = JSON):
     """Upload FILE into TENANT's media folder, converted to what calls play (8 kHz mono WAV)."""
-    from .. import tenant_media
+    from ccctl import tenant_media
 
     c, t = _tenant(ctx, tenant)
     m = tenant_media.add_media(c.settings.fs_sounds_dir, t, file, name, replace=replace)
@@ -44,7 +44,7 @@ def add(ctx: typer.Context, tenant: str = TENANT,
 @app.command("list")
 def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
     """List TENANT's media files and which IVRs play them."""
-    from .. import tenant_media
+    from ccctl import tenant_media
 
     c, t = _tenant(ctx, tenant)
     rows = [m.as_dict() for m in tenant_media.list_media(c.settings.fs_sounds_dir, t)]
@@ -56,7 +56,7 @@ def remove(ctx: typer.Context, tenant: str = TENANT,
            name: str = typer.Argument(..., metavar="NAME", help="The file's name.", autocompletion=complete.media),
            as_json: bool = JSON):
     """Remove one of TENANT's media files (refused while an IVR plays it)."""
-    from .. import tenant_media
+    from ccctl import tenant_media
 
     c, t = _tenant(ctx, tenant)
     tenant_media.remove_media(c.settings.fs_sounds_dir, t, name)

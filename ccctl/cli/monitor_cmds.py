@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli import complete, output
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
 
 monitor_app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True, help=(
     "Supervise live calls of one tenant: listen, whisper, barge, hang up, three-way, transfer. "
@@ -34,7 +34,7 @@ def _show(result, as_json: bool) -> None:
 def _eavesdrop(mode: str, doc: str):
     def command(ctx: typer.Context, tenant: str = TENANT, supervisor: str = SUPERVISOR, agent: str = AGENT,
                 actor: Optional[str] = ACTOR, as_json: bool = JSON):
-        from .. import monitor
+        from ccctl import monitor
 
         _show(getattr(monitor, mode)(open_context(ctx), tenant, supervisor, agent, actor=actor), as_json)
     command.__doc__ = doc
@@ -49,7 +49,7 @@ monitor_app.command("barge")(_eavesdrop("barge", "Ring the supervisor's phone in
 @monitor_app.command("hangup")
 def hangup(ctx: typer.Context, tenant: str = TENANT, call: str = CALL, actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """End a call on every leg."""
-    from .. import monitor
+    from ccctl import monitor
 
     _show(monitor.hangup(open_context(ctx), tenant, call, actor=actor), as_json)
 
@@ -59,7 +59,7 @@ def three_way(ctx: typer.Context, tenant: str = TENANT, agent: str = AGENT,
               number: str = typer.Argument(..., metavar="NUMBER", help="A seat of the tenant or an outside number."),
               actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Call NUMBER and join it to the agent's call: three parties hear each other."""
-    from .. import monitor
+    from ccctl import monitor
 
     _show(monitor.three_way(open_context(ctx), tenant, agent, number, actor=actor), as_json)
 
@@ -72,7 +72,7 @@ def transfer(ctx: typer.Context, tenant: str = TENANT, call: str = CALL,
              actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Move a call to TARGET. Blind by default: given an agent's extension, the party the agent
     talks to moves and the agent's leg ends; given a uuid, that channel moves."""
-    from .. import monitor
+    from ccctl import monitor
 
     _show(monitor.transfer(open_context(ctx), tenant, call, target, attended, actor=actor), as_json)
 
@@ -86,7 +86,7 @@ def list_(ctx: typer.Context,
           limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="N", help="Only the newest N entries."),
           as_json: bool = JSON):
     """Audit entries, oldest first: when, who, tenant, action, subject, call, result, detail."""
-    from .. import audit
+    from ccctl import audit
 
     rows = [r.as_dict() for r in audit.entries(open_context(ctx), tenant, since, limit)]
     output.emit(rows, as_json, columns=["at", "actor", "tenant", "action", "subject", "call", "result", "detail"],

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import DRY_RUN, JSON, ErrorMappingGroup, FieldsHelpCommand, open_context, parse_assignments, report
+from ccctl.cli import complete, output
+from ccctl.cli.common import DRY_RUN, JSON, ErrorMappingGroup, FieldsHelpCommand, open_context, parse_assignments, report
 
 # noun: (its key, how people write it, plural). The schema (site/spec.py COLLECTIONS) is the
 # definition; this copy lets the CLI start without importing it (tests keep the two equal).
@@ -45,7 +45,7 @@ def noun_app(noun: str) -> typer.Typer:
     fields = f"fields:{noun}"
 
     def typed(pairs):
-        from .. import resources
+        from ccctl import resources
 
         return resources.typed_fields(resources.NOUNS[noun].spec, parse_assignments(pairs))
 
@@ -53,7 +53,7 @@ def noun_app(noun: str) -> typer.Typer:
     def add(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
             fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
             dry_run: bool = DRY_RUN, as_json: bool = JSON):
-        from .. import resources
+        from ccctl import resources
 
         c = open_context(ctx)
         report(resources.add_item(c, noun, tenant, key, typed(fields), dry_run=dry_run), as_json, c)
@@ -62,14 +62,14 @@ def noun_app(noun: str) -> typer.Typer:
     def list_(ctx: typer.Context,
               tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
               as_json: bool = JSON):
-        from .. import resources
+        from ccctl import resources
 
         rows = [_row(t, item) for t, item in resources.list_items(open_context(ctx), noun, tenant)]
         output.emit(rows, as_json, columns=COLUMNS[noun], keep=("tenant", key))
 
     @app.command("show", help=f"Show one {word}.")
     def show(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg, as_json: bool = JSON):
-        from .. import resources
+        from ccctl import resources
 
         output.emit(_row(tenant, resources.get_item(open_context(ctx), noun, tenant, key)), as_json)
 
@@ -77,7 +77,7 @@ def noun_app(noun: str) -> typer.Typer:
     def set_(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
              fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
              dry_run: bool = DRY_RUN, as_json: bool = JSON):
-        from .. import resources
+        from ccctl import resources
 
         c = open_context(ctx)
         report(resources.set_item(c, noun, tenant, key, typed(fields), dry_run=dry_run), as_json, c)
@@ -85,7 +85,7 @@ def noun_app(noun: str) -> typer.Typer:
     @app.command("remove", help=f"Remove {_article(word)} (refused while something still routes to it).")
     def remove(ctx: typer.Context, tenant: str = TENANT, key: str = key_arg,
                dry_run: bool = DRY_RUN, as_json: bool = JSON):
-        from .. import resources
+        from ccctl import resources
 
         c = open_context(ctx)
         report(resources.remove_item(c, noun, tenant, key, dry_run=dry_run), as_json, c)

@@ -8,10 +8,10 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import DRY_RUN, JSON, YES, confirm, open_context, report
-from .progress import bar
-from .tenant import NAME, recording_app as app
+from ccctl.cli import complete, output
+from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_context, report
+from ccctl.cli.progress import bar
+from ccctl.cli.tenant import NAME, recording_app as app
 
 app.info.help = ("A tenant's recording policy and its recordings: list, show, legal hold, storage, "
                  "purge past retention, export.")
@@ -34,7 +34,7 @@ def human(n: int) -> str:
 
 
 def _time(value, name):
-    from ..daemon.calls import parse_time
+    from ccctl.daemon.calls import parse_time
 
     return parse_time(value, name)
 
@@ -45,11 +45,11 @@ def show(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, as_
     when it is due for purge)."""
     c = open_context(ctx)
     if call is None:
-        from .. import resources
+        from ccctl import resources
 
         output.emit(resources.get_tenant(c, tenant).recording.model_dump(mode="json"), as_json)
         return
-    from .. import recording_index
+    from ccctl import recording_index
 
     rows = recording_index.show(c, tenant, call)
     output.emit(rows if as_json or len(rows) > 1 else rows[0], as_json, columns=LIST_COLUMNS, keep=("call", "path"))
@@ -63,7 +63,7 @@ def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optiona
           limit: int = typer.Option(1000, "--limit", min=0, help="At most this many (0: all)."),
           as_json: bool = JSON):
     """List recordings, oldest first (the folders are scanned first, so every file is known)."""
-    from .. import recording_index
+    from ccctl import recording_index
 
     rows = recording_index.list_recordings(open_context(ctx), tenant=tenant, since=_time(since, "--since"),
                                            until=_time(until, "--until"), held=True if held else None,
@@ -74,11 +74,11 @@ def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optiona
 def _hold(ctx, tenant, call, held: bool, reason, dry_run, as_json):
     c = open_context(ctx)
     if call is None:
-        from .. import resources
+        from ccctl import resources
 
         report(resources.set_tenant(c, tenant, {"recording.legal_hold": held}, dry_run=dry_run), as_json, c)
         return
-    from .. import recording_index
+    from ccctl import recording_index
 
     if dry_run:
         output.emit(recording_index.show(c, tenant, call), as_json, columns=LIST_COLUMNS)
@@ -106,7 +106,7 @@ def release(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, 
 @app.command("usage")
 def usage(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, as_json: bool = JSON):
     """Storage per tenant: files, bytes, held, oldest, and what the next purge would free."""
-    from .. import recording_index
+    from ccctl import recording_index
 
     rows = recording_index.usage(open_context(ctx), tenant)
     if not as_json:
@@ -121,7 +121,7 @@ def purge(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, dry_run: bool 
     call's or the tenant's), one younger than the retention, or one of a tenant that keeps them
     forever (retention_days 0). Asks first on a terminal; needs --yes in a script (the box's
     daily timer runs it so)."""
-    from .. import recording_purge
+    from ccctl import recording_purge
 
     c = open_context(ctx)
     if not dry_run and not yes:
@@ -158,7 +158,7 @@ def export(ctx: typer.Context,
            as_json: bool = JSON):
     """Copy TENANT's recordings for download, with manifest.json (each file's size and SHA-256,
     the call rows) and calls.csv."""
-    from .. import recording_export
+    from ccctl import recording_export
 
     c = open_context(ctx)
     with bar("exporting", as_json) as progress:
@@ -174,6 +174,6 @@ def export(ctx: typer.Context,
 def scan(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, as_json: bool = JSON):
     """Bring the recordings index up to date with the folders (every other command does this
     first; here for scripts and after copying recordings in by hand)."""
-    from .. import recording_index
+    from ccctl import recording_index
 
     output.emit(recording_index.scan(open_context(ctx), tenant), as_json)

@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli import complete, output
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Reports for billing: usage per tenant and month.", no_args_is_help=True)
 
@@ -29,8 +29,8 @@ def usage(ctx: typer.Context,
           as_csv: bool = typer.Option(False, "--csv", help="Print CSV (every column) on stdout.")):
     """Licensed seats, peak of agents logged in at once, calls and minutes in and out (rounded
     as the tenant's billing says), recording storage and the lease price of the month."""
-    from ..errors import InvalidInput
-    from .. import usage as u
+    from ccctl.errors import InvalidInput
+    from ccctl import usage as u
 
     if bool(tenant) == all_:
         raise InvalidInput("give --tenant TENANT or --all")

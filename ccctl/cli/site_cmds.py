@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import DRY_RUN, JSON, YES, confirm, open_context, report, settings_of
+from ccctl.cli import complete, output
+from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_context, report, settings_of
 
 
 def apply(ctx: typer.Context,
@@ -21,9 +21,9 @@ def apply(ctx: typer.Context,
     """Make the database match a site description. Each tenant in the file is taken whole:
     what it leaves out of a tenant is removed from that tenant. A second apply of the same
     file changes nothing."""
-    from ..errors import InvalidInput
-    from ..service import apply_tenants
-    from ..site.load import load_site
+    from ccctl.errors import InvalidInput
+    from ccctl.service import apply_tenants
+    from ccctl.site.load import load_site
 
     site = load_site(file)
     if prune and not site.tenants:
@@ -50,9 +50,9 @@ def export(ctx: typer.Context,
     same structure as JSON). Seat passwords are not exported."""
     import json
 
-    from .. import resources
-    from ..errors import NotFound
-    from ..site.export import export_yaml, site_data
+    from ccctl import resources
+    from ccctl.errors import NotFound
+    from ccctl.site.export import export_yaml, site_data
 
     c = open_context(ctx)
     tenants = resources.list_tenants(c)
@@ -78,9 +78,9 @@ def validate(ctx: typer.Context,
     """Report dangling targets, duplicate extensions or numbers, routing loops, queues no
     seat can serve and trunks without credentials, one line per problem naming the object.
     Exits 1 when there is an error (or a warning, with --strict)."""
-    from .. import resources
-    from ..site.load import load_site
-    from ..validate import check_media, check_site
+    from ccctl import resources
+    from ccctl.site.load import load_site
+    from ccctl.validate import check_media, check_site
 
     if file:
         site = load_site(file)
@@ -108,9 +108,9 @@ def render(ctx: typer.Context,
            force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty.")):
     """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
     includes) for the current database. The same database always gives the same bytes."""
-    from .. import configuration
-    from ..errors import InvalidInput
-    from ..render import write_tree
+    from ccctl import configuration
+    from ccctl.errors import InvalidInput
+    from ccctl.render import write_tree
 
     c = open_context(ctx)
     files = configuration.render_files(c)
@@ -122,15 +122,15 @@ def render(ctx: typer.Context,
 
 
 def _hardware(c):
-    from ..hardware.api import get_hardware
+    from ccctl.hardware.api import get_hardware
 
     return get_hardware(c)
 
 
 def _hardware_problems(tenants, hardware) -> list:
     """The voice cards' problems, including span groups the tenants' tdm trunks share."""
-    from ..hardware.check import check_hardware
-    from ..hardware.spec import Hardware
+    from ccctl.hardware.check import check_hardware
+    from ccctl.hardware.spec import Hardware
 
     trunks = [(t.name, tr.name, tr.span_group) for t in tenants for tr in t.trunks if tr.type == "tdm"]
     return check_hardware(hardware or Hardware(), trunks)

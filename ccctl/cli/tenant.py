@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import complete, output
-from .common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_context,
+from ccctl.cli import complete, output
+from ccctl.cli.common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_context,
                      parse_assignments, report)
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Manage tenants (one SIP domain and dialplan context each).",
@@ -31,8 +31,8 @@ def _summary(t) -> dict:
 
 
 def _typed(model_name: str, pairs):
-    from .. import resources
-    from ..site import spec as s
+    from ccctl import resources
+    from ccctl.site import spec as s
 
     return resources.typed_fields(getattr(s, model_name), parse_assignments(pairs))
 
@@ -42,7 +42,7 @@ def add(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help
         fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
         dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Add a tenant."""
-    from .. import resources
+    from ccctl import resources
 
     c = open_context(ctx)
     report(resources.add_tenant(c, name, _typed("Tenant", fields), dry_run=dry_run), as_json, c)
@@ -51,7 +51,7 @@ def add(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON):
     """List tenants with their seats in use and their limits."""
-    from .. import resources
+    from ccctl import resources
 
     rows = [_summary(t) for t in resources.list_tenants(open_context(ctx))]
     if not as_json:
@@ -62,8 +62,8 @@ def list_(ctx: typer.Context, as_json: bool = JSON):
 @app.command("show")
 def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
     """Show a tenant's settings (its seats, queues, ... have their own commands)."""
-    from .. import resources
-    from ..site import spec as s
+    from ccctl import resources
+    from ccctl.site import spec as s
 
     t = resources.get_tenant(open_context(ctx), name)
     data = t.model_dump(mode="json", exclude=set(s.COLLECTIONS))
@@ -75,7 +75,7 @@ def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
 def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
          dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Change a tenant's settings."""
-    from .. import resources
+    from ccctl import resources
 
     c = open_context(ctx)
     report(resources.set_tenant(c, name, _typed("Tenant", fields), dry_run=dry_run), as_json, c)
@@ -85,7 +85,7 @@ def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argumen
 def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: bool = YES, as_json: bool = JSON):
     """Remove a tenant and everything in it: seats, queues, IVRs, numbers, trunks, customers
     and uploaded media. Asks first on a terminal; needs --yes in a script."""
-    from .. import resources
+    from ccctl import resources
 
     c = open_context(ctx)
     t = resources.get_tenant(c, name)
@@ -99,7 +99,7 @@ def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: b
 def recording_set(ctx: typer.Context, tenant: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
                   dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Change TENANT's recording policy (mode, format, retention_days, legal_hold)."""
-    from .. import resources
+    from ccctl import resources
 
     c = open_context(ctx)
     changes = {f"recording.{k}": v for k, v in _typed("Recording", fields).items()}

@@ -15,7 +15,7 @@ from typing import Callable
 
 from sqlalchemy.engine import Engine
 
-from .. import callback
+from ccctl import callback
 
 log = logging.getLogger("ccctl.daemon.callbacks")
 TICK = 1.0
@@ -88,8 +88,8 @@ class CallbackWorker:
 
 
 def _postpone(engine: Engine, req_id: int, at: float) -> None:
-    from ..db import session_scope
-    from ..model import CallbackRequest
+    from ccctl.db import session_scope
+    from ccctl.model import CallbackRequest
 
     with session_scope(engine) as session:
         req = session.get(CallbackRequest, req_id)

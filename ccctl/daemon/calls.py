@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
-from ..errors import InvalidInput, NotFound
-from ..model import Call
-from ..model.call import DISPOSITIONS
+from ccctl.errors import InvalidInput, NotFound
+from ccctl.model import Call
+from ccctl.model.call import DISPOSITIONS
 
 C = Call.__table__
 TIME_COLUMNS = ("entered_at", "ivr_left_at", "queued_at", "offered_at", "answered_at", "ended_at")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from .assemble import Directory, call_row
-from .store import known_calls
+from ccctl.daemon.assemble import Directory, call_row
+from ccctl.daemon.store import known_calls
 
 log = logging.getLogger("ccctl.daemon")
 SUFFIX = ".cdr.json"

@@ -7,12 +7,12 @@ import json
 import time
 from collections import Counter
 
-from ..agents import parse_table
-from ..context import Context
-from ..errors import FreeSwitchError
-from ..fsconn import try_event_socket
-from ..render import names
-from ..resources import list_tenants
+from ccctl.agents import parse_table
+from ccctl.context import Context
+from ccctl.errors import FreeSwitchError
+from ccctl.fsconn import try_event_socket
+from ccctl.render import names
+from ccctl.resources import list_tenants
 
 
 def realtime(ctx: Context, tenant: str | None = None) -> list[dict]:

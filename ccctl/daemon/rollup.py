@@ -13,7 +13,7 @@ import math
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..model import Call, CallRollup
+from ccctl.model import Call, CallRollup
 
 R = CallRollup.__table__
 C = Call.__table__

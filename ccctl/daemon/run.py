@@ -16,17 +16,17 @@ import time
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ..configuration import esl_password
-from ..context import Context
-from ..errors import FreeSwitchError
-from ..esl import EventStream, HeaderPicker
-from ..model import Queue, Tenant
-from .assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
-from .callbacks import CallbackWorker
-from .cdr import reconcile
-from .store import BatchWriter, write_rows
-from .watchdog import Watchdog
-from .webhooks import Notifier
+from ccctl.configuration import esl_password
+from ccctl.context import Context
+from ccctl.errors import FreeSwitchError
+from ccctl.esl import EventStream, HeaderPicker
+from ccctl.model import Queue, Tenant
+from ccctl.daemon.assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
+from ccctl.daemon.callbacks import CallbackWorker
+from ccctl.daemon.cdr import reconcile
+from ccctl.daemon.store import BatchWriter, write_rows
+from ccctl.daemon.watchdog import Watchdog
+from ccctl.daemon.webhooks import Notifier
 
 log = logging.getLogger("ccctl.daemon")
 BACKOFF_MAX = 2.0
@@ -68,7 +68,7 @@ class Daemon:
 
     def _dial(self) -> None:
         """Outbound campaigns (ccctl.dialer): its own Event Socket connections and loop."""
-        from ..dialer.engine import Dialer
+        from ccctl.dialer.engine import Dialer
 
         Dialer(self.engine, self.settings, esl_password(self.ctx), node=self.settings.node,
                notify=self.notifier.put).run(self.stop)
@@ -79,7 +79,7 @@ class Daemon:
         return self.directory
 
     def _api(self, command: str) -> str:
-        from ..fsconn import event_socket
+        from ccctl.fsconn import event_socket
 
         with event_socket(self.ctx) as sock:
             return sock.api(command)

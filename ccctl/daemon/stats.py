@@ -24,9 +24,9 @@ from datetime import datetime, timezone
 from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.engine import Engine
 
-from ..errors import InvalidInput
-from ..model import AgentEvent, Call
-from . import rollup
+from ccctl.errors import InvalidInput
+from ccctl.model import AgentEvent, Call
+from ccctl.daemon import rollup
 
 C = Call.__table__
 A = AgentEvent.__table__

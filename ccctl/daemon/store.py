@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ..model import AgentEvent, Call
-from . import rollup
+from ccctl.model import AgentEvent, Call
+from ccctl.daemon import rollup
 
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__

@@ -43,7 +43,7 @@ class Correction:
 
 
 def _tenants_by_domain(engine) -> dict[str, str]:
-    from ..model import Tenant
+    from ccctl.model import Tenant
 
     with engine.connect() as conn:
         return {domain or f"{name}.cc.local": name for name, domain in conn.execute(select(Tenant.name, Tenant.domain))}
@@ -92,8 +92,8 @@ class Watchdog:
                 failing = True
 
     def check_once(self, now: float | None = None) -> list[Correction]:
-        from ..agents import parse_table
-        from ..fsconn import event_socket
+        from ccctl.agents import parse_table
+        from ccctl.fsconn import event_socket
 
         now = time.monotonic() if now is None else now
         domains = _tenants_by_domain(self.ctx.engine)
@@ -132,7 +132,7 @@ class Watchdog:
         return out
 
     def _report(self, c: Correction) -> None:
-        from .. import audit
+        from ccctl import audit
 
         log.warning("watchdog corrected %s", c.describe())
         self.corrections.append(c)

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ..db.secrets import box_secret
-from ..model import Customer, Tenant
+from ccctl.db.secrets import box_secret
+from ccctl.model import Customer, Tenant
 
 log = logging.getLogger("ccctl.daemon")
 SIGNATURE_HEADER = "X-CCCTL-Signature"

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from ..errors import CcError
+from ccctl.errors import CcError
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
@@ -69,7 +69,7 @@ def _open_engine(url: str, *, migrate: bool) -> Engine:
         args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
         engine = create_engine(url, pool_pre_ping=True, connect_args=args)
     if migrate:
-        from .migrate import upgrade
+        from ccctl.db.migrate import upgrade
 
         upgrade(engine)
     return engine

@@ -6,7 +6,7 @@ import secrets
 
 from sqlmodel import Session
 
-from ..model import Setting
+from ccctl.model import Setting
 
 
 def generate_password(length: int = 20) -> str:

@@ -19,11 +19,11 @@ def install_hook(ctx):
 
 def __getattr__(name: str):
     if name == "push_tree":
-        from .push import push_tree
+        from ccctl.deploy.push import push_tree
 
         return push_tree
     if name == "deploy_latest":
-        from .run import deploy_latest
+        from ccctl.deploy.run import deploy_latest
 
         return deploy_latest
     raise AttributeError(name)

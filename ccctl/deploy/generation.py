@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlmodel import Session
 
-from ..model import Setting
+from ccctl.model import Setting
 
 CONFIG = "config.generation"
 DEPLOYED = "deploy.generation"

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import media, prompts, recordings, tenant_media
-from ..configuration import render_input_from
-from ..errors import CcError, FreeSwitchError, InvalidInput
-from ..fsconn import try_event_socket
-from ..render import render_tree
-from ..site import spec as s
-from . import reload_plan
-from .tree_store import TreeStore
+from ccctl import media, prompts, recordings, tenant_media
+from ccctl.configuration import render_input_from
+from ccctl.errors import CcError, FreeSwitchError, InvalidInput
+from ccctl.fsconn import try_event_socket
+from ccctl.render import render_tree
+from ccctl.site import spec as s
+from ccctl.deploy import reload_plan
+from ccctl.deploy.tree_store import TreeStore
 
 
 def check_files(tenants: list[s.Tenant], sounds_dir: Path) -> None:

@@ -16,9 +16,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..db import session_scope
-from ..errors import CcError
-from . import generation as gen
+from ccctl.db import session_scope
+from ccctl.errors import CcError
+from ccctl.deploy import generation as gen
 
 LOCK_WAIT = 2.0
 """Seconds a writer waits for another deploy before leaving its own change pending."""
@@ -60,8 +60,8 @@ def _acquire(path: Path, wait: float) -> int | None:
 def deploy_latest(services, *, wait: float = LOCK_WAIT) -> Outcome:
     """Bring FreeSWITCH to the latest committed generation. Raises what the push raised
     (FreeSwitchError when FreeSWITCH refused), after recording the failed generation."""
-    from ..configuration import render_input_from
-    from .push import push_input
+    from ccctl.configuration import render_input_from
+    from ccctl.deploy.push import push_input
 
     out = Outcome()
     fd = _acquire(_lock_path(services.settings), wait)

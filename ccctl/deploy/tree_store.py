@@ -13,8 +13,8 @@ import shutil
 import time
 from pathlib import Path
 
-from ..errors import InvalidInput
-from ..render.tree import freeswitch_gid, make_private_dir, write_files
+from ccctl.errors import InvalidInput
+from ccctl.render.tree import freeswitch_gid, make_private_dir, write_files
 
 KEEP = 5
 

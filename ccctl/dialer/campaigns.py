@@ -10,13 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from ..db import session_scope
-from ..errors import Conflict, InvalidInput, NotFound
-from ..model import Campaign, Contact, Dnc, Queue, Tenant, Trunk
-from ..model.campaign import KINDS, MODES
-from . import contacts as contact_files
-from .numbers import country_of_timezone
-from .schedule import DEFAULT_RETRIES, Window, validate_retries
+from ccctl.db import session_scope
+from ccctl.errors import Conflict, InvalidInput, NotFound
+from ccctl.model import Campaign, Contact, Dnc, Queue, Tenant, Trunk
+from ccctl.model.campaign import KINDS, MODES
+from ccctl.dialer import contacts as contact_files
+from ccctl.dialer.numbers import country_of_timezone
+from ccctl.dialer.schedule import DEFAULT_RETRIES, Window, validate_retries
 
 TRANSITIONS = {
     "running": ("draft", "paused", "stopped", "done"),
@@ -293,7 +293,7 @@ def _check_named(session, t: Tenant, c: Campaign) -> None:
 
 def listed_changes(session, tenant: str, items) -> list:
     """What applying a site file's campaign list would add or change (never remove)."""
-    from ..site.diff import Change
+    from ccctl.site.diff import Change
 
     out = []
     t = session.scalars(select(Tenant).where(Tenant.name == tenant)).first()

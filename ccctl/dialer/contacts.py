@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..errors import InvalidInput
-from .numbers import check_timezone, normalise, timezone_of
+from ccctl.errors import InvalidInput
+from ccctl.dialer.numbers import check_timezone, normalise, timezone_of
 
 NUMBER_COLUMNS = ("number", "phone", "phone_number", "tel", "telephone", "mobile")
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ..db import session_scope
-from ..errors import NotFound
-from ..model import Contact, Dnc, Tenant
-from ..model.campaign import Campaign
-from . import contacts as contact_files
-from .numbers import country_of_timezone, normalise
+from ccctl.db import session_scope
+from ccctl.errors import NotFound
+from ccctl.model import Contact, Dnc, Tenant
+from ccctl.model.campaign import Campaign
+from ccctl.dialer import contacts as contact_files
+from ccctl.dialer.numbers import country_of_timezone, normalise
 
 
 def _country(session, tenant: str) -> tuple[str, str]:

@@ -17,15 +17,15 @@ import time
 import uuid as uuidlib
 from typing import Callable
 
-from ..agents import parse_table
-from ..daemon.store import write_rows
-from ..errors import FreeSwitchError
-from ..daemon.assemble import survey_score
-from ..esl import EventStream
-from ..prompts import Prompt
-from . import plan
-from .attempts import Attempt, call_row
-from .pacing import ABANDON_AFTER_S, Pacer
+from ccctl.agents import parse_table
+from ccctl.daemon.store import write_rows
+from ccctl.errors import FreeSwitchError
+from ccctl.daemon.assemble import survey_score
+from ccctl.esl import EventStream
+from ccctl.prompts import Prompt
+from ccctl.dialer import plan
+from ccctl.dialer.attempts import Attempt, call_row
+from ccctl.dialer.pacing import ABANDON_AFTER_S, Pacer
 
 log = logging.getLogger("ccctl.dialer")
 TICK = 0.5
@@ -182,7 +182,7 @@ class Dialer:
     # -- calls
     def _abandon_message(self, language: str) -> str | None:
         if language not in self._prompts:
-            from ..media import ensure_media
+            from ccctl.media import ensure_media
 
             p = Prompt(ABANDON_TEXT.get(language, ABANDON_TEXT["en"]), language if language in ABANDON_TEXT else "en")
             try:
@@ -216,7 +216,7 @@ class Dialer:
         elif c.kind == "agents":
             then = f"callcenter:{c.queue}@{r.domain}"
         else:
-            from ..render.names import destination
+            from ccctl.render.names import destination
 
             then = f"transfer:{destination(c.target)} XML {c.tenant}"
         cmd = (f"originate {{{variables}}}sofia/gateway/{c.tenant}-{c.trunk}/{k.number} "
@@ -289,8 +289,8 @@ class Dialer:
                 pacer.measured.handled(now - a.bridged_at)
         row = call_row(a, cause, now, self.node)
         write_rows(self.engine, [row], [])
-        from ..model import Campaign
-        from ..db import session_scope
+        from ccctl.model import Campaign
+        from ccctl.db import session_scope
 
         with session_scope(self.engine) as session:
             c = session.get(Campaign, a.campaign_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 ZONE_TAB = "/usr/share/zoneinfo/zone.tab"
 

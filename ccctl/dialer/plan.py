@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from ..db import session_scope
-from ..model import Campaign, Contact, Dnc, Queue, Tenant
-from .schedule import Window, after_attempt
+from ccctl.db import session_scope
+from ccctl.model import Campaign, Contact, Dnc, Queue, Tenant
+from ccctl.dialer.schedule import Window, after_attempt
 
 
 @dataclass(frozen=True)

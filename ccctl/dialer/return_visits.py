@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select
 
-from ..db import session_scope
-from ..errors import InvalidInput, NotFound
-from ..model import Call, Tenant
-from . import contacts as contact_files
-from .numbers import country_of_timezone
+from ccctl.db import session_scope
+from ccctl.errors import InvalidInput, NotFound
+from ccctl.model import Call, Tenant
+from ccctl.dialer import contacts as contact_files
+from ccctl.dialer.numbers import country_of_timezone
 
 UNANSWERED = ("abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ..errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RETRYABLE = ("busy", "no_answer", "machine", "failed", "abandoned")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..render.core import MODULES
+from ccctl.render.core import MODULES
 
 RECORD = Path("/etc/ccctl/engine")
 

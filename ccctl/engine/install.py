@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..context import Context
-from ..errors import CcError, FreeSwitchError, InvalidInput
-from . import EngineRecord, package_names, write_record
-from . import local, vendor
+from ccctl.context import Context
+from ccctl.errors import CcError, FreeSwitchError, InvalidInput
+from ccctl.engine import EngineRecord, package_names, write_record
+from ccctl.engine import local, vendor
 
 APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
 
@@ -84,8 +84,8 @@ def locate(packages: list[str]) -> tuple[str, str]:
 def start(ctx: Context, timeout: float = 300, progress: Callable[[str], None] = lambda _: None) -> None:
     """Render the tree if the box never had one, then enable and (re)start the unit and wait
     for the Event Socket."""
-    from ..fsconn import try_event_socket
-    from .. import firstboot
+    from ccctl.fsconn import try_event_socket
+    from ccctl import firstboot
 
     if not (ctx.settings.fs_conf_dir / "freeswitch.xml").exists():
         progress(firstboot.prepare(ctx))

@@ -9,8 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..errors import InvalidInput
-from . import package_names
+from ccctl.errors import InvalidInput
+from ccctl.engine import package_names
 
 DEBS_DIR = Path("/var/lib/ccctl/engine-debs")
 LIST_FILE = Path("/etc/apt/sources.list.d/ccctl-engine-debs.list")

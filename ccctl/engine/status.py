@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from ..context import Context
-from . import RECORD, read_record
+from ccctl.context import Context
+from ccctl.engine import RECORD, read_record
 
 
 def _systemctl(*args: str) -> str:
@@ -36,7 +36,7 @@ def status(ctx: Context, record: Path = RECORD) -> dict:
              "enabled": _systemctl("is-enabled", "freeswitch.service")}
     event_socket = "down"
     if data["installed"]:
-        from ..fsconn import try_event_socket
+        from ccctl.fsconn import try_event_socket
 
         esl = try_event_socket(ctx, timeout=3)
         if esl is not None:

@@ -8,7 +8,7 @@ import base64
 import re
 import urllib.request
 
-from ..errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 REPO = "https://freeswitch.signalwire.com/repo/deb/debian-release/"
 HOST = "freeswitch.signalwire.com"

@@ -7,13 +7,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..context import Context
-from ..db import session_scope
-from ..errors import InvalidInput, NotFound
-from . import profiles, render
-from .layout import DigitalSpan, layout
-from .spec import Hardware
-from .store import load_hardware
+from ccctl.context import Context
+from ccctl.db import session_scope
+from ccctl.errors import InvalidInput, NotFound
+from ccctl.hardware import profiles, render
+from ccctl.hardware.layout import DigitalSpan, layout
+from ccctl.hardware.spec import Hardware
+from ccctl.hardware.store import load_hardware
 
 DAHDI_DIR = Path(os.environ.get("CCCTL_DAHDI_DIR", "/etc/dahdi"))
 
@@ -73,7 +73,7 @@ def configured_rows(ctx: Context) -> list[dict]:
 
 def apply_hardware(ctx: Context, hw: Hardware, *, dry_run: bool = False):
     """Replace the box's voice cards with HW (validated, written and rendered in one transaction)."""
-    from ..service import apply_tenants
+    from ccctl.service import apply_tenants
 
     return apply_tenants(ctx, [], hardware=hw, dry_run=dry_run)
 
@@ -81,7 +81,7 @@ def apply_hardware(ctx: Context, hw: Hardware, *, dry_run: bool = False):
 def verify_dahdi(hw: Hardware):
     """Run Debian's dahdi_cfg -t on the system.conf HW renders; refuse what it refuses.
     Returns the check (check.ran is False, with the reason, where dahdi_cfg cannot run)."""
-    from . import dahdi_cfg
+    from ccctl.hardware import dahdi_cfg
 
     result = dahdi_cfg.check_text(render.system_conf(hw))
     if result.ran and not result.ok:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Iterable
 
-from ..validate import Problem
-from . import profiles
-from .spec import Hardware
+from ccctl.validate import Problem
+from ccctl.hardware import profiles
+from ccctl.hardware.spec import Hardware
 
 SCOPE = "hardware"
 _E1 = {"framing": ("ccs", "cas"), "coding": ("hdb3", "ami")}

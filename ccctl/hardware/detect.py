@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import profiles
+from ccctl.hardware import profiles
 
 SYSFS = Path("/sys")
 FIRMWARE_DIRS = (Path("/lib/firmware"), Path("/usr/share/dahdi"))
@@ -172,7 +172,7 @@ def detect(sysfs: Path = SYSFS, firmware_dirs=FIRMWARE_DIRS) -> Detection:
 
 def _unknown_name(dev: Device) -> str:
     """pci.ids / usb.ids say what it is, where they are installed."""
-    from . import sources
+    from ccctl.hardware import sources
 
     try:
         if dev.bus == "pci":

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import profiles
-from .spec import Card, Hardware, Port, Span
+from ccctl.hardware import profiles
+from ccctl.hardware.spec import Card, Hardware, Port, Span
 
 E1_TIMESLOTS = 31
 T1_TIMESLOTS = 24

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from .. import model as m
-from ..site.diff import Change
-from .spec import Card, Hardware
+from ccctl import model as m
+from ccctl.site.diff import Change
+from ccctl.hardware.spec import Card, Hardware
 
 TONE_ZONE_KEY = "hardware.tone_zone"
 SCOPE = "hardware"

@@ -1,20 +1,20 @@
 """Database tables (sqlmodel). One module per resource; every table is imported here so that
 `SQLModel.metadata` is complete for migrations and `create_all`."""
 
-from . import base  # noqa: F401  (naming convention before any table)
-from .tenant import Tenant, RecordingPolicy, Setting
-from .seat import Seat, SeatSkill
-from .queue import Queue
-from .ivr import IvrMenu, IvrOption
-from .number import Number
-from .trunk import Trunk
-from .customer import Customer
-from .voice_card import VoiceCard
-from .call import AgentEvent, Call, CallRollup
-from .recording import Recording
-from .audit import AuditEntry
-from .callback import CallbackRequest
-from .campaign import Campaign, Contact, Dnc
+from ccctl.model import base  # noqa: F401  (naming convention before any table)
+from ccctl.model.tenant import Tenant, RecordingPolicy, Setting
+from ccctl.model.seat import Seat, SeatSkill
+from ccctl.model.queue import Queue
+from ccctl.model.ivr import IvrMenu, IvrOption
+from ccctl.model.number import Number
+from ccctl.model.trunk import Trunk
+from ccctl.model.customer import Customer
+from ccctl.model.voice_card import VoiceCard
+from ccctl.model.call import AgentEvent, Call, CallRollup
+from ccctl.model.recording import Recording
+from ccctl.model.audit import AuditEntry
+from ccctl.model.callback import CallbackRequest
+from ccctl.model.campaign import Campaign, Contact, Dnc
 
 __all__ = [
     "Tenant", "RecordingPolicy", "Setting", "Seat", "SeatSkill", "Queue", "IvrMenu",

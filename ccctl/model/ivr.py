@@ -3,7 +3,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from .base import tenant_fk
+from ccctl.model.base import tenant_fk
 
 
 class IvrMenu(SQLModel, table=True):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlmodel import Field, SQLModel
 
-from .base import tenant_fk
+from ccctl.model.base import tenant_fk
 
 
 class Number(SQLModel, table=True):

@@ -17,10 +17,10 @@
 
 from __future__ import annotations
 
-from .. import prompts
-from ..site import spec as s
-from . import names
-from .dialplan import _alternation, _trunk_dial, act, cond, ext, sets
+from ccctl import prompts
+from ccctl.site import spec as s
+from ccctl.render import names
+from ccctl.render.dialplan import _alternation, _trunk_dial, act, cond, ext, sets
 
 NUMBER_VARIABLE = "ccctl_callback_number"
 ID_VARIABLE = "ccctl_callback_id"

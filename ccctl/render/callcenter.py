@@ -3,10 +3,10 @@ from skills. A higher skill level becomes a lower tier level, which mod_callcent
 
 from __future__ import annotations
 
-from ..prompts import announcement
-from ..settings import Settings
-from ..site import spec as s
-from . import names, templates
+from ccctl.prompts import announcement
+from ccctl.settings import Settings
+from ccctl.site import spec as s
+from ccctl.render import names, templates
 
 
 def tier_level(skill_level: int) -> int:

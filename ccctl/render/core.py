@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..prompts import MOH_DIR
-from ..settings import Settings
-from .xml import configuration, el, include, param, params, preprocess
+from ccctl.prompts import MOH_DIR
+from ccctl.settings import Settings
+from ccctl.render.xml import configuration, el, include, param, params, preprocess
 
 MODULES = (
     "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from .. import prompts
-from ..site import spec as s
-from . import names
-from .xml import el, include
+from ccctl import prompts
+from ccctl.site import spec as s
+from ccctl.render import names
+from ccctl.render.xml import el, include
 
 _WDAY = {"sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7}
 
@@ -215,7 +215,7 @@ def _external(t: s.Tenant) -> list:
 
 
 def _queue(t: s.Tenant, q: s.Queue) -> list:
-    from .survey import after_queue  # it builds on this module's act/cond/ext
+    from ccctl.render.survey import after_queue  # it builds on this module's act/cond/ext
 
     ctx = names.context(t)
     ann = prompts.announcement(t, q)
@@ -291,8 +291,8 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
 
 
 def tenant_context(t: s.Tenant) -> object:
-    from .callback import callback_extensions
-    from .survey import survey_extensions
+    from ccctl.render.callback import callback_extensions
+    from ccctl.render.survey import survey_extensions
 
     exts = [_setup(t)]
     exts.append(ext("over-cap", cond("destination_number", "^cc-over-cap$",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
-from ..site import spec as s
-from . import names, templates
+from ccctl.site import spec as s
+from ccctl.render import names, templates
 
 DIAL_STRING = (
     "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"

@@ -3,10 +3,10 @@ context, so a menu can never lead a caller into another tenant."""
 
 from __future__ import annotations
 
-from .. import prompts
-from ..site import spec as s
-from . import names
-from .xml import configuration, el
+from ccctl import prompts
+from ccctl.site import spec as s
+from ccctl.render import names
+from ccctl.render.xml import configuration, el
 
 
 def _menu(t: s.Tenant, ivr: s.Ivr) -> object:

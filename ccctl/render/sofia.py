@@ -4,10 +4,10 @@ context that knows only DIDs."""
 
 from __future__ import annotations
 
-from ..settings import Settings
-from ..site import spec as s
-from . import names
-from .xml import configuration, el, param, params
+from ccctl.settings import Settings
+from ccctl.site import spec as s
+from ccctl.render import names
+from ccctl.render.xml import configuration, el, param, params
 
 _CODECS = "$${global_codec_prefs}"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from .. import prompts
-from ..site import spec as s
-from . import names
-from .dialplan import act, cond, ext
+from ccctl import prompts
+from ccctl.site import spec as s
+from ccctl.render import names
+from ccctl.render.dialplan import act, cond, ext
 
 SCORE_VARIABLE = "ccctl_survey_score"
 TRIES, TIMEOUT_MS = 3, 5000

@@ -9,12 +9,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import prompts
-from ..hardware import render as hardware_render
-from ..settings import Settings
-from ..site import spec as s
-from . import callcenter, core, dialplan, directory, ivr, sofia
-from .xml import include, to_bytes
+from ccctl import prompts
+from ccctl.hardware import render as hardware_render
+from ccctl.settings import Settings
+from ccctl.site import spec as s
+from ccctl.render import callcenter, core, dialplan, directory, ivr, sofia
+from ccctl.render.xml import include, to_bytes
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import spec as s
+from ccctl.site import spec as s
 
 _COLLECTIONS = (*s.COLLECTIONS, "customers", "campaigns")  # operational: ccctl/customers.py, ccctl/dialer/campaigns.py
 

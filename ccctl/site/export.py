@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import spec as s
-from .yamlio import dump
+from ccctl.site import spec as s
+from ccctl.site.yamlio import dump
 
 KEEP_EMPTY = {"hours"}
 """Keys whose empty value means something: `hours: {}` is closed every day, no hours is always open."""

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import InvalidInput
-from . import yamlio
-from .spec import Site
+from ccctl.errors import InvalidInput
+from ccctl.site import yamlio
+from ccctl.site.spec import Site
 
 
 def _format_loc(loc) -> str:

@@ -485,7 +485,7 @@ class Tenant(Spec):
 
 
 # Here, not at the top: hardware.spec builds on Spec and Slug above.
-from ..hardware.spec import Hardware  # noqa: E402
+from ccctl.hardware.spec import Hardware  # noqa: E402
 
 
 class Site(Spec):

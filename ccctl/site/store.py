@@ -12,9 +12,9 @@ from typing import Iterable
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from .. import model as m
-from ..db.secrets import generate_password
-from . import spec as s
+from ccctl import model as m
+from ccctl.db.secrets import generate_password
+from ccctl.site import spec as s
 
 
 def _tenant_spec(row: m.Tenant, rec: m.RecordingPolicy | None) -> dict:
@@ -301,11 +301,11 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
         for k in changed + added:
             _write_children(session, kind, existing[k], want[k], is_new=k in added)
     if desired.customers:
-        from ..customers import upsert
+        from ccctl.customers import upsert
 
         upsert(session, row.id, desired.customers)
     if desired.campaigns:
-        from ..dialer.campaigns import from_site
+        from ccctl.dialer.campaigns import from_site
 
         # After the collections: a campaign may name a queue or trunk added by this apply.
         from_site(session, row, desired.campaigns)

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from ..errors import InvalidInput
+from ccctl.errors import InvalidInput
 
 MAX_BYTES = 32 * 1024 * 1024
 """A site file larger than this is refused before parsing: no provider has one that big."""

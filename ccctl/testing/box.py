@@ -14,7 +14,7 @@ from ccctl.db import session_scope
 from ccctl.deploy import push_tree
 from ccctl.settings import Settings
 
-from .fsproc import FreeSwitch
+from ccctl.testing.fsproc import FreeSwitch
 
 
 def fs_settings(root: Path) -> Settings:

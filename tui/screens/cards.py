@@ -58,7 +58,7 @@ class CardsScreen(Screen):
         if not table.row_count:
             return
         name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        from .dialogs import Confirm
+        from tui.screens.dialogs import Confirm
 
         self.app.push_screen(Confirm(f"Remove voice card {name}?"), lambda yes: yes and self._remove(name))
 

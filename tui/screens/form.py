@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from ccctl import forms
 
-from ..nouns import Page, hint, model_of
+from tui.nouns import Page, hint, model_of
 
 
 def _id(field: str) -> str:

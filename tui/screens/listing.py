@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Footer, Input, Static, Tree
 from ccctl import forms, resources
 from ccctl.errors import CcError
 
-from .. import rows as rowdata
-from ..nouns import Page
-from .dialogs import Confirm, Reveal
-from .form import FormScreen
+from tui import rows as rowdata
+from tui.nouns import Page
+from tui.screens.dialogs import Confirm, Reveal
+from tui.screens.form import FormScreen
 
 
 def describe(result) -> str:

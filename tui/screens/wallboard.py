@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Footer, Static
 from ccctl.errors import CcError
 from ccctl.wallboard import Board, Follower, open_board
 
-from ..glyphs import sparkline
-from .dialogs import Ask
+from tui.glyphs import sparkline
+from tui.screens.dialogs import Ask
 
 
 
@@ -191,7 +191,7 @@ class WallboardScreen(Screen):
             if yes:
                 self._hangup(mon, tenant, uuid)
 
-        from .dialogs import Confirm
+        from tui.screens.dialogs import Confirm
 
         self.app.push_screen(Confirm(f"Hang up the call of {row[2]} in {tenant}?"), answer)
 
