@@ -45,7 +45,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 def site(agents: int):
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
 
     seats = [s.Seat(extension=str(1000 + i), name=f"Agent {i}", skills={"sales": 5}) for i in range(agents)]
     return [s.Tenant(
@@ -109,14 +109,14 @@ def sipp_figures(d: Path) -> tuple[int, int, list[float]]:
 
 class Bench:
     def __init__(self, workdir: Path, agents: int):
-        from ccctl.context import Context
-        from ccctl.resources import seat_password
-        from ccctl.service import apply_tenants
+        from ccctl import app
+        from ccctl.config.entities import seat_password
+        from ccctl.config.write import apply_tenants
         from ccctl.testing.box import fs_settings, start_box
         from ccctl.testing.sip import AgentPool, EventLog, Seat
 
         self.dir = workdir
-        apply_tenants(Context.open(fs_settings(workdir)), site(agents))
+        apply_tenants(app.open(fs_settings(workdir), deploy=False), site(agents))
         self.box = start_box(find_prefix(), workdir)
         add_bare_path(self.box.ctx.settings.fs_conf_dir)
         assert "[Success]" in self.box.api("reloadxml")

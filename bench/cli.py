@@ -25,12 +25,12 @@ LAUNCH = "import sys; sys.argv[0] = 'ccctl'; from ccctl.cli.main import run; run
 
 
 def _populate(db: str, seats: int) -> None:
-    from ccctl.context import Context
-    from ccctl.service import apply_tenants
+    from ccctl import app
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
 
-    ctx = Context.open(Settings(db=db, fs_deploy="off"))
+    ctx = app.open(Settings(db=db, fs_deploy="off"))
     big = s.Tenant(name="big", seat_limit=seats,
                    seats=[s.Seat(extension=str(100000 + i), name=f"Agent number {i} 坐席", skills={"sales": 1 + i % 10})
                           for i in range(seats)])

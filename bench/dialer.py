@@ -1,5 +1,5 @@
 """Discrete-event simulation of the dialer, driven by the real pacing code
-(ccctl.dialer.pacing): agent utilisation (talk time over logged-in time) and abandon rate
+(ccctl.outbound.pacing): agent utilisation (talk time over logged-in time) and abandon rate
 (answered callees with no agent within 2 s) for progressive and predictive dialing.
 
     .venv/bin/python bench/dialer.py [--hours 8] [--seed 1]
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ccctl.dialer.pacing import ABANDON_AFTER_S, Pacer  # noqa: E402
+from ccctl.outbound.pacing import ABANDON_AFTER_S, Pacer  # noqa: E402
 
 TALK_MEAN = 180.0
 WRAPUP = 5.0

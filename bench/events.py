@@ -26,17 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ccctl.configuration import esl_password  # noqa: E402
-from ccctl.context import Context  # noqa: E402
+from ccctl import app
+from ccctl.config.gather import esl_password  # noqa: E402
 from ccctl.daemon.assemble import HEADERS, SMALL, SUBSCRIBE  # noqa: E402
 from ccctl.daemon.run import Daemon  # noqa: E402
-from ccctl.daemon.stats import Query, statistics  # noqa: E402
+from ccctl.stats.history import Query, statistics  # noqa: E402
 from ccctl.daemon.store import write_rows  # noqa: E402
-from ccctl.esl import EventStream, HeaderPicker  # noqa: E402
+from ccctl.freeswitch.esl import EventStream, HeaderPicker  # noqa: E402
 from ccctl.model import Call  # noqa: E402
-from ccctl.service import apply_tenants  # noqa: E402
+from ccctl.config.write import apply_tenants  # noqa: E402
 from ccctl.settings import Settings  # noqa: E402
-from ccctl.site import spec as s  # noqa: E402
+from ccctl.config import spec as s  # noqa: E402
 from ccctl.testing.fake_esl import ReplayEventSocket  # noqa: E402
 
 STREAM = ROOT / "tests" / "data" / "events" / "scripted_calls.esl"
@@ -74,7 +74,7 @@ def stream_shape(data: bytes) -> tuple[int, int]:
 
 def _call_uuids(data: bytes) -> set[str]:
     from ccctl.daemon.assemble import call_row, event_variables, Directory
-    from ccctl.esl import parse_plain_event
+    from ccctl.freeswitch.esl import parse_plain_event
 
     uuids = set()
     for msg in data.split(b"Content-Type: text/event-plain")[1:]:
@@ -114,7 +114,7 @@ def raw_read(server, total_events: int, mode: str) -> float:
 def daemon_ingest(db_url: str, data: bytes, copies: int, calls_per_copy: int, events_per_copy: int) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bench-events-"))
     settings = Settings(db=db_url, fs_cdr_dir=tmp / "cdr", spool_dir=tmp / "spool", fs_deploy="off")
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=False)
     apply_tenants(ctx, [s.Tenant(name="acme", queues=[s.Queue(name=q) for q in ("sales", "support", "billing")])])
     server = ServerProcess(data, copies, password=esl_password(ctx))
     ctx.settings = settings.with_(esl_port=server.port)

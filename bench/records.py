@@ -24,14 +24,14 @@ sys.path.insert(0, str(ROOT))
 
 
 def bench_purge(n: int) -> dict:
-    from ccctl import recording_index, recording_purge
-    from ccctl.context import Context
-    from ccctl.service import apply_tenants
+    from ccctl.recordings import index, purge
+    from ccctl import app
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
 
     with tempfile.TemporaryDirectory() as d:
-        ctx = Context.open(Settings(db=f"{d}/bench.db", fs_recordings_dir=Path(d) / "rec", fs_deploy="off"))
+        ctx = app.open(Settings(db=f"{d}/bench.db", fs_recordings_dir=Path(d) / "rec", fs_deploy="off"))
         tenants = [f"t{i:02d}" for i in range(10)]
         apply_tenants(ctx, [s.Tenant(name=t, recording=s.Recording(mode="all", retention_days=30)) for t in tenants])
         now = time.time()
@@ -45,20 +45,20 @@ def bench_purge(n: int) -> dict:
             age = (40 if i % 2 else 10) * 86400
             os.utime(p, (now - age, now - age))
         t0 = time.perf_counter()
-        recording_index.scan(ctx)
+        index.scan(ctx)
         t_scan = time.perf_counter() - t0
         held = [f"call-{i:07d}" for i in range(1, n, 20)]  # a tenth of the due ones
         with ctx.engine.begin() as conn:
             from sqlalchemy import update
 
-            R = recording_index.R
+            R = index.R
             for k in range(0, len(held), 500):
                 conn.execute(update(R).where(R.c.call_uuid.in_(held[k:k + 500])).values(held=True))
         t0 = time.perf_counter()
-        dry = recording_purge.purge(ctx, dry_run=True, refresh=False)
+        dry = purge.purge(ctx, dry_run=True, refresh=False)
         t_dry = time.perf_counter() - t0
         t0 = time.perf_counter()
-        done = recording_purge.purge(ctx, refresh=False)
+        done = purge.purge(ctx, refresh=False)
         t_purge = time.perf_counter() - t0
         ctx.engine.dispose()
     return {"index_rows": n, "scan_s": round(t_scan, 2), "scan_files_per_s": round(n / t_scan),
@@ -68,16 +68,16 @@ def bench_purge(n: int) -> dict:
 
 def bench_backup(n_tenants: int, n_calls: int) -> dict:
     from bench.render import make_tenants
-    from ccctl import backup
-    from ccctl.context import Context
+    from ccctl.box import backup
+    from ccctl import app
     from ccctl.daemon.store import write_rows
     from ccctl.db import open_engine
-    from ccctl.service import apply_tenants
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
     from ccctl.testing.rows import call
 
     with tempfile.TemporaryDirectory() as d:
-        ctx = Context.open(Settings(db=f"{d}/box.db", fs_deploy="off"))
+        ctx = app.open(Settings(db=f"{d}/box.db", fs_deploy="off"))
         apply_tenants(ctx, make_tenants(n_tenants))
         for k in range(0, n_calls, 5000):
             write_rows(ctx.engine, [call(f"c{i}", f"t{i % n_tenants:05d}", "inbound", 1_795_000_000.0 + i, 60)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def make_tenants(n: int):
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
 
     tenants = []
     skills = ["sales", "support", "billing", "vip", "tech"]
@@ -45,22 +45,22 @@ def make_tenants(n: int):
 
 
 def one(n: int) -> dict:
-    from ccctl import configuration
-    from ccctl.context import Context
+    from ccctl.config import gather
+    from ccctl import app
     from ccctl.render import RenderInput, render_tree, write_tree
-    from ccctl.service import apply_tenants
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
 
     tenants = make_tenants(n)
     with tempfile.TemporaryDirectory() as d:
         settings = Settings(db=f"{d}/bench.db")
-        ctx = Context.open(settings)
+        ctx = app.open(settings, deploy=False)
         t0 = time.perf_counter()
         apply_tenants(ctx, tenants)
         t_apply = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        inp = configuration.render_input(ctx)
+        inp = gather.render_input(ctx)
         t_load = time.perf_counter() - t0
         t0 = time.perf_counter()
         files = render_tree(inp)

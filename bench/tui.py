@@ -93,13 +93,13 @@ def cpu_seconds(pid: int) -> float:
 
 
 def make_box(tmp: Path):
-    from ccctl.context import Context
-    from ccctl.service import apply_tenants
+    from ccctl import app
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
 
     settings = Settings(db=str(tmp / "ccctl.db"), fs_deploy="off")
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=False)
     seats = [s.Seat(extension=str(2000 + i), name=f"Agent {i}", skills={f"q{i % 50}": 5}) for i in range(200)]
     apply_tenants(ctx, [s.Tenant(name="big", seat_limit=500, seats=seats,
                                  queues=[s.Queue(name=f"q{i}") for i in range(50)])])
@@ -183,7 +183,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=200, help="events a second on the replayed stream")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    from ccctl.configuration import esl_password
+    from ccctl.config.gather import esl_password
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

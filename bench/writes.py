@@ -2,7 +2,7 @@
 per second several processes get at once. Figures, not pass/fail.
 
 - single: a box of N tenants of 50 seats (from bench/render.py; 1,000 tenants = 50,000 seats);
-  timed: `seat set`, `seat add`, `seat remove` and `queue set` through ccctl.resources, each a
+  timed: `seat set`, `seat add`, `seat remove` and `queue set` through ccctl.config.entities, each a
   patch of one tenant under the configuration lock (database only: rendering and the push to
   FreeSWITCH happen after the commit and are measured by bench/render.py).
 - concurrent: W writer processes (ccctl/testing/writers.py, the concurrent-writers test's writer)
@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 def bench_single(n_tenants: int, rounds: int = 30) -> dict:
     from bench.render import make_tenants
-    from ccctl import app, resources
-    from ccctl.service import apply_tenants
+    from ccctl import app
+    from ccctl.config import entities
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
 
     with tempfile.TemporaryDirectory() as d:
@@ -42,7 +43,7 @@ def bench_single(n_tenants: int, rounds: int = 30) -> dict:
             apply_tenants(services, tenants[k:k + 100])
         build = time.perf_counter() - t0
         victim = tenants[n_tenants // 2].name
-        resources.set_tenant(services, victim, {"seat_limit": 60})  # room for the seat added below
+        entities.set_tenant(services, victim, {"seat_limit": 60})  # room for the seat added below
         timings: dict[str, list[float]] = {"seat set": [], "seat add": [], "seat remove": [], "queue set": []}
 
         def timed(what, fn, *args):
@@ -51,20 +52,21 @@ def bench_single(n_tenants: int, rounds: int = 30) -> dict:
             timings[what].append((time.perf_counter() - t) * 1000)
 
         for i in range(rounds):
-            timed("seat set", resources.set_item, "seat", victim, "1001", {"name": f"renamed {i}"})
-            timed("seat add", resources.add_item, "seat", victim, f"9{i:03d}", {"name": f"new {i}"})
-            timed("seat remove", resources.remove_item, "seat", victim, f"9{i:03d}")
-            timed("queue set", resources.set_item, "queue", victim, "sales", {"max_wait": 60 + i})
+            timed("seat set", entities.set_item, "seat", victim, "1001", {"name": f"renamed {i}"})
+            timed("seat add", entities.add_item, "seat", victim, f"9{i:03d}", {"name": f"new {i}"})
+            timed("seat remove", entities.remove_item, "seat", victim, f"9{i:03d}")
+            timed("queue set", entities.set_item, "queue", victim, "sales", {"max_wait": 60 + i})
         return {"seats": n_tenants * 50, "build_s": round(build, 1),
                 **{f"{k} median ms": round(statistics.median(v), 1) for k, v in timings.items()},
                 **{f"{k} p95 ms": round(sorted(v)[int(len(v) * 0.95) - 1], 1) for k, v in timings.items()}}
 
 
 def bench_concurrent(writers: int) -> dict:
-    from ccctl import app, resources
-    from ccctl.service import apply_tenants
+    from ccctl import app
+    from ccctl.config import entities
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
     from ccctl.testing.writers import SEATS
 
     with tempfile.TemporaryDirectory() as d:
@@ -83,17 +85,18 @@ def bench_concurrent(writers: int) -> dict:
         per = SEATS + SEATS // 3 + SEATS // 4 + (SEATS + 4) // 5
         total = per * writers + (SEATS + 1) // 2
         retried = sum(int(o.split()[-1]) for o in outs if o.strip())
-        left = len(resources.list_items(services, "seat", "shared"))
+        left = len(entities.list_items(services, "seat", "shared"))
         return {"writers": writers, "writes": total, "seconds": round(elapsed, 1),
                 "writes_per_s": round(total / elapsed, 1), "retried": retried, "seats_left": left}
 
 
 def bench_customers(n: int) -> dict:
     """Import N customers from CSV text (parse + one bulk upsert), then the same file again."""
-    from ccctl import app, customers
-    from ccctl.service import apply_tenants
+    from ccctl import app
+    from ccctl.cti import customers
+    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.site import spec as s
+    from ccctl.config import spec as s
 
     text = "number,name,tier\n" + "".join(f"+4930{i:08d},Customer {i},gold\n" for i in range(n))
     with tempfile.TemporaryDirectory() as d:

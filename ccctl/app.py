@@ -5,7 +5,7 @@ the same way. Services holds what every operation needs, passed in explicitly: t
 (where things are), the database engine, and whether a committed configuration change is then
 deployed to FreeSWITCH (rendered, swapped in, reloaded). That choice is made once, when the
 Services is built; nothing is patched in afterwards. Operations return their own results and
-messages (see ccctl.service.Result); Services accumulates nothing.
+messages (see ccctl.config.write.Result); Services accumulates nothing.
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ class Services:
     deploy: bool = False
     """True: every committed configuration change is rendered and pushed to FreeSWITCH."""
 
-    @classmethod
-    def open(cls, settings: Settings | None = None, *, deploy: bool = False) -> "Services":
-        """Database-only unless DEPLOY is asked for (the older name of `ccctl.app.open`)."""
-        return open(settings, deploy=deploy)
 
 
 def open(settings: Settings | None = None, *, deploy: bool | None = None) -> Services:  # noqa: A001

@@ -17,12 +17,12 @@ EXAMPLE = ROOT / "examples" / "site.yaml"
 @pytest.fixture(scope="session")
 def prompt_cache(tmp_path_factory) -> Path:
     """The example site's prompts and music, synthesized once per test run."""
-    from ccctl import media, prompts
-    from ccctl.site.load import load_site
+    from ccctl.media import synth, prompts
+    from ccctl.config.load import load_site
 
     root = tmp_path_factory.mktemp("prompt-cache")
     tenants = load_site(str(EXAMPLE)).tenants
-    media.ensure_media(root, prompts.required(tenants), prompts.moh_names(tenants))
+    synth.ensure_media(root, prompts.required(tenants), prompts.moh_names(tenants))
     return root
 
 

@@ -46,9 +46,9 @@ class CcTui(App):
         Binding("f9", "goto('health')", "Health", show=False),
     ]
 
-    def __init__(self, ctx, start: str = "tenants", **kw):
+    def __init__(self, services, start: str = "tenants", **kw):
         super().__init__(**kw)
-        self.ctx = ctx
+        self.services = services
         self.start = start
         if not EXTRA:
             _register()
@@ -96,17 +96,11 @@ class CcTui(App):
         self.push_screen(Help(lines))
 
 
-def open_context():
-    """The box's context with the deploy hook, as every ccctl command gets it."""
-    from ccctl.context import Context
-    from ccctl.settings import Settings
+def open_services():
+    """The box's services, deploying as every ccctl command does (settings.fs_deploy)."""
+    from ccctl import app
 
-    ctx = Context.open(Settings.from_env())
-    if ctx.settings.fs_deploy != "off":
-        from ccctl.deploy import install_hook
-
-        install_hook(ctx)
-    return ctx
+    return app.open()
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -118,19 +112,19 @@ def run(argv: list[str] | None = None) -> None:
     parser.add_argument("--first-boot", action="store_true",
                         help="start on the setup wizard if the box is not set up yet (the console does this)")
     args = parser.parse_args(argv)
-    start(open_context(), args.screen, args.first_boot)
+    start(open_services(), args.screen, args.first_boot)
     sys.exit(0)
 
 
-def start(ctx, screen: str | None = None, first_boot: bool = False) -> None:
+def start(services, screen: str | None = None, first_boot: bool = False) -> None:
     from pathlib import Path
 
-    from ccctl import box_setup
+    from ccctl.box import setup
 
     root = Path(os.environ.get("CCCTL_ROOT", "/"))
     if screen is None:
-        screen = "wizard" if first_boot and not box_setup.completed(root) else "tenants"
-    app = CcTui(ctx, start=screen)
+        screen = "wizard" if first_boot and not setup.completed(root) else "tenants"
+    app = CcTui(services, start=screen)
     if screen not in app.SCREEN_TITLES:
         raise SystemExit(f"cctui: no screen {screen!r}; one of {', '.join(app.SCREEN_TITLES)}")
     app.run()

@@ -1,12 +1,12 @@
 """What each admin screen lists and edits: columns and form fields, by dotted field name.
-Pure data: the screens are generic over it, the rules live in ccctl.site.spec."""
+Pure data: the screens are generic over it, the rules live in ccctl.config.spec."""
 
 from __future__ import annotations
 
 import typing
 from dataclasses import dataclass
 
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ PAGE = {p.id: p for p in PAGES}
 
 def hint(model: type, dotted: str) -> str:
     """What a field takes, in words, for the input's placeholder."""
-    from ccctl.resources import _field_type  # the schema's own reading of a dotted field
+    from ccctl.config.entities import _field_type  # the schema's own reading of a dotted field
 
     ann = _field_type(model, dotted)
     if typing.get_origin(ann) is typing.Literal:
@@ -81,6 +81,6 @@ def hint(model: type, dotted: str) -> str:
 
 
 def model_of(page: Page) -> type[s.Spec]:
-    from ccctl.resources import NOUNS
+    from ccctl.config.entities import NOUNS
 
     return s.Tenant if page.noun == "tenant" else NOUNS[page.noun].spec

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ccctl import resources
-from ccctl.forms import text_of
+from ccctl.config import entities
+from ccctl.config.forms import text_of
 
 from tui.nouns import Page
 
@@ -35,11 +35,11 @@ def _cell(page: Page, tenant, obj, col: str) -> str:
     return text_of(v) if v not in (None, {}, []) else "-"
 
 
-def rows(ctx, page: Page) -> list[tuple[str, str, list[str]]]:
+def rows(services, page: Page) -> list[tuple[str, str, list[str]]]:
     """(tenant, key, cells) of every object PAGE lists, across tenants."""
     out = []
-    for t in resources.list_tenants(ctx):
-        objs = [t] if page.noun == "tenant" else getattr(t, resources.NOUNS[page.noun].collection)
+    for t in entities.list_tenants(services):
+        objs = [t] if page.noun == "tenant" else getattr(t, entities.NOUNS[page.noun].collection)
         for obj in objs:
             out.append((t.name, str(getattr(obj, page.key)), [_cell(page, t, obj, c) for _, c in page.columns]))
     return out

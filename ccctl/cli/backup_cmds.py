@@ -20,8 +20,8 @@ def backup(ctx: typer.Context, file: Path = FILE, with_recordings: bool = WITH_R
     a new FILE, online: calls and the daemon go on, and the copy is one consistent moment. The
     archive restores onto SQLite or PostgreSQL, whichever it came from. It holds every secret
     of the box: keep it as safe as the box."""
-    from ccctl.backup import backup as run
-    from ccctl.db.engine import open_engine
+    from ccctl.box.backup import backup as run
+    from ccctl.db.session import open_engine
 
     settings = settings_of(ctx)
     engine = open_engine(settings.db_url)
@@ -38,10 +38,10 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
             as_json: bool = JSON):
     """Restore the database from FILE into an empty database (a fresh box), or replace
     everything in it with --force; then bring FreeSWITCH's configuration to it."""
-    from ccctl.backup import restore as run
-    from ccctl.context import Context
+    from ccctl.box.backup import restore as run
+    from ccctl.app import Services
     from ccctl.db import session_scope
-    from ccctl.db.engine import open_engine
+    from ccctl.db.session import open_engine
 
     settings = settings_of(ctx)
     engine = open_engine(settings.db_url, migrate=False)
@@ -56,7 +56,7 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
     if settings.fs_deploy != "off":
         from ccctl.deploy.push import push_tree
 
-        c = Context(settings=settings, engine=engine)
+        c = Services(settings=settings, engine=engine)
         notes: list[str] = []
         with session_scope(engine) as session:
             ran = push_tree(c, session, notes)
@@ -70,7 +70,7 @@ def _esl_password(engine) -> str | None:
     """The box's Event Socket password as the database holds it (None: no database yet)."""
     import sqlalchemy as sa
 
-    from ccctl.configuration import ESL_PASSWORD
+    from ccctl.config.gather import ESL_PASSWORD
 
     try:
         with engine.connect() as conn:

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="Queue callbacks: callers who pressed the queue's callback key keep their place "
@@ -24,9 +24,9 @@ def list_(ctx: typer.Context,
                                               help="open (waiting or placed), waiting, placed, done, failed or cancelled."),
           as_json: bool = JSON):
     """List callback requests, oldest first."""
-    from ccctl import callback
+    from ccctl.callbacks import requests
 
-    rows = callback.list_requests(open_context(ctx), tenant=tenant, state=state, queue=queue)
+    rows = requests.list_requests(open_services(ctx), tenant=tenant, state=state, queue=queue)
     output.emit(rows, as_json, columns=COLUMNS, keep=("id", "tenant"))
 
 
@@ -34,10 +34,10 @@ def list_(ctx: typer.Context,
 def cancel(ctx: typer.Context, request: int = typer.Argument(..., metavar="ID", help="The request's id (see list)."),
            as_json: bool = JSON):
     """Cancel a waiting or placed callback; a placeholder already in its queue leaves it."""
-    from ccctl import callback
-    from ccctl.fsconn import try_event_socket
+    from ccctl.callbacks import requests
+    from ccctl.freeswitch.connect import try_event_socket
 
-    c = open_context(ctx)
+    c = open_services(ctx)
 
     def hangup(command: str) -> None:
         sock = try_event_socket(c)
@@ -45,7 +45,7 @@ def cancel(ctx: typer.Context, request: int = typer.Argument(..., metavar="ID", 
             with sock:
                 sock.api(command, check=False)
 
-    row = callback.cancel(c, request, hangup=hangup)
+    row = requests.cancel(c, request, hangup=hangup)
     if as_json:
         output.emit_json(row)
     else:

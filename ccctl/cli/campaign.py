@@ -1,5 +1,5 @@
 """`ccctl campaign ...` and `ccctl dnc ...`: outbound campaigns, their contacts, and the
-tenant's do-not-call list. Thin over ccctl.dialer; the daemon does the dialing."""
+tenant's do-not-call list. Thin over ccctl.outbound; the daemon does the dialing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, YES, ErrorMappingGroup, confirm, open_context
+from ccctl.cli.common import JSON, YES, ErrorMappingGroup, confirm, open_services
 
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="Outbound campaigns: contacts from CSV/XLSX or past calls, preview, progressive or "
@@ -62,7 +62,7 @@ def add(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
                                              help="Contacts: every caller who abandoned today and was not reached since."),
         as_json: bool = JSON):
     """Define a campaign (state draft); start it with `ccctl campaign start`."""
-    from ccctl.dialer import campaigns, return_visits, schedule
+    from ccctl.outbound import campaigns, return_visits, schedule
 
     start, sep, end = window.partition("-")
     if not sep:
@@ -73,7 +73,7 @@ def add(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
     if abandoned_today:
         selection = return_visits.Selection(since="today", abandoned=True, not_reached=True,
                                             queue=selection.queue if selection else None)
-    c = open_context(ctx)
+    c = open_services(ctx)
     data = campaigns.add(c, tenant, name, queue=queue, mode=mode, kind=kind, target=target, trunk=trunk,
                          caller_id=caller_id, country=country, window_start=start, window_end=end, days=days,
                          retries=schedule.parse_retries(retries), max_attempts=max_attempts,
@@ -101,16 +101,16 @@ def import_(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
                                         "optional name and timezone; other columns go to the agent with the call."),
             as_json: bool = JSON):
     """Add contacts from a file. Bad rows are reported by line number; the rest are imported."""
-    from ccctl.dialer import campaigns
+    from ccctl.outbound import campaigns
 
-    _report_import(campaigns.import_file(open_context(ctx), tenant, name, path).as_dict(), as_json)
+    _report_import(campaigns.import_file(open_services(ctx), tenant, name, path).as_dict(), as_json)
 
 
 def _state(state: str, doc: str):
     def command(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: bool = JSON):
-        from ccctl.dialer import campaigns
+        from ccctl.outbound import campaigns
 
-        data = campaigns.set_state(open_context(ctx), tenant, name, state)
+        data = campaigns.set_state(open_services(ctx), tenant, name, state)
         output.emit_json(data) if as_json else output.message(f"campaign {tenant}/{name}: {data['state']}")
     command.__doc__ = doc
     return command
@@ -126,18 +126,18 @@ def accept(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
            number: str = typer.Argument(..., metavar="NUMBER", help="The contact's number (E.164)."),
            agent: str = typer.Option(..., "--agent", help="The agent's extension."), as_json: bool = JSON):
     """Preview: the agent accepts the contact offered; the daemon dials it and connects them."""
-    from ccctl.dialer import campaigns
+    from ccctl.outbound import campaigns
 
-    data = campaigns.accept(open_context(ctx), tenant, name, number, agent)
+    data = campaigns.accept(open_services(ctx), tenant, name, number, agent)
     output.emit_json(data) if as_json else output.message(f"{number}: accepted by {agent}, dialing")
 
 
 @app.command("status")
 def status(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: bool = JSON):
     """State, contacts by state and by last disposition, attempts so far."""
-    from ccctl.dialer import campaigns
+    from ccctl.outbound import campaigns
 
-    data = campaigns.status(open_context(ctx), tenant, name)
+    data = campaigns.status(open_services(ctx), tenant, name)
     if as_json:
         output.emit_json(data)
         return
@@ -152,9 +152,9 @@ def list_(ctx: typer.Context,
           tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
           as_json: bool = JSON):
     """Every campaign with its state, mode and number of contacts."""
-    from ccctl.dialer import campaigns
+    from ccctl.outbound import campaigns
 
-    output.emit(campaigns.list_(open_context(ctx), tenant), as_json,
+    output.emit(campaigns.list_(open_services(ctx), tenant), as_json,
                 columns=["tenant", "name", "state", "mode", "kind", "queue", "contacts", "max_concurrent"],
                 keep=("tenant", "name"))
 
@@ -165,9 +165,9 @@ def show(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
          state: Optional[str] = typer.Option(None, help="With --contacts: only contacts in this state."),
          as_json: bool = JSON):
     """The campaign's definition (or its contacts)."""
-    from ccctl.dialer import campaigns
+    from ccctl.outbound import campaigns
 
-    c = open_context(ctx)
+    c = open_services(ctx)
     if contacts:
         output.emit(campaigns.contacts(c, tenant, name, state), as_json,
                     columns=["id", "number", "name", "timezone", "state", "attempts", "last_disposition", "agent"],
@@ -179,10 +179,10 @@ def show(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
 @app.command("remove")
 def remove(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, yes: bool = YES):
     """Delete a campaign that is not running, with its contacts (call rows stay)."""
-    from ccctl.dialer import campaigns
+    from ccctl.outbound import campaigns
 
     confirm(f"Delete campaign {tenant}/{name} and its contacts?", yes)
-    campaigns.remove(open_context(ctx), tenant, name)
+    campaigns.remove(open_services(ctx), tenant, name)
     output.message(f"campaign {tenant}/{name} removed")
 
 
@@ -190,27 +190,27 @@ def remove(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, yes: bool
 def dnc_add(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NUMBERS,
             note: Optional[str] = typer.Option(None, help="Why (kept with the number)."), as_json: bool = JSON):
     """Put numbers on the do-not-call list; contacts not yet called are blocked at once."""
-    from ccctl.dialer import dnc
+    from ccctl.outbound import dnc
 
-    added = dnc.add(open_context(ctx), tenant, numbers, note)
+    added = dnc.add(open_services(ctx), tenant, numbers, note)
     output.emit_json({"added": added}) if as_json else output.message(f"{len(added)} number(s) added")
 
 
 @dnc_app.command("remove")
 def dnc_remove(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NUMBERS, as_json: bool = JSON):
     """Take numbers off the do-not-call list."""
-    from ccctl.dialer import dnc
+    from ccctl.outbound import dnc
 
-    removed = dnc.remove(open_context(ctx), tenant, numbers)
+    removed = dnc.remove(open_services(ctx), tenant, numbers)
     output.emit_json({"removed": removed}) if as_json else output.message(f"{len(removed)} number(s) removed")
 
 
 @dnc_app.command("list")
 def dnc_list(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
     """The tenant's do-not-call list."""
-    from ccctl.dialer import dnc
+    from ccctl.outbound import dnc
 
-    output.emit(dnc.list_(open_context(ctx), tenant), as_json, columns=["number", "note", "added_at"])
+    output.emit(dnc.list_(open_services(ctx), tenant), as_json, columns=["number", "note", "added_at"])
 
 
 @dnc_app.command("import")
@@ -218,6 +218,6 @@ def dnc_import(ctx: typer.Context, tenant: str = TENANT,
                path: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with a number column."),
                note: Optional[str] = typer.Option(None, help="Why (kept with each number)."), as_json: bool = JSON):
     """Add every number of a file; bad rows reported by line number."""
-    from ccctl.dialer import dnc
+    from ccctl.outbound import dnc
 
-    _report_import(dnc.import_file(open_context(ctx), tenant, path, note), as_json)
+    _report_import(dnc.import_file(open_services(ctx), tenant, path, note), as_json)

@@ -87,16 +87,16 @@ class FieldsHelpCommand(TyperCommand):
         return super().format_epilog(ctx, formatter)
 
 
-def open_context(ctx: typer.Context):
+def open_services(ctx: typer.Context):
     """The command's Services (ccctl.app.open): opened once per command line, deploying
     configuration changes unless CCCTL_FS_DEPLOY=off."""
     obj = ctx.find_root().obj or {}
-    if "context" not in obj:
+    if "services" not in obj:
         from ccctl import app
 
-        obj["context"] = app.open(settings_of(ctx))
+        obj["services"] = app.open(settings_of(ctx))
         ctx.find_root().obj = obj
-    return obj["context"]
+    return obj["services"]
 
 
 def settings_of(ctx: typer.Context):

@@ -7,15 +7,15 @@ import typer
 
 
 def _context(ctx: typer.Context):
-    from ccctl.cli.common import open_context
+    from ccctl.cli.common import open_services
 
-    return open_context(ctx)
+    return open_services(ctx)
 
 
 def tenants(ctx: typer.Context, incomplete: str) -> list[str]:
     try:
         from ccctl.db import session_scope
-        from ccctl.site import store
+        from ccctl.config import store
 
         with session_scope(_context(ctx).engine) as session:
             return [n for n in store.tenant_names(session) if n.startswith(incomplete)]
@@ -31,10 +31,10 @@ def keys_of(noun: str):
         if not tenant:
             return []
         try:
-            from ccctl import resources
+            from ccctl.config import entities
 
-            n = resources.NOUNS[noun]
-            items = getattr(resources.get_tenant(_context(ctx), tenant), n.collection)
+            n = entities.NOUNS[noun]
+            items = getattr(entities.get_tenant(_context(ctx), tenant), n.collection)
             return [k for k in (str(getattr(i, n.key)) for i in items) if k.startswith(incomplete)]
         except Exception:
             return []
@@ -45,10 +45,11 @@ def keys_of(noun: str):
 def media(ctx: typer.Context, incomplete: str) -> list[str]:
     tenant = ctx.params.get("tenant")
     try:
-        from ccctl import resources, tenant_media
+        from ccctl.config import entities
+        from ccctl.media import uploads
 
         c = _context(ctx)
-        files = tenant_media.list_media(c.settings.fs_sounds_dir, resources.get_tenant(c, tenant))
+        files = uploads.list_media(c.settings.fs_sounds_dir, entities.get_tenant(c, tenant))
         return [f.name for f in files if f.name.startswith(incomplete)]
     except Exception:
         return []

@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context, parse_assignments
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services, parse_assignments
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Manage a tenant's customer records (caller number -> name, "
                   "for screen pop). Not part of `apply`: an apply never deletes them.", no_args_is_help=True)
@@ -35,36 +35,36 @@ def add(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER,
         fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE", help="Further fields (tier=gold)."),
         as_json: bool = JSON):
     """Add a customer record."""
-    from ccctl import customers
+    from ccctl.cti import customers
 
     c = customers.parse({"number": number, "name": name, "fields": parse_assignments(fields)}, f"customer {number}")
-    customers.add_customer(open_context(ctx), tenant, c)
+    customers.add_customer(open_services(ctx), tenant, c)
     output.message(f"+ customer {tenant}/{number}")
 
 
 @app.command("list")
 def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
     """List TENANT's customers."""
-    from ccctl import customers
+    from ccctl.cti import customers
 
-    rows = [c.model_dump(mode="json") for c in customers.list_customers(open_context(ctx), tenant)]
+    rows = [c.model_dump(mode="json") for c in customers.list_customers(open_services(ctx), tenant)]
     output.emit(rows, as_json, columns=COLUMNS, keep=("number",))
 
 
 @app.command("show")
 def show(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER, as_json: bool = JSON):
     """Show one customer record."""
-    from ccctl import customers
+    from ccctl.cti import customers
 
-    output.emit(customers.get_customer(open_context(ctx), tenant, number).model_dump(mode="json"), as_json)
+    output.emit(customers.get_customer(open_services(ctx), tenant, number).model_dump(mode="json"), as_json)
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER):
     """Remove one customer record."""
-    from ccctl import customers
+    from ccctl.cti import customers
 
-    customers.remove_customer(open_context(ctx), tenant, number)
+    customers.remove_customer(open_services(ctx), tenant, number)
     output.message(f"- customer {tenant}/{number}")
 
 
@@ -73,10 +73,10 @@ def import_(ctx: typer.Context, tenant: str = TENANT,
             file: str = typer.Option(..., "-f", "--file", metavar="FILE", help="CSV (number,name,...) or JSON list; - for stdin."),
             fmt: Optional[str] = FORMAT, as_json: bool = JSON):
     """Add or update customers from a file (records not in it are kept)."""
-    from ccctl import customers
+    from ccctl.cti import customers
 
     text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
-    result = customers.import_customers(open_context(ctx), tenant, customers.read_file(text, _fmt(fmt, file), file))
+    result = customers.import_customers(open_services(ctx), tenant, customers.read_file(text, _fmt(fmt, file), file))
     if as_json:
         output.emit_json(result)
     else:
@@ -88,9 +88,9 @@ def export(ctx: typer.Context, tenant: str = TENANT,
            out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write here instead of stdout."),
            fmt: Optional[str] = FORMAT):
     """Write TENANT's customers as CSV or JSON (what import reads)."""
-    from ccctl import customers
+    from ccctl.cti import customers
 
-    text = customers.write_file(customers.list_customers(open_context(ctx), tenant), _fmt(fmt, str(out) if out else None))
+    text = customers.write_file(customers.list_customers(open_services(ctx), tenant), _fmt(fmt, str(out) if out else None))
     if out:
         out.write_text(text, encoding="utf-8")
         output.message(f"wrote {out}")

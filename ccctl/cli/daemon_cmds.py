@@ -14,7 +14,7 @@ import typer
 
 from ccctl.errors import InvalidInput
 from ccctl.cli import output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
 CSV = typer.Option(False, "--csv", help="Print CSV on stdout.")
 SINCE = typer.Option(None, "--since", help="From this time (ISO 8601, UTC unless it says otherwise; default: 24 h ago).")
@@ -30,7 +30,7 @@ def daemon(ctx: typer.Context,
 
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
-    context = open_context(ctx)
+    context = open_services(ctx)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -38,7 +38,7 @@ def daemon(ctx: typer.Context,
 
 
 def _range(since: str | None, until: str | None) -> tuple[float, float]:
-    from ccctl.daemon import calls as calls_mod
+    from ccctl.stats import calls as calls_mod
 
     end = calls_mod.parse_time(until, "--until") or time.time()
     start = calls_mod.parse_time(since, "--since") or end - 86400
@@ -70,13 +70,13 @@ def stats(ctx: typer.Context,
           as_json: bool = JSON, as_csv: bool = CSV):
     """Offered, answered, abandoned (short abandons apart), abandon rate, service level, ASA,
     average and longest wait, AHT, calls handled, occupancy and login time, per interval."""
-    from ccctl.daemon.stats import COLUMNS as STATS_COLUMNS
-    from ccctl.daemon.stats import Query
-    from ccctl.daemon.stats import statistics
+    from ccctl.stats.history import COLUMNS as STATS_COLUMNS
+    from ccctl.stats.history import Query
+    from ccctl.stats.history import statistics
 
-    context = open_context(ctx)
+    context = open_services(ctx)
     if now:
-        from ccctl.daemon.realtime import realtime
+        from ccctl.stats.live import realtime
 
         data = realtime(context, tenant)
         output.emit(data, as_json or as_csv, columns=list(data[0]) if data else [])
@@ -92,7 +92,7 @@ calls_app = typer.Typer(cls=ErrorMappingGroup, help="Call records: one row per c
 
 
 def _filters(tenant, queue, agent, disposition, caller, since, until):
-    from ccctl.daemon import calls as calls_mod
+    from ccctl.stats import calls as calls_mod
 
     start = calls_mod.parse_time(since, "--since")
     end = calls_mod.parse_time(until, "--until")
@@ -114,9 +114,9 @@ def calls_list(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Option
                limit: int = typer.Option(1000, "--limit", help="At most this many rows (0: all)."),
                as_json: bool = JSON):
     """Calls, oldest first, with filters."""
-    from ccctl.daemon import calls as calls_mod
+    from ccctl.stats import calls as calls_mod
 
-    rows = calls_mod.list_calls(open_context(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
+    rows = calls_mod.list_calls(open_services(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
                                 limit=limit or None)
     output.emit(rows, as_json, columns=calls_mod.LIST_COLUMNS)
 
@@ -125,9 +125,9 @@ def calls_list(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Option
 def calls_show(ctx: typer.Context, uuid: str = typer.Argument(..., help="The call's id (the caller channel's uuid)."),
                tenant: Optional[str] = TENANT, as_json: bool = JSON):
     """Every field of one call."""
-    from ccctl.daemon import calls as calls_mod
+    from ccctl.stats import calls as calls_mod
 
-    output.emit(calls_mod.get_call(open_context(ctx).engine, uuid, tenant), as_json)
+    output.emit(calls_mod.get_call(open_services(ctx).engine, uuid, tenant), as_json)
 
 
 @calls_app.command("export")
@@ -137,11 +137,11 @@ def calls_export(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Opti
                  until: Optional[str] = typer.Option(None, "--until", help="Before this time."),
                  fmt: str = typer.Option("csv", "--format", help="csv or jsonl.")):
     """Every matching call with every field, as CSV or JSON lines (for billing and reports)."""
-    from ccctl.daemon import calls as calls_mod
+    from ccctl.stats import calls as calls_mod
 
     if fmt not in ("csv", "jsonl"):
         raise InvalidInput(f"--format {fmt!r}: use csv or jsonl")
-    rows = calls_mod.list_calls(open_context(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
+    rows = calls_mod.list_calls(open_services(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
                                 limit=None)
     if fmt == "csv":
         sys.stdout.write(calls_mod.to_csv(rows))
@@ -168,7 +168,7 @@ def staffing(calls_per_hour: float = typer.Option(..., "--calls-per-hour", min=0
              as_json: bool = JSON):
     """Agents needed by Erlang C, with service level, ASA and occupancy for each staffing
     level around it."""
-    from ccctl.daemon import erlang
+    from ccctl.stats import erlang
 
     goal, secs = _target(target)
     needed, levels = erlang.staffing(calls_per_hour, aht, goal, secs, shrinkage)
@@ -198,9 +198,9 @@ def events(ctx: typer.Context,
         return
     if not follow:
         raise InvalidInput("say --follow (events are streamed, not listed)")
-    from ccctl.daemon.webhooks import follow as follow_events
+    from ccctl.cti.webhooks import follow as follow_events
 
-    context = open_context(ctx)
+    context = open_services(ctx)
     try:
         for e in follow_events(context.settings.spool_dir, tenant or None):
             if as_json:
@@ -216,10 +216,10 @@ def events(ctx: typer.Context,
 def events_secret(ctx: typer.Context, tenant: str = typer.Argument(..., help="The tenant."), as_json: bool = JSON):
     """The tenant's webhook signing secret (generated by this box on first use). Receivers check
     X-CCCTL-Signature: sha256=HMAC-SHA256(secret, body) in hex."""
-    from ccctl.daemon.webhooks import tenant_secret
-    from ccctl.resources import get_tenant
+    from ccctl.cti.webhooks import tenant_secret
+    from ccctl.config.entities import get_tenant
 
-    context = open_context(ctx)
+    context = open_services(ctx)
     get_tenant(context, tenant)
     value = tenant_secret(context.engine, tenant)
     output.emit_json({"tenant": tenant, "secret": value}) if as_json else output.line(value)

@@ -13,7 +13,7 @@ app = typer.Typer(cls=ErrorMappingGroup, help="Database schema.", no_args_is_hel
 @app.command("upgrade")
 def upgrade(ctx: typer.Context):
     """Bring the schema up to the newest migration (also done automatically on first use)."""
-    from ccctl.db.engine import open_engine
+    from ccctl.db.session import open_engine
     from ccctl.db.migrate import current_revision, upgrade as run_upgrade
 
     engine = open_engine(settings_of(ctx).db_url, migrate=False)
@@ -24,7 +24,7 @@ def upgrade(ctx: typer.Context):
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON):
     """Show the database URL and its schema revision."""
-    from ccctl.db.engine import open_engine
+    from ccctl.db.session import open_engine
     from ccctl.db.migrate import current_revision, head_revision
 
     engine = open_engine(settings_of(ctx).db_url, migrate=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from ccctl.cli import output
-from ccctl.cli.common import JSON, open_context
+from ccctl.cli.common import JSON, open_services
 
 
 def deploy(ctx: typer.Context,
@@ -19,7 +19,7 @@ def deploy(ctx: typer.Context,
     from ccctl.deploy.run import deploy_latest
     from ccctl.errors import Conflict
 
-    outcome = deploy_latest(open_context(ctx), wait=wait)
+    outcome = deploy_latest(open_services(ctx), wait=wait)
     if outcome.pending:
         raise Conflict(f"another deploy is still running after {wait:g} s; try again")
     if as_json:

@@ -32,14 +32,14 @@ def install(ctx: typer.Context,
     """Install FreeSWITCH from --debs DIR or the vendor's repository (--token T), then start it
     on the tree ccctl renders (the unit enabled, the tree rendered if the box has none).
     Needs root. Bad input changes nothing; a failed apt run removes the source it added."""
-    from ccctl.engine import install as engine
-    from ccctl.engine.status import status
+    from ccctl.freeswitch.install import run as engine
+    from ccctl.freeswitch.install.status import status
     from ccctl.cli import output
-    from ccctl.cli.common import open_context
+    from ccctl.cli.common import open_services
 
     plan = engine.plan(debs, token)  # bad input: one line, nothing written
     engine.require_root()
-    context = open_context(ctx)
+    context = open_services(ctx)
     engine.install(context, plan, suite=suite, progress=output.message)
     output.emit(status(context), as_json)
 
@@ -48,12 +48,12 @@ def install(ctx: typer.Context,
 def status_(ctx: typer.Context, as_json: bool = JSON):
     """Whether FreeSWITCH is installed (and from where), its unit's state, and whether its
     Event Socket answers. Exit 0 when it answers, 1 otherwise (the status is printed either way)."""
-    from ccctl.engine.status import status
+    from ccctl.freeswitch.install.status import status
     from ccctl.errors import FreeSwitchError
     from ccctl.cli import output
-    from ccctl.cli.common import open_context
+    from ccctl.cli.common import open_services
 
-    data = status(open_context(ctx))
+    data = status(open_services(ctx))
     output.emit(data, as_json)
     if not data["installed"]:
         raise FreeSwitchError("FreeSWITCH is not installed (ccctl engine install --debs DIR | --token T)")

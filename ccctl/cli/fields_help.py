@@ -50,12 +50,12 @@ def fields_help(model: type[BaseModel], skip: tuple[str, ...] = ()) -> str:
 
 
 def epilog_for(what: str) -> str:
-    from ccctl import resources
-    from ccctl.site import spec as s
+    from ccctl.config import entities
+    from ccctl.config import spec as s
 
     if what == "tenant":
         return fields_help(s.Tenant, skip=("name",) + tuple(s.COLLECTIONS))
     if what == "recording":
         return fields_help(s.Recording)
-    n = resources.NOUNS[what]
+    n = entities.NOUNS[what]
     return fields_help(n.spec, skip=(n.key,))

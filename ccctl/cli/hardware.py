@@ -26,10 +26,10 @@ def list_(ctx: typer.Context,
     --configured the cards in the database."""
     from ccctl.hardware import api
     from ccctl.cli import output
-    from ccctl.cli.common import open_context
+    from ccctl.cli.common import open_services
 
     if configured:
-        output.emit(api.configured_rows(open_context(ctx)), as_json,
+        output.emit(api.configured_rows(open_services(ctx)), as_json,
                     columns=["name", "profile", "location", "spans", "ports", "groups"])
     else:
         output.emit(api.profile_rows(), as_json,
@@ -45,10 +45,10 @@ def show(ctx: typer.Context,
     from ccctl.errors import NotFound
     from ccctl.hardware import api
     from ccctl.cli import output
-    from ccctl.cli.common import open_context
+    from ccctl.cli.common import open_services
 
     try:
-        data = api.card_detail(open_context(ctx), name)
+        data = api.card_detail(open_services(ctx), name)
     except NotFound:
         data = api.profile_detail(name)
     output.emit(data, as_json)
@@ -96,11 +96,11 @@ def apply(ctx: typer.Context,
     the database."""
     from ccctl.errors import InvalidInput
     from ccctl.hardware import api
-    from ccctl.site.load import load_site
+    from ccctl.config.load import load_site
     from ccctl.cli import output
-    from ccctl.cli.common import open_context, report
+    from ccctl.cli.common import open_services, report
 
-    c = open_context(ctx)
+    c = open_services(ctx)
     result = None
     if file:
         site = load_site(file)

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
 agent_app = typer.Typer(cls=ErrorMappingGroup, help="Log agents (seats) in and out of the ACD, set them ready or on break.",
                         no_args_is_help=True)
@@ -18,9 +18,9 @@ EXTENSION = typer.Argument(..., metavar="EXTENSION", help="The seat's extension.
 
 def _action(action: str, doc: str):
     def command(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, as_json: bool = JSON):
-        from ccctl import agents
+        from ccctl.supervision import agents
 
-        status = agents.set_status(open_context(ctx), tenant, extension, action)
+        status = agents.set_status(open_services(ctx), tenant, extension, action)
         if as_json:
             output.emit_json({"tenant": tenant, "extension": extension, "status": status})
         else:
@@ -40,9 +40,9 @@ def list_(ctx: typer.Context,
           tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
           as_json: bool = JSON):
     """Live status and state of every seat as mod_callcenter sees it."""
-    from ccctl import agents
+    from ccctl.supervision import agents
 
-    rows = [a.as_dict() for a in agents.live_states(open_context(ctx), tenant)]
+    rows = [a.as_dict() for a in agents.live_states(open_services(ctx), tenant)]
     output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
                                         "no_answer_count", "wrap_up_time"], keep=("tenant", "extension"))
 
@@ -51,9 +51,9 @@ def status(ctx: typer.Context, as_json: bool = JSON):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
     queues with waiting callers and available agents, and recordings that failed (each is
     logged by FreeSWITCH as `ccctl recording-failed call=UUID`)."""
-    from ccctl.status import box_status
+    from ccctl.freeswitch.status import box_status
 
-    data = box_status(open_context(ctx))
+    data = box_status(open_services(ctx))
     if as_json:
         output.emit_json(data)
         return

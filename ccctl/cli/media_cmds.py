@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
 app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
                   help="A tenant's own sound files: upload a greeting, list and remove them. An IVR "
@@ -17,10 +17,10 @@ TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autoco
 
 
 def _tenant(ctx, name):
-    from ccctl import resources
+    from ccctl.config import entities
 
-    c = open_context(ctx)
-    return c, resources.get_tenant(c, name)
+    c = open_services(ctx)
+    return c, entities.get_tenant(c, name)
 
 
 @app.command("add")
@@ -30,10 +30,10 @@ def add(ctx: typer.Context, tenant: str = TENANT,
         replace: bool = typer.Option(False, "--replace", help="Overwrite a file of the same name."),
         as_json: bool = JSON):
     """Upload FILE into TENANT's media folder, converted to what calls play (8 kHz mono WAV)."""
-    from ccctl import tenant_media
+    from ccctl.media import uploads
 
     c, t = _tenant(ctx, tenant)
-    m = tenant_media.add_media(c.settings.fs_sounds_dir, t, file, name, replace=replace)
+    m = uploads.add_media(c.settings.fs_sounds_dir, t, file, name, replace=replace)
     if as_json:
         output.emit_json(m.as_dict())
     else:
@@ -44,10 +44,10 @@ def add(ctx: typer.Context, tenant: str = TENANT,
 @app.command("list")
 def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
     """List TENANT's media files and which IVRs play them."""
-    from ccctl import tenant_media
+    from ccctl.media import uploads
 
     c, t = _tenant(ctx, tenant)
-    rows = [m.as_dict() for m in tenant_media.list_media(c.settings.fs_sounds_dir, t)]
+    rows = [m.as_dict() for m in uploads.list_media(c.settings.fs_sounds_dir, t)]
     output.emit(rows, as_json, columns=["tenant", "name", "seconds", "bytes", "used_by"], keep=("tenant", "name"))
 
 
@@ -56,10 +56,10 @@ def remove(ctx: typer.Context, tenant: str = TENANT,
            name: str = typer.Argument(..., metavar="NAME", help="The file's name.", autocompletion=complete.media),
            as_json: bool = JSON):
     """Remove one of TENANT's media files (refused while an IVR plays it)."""
-    from ccctl import tenant_media
+    from ccctl.media import uploads
 
     c, t = _tenant(ctx, tenant)
-    tenant_media.remove_media(c.settings.fs_sounds_dir, t, name)
+    uploads.remove_media(c.settings.fs_sounds_dir, t, name)
     if as_json:
         output.emit_json({"tenant": tenant, "removed": name})
     else:

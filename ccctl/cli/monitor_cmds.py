@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
 monitor_app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True, help=(
     "Supervise live calls of one tenant: listen, whisper, barge, hang up, three-way, transfer. "
@@ -34,9 +34,9 @@ def _show(result, as_json: bool) -> None:
 def _eavesdrop(mode: str, doc: str):
     def command(ctx: typer.Context, tenant: str = TENANT, supervisor: str = SUPERVISOR, agent: str = AGENT,
                 actor: Optional[str] = ACTOR, as_json: bool = JSON):
-        from ccctl import monitor
+        from ccctl.supervision import monitor
 
-        _show(getattr(monitor, mode)(open_context(ctx), tenant, supervisor, agent, actor=actor), as_json)
+        _show(getattr(monitor, mode)(open_services(ctx), tenant, supervisor, agent, actor=actor), as_json)
     command.__doc__ = doc
     return command
 
@@ -49,9 +49,9 @@ monitor_app.command("barge")(_eavesdrop("barge", "Ring the supervisor's phone in
 @monitor_app.command("hangup")
 def hangup(ctx: typer.Context, tenant: str = TENANT, call: str = CALL, actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """End a call on every leg."""
-    from ccctl import monitor
+    from ccctl.supervision import monitor
 
-    _show(monitor.hangup(open_context(ctx), tenant, call, actor=actor), as_json)
+    _show(monitor.hangup(open_services(ctx), tenant, call, actor=actor), as_json)
 
 
 @monitor_app.command("three-way")
@@ -59,9 +59,9 @@ def three_way(ctx: typer.Context, tenant: str = TENANT, agent: str = AGENT,
               number: str = typer.Argument(..., metavar="NUMBER", help="A seat of the tenant or an outside number."),
               actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Call NUMBER and join it to the agent's call: three parties hear each other."""
-    from ccctl import monitor
+    from ccctl.supervision import monitor
 
-    _show(monitor.three_way(open_context(ctx), tenant, agent, number, actor=actor), as_json)
+    _show(monitor.three_way(open_services(ctx), tenant, agent, number, actor=actor), as_json)
 
 
 @monitor_app.command("transfer")
@@ -72,9 +72,9 @@ def transfer(ctx: typer.Context, tenant: str = TENANT, call: str = CALL,
              actor: Optional[str] = ACTOR, as_json: bool = JSON):
     """Move a call to TARGET. Blind by default: given an agent's extension, the party the agent
     talks to moves and the agent's leg ends; given a uuid, that channel moves."""
-    from ccctl import monitor
+    from ccctl.supervision import monitor
 
-    _show(monitor.transfer(open_context(ctx), tenant, call, target, attended, actor=actor), as_json)
+    _show(monitor.transfer(open_services(ctx), tenant, call, target, attended, actor=actor), as_json)
 
 
 @audit_app.command("list")
@@ -86,8 +86,8 @@ def list_(ctx: typer.Context,
           limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="N", help="Only the newest N entries."),
           as_json: bool = JSON):
     """Audit entries, oldest first: when, who, tenant, action, subject, call, result, detail."""
-    from ccctl import audit
+    from ccctl.supervision import audit
 
-    rows = [r.as_dict() for r in audit.entries(open_context(ctx), tenant, since, limit)]
+    rows = [r.as_dict() for r in audit.entries(open_services(ctx), tenant, since, limit)]
     output.emit(rows, as_json, columns=["at", "actor", "tenant", "action", "subject", "call", "result", "detail"],
                 keep=("at", "actor", "tenant", "action", "result"))

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_context, report
+from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_services, report
 from ccctl.cli.progress import bar
 from ccctl.cli.tenant import NAME, recording_app as app
 
@@ -34,7 +34,7 @@ def human(n: int) -> str:
 
 
 def _time(value, name):
-    from ccctl.daemon.calls import parse_time
+    from ccctl.stats.calls import parse_time
 
     return parse_time(value, name)
 
@@ -43,15 +43,15 @@ def _time(value, name):
 def show(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, as_json: bool = JSON):
     """Show TENANT's recording policy, or with CALL that call's recordings (file, size, status,
     when it is due for purge)."""
-    c = open_context(ctx)
+    c = open_services(ctx)
     if call is None:
-        from ccctl import resources
+        from ccctl.config import entities
 
-        output.emit(resources.get_tenant(c, tenant).recording.model_dump(mode="json"), as_json)
+        output.emit(entities.get_tenant(c, tenant).recording.model_dump(mode="json"), as_json)
         return
-    from ccctl import recording_index
+    from ccctl.recordings import index
 
-    rows = recording_index.show(c, tenant, call)
+    rows = index.show(c, tenant, call)
     output.emit(rows if as_json or len(rows) > 1 else rows[0], as_json, columns=LIST_COLUMNS, keep=("call", "path"))
 
 
@@ -63,28 +63,28 @@ def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optiona
           limit: int = typer.Option(1000, "--limit", min=0, help="At most this many (0: all)."),
           as_json: bool = JSON):
     """List recordings, oldest first (the folders are scanned first, so every file is known)."""
-    from ccctl import recording_index
+    from ccctl.recordings import index
 
-    rows = recording_index.list_recordings(open_context(ctx), tenant=tenant, since=_time(since, "--since"),
+    rows = index.list_recordings(open_services(ctx), tenant=tenant, since=_time(since, "--since"),
                                            until=_time(until, "--until"), held=True if held else None,
                                            purged=purged, limit=limit or None)
     output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("call",))
 
 
 def _hold(ctx, tenant, call, held: bool, reason, dry_run, as_json):
-    c = open_context(ctx)
+    c = open_services(ctx)
     if call is None:
-        from ccctl import resources
+        from ccctl.config import entities
 
-        report(resources.set_tenant(c, tenant, {"recording.legal_hold": held}, dry_run=dry_run), as_json, c)
+        report(entities.set_tenant(c, tenant, {"recording.legal_hold": held}, dry_run=dry_run), as_json, c)
         return
-    from ccctl import recording_index
+    from ccctl.recordings import index
 
     if dry_run:
-        output.emit(recording_index.show(c, tenant, call), as_json, columns=LIST_COLUMNS)
+        output.emit(index.show(c, tenant, call), as_json, columns=LIST_COLUMNS)
         output.message("dry run: nothing changed")
         return
-    output.emit(recording_index.set_hold(c, tenant, call, held, reason), as_json)
+    output.emit(index.set_hold(c, tenant, call, held, reason), as_json)
 
 
 @app.command("hold")
@@ -106,9 +106,9 @@ def release(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, 
 @app.command("usage")
 def usage(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, as_json: bool = JSON):
     """Storage per tenant: files, bytes, held, oldest, and what the next purge would free."""
-    from ccctl import recording_index
+    from ccctl.recordings import index
 
-    rows = recording_index.usage(open_context(ctx), tenant)
+    rows = index.usage(open_services(ctx), tenant)
     if not as_json:
         rows = [{**r, "size": human(r["bytes"]), "due_size": human(r["due_bytes"])} for r in rows]
     output.emit(rows, as_json, columns=USAGE_COLUMNS, keep=("tenant",))
@@ -121,16 +121,16 @@ def purge(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, dry_run: bool 
     call's or the tenant's), one younger than the retention, or one of a tenant that keeps them
     forever (retention_days 0). Asks first on a terminal; needs --yes in a script (the box's
     daily timer runs it so)."""
-    from ccctl import recording_purge
+    from ccctl.recordings import purge
 
-    c = open_context(ctx)
+    c = open_services(ctx)
     if not dry_run and not yes:
-        due = recording_purge.purge(c, tenant=tenant, dry_run=True)
+        due = purge.purge(c, tenant=tenant, dry_run=True)
         if not due["files"]:
             return _purged(due, as_json)
         confirm(f"Delete {due['files']} recording(s), {human(due['bytes'])}?", yes)
     with bar("purging", as_json) as progress:
-        figures = recording_purge.purge(c, tenant=tenant, dry_run=dry_run, progress=progress)
+        figures = purge.purge(c, tenant=tenant, dry_run=dry_run, progress=progress)
     _purged(figures, as_json)
 
 
@@ -158,11 +158,11 @@ def export(ctx: typer.Context,
            as_json: bool = JSON):
     """Copy TENANT's recordings for download, with manifest.json (each file's size and SHA-256,
     the call rows) and calls.csv."""
-    from ccctl import recording_export
+    from ccctl.recordings import export
 
-    c = open_context(ctx)
+    c = open_services(ctx)
     with bar("exporting", as_json) as progress:
-        r = recording_export.export(c, tenant, since=_time(since, "--since"), until=_time(until, "--until"),
+        r = export.export(c, tenant, since=_time(since, "--since"), until=_time(until, "--until"),
                                     out=out, progress=progress)
     if as_json:
         output.emit_json(r)
@@ -174,6 +174,6 @@ def export(ctx: typer.Context,
 def scan(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, as_json: bool = JSON):
     """Bring the recordings index up to date with the folders (every other command does this
     first; here for scripts and after copying recordings in by hand)."""
-    from ccctl import recording_index
+    from ccctl.recordings import index
 
-    output.emit(recording_index.scan(open_context(ctx), tenant), as_json)
+    output.emit(index.scan(open_services(ctx), tenant), as_json)

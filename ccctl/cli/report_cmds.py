@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_context
+from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Reports for billing: usage per tenant and month.", no_args_is_help=True)
 
@@ -30,11 +30,11 @@ def usage(ctx: typer.Context,
     """Licensed seats, peak of agents logged in at once, calls and minutes in and out (rounded
     as the tenant's billing says), recording storage and the lease price of the month."""
     from ccctl.errors import InvalidInput
-    from ccctl import usage as u
+    from ccctl.stats import usage as u
 
     if bool(tenant) == all_:
         raise InvalidInput("give --tenant TENANT or --all")
-    rows = u.usage(open_context(ctx), month or _this_month(), None if all_ else tenant)
+    rows = u.usage(open_services(ctx), month or _this_month(), None if all_ else tenant)
     if as_csv:
         import csv
         import sys

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, open_context
+from ccctl.cli.common import JSON, open_services
 
 TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 EXTENSION = typer.Argument(..., metavar="EXTENSION", help="The seat's extension.", autocompletion=complete.keys_of("seat"))
@@ -20,7 +20,7 @@ def _print(creds, as_json: bool, qr: bool) -> None:
         return
     output.emit(creds.as_dict(), False)
     if qr:
-        from ccctl.credentials import qr_text
+        from ccctl.config.credentials import qr_text
 
         output.line(qr_text(creds.provisioning()))
 
@@ -29,9 +29,9 @@ def credentials(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTEN
                 qr: bool = typer.Option(False, "--qr", help="Also draw a QR code holding the account (JSON) for a phone to scan.")):
     """Print what a phone needs to register as this seat: SIP user, password, domain, server
     address and ports."""
-    from ccctl.credentials import credentials as get
+    from ccctl.config.credentials import credentials as get
 
-    _print(get(open_context(ctx), tenant, extension), as_json, qr)
+    _print(get(open_services(ctx), tenant, extension), as_json, qr)
 
 
 def reset_password(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
@@ -40,9 +40,9 @@ def reset_password(ctx: typer.Context, tenant: str = TENANT, extension: str = EX
                    qr: bool = typer.Option(False, "--qr", help="Also draw the new account as a QR code.")):
     """Give the seat a new generated password, live: FreeSWITCH gets it at once, the phone is
     asked to register again and the old password stops working. Prints the new credentials."""
-    from ccctl.credentials import reset_password as reset
+    from ccctl.config.credentials import reset_password as reset
 
-    _print(reset(open_context(ctx), tenant, extension, actor=actor), as_json, qr)
+    _print(reset(open_services(ctx), tenant, extension, actor=actor), as_json, qr)
 
 
 def extend(app: typer.Typer) -> typer.Typer:

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_context, report, settings_of
+from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_services, report, settings_of
 
 
 def apply(ctx: typer.Context,
@@ -22,14 +22,14 @@ def apply(ctx: typer.Context,
     what it leaves out of a tenant is removed from that tenant. A second apply of the same
     file changes nothing."""
     from ccctl.errors import InvalidInput
-    from ccctl.service import apply_tenants
-    from ccctl.site.load import load_site
+    from ccctl.config.write import apply_tenants
+    from ccctl.config.load import load_site
 
     site = load_site(file)
     if prune and not site.tenants:
         raise InvalidInput(f"{file}: names no tenant; with --prune that would remove every tenant "
                            "(remove tenants one by one with ccctl tenant remove)")
-    c = open_context(ctx)
+    c = open_services(ctx)
     if prune and not dry_run:
         preview = apply_tenants(c, site.tenants, prune=True, dry_run=True, hardware=site.hardware)
         gone = [ch.tenant for ch in preview.changes if ch.kind == "tenant" and ch.op == "remove"]
@@ -50,12 +50,12 @@ def export(ctx: typer.Context,
     same structure as JSON). Seat passwords are not exported."""
     import json
 
-    from ccctl import resources
+    from ccctl.config import entities
     from ccctl.errors import NotFound
-    from ccctl.site.export import export_yaml, site_data
+    from ccctl.config.export import export_yaml, site_data
 
-    c = open_context(ctx)
-    tenants = resources.list_tenants(c)
+    c = open_services(ctx)
+    tenants = entities.list_tenants(c)
     hardware = None if tenant else _hardware(c)
     if tenant:
         missing = sorted(set(tenant) - {t.name for t in tenants})
@@ -78,16 +78,16 @@ def validate(ctx: typer.Context,
     """Report dangling targets, duplicate extensions or numbers, routing loops, queues no
     seat can serve and trunks without credentials, one line per problem naming the object.
     Exits 1 when there is an error (or a warning, with --strict)."""
-    from ccctl import resources
-    from ccctl.site.load import load_site
-    from ccctl.validate import check_media, check_site
+    from ccctl.config import entities
+    from ccctl.config.load import load_site
+    from ccctl.config.validate import check_media, check_site
 
     if file:
         site = load_site(file)
         tenants, hardware = site.tenants, site.hardware
     else:
-        c = open_context(ctx)
-        tenants, hardware = resources.list_tenants(c), _hardware(c)
+        c = open_services(ctx)
+        tenants, hardware = entities.list_tenants(c), _hardware(c)
     sounds = settings_of(ctx).fs_sounds_dir if file else c.settings.fs_sounds_dir
     problems = check_site(tenants) + _hardware_problems(tenants, hardware) + check_media(tenants, sounds)
     if as_json:
@@ -108,12 +108,12 @@ def render(ctx: typer.Context,
            force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty.")):
     """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
     includes) for the current database. The same database always gives the same bytes."""
-    from ccctl import configuration
+    from ccctl.config import gather
     from ccctl.errors import InvalidInput
     from ccctl.render import write_tree
 
-    c = open_context(ctx)
-    files = configuration.render_files(c)
+    c = open_services(ctx)
+    files = gather.render_files(c)
     try:
         write_tree(files, out, force=force)
     except FileExistsError as exc:

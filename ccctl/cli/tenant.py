@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_context,
+from ccctl.cli.common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_services,
                      parse_assignments, report)
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Manage tenants (one SIP domain and dialplan context each).",
@@ -31,10 +31,10 @@ def _summary(t) -> dict:
 
 
 def _typed(model_name: str, pairs):
-    from ccctl import resources
-    from ccctl.site import spec as s
+    from ccctl.config import entities
+    from ccctl.config import spec as s
 
-    return resources.typed_fields(getattr(s, model_name), parse_assignments(pairs))
+    return entities.typed_fields(getattr(s, model_name), parse_assignments(pairs))
 
 
 @app.command("add", cls=FieldsHelpCommand, epilog="fields:tenant")
@@ -42,18 +42,18 @@ def add(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help
         fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
         dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Add a tenant."""
-    from ccctl import resources
+    from ccctl.config import entities
 
-    c = open_context(ctx)
-    report(resources.add_tenant(c, name, _typed("Tenant", fields), dry_run=dry_run), as_json, c)
+    c = open_services(ctx)
+    report(entities.add_tenant(c, name, _typed("Tenant", fields), dry_run=dry_run), as_json, c)
 
 
 @app.command("list")
 def list_(ctx: typer.Context, as_json: bool = JSON):
     """List tenants with their seats in use and their limits."""
-    from ccctl import resources
+    from ccctl.config import entities
 
-    rows = [_summary(t) for t in resources.list_tenants(open_context(ctx))]
+    rows = [_summary(t) for t in entities.list_tenants(open_services(ctx))]
     if not as_json:
         rows = [{**r, "seats": f"{r['seats']}/{r['seat_limit']}", "calls": r["call_limit"] or "no cap"} for r in rows]
     output.emit(rows, as_json, columns=COLUMNS, keep=("name", "domain"))
@@ -62,10 +62,10 @@ def list_(ctx: typer.Context, as_json: bool = JSON):
 @app.command("show")
 def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
     """Show a tenant's settings (its seats, queues, ... have their own commands)."""
-    from ccctl import resources
-    from ccctl.site import spec as s
+    from ccctl.config import entities
+    from ccctl.config import spec as s
 
-    t = resources.get_tenant(open_context(ctx), name)
+    t = entities.get_tenant(open_services(ctx), name)
     data = t.model_dump(mode="json", exclude=set(s.COLLECTIONS))
     data.update({k: len(getattr(t, k)) for k in s.COLLECTIONS})
     output.emit(data, as_json)
@@ -75,32 +75,32 @@ def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
 def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
          dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Change a tenant's settings."""
-    from ccctl import resources
+    from ccctl.config import entities
 
-    c = open_context(ctx)
-    report(resources.set_tenant(c, name, _typed("Tenant", fields), dry_run=dry_run), as_json, c)
+    c = open_services(ctx)
+    report(entities.set_tenant(c, name, _typed("Tenant", fields), dry_run=dry_run), as_json, c)
 
 
 @app.command("remove")
 def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: bool = YES, as_json: bool = JSON):
     """Remove a tenant and everything in it: seats, queues, IVRs, numbers, trunks, customers
     and uploaded media. Asks first on a terminal; needs --yes in a script."""
-    from ccctl import resources
+    from ccctl.config import entities
 
-    c = open_context(ctx)
-    t = resources.get_tenant(c, name)
+    c = open_services(ctx)
+    t = entities.get_tenant(c, name)
     if not dry_run:
         confirm(f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
                 f"{len(t.numbers)} number(s)?", yes)
-    report(resources.remove_tenant(c, name, dry_run=dry_run), as_json, c)
+    report(entities.remove_tenant(c, name, dry_run=dry_run), as_json, c)
 
 
 @recording_app.command("set", cls=FieldsHelpCommand, epilog="fields:recording")
 def recording_set(ctx: typer.Context, tenant: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
                   dry_run: bool = DRY_RUN, as_json: bool = JSON):
     """Change TENANT's recording policy (mode, format, retention_days, legal_hold)."""
-    from ccctl import resources
+    from ccctl.config import entities
 
-    c = open_context(ctx)
+    c = open_services(ctx)
     changes = {f"recording.{k}": v for k, v in _typed("Recording", fields).items()}
-    report(resources.set_tenant(c, tenant, changes, dry_run=dry_run), as_json, c)
+    report(entities.set_tenant(c, tenant, changes, dry_run=dry_run), as_json, c)

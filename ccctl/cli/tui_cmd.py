@@ -13,6 +13,6 @@ def tui(ctx: typer.Context, screen: Optional[str] = typer.Argument(None, help="S
     """Open the admin console (Textual): every admin screen, the wallboard and the setup wizard."""
     from tui.app import start
 
-    from ccctl.cli.common import open_context
+    from ccctl.cli.common import open_services
 
-    start(open_context(ctx), screen, first_boot)
+    start(open_services(ctx), screen, first_boot)

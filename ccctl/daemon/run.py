@@ -16,17 +16,17 @@ import time
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ccctl.configuration import esl_password
-from ccctl.context import Context
+from ccctl.config.gather import esl_password
+from ccctl.app import Services
 from ccctl.errors import FreeSwitchError
-from ccctl.esl import EventStream, HeaderPicker
+from ccctl.freeswitch.esl import EventStream, HeaderPicker
 from ccctl.model import Queue, Tenant
 from ccctl.daemon.assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
-from ccctl.daemon.callbacks import CallbackWorker
+from ccctl.callbacks.worker import CallbackWorker
 from ccctl.daemon.cdr import reconcile
 from ccctl.daemon.store import BatchWriter, write_rows
-from ccctl.daemon.watchdog import Watchdog
-from ccctl.daemon.webhooks import Notifier
+from ccctl.supervision.watchdog import Watchdog
+from ccctl.cti.webhooks import Notifier
 
 log = logging.getLogger("ccctl.daemon")
 BACKOFF_MAX = 2.0
@@ -48,10 +48,10 @@ def load_directory(engine: Engine) -> Directory:
 
 
 class Daemon:
-    def __init__(self, ctx: Context, *, stop: threading.Event | None = None):
-        self.ctx = ctx
-        self.settings = ctx.settings
-        self.engine = ctx.engine
+    def __init__(self, services: Services, *, stop: threading.Event | None = None):
+        self.services = services
+        self.settings = services.settings
+        self.engine = services.engine
         self.stop = stop or threading.Event()
         self.connected = threading.Event()
         self.connects = 0
@@ -62,15 +62,15 @@ class Daemon:
         self.assembler = Assembler(self.directory, self.settings.node, refresh=self._refresh_directory)
         self._reconcile_now = threading.Event()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
-        self.watchdog = Watchdog(ctx, stop=self.stop)
+        self.watchdog = Watchdog(services, stop=self.stop)
         self.callbacks = CallbackWorker(self.engine, self._api)
         self._dialer = threading.Thread(target=self._dial, name="ccctl-dialer", daemon=True)
 
     def _dial(self) -> None:
-        """Outbound campaigns (ccctl.dialer): its own Event Socket connections and loop."""
-        from ccctl.dialer.engine import Dialer
+        """Outbound campaigns (ccctl.outbound): its own Event Socket connections and loop."""
+        from ccctl.outbound.dialer import Dialer
 
-        Dialer(self.engine, self.settings, esl_password(self.ctx), node=self.settings.node,
+        Dialer(self.engine, self.settings, esl_password(self.services), node=self.settings.node,
                notify=self.notifier.put).run(self.stop)
 
     def _refresh_directory(self) -> Directory:
@@ -79,9 +79,9 @@ class Daemon:
         return self.directory
 
     def _api(self, command: str) -> str:
-        from ccctl.fsconn import event_socket
+        from ccctl.freeswitch.connect import event_socket
 
-        with event_socket(self.ctx) as sock:
+        with event_socket(self.services) as sock:
             return sock.api(command)
 
     def _written(self, rows: list[dict]) -> None:
@@ -131,7 +131,7 @@ class Daemon:
 
     def _connect(self) -> EventStream:
         s = self.settings
-        return EventStream(s.esl_host, s.esl_port, esl_password(self.ctx), SUBSCRIBE, timeout=5.0, filters=FILTERS)
+        return EventStream(s.esl_host, s.esl_port, esl_password(self.services), SUBSCRIBE, timeout=5.0, filters=FILTERS)
 
     def run(self) -> None:
         self._reconciler.start()
@@ -189,5 +189,5 @@ class Daemon:
         self.callbacks.close()
 
 
-def run_daemon(ctx: Context, stop: threading.Event | None = None) -> None:
-    Daemon(ctx, stop=stop).run()
+def run_daemon(services: Services, stop: threading.Event | None = None) -> None:
+    Daemon(services, stop=stop).run()

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ccctl.model import AgentEvent, Call
-from ccctl.daemon import rollup
+from ccctl.stats import rollup
 
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__

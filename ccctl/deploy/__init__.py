@@ -7,14 +7,8 @@ Importing this package imports nothing heavy: rendering is loaded by the first d
 
 from __future__ import annotations
 
-__all__ = ["install_hook", "push_tree", "deploy_latest"]
+__all__ = ["push_tree", "deploy_latest"]
 
-
-def install_hook(ctx):
-    """Older spelling of `ccctl.app.open(settings, deploy=True)`: make CTX deploy every
-    committed configuration change."""
-    ctx.deploy = True
-    return ctx
 
 
 def __getattr__(name: str):

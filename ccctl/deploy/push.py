@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccctl import media, prompts, recordings, tenant_media
-from ccctl.configuration import render_input_from
+from ccctl.media import synth, prompts, uploads
+from ccctl.recordings import folders
+from ccctl.config.gather import render_input_from
 from ccctl.errors import CcError, FreeSwitchError, InvalidInput
-from ccctl.fsconn import try_event_socket
+from ccctl.freeswitch.connect import try_event_socket
 from ccctl.render import render_tree
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.deploy import reload_plan
 from ccctl.deploy.tree_store import TreeStore
 
@@ -26,35 +27,35 @@ def check_files(tenants: list[s.Tenant], sounds_dir: Path) -> None:
         for ivr in t.ivrs:
             if ivr.greeting.file:
                 try:
-                    tenant_media.resolve(sounds_dir, t.name, ivr.greeting.file)
+                    uploads.resolve(sounds_dir, t.name, ivr.greeting.file)
                 except InvalidInput as exc:
                     raise InvalidInput(f"ivr {ivr.name}: {exc}") from None
 
 
-def push_tree(ctx, session, notes: list[str] | None = None) -> list[str]:
+def push_tree(services, session, notes: list[str] | None = None) -> list[str]:
     """Render the state SESSION sees and bring FreeSWITCH to it. Returns the commands run;
     notes for the person at the terminal are appended to NOTES."""
-    return push_input(ctx, render_input_from(session, ctx.settings), notes)
+    return push_input(services, render_input_from(session, services.settings), notes)
 
 
-def push_input(ctx, inp, notes: list[str] | None = None) -> list[str]:
+def push_input(services, inp, notes: list[str] | None = None) -> list[str]:
     """Bring FreeSWITCH to INP (read beforehand, in a transaction already closed: nothing
     here holds the database while FreeSWITCH is slow)."""
     notes = [] if notes is None else notes
-    check_files(inp.tenants, ctx.settings.fs_sounds_dir)
+    check_files(inp.tenants, services.settings.fs_sounds_dir)
     try:
-        media.ensure_media(ctx.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+        synth.ensure_media(services.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
     except OSError as exc:
-        raise CcError(f"cannot write sounds to CCCTL_FS_SOUNDS_DIR={ctx.settings.fs_sounds_dir}: "
+        raise CcError(f"cannot write sounds to CCCTL_FS_SOUNDS_DIR={services.settings.fs_sounds_dir}: "
                        f"{exc.strerror or exc}") from None
     try:
         # Before FreeSWITCH hears of a tenant, so no call ever races another to create them.
-        recordings.prepare_folders(ctx.settings.fs_recordings_dir, inp.tenants)
+        folders.prepare_folders(services.settings.fs_recordings_dir, inp.tenants)
     except OSError as exc:
-        raise CcError(f"cannot prepare the recordings folders in {ctx.settings.fs_recordings_dir}: "
+        raise CcError(f"cannot prepare the recordings folders in {services.settings.fs_recordings_dir}: "
                       f"{exc.strerror or exc}") from None
     new = render_tree(inp)
-    store = TreeStore(ctx.settings.fs_conf_dir)
+    store = TreeStore(services.settings.fs_conf_dir)
     try:
         old = store.read()
         todo = reload_plan.plan(old, new)
@@ -62,9 +63,9 @@ def push_input(ctx, inp, notes: list[str] | None = None) -> list[str]:
             return []
         installed, previous = store.install(new)
     except OSError as exc:
-        raise CcError(f"cannot write the configuration to CCCTL_FS_CONF_DIR={ctx.settings.fs_conf_dir}: "
+        raise CcError(f"cannot write the configuration to CCCTL_FS_CONF_DIR={services.settings.fs_conf_dir}: "
                       f"{exc.strerror or exc}") from None
-    esl = try_event_socket(ctx, timeout=10, password=inp.esl_password)
+    esl = try_event_socket(services, timeout=10, password=inp.esl_password)
     if esl is None:
         notes.append(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")
         store.prune()

@@ -60,7 +60,7 @@ def _acquire(path: Path, wait: float) -> int | None:
 def deploy_latest(services, *, wait: float = LOCK_WAIT) -> Outcome:
     """Bring FreeSWITCH to the latest committed generation. Raises what the push raised
     (FreeSwitchError when FreeSWITCH refused), after recording the failed generation."""
-    from ccctl.configuration import render_input_from
+    from ccctl.config.gather import render_input_from
     from ccctl.deploy.push import push_input
 
     out = Outcome()

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ccctl.context import Context
+from ccctl.app import Services
 from ccctl.db import session_scope
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.hardware import profiles, render
@@ -40,14 +40,14 @@ def profile_detail(card_id: str) -> dict:
             **card.model_dump(mode="json", exclude_none=True)}
 
 
-def get_hardware(ctx: Context) -> Hardware:
-    with session_scope(ctx.engine) as session:
+def get_hardware(services: Services) -> Hardware:
+    with session_scope(services.engine) as session:
         return load_hardware(session)
 
 
-def card_detail(ctx: Context, name: str) -> dict:
+def card_detail(services: Services, name: str) -> dict:
     """A configured card with the DAHDI span and channel numbers it gets."""
-    hw = get_hardware(ctx)
+    hw = get_hardware(services)
     card = next((c for c in hw.cards if c.name == name), None)
     if card is None:
         raise NotFound(f"no card {name} configured (see ccctl hardware list --configured)")
@@ -64,18 +64,18 @@ def card_detail(ctx: Context, name: str) -> dict:
     return {**card.model_dump(mode="json", exclude={"spans", "ports"}), "dahdi": spans}
 
 
-def configured_rows(ctx: Context) -> list[dict]:
-    hw = get_hardware(ctx)
+def configured_rows(services: Services) -> list[dict]:
+    hw = get_hardware(services)
     return [{"name": c.name, "profile": c.profile, "location": c.location,
              "spans": len(c.spans), "ports": len(c.ports),
              "groups": sorted({s.group for s in c.spans} | {p.group for p in c.ports})} for c in hw.cards]
 
 
-def apply_hardware(ctx: Context, hw: Hardware, *, dry_run: bool = False):
+def apply_hardware(services: Services, hw: Hardware, *, dry_run: bool = False):
     """Replace the box's voice cards with HW (validated, written and rendered in one transaction)."""
-    from ccctl.service import apply_tenants
+    from ccctl.config.write import apply_tenants
 
-    return apply_tenants(ctx, [], hardware=hw, dry_run=dry_run)
+    return apply_tenants(services, [], hardware=hw, dry_run=dry_run)
 
 
 def verify_dahdi(hw: Hardware):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Iterable
 
-from ccctl.validate import Problem
+from ccctl.config.validate import Problem
 from ccctl.hardware import profiles
 from ccctl.hardware.spec import Hardware
 

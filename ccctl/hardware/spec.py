@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from ccctl.site.spec import Slug, Spec
+from ccctl.config.spec import Slug, Spec
 
 Signalling = Literal["pri_cpe", "pri_net", "r2", "loop_start", "kewl_start"]
 """pri_cpe/pri_net (ISDN PRI, user or network side) and r2 are for digital spans;

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from ccctl import model as m
-from ccctl.site.diff import Change
+from ccctl.config.diff import Change
 from ccctl.hardware.spec import Card, Hardware
 
 TONE_ZONE_KEY = "hardware.tone_zone"

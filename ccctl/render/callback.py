@@ -17,8 +17,8 @@
 
 from __future__ import annotations
 
-from ccctl import prompts
-from ccctl.site import spec as s
+from ccctl.media import prompts
+from ccctl.config import spec as s
 from ccctl.render import names
 from ccctl.render.dialplan import _alternation, _trunk_dial, act, cond, ext, sets
 
@@ -33,9 +33,9 @@ def callback_extensions(t: s.Tenant) -> list:
     queues = [q.name for q in t.queues if q.callback]
     if not queues:
         return []
-    ctx = names.context(t)
+    services = names.context(t)
     qs = _alternation(queues)
-    dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {ctx}"
+    dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {services}"
     # For the caller's leg alone (nolocal): it marks the placeholder when the caller answers,
     # and is offered the box's codecs, not the loopback leg's own (L16), which phones refuse.
     to_caller = [act("export", f"nolocal:api_on_answer=uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true"),
@@ -52,7 +52,7 @@ def callback_extensions(t: s.Tenant) -> list:
         # queue, where time-base-score=system gives them their place again.
         ext("callback-refused", cond("destination_number", f"^cc-callback-({qs})$",
                                      act("playback", prompts.standard("invalid", t.language).ref),
-                                     act("transfer", f"cc-queue-$1 XML {ctx}"))),
+                                     act("transfer", f"cc-queue-$1 XML {services}"))),
         ext("callback-wait", cond("destination_number", f"^cc-callback-wait-({qs})$",
                                   *sets("ccctl_target=callback:$1", "ccctl_queue=$1",
                                         "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback"),

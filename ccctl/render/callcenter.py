@@ -3,9 +3,9 @@ from skills. A higher skill level becomes a lower tier level, which mod_callcent
 
 from __future__ import annotations
 
-from ccctl.prompts import announcement
+from ccctl.media.prompts import announcement
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.render import names, templates
 
 

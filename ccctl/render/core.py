@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccctl.prompts import MOH_DIR
+from ccctl.media.prompts import MOH_DIR
 from ccctl.settings import Settings
 from ccctl.render.xml import configuration, el, include, param, params, preprocess
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ccctl import prompts
-from ccctl.site import spec as s
+from ccctl.media import prompts
+from ccctl.config import spec as s
 from ccctl.render import names
 from ccctl.render.xml import el, include
 
@@ -93,7 +93,7 @@ def _setup(t: s.Tenant) -> object:
     and the variables go in one application run. What every call of every tenant needs (hangup
     after bridge, continue on a failed bridge, which variables reach the other leg) is a global
     in vars.xml instead, at no per-call cost."""
-    ctx = names.context(t)
+    services = names.context(t)
     hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
     actions = [*sets(
         "ccctl_setup=true",  # transfers re-enter the context: once only
@@ -108,7 +108,7 @@ def _setup(t: s.Tenant) -> object:
         actions += recording_failure_hooks()
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
-        actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {ctx}"))
+        actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {services}"))
     return ext("setup",
                cond("${ccctl_setup}", "^$", *actions),
                cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
@@ -217,7 +217,7 @@ def _external(t: s.Tenant) -> list:
 def _queue(t: s.Tenant, q: s.Queue) -> list:
     from ccctl.render.survey import after_queue  # it builds on this module's act/cond/ext
 
-    ctx = names.context(t)
+    services = names.context(t)
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
@@ -228,7 +228,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
-        act("transfer", f"{base}-exit XML {ctx}"),
+        act("transfer", f"{base}-exit XML {services}"),
     ]
     return [
         ext(f"queue-{q.name}", cond("destination_number", _dest(base), *[a for a in enter if a is not None])),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.render import names, templates
 
 DIAL_STRING = (

@@ -3,8 +3,8 @@ context, so a menu can never lead a caller into another tenant."""
 
 from __future__ import annotations
 
-from ccctl import prompts
-from ccctl.site import spec as s
+from ccctl.media import prompts
+from ccctl.config import spec as s
 from ccctl.render import names
 from ccctl.render.xml import configuration, el
 

@@ -3,7 +3,7 @@ and the internal destinations targets turn into."""
 
 from __future__ import annotations
 
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 PUBLIC_CONTEXT = "public"
 

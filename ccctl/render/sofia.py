@@ -5,7 +5,7 @@ context that knows only DIDs."""
 from __future__ import annotations
 
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.render import names
 from ccctl.render.xml import configuration, el, param, params
 

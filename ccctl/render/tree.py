@@ -9,10 +9,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccctl import prompts
+from ccctl.media import prompts
 from ccctl.hardware import render as hardware_render
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.render import callcenter, core, dialplan, directory, ivr, sofia
 from ccctl.render.xml import include, to_bytes
 

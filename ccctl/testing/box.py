@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccctl import configuration
+from ccctl.config import gather
 from ccctl import app
-from ccctl.app import Services as Context
+from ccctl.app import Services
 from ccctl.db import session_scope
 from ccctl.deploy import push_tree
 from ccctl.settings import Settings
@@ -29,14 +29,14 @@ def fs_settings(root: Path) -> Settings:
 class Box:
     """A running FreeSWITCH driven by its own ccctl database."""
 
-    ctx: Context
+    services: Services
     fs: FreeSwitch
 
     def push(self) -> list[str]:
         """Bring FreeSWITCH to what the database says, exactly as a `ccctl` write does
         (render, synthesize prompts, swap the tree, targeted reload). Returns the commands run."""
-        with session_scope(self.ctx.engine) as session:
-            return push_tree(self.ctx, session)
+        with session_scope(self.services.engine) as session:
+            return push_tree(self.services, session)
 
     def api(self, command: str, check: bool = True) -> str:
         return self.fs.api(command, check)
@@ -44,9 +44,9 @@ class Box:
 
 def start_box(fs_install, root: Path) -> Box:
     settings = fs_settings(root)
-    ctx = app.open(settings, deploy=True)
-    fs = FreeSwitch(*fs_install, root, settings, configuration.esl_password(ctx))
-    box = Box(ctx, fs)
+    services = app.open(settings, deploy=True)
+    fs = FreeSwitch(*fs_install, root, settings, gather.esl_password(services))
+    box = Box(services, fs)
     box.push()  # FreeSWITCH is down: this writes the tree it starts from
     fs.start()
     return box

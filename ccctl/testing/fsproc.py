@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ccctl.errors import FreeSwitchError
-from ccctl.esl import EventSocket
+from ccctl.freeswitch.esl import EventSocket
 from ccctl.settings import Settings
 
 DIRS = ("conf", "log", "db", "run", "sounds", "recordings", "storage", "cache", "temp", "certs")

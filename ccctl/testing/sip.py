@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ccctl.esl import EventStream
+from ccctl.freeswitch.esl import EventStream
 
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 SCENARIOS = Path(__file__).parent / "sipp"

@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 import time
 
-from ccctl import app, resources
+from ccctl import app
+from ccctl.config import entities
 from ccctl.errors import Conflict
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 SEATS = 12
 
@@ -49,13 +50,13 @@ def main(url: str, n: int, start: float) -> None:
     while time.time() < start:
         time.sleep(0.01)
     for i, key in enumerate(seat_keys(n)):
-        write(resources.add_item, "seat", "shared", key, {"name": f"W{n} {i}", "skills": {"sales": 1 + n}})
+        write(entities.add_item, "seat", "shared", key, {"name": f"W{n} {i}", "skills": {"sales": 1 + n}})
         if i % 3 == 1:
-            write(resources.set_item, "seat", "shared", key, {"name": f"W{n} {i} changed"})
+            write(entities.set_item, "seat", "shared", key, {"name": f"W{n} {i} changed"})
         if i % 4 == 2:
-            write(resources.remove_item, "seat", "shared", key)
+            write(entities.remove_item, "seat", "shared", key)
         if i % 5 == 0:
-            write(resources.set_item, "queue", "shared", "sales", {"max_wait": 100 + n})
+            write(entities.set_item, "queue", "shared", "sales", {"max_wait": 100 + n})
         if n == 0 and i % 2 == 0:
             write(apply_tenants, [other_tenant(i)])
     print(retries)

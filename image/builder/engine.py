@@ -18,8 +18,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ccctl.engine import package_names
-from ccctl.engine import vendor
+from ccctl.freeswitch.install import package_names
+from ccctl.freeswitch.install import vendor
 from ccctl.errors import InvalidInput
 from ccctl.render.core import MODULES
 

@@ -9,21 +9,24 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from ccctl import backup, configuration, recording_index
-from ccctl.context import Context
+from ccctl.box import backup
+from ccctl.config import gather
+from ccctl.recordings import index
+from ccctl import app
+from ccctl.app import Services
 from ccctl.daemon.store import write_rows
 from ccctl.db import open_engine
 from ccctl.errors import Conflict, InvalidInput
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
-from ccctl.site.load import load_site
+from ccctl.config import spec as s
+from ccctl.config.load import load_site
 from ccctl.testing.postgres import new_database
 from ccctl.testing.rows import call, status
 
 
-def _ctx(url, tmp_path) -> Context:
-    return Context.open(Settings(db=url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
+def _ctx(url, tmp_path) -> Services:
+    return app.open(Settings(db=url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def source(db_url, tmp_path, example):
     folder = tmp_path / "rec" / "acme" / "2026-11-22"
     folder.mkdir(parents=True)
     (folder / "c1.wav").write_bytes(b"RIFF" + b"\0" * 100)
-    recording_index.scan(c)
+    index.scan(c)
     yield c
     c.engine.dispose()
 
@@ -50,7 +53,7 @@ def _targets(tmp_path, request) -> list[tuple[str, str]]:
 
 
 def test_restore_into_a_new_database_renders_the_same_tree(source, tmp_path, request):
-    tree = configuration.render_files(source)
+    tree = gather.render_files(source)
     archive = tmp_path / "box.ccbackup"
     r = backup.backup(source.engine, archive, recordings_dir=tmp_path / "rec")
     assert r["rows"] > 50 and r["recordings"] == {"files": 1, "bytes": 104}
@@ -59,15 +62,15 @@ def test_restore_into_a_new_database_renders_the_same_tree(source, tmp_path, req
         engine = open_engine(url, migrate=False)
         got = backup.restore(engine, archive, recordings_dir=tmp_path / f"rec-{name}")
         assert got["rows"] == r["rows"]
-        restored = Context(settings=source.settings.with_(db=url, fs_recordings_dir=tmp_path / f"rec-{name}"),
+        restored = Services(settings=source.settings.with_(db=url, fs_recordings_dir=tmp_path / f"rec-{name}"),
                            engine=engine)
-        again = configuration.render_files(restored)
+        again = gather.render_files(restored)
         assert sorted(again) == sorted(tree), name
         assert [k for k in tree if tree[k] != again[k]] == [], name
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM call")).scalar() == 50
         assert (tmp_path / f"rec-{name}" / "acme" / "2026-11-22" / "c1.wav").read_bytes() == b"RIFF" + b"\0" * 100
-        assert recording_index.list_recordings(restored, tenant="acme", refresh=False)[0]["call"] == "c1"
+        assert index.list_recordings(restored, tenant="acme", refresh=False)[0]["call"] == "c1"
         # New rows get new ids after a restore (PostgreSQL's sequences continue after the rows).
         write_rows(engine, [call("after", "acme", "inbound", 1_795_100_000.0, 1)], [])
         apply_tenants(restored, [s.Tenant(name="newcomer", seats=[s.Seat(extension="1001", name="N")])])

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy.engine import Engine
 
-from ccctl import callback
-from ccctl.daemon.callbacks import CallbackWorker
-from ccctl.daemon.stats import Query, statistics
+from ccctl.callbacks import requests
+from ccctl.callbacks.worker import CallbackWorker
+from ccctl.stats.history import Query, statistics
 from ccctl.daemon.store import write_rows
 from ccctl.db import open_engine
 from ccctl.errors import Conflict, NotFound
@@ -47,7 +47,7 @@ def test_requests_attempts_and_retries(engine):
                      row("n1", "answered", wait=3, agent="1001")])
     worker.step(now=T0 + 100)
     # c2 is the same caller again while c1 is open: one request
-    open_ = callback.list_requests(Ctx(engine), state="open")
+    open_ = requests.list_requests(Ctx(engine), state="open")
     assert [(r["number"], r["state"], r["attempts"]) for r in open_] == [("1003", "placed", 1),
                                                                         ("4915112345678", "placed", 1)]
     assert len(commands) == 2 and all(c.startswith("bgapi originate {") for c in commands)
@@ -57,7 +57,7 @@ def test_requests_attempts_and_retries(engine):
 
     worker.put_rows([attempt("p1", reached=False)])
     worker.step(now=T0 + 200)
-    [first] = callback.list_requests(Ctx(engine), state="waiting")
+    [first] = requests.list_requests(Ctx(engine), state="waiting")
     assert first["attempts"] == 1 and first["last_cause"] == "NO_ANSWER"
     worker.step(now=T0 + 200 + 119)  # the rule's interval (120 s by default) not over yet
     assert len(commands) == 2
@@ -68,11 +68,11 @@ def test_requests_attempts_and_retries(engine):
     worker.step(now=T0 + 600)
     worker.put_rows([attempt("p3", reached=False)])
     worker.step(now=T0 + 700)
-    assert callback.list_requests(Ctx(engine), state="failed")[0]["attempts"] == 3
+    assert requests.list_requests(Ctx(engine), state="failed")[0]["attempts"] == 3
 
     worker.put_rows([attempt("p4", reached=True, number="4915112345678")])
     worker.step(now=T0 + 700)
-    [done] = callback.list_requests(Ctx(engine), state="done")
+    [done] = requests.list_requests(Ctx(engine), state="done")
     assert done["number"] == "4915112345678" and done["agent"] == "1001"
 
 
@@ -83,7 +83,7 @@ def test_placement_refused_by_freeswitch_is_not_an_attempt(engine):
     worker = CallbackWorker(engine, down)
     worker.put_rows([asked("c1")])
     worker.step(now=T0)
-    [r] = callback.list_requests(Ctx(engine))
+    [r] = requests.list_requests(Ctx(engine))
     assert r["state"] == "waiting" and r["attempts"] == 0
 
 
@@ -92,17 +92,17 @@ def test_cancel(engine):
     worker = CallbackWorker(engine, lambda c: "+OK")
     worker.put_rows([asked("c1"), asked("c2", number="1004")])
     worker.step(now=T0)
-    [a, b] = callback.list_requests(Ctx(engine))
-    out = callback.cancel(Ctx(engine), a["id"], hangup=hung.append)
+    [a, b] = requests.list_requests(Ctx(engine))
+    out = requests.cancel(Ctx(engine), a["id"], hangup=hung.append)
     assert out["state"] == "cancelled" and hung == [f"hupall NORMAL_CLEARING ccctl_callback_id {a['id']}"]
     with pytest.raises(Conflict):
-        callback.cancel(Ctx(engine), a["id"])
+        requests.cancel(Ctx(engine), a["id"])
     with pytest.raises(NotFound):
-        callback.cancel(Ctx(engine), 999)
+        requests.cancel(Ctx(engine), 999)
     # the cancelled attempt's own row, when it comes, changes nothing
     worker.put_rows([attempt("p1", reached=True)])
     worker.step(now=T0 + 10)
-    assert {r["number"]: r["state"] for r in callback.list_requests(Ctx(engine))} == {"1003": "cancelled",
+    assert {r["number"]: r["state"] for r in requests.list_requests(Ctx(engine))} == {"1003": "cancelled",
                                                                                       "1004": "placed"}
 
 
@@ -125,10 +125,10 @@ def test_a_lost_placement_is_a_failed_attempt_and_retried(engine):
     worker = CallbackWorker(engine, lambda c: commands.append(c) or "+OK")
     worker.put_rows([asked("c1")])
     worker.step(now=T0)
-    worker.step(now=T0 + callback.PLACED_MAX_S - 1)
-    assert callback.list_requests(Ctx(engine))[0]["state"] == "placed"
-    worker.step(now=T0 + callback.PLACED_MAX_S + 1)
-    [r] = callback.list_requests(Ctx(engine))
+    worker.step(now=T0 + requests.PLACED_MAX_S - 1)
+    assert requests.list_requests(Ctx(engine))[0]["state"] == "placed"
+    worker.step(now=T0 + requests.PLACED_MAX_S + 1)
+    [r] = requests.list_requests(Ctx(engine))
     assert (r["state"], r["attempts"], r["last_cause"]) == ("waiting", 1, "LOST")
-    worker.step(now=T0 + callback.PLACED_MAX_S + 200)
-    assert len(commands) == 2 and callback.list_requests(Ctx(engine))[0]["state"] == "placed"
+    worker.step(now=T0 + requests.PLACED_MAX_S + 200)
+    assert len(commands) == 2 and requests.list_requests(Ctx(engine))[0]["state"] == "placed"

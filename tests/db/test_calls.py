@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
 
-from ccctl.daemon.stats import Query, statistics
+from ccctl.stats.history import Query, statistics
 from ccctl.daemon.store import BatchWriter, known_calls, write_rows
 from ccctl.db import open_engine
 from ccctl.model import Call
@@ -147,7 +146,7 @@ def test_rollup_agrees_with_the_call_rows(engine):
     match, including after live rows replaced reconciled ones and duplicates were ignored."""
     import random
 
-    from ccctl.daemon import stats as st
+    from ccctl.stats import history as st
 
     rnd = random.Random(3)
     disps = ["answered", "abandoned", "no_agent", "overflowed", "abandoned_ivr", "failed", "timed_out"]

@@ -7,19 +7,19 @@ import time
 import pytest
 from openpyxl import Workbook
 
-from ccctl.context import Context
+from ccctl import app
 from ccctl.daemon.store import write_rows
-from ccctl.dialer import campaigns, dnc, return_visits
+from ccctl.outbound import campaigns, dnc, return_visits
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site.load import load_site
+from ccctl.config.load import load_site
 from tests.db.test_calls import row
 
 
 @pytest.fixture
 def ctx(db_url, example):
-    c = Context.open(Settings(db=db_url))
+    c = app.open(Settings(db=db_url), deploy=False)
     apply_tenants(c, load_site(str(example)).tenants)  # acme: Europe/Berlin, queue sales, trunk carrier
     return c
 

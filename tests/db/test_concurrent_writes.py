@@ -8,10 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-from ccctl import app, resources
-from ccctl.service import apply_tenants
+from ccctl import app
+from ccctl.config import entities
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 from ccctl.testing.writers import SEATS, other_tenant, seat_keys
 
@@ -43,10 +44,10 @@ def test_concurrent_writers_lose_nothing(db_url):
     outs = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err
-    shared = resources.get_tenant(services, "shared")
+    shared = entities.get_tenant(services, "shared")
     assert {x.extension: x.name for x in shared.seats} == {"10": "Boss", **expected_seats()}
-    assert resources.get_item(services, "queue", "shared", "sales").max_wait in {100 + n for n in range(WRITERS)}
-    other = resources.get_tenant(services, "other")
+    assert entities.get_item(services, "queue", "shared", "sales").max_wait in {100 + n for n in range(WRITERS)}
+    other = entities.get_tenant(services, "other")
     last = other_tenant(SEATS - 2)
     assert other.display_name == last.display_name and len(other.seats) == 5
     assert other.queues[0].max_wait == last.queues[0].max_wait

@@ -6,18 +6,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ccctl.context import Context
+from ccctl import app
 from ccctl.errors import InvalidInput
 from ccctl.hardware.api import apply_hardware, get_hardware
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site.load import load_site, site_from_data
+from ccctl.config.load import load_site, site_from_data
 from tests.conftest import ROOT
 
 
 @pytest.fixture
 def ctx(db_url):
-    return Context.open(Settings(db=db_url))
+    return app.open(Settings(db=db_url), deploy=False)
 
 
 def test_voice_card_table_migrated(ctx):

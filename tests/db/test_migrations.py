@@ -9,7 +9,7 @@ from sqlmodel import SQLModel
 
 import ccctl.model  # noqa: F401  (every table registered in the metadata)
 from ccctl.db import migrate
-from ccctl.db.engine import open_engine
+from ccctl.db.session import open_engine
 
 
 def test_models_and_migrations_do_not_drift(db_url):

@@ -11,13 +11,13 @@ import csv
 
 import pytest
 
-from ccctl import recording_export, recording_index, recording_purge
-from ccctl.context import Context
+from ccctl.recordings import export, index, purge
+from ccctl import app
 from ccctl.daemon.store import write_rows
 from ccctl.errors import NotFound
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 NOW = 1_795_000_000.0  # 2026-11-18
 DAY = 86400.0
@@ -25,7 +25,7 @@ DAY = 86400.0
 
 @pytest.fixture
 def ctx(db_url, tmp_path):
-    c = Context.open(Settings(db=db_url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
+    c = app.open(Settings(db=db_url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
     apply_tenants(c, [
         s.Tenant(name="acme", recording=s.Recording(mode="all", retention_days=30)),
         s.Tenant(name="law", recording=s.Recording(mode="all", retention_days=30, legal_hold=True)),
@@ -60,35 +60,35 @@ def test_purge_keeps_what_is_held_or_young_and_reports_what_it_frees(ctx):
     forever = put(ctx, "keep", "keep1", 4000)
     orphan = put(ctx, "gone", "gone1", 4000)  # a removed tenant: no policy, never purged
 
-    assert recording_index.scan(ctx)["added"] == 11
-    recording_index.set_hold(ctx, "acme", "held1", True, reason="case 42")
+    assert index.scan(ctx)["added"] == 11
+    index.set_hold(ctx, "acme", "held1", True, reason="case 42")
 
-    dry = recording_purge.purge(ctx, dry_run=True, now=NOW)
+    dry = purge.purge(ctx, dry_run=True, now=NOW)
     assert (dry["files"], dry["bytes"]) == (5, sum(1000 + i for i in range(5)))
     assert dry["held"] == 2  # held1 (call hold) and law1 (tenant hold)
     assert all(exists(ctx, p) for p in old)  # a dry run deletes nothing
 
-    done = recording_purge.purge(ctx, now=NOW)
+    done = purge.purge(ctx, now=NOW)
     assert (done["files"], done["bytes"]) == (dry["files"], dry["bytes"])
     assert done["tenants"] == {"acme": {"files": 5, "bytes": 5010}}
     assert not any(exists(ctx, p) for p in old)
     for kept in (young, edge, held, law, forever, orphan):
         assert exists(ctx, kept), kept
     # A second run finds nothing left to do.
-    again = recording_purge.purge(ctx, now=NOW)
+    again = purge.purge(ctx, now=NOW)
     assert (again["files"], again["bytes"]) == (0, 0)
-    shown = recording_index.show(ctx, "acme", "old0")[0]
+    shown = index.show(ctx, "acme", "old0")[0]
     assert shown["status"] == "purged" and shown["purged"]
 
 
 def test_release_lets_the_next_purge_delete_it(ctx):
     p = put(ctx, "acme", "held2", 100)
-    recording_index.scan(ctx)
-    recording_index.set_hold(ctx, "acme", "held2", True)
-    assert recording_purge.purge(ctx, now=NOW)["files"] == 0 and exists(ctx, p)
-    assert recording_index.show(ctx, "acme", "held2")[0]["status"] == "held"
-    recording_index.set_hold(ctx, "acme", "held2", False)
-    assert recording_purge.purge(ctx, now=NOW)["files"] == 1 and not exists(ctx, p)
+    index.scan(ctx)
+    index.set_hold(ctx, "acme", "held2", True)
+    assert purge.purge(ctx, now=NOW)["files"] == 0 and exists(ctx, p)
+    assert index.show(ctx, "acme", "held2")[0]["status"] == "held"
+    index.set_hold(ctx, "acme", "held2", False)
+    assert purge.purge(ctx, now=NOW)["files"] == 1 and not exists(ctx, p)
 
 
 def test_the_call_start_decides_and_a_recently_changed_file_is_young(ctx):
@@ -98,25 +98,25 @@ def test_the_call_start_decides_and_a_recently_changed_file_is_young(ctx):
     p2 = put(ctx, "acme", "c2", 1)
     rows = [_call("c1", NOW - 50 * DAY), _call("c2", NOW - 50 * DAY)]
     write_rows(ctx.engine, rows, [])
-    recording_index.scan(ctx, "acme")
-    r = recording_purge.purge(ctx, now=NOW)
+    index.scan(ctx, "acme")
+    r = purge.purge(ctx, now=NOW)
     assert r["files"] == 1 and r["recent"] == 1
     assert not exists(ctx, p1) and exists(ctx, p2)
 
 
 def test_a_hold_on_an_unknown_call_is_refused(ctx):
     with pytest.raises(NotFound):
-        recording_index.set_hold(ctx, "acme", "nosuch", True)
+        index.set_hold(ctx, "acme", "nosuch", True)
 
 
 def test_usage_and_list(ctx):
     put(ctx, "acme", "u1", 40, size=100)
     put(ctx, "acme", "u2", 10, size=200)
     put(ctx, "law", "u3", 40, size=300)
-    usage = {u["tenant"]: u for u in recording_index.usage(ctx)}
+    usage = {u["tenant"]: u for u in index.usage(ctx)}
     assert usage["acme"]["files"] == 2 and usage["acme"]["bytes"] == 300
     assert usage["law"]["tenant_hold"] is True and usage["law"]["due_files"] == 0
-    listed = recording_index.list_recordings(ctx, tenant="acme")
+    listed = index.list_recordings(ctx, tenant="acme")
     assert [r["call"] for r in listed] == ["u1", "u2"]
 
 
@@ -126,7 +126,7 @@ def test_export_a_tenants_recordings_with_their_call_rows(ctx, tmp_path):
     put(ctx, "law", "e3", 1, size=333)  # another tenant's: never in acme's export
     write_rows(ctx.engine, [_call("e1", NOW - 3 * DAY), _call("e2", NOW - 1 * DAY)], [])
     out = tmp_path / "acme.tar"
-    r = recording_export.export(ctx, "acme", since=NOW - 10 * DAY, until=None, out=out)
+    r = export.export(ctx, "acme", since=NOW - 10 * DAY, until=None, out=out)
     assert (r["files"], r["bytes"]) == (2, 333)
     with tarfile.open(out) as tar:
         names = sorted(tar.getnames())
@@ -137,7 +137,7 @@ def test_export_a_tenants_recordings_with_their_call_rows(ctx, tmp_path):
     assert sorted(c["uuid"] for c in calls) == ["e1", "e2"]
     # A directory works too, and SINCE cuts.
     d = tmp_path / "out"
-    r = recording_export.export(ctx, "acme", since=NOW - 2 * DAY, until=None, out=d)
+    r = export.export(ctx, "acme", since=NOW - 2 * DAY, until=None, out=d)
     assert r["files"] == 1 and (d / "recordings/2026-e2/e2.wav").stat().st_size == 222
 
 

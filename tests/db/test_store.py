@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ccctl import resources
-from ccctl.context import Context
+from ccctl.config import entities
+from ccctl import app
 from ccctl.db import open_engine
 from ccctl.db.migrate import current_revision, head_revision
 from ccctl.errors import LimitReached
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site.export import export_yaml
-from ccctl.site.load import load_site
+from ccctl.config.export import export_yaml
+from ccctl.config.load import load_site
 
 
 @pytest.fixture
 def ctx(db_url):
-    return Context.open(Settings(db=db_url))
+    return app.open(Settings(db=db_url), deploy=False)
 
 
 def test_migrations_run_on_first_use(ctx):
@@ -30,17 +30,17 @@ def test_migrations_run_on_first_use(ctx):
 
 def test_round_trip_and_idempotence(ctx, example):
     apply_tenants(ctx, load_site(str(example)).tenants)
-    one = export_yaml(resources.list_tenants(ctx))
+    one = export_yaml(entities.list_tenants(ctx))
     assert "华夏客服中心" in one and "王芳" in one and "Bob <Bobby> O'Brien" in one
     assert apply_tenants(ctx, load_site(str(example)).tenants).changes == []
     # a second engine (another process, in effect) sees the same state
-    other = Context.open(Settings(db=str(ctx.engine.url.render_as_string(hide_password=False))))
-    assert export_yaml(resources.list_tenants(other)) == one
+    other = app.open(Settings(db=str(ctx.engine.url.render_as_string(hide_password=False))), deploy=False)
+    assert export_yaml(entities.list_tenants(other)) == one
 
 
 def test_cascade_delete(ctx, example):
     apply_tenants(ctx, load_site(str(example)).tenants)
-    resources.remove_tenant(ctx, "acme")
+    entities.remove_tenant(ctx, "acme")
     with ctx.engine.connect() as c:
         orphans = c.execute(sa.text(
             "SELECT count(*) FROM seat_skill WHERE seat_id NOT IN (SELECT id FROM seat)")).scalar()
@@ -58,15 +58,15 @@ def test_unique_constraints_are_in_the_database(ctx, example):
 
 
 def test_limit_leaves_nothing_written(ctx):
-    resources.add_tenant(ctx, "t", {"seat_limit": 1})
-    resources.add_item(ctx, "seat", "t", "1001", {"name": "a"})
+    entities.add_tenant(ctx, "t", {"seat_limit": 1})
+    entities.add_item(ctx, "seat", "t", "1001", {"name": "a"})
     with pytest.raises(LimitReached):
-        resources.add_item(ctx, "seat", "t", "1002", {"name": "b"})
-    assert [x.extension for x in resources.get_tenant(ctx, "t").seats] == ["1001"]
+        entities.add_item(ctx, "seat", "t", "1002", {"name": "b"})
+    assert [x.extension for x in entities.get_tenant(ctx, "t").seats] == ["1001"]
 
 
 def test_box_secret_is_generated_once(ctx):
-    from ccctl.configuration import esl_password
+    from ccctl.config.gather import esl_password
 
     first = esl_password(ctx)
     assert len(first) >= 20 and first == esl_password(ctx)
@@ -91,9 +91,9 @@ def test_unique_values_move_between_tenants_in_one_apply(ctx, example):
                huaxia.model_copy(update={"domain": "acme.cc.local", "numbers": huaxia.numbers[:-1]})]
     assert apply_tenants(ctx, swapped, dry_run=True).changes
     apply_tenants(ctx, swapped)
-    now = {t.name: t for t in resources.list_tenants(ctx)}
+    now = {t.name: t for t in entities.list_tenants(ctx)}
     assert now["acme"].sip_domain == "huaxia.cc.local" and did.number in {n.number for n in now["acme"].numbers}
     kept = [acme.model_copy(update={"domain": "acme.cc.local", "numbers": [*acme.numbers, did]})]
     assert apply_tenants(ctx, kept, prune=True, dry_run=True).changes
     apply_tenants(ctx, kept, prune=True)
-    assert [t.sip_domain for t in resources.list_tenants(ctx)] == ["acme.cc.local"]
+    assert [t.sip_domain for t in entities.list_tenants(ctx)] == ["acme.cc.local"]

@@ -7,14 +7,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ccctl import usage
-from ccctl.context import Context
+from ccctl.stats import usage
+from ccctl import app
 from ccctl.daemon.store import write_rows
 from ccctl.errors import InvalidInput
 from ccctl.model import Recording
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.testing.rows import call, status
 
 
@@ -24,7 +24,7 @@ def utc(*args) -> float:
 
 @pytest.fixture
 def ctx(db_url, tmp_path):
-    c = Context.open(Settings(db=db_url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
+    c = app.open(Settings(db=db_url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
     apply_tenants(c, [
         s.Tenant(name="host", seat_limit=40, seats=[s.Seat(extension="1001", name="A")],
                  lease=s.Lease(price=900, currency="EUR", period="quarterly"),

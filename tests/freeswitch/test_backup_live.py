@@ -13,11 +13,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from ccctl import configuration
-from ccctl.agents import set_status
-from ccctl.context import Context
+from ccctl.config import gather
+from ccctl.supervision.agents import set_status
+from ccctl import app
 from ccctl.deploy.tree_store import TreeStore
-from ccctl.resources import seat_password
+from ccctl.config.entities import seat_password
 
 from ccctl.testing import sip
 from ccctl.testing.sip import AgentPool, Seat, caller_load
@@ -74,14 +74,14 @@ def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path
             assert summary_calls(archives[-1][0]) >= N, "the daemon wrote the first wave's rows before the last backup"
             rc = load.wait(180)
             check(rc == 0, f"callers' sipp exited {rc}: the calls did not all complete", load.diagnostics)
-        live_tree = configuration.render_files(box.ctx)
+        live_tree = gather.render_files(box.ctx)
         installed = TreeStore(settings.fs_conf_dir).read()  # what FreeSWITCH runs from
     for n, (archive, summary) in enumerate(archives):
         db = tmp_path / f"restored{n}.db"
         r = ccctl(settings, "restore", str(archive), db=str(db))
         check(r.returncode == 0, f"restore failed: {r.stderr}")
-        restored = Context.open(settings.with_(db=str(db)))
-        tree = configuration.render_files(restored)
+        restored = app.open(settings.with_(db=str(db)), deploy=False)
+        tree = gather.render_files(restored)
         assert tree == live_tree, [k for k in set(tree) | set(live_tree) if tree.get(k) != live_tree.get(k)]
         assert tree == installed
         with restored.engine.connect() as conn:
@@ -91,6 +91,6 @@ def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path
 
 
 def summary_calls(archive) -> int:
-    from ccctl.backup import read_meta
+    from ccctl.box.backup import read_meta
 
     return read_meta(archive)["tables"]["call"]["rows"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl import configuration, media, prompts
-from ccctl.context import Context
-from ccctl.resources import list_tenants
-from ccctl.service import apply_tenants
+from ccctl.config import gather
+from ccctl.media import synth, prompts
+from ccctl import app
+from ccctl.config.entities import list_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site.load import load_site
+from ccctl.config.load import load_site
 
 from ccctl.testing.fsproc import FreeSwitch, copy_tree
 
@@ -21,14 +22,14 @@ def booted(fs_install, tmp_path_factory, request):
                         sip_external_port=15080, rtp_start=20000, rtp_end=20999,
                         fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds",
                         fs_recordings_dir=root / "recordings")
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=False)
     from tests.conftest import EXAMPLE
 
     apply_tenants(ctx, load_site(str(EXAMPLE)).tenants)
-    inp = configuration.render_input(ctx)
+    inp = gather.render_input(ctx)
     fs = FreeSwitch(*fs_install, root, settings, inp.esl_password)
-    media.ensure_media(fs.dirs["sounds"], prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
-    copy_tree(configuration.render_files(ctx), fs.dirs["conf"])
+    synth.ensure_media(fs.dirs["sounds"], prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+    copy_tree(gather.render_files(ctx), fs.dirs["conf"])
     fs.start()
     yield fs, ctx
     fs.stop()

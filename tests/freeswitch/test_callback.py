@@ -15,11 +15,11 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.agents import parse_table, set_status
+from ccctl.supervision.agents import parse_table, set_status
 from ccctl.cli.main import app
 from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
-from ccctl.resources import seat_password
-from ccctl.site import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.config import spec as s
 
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccctl.agents import parse_table, set_status
-from ccctl.context import Context
-from ccctl.resources import seat_password
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
+from ccctl.supervision.agents import parse_table, set_status
+from ccctl import app
+from ccctl.config.entities import seat_password
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
 
 from ccctl.testing import sip
 from ccctl.testing.box import fs_settings, start_box
@@ -65,7 +65,7 @@ def no_stray_sipp():
 def running_box(fs_install, root, t: s.Tenant):
     """A fresh FreeSWITCH serving only T, with an Event Socket listener for channel hangups
     and callcenter events. On a failure inside, FreeSWITCH's log tail is printed."""
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [t])
     box = start_box(fs_install, root)
     try:

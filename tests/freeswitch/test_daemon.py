@@ -24,17 +24,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.agents import set_status
-from ccctl.cli.main import app
-from ccctl.context import Context
+from ccctl.supervision.agents import set_status
+from ccctl.cli.main import app as cli_app
+from ccctl import app
 from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
-from ccctl.daemon.calls import list_calls
-from ccctl.daemon.realtime import realtime
-from ccctl.daemon.webhooks import SIGNATURE_HEADER, tenant_secret, verify
+from ccctl.stats.calls import list_calls
+from ccctl.stats.live import realtime
+from ccctl.cti.webhooks import SIGNATURE_HEADER, tenant_secret, verify
 from ccctl.model import AgentEvent
-from ccctl.resources import seat_password
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
 
 from tests.unit.test_webhooks import Receiver
 
@@ -113,7 +113,7 @@ def box_and_daemon(fs_install, tmp_path: Path, t: s.Tenant):
     """T applied, FreeSWITCH started on it, and a daemon process (not yet started): (ctx, box,
     daemon). Both are stopped when the block ends."""
     root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [t])
     box = start_box(fs_install, root)
     daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
@@ -134,7 +134,7 @@ def wait_rows(engine, n: int, timeout: float = 30) -> list[dict]:
 
 
 def ts(iso: str | None) -> float | None:
-    from ccctl.daemon.calls import parse_time
+    from ccctl.stats.calls import parse_time
 
     return parse_time(iso, "t") if iso else None
 
@@ -147,7 +147,7 @@ def check(cond: bool, msg: str, *sources) -> None:
 def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     rx = Receiver()
     root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant(rx.url)])
     box = start_box(fs_install, root)
     stream = open(tmp_path / "events.esl", "wb")
@@ -236,7 +236,7 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     # What `ccctl stats` and `ccctl calls` say.
     runner = CliRunner()
     env = {"CCCTL_DB": ctx.settings.db, "CCCTL_FS_DEPLOY": "off"}
-    r = runner.invoke(app, ["stats", "--tenant", TENANT, "--json"], env=env)
+    r = runner.invoke(cli_app, ["stats", "--tenant", TENANT, "--json"], env=env)
     assert r.exit_code == 0, r.output
     [st] = json.loads(r.stdout)
     assert (st["offered"], st["answered"], st["abandoned"], st["no_agent"], st["overflowed"], st["abandoned_ivr"],
@@ -244,11 +244,11 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     assert st["service_level"] == 0.25 and st["short_abandoned"] == 0 and st["abandon_rate"] == 0.25, st
     assert st["asa"] == round(ra["wait_s"], 1) and st["longest_wait"] == round(rb["wait_s"], 1), st
     assert st["login_time"] > 0 and st["occupancy"] is not None, st
-    r = runner.invoke(app, ["calls", "list", "--tenant", TENANT, "--disposition", "abandoned", "--json"], env=env)
+    r = runner.invoke(cli_app, ["calls", "list", "--tenant", TENANT, "--disposition", "abandoned", "--json"], env=env)
     assert r.exit_code == 0 and [x["uuid"] for x in json.loads(r.stdout)] == [rb["uuid"]], r.output
-    r = runner.invoke(app, ["calls", "show", ra["uuid"], "--json"], env=env)
+    r = runner.invoke(cli_app, ["calls", "show", ra["uuid"], "--json"], env=env)
     assert r.exit_code == 0 and json.loads(r.stdout)["agent"] == "1001"
-    r = runner.invoke(app, ["calls", "export", "--tenant", TENANT], env=env)
+    r = runner.invoke(cli_app, ["calls", "export", "--tenant", TENANT], env=env)
     assert r.exit_code == 0 and len(r.stdout.strip().splitlines()) == 6
 
     assert live["sales"]["waiting"] == 1 and 2 <= live["sales"]["longest_wait"] <= 8, (live, members)
@@ -268,7 +268,7 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
 
 def test_no_call_lost_or_twice_across_daemon_kills_and_a_freeswitch_restart(fs_install, tmp_path):
     root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant()])
     box = start_box(fs_install, root)
     daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")

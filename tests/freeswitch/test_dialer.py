@@ -14,16 +14,16 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from ccctl.agents import set_status
-from ccctl.context import Context
+from ccctl.supervision.agents import set_status
+from ccctl import app
 from ccctl.db import session_scope
-from ccctl.dialer import campaigns, dnc
-from ccctl.dialer.engine import ABANDON_TEXT, Dialer
+from ccctl.outbound import campaigns, dnc
+from ccctl.outbound.dialer import ABANDON_TEXT, Dialer
 from ccctl.model import Call, Contact
-from ccctl.prompts import Prompt
-from ccctl.resources import seat_password
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
+from ccctl.media.prompts import Prompt
+from ccctl.config.entities import seat_password
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
 
 from ccctl.testing import sip
 from ccctl.testing.box import fs_settings, start_box
@@ -61,7 +61,7 @@ def customer_channels(box) -> int:
 
 def test_progressive_campaign_end_to_end(fs_install, tmp_path):
     root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant()])
     box = start_box(fs_install, root)
     customers = Sipp(tmp_path / "customers", "customer.xml",
@@ -149,7 +149,7 @@ def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install
     abandoned (message, hangup, disposition abandoned). Then a preview campaign: the contact is
     offered to 1002 (CTI event), dialed only once accepted, and connected to 1002."""
     root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant()])
     box = start_box(fs_install, root)
     customers = Sipp(tmp_path / "customers", "customer.xml",
@@ -202,7 +202,7 @@ def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install
 
 
 def _parsed(numbers):
-    from ccctl.dialer.contacts import from_numbers
+    from ccctl.outbound.contacts import from_numbers
 
     return from_numbers([(n, None) for n in numbers], "DE", "UTC")
 
@@ -212,7 +212,7 @@ def test_outbound_survey_campaign_stores_the_score_from_real_dtmf(fs_install, tm
     callee is connected on answer (never 'abandoned' for want of an agent), hears the question,
     keys 4 by RFC 2833, and the attempt's call row has survey_score 4."""
     root = tmp_path / "fs"
-    ctx = Context.open(fs_settings(root))
+    ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant()])
     box = start_box(fs_install, root)
     work = tmp_path / "customers"

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl import configuration, media, prompts
-from ccctl.context import Context
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
+from ccctl.config import gather
+from ccctl.media import synth, prompts
+from ccctl import app
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
 
 from ccctl.testing.box import fs_settings
 from ccctl.testing.fsproc import FreeSwitch, copy_tree
@@ -26,13 +27,13 @@ def booted(fs_install, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("fstdm")
     settings = fs_settings(root)
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=False)
     site = load_site(str(ROOT / "examples"))
     apply_tenants(ctx, site.tenants, hardware=site.hardware)
-    inp = configuration.render_input(ctx)
+    inp = gather.render_input(ctx)
     fs = FreeSwitch(binary, mod_dir, root, settings, inp.esl_password)
-    media.ensure_media(fs.dirs["sounds"], prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
-    copy_tree(configuration.render_files(ctx), fs.dirs["conf"])
+    synth.ensure_media(fs.dirs["sounds"], prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+    copy_tree(gather.render_files(ctx), fs.dirs["conf"])
     fs.start()
     yield fs
     fs.stop()

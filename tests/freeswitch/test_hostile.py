@@ -11,12 +11,14 @@ import subprocess
 
 import pytest
 
-from ccctl import customers, resources, tenant_media
-from ccctl.context import Context
+from ccctl.cti import customers
+from ccctl.config import entities
+from ccctl.media import uploads
+from ccctl import app
 from ccctl.errors import InvalidInput
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
-from ccctl.site.load import site_from_data
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
+from ccctl.config.load import site_from_data
 
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import call
@@ -37,7 +39,7 @@ def site() -> list[s.Tenant]:
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    apply_tenants(Context.open(fs_settings(root)), site())
+    apply_tenants(app.open(fs_settings(root), deploy=False), site())
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()
@@ -64,28 +66,28 @@ def acme_menu(xml: str) -> str:
 def test_tenant_cannot_play_another_tenants_file(box, tone, tmp_path):
     ctx, sounds = box.ctx, box.ctx.settings.fs_sounds_dir
     # beta uploads a greeting and plays it from its own IVR
-    tenant_media.add_media(sounds, resources.get_tenant(ctx, B), tone, "secret.wav")
-    resources.set_item(ctx, "ivr", B, "main", {"greeting": {"file": "secret.wav"}})
+    uploads.add_media(sounds, entities.get_tenant(ctx, B), tone, "secret.wav")
+    entities.set_item(ctx, "ivr", B, "main", {"greeting": {"file": "secret.wav"}})
     assert "ccctl/media/beta/secret.wav" in live_xml(box)
     recordings = ctx.settings.fs_recordings_dir / B
     recordings.mkdir(parents=True, exist_ok=True)
     subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(recordings / "call.wav"), "synth", "1", "sine", "300"],
                    check=True)
-    acme_dir = tenant_media.folder(sounds, A)
+    acme_dir = uploads.folder(sounds, A)
     acme_dir.mkdir(parents=True, exist_ok=True)
-    (acme_dir / "planted.wav").symlink_to(tenant_media.folder(sounds, B) / "secret.wav")
+    (acme_dir / "planted.wav").symlink_to(uploads.folder(sounds, B) / "secret.wav")
     before = acme_menu(live_xml(box))
-    attempts = ["../beta/secret.wav", str(tenant_media.folder(sounds, B) / "secret.wav"),
+    attempts = ["../beta/secret.wav", str(uploads.folder(sounds, B) / "secret.wav"),
                 f"{sounds}/../recordings/beta/call.wav", str(recordings / "call.wav"),
                 "$${sounds_dir}/ccctl/media/beta/secret.wav", "planted.wav"]
     for name in attempts:
         with pytest.raises(InvalidInput):
-            resources.set_item(ctx, "ivr", A, "main", {"greeting": {"file": name}})
+            entities.set_item(ctx, "ivr", A, "main", {"greeting": {"file": name}})
     after = acme_menu(live_xml(box))
     assert after == before and "beta" not in after and "recordings" not in after
     # control: acme's own upload is accepted, loaded, and played on a real call without errors
-    tenant_media.add_media(sounds, resources.get_tenant(ctx, A), tone, "welcome.wav")
-    resources.set_item(ctx, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
+    uploads.add_media(sounds, entities.get_tenant(ctx, A), tone, "welcome.wav")
+    entities.set_item(ctx, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
     assert 'greet-long="' + str(sounds / "ccctl/media/acme/welcome.wav") + '"' in acme_menu(live_xml(box))
     r = call(tmp_path / "call", A_DID, wait_ms=2500, talk_ms=500, audio=False)
     assert r.code == 200, r.diagnostics()
@@ -100,16 +102,16 @@ def _attempts(marker: str):
     """Every string field a tenant admin can write that reaches the tree, each with each payload."""
     for raw in HOSTILE:
         h = raw.replace("{marker}", marker)
-        yield "tenant", lambda c: resources.set_tenant(c, A, {"display_name": h})
-        yield "caller id", lambda c: resources.set_tenant(c, A, {"caller_id.name": h})
-        yield "seat name", lambda c: resources.set_item(c, "seat", A, "1001", {"name": h})
-        yield "seat password", lambda c: resources.set_item(c, "seat", A, "1001", {"password": "abcdefghijkl" + h})
-        yield "queue", lambda c: resources.add_item(c, "queue", A, "q", {"display_name": h, "announce": h})
-        yield "greeting text", lambda c: resources.set_item(c, "ivr", A, "main", {"greeting": {"text": h}})
-        yield "greeting file", lambda c: resources.set_item(c, "ivr", A, "main", {"greeting": {"file": h + ".wav"}})
-        yield "trunk username", lambda c: resources.set_item(c, "trunk", A, "carrier", {"username": h})
-        yield "trunk password", lambda c: resources.set_item(c, "trunk", A, "carrier", {"password": h})
-        yield "trunk host", lambda c: resources.set_item(c, "trunk", A, "carrier", {"host": h})
+        yield "tenant", lambda c: entities.set_tenant(c, A, {"display_name": h})
+        yield "caller id", lambda c: entities.set_tenant(c, A, {"caller_id.name": h})
+        yield "seat name", lambda c: entities.set_item(c, "seat", A, "1001", {"name": h})
+        yield "seat password", lambda c: entities.set_item(c, "seat", A, "1001", {"password": "abcdefghijkl" + h})
+        yield "queue", lambda c: entities.add_item(c, "queue", A, "q", {"display_name": h, "announce": h})
+        yield "greeting text", lambda c: entities.set_item(c, "ivr", A, "main", {"greeting": {"text": h}})
+        yield "greeting file", lambda c: entities.set_item(c, "ivr", A, "main", {"greeting": {"file": h + ".wav"}})
+        yield "trunk username", lambda c: entities.set_item(c, "trunk", A, "carrier", {"username": h})
+        yield "trunk password", lambda c: entities.set_item(c, "trunk", A, "carrier", {"password": h})
+        yield "trunk host", lambda c: entities.set_item(c, "trunk", A, "carrier", {"host": h})
         yield "customer", lambda c: customers.add_customer(
             c, A, customers.parse({"number": "4000000555", "name": h, "fields": {"k": h}}, "customer"))
         yield "site file", lambda c: apply_tenants(c, site_from_data(
@@ -120,11 +122,11 @@ def test_no_expression_from_input_reaches_the_switch(box, tmp_path):
     ctx = box.ctx
     marker = tmp_path / "pwned"
     before = live_xml(box)
-    exported = resources.list_tenants(ctx)
+    exported = entities.list_tenants(ctx)
     for what, attempt in _attempts(str(marker)):
         with pytest.raises(InvalidInput, match=r"must not contain '\$\{'|greeting.file|host name|printable ASCII"):
             attempt(ctx)
-    assert resources.list_tenants(ctx) == exported
+    assert entities.list_tenants(ctx) == exported
     xml = live_xml(box)
     assert xml == before
     expressions = set(re.findall(r"\$\$?\{[^}]*\}?", xml))

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
-from ccctl.context import Context
-from ccctl.resources import seat_password
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
+from ccctl import app
+from ccctl.config.entities import seat_password
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
 
 from ccctl.testing.box import fs_settings, start_box
 from .seat_sip import register_once, seat_call
@@ -42,7 +42,7 @@ def site() -> list[s.Tenant]:
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("isolation")
-    apply_tenants(Context.open(fs_settings(root)), site())
+    apply_tenants(app.open(fs_settings(root), deploy=False), site())
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()
@@ -168,13 +168,13 @@ def test_b_cannot_eavesdrop_on_a_call(box, a_seats, tmp_path):
 def test_broken_change_is_refused_and_calls_still_flow(box, a_seats, tmp_path):
     """A change whose tree would name a missing sound file is refused before FreeSWITCH sees
     it; the database, the tree and the running switch keep the old configuration."""
-    from ccctl import resources
+    from ccctl.config import entities
     from ccctl.deploy.tree_store import TreeStore
     from ccctl.errors import InvalidInput
 
     tree = TreeStore(box.ctx.settings.fs_conf_dir).read()
     with pytest.raises(InvalidInput, match="greeting file welcome.wav does not exist"):
-        resources.set_item(box.ctx, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
+        entities.set_item(box.ctx, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
     assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree
     answered = len(a_seats["1002"].calls)
     r = start_call(tmp_path / "after", "4000000002", talk_ms=1500, audio=False).wait()

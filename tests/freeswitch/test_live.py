@@ -8,13 +8,14 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from ccctl import agents, resources
+from ccctl.supervision import agents
+from ccctl.config import entities
 from ccctl.cli.main import app
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import InvalidInput
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
-from ccctl.status import box_status
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
+from ccctl.freeswitch.status import box_status
 
 from ccctl.testing.box import fs_settings, start_box
 from tests.conftest import EXAMPLE
@@ -23,9 +24,8 @@ from tests.conftest import EXAMPLE
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
-    from ccctl.context import Context
 
-    apply_tenants(Context.open(fs_settings(root)), load_site(str(EXAMPLE)).tenants)
+    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(EXAMPLE)).tenants)
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()
@@ -52,12 +52,12 @@ def test_status_reports_a_running_switch(box):
 
 
 def test_new_queue_is_live_without_restart(box):
-    resources.add_item(box.ctx, "queue", "acme", "billing", {"skill": "sales", "strategy": "top-down"})
+    entities.add_item(box.ctx, "queue", "acme", "billing", {"skill": "sales", "strategy": "top-down"})
     listed = box.api("callcenter_config queue list")
     assert "billing@acme.cc.local" in listed
     tiers = box.api("callcenter_config tier list")
     assert "billing@acme.cc.local|1001@acme.cc.local|Ready|3|" in tiers
-    resources.remove_item(box.ctx, "queue", "acme", "billing")
+    entities.remove_item(box.ctx, "queue", "acme", "billing")
     assert "billing@acme.cc.local" not in box.api("callcenter_config queue list")
 
 
@@ -85,13 +85,13 @@ def test_agent_states(box):
 
 
 def test_wrap_up_time_follows_the_queue(box):
-    resources.set_item(box.ctx, "queue", "acme", "support", {"wrapup": 25})
+    entities.set_item(box.ctx, "queue", "acme", "support", {"wrapup": 25})
     states = {(a.tenant, a.extension): a for a in agents.live_states(box.ctx)}
     assert states[("acme", "1002")].wrap_up_time == 25
 
 
 def test_changed_greeting_is_synthesized_and_used(box):
-    resources.set_item(box.ctx, "ivr", "huaxia", "main", {"greeting": {"text": "新的欢迎词。", "language": "zh"}})
+    entities.set_item(box.ctx, "ivr", "huaxia", "main", {"greeting": {"text": "新的欢迎词。", "language": "zh"}})
     tree = TreeStore(box.ctx.settings.fs_conf_dir).read()["autoload_configs/ivr.conf.xml"].decode()
     ref = [part for part in tree.split('"') if "ccctl/prompts/zh-" in part and "greet" not in part]
     files = [r.replace("$${sounds_dir}", str(box.fs.dirs["sounds"])) for r in ref]
@@ -105,8 +105,8 @@ def test_broken_change_is_refused_and_switch_keeps_old_config(box):
     before = box.api("callcenter_config queue list")
     tree_before = TreeStore(box.ctx.settings.fs_conf_dir).read()
     with pytest.raises(InvalidInput, match="does not exist"):
-        resources.set_item(box.ctx, "ivr", "acme", "main", {"greeting": {"file": "no-such-greeting.wav"}})
+        entities.set_item(box.ctx, "ivr", "acme", "main", {"greeting": {"file": "no-such-greeting.wav"}})
     assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree_before
     assert box.api("callcenter_config queue list") == before
-    assert resources.get_item(box.ctx, "ivr", "acme", "main").greeting.file is None
+    assert entities.get_item(box.ctx, "ivr", "acme", "main").greeting.file is None
     assert "is ready" in box.api("status")

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from ccctl.agents import set_status
-from ccctl.resources import seat_password
-from ccctl.site import spec as s
+from ccctl.supervision.agents import set_status
+from ccctl.config.entities import seat_password
+from ccctl.config import spec as s
 
 from ccctl.testing import sip
 from ccctl.testing.sip import SCENARIOS, AgentPool, Seat, build_dtmf_pcap, start_call

@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from ccctl import resources
-from ccctl.agents import parse_table, set_status
+from ccctl.config import entities
+from ccctl.supervision.agents import parse_table, set_status
 from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, start_call
@@ -86,7 +86,7 @@ def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_inst
         store = TreeStore(box.ctx.settings.fs_conf_dir)
         for what, noun, key, fields, expected in changes:
             before = store.read()
-            resources.set_item(box.ctx, noun, TENANT, key, fields)
+            entities.set_item(box.ctx, noun, TENANT, key, fields)
             ran = plan(before, store.read()).commands  # what the write just ran on FreeSWITCH
             print(f"{what}: {ran}")
             assert any(expected in c for c in ran), ran

@@ -12,11 +12,11 @@ from datetime import datetime
 
 import pytest
 
-from ccctl import recordings
-from ccctl.agents import set_status
-from ccctl.resources import seat_password
-from ccctl.site import spec as s
-from ccctl.status import box_status
+from ccctl.recordings import folders
+from ccctl.supervision.agents import set_status
+from ccctl.config.entities import seat_password
+from ccctl.config import spec as s
+from ccctl.freeswitch.status import box_status
 
 from ccctl.testing import sip
 from ccctl.testing.sip import AgentPool, Seat, caller_load
@@ -113,7 +113,7 @@ def test_failed_recording_is_logged_and_counted(fs_install, tmp_path):
         assert status["recording_failures"] == 1, status
         assert status["tenants"][0]["recording_failures"] == 1
         with box.fs.esl() as esl:
-            assert recordings.failed_calls(esl, TENANT) == [uuid]
+            assert folders.failed_calls(esl, TENANT) == [uuid]
 
 
 def test_call_to_a_seat_is_recorded_on_the_callers_channel(fs_install, tmp_path):

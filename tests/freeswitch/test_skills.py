@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 
-from ccctl.agents import set_status
-from ccctl.site import spec as s
+from ccctl.supervision.agents import set_status
+from ccctl.config import spec as s
 
 from ccctl.testing.sip import Agents, start_call
 from .test_calls import CC_EVENT, DID, TENANT, check, running_box, seats, tenant

@@ -9,14 +9,14 @@ import time
 
 import pytest
 
-from ccctl import audit, monitor
-from ccctl.context import Context
-from ccctl.credentials import credentials, reset_password
-from ccctl.daemon.watchdog import Watchdog
+from ccctl.supervision import audit, monitor
+from ccctl import app
+from ccctl.config.credentials import credentials, reset_password
+from ccctl.supervision.watchdog import Watchdog
 from ccctl.errors import Conflict
-from ccctl.resources import get_tenant
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
+from ccctl.config.entities import get_tenant
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
 
 from ccctl.testing.box import fs_settings, start_box
 from .rtp import RtpPeer, media_scenario
@@ -47,7 +47,7 @@ HEARD, SILENT = 1000.0, 300.0
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("supervise")
     (root / "site.yaml").write_text(SITE)
-    apply_tenants(Context.open(fs_settings(root)), load_site(str(root / "site.yaml")).tenants)
+    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(root / "site.yaml")).tenants)
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()

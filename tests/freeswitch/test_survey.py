@@ -10,10 +10,10 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.agents import set_status
+from ccctl.supervision.agents import set_status
 from ccctl.cli.main import app
-from ccctl.resources import seat_password
-from ccctl.site import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.config import spec as s
 
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, Seat, call

@@ -10,9 +10,9 @@ import time
 import pytest
 from textual.widgets import DataTable, Input
 
-from ccctl.context import Context
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
+from ccctl import app
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
 
 from ccctl.testing.box import fs_settings, start_box
 
@@ -22,7 +22,7 @@ def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("tui")
     tenant = s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="张三", skills={"sales": 5})],
                       queues=[s.Queue(name="sales")])
-    apply_tenants(Context.open(fs_settings(root)), [tenant])
+    apply_tenants(app.open(fs_settings(root), deploy=False), [tenant])
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()
@@ -71,7 +71,7 @@ def test_break_from_the_wallboard_reaches_the_switch_and_comes_back(box):
             return app.screen.query_one("#agents", DataTable).get_row("acme/1001")[3]
 
     shown = asyncio.run(drive())
-    from ccctl.agents import parse_table
+    from ccctl.supervision.agents import parse_table
 
     agents = {r["name"]: r for r in parse_table(box.api("callcenter_config agent list"))}
     assert agents["1001@acme.cc.local"]["status"] == "On Break"

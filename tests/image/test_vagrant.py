@@ -5,7 +5,6 @@ checks over Vagrant's own SSH configuration."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl.context import Context
-from ccctl.service import apply_tenants
+from ccctl import app
+from ccctl.app import Services
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 SIZE = (80, 24)
 
@@ -28,8 +29,8 @@ def acme() -> s.Tenant:
 
 
 @pytest.fixture
-def tctx(tmp_path) -> Context:
-    ctx = Context.open(Settings(db=str(tmp_path / "ccctl.db"), fs_deploy="off",
+def tctx(tmp_path) -> Services:
+    ctx = app.open(Settings(db=str(tmp_path / "ccctl.db"), fs_deploy="off",
                                 fs_recordings_dir=tmp_path / "recordings", fs_conf_dir=tmp_path / "conf"))
     apply_tenants(ctx, [acme()])
     return ctx

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Static
 
-from ccctl import resources
+from ccctl.config import entities
 from tui.app import CcTui
 
 from .conftest import SIZE, settle
@@ -29,21 +29,21 @@ async def test_tenant_create_edit_error_delete(tctx):
         await pilot.press("n")
         await save(app, pilot, {"name": "beta", "plan": "leased", "lease.price": "99.5", "seat_limit": "lots"})
         assert "integer" in err(app, "seat_limit")
-        assert [t.name for t in resources.list_tenants(tctx)] == ["acme"]  # nothing saved
+        assert [t.name for t in entities.list_tenants(tctx)] == ["acme"]  # nothing saved
         await save(app, pilot, {"seat_limit": "20"})
-        beta = resources.get_tenant(tctx, "beta")
+        beta = entities.get_tenant(tctx, "beta")
         assert (beta.plan, beta.seat_limit, beta.lease.price) == ("leased", 20, 99.5)
         assert "+ tenant beta" in str(app.screen.query_one("#status", Static).render())
         # edit: the cursor is on acme (first row); change its call limit
         await pilot.press("e")
         await save(app, pilot, {"call_limit": "12"})
-        assert resources.get_tenant(tctx, "acme").call_limit == 12
+        assert entities.get_tenant(tctx, "acme").call_limit == 12
         assert "~ tenant acme (call_limit)" in str(app.screen.query_one("#status", Static).render())
-        assert len(resources.get_tenant(tctx, "acme").seats) == 2  # its seats untouched
+        assert len(entities.get_tenant(tctx, "acme").seats) == 2  # its seats untouched
         # delete beta: second row, confirmed
         await pilot.press("down", "d", "y")
         await settle(app, pilot)
-        assert [t.name for t in resources.list_tenants(tctx)] == ["acme"]
+        assert [t.name for t in entities.list_tenants(tctx)] == ["acme"]
 
 
 async def test_seat_flows_and_credentials(tctx):
@@ -53,33 +53,33 @@ async def test_seat_flows_and_credentials(tctx):
         await save(app, pilot, {"extension": "0100", "name": "Carol"})
         assert "extension is 2-8 digits" in err(app, "extension")
         await save(app, pilot, {"extension": "1003", "skills": "{support: 7}", "remote": "true"})
-        seat = resources.get_item(tctx, "seat", "acme", "1003")
+        seat = entities.get_item(tctx, "seat", "acme", "1003")
         assert (seat.name, seat.skills, seat.remote) == ("Carol", {"support": 7}, True)
         # credentials only on demand, hidden by any key
         await pilot.press("c")
         await settle(app, pilot)
         secret = str(app.screen.query_one("#secret", Static).render())
-        assert resources.seat_password(tctx, "acme", "1001") in secret
+        assert entities.seat_password(tctx, "acme", "1001") in secret
         await pilot.press("space")
         await pilot.press("e")
         await save(app, pilot, {"skills": "{sales: 11}"})
         assert "less than or equal to 10" in err(app, "skills")
         await pilot.press("escape")
         await settle(app, pilot)
-        assert resources.get_item(tctx, "seat", "acme", "1001").skills == {"sales": 5}
+        assert entities.get_item(tctx, "seat", "acme", "1001").skills == {"sales": 5}
 
 
 async def test_refused_change_says_why_and_keeps_everything(tctx):
     """The seat limit is 5: a sixth seat is refused by the write path, shown, nothing written;
     a queue an IVR still sends callers to cannot be deleted."""
     for ext in ("1003", "1004", "1005"):
-        resources.add_item(tctx, "seat", "acme", ext, {"name": f"Seat {ext}"})
+        entities.add_item(tctx, "seat", "acme", ext, {"name": f"Seat {ext}"})
     app = CcTui(tctx, start="seats")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await save(app, pilot, {"extension": "1006", "name": "One too many"})
         assert "seat limit of 5" in str(app.screen.query_one("#general", Static).render())
-        assert len(resources.get_tenant(tctx, "acme").seats) == 5
+        assert len(entities.get_tenant(tctx, "acme").seats) == 5
         await pilot.press("escape")
         app.goto("queues")
         await settle(app, pilot)
@@ -87,7 +87,7 @@ async def test_refused_change_says_why_and_keeps_everything(tctx):
         await settle(app, pilot)
         status = str(app.screen.query_one("#status", Static).render())
         assert status.startswith("refused:") and "queue sales is still used" in status
-        assert {q.name for q in resources.get_tenant(tctx, "acme").queues} == {"sales", "support"}
+        assert {q.name for q in entities.get_tenant(tctx, "acme").queues} == {"sales", "support"}
 
 
 async def test_queue_ivr_number_trunk_recording(tctx):
@@ -97,7 +97,7 @@ async def test_queue_ivr_number_trunk_recording(tctx):
         await save(app, pilot, {"name": "billing", "overflow": "queue:nowhere"})
         assert "queue:nowhere does not exist" in err(app, "overflow")
         await save(app, pilot, {"overflow": "queue:support", "no_agent.timeout": "15"})
-        q = resources.get_item(tctx, "queue", "acme", "billing")
+        q = entities.get_item(tctx, "queue", "acme", "billing")
         assert (q.overflow, q.no_agent.timeout) == ("queue:support", 15)
 
         app.goto("ivrs")
@@ -109,14 +109,14 @@ async def test_queue_ivr_number_trunk_recording(tctx):
         await save(app, pilot, {"greeting.text": ""})
         assert "exactly one of text or file" in err(app, "greeting.text")
         await save(app, pilot, {"greeting.text": "Welcome back", "holidays": "[12-25, 01-01]"})
-        ivr = resources.get_item(tctx, "ivr", "acme", "after")
+        ivr = entities.get_item(tctx, "ivr", "acme", "after")
         assert ivr.greeting.text == "Welcome back" and ivr.holidays == ["01-01", "12-25"]
 
         app.goto("numbers")
         await settle(app, pilot)
         await pilot.press("d", "y")
         await settle(app, pilot)
-        assert resources.get_tenant(tctx, "acme").numbers == []
+        assert entities.get_tenant(tctx, "acme").numbers == []
 
         app.goto("trunks")
         await settle(app, pilot)
@@ -124,14 +124,14 @@ async def test_queue_ivr_number_trunk_recording(tctx):
         await save(app, pilot, {"port": "70000"})
         assert "65535" in err(app, "port")
         await save(app, pilot, {"port": "5080"})
-        trunk = resources.get_tenant(tctx, "acme", with_secrets=True).trunks[0]
+        trunk = entities.get_tenant(tctx, "acme", with_secrets=True).trunks[0]
         assert (trunk.port, trunk.password) == (5080, "s3cret-trunk")  # blank secret: kept
 
         app.goto("recording")
         await settle(app, pilot)
         await pilot.press("e")
         await save(app, pilot, {"recording.mode": "all", "recording.retention_days": "365", "recording.legal_hold": "true"})
-        rec = resources.get_tenant(tctx, "acme").recording
+        rec = entities.get_tenant(tctx, "acme").recording
         assert (rec.mode, rec.retention_days, rec.legal_hold) == ("all", 365, True)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from textual.widgets import DataTable
 
-from ccctl import resources
+from ccctl.config import entities
 from tui.app import CcTui
 from tui.glyphs import drawable
 
@@ -24,7 +24,7 @@ def chars_on_screen(app) -> set[str]:
 
 async def test_every_screen_draws_only_console_glyphs(tctx):
     # ASCII data: the console cannot draw Chinese at all (that is fbterm's job), the chrome must
-    resources.set_item(tctx, "seat", "acme", "1001", {"name": "Zhang San"})
+    entities.set_item(tctx, "seat", "acme", "1001", {"name": "Zhang San"})
     app = CcTui(tctx, start="tenants")
     bad = {}
     async with app.run_test(size=SIZE) as pilot:

@@ -7,10 +7,9 @@ import os
 
 from textual.widgets import Static
 
-from ccctl import resources
 from tui.app import CcTui
 
-from .conftest import SIZE, settle
+from .conftest import settle
 
 
 async def test_health_screen(tctx, tmp_path, monkeypatch):

@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from ccctl.site import spec as s
-from ccctl.wallboard import Board
+from ccctl.supervision.wallboard import Board
 from tui.app import CcTui
 from tui.screens.wallboard import WallboardScreen
 
@@ -108,10 +107,10 @@ def test_wallboard(snap_compare, tctx, size):
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 def test_wizard(snap_compare, tctx, tmp_path, size, monkeypatch):
     # the picture, not this machine: a fixed engine state and no cards
-    from ccctl import box_setup
+    from ccctl.box import setup
     from ccctl.hardware import detect
 
-    monkeypatch.setattr(box_setup, "engine_status", lambda ctx: {"installed": True, "source": "debs",
+    monkeypatch.setattr(setup, "engine_status", lambda ctx: {"installed": True, "source": "debs",
                                                                  "running": False, "version": None})
     monkeypatch.setattr(detect, "detect", lambda: detect.Detection(cards=[], unknown=[], modules={}))
     app = CcTui(tctx, start="wizard")

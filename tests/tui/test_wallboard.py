@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
-from ccctl.configuration import esl_password
-from ccctl.service import apply_tenants
-from ccctl.site import spec as s
-from ccctl.wallboard import Board
+from ccctl.config.gather import esl_password
+from ccctl.config.write import apply_tenants
+from ccctl.config import spec as s
+from ccctl.supervision.wallboard import Board
 from ccctl.testing.fake_esl import ReplayEventSocket
 from tui.app import CcTui
 from tui.screens import wallboard
@@ -72,11 +72,11 @@ def board_with_call(tenant: s.Tenant) -> Board:
 
 
 async def test_supervisor_actions_reach_the_monitor_module(replay_ctx, monkeypatch):
-    import ccctl.monitor
+    import ccctl.supervision.monitor
 
     calls_made = []
-    monkeypatch.setattr(ccctl.monitor, "whisper", lambda ctx, *a: calls_made.append(("whisper", *a)))
-    monkeypatch.setattr(ccctl.monitor, "hangup", lambda ctx, *a: calls_made.append(("hangup", *a)))
+    monkeypatch.setattr(ccctl.supervision.monitor, "whisper", lambda ctx, *a: calls_made.append(("whisper", *a)))
+    monkeypatch.setattr(ccctl.supervision.monitor, "hangup", lambda ctx, *a: calls_made.append(("hangup", *a)))
     app = CcTui(replay_ctx, start="tenants")
     async with app.run_test(size=SIZE) as pilot:
         app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Input, Static
 
-from ccctl import box_setup, resources
+from ccctl.box import setup
+from ccctl.config import entities
 from tui.app import CcTui
 
 from .conftest import SIZE, settle
@@ -45,5 +46,5 @@ async def test_wizard_sets_up_the_box_and_can_run_again(tctx, tmp_path):
     assert (root / "etc/hostname").read_text() == "cc-box-1\n"
     assert (root / "root/.ssh/authorized_keys").read_text().count("ssh-ed25519") == 1
     assert str((root / "etc/localtime").readlink()).endswith("Asia/Shanghai")
-    assert [seat.extension for seat in resources.get_tenant(tctx, "beta").seats] == ["2001", "2002", "2003", "2004"]
-    assert box_setup.completed(root)
+    assert [seat.extension for seat in entities.get_tenant(tctx, "beta").seats] == ["2001", "2002", "2003", "2004"]
+    assert setup.completed(root)

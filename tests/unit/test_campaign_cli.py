@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.dialer.attempts import Attempt, call_row, disposition
-from ccctl.dialer.engine import agent_counts
+from ccctl.outbound.attempts import Attempt, call_row, disposition
+from ccctl.outbound.dialer import agent_counts
 from tests.conftest import EXAMPLE
 
 

@@ -7,11 +7,12 @@ import json
 
 from typer.testing import CliRunner
 
-from ccctl import customers, resources
+from ccctl.cti import customers
+from ccctl.config import entities
 from ccctl.cli.main import app as cli
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
-from ccctl.site import spec as s
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
+from ccctl.config import spec as s
 
 
 def test_apply_without_customers_keeps_them(ctx, example):
@@ -29,7 +30,7 @@ def test_apply_without_customers_keeps_them(ctx, example):
     assert [str(c) for c in result.changes] == ["~ customer acme/+4915112345678"]
     assert customers.get_customer(ctx, "acme", "+4915112345678").name == "Dana Renamed"
     assert len(customers.list_customers(ctx, "acme")) == 301
-    assert resources.get_tenant(ctx, "acme").customers == []  # not in the configuration
+    assert entities.get_tenant(ctx, "acme").customers == []  # not in the configuration
 
 
 def test_customer_commands_csv_and_json(ctx, example, tmp_path):

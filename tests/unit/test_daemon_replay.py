@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from ccctl.configuration import esl_password
-from ccctl.context import Context
-from ccctl.daemon.calls import list_calls
+from ccctl.config.gather import esl_password
+from ccctl import app
+from ccctl.app import Services
+from ccctl.stats.calls import list_calls
 from ccctl.daemon.run import Daemon, load_directory
 from ccctl.daemon.cdr import reconcile
 from ccctl.daemon.store import write_rows
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 from ccctl.testing.fake_esl import ReplayEventSocket
 
@@ -34,17 +35,17 @@ KEYS = ("uuid", "tenant", "direction", "caller_number", "did", "ivr_path", "ivr_
 CDR_KEYS = tuple(k for k in KEYS if k != "ivr_digits")  # digits come from DTMF events only
 
 
-def box(tmp_path, port: int = 0) -> Context:
+def box(tmp_path, port: int = 0) -> Services:
     settings = Settings(db=str(tmp_path / "c.db"), fs_cdr_dir=tmp_path / "cdr", spool_dir=tmp_path / "spool",
                         fs_deploy="off", esl_port=port or 8021)
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=False)
     apply_tenants(ctx, [s.Tenant(name="acme", queues=[s.Queue(name="sales", wrapup=0),
                                                       s.Queue(name="support", wrapup=0),
                                                       s.Queue(name="billing", wrapup=0, max_wait=4)])])
     return ctx
 
 
-def run_daemon(ctx: Context, server: ReplayEventSocket, want_rows: int) -> Daemon:
+def run_daemon(ctx: Services, server: ReplayEventSocket, want_rows: int) -> Daemon:
     ctx.settings = ctx.settings.with_(esl_port=server.port)
     stop = threading.Event()
     d = Daemon(ctx, stop=stop)
@@ -110,7 +111,7 @@ def test_cdr_reconciliation_gives_the_same_rows_once(tmp_path):
 
 def test_header_picker_reads_what_a_full_parse_reads():
     from ccctl.daemon.assemble import HEADERS, SMALL
-    from ccctl.esl import HeaderPicker, parse_plain_event
+    from ccctl.freeswitch.esl import HeaderPicker, parse_plain_event
 
     picker = HeaderPicker(HEADERS, SMALL)
     data, bodies, pos = STREAM.read_bytes(), [], 0

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl import resources
-from ccctl.configuration import esl_password
+from ccctl.config import entities
+from ccctl.config.gather import esl_password
 from ccctl import app
 from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import FreeSwitchError, InvalidInput
-from ccctl.esl import EventSocket
+from ccctl.freeswitch.esl import EventSocket
 from ccctl.render import RenderInput, render_tree
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
-from ccctl.site.load import load_site
+from ccctl.config import spec as s
+from ccctl.config.load import load_site
 
 from ccctl.testing.fake_esl import FakeEventSocket
 
@@ -152,8 +152,8 @@ def test_refused_change_restores_tree_and_database(live, example):
     before = TreeStore(ctx.settings.fs_conf_dir).read()
     fake.replies["callcenter_config queue reload"] = "-ERR queue busy"
     with pytest.raises(FreeSwitchError, match="FreeSWITCH refused the change .*queue busy"):
-        resources.set_item(ctx, "queue", "acme", "sales", {"strategy": "round-robin"})
-    assert resources.get_item(ctx, "queue", "acme", "sales").strategy == "longest-idle-agent"
+        entities.set_item(ctx, "queue", "acme", "sales", {"strategy": "round-robin"})
+    assert entities.get_item(ctx, "queue", "acme", "sales").strategy == "longest-idle-agent"
     assert TreeStore(ctx.settings.fs_conf_dir).read() == before
     # FreeSWITCH was put back on the old tree: its XML, then the queue from that XML
     assert fake.received[-2:] == ["reloadxml", "callcenter_config queue reload sales@acme.cc.local"]
@@ -163,7 +163,7 @@ def test_dry_run_predicts_a_missing_greeting_file(live, example):
     ctx, fake = live
     apply_tenants(ctx, load_site(str(example)).tenants)
     with pytest.raises(InvalidInput, match="greeting file hello.wav does not exist"):
-        resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}}, dry_run=True)
+        entities.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}}, dry_run=True)
 
 
 def test_missing_greeting_file_is_refused_before_anything_changes(live, example):
@@ -172,10 +172,10 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
     fake.received.clear()
     before = TreeStore(ctx.settings.fs_conf_dir).read()
     with pytest.raises(InvalidInput, match="acme: ivr main: greeting file hello.wav does not exist"):
-        resources.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}})
+        entities.set_item(ctx, "ivr", "acme", "main", {"greeting": {"file": "hello.wav"}})
     assert fake.received == []
     assert TreeStore(ctx.settings.fs_conf_dir).read() == before
-    assert resources.get_item(ctx, "ivr", "acme", "main").greeting.file is None
+    assert entities.get_item(ctx, "ivr", "acme", "main").greeting.file is None
 
 
 def test_freeswitch_down_still_updates_database_and_tree(tmp_path, sounds_dir, example):
@@ -257,7 +257,7 @@ def test_every_write_prepares_the_tenants_recording_folders(live, example):
 
 
 def test_status_counts_failed_recordings_per_tenant(live, example):
-    from ccctl.status import box_status
+    from ccctl.freeswitch.status import box_status
 
     ctx, fake = live
     apply_tenants(ctx, load_site(str(example)).tenants)

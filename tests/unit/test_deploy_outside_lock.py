@@ -11,12 +11,13 @@ import textwrap
 import time
 from pathlib import Path
 
-from ccctl import app, resources
+from ccctl import app
+from ccctl.config import entities
 from ccctl.db import session_scope
 from ccctl.deploy import generation
 from ccctl.deploy.run import LOCK_WAIT
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,12 +55,13 @@ def test_hung_event_socket_blocks_no_other_writer(settings, example):
     # Writer A: a change whose deploy hangs on the Event Socket (its connect timeout is 10 s).
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from ccctl import app, resources
+        from ccctl import app
+        from ccctl.config import entities
         from ccctl.settings import Settings
         s = Settings(db={settings.db!r}, fs_conf_dir=Path({str(settings.fs_conf_dir)!r}),
                      fs_sounds_dir=Path({str(settings.fs_sounds_dir)!r}),
                      fs_recordings_dir=Path({str(settings.fs_recordings_dir)!r}), esl_port={settings.esl_port})
-        resources.set_item(app.open(s, deploy=True), "queue", "acme", "sales", {{"max_wait": 77}})
+        entities.set_item(app.open(s, deploy=True), "queue", "acme", "sales", {{"max_wait": 77}})
     """)
     a = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
@@ -71,16 +73,16 @@ def test_hung_event_socket_blocks_no_other_writer(settings, example):
             assert time.time() < deadline and a.poll() is None, "A never took the deploy lock"
             time.sleep(0.05)
         t0 = time.monotonic()
-        resources.set_item(quiet, "seat", "acme", "1001", {"name": "No deploy"})
+        entities.set_item(quiet, "seat", "acme", "1001", {"name": "No deploy"})
         db_only = time.monotonic() - t0
         t0 = time.monotonic()
-        result = resources.set_item(app.open(settings, deploy=True), "seat", "acme", "1002", {"name": "Deployed later"})
+        result = entities.set_item(app.open(settings, deploy=True), "seat", "acme", "1002", {"name": "Deployed later"})
         with_deploy = time.monotonic() - t0
         assert a.poll() is None, "A ended before B wrote: " + (a.stderr.read() or "")
         assert db_only < 3, db_only
         assert with_deploy < LOCK_WAIT + 3, with_deploy
         assert result.deployed is False and any("another deploy is running" in m for m in result.messages)
-        assert resources.get_item(quiet, "seat", "acme", "1002").name == "Deployed later"
+        assert entities.get_item(quiet, "seat", "acme", "1002").name == "Deployed later"
         assert _state(quiet).pending
         assert a.wait(timeout=120) == 0, a.stderr.read()
     finally:
@@ -90,4 +92,4 @@ def test_hung_event_socket_blocks_no_other_writer(settings, example):
     # A's deployer looped until it had deployed everything committed while it held the lock.
     state = _state(quiet)
     assert not state.pending and state.deployed == state.generation == first + 3
-    assert resources.get_item(quiet, "queue", "acme", "sales").max_wait == 77
+    assert entities.get_item(quiet, "queue", "acme", "sales").max_wait == 77

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccctl.dialer.pacing import Pacer
-from ccctl.dialer.schedule import Window, after_attempt, parse_days, parse_retries
+from ccctl.outbound.pacing import Pacer
+from ccctl.outbound.schedule import Window, after_attempt, parse_days, parse_retries
 from ccctl.errors import InvalidInput
 
 

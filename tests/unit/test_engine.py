@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.engine import EngineRecord, package_names, read_record, write_record
-from ccctl.engine import install, local, vendor
+from ccctl.freeswitch.install import EngineRecord, package_names, read_record, write_record
+from ccctl.freeswitch.install import run, local, vendor
 from ccctl.errors import InvalidInput
 
 TOKEN = "pat_0123456789abcdefABCDEF"
@@ -97,12 +97,12 @@ def test_bad_package_folders_refused(tmp_path, case, message):
     if case == "no-engine":
         make_deb(d, "freeswitch-mod-sofia")
     with pytest.raises(InvalidInput, match=message):
-        install.plan(debs=d)
+        run.plan(debs=d)
 
 
 def test_vendor_repository_files(tmp_path):
     root = tmp_path / "root"
-    written = install.configure_vendor(TOKEN, "bookworm", b"KEYRING", root)
+    written = run.configure_vendor(TOKEN, "bookworm", b"KEYRING", root)
     auth, key, listing = written
     assert auth == root / "etc/apt/auth.conf.d/ccctl-freeswitch.conf"
     assert stat.S_IMODE(auth.stat().st_mode) == 0o600
@@ -115,14 +115,14 @@ def test_vendor_repository_files(tmp_path):
 
 
 def test_token_plan_installs_the_engine_and_every_module():
-    p = install.plan(token=TOKEN)
+    p = run.plan(token=TOKEN)
     assert p.packages == package_names() and TOKEN not in p.source
 
 
 @pytest.mark.parametrize("token", ["short", "has space 123", "semi;colon1", ""])
 def test_bad_tokens_refused_without_echoing_them(token):
     with pytest.raises(InvalidInput) as exc:
-        install.plan(token=token)
+        run.plan(token=token)
     assert "--token: not a token" in str(exc.value)
     assert not token or token not in str(exc.value)
 

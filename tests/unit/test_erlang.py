@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.daemon.erlang import agents_needed, erlang_c, level, staffing
+from ccctl.stats.erlang import agents_needed, erlang_c, level, staffing
 
 # P(wait) for A = 10 Erlangs (the classic table, e.g. 100 calls per half hour of 180 s AHT).
 TABLE_A10 = {11: 0.6821, 12: 0.4494, 13: 0.2853, 14: 0.1741, 15: 0.1020, 16: 0.0573}

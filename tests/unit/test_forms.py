@@ -1,12 +1,13 @@
-"""Per-field errors for forms (ccctl.forms) and the box's own setup (ccctl.box_setup)."""
+"""Per-field errors for forms (ccctl.config.forms) and the box's own setup (ccctl.box.setup)."""
 
 from __future__ import annotations
 
 import pytest
 
-from ccctl import box_setup, forms
+from ccctl.box import setup
+from ccctl.config import forms
 from ccctl.errors import InvalidInput
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 
 def test_errors_are_keyed_by_the_field_they_are_about():
@@ -39,19 +40,19 @@ def test_text_of_round_trips_through_parse_fields():
 
 def test_box_setup_checks_before_writing(tmp_path):
     with pytest.raises(InvalidInput):
-        box_setup.set_hostname("bad_name", tmp_path)
+        setup.set_hostname("bad_name", tmp_path)
     with pytest.raises(InvalidInput):
-        box_setup.add_ssh_key("ssh-ed25519 bm90IGEga2V5", tmp_path)  # base64 of 'not a key'
+        setup.add_ssh_key("ssh-ed25519 bm90IGEga2V5", tmp_path)  # base64 of 'not a key'
     with pytest.raises(InvalidInput):
-        box_setup.set_timezone("Nowhere/Special", tmp_path)
+        setup.set_timezone("Nowhere/Special", tmp_path)
     assert not (tmp_path / "etc").exists() and not (tmp_path / "root").exists()
-    assert box_setup.set_hostname("Box-1", tmp_path) == "box-1"
+    assert setup.set_hostname("Box-1", tmp_path) == "box-1"
     assert "127.0.1.1\tbox-1" in (tmp_path / "etc/hosts").read_text()
-    assert not box_setup.completed(tmp_path)
-    box_setup.complete(tmp_path)
-    assert box_setup.current(tmp_path)["completed"]
-    box_setup.reopen(tmp_path)
-    assert not box_setup.completed(tmp_path)
+    assert not setup.completed(tmp_path)
+    setup.complete(tmp_path)
+    assert setup.current(tmp_path)["completed"]
+    setup.reopen(tmp_path)
+    assert not setup.completed(tmp_path)
 
 
 def test_ivr_fields_show_as_plain_yaml_and_read_back():

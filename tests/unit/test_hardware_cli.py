@@ -134,7 +134,7 @@ def test_list_and_show_profiles(cli):
 
 def test_one_hardware_section_per_site_directory(tmp_path):
     from ccctl.errors import InvalidInput
-    from ccctl.site.load import load_site
+    from ccctl.config.load import load_site
 
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text((EXAMPLES / "voice-cards.yaml").read_text())

@@ -14,7 +14,7 @@ from ccctl.errors import InvalidInput
 from ccctl.hardware import check, dahdi_cfg, render
 from ccctl.hardware.layout import layout, ranges
 from ccctl.render.xml import to_bytes
-from ccctl.site.load import load_site, site_from_data
+from ccctl.config.load import load_site, site_from_data
 
 GOLDEN = Path(__file__).parent / "golden" / "hardware"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "site.yaml").is_file())

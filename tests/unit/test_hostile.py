@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 from ccctl.hardware import spec as hw
 
 HOSTILE = ["${system(id)}", "$${domain}", "a\x00b", "two\nlines", "\u202eevil", "x" * 100_000, "", "   "]

@@ -8,17 +8,17 @@ import wave
 
 import pytest
 
-from ccctl import resources, tenant_media
-from ccctl.deploy import install_hook
+from ccctl.config import entities
+from ccctl.media import uploads
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
 
 
 @pytest.fixture
 def box(ctx, example):
-    install_hook(ctx)
+    ctx.deploy = True  # every write renders and pushes (to no running FreeSWITCH)
     ctx.settings = ctx.settings.with_(esl_port=1)  # FreeSWITCH not running
     apply_tenants(ctx, load_site(str(example)).tenants)
     return ctx
@@ -32,23 +32,23 @@ def upload(tmp_path):
 
 
 def test_add_converts_to_8k_mono_and_greeting_plays_it(box, upload):
-    acme = resources.get_tenant(box, "acme")
-    m = tenant_media.add_media(box.settings.fs_sounds_dir, acme, upload)
+    acme = entities.get_tenant(box, "acme")
+    m = uploads.add_media(box.settings.fs_sounds_dir, acme, upload)
     assert m.name == "Welcome-Message.wav"
-    with wave.open(str(tenant_media.folder(box.settings.fs_sounds_dir, "acme") / m.name)) as w:
+    with wave.open(str(uploads.folder(box.settings.fs_sounds_dir, "acme") / m.name)) as w:
         assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (8000, 1, 2)
-    resources.set_item(box, "ivr", "acme", "main", {"greeting": {"file": m.name}})
+    entities.set_item(box, "ivr", "acme", "main", {"greeting": {"file": m.name}})
     tree = TreeStore(box.settings.fs_conf_dir).read()["autoload_configs/ivr.conf.xml"].decode()
     assert 'greet-long="$${sounds_dir}/ccctl/media/acme/Welcome-Message.wav"' in tree
     with pytest.raises(Conflict, match="is the greeting of ivr main"):
-        tenant_media.remove_media(box.settings.fs_sounds_dir, resources.get_tenant(box, "acme"), m.name)
+        uploads.remove_media(box.settings.fs_sounds_dir, entities.get_tenant(box, "acme"), m.name)
     with pytest.raises(Conflict, match="already exists"):
-        tenant_media.add_media(box.settings.fs_sounds_dir, acme, upload)
+        uploads.add_media(box.settings.fs_sounds_dir, acme, upload)
 
 
 def test_another_tenants_file_cannot_be_named(box, upload):
     sounds = box.settings.fs_sounds_dir
-    tenant_media.add_media(sounds, resources.get_tenant(box, "huaxia"), upload, "secret")
+    uploads.add_media(sounds, entities.get_tenant(box, "huaxia"), upload, "secret")
     recordings = box.settings.fs_recordings_dir / "huaxia"
     recordings.mkdir(parents=True, exist_ok=True)  # every write prepares it
     (recordings / "call.wav").write_bytes(b"RIFF")
@@ -56,30 +56,30 @@ def test_another_tenants_file_cannot_be_named(box, upload):
                "${system(touch /tmp/p)}.wav", "sub/secret.wav"]
     for name in hostile:
         with pytest.raises(InvalidInput, match="greeting.file"):
-            resources.set_item(box, "ivr", "acme", "main", {"greeting": {"file": name}})
+            entities.set_item(box, "ivr", "acme", "main", {"greeting": {"file": name}})
     # a link planted in acme's folder, pointing at huaxia's upload: refused after resolving it
-    acme_dir = tenant_media.folder(sounds, "acme")
+    acme_dir = uploads.folder(sounds, "acme")
     acme_dir.mkdir(parents=True, exist_ok=True)
-    (acme_dir / "link.wav").symlink_to(tenant_media.folder(sounds, "huaxia") / "secret.wav")
+    (acme_dir / "link.wav").symlink_to(uploads.folder(sounds, "huaxia") / "secret.wav")
     with pytest.raises(InvalidInput, match="outside the tenant's media folder"):
-        resources.set_item(box, "ivr", "acme", "main", {"greeting": {"file": "link.wav"}})
-    assert resources.get_item(box, "ivr", "acme", "main").greeting.file is None
+        entities.set_item(box, "ivr", "acme", "main", {"greeting": {"file": "link.wav"}})
+    assert entities.get_item(box, "ivr", "acme", "main").greeting.file is None
 
 
 def test_bad_uploads_are_clean_errors(box, tmp_path):
-    acme = resources.get_tenant(box, "acme")
+    acme = entities.get_tenant(box, "acme")
     with pytest.raises(NotFound):
-        tenant_media.add_media(box.settings.fs_sounds_dir, acme, tmp_path / "none.wav")
+        uploads.add_media(box.settings.fs_sounds_dir, acme, tmp_path / "none.wav")
     junk = tmp_path / "junk.wav"
     junk.write_bytes(b"not a sound at all")
     with pytest.raises(InvalidInput, match="cannot convert"):
-        tenant_media.add_media(box.settings.fs_sounds_dir, acme, junk)
+        uploads.add_media(box.settings.fs_sounds_dir, acme, junk)
     with pytest.raises(InvalidInput, match="media name"):
-        tenant_media.add_media(box.settings.fs_sounds_dir, acme, junk, "../x")
-    assert tenant_media.list_media(box.settings.fs_sounds_dir, acme) == []
+        uploads.add_media(box.settings.fs_sounds_dir, acme, junk, "../x")
+    assert uploads.list_media(box.settings.fs_sounds_dir, acme) == []
 
 
 def test_removed_tenant_takes_its_media_along(box, upload):
-    tenant_media.add_media(box.settings.fs_sounds_dir, resources.get_tenant(box, "huaxia"), upload)
-    resources.remove_tenant(box, "huaxia")
-    assert not tenant_media.folder(box.settings.fs_sounds_dir, "huaxia").exists()
+    uploads.add_media(box.settings.fs_sounds_dir, entities.get_tenant(box, "huaxia"), upload)
+    entities.remove_tenant(box, "huaxia")
+    assert not uploads.folder(box.settings.fs_sounds_dir, "huaxia").exists()

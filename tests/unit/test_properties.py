@@ -7,15 +7,15 @@ import tempfile
 from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 from lxml import etree
 
-from ccctl import resources
-from ccctl.context import Context
+from ccctl.config import entities
+from ccctl import app
 from ccctl.render import RenderInput, render_tree
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
-from ccctl.site.export import export_yaml, site_data
-from ccctl.site.load import site_from_data
-from ccctl.site import yamlio
+from ccctl.config import spec as s
+from ccctl.config.export import export_yaml, site_data
+from ccctl.config.load import site_from_data
+from ccctl.config import yamlio
 
 slug = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
 text = st.text(
@@ -87,14 +87,14 @@ def test_yaml_round_trip(ts):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sites)
 def test_apply_export_apply_is_stable(ts):
-    from ccctl.validate import check_site
+    from ccctl.config.validate import check_site
 
     # routing loops and the like are refused (covered in test_validate): draw another site
     assume(not any(p.severity == "error" for p in check_site(ts)))
     with tempfile.TemporaryDirectory() as d:
-        ctx = Context.open(Settings(db=f"{d}/p.db"))
+        ctx = app.open(Settings(db=f"{d}/p.db"), deploy=False)
         apply_tenants(ctx, ts)
-        exported = export_yaml(resources.list_tenants(ctx))
+        exported = export_yaml(entities.list_tenants(ctx))
         # customers are operational data: applied, but not exported with the configuration
         assert exported == export_yaml([t.model_copy(update={"customers": []}) for t in ts])
         assert apply_tenants(ctx, site_from_data(yamlio.parse(exported, "e"), "e").tenants).changes == []

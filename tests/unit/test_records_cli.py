@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from ccctl.cli.main import app
 from ccctl.render import dialplan
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 
 @pytest.fixture

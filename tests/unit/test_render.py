@@ -10,7 +10,7 @@ from lxml import etree
 from ccctl.render import RenderInput, render_tree
 from ccctl.render.directory import a1_hash
 from ccctl.settings import Settings
-from ccctl.site.load import load_site
+from ccctl.config.load import load_site
 
 GOLDEN = Path(__file__).parent / "golden" / "example"
 

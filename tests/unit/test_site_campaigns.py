@@ -10,10 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app as cli
-from ccctl.dialer import campaigns
+from ccctl.outbound import campaigns
 from ccctl.errors import InvalidInput
-from ccctl.service import apply_tenants
-from ccctl.site.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.config.load import load_site
 from tests.conftest import EXAMPLE
 
 
@@ -128,7 +128,7 @@ def test_bad_value_names_the_field(tmp_path):
 
 
 def test_export_does_not_write_campaigns(ctx, applied):
-    from ccctl import resources
+    from ccctl.config import entities
 
-    assert resources.get_tenant(ctx, "acme").campaigns == []
+    assert entities.get_tenant(ctx, "acme").campaigns == []
     assert json.dumps(campaigns.list_(ctx, "acme"))  # still there

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ccctl.errors import InvalidInput
-from ccctl.site import yamlio
-from ccctl.site.load import load_site
+from ccctl.config import yamlio
+from ccctl.config.load import load_site
 
 from .helpers import example_data, write_site
 

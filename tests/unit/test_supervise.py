@@ -10,15 +10,16 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ccctl import audit, monitor, resources
-from ccctl.cli.main import app
-from ccctl.configuration import esl_password
-from ccctl.context import Context
-from ccctl.credentials import credentials, qr_text
+from ccctl.supervision import audit, monitor
+from ccctl.config import entities
+from ccctl.cli.main import app as cli_app
+from ccctl.config.gather import esl_password
+from ccctl import app
+from ccctl.config.credentials import credentials, qr_text
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.service import apply_tenants
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site.load import load_site
+from ccctl.config.load import load_site
 
 from ccctl.testing.fake_esl import FakeEventSocket
 
@@ -48,9 +49,9 @@ def box(tmp_path, sounds_dir, example):
     })
     settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
                         fs_recordings_dir=tmp_path / "recordings", esl_port=fake.port, fs_deploy="off")
-    ctx = Context.open(settings)
+    ctx = app.open(settings, deploy=False)
     apply_tenants(ctx, load_site(str(example)).tenants)
-    resources.set_item(ctx, "seat", "acme", "1003", {"supervisor": True})
+    entities.set_item(ctx, "seat", "acme", "1003", {"supervisor": True})
     fake.password = esl_password(ctx)
     yield ctx, fake
     fake.close()
@@ -120,7 +121,7 @@ def test_hangup_ends_both_legs_and_transfer_moves_the_other_party(box):
 
 def _cli(ctx, *args):
     env = {"CCCTL_DB": ctx.settings.db, "CCCTL_FS_DEPLOY": "off", "CCCTL_ESL_PORT": str(ctx.settings.esl_port)}
-    return CliRunner().invoke(app, list(args), env=env)
+    return CliRunner().invoke(cli_app, list(args), env=env)
 
 
 def test_cli_cross_tenant_exit_4_and_audit_list(box):

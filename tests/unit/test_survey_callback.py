@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from ccctl.callback import PLACEMENT_S, after_attempt, base_score, originate_command
+from ccctl.callbacks.requests import PLACEMENT_S, after_attempt, base_score, originate_command
 from ccctl.daemon.assemble import Directory, call_row
-from ccctl.daemon.rollup import figures
+from ccctl.stats.rollup import figures
 from ccctl.errors import InvalidInput
 from ccctl.model import CallbackRequest
 from ccctl.render.dialplan import tenant_context
-from ccctl.site import spec as s
+from ccctl.config import spec as s
 
 
 def tenant(**queue) -> s.Tenant:
@@ -160,7 +160,7 @@ def test_callback_cli_lists_cancels_and_refuses_clearly(tmp_path):
 
     from typer.testing import CliRunner
 
-    from ccctl import callback
+    from ccctl.callbacks import requests
     from ccctl.cli.main import app
     from ccctl.db import open_engine
 
@@ -168,7 +168,7 @@ def test_callback_cli_lists_cancels_and_refuses_clearly(tmp_path):
     engine = open_engine(f"sqlite:///{db}")
     row = {"uuid": "u1", "tenant": "acme", "queue": "sales", "caller_number": "1003", "disposition": "callback",
            "entered_at": 1000.0}
-    req = callback.request_from_call(engine, row, now=1010.0)
+    req = requests.request_from_call(engine, row, now=1010.0)
     engine.dispose()
 
     def run(*args):

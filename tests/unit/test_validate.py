@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ccctl.site import spec as s
-from ccctl.validate import check_site, check_tenant
-from ccctl.site.load import load_site
+from ccctl.config import spec as s
+from ccctl.config.validate import check_site, check_tenant
+from ccctl.config.load import load_site
 
 
 def _messages(t: s.Tenant) -> list[str]:

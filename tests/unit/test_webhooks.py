@@ -13,14 +13,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from ccctl.cli.main import app
-from ccctl.context import Context
-from ccctl.daemon.webhooks import SIGNATURE_HEADER, Notifier, follow, tenant_secret, verify
-from ccctl.service import apply_tenants
+from ccctl.cli.main import app as cli_app
+from ccctl import app
+from ccctl.cti.webhooks import SIGNATURE_HEADER, Notifier, follow, tenant_secret, verify
+from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.site import spec as s
-from ccctl.site.export import site_data
-from ccctl.resources import list_tenants
+from ccctl.config import spec as s
+from ccctl.config.export import site_data
+from ccctl.config.entities import list_tenants
 
 
 class Receiver:
@@ -54,7 +54,7 @@ class Receiver:
 
 @pytest.fixture
 def ctx(tmp_path):
-    context = Context.open(Settings(db=str(tmp_path / "c.db"), spool_dir=tmp_path / "spool", fs_deploy="off"))
+    context = app.open(Settings(db=str(tmp_path / "c.db"), spool_dir=tmp_path / "spool", fs_deploy="off"))
     yield context
     context.engine.dispose()
 
@@ -132,6 +132,6 @@ def test_webhooks_round_trip_through_the_site_file(ctx, tmp_path):
         s.Webhook(url="ftp://x")
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"tenants": [{"name": "acme", "webhooks": [{"url": "not a url"}]}]}))
-    r = CliRunner().invoke(app, ["--db", str(tmp_path / "c.db"), "apply", "-f", str(bad)],
+    r = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "c.db"), "apply", "-f", str(bad)],
                            env={"CCCTL_FS_DEPLOY": "off"})
     assert r.exit_code == 1 and "webhooks" in r.output

@@ -31,7 +31,7 @@ class CardsScreen(Screen):
     def action_reload(self) -> None:
         table = self.query_one("#cards", DataTable)
         table.clear()
-        for r in api.configured_rows(self.app.ctx):
+        for r in api.configured_rows(self.app.services):
             table.add_row(r["name"], r["profile"], r["location"] or "-", str(r["spans"]), str(r["ports"]),
                           ",".join(map(str, r["groups"])), key=r["name"])
         self._detect()
@@ -63,9 +63,9 @@ class CardsScreen(Screen):
         self.app.push_screen(Confirm(f"Remove voice card {name}?"), lambda yes: yes and self._remove(name))
 
     def _remove(self, name: str) -> None:
-        hw = api.get_hardware(self.app.ctx)
+        hw = api.get_hardware(self.app.services)
         try:
-            result = api.apply_hardware(self.app.ctx, hw.model_copy(update={"cards": [c for c in hw.cards if c.name != name]}))
+            result = api.apply_hardware(self.app.services, hw.model_copy(update={"cards": [c for c in hw.cards if c.name != name]}))
         except CcError as exc:
             self.query_one("#status", Static).update("refused: " + exc.message)
             return

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from ccctl import forms
+from ccctl.config import forms
 
 from tui.nouns import Page, hint, model_of
 
@@ -72,7 +72,7 @@ class FormScreen(ModalScreen):
     @work(thread=True, exclusive=True, group="save")
     def _save(self, tenant, key, raw) -> None:
         try:
-            result = forms.save(self.app.ctx, self.page.noun, tenant, key, raw, new=self.new)
+            result = forms.save(self.app.services, self.page.noun, tenant, key, raw, new=self.new)
         except forms.FormRefused as exc:
             self.app.call_from_thread(self.show_errors, exc.errors)
             return

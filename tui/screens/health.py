@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ccctl.health import health
+from ccctl.freeswitch.health import health
 
 
 def _size(n: int | None) -> str:
@@ -62,5 +62,5 @@ class HealthScreen(Screen):
 
     @work(thread=True, exclusive=True)
     def _load(self) -> None:
-        text = render(health(self.app.ctx))
+        text = render(health(self.app.services))
         self.app.call_from_thread(self.query_one("#health", Static).update, text)

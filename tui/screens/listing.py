@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
-from ccctl import forms, resources
+from ccctl.config import forms, entities
 from ccctl.errors import CcError
 
 from tui import rows as rowdata
@@ -60,7 +60,7 @@ class ListScreen(Screen):
 
     def action_refresh(self) -> None:
         try:
-            self.all_rows = rowdata.rows(self.app.ctx, self.page)
+            self.all_rows = rowdata.rows(self.app.services, self.page)
         except CcError as exc:
             self.say(exc.message, error=True)
             self.all_rows = []
@@ -112,8 +112,8 @@ class ListScreen(Screen):
     # -- create, edit, delete
     def _obj(self, tenant: str, key: str):
         if self.page.noun == "tenant":
-            return resources.get_tenant(self.app.ctx, key)
-        return resources.get_item(self.app.ctx, self.page.noun, tenant, key)
+            return entities.get_tenant(self.app.services, key)
+        return entities.get_item(self.app.services, self.page.noun, tenant, key)
 
     def action_new(self) -> None:
         if not self.page.can_create:
@@ -156,7 +156,7 @@ class ListScreen(Screen):
     @work(thread=True, exclusive=True, group="save")
     def _delete(self, tenant: str, key: str) -> None:
         try:
-            result = forms.remove(self.app.ctx, self.page.noun, tenant, key)
+            result = forms.remove(self.app.services, self.page.noun, tenant, key)
         except CcError as exc:
             self.app.call_from_thread(self.say, "refused: " + exc.message, True)
             return
@@ -169,11 +169,11 @@ class ListScreen(Screen):
         tenant, key = sel
         try:
             if self.page.noun == "seat":
-                secret = resources.seat_password(self.app.ctx, tenant, key)
-                domain = resources.get_tenant(self.app.ctx, tenant).sip_domain
+                secret = entities.seat_password(self.app.services, tenant, key)
+                domain = entities.get_tenant(self.app.services, tenant).sip_domain
                 text = f"user {key}@{domain}\npassword {secret}"
             else:
-                t = resources.get_tenant(self.app.ctx, tenant, with_secrets=True)
+                t = entities.get_tenant(self.app.services, tenant, with_secrets=True)
                 trunk = next(tr for tr in t.trunks if tr.name == key)
                 text = f"user {trunk.username or '-'}\npassword {trunk.password or '-'}"
         except CcError as exc:
@@ -193,7 +193,7 @@ class ListScreen(Screen):
         sel = self.selected()
         if not sel:
             return
-        tenant = resources.get_tenant(self.app.ctx, sel[0])
+        tenant = entities.get_tenant(self.app.services, sel[0])
         menus = {i.name: i for i in tenant.ivrs}
         tree.root.set_label(f"ivr:{sel[1]}")
         add_menu(tree.root, menus, sel[1], {sel[1]})

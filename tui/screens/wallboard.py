@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ccctl.errors import CcError
-from ccctl.wallboard import Board, Follower, open_board
+from ccctl.supervision.wallboard import Board, Follower, open_board
 
 from tui.glyphs import sparkline
 from tui.screens.dialogs import Ask
@@ -86,9 +86,9 @@ class WallboardScreen(Screen):
         a.add_columns("Tenant", "Ext", "Name", "Status", "State", "For")
         c.add_columns("Tenant", "Caller", "Queue", "Agent", "Time")
         if self.board is None:
-            self.board = open_board(self.app.ctx)
+            self.board = open_board(self.app.services)
         if self.follow:
-            self.follower = Follower(self.app.ctx, self.board,
+            self.follower = Follower(self.app.services, self.board,
                                      on_error=lambda msg: self.app.call_from_thread(self.say, msg, True)).start()
         self.refresh_board()
         self.set_interval(1.0, self.refresh_board)
@@ -144,10 +144,10 @@ class WallboardScreen(Screen):
 
     @work(thread=True, group="actions")
     def _agent(self, action: str, tenant: str, ext: str) -> None:
-        from ccctl.agents import set_status
+        from ccctl.supervision.agents import set_status
 
         try:
-            status = set_status(self.app.ctx, tenant, ext, action)
+            status = set_status(self.app.services, tenant, ext, action)
         except CcError as exc:
             self.app.call_from_thread(self.say, f"{action} {tenant}/{ext}: {exc.message}", True)
             return
@@ -155,7 +155,7 @@ class WallboardScreen(Screen):
 
     # -- supervisor
     def monitor(self):
-        from ccctl import monitor
+        from ccctl.supervision import monitor
 
         return monitor
 
@@ -165,16 +165,16 @@ class WallboardScreen(Screen):
         if not sel or mon is None:
             return
         tenant, agent = sel
-        from ccctl.resources import get_tenant
+        from ccctl.config.entities import get_tenant
 
-        sups = [seat.extension for seat in get_tenant(self.app.ctx, tenant).seats if seat.supervisor]
+        sups = [seat.extension for seat in get_tenant(self.app.services, tenant).seats if seat.supervisor]
         self.app.push_screen(Ask(f"{how} {tenant}/{agent} from supervisor extension:", sups[0] if sups else ""),
                              lambda ext: ext and self._supervise(mon, how, tenant, ext, agent))
 
     @work(thread=True, group="actions")
     def _supervise(self, mon, how: str, tenant: str, sup: str, agent: str) -> None:
         try:
-            getattr(mon, how)(self.app.ctx, tenant, sup, agent)
+            getattr(mon, how)(self.app.services, tenant, sup, agent)
         except CcError as exc:
             self.app.call_from_thread(self.say, f"{how}: {exc.message}", True)
             return
@@ -198,7 +198,7 @@ class WallboardScreen(Screen):
     @work(thread=True, group="actions")
     def _hangup(self, mon, tenant: str, uuid: str) -> None:
         try:
-            mon.hangup(self.app.ctx, tenant, uuid)
+            mon.hangup(self.app.services, tenant, uuid)
         except CcError as exc:
             self.app.call_from_thread(self.say, f"hang up: {exc.message}", True)
             return

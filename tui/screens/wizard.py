@@ -13,7 +13,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from ccctl import box_setup, resources
+from ccctl.box import setup
+from ccctl.config import entities
 from ccctl.errors import CcError
 
 STEPS = (
@@ -68,18 +69,18 @@ class WizardScreen(Screen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        st = box_setup.current(self.root)
+        st = setup.current(self.root)
         self.query_one("#w-state", Static).update(
             f"host {st['hostname'] or '(unset)'}   zone {st['timezone']}   admin keys {st['ssh_keys']}   "
             f"setup {'complete' if st['completed'] else 'not complete'}")
-        tenants = resources.list_tenants(self.app.ctx)
+        tenants = entities.list_tenants(self.app.services)
         if tenants and not self.query_one("#w-tenant", Input).value:
             self.query_one("#w-tenant", Input).value = tenants[0].name
         self._probe()
 
     @work(thread=True, exclusive=True, group="probe")
     def _probe(self) -> None:
-        eng = box_setup.engine_status(self.app.ctx)
+        eng = setup.engine_status(self.app.services)
         if eng["running"]:
             text = f"FreeSWITCH: running, {eng['version']}"
         else:
@@ -115,15 +116,15 @@ class WizardScreen(Screen):
         call = self.app.call_from_thread
         try:
             if key == "hostname":
-                text = f"host name is now {box_setup.set_hostname(value, self.root)}"
+                text = f"host name is now {setup.set_hostname(value, self.root)}"
             elif key == "ssh_key":
-                text = "key added" if box_setup.add_ssh_key(value, self.root) else "that key could already log in"
+                text = "key added" if setup.add_ssh_key(value, self.root) else "that key could already log in"
             elif key == "timezone":
-                text = f"time zone is now {box_setup.set_timezone(value, self.root)}"
+                text = f"time zone is now {setup.set_timezone(value, self.root)}"
             elif key == "tenant":
                 text = self._tenant(value)
             else:
-                record = box_setup.install_engine(self.app.ctx, Path(value),
+                record = setup.install_engine(self.app.services, Path(value),
                                                   progress=lambda m: call(self.tell, "debs", m))
                 text = f"FreeSWITCH installed ({record.source})"
         except (CcError, ValueError) as exc:
@@ -134,18 +135,18 @@ class WizardScreen(Screen):
 
     def _tenant(self, name: str) -> str:
         seats = [{"extension": e, "name": f"Seat {e}"} for e in seat_range(self.query_one("#w-seats", Input).value)]
-        if name in {t.name for t in resources.list_tenants(self.app.ctx)}:
-            t = resources.get_tenant(self.app.ctx, name)
+        if name in {t.name for t in entities.list_tenants(self.app.services)}:
+            t = entities.get_tenant(self.app.services, name)
             have = {seat.extension for seat in t.seats}
             extra = [sd for sd in seats if sd["extension"] not in have]
             for sd in extra:
-                resources.add_item(self.app.ctx, "seat", name, sd["extension"], {"name": sd["name"]})
+                entities.add_item(self.app.services, "seat", name, sd["extension"], {"name": sd["name"]})
             return f"tenant {name}: {len(extra)} seats added, {len(t.seats) + len(extra)} in all"
-        result = resources.add_tenant(self.app.ctx, name, {"seats": seats})
+        result = entities.add_tenant(self.app.services, name, {"seats": seats})
         return f"tenant {name} created with {len(seats)} seats ({len(result.changes)} changes)"
 
     def action_finish(self) -> None:
-        box_setup.complete(self.root)
+        setup.complete(self.root)
         self.action_reload()
         self.notify("setup complete: the console starts on the tenants screen from now on")
         self.app.goto("tenants")

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ..context import BuildContext
-from ccctl.engine import vendor
+from ccctl.freeswitch.install import vendor
 
 # What the roles use; they only configure (no downloads while the roles run).
 BASE_PACKAGES = [

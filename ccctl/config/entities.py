@@ -1,0 +1,237 @@
+"""Single-entity operations (add, show, set, remove) for every noun, on top of the one
+write path. The CLI is a thin layer over these; so is the TUI.
+
+Each write is a patch: a plan (service.change) that re-reads its tenant inside the
+configuration lock and changes one item of it, so concurrent writers compose instead of
+writing back stale whole-tenant snapshots. (resources: the operations on configuration
+objects; service: the write path under them.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ccctl.app import Services
+from ccctl.db import session_scope
+from ccctl.errors import Conflict, InvalidInput, NotFound
+from ccctl.config.write import Edit, Result, change
+from ccctl.config import spec as s
+from ccctl.config import store
+from ccctl.config.load import validation_message
+
+
+@dataclass(frozen=True)
+class Noun:
+    name: str  # seat
+    collection: str  # seats
+    spec: type[s.Spec]
+    key: str  # extension
+
+
+NOUNS: dict[str, Noun] = {
+    kind[:-1]: Noun(kind[:-1], kind, spec_cls, key) for kind, (spec_cls, key) in s.COLLECTIONS.items()
+}
+
+
+def _validate(cls, data: dict, what: str):
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(validation_message(exc, what)) from None
+
+
+def set_path(data: dict, dotted: str, value: Any) -> None:
+    """Set 'no_agent.timeout' inside nested dicts."""
+    parts = dotted.split(".")
+    if not all(parts):
+        raise InvalidInput(f"{dotted!r} is not a field name")
+    for i, p in enumerate(parts[:-1]):
+        nxt = data.get(p)
+        if nxt is None:
+            nxt = data[p] = {}
+        elif not isinstance(nxt, dict):
+            raise InvalidInput(f"{dotted}: {'.'.join(parts[:i + 1])} is a single value, with no fields inside it")
+        data = nxt
+    data[parts[-1]] = value
+
+
+def _field_type(model: type, dotted: str):
+    """The annotation at DOTTED inside MODEL (None when unknown); refuses dots into a plain value."""
+    import typing
+
+    from pydantic import BaseModel
+
+    annotation = model
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            raise InvalidInput(f"{dotted}: {'.'.join(parts[:i])} is a single value, with no fields inside it")
+        fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
+        if part not in fields:
+            return None
+        annotation = fields[part].annotation
+        while True:  # Optional[X] and Annotated[X, ...] are X here
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if typing.get_origin(annotation) is typing.Annotated or (len(args) == 1 and typing.get_origin(annotation)
+                                                                       not in (list, dict, typing.Literal)):
+                annotation = args[0]
+            else:
+                break
+    return annotation
+
+
+def typed_fields(model: type, raw: dict[str, str]) -> dict[str, Any]:
+    """KEY=VALUE text from a command line, typed by the schema: a text field takes the text as
+    written (name=yes, name=007 and name='Sales: Bob' stay text), anything else is read as
+    YAML (remote=true, skills={sales: 5})."""
+    from ccctl.config import yamlio
+
+    out: dict[str, Any] = {}
+    for key, text in raw.items():
+        if text is None or not text.strip():
+            out[key] = None
+            continue
+        if _field_type(model, key) is str:
+            out[key] = text
+        else:
+            out[key] = yamlio.parse(text, f"value of {key}")
+    return out
+
+
+def get_tenant(services: Services, name: str, *, with_secrets: bool = False) -> s.Tenant:
+    with session_scope(services.engine) as session:
+        found = store.load_tenants(session, [name], with_secrets=with_secrets)
+    if not found:
+        raise NotFound(f"tenant {name} not found")
+    return found[0]
+
+
+def list_tenants(services: Services) -> list[s.Tenant]:
+    with session_scope(services.engine) as session:
+        return store.load_tenants(session)
+
+
+def _locked_tenant(session, name: str) -> s.Tenant:
+    found = store.load_tenants(session, [name], with_secrets=True)
+    if not found:
+        raise NotFound(f"tenant {name} not found")
+    return found[0]
+
+
+def add_tenant(services: Services, name: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    data = {"name": name}
+    for k, v in fields.items():
+        set_path(data, k, v)
+    tenant = _validate(s.Tenant, data, f"tenant {name}")
+
+    def plan(session) -> Edit:
+        if name in store.tenant_names(session):
+            raise Conflict(f"tenant {name} already exists")
+        return Edit([tenant])
+
+    return change(services, plan, dry_run=dry_run)
+
+
+def set_tenant(services: Services, name: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    for k in fields:
+        if k.split(".")[0] in s.COLLECTIONS:
+            raise InvalidInput(f"{k}: change {k.split('.')[0]} with their own commands")
+
+    def plan(session) -> Edit:
+        current = _locked_tenant(session, name)
+        data = current.model_dump(exclude_none=True)
+        for k, v in fields.items():
+            set_path(data, k, v)
+        if data.get("name") != name:
+            raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+        return Edit([_validate(s.Tenant, data, f"tenant {name}")])
+
+    return change(services, plan, dry_run=dry_run)
+
+
+def remove_tenant(services: Services, name: str, *, dry_run: bool = False) -> Result:
+    def plan(session) -> Edit:
+        _locked_tenant(session, name)
+        return Edit([], [name])
+
+    return change(services, plan, dry_run=dry_run)
+
+
+def list_items(services: Services, noun: str, tenant: str | None = None) -> list[tuple[str, s.Spec]]:
+    n = NOUNS[noun]
+    tenants = [get_tenant(services, tenant)] if tenant else list_tenants(services)
+    return [(t.name, item) for t in tenants for item in getattr(t, n.collection)]
+
+
+def _find(t: s.Tenant, n: Noun, key: str):
+    for i, item in enumerate(getattr(t, n.collection)):
+        if getattr(item, n.key) == key:
+            return i, item
+    raise NotFound(f"{n.name} {t.name}/{key} not found")
+
+
+def get_item(services: Services, noun: str, tenant: str, key: str) -> s.Spec:
+    return _find(get_tenant(services, tenant), NOUNS[noun], key)[1]
+
+
+def _patch(services: Services, noun: str, tenant: str, edit, *, dry_run: bool) -> Result:
+    """Change TENANT's collection for NOUN with EDIT(items) -> items, re-read under the lock."""
+    n = NOUNS[noun]
+
+    def plan(session) -> Edit:
+        t = _locked_tenant(session, tenant)
+        return Edit([t.model_copy(update={n.collection: edit(t, list(getattr(t, n.collection)))})])
+
+    return change(services, plan, dry_run=dry_run)
+
+
+def add_item(services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    n = NOUNS[noun]
+    data = {n.key: key}
+    for k, v in fields.items():
+        set_path(data, k, v)
+    item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+
+    def edit(t, items):
+        if any(getattr(i, n.key) == key for i in items):
+            raise Conflict(f"{n.name} {tenant}/{key} already exists")
+        return [*items, item]
+
+    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+
+
+def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+    n = NOUNS[noun]
+
+    def edit(t, items):
+        i, item = _find(t, n, key)
+        data = item.model_dump(exclude_none=True)
+        for k, v in fields.items():
+            set_path(data, k, v)
+        if data.get(n.key) != key:
+            raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
+        new = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+        if noun == "seat" and not new.password:
+            new = new.model_copy(update={"password": item.password})
+        items[i] = new
+        return items
+
+    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+
+
+def remove_item(services: Services, noun: str, tenant: str, key: str, *, dry_run: bool = False) -> Result:
+    n = NOUNS[noun]
+
+    def edit(t, items):
+        i, _ = _find(t, n, key)
+        del items[i]
+        return items
+
+    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+
+
+def seat_password(services: Services, tenant: str, extension: str) -> str:
+    t = get_tenant(services, tenant, with_secrets=True)
+    return _find(t, NOUNS["seat"], extension)[1].password

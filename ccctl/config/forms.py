@@ -1,0 +1,224 @@
+"""Editing one object through a form: field-by-field validation errors, and the write path.
+
+A form holds text per dotted field (`no_agent.timeout`, `greeting.text`). Pydantic's errors
+and the cross-object problems of `ccctl.config.validate` both come back keyed by that field, so a
+front end can show each message next to the field it is about. Saving goes through
+`ccctl.config.entities` and so through `apply_tenants`: all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from ccctl.config import entities
+from ccctl.errors import CcError, NotFound
+from ccctl.config.write import Result, apply_tenants
+from ccctl.config import spec as s
+
+GENERAL = ""
+"""The key of an error that belongs to no single field (a refusal by FreeSWITCH, a limit)."""
+
+
+def parse_fields(model: type[s.Spec], raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Text per field -> typed values, plus errors of text that is not even YAML."""
+    values, errors = {}, {}
+    for key, text in raw.items():
+        try:
+            values.update(entities.typed_fields(model, {key: text}))
+        except CcError as exc:
+            errors[key] = exc.message
+    return values, errors
+
+
+def _loc(loc: tuple) -> str:
+    """('greeting', 'text') -> greeting.text; list indexes and dict keys stop the path there."""
+    out = []
+    for part in loc:
+        if isinstance(part, int) or part in ("function-after[", ):
+            break
+        out.append(str(part))
+    return ".".join(out)
+
+
+def validation_errors(exc: ValidationError) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for e in exc.errors():
+        key = _loc(tuple(p for p in e["loc"] if not str(p).startswith(("function-", "literal[", "lax-"))))
+        msg = e["msg"].removeprefix("Value error, ")
+        errors.setdefault(key, msg)
+    return errors
+
+
+def check(model: type[s.Spec], data: dict) -> dict[str, str]:
+    """Errors of DATA against MODEL keyed by dotted field ({} when it is valid)."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return validation_errors(exc)
+    return {}
+
+
+def field_of_message(message: str, fields: list[str]) -> str:
+    """The field a refusal of the write path talks about ('... overflow: target queue:x does
+    not exist'): the longest field name that appears in it as a word, else GENERAL."""
+    ordered = sorted(fields, key=len, reverse=True)
+    for name in ordered:  # a field named in full ('no_agent.target', 'overflow: ...')
+        if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message):
+            return name
+    for name in ordered:  # else by its last part ('timeout' of no_agent.timeout)
+        if re.search(rf"\b{re.escape(name.split('.')[-1])}\b(?=[:=( ])", message):
+            return name
+    return GENERAL
+
+
+def attach(errors: dict[str, str], fields: list[str]) -> dict[str, str]:
+    """Errors re-keyed to the form's FIELDS: 'skills.sales' to skills, 'greeting' (a rule
+    across greeting.text and greeting.file) to the first of those; else GENERAL."""
+    out: dict[str, str] = {}
+    for key, msg in errors.items():
+        parts = key.split(".") if key else []
+        where = GENERAL
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in fields:
+                where = prefix
+                break
+            inside = [f for f in fields if f.startswith(prefix + ".")]
+            if inside:
+                where = inside[0]
+                break
+        out.setdefault(where, msg)
+    return out
+
+
+class FormRefused(Exception):
+    """A save refused before or by the write path; ERRORS maps a field (or GENERAL) to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k or 'error'}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def save(services, noun: str, tenant: str | None, key: str, raw: dict[str, str], *, new: bool) -> Result:
+    """Save the form RAW (text per field) of NOUN (tenant, seat, queue, ...) in TENANT.
+
+    Raises FormRefused with per-field messages; nothing is written then."""
+    model = s.Tenant if noun == "tenant" else entities.NOUNS[noun].spec
+    keyname = "name" if noun == "tenant" else entities.NOUNS[noun].key
+    raw = {k: v for k, v in raw.items() if k != keyname}
+    values, errors = parse_fields(model, raw)
+    if not key.strip():
+        errors[keyname] = f"{keyname} is required"
+    if errors:
+        raise FormRefused(errors)
+    base = {} if new else _current(services, noun, tenant, key)
+    data = {**base, keyname: key}
+    for k, v in values.items():
+        if v is None:
+            _drop(data, k)
+        else:
+            entities.set_path(data, k, v)
+    fields = [keyname, *raw]
+    errors = check(model, data)
+    if errors:
+        raise FormRefused(attach(errors, fields))
+    try:
+        if noun == "tenant":
+            return entities.add_tenant(services, key, _without(data, keyname)) if new else _replace_tenant(services, data)
+        if new:
+            return entities.add_item(services, noun, tenant, key, _without(data, keyname))
+        return _replace_item(services, noun, tenant, key, data)
+    except CcError as exc:
+        raise FormRefused({field_of_message(exc.message, fields): exc.message}) from None
+
+
+def _current(services, noun: str, tenant: str | None, key: str) -> dict:
+    if noun == "tenant":
+        t = entities.get_tenant(services, key)
+        return t.model_dump(exclude_none=True, exclude=set(s.COLLECTIONS))
+    return entities.get_item(services, noun, tenant, key).model_dump(exclude_none=True, by_alias=True)
+
+
+def _drop(data: dict, dotted: str) -> None:
+    *parents, last = dotted.split(".")
+    for p in parents:
+        data = data.get(p) or {}
+    data.pop(last, None)
+
+
+def _without(data: dict, keyname: str) -> dict:
+    return {k: v for k, v in data.items() if k != keyname}
+
+
+def _replace_tenant(services, data: dict) -> Result:
+    """The tenant's own fields as DATA says (a field left out goes back to its default), its
+    seats, queues and the rest untouched."""
+    t = entities.get_tenant(services, data["name"])
+    new = s.Tenant.model_validate({**data, **{c: getattr(t, c) for c in s.COLLECTIONS}})
+    return apply_tenants(services, [new])
+
+
+def _replace_item(services, noun: str, tenant: str, key: str, data: dict) -> Result:
+    n = entities.NOUNS[noun]
+    t = entities.get_tenant(services, tenant)
+    items = list(getattr(t, n.collection))
+    i = next((i for i, item in enumerate(items) if getattr(item, n.key) == key), None)
+    if i is None:
+        raise NotFound(f"{noun} {tenant}/{key} not found")
+    items[i] = n.spec.model_validate(data)
+    return apply_tenants(services, [t.model_copy(update={n.collection: items})])
+
+
+def remove(services, noun: str, tenant: str | None, key: str) -> Result:
+    if noun == "tenant":
+        return entities.remove_tenant(services, key)
+    return entities.remove_item(services, noun, tenant, key)
+
+
+def text_of(value: Any) -> str:
+    """A field's value as the text a form shows (and parse_fields reads back)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        if not value:
+            return "{}" if isinstance(value, dict) else "[]"
+        return _flow(value)
+    return str(value)
+
+
+def _scalar(value) -> str:
+    """A value as plain YAML text where that reads back the same (digits stay digits: the
+    schema reads option keys as text), quoted only where it must be."""
+    import yaml
+
+    plain = text_of(value)
+    try:
+        back = yaml.safe_load(f"[{plain}]")
+    except yaml.YAMLError:
+        back = None
+    if back == [value] or (isinstance(value, str) and value.isdigit() and back == [int(value)]):
+        return plain
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix("\n...")
+
+
+def _flow(value) -> str:
+    """One line of YAML flow style: {sales: 5, support: 3}, {1: queue:sales}, [01-01, 12-25]."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
+    return "[" + ", ".join(_scalar(v) for v in value) + "]"
+
+
+def values_of(obj: s.Spec, fields: list[str]) -> dict[str, str]:
+    data = obj.model_dump(by_alias=True)
+    out = {}
+    for f in fields:
+        v: Any = data
+        for part in f.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        out[f] = text_of(v)
+    return out

@@ -1,0 +1,33 @@
+"""The database's FreeSWITCH configuration: gather what rendering needs and render it."""
+
+from __future__ import annotations
+
+from ccctl.app import Services
+from ccctl.db import box_secret, session_scope
+from ccctl.render import RenderInput, render_tree
+from ccctl.config import store
+
+ESL_PASSWORD = "esl_password"
+
+
+def render_input_from(session, settings) -> RenderInput:
+    """What to render, read through SESSION (so a transaction not yet committed is seen)."""
+    from ccctl.hardware.store import load_hardware
+
+    tenants = store.load_tenants(session, with_secrets=True)
+    return RenderInput(tenants=tenants, settings=settings, esl_password=box_secret(session, ESL_PASSWORD),
+                       hardware=load_hardware(session))
+
+
+def render_input(services: Services) -> RenderInput:
+    with session_scope(services.engine) as session:
+        return render_input_from(session, services.settings)
+
+
+def render_files(services: Services) -> dict[str, bytes]:
+    return render_tree(render_input(services))
+
+
+def esl_password(services: Services) -> str:
+    with session_scope(services.engine) as session:
+        return box_secret(session, ESL_PASSWORD)

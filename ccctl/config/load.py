@@ -1,0 +1,74 @@
+"""Read a site description (file, directory or stdin) into a validated `Site`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ccctl.errors import InvalidInput
+from ccctl.config import yamlio
+from ccctl.config.spec import Site
+
+
+def _format_loc(loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def validation_message(exc: ValidationError, name: str, data=None) -> str:
+    """One line: file:line: path: problem (the first problem; the rest are usually echoes)."""
+    err = exc.errors()[0]
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    line = yamlio.line_of(data, loc) if data is not None else None
+    where = f"{name}:{line}" if line else name
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    path = _format_loc(loc)
+    return f"{where}: {path}: {msg}{more}" if path else f"{where}: {msg}{more}"
+
+
+def site_from_data(data, name: str) -> Site:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{name}: a site file is a mapping with a 'tenants' list")
+    try:
+        return Site.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(validation_message(exc, name, data)) from None
+
+
+def load_site(source: str) -> Site:
+    """Load FILE, every *.yaml/*.yml in DIR (sorted), or '-' for stdin."""
+    path = Path(source)
+    if source != "-" and path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise InvalidInput(f"{source}: no .yaml files in directory")
+        tenants, seen, hardware, hardware_file = [], {}, None, None
+        for f in files:
+            site = load_site(str(f))
+            for t in site.tenants:
+                if t.name in seen:
+                    raise InvalidInput(f"{f}: tenant {t.name!r} is also defined in {seen[t.name]}")
+                seen[t.name] = f
+                tenants.append(t)
+            if site.hardware is not None:
+                if hardware is not None:
+                    raise InvalidInput(f"{f}: hardware is also defined in {hardware_file}")
+                hardware, hardware_file = site.hardware, f
+        return Site(tenants=tenants, hardware=hardware)
+    name, text = yamlio.read_source(source)
+    site = site_from_data(yamlio.parse(text, name), name)
+    # Contact lists sit next to the site file, wherever apply is run from.
+    base = path.parent if source != "-" else Path.cwd()
+    for t in site.tenants:
+        for c in t.campaigns:
+            if c.contacts is not None and not Path(c.contacts).is_absolute():
+                c.contacts = str(base / c.contacts)
+    return site

@@ -1,0 +1,204 @@
+"""The one validation: checks across objects that a schema cannot express (dangling targets,
+duplicates, loops, queues nobody can serve, trunks without credentials, seat limits) and the
+sound files a tree would name (check_media). `ccctl validate` and every write (service.py) run
+the same rules, so a file that validates applies and one that does not, does not.
+
+Each problem names the object it is about, so a provider can fix a 10,000-line site file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from ccctl.config import spec as s
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: Literal["error", "warning"]
+    tenant: str
+    obj: str
+    message: str
+    conflict: bool = False
+    """A clash with another object (a duplicate, a domain or number taken): exit code 4."""
+    ref: str | None = None
+    """For a dangling target: the target, so a caller can tell 'removed while still used'."""
+    via: str | None = None
+    limit: bool = False
+    """A limit reached (the seat limit): exit code 4."""
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.describe()}"
+
+    def describe(self) -> str:
+        return f"{self.tenant}: {self.obj}: {self.message}"
+
+
+def _dupes(values: Iterable[str]) -> list[str]:
+    return sorted(k for k, n in Counter(values).items() if n > 1)
+
+
+def _target_problem(t: s.Tenant, target: str, names: dict[str, set[str]]) -> str | None:
+    kind, _, ref = target.partition(":")
+    if kind in ("hangup", "echo", "survey"):
+        return None
+    if kind == "external":
+        return None if t.trunks else f"target {target} needs a trunk, and tenant has none"
+    pool = {"queue": "queues", "ivr": "ivrs", "seat": "seats", "voicemail": "seats"}[kind]
+    if ref not in names[pool]:
+        return f"target {target} does not exist in this tenant"
+    return None
+
+
+def _auto_edges(t: s.Tenant) -> dict[str, list[tuple[str, str]]]:
+    """Where a caller goes without pressing anything: the paths that can loop forever."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    for ivr in t.ivrs:
+        edges[f"ivr:{ivr.name}"] = [("on_failure", ivr.on_failure), ("closed", ivr.closed)]
+    for q in t.queues:
+        edges[f"queue:{q.name}"] = [("overflow", q.overflow), ("no_agent", q.no_agent.target)]
+    return edges
+
+
+def _loops(t: s.Tenant) -> list[str]:
+    edges = _auto_edges(t)
+    found: list[str] = []
+    seen_cycles: set[frozenset] = set()
+
+    def walk(node: str, path: list[str]) -> None:
+        for how, nxt in edges.get(node, []):
+            if nxt in path:
+                cycle = path[path.index(nxt):]
+                key = frozenset(cycle)
+                if key not in seen_cycles:
+                    seen_cycles.add(key)
+                    found.append(" -> ".join(cycle + [nxt]) + f" (via {how})")
+            elif nxt in edges and len(path) < 64:
+                walk(nxt, path + [nxt])
+
+    for start in sorted(edges):
+        walk(start, [start])
+    return found
+
+
+def check_tenant(t: s.Tenant) -> list[Problem]:
+    out: list[Problem] = []
+
+    def err(obj, msg, **kw):
+        out.append(Problem("error", t.name, obj, msg, **kw))
+
+    def warn(obj, msg):
+        out.append(Problem("warning", t.name, obj, msg))
+
+    if len(t.seats) > t.seat_limit:
+        out.append(Problem("error", t.name, "tenant", f"{len(t.seats)} seats exceed its seat limit of {t.seat_limit}",
+                           limit=True))
+    for kind, (_, key) in s.COLLECTIONS.items():
+        for dup in _dupes(getattr(i, key) for i in getattr(t, kind)):
+            err(f"{kind[:-1]} {dup}", f"duplicate {key} {dup}", conflict=True)
+
+    names = {
+        "queues": {q.name for q in t.queues},
+        "ivrs": {i.name for i in t.ivrs},
+        "seats": {x.extension for x in t.seats},
+    }
+
+    def target(obj: str, field: str, value: str) -> None:
+        problem = _target_problem(t, value, names)
+        if problem:
+            err(obj, f"{field}: {problem}", ref=value, via=field)
+
+    for q in t.queues:
+        target(f"queue {q.name}", "overflow", q.overflow)
+        target(f"queue {q.name}", "no_agent.target", q.no_agent.target)
+        if not any(q.required_skill in seat.skills for seat in t.seats):
+            warn(f"queue {q.name}", f"no seat has skill {q.required_skill!r}, so no agent can serve it")
+    for ivr in t.ivrs:
+        for digit, tgt in ivr.options.items():
+            target(f"ivr {ivr.name}", f"option {digit}", tgt)
+        target(f"ivr {ivr.name}", "on_failure", ivr.on_failure)
+        target(f"ivr {ivr.name}", "closed", ivr.closed)
+    for n in t.numbers:
+        target(f"number {n.number}", "target", n.target)
+    for loop in _loops(t):
+        err("routing loop", loop)
+    _check_campaigns(t, names, err)
+    for tr in t.trunks:
+        if tr.type != "sip":
+            continue
+        if tr.register_ and not (tr.username and tr.password):
+            err(f"trunk {tr.name}", "registers but has no username and password")
+        elif bool(tr.username) != bool(tr.password):
+            err(f"trunk {tr.name}", "has a username without a password or the reverse")
+        elif not tr.username:
+            warn(f"trunk {tr.name}", "has no credentials; the carrier must allow this box by IP")
+    return out
+
+
+def _check_campaigns(t: s.Tenant, names: dict[str, set[str]], err) -> None:
+    """What a campaign of the site file names must exist in its tenant (the checks apply makes
+    with the database, ccctl/dialer/campaigns.py, made here on the file alone). Fields left out
+    keep an existing campaign's values, which only the database knows: they are not checked."""
+    from pathlib import Path
+
+    trunks = {tr.name for tr in t.trunks}
+    for c in t.campaigns:
+        obj = f"campaign {c.name}"
+        if c.queue is not None and c.queue not in names["queues"]:
+            err(obj, f"queue: no queue {c.queue!r} in tenant {t.name!r}", ref=f"queue:{c.queue}", via="queue")
+        if c.trunk is not None and c.trunk not in trunks:
+            err(obj, f"trunk: no trunk {c.trunk!r} in tenant {t.name!r}")
+        if c.target is not None:
+            problem = _target_problem(t, c.target, names)
+            if problem:
+                err(obj, f"target: {problem}", ref=c.target, via="target")
+        if c.kind == "ivr" and c.mode == "preview":
+            err(obj, "a campaign of kind ivr has no agents to preview: use progressive or predictive")
+        if c.max_concurrent is not None and c.max_concurrent > t.call_limit > 0:
+            err(obj, f"max_concurrent {c.max_concurrent} is over the tenant's call limit {t.call_limit}")
+        if c.contacts is not None and not Path(c.contacts).is_file():
+            err(obj, f"contacts: no file {c.contacts}")
+
+
+def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None) -> list[Problem]:
+    """Problems of TENANTS, including collisions with TAKEN numbers/domains of other tenants."""
+    taken = taken or {"numbers": {}, "domains": {}}
+    out: list[Problem] = []
+    for name in _dupes(t.name for t in tenants):
+        out.append(Problem("error", name, "tenant", "defined twice", conflict=True))
+    numbers = dict(taken["numbers"])
+    domains = dict(taken["domains"])
+    for t in tenants:
+        out.extend(check_tenant(t))
+        owner = domains.get(t.sip_domain)
+        if owner and owner != t.name:
+            out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}",
+                               conflict=True))
+        domains[t.sip_domain] = t.name
+        for n in t.numbers:
+            owner = numbers.get(n.number)
+            if owner and owner != t.name:
+                out.append(Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}",
+                                   conflict=True))
+            numbers[n.number] = t.name
+    return out
+
+
+def check_media(tenants: list[s.Tenant], sounds_dir) -> list[Problem]:
+    """Greeting files a tenant's IVRs name must exist in that tenant's own media folder
+    (synthesized prompts are made at deploy; uploaded files must be there already)."""
+    from ccctl.errors import InvalidInput
+    from ccctl.media.uploads import resolve
+
+    out = []
+    for t in tenants:
+        for ivr in t.ivrs:
+            if ivr.greeting.file:
+                try:
+                    resolve(sounds_dir, t.name, ivr.greeting.file)
+                except InvalidInput as exc:
+                    out.append(Problem("error", t.name, f"ivr {ivr.name}",
+                                       exc.message.removeprefix(f"{t.name}: ")))
+    return out
