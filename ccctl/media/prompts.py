@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 
 from ccctl.config import spec as s
+from ccctl.media.uploads import ref
 
 PROMPT_DIR = "ccctl/prompts"
 """Below FreeSWITCH's sounds_dir."""
@@ -55,8 +56,6 @@ def standard(kind: str, language: str) -> Prompt:
 def greeting(t: s.Tenant, ivr: s.Ivr) -> str:
     """The file reference of an IVR greeting: its own file, or a synthesized text."""
     if ivr.greeting.file:
-        from ccctl.media.uploads import ref
-
         return ref(t.name, ivr.greeting.file)
     return Prompt(ivr.greeting.text, ivr.greeting.language or t.language).ref
 

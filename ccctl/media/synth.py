@@ -5,41 +5,19 @@ Both are cached by content, so an apply that changes nothing synthesizes nothing
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-from ccctl.errors import CcError
+from ccctl.media.files import atomic_write, need_tool
 from ccctl.media.prompts import MOH_DIR, Prompt
 
 VOICES = {"en": "en-us", "zh": "cmn", "de": "de", "fr": "fr", "es": "es", "it": "it", "pt": "pt", "ru": "ru", "ja": "ja"}
 
 
-def _need(tool: str) -> str:
-    path = shutil.which(tool)
-    if not path:
-        raise CcError(f"{tool} is not installed (apt-get install {'espeak-ng' if tool == 'espeak-ng' else tool})")
-    return path
-
-
-def _atomic_write(dest: Path, produce) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".wav", dir=dest.parent)
-    os.close(fd)
-    try:
-        produce(Path(tmp))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def synthesize(prompt: Prompt, dest: Path) -> None:
     """Speak PROMPT into DEST as 8 kHz mono 16-bit WAV (what the G.711 calls carry)."""
-    espeak, sox = _need("espeak-ng"), _need("sox")
+    espeak, sox = need_tool("espeak-ng"), need_tool("sox")
 
     def produce(out: Path) -> None:
         raw = out.with_suffix(".raw.wav")
@@ -51,12 +29,12 @@ def synthesize(prompt: Prompt, dest: Path) -> None:
         finally:
             raw.unlink(missing_ok=True)
 
-    _atomic_write(dest, produce)
+    atomic_write(dest, produce)
 
 
 def make_music(dest: Path, seconds: int = 30) -> None:
     """A gentle looping chord progression, so a waiting caller never hears silence."""
-    sox = _need("sox")
+    sox = need_tool("sox")
     chords = [("C4", "E4", "G4"), ("A3", "C4", "E4"), ("F3", "A3", "C4"), ("G3", "B3", "D4")]
     per = max(1, seconds // len(chords))
 
@@ -71,7 +49,7 @@ def make_music(dest: Path, seconds: int = 30) -> None:
                 parts.append(str(part))
             subprocess.run([sox, *parts, str(out)], check=True, capture_output=True, timeout=60)
 
-    _atomic_write(dest, produce)
+    atomic_write(dest, produce)
 
 
 def ensure_media(sounds_dir: Path, prompts: list[Prompt], moh: list[str]) -> list[Path]:

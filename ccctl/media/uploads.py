@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccctl.errors import CcError, Conflict, InvalidInput, NotFound
+from ccctl.media.files import atomic_write, need_tool
 
 MEDIA_DIR = "ccctl/media"
 """Below FreeSWITCH's sounds_dir, one folder per tenant."""
@@ -96,8 +97,6 @@ def media_name(source: Path, name: str | None) -> str:
 
 def add_media(sounds_dir: Path, tenant, source: Path, name: str | None = None, *, replace: bool = False) -> MediaFile:
     """Convert SOURCE (any format sox reads) into TENANT's folder as NAME."""
-    from ccctl.media.synth import _atomic_write, _need
-
     source = Path(source)
     if not source.is_file():
         raise NotFound(f"{source}: no such file")
@@ -105,7 +104,7 @@ def add_media(sounds_dir: Path, tenant, source: Path, name: str | None = None, *
     dest = folder(sounds_dir, tenant.name) / name
     if (dest.exists() or dest.is_symlink()) and not replace:
         raise Conflict(f"media {tenant.name}/{name} already exists (--replace to overwrite it)")
-    sox = _need("sox")
+    sox = need_tool("sox")
 
     def produce(out: Path) -> None:
         r = subprocess.run([sox, "-V1", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
@@ -117,7 +116,7 @@ def add_media(sounds_dir: Path, tenant, source: Path, name: str | None = None, *
     try:
         if dest.is_symlink():
             dest.unlink()
-        _atomic_write(dest, produce)
+        atomic_write(dest, produce)
     except OSError as exc:
         raise CcError(f"cannot write {dest}: {exc.strerror}") from None
     seconds, size = _describe(dest)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from ccctl.media import prompts
 from ccctl.config import spec as s
 from ccctl.render import names
-from ccctl.render.dialplan import _alternation, _trunk_dial, act, cond, ext, sets
+from ccctl.render.dsl import act, alternation, cond, ext, sets
 
 NUMBER_VARIABLE = "ccctl_callback_number"
 ID_VARIABLE = "ccctl_callback_id"
@@ -33,9 +33,9 @@ def callback_extensions(t: s.Tenant) -> list:
     queues = [q.name for q in t.queues if q.callback]
     if not queues:
         return []
-    services = names.context(t)
-    qs = _alternation(queues)
-    dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {services}"
+    dialplan_context = names.context(t)
+    qs = alternation(queues)
+    dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {dialplan_context}"
     # For the caller's leg alone (nolocal): it marks the placeholder when the caller answers,
     # and is offered the box's codecs, not the loopback leg's own (L16), which phones refuse.
     to_caller = [act("export", f"nolocal:api_on_answer=uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true"),
@@ -52,7 +52,7 @@ def callback_extensions(t: s.Tenant) -> list:
         # queue, where time-base-score=system gives them their place again.
         ext("callback-refused", cond("destination_number", f"^cc-callback-({qs})$",
                                      act("playback", prompts.standard("invalid", t.language).ref),
-                                     act("transfer", f"cc-queue-$1 XML {services}"))),
+                                     act("transfer", f"cc-queue-$1 XML {dialplan_context}"))),
         ext("callback-wait", cond("destination_number", f"^cc-callback-wait-({qs})$",
                                   *sets("ccctl_target=callback:$1", "ccctl_queue=$1",
                                         "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback"),
@@ -64,13 +64,13 @@ def callback_extensions(t: s.Tenant) -> list:
     ]
     dial = [cond("destination_number", r"^cc-callback-dial$", *to_caller, break_="on-false")]
     if t.seats:
-        exts = _alternation([seat.extension for seat in t.seats])
+        exts = alternation([seat.extension for seat in t.seats])
         dial.append(cond(f"${{{NUMBER_VARIABLE}}}", f"^({exts})$",
                          act("set", "call_timeout=30"),
                          act("bridge", f"user/$1@{t.sip_domain}"),
                          act("hangup", "${originate_disposition}"), break_="on-true"))
     if t.trunks:
-        trunks = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
+        trunks = "|".join(names.trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
         caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
         dial.append(cond(f"${{{NUMBER_VARIABLE}}}", r"^(\+?[0-9]{3,20})$",
                          *sets("call_timeout=30", caller),

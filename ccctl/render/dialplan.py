@@ -4,50 +4,16 @@ another tenant, which is what keeps tenants apart."""
 
 from __future__ import annotations
 
-import re
 
 from ccctl.media import prompts
 from ccctl.config import spec as s
 from ccctl.render import names
+from ccctl.render.callback import callback_extensions
+from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
+from ccctl.render.survey import after_queue, survey_extensions
 from ccctl.render.xml import el, include
 
 _WDAY = {"sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7}
-
-
-def act(app: str, data: str | None = None, inline: bool = False) -> object:
-    return el("action", application=app, data=data, inline="true" if inline else None)
-
-
-def sets(*assignments: str | None) -> list:
-    """Set the variables (`name=value`) at dialplan hunt time, in one application run where
-    multiset can carry them. Each application run costs a log line and two events carrying
-    every channel variable (CHANNEL_EXECUTE, CHANNEL_EXECUTE_COMPLETE), inline or not; a value
-    with `|`, a quote or a backslash (free text such as a caller-id name) would be split or
-    unquoted by multiset, so it gets a `set` of its own."""
-    given = [a for a in assignments if a]
-    plain = [a for a in given if not any(c in a for c in "|'\"\\")]
-    own = [act("set", a, inline=True) for a in given if a not in plain]
-    if len(plain) == 1:
-        return [act("set", plain[0], inline=True), *own]
-    return ([act("multiset", "^^|" + "|".join(plain), inline=True)] if plain else []) + own
-
-
-def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None,
-         **time) -> object:
-    anti_actions = [el("anti-action", a.attrib) for a in (anti or [])]
-    return el("condition", {"field": field, "expression": expression, "break": break_, **time}, *actions, *anti_actions)
-
-
-def ext(name: str, *conditions, cont: bool = False) -> object:
-    return el("extension", {"name": name, "continue": "true" if cont else None}, *conditions)
-
-
-def _dest(value: str) -> str:
-    return f"^{re.escape(value)}$"
-
-
-def _alternation(values: list[str]) -> str:
-    return "|".join(re.escape(v) for v in values)
 
 
 def _deferred(text: str) -> str:
@@ -93,7 +59,7 @@ def _setup(t: s.Tenant) -> object:
     and the variables go in one application run. What every call of every tenant needs (hangup
     after bridge, continue on a failed bridge, which variables reach the other leg) is a global
     in vars.xml instead, at no per-call cost."""
-    services = names.context(t)
+    dialplan_context = names.context(t)
     hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
     actions = [*sets(
         "ccctl_setup=true",  # transfers re-enter the context: once only
@@ -108,7 +74,7 @@ def _setup(t: s.Tenant) -> object:
         actions += recording_failure_hooks()
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
-        actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {services}"))
+        actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}"))
     return ext("setup",
                cond("${ccctl_setup}", "^$", *actions),
                cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
@@ -130,7 +96,7 @@ def _record_condition(t: s.Tenant) -> object:
 def _seats(t: s.Tenant) -> list:
     if not t.seats:
         return []
-    exts = _alternation([seat.extension for seat in t.seats])
+    exts = alternation([seat.extension for seat in t.seats])
     expr = f"^(?:cc-seat-)?({exts})$"
     return [
         ext("seats",
@@ -169,7 +135,7 @@ too; eavesdrop_bridge_* only choose what the supervisor hears)."""
 def _supervisor(t: s.Tenant) -> list:
     if not t.seats:
         return []
-    exts = _alternation([seat.extension for seat in t.seats])
+    exts = alternation([seat.extension for seat in t.seats])
     out = []
     for code, (mode, extra) in SUPERVISOR_CODES.items():
         out.append(ext(
@@ -190,17 +156,11 @@ def _supervisor(t: s.Tenant) -> list:
     return out
 
 
-def _trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
-    if tr.type == "sip":
-        return f"sofia/gateway/{names.gateway(t, tr)}/$1"
-    return f"freetdm/{names.tdm_group(tr.span_group)}/a/$1"
-
-
 def _external(t: s.Tenant) -> list:
     if not t.trunks:
         return []
     record = _record_on_bridge(t) if t.recording.mode in ("all", "outbound") else None
-    dial = "|".join(_trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
+    dial = "|".join(names.trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
     caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
     name = f"effective_caller_id_name={t.caller_id.name}" if t.caller_id.name else None
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
@@ -215,9 +175,7 @@ def _external(t: s.Tenant) -> list:
 
 
 def _queue(t: s.Tenant, q: s.Queue) -> list:
-    from ccctl.render.survey import after_queue  # it builds on this module's act/cond/ext
-
-    services = names.context(t)
+    dialplan_context = names.context(t)
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
@@ -228,18 +186,18 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
-        act("transfer", f"{base}-exit XML {services}"),
+        act("transfer", f"{base}-exit XML {dialplan_context}"),
     ]
     return [
-        ext(f"queue-{q.name}", cond("destination_number", _dest(base), *[a for a in enter if a is not None])),
+        ext(f"queue-{q.name}", cond("destination_number", dest(base), *[a for a in enter if a is not None])),
         ext(f"queue-{q.name}-exit",
-            cond("destination_number", _dest(f"{base}-exit"), break_="on-false"),
+            cond("destination_number", dest(f"{base}-exit"), break_="on-false"),
             *after_queue(t, q),
             cond("${cc_cancel_reason}", "^NO_AGENT_TIMEOUT$",
                  act("transfer", names.transfer(t, q.no_agent.target)), break_="on-true"),
             cond("${cc_cancel_reason}", "^TIMEOUT$",
                  act("transfer", names.transfer(t, q.overflow)), break_="on-true"),
-            cond("destination_number", _dest(f"{base}-exit"), act("hangup", "NORMAL_CLEARING"))),
+            cond("destination_number", dest(f"{base}-exit"), act("hangup", "NORMAL_CLEARING"))),
     ]
 
 
@@ -271,11 +229,11 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
 
     for i, holiday in enumerate(ivr.holidays):
         out.append(ext(f"ivr-{ivr.name}-holiday-{i + 1}",
-                       cond("destination_number", _dest(base)),
+                       cond("destination_number", dest(base)),
                        cond(None, None, act("set", f"ccctl_closed=holiday {holiday}"), *closed_actions(),
                             **_date_attrs(holiday))))
     if ivr.hours is None:
-        out.append(ext(f"ivr-{ivr.name}", cond("destination_number", _dest(base), *open_actions())))
+        out.append(ext(f"ivr-{ivr.name}", cond("destination_number", dest(base), *open_actions())))
         return out
     groups: dict[str, list[int]] = {}
     for day, span in ivr.hours.items():
@@ -283,17 +241,14 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
             groups.setdefault(span, []).append(_WDAY[day])
     for i, (span, days) in enumerate(sorted(groups.items())):
         out.append(ext(f"ivr-{ivr.name}-open-{i + 1}",
-                       cond("destination_number", _dest(base)),
+                       cond("destination_number", dest(base)),
                        cond(None, None, *open_actions(), wday=",".join(map(str, sorted(days))), time__of__day=span)))
     out.append(ext(f"ivr-{ivr.name}-closed",
-                   cond("destination_number", _dest(base), act("set", "ccctl_closed=hours"), *closed_actions())))
+                   cond("destination_number", dest(base), act("set", "ccctl_closed=hours"), *closed_actions())))
     return out
 
 
 def tenant_context(t: s.Tenant) -> object:
-    from ccctl.render.callback import callback_extensions
-    from ccctl.render.survey import survey_extensions
-
     exts = [_setup(t)]
     exts.append(ext("over-cap", cond("destination_number", "^cc-over-cap$",
                                      act("set", "ccctl_refused=call_limit"),
@@ -321,7 +276,7 @@ def public_context(tenants: list[s.Tenant]) -> object:
         record = t.recording.mode in ("all", "inbound")
         for n in t.numbers:
             exts.append(ext(f"did-{n.number}",
-                            cond("destination_number", _dest(n.number),
+                            cond("destination_number", dest(n.number),
                                  *sets("ccctl_direction=inbound", f"ccctl_did={n.number}",
                                       "ccctl_record=true" if record else None),
                                  # Into the tenant's own context: the only way out of `public`.

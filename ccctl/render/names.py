@@ -68,3 +68,9 @@ def recording_dir(t: s.Tenant) -> str:
 def recording_path(t: s.Tenant) -> str:
     ext = t.recording.format
     return f"{recording_dir(t)}/${{strftime(%Y-%m-%d)}}/${{uuid}}.{ext}"
+
+
+def trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
+    if tr.type == "sip":
+        return f"sofia/gateway/{gateway(t, tr)}/$1"
+    return f"freetdm/{tdm_group(tr.span_group)}/a/$1"

@@ -13,7 +13,7 @@ import re
 from ccctl.media import prompts
 from ccctl.config import spec as s
 from ccctl.render import names
-from ccctl.render.dialplan import act, cond, ext
+from ccctl.render.dsl import act, cond, ext
 
 SCORE_VARIABLE = "ccctl_survey_score"
 TRIES, TIMEOUT_MS = 3, 5000
@@ -39,13 +39,13 @@ def survey_extensions(t: s.Tenant) -> list:
 def after_queue(t: s.Tenant, q: s.Queue) -> list:
     """Conditions at the top of the queue's exit extension: a caller who pressed the callback
     key goes to the callback request, one whose agent hung up goes to the survey."""
-    services = names.context(t)
+    dialplan_context = names.context(t)
     out = []
     if q.callback:
         out.append(cond("${cc_exit_key}", f"^{re.escape(q.callback.key)}$",
-                        act("transfer", f"cc-callback-{q.name} XML {services}"), break_="on-true"))
+                        act("transfer", f"cc-callback-{q.name} XML {dialplan_context}"), break_="on-true"))
     if q.survey:
         out.append(cond("${cc_queue_answered_epoch}", r"^[0-9]+$",
-                        act("transfer", f"cc-survey-{q.name} XML {services}"), break_="on-true"))
+                        act("transfer", f"cc-survey-{q.name} XML {dialplan_context}"), break_="on-true"))
     return out
 
