@@ -126,8 +126,3 @@ def check_hardware(hw: Hardware, trunks: Iterable[tuple[str, str, int]] = ()) ->
                 err(where, f"is an FXS port (it feeds a phone) in span group {group}, which trunk "
                            f"{trunk_of[group][0]} dials out on; trunks use FXO ports or E1/T1 spans")
     return out
-
-
-def group_owner(trunks: Iterable[tuple[str, str, int]]) -> dict[int, str]:
-    """Span group -> the tenant whose trunks use it (after check_hardware: at most one)."""
-    return {group: tenant for tenant, _, group in sorted(trunks)}

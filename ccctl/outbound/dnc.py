@@ -72,8 +72,3 @@ def import_file(services, tenant: str, path: Path, note: str | None = None) -> d
     added = add(services, tenant, [r.number for r in parsed.rows], note) if parsed.rows else []
     return {"added": len(added), "already_listed": len(parsed.rows) - len(added),
             "errors": [{"line": line, "error": e} for line, e in parsed.errors]}
-
-
-def is_listed(session, tenant: str, number: str) -> bool:
-    return session.scalars(select(Dnc.id).where(Dnc.tenant == tenant, Dnc.number == number)).first() is not None
-

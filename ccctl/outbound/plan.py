@@ -113,11 +113,3 @@ def finish(engine, c: Campaign, contact_id: int, disposition: str, call_uuid: st
         if nxt.state == "pending":
             k.agent = None
         return nxt.state
-
-
-def release(engine, contact_ids: list[int]) -> None:
-    """Contacts whose attempt never started (FreeSWITCH went away): dialable again."""
-    if contact_ids:
-        with session_scope(engine) as session:
-            for k in session.scalars(select(Contact).where(Contact.id.in_(contact_ids))):
-                k.state, k.attempts = "pending", max(0, k.attempts - 1)

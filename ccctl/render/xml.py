@@ -55,10 +55,6 @@ def params(tag: str, pairs: dict) -> etree._Element:
     return el(tag, None, [param(k, v) for k, v in pairs.items() if v is not None])
 
 
-def variable(name: str, value) -> etree._Element:
-    return el("variable", name=name, value=value)
-
-
 def preprocess(cmd: str, data: str) -> etree._Element:
     return el("X-PRE-PROCESS", cmd=cmd, data=data)
 
