@@ -115,6 +115,51 @@ def is_call_leg(v: dict[str, str]) -> bool:
             and v.get("cc_side") != "agent" and not v.get("is_loopback") and bool(v.get("ccctl_tenant")))
 
 
+@dataclass
+class _Route:
+    """Where a call went, read from its transfer history."""
+    history: list[tuple[float, str]]
+    dests: list[str]
+    ivrs: list[str]
+    queues: list[str]
+    queue: str | None
+    ended_in_ivr: bool
+
+    @classmethod
+    def of(cls, v: dict[str, str]) -> "_Route":
+        history = transfers(v.get("transfer_history"))
+        dests = [d for _, d in history]
+        ivrs = [d[len("cc-ivr-"):] for d in dests if d.startswith("cc-ivr-")]
+        queues = [d[len("cc-queue-"):] for d in dests if d.startswith("cc-queue-") and not d.endswith("-exit")]
+        return cls(history, dests, ivrs, queues, queues[0] if queues else v.get("ccctl_queue"),
+                   bool(dests) and dests[-1].startswith("cc-ivr-"))
+
+    def ivr_left(self, live: Live) -> float | None:
+        if not self.ivrs or self.ended_in_ivr:
+            return None
+        after = [t for (t, d), (_, prev) in zip(self.history[1:], self.history) if prev.startswith("cc-ivr-")]
+        return live.ivr_left_at or (after[-1] if after else None)
+
+    def queue_exit(self) -> str:
+        return f"cc-queue-{self.queue}-exit"
+
+    def left_queue(self, v: dict[str, str], live: Live) -> float | None:
+        if not self.queue:
+            return None
+        exit_at = [t for t, d in self.history if d == self.queue_exit()]
+        return live.left_queue_at or _f(v.get("cc_queue_canceled_epoch")) or (exit_at[-1] if exit_at else None)
+
+    def went_on(self) -> bool:
+        """Did the caller leave the queue for somewhere else (an overflow)?"""
+        if not self.queue or self.queue_exit() not in self.dests:
+            return False
+        rest = self.dests[self.dests.index(self.queue_exit()) + 1:]
+        # A caller sent back into the same queue (an anonymous caller pressing the callback
+        # key) has not gone on anywhere.
+        back = {"cc-hangup", f"cc-callback-{self.queue}", f"cc-queue-{self.queue}", self.queue_exit()}
+        return any(d not in back for d in rest)
+
+
 def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: str, source: str) -> dict | None:
     """The call row for the caller channel whose final variables are V, or None when V is not
     a call's caller channel. V: channel variables without the 'variable_' prefix, plus
@@ -125,91 +170,26 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         return None
     live = live or Live()
     tenant = v["ccctl_tenant"]
-    history = transfers(v.get("transfer_history"))
-    dests = [d for _, d in history]
+    route = _Route.of(v)
+    queue = route.queue
     entered = _f(v.get("start_uepoch"), 1e6) or _f(v.get("start_epoch")) or 0.0
     ended = _f(v.get("end_uepoch"), 1e6) or _f(v.get("end_epoch")) or entered
-
-    ivrs = [d[len("cc-ivr-"):] for d in dests if d.startswith("cc-ivr-")]
-    queues = [d[len("cc-queue-"):] for d in dests if d.startswith("cc-queue-") and not d.endswith("-exit")]
-    queue = queues[0] if queues else v.get("ccctl_queue")
-    ended_in_ivr = bool(dests) and dests[-1].startswith("cc-ivr-")
-    ivr_left = None
-    if ivrs and not ended_in_ivr:
-        after = [t for (t, d), (_, prev) in zip(history[1:], history) if prev.startswith("cc-ivr-")]
-        ivr_left = live.ivr_left_at or (after[-1] if after else None)
-
-    cc_answered = _f(v.get("cc_queue_answered_epoch"))
-    agent_answered = cc_answered is not None or v.get("cc_cause") == "answered"
-    queued = live.queued_at or (_f(v.get("cc_queue_joined_epoch")) if len(queues) <= 1 else None) \
-        or next((t for t, d in history if queue and d == f"cc-queue-{queue}"), None)
-    offered = live.offered_at or _f(v.get("cc_last_originated_call"))
-    answered = None
-    agent = None
-    target = v.get("ccctl_target") or ""
     direction = v.get("ccctl_direction") or "internal"
-    bridged = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch"))
-    if queue and agent_answered:
-        answered = live.answered_at or bridged or cc_answered
-        agent = _local(v.get("cc_agent"))
-    elif target.startswith("seat:") and bridged:
-        answered, agent = bridged, target.split(":", 1)[1]
-    elif direction == "outbound" and bridged:
-        answered = bridged
-
-    reason = v.get("cc_cancel_reason")
-    left_queue = None
-    if queue:
-        exit_at = [t for t, d in history if d == f"cc-queue-{queue}-exit"]
-        left_queue = live.left_queue_at or _f(v.get("cc_queue_canceled_epoch")) or (exit_at[-1] if exit_at else None)
-    went_on = False
-    if queue and f"cc-queue-{queue}-exit" in dests:
-        rest = dests[dests.index(f"cc-queue-{queue}-exit") + 1:]
-        # A caller sent back into the same queue (an anonymous caller pressing the callback
-        # key) has not gone on anywhere.
-        back = {"cc-hangup", f"cc-callback-{queue}", f"cc-queue-{queue}", f"cc-queue-{queue}-exit"}
-        went_on = any(d not in back for d in rest)
-
-    if direction == "outbound":
-        disposition = "outbound" if answered else "failed"
-    elif queue:
-        if agent_answered and len(queues) <= 1:
-            disposition = "answered"
-        elif v.get("ccctl_callback") == "requested":
-            disposition = "callback"
-        elif reason == "NO_AGENT_TIMEOUT":
-            disposition = "no_agent"
-        elif reason == "TIMEOUT" or went_on:
-            disposition = "overflowed" if went_on else "timed_out"
-        elif (v.get("sip_hangup_disposition") or "").startswith("recv_"):
-            disposition = "abandoned"  # the caller hung up while waiting
-        else:
-            disposition = "failed"  # cut off by the system (FreeSWITCH stopping, ...)
-    elif answered:
-        disposition = "answered"
-    elif ended_in_ivr and not v.get("ccctl_closed"):
-        disposition = "abandoned_ivr"
-    else:
-        disposition = "failed"
-
+    agent_answered = _f(v.get("cc_queue_answered_epoch")) is not None or v.get("cc_cause") == "answered"
+    queued = live.queued_at or (_f(v.get("cc_queue_joined_epoch")) if len(route.queues) <= 1 else None) \
+        or next((t for t, d in route.history if queue and d == f"cc-queue-{queue}"), None)
+    answered, agent = _answer(v, live, route, direction, agent_answered)
+    disposition = _disposition(v, route, direction, answered, agent_answered)
     if queued is not None:
-        until = answered if disposition == "answered" else (left_queue or ended)
+        until = answered if disposition == "answered" else (route.left_queue(v, live) or ended)
         wait = max(0.0, (until or ended) - queued)
     else:
         wait = None
     info = directory.queues.get((tenant, queue)) if queue else None
-    side = v.get("sip_hangup_disposition") or ""
-    if side.startswith("recv_"):
-        hangup_side = "caller"
-    elif side.startswith("send_"):
-        hangup_side = "agent" if answered else "system"
-    else:
-        hangup_side = None
-    digits = (live.digits or v.get("ccctl_ivr_digits") or None) if ivrs else None
     talk_end = ended
-    if answered and any(d.startswith("cc-survey") for d in dests):
+    if answered and any(d.startswith("cc-survey") for d in route.dests):
         # The conversation ended when the agent hung up and the caller left for the survey.
-        talk_end = next((t for t, d in history if d == f"cc-queue-{queue}-exit"), ended)
+        talk_end = next((t for t, d in route.history if d == route.queue_exit()), ended)
     return {
         "uuid": v.get("uuid") or v.get("call_uuid"),
         "tenant": tenant,
@@ -218,14 +198,14 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         "caller_name": v.get("caller_id_name") or None,
         "called_number": v.get("sip_req_user") or v.get("sip_to_user") or v.get("destination_number"),
         "did": v.get("ccctl_did"),
-        "ivr_path": ">".join(ivrs) or None,
-        "ivr_digits": digits,
+        "ivr_path": ">".join(route.ivrs) or None,
+        "ivr_digits": (live.digits or v.get("ccctl_ivr_digits") or None) if route.ivrs else None,
         "queue": queue,
         "agent": agent,
         "entered_at": entered,
-        "ivr_left_at": ivr_left,
+        "ivr_left_at": route.ivr_left(live),
         "queued_at": queued,
-        "offered_at": offered if queue else None,
+        "offered_at": (live.offered_at or _f(v.get("cc_last_originated_call"))) if queue else None,
         "answered_at": answered,
         "ended_at": ended,
         "wait_s": wait,
@@ -234,12 +214,60 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         "sla_target": info.sla_target if info else None,
         "disposition": disposition,
         "hangup_cause": v.get("hangup_cause"),
-        "hangup_side": hangup_side,
+        "hangup_side": _hangup_side(v, answered),
         "recording": v.get("cc_record_filename") or v.get("ccctl_recording"),
         "node": node,
         "source": source,
         "survey_score": survey_score(v),
     }
+
+
+def _answer(v: dict[str, str], live: Live, route: _Route, direction: str,
+            agent_answered: bool) -> tuple[float | None, str | None]:
+    """When the call was answered by a person, and by which agent."""
+    target = v.get("ccctl_target") or ""
+    bridged = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch"))
+    if route.queue and agent_answered:
+        return live.answered_at or bridged or _f(v.get("cc_queue_answered_epoch")), _local(v.get("cc_agent"))
+    if target.startswith("seat:") and bridged:
+        return bridged, target.split(":", 1)[1]
+    if direction == "outbound" and bridged:
+        return bridged, None
+    return None, None
+
+
+def _disposition(v: dict[str, str], route: _Route, direction: str, answered: float | None,
+                 agent_answered: bool) -> str:
+    if direction == "outbound":
+        return "outbound" if answered else "failed"
+    if route.queue:
+        reason = v.get("cc_cancel_reason")
+        went_on = route.went_on()
+        if agent_answered and len(route.queues) <= 1:
+            return "answered"
+        if v.get("ccctl_callback") == "requested":
+            return "callback"
+        if reason == "NO_AGENT_TIMEOUT":
+            return "no_agent"
+        if reason == "TIMEOUT" or went_on:
+            return "overflowed" if went_on else "timed_out"
+        if (v.get("sip_hangup_disposition") or "").startswith("recv_"):
+            return "abandoned"  # the caller hung up while waiting
+        return "failed"  # cut off by the system (FreeSWITCH stopping, ...)
+    if answered:
+        return "answered"
+    if route.ended_in_ivr and not v.get("ccctl_closed"):
+        return "abandoned_ivr"
+    return "failed"
+
+
+def _hangup_side(v: dict[str, str], answered: float | None) -> str | None:
+    side = v.get("sip_hangup_disposition") or ""
+    if side.startswith("recv_"):
+        return "caller"
+    if side.startswith("send_"):
+        return "agent" if answered else "system"
+    return None
 
 
 def survey_score(v: dict[str, str]) -> int | None:
