@@ -1,0 +1,4 @@
+"""What agents and supervisors do live: agent state (agents), listen/whisper/barge (monitor),
+the audit log of those actions (audit), the wallboard's figures (wallboard), and the
+stuck-agent watchdog the daemon runs (watchdog).
+"""
