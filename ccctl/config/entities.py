@@ -108,9 +108,9 @@ def get_tenant(services: Services, name: str, *, with_secrets: bool = False) -> 
     return found[0]
 
 
-def list_tenants(services: Services) -> list[s.Tenant]:
+def list_tenants(services: Services, *, with_secrets: bool = False) -> list[s.Tenant]:
     with session_scope(services.engine) as session:
-        return store.load_tenants(session)
+        return store.load_tenants(session, with_secrets=with_secrets)
 
 
 def _locked_tenant(session, name: str) -> s.Tenant:
