@@ -8,8 +8,10 @@ import sys
 
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import WorkerFailed
 
 from tui import glyphs
+from tui.errors import told
 from tui.nouns import PAGES
 from tui.screens.listing import ListScreen
 from tui.screens.navigate import Help, Jump, ScreensProvider
@@ -53,6 +55,23 @@ class CcTui(App):
         if not EXTRA:
             _register()
         self.SCREEN_TITLES = {p.id: p.title for p in PAGES} | {k: t for k, (t, _) in EXTRA.items()}
+
+    UNEXPECTED_LIMIT = 20
+    """Errors no screen handled that the console survives; past them it stops (an error that
+    repeats on every refresh would otherwise flood the screen)."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error no screen handled (a bug): one line on screen and, in the log, its
+        traceback without local variables. Textual's own handling exits with a traceback that
+        shows every frame's locals, where a tenant read with secrets would print them; the
+        console is the box's only screen and stays up instead."""
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        self.unexpected = getattr(self, "unexpected", 0) + 1
+        line = told(cause)
+        if self.unexpected > self.UNEXPECTED_LIMIT or not self.is_running:
+            self.exit(return_code=1, message=f"cctui stopped: {line}")
+            return
+        self.notify(line, severity="error", timeout=10)
 
     def make_screen(self, name: str):
         for p in PAGES:
