@@ -30,3 +30,17 @@ def told(exc: BaseException) -> str:
     if not isinstance(exc, CcError):
         log_unexpected(exc)
     return one_line(exc)
+
+
+class Guarded:
+    """A message pump of the console (the app, a screen) that survives an error in one of its
+    handlers. Textual stops a pump whose handler raised and exits with a traceback showing every
+    frame's local variables, where a tenant read with secrets would print them; here the error
+    is one line on screen, its traceback without locals goes to the log, and the console stays
+    up. (Mixed in before the Textual class; Textual is pinned to one version.)"""
+
+    async def _dispatch_message(self, message) -> None:
+        try:
+            await super()._dispatch_message(message)
+        except Exception as exc:  # noqa: BLE001 - CancelledError is no Exception: shutdown goes on
+            self.app.unexpected_error(exc)

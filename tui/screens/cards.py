@@ -11,10 +11,10 @@ from textual.widgets import DataTable, Footer, Static
 from ccctl.errors import CcError, NotFound
 from ccctl.hardware import api
 
-from tui.errors import told
+from tui.errors import Guarded, told
 
 
-class CardsScreen(Screen):
+class CardsScreen(Guarded, Screen):
     BINDINGS = [Binding("r", "reload", "Reload"), Binding("d,delete", "delete", "Remove card")]
 
     def compose(self) -> ComposeResult:

@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from ccctl.config import forms
 
-from tui.errors import told
+from tui.errors import Guarded, told
 from tui.nouns import Page, hint, model_of
 
 
@@ -19,7 +19,7 @@ def _id(field: str) -> str:
     return "f-" + field.replace(".", "--")
 
 
-class FormScreen(ModalScreen):
+class FormScreen(Guarded, ModalScreen):
     """Dismisses with the save's Result, or None when cancelled."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]

@@ -13,7 +13,7 @@ from ccctl.config import forms, entities
 from ccctl.errors import CcError, NotFound
 
 from tui import rows as rowdata
-from tui.errors import told
+from tui.errors import Guarded, told
 from tui.nouns import Page
 from tui.screens.dialogs import Confirm, Reveal
 from tui.screens.form import FormScreen
@@ -26,7 +26,7 @@ def describe(result) -> str:
     return "saved: " + "; ".join(str(c) for c in result.changes)
 
 
-class ListScreen(Screen):
+class ListScreen(Guarded, Screen):
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("e,enter", "edit", "Edit"),

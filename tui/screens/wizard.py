@@ -17,7 +17,7 @@ from ccctl.box import setup
 from ccctl.config import entities
 from ccctl.errors import CcError
 
-from tui.errors import told
+from tui.errors import Guarded, told
 
 STEPS = (
     ("hostname", "Host name", "cc-box-1"),
@@ -29,7 +29,7 @@ STEPS = (
 )
 
 
-class WizardScreen(Screen):
+class WizardScreen(Guarded, Screen):
     BINDINGS = [Binding("ctrl+f", "finish", "Finish setup"), Binding("ctrl+r", "reload", "Recheck")]
 
     def __init__(self, root: Path | None = None):
