@@ -8,8 +8,10 @@ import sys
 
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import WorkerFailed
 
 from tui import glyphs
+from tui.errors import Guarded, log_unexpected, one_line, told
 from tui.nouns import PAGES
 from tui.screens.listing import ListScreen
 from tui.screens.navigate import Help, Jump, ScreensProvider
@@ -30,7 +32,7 @@ def _register() -> None:
         EXTRA[name] = (title, getattr(importlib.import_module(f"tui.screens.{module}"), cls))
 
 
-class CcTui(App):
+class CcTui(Guarded, App):
     CSS_PATH = "app.tcss"
     TITLE = "cctui"
     COMMANDS = App.COMMANDS | {ScreensProvider}
@@ -53,6 +55,30 @@ class CcTui(App):
         if not EXTRA:
             _register()
         self.SCREEN_TITLES = {p.id: p.title for p in PAGES} | {k: t for k, (t, _) in EXTRA.items()}
+
+    UNEXPECTED_LIMIT = 20
+    """Errors no screen handled that the console survives; past them it stops (an error that
+    repeats on every refresh would otherwise flood the screen)."""
+
+    def unexpected_error(self, exc: BaseException) -> None:
+        """An error no screen handled (a bug): one line on screen, its traceback without local
+        variables in the log; the console is the box's only screen and stays up."""
+        self.unexpected = getattr(self, "unexpected", 0) + 1
+        line = told(exc)
+        if self.unexpected > self.UNEXPECTED_LIMIT:
+            self.exit(return_code=1, message=f"cctui stopped: {line}")
+            return
+        self.notify(line, severity="error", timeout=10)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last resort, which prints a traceback with every frame's locals: a worker
+        that failed is one line like any unhandled error; any other error has stopped a part of
+        the console, which then exits with one line (the log has the traceback, without locals)."""
+        if isinstance(error, WorkerFailed) and self.is_running:
+            self.unexpected_error(error.error)
+            return
+        log_unexpected(error)
+        self.exit(return_code=1, message=f"cctui stopped: {one_line(error)}")
 
     def make_screen(self, name: str):
         for p in PAGES:

@@ -16,19 +16,29 @@ import time
 from pathlib import Path
 
 from ccctl.app import Services
+from ccctl.errors import CcError
+
+
+DEPLOY_WAIT = 120.0
+"""Seconds first boot waits for a deploy already running (none, normally) to let go."""
 
 
 def prepare(services: Services) -> str:
     from sqlalchemy import text
 
     from ccctl.db import session_scope
-    from ccctl.deploy.push import push_tree
+    from ccctl.deploy.run import deploy_latest
 
+    # Under the deploy lock, recording the generation FreeSWITCH starts on, like every write's
+    # deploy; waiting long: FreeSWITCH must not start without a tree.
+    outcome = deploy_latest(services, wait=DEPLOY_WAIT)
+    if outcome.pending:
+        raise CcError(f"another deploy held {services.settings.fs_conf_dir} for {DEPLOY_WAIT:.0f} s; "
+                      "run `ccctl deploy` when it is done")
     with session_scope(services.engine) as session:
-        push_tree(services, session)
         # Read directly: importing alembic to ask takes seconds on a small box.
         revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return f"database at revision {revision}; tree in {services.settings.fs_conf_dir}"
+    return f"database at revision {revision}; tree in {services.settings.fs_conf_dir} (generation {outcome.generation})"
 
 
 def route_address(timeout: float = 90) -> str:
@@ -55,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="Where to write the box's CCCTL_SIP_IP (sourced by the ccctl wrapper).")
     args = ap.parse_args(argv)
     from ccctl.db import open_engine  # the slow imports, while the network comes up
-    from ccctl.deploy import push  # noqa: F401
+    from ccctl.deploy import push, run  # noqa: F401
     from ccctl.settings import Settings
 
     settings = Settings.from_env()

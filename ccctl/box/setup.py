@@ -116,6 +116,37 @@ def set_timezone(zone: str, root: Path = Path("/")) -> str:
     return zone
 
 
+def seat_range(text: str) -> list[str]:
+    """'1001-1020' or '1001, 1005' -> extensions (the schema checks each one)."""
+    out = []
+    for part in text.replace(",", " ").split():
+        first, sep, last = part.partition("-")
+        if sep:
+            if not (first.isdigit() and last.isdigit()) or int(last) < int(first) or int(last) - int(first) > 999:
+                raise InvalidInput(f"{part!r}: a range is FIRST-LAST, at most 1000 seats")
+            out += [str(n) for n in range(int(first), int(last) + 1)]
+        else:
+            out.append(part)
+    return out
+
+
+def tenant_with_seats(services, name: str, seats: str) -> str:
+    """The wizard's first tenant: created with the seats SEATS names ('2001-2100'), or, when it
+    exists, given those it lacks. One write either way: a range over the seat limit adds none."""
+    from ccctl.config import entities
+    from ccctl.errors import NotFound
+
+    wanted = {e: {"name": f"Seat {e}"} for e in seat_range(seats)}
+    try:
+        entities.get_tenant(services, name)
+    except NotFound:
+        result = entities.add_tenant(services, name, {"seats": [{"extension": e, **f} for e, f in wanted.items()]})
+        return f"tenant {name} created with {len(wanted)} seats ({len(result.changes)} changes)"
+    result = entities.add_items(services, "seat", name, wanted, skip_existing=True)
+    added = sum(1 for c in result.changes if c.kind == "seat" and c.op == "add")
+    return f"tenant {name}: {added} seats added, {len(entities.get_tenant(services, name).seats)} in all"
+
+
 def engine_status(services) -> dict:
     """FreeSWITCH: installed (the engine record of ccctl.freeswitch.install, when this build has it) and running."""
     from ccctl.freeswitch.connect import try_event_socket

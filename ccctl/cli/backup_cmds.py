@@ -40,7 +40,6 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
     everything in it with --force; then bring FreeSWITCH's configuration to it."""
     from ccctl.box.backup import restore as run
     from ccctl.app import Services
-    from ccctl.db import session_scope
     from ccctl.db.session import open_engine
 
     settings = settings_of(ctx)
@@ -53,17 +52,18 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
     if before and before != _esl_password(engine):
         output.message("the Event Socket password is the backup's now: restart FreeSWITCH "
                        "(systemctl restart freeswitch) so that ccctl can reach it")
-    if settings.fs_deploy != "off":
-        from ccctl.deploy.push import push_tree
+    from ccctl.deploy.run import commit_generation, deploy_latest
 
-        c = Services(settings=settings, engine=engine)
-        notes: list[str] = []
-        with session_scope(engine) as session:
-            ran = push_tree(c, session, notes)
-        for m in notes:
+    # The restored rows are a configuration of their own: a new generation, pushed under the
+    # deploy lock like every write's (and pending in `ccctl status` when deploys are off).
+    c = Services(settings=settings, engine=engine)
+    commit_generation(c)
+    if settings.fs_deploy != "off":
+        outcome = deploy_latest(c)
+        for m in outcome.notes:
             output.message(m)
-        if ran:
-            output.message(f"FreeSWITCH reloaded: {len(ran)} command(s)")
+        if outcome.commands:
+            output.message(f"FreeSWITCH reloaded: {len(outcome.commands)} command(s)")
 
 
 def _esl_password(engine) -> str | None:

@@ -55,7 +55,7 @@ def export(ctx: typer.Context,
     from ccctl.config.export import export_yaml, site_data
 
     c = open_services(ctx)
-    tenants = entities.list_tenants(c)
+    tenants = entities.list_tenants(c, with_secrets=True)  # trunk passwords are part of the file
     hardware = None if tenant else _hardware(c)
     if tenant:
         missing = sorted(set(tenant) - {t.name for t in tenants})
@@ -82,14 +82,20 @@ def validate(ctx: typer.Context,
     from ccctl.config.load import load_site
     from ccctl.config.validate import check_media, check_site
 
+    campaigns = None
     if file:
         site = load_site(file)
         tenants, hardware = site.tenants, site.hardware
     else:
+        from ccctl.outbound.campaigns import stored_in
+
         c = open_services(ctx)
-        tenants, hardware = entities.list_tenants(c), _hardware(c)
+        # Secrets read, never shown: a trunk's credentials are checked, not printed.
+        tenants, hardware = entities.list_tenants(c, with_secrets=True), _hardware(c)
+        campaigns = stored_in(c, [t.name for t in tenants])
     sounds = settings_of(ctx).fs_sounds_dir if file else c.settings.fs_sounds_dir
-    problems = check_site(tenants) + _hardware_problems(tenants, hardware) + check_media(tenants, sounds)
+    problems = check_site(tenants, campaigns=campaigns) + _hardware_problems(tenants, hardware) + \
+        check_media(tenants, sounds)
     if as_json:
         output.emit_json([{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message}
                           for p in problems])

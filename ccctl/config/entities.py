@@ -9,7 +9,7 @@ objects; service: the write path under them.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import ValidationError
 
@@ -108,9 +108,9 @@ def get_tenant(services: Services, name: str, *, with_secrets: bool = False) -> 
     return found[0]
 
 
-def list_tenants(services: Services) -> list[s.Tenant]:
+def list_tenants(services: Services, *, with_secrets: bool = False) -> list[s.Tenant]:
     with session_scope(services.engine) as session:
-        return store.load_tenants(session)
+        return store.load_tenants(session, with_secrets=with_secrets)
 
 
 def _locked_tenant(session, name: str) -> s.Tenant:
@@ -146,6 +146,22 @@ def set_tenant(services: Services, name: str, fields: dict[str, Any], *, dry_run
             set_path(data, k, v)
         if data.get("name") != name:
             raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+        return Edit([_validate(s.Tenant, data, f"tenant {name}")])
+
+    return change(services, plan, dry_run=dry_run)
+
+
+def patch_tenant(services: Services, name: str, patch: Callable[[dict], dict], *, dry_run: bool = False) -> Result:
+    """The tenant's own fields as PATCH makes them from what they are inside the lock; its
+    seats, queues and the rest as they are then (a form's save: nothing it did not edit is
+    written back from an older read)."""
+
+    def plan(session) -> Edit:
+        current = _locked_tenant(session, name)
+        data = patch(current.model_dump(exclude_none=True, exclude=set(s.COLLECTIONS)))
+        if data.get("name") != name:
+            raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+        data.update({c: getattr(current, c) for c in s.COLLECTIONS})
         return Edit([_validate(s.Tenant, data, f"tenant {name}")])
 
     return change(services, plan, dry_run=dry_run)
@@ -221,6 +237,47 @@ def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
     return _patch(services, noun, tenant, edit, dry_run=dry_run)
 
 
+def patch_item(services: Services, noun: str, tenant: str, key: str, patch: Callable[[dict], dict], *,
+               dry_run: bool = False) -> Result:
+    """Item KEY of TENANT as PATCH makes it from its fields as they are inside the lock."""
+    n = NOUNS[noun]
+
+    def edit(t, items):
+        i, item = _find(t, n, key)
+        data = patch(item.model_dump(exclude_none=True))
+        if data.get(n.key) != key:
+            raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
+        items[i] = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+        return items
+
+    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+
+
+def add_items(services: Services, noun: str, tenant: str, items: dict[str, dict[str, Any]], *,
+              skip_existing: bool = False, dry_run: bool = False) -> Result:
+    """Add ITEMS (key -> fields) to TENANT in one change: all of them or none (a seat limit
+    reached by the 27th of 100 refuses the 100). With SKIP_EXISTING, keys already there are
+    left as they are; otherwise one of them refuses the change."""
+    n = NOUNS[noun]
+    new = [_validate(n.spec, _fields(n, key, fields), f"{n.name} {tenant}/{key}") for key, fields in items.items()]
+
+    def edit(t, have):
+        keys = {getattr(i, n.key) for i in have}
+        taken = [getattr(i, n.key) for i in new if getattr(i, n.key) in keys]
+        if taken and not skip_existing:
+            raise Conflict(f"{n.name} {tenant}/{taken[0]} already exists")
+        return [*have, *(i for i in new if getattr(i, n.key) not in keys)]
+
+    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+
+
+def _fields(n: Noun, key: str, fields: dict[str, Any]) -> dict:
+    data = {n.key: key}
+    for k, v in fields.items():
+        set_path(data, k, v)
+    return data
+
+
 def remove_item(services: Services, noun: str, tenant: str, key: str, *, dry_run: bool = False) -> Result:
     n = NOUNS[noun]
 
@@ -235,3 +292,9 @@ def remove_item(services: Services, noun: str, tenant: str, key: str, *, dry_run
 def seat_password(services: Services, tenant: str, extension: str) -> str:
     t = get_tenant(services, tenant, with_secrets=True)
     return _find(t, NOUNS["seat"], extension)[1].password
+
+
+def trunk_credentials(services: Services, tenant: str, name: str) -> tuple[str | None, str | None]:
+    """(username, password) of a trunk: the one place besides rendering that reads them."""
+    trunk = _find(get_tenant(services, tenant, with_secrets=True), NOUNS["trunk"], name)[1]
+    return trunk.username, trunk.password

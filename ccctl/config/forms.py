@@ -3,7 +3,8 @@
 A form holds text per dotted field (`no_agent.timeout`, `greeting.text`). Pydantic's errors
 and the cross-object problems of `ccctl.config.validate` both come back keyed by that field, so a
 front end can show each message next to the field it is about. Saving goes through
-`ccctl.config.entities` and so through `apply_tenants`: all or nothing.
+`ccctl.config.entities` and so through the one write path: an edit patches the fields it changed
+into the object as it is inside the configuration lock, all or nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 
 from ccctl.config import entities
 from ccctl.errors import CcError, NotFound
-from ccctl.config.write import Result, apply_tenants
+from ccctl.config.write import Result
 from ccctl.config import spec as s
 
 GENERAL = ""
@@ -102,9 +103,13 @@ class FormRefused(Exception):
         self.errors = errors
 
 
-def save(services, noun: str, tenant: str | None, key: str, raw: dict[str, str], *, new: bool) -> Result:
+def save(services, noun: str, tenant: str | None, key: str, raw: dict[str, str], *, new: bool,
+         loaded: dict[str, str] | None = None) -> Result:
     """Save the form RAW (text per field) of NOUN (tenant, seat, queue, ...) in TENANT.
 
+    An edit is a patch of the object as it is inside the configuration lock: only the fields
+    whose text differs from LOADED (what the form showed; None: every field in RAW) are
+    written, so a seat added or a field changed by someone else meanwhile stays.
     Raises FormRefused with per-field messages; nothing is written then."""
     model = s.Tenant if noun == "tenant" else entities.NOUNS[noun].spec
     keyname = "name" if noun == "tenant" else entities.NOUNS[noun].key
@@ -114,32 +119,62 @@ def save(services, noun: str, tenant: str | None, key: str, raw: dict[str, str],
         errors[keyname] = f"{keyname} is required"
     if errors:
         raise FormRefused(errors)
-    base = {} if new else _current(services, noun, tenant, key)
-    data = {**base, keyname: key}
-    for k, v in values.items():
-        if v is None:
-            _drop(data, k)
-        else:
-            entities.set_path(data, k, v)
     fields = [keyname, *raw]
+    if new:
+        return _create(services, noun, tenant, key, model, values, fields)
+    edited = {k: v for k, v in values.items() if loaded is None or raw[k] != loaded.get(k)}
+    return _edit(services, noun, tenant, key, model, edited, fields)
+
+
+def _create(services, noun: str, tenant: str | None, key: str, model, values: dict, fields: list[str]) -> Result:
+    keyname = fields[0]
+    data = {keyname: key}
+    _put(data, values)
     errors = check(model, data)
     if errors:
         raise FormRefused(attach(errors, fields))
     try:
         if noun == "tenant":
-            return entities.add_tenant(services, key, _without(data, keyname)) if new else _replace_tenant(services, data)
-        if new:
-            return entities.add_item(services, noun, tenant, key, _without(data, keyname))
-        return _replace_item(services, noun, tenant, key, data)
+            return entities.add_tenant(services, key, _without(data, keyname))
+        return entities.add_item(services, noun, tenant, key, _without(data, keyname))
     except CcError as exc:
         raise FormRefused({field_of_message(exc.message, fields): exc.message}) from None
 
 
-def _current(services, noun: str, tenant: str | None, key: str) -> dict:
-    if noun == "tenant":
-        t = entities.get_tenant(services, key)
-        return t.model_dump(exclude_none=True, exclude=set(s.COLLECTIONS))
-    return entities.get_item(services, noun, tenant, key).model_dump(exclude_none=True, by_alias=True)
+def _edit(services, noun: str, tenant: str | None, key: str, model, values: dict, fields: list[str]) -> Result:
+    """VALUES over the object as it is inside the lock; its field errors keyed as the form's."""
+
+    def patch(data: dict) -> dict:
+        _put(data, values)
+        errors = check(model, data)  # a tenant's own fields: its collections are not the form's
+        if errors:
+            raise FormRefused(attach(errors, fields))
+        return data
+
+    try:
+        if noun == "tenant":
+            return entities.patch_tenant(services, key, patch)
+        return entities.patch_item(services, noun, tenant, key, patch)
+    except NotFound:
+        raise FormRefused({GENERAL: gone(noun, tenant, key)}) from None
+    except CcError as exc:
+        raise FormRefused({field_of_message(exc.message, fields): exc.message}) from None
+
+
+def gone(noun: str, tenant: str | None, key: str) -> str:
+    """The one line a form or a row of an object removed meanwhile shows."""
+    if noun == "tenant" or tenant is None:
+        return f"tenant {key} was removed meanwhile"
+    return f"{noun} {key} of {tenant} was removed meanwhile"
+
+
+def _put(data: dict, values: dict) -> None:
+    """VALUES into DATA; a value None (a field left blank) goes back to its default."""
+    for k, v in values.items():
+        if v is None:
+            _drop(data, k)
+        else:
+            entities.set_path(data, k, v)
 
 
 def _drop(data: dict, dotted: str) -> None:
@@ -151,25 +186,6 @@ def _drop(data: dict, dotted: str) -> None:
 
 def _without(data: dict, keyname: str) -> dict:
     return {k: v for k, v in data.items() if k != keyname}
-
-
-def _replace_tenant(services, data: dict) -> Result:
-    """The tenant's own fields as DATA says (a field left out goes back to its default), its
-    seats, queues and the rest untouched."""
-    t = entities.get_tenant(services, data["name"])
-    new = s.Tenant.model_validate({**data, **{c: getattr(t, c) for c in s.COLLECTIONS}})
-    return apply_tenants(services, [new])
-
-
-def _replace_item(services, noun: str, tenant: str, key: str, data: dict) -> Result:
-    n = entities.NOUNS[noun]
-    t = entities.get_tenant(services, tenant)
-    items = list(getattr(t, n.collection))
-    i = next((i for i, item in enumerate(items) if getattr(item, n.key) == key), None)
-    if i is None:
-        raise NotFound(f"{noun} {tenant}/{key} not found")
-    items[i] = n.spec.model_validate(data)
-    return apply_tenants(services, [t.model_copy(update={n.collection: items})])
 
 
 def remove(services, noun: str, tenant: str | None, key: str) -> Result:

@@ -46,7 +46,9 @@ def _tenant_spec(row: m.Tenant, rec: m.RecordingPolicy | None) -> dict:
 
 
 def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_secrets: bool = False) -> list[s.Tenant]:
-    """Tenants as specs, sorted canonically. Secrets (seat passwords) only when asked.
+    """Tenants as specs, sorted canonically. Secrets (seat and trunk passwords) only when
+    asked: a tenant read to be listed or edited holds none, so nothing that shows it (a
+    traceback's locals included) can show one.
 
     Reads plain rows (no ORM objects) with subquery filters: a 50,000-seat box renders from
     here, and a list of every seat id would overflow a statement's parameter limit.
@@ -95,7 +97,7 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
         data["queues"] = [queue_data(r) for r in by_tenant["queues"][t.id]]
         data["ivrs"] = [ivr_data(r, options.get(r.id, {})) for r in by_tenant["ivrs"][t.id]]
         data["numbers"] = [{"number": r.number, "target": r.target} for r in by_tenant["numbers"][t.id]]
-        data["trunks"] = [trunk_data(r) for r in by_tenant["trunks"][t.id]]
+        data["trunks"] = [trunk_data(r, with_secrets) for r in by_tenant["trunks"][t.id]]
         data["customers"] = []  # operational data, not configuration: ccctl/customers.py
         data["campaigns"] = []  # operational too: ccctl/dialer/campaigns.py
         out.append(_construct_tenant(data).sorted())
@@ -155,10 +157,10 @@ def ivr_data(r: m.IvrMenu, options: dict[str, str]) -> dict:
     }
 
 
-def trunk_data(r: m.Trunk) -> dict:
+def trunk_data(r: m.Trunk, with_secrets: bool = True) -> dict:
     return {
         "name": r.name, "type": r.type, "host": r.host, "port": r.port, "transport": r.transport,
-        "username": r.username, "password": r.password, "register": r.register_gw,
+        "username": r.username, "password": r.password if with_secrets else None, "register": r.register_gw,
         "caller_id": r.caller_id, "span_group": r.span_group,
     }
 

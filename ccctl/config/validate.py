@@ -1,7 +1,10 @@
 """The one validation: checks across objects that a schema cannot express (dangling targets,
 duplicates, loops, queues nobody can serve, trunks without credentials, seat limits) and the
-sound files a tree would name (check_media). `ccctl validate` and every write (service.py) run
-the same rules, so a file that validates applies and one that does not, does not.
+sound files a tree would name (check_media). `ccctl validate` and every write (write.py) run
+the same rules, so a file that validates applies and one that does not, does not. That includes
+what outbound campaigns name (their queue, trunk and target): a campaign's definition lives in
+its own table, so the callers hand in the stored ones (STORED) and a change that would leave one
+dangling (a queue removed that a campaign dials for) is refused like any other.
 
 Each problem names the object it is about, so a provider can fix a 10,000-line site file.
 """
@@ -46,7 +49,10 @@ def _target_problem(t: s.Tenant, target: str, names: dict[str, set[str]]) -> str
         return None
     if kind == "external":
         return None if t.trunks else f"target {target} needs a trunk, and tenant has none"
-    pool = {"queue": "queues", "ivr": "ivrs", "seat": "seats", "voicemail": "seats"}[kind]
+    pools = {"queue": "queues", "ivr": "ivrs", "seat": "seats", "voicemail": "seats"}
+    if kind not in pools:  # only a campaign's target arrives here unparsed (ccctl campaign add)
+        return f"{target!r} is not a target (queue:NAME, ivr:NAME, seat:EXT, external:NUMBER, ...)"
+    pool = pools[kind]
     if ref not in names[pool]:
         return f"target {target} does not exist in this tenant"
     return None
@@ -83,7 +89,8 @@ def _loops(t: s.Tenant) -> list[str]:
     return found
 
 
-def check_tenant(t: s.Tenant) -> list[Problem]:
+def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem]:
+    """T's problems; STORED: its campaigns as the database holds them (none for a file alone)."""
     out: list[Problem] = []
 
     def err(obj, msg, **kw):
@@ -124,7 +131,7 @@ def check_tenant(t: s.Tenant) -> list[Problem]:
         target(f"number {n.number}", "target", n.target)
     for loop in _loops(t):
         err("routing loop", loop)
-    _check_campaigns(t, names, err)
+    _check_campaigns(t, campaigns_in_effect(t, stored), names, err)
     for tr in t.trunks:
         if tr.type != "sip":
             continue
@@ -137,19 +144,31 @@ def check_tenant(t: s.Tenant) -> list[Problem]:
     return out
 
 
-def _check_campaigns(t: s.Tenant, names: dict[str, set[str]], err) -> None:
-    """What a campaign of the site file names must exist in its tenant (the checks apply makes
-    with the database, ccctl/dialer/campaigns.py, made here on the file alone). Fields left out
-    keep an existing campaign's values, which only the database knows: they are not checked."""
+def campaigns_in_effect(t: s.Tenant, stored: Iterable[s.Campaign]) -> list[s.Campaign]:
+    """T's campaigns once a change is written: the STORED ones, those T lists (a site file's,
+    `ccctl campaign add`'s) over them field by field (a field left out keeps its stored value),
+    and the new ones T lists."""
+    out = {c.name: c for c in stored}
+    for c in t.campaigns:
+        base = out.get(c.name)
+        out[c.name] = c if base is None else base.model_copy(update={**c.definition(), "contacts": c.contacts})
+    return [out[n] for n in sorted(out)]
+
+
+def _check_campaigns(t: s.Tenant, campaigns: list[s.Campaign], names: dict[str, set[str]], err) -> None:
+    """What a campaign names must exist in its tenant. Checked on every write of the tenant,
+    so removing a queue, trunk or IVR a campaign still uses is refused like removing one a
+    number routes to. On a site file alone (`ccctl validate -f`) fields a listed campaign
+    leaves out are known only to the database: they are not checked there."""
     from pathlib import Path
 
     trunks = {tr.name for tr in t.trunks}
-    for c in t.campaigns:
+    for c in campaigns:
         obj = f"campaign {c.name}"
         if c.queue is not None and c.queue not in names["queues"]:
             err(obj, f"queue: no queue {c.queue!r} in tenant {t.name!r}", ref=f"queue:{c.queue}", via="queue")
         if c.trunk is not None and c.trunk not in trunks:
-            err(obj, f"trunk: no trunk {c.trunk!r} in tenant {t.name!r}")
+            err(obj, f"trunk: no trunk {c.trunk!r} in tenant {t.name!r}", ref=f"trunk:{c.trunk}", via="trunk")
         if c.target is not None:
             problem = _target_problem(t, c.target, names)
             if problem:
@@ -162,16 +181,20 @@ def _check_campaigns(t: s.Tenant, names: dict[str, set[str]], err) -> None:
             err(obj, f"contacts: no file {c.contacts}")
 
 
-def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None) -> list[Problem]:
-    """Problems of TENANTS, including collisions with TAKEN numbers/domains of other tenants."""
+def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None,
+               campaigns: dict[str, list[s.Campaign]] | None = None) -> list[Problem]:
+    """Problems of TENANTS, including collisions with TAKEN numbers/domains of other tenants.
+    CAMPAIGNS: each tenant's stored campaigns (ccctl.outbound.campaigns.stored), when there is a
+    database."""
     taken = taken or {"numbers": {}, "domains": {}}
+    campaigns = campaigns or {}
     out: list[Problem] = []
     for name in _dupes(t.name for t in tenants):
         out.append(Problem("error", name, "tenant", "defined twice", conflict=True))
     numbers = dict(taken["numbers"])
     domains = dict(taken["domains"])
     for t in tenants:
-        out.extend(check_tenant(t))
+        out.extend(check_tenant(t, campaigns.get(t.name, ())))
         owner = domains.get(t.sip_domain)
         if owner and owner != t.name:
             out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}",

@@ -59,7 +59,7 @@ def _still_there(tenant: s.Tenant | None, target: str | None) -> bool:
         return False
     kind, _, ref = target.partition(":")
     pools = {"queue": (tenant.queues, "name"), "ivr": (tenant.ivrs, "name"), "seat": (tenant.seats, "extension"),
-             "voicemail": (tenant.seats, "extension")}
+             "voicemail": (tenant.seats, "extension"), "trunk": (tenant.trunks, "name")}
     if kind not in pools:
         return False
     items, key = pools[kind]
@@ -83,10 +83,13 @@ def _refuse(errors: list[Problem], current: dict[str, s.Tenant]) -> None:
 @dataclass
 class Edit:
     """What a plan returns: tenants to hold (each complete), tenants to drop, and the box's
-    voice cards when they change (None: left alone)."""
+    voice cards when they change (None: left alone). A tenant's `campaigns` are campaign
+    definitions to add or update (ccctl.outbound.campaigns); DROP_CAMPAIGNS (tenant, name)
+    those to delete, with their contacts."""
     desired: list[s.Tenant]
     remove: list[str] = field(default_factory=list)
     hardware: s.Hardware | None = None
+    drop_campaigns: list[tuple[str, str]] = field(default_factory=list)
 
 
 Plan = Callable[[object], Edit]
@@ -160,6 +163,7 @@ class _Undo:
 def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo]:
     from ccctl.hardware import check as hw_check, store as hw_store
     from ccctl.config.validate import check_media
+    from ccctl.outbound import campaigns
 
     with session_scope(services.engine) as session:
         generation = gen.lock(session)
@@ -168,7 +172,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         names = [t.name for t in desired]
         remove = [n for n in edit.remove if n not in names]
         current = {t.name: t for t in store.load_tenants(session, names + remove, with_secrets=True)}
-        problems = check_site(desired, store.taken_elsewhere(session, names + remove))
+        stored = campaigns.stored(session, names, without=edit.drop_campaigns)
+        problems = check_site(desired, store.taken_elsewhere(session, names + remove), stored)
         hw_current = hw_store.load_hardware(session)
         hw_desired = edit.hardware.sorted() if edit.hardware is not None else hw_current
         trunks = hw_store.tdm_trunks(session, {
@@ -183,21 +188,21 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
             _refuse(errors, current)
         changes: list[Change] = []
         from ccctl.cti.customers import listed_changes
-        from ccctl.outbound.campaigns import listed_changes as campaign_changes
 
         for t in desired:
             changes += diff_tenant(current.get(t.name), t)
             changes += listed_changes(session, t.name, t.customers)
-            changes += campaign_changes(session, t.name, t.campaigns)
+            changes += campaigns.listed_changes(session, t.name, t.campaigns)
         for name in remove:
             if name in current:
                 changes += diff_tenant(current[name], None)
+        changes += [Change("remove", "campaign", tenant, name) for tenant, name in edit.drop_campaigns]
         hw_changes = hw_store.diff_hardware(hw_current, hw_desired) if edit.hardware is not None else []
         changes += hw_changes
         result = Result(changes, [p for p in problems if p.severity == "warning"], dry_run)
         touched = {c.tenant for c in changes}
         undo = _Undo([current[n] for n in sorted(touched) if n in current],
-                     [n for n in sorted(touched) if n not in current],
+                     [n for n in sorted(touched) if n not in current and n in names],
                      hw_current if hw_changes else None, [n for n in remove if n in current])
         if not changes:
             session.rollback()
@@ -207,6 +212,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         for name in remove:
             store.delete_tenant(session, name)
         store.write_tenants(session, [t for t in desired if t.name in touched], current)
+        for tenant, name in edit.drop_campaigns:
+            campaigns.drop(session, tenant, name)
         if hw_changes:
             hw_store.write_hardware(session, hw_desired)
         try:

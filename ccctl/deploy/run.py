@@ -94,3 +94,12 @@ def deploy_latest(services, *, wait: float = LOCK_WAIT) -> Outcome:
                 return out
     finally:
         os.close(fd)
+
+
+def commit_generation(services) -> int:
+    """A new configuration generation for a database changed outside the write path (a
+    restore replaced every row): taken under the configuration lock like any write, so
+    `ccctl status` shows it pending until a deploy brings FreeSWITCH to it."""
+    with session_scope(services.engine) as session:
+        return gen.bump(session, gen.lock(session))
+

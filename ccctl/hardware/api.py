@@ -78,6 +78,20 @@ def apply_hardware(services: Services, hw: Hardware, *, dry_run: bool = False):
     return apply_tenants(services, [], hardware=hw, dry_run=dry_run)
 
 
+def remove_card(services: Services, name: str, *, dry_run: bool = False):
+    """Remove one configured card: the box's cards re-read inside the configuration lock, so a
+    card configured meanwhile by someone else stays."""
+    from ccctl.config.write import Edit, change
+
+    def plan(session) -> Edit:
+        hw = load_hardware(session)
+        if not any(c.name == name for c in hw.cards):
+            raise NotFound(f"voice card {name} was removed meanwhile")
+        return Edit([], hardware=hw.model_copy(update={"cards": [c for c in hw.cards if c.name != name]}))
+
+    return change(services, plan, dry_run=dry_run)
+
+
 def verify_dahdi(hw: Hardware):
     """Run Debian's dahdi_cfg -t on the system.conf HW renders; refuse what it refuses.
     Returns the check (check.ran is False, with the reason, where dahdi_cfg cannot run)."""

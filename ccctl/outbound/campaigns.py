@@ -1,6 +1,12 @@
-"""The write path of campaigns: define, fill with contacts, start, pause, stop, report.
-Every function takes the context (its `.engine` and `.settings`) first, like the rest of the
-library; the CLI is a thin layer over these."""
+"""Campaigns: define, fill with contacts, start, pause, stop, report. Every function takes
+the services (their `.engine` and `.settings`) first, like the rest of the library; the CLI is
+a thin layer over these.
+
+A campaign's definition is configuration: adding, changing and removing one goes through the
+one write path (ccctl.config.write: the configuration lock, a generation), and what it names
+(its queue, trunk and target) is checked by the one validation (ccctl.config.validate), which
+in turn refuses removing a queue a campaign still uses. Its state, contacts and attempts are
+operational data, written without the lock (the dialer changes them every tick)."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from sqlalchemy import func, select
 
 from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.model import Campaign, Contact, Dnc, Queue, Tenant, Trunk
+from ccctl.model import Campaign, Contact, Dnc, Tenant, Trunk
 from ccctl.model.campaign import KINDS, MODES
 from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.numbers import country_of_timezone
@@ -37,15 +43,20 @@ def _tenant(session, name: str) -> Tenant:
     return t
 
 
+def _find(session, tenant: str, name: str) -> Campaign | None:
+    return session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.name == name)).first()
+
+
 def _campaign(session, tenant: str, name: str) -> Campaign:
-    c = session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.name == name)).first()
+    c = _find(session, tenant, name)
     if c is None:
         raise NotFound(f"no campaign {name!r} in tenant {tenant!r}")
     return c
 
 
 def _check(session, t: Tenant, c: Campaign) -> None:
-    """The one validation of a campaign definition."""
+    """The rules of a campaign's own fields, and its default trunk. What it names must exist:
+    ccctl.config.validate checks that, before this runs (in the same locked transaction)."""
     if not c.name or len(c.name) > 63 or not c.name.replace("-", "").replace("_", "").isalnum():
         raise InvalidInput(f"campaign name {c.name!r}: letters, digits, - and _ only (at most 63)")
     if c.mode not in MODES:
@@ -55,8 +66,6 @@ def _check(session, t: Tenant, c: Campaign) -> None:
     if c.kind == "agents":
         if not c.queue:
             raise InvalidInput("a campaign of agents needs --queue")
-        if session.scalars(select(Queue).where(Queue.tenant_id == t.id, Queue.name == c.queue)).first() is None:
-            raise NotFound(f"no queue {c.queue!r} in tenant {t.name!r}")
     elif not c.target:
         raise InvalidInput("a campaign of kind ivr needs --target")
     if c.kind == "ivr" and c.mode == "preview":
@@ -67,8 +76,6 @@ def _check(session, t: Tenant, c: Campaign) -> None:
         if not sip:
             raise InvalidInput(f"tenant {t.name!r} has no SIP trunk to dial out through (add one or give --trunk)")
         c.trunk = sip[0].name
-    elif c.trunk not in {tr.name for tr in trunks}:
-        raise NotFound(f"no trunk {c.trunk!r} in tenant {t.name!r}")
     Window.of(c.window_start, c.window_end, c.days)
     c.retries = validate_retries(c.retries)
     if len(c.country) != 2 or not c.country.isalpha():
@@ -85,37 +92,58 @@ def _check(session, t: Tenant, c: Campaign) -> None:
         raise InvalidInput(f"caller id {c.caller_id!r}: digits only (E.164)")
 
 
+def _given(options: dict) -> dict:
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = set(given) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(f"unknown campaign field(s): {', '.join(sorted(unknown))}")
+    return given
+
+
+def _listed(session, tenant: str, name: str, given: dict):
+    """TENANT as it is inside the lock, listing the campaign NAME with the fields GIVEN: the
+    same change as a site file listing it (from_site writes it, after the one validation)."""
+    from ccctl.config import spec as s
+    from ccctl.config import store
+    from ccctl.config.write import Edit
+
+    found = store.load_tenants(session, [tenant], with_secrets=True)
+    if not found:
+        raise NotFound(f"no tenant {tenant!r}")
+    # Constructed, not validated: _check (from_site) keeps its own rules and messages for
+    # these fields (`--days all`, say, which the site file's stricter schema does not take).
+    if isinstance(given.get("retries"), dict):  # the spec's shape: [max, back-off] pairs as tuples
+        given = {**given, "retries": {k: tuple(v) if isinstance(v, list) else v for k, v in given["retries"].items()}}
+    item = s.Campaign.model_construct(name=name, **given)
+    return Edit([found[0].model_copy(update={"campaigns": [item]})])
+
+
 def add(services, tenant: str, name: str, **options) -> dict:
     """A new campaign in state draft. OPTIONS: fields of Campaign (None means the default)."""
-    with session_scope(services.engine) as session:
-        t = _tenant(session, tenant)
-        if session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.name == name)).first():
+    from ccctl.config.write import change
+
+    given = _given(options)
+
+    def plan(session):
+        if _find(session, tenant, name) is not None:
             raise Conflict(f"campaign {name!r} already exists in tenant {tenant!r}")
-        given = {k: v for k, v in options.items() if v is not None}
-        unknown = set(given) - set(EDITABLE)
-        if unknown:
-            raise InvalidInput(f"unknown campaign field(s): {', '.join(sorted(unknown))}")
-        c = Campaign(tenant=tenant, name=name, created_at=time.time(),
-                     country=given.pop("country", None) or country_of_timezone(t.timezone),
-                     retries=given.pop("retries", None) or {k: list(v) for k, v in DEFAULT_RETRIES.items()},
-                     **given)
-        _check(session, t, c)
-        session.add(c)
-        session.flush()
-        return as_dict(c)
+        return _listed(session, tenant, name, given)
+
+    change(services, plan)
+    return show(services, tenant, name)
 
 
 def update(services, tenant: str, name: str, **options) -> dict:
-    with session_scope(services.engine) as session:
-        t = _tenant(session, tenant)
-        c = _campaign(session, tenant, name)
-        for k, v in options.items():
-            if v is not None:
-                if k not in EDITABLE:
-                    raise InvalidInput(f"unknown campaign field {k!r}")
-                setattr(c, k, v)
-        _check(session, t, c)
-        return as_dict(c)
+    from ccctl.config.write import change
+
+    given = _given(options)
+
+    def plan(session):
+        _campaign(session, tenant, name)
+        return _listed(session, tenant, name, given)
+
+    change(services, plan)
+    return show(services, tenant, name)
 
 
 def as_dict(c: Campaign) -> dict:
@@ -138,12 +166,47 @@ def set_state(services, tenant: str, name: str, state: str) -> dict:
 
 
 def remove(services, tenant: str, name: str) -> None:
-    with session_scope(services.engine) as session:
+    """Delete a campaign that is not running, with its contacts (a definition change: under
+    the configuration lock, with a generation)."""
+    from ccctl.config.write import Edit, change
+
+    def plan(session):
         c = _campaign(session, tenant, name)
         if c.state == "running":
             raise Conflict(f"campaign {name!r} is running: stop it first")
+        return Edit([], drop_campaigns=[(tenant, name)])
+
+    change(services, plan)
+
+
+def drop(session, tenant: str, name: str) -> None:
+    """Delete the campaign's row and its contacts (the write path calls this, under the lock)."""
+    c = _find(session, tenant, name)
+    if c is not None:
         session.execute(Contact.__table__.delete().where(Contact.campaign_id == c.id))
         session.delete(c)
+
+
+def stored(session, tenants: list[str], *, without=()) -> dict[str, list]:
+    """The campaigns of TENANTS as spec Campaigns (what the one validation checks), but those
+    in WITHOUT ((tenant, name) pairs being deleted)."""
+    from ccctl.config import spec as s
+
+    if not tenants:
+        return {}
+    gone = set(without)
+    out: dict[str, list] = {}
+    for c in session.scalars(select(Campaign).where(Campaign.tenant.in_(tenants)).order_by(Campaign.name)):
+        if (c.tenant, c.name) not in gone:
+            out.setdefault(c.tenant, []).append(
+                s.Campaign.model_construct(name=c.name, **{k: getattr(c, k) for k in EDITABLE}))
+    return out
+
+
+def stored_in(services, tenants: list[str]) -> dict[str, list]:
+    """stored(), in a transaction of its own (for `ccctl validate`)."""
+    with session_scope(services.engine) as session:
+        return stored(session, tenants)
 
 
 def list_(services, tenant: str | None = None) -> list[dict]:
@@ -283,11 +346,10 @@ def from_site(session, t: Tenant, items) -> None:
 
 
 def _check_named(session, t: Tenant, c: Campaign) -> None:
-    """_check, with the campaign named: an apply may carry several. A missing queue or trunk is
-    a fault of the site file, so invalid input (exit 1) like its other cross-checks."""
+    """_check, with the campaign named: an apply may carry several."""
     try:
         _check(session, t, c)
-    except (InvalidInput, NotFound) as exc:
+    except InvalidInput as exc:
         raise InvalidInput(f"campaign {t.name}/{c.name}: {exc.message}") from None
 
 

@@ -66,8 +66,8 @@ def test_xlsx_import(ctx, tmp_path):
 
 
 def test_campaign_rules_and_states(ctx):
-    with pytest.raises(NotFound):
-        campaigns.add(ctx, "acme", "c1", queue="nope")
+    with pytest.raises(InvalidInput, match="campaign c1: queue: no queue 'nope'"):
+        campaigns.add(ctx, "acme", "c1", queue="nope")  # the one validation's rule and message
     with pytest.raises(InvalidInput):
         campaigns.add(ctx, "acme", "c1", queue="sales", mode="aggressive")
     with pytest.raises(InvalidInput):

@@ -30,12 +30,12 @@ def test_migrations_run_on_first_use(ctx):
 
 def test_round_trip_and_idempotence(ctx, example):
     apply_tenants(ctx, load_site(str(example)).tenants)
-    one = export_yaml(entities.list_tenants(ctx))
+    one = export_yaml(entities.list_tenants(ctx, with_secrets=True))
     assert "华夏客服中心" in one and "王芳" in one and "Bob <Bobby> O'Brien" in one
     assert apply_tenants(ctx, load_site(str(example)).tenants).changes == []
     # a second engine (another process, in effect) sees the same state
     other = app.open(Settings(db=str(ctx.engine.url.render_as_string(hide_password=False))), deploy=False)
-    assert export_yaml(entities.list_tenants(other)) == one
+    assert export_yaml(entities.list_tenants(other, with_secrets=True)) == one
 
 
 def test_cascade_delete(ctx, example):

@@ -48,3 +48,17 @@ async def test_wizard_sets_up_the_box_and_can_run_again(tctx, tmp_path):
     assert str((root / "etc/localtime").readlink()).endswith("Asia/Shanghai")
     assert [seat.extension for seat in entities.get_tenant(tctx, "beta").seats] == ["2001", "2002", "2003", "2004"]
     assert setup.completed(root)
+
+
+async def test_a_seat_range_over_the_limit_adds_none(tctx, tmp_path):
+    """acme has room for 3 more seats: a range of 10 is refused whole, in one line under it."""
+    app = CcTui(tctx, start="wizard")
+    app.root = tmp_path / "root"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.screen.query_one("#w-tenant", Input).value = "acme"
+        await enter(app, pilot, "seats", "2001-2010")
+        said = str(app.screen.query_one("#w-seats-msg", Static).render())
+        assert said == "tenant acme: 12 seats exceed its seat limit of 5"
+        assert [seat.extension for seat in entities.get_tenant(tctx, "acme").seats] == ["1001", "1002"]
+        assert "3 seats added, 5 in all" in await enter(app, pilot, "seats", "2001-2003")

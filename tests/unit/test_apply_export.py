@@ -14,7 +14,7 @@ from .helpers import example_data, tenant, write_site
 
 
 def _export(ctx) -> str:
-    return export_yaml(entities.list_tenants(ctx))
+    return export_yaml(entities.list_tenants(ctx, with_secrets=True))
 
 
 def test_apply_then_second_apply_changes_nothing(ctx, example):

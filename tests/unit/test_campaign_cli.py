@@ -72,3 +72,77 @@ def test_agent_counts_and_dispositions():
     a.bridged_at, a.agent = 111.0, "1001"
     row = call_row(a, "NORMAL_CLEARING", 171.0, "n")
     assert (row["disposition"], row["agent"], row["talk_s"], row["wait_s"], row["queue"]) == ("outbound", "1001", 60.0, 1.0, None)
+
+
+def test_a_queue_a_campaign_uses_cannot_be_removed(tmp_path):
+    """The issue's reproduction: exit 4 and one line naming the campaign; the generation moves
+    with each definition change, as with any other configuration."""
+    db = tmp_path / "c.db"
+    assert _invoke(db, "apply", "-f", str(EXAMPLE)).exit_code == 0
+    assert _invoke(db, "queue", "add", "acme", "q2").exit_code == 0
+    generation = json.loads(_invoke(db, "status", "--json").stdout)["configuration"]["generation"]
+    assert _invoke(db, "campaign", "add", "acme", "win", "--queue", "q2").exit_code == 0
+    assert json.loads(_invoke(db, "status", "--json").stdout)["configuration"]["generation"] == generation + 1
+    r = _invoke(db, "queue", "remove", "acme", "q2")
+    assert r.exit_code == 4
+    assert r.stderr.strip().splitlines() == ["error: acme: queue q2 is still used by campaign win (queue)"]
+    assert _invoke(db, "queue", "show", "acme", "q2").exit_code == 0
+    assert _invoke(db, "campaign", "remove", "acme", "win", "--yes").exit_code == 0
+    assert _invoke(db, "queue", "remove", "acme", "q2").exit_code == 0
+    assert json.loads(_invoke(db, "status", "--json").stdout)["configuration"]["generation"] == generation + 3
+
+
+def test_a_trunk_a_campaign_dials_through_cannot_be_removed(tmp_path):
+    db = tmp_path / "c.db"
+    _invoke(db, "apply", "-f", str(EXAMPLE))
+    assert _invoke(db, "campaign", "add", "acme", "win", "--queue", "sales", "--trunk", "carrier").exit_code == 0
+    r = _invoke(db, "trunk", "remove", "acme", "carrier")
+    assert r.exit_code == 4 and "campaign win" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_an_ivr_campaign_to_a_target_that_does_not_exist_is_refused(tmp_path):
+    db = tmp_path / "c.db"
+    _invoke(db, "apply", "-f", str(EXAMPLE))
+    r = _invoke(db, "campaign", "add", "acme", "win", "--kind", "ivr", "--target", "ivr:nosuch")
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "error: acme: campaign win: target: target ivr:nosuch does not exist in this tenant"
+    assert _invoke(db, "campaign", "start", "acme", "win").exit_code == 3  # never added, so never started
+    assert _invoke(db, "campaign", "add", "acme", "win", "--kind", "ivr", "--target", "nonsense").exit_code == 1
+    assert json.loads(_invoke(db, "campaign", "list", "--json").stdout) == []
+    assert _invoke(db, "campaign", "add", "acme", "nps", "--kind", "ivr", "--target", "ivr:main").exit_code == 0
+
+
+def test_validate_checks_the_stored_campaigns_too(tmp_path):
+    """A campaign left dangling by an older ccctl (written here straight into its table):
+    `ccctl validate` says so, and the next write of its tenant is refused until it is fixed."""
+    import sqlalchemy as sa
+
+    db = tmp_path / "c.db"
+    _invoke(db, "apply", "-f", str(EXAMPLE))
+    assert _invoke(db, "validate").exit_code == 0
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO campaign (tenant, name, kind, target, mode, trunk, country, window_start, "
+                             "window_end, days, retries, max_attempts, max_concurrent, ring_timeout, abandon_target, "
+                             "state, created_at) VALUES ('acme', 'old', 'ivr', 'ivr:nosuch', 'progressive', 'carrier', "
+                             "'DE', '09:00', '20:00', 'mon-fri', '{}', 5, 10, 25, 0.03, 'draft', 0)"))
+    engine.dispose()
+    r = _invoke(db, "validate")
+    assert r.exit_code == 1
+    assert "error: acme: campaign old: target: target ivr:nosuch does not exist in this tenant" in r.stdout
+    assert _invoke(db, "seat", "add", "acme", "1999", "name=New").exit_code == 1
+    assert _invoke(db, "campaign", "remove", "acme", "old", "--yes").exit_code == 0
+    assert _invoke(db, "validate").exit_code == 0
+
+
+def test_validate_of_a_file_refuses_an_ivr_campaign_to_nowhere(tmp_path):
+    import yaml
+
+    data = yaml.safe_load(EXAMPLE.read_text())
+    next(t for t in data["tenants"] if t["name"] == "acme")["campaigns"] = [
+        {"name": "win", "kind": "ivr", "target": "ivr:nosuch", "mode": "progressive"}]
+    f = tmp_path / "site.yaml"
+    f.write_text(yaml.safe_dump(data, allow_unicode=True))
+    r = _invoke(tmp_path / "c.db", "validate", "-f", str(f))
+    assert r.exit_code == 1 and "acme: campaign win: target: target ivr:nosuch does not exist" in r.stdout
+    assert _invoke(tmp_path / "c.db", "apply", "-f", str(f)).exit_code == 1

@@ -93,3 +93,73 @@ def test_hung_event_socket_blocks_no_other_writer(settings, example):
     state = _state(quiet)
     assert not state.pending and state.deployed == state.generation == first + 3
     assert entities.get_item(quiet, "queue", "acme", "sales").max_wait == 77
+
+
+class _HeldDeployLock:
+    """Another deployer, as far as the deploy lock can tell."""
+
+    def __init__(self, settings):
+        import fcntl
+        import os
+
+        path = settings.fs_conf_dir.with_name(settings.fs_conf_dir.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        import os
+
+        os.close(self.fd)
+
+
+def test_restore_deploys_a_new_generation_under_the_deploy_lock(settings, example, tmp_path):
+    from typer.testing import CliRunner
+
+    from ccctl.cli.main import app as cli
+
+    source = app.open(settings, deploy=False)
+    apply_tenants(source, load_site(str(example)).tenants)
+    backed_up = _state(source).generation
+    archive = tmp_path / "b.ccbackup"
+    env = {"CCCTL_FS_CONF_DIR": str(settings.fs_conf_dir), "CCCTL_FS_SOUNDS_DIR": str(settings.fs_sounds_dir),
+           "CCCTL_FS_RECORDINGS_DIR": str(settings.fs_recordings_dir), "CCCTL_ESL_PORT": "1"}
+    assert CliRunner().invoke(cli, ["--db", str(settings.db), "backup", str(archive)], env=env).exit_code == 0
+    restored = settings.with_(db=str(tmp_path / "restored.db"))
+    held = _HeldDeployLock(settings)
+    try:  # another deploy runs: the restore's generation is left to it, pending, not pushed beside it
+        r = CliRunner().invoke(cli, ["--db", str(restored.db), "restore", str(archive)], env=env)
+        assert r.exit_code == 0, r.output
+        assert "another deploy is running" in r.stderr
+        assert not (settings.fs_conf_dir / "freeswitch.xml").exists()
+    finally:
+        held.release()
+    state = _state(app.open(restored, deploy=False))
+    assert (state.generation, state.pending) == (backed_up + 1, True)
+    r = CliRunner().invoke(cli, ["--db", str(restored.db), "restore", str(archive), "--force"], env=env)
+    assert r.exit_code == 0, r.output
+    state = _state(app.open(restored, deploy=False))
+    assert (state.generation, state.deployed, state.pending) == (backed_up + 1, backed_up + 1, False)
+    assert (settings.fs_conf_dir / "freeswitch.xml").exists()
+
+
+def test_first_boot_deploys_under_the_deploy_lock_with_a_generation(settings, example, monkeypatch):
+    import pytest
+
+    from ccctl.box import firstboot
+    from ccctl.errors import CcError
+
+    settings = settings.with_(esl_port=1)  # FreeSWITCH not running: the tree waits for it
+    services = app.open(settings, deploy=False)
+    apply_tenants(services, load_site(str(example)).tenants)
+    monkeypatch.setattr(firstboot, "DEPLOY_WAIT", 0.2)
+    held = _HeldDeployLock(settings)
+    try:
+        with pytest.raises(CcError, match="another deploy held"):
+            firstboot.prepare(services)
+    finally:
+        held.release()
+    said = firstboot.prepare(services)
+    state = _state(services)
+    assert f"(generation {state.generation})" in said and state.deployed == state.generation
+    assert (settings.fs_conf_dir / "freeswitch.xml").exists()

@@ -8,11 +8,13 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ccctl.errors import CcError
+from ccctl.errors import CcError, NotFound
 from ccctl.hardware import api
 
+from tui.errors import Guarded, told
 
-class CardsScreen(Screen):
+
+class CardsScreen(Guarded, Screen):
     BINDINGS = [Binding("r", "reload", "Reload"), Binding("d,delete", "delete", "Remove card")]
 
     def compose(self) -> ComposeResult:
@@ -62,12 +64,17 @@ class CardsScreen(Screen):
 
         self.app.push_screen(Confirm(f"Remove voice card {name}?"), lambda yes: yes and self._remove(name))
 
+    @work(thread=True, exclusive=True, group="save")
     def _remove(self, name: str) -> None:
-        hw = api.get_hardware(self.app.services)
+        """Through the library's write path, off the UI thread (a deploy can take seconds)."""
         try:
-            result = api.apply_hardware(self.app.services, hw.model_copy(update={"cards": [c for c in hw.cards if c.name != name]}))
-        except CcError as exc:
-            self.query_one("#status", Static).update("refused: " + exc.message)
+            result = api.remove_card(self.app.services, name)
+        except Exception as exc:  # noqa: BLE001 - one line, the console stays up
+            refused = isinstance(exc, CcError) and not isinstance(exc, NotFound)  # not found: removed meanwhile
+            self.app.call_from_thread(self._said, ("refused: " if refused else "") + told(exc))
             return
-        self.query_one("#status", Static).update("saved: " + "; ".join(str(c) for c in result.changes))
+        self.app.call_from_thread(self._said, "saved: " + "; ".join(str(c) for c in result.changes))
+
+    def _said(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
         self.action_reload()

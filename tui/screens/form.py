@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from ccctl.config import forms
 
+from tui.errors import Guarded, told
 from tui.nouns import Page, hint, model_of
 
 
@@ -18,7 +19,7 @@ def _id(field: str) -> str:
     return "f-" + field.replace(".", "--")
 
 
-class FormScreen(ModalScreen):
+class FormScreen(Guarded, ModalScreen):
     """Dismisses with the save's Result, or None when cancelled."""
 
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
@@ -72,9 +73,14 @@ class FormScreen(ModalScreen):
     @work(thread=True, exclusive=True, group="save")
     def _save(self, tenant, key, raw) -> None:
         try:
-            result = forms.save(self.app.services, self.page.noun, tenant, key, raw, new=self.new)
+            # LOADED: what the form showed; only fields edited since are written.
+            result = forms.save(self.app.services, self.page.noun, tenant, key, raw, new=self.new,
+                                loaded=None if self.new else self.values)
         except forms.FormRefused as exc:
             self.app.call_from_thread(self.show_errors, exc.errors)
+            return
+        except Exception as exc:  # noqa: BLE001 - the form stays open, the console up
+            self.app.call_from_thread(self.show_errors, {forms.GENERAL: told(exc)})
             return
         self.app.call_from_thread(self.dismiss, result)
 

@@ -11,6 +11,8 @@ from textual.widgets import Footer, Static
 
 from ccctl.freeswitch.health import health
 
+from tui.errors import Guarded
+
 
 def _size(n: int | None) -> str:
     if n is None:
@@ -44,7 +46,7 @@ def render(h: dict) -> str:
     return "\n".join(lines)
 
 
-class HealthScreen(Screen):
+class HealthScreen(Guarded, Screen):
     BINDINGS = [Binding("r", "reload", "Reload")]
 
     def compose(self) -> ComposeResult:

@@ -10,9 +10,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
 from ccctl.config import forms, entities
-from ccctl.errors import CcError
+from ccctl.errors import CcError, NotFound
 
 from tui import rows as rowdata
+from tui.errors import Guarded, told
 from tui.nouns import Page
 from tui.screens.dialogs import Confirm, Reveal
 from tui.screens.form import FormScreen
@@ -25,7 +26,7 @@ def describe(result) -> str:
     return "saved: " + "; ".join(str(c) for c in result.changes)
 
 
-class ListScreen(Screen):
+class ListScreen(Guarded, Screen):
     BINDINGS = [
         Binding("n", "new", "New"),
         Binding("e,enter", "edit", "Edit"),
@@ -122,12 +123,20 @@ class ListScreen(Screen):
         sel = self.selected()
         self.app.push_screen(FormScreen(self.page, sel[0] if sel else None, "", {}, new=True), self.saved)
 
+    def stale(self, tenant: str, key: str) -> None:
+        """The selected row's object was removed elsewhere: say so in one line, show the list as it is now."""
+        self.action_refresh()
+        self.say(forms.gone(self.page.noun, tenant, key), error=True)
+
     def action_edit(self) -> None:
         sel = self.selected()
         if not sel:
             return
         try:
             obj = self._obj(*sel)
+        except NotFound:
+            self.stale(*sel)
+            return
         except CcError as exc:
             self.say(exc.message, error=True)
             return
@@ -157,8 +166,11 @@ class ListScreen(Screen):
     def _delete(self, tenant: str, key: str) -> None:
         try:
             result = forms.remove(self.app.services, self.page.noun, tenant, key)
-        except CcError as exc:
-            self.app.call_from_thread(self.say, "refused: " + exc.message, True)
+        except NotFound:
+            self.app.call_from_thread(self.stale, tenant, key)
+            return
+        except Exception as exc:  # noqa: BLE001 - one line, the console stays up
+            self.app.call_from_thread(self.say, "refused: " + told(exc), True)
             return
         self.app.call_from_thread(self.saved, result)
 
@@ -173,9 +185,11 @@ class ListScreen(Screen):
                 domain = entities.get_tenant(self.app.services, tenant).sip_domain
                 text = f"user {key}@{domain}\npassword {secret}"
             else:
-                t = entities.get_tenant(self.app.services, tenant, with_secrets=True)
-                trunk = next(tr for tr in t.trunks if tr.name == key)
-                text = f"user {trunk.username or '-'}\npassword {trunk.password or '-'}"
+                user, secret = entities.trunk_credentials(self.app.services, tenant, key)
+                text = f"user {user or '-'}\npassword {secret or '-'}"
+        except NotFound:
+            self.stale(tenant, key)
+            return
         except CcError as exc:
             self.say(exc.message, error=True)
             return
@@ -193,8 +207,17 @@ class ListScreen(Screen):
         sel = self.selected()
         if not sel:
             return
-        tenant = entities.get_tenant(self.app.services, sel[0])
-        menus = {i.name: i for i in tenant.ivrs}
+        try:
+            menus = {i.name: i for i in entities.get_tenant(self.app.services, sel[0]).ivrs}
+        except NotFound:
+            menus = {}
+        except CcError as exc:
+            self.say(exc.message, error=True)
+            return
+        if sel[1] not in menus:  # removed elsewhere since the list was read
+            tree.root.set_label(forms.gone("ivr", *sel))
+            self.say(forms.gone("ivr", *sel), error=True)
+            return
         tree.root.set_label(f"ivr:{sel[1]}")
         add_menu(tree.root, menus, sel[1], {sel[1]})
         tree.root.expand_all()

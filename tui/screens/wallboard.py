@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 from ccctl.errors import CcError
 from ccctl.supervision.wallboard import Board, Follower, open_board
 
+from tui.errors import Guarded
 from tui.glyphs import sparkline
 from tui.screens.dialogs import Ask
 
@@ -52,7 +53,7 @@ def sync(table: DataTable, rows: dict[str, list[str]]) -> None:
                 table.update_cell(key, col, new)
 
 
-class WallboardScreen(Screen):
+class WallboardScreen(Guarded, Screen):
     BINDINGS = [
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("l", "agent('login')", "Login"),

@@ -17,6 +17,8 @@ from ccctl.box import setup
 from ccctl.config import entities
 from ccctl.errors import CcError
 
+from tui.errors import Guarded, told
+
 STEPS = (
     ("hostname", "Host name", "cc-box-1"),
     ("ssh_key", "Admin SSH key", "ssh-ed25519 AAAA... you@laptop"),
@@ -27,21 +29,7 @@ STEPS = (
 )
 
 
-def seat_range(text: str) -> list[str]:
-    """'1001-1020' or '1001, 1005' -> extensions (the schema checks each one)."""
-    out = []
-    for part in text.replace(",", " ").split():
-        first, sep, last = part.partition("-")
-        if sep:
-            if not (first.isdigit() and last.isdigit()) or int(last) < int(first) or int(last) - int(first) > 999:
-                raise ValueError(f"{part!r}: a range is FIRST-LAST, at most 1000 seats")
-            out += [str(n) for n in range(int(first), int(last) + 1)]
-        else:
-            out.append(part)
-    return out
-
-
-class WizardScreen(Screen):
+class WizardScreen(Guarded, Screen):
     BINDINGS = [Binding("ctrl+f", "finish", "Finish setup"), Binding("ctrl+r", "reload", "Recheck")]
 
     def __init__(self, root: Path | None = None):
@@ -130,20 +118,14 @@ class WizardScreen(Screen):
         except (CcError, ValueError) as exc:
             call(self.tell, "seats" if key == "tenant" and "seat" in str(exc) else key, getattr(exc, "message", str(exc)), True)
             return
+        except Exception as exc:  # noqa: BLE001 - one line under the step, the wizard stays up
+            call(self.tell, key, told(exc), True)
+            return
         call(self.tell, key, text)
         call(self.action_reload)
 
     def _tenant(self, name: str) -> str:
-        seats = [{"extension": e, "name": f"Seat {e}"} for e in seat_range(self.query_one("#w-seats", Input).value)]
-        if name in {t.name for t in entities.list_tenants(self.app.services)}:
-            t = entities.get_tenant(self.app.services, name)
-            have = {seat.extension for seat in t.seats}
-            extra = [sd for sd in seats if sd["extension"] not in have]
-            for sd in extra:
-                entities.add_item(self.app.services, "seat", name, sd["extension"], {"name": sd["name"]})
-            return f"tenant {name}: {len(extra)} seats added, {len(t.seats) + len(extra)} in all"
-        result = entities.add_tenant(self.app.services, name, {"seats": seats})
-        return f"tenant {name} created with {len(seats)} seats ({len(result.changes)} changes)"
+        return setup.tenant_with_seats(self.app.services, name, self.query_one("#w-seats", Input).value)
 
     def action_finish(self) -> None:
         setup.complete(self.root)
