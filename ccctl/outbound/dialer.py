@@ -119,10 +119,10 @@ class Dialer:
         for a in list(self.attempts.values()):
             self._finish(a, "SWITCH_CONGESTION" if a.answered_at is None else "NORMAL_CLEARING", now)
 
-    def api(self, command: str) -> str:
+    def api(self, command: str, *, check: bool = True) -> str:
         if self._cmd is None:
             raise ConnectionError("no Event Socket")
-        return self._cmd.api(command)
+        return self._cmd.api(command, check=check)
 
     # -- planning
     def step(self) -> None:
@@ -143,7 +143,7 @@ class Dialer:
             if room <= 0:
                 continue
             queue_id = f"{c.queue}@{r.domain}"
-            table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}")) if c.kind == "agents" else []
+            table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}", check=False)) if c.kind == "agents" else []
             if c.mode == "preview":
                 n = self._preview(r, table, now, room)
             else:
@@ -159,7 +159,7 @@ class Dialer:
 
     def _tenant_calls(self, tenant: str) -> int:
         """Calls of the tenant up now: inbound ones counted by the dialplan's limit, plus ours."""
-        text = self.api(f"limit_usage hash ccctl_calls {tenant}")
+        text = self.api(f"limit_usage hash ccctl_calls {tenant}", check=False)
         inbound = int(text) if text.strip().isdigit() else 0
         return inbound + sum(a.tenant == tenant for a in self.attempts.values())
 
@@ -222,8 +222,8 @@ class Dialer:
         cmd = (f"originate {{{variables}}}sofia/gateway/{c.tenant}-{c.trunk}/{k.number} "
                f"'{show},{then}' inline")
         try:
-            reply = self._cmd.command(f"bgapi {cmd}\nJob-UUID: {u}")
-        except ConnectionError as exc:
+            reply = self._cmd.bgapi(cmd, job_uuid=u)
+        except (FreeSwitchError, ConnectionError) as exc:
             log.warning("originate to %s refused: %s", k.number, exc)
             self._finish(a, "FAILED", now)
             return
@@ -240,7 +240,7 @@ class Dialer:
                 message = a.extra.get("message")
                 play = f"playback:{message}," if message else ""
                 try:
-                    self.api(f"uuid_transfer {a.uuid} '{play}hangup:NORMAL_CLEARING' inline")
+                    self.api(f"uuid_transfer {a.uuid} '{play}hangup:NORMAL_CLEARING' inline", check=False)
                 except (ConnectionError, OSError):
                     raise
                 self.notify({"type": "campaign.abandoned", "tenant": a.tenant, "campaign": a.campaign,
