@@ -26,6 +26,7 @@ from ccctl.media.prompts import Prompt
 from ccctl.outbound import plan
 from ccctl.outbound.attempts import Attempt, call_row
 from ccctl.outbound.pacing import ABANDON_AFTER_S, Pacer
+from ccctl.render import names
 
 log = logging.getLogger("ccctl.outbound")
 TICK = 0.5
@@ -142,7 +143,7 @@ class Dialer:
                 room = min(room, r.call_limit - usage[c.tenant])
             if room <= 0:
                 continue
-            queue_id = f"{c.queue}@{r.domain}"
+            queue_id = names.queue_id(r.tenant, c.queue)
             table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}", check=False)) if c.kind == "agents" else []
             if c.mode == "preview":
                 n = self._preview(r, table, now, room)
@@ -159,7 +160,7 @@ class Dialer:
 
     def _tenant_calls(self, tenant: str) -> int:
         """Calls of the tenant up now: inbound ones counted by the dialplan's limit, plus ours."""
-        text = self.api(f"limit_usage hash ccctl_calls {tenant}", check=False)
+        text = self.api(f"limit_usage hash {names.CALLS_LIMIT_REALM} {tenant}", check=False)
         inbound = int(text) if text.strip().isdigit() else 0
         return inbound + sum(a.tenant == tenant for a in self.attempts.values())
 
@@ -212,14 +213,12 @@ class Dialer:
         # The agent sees the contact, not the campaign's own number: the member's caller id.
         show = f"set_profile_var:caller_id_number={_safe(k.number)},set_profile_var:caller_id_name={_safe(k.name) or _safe(k.number)}"
         if agent is not None:
-            then = f"bridge:user/{_safe(agent)}@{r.domain}"
+            then = f"bridge:user/{names.agent_id(r.tenant, _safe(agent))}"
         elif c.kind == "agents":
-            then = f"callcenter:{c.queue}@{r.domain}"
+            then = f"callcenter:{names.queue_id(r.tenant, c.queue)}"
         else:
-            from ccctl.render.names import destination
-
-            then = f"transfer:{destination(c.target)} XML {c.tenant}"
-        cmd = (f"originate {{{variables}}}sofia/gateway/{c.tenant}-{c.trunk}/{k.number} "
+            then = f"transfer:{names.transfer(r.tenant, c.target)}"
+        cmd = (f"originate {{{variables}}}sofia/gateway/{names.gateway(r.tenant, c.trunk)}/{k.number} "
                f"'{show},{then}' inline")
         try:
             reply = self._cmd.bgapi(cmd, job_uuid=u)
