@@ -55,6 +55,16 @@ class FreeSwitchError(CcError):
     exit_code = 1
 
 
+class FreeSwitchRefused(FreeSwitchError):
+    """FreeSWITCH answered a command (api or bgapi) with -ERR. COMMAND is what was sent,
+    REASON what FreeSWITCH said after -ERR."""
+
+    def __init__(self, command: str, reason: str):
+        super().__init__(f"{command}: {reason or 'error'}")
+        self.command = command
+        self.reason = reason
+
+
 EXIT_CODES = {
     0: "ok",
     1: "error (invalid input, validation failed, FreeSWITCH refused)",

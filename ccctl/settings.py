@@ -1,7 +1,10 @@
 """One settings object: where the database and FreeSWITCH live, and how to reach it.
 
 Values come from the environment (CCCTL_*) so that a box, a test and a provider's script
-can each point ccctl somewhere else without a config file.
+can each point ccctl somewhere else without a config file. Only `Settings.from_env()` reads
+the environment: `Settings(db=...)` is exactly what it is given, over the defaults (a test
+never picks up a CCCTL_ variable of the shell that runs it). Every field is documented by
+its description; the README's settings table is made from them (`settings_table()`).
 """
 
 from __future__ import annotations
@@ -9,13 +12,18 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ccctl.errors import InvalidInput
 
 FS_DEPLOY_VALUES = ("auto", "off")
 _PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end")
+ENV_PREFIX = "CCCTL_"
 
 
 def is_loopback(host: str) -> bool:
@@ -35,43 +43,114 @@ def _default_db_path() -> Path:
     return Path(user_data_dir("ccctl")) / "ccctl.db"
 
 
-@dataclass(frozen=True)
-class Settings:
+def env_name(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+class Environment(PydanticBaseSettingsSource):
+    """The CCCTL_NAME variables of ENV (os.environ when None), one per field, as given."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str] | None = None):
+        super().__init__(settings_cls)
+        self.env = os.environ if env is None else env
+
+    def get_field_value(self, field, field_name: str) -> tuple[Any, str, bool]:
+        return self.env.get(env_name(field_name)), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values = {}
+        for name, field in self.settings_cls.model_fields.items():
+            raw, _, _ = self.get_field_value(field, name)
+            if raw is not None:
+                values[name] = raw
+        return values
+
+
+class Settings(BaseSettings):
     """Where things are. Paths default to the Debian package layout of FreeSWITCH."""
 
-    db: str = field(default_factory=lambda: str(_default_db_path()))
-    fs_conf_dir: Path = Path("/etc/freeswitch")
-    fs_sounds_dir: Path = Path("/usr/share/freeswitch/sounds")
-    fs_recordings_dir: Path = Path("/var/lib/freeswitch/recordings")
-    fs_cdr_dir: Path = Path("/var/log/freeswitch/json_cdr")
-    """Where FreeSWITCH writes its own CDR (mod_json_cdr), which the daemon reconciles from."""
-    spool_dir: Path = Path("/var/spool/ccctl")
-    """The daemon's event logs and webhook deliveries waiting to be sent."""
-    esl_host: str = "127.0.0.1"
-    esl_port: int = 8021
-    sip_ip: str = "127.0.0.1"
-    sip_internal_port: int = 5060
-    sip_external_port: int = 5080
-    rtp_start: int = 16384
-    rtp_end: int = 32768
-    node: str = "local"
-    max_sessions: int = 0
-    """FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box (see session_limits)."""
-    sessions_per_second: int = 0
-    """FreeSWITCH's cap on new channels a second. 0: sized for the box. The per-tenant call caps
-    are the real limit; this only stops a flood from starving calls already up."""
-    watchdog_interval: int = 10
-    """Seconds between the daemon's stuck-agent checks (0: no watchdog)."""
-    watchdog_unregistered: int = 120
-    """Seconds an Available agent may stay unregistered before the watchdog logs it out."""
-    fs_deploy: str = "auto"
-    """auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only."""
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_default=False, env_prefix=ENV_PREFIX)
 
-    ENV_PREFIX = "CCCTL_"
+    ENV_PREFIX: ClassVar[str] = ENV_PREFIX
 
-    def __post_init__(self):
+    db: str = Field(default_factory=lambda: str(_default_db_path()),
+        description="The database: a SQLite file path or an SQLAlchemy URL (postgresql+psycopg://user:pw@127.0.0.1/ccctl). Default: /var/lib/ccctl/ccctl.db as root, else the user's data folder.")
+    fs_conf_dir: Path = Field(Path("/etc/freeswitch"),
+        description="The FreeSWITCH configuration tree ccctl renders; a directory (or not there yet): ccctl never replaces a file there.")
+    fs_sounds_dir: Path = Field(Path("/usr/share/freeswitch/sounds"),
+        description="Where generated prompts and music on hold go.")
+    fs_recordings_dir: Path = Field(Path("/var/lib/freeswitch/recordings"),
+        description="Where FreeSWITCH writes call recordings (one folder per tenant).")
+    fs_cdr_dir: Path = Field(Path("/var/log/freeswitch/json_cdr"),
+        description="Where FreeSWITCH writes its own CDR (mod_json_cdr), which the daemon reconciles from.")
+    fs_log_dir: Path = Field(Path("/var/log/freeswitch"),
+        description="FreeSWITCH's log folder, whose recent errors the health screen shows.")
+    spool_dir: Path = Field(Path("/var/spool/ccctl"),
+        description="The daemon's event logs and webhook deliveries waiting to be sent.")
+    esl_host: str = Field("127.0.0.1",
+        description="The Event Socket's address: loopback only (127.0.0.1, ::1 or localhost), anything else is refused.")
+    esl_port: int = Field(8021,
+        description="The Event Socket's port.")
+    sip_ip: str = Field("127.0.0.1",
+        description="The address FreeSWITCH's SIP profiles listen on.")
+    sip_internal_port: int = Field(5060,
+        description="The SIP port seats register on (the internal profile).")
+    sip_external_port: int = Field(5080,
+        description="The SIP port of trunks (the external profile).")
+    rtp_start: int = Field(16384,
+        description="The first RTP port.")
+    rtp_end: int = Field(32768,
+        description="The last RTP port.")
+    node: str = Field("local",
+        description="This box's name in call rows (lowercase letters, digits, '-' or '_').")
+    max_sessions: int = Field(0,
+        description="FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box, 1,000 a core, never more than RTP port pairs.")
+    sessions_per_second: int = Field(0,
+        description="FreeSWITCH's cap on new channels a second. 0: sized for the box, 200 a core. The per-tenant call caps are the real limit; this only stops a flood from starving calls already up.")
+    watchdog_interval: int = Field(10,
+        description="Seconds between the daemon's stuck-agent checks (0: no watchdog).")
+    watchdog_unregistered: int = Field(120,
+        description="Seconds an Available agent may stay unregistered before the watchdog logs it out.")
+    fs_deploy: str = Field("auto",
+        description="auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only.")
+    root: Path = Field(Path("/"),
+        description="The file system the first-boot setup (cctui's wizard) changes: host name, admin SSH keys, time zone, the setup-complete marker. / on a box; a scratch folder elsewhere.")
+    sysfs_root: Path = Field(Path("/sys"),
+        description="The sysfs `ccctl hardware detect` reads the PCI and USB buses from (a rescue system or a test points elsewhere).")
+    dahdi_dir: Path = Field(Path("/etc/dahdi"),
+        description="Where `ccctl hardware apply` writes DAHDI's system.conf, assigned-spans.conf and span-types.conf.")
+    hardware_dir: Path | None = Field(None,
+        description="The voice-card profiles folder. Unset: hardware/profiles beside the package, else /usr/share/ccctl/hardware/profiles.")
+    debug: bool = Field(False,
+        description="On (1, true): an unexpected error shows its Python traceback instead of one line.")
+
+    def __init__(self, **values: Any):
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _one_line(exc, values) from None
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings):
+        return (init_settings,)  # the environment only through from_env()
+
+    @field_validator("hardware_dir", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, v):
+        return None if v == "" else v
+
+    @field_validator("debug", mode="before")
+    @classmethod
+    def _switch(cls, v):
+        if isinstance(v, str):
+            return v.strip().lower() not in ("", "0", "false", "no", "off")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
         def bad(name: str, why: str):
-            raise InvalidInput(f"{self.ENV_PREFIX}{name.upper()}={getattr(self, name)}: {why}")
+            raise InvalidInput(f"{env_name(name)}={getattr(self, name)}: {why}")
 
         if not is_loopback(self.esl_host):
             # The Event Socket controls everything on the box: never on a network interface.
@@ -81,7 +160,7 @@ class Settings:
             if not isinstance(value, int) or not 1 <= value <= 65535:
                 bad(name, "a port is a number from 1 to 65535")
         if self.rtp_start >= self.rtp_end:
-            bad("rtp_start", f"must be below CCCTL_RTP_END ({self.rtp_end})")
+            bad("rtp_start", f"must be below {env_name('rtp_end')} ({self.rtp_end})")
         try:
             ipaddress.ip_address(self.sip_ip)
         except ValueError:
@@ -92,28 +171,16 @@ class Settings:
             bad("fs_deploy", f"one of {', '.join(FS_DEPLOY_VALUES)}")
         if not str(self.db).strip():
             bad("db", "a database path or URL")
+        return self
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        env = os.environ if env is None else env
-        values = {}
-        for f in fields(cls):
-            raw = env.get(cls.ENV_PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            if f.type in ("int", int):
-                try:
-                    values[f.name] = int(raw)
-                except ValueError:
-                    raise InvalidInput(f"{cls.ENV_PREFIX}{f.name.upper()}={raw}: not a number") from None
-            elif f.type in ("Path", Path):
-                values[f.name] = Path(raw)
-            else:
-                values[f.name] = raw
-        return cls(**values)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The CCCTL_* variables of ENV (default: the process environment) over the defaults."""
+        return cls(**Environment(cls, env)())
 
-    def with_(self, **changes) -> "Settings":
-        return replace(self, **changes)
+    def with_(self, **changes) -> Settings:
+        """A copy with CHANGES, checked as the original was."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
 
     @property
     def db_url(self) -> str:
@@ -131,5 +198,32 @@ class Settings:
         return (self.max_sessions or min(1000 * cores, ports), self.sessions_per_second or 200 * cores)
 
     def as_dict(self) -> dict:
-        return {f.name: str(getattr(self, f.name)) if isinstance(getattr(self, f.name), Path)
-                else getattr(self, f.name) for f in fields(self)}
+        return {name: str(value) if isinstance(value, Path) else value
+                for name, value in ((n, getattr(self, n)) for n in type(self).model_fields)}
+
+
+_KIND_WORDS = {"int_parsing": "not a number", "int_from_float": "not a whole number",
+               "bool_parsing": "not a yes/no value (1, 0, true, false)", "extra_forbidden": "not a setting"}
+
+
+def _one_line(exc: ValidationError, values: Mapping[str, Any]) -> InvalidInput:
+    """Pydantic's report of a value of the wrong kind -> one line naming the variable."""
+    err = exc.errors()[0]
+    name = str(err["loc"][0]) if err["loc"] else "?"
+    raw = values.get(name, err.get("input"))
+    why = _KIND_WORDS.get(err["type"]) or str(err.get("ctx", {}).get("error") or err["msg"])
+    return InvalidInput(f"{env_name(name)}={raw}: {why}")
+
+
+def settings_table() -> str:
+    """The README's settings table: every field of Settings, its variable, default and meaning."""
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "(see meaning)"
+        elif field.default is None:
+            default = "(unset)"
+        else:
+            default = f"`{str(field.default).lower() if isinstance(field.default, bool) else field.default}`"
+        lines.append(f"| `{env_name(name)}` | {default} | {(field.description or '').replace('|', '/')} |")
+    return "\n".join(lines)

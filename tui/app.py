@@ -3,7 +3,6 @@ decides what is valid or how a change reaches FreeSWITCH."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 from textual.app import App
@@ -143,13 +142,10 @@ def run(argv: list[str] | None = None) -> None:
 
 
 def start(services, screen: str | None = None, first_boot: bool = False) -> None:
-    from pathlib import Path
-
     from ccctl.box import setup
 
-    root = Path(os.environ.get("CCCTL_ROOT", "/"))
     if screen is None:
-        screen = "wizard" if first_boot and not setup.completed(root) else "tenants"
+        screen = "wizard" if first_boot and not setup.completed(services.settings.root) else "tenants"
     app = CcTui(services, start=screen)
     if screen not in app.SCREEN_TITLES:
         raise SystemExit(f"cctui: no screen {screen!r}; one of {', '.join(app.SCREEN_TITLES)}")

@@ -7,7 +7,6 @@ Nothing heavy is imported here (no database, schema or rendering code): `ccctl -
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -63,7 +62,7 @@ class ErrorMappingGroup(TyperGroup):
             raise typer.Exit(130) from None
         except Exception as exc:
             if not isinstance(exc, CcError) and (getattr(exc, "exit_code", None) is not None
-                                                 or os.environ.get("CCCTL_DEBUG")):
+                                                 or _debugging()):
                 raise  # click's own usage errors (exit 2), or a developer asking for the traceback
             err = exc if isinstance(exc, CcError) else _unexpected(exc)
             output.error(err.message, as_json=as_json, id=err.id, exit_code=err.exit_code)
@@ -97,6 +96,16 @@ def open_services(ctx: typer.Context):
         obj["services"] = app.open(settings_of(ctx))
         ctx.find_root().obj = obj
     return obj["services"]
+
+
+def _debugging() -> bool:
+    """CCCTL_DEBUG, through the one settings object (an environment it refuses: no)."""
+    from ccctl.settings import Settings
+
+    try:
+        return Settings.from_env().debug
+    except CcError:
+        return False
 
 
 def settings_of(ctx: typer.Context):

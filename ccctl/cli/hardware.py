@@ -55,8 +55,10 @@ def show(ctx: typer.Context,
 
 
 @app.command("detect")
-def detect(sysfs: Path = typer.Option(Path("/sys"), "--sysfs", envvar="CCCTL_SYSFS_ROOT",
-                                      help="The sysfs root to read (tests and rescue systems point elsewhere)."),
+def detect(ctx: typer.Context,
+           sysfs: Optional[Path] = typer.Option(None, "--sysfs",
+                                                help="The sysfs root to read (default: CCCTL_SYSFS_ROOT, else /sys; "
+                                                     "tests and rescue systems point elsewhere)."),
            firmware_dir: Optional[list[Path]] = typer.Option(
                None, "--firmware-dir", help="Where firmware files are looked for (repeatable; "
                                             "default /lib/firmware and /usr/share/dahdi)."),
@@ -66,8 +68,9 @@ def detect(sysfs: Path = typer.Option(Path("/sys"), "--sysfs", envvar="CCCTL_SYS
     whether it is loaded and bound) and any missing firmware are reported."""
     from ccctl.hardware import detect as d
     from ccctl.cli import output
+    from ccctl.cli.common import settings_of
 
-    found = d.detect(sysfs, tuple(firmware_dir) if firmware_dir else d.FIRMWARE_DIRS)
+    found = d.detect(sysfs or settings_of(ctx).sysfs_root, tuple(firmware_dir) if firmware_dir else d.FIRMWARE_DIRS)
     if as_json:
         output.emit_json(found.as_dict())
         return
@@ -85,8 +88,9 @@ def detect(sysfs: Path = typer.Option(Path("/sys"), "--sysfs", envvar="CCCTL_SYS
 def apply(ctx: typer.Context,
           file: Optional[str] = typer.Option(None, "-f", "--file",
                                              help="A site file (or directory, or -) whose 'hardware:' section replaces the box's cards."),
-          dahdi_dir: Path = typer.Option(Path("/etc/dahdi"), "--dahdi-dir", envvar="CCCTL_DAHDI_DIR",
-                                         help="Where system.conf, assigned-spans.conf and span-types.conf go."),
+          dahdi_dir: Optional[Path] = typer.Option(None, "--dahdi-dir",
+                                                   help="Where system.conf, assigned-spans.conf and span-types.conf go "
+                                                        "(default: CCCTL_DAHDI_DIR, else /etc/dahdi)."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
           as_json: bool = JSON):
     """Store the cards of FILE (validated first: a setting a card cannot carry fails with one
@@ -111,7 +115,7 @@ def apply(ctx: typer.Context,
         result = api.apply_hardware(c, site.hardware, dry_run=dry_run)
     else:
         checked = api.verify_dahdi(api.get_hardware(c))
-    written = [] if dry_run else api.write_dahdi(api.get_hardware(c), dahdi_dir)
+    written = [] if dry_run else api.write_dahdi(api.get_hardware(c), dahdi_dir or c.settings.dahdi_dir)
     output.message("system.conf passes dahdi_cfg -t" if checked.ran else f"system.conf not checked: {checked.reason}")
     if as_json:
         output.emit_json({**(result.as_dict() if result else {}), "written": [str(p) for p in written]})

@@ -414,6 +414,13 @@ class CallerId(Spec):
 RESERVED_TENANT_NAMES = ("public", "default", "features", "ccctl")
 
 
+def sip_domain(tenant: str, domain: str | None) -> str:
+    """The SIP domain a tenant's seats register in: its own DOMAIN, else TENANT.cc.local. The
+    one place this default is written (the spec, the store, the daemon and the dialer read
+    tenants' domains through it)."""
+    return domain or f"{tenant}.cc.local"
+
+
 class Webhook(Spec):
     """Where the tenant's CTI events (screen pop) are POSTed, signed with the tenant's secret."""
 
@@ -449,7 +456,7 @@ class Tenant(Spec):
 
     @property
     def sip_domain(self) -> str:
-        return self.domain or f"{self.name}.cc.local"
+        return sip_domain(self.name, self.domain)
 
     @field_validator("name")
     @classmethod

@@ -6,6 +6,7 @@ generated secrets (seat passwords) survive every later apply.
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from typing import Iterable
 
@@ -17,32 +18,111 @@ from ccctl.db.secrets import generate_password
 from ccctl.config import spec as s
 
 
-def _tenant_spec(row: m.Tenant, rec: m.RecordingPolicy | None) -> dict:
-    data = {
-        "name": row.name,
-        "display_name": row.display_name,
-        "plan": row.plan,
-        "domain": row.domain,
-        "seat_limit": row.seat_limit,
-        "call_limit": row.call_limit,
-        "caller_id": {"name": row.caller_id_name, "number": row.caller_id_number},
-        "timezone": row.timezone,
-        "language": row.language,
-        "lease": None
-        if row.lease_price is None
-        else {"price": row.lease_price, "currency": row.lease_currency, "period": row.lease_period},
-        "webhooks": list(row.webhooks or []),
-        "billing": None if row.billing_increment is None
-        else {"increment": row.billing_increment, "minimum": row.billing_minimum or 0},
-    }
-    if rec is not None:
-        data["recording"] = {
-            "mode": rec.mode,
-            "format": rec.format,
-            "retention_days": rec.retention_days,
-            "legal_hold": rec.legal_hold,
-        }
+# --- one rule between a spec and its row ----------------------------------------------------
+# A spec field and its column have the same name. A nested spec (caller_id, lease, billing,
+# no_agent, callback, greeting) is stored flat, one column FIELD_SUB per field of it; an
+# optional one (lease, billing, callback) left out stores its columns' table defaults and reads
+# back as None when its first column is NULL. A list of specs (webhooks) is a JSON column.
+# What has rows of its own (a seat's skills, an IVR's options, the tenant's recording policy
+# and collections) is written and read beside the rule; tests/unit/test_entity_names.py checks
+# that every other spec field has its column, and every column its spec field.
+
+CHILDREN = {
+    s.Tenant: ("recording", "seats", "queues", "ivrs", "numbers", "trunks", "customers", "campaigns"),
+    s.Seat: ("skills", "password"),
+    s.Ivr: ("options",),
+}
+"""Spec fields that are not columns of the entity's row: child rows, or (a seat's password)
+read and written by rules of their own."""
+
+_NESTED, _OPTIONAL, _SPECS = "nested", "optional", "specs"
+
+
+def _nested_spec(annotation) -> type[s.Spec] | None:
+    args = typing.get_args(annotation) or (annotation,)
+    return next((a for a in args if isinstance(a, type) and issubclass(a, s.Spec)), None)
+
+
+class Layout(typing.NamedTuple):
+    """How the fields of a spec class sit in its entity's row."""
+
+    flat: tuple[str, ...]
+    """Fields that are columns of the same name."""
+    parts: tuple[tuple[str, str, type[s.Spec], tuple[str, ...]], ...]
+    """(field, how: nested, optional or specs, its spec class, its columns) for the others."""
+
+    @property
+    def columns(self) -> set[str]:
+        return {*self.flat, *(c for *_, columns in self.parts for c in columns)}
+
+
+_LAYOUTS: dict[type, Layout] = {}
+
+
+def layout(spec_cls: type[s.Spec]) -> Layout:
+    found = _LAYOUTS.get(spec_cls)
+    if found is None:
+        flat, parts = [], []
+        for name, field in spec_cls.model_fields.items():
+            if name in CHILDREN.get(spec_cls, ()):
+                continue
+            sub = _nested_spec(field.annotation)
+            if sub is None:
+                flat.append(name)
+            elif typing.get_origin(field.annotation) is list:
+                parts.append((name, _SPECS, sub, (name,)))
+            else:
+                how = _OPTIONAL if type(None) in typing.get_args(field.annotation) else _NESTED
+                parts.append((name, how, sub, tuple(f"{name}_{k}" for k in sub.model_fields)))
+        found = _LAYOUTS[spec_cls] = Layout(tuple(flat), tuple(parts))
+    return found
+
+
+def spec_data(row, spec_cls: type[s.Spec]) -> dict:
+    """The fields of SPEC_CLS that ROW (an ORM object or a plain row) holds, as a dict of
+    plain values and dicts (nested specs): what `construct` takes."""
+    flat, parts = layout(spec_cls)
+    data = {name: getattr(row, name) for name in flat}
+    for name, how, sub, columns in parts:
+        if how is _SPECS:
+            data[name] = list(getattr(row, name) or [])
+            continue
+        values = [getattr(row, c) for c in columns]
+        if how is _OPTIONAL and values[0] is None:
+            data[name] = None
+        else:  # a column left NULL reads back as the nested spec's default
+            data[name] = {k: v for k, v in zip(sub.model_fields, values) if v is not None}
     return data
+
+
+def construct(spec_cls: type[s.Spec], data: dict) -> s.Spec:
+    """A spec from DATA read back from rows, which were validated when written: built without
+    re-validating, which is what lets a 50,000-seat box render in seconds."""
+    for name, how, sub, _ in layout(spec_cls).parts:
+        value = data.get(name)
+        if how is _SPECS:
+            data[name] = [sub.model_construct(**x) for x in value]
+        elif value is not None:
+            data[name] = sub.model_construct(**value)
+    return spec_cls.model_construct(**data)
+
+
+def fill(row, item: s.Spec) -> None:
+    """Set ROW's columns from ITEM (the same names; nested specs flat)."""
+    flat, parts = layout(type(item))
+    for name in flat:
+        value = getattr(item, name)
+        setattr(row, name, list(value) if isinstance(value, list) else value)
+    for name, how, sub, columns in parts:
+        value = getattr(item, name)
+        if how is _SPECS:
+            setattr(row, name, [v.model_dump() for v in value])
+        elif value is None:  # an optional part left out: its columns' table defaults
+            for c in columns:
+                setattr(row, c, type(row).model_fields[c].default)
+        else:
+            for k, c in zip(sub.model_fields, columns):
+                setattr(row, c, getattr(value, k))
 
 
 def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_secrets: bool = False) -> list[s.Tenant]:
@@ -88,151 +168,42 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
 
     out = []
     for t in tenants:
-        data = _tenant_spec(t, recs.get(t.id))
+        data = spec_data(t, s.Tenant)
+        rec = recs.get(t.id)
+        data["recording"] = construct(s.Recording, spec_data(rec, s.Recording)) if rec is not None else s.Recording()
         data["seats"] = [
-            {"extension": r.extension, "name": r.display_name, "skills": skills.get(r.id, {}),
-             "remote": r.remote, "supervisor": r.supervisor, **({"password": r.password} if with_secrets else {})}
+            construct(s.Seat, {**spec_data(r, s.Seat), "skills": skills.get(r.id, {}),
+                               **({"password": r.password} if with_secrets else {})})
             for r in by_tenant["seats"][t.id]
         ]
-        data["queues"] = [queue_data(r) for r in by_tenant["queues"][t.id]]
-        data["ivrs"] = [ivr_data(r, options.get(r.id, {})) for r in by_tenant["ivrs"][t.id]]
-        data["numbers"] = [{"number": r.number, "target": r.target} for r in by_tenant["numbers"][t.id]]
-        data["trunks"] = [trunk_data(r, with_secrets) for r in by_tenant["trunks"][t.id]]
-        data["customers"] = []  # operational data, not configuration: ccctl/customers.py
-        data["campaigns"] = []  # operational too: ccctl/dialer/campaigns.py
-        out.append(_construct_tenant(data).sorted())
+        for kind, spec_cls in (("queues", s.Queue), ("numbers", s.Number)):
+            data[kind] = [construct(spec_cls, spec_data(r, spec_cls)) for r in by_tenant[kind][t.id]]
+        data["trunks"] = [construct(s.Trunk, {**spec_data(r, s.Trunk), **({} if with_secrets else {"password": None})})
+                          for r in by_tenant["trunks"][t.id]]
+        data["ivrs"] = [construct(s.Ivr, {**spec_data(r, s.Ivr), "options": options.get(r.id, {})})
+                        for r in by_tenant["ivrs"][t.id]]
+        data["customers"] = []  # operational data, not configuration: ccctl/cti/customers.py
+        data["campaigns"] = []  # operational too: ccctl/outbound/campaigns.py
+        out.append(construct(s.Tenant, data).sorted())
     return out
-
-
-def _construct_tenant(data: dict) -> s.Tenant:
-    """Specs from rows that were validated when written: constructing them without
-    re-validating is what lets a 50,000-seat box render in seconds."""
-    c = data["caller_id"]
-    ivrs = []
-    for i in data["ivrs"]:
-        ivrs.append(s.Ivr.model_construct(**{**i, "greeting": s.Greeting.model_construct(**i["greeting"])}))
-    queues = [s.Queue.model_construct(**{**q, "no_agent": s.NoAgent.model_construct(**q["no_agent"]),
-                                         "callback": s.Callback.model_construct(**q["callback"]) if q["callback"] else None})
-              for q in data["queues"]]
-    trunks = [s.Trunk.model_construct(**{("register_" if k == "register" else k): v for k, v in t.items()})
-              for t in data["trunks"]]
-    fields = {
-        **data,
-        "caller_id": s.CallerId.model_construct(**c),
-        "lease": s.Lease.model_construct(**data["lease"]) if data["lease"] else None,
-        "billing": s.Billing.model_construct(**data["billing"]) if data["billing"] else None,
-        "recording": s.Recording.model_construct(**data["recording"]) if "recording" in data else s.Recording(),
-        "seats": [s.Seat.model_construct(**x) for x in data["seats"]],
-        "queues": queues,
-        "ivrs": ivrs,
-        "numbers": [s.Number.model_construct(**n) for n in data["numbers"]],
-        "trunks": trunks,
-        "customers": [s.Customer.model_construct(**x) for x in data["customers"]],
-        "campaigns": [],
-        "webhooks": [s.Webhook.model_construct(**w) for w in data["webhooks"]],
-    }
-    return s.Tenant.model_construct(**fields)
-
-
-def queue_data(r: m.Queue) -> dict:
-    return {
-        "name": r.name, "display_name": r.display_name, "skill": r.skill, "strategy": r.strategy,
-        "moh": r.moh, "announce": r.announce, "announce_every": r.announce_every,
-        "max_wait": r.max_wait, "overflow": r.overflow_target,
-        "no_agent": {"timeout": r.no_agent_timeout, "target": r.no_agent_target},
-        "service_level": r.service_level, "wrapup": r.wrapup, "survey": r.survey,
-        "callback": ({"key": r.callback_key, "attempts": r.callback_attempts, "interval": r.callback_interval}
-                     if r.callback_key else None),
-    }
-
-
-def ivr_data(r: m.IvrMenu, options: dict[str, str]) -> dict:
-    greeting = {"text": r.greeting_text, "file": r.greeting_file, "language": r.greeting_language}
-    return {
-        "name": r.name, "display_name": r.display_name,
-        "greeting": {k: v for k, v in greeting.items() if v is not None},
-        "options": options, "timeout": r.timeout, "max_failures": r.max_failures,
-        "on_failure": r.failure_target, "hours": r.hours, "holidays": r.holidays,
-        "closed": r.closed_target,
-    }
-
-
-def trunk_data(r: m.Trunk, with_secrets: bool = True) -> dict:
-    return {
-        "name": r.name, "type": r.type, "host": r.host, "port": r.port, "transport": r.transport,
-        "username": r.username, "password": r.password if with_secrets else None, "register": r.register_gw,
-        "caller_id": r.caller_id, "span_group": r.span_group,
-    }
 
 
 # --- writing -------------------------------------------------------------------------------
 
-def _fill_tenant(row: m.Tenant, t: s.Tenant) -> None:
-    row.name = t.name
-    row.display_name = t.display_name
-    row.plan = t.plan
-    row.domain = t.domain
-    row.seat_limit = t.seat_limit
-    row.call_limit = t.call_limit
-    row.caller_id_name = t.caller_id.name
-    row.caller_id_number = t.caller_id.number
-    row.timezone = t.timezone
-    row.language = t.language
-    row.lease_price = t.lease.price if t.lease else None
-    row.lease_currency = t.lease.currency if t.lease else None
-    row.lease_period = t.lease.period if t.lease else None
-    row.webhooks = [w.model_dump() for w in t.webhooks]
-    row.billing_increment = t.billing.increment if t.billing else None
-    row.billing_minimum = t.billing.minimum if t.billing else None
-
-
-def _fill_queue(row: m.Queue, q: s.Queue) -> None:
-    row.name, row.display_name, row.skill, row.strategy = q.name, q.display_name, q.skill, q.strategy
-    row.moh, row.announce, row.announce_every, row.max_wait = q.moh, q.announce, q.announce_every, q.max_wait
-    row.overflow_target = q.overflow
-    row.no_agent_timeout, row.no_agent_target = q.no_agent.timeout, q.no_agent.target
-    row.service_level, row.wrapup = q.service_level, q.wrapup
-    row.survey = q.survey
-    cb = q.callback
-    row.callback_key = cb.key if cb else None
-    row.callback_attempts, row.callback_interval = (cb.attempts, cb.interval) if cb else (3, 120)
-
-
-def _fill_ivr(row: m.IvrMenu, i: s.Ivr) -> None:
-    row.name, row.display_name = i.name, i.display_name
-    row.greeting_text, row.greeting_file, row.greeting_language = i.greeting.text, i.greeting.file, i.greeting.language
-    row.timeout, row.max_failures, row.failure_target = i.timeout, i.max_failures, i.on_failure
-    row.hours, row.holidays, row.closed_target = i.hours, list(i.holidays), i.closed
-
-
-def _fill_trunk(row: m.Trunk, t: s.Trunk) -> None:
-    row.name, row.type, row.host, row.port, row.transport = t.name, t.type, t.host, t.port, t.transport
-    row.username, row.password, row.register_gw = t.username, t.password, t.register_
-    row.caller_id, row.span_group = t.caller_id, t.span_group
-
-
 def _fill_seat(row: m.Seat, seat: s.Seat) -> None:
-    row.extension, row.display_name, row.remote = seat.extension, seat.name, seat.remote
-    row.supervisor = seat.supervisor
+    fill(row, seat)
     if seat.password:
         row.password = seat.password
     elif not row.password:
         row.password = generate_password()
 
 
-def _fill_simple(fields):
-    def fill(row, item):
-        for f in fields:
-            setattr(row, f, getattr(item, f))
-    return fill
-
-
 _COLLECTION_ROWS = {
     "seats": (m.Seat, "extension", _fill_seat),
-    "queues": (m.Queue, "name", _fill_queue),
-    "ivrs": (m.IvrMenu, "name", _fill_ivr),
-    "numbers": (m.Number, "number", _fill_simple(("number", "target"))),
-    "trunks": (m.Trunk, "name", _fill_trunk),
+    "queues": (m.Queue, "name", fill),
+    "ivrs": (m.IvrMenu, "name", fill),
+    "numbers": (m.Number, "number", fill),
+    "trunks": (m.Trunk, "name", fill),
 }
 
 
@@ -270,16 +241,15 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
     if row is None:
         row = m.Tenant(name=desired.name, plan=desired.plan, seat_limit=0, call_limit=0, timezone="UTC", language="en")
         session.add(row)
-    _fill_tenant(row, desired)
+    fill(row, desired)
     session.flush()
     rec = session.exec(select(m.RecordingPolicy).where(m.RecordingPolicy.tenant_id == row.id)).first()
     if rec is None:
         rec = m.RecordingPolicy(tenant_id=row.id, mode="none", format="wav", retention_days=0, legal_hold=False)
         session.add(rec)
-    for f in ("mode", "format", "retention_days", "legal_hold"):
-        setattr(rec, f, getattr(desired.recording, f))
+    fill(rec, desired.recording)
 
-    for kind, (model, key, fill) in _COLLECTION_ROWS.items():
+    for kind, (model, key, fill_row) in _COLLECTION_ROWS.items():
         want = {getattr(i, key): i for i in getattr(desired, kind)}
         have = {getattr(i, key): i for i in getattr(current, kind)} if current else {}
         gone = [k for k in have if k not in want]
@@ -298,7 +268,7 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
             existing[k] = model(tenant_id=row.id, **({"password": ""} if kind == "seats" else {}))
             session.add(existing[k])
         for k in changed + added:
-            fill(existing[k], want[k])
+            fill_row(existing[k], want[k])
         session.flush()
         for k in changed + added:
             _write_children(session, kind, existing[k], want[k], is_new=k in added)
@@ -342,5 +312,5 @@ def taken_elsewhere(session: Session, exclude: Iterable[str]) -> dict[str, dict[
     domains = session.exec(select(m.Tenant.name, m.Tenant.domain).where(m.Tenant.name.not_in(exclude))).all()
     return {
         "numbers": {n: t for n, t in numbers},
-        "domains": {(d or f"{t}.cc.local"): t for t, d in domains},
+        "domains": {s.sip_domain(t, d): t for t, d in domains},
     }

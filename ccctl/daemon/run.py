@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ccctl.config.gather import esl_password
+from ccctl.config.spec import sip_domain
 from ccctl.app import Services
 from ccctl.errors import FreeSwitchError
 from ccctl.freeswitch.esl import EventStream, HeaderPicker
@@ -40,7 +41,7 @@ def load_directory(engine: Engine) -> Directory:
     with engine.connect() as conn:
         ids = {}
         for tid, name, domain in conn.execute(select(Tenant.id, Tenant.name, Tenant.domain)):
-            d.tenants_by_domain[domain or f"{name}.cc.local"] = name
+            d.tenants_by_domain[sip_domain(name, domain)] = name
             ids[tid] = name
         for tid, qname, sla, wrapup in conn.execute(select(Queue.tenant_id, Queue.name, Queue.service_level, Queue.wrapup)):
             d.queues[(ids[tid], qname)] = QueueInfo(sla, wrapup)

@@ -12,7 +12,7 @@ from pathlib import Path
 from ccctl.media import synth, prompts, uploads
 from ccctl.recordings import folders
 from ccctl.config.gather import render_input_from
-from ccctl.errors import CcError, FreeSwitchError, InvalidInput
+from ccctl.errors import CcError, FreeSwitchError, FreeSwitchRefused, InvalidInput
 from ccctl.freeswitch.connect import try_event_socket
 from ccctl.render import render_tree
 from ccctl.config import spec as s
@@ -73,9 +73,12 @@ def push_input(services, inp, notes: list[str] | None = None) -> list[str]:
     done: list[str] = []
     try:
         for cmd in todo.commands:
-            reply = esl.api(cmd, check=False)
-            if reply.startswith("-ERR") or (cmd == "reloadxml" and "[Success]" not in reply):
-                raise FreeSwitchError(f"FreeSWITCH refused the change ({cmd}): {reply.removeprefix('-ERR').strip()}")
+            try:
+                reply = esl.api(cmd)
+            except FreeSwitchRefused as exc:
+                raise FreeSwitchError(f"FreeSWITCH refused the change ({cmd}): {exc.reason}") from None
+            if cmd == "reloadxml" and "[Success]" not in reply:
+                raise FreeSwitchError(f"FreeSWITCH refused the change ({cmd}): {reply}")
             done.append(cmd)
     except FreeSwitchError:
         store.restore(previous, installed)

@@ -1,11 +1,17 @@
 """The one adapter to FreeSWITCH's Event Socket. greenswitch (and gevent) stay inside
-this module; the rest of ccctl sees `EventSocket.api()` and typed errors."""
+this module; the rest of ccctl sees `api()`, `bgapi()` and typed errors.
+
+Two connection kinds, one behaviour: `EventSocket` (commands, over greenswitch) and
+`EventStream` (a subscription read by one blocking thread, plus commands on a stream of its
+own) both return FreeSWITCH's text, and both raise `FreeSwitchRefused` (a `FreeSwitchError`)
+when FreeSWITCH answers an api or bgapi command with -ERR, unless the caller passes
+check=False to read the -ERR text itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccctl.errors import FreeSwitchError
+from ccctl.errors import FreeSwitchError, FreeSwitchRefused
 from ccctl.settings import is_loopback as _is_loopback
 
 
@@ -55,20 +61,37 @@ class EventSocket:
         self.close()
 
     def api(self, command: str, *, check: bool = True) -> str:
-        """Run an API command and return its text; '-ERR ...' raises unless check=False."""
+        """Run an API command and return its text; '-ERR ...' raises FreeSwitchRefused unless check=False."""
+        return checked(command, self._send(command, f"api {command}"), check)
+
+    def bgapi(self, command: str, *, job_uuid: str | None = None, check: bool = True) -> str:
+        """Start an API command in the background; FreeSWITCH's reply ('+OK Job-UUID: ...').
+        '-ERR ...' raises FreeSwitchRefused unless check=False."""
+        return checked(command, self._send(command, _bgapi_message(command, job_uuid)), check)
+
+    def _send(self, command: str, message: str) -> str:
         if self._conn is None:
             self.connect()
         import gevent
 
         try:
             with gevent.Timeout(API_TIMEOUT, TimeoutError(f"no answer within {API_TIMEOUT} s")):
-                resp = self._conn.send(f"api {command}")
+                resp = self._conn.send(message)
         except Exception as exc:
             raise FreeSwitchError(f"{command}: no answer from FreeSWITCH ({exc or type(exc).__name__})") from None
-        text = (resp.data or "").strip() if resp is not None else ""
-        if check and text.startswith("-ERR"):
-            raise FreeSwitchError(f"{command}: {text[4:].strip() or 'error'}")
-        return text
+        return (resp.data or "").strip() if resp is not None else ""
+
+
+def checked(command: str, text: str, check: bool = True) -> str:
+    """TEXT, FreeSWITCH's answer to COMMAND; with CHECK, an answer of -ERR raises
+    FreeSwitchRefused. The one place either connection kind decides what -ERR means."""
+    if check and text.startswith("-ERR"):
+        raise FreeSwitchRefused(command, text[4:].strip())
+    return text
+
+
+def _bgapi_message(command: str, job_uuid: str | None) -> str:
+    return f"bgapi {command}" + (f"\nJob-UUID: {job_uuid}" if job_uuid else "")
 
 
 def _abandon(conn) -> None:
@@ -133,7 +156,7 @@ class EventStream:
                 self.command(f"filter {header} {value}")
             if events:  # none: a stream for api/bgapi commands only (see api())
                 self.command("event plain " + " ".join(events))
-        except (OSError, ConnectionError) as exc:
+        except (OSError, ConnectionError, FreeSwitchError) as exc:
             self.close()
             raise FreeSwitchError(f"Event Socket at {host}:{port}: {exc}") from None
         self._sock.settimeout(None)
@@ -184,27 +207,34 @@ class EventStream:
             self.record.write(raw_head + b"\n\n" + body)
         return headers, body
 
-    def command(self, cmd: str) -> str:
-        """Send CMD, skip events until its reply, return the reply text; -ERR raises."""
+    def command(self, cmd: str, *, check: bool = True) -> str:
+        """Send CMD, skip events until its reply, return the reply text; -ERR raises
+        FreeSwitchRefused (naming CMD's first word: an auth line holds the password) unless
+        check=False. ConnectionError: the socket closed."""
         self._sock.sendall(cmd.encode() + b"\n\n")
         while True:
             headers, _ = self._read_message()
             if headers.get("Content-Type") == "command/reply":
-                reply = headers.get("Reply-Text", "")
-                if reply.startswith("-ERR"):
-                    raise ConnectionError(f"{cmd.split()[0]}: {reply}")
-                return reply
+                return checked(cmd.split()[0], headers.get("Reply-Text", ""), check)
 
-    def api(self, command: str) -> str:
+    def api(self, command: str, *, check: bool = True) -> str:
         """Run an API command and return its text, on a stream subscribed to no events (the
-        dialer's command line beside its event stream; no gevent in a daemon thread)."""
+        dialer's command line beside its event stream; no gevent in a daemon thread).
+        '-ERR ...' raises FreeSwitchRefused unless check=False, as EventSocket.api."""
         self._sock.sendall(f"api {command}\n\n".encode())
         while True:
             headers, body = self._read_message()
             if headers.get("Content-Type") == "api/response":
-                return body.decode(errors="replace").strip()
+                return checked(command, body.decode(errors="replace").strip(), check)
             if headers.get("Content-Type") == "text/disconnect-notice":
                 raise ConnectionError("FreeSWITCH closed the Event Socket")
+
+    def bgapi(self, command: str, *, job_uuid: str | None = None, check: bool = True) -> str:
+        """Start an API command in the background: FreeSWITCH's reply ('+OK Job-UUID: ...'),
+        its result comes later as a BACKGROUND_JOB event. '-ERR ...' raises FreeSwitchRefused
+        unless check=False, as EventSocket.bgapi."""
+        reply = self.command(_bgapi_message(command, job_uuid), check=False)
+        return checked(command, reply, check)
 
     def next_event(self, only=None) -> dict[str, str] | None:
         """The next event; None for a non-event message. ConnectionError when the socket

@@ -67,6 +67,5 @@ def health(services: Services) -> dict:
     from ccctl.freeswitch.status import box_status
 
     s = services.settings
-    log_dir = Path(os.environ.get("CCCTL_FS_LOG_DIR", "/var/log/freeswitch"))
-    return {"status": box_status(services), "errors": recent_errors(log_dir),
+    return {"status": box_status(services), "errors": recent_errors(s.fs_log_dir),
             "recordings": disk_use(s.fs_recordings_dir), "changes": config_changes(s.fs_conf_dir)}

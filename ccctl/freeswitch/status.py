@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from ccctl.recordings import folders
-from ccctl.supervision.agents import parse_table
 from ccctl.app import Services
 from ccctl.freeswitch.connect import try_event_socket
-from ccctl.render import names
 from ccctl.config.entities import list_tenants
+from ccctl.stats import live
 
 
 def _json(text: str) -> dict:
@@ -42,22 +42,17 @@ def box_status(services: Services) -> dict:
         regs = _json(esl.api("show registrations as json", check=False)).get("rows", [])
         calls = _json(esl.api("show calls as json", check=False)).get("row_count", 0)
         channels = _json(esl.api("show channels as json", check=False)).get("rows", [])
-        members = parse_table(esl.api("callcenter_config queue list members", check=False)) if tenants else []
-        agents = {a.get("name"): a for a in parse_table(esl.api("callcenter_config agent list", check=False))}
-        tiers = parse_table(esl.api("callcenter_config tier list", check=False)) if tenants else []
+        tables = live.queue_tables(esl) if tenants else live.NO_TABLES
         failed = folders.failure_counts(esl, tenants)
+    now = time.time()
     m = re.search(r"(\d+\.\d+\.\d+)", version)
     per_tenant = []
     for t in tenants:
         domain = t.sip_domain
         queues = []
         for q in t.queues:
-            qid = names.queue_id(t, q)
-            waiting = sum(1 for r in members if r.get("queue") == qid and r.get("state") in ("Waiting", "Trying"))
-            available = sum(1 for r in tiers if r.get("queue") == qid
-                            and agents.get(r.get("agent"), {}).get("status", "").startswith("Available")
-                            and agents.get(r.get("agent"), {}).get("state") == "Waiting")
-            queues.append({"queue": q.name, "waiting": waiting, "available_agents": available})
+            f = live.queue_figures(t, q, tables, now)
+            queues.append({"queue": q.name, "waiting": f["waiting"], "available_agents": f["available_agents"]})
         per_tenant.append({
             "tenant": t.name,
             "registrations": sum(1 for r in regs if r.get("realm") == domain),

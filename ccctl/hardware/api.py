@@ -15,9 +15,6 @@ from ccctl.hardware.layout import DigitalSpan, layout
 from ccctl.hardware.spec import Hardware
 from ccctl.hardware.store import load_hardware
 
-DAHDI_DIR = Path(os.environ.get("CCCTL_DAHDI_DIR", "/etc/dahdi"))
-
-
 def profile_rows() -> list[dict]:
     rows = []
     for fam in profiles.families():
@@ -103,8 +100,9 @@ def verify_dahdi(hw: Hardware):
     return result
 
 
-def write_dahdi(hw: Hardware, directory: Path = DAHDI_DIR) -> list[Path]:
-    """Write system.conf, assigned-spans.conf and span-types.conf into DIRECTORY, each replaced in one rename."""
+def write_dahdi(hw: Hardware, directory: Path) -> list[Path]:
+    """Write system.conf, assigned-spans.conf and span-types.conf into DIRECTORY (the box's:
+    settings.dahdi_dir), each replaced in one rename."""
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)

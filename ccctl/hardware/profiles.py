@@ -8,7 +8,6 @@ hardware/profile.schema.json is the JSON Schema of these files, generated from `
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -119,9 +118,11 @@ class Family(_Strict):
 
 def profiles_dir() -> Path:
     """CCCTL_HARDWARE_DIR, else hardware/profiles beside the package, else the installed copy."""
-    env = os.environ.get("CCCTL_HARDWARE_DIR")
-    if env:
-        return Path(env)
+    from ccctl.settings import Settings
+
+    chosen = Settings.from_env().hardware_dir
+    if chosen is not None:
+        return chosen
     here = Path(__file__).resolve().parents[2] / "hardware" / "profiles"
     return here if here.is_dir() else Path("/usr/share/ccctl/hardware/profiles")
 

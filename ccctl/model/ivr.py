@@ -19,10 +19,10 @@ class IvrMenu(SQLModel, table=True):
     greeting_language: str | None = Field(default=None, max_length=8)
     timeout: int
     max_failures: int
-    failure_target: str = Field(max_length=80)
+    on_failure: str = Field(max_length=80)
     hours: dict | None = Field(default=None, sa_column=Column(JSON))
     holidays: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    closed_target: str = Field(max_length=80)
+    closed: str = Field(max_length=80)
 
 
 class IvrOption(SQLModel, table=True):

@@ -19,7 +19,7 @@ class Queue(SQLModel, table=True):
     announce: str | None = Field(default=None, max_length=200)
     announce_every: int = 0
     max_wait: int
-    overflow_target: str = Field(max_length=80)
+    overflow: str = Field(max_length=80)
     no_agent_timeout: int
     no_agent_target: str = Field(max_length=80)
     service_level: int

@@ -12,7 +12,8 @@ class Seat(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: int = tenant_fk()
     extension: str = Field(max_length=8)
-    display_name: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+    """Who sits there (the site file's `name`), as phones and the console show it."""
     password: str = Field(max_length=128)
     remote: bool = False
     supervisor: bool = False

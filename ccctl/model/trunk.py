@@ -18,6 +18,7 @@ class Trunk(SQLModel, table=True):
     transport: str = Field(default="udp", max_length=8)
     username: str | None = Field(default=None, max_length=128)
     password: str | None = Field(default=None, max_length=128)
-    register_gw: bool = False
+    register_: bool = False
+    """The site file's `register` (a field named register would shadow pydantic's class method)."""
     caller_id: str | None = Field(default=None, max_length=21)
     span_group: int | None = None

@@ -26,6 +26,7 @@ from ccctl.media.prompts import Prompt
 from ccctl.outbound import plan
 from ccctl.outbound.attempts import Attempt, call_row
 from ccctl.outbound.pacing import ABANDON_AFTER_S, Pacer
+from ccctl.render import names
 
 log = logging.getLogger("ccctl.outbound")
 TICK = 0.5
@@ -119,10 +120,10 @@ class Dialer:
         for a in list(self.attempts.values()):
             self._finish(a, "SWITCH_CONGESTION" if a.answered_at is None else "NORMAL_CLEARING", now)
 
-    def api(self, command: str) -> str:
+    def api(self, command: str, *, check: bool = True) -> str:
         if self._cmd is None:
             raise ConnectionError("no Event Socket")
-        return self._cmd.api(command)
+        return self._cmd.api(command, check=check)
 
     # -- planning
     def step(self) -> None:
@@ -142,8 +143,8 @@ class Dialer:
                 room = min(room, r.call_limit - usage[c.tenant])
             if room <= 0:
                 continue
-            queue_id = f"{c.queue}@{r.domain}"
-            table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}")) if c.kind == "agents" else []
+            queue_id = names.queue_id(r.tenant, c.queue)
+            table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}", check=False)) if c.kind == "agents" else []
             if c.mode == "preview":
                 n = self._preview(r, table, now, room)
             else:
@@ -159,7 +160,7 @@ class Dialer:
 
     def _tenant_calls(self, tenant: str) -> int:
         """Calls of the tenant up now: inbound ones counted by the dialplan's limit, plus ours."""
-        text = self.api(f"limit_usage hash ccctl_calls {tenant}")
+        text = self.api(f"limit_usage hash {names.CALLS_LIMIT_REALM} {tenant}", check=False)
         inbound = int(text) if text.strip().isdigit() else 0
         return inbound + sum(a.tenant == tenant for a in self.attempts.values())
 
@@ -212,18 +213,16 @@ class Dialer:
         # The agent sees the contact, not the campaign's own number: the member's caller id.
         show = f"set_profile_var:caller_id_number={_safe(k.number)},set_profile_var:caller_id_name={_safe(k.name) or _safe(k.number)}"
         if agent is not None:
-            then = f"bridge:user/{_safe(agent)}@{r.domain}"
+            then = f"bridge:user/{names.agent_id(r.tenant, _safe(agent))}"
         elif c.kind == "agents":
-            then = f"callcenter:{c.queue}@{r.domain}"
+            then = f"callcenter:{names.queue_id(r.tenant, c.queue)}"
         else:
-            from ccctl.render.names import destination
-
-            then = f"transfer:{destination(c.target)} XML {c.tenant}"
-        cmd = (f"originate {{{variables}}}sofia/gateway/{c.tenant}-{c.trunk}/{k.number} "
+            then = f"transfer:{names.transfer(r.tenant, c.target)}"
+        cmd = (f"originate {{{variables}}}sofia/gateway/{names.gateway(r.tenant, c.trunk)}/{k.number} "
                f"'{show},{then}' inline")
         try:
-            reply = self._cmd.command(f"bgapi {cmd}\nJob-UUID: {u}")
-        except ConnectionError as exc:
+            reply = self._cmd.bgapi(cmd, job_uuid=u)
+        except (FreeSwitchError, ConnectionError) as exc:
             log.warning("originate to %s refused: %s", k.number, exc)
             self._finish(a, "FAILED", now)
             return
@@ -240,7 +239,7 @@ class Dialer:
                 message = a.extra.get("message")
                 play = f"playback:{message}," if message else ""
                 try:
-                    self.api(f"uuid_transfer {a.uuid} '{play}hangup:NORMAL_CLEARING' inline")
+                    self.api(f"uuid_transfer {a.uuid} '{play}hangup:NORMAL_CLEARING' inline", check=False)
                 except (ConnectionError, OSError):
                     raise
                 self.notify({"type": "campaign.abandoned", "tenant": a.tenant, "campaign": a.campaign,

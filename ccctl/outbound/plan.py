@@ -8,9 +8,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from ccctl.config.spec import sip_domain
 from ccctl.db import session_scope
 from ccctl.model import Campaign, Contact, Dnc, Queue, Tenant
 from ccctl.outbound.schedule import Window, after_attempt
+
+
+@dataclass(frozen=True)
+class TenantRef:
+    """What ccctl.render.names needs of a tenant to name its FreeSWITCH objects."""
+
+    name: str
+    sip_domain: str
 
 
 @dataclass(frozen=True)
@@ -18,7 +27,7 @@ class Running:
     """A running (or paused: its calls up still finish) campaign with what dialing it needs."""
 
     campaign: Campaign
-    domain: str
+    tenant: TenantRef
     language: str
     call_limit: int
     wrapup: float
@@ -34,7 +43,7 @@ def running(engine) -> list[Running]:
             if t is None:
                 continue
             q = session.scalars(select(Queue).where(Queue.tenant_id == t.id, Queue.name == c.queue)).first()
-            out.append(Running(c, t.domain or f"{t.name}.cc.local", t.language, t.call_limit,
+            out.append(Running(c, TenantRef(t.name, sip_domain(t.name, t.domain)), t.language, t.call_limit,
                                float(q.wrapup if q else 0), Window.of(c.window_start, c.window_end, c.days)))
         return out
 

@@ -74,7 +74,7 @@ def _setup(t: s.Tenant) -> object:
         actions += recording_failure_hooks()
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
-        actions.append(act("limit", f"hash ccctl_calls {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}"))
+        actions.append(act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}"))
     return ext("setup",
                cond("${ccctl_setup}", "^$", *actions),
                cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),

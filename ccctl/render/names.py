@@ -10,6 +10,10 @@ PUBLIC_CONTEXT = "public"
 RECORDING_FAILURES_REALM = "ccctl_recording_failures_"
 """mod_db realm prefix (+ tenant name) whose keys are the uuids of calls whose recording failed."""
 
+CALLS_LIMIT_REALM = "ccctl_calls"
+"""mod_hash limit realm counting each tenant's calls (resource: the tenant's name): the
+dialplan's call cap, and what the dialer asks to stay under it."""
+
 
 def context(t: s.Tenant) -> str:
     return t.name
@@ -32,8 +36,8 @@ def spymap(t: s.Tenant) -> str:
     return f"{t.sip_domain}-spymap"
 
 
-def gateway(t: s.Tenant, trunk: s.Trunk) -> str:
-    return f"{t.name}-{trunk.name}"
+def gateway(t: s.Tenant, trunk: s.Trunk | str) -> str:
+    return f"{t.name}-{trunk if isinstance(trunk, str) else trunk.name}"
 
 
 def tdm_group(group: int) -> str:

@@ -15,7 +15,7 @@ import re
 from dataclasses import asdict, dataclass, field
 
 from ccctl.supervision import audit
-from ccctl.errors import CcError, Conflict, FreeSwitchError, InvalidInput, NotFound
+from ccctl.errors import CcError, Conflict, FreeSwitchError, FreeSwitchRefused, InvalidInput, NotFound
 
 _UUID = re.compile(r"[0-9a-fA-F-]{8,64}")
 _NUMBER = re.compile(r"\+?[0-9]{3,20}")
@@ -110,10 +110,13 @@ def _agent_channel(esl, t, extension: str) -> str:
 def _channel_tenant(esl, uuid: str, tenants) -> str | None:
     """The tenant a channel belongs to: what the dialplan or the agent's contact set on it,
     else the domain of its presence."""
-    name = esl.api(f"uuid_getvar {uuid} ccctl_tenant", check=False)
-    if name and not name.startswith("-ERR") and name != "_undef_":
-        return name
-    presence = esl.api(f"uuid_getvar {uuid} presence_id", check=False)
+    try:
+        name = esl.api(f"uuid_getvar {uuid} ccctl_tenant")
+        if name and name != "_undef_":
+            return name
+        presence = esl.api(f"uuid_getvar {uuid} presence_id")
+    except FreeSwitchRefused:  # the channel is gone
+        return None
     domain = presence.rpartition("@")[2] if "@" in presence else None
     return next((t.name for t in tenants if domain and t.sip_domain == domain), None)
 
@@ -175,9 +178,12 @@ def _originate(esl, variables: dict[str, str], dial: str, app: str) -> str:
         return f"'{v}'" if any(c in v for c in ", ") else v
 
     head = ",".join(f"{k}={quoted(v)}" for k, v in variables.items())
-    reply = esl.api(f"originate {{{head}}}{dial} &{app}", check=False)
+    try:
+        reply = esl.api(f"originate {{{head}}}{dial} &{app}")
+    except FreeSwitchRefused as exc:
+        raise FreeSwitchError(f"{dial} did not answer ({exc.reason or 'no reply'})") from None
     if not reply.startswith("+OK"):
-        raise FreeSwitchError(f"{dial} did not answer ({reply.removeprefix('-ERR').strip() or 'no reply'})")
+        raise FreeSwitchError(f"{dial} did not answer ({reply.strip() or 'no reply'})")
     return reply.split(None, 1)[1].strip()
 
 

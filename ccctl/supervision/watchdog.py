@@ -43,10 +43,11 @@ class Correction:
 
 
 def _tenants_by_domain(engine) -> dict[str, str]:
+    from ccctl.config.spec import sip_domain
     from ccctl.model import Tenant
 
     with engine.connect() as conn:
-        return {domain or f"{name}.cc.local": name for name, domain in conn.execute(select(Tenant.name, Tenant.domain))}
+        return {sip_domain(name, domain): name for name, domain in conn.execute(select(Tenant.name, Tenant.domain))}
 
 
 def _registered(esl) -> set[str]:

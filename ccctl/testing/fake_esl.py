@@ -8,10 +8,16 @@ import threading
 
 
 class FakeEventSocket:
+    """Answers `api X` with the text REPLIES gives the first prefix of X that matches
+    (else +OK), and `bgapi X` with a command/reply: the matching reply when it is -ERR, else
+    +OK Job-UUID. Every other command (event, filter) gets +OK."""
+
     def __init__(self, password: str = "pw", replies: dict[str, str] | None = None):
         self.password = password
         self.replies = replies or {}
         self.received: list[str] = []
+        self.background: list[str] = []
+        """The bgapi commands received."""
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -61,6 +67,14 @@ class FakeEventSocket:
                     self.received.append(cmd)
                     body = (self.reply_for(cmd) + "\n").encode()
                     conn.sendall(b"Content-Type: api/response\nContent-Length: %d\n\n" % len(body) + body)
+                elif line.startswith("bgapi ") and authed:
+                    cmd, _, rest = line[6:].partition("\n")
+                    self.background.append(cmd)
+                    reply = self.reply_for(cmd)
+                    if not reply.startswith("-ERR"):
+                        job = rest.partition("Job-UUID: ")[2].strip() or "00000000-0000-0000-0000-000000000000"
+                        reply = f"+OK Job-UUID: {job}"
+                    conn.sendall(f"Content-Type: command/reply\nReply-Text: {reply}\n\n".encode())
                 elif line == "exit":
                     conn.sendall(b"Content-Type: command/reply\nReply-Text: +OK bye\n\n")
                     conn.close()

@@ -53,7 +53,7 @@ def test_unique_constraints_are_in_the_database(ctx, example):
     with pytest.raises(sa.exc.IntegrityError):
         with ctx.engine.begin() as c:
             tid = c.execute(sa.text("SELECT id FROM tenant WHERE name='acme'")).scalar()
-            c.execute(sa.text("INSERT INTO seat (tenant_id, extension, display_name, password, remote) "
+            c.execute(sa.text("INSERT INTO seat (tenant_id, extension, name, password, remote) "
                               "VALUES (:t, '1001', 'dup', 'x', false)"), {"t": tid})
 
 

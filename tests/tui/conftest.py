@@ -30,7 +30,8 @@ def acme() -> s.Tenant:
 
 @pytest.fixture
 def tctx(tmp_path) -> Services:
-    ctx = app.open(Settings(db=str(tmp_path / "ccctl.db"), fs_deploy="off",
+    # root: the wizard's host name, keys and time zone go to a scratch tree, never this machine's
+    ctx = app.open(Settings(db=str(tmp_path / "ccctl.db"), fs_deploy="off", root=tmp_path / "root",
                                 fs_recordings_dir=tmp_path / "recordings", fs_conf_dir=tmp_path / "conf"))
     apply_tenants(ctx, [acme()])
     return ctx

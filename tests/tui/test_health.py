@@ -12,13 +12,13 @@ from tui.app import CcTui
 from .conftest import settle
 
 
-async def test_health_screen(tctx, tmp_path, monkeypatch):
+async def test_health_screen(tctx, tmp_path):
     logs = tmp_path / "fslog"
     logs.mkdir()
     (logs / "freeswitch.log").write_text(
         "2026-11-22 10:00:00 [INFO] fine\n"
         "2026-11-22 10:00:01 [ERR] mod_callcenter.c:123 queue sales@acme.cc.local not found\n")
-    monkeypatch.setenv("CCCTL_FS_LOG_DIR", str(logs))
+    tctx.settings = tctx.settings.with_(fs_log_dir=logs)
     rec = tctx.settings.fs_recordings_dir / "acme"
     rec.mkdir(parents=True)
     (rec / "a.wav").write_bytes(b"\0" * 4096)

@@ -3,7 +3,6 @@ says what it did (or why not) right under it. ctrl+f marks the box set up."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from textual import work
@@ -51,7 +50,7 @@ class WizardScreen(Guarded, Screen):
 
     def on_mount(self) -> None:
         if self.root is None:
-            self.root = Path(getattr(self.app, "root", None) or os.environ.get("CCCTL_ROOT", "/"))
+            self.root = Path(getattr(self.app, "root", None) or self.app.services.settings.root)
         for msg in self.query(".msg"):
             msg.display = False
         self.action_reload()
