@@ -29,10 +29,10 @@ def inputs(s: ImageSettings, eng: Engine) -> str:
                        "engine": eng.describe(), "fingerprint": eng.fingerprint}, sort_keys=True)
 
 
-def _prefix_bytes(prefix: Path) -> int:
+def _prefix_bytes(prefix: Path, mod_dir: Path) -> int:
     total = 0
     for p in [prefix / "bin" / "freeswitch", prefix / "bin" / "fs_cli", *(prefix / "lib").glob("*.so*"),
-              *(prefix / "lib" / "freeswitch" / "mod").glob("*.so")]:
+              *mod_dir.glob("*.so")]:
         if p.is_file() and not p.is_symlink():
             total += p.stat().st_size
     return total
@@ -49,5 +49,5 @@ def rootfs_bytes(s: ImageSettings, eng: Engine) -> tuple[int, str]:
         pass
     size = ROOTFS_BASE + PER_EXTRA_PACKAGE * len(s.extra_packages)
     if eng.kind == "prefix":
-        size += int(_prefix_bytes(Path(eng.source)) * STRIPPED_SHARE)
+        size += int(_prefix_bytes(Path(eng.source), Path(eng.mod_dir)) * STRIPPED_SHARE)
     return size, "estimated"

@@ -177,7 +177,7 @@ def fake_prefix(tmp_path, keep_library: bool = False):
     if shutil.which("gcc") is None:
         pytest.skip("gcc is not installed")
     src, gone, prefix = tmp_path / "src", tmp_path / "usr-local-lib", tmp_path / "prefix"
-    for d in (src, gone, prefix / "bin", prefix / "lib" / "freeswitch" / "mod"):
+    for d in (src, gone, prefix / "bin", prefix / "lib", prefix / "mod"):
         d.mkdir(parents=True)
     (src / "gone.c").write_text("int cc_gone(void) { return 7; }\n")
     (src / "core.c").write_text("int cc_gone(void);\nint cc_core(void) { return cc_gone(); }\n")
@@ -196,7 +196,7 @@ def fake_prefix(tmp_path, keep_library: bool = False):
         f"-Wl,--enable-new-dtags,-rpath,{lib}", f"-Wl,-rpath-link,{gone}")
     gcc("-shared", "-fPIC", "-o", src / "mod.so", src / "mod.c")
     for m in MODULES:
-        shutil.copy(src / "mod.so", lib / "freeswitch" / "mod" / f"{m}.so")
+        shutil.copy(src / "mod.so", prefix / "mod" / f"{m}.so")
     if not keep_library:
         for p in gone.iterdir():
             p.unlink()
@@ -229,7 +229,7 @@ def test_engine_that_cannot_load_in_the_root_filesystem_is_refused(tmp_path):
         pytest.skip("chroot needs root")
     prefix, gone = fake_prefix(tmp_path, keep_library=True)
     root = Path("/")
-    binary, mod_dir = str(prefix / "bin" / "freeswitch"), str(prefix / "lib" / "freeswitch" / "mod")
+    binary, mod_dir = str(prefix / "bin" / "freeswitch"), str(prefix / "mod")
     files = loadcheck.targets(root, binary, mod_dir, MODULES)
     assert files[0] == binary and len(files) == 1 + len(MODULES)
     # Found (the loader is told where, as /etc/ld.so.conf.d/freeswitch.conf does on the box) ...
