@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import engine as engine_mod
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         engine_mod.resolve_libraries(eng)
         return build(s, eng, Console(stderr=True))
     except BuildError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        # The message is text, not markup (it may hold "[/path]", as ansible's host names).
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         err.print("[bold red]error:[/] interrupted")
