@@ -106,4 +106,4 @@ def version(root: Path, binary: str) -> str:
     if r.returncode != 0 or "FreeSWITCH" not in text:
         raise BuildError(f"the engine does not start in the image: `{binary} -version` exit {r.returncode}: "
                          f"{line or 'no output'}")
-    return line.removeprefix("FreeSWITCH version: ").strip()
+    return line.removeprefix("FreeSWITCH version: ").split(" ")[0]  # e.g. 1.10.12-release~64bit

@@ -58,6 +58,8 @@ def test_freeswitch_sources_in_order(tmp_path):
     ({"CC_IMAGE_EXTRA_PACKAGES": "ok bad;rm"}, "setting extra_packages"),
     ({"CC_IMAGE_TIMEZONE": "Mars/Olympus"}, "setting timezone"),
     ({"CC_IMAGE_ADMIN_SSH_KEY": "/nonexistent.pub"}, "setting admin_ssh_key: cannot read"),
+    # printed as text: "[/x]" is not taken for rich markup
+    ({"CC_IMAGE_ADMIN_SSH_KEY": "/no/[/x]/[bold]k.pub"}, "setting admin_ssh_key: cannot read /no/[/x]/[bold]k.pub"),
     ({"FREESWITCH_PREFIX": "/nonexistent"}, "setting freeswitch_prefix: /nonexistent/bin/freeswitch is missing"),
     ({"FREESWITCH_DEBS": "/nonexistent"}, "setting freeswitch_debs: /nonexistent is not a readable directory"),
     ({"SIGNALWIRE_TOKEN": "x"}, "setting signalwire_token"),
