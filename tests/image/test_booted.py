@@ -194,10 +194,11 @@ def test_ccctl_status_answers(host, engine_included):
     r = host.run("ccctl status --json")
     data = json.loads(r.stdout)
     assert isinstance(data, dict)
-    text = json.dumps(data).lower()
     if engine_included:
-        assert r.rc == 0 and '"up"' in text or "true" in text, r.stdout
-    assert r.rc in (0, 1), r.stderr
+        assert r.rc == 0 and data["freeswitch"] == "up" and data["version"].startswith("1.10"), r.stdout
+    else:
+        # (ccctl exits 0 here today; issue 25 asks for 1 when FreeSWITCH is down)
+        assert data["freeswitch"] == "down" and r.rc in (0, 1), r.stdout + r.stderr
 
 
 def test_event_socket_on_loopback_only(host, engine_included):
@@ -226,11 +227,12 @@ def test_engine_that_cannot_load_ends_failed(host, engine_included):
         assert r.rc == 127 and "error while loading shared libraries" in r.stderr, r.stdout + r.stderr
         host.run("systemctl restart --no-block freeswitch")
 
+        # Between two starts the unit is activating (auto-restart); failed is the end of it.
         def given_up():
             show = host.run("systemctl show -p ActiveState,Result,NRestarts freeswitch").stdout
-            return "ActiveState=failed" in show and "Result=start-limit-hit" in show, show
+            return "ActiveState=failed" in show, show
         show = poll(given_up, 240, "freeswitch never gave up")
-        assert f"NRestarts={burst - 1}" in show, show
+        assert f"NRestarts={burst - 1}" in show and "Result=exit-code" in show, show
         assert host.run("systemctl is-system-running").stdout.strip() == "degraded"
         time.sleep(8)  # more than RestartSec: no further start
         assert "ActiveState=failed" in host.run("systemctl show -p ActiveState freeswitch").stdout
