@@ -27,7 +27,11 @@ def build(out: Path) -> dict:
     subprocess.run([str(ROOT / "image" / "build")], env=env, check=True, stdout=subprocess.DEVNULL)
     wall = time.monotonic() - t0
     summary = json.loads((out / "build-summary.json").read_text())
+    notes = summary.get("notes", {})
     return {"wall_seconds": round(wall, 1), "stages": summary["seconds"], "engine": summary["engine"],
+            "engine_version": notes.get("engine_version"),
+            "rootfs_mb": round(int(notes.get("rootfs_bytes", 0)) / 1e6),
+            "engine_bundled_mb": round(int(notes.get("engine_bundled_bytes", 0)) / 1e6),
             "sizes_mb": {k: round(v["bytes"] / 1e6) for k, v in summary["artifacts"].items()},
             "allocated_mb": {k: round(v["allocated"] / 1e6) for k, v in summary["artifacts"].items()}}
 
@@ -76,6 +80,7 @@ def main() -> None:
     for kind in ("cold", "warm"):
         if kind in res:
             t.add_row(f"{kind} build", f"{res[kind]['wall_seconds']:.0f} s")
+    t.add_row("root filesystem", f"{res['warm']['rootfs_mb']} MB (engine {res['warm']['engine_bundled_mb']} MB)")
     for name, mb in res["warm"]["sizes_mb"].items():
         if name in ("raw", "qcow2", "box"):
             t.add_row(f"{name} size", f"{mb} MB ({res['warm']['allocated_mb'][name]} MB allocated)")

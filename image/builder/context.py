@@ -39,7 +39,18 @@ class BuildContext:
 
     @property
     def log(self) -> Path:
+        """Written in the work directory while building: the log of the last good build stays
+        in build/ until this build succeeds (then build/build.log), or is kept beside it as
+        build/build.failed.log if this one fails or is interrupted."""
+        return self.work / "build.log"
+
+    @property
+    def final_log(self) -> Path:
         return self.out / "build.log"
+
+    @property
+    def failed_log(self) -> Path:
+        return self.out / "build.failed.log"
 
     def run(self, *cmd, env: dict | None = None, input: str | None = None, cwd: Path | None = None) -> str:
         """Run a host command, its output to build/build.log; a failure is one line plus the log's tail."""
@@ -54,7 +65,7 @@ class BuildContext:
             log.write(f"[exit {r.returncode} after {time.monotonic() - started:.1f}s]\n")
         if r.returncode != 0:
             tail = "\n".join(r.stdout.strip().splitlines()[-15:])
-            raise BuildError(f"{Path(cmd[0]).name} failed (exit {r.returncode}); see {self.log}\n{tail}")
+            raise BuildError(f"{Path(cmd[0]).name} failed (exit {r.returncode}); see {self.failed_log}\n{tail}")
         return r.stdout
 
     def chroot(self, script: str) -> str:

@@ -5,7 +5,9 @@
 3. FREESWITCH_PREFIX: an installed prefix (e.g. built by hand into /opt/freeswitch), copied
    into the image at the same path (its rpath keeps working). The libraries it links to come
    from Debian packages where Debian has them; the others (a self-built sofia-sip or spandsp
-   outside the prefix) are bundled from the build host.
+   outside the prefix) are bundled from the build host into the prefix's lib folder. Modules
+   are where the prefix has them: PREFIX/mod (upstream's ./configure --prefix) or
+   PREFIX/lib/freeswitch/mod.
 
 With none, the image is built without the engine, and says so.
 """
@@ -97,9 +99,24 @@ def _readable(p: Path) -> bool:
         return False
 
 
+# Where a prefix keeps its modules, in order: upstream's `./configure --prefix=P` installs
+# them to P/mod; packagers' layouts (and --enable-fhs) to P/lib/freeswitch/mod.
+MOD_DIRS = ("lib/freeswitch/mod", "mod")
+
+
+def prefix_mod_dir(prefix: Path) -> Path:
+    """The prefix's module folder: the first of MOD_DIRS that has mod_sofia (else the first)."""
+    for d in MOD_DIRS:
+        if (prefix / d / "mod_sofia.so").is_file():
+            return prefix / d
+    return prefix / MOD_DIRS[0]
+
+
 def _elf_files(prefix: Path) -> list[Path]:
     out = []
-    for p in [prefix / "bin" / "freeswitch", *sorted((prefix / "lib").rglob("*.so*"))]:
+    mods = prefix_mod_dir(prefix)
+    for p in [prefix / "bin" / "freeswitch", prefix / "bin" / "fs_cli", *sorted((prefix / "lib").rglob("*.so*")),
+              *(sorted(mods.glob("*.so")) if not mods.is_relative_to(prefix / "lib") else [])]:
         if p.is_file() and not p.is_symlink() and p.read_bytes()[:4] == b"\x7fELF":
             out.append(p)
     return out
@@ -130,7 +147,7 @@ def _owners(libs: set[Path]) -> dict[Path, str]:
 
 def _from_prefix(prefix: Path) -> Engine:
     binary = prefix / "bin" / "freeswitch"
-    mod_dir = prefix / "lib" / "freeswitch" / "mod"
+    mod_dir = prefix_mod_dir(prefix)
     if not binary.is_file() or not _readable(binary):
         raise BuildError(f"setting freeswitch_prefix: {binary} is missing or unreadable")
     missing = [m for m in MODULES if not (mod_dir / f"{m}.so").is_file()]

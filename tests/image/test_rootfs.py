@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -107,7 +108,7 @@ def test_freeswitch_unit_runs_as_freeswitch_on_the_rendered_tree(root, engine_in
     assert "User=freeswitch" in unit and "-conf /etc/freeswitch" in unit
     assert root.user("freeswitch").exists
     if engine_included:
-        binary = root.file("/etc/ccctl/engine").content_string.split('FREESWITCH_BINARY="')[1].split('"')[0]
+        binary = engine_binary(root)
         assert root.file(binary).is_file
         r = root.run(f"{binary} -version")
         assert r.rc == 0 and "FreeSWITCH version: 1.10" in r.stdout, r.stdout + r.stderr
@@ -116,6 +117,94 @@ def test_freeswitch_unit_runs_as_freeswitch_on_the_rendered_tree(root, engine_in
         assert r.stdout.strip() == ""
     else:
         assert not root.file("/etc/ccctl/engine").exists
+
+
+def engine_binary(root) -> str:
+    return root.file("/etc/ccctl/engine").content_string.split('FREESWITCH_BINARY="')[1].split('"')[0]
+
+
+def test_engine_loads_with_the_boxs_loader(root, summary, engine_included):
+    """What the build checked, checked again: ldd inside the image is clean for the binary,
+    libfreeswitch (which has no RUNPATH: the bundled sofia-sip and spandsp are found through
+    /etc/ld.so.conf.d/freeswitch.conf and the loader cache), each module the tree loads and
+    fs_cli; `freeswitch -version` answers."""
+    if not engine_included:
+        pytest.skip("image built without the engine")
+    from image.builder.engine import MODULES  # ccctl's list, through the one import of it
+
+    binary = engine_binary(root)
+    record = root.file("/etc/ccctl/engine").content_string
+    mod_dir = record.split('FREESWITCH_MOD_DIR="')[1].split('"')[0]
+    out = root.run(f"ldd {binary}").stdout
+    assert "libfreeswitch.so.1 => /" in out, out
+    core = out.split("libfreeswitch.so.1 => ")[1].split()[0]
+    files = [binary, core, *(f"{mod_dir}/{m}.so" for m in MODULES)]
+    fs_cli = f"{binary.rsplit('/', 1)[0]}/fs_cli"
+    if root.file(fs_cli).exists:
+        files.append(fs_cli)
+    r = root.run("for f in " + " ".join(files) + "; do ldd $f | sed \"s|^|$f: |\"; done")
+    assert r.rc == 0 and r.stdout.count("libc.so.6 =>") == len(files), r.stdout + r.stderr
+    assert "not found" not in r.stdout, [ln for ln in r.stdout.splitlines() if "not found" in ln]
+    assert root.run(f"{binary} -version").rc == 0
+    assert summary["notes"].get("engine_version", "").startswith("1.10"), summary["notes"]
+    if summary["engine"].startswith("prefix: "):
+        prefix = summary["engine"].removeprefix("prefix: ")
+        conf = root.file("/etc/ld.so.conf.d/freeswitch.conf")
+        assert conf.mode == 0o644 and f"{prefix}/lib" in conf.content_string.splitlines()
+        # The loader cache (ldconfig ran in the image) knows the bundled libraries.
+        cache = root.run("ldconfig -p").stdout
+        assert f"libfreeswitch.so.1 (libc6,x86-64) => {prefix}/lib/libfreeswitch.so.1" in cache
+        for lib in ("libspandsp.so", "libsofia-sip-ua.so"):
+            bundled = root.run(f"ls {prefix}/lib/{lib}.* 2>/dev/null").stdout.split()
+            if bundled:  # from /usr/local on the build host, not a Debian package
+                assert f"=> {prefix}/lib/{lib}" in cache, lib
+                assert re.search(rf"{lib}\S* => {prefix}/lib/", r.stdout), (lib, r.stdout)
+        assert root.file("/usr/local/bin/fs_cli").is_symlink
+
+
+def test_freeswitch_unit_gives_up_after_bounded_restarts(root):
+    """An engine that cannot start is restarted a bounded number of times, then the unit stays
+    failed (the box reports degraded) instead of restarting forever; ready still means -ncwait."""
+    unit = root.file("/etc/systemd/system/freeswitch.service").content_string
+    sections: dict[str, dict[str, str]] = {}
+    current = None
+    for line in unit.splitlines():
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+        elif "=" in line and not line.startswith("#") and current is not None:
+            k, v = line.split("=", 1)
+            current[k] = v
+    u, s = sections["Unit"], sections["Service"]
+    assert int(u["StartLimitBurst"]) >= 2 and int(u["StartLimitIntervalSec"]) > 0
+    # Each failed start is retried after RestartSec: the burst must fit in the interval.
+    assert int(u["StartLimitBurst"]) * int(s["RestartSec"]) < int(u["StartLimitIntervalSec"])
+    assert s["Restart"] == "on-failure" and s["Type"] == "forking" and " -ncwait " in s["ExecStart"]
+    assert "StartLimitBurst" not in s and "StartLimitIntervalSec" not in s
+
+
+def test_fs_cli_settings_writer(root, tmp_path):
+    """The program freeswitch.service runs after each start writes root's fs_cli settings
+    (0600) from the Event Socket configuration of the tree (run here with this host's Python 3.11,
+    the image's version, on a sample configuration)."""
+    writer = ROOTFS / "usr/local/sbin/freeswitch-fs-cli-conf"
+    assert root.file("/usr/local/sbin/freeswitch-fs-cli-conf").mode == 0o755
+    unit = root.file("/etc/systemd/system/freeswitch.service").content_string
+    assert ("ExecStartPost=-+/usr/local/sbin/freeswitch-fs-cli-conf "
+            "/etc/freeswitch/autoload_configs/event_socket.conf.xml /root/.fs_cli_conf") in unit
+    conf = tmp_path / "event_socket.conf.xml"
+    conf.write_text('<configuration name="event_socket.conf"><settings><param name="listen-ip" value="127.0.0.1"/>'
+                    '<param name="listen-port" value="8021"/><param name="password" value="Zx8kPq2mWn4rTy6uVb3cDe5f"/>'
+                    '</settings></configuration>')
+    dest = tmp_path / ".fs_cli_conf"
+    r = subprocess.run(["python3", "-IS", str(writer), str(conf), str(dest)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert dest.stat().st_mode & 0o777 == 0o600
+    text = dest.read_text()
+    assert "[default]" in text and "host => 127.0.0.1" in text and "port => 8021" in text
+    assert "password => Zx8kPq2mWn4rTy6uVb3cDe5f" in text
+    r = subprocess.run(["python3", "-IS", str(writer), str(tmp_path / "absent.xml"), str(dest)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "cannot read" in r.stderr and dest.read_text() == text
 
 
 def test_no_default_passwords(root):

@@ -1,7 +1,9 @@
 """Stage 1: a Debian 12 root filesystem with every package the roles need, from mmdebstrap.
 
 The result is cached as a tarball named by a hash of its inputs (suite, mirror, package list,
-engine packages), so a second build with nothing changed skips the download entirely.
+engine packages), so a second build with nothing changed skips the download entirely. The
+cache keeps the CACHE_KEEP configurations used last (with and without the engine, say), as long
+as they fit in CACHE_MAX_BYTES together; the one in use is always kept.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ BASE_PACKAGES = [
     "locales", "tzdata", "systemd-timesyncd", "iproute2", "netbase", "ca-certificates",
     "less", "procps", "nftables", "fail2ban", "espeak-ng", "sox", "libsox-fmt-base",
 ]
+
+
+CACHE_KEEP = 3
+CACHE_MAX_BYTES = 6 * 1024**3
 
 
 def package_list(ctx: BuildContext) -> list[str]:
@@ -46,6 +52,7 @@ def run(ctx: BuildContext) -> str:
         _bootstrap(ctx, tar)
         note = f"bootstrapped ({len(package_list(ctx))} packages)"
     else:
+        os.utime(tar)  # used last: kept longest
         note = f"reused cache {tar.name}"
     ctx.rootfs.mkdir()
     ctx.run("tar", "-C", ctx.rootfs, "--numeric-owner", "--xattrs", "--xattrs-include=*", "-xpf", tar)
@@ -74,9 +81,25 @@ def _bootstrap(ctx: BuildContext, tar: Path) -> None:
         os.replace(partial, tar)
     finally:
         partial.unlink(missing_ok=True)
-    for old in ctx.cache.glob("bootstrap-*.tar"):
-        if old != tar:
-            old.unlink()
+    prune_cache(ctx.cache, tar)
+
+
+def prune_cache(cache: Path, current: Path, keep: int = CACHE_KEEP, max_bytes: int = CACHE_MAX_BYTES) -> list[Path]:
+    """Remove the bootstrap tarballs used longest ago beyond KEEP of them or MAX_BYTES in all;
+    CURRENT stays whatever its size. Returns what was removed."""
+    others = sorted((p for p in cache.glob("bootstrap-*.tar") if p != current),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    total = current.stat().st_size if current.exists() else 0
+    kept, removed = 1, []
+    for p in others:
+        size = p.stat().st_size
+        if kept < keep and total + size <= max_bytes:
+            kept += 1
+            total += size
+        else:
+            p.unlink()
+            removed.append(p)
+    return removed
 
 
 def _vendor_source(ctx: BuildContext, args: list[str]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import uuid as uuidlib
 
-from .. import grub
+from .. import estimate, grub
 from ..context import BuildContext
 from ..errors import BuildError
 
@@ -35,16 +35,20 @@ def tree_bytes(root) -> int:
     return total
 
 
+def disk_needed(rootfs_bytes: int) -> int:
+    """The smallest disk for a root filesystem of ROOTFS_BYTES: ext4 metadata and reserved
+    blocks, room for the box's database, recordings and logs, and the boot partitions."""
+    return int(rootfs_bytes * 1.1) + 512 * MiB + ROOT_OFFSET + GPT_TAIL
+
+
 def run(ctx: BuildContext) -> str:
     s = ctx.settings
     disk_size = s.disk_bytes // MiB * MiB
     root_size = disk_size - ROOT_OFFSET - GPT_TAIL
     used = tree_bytes(ctx.rootfs)
-    # ext4 metadata and reserved blocks, and room for the box's database, recordings and logs.
-    needed = int(used * 1.1) + 512 * MiB
-    if root_size < needed:
+    if disk_size < disk_needed(used):
         raise BuildError(f"setting disk_size: {s.disk_size} is too small: the root filesystem needs "
-                         f"{(needed + ROOT_OFFSET + GPT_TAIL) / 1024**3:.1f}G")
+                         f"{disk_needed(used) / 1024**3:.1f}G")
     fs_uuid = str(uuidlib.uuid4())
     _boot_files(ctx, fs_uuid)
 
@@ -89,6 +93,8 @@ def run(ctx: BuildContext) -> str:
     ctx.artifacts["qcow2"] = qcow2
     ctx.notes["root_uuid"] = fs_uuid
     ctx.notes["rootfs_bytes"] = str(used)
+    # What the next build's disk estimate compares itself with (builder/estimate.py).
+    ctx.notes["rootfs_inputs"] = estimate.inputs(s, ctx.engine)
     return f"root filesystem {used / 1e6:,.0f} MB in a {disk_size / 1024**3:.1f}G disk"
 
 

@@ -76,12 +76,13 @@ def _bundle_prefix(ctx: BuildContext) -> str:
         if (prefix / "bin" / name).is_file():
             shutil.copy2(prefix / "bin" / name, dest / "bin" / name)
     lib = dest / "lib"
-    (lib / "freeswitch").mkdir(parents=True)
+    lib.mkdir()
     for p in (prefix / "lib").iterdir():
         if ".so" in p.name and (p.is_file() or p.is_symlink()):
             shutil.copy2(p, lib / p.name, follow_symlinks=False)
-    shutil.copytree(prefix / "lib" / "freeswitch" / "mod", lib / "freeswitch" / "mod",
-                    ignore=shutil.ignore_patterns("*.la", "*.a"))
+    # The modules at the same place as in the prefix (PREFIX/mod or PREFIX/lib/freeswitch/mod).
+    mod_dir = Path(ctx.engine.mod_dir)
+    shutil.copytree(mod_dir, dest / mod_dir.relative_to(prefix), ignore=shutil.ignore_patterns("*.la", "*.a"))
     for host_lib in ctx.engine.host_libs:
         shutil.copy2(host_lib, lib / host_lib.name)
     elves = [p for p in dest.rglob("*") if p.is_file() and not p.is_symlink()

@@ -1,7 +1,9 @@
 """Stage 3: ansible/image.yml applied inside the root filesystem (our chroot connection).
 
 The roles are the same ones ansible/site.yml applies to live machines over SSH; only the
-variables that describe this build are passed here.
+variables that describe this build are passed here. Then the engine must load in the result:
+ldd in the chroot on the binary, libfreeswitch and the modules the tree loads, and
+`freeswitch -version` (a box whose engine cannot start is never built).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import json
 import re
 from pathlib import Path
 
+from .. import loadcheck
 from ..context import BuildContext
+from ..engine import MODULES
 from ..errors import BuildError
 
 
@@ -43,6 +47,9 @@ def extra_vars(ctx: BuildContext) -> dict:
     if eng.included:
         v["freeswitch__binary"] = eng.binary
         v["freeswitch__mod_dir"] = eng.mod_dir
+    if eng.kind == "prefix":
+        # The libraries bundled beside libfreeswitch (sofia-sip, spandsp from /usr/local).
+        v["freeswitch__lib_dirs"] = [f"{eng.source}/lib"]
     return v
 
 
@@ -72,4 +79,16 @@ def run(ctx: BuildContext) -> str:
     vars_out = ctx.work / "ansible-vars.json"
     vars_out.write_text(json.dumps(fleet, indent=2) + "\n")
     ctx.artifacts["ansible vars"] = vars_out
-    return f"{r['ok']} tasks ok, {r['changed']} changed"
+    note = f"{r['ok']} tasks ok, {r['changed']} changed"
+    if ctx.engine.included:
+        note += "; " + check_engine(ctx)
+    return note
+
+
+def check_engine(ctx: BuildContext) -> str:
+    eng = ctx.engine
+    files = loadcheck.targets(ctx.rootfs, eng.binary, eng.mod_dir, MODULES)
+    loadcheck.check(ctx.rootfs, files, chroot=True, where="in the image")
+    version = loadcheck.version(ctx.rootfs, eng.binary)
+    ctx.notes["engine_version"] = version
+    return f"engine loads ({len(files)} files, ldd clean): FreeSWITCH {version}"
