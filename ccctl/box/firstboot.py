@@ -18,7 +18,6 @@ from pathlib import Path
 from ccctl.app import Services
 from ccctl.errors import CcError
 
-
 DEPLOY_WAIT = 120.0
 """Seconds first boot waits for a deploy already running (none, normally) to let go."""
 

@@ -155,7 +155,6 @@ async def test_an_unexpected_error_is_one_line_and_logs_no_secret(tctx, caplog, 
 async def test_a_voice_card_is_removed_through_the_library(tctx, caplog):
     from ccctl.config.load import load_site
     from ccctl.hardware import api
-
     from tests.conftest import ROOT
 
     api.apply_hardware(tctx, load_site(str(ROOT / "examples" / "voice-cards.yaml")).hardware)
