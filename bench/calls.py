@@ -118,9 +118,9 @@ class Bench:
         self.dir = workdir
         apply_tenants(app.open(fs_settings(workdir), deploy=False), site(agents))
         self.box = start_box(find_prefix(), workdir)
-        add_bare_path(self.box.ctx.settings.fs_conf_dir)
+        add_bare_path(self.box.services.settings.fs_conf_dir)
         assert "[Success]" in self.box.api("reloadxml")
-        seats = [Seat(str(1000 + i), DOMAIN, seat_password(self.box.ctx, TENANT, str(1000 + i))) for i in range(agents)]
+        seats = [Seat(str(1000 + i), DOMAIN, seat_password(self.box.services, TENANT, str(1000 + i))) for i in range(agents)]
         self.pool = AgentPool(self.box, workdir / "agents", seats, register_timeout=180)
         for x in seats:
             self.box.api(f"callcenter_config agent set status {x.extension}@{DOMAIN} Available")
@@ -194,7 +194,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-calls-"))
     bench = Bench(work, args.agents)
     results = {"agents": args.agents, "talk_ms": args.talk_ms, "cores": os.cpu_count(),
-               "session_limits": bench.box.ctx.settings.session_limits(), "runs": []}
+               "session_limits": bench.box.services.settings.session_limits(), "runs": []}
 
     def record(r: dict) -> dict:
         results["runs"].append(r)

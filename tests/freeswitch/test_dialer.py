@@ -80,12 +80,12 @@ def test_progressive_campaign_end_to_end(fs_install, tmp_path):
     stop = threading.Event()
     dialer = Dialer(ctx.engine, ctx.settings, box.fs.password, node="test", notify=events.append)
     thread = threading.Thread(target=dialer.run, args=(stop,), daemon=True)
-    seats = [Seat(ext, DOMAIN, seat_password(box.ctx, TENANT, ext), talk_ms=2500) for ext in ("1001", "1002")]
+    seats = [Seat(ext, DOMAIN, seat_password(box.services, TENANT, ext), talk_ms=2500) for ext in ("1001", "1002")]
     most = 0
     try:
         with Agents(box, tmp_path / "seats", seats):
             for ext in ("1001", "1002"):
-                set_status(box.ctx, TENANT, ext, "ready")
+                set_status(box.services, TENANT, ext, "ready")
             campaigns.set_state(ctx, TENANT, "winback", "running")
             thread.start()
             deadline = time.monotonic() + 90
@@ -163,18 +163,18 @@ def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install
     campaigns.add(ctx, TENANT, "look", mode="preview", **common)
     campaigns.add_contacts(ctx, TENANT, "look", _parsed([ANSWER[1]]))
     events: list[dict] = []
-    pw = lambda ext: seat_password(box.ctx, TENANT, ext)  # noqa: E731
+    pw = lambda ext: seat_password(box.services, TENANT, ext)  # noqa: E731
     try:
         with Agents(box, tmp_path / "seats", [Seat("1001", DOMAIN, pw("1001"), talk_ms=2000, ring_ms=5000)]):
-            set_status(box.ctx, TENANT, "1001", "ready")
+            set_status(box.services, TENANT, "1001", "ready")
             campaigns.set_state(ctx, TENANT, "slow", "running")
             _run_dialer(ctx, box, 40, lambda: campaigns.status(ctx, TENANT, "slow")["by_state"].get("failed"), events)
-            set_status(box.ctx, TENANT, "1001", "logout")
+            set_status(box.services, TENANT, "1001", "logout")
             # Its abandoned contact has a retry due later: stopped, it cannot ring 1002 (busy on
             # it, 1002 would not be idle for the preview offer).
             campaigns.set_state(ctx, TENANT, "slow", "stopped")
         with Agents(box, tmp_path / "seats2", [Seat("1002", DOMAIN, pw("1002"), talk_ms=2000)], first_ip=2):
-            set_status(box.ctx, TENANT, "1002", "ready")
+            set_status(box.services, TENANT, "1002", "ready")
             campaigns.set_state(ctx, TENANT, "look", "running")
             offered = lambda: [e for e in events if e["type"] == "campaign.preview"]  # noqa: E731
             _run_dialer(ctx, box, 30, offered, events)
