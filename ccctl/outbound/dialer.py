@@ -143,8 +143,10 @@ class Dialer:
                 room = min(room, r.call_limit - usage[c.tenant])
             if room <= 0:
                 continue
-            queue_id = names.queue_id(r.tenant, c.queue)
-            table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}", check=False)) if c.kind == "agents" else []
+            table = []  # an IVR campaign has no queue: its callees go to the IVR target
+            if c.kind == "agents":
+                queue_id = names.queue_id(r.tenant, c.queue)
+                table = parse_table(self.api(f"callcenter_config queue list agents {queue_id}", check=False))
             if c.mode == "preview":
                 n = self._preview(r, table, now, room)
             else:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from ccctl.supervision import agents
 from ccctl.config import entities
+from ccctl import app as library
 from ccctl.cli.main import app
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import InvalidInput
@@ -25,7 +26,7 @@ from tests.conftest import EXAMPLE
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
 
-    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(EXAMPLE)).tenants)
+    apply_tenants(library.open(fs_settings(root), deploy=False), load_site(str(EXAMPLE)).tenants)
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()
