@@ -3,6 +3,8 @@ a China R2 E1 (when the install has mod_freetdm; skipped with the reason otherwi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ccctl.config import gather
@@ -41,9 +43,20 @@ def booted(fs_install, tmp_path_factory):
 
 def test_mod_freetdm_reads_the_rendered_configuration(booted):
     fs = booted
-    assert fs.api("module_exists mod_freetdm").strip() == "true"
     log = fs.log_text()
     assert "freetdm.conf.xml" not in "\n".join(fs.errors()), fs.log_tail()
-    # The R2 span is configured from the XML; without DAHDI's kernel module its channels
-    # cannot open, which FreeTDM reports per span rather than as a configuration error.
+    if not Path("/dev/dahdi").exists():
+        # FreeTDM opens DAHDI's control device while it creates the spans freetdm.conf names;
+        # with no DAHDI driver loaded (kernel modules load only inside the booted image) it
+        # must stop exactly there: the rendered files were read, the span's I/O type was asked
+        # for, and nothing else went wrong.
+        print("\nmod_freetdm: no /dev/dahdi on this host: checking that FreeTDM read the rendered "
+              "configuration and stopped only for want of the DAHDI device")
+        assert "Modules configured: 1" in log, fs.log_tail()
+        assert "No DAHDI or Zap control device found" in log, fs.log_tail()
+        assert "failure creating span of type zt" in log, fs.log_tail()
+        assert fs.api("module_exists mod_freetdm").strip() == "false"
+        return
+    assert fs.api("module_exists mod_freetdm").strip() == "true", fs.log_tail()
+    # The R2 span is configured from the XML; channels that cannot open are reported per span.
     assert "e1-s1" in log, fs.log_tail()
