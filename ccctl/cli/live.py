@@ -50,12 +50,15 @@ def list_(ctx: typer.Context,
 def status(ctx: typer.Context, as_json: bool = JSON):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
     queues with waiting callers and available agents, and recordings that failed (each is
-    logged by FreeSWITCH as `ccctl recording-failed call=UUID`)."""
+    logged by FreeSWITCH as `ccctl recording-failed call=UUID`). Exit 1 when an installed
+    FreeSWITCH is down (with why: its unit's state); 0 on a box without the engine."""
     from ccctl.freeswitch.status import box_status
 
     data = box_status(open_services(ctx))
     if as_json:
         output.emit_json(data)
+        if data.get("reason"):
+            raise typer.Exit(1)
         return
     cfg = data["configuration"]
     deployed = f"configuration generation {cfg['generation']}"
@@ -64,6 +67,10 @@ def status(ctx: typer.Context, as_json: bool = JSON):
     if cfg["failed"]:
         deployed += f"; generation {cfg['failed']} FAILED: {cfg['error']}"
     if data["freeswitch"] == "down":
+        if data.get("reason"):
+            output.line(f"FreeSWITCH: down ({data['reason']})")
+            output.line(deployed)
+            raise typer.Exit(1)
         output.line(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
         output.line(deployed)
         return
