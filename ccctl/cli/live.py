@@ -44,7 +44,8 @@ def list_(ctx: typer.Context,
 
     rows = [a.as_dict() for a in agents.live_states(open_services(ctx), tenant)]
     output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
-                                        "no_answer_count", "wrap_up_time"], keep=("tenant", "extension"))
+                                        "no_answer_count", "wrap_up_time"], keep=("tenant", "extension", "status", "state"),
+                drop=("no_answer_count", "wrap_up_time", "calls_answered", "name"))
 
 
 def status(ctx: typer.Context, as_json: bool = JSON):
