@@ -7,7 +7,6 @@ import re
 import subprocess
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from ccctl.recordings import folders
 from ccctl.app import Services
