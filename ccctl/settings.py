@@ -115,6 +115,8 @@ class Settings(BaseSettings):
         description="auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only.")
     root: Path = Field(Path("/"),
         description="The file system the first-boot setup (cctui's wizard) changes: host name, admin SSH keys, time zone, the setup-complete marker. / on a box; a scratch folder elsewhere.")
+    admin_user: str = Field("admin",
+        description="The administrator who logs in over SSH (the image's base__admin_user): the wizard's SSH key goes to its ~/.ssh/authorized_keys.")
     sysfs_root: Path = Field(Path("/sys"),
         description="The sysfs `ccctl hardware detect` reads the PCI and USB buses from (a rescue system or a test points elsewhere).")
     dahdi_dir: Path = Field(Path("/etc/dahdi"),

@@ -147,6 +147,7 @@ def start(services, screen: str | None = None, first_boot: bool = False) -> None
     if screen is None:
         screen = "wizard" if first_boot and not setup.completed(services.settings.root) else "tenants"
     app = CcTui(services, start=screen)
+    app.first_boot = first_boot and screen == "wizard"  # the console's wizard: leaves once set up
     if screen not in app.SCREEN_TITLES:
         raise SystemExit(f"cctui: no screen {screen!r}; one of {', '.join(app.SCREEN_TITLES)}")
     app.run()

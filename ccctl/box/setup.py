@@ -1,6 +1,9 @@
 """The box's own setup, as the first-boot wizard makes it: host name, the admin's SSH key, the
 time zone, and a marker that says setup is complete (until then the console shows the wizard).
 
+The SSH key goes to the administrator's ~/.ssh/authorized_keys (the user of the image's base
+role, `base__admin_user`, given to ccctl as CCCTL_ADMIN_USER): root never logs in over SSH.
+
 Every function takes ROOT (the file system to change, / on the box) so it can be run again
 and tested on a scratch tree. Input is checked before anything is written.
 """
@@ -8,13 +11,19 @@ and tested on a scratch tree. Input is checked before anything is written.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import re
 import shutil
 import subprocess
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ccctl.errors import InvalidInput
+
+ADMIN_USER = "admin"
+"""The image's administrator (ansible: base__admin_user), when no setting names another."""
 
 MARKER = Path("var/lib/ccctl/setup-complete")
 """Under ROOT; its absence is what makes the box's console start the wizard."""
@@ -38,17 +47,70 @@ def reopen(root: Path = Path("/")) -> None:
     (root / MARKER).unlink(missing_ok=True)
 
 
-def current(root: Path = Path("/")) -> dict:
+def current(root: Path = Path("/"), user: str = ADMIN_USER) -> dict:
     def read(p: str) -> str:
         try:
             return (root / p).read_text().strip()
         except OSError:
             return ""
 
-    keys = read("root/.ssh/authorized_keys")
     return {"hostname": read("etc/hostname"), "timezone": read("etc/timezone") or "UTC",
-            "ssh_keys": len([k for k in keys.splitlines() if k.strip() and not k.startswith("#")]),
+            "ssh_keys": len(admin_keys(root, user)),
             "completed": completed(root)}
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    uid: int
+    gid: int
+    home: Path
+    """Under ROOT."""
+
+
+def account(user: str = ADMIN_USER, root: Path = Path("/")) -> Account:
+    """USER's entry in ROOT's /etc/passwd; InvalidInput when the box has no such user."""
+    try:
+        lines = (root / "etc/passwd").read_text().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        f = line.split(":")
+        if len(f) >= 7 and f[0] == user:
+            return Account(user, int(f[2]), int(f[3]), root / f[5].lstrip("/"))
+    raise InvalidInput(f"no user {user!r} on this box (CCCTL_ADMIN_USER names the administrator who logs in over SSH)")
+
+
+def authorized_keys(user: str = ADMIN_USER, root: Path = Path("/")) -> Path:
+    return account(user, root).home / ".ssh/authorized_keys"
+
+
+def fingerprint(key: str) -> str:
+    """'SHA256:... comment', as `ssh-keygen -lf` names a key."""
+    parts = key.split()
+    digest = base64.b64encode(hashlib.sha256(base64.b64decode(parts[1])).digest()).decode().rstrip("=")
+    return " ".join([f"SHA256:{digest}", *parts[2:]])
+
+
+def admin_keys(root: Path = Path("/"), user: str = ADMIN_USER) -> list[str]:
+    """The keys that can log in as USER, each as its fingerprint (ssh-keygen -lf's reading of
+    the file when it is there: what sshd will accept; else ours)."""
+    try:
+        path = authorized_keys(user, root)
+        text = path.read_text()
+    except (InvalidInput, OSError):
+        return []
+    if shutil.which("ssh-keygen"):
+        r = subprocess.run(["ssh-keygen", "-lf", str(path)], capture_output=True, text=True, timeout=10)
+        if r.returncode == 0:
+            return [ln.split(None, 1)[1] for ln in r.stdout.splitlines() if len(ln.split(None, 1)) == 2]
+    out = []
+    for line in text.splitlines():
+        try:
+            out.append(fingerprint(check_ssh_key(line)))
+        except InvalidInput:
+            continue
+    return out
 
 
 def check_hostname(name: str) -> str:
@@ -85,22 +147,29 @@ def check_ssh_key(key: str) -> str:
     return key
 
 
-def add_ssh_key(key: str, root: Path = Path("/")) -> bool:
-    """Let KEY log in as root over SSH; False when it already could."""
+def add_ssh_key(key: str, root: Path = Path("/"), user: str = ADMIN_USER) -> bool:
+    """Let KEY log in as USER (the administrator) over SSH; False when it already could.
+    ~/.ssh is 0700 and authorized_keys 0600, both owned by USER (sshd refuses keys otherwise)."""
     key = check_ssh_key(key)
-    ssh = root / "root/.ssh"
+    who = account(user, root)
+    ssh = who.home / ".ssh"
     ssh.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = ssh / "authorized_keys"
     have = path.read_text().splitlines() if path.exists() else []
-    if any(" ".join(line.split()[:2]) == " ".join(key.split()[:2]) for line in have):
-        return False
-    with path.open("a") as f:
-        f.write(key + "\n")
-    os.chmod(path, 0o600)
-    return True
+    added = not any(" ".join(line.split()[:2]) == " ".join(key.split()[:2]) for line in have)
+    if added:
+        with path.open("a") as f:
+            f.write(key + "\n")
+    for p, mode in ((ssh, 0o700), (path, 0o600)):
+        os.chmod(p, mode)
+        if (p.stat().st_uid, p.stat().st_gid) != (who.uid, who.gid):
+            os.chown(p, who.uid, who.gid)
+    return added
 
 
 def set_timezone(zone: str, root: Path = Path("/")) -> str:
+    """ZONE for the box: /etc/timezone and /etc/localtime under ROOT (on the box itself through
+    `timedatectl set-timezone` when there is one, which tells systemd too)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     zone = zone.strip()
@@ -110,10 +179,46 @@ def set_timezone(zone: str, root: Path = Path("/")) -> str:
         raise InvalidInput(f"unknown time zone {zone!r} (like Asia/Shanghai or UTC)") from None
     (root / "etc").mkdir(parents=True, exist_ok=True)
     (root / "etc/timezone").write_text(zone + "\n")
+    if root == Path("/") and shutil.which("timedatectl"):
+        r = subprocess.run(["timedatectl", "set-timezone", zone], capture_output=True, text=True, timeout=30)
+        if r.returncode == 0:
+            time.tzset()
+            return zone
     link = root / "etc/localtime"
     link.unlink(missing_ok=True)
     link.symlink_to(f"/usr/share/zoneinfo/{zone}")
+    if root == Path("/"):
+        time.tzset()
     return zone
+
+
+DAEMON_UNIT = "ccctl-daemon.service"
+
+
+def restart_for_timezone(root: Path = Path("/"), run=subprocess.run) -> str:
+    """Services that read the zone at start, restarted so they use the new one now; one line
+    saying what was done. FreeSWITCH is not restarted (that would drop calls): business hours
+    are evaluated in each tenant's own zone, only its log's clock waits for its next start."""
+    engine = "FreeSWITCH keeps its log's clock until its next restart (business hours use each tenant's zone)"
+    if root != Path("/"):
+        return f"services on {root} pick it up when they next start"
+    try:
+        r = run(["systemctl", "try-restart", DAEMON_UNIT], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"restart ccctl-daemon yourself (systemctl restart ccctl-daemon: {exc}); {engine}"
+    if r.returncode != 0:
+        return f"ccctl-daemon not restarted ({(r.stderr or r.stdout).strip() or 'exit ' + str(r.returncode)}); {engine}"
+    return f"ccctl-daemon restarted; {engine}"
+
+
+def addresses(run=subprocess.run) -> list[str]:
+    """The box's global addresses (IPv4 first), as the console banner shows them."""
+    try:
+        r = run(["ip", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True, timeout=5)
+        found = [ln.split()[3].split("/")[0] for ln in r.stdout.splitlines() if len(ln.split()) > 3]
+    except (OSError, subprocess.TimeoutExpired):
+        found = []
+    return sorted(dict.fromkeys(found), key=lambda a: (":" in a, a))
 
 
 def seat_range(text: str) -> list[str]:

@@ -47,7 +47,7 @@ def _range(since: str | None, until: str | None) -> tuple[float, float]:
     return start, end
 
 
-def _emit(rows: list[dict], as_json: bool, as_csv: bool, columns: list[str]) -> None:
+def _emit(rows: list[dict], as_json: bool, as_csv: bool, columns: list[str], keep=(), drop=()) -> None:
     if as_csv:
         import csv
 
@@ -55,7 +55,16 @@ def _emit(rows: list[dict], as_json: bool, as_csv: bool, columns: list[str]) -> 
         w.writeheader()
         w.writerows(rows)
     else:
-        output.emit(rows, as_json, columns=columns)
+        output.emit(rows, as_json, columns=columns, keep=keep, drop=drop, every="--json or --csv")
+
+
+STATS_DROP = ["callbacks", "surveyed", "survey_avg", "short_abandoned", "login_time", "occupancy", "longest_wait",
+              "avg_wait", "handled", "aht", "asa", "abandoned"]
+"""Left out first on a narrow terminal: offered, answered, abandon rate and service level stay."""
+
+CALLS_DROP = ["hangup_side", "ivr_digits", "did", "direction", "talk_s", "caller_number", "agent", "wait_s",
+              "queue", "tenant"]
+"""Left out first on a narrow terminal; the call id (for `calls show`) is never cut."""
 
 
 def stats(ctx: typer.Context,
@@ -84,7 +93,8 @@ def stats(ctx: typer.Context,
     start, end = _range(since, until)
     group = by or ("agent" if agent else "queue" if queue else "tenant")
     rows = statistics(context.engine, Query(start, end, tenant, queue, agent, interval, group, short_abandon))
-    _emit(rows, as_json, as_csv, [STATS_COLUMNS[0], group, *STATS_COLUMNS[1:]])
+    _emit(rows, as_json, as_csv, [STATS_COLUMNS[0], group, *STATS_COLUMNS[1:]], keep=(STATS_COLUMNS[0], group),
+          drop=STATS_DROP)
 
 
 calls_app = typer.Typer(cls=ErrorMappingGroup, help="Call records: one row per call, written by `ccctl daemon`.",
@@ -118,7 +128,7 @@ def calls_list(ctx: typer.Context, tenant: Optional[str] = TENANT, queue: Option
 
     rows = calls_mod.list_calls(open_services(ctx).engine, **_filters(tenant, queue, agent, disposition, caller, since, until),
                                 limit=limit or None)
-    output.emit(rows, as_json, columns=calls_mod.LIST_COLUMNS)
+    output.emit(rows, as_json, columns=calls_mod.LIST_COLUMNS, keep=("entered", "uuid"), drop=CALLS_DROP)
 
 
 @calls_app.command("show")

@@ -44,18 +44,22 @@ def list_(ctx: typer.Context,
 
     rows = [a.as_dict() for a in agents.live_states(open_services(ctx), tenant)]
     output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
-                                        "no_answer_count", "wrap_up_time"], keep=("tenant", "extension"))
+                                        "no_answer_count", "wrap_up_time"], keep=("tenant", "extension", "status", "state"),
+                drop=("no_answer_count", "wrap_up_time", "calls_answered", "name"))
 
 
 def status(ctx: typer.Context, as_json: bool = JSON):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
     queues with waiting callers and available agents, and recordings that failed (each is
-    logged by FreeSWITCH as `ccctl recording-failed call=UUID`)."""
+    logged by FreeSWITCH as `ccctl recording-failed call=UUID`). Exit 1 when an installed
+    FreeSWITCH is down (with why: its unit's state); 0 on a box without the engine."""
     from ccctl.freeswitch.status import box_status
 
     data = box_status(open_services(ctx))
     if as_json:
         output.emit_json(data)
+        if data.get("reason"):
+            raise typer.Exit(1)
         return
     cfg = data["configuration"]
     deployed = f"configuration generation {cfg['generation']}"
@@ -64,6 +68,10 @@ def status(ctx: typer.Context, as_json: bool = JSON):
     if cfg["failed"]:
         deployed += f"; generation {cfg['failed']} FAILED: {cfg['error']}"
     if data["freeswitch"] == "down":
+        if data.get("reason"):
+            output.line(f"FreeSWITCH: down ({data['reason']})")
+            output.line(deployed)
+            raise typer.Exit(1)
         output.line(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
         output.line(deployed)
         return

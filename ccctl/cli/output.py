@@ -2,8 +2,9 @@
 errors to stderr. Commands return data and never print it themselves.
 
 Tables are laid out here rather than by a rich-text library: a 10,000-row list then costs
-about what its JSON does, and the columns a user copies from (names, extensions) are never
-cut, whatever the width of the terminal.
+about what its JSON does, and the columns a user copies from (ids, names, extensions) are never
+cut, whatever the width of the terminal; nor are headers. What does not fit is left out whole
+(the least useful columns first) and named on stderr with the option that shows everything.
 """
 
 from __future__ import annotations
@@ -53,52 +54,84 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - width_of(text))
 
 
-def _fit(widths: list[int], heads: list[str], keep: set[int], total: int) -> list[int]:
-    """Narrow the columns not in KEEP, widest first, until the row fits TOTAL columns."""
+def _fit(widths: list[int], heads: list[str], keep: set[int], total: int) -> list[int] | None:
+    """Narrow the values of columns not in KEEP, widest first, never below their header, until
+    the row fits TOTAL columns; None when even that does not fit."""
     widths = list(widths)
     need = sum(widths) + 2 * (len(widths) - 1) - total
-    # first down to what keeps a header readable, then (a narrow terminal) to 3 characters
-    for floor_of in (lambda i, w: min(w, max(4, min(len(heads[i]), 10))), lambda i, w: min(w, 3)):
-        floors = [w if i in keep else floor_of(i, w) for i, w in enumerate(widths)]
-        while need > 0:
-            i = max(range(len(widths)), key=lambda j: widths[j] - floors[j])
-            if widths[i] <= floors[i]:
-                break
-            widths[i] -= 1
-            need -= 1
-    return widths  # only kept columns left too wide: the line runs long rather than cut them
+    floors = [w if i in keep else min(w, width_of(heads[i])) for i, w in enumerate(widths)]
+    while need > 0:
+        i = max(range(len(widths)), key=lambda j: widths[j] - floors[j])
+        if widths[i] <= floors[i]:
+            return None
+        widths[i] -= 1
+        need -= 1
+    return widths
+
+
+def layout(cells: list[list[str]], columns: list[str], keep: Iterable[str] = (), width: int | None = None,
+           drop: Iterable[str] = ()) -> tuple[list[int], list[int], list[str]]:
+    """(indexes of the columns shown, their widths, the columns left out) for a table of CELLS
+    on WIDTH columns. KEEP columns (ids, names people copy) are never cut; headers never are.
+    When the rest cannot fit, columns are left out whole: DROP's first (the least useful), then
+    the rightmost; the line runs long rather than cut a KEEP column."""
+    total = width or terminal_width()
+    natural = [max([width_of(c)] + [width_of(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    keep = set(keep)
+    order = [c for c in drop if c in columns and c not in keep]
+    order += [c for c in reversed(columns) if c not in keep and c not in order]
+    shown = list(range(len(columns)))
+    left_out: list[str] = []
+    while True:
+        kept = {j for j, i in enumerate(shown) if columns[i] in keep}
+        widths = _fit([natural[i] for i in shown], [columns[i] for i in shown], kept, total)
+        if widths is not None:
+            return shown, widths, left_out
+        if not order:
+            return shown, [natural[i] for i in shown], left_out
+        gone = order.pop(0)
+        shown.remove(columns.index(gone))
+        left_out.append(gone)
 
 
 def terminal_width() -> int:
     return max(MIN_WIDTH, shutil.get_terminal_size((80, 24)).columns)
 
 
-def table_lines(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), width: int | None = None) -> list[str]:
+def table_lines(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), width: int | None = None,
+                drop: Iterable[str] = ()) -> list[str]:
+    return table(rows, columns, keep, width, drop)[0]
+
+
+def table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), width: int | None = None,
+          drop: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+    """(the table's lines, the columns left out for the width)."""
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [len(c) for c in columns]
-    for row in cells:
-        for i, text in enumerate(row):
-            w = width_of(text)
-            if w > widths[i]:
-                widths[i] = w
-    keep_idx = {i for i, c in enumerate(columns) if c in set(keep)}
-    widths = _fit(widths, columns, keep_idx, width or terminal_width())
-    lines = ["  ".join(_pad(_cut(c, w), w) for c, w in zip(columns, widths)).rstrip(),
+    shown, widths, left_out = layout(cells, columns, keep, width, drop)
+    heads = [columns[i] for i in shown]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(heads, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(_pad(_cut(t, w), w) for t, w in zip(row, widths)).rstrip() for row in cells]
-    return lines
+    lines += ["  ".join(_pad(_cut(row[i], w), w) for i, w in zip(shown, widths)).rstrip() for row in cells]
+    return lines, left_out
 
 
 def emit_json(data: Any, stream=None) -> None:
     (stream or sys.stdout).write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
-def emit_table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = ()) -> None:
+def emit_table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), drop: Iterable[str] = (),
+               every: str = "--json") -> None:
+    """Rows as a table; columns left out for the terminal's width are named on stderr, with
+    EVERY, the option that shows them all."""
     rows = list(rows)
     if not rows:
         message("(none)")
         return
-    sys.stdout.write("\n".join(table_lines(rows, columns, keep)) + "\n")
+    lines, left_out = table(rows, columns, keep, None, drop)
+    sys.stdout.write("\n".join(lines) + "\n")
+    if left_out:
+        message(f"({len(left_out)} column{'s' if len(left_out) != 1 else ''} left out for the width: "
+                f"{', '.join(left_out)}; {every} shows every column)")
 
 
 def emit_record(data: dict) -> None:
@@ -108,11 +141,12 @@ def emit_record(data: dict) -> None:
     sys.stdout.write("".join(f"{_pad(k, w)}  {_cell(v)}\n" for k, v in data.items()))
 
 
-def emit(data: Any, as_json: bool, *, columns: list[str] | None = None, keep: Iterable[str] = ()) -> None:
+def emit(data: Any, as_json: bool, *, columns: list[str] | None = None, keep: Iterable[str] = (),
+         drop: Iterable[str] = (), every: str = "--json") -> None:
     if as_json:
         emit_json(data)
     elif isinstance(data, list):
-        emit_table(data, columns or (list(data[0]) if data else []), keep)
+        emit_table(data, columns or (list(data[0]) if data else []), keep, drop, every)
     elif isinstance(data, dict):
         emit_record(data)
     else:

@@ -9,6 +9,8 @@ check=False to read the -ERR text itself."""
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
 from ccctl.errors import FreeSwitchError, FreeSwitchRefused
@@ -32,6 +34,8 @@ class EventSocket:
         import greenswitch
 
         import gevent
+
+        _quiet_greenswitch()
 
         conn = greenswitch.InboundESL(host=self.host, port=self.port, password=self.password)
         conn.timeout = self.timeout
@@ -80,6 +84,21 @@ class EventSocket:
         except Exception as exc:
             raise FreeSwitchError(f"{command}: no answer from FreeSWITCH ({exc or type(exc).__name__})") from None
         return (resp.data or "").strip() if resp is not None else ""
+
+
+class _GreenswitchChatter(logging.Filter):
+    """greenswitch logs through the root logger, at INFO, on every stop() ("Waiting for event
+    processing greenlet exit"): the daemon's short-lived connection per watchdog tick made
+    8,600 such lines a day. Its INFO and DEBUG lines are dropped; warnings and errors pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno <= logging.INFO and f"{os.sep}greenswitch{os.sep}" in record.pathname)
+
+
+def _quiet_greenswitch() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(f, _GreenswitchChatter) for f in root.filters):
+        root.addFilter(_GreenswitchChatter())
 
 
 def checked(command: str, text: str, check: bool = True) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
+from collections.abc import Callable
 
 from ccctl.recordings import folders
 from ccctl.app import Services
@@ -30,12 +32,48 @@ def configuration_state(services: Services) -> dict:
         return generation.state(session).as_dict()
 
 
-def box_status(services: Services) -> dict:
+UNIT = "freeswitch.service"
+
+
+def unit_state(unit: str = UNIT) -> str:
+    """systemd's word for UNIT: failed, activating (auto-restart), inactive, active ..."""
+    try:
+        r = subprocess.run(["systemctl", "show", "-p", "ActiveState,SubState", "--value", unit],
+                           capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    words = r.stdout.split()
+    if not words:
+        return "unknown"
+    active, sub = words[0], words[1] if len(words) > 1 else ""
+    return active if sub in ("", active, "dead") else f"{active} ({sub})"
+
+
+def down_reason(services: Services, state: Callable[[], str] = unit_state) -> str | None:
+    """Why an installed engine does not answer, in one line; None when no engine is installed
+    (the engine record, under the settings' root, names no binary there)."""
+    from ccctl.freeswitch.install import RECORD, read_record
+
+    rec = read_record(services.settings.root / RECORD.relative_to("/"))
+    if rec is None or not (services.settings.root / rec.binary.lstrip("/")).is_file():
+        return None
+    st = state()
+    if st == "active":
+        return f"{UNIT} active, its Event Socket does not answer: journalctl -u freeswitch"
+    return f"{UNIT} {st}: journalctl -u freeswitch"
+
+
+def box_status(services: Services, state: Callable[[], str] = unit_state) -> dict:
+    """STATE: the unit's state, asked only when an installed engine does not answer."""
     tenants = list_tenants(services)
     config = configuration_state(services)
     esl = try_event_socket(services)
     if esl is None:
-        return {"freeswitch": "down", "tenants": len(tenants), "configuration": config}
+        down = {"freeswitch": "down", "tenants": len(tenants), "configuration": config}
+        reason = down_reason(services, state)
+        if reason is not None:
+            down |= {"installed": True, "reason": reason}
+        return down
     with esl:
         version = esl.api("version", check=False)
         uptime = esl.api("uptime s", check=False)

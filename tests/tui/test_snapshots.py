@@ -113,6 +113,7 @@ def test_wizard(snap_compare, tctx, tmp_path, size, monkeypatch):
     monkeypatch.setattr(setup, "engine_status", lambda ctx: {"installed": True, "source": "debs",
                                                                  "running": False, "version": None})
     monkeypatch.setattr(detect, "detect", lambda: detect.Detection(cards=[], unknown=[], modules={}))
+    monkeypatch.setattr(setup, "addresses", lambda: ["192.0.2.10"])
     app = CcTui(tctx, start="wizard")
     app.root = tmp_path / "root"
 

@@ -1,5 +1,9 @@
 """First-boot setup, re-runnable: each line does one thing when enter is pressed in it, and
-says what it did (or why not) right under it. ctrl+f marks the box set up."""
+says what it did (or why not) right under it. ctrl+f marks the box set up.
+
+It shows the box's addresses (the console banner it hides has them) and rechecks the box every
+few seconds: setup finished elsewhere (over SSH) shows at once, and the console's wizard
+(--first-boot) then leaves for the login prompt."""
 
 from __future__ import annotations
 
@@ -31,14 +35,19 @@ STEPS = (
 class WizardScreen(Guarded, Screen):
     BINDINGS = [Binding("ctrl+f", "finish", "Finish setup"), Binding("ctrl+r", "reload", "Recheck")]
 
+    REFRESH = 5.0
+    """Seconds between rechecks of the box (set-up marker, keys, addresses)."""
+
     def __init__(self, root: Path | None = None):
         super().__init__(name="wizard")
         self.root = root
+        self.completed: bool | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("First-boot setup   enter applies a line; ctrl+f when done", classes="title")
         with VerticalScroll(id="wizard"):
             yield Static("", id="w-state")
+            yield Static("", id="w-address")
             for key, label, placeholder in STEPS:
                 with Horizontal(classes="row"):
                     yield Label(label, classes="name")
@@ -54,12 +63,40 @@ class WizardScreen(Guarded, Screen):
         for msg in self.query(".msg"):
             msg.display = False
         self.action_reload()
+        self.set_interval(self.REFRESH, self._recheck)
 
-    def action_reload(self) -> None:
-        st = setup.current(self.root)
+    @property
+    def user(self) -> str:
+        return self.app.services.settings.admin_user
+
+    def _state(self, st: dict) -> None:
         self.query_one("#w-state", Static).update(
             f"host {st['hostname'] or '(unset)'}   zone {st['timezone']}   admin keys {st['ssh_keys']}   "
             f"setup {'complete' if st['completed'] else 'not complete'}")
+
+    def _addresses(self, found: list[str]) -> None:
+        self.query_one("#w-address", Static).update(
+            f"address {', '.join(found)}   (ssh {self.user}@{found[0]})" if found else "address: none yet (no network)")
+
+    @work(thread=True, exclusive=True, group="recheck")
+    def _recheck(self) -> None:
+        st = setup.current(self.root, self.user)
+        found = setup.addresses()
+        self.app.call_from_thread(self._rechecked, st, found)
+
+    def _rechecked(self, st: dict, found: list[str]) -> None:
+        self._state(st)
+        self._addresses(found)
+        was, self.completed = self.completed, st["completed"]
+        if st["completed"] and was is False and getattr(self.app, "first_boot", False):
+            # Finished elsewhere (over SSH): the console's login prompt takes over.
+            self.app.exit(message="setup complete: the console shows its login prompt")
+
+    def action_reload(self) -> None:
+        st = setup.current(self.root, self.user)
+        self.completed = st["completed"]
+        self._state(st)
+        self._recheck()
         tenants = entities.list_tenants(self.app.services)
         if tenants and not self.query_one("#w-tenant", Input).value:
             self.query_one("#w-tenant", Input).value = tenants[0].name
@@ -105,9 +142,13 @@ class WizardScreen(Guarded, Screen):
             if key == "hostname":
                 text = f"host name is now {setup.set_hostname(value, self.root)}"
             elif key == "ssh_key":
-                text = "key added" if setup.add_ssh_key(value, self.root) else "that key could already log in"
+                added = setup.add_ssh_key(value, self.root, self.user)
+                keys = setup.admin_keys(self.root, self.user)
+                text = (f"{'key added' if added else 'that key could already log in'}: "
+                        f"{len(keys)} key{'s' if len(keys) != 1 else ''} can log in as {self.user}: " + "; ".join(keys))
             elif key == "timezone":
-                text = f"time zone is now {setup.set_timezone(value, self.root)}"
+                zone = setup.set_timezone(value, self.root)
+                text = f"time zone is now {zone}; {setup.restart_for_timezone(self.root)}"
             elif key == "tenant":
                 text = self._tenant(value)
             else:

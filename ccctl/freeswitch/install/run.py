@@ -81,6 +81,19 @@ def locate(packages: list[str]) -> tuple[str, str]:
     return binary, mod_dir
 
 
+def check_binary(binary: str) -> str:
+    """The loader's cache refreshed (a bundled prefix's libraries, /etc/ld.so.conf.d), then
+    `BINARY -version`: its version, or FreeSwitchError in one line (a missing library) before
+    the unit is started on a binary that cannot load."""
+    from ccctl.freeswitch.install.status import binary_version
+
+    subprocess.run(["ldconfig"], capture_output=True, text=True)
+    version, why = binary_version(binary)
+    if version is None:
+        raise FreeSwitchError(f"FreeSWITCH cannot start: {why}")
+    return version
+
+
 def start(services: Services, timeout: float = 300, progress: Callable[[str], None] = lambda _: None) -> None:
     """Render the tree if the box never had one, then enable and (re)start the unit and wait
     for the Event Socket."""
@@ -89,6 +102,8 @@ def start(services: Services, timeout: float = 300, progress: Callable[[str], No
 
     if not (services.settings.fs_conf_dir / "freeswitch.xml").exists():
         progress(firstboot.prepare(services))
+    # A unit that hit its start limit (StartLimitBurst) refuses a restart until reset.
+    subprocess.run(["systemctl", "reset-failed", "freeswitch.service"], capture_output=True, text=True)
     for args in (["daemon-reload"], ["enable", "freeswitch.service"], ["restart", "freeswitch.service"]):
         r = subprocess.run(["systemctl", *args], capture_output=True, text=True)
         if r.returncode != 0:
@@ -149,6 +164,7 @@ def install(services: Services, p: Plan, *, suite: str = "bookworm",
         raise
     rec = EngineRecord(binary, mod_dir, p.source)
     write_record(rec)
+    progress(f"FreeSWITCH {check_binary(binary)} ({binary})")
     progress("starting FreeSWITCH on the rendered tree")
     start(services, progress=progress)
     return rec
