@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -151,7 +152,9 @@ def test_cli_both_sources_refused(debs):
 def test_not_root_refused_before_anything_is_written(debs):
     if os.geteuid() != 0:
         pytest.skip("runs as root to drop to nobody")
-    ccctl = Path(os.environ.get("VIRTUAL_ENV", Path(__file__).resolve().parents[2] / ".venv")) / "bin" / "ccctl"
+    # the console script installed with the Python running the tests, whichever environment that is
+    ccctl = Path(sys.executable).parent / "ccctl"
+    assert ccctl.is_file(), f"no ccctl console script beside {sys.executable} (pip install -e .)"
     readable = Path(tempfile.mkdtemp(prefix="engine-debs-"))  # pytest's tmp_path is root's alone
     try:
         readable.chmod(0o755)

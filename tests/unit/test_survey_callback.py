@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from lxml import etree
+from pydantic import ValidationError
 
 from ccctl.callbacks.requests import PLACEMENT_S, after_attempt, base_score, originate_command
 from ccctl.daemon.assemble import Directory, call_row
@@ -72,11 +73,11 @@ def test_callback_key_exits_the_queue_into_the_request_and_dials_seats_directly(
 
 
 def test_callback_spec_refuses_bad_rules():
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match=r"key\n  Value error, '12': a key is one of 0-9, \* or #"):
         s.Callback(key="12")
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match=r"attempts\n  Input should be greater than or equal to 1 "):
         s.Callback(attempts=0)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match=r"interval\n  Input should be greater than or equal to 10 "):
         s.Callback(interval=1)
 
 

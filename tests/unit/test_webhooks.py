@@ -11,6 +11,7 @@ import time
 
 import pytest
 import yaml
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app as cli_app
@@ -103,24 +104,40 @@ def test_undelivered_events_stay_spooled_for_the_next_daemon(ctx):
 
 
 def test_follow_shows_a_tenant_only_its_own_events(ctx):
+    """follow() shows events appended after it started: the events are written only once its
+    first pass over the logs is over, and it is stopped only after a whole pass that began once
+    they were all written (counted through its stop callback, called before every pass)."""
     n = Notifier(ctx.engine, ctx.settings.spool_dir)
     seen = []
     done = threading.Event()
+    passes = 0
+    counted = threading.Condition()
+
+    def stop() -> bool:
+        nonlocal passes
+        with counted:
+            passes += 1
+            counted.notify_all()
+        return done.is_set()
+
+    def after(n_passes: int) -> None:
+        with counted:
+            assert counted.wait_for(lambda: passes >= n_passes, timeout=20), f"follow made {passes} passes"
 
     def reader():
-        for e in follow(ctx.settings.spool_dir, ["acme"], stop=done.is_set, poll=0.05):
+        for e in follow(ctx.settings.spool_dir, ["acme"], stop=stop, poll=0.01):
             seen.append(e)
 
     t = threading.Thread(target=reader, daemon=True)
     t.start()
-    time.sleep(0.3)
+    after(2)  # the first pass is over: from now on
     for tenant in ("other", "acme", "other", "acme"):
         n.put({"type": "call.ended", "tenant": tenant, "call_id": f"{tenant}-{time.monotonic()}"})
-    deadline = time.monotonic() + 10
-    while len(seen) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    n.close(timeout=60)  # every event is in its tenant's log
+    after(passes + 2)  # a whole pass began after that
     done.set()
-    n.close()
+    t.join(20)
+    assert not t.is_alive()
     assert [e["tenant"] for e in seen] == ["acme", "acme"]
 
 
@@ -128,7 +145,7 @@ def test_webhooks_round_trip_through_the_site_file(ctx, tmp_path):
     site = {"tenants": [{"name": "acme", "webhooks": [{"url": "https://crm.example.net/pop?k=1"}]}]}
     apply_tenants(ctx, [s.Tenant(**t) for t in site["tenants"]])
     assert site_data(list_tenants(ctx))["tenants"][0]["webhooks"] == [{"url": "https://crm.example.net/pop?k=1"}]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match=r"url\n  String should match pattern "):
         s.Webhook(url="ftp://x")
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"tenants": [{"name": "acme", "webhooks": [{"url": "not a url"}]}]}))
