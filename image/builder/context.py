@@ -68,9 +68,6 @@ class BuildContext:
             raise BuildError(f"{Path(cmd[0]).name} failed (exit {r.returncode}); see {self.failed_log}\n{tail}")
         return r.stdout
 
-    def chroot(self, script: str) -> str:
-        return self.run("chroot", self.rootfs, "/bin/sh", "-euc", script)
-
     def reset_work(self) -> None:
         if self.work.exists():
             shutil.rmtree(self.work)
