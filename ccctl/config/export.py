@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ccctl.config import spec as s
+from ccctl.hardware.spec import Hardware
 from ccctl.config.yamlio import dump
 
 KEEP_EMPTY = {"hours"}
@@ -24,7 +25,7 @@ def _compact(value):
     return value
 
 
-def site_data(tenants: list[s.Tenant], hardware: s.Hardware | None = None) -> dict:
+def site_data(tenants: list[s.Tenant], hardware: Hardware | None = None) -> dict:
     ordered = sorted(tenants, key=lambda t: t.name)
     data = {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}}))
                         for t in ordered]}
@@ -33,5 +34,5 @@ def site_data(tenants: list[s.Tenant], hardware: s.Hardware | None = None) -> di
     return data
 
 
-def export_yaml(tenants: list[s.Tenant], hardware: s.Hardware | None = None) -> str:
+def export_yaml(tenants: list[s.Tenant], hardware: Hardware | None = None) -> str:
     return dump(site_data(tenants, hardware))

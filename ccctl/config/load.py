@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from ccctl.errors import InvalidInput
 from ccctl.config import yamlio
-from ccctl.config.spec import Site
+from ccctl.config.site import Site
 
 
 def _format_loc(loc) -> str:

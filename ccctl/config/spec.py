@@ -491,20 +491,6 @@ class Tenant(Spec):
         )
 
 
-# Here, not at the top: hardware.spec builds on Spec and Slug above.
-from ccctl.hardware.spec import Hardware  # noqa: E402
-
-
-class Site(Spec):
-    tenants: list[Tenant] = []
-    hardware: Hardware | None = None
-    """The box's voice cards; left out, the cards in the database are left alone."""
-
-    def sorted(self) -> "Site":
-        return Site.model_construct(tenants=sorted((t.sorted() for t in self.tenants), key=lambda t: t.name),
-                                    hardware=self.hardware.sorted() if self.hardware else None)
-
-
 COLLECTIONS: dict[str, tuple[type[Spec], str]] = {
     "seats": (Seat, "extension"),
     "queues": (Queue, "name"),

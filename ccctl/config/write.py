@@ -24,6 +24,7 @@ from ccctl.deploy import generation as gen
 from ccctl.errors import CcError, Conflict, InvalidInput, LimitReached
 from ccctl.config import store
 from ccctl.config import spec as s
+from ccctl.hardware.spec import Hardware
 from ccctl.config.diff import Change, diff_tenant
 from ccctl.config.validate import Problem, check_site
 
@@ -88,7 +89,7 @@ class Edit:
     those to delete, with their contacts."""
     desired: list[s.Tenant]
     remove: list[str] = field(default_factory=list)
-    hardware: s.Hardware | None = None
+    hardware: Hardware | None = None
     drop_campaigns: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -102,7 +103,7 @@ def apply_tenants(
     remove: list[str] = (),
     prune: bool = False,
     dry_run: bool = False,
-    hardware: s.Hardware | None = None,
+    hardware: Hardware | None = None,
 ) -> Result:
     """Make the database hold DESIRED tenants (each complete), and drop REMOVE ones.
 
@@ -156,7 +157,7 @@ class _Undo:
     """How to put the database back when FreeSWITCH refuses the change."""
     before: list[s.Tenant]
     added: list[str]
-    hardware: s.Hardware | None
+    hardware: Hardware | None
     remove_folders: list[str]
 
 

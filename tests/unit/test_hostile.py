@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 
 from ccctl.cli.main import app
 from ccctl.config import spec as s
+from ccctl.config import site
+from ccctl.config.site import Site
 from ccctl.hardware import spec as hw
 
 HOSTILE = ["${system(id)}", "$${domain}", "a\x00b", "two\nlines", "\u202eevil", "x" * 100_000, "", "   "]
@@ -22,7 +24,7 @@ MINIMAL: dict[type, dict] = {
     s.Lease: {"price": 1}, s.Recording: {}, s.Seat: {"extension": "1001", "name": "A"}, s.NoAgent: {},
     s.Queue: {"name": "q"}, s.Greeting: {"text": "hi"}, s.Ivr: {"name": "m", "greeting": {"text": "hi"}},
     s.Number: {"number": "4001", "target": "hangup"}, s.Trunk: {"name": "t", "host": "h.example"},
-    s.Customer: {"number": "4001", "name": "C"}, s.Campaign: {"name": "c"}, s.CallerId: {}, s.Tenant: {"name": "t"}, s.Site: {},
+    s.Customer: {"number": "4001", "name": "C"}, s.Campaign: {"name": "c"}, s.CallerId: {}, s.Tenant: {"name": "t"}, Site: {},
     s.Webhook: {"url": "https://crm.example/pop"}, s.Billing: {}, s.Callback: {},
     hw.Hardware: {}, hw.R2: {}, hw.Span: {"span": 1, "type": "e1", "signalling": "r2", "group": 1},
     hw.Port: {"port": 1, "type": "fxo", "group": 2}, hw.Card: {"name": "e1", "profile": "te410p"},
@@ -31,7 +33,7 @@ MINIMAL: dict[type, dict] = {
 
 
 def _spec_classes() -> set[type]:
-    return {c for m in (s, hw) for c in vars(m).values()
+    return {c for m in (s, hw, site) for c in vars(m).values()
             if isinstance(c, type) and issubclass(c, s.Spec) and c is not s.Spec}
 
 
