@@ -13,6 +13,7 @@ from ccctl.media import prompts
 from ccctl.hardware import render as hardware_render
 from ccctl.settings import Settings
 from ccctl.config import spec as s
+from ccctl.hardware.spec import Hardware
 from ccctl.render import callcenter, core, dialplan, directory, ivr, sofia
 from ccctl.render.xml import include, to_bytes
 
@@ -23,7 +24,7 @@ class RenderInput:
     """Sorted specs with seat passwords filled in."""
     settings: Settings
     esl_password: str
-    hardware: s.Hardware | None = None
+    hardware: Hardware | None = None
     """Voice cards: with spans or ports, mod_freetdm and its two files join the tree."""
 
 
