@@ -90,6 +90,9 @@ class Edit:
     remove: list[str] = field(default_factory=list)
     hardware: s.Hardware | None = None
     drop_campaigns: list[tuple[str, str]] = field(default_factory=list)
+    purge: bool = False
+    """Removed tenants' operational data goes even when kept (legal hold, recordings or call
+    rows inside retention); without it such a removal is refused (ccctl.config.tenant_data)."""
 
 
 Plan = Callable[[object], Edit]
@@ -141,8 +144,11 @@ def change(services: Services, plan: Plan, *, dry_run: bool = False) -> Result:
         return result
     if services.deploy:
         _deploy(services, result, undo)
+    from ccctl.config import tenant_data
+
     for name in undo.remove_folders:
         uploads.remove_folder(services.settings.fs_sounds_dir, name)
+        tenant_data.remove_files(services.settings, name)
     return result
 
 
@@ -209,7 +215,14 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
             return result, undo
         # A dry run makes the same writes and rolls them back, so it predicts the apply exactly.
         # Removed tenants go first: a tenant in DESIRED may take over their domain or numbers.
+        from ccctl.config import tenant_data
+
         for name in remove:
+            kept = [] if edit.purge else tenant_data.blockers(session, name)
+            if kept:
+                raise Conflict(f"tenant {name} keeps {', '.join(kept)}: archive it first (--archive FILE) "
+                               "or purge it (--purge)")
+            tenant_data.remove_rows(session, name)
             store.delete_tenant(session, name)
         store.write_tenants(session, [t for t in desired if t.name in touched], current)
         for tenant, name in edit.drop_campaigns:
@@ -254,7 +267,7 @@ def _revert(services: Services, generation: int, undo: _Undo) -> str:
     def back(session) -> Edit:
         if gen.current(session) != generation:
             raise Conflict("changed meanwhile")
-        return Edit(undo.before, undo.added, undo.hardware)
+        return Edit(undo.before, undo.added, undo.hardware, purge=True)
 
     try:
         _write(services, back, False)
