@@ -98,6 +98,9 @@ def test_a_removed_tenants_data_does_not_reach_the_next_tenant_of_the_same_name(
     _history(run, "alpha", "a-1", recording=False)
     r = run("calls", "list", "--tenant", "beta", "--json")
     assert [c["caller_number"] for c in json.loads(r.stdout)] == ["4915100000001"]
+    assert "tenant_uid" not in r.stdout  # the identity is internal: users see names
+    r = run("recording", "list", "--tenant", "beta", "--json")
+    assert [x["tenant"] for x in json.loads(r.stdout)] == ["beta"] and "uid" not in r.stdout
     old_secret = run("events", "secret", "alpha").stdout.strip()
     assert old_secret
     before = _uids(run)
