@@ -142,10 +142,14 @@ def change(services: Services, plan: Plan, *, dry_run: bool = False) -> Result:
                 raise
     if dry_run or result.generation is None:
         return result
-    if services.deploy:
-        _deploy(services, result, undo)
     from ccctl.config import tenant_data
 
+    for name in undo.added:
+        # Files left under the name since its last tenant went (a call that ended after the
+        # removal): no tenant owns them, and the new one starts empty.
+        tenant_data.remove_files(services.settings, name)
+    if services.deploy:
+        _deploy(services, result, undo)
     for name in undo.remove_folders:
         uploads.remove_folder(services.settings.fs_sounds_dir, name)
         tenant_data.remove_files(services.settings, name)
