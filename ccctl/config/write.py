@@ -106,12 +106,15 @@ def apply_tenants(
     prune: bool = False,
     dry_run: bool = False,
     hardware: s.Hardware | None = None,
+    purge: bool = False,
 ) -> Result:
     """Make the database hold DESIRED tenants (each complete), and drop REMOVE ones.
 
     With prune, tenants missing from DESIRED are removed too (a full-site apply).
     HARDWARE, when given, replaces the box's voice cards; either way every write is checked
-    against them (a tdm trunk of a second tenant on a span group is refused).
+    against them (a tdm trunk of a second tenant on a span group is refused). Removing a
+    tenant that keeps data (legal hold, recordings or call rows inside retention) is refused
+    unless PURGE (ccctl.config.tenant_data).
     """
     desired = [t.sorted() for t in desired]
     names = [t.name for t in desired]
@@ -120,7 +123,7 @@ def apply_tenants(
         gone = list(remove)
         if prune:
             gone += [n for n in store.tenant_names(session) if n not in names and n not in gone]
-        return Edit(desired, gone, hardware)
+        return Edit(desired, gone, hardware, purge=purge)
 
     return change(services, plan, dry_run=dry_run)
 
