@@ -15,7 +15,7 @@ import shutil
 import time
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 
 from ccctl import model as m
@@ -72,13 +72,24 @@ def remove_rows(session: Session, name: str) -> None:
         session.execute(delete(m.Setting).where(m.Setting.key == secret_key(uid)))
 
 
+def orphan_name(name: str) -> str:
+    """What rows left under NAME by no tenant are renamed to: not a tenant name (`~`), so no
+    tenant ever reads them, and within the column's 63 characters."""
+    return name[:55] + "~orphan"
+
+
 def sweep_name(session: Session, name: str, uid: str) -> None:
-    """A new tenant of NAME (identity UID) starts empty: rows left under the name by anyone
-    else (written while no tenant held it) go."""
+    """A new tenant of NAME (identity UID) starts empty: rows left under the name by no tenant
+    (written while none held it) are set aside. History (calls, agent events, recordings,
+    audit, callbacks) keeps its rows under orphan_name(NAME); what is keyed by the name
+    (rollups, which are derived, campaigns with their contacts, do-not-call entries) goes."""
     campaigns = select(m.Campaign.id).where(m.Campaign.tenant == name, m.Campaign.tenant_uid.is_distinct_from(uid))
     session.execute(delete(m.Contact).where(m.Contact.campaign_id.in_(campaigns)))
-    for model in (m.Campaign, *TABLES):
+    for model in (m.Campaign, m.CallRollup, m.Dnc):
         session.execute(delete(model).where(model.tenant == name, model.tenant_uid.is_distinct_from(uid)))
+    for model in (m.Call, m.AgentEvent, m.Recording, m.AuditEntry, m.CallbackRequest):
+        session.execute(update(model).where(model.tenant == name, model.tenant_uid.is_distinct_from(uid))
+                        .values(tenant=orphan_name(name)))
 
 
 def remove_files(settings, name: str) -> None:

@@ -183,3 +183,6 @@ def test_rows_written_while_no_tenant_holds_the_name_do_not_reach_a_new_one(cli)
     assert run("tenant", "add", "beta").exit_code == 0
     _empty(run, "beta")
     assert _leftovers(run, Recording, "beta") == 0
+    # set aside, not lost: the call is still in the box's history, under no tenant
+    r = run("calls", "list", "--json")
+    assert [(c["uuid"], c["tenant"]) for c in json.loads(r.stdout)] == [("late", "beta~orphan")]
