@@ -227,8 +227,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         for name in remove:
             kept = [] if edit.purge else tenant_data.blockers(session, name)
             if kept:
-                raise Conflict(f"tenant {name} keeps {', '.join(kept)}: archive it first (--archive FILE) "
-                               "or purge it (--purge)")
+                raise Conflict(f"tenant {name} keeps {', '.join(kept)}: remove it with "
+                               f"`ccctl tenant remove {name} --archive FILE` or `--purge`")
             tenant_data.remove_rows(session, name)
             store.delete_tenant(session, name)
         store.write_tenants(session, [t for t in desired if t.name in touched], current)

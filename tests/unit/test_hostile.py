@@ -203,7 +203,12 @@ def test_issue_cases_are_clean_and_predicted_by_dry_run(box, tmp_path, example):
     assert box("apply", "-f", moved, "--dry-run").exit_code == 0
     assert box("apply", "-f", moved).exit_code == 0
     assert did["number"] in [n["number"] for n in json.loads(box("number", "list", "acme", "--json").stdout)]
-    # --prune where the pruned tenant holds a domain the file wants
+    # --prune where the pruned tenant holds a domain the file wants (its legal hold lifted
+    # first: a tenant under hold is not removed without --archive or --purge)
+    huaxia["recording"]["legal_hold"] = False
+    lifted = tmp_path / "lift.yaml"
+    lifted.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert box("apply", "-f", lifted).exit_code == 0
     only = {"tenants": [{**acme, "domain": "acme.cc.local"}]}
     pruned = tmp_path / "prune.yaml"
     pruned.write_text(yaml.safe_dump(only, allow_unicode=True))
