@@ -8,9 +8,9 @@ from typing import Optional
 
 import typer
 
-from ccctl.cli import complete, output
+from ccctl.cli import common, complete, output
 from ccctl.cli.common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_services,
-                     on_terminal, parse_assignments, report)
+                     parse_assignments, report)
 
 app = typer.Typer(cls=ErrorMappingGroup, help="Manage tenants (one SIP domain and dialplan context each).",
                   no_args_is_help=True)
@@ -103,7 +103,7 @@ def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: b
     if not dry_run:
         question = (f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
                     f"{len(t.numbers)} number(s)?")
-        if purge and not yes and on_terminal():
+        if purge and not yes and common.on_terminal():
             typed = typer.prompt(f"{question.rstrip('?')}, and delete its recordings and call rows? "
                                  f"Type the tenant's name to confirm", default="", show_default=False, err=True)
             if typed != name:

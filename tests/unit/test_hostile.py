@@ -266,7 +266,8 @@ def test_exit_codes_and_messages(box, tmp_path):
     empty.write_text("tenants: []\n")
     _clean(box("apply", "-f", empty, "--prune", "--yes"), (1,))
     assert _state(box) == before
-    assert box("tenant", "remove", "huaxia", "--yes").exit_code == 0
+    assert box("tenant", "remove", "huaxia", "--yes").exit_code == 4  # under legal hold: says what happens to its data
+    assert box("tenant", "remove", "huaxia", "--purge", "--yes").exit_code == 0
 
 
 def test_text_fields_take_what_was_typed(box):
@@ -319,7 +320,11 @@ def test_confirmation_on_a_terminal(box, monkeypatch):
     monkeypatch.setattr(common, "on_terminal", lambda: True)
     r = box("tenant", "remove", "huaxia", input="n\n")
     assert r.exit_code == 1 and "nothing changed" in r.stderr
-    assert box("tenant", "remove", "huaxia", input="y\n").exit_code == 0
+    # under legal hold: --purge asks to type the tenant's name
+    r = box("tenant", "remove", "huaxia", "--purge", input="acme\n")
+    assert r.exit_code == 1 and "nothing changed" in r.stderr
+    assert box("tenant", "remove", "huaxia", "--purge", input="huaxia\n").exit_code == 0
+    assert box("tenant", "remove", "acme", input="y\n").exit_code == 0
 
 
 def test_cli_noun_table_matches_the_schema():
