@@ -3,11 +3,12 @@ recording commands are in recording_cmds.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
 
-from ccctl.cli import complete, output
+from ccctl.cli import common, complete, output
 from ccctl.cli.common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_services,
                      parse_assignments, report)
 
@@ -82,17 +83,39 @@ def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argumen
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: bool = YES, as_json: bool = JSON):
+def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: bool = YES, as_json: bool = JSON,
+           archive: Optional[Path] = typer.Option(None, "--archive", metavar="FILE",
+                                                  help="Write the tenant's recordings, call rows and usage to FILE "
+                                                       "(.tar, .tar.gz, .tgz or a new folder), then purge them."),
+           purge: bool = typer.Option(False, "--purge", help="Delete the tenant's recordings and call rows too "
+                                                             "(asks to type the tenant's name; --yes in a script).")):
     """Remove a tenant and everything in it: seats, queues, IVRs, numbers, trunks, customers
-    and uploaded media. Asks first on a terminal; needs --yes in a script."""
+    and uploaded media, and its operational data (calls, recordings, campaigns, ...). Refused
+    while it keeps a legal hold, or recordings or call rows inside retention, unless --archive
+    FILE or --purge says what happens to them. Asks first on a terminal; needs --yes in a script."""
     from ccctl.config import entities
+    from ccctl.errors import CcError, InvalidInput
 
+    if archive and purge:
+        raise InvalidInput("--archive and --purge: choose one")
     c = open_services(ctx)
     t = entities.get_tenant(c, name)
     if not dry_run:
-        confirm(f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
-                f"{len(t.numbers)} number(s)?", yes)
-    report(entities.remove_tenant(c, name, dry_run=dry_run), as_json, c)
+        question = (f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
+                    f"{len(t.numbers)} number(s)?")
+        if purge and not yes and common.on_terminal():
+            typed = typer.prompt(f"{question.rstrip('?')}, and delete its recordings and call rows? "
+                                 f"Type the tenant's name to confirm", default="", show_default=False, err=True)
+            if typed != name:
+                raise CcError("nothing changed")
+        else:
+            confirm(question, yes)
+    if archive and not dry_run:
+        from ccctl.config.tenant_data import archive as write_archive
+
+        figures = write_archive(c, name, archive)
+        output.message(f"archived {figures['files']} recording(s) and {figures['calls']} call row(s) to {figures['out']}")
+    report(entities.remove_tenant(c, name, dry_run=dry_run, purge=purge or bool(archive)), as_json, c)
 
 
 @recording_app.command("set", cls=FieldsHelpCommand, epilog="fields:recording")

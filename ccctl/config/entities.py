@@ -168,10 +168,19 @@ def patch_tenant(services: Services, name: str, patch: Callable[[dict], dict], *
     return change(services, plan, dry_run=dry_run)
 
 
-def remove_tenant(services: Services, name: str, *, dry_run: bool = False) -> Result:
+def remove_tenant(services: Services, name: str, *, dry_run: bool = False, purge: bool = False) -> Result:
+    """Refused while the tenant keeps data (legal hold, recordings or call rows inside
+    retention) unless PURGE; `archive_tenant` writes it to a file first."""
+    from ccctl.recordings.index import scan
+
+    try:
+        scan(services, name)  # files FreeSWITCH wrote that the index does not know yet count too
+    except OSError:
+        pass
+
     def plan(session) -> Edit:
         _locked_tenant(session, name)
-        return Edit([], [name])
+        return Edit([], [name], purge=purge)
 
     return change(services, plan, dry_run=dry_run)
 

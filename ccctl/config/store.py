@@ -239,8 +239,12 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
     """Make the rows of one tenant match DESIRED. CURRENT is what load_tenants returned."""
     row = session.exec(select(m.Tenant).where(m.Tenant.name == desired.name)).first()
     if row is None:
+        from ccctl.config import tenant_data
+
         row = m.Tenant(name=desired.name, plan=desired.plan, seat_limit=0, call_limit=0, timezone="UTC", language="en")
         session.add(row)
+        session.flush()
+        tenant_data.sweep_name(session, desired.name, row.uid)
     fill(row, desired)
     session.flush()
     rec = session.exec(select(m.RecordingPolicy).where(m.RecordingPolicy.tenant_id == row.id)).first()

@@ -91,6 +91,9 @@ class Edit:
     remove: list[str] = field(default_factory=list)
     hardware: Hardware | None = None
     drop_campaigns: list[tuple[str, str]] = field(default_factory=list)
+    purge: bool = False
+    """Removed tenants' operational data goes even when kept (legal hold, recordings or call
+    rows inside retention); without it such a removal is refused (ccctl.config.tenant_data)."""
 
 
 Plan = Callable[[object], Edit]
@@ -104,12 +107,15 @@ def apply_tenants(
     prune: bool = False,
     dry_run: bool = False,
     hardware: Hardware | None = None,
+    purge: bool = False,
 ) -> Result:
     """Make the database hold DESIRED tenants (each complete), and drop REMOVE ones.
 
     With prune, tenants missing from DESIRED are removed too (a full-site apply).
     HARDWARE, when given, replaces the box's voice cards; either way every write is checked
-    against them (a tdm trunk of a second tenant on a span group is refused).
+    against them (a tdm trunk of a second tenant on a span group is refused). Removing a
+    tenant that keeps data (legal hold, recordings or call rows inside retention) is refused
+    unless PURGE (ccctl.config.tenant_data).
     """
     desired = [t.sorted() for t in desired]
     names = [t.name for t in desired]
@@ -118,7 +124,7 @@ def apply_tenants(
         gone = list(remove)
         if prune:
             gone += [n for n in store.tenant_names(session) if n not in names and n not in gone]
-        return Edit(desired, gone, hardware)
+        return Edit(desired, gone, hardware, purge=purge)
 
     return change(services, plan, dry_run=dry_run)
 
@@ -140,10 +146,17 @@ def change(services: Services, plan: Plan, *, dry_run: bool = False) -> Result:
                 raise
     if dry_run or result.generation is None:
         return result
+    from ccctl.config import tenant_data
+
+    for name in undo.added:
+        # Files left under the name since its last tenant went (a call that ended after the
+        # removal): no tenant owns them, and the new one starts empty.
+        tenant_data.remove_files(services.settings, name)
     if services.deploy:
         _deploy(services, result, undo)
     for name in undo.remove_folders:
         uploads.remove_folder(services.settings.fs_sounds_dir, name)
+        tenant_data.remove_files(services.settings, name)
     return result
 
 
@@ -210,7 +223,14 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
             return result, undo
         # A dry run makes the same writes and rolls them back, so it predicts the apply exactly.
         # Removed tenants go first: a tenant in DESIRED may take over their domain or numbers.
+        from ccctl.config import tenant_data
+
         for name in remove:
+            kept = [] if edit.purge else tenant_data.blockers(session, name)
+            if kept:
+                raise Conflict(f"tenant {name} keeps {', '.join(kept)}: remove it with "
+                               f"`ccctl tenant remove {name} --archive FILE` or `--purge`")
+            tenant_data.remove_rows(session, name)
             store.delete_tenant(session, name)
         store.write_tenants(session, [t for t in desired if t.name in touched], current)
         for tenant, name in edit.drop_campaigns:
@@ -255,7 +275,7 @@ def _revert(services: Services, generation: int, undo: _Undo) -> str:
     def back(session) -> Edit:
         if gen.current(session) != generation:
             raise Conflict("changed meanwhile")
-        return Edit(undo.before, undo.added, undo.hardware)
+        return Edit(undo.before, undo.added, undo.hardware, purge=True)
 
     try:
         _write(services, back, False)

@@ -34,7 +34,8 @@ def _insert(engine: Engine):
     return insert
 
 
-_NULLABLE = {c.name: None for c in CALL.columns if c.nullable and c.name != "id"}
+_NULLABLE = {c.name: None for c in CALL.columns if c.nullable and c.name not in ("id", "tenant_uid")}
+"""tenant_uid is left out: its column default fills it (the current tenant of the row's name)."""
 
 
 def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from ccctl.model.base import tenant_uid
+
 RESULTS = ("ok", "refused", "failed")
 
 
@@ -24,6 +26,7 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(max_length=128)
     """Who: the OS user that ran the command, --actor, or 'watchdog'."""
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     action: str = Field(max_length=32)
     """monitor.listen, monitor.whisper, monitor.barge, monitor.hangup, monitor.three-way,
     monitor.transfer, seat.reset-password, watchdog.correct."""

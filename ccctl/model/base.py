@@ -17,3 +17,31 @@ def tenant_fk():
     from sqlmodel import Field
 
     return Field(foreign_key="tenant.id", ondelete="CASCADE", index=True)
+
+
+def new_uid() -> str:
+    """A tenant's identity: generated once, at creation, never reused (a later tenant of the
+    same name gets its own)."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _current_uid(context):
+    """The identity of the tenant that holds the row's tenant name now (None when none does):
+    how operational rows, written by name (the daemon knows the channel's tenant name only),
+    are keyed by the tenant they belong to."""
+    from sqlalchemy import text
+
+    name = context.get_current_parameters().get("tenant")
+    if name is None:
+        return None
+    return context.connection.execute(text("SELECT uid FROM tenant WHERE name = :n"), {"n": name}).scalar()
+
+
+def tenant_uid():
+    """The owning tenant's identity on an operational row, filled in from its `tenant` name
+    when the row is inserted."""
+    from sqlmodel import Field
+
+    return Field(default=None, max_length=32, index=True, sa_column_kwargs={"default": _current_uid})

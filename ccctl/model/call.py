@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ccctl.model.base import tenant_uid
+
 DISPOSITIONS = ("answered", "abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed",
                 "outbound", "failed", "callback", "busy", "no_answer", "machine")
 """'callback': the caller pressed the queue's callback key and hung up (a callback request).
@@ -27,6 +29,7 @@ class Call(SQLModel, table=True):
     uuid: str = Field(max_length=64, unique=True)
     """The caller's channel (FreeSWITCH Unique-ID): what makes a row unique per call."""
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     direction: str = Field(max_length=10)
     caller_number: str | None = Field(default=None, max_length=64)
     caller_name: str | None = Field(default=None, max_length=200)
@@ -72,6 +75,7 @@ class AgentEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     agent: str = Field(max_length=63)
     kind: str = Field(max_length=8)
     value: str = Field(max_length=40)
@@ -89,6 +93,7 @@ class CallRollup(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     bucket: float
     queue: str = Field(max_length=63)
     agent: str = Field(max_length=63)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from ccctl.model.base import tenant_uid
+
 STATES = ("waiting", "placed", "done", "failed", "cancelled")
 """waiting: due at next_at; placed: a placeholder member is in the queue; done: the caller
 was reached; failed: every attempt failed; cancelled: by `ccctl callback cancel`."""
@@ -16,6 +18,7 @@ class CallbackRequest(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     queue: str = Field(max_length=63)
     number: str = Field(max_length=64)
     """The caller's number, dialed back (a seat extension directly, anything else by trunk)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from ccctl.model.base import tenant_uid
+
 MODES = ("preview", "progressive", "predictive")
 KINDS = ("agents", "ivr")
 """What an answered call goes to: an agent of the campaign's queue, or an IVR target (the
@@ -23,6 +25,7 @@ class Campaign(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=63, index=True)
+    tenant_uid: str | None = tenant_uid()
     name: str = Field(max_length=63)
     kind: str = Field(default="agents", max_length=16)
     queue: str | None = Field(default=None, max_length=63)
@@ -73,6 +76,7 @@ class Dnc(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     number: str = Field(max_length=21)
     note: str | None = Field(default=None, max_length=200)
     added_at: float

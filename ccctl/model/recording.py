@@ -12,6 +12,8 @@ from __future__ import annotations
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from ccctl.model.base import tenant_uid
+
 
 class Recording(SQLModel, table=True):
     __tablename__ = "recording"
@@ -19,6 +21,7 @@ class Recording(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tenant: str = Field(max_length=63)
+    tenant_uid: str | None = tenant_uid()
     path: str = Field(max_length=1000, unique=True)
     """Relative to the recordings root: TENANT/YYYY-MM-DD/UUID.wav."""
     call_uuid: str | None = Field(default=None, max_length=64, index=True)

@@ -3,10 +3,15 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from ccctl.model.base import new_uid
+
 
 class Tenant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=63)
+    uid: str | None = Field(default_factory=new_uid, max_length=32, unique=True, index=True)
+    """The tenant's identity, never reused: operational data (call rows, recordings, campaigns,
+    ...) is keyed by it, so a later tenant of the same name starts empty."""
     display_name: str | None = Field(default=None, max_length=200)
     plan: str = Field(max_length=20)
     domain: str | None = Field(default=None, unique=True, max_length=253)

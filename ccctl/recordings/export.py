@@ -33,9 +33,10 @@ def _sha256(path: Path) -> str:
 
 
 def export(services, tenant: str, *, since: float | None, until: float | None, out: Path,
-           progress: Callable[[int, int], None] | None = None) -> dict:
+           progress: Callable[[int, int], None] | None = None, extra: dict[str, bytes] | None = None) -> dict:
     """Write TENANT's recordings of calls started in [SINCE, UNTIL) to OUT (a .tar, .tar.gz or
-    .tgz file, else a folder). Purged and missing files are left out. Returns the figures."""
+    .tgz file, else a folder). Purged and missing files are left out. EXTRA: more files to add
+    (name -> content; a removed tenant's archive). Returns the figures."""
     out = Path(out)
     as_tar = out.name.endswith(TAR_SUFFIXES)
     if as_tar and out.exists():
@@ -74,7 +75,7 @@ def export(services, tenant: str, *, since: float | None, until: float | None, o
                 total += info.size
                 if progress:
                     progress(i + 1, len(entries))
-            for name, data in _meta(tenant, since, until, entries, calls).items():
+            for name, data in {**_meta(tenant, since, until, entries, calls), **(extra or {})}.items():
                 info = tarfile.TarInfo(name)
                 info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
                 tar.addfile(info, io.BytesIO(data))
@@ -90,7 +91,7 @@ def export(services, tenant: str, *, since: float | None, until: float | None, o
             if progress:
                 progress(i + 1, len(entries))
         out.mkdir(parents=True, exist_ok=True)
-        for name, data in _meta(tenant, since, until, entries, calls).items():
+        for name, data in {**_meta(tenant, since, until, entries, calls), **(extra or {})}.items():
             (out / name).write_bytes(data)
     return {"tenant": tenant, "out": str(out), "files": len(entries), "bytes": total, "calls": len(calls)}
 

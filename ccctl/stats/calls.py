@@ -15,7 +15,7 @@ from ccctl.model.call import DISPOSITIONS
 
 C = Call.__table__
 TIME_COLUMNS = ("entered_at", "ivr_left_at", "queued_at", "offered_at", "answered_at", "ended_at")
-COLUMNS = [c.name for c in C.columns if c.name != "id"]
+COLUMNS = [c.name for c in C.columns if c.name not in ("id", "tenant_uid")]
 LIST_COLUMNS = ["entered", "uuid", "tenant", "direction", "caller_number", "did", "ivr_digits", "queue", "agent",
                 "wait_s", "talk_s", "disposition", "hangup_side"]
 

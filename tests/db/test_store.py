@@ -9,7 +9,7 @@ from ccctl.config import entities
 from ccctl import app
 from ccctl.db import open_engine
 from ccctl.db.migrate import current_revision, head_revision
-from ccctl.errors import LimitReached
+from ccctl.errors import Conflict, LimitReached
 from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
 from ccctl.config.export import export_yaml
@@ -94,6 +94,9 @@ def test_unique_values_move_between_tenants_in_one_apply(ctx, example):
     now = {t.name: t for t in entities.list_tenants(ctx)}
     assert now["acme"].sip_domain == "huaxia.cc.local" and did.number in {n.number for n in now["acme"].numbers}
     kept = [acme.model_copy(update={"domain": "acme.cc.local", "numbers": [*acme.numbers, did]})]
-    assert apply_tenants(ctx, kept, prune=True, dry_run=True).changes
-    apply_tenants(ctx, kept, prune=True)
+    # huaxia is under legal hold: its removal is refused unless its data is purged
+    with pytest.raises(Conflict, match="legal hold"):
+        apply_tenants(ctx, kept, prune=True, dry_run=True)
+    assert apply_tenants(ctx, kept, prune=True, dry_run=True, purge=True).changes
+    apply_tenants(ctx, kept, prune=True, purge=True)
     assert [t.sip_domain for t in entities.list_tenants(ctx)] == ["acme.cc.local"]

@@ -70,7 +70,9 @@ def test_removed_items_and_prune(ctx, example, tmp_path):
     changes = [str(c) for c in apply_tenants(ctx, site.tenants).changes]
     assert "- seat acme/1003" in changes
     assert {t.name for t in entities.list_tenants(ctx)} == {"acme", "huaxia"}
-    changes = [str(c) for c in apply_tenants(ctx, site.tenants, prune=True).changes]
+    with pytest.raises(Conflict, match="legal hold"):  # huaxia's data is kept: removal says what happens to it
+        apply_tenants(ctx, site.tenants, prune=True)
+    changes = [str(c) for c in apply_tenants(ctx, site.tenants, prune=True, purge=True).changes]
     assert changes == ["- tenant huaxia"]
     assert [t.name for t in entities.list_tenants(ctx)] == ["acme"]
 
@@ -126,6 +128,6 @@ def test_single_entity_commands(ctx, example):
     assert entities.get_item(ctx, "seat", "acme", "1001")
     entities.set_tenant(ctx, "acme", {"recording.mode": "none"})
     assert entities.get_tenant(ctx, "acme").recording.mode == "none"
-    entities.remove_tenant(ctx, "huaxia")
+    entities.remove_tenant(ctx, "huaxia", purge=True)  # under legal hold
     with pytest.raises(NotFound):
         entities.get_tenant(ctx, "huaxia")

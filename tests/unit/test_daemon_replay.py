@@ -109,6 +109,31 @@ def test_cdr_reconciliation_gives_the_same_rows_once(tmp_path):
     assert again["inserted"] == 0 and len(list_calls(ctx.engine, tenant="acme")) == len(EXPECTED)
 
 
+def test_rows_carry_the_identity_of_the_current_tenant_of_the_channels_name(tmp_path):
+    """FreeSWITCH names the tenant; the daemon's rows are keyed by the identity of the tenant
+    that holds the name now: after acme was removed and added again, none are the old acme's."""
+    from sqlalchemy import select
+
+    from ccctl.model import AgentEvent, Call, Tenant
+
+    ctx = box(tmp_path)
+    uid = lambda: ctx.engine.connect().execute(select(Tenant.uid).where(Tenant.name == "acme")).scalar()  # noqa: E731
+    old = uid()
+    apply_tenants(ctx, [], remove=["acme"])
+    apply_tenants(ctx, [s.Tenant(name="acme", queues=[s.Queue(name=q, wrapup=0) for q in ("sales", "support")]
+                                 + [s.Queue(name="billing", wrapup=0, max_wait=4)])])
+    new = uid()
+    assert new and old and new != old
+    server = ReplayEventSocket(STREAM.read_bytes(), password=esl_password(ctx))
+    run_daemon(ctx, server, len(EXPECTED))
+    server.close()
+    with ctx.engine.connect() as conn:
+        calls = conn.execute(select(Call.tenant, Call.tenant_uid)).all()
+        events = conn.execute(select(AgentEvent.tenant, AgentEvent.tenant_uid)).all()
+    assert len(calls) == len(EXPECTED) and set(calls) == {("acme", new)}
+    assert set(events) <= {("acme", new)}
+
+
 def test_header_picker_reads_what_a_full_parse_reads():
     from ccctl.daemon.assemble import HEADERS, SMALL
     from ccctl.freeswitch.esl import HeaderPicker, parse_plain_event

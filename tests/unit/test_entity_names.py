@@ -16,7 +16,7 @@ KEYS = {"id", "tenant_id"}
 """Columns that only tie a row to its parent."""
 
 PAIRS = [
-    (s.Tenant, m.Tenant, set()),
+    (s.Tenant, m.Tenant, {"uid"}),  # the identity: internal, never in the site file
     (s.Recording, m.RecordingPolicy, set()),
     (s.Seat, m.Seat, {"password"}),  # a column, read and written by its own rule (generated, secret)
     (s.Queue, m.Queue, set()),
@@ -37,7 +37,7 @@ def test_columns_are_the_spec_fields(spec_cls, table, own_rule):
 
 @pytest.mark.parametrize("spec_cls, table, extra_spec, extra_table", [
     (s.Customer, m.Customer, set(), set()),
-    (s.Campaign, m.Campaign, {"contacts"}, {"tenant", "state", "created_at"}),  # contacts: a file to import
+    (s.Campaign, m.Campaign, {"contacts"}, {"tenant", "tenant_uid", "state", "created_at"}),  # contacts: a file to import
     (hw.Card, m.VoiceCard, set(), {"position"}),  # position: the order of the file's cards
 ])
 def test_operational_and_hardware_tables_use_the_spec_names(spec_cls, table, extra_spec, extra_table):

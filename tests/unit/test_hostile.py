@@ -205,7 +205,12 @@ def test_issue_cases_are_clean_and_predicted_by_dry_run(box, tmp_path, example):
     assert box("apply", "-f", moved, "--dry-run").exit_code == 0
     assert box("apply", "-f", moved).exit_code == 0
     assert did["number"] in [n["number"] for n in json.loads(box("number", "list", "acme", "--json").stdout)]
-    # --prune where the pruned tenant holds a domain the file wants
+    # --prune where the pruned tenant holds a domain the file wants (its legal hold lifted
+    # first: a tenant under hold is not removed without --archive or --purge)
+    huaxia["recording"]["legal_hold"] = False
+    lifted = tmp_path / "lift.yaml"
+    lifted.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert box("apply", "-f", lifted).exit_code == 0
     only = {"tenants": [{**acme, "domain": "acme.cc.local"}]}
     pruned = tmp_path / "prune.yaml"
     pruned.write_text(yaml.safe_dump(only, allow_unicode=True))
@@ -263,7 +268,8 @@ def test_exit_codes_and_messages(box, tmp_path):
     empty.write_text("tenants: []\n")
     _clean(box("apply", "-f", empty, "--prune", "--yes"), (1,))
     assert _state(box) == before
-    assert box("tenant", "remove", "huaxia", "--yes").exit_code == 0
+    assert box("tenant", "remove", "huaxia", "--yes").exit_code == 4  # under legal hold: says what happens to its data
+    assert box("tenant", "remove", "huaxia", "--purge", "--yes").exit_code == 0
 
 
 def test_text_fields_take_what_was_typed(box):
@@ -316,7 +322,11 @@ def test_confirmation_on_a_terminal(box, monkeypatch):
     monkeypatch.setattr(common, "on_terminal", lambda: True)
     r = box("tenant", "remove", "huaxia", input="n\n")
     assert r.exit_code == 1 and "nothing changed" in r.stderr
-    assert box("tenant", "remove", "huaxia", input="y\n").exit_code == 0
+    # under legal hold: --purge asks to type the tenant's name
+    r = box("tenant", "remove", "huaxia", "--purge", input="acme\n")
+    assert r.exit_code == 1 and "nothing changed" in r.stderr
+    assert box("tenant", "remove", "huaxia", "--purge", input="huaxia\n").exit_code == 0
+    assert box("tenant", "remove", "acme", input="y\n").exit_code == 0
 
 
 def test_cli_noun_table_matches_the_schema():

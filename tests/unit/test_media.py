@@ -81,5 +81,5 @@ def test_bad_uploads_are_clean_errors(box, tmp_path):
 
 def test_removed_tenant_takes_its_media_along(box, upload):
     uploads.add_media(box.settings.fs_sounds_dir, entities.get_tenant(box, "huaxia"), upload)
-    entities.remove_tenant(box, "huaxia")
+    entities.remove_tenant(box, "huaxia", purge=True)  # under legal hold
     assert not uploads.folder(box.settings.fs_sounds_dir, "huaxia").exists()
