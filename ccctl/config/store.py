@@ -214,16 +214,18 @@ def _item_equal(kind: str, a, b) -> bool:
     )
 
 
-def write_tenants(session: Session, desired: list[s.Tenant], current: dict[str, s.Tenant]) -> None:
+def write_tenants(session: Session, desired: list[s.Tenant],
+                  current: dict[str, s.Tenant]) -> list[tuple[s.Tenant, m.Tenant, bool]]:
     """Write several tenants as one change. What is unique across tenants (domains, numbers)
     is first let go of by every tenant that gives it up, so that two tenants can swap domains
-    or a number can move to a tenant written earlier."""
+    or a number can move to a tenant written earlier. Returns (spec, row, created) of each:
+    the write path then writes what rides along in the file but is not configuration
+    (customers, campaigns)."""
     for t in desired:
         if t.name in current:
             _release(session, t, current[t.name])
     session.flush()
-    for t in desired:
-        write_tenant(session, t, current.get(t.name))
+    return [(t, *write_tenant(session, t, current.get(t.name))) for t in desired]
 
 
 def _release(session: Session, desired: s.Tenant, current: s.Tenant) -> None:
@@ -235,16 +237,15 @@ def _release(session: Session, desired: s.Tenant, current: s.Tenant) -> None:
         session.exec(delete(m.Number).where(m.Number.tenant_id == row.id, m.Number.number.in_(gone)))
 
 
-def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) -> None:
-    """Make the rows of one tenant match DESIRED. CURRENT is what load_tenants returned."""
+def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) -> tuple[m.Tenant, bool]:
+    """Make the rows of one tenant match DESIRED. CURRENT is what load_tenants returned.
+    Returns the tenant's row and whether it was created."""
     row = session.exec(select(m.Tenant).where(m.Tenant.name == desired.name)).first()
-    if row is None:
-        from ccctl.config import tenant_data
-
+    created = row is None
+    if created:
         row = m.Tenant(name=desired.name, plan=desired.plan, seat_limit=0, call_limit=0, timezone="UTC", language="en")
         session.add(row)
         session.flush()
-        tenant_data.sweep_name(session, desired.name, row.uid)
     fill(row, desired)
     session.flush()
     rec = session.exec(select(m.RecordingPolicy).where(m.RecordingPolicy.tenant_id == row.id)).first()
@@ -276,15 +277,7 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
         session.flush()
         for k in changed + added:
             _write_children(session, kind, existing[k], want[k], is_new=k in added)
-    if desired.customers:
-        from ccctl.cti.customers import upsert
-
-        upsert(session, row.id, desired.customers)
-    if desired.campaigns:
-        from ccctl.outbound.campaigns import from_site
-
-        # After the collections: a campaign may name a queue or trunk added by this apply.
-        from_site(session, row, desired.campaigns)
+    return row, created
 
 
 def _write_children(session: Session, kind: str, row, item, *, is_new: bool) -> None:

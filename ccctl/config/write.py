@@ -25,6 +25,12 @@ from ccctl.errors import CcError, Conflict, InvalidInput, LimitReached
 from ccctl.config import store
 from ccctl.config import spec as s
 from ccctl.hardware.spec import Hardware
+from ccctl.config import tenant_data
+from ccctl.config.validate import check_media
+from ccctl.cti import customers
+from ccctl.hardware import check as hw_check
+from ccctl.hardware import store as hw_store
+from ccctl.outbound import definitions as campaigns
 from ccctl.config.diff import Change, diff_tenant
 from ccctl.config.validate import Problem, check_site
 
@@ -146,8 +152,6 @@ def change(services: Services, plan: Plan, *, dry_run: bool = False) -> Result:
                 raise
     if dry_run or result.generation is None:
         return result
-    from ccctl.config import tenant_data
-
     for name in undo.added:
         # Files left under the name since its last tenant went (a call that ended after the
         # removal): no tenant owns them, and the new one starts empty.
@@ -175,10 +179,6 @@ class _Undo:
 
 
 def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo]:
-    from ccctl.hardware import check as hw_check, store as hw_store
-    from ccctl.config.validate import check_media
-    from ccctl.outbound import campaigns
-
     with session_scope(services.engine) as session:
         generation = gen.lock(session)
         edit = plan(session)
@@ -201,11 +201,9 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         if errors:
             _refuse(errors, current)
         changes: list[Change] = []
-        from ccctl.cti.customers import listed_changes
-
         for t in desired:
             changes += diff_tenant(current.get(t.name), t)
-            changes += listed_changes(session, t.name, t.customers)
+            changes += customers.listed_changes(session, t.name, t.customers)
             changes += campaigns.listed_changes(session, t.name, t.campaigns)
         for name in remove:
             if name in current:
@@ -223,8 +221,6 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
             return result, undo
         # A dry run makes the same writes and rolls them back, so it predicts the apply exactly.
         # Removed tenants go first: a tenant in DESIRED may take over their domain or numbers.
-        from ccctl.config import tenant_data
-
         for name in remove:
             kept = [] if edit.purge else tenant_data.blockers(session, name)
             if kept:
@@ -232,7 +228,14 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
                                f"`ccctl tenant remove {name} --archive FILE` or `--purge`")
             tenant_data.remove_rows(session, name)
             store.delete_tenant(session, name)
-        store.write_tenants(session, [t for t in desired if t.name in touched], current)
+        for t, row, created in store.write_tenants(session, [t for t in desired if t.name in touched], current):
+            if created:
+                tenant_data.sweep_name(session, t.name, row.uid)
+            # What rides along in a site file but is operational data: added or updated, never removed.
+            if t.customers:
+                customers.upsert(session, row.id, t.customers)
+            if t.campaigns:  # after the collections: a campaign may name a queue or trunk added here
+                campaigns.from_site(session, row, t.campaigns)
         for tenant, name in edit.drop_campaigns:
             campaigns.drop(session, tenant, name)
         if hw_changes:
