@@ -155,6 +155,7 @@ class Spec(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         str_strip_whitespace=True,
         validate_assignment=True,
         validate_by_name=True,
