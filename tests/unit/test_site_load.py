@@ -135,3 +135,13 @@ def test_directory_of_files(tmp_path):
     write_site(tmp_path, {"tenants": [data["tenants"][1]]}, "c.yaml")
     with pytest.raises(InvalidInput, match="also defined in"):
         load_site(str(tmp_path))
+
+
+def test_numbers_that_are_not_finite_are_refused_by_the_spec():
+    import pydantic
+
+    from ccctl.config import spec as s
+
+    for bad in (float("inf"), float("nan"), ".inf"):
+        with pytest.raises(pydantic.ValidationError):
+            s.Lease(price=bad)
