@@ -38,3 +38,26 @@ def test_a_db_in_a_missing_folder_is_refused_not_created(cli, tmp_path):
     r = cli("--db", str(missing), "db", "upgrade")  # creating one is explicit
     assert r.exit_code == 0, r.output and missing.exists()
     assert cli("--db", str(missing), "tenant", "list").exit_code == 0
+
+
+def test_tui_without_a_terminal_is_refused(cli):
+    r = cli("tui")
+    assert r.exit_code == 1 and "needs a terminal" in _one_line(r) and "\x1b" not in r.output
+
+
+def test_plain_events_shows_the_recent_ones(cli, tmp_path, example):
+    from ccctl.cti.webhooks import EventLogs
+
+    assert cli("apply", "-f", str(example)).exit_code == 0
+    r = cli("events")
+    assert r.exit_code == 0 and "no events yet" in r.output
+    env_spool = tmp_path / "spool"
+    logs = EventLogs(env_spool)
+    logs.append({"type": "call.ended", "tenant": "acme", "call_id": "c1", "at": 1.0})
+    logs.close()
+    r = CliRunner().invoke(app, ["events", "--json"], env={"CCCTL_DB": str(tmp_path / "cli.db"),
+                                                          "CCCTL_SPOOL_DIR": str(env_spool), "CCCTL_FS_DEPLOY": "off"})
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["c1"]
+    r = cli("events", "--tenant", "nosuch")
+    assert r.exit_code == 3 and len(r.output.strip().splitlines()) == 1
