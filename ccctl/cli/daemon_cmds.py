@@ -76,6 +76,10 @@ def stats(ctx: typer.Context,
     from ccctl.stats.history import statistics
 
     context = open_services(ctx)
+    if tenant:
+        from ccctl.config.entities import get_tenant
+
+        get_tenant(context, tenant)  # an unknown tenant: exit 3, not an empty report
     if now:
         from ccctl.stats.live import realtime
 

@@ -61,3 +61,15 @@ def test_plain_events_shows_the_recent_ones(cli, tmp_path, example):
     assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["c1"]
     r = cli("events", "--tenant", "nosuch")
     assert r.exit_code == 3 and len(r.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["stats", "--tenant", "nosuch"],
+    ["recording", "list", "--tenant", "nosuch"],
+    ["recording", "export", "--tenant", "nosuch", "--since", "2026-01-01", "--out", "OUT"],
+])
+def test_an_unknown_tenant_is_not_found_and_nothing_is_written(cli, tmp_path, args):
+    out = tmp_path / "export.tar"
+    r = cli(*[str(out) if a == "OUT" else a for a in args])
+    assert r.exit_code == 3 and "nosuch" in _one_line(r)
+    assert not out.exists()
