@@ -73,3 +73,24 @@ def test_an_unknown_tenant_is_not_found_and_nothing_is_written(cli, tmp_path, ar
     r = cli(*[str(out) if a == "OUT" else a for a in args])
     assert r.exit_code == 3 and "nosuch" in _one_line(r)
     assert not out.exists()
+
+
+def test_setting_a_greeting_file_clears_its_text_and_dotted_keys_reach_into_maps(cli, example, sounds_dir):
+    from ccctl.media.uploads import folder
+
+    assert cli("apply", "-f", str(example)).exit_code == 0
+    base = folder(sounds_dir, "acme")
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "welcome.wav").write_bytes(b"RIFF" + b"\0" * 100)
+    r = cli("ivr", "set", "acme", "main", "greeting.file=welcome.wav")
+    assert r.exit_code == 0, r.output
+    r = cli("ivr", "set", "acme", "main", "hours.sat=10:00-12:00", "options.3=seat:1002")
+    assert r.exit_code == 0, r.output
+    ivr = json.loads(cli("ivr", "show", "acme", "main", "--json").stdout)
+    assert ivr["greeting"].get("file") == "welcome.wav" and not ivr["greeting"].get("text")
+    assert ivr["hours"]["sat"] == "10:00-12:00" and ivr["hours"]["mon"] == "09:00-18:00"
+    assert ivr["options"]["3"] == "seat:1002" and ivr["options"]["1"] == "queue:sales"
+    r = cli("ivr", "set", "acme", "main", "greeting.text=Hello")
+    assert r.exit_code == 0, r.output
+    ivr = json.loads(cli("ivr", "show", "acme", "main", "--json").stdout)
+    assert ivr["greeting"].get("text") == "Hello" and not ivr["greeting"].get("file")
