@@ -94,3 +94,19 @@ def test_setting_a_greeting_file_clears_its_text_and_dotted_keys_reach_into_maps
     assert r.exit_code == 0, r.output
     ivr = json.loads(cli("ivr", "show", "acme", "main", "--json").stdout)
     assert ivr["greeting"].get("text") == "Hello" and not ivr["greeting"].get("file")
+
+
+def test_input_that_is_not_a_site_file_is_refused_before_parsing(cli, tmp_path):
+    import time
+
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"tenants: []\n" + b"# padding\n" * (2 * 1024 * 1024))  # 20 MiB
+    started = time.monotonic()
+    r = cli("apply", "-f", str(big))
+    assert r.exit_code == 1 and "limit of 8 MiB" in _one_line(r) and time.monotonic() - started < 3
+    r = cli("apply", "-f", "/dev/zero")
+    assert r.exit_code == 1 and "not a regular file" in _one_line(r)
+    r = cli("apply", "-f", "-", input="#" * (9 * 1024 * 1024))
+    assert r.exit_code == 1 and "limit of 8 MiB" in _one_line(r)
+    r = cli("restore", str(tmp_path / "nosuch.tgz"))
+    assert r.exit_code == 1 and "no such file" in _one_line(r)
