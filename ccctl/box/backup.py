@@ -207,7 +207,7 @@ def _check_archive(path: Path, meta: dict) -> None:
         raise InvalidInput(f"{path}: damaged archive ({exc})") from None
 
 
-def _check_config(path: Path, meta: dict) -> None:
+def _check_config(path: Path, meta: dict, webhook_hosts=()) -> None:
     """The archive's configuration against the same rules as `apply` (the spec and the one
     validation), read from a scratch database so that the real one is not touched."""
     from pydantic import ValidationError
@@ -215,7 +215,7 @@ def _check_config(path: Path, meta: dict) -> None:
     from ccctl.config import spec as s
     from ccctl.config import store
     from ccctl.config.load import validation_message
-    from ccctl.config.validate import check_site
+    from ccctl.config.validate import check_site, check_webhooks
     from ccctl.db.session import session_scope
     from ccctl.outbound.campaigns import stored
 
@@ -232,7 +232,8 @@ def _check_config(path: Path, meta: dict) -> None:
                     except ValidationError as exc:
                         raise InvalidInput(validation_message(exc, f"{path}: tenant {t.name}")) from None
                 campaigns = stored(session, [t.name for t in checked])
-            errors = [p for p in check_site(checked, campaigns=campaigns) if p.severity == "error"]
+            errors = [p for p in check_site(checked, campaigns=campaigns) + check_webhooks(checked, webhook_hosts)
+                      if p.severity == "error"]
             if errors:
                 raise InvalidInput(f"{path}: the backup's configuration is refused: {errors[0].describe()}"
                                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
@@ -277,7 +278,7 @@ def _load(engine: Engine, path: Path, meta: dict, *, replace: bool = False) -> N
 
 
 def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: Path | None = None,
-            progress: Callable[[int, int], None] | None = None) -> dict:
+            progress: Callable[[int, int], None] | None = None, webhook_hosts=()) -> dict:
     """Load the archive PATH into ENGINE's database (opened without migrating), and its
     recordings into RECORDINGS_DIR when given and present. Returns what was restored.
 
@@ -300,7 +301,7 @@ def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: 
     if current and current != meta["revision"] and (busy or current != head_revision()):
         raise Conflict(f"the database is at schema {current}, the backup at {meta['revision']}: "
                        "restore into a new, empty database")
-    _check_config(path, meta)
+    _check_config(path, meta, webhook_hosts)
     staged = None
     if recordings_dir is not None and meta.get("recordings"):
         staged = _extract_recordings(path, Path(recordings_dir), progress)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -44,7 +43,10 @@ def root(ctx: typer.Context,
          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version.")):
     ctx.obj = {**(ctx.obj or {}), "db": db}
     if ctx.invoked_subcommand != "db":
-        _refuse_missing_folder(db or os.environ.get("CCCTL_DB"))
+        from ccctl.settings import Settings, default_db_path
+
+        given = db or Settings.from_env().db
+        _refuse_missing_folder(None if given == str(default_db_path()) else given)
 
 
 def _refuse_missing_folder(db: str | None) -> None:
