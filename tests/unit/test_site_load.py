@@ -145,3 +145,13 @@ def test_numbers_that_are_not_finite_are_refused_by_the_spec():
     for bad in (float("inf"), float("nan"), ".inf"):
         with pytest.raises(pydantic.ValidationError):
             s.Lease(price=bad)
+
+
+def test_a_bool_is_not_a_number():
+    import pydantic
+
+    from ccctl.config import spec as s
+
+    with pytest.raises(pydantic.ValidationError, match="a number, not true or false"):
+        s.Tenant(name="acme", seat_limit=True)
+    assert s.Tenant(name="acme", seat_limit=3).seat_limit == 3
