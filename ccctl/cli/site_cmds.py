@@ -47,7 +47,8 @@ def export(ctx: typer.Context,
                                                       autocompletion=complete.tenants),
            as_json: bool = JSON):
     """Write the current state as site YAML (the same format `apply` reads; --json gives the
-    same structure as JSON). Seat passwords are not exported."""
+    same structure as JSON). Seat passwords are not exported; customers are operational data and
+    travel with `ccctl customer export`."""
     import json
 
     from ccctl.config import entities

@@ -110,3 +110,11 @@ def test_input_that_is_not_a_site_file_is_refused_before_parsing(cli, tmp_path):
     assert r.exit_code == 1 and "limit of 8 MiB" in _one_line(r)
     r = cli("restore", str(tmp_path / "nosuch.tgz"))
     assert r.exit_code == 1 and "no such file" in _one_line(r)
+
+
+def test_tenant_show_does_not_claim_there_are_no_customers(cli, example, tmp_path):
+    assert cli("apply", "-f", str(example)).exit_code == 0
+    r = cli("customer", "add", "acme", "+4915199999999", "Erika")
+    assert r.exit_code == 0, r.output
+    data = json.loads(cli("tenant", "show", "acme", "--json").stdout)
+    assert "customers" not in data
