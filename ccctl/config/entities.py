@@ -234,7 +234,12 @@ def add_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
     data = {n.key: key}
     for k, v in fields.items():
         set_path(data, k, v)
-    item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+    try:
+        item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+    except InvalidInput:
+        if any(getattr(i, n.key) == key for i in getattr(get_tenant(services, tenant), n.collection)):
+            raise Conflict(f"{n.name} {tenant}/{key} already exists") from None
+        raise
 
     def edit(t, items):
         if any(getattr(i, n.key) == key for i in items):

@@ -19,17 +19,20 @@ def _format_loc(loc) -> str:
 
 
 def validation_message(exc: ValidationError, name: str, data=None) -> str:
-    """One line: file:line: path: problem (the first problem; the rest are usually echoes)."""
-    err = exc.errors()[0]
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    line = yamlio.line_of(data, loc) if data is not None else None
-    where = f"{name}:{line}" if line else name
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    path = _format_loc(loc)
-    return f"{where}: {path}: {msg}{more}" if path else f"{where}: {msg}{more}"
+    """Every problem, one line each: file:line: path: problem."""
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        line = yamlio.line_of(data, loc) if data is not None else None
+        where = f"{name}:{line}" if line else name
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        path = _format_loc(loc)
+        text = f"{where}: {path}: {msg}" if path else f"{where}: {msg}"
+        if text not in lines:
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def site_from_data(data, name: str) -> Site:

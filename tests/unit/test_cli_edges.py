@@ -118,3 +118,16 @@ def test_tenant_show_does_not_claim_there_are_no_customers(cli, example, tmp_pat
     assert r.exit_code == 0, r.output
     data = json.loads(cli("tenant", "show", "acme", "--json").stdout)
     assert "customers" not in data
+
+
+def test_every_validation_error_is_shown_and_a_duplicate_is_a_conflict(cli, example, tmp_path):
+    assert cli("apply", "-f", str(example)).exit_code == 0
+    r = cli("seat", "add", "acme", "1001")  # exists, and has no name
+    assert r.exit_code == 4 and "already exists" in _one_line(r)
+    site = tmp_path / "two.yaml"
+    site.write_text("tenants:\n  - name: t1\n    seat_limit: -1\n    bogus: 1\n")
+    r = cli("apply", "-f", str(site))
+    lines = r.output.strip().splitlines()
+    assert r.exit_code == 1 and len(lines) == 2, r.output
+    assert any("seat_limit" in x for x in lines) and any("bogus: unknown key" in x for x in lines)
+    assert all(x.startswith("error: ") for x in lines) and "more)" not in r.output
