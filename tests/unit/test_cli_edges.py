@@ -131,3 +131,12 @@ def test_every_validation_error_is_shown_and_a_duplicate_is_a_conflict(cli, exam
     assert r.exit_code == 1 and len(lines) == 2, r.output
     assert any("seat_limit" in x for x in lines) and any("bogus: unknown key" in x for x in lines)
     assert all(x.startswith("error: ") for x in lines) and "more)" not in r.output
+
+
+def test_usage_errors_with_json_are_json(cli):
+    r = cli("tenant", "list", "--json", "--bogus")
+    assert r.exit_code == 2
+    err = json.loads(r.stderr)["error"]
+    assert err["id"] == "usage" and err["exit_code"] == 2 and "--bogus" in err["message"]
+    r = cli("tenant", "show", "--json")  # a missing argument
+    assert r.exit_code == 2 and json.loads(r.stderr)["error"]["id"] == "usage"
