@@ -155,3 +155,18 @@ def test_a_bool_is_not_a_number():
     with pytest.raises(pydantic.ValidationError, match="a number, not true or false"):
         s.Tenant(name="acme", seat_limit=True)
     assert s.Tenant(name="acme", seat_limit=3).seat_limit == 3
+
+
+def test_problems_are_worded_for_people_not_pydantic():
+    import pydantic
+
+    from ccctl.config import spec as s
+    from ccctl.config.load import validation_message
+
+    with pytest.raises(pydantic.ValidationError) as e:
+        s.Seat(extension="1001", name="z" * 300)
+    assert validation_message(e.value, "seat") == "seat: name: at most 200 characters, not 300"
+    with pytest.raises(pydantic.ValidationError) as e:
+        s.Tenant(name="acme", plan="z", seat_limit="x")
+    text = validation_message(e.value, "t")
+    assert "plan: one of" in text and "seat_limit: a whole number" in text and "Input should" not in text
