@@ -10,7 +10,8 @@ Online and consistent while calls run: on SQLite the backup API copies the datab
 step (one read snapshot) to a temporary file, which is then read at leisure; on PostgreSQL every
 table is read in one REPEATABLE READ, read-only transaction (one snapshot). Writers never wait.
 
-Restore builds the schema at the archive's revision, loads the rows in foreign-key order in one
+Restore checks the whole archive first (checksums, paths, its configuration against the rules of
+`apply` in a scratch database), then builds the schema at the archive's revision, loads the rows in foreign-key order in one
 transaction, then migrates to this ccctl's newest schema: a backup of an older box restores on a
 newer one. It refuses a database holding anything but the generated box settings (a fresh box
 has only those) unless forced, and then replaces everything.
