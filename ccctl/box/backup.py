@@ -11,9 +11,9 @@ step (one read snapshot) to a temporary file, which is then read at leisure; on 
 table is read in one REPEATABLE READ, read-only transaction (one snapshot). Writers never wait.
 
 Restore checks the whole archive first (checksums, paths, its configuration against the rules of
-`apply` in a scratch database), then builds the schema at the archive's revision, loads the rows in foreign-key order in one
-transaction, then migrates to this ccctl's newest schema: a backup of an older box restores on a
-newer one. It refuses a database holding anything but the generated box settings (a fresh box
+`apply` in a scratch database), then builds the schema at the archive's revision, loads the rows
+in foreign-key order in one transaction, then migrates to this ccctl's newest schema: a backup of
+an older box restores on a newer one. It refuses a database holding anything but the generated box settings (a fresh box
 has only those) unless forced, and then replaces everything.
 """
 
