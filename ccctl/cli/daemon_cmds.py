@@ -77,9 +77,9 @@ def stats(ctx: typer.Context,
 
     context = open_services(ctx)
     if tenant:
-        from ccctl.config.entities import get_tenant
+        from ccctl.stats.calls import require_tenant
 
-        get_tenant(context, tenant)  # an unknown tenant: exit 3, not an empty report
+        require_tenant(context, tenant)  # an unknown tenant: exit 3, not an empty report
     if now:
         from ccctl.stats.live import realtime
 

@@ -63,12 +63,12 @@ def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optiona
           limit: int = typer.Option(1000, "--limit", min=0, help="At most this many (0: all)."),
           as_json: bool = JSON):
     """List recordings, oldest first (the folders are scanned first, so every file is known)."""
-    from ccctl.config import entities
     from ccctl.recordings import index
+    from ccctl.stats.calls import require_tenant
 
     c = open_services(ctx)
     if tenant:
-        entities.get_tenant(c, tenant)  # an unknown tenant: exit 3, not an empty list
+        require_tenant(c, tenant)  # an unknown tenant: exit 3, not an empty list
     rows = index.list_recordings(c, tenant=tenant, since=_time(since, "--since"),
                                            until=_time(until, "--until"), held=True if held else None,
                                            purged=purged, limit=limit or None)
@@ -162,11 +162,11 @@ def export(ctx: typer.Context,
            as_json: bool = JSON):
     """Copy TENANT's recordings for download, with manifest.json (each file's size and SHA-256,
     the call rows) and calls.csv."""
-    from ccctl.config import entities
     from ccctl.recordings import export
+    from ccctl.stats.calls import require_tenant
 
     c = open_services(ctx)
-    entities.get_tenant(c, tenant)  # before anything is written
+    require_tenant(c, tenant)  # an unknown tenant: exit 3, before anything is written
     with bar("exporting", as_json) as progress:
         r = export.export(c, tenant, since=_time(since, "--since"), until=_time(until, "--until"),
                                     out=out, progress=progress)
