@@ -35,7 +35,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _default_db_path() -> Path:
+def default_db_path() -> Path:
     if os.geteuid() == 0:
         return Path("/var/lib/ccctl/ccctl.db")
     from platformdirs import user_data_dir
@@ -73,7 +73,7 @@ class Settings(BaseSettings):
 
     ENV_PREFIX: ClassVar[str] = ENV_PREFIX
 
-    db: str = Field(default_factory=lambda: str(_default_db_path()),
+    db: str = Field(default_factory=lambda: str(default_db_path()),
         description="The database: a SQLite file path or an SQLAlchemy URL (postgresql+psycopg://user:pw@127.0.0.1/ccctl). Default: /var/lib/ccctl/ccctl.db as root, else the user's data folder.")
     fs_conf_dir: Path = Field(Path("/etc/freeswitch"),
         description="The FreeSWITCH configuration tree ccctl renders; a directory (or not there yet): ccctl never replaces a file there.")
@@ -123,6 +123,8 @@ class Settings(BaseSettings):
         description="Where `ccctl hardware apply` writes DAHDI's system.conf, assigned-spans.conf and span-types.conf.")
     hardware_dir: Path | None = Field(None,
         description="The voice-card profiles folder. Unset: hardware/profiles beside the package, else /usr/share/ccctl/hardware/profiles.")
+    webhook_allow_hosts: str = Field("",
+        description="Hosts (comma-separated) tenants' webhooks may reach although they are this box, loopback or link-local; unset: none.")
     debug: bool = Field(False,
         description="On (1, true): an unexpected error shows its Python traceback instead of one line.")
 
@@ -183,6 +185,10 @@ class Settings(BaseSettings):
     def with_(self, **changes) -> Settings:
         """A copy with CHANGES, checked as the original was."""
         return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+
+    @property
+    def webhook_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.webhook_allow_hosts.split(",") if h.strip())
 
     @property
     def db_url(self) -> str:

@@ -10,9 +10,10 @@ Online and consistent while calls run: on SQLite the backup API copies the datab
 step (one read snapshot) to a temporary file, which is then read at leisure; on PostgreSQL every
 table is read in one REPEATABLE READ, read-only transaction (one snapshot). Writers never wait.
 
-Restore builds the schema at the archive's revision, loads the rows in foreign-key order in one
-transaction, then migrates to this ccctl's newest schema: a backup of an older box restores on a
-newer one. It refuses a database holding anything but the generated box settings (a fresh box
+Restore checks the whole archive first (checksums, paths, its configuration against the rules of
+`apply` in a scratch database), then builds the schema at the archive's revision, loads the rows
+in foreign-key order in one transaction, then migrates to this ccctl's newest schema: a backup of
+an older box restores on a newer one. It refuses a database holding anything but the generated box settings (a fresh box
 has only those) unless forced, and then replaces everything.
 """
 
@@ -22,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import sqlite3
 import tarfile
 import tempfile
@@ -161,6 +163,10 @@ def read_meta(path: Path) -> dict:
     try:
         with tarfile.open(path, "r:gz") as tar:
             meta = json.load(tar.extractfile("backup.json"))
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: not a regular file") from None
     except (tarfile.TarError, KeyError, OSError, ValueError, TypeError) as exc:
         raise InvalidInput(f"{path}: not a ccctl backup ({exc})") from None
     if meta.get("format") != FORMAT:
@@ -174,27 +180,75 @@ def _holds_data(conn) -> list[str]:
             and conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()]
 
 
-def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: Path | None = None,
-            progress: Callable[[int, int], None] | None = None) -> dict:
-    """Load the archive PATH into ENGINE's database (opened without migrating), and its
-    recordings into RECORDINGS_DIR when given and present. Returns what was restored."""
-    from ccctl.db.migrate import head_revision, upgrade
+def _check_archive(path: Path, meta: dict) -> None:
+    """The whole archive, before anything is touched: every table file present with its
+    checksum, every line JSON, every recording a plain file at a safe path."""
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            members = {m.name: m for m in tar.getmembers()}
+            for name, info in meta.get("tables", {}).items():
+                m = members.get(f"tables/{name}.jsonl")
+                if m is None or not m.isfile():
+                    raise InvalidInput(f"{path}: table {name} is missing from the archive")
+                data = tar.extractfile(m).read()
+                if hashlib.sha256(data).hexdigest() != info.get("sha256"):
+                    raise InvalidInput(f"{path}: table {name} is damaged (checksum differs)")
+                for line in data.splitlines():
+                    if line and not isinstance(json.loads(line), dict):
+                        raise InvalidInput(f"{path}: table {name} is damaged (a row is not an object)")
+            for m in members.values():
+                if not m.name.startswith("recordings/"):
+                    continue
+                rel = Path(m.name).relative_to("recordings")
+                if ".." in rel.parts or rel.is_absolute() or m.name.startswith("/") or not (m.isfile() or m.isdir()):
+                    raise InvalidInput(f"{path}: unsafe path {m.name}")
+    except CcError:
+        raise
+    except (tarfile.TarError, OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: damaged archive ({exc})") from None
 
-    path = Path(path)
-    meta = read_meta(path)
-    started = time.time()
+
+def _check_config(path: Path, meta: dict, webhook_hosts=()) -> None:
+    """The archive's configuration against the same rules as `apply` (the spec and the one
+    validation), read from a scratch database so that the real one is not touched."""
+    from pydantic import ValidationError
+
+    from ccctl.config import spec as s
+    from ccctl.config import store
+    from ccctl.config.load import validation_message
+    from ccctl.config.validate import check_site, check_webhooks
+    from ccctl.db.session import session_scope
+    from ccctl.outbound.campaigns import stored
+
+    with tempfile.TemporaryDirectory(prefix="ccctl-restore-") as tmp:
+        scratch = sa.create_engine(f"sqlite:///{tmp}/check.db")
+        try:
+            _load(scratch, path, meta)
+            with session_scope(scratch) as session:
+                tenants = store.load_tenants(session, with_secrets=True)
+                checked = []
+                for t in tenants:
+                    try:
+                        checked.append(s.Tenant.model_validate(t.model_dump()))
+                    except ValidationError as exc:
+                        raise InvalidInput(validation_message(exc, f"{path}: tenant {t.name}")) from None
+                campaigns = stored(session, [t.name for t in checked])
+            errors = [p for p in check_site(checked, campaigns=campaigns) + check_webhooks(checked, webhook_hosts)
+                      if p.severity == "error"]
+            if errors:
+                raise InvalidInput(f"{path}: the backup's configuration is refused: {errors[0].describe()}"
+                                   + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+        finally:
+            scratch.dispose()
+
+
+def _load(engine: Engine, path: Path, meta: dict, *, replace: bool = False) -> None:
+    """Build the schema at the archive's revision when the database has none, load the rows in
+    one transaction (replacing what is there when REPLACE), then migrate to the newest schema."""
+    from ccctl.db.migrate import upgrade
+
     with engine.connect() as conn:
         current = _revision(conn)
-        busy = _holds_data(conn) if current else []
-    if busy and not force:
-        raise Conflict(f"the database already holds data ({', '.join(busy[:4])}{', ...' if len(busy) > 4 else ''}); "
-                       "restore onto an empty one, or add --force to replace everything in it")
-    if current and current != meta["revision"]:
-        if busy or current != head_revision():
-            raise Conflict(f"the database is at schema {current}, the backup at {meta['revision']}: "
-                           "restore into a new, empty database")
-        _drop_all(engine)
-        current = None
     if current is None:
         try:
             upgrade(engine, meta["revision"])
@@ -206,8 +260,9 @@ def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: 
                            f"({type(exc).__name__})") from None
     with tarfile.open(path, "r:gz") as tar, engine.begin() as conn:
         tables = _tables(conn)
-        for table in reversed(tables):
-            conn.execute(table.delete())
+        if replace:
+            for table in reversed(tables):
+                conn.execute(table.delete())
         for table in tables:
             info = meta["tables"].get(table.name)
             if not info:
@@ -221,9 +276,45 @@ def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: 
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
     upgrade(engine)
-    restored = None
+
+
+def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: Path | None = None,
+            progress: Callable[[int, int], None] | None = None, webhook_hosts=()) -> dict:
+    """Load the archive PATH into ENGINE's database (opened without migrating), and its
+    recordings into RECORDINGS_DIR when given and present. Returns what was restored.
+
+    All or nothing: the whole archive is checked first (checksums, paths, and its configuration
+    against the rules of `apply`, in a scratch database), the recordings are unpacked into a
+    new folder beside RECORDINGS_DIR, and the rows are loaded in one transaction; the files are
+    moved in only once the rows are in. On any error the box is as it was."""
+    from ccctl.db.migrate import head_revision
+
+    path = Path(path)
+    meta = read_meta(path)
+    started = time.time()
+    _check_archive(path, meta)
+    with engine.connect() as conn:
+        current = _revision(conn)
+        busy = _holds_data(conn) if current else []
+    if busy and not force:
+        raise Conflict(f"the database already holds data ({', '.join(busy[:4])}{', ...' if len(busy) > 4 else ''}); "
+                       "restore onto an empty one, or add --force to replace everything in it")
+    if current and current != meta["revision"] and (busy or current != head_revision()):
+        raise Conflict(f"the database is at schema {current}, the backup at {meta['revision']}: "
+                       "restore into a new, empty database")
+    _check_config(path, meta, webhook_hosts)
+    staged = None
     if recordings_dir is not None and meta.get("recordings"):
-        restored = _extract_recordings(path, Path(recordings_dir), progress)
+        staged = _extract_recordings(path, Path(recordings_dir), progress)
+    try:
+        if current and current != meta["revision"]:
+            _drop_all(engine)  # empty, at another schema: nothing in it to lose
+        _load(engine, path, meta, replace=True)
+    except BaseException:
+        if staged:
+            shutil.rmtree(staged[0], ignore_errors=True)
+        raise
+    restored = _move_in(staged[0], Path(recordings_dir)) if staged else None
     return {"file": str(path), "revision": meta["revision"], "tables": len(meta["tables"]),
             "rows": sum(t["rows"] for t in meta["tables"].values()), "recordings": restored,
             "seconds": round(time.time() - started, 3)}
@@ -246,23 +337,45 @@ def _reset_sequences(conn, tables) -> None:
                 conn.execute(sa.text(f"SELECT setval('{seq}', COALESCE((SELECT MAX({col.name}) FROM \"{t.name}\"), 0) + 1, false)"))
 
 
-def _extract_recordings(path: Path, base: Path, progress) -> dict:
-    base.mkdir(parents=True, exist_ok=True)
+def _extract_recordings(path: Path, base: Path, progress) -> tuple[Path, dict]:
+    """The archive's recordings unpacked into a new folder beside BASE: (that folder, summary)."""
+    base.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{base.name}.restore-", dir=base.parent))
     n = total = 0
-    with tarfile.open(path, "r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith("recordings/") and m.isfile()]
-        for i, m in enumerate(members):
-            rel = Path(m.name).relative_to("recordings")
-            if ".." in rel.parts or rel.is_absolute():
-                raise InvalidInput(f"{path}: unsafe path {m.name}")
-            dest = base / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with tar.extractfile(m) as src, open(dest, "wb") as f:
-                while chunk := src.read(1 << 20):
-                    f.write(chunk)
-            os.utime(dest, (m.mtime, m.mtime))
-            n += 1
-            total += m.size
-            if progress:
-                progress(i + 1, len(members))
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            members = [m for m in tar.getmembers() if m.name.startswith("recordings/") and m.isfile()]
+            for i, m in enumerate(members):
+                rel = Path(m.name).relative_to("recordings")
+                if ".." in rel.parts or rel.is_absolute():
+                    raise InvalidInput(f"{path}: unsafe path {m.name}")
+                dest = stage / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with tar.extractfile(m) as src, open(dest, "wb") as f:
+                    while chunk := src.read(1 << 20):
+                        f.write(chunk)
+                os.utime(dest, (m.mtime, m.mtime))
+                n += 1
+                total += m.size
+                if progress:
+                    progress(i + 1, len(members))
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return stage, {"files": n, "bytes": total}
+
+
+def _move_in(stage: Path, base: Path) -> dict:
+    """Move the staged recordings into BASE (same file system: renames), then drop the stage."""
+    n = total = 0
+    try:
+        for p in sorted(stage.rglob("*")):
+            if p.is_file():
+                dest = base / p.relative_to(stage)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                total += p.stat().st_size
+                os.replace(p, dest)
+                n += 1
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return {"files": n, "bytes": total}

@@ -47,7 +47,7 @@ def restore(ctx: typer.Context, file: Path = typer.Argument(..., metavar="FILE",
     before = _esl_password(engine)
     with bar("recordings", as_json) as progress:
         r = run(engine, file, force=force, recordings_dir=settings.fs_recordings_dir if with_recordings else None,
-                progress=progress)
+                progress=progress, webhook_hosts=settings.webhook_hosts)
     _done(r, as_json, "restored")
     if before and before != _esl_password(engine):
         output.message("the Event Socket password is the backup's now: restart FreeSWITCH "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
 from ccctl.errors import CcError, InvalidInput, NeedsConfirmation
@@ -60,6 +61,11 @@ class ErrorMappingGroup(TyperGroup):
         except KeyboardInterrupt:
             output.error("interrupted")
             raise typer.Exit(130) from None
+        except UsageError as exc:
+            if not as_json:
+                raise
+            output.error(exc.format_message(), as_json=True, id="usage", exit_code=exc.exit_code)
+            raise typer.Exit(exc.exit_code) from None
         except Exception as exc:
             if not isinstance(exc, CcError) and (getattr(exc, "exit_code", None) is not None
                                                  or _debugging()):

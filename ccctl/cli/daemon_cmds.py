@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import signal
@@ -84,6 +85,10 @@ def stats(ctx: typer.Context,
     from ccctl.stats.history import statistics
 
     context = open_services(ctx)
+    if tenant:
+        from ccctl.stats.calls import require_tenant
+
+        require_tenant(context, tenant)  # an unknown tenant: exit 3, not an empty report
     if now:
         from ccctl.stats.live import realtime
 
@@ -193,8 +198,7 @@ def staffing(calls_per_hour: float = typer.Option(..., "--calls-per-hour", min=0
     output.emit(rows, False, columns=["agents", "staff", "service_level", "asa", "p_wait", "occupancy", "meets_target"])
 
 
-events_app = typer.Typer(cls=ErrorMappingGroup, help="CTI events (call offered to an agent, call ended) as the daemon publishes them.",
-                         no_args_is_help=True)
+events_app = typer.Typer(cls=ErrorMappingGroup, help="CTI events (call offered to an agent, call ended) as the daemon publishes them.")
 
 
 @events_app.callback(invoke_without_command=True)
@@ -202,17 +206,23 @@ def events(ctx: typer.Context,
            follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events as they come."),
            tenant: Optional[list[str]] = typer.Option(None, "--tenant", metavar="TENANT", help="Only this tenant's events (repeatable)."),
            as_json: bool = JSON):
-    """Print events as they happen (one JSON object a line with --json). A tenant's scripts see
-    only that tenant's events with --tenant."""
+    """Print the recent events, and with --follow those that happen next (one JSON object a
+    line with --json). A tenant's scripts see only that tenant's events with --tenant."""
     if ctx.invoked_subcommand is not None:
         return
-    if not follow:
-        raise InvalidInput("say --follow (events are streamed, not listed)")
-    from ccctl.cti.webhooks import follow as follow_events
+    from ccctl.cti.webhooks import follow as follow_events, recent
 
     context = open_services(ctx)
+    if tenant:
+        from ccctl.config.entities import get_tenant
+
+        for t in tenant:
+            get_tenant(context, t)
     try:
-        for e in follow_events(context.settings.spool_dir, tenant or None):
+        past = recent(context.settings.spool_dir, tenant or None)
+        if not past and not follow and not as_json:
+            output.message("no events yet")
+        for e in itertools.chain(past, follow_events(context.settings.spool_dir, tenant or None) if follow else ()):
             if as_json:
                 sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
             else:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 from ccctl import __version__
-from ccctl.errors import EXIT_CODES
+from ccctl.errors import EXIT_CODES, NotFound
 from ccctl.cli import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
 from ccctl.cli import backup_cmds, callback_cmds, campaign, customer_cmds, deploy_cmds, recording_cmds, report_cmds, tui_cmd
 from ccctl.cli.common import ErrorMappingGroup
@@ -41,6 +42,22 @@ def root(ctx: typer.Context,
          db: Optional[str] = typer.Option(None, "--db", metavar="PATH|URL", help="Database path or URL (default: $CCCTL_DB)."),
          version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version.")):
     ctx.obj = {**(ctx.obj or {}), "db": db}
+    if ctx.invoked_subcommand != "db":
+        from ccctl.settings import Settings, default_db_path
+
+        given = db or Settings.from_env().db
+        _refuse_missing_folder(None if given == str(default_db_path()) else given)
+
+
+def _refuse_missing_folder(db: str | None) -> None:
+    """A database path in a folder that does not exist is a typo, not a new box: creating a
+    database is explicit (`ccctl db upgrade`)."""
+    if not db or not db.strip():
+        return
+    path = db.removeprefix("sqlite:///") if db.startswith("sqlite:///") else (None if "://" in db else db)
+    if path and path != ":memory:" and not Path(path).parent.is_dir():
+        raise NotFound(f"database {path}: no such folder {Path(path).parent} "
+                       "(`ccctl --db PATH db upgrade` creates a new database)")
 
 
 app.add_typer(tenant.app, name="tenant")

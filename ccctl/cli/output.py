@@ -166,4 +166,4 @@ def error(text: str, *, as_json: bool = False, id: str = "error", exit_code: int
     if as_json:
         emit_json({"error": {"id": id, "message": text, "exit_code": exit_code}}, sys.stderr)
     else:
-        sys.stderr.write(f"error: {text}\n")
+        sys.stderr.write("".join(f"error: {line}\n" for line in text.splitlines() or [""]))

@@ -64,8 +64,12 @@ def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optiona
           as_json: bool = JSON):
     """List recordings, oldest first (the folders are scanned first, so every file is known)."""
     from ccctl.recordings import index
+    from ccctl.stats.calls import require_tenant
 
-    rows = index.list_recordings(open_services(ctx), tenant=tenant, since=_time(since, "--since"),
+    c = open_services(ctx)
+    if tenant:
+        require_tenant(c, tenant)  # an unknown tenant: exit 3, not an empty list
+    rows = index.list_recordings(c, tenant=tenant, since=_time(since, "--since"),
                                            until=_time(until, "--until"), held=True if held else None,
                                            purged=purged, limit=limit or None)
     output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("call",))
@@ -159,8 +163,10 @@ def export(ctx: typer.Context,
     """Copy TENANT's recordings for download, with manifest.json (each file's size and SHA-256,
     the call rows) and calls.csv."""
     from ccctl.recordings import export
+    from ccctl.stats.calls import require_tenant
 
     c = open_services(ctx)
+    require_tenant(c, tenant)  # an unknown tenant: exit 3, before anything is written
     with bar("exporting", as_json) as progress:
         r = export.export(c, tenant, since=_time(since, "--since"), until=_time(until, "--until"),
                                     out=out, progress=progress)

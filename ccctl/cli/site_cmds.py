@@ -47,7 +47,8 @@ def export(ctx: typer.Context,
                                                       autocompletion=complete.tenants),
            as_json: bool = JSON):
     """Write the current state as site YAML (the same format `apply` reads; --json gives the
-    same structure as JSON). Seat passwords are not exported."""
+    same structure as JSON). Seat passwords are not exported; customers are operational data and
+    travel with `ccctl customer export`."""
     import json
 
     from ccctl.config import entities
@@ -80,7 +81,7 @@ def validate(ctx: typer.Context,
     Exits 1 when there is an error (or a warning, with --strict)."""
     from ccctl.config import entities
     from ccctl.config.load import load_site
-    from ccctl.config.validate import check_media, check_site
+    from ccctl.config.validate import check_media, check_site, check_webhooks
 
     campaigns = None
     if file:
@@ -95,7 +96,7 @@ def validate(ctx: typer.Context,
         campaigns = stored_in(c, [t.name for t in tenants])
     sounds = settings_of(ctx).fs_sounds_dir if file else c.settings.fs_sounds_dir
     problems = check_site(tenants, campaigns=campaigns) + _hardware_problems(tenants, hardware) + \
-        check_media(tenants, sounds)
+        check_media(tenants, sounds) + check_webhooks(tenants, settings_of(ctx).webhook_hosts)
     if as_json:
         output.emit_json([{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message}
                           for p in problems])

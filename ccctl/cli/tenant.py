@@ -67,7 +67,9 @@ def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
     from ccctl.config import spec as s
 
     t = entities.get_tenant(open_services(ctx), name)
-    data = t.model_dump(mode="json", exclude=set(s.COLLECTIONS))
+    # Customers and campaigns are operational data with their own commands: not reported here
+    # (an empty list would say the tenant has none).
+    data = t.model_dump(mode="json", exclude=set(s.COLLECTIONS) | {"customers", "campaigns"})
     data.update({k: len(getattr(t, k)) for k in s.COLLECTIONS})
     output.emit(data, as_json)
 

@@ -11,6 +11,13 @@ def tui(ctx: typer.Context, screen: Optional[str] = typer.Argument(None, help="S
                                                           "numbers, trunks, recording, cards, wallboard, health, wizard."),
         first_boot: bool = typer.Option(False, "--first-boot", help="Start on the setup wizard until the box is set up.")):
     """Open the admin console (Textual): every admin screen, the wallboard and the setup wizard."""
+    import sys
+
+    from ccctl.errors import InvalidInput
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInput("the console needs a terminal (stdin and stdout are not one); "
+                           "use the ccctl commands in scripts")
     from tui.app import start
 
     from ccctl.cli.common import open_services

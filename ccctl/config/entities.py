@@ -67,20 +67,45 @@ def _field_type(model: type, dotted: str):
     annotation = model
     parts = dotted.split(".")
     for i, part in enumerate(parts):
+        if typing.get_origin(annotation) is dict:  # a map (an IVR's hours, options): PART is a key
+            annotation = _unwrap(typing.get_args(annotation)[1])
+            continue
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             raise InvalidInput(f"{dotted}: {'.'.join(parts[:i])} is a single value, with no fields inside it")
         fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
         if part not in fields:
             return None
-        annotation = fields[part].annotation
-        while True:  # Optional[X] and Annotated[X, ...] are X here
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if typing.get_origin(annotation) is typing.Annotated or (len(args) == 1 and typing.get_origin(annotation)
-                                                                       not in (list, dict, typing.Literal)):
-                annotation = args[0]
-            else:
-                break
+        annotation = _unwrap(fields[part].annotation)
     return annotation
+
+
+def _unwrap(annotation):
+    """Optional[X] and Annotated[X, ...] are X here."""
+    import typing
+
+    while True:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if typing.get_origin(annotation) is typing.Annotated or (len(args) == 1 and typing.get_origin(annotation)
+                                                                   not in (list, dict, typing.Literal)):
+            annotation = args[0]
+        else:
+            return annotation
+
+
+ONE_OF = {"greeting.text": "greeting.file", "greeting.file": "greeting.text"}
+"""Fields of which exactly one is set: setting one clears the other."""
+
+
+def _clear_alternatives(data: dict, fields: dict[str, Any]) -> None:
+    for k in fields:
+        other = ONE_OF.get(k)
+        if other and other not in fields and fields[k] is not None:
+            head, _, last = other.rpartition(".")
+            inner = data
+            for p in head.split("."):
+                inner = inner.get(p) if isinstance(inner, dict) else None
+            if isinstance(inner, dict):
+                inner.pop(last, None)
 
 
 def typed_fields(model: type, raw: dict[str, str]) -> dict[str, Any]:
@@ -218,7 +243,12 @@ def add_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
     data = {n.key: key}
     for k, v in fields.items():
         set_path(data, k, v)
-    item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+    try:
+        item = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+    except InvalidInput:
+        if any(getattr(i, n.key) == key for i in getattr(get_tenant(services, tenant), n.collection)):
+            raise Conflict(f"{n.name} {tenant}/{key} already exists") from None
+        raise
 
     def edit(t, items):
         if any(getattr(i, n.key) == key for i in items):
@@ -236,6 +266,7 @@ def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
         data = item.model_dump(exclude_none=True)
         for k, v in fields.items():
             set_path(data, k, v)
+        _clear_alternatives(data, fields)
         if data.get(n.key) != key:
             raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
         new = _validate(n.spec, data, f"{n.name} {tenant}/{key}")

@@ -18,18 +18,46 @@ def _format_loc(loc) -> str:
     return out
 
 
+def _wording(err: dict) -> str:
+    """Our words for pydantic's phrases (\"Value should have at most 200 items after validation\")."""
+    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
+    unit = "characters" if isinstance(value, str) else "items"
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "required"
+    if kind == "literal_error" and ctx.get("expected"):
+        return f"one of {ctx['expected']}"
+    if kind in ("too_long", "string_too_long"):
+        return f"at most {ctx.get('max_length')} {unit}, not {len(value) if hasattr(value, '__len__') else value}"
+    if kind in ("too_short", "string_too_short"):
+        return f"at least {ctx.get('min_length')} {unit}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "a whole number"
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return "a finite number"
+    if kind in ("bool_parsing", "bool_type"):
+        return "true or false"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "above"),
+                 "less_than_equal": ("le", "at most"), "less_than": ("lt", "below")}[kind]
+        return f"{words[1]} {ctx.get(words[0])}"
+    return err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
+
+
 def validation_message(exc: ValidationError, name: str, data=None) -> str:
-    """One line: file:line: path: problem (the first problem; the rest are usually echoes)."""
-    err = exc.errors()[0]
-    loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-    line = yamlio.line_of(data, loc) if data is not None else None
-    where = f"{name}:{line}" if line else name
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key"
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    path = _format_loc(loc)
-    return f"{where}: {path}: {msg}{more}" if path else f"{where}: {msg}{more}"
+    """Every problem, one line each: file:line: path: problem."""
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        line = yamlio.line_of(data, loc) if data is not None else None
+        where = f"{name}:{line}" if line else name
+        msg = _wording(err)
+        path = _format_loc(loc)
+        text = f"{where}: {path}: {msg}" if path else f"{where}: {msg}"
+        if text not in lines:
+            lines.append(text)
+    return "\n".join(lines)
 
 
 def site_from_data(data, name: str) -> Site:

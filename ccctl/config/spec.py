@@ -155,6 +155,7 @@ class Spec(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         str_strip_whitespace=True,
         validate_assignment=True,
         validate_by_name=True,
@@ -166,6 +167,17 @@ class Spec(BaseModel):
     @classmethod
     def _safe_strings(cls, value):
         return _check_safe(value)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bools_for_numbers(cls, value, info):
+        """seat_limit=true is a mistake, not 1."""
+        if isinstance(value, bool):
+            field = cls.model_fields.get(info.field_name)
+            kinds = typing.get_args(field.annotation) or (field.annotation,) if field else ()
+            if bool not in kinds and (int in kinds or float in kinds):
+                raise ValueError("a number, not true or false")
+        return value
 
 
 class Lease(Spec):

@@ -131,6 +131,8 @@ def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem
         target(f"number {n.number}", "target", n.target)
     for loop in _loops(t):
         err("routing loop", loop)
+    for dup in _dupes(w.url for w in t.webhooks):
+        err(f"webhook {dup}", "duplicate url", conflict=True)
     _check_campaigns(t, campaigns_in_effect(t, stored), names, err)
     for tr in t.trunks:
         if tr.type != "sip":
@@ -224,4 +226,51 @@ def check_media(tenants: list[s.Tenant], sounds_dir) -> list[Problem]:
                 except InvalidInput as exc:
                     out.append(Problem("error", t.name, f"ivr {ivr.name}",
                                        exc.message.removeprefix(f"{t.name}: ")))
+    return out
+
+
+def _internal_host(host: str) -> str | None:
+    """Why HOST is this box or a network no webhook should reach (None: a host out there)."""
+    import ipaddress
+    import socket
+
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost") or name in {socket.gethostname().lower(), ""}:
+        return "is this box"
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        try:
+            ip = ipaddress.ip_address(socket.inet_aton(name))  # 0x7f.1, 2130706433: loopback in disguise
+        except (OSError, ValueError):
+            return None
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    if ip.is_loopback or ip.is_unspecified:
+        return "is this box (loopback)"
+    if ip.is_link_local:
+        return "is link-local (cloud metadata lives there)"
+    if ip.is_multicast or ip.is_reserved:
+        return "is not a host"
+    return None
+
+
+def check_webhooks(tenants: list[s.Tenant], allow_hosts: Iterable[str] = ()) -> list[Problem]:
+    """Webhook URLs must leave the box: loopback, link-local and the box's own name are refused
+    (the Event Socket listens on 127.0.0.1:8021), unless the provider names the host in
+    CCCTL_WEBHOOK_ALLOW_HOSTS."""
+    from urllib.parse import urlsplit
+
+    allowed = {h.strip().lower().strip("[]") for h in allow_hosts if h.strip()}
+    out = []
+    for t in tenants:
+        for w in t.webhooks:
+            try:
+                host = urlsplit(w.url).hostname or ""
+            except ValueError:
+                host = ""
+            why = None if host.lower() in allowed else _internal_host(host)
+            if why:
+                out.append(Problem("error", t.name, f"webhook {w.url}",
+                                   f"{host or 'the host'} {why}; a provider allows it with CCCTL_WEBHOOK_ALLOW_HOSTS"))
     return out

@@ -32,7 +32,7 @@ from ccctl.hardware import check as hw_check
 from ccctl.hardware import store as hw_store
 from ccctl.outbound import definitions as campaigns
 from ccctl.config.diff import Change, diff_tenant
-from ccctl.config.validate import Problem, check_site
+from ccctl.config.validate import Problem, check_site, check_webhooks
 
 
 @dataclass
@@ -187,7 +187,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         remove = [n for n in edit.remove if n not in names]
         current = {t.name: t for t in store.load_tenants(session, names + remove, with_secrets=True)}
         stored = campaigns.stored(session, names, without=edit.drop_campaigns)
-        problems = check_site(desired, store.taken_elsewhere(session, names + remove), stored)
+        problems = check_site(desired, store.taken_elsewhere(session, names + remove), stored) + \
+            check_webhooks(desired, services.settings.webhook_hosts)
         hw_current = hw_store.load_hardware(session)
         hw_desired = edit.hardware.sorted() if edit.hardware is not None else hw_current
         trunks = hw_store.tdm_trunks(session, {

@@ -10,7 +10,7 @@ import yaml
 
 from ccctl.errors import InvalidInput
 
-MAX_BYTES = 32 * 1024 * 1024
+MAX_BYTES = 8 * 1024 * 1024
 """A site file larger than this is refused before parsing: no provider has one that big."""
 
 
@@ -80,14 +80,17 @@ def read_source(path: str) -> tuple[str, str]:
         name = "<stdin>"
     else:
         p = Path(path)
-        if not p.is_file():
+        if not p.exists():
             raise InvalidInput(f"{path}: no such file")
+        if not p.is_file():
+            raise InvalidInput(f"{path}: not a regular file")
         if p.stat().st_size > MAX_BYTES:
-            raise InvalidInput(f"{path}: file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
-        data = p.read_bytes()
+            raise InvalidInput(f"{path}: file is larger than the limit of {MAX_BYTES // (1024 * 1024)} MiB")
+        with open(p, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
         name = path
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"{name}: input is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        raise InvalidInput(f"{name}: input is larger than the limit of {MAX_BYTES // (1024 * 1024)} MiB")
     try:
         return name, data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -256,6 +256,33 @@ class Notifier:
             self._wake.clear()
 
 
+def recent(spool: Path, tenants: list[str] | None, limit: int = 50) -> list[dict]:
+    """The last LIMIT events of TENANTS' logs (all when None), oldest first."""
+    root = spool / "events"
+    if tenants is not None:
+        paths = [event_log_path(spool, t) for t in tenants]
+    else:
+        paths = sorted(root.glob("*.jsonl")) if root.exists() else []
+    out: list[dict] = []
+    for p in paths:
+        try:
+            with open(p, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 256 * 1024))
+                lines = f.read().splitlines()[1 if f.tell() > 256 * 1024 else 0:]
+        except FileNotFoundError:
+            continue
+        for line in lines[-limit:]:
+            try:
+                e = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(e, dict):
+                out.append(e)
+    out.sort(key=lambda e: e.get("at") if isinstance(e.get("at"), (int, float)) else 0)
+    return out[-limit:]
+
+
 def follow(spool: Path, tenants: list[str] | None, *, from_start: bool = False, stop: Callable[[], bool] = lambda: False,
            poll: float = 0.2):
     """Yield events (dicts) appended to the event logs of TENANTS (all when None) from now on,

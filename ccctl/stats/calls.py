@@ -84,3 +84,21 @@ def to_csv(rows: list[dict]) -> str:
     w.writeheader()
     w.writerows(rows)
     return buf.getvalue()
+
+
+def require_tenant(services, name: str) -> None:
+    """NotFound unless NAME is a configured tenant or one call or recording rows remember (a
+    tenant removed keeps its history): a typo is exit 3, not an empty report."""
+    from ccctl.config import store
+    from ccctl.db import session_scope
+
+    with session_scope(services.engine) as session:
+        if name in store.tenant_names(session):
+            return
+        if session.execute(select(Call.uuid).where(Call.tenant == name).limit(1)).first():
+            return
+        from ccctl.model.recording import Recording
+
+        if session.execute(select(Recording.tenant).where(Recording.tenant == name).limit(1)).first():
+            return
+    raise NotFound(f"tenant {name} not found")

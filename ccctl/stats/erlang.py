@@ -10,6 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ccctl.errors import InvalidInput
+
+MAX_TRAFFIC = 100_000.0
+"""Erlangs: far beyond any call center (a queue of 100,000 agents), still instant."""
+
 
 def erlang_b(traffic: float, agents: int) -> float:
     b = 1.0
@@ -58,14 +63,31 @@ def level(calls_per_hour: float, aht: float, agents: int, target_s: float, shrin
     return Level(agents, staff, pw, sl, asa, min(1.0, traffic / agents) if agents else 1.0)
 
 
+def check_inputs(calls_per_hour: float, aht: float) -> float:
+    """The traffic in Erlangs, or InvalidInput for figures no queue has."""
+    if not (math.isfinite(calls_per_hour) and math.isfinite(aht)) or calls_per_hour < 0 or aht <= 0:
+        raise InvalidInput("calls per hour and handle time must be finite numbers, handle time above 0")
+    traffic = calls_per_hour * aht / 3600.0
+    if traffic > MAX_TRAFFIC:
+        raise InvalidInput(f"{traffic:.0f} Erlangs of traffic (calls per hour x handle time / 3600): "
+                           f"at most {MAX_TRAFFIC:,.0f}")
+    return traffic
+
+
 def agents_needed(calls_per_hour: float, aht: float, sl_goal: float, target_s: float) -> int:
-    """The fewest agents that answer SL_GOAL (0..1) of calls within TARGET_S seconds."""
+    """The fewest agents that answer SL_GOAL (0..1) of calls within TARGET_S seconds: one step
+    of the Erlang B recursion per agent added, so linear in the answer."""
+    traffic = check_inputs(calls_per_hour, aht)
     if calls_per_hour <= 0:
         return 0
-    n = max(1, math.floor(calls_per_hour * aht / 3600.0) + 1)
-    while level(calls_per_hour, aht, n, target_s).service_level < sl_goal:
+    n = max(1, math.floor(traffic) + 1)
+    b = erlang_b(traffic, n)
+    while True:
+        pw = n * b / (n - traffic * (1 - b))
+        if 1.0 - pw * math.exp(-(n - traffic) * target_s / aht) >= sl_goal:
+            return n
         n += 1
-    return n
+        b = traffic * b / (n + traffic * b)
 
 
 def staffing(calls_per_hour: float, aht: float, sl_goal: float, target_s: float, shrinkage: float = 0.0,

@@ -132,3 +132,74 @@ def test_one_consistent_moment_while_writers_run(source, tmp_path):
             agents = conn.execute(sa.text("SELECT count(*) FROM agent_event WHERE agent LIKE 'w%'")).scalar()
         assert calls == agents and meta["tables"]["call"]["rows"] == 50 + calls
         engine.dispose()
+
+
+def _rewrite(archive, out, *, extra=(), edit=None):
+    """A copy of ARCHIVE with EXTRA (name, bytes) members added and EDIT(table, rows) applied
+    to each table file (checksums made to match: a tampered, not a damaged, archive)."""
+    import io
+    import json
+    import hashlib
+    import tarfile
+
+    with tarfile.open(archive, "r:gz") as tar:
+        files = {m.name: (m, tar.extractfile(m).read()) for m in tar.getmembers() if m.isfile()}
+    meta = json.loads(files.pop("backup.json")[1])
+    with tarfile.open(out, "w:gz") as tar:
+        def add(name, data):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, (m, data) in files.items():
+            if name.startswith("tables/") and edit:
+                table = name.removeprefix("tables/").removesuffix(".jsonl")
+                rows = [json.loads(x) for x in data.splitlines() if x]
+                data = b"".join(json.dumps(r).encode() + b"\n" for r in edit(table, rows))
+                meta["tables"][table]["sha256"] = hashlib.sha256(data).hexdigest()
+            add(name, data)
+        for name, data in extra:
+            add(name, data)
+        add("backup.json", json.dumps(meta).encode())
+
+
+def _state(engine, folder):
+    with engine.connect() as conn:
+        tenants = conn.execute(sa.text("SELECT name FROM tenant ORDER BY name")).scalars().all()
+        calls = conn.execute(sa.text("SELECT count(*) FROM call")).scalar()
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    return tenants, calls, files
+
+
+def test_a_restore_that_fails_leaves_the_box_as_it_was(source, tmp_path):
+    """An unsafe path at the end of the archive: refused before a row or a file is replaced."""
+    archive = tmp_path / "b.ccbackup"
+    backup.backup(source.engine, archive, recordings_dir=tmp_path / "rec")
+    bad = tmp_path / "bad.ccbackup"
+    _rewrite(archive, bad, extra=[("recordings/../../escaped.wav", b"x")])
+    apply_tenants(source, [s.Tenant(name="extra")])
+    before = _state(source.engine, tmp_path / "rec")
+    with pytest.raises(InvalidInput, match="unsafe path"):
+        backup.restore(source.engine, bad, force=True, recordings_dir=tmp_path / "rec")
+    assert _state(source.engine, tmp_path / "rec") == before
+    assert not (tmp_path / "escaped.wav").exists()
+    assert [p.name for p in tmp_path.iterdir() if ".restore-" in p.name] == []
+
+
+def test_a_tampered_configuration_is_refused_like_apply_would(source, tmp_path):
+    archive = tmp_path / "b.ccbackup"
+    backup.backup(source.engine, archive)
+
+    def tamper(table, rows):
+        if table == "seat":
+            rows[0]["name"] = "${system(touch /tmp/pwned)}"
+        return rows
+
+    bad = tmp_path / "tampered.ccbackup"
+    _rewrite(archive, bad, edit=tamper)
+    engine = open_engine(f"sqlite:///{tmp_path}/fresh.db", migrate=False)
+    with pytest.raises(InvalidInput, match=r"\$\{"):
+        backup.restore(engine, bad)
+    with engine.connect() as conn:  # nothing loaded
+        assert backup._revision(conn) is None
+    with pytest.raises(InvalidInput, match="no such file"):
+        backup.restore(engine, tmp_path / "nosuch.tgz")

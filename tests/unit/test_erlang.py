@@ -59,3 +59,14 @@ def test_cli(tmp_path, monkeypatch):
     assert [lv["agents"] for lv in data["levels"]][0] == 11
     bad = CliRunner().invoke(app, ["staffing", "--calls-per-hour", "200", "--aht", "180", "--target", "80"])
     assert bad.exit_code == 1 and "PERCENT/SECONDS" in bad.output
+
+
+def test_huge_inputs_are_refused_and_large_queues_are_instant():
+    import time
+
+    r = CliRunner().invoke(app, ["staffing", "--calls-per-hour", "1e9", "--aht", "1e9"])
+    assert r.exit_code == 1 and "at most 100,000" in r.output and len(r.output.strip().splitlines()) == 1
+    started = time.monotonic()
+    n = agents_needed(360_000, 300, 0.8, 20)  # 30,000 Erlangs
+    assert 30_000 < n < 30_200 and time.monotonic() - started < 2
+    assert agents_needed(200, 180, 0.8, 20) == 14

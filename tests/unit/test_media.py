@@ -83,3 +83,14 @@ def test_removed_tenant_takes_its_media_along(box, upload):
     uploads.add_media(box.settings.fs_sounds_dir, entities.get_tenant(box, "huaxia"), upload)
     entities.remove_tenant(box, "huaxia", purge=True)  # under legal hold
     assert not uploads.folder(box.settings.fs_sounds_dir, "huaxia").exists()
+
+
+def test_every_package_list_that_installs_sox_reads_mp3():
+    """README's `ccctl media add ... x.mp3` needs Debian's libsox-fmt-mp3 wherever sox is."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for f in ("scripts/system-deps", "ansible/roles/controlplane/defaults/main.yml",
+              "image/builder/stages/bootstrap.py"):
+        text = (root / f).read_text()
+        assert "sox" in text and "libsox-fmt-mp3" in text, f

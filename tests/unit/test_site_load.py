@@ -135,3 +135,38 @@ def test_directory_of_files(tmp_path):
     write_site(tmp_path, {"tenants": [data["tenants"][1]]}, "c.yaml")
     with pytest.raises(InvalidInput, match="also defined in"):
         load_site(str(tmp_path))
+
+
+def test_numbers_that_are_not_finite_are_refused_by_the_spec():
+    import pydantic
+
+    from ccctl.config import spec as s
+
+    for bad in (float("inf"), float("nan"), ".inf"):
+        with pytest.raises(pydantic.ValidationError):
+            s.Lease(price=bad)
+
+
+def test_a_bool_is_not_a_number():
+    import pydantic
+
+    from ccctl.config import spec as s
+
+    with pytest.raises(pydantic.ValidationError, match="a number, not true or false"):
+        s.Tenant(name="acme", seat_limit=True)
+    assert s.Tenant(name="acme", seat_limit=3).seat_limit == 3
+
+
+def test_problems_are_worded_for_people_not_pydantic():
+    import pydantic
+
+    from ccctl.config import spec as s
+    from ccctl.config.load import validation_message
+
+    with pytest.raises(pydantic.ValidationError) as e:
+        s.Seat(extension="1001", name="z" * 300)
+    assert validation_message(e.value, "seat") == "seat: name: at most 200 characters, not 300"
+    with pytest.raises(pydantic.ValidationError) as e:
+        s.Tenant(name="acme", plan="z", seat_limit="x")
+    text = validation_message(e.value, "t")
+    assert "plan: one of" in text and "seat_limit: a whole number" in text and "Input should" not in text

@@ -55,7 +55,8 @@ class Receiver:
 
 @pytest.fixture
 def ctx(tmp_path):
-    context = app.open(Settings(db=str(tmp_path / "c.db"), spool_dir=tmp_path / "spool", fs_deploy="off"))
+    context = app.open(Settings(db=str(tmp_path / "c.db"), spool_dir=tmp_path / "spool", fs_deploy="off",
+                                webhook_allow_hosts="127.0.0.1"))  # the test receiver
     yield context
     context.engine.dispose()
 
@@ -152,3 +153,26 @@ def test_webhooks_round_trip_through_the_site_file(ctx, tmp_path):
     r = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "c.db"), "apply", "-f", str(bad)],
                            env={"CCCTL_FS_DEPLOY": "off"})
     assert r.exit_code == 1 and "webhooks" in r.output
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8021/", "http://169.254.169.254/latest/meta-data",
+                                 "http://localhost/x", "http://[::1]:8021/", "http://0.0.0.0/",
+                                 "http://2130706433/"])
+def test_webhooks_into_the_box_or_link_local_are_refused(tmp_path, url):
+    from ccctl.errors import CcError
+
+    c = app.open(Settings(db=str(tmp_path / "w.db"), fs_deploy="off"))
+    with pytest.raises(CcError, match="CCCTL_WEBHOOK_ALLOW_HOSTS"):
+        apply_tenants(c, [s.Tenant(name="acme", webhooks=[s.Webhook(url=url)])])
+    c.engine.dispose()
+
+
+def test_an_allowed_host_passes_and_duplicate_urls_are_refused(tmp_path):
+    from ccctl.errors import Conflict
+
+    c = app.open(Settings(db=str(tmp_path / "w.db"), fs_deploy="off", webhook_allow_hosts="127.0.0.1, crm.example"))
+    apply_tenants(c, [s.Tenant(name="acme", webhooks=[s.Webhook(url="http://127.0.0.1:9000/pop")])])
+    with pytest.raises(Conflict, match="duplicate url"):
+        apply_tenants(c, [s.Tenant(name="acme", webhooks=[s.Webhook(url="https://crm.example/pop"),
+                                                          s.Webhook(url="https://crm.example/pop")])])
+    c.engine.dispose()

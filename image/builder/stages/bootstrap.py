@@ -21,7 +21,7 @@ BASE_PACKAGES = [
     "systemd-sysv", "udev", "dbus", "initramfs-tools", "zstd", "kmod",
     "openssh-server", "sudo", "python3", "python3-venv", "python3-apt", "python3-systemd",
     "locales", "tzdata", "systemd-timesyncd", "iproute2", "netbase", "ca-certificates",
-    "less", "procps", "nftables", "fail2ban", "espeak-ng", "sox", "libsox-fmt-base",
+    "less", "procps", "nftables", "fail2ban", "espeak-ng", "sox", "libsox-fmt-base", "libsox-fmt-mp3",
 ]
 
 
