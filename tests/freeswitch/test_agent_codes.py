@@ -1,0 +1,109 @@
+"""An agent's feature codes from a real seat's phone (sipp, digest-authenticated INVITE):
+*22 log in, *24 + reason on break, *25 ready, *23 log out, refusals where a code does not
+apply, and a seat of another tenant (with the same extension) changing nothing here."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ccctl import app
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.sip import EventLog
+from .seat_sip import seat_call
+
+PW = {"acme": "acme-pass-10011", "beta": "beta-pass-10011"}
+SITE = f"""
+tenants:
+  - name: acme
+    pause_reasons: {{1: lunch, 2: training, 9: missed calls}}
+    default_pause_reason: 2
+    dispositions: {{1: sold}}
+    seats:
+      - {{extension: "1001", name: Agent, skills: {{sales: 5}}, password: {PW['acme']}}}
+    queues:
+      - {{name: sales, skill: sales}}
+  - name: beta
+    seats:
+      - {{extension: "1001", name: Beta Agent, skills: {{sales: 5}}, password: {PW['beta']}}}
+    queues:
+      - {{name: sales, skill: sales}}
+"""
+
+
+@pytest.fixture(scope="module")
+def box(fs_install, tmp_path_factory):
+    root = tmp_path_factory.mktemp("agentcodes")
+    (root / "site.yaml").write_text(SITE)
+    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(root / "site.yaml")).tenants)
+    b = start_box(fs_install, root)
+    yield b
+    b.fs.stop()
+
+
+def _dial(box, tmp_path, tenant: str, code: str):
+    n = len(list(tmp_path.glob("dial-*")))
+    out = seat_call(tmp_path / f"dial-{n}-{tenant}", "1001", f"{tenant}.cc.local", PW[tenant], code, talk_ms=15000)
+    assert out.code == 200, out.diagnostics()
+    assert out.ended == "remote-bye", out.diagnostics()  # the confirmation played, then FreeSWITCH hung up
+    return out
+
+
+def _status(box, tenant: str) -> str:
+    return box.api(f"callcenter_config agent get status 1001@{tenant}.cc.local").strip()
+
+
+def _state(box, tenant: str) -> str:
+    return box.api(f"callcenter_config agent get state 1001@{tenant}.cc.local").strip()
+
+
+
+def test_codes_drive_the_seats_own_agent(box, tmp_path):
+    box.api("callcenter_config agent set status 1001@acme.cc.local 'Logged Out'")
+    box.api("callcenter_config agent set status 1001@beta.cc.local 'Logged Out'")
+    with EventLog(box.fs.password, ["CUSTOM", "ccctl::agent"], port=box.services.settings.esl_port) as events:
+        _dial(box, tmp_path, "acme", "*22")
+        assert _status(box, "acme") == "Available"
+        assert _state(box, "acme") == "Waiting"
+        assert _status(box, "beta") == "Logged Out"
+
+        _dial(box, tmp_path, "acme", "*241")
+        assert _status(box, "acme") == "On Break"
+        got = events.wait_for(lambda e: e.get("CCCTL-Action") == "break", 1, timeout=10)
+        assert got[-1].get("CCCTL-Reason") == "lunch" and got[-1].get("CCCTL-Agent") == "1001@acme.cc.local", got
+
+        _dial(box, tmp_path, "acme", "*25")
+        assert _status(box, "acme") == "Available"
+
+        _dial(box, tmp_path, "acme", "*24")  # alone: the tenant's default reason
+        assert _status(box, "acme") == "On Break"
+        got = events.wait_for(lambda e: e.get("CCCTL-Action") == "break", 2, timeout=10)
+        assert got[-1].get("CCCTL-Reason") == "training", got
+
+        # Another tenant's seat, same extension: its codes reach only its own agent.
+        _dial(box, tmp_path, "beta", "*23")
+        assert _status(box, "acme") == "On Break"
+        _dial(box, tmp_path, "beta", "*22")
+        assert _status(box, "beta") == "Available" and _status(box, "acme") == "On Break"
+
+        _dial(box, tmp_path, "acme", "*91")
+        got = events.wait_for(lambda e: e.get("CCCTL-Action") == "disposition", 1, timeout=10)
+        assert got[-1].get("CCCTL-Code") == "1" and got[-1].get("CCCTL-Agent") == "1001@acme.cc.local", got
+
+        _dial(box, tmp_path, "acme", "*23")
+        assert _status(box, "acme") == "Logged Out"
+        assert _status(box, "beta") == "Available"
+
+
+def test_codes_that_do_not_apply_change_nothing(box, tmp_path):
+    box.api("callcenter_config agent set status 1001@acme.cc.local 'Logged Out'")
+    for code in ("*23", "*24", "*25", "*26", "*2477"):  # logged out already; not logged in; unknown reason
+        _dial(box, tmp_path, "acme", code)
+        assert _status(box, "acme") == "Logged Out", code
+    box.api("callcenter_config agent set status 1001@acme.cc.local 'Available'")
+    _dial(box, tmp_path, "acme", "*22")  # logged in already
+    _dial(box, tmp_path, "acme", "*25")  # not on break
+    assert _status(box, "acme") == "Available"
