@@ -11,6 +11,9 @@ AGENT = {"login": "*22", "logout": "*23", "break": "*24", "ready": "*25", "wrapu
 DISPOSITION = "*9"
 """*9 + code: the wrap-up code of the call the agent just had."""
 ECHO = "*9196"
+AGENT_EVENT = "ccctl::agent"
+"""Event-Subclass of the CUSTOM event a break reason or wrap-up code fires (headers
+CCCTL-Action: break or disposition, CCCTL-Agent, CCCTL-Reason, CCCTL-Code); the daemon records it."""
 SUPERVISOR = ("*33", "*34", "*35")
 """+ extension: listen, whisper, barge."""
 

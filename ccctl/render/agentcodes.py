@@ -17,8 +17,7 @@ from ccctl.config import spec as s
 from ccctl.media import prompts
 from ccctl.render.dsl import act, alternation, cond, ext
 
-AGENT_EVENT = "ccctl::agent"
-"""Event-Subclass of the events a feature code fires (headers CCCTL-Action, CCCTL-Agent, ...)."""
+AGENT_EVENT = codes.AGENT_EVENT
 
 LOGGED_IN = r"^(?:Available|Available \(On Demand\)|On Break)$"
 
