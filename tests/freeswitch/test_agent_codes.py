@@ -107,3 +107,24 @@ def test_codes_that_do_not_apply_change_nothing(box, tmp_path):
     _dial(box, tmp_path, "acme", "*22")  # logged in already
     _dial(box, tmp_path, "acme", "*25")  # not on break
     assert _status(box, "acme") == "Available"
+
+
+def test_the_same_operations_from_the_library_are_audited(box):
+    from ccctl.supervision import agents, audit
+
+    svc = box.services
+    with EventLog(box.fs.password, ["CUSTOM", "ccctl::agent"], port=svc.settings.esl_port) as events:
+        assert agents.set_status(svc, "acme", "1001", "login", actor="sup") == "Available"
+        assert agents.set_status(svc, "acme", "1001", "break", reason="missed calls", actor="sup") == "On Break"
+        assert _status(box, "acme") == "On Break"
+        got = events.wait_for(lambda e: e.get("CCCTL-Action") == "break", 1, timeout=10)
+        assert got[-1].get("CCCTL-Reason") == "missed calls" and got[-1].get("CCCTL-Agent") == "1001@acme.cc.local"
+        assert agents.set_disposition(svc, "acme", "1001", "1", actor="sup") == "sold"
+        got = events.wait_for(lambda e: e.get("CCCTL-Action") == "disposition", 1, timeout=10)
+        assert got[-1].get("CCCTL-Code") == "1", got
+    agents.set_status(svc, "acme", "1001", "ready", actor="sup")
+    agents.end_wrapup(svc, "acme", "1001", actor="sup")
+    assert _status(box, "acme") == "Available"
+    rows = [(e.action, e.result, e.detail) for e in audit.entries(svc, "acme") if e.actor == "sup"]
+    assert rows == [("agent.login", "ok", None), ("agent.break", "ok", "missed calls"),
+                    ("agent.disposition", "ok", "1 sold"), ("agent.ready", "ok", None), ("agent.wrapup", "ok", None)]

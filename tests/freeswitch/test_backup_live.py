@@ -44,12 +44,12 @@ def ccctl(settings, *args, db: str | None = None) -> subprocess.CompletedProcess
 
 def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path):
     with running_box(fs_install, tmp_path / "fs", recorded_tenant(N)) as (box, events):
-        settings = box.ctx.settings
-        pool_seats = [Seat(str(1001 + i), DOMAIN, seat_password(box.ctx, TENANT, str(1001 + i))) for i in range(N)]
+        settings = box.services.settings
+        pool_seats = [Seat(str(1001 + i), DOMAIN, seat_password(box.services, TENANT, str(1001 + i))) for i in range(N)]
         with DaemonProcess(settings, tmp_path / "daemon.log"), \
                 AgentPool(box, tmp_path / "agents", pool_seats, register_timeout=120):
             for x in pool_seats:
-                set_status(box.ctx, TENANT, x.extension, "ready")
+                set_status(box.services, TENANT, x.extension, "ready")
             # Two waves of N calls of 12 s: the second starts as the first ends, so call rows
             # are being written while the backups run.
             load = caller_load(tmp_path / "callers", QUEUE_DID, total=2 * N, concurrent=N, rate=N, talk_ms=12000)
@@ -74,7 +74,7 @@ def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path
             assert summary_calls(archives[-1][0]) >= N, "the daemon wrote the first wave's rows before the last backup"
             rc = load.wait(180)
             check(rc == 0, f"callers' sipp exited {rc}: the calls did not all complete", load.diagnostics)
-        live_tree = gather.render_files(box.ctx)
+        live_tree = gather.render_files(box.services)
         installed = TreeStore(settings.fs_conf_dir).read()  # what FreeSWITCH runs from
     for n, (archive, summary) in enumerate(archives):
         db = tmp_path / f"restored{n}.db"

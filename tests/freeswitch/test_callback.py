@@ -56,9 +56,9 @@ def test_callback_reaches_the_caller_after_an_agent_frees_up_keeping_their_place
     with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
         with EventLog(box.fs.password, SUBSCRIBE, filters=FILTERS) as events, daemon, \
                 Agents(box, tmp_path / "seats", [
-                    Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), 4000),
-                    Seat("1003", DOMAIN, seat_password(box.ctx, TENANT, "1003"), 3000)]) as agents:
-            set_status(box.ctx, TENANT, "1001", "break")
+                    Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 4000),
+                    Seat("1003", DOMAIN, seat_password(box.services, TENANT, "1003"), 3000)]) as agents:
+            set_status(box.services, TENANT, "1001", "break")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(150)]
             a = call(tmp_path / "a", DID, digits="1", wait_ms=2500, talk_ms=15000, caller_number="1003")
             check(a.ok and a.answered and a.ended == "remote-bye", f"A: {a}", a.diagnostics, *diag)
@@ -74,7 +74,7 @@ def test_callback_reaches_the_caller_after_an_agent_frees_up_keeping_their_place
             check(len(waiting) == 2, f"members: {waiting}", *diag)
             print("members before the agent is ready:", json.dumps(waiting, indent=1))
 
-            set_status(box.ctx, TENANT, "1001", "ready")
+            set_status(box.services, TENANT, "1001", "ready")
             bridged = events.wait_for(lambda e: e.get("CC-Action") == "bridge-agent-start", count=2, timeout=60)
             first, second = [e.get("CC-Member-CID-Number") for e in bridged]
             check(first == "1003" and second == "4915112345678", f"served {first} then {second}", *diag)

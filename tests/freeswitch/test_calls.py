@@ -79,7 +79,7 @@ def running_box(fs_install, root, t: s.Tenant):
 
 
 def seats(box, talk_ms: dict[str, int | None]) -> list[Seat]:
-    return [Seat(ext, DOMAIN, seat_password(box.ctx, TENANT, ext), talk) for ext, talk in talk_ms.items()]
+    return [Seat(ext, DOMAIN, seat_password(box.services, TENANT, ext), talk) for ext, talk in talk_ms.items()]
 
 
 def agent_rows(box) -> dict[str, dict[str, str]]:
@@ -132,7 +132,7 @@ def test_ivr_to_longest_idle_agent_with_media_and_recording(fs_install, tmp_path
             Agents(box, tmp_path / "seats", seats(box, {"1001": 1500, "1002": 4000})) as agents:
         # Warm-up: only Alice is ready, so she takes the first call and becomes the agent
         # offered a call most recently.
-        set_status(box.ctx, TENANT, "1001", "ready")
+        set_status(box.services, TENANT, "1001", "ready")
         first = call(tmp_path / "call-1", DID, digits="1", wait_ms=1500, talk_ms=8000)
         check(first.ok and first.answered and len(agents["1001"].calls) == 1, f"warm-up call failed: {first}",
               first.diagnostics, agents.diagnostics)
@@ -140,7 +140,7 @@ def test_ivr_to_longest_idle_agent_with_media_and_recording(fs_install, tmp_path
 
         # Both ready (wrap-up is 0, so Alice is Waiting again): Alice comes first by tier
         # position, Bob has been idle longest. longest-idle-agent must pick Bob.
-        set_status(box.ctx, TENANT, "1002", "ready")
+        set_status(box.services, TENANT, "1002", "ready")
         row = wait_agent_state(box, "1001", "Waiting")
         assert row["status"] == "Available" and row["state"] == "Waiting", row
         result = call(tmp_path / "call-2", DID, digits="1", wait_ms=1500, talk_ms=12000)
@@ -183,7 +183,7 @@ def test_recording_none_writes_no_file(fs_install, tmp_path):
     """Two calls in a row to the one ready seat (which answers both): no recording at all."""
     with running_box(fs_install, tmp_path / "fs", tenant("none")) as (box, events), \
             Agents(box, tmp_path / "seats", seats(box, {"1001": 2000})) as agents:
-        set_status(box.ctx, TENANT, "1001", "ready")
+        set_status(box.services, TENANT, "1001", "ready")
         for i in (1, 2):
             wait_agent_state(box, "1001", "Waiting")
             result = call(tmp_path / f"call-{i}", DID, digits="1", wait_ms=1500, talk_ms=10000)
@@ -213,7 +213,7 @@ def test_closed_ivr_takes_the_closed_branch(fs_install, tmp_path, why):
     closed = {"holidays": _today_and_tomorrow()} if why == "holiday" else {"hours": {_not_today(): "09:00-17:00"}}
     with running_box(fs_install, tmp_path / "fs", tenant("all", ivr=closed)) as (box, events), \
             Agents(box, tmp_path / "seats", seats(box, {"1001": None})) as agents:
-        set_status(box.ctx, TENANT, "1001", "ready")
+        set_status(box.services, TENANT, "1001", "ready")
         result = call(tmp_path / "call", DID, digits="1", wait_ms=1000, talk_ms=15000)
         check(result.ok and result.answered and result.ended == "remote-bye", f"call failed: {result}",
               result.diagnostics)

@@ -155,23 +155,23 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     try:
         with EventLog(box.fs.password, SUBSCRIBE, record=stream, filters=FILTERS), daemon, \
                 Agents(box, tmp_path / "seats", [
-                    Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), 3000, ring_ms=1500),
-                    Seat("1002", DOMAIN, seat_password(box.ctx, TENANT, "1002"), 2000)]) as agents:
-            set_status(box.ctx, TENANT, "1001", "ready")
-            set_status(box.ctx, TENANT, "1002", "break")
+                    Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 3000, ring_ms=1500),
+                    Seat("1002", DOMAIN, seat_password(box.services, TENANT, "1002"), 2000)]) as agents:
+            set_status(box.services, TENANT, "1001", "ready")
+            set_status(box.services, TENANT, "1002", "break")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(80)]
             # A: answered by Alice after 1.5 s of ringing; she hangs up after 3 s.
             a = call(tmp_path / "a", DID, digits="1", wait_ms=1500, talk_ms=9000)
             check(a.ok and a.answered and len(agents["1001"].calls) == 1, f"A: {a}", a.diagnostics, *diag)
             # B: nobody ready in sales: the caller gives up after about 10 s in the queue.
-            set_status(box.ctx, TENANT, "1001", "break")
+            set_status(box.services, TENANT, "1001", "break")
             b_call = start_call(tmp_path / "b", DID, digits="1", wait_ms=1500, talk_ms=10500)
             time.sleep(7)
-            live = {r["queue"]: r for r in realtime(box.ctx, TENANT)}  # `ccctl stats --now`
+            live = {r["queue"]: r for r in realtime(box.services, TENANT)}  # `ccctl stats --now`
             members = box.api("callcenter_config queue list members")
             b = b_call.wait()
             check(b.ok and b.ended == "local-bye", f"B: {b}", b.diagnostics, *diag)
-            set_status(box.ctx, TENANT, "1001", "ready")
+            set_status(box.services, TENANT, "1001", "ready")
             # C: hangs up during the IVR greeting.
             c = call(tmp_path / "c", DID, digits="", wait_ms=500, talk_ms=1500)
             check(c.ok and c.ended == "local-bye", f"C: {c}", c.diagnostics, *diag)
@@ -273,8 +273,8 @@ def test_no_call_lost_or_twice_across_daemon_kills_and_a_freeswitch_restart(fs_i
     box = start_box(fs_install, root)
     daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
     try:
-        with Agents(box, tmp_path / "seats", [Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), 6000)]) as agents:
-            set_status(box.ctx, TENANT, "1001", "ready")
+        with Agents(box, tmp_path / "seats", [Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 6000)]) as agents:
+            set_status(box.services, TENANT, "1001", "ready")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(80)]
             daemon.start()
             # F: the daemon is killed (SIGKILL) while Alice talks, and restarted before the end.

@@ -64,7 +64,7 @@ def acme_menu(xml: str) -> str:
 
 
 def test_tenant_cannot_play_another_tenants_file(box, tone, tmp_path):
-    ctx, sounds = box.ctx, box.ctx.settings.fs_sounds_dir
+    ctx, sounds = box.services, box.services.settings.fs_sounds_dir
     # beta uploads a greeting and plays it from its own IVR
     uploads.add_media(sounds, entities.get_tenant(ctx, B), tone, "secret.wav")
     entities.set_item(ctx, "ivr", B, "main", {"greeting": {"file": "secret.wav"}})
@@ -119,7 +119,7 @@ def _attempts(marker: str):
 
 
 def test_no_expression_from_input_reaches_the_switch(box, tmp_path):
-    ctx = box.ctx
+    ctx = box.services
     marker = tmp_path / "pwned"
     before = live_xml(box)
     exported = entities.list_tenants(ctx)

@@ -49,7 +49,7 @@ def box(fs_install, tmp_path_factory):
 
 
 def pw(box, tenant, ext):
-    return seat_password(box.ctx, tenant, ext)
+    return seat_password(box.services, tenant, ext)
 
 
 @pytest.fixture(scope="module")
@@ -172,10 +172,10 @@ def test_broken_change_is_refused_and_calls_still_flow(box, a_seats, tmp_path):
     from ccctl.deploy.tree_store import TreeStore
     from ccctl.errors import InvalidInput
 
-    tree = TreeStore(box.ctx.settings.fs_conf_dir).read()
+    tree = TreeStore(box.services.settings.fs_conf_dir).read()
     with pytest.raises(InvalidInput, match="greeting file welcome.wav does not exist"):
-        entities.set_item(box.ctx, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
-    assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree
+        entities.set_item(box.services, "ivr", A, "main", {"greeting": {"file": "welcome.wav"}})
+    assert TreeStore(box.services.settings.fs_conf_dir).read() == tree
     answered = len(a_seats["1002"].calls)
     r = start_call(tmp_path / "after", "4000000002", talk_ms=1500, audio=False).wait()
     assert r.code == 200 and r.ended == "local-bye", r.diagnostics()

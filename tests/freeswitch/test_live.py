@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from ccctl.supervision import agents
 from ccctl.config import entities
+from ccctl import app as services_app
 from ccctl.cli.main import app
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import InvalidInput
@@ -25,14 +26,14 @@ from tests.conftest import EXAMPLE
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("live")
 
-    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(EXAMPLE)).tenants)
+    apply_tenants(services_app.open(fs_settings(root), deploy=False), load_site(str(EXAMPLE)).tenants)
     b = start_box(fs_install, root)
     yield b
     b.fs.stop()
 
 
 def cli(box, *args):
-    st = box.ctx.settings
+    st = box.services.settings
     env = {"CCCTL_DB": st.db, "CCCTL_FS_CONF_DIR": str(st.fs_conf_dir), "CCCTL_FS_SOUNDS_DIR": str(st.fs_sounds_dir),
            "CCCTL_FS_RECORDINGS_DIR": str(st.fs_recordings_dir), "CCCTL_ESL_PORT": str(st.esl_port),
            "CCCTL_SIP_INTERNAL_PORT": str(st.sip_internal_port), "CCCTL_SIP_EXTERNAL_PORT": str(st.sip_external_port),
@@ -41,7 +42,7 @@ def cli(box, *args):
 
 
 def test_status_reports_a_running_switch(box):
-    data = box_status(box.ctx)
+    data = box_status(box.services)
     assert data["freeswitch"] == "up" and re.fullmatch(r"1\.10\.\d+", data["version"]), data["version"]
     assert data["uptime_seconds"] >= 0
     acme = next(t for t in data["tenants"] if t["tenant"] == "acme")
@@ -52,12 +53,12 @@ def test_status_reports_a_running_switch(box):
 
 
 def test_new_queue_is_live_without_restart(box):
-    entities.add_item(box.ctx, "queue", "acme", "billing", {"skill": "sales", "strategy": "top-down"})
+    entities.add_item(box.services, "queue", "acme", "billing", {"skill": "sales", "strategy": "top-down"})
     listed = box.api("callcenter_config queue list")
     assert "billing@acme.cc.local" in listed
     tiers = box.api("callcenter_config tier list")
     assert "billing@acme.cc.local|1001@acme.cc.local|Ready|3|" in tiers
-    entities.remove_item(box.ctx, "queue", "acme", "billing")
+    entities.remove_item(box.services, "queue", "acme", "billing")
     assert "billing@acme.cc.local" not in box.api("callcenter_config queue list")
 
 
@@ -77,7 +78,7 @@ def test_agent_states(box):
     for action, status in (("login", "Available"), ("break", "On Break"), ("ready", "Available"), ("logout", "Logged Out")):
         r = cli(box, "agent", action, "huaxia", "2001")
         assert r.exit_code == 0, r.output
-        states = {(a.tenant, a.extension): a for a in agents.live_states(box.ctx)}
+        states = {(a.tenant, a.extension): a for a in agents.live_states(box.services)}
         assert states[("huaxia", "2001")].status == status
     r = cli(box, "agent", "list", "huaxia", "--json")
     assert {a["extension"]: a["status"] for a in json.loads(r.stdout)}["2001"] == "Logged Out"
@@ -85,14 +86,14 @@ def test_agent_states(box):
 
 
 def test_wrap_up_time_follows_the_queue(box):
-    entities.set_item(box.ctx, "queue", "acme", "support", {"wrapup": 25})
-    states = {(a.tenant, a.extension): a for a in agents.live_states(box.ctx)}
+    entities.set_item(box.services, "queue", "acme", "support", {"wrapup": 25})
+    states = {(a.tenant, a.extension): a for a in agents.live_states(box.services)}
     assert states[("acme", "1002")].wrap_up_time == 25
 
 
 def test_changed_greeting_is_synthesized_and_used(box):
-    entities.set_item(box.ctx, "ivr", "huaxia", "main", {"greeting": {"text": "新的欢迎词。", "language": "zh"}})
-    tree = TreeStore(box.ctx.settings.fs_conf_dir).read()["autoload_configs/ivr.conf.xml"].decode()
+    entities.set_item(box.services, "ivr", "huaxia", "main", {"greeting": {"text": "新的欢迎词。", "language": "zh"}})
+    tree = TreeStore(box.services.settings.fs_conf_dir).read()["autoload_configs/ivr.conf.xml"].decode()
     ref = [part for part in tree.split('"') if "ccctl/prompts/zh-" in part and "greet" not in part]
     files = [r.replace("$${sounds_dir}", str(box.fs.dirs["sounds"])) for r in ref]
     from pathlib import Path
@@ -103,10 +104,10 @@ def test_changed_greeting_is_synthesized_and_used(box):
 
 def test_broken_change_is_refused_and_switch_keeps_old_config(box):
     before = box.api("callcenter_config queue list")
-    tree_before = TreeStore(box.ctx.settings.fs_conf_dir).read()
+    tree_before = TreeStore(box.services.settings.fs_conf_dir).read()
     with pytest.raises(InvalidInput, match="does not exist"):
-        entities.set_item(box.ctx, "ivr", "acme", "main", {"greeting": {"file": "no-such-greeting.wav"}})
-    assert TreeStore(box.ctx.settings.fs_conf_dir).read() == tree_before
+        entities.set_item(box.services, "ivr", "acme", "main", {"greeting": {"file": "no-such-greeting.wav"}})
+    assert TreeStore(box.services.settings.fs_conf_dir).read() == tree_before
     assert box.api("callcenter_config queue list") == before
-    assert entities.get_item(box.ctx, "ivr", "acme", "main").greeting.file is None
+    assert entities.get_item(box.services, "ivr", "acme", "main").greeting.file is None
     assert "is ready" in box.api("status")

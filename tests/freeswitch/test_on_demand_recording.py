@@ -44,11 +44,11 @@ def seat_pressing(workdir, digits: str, gap_ms: int):
 def test_seat_starts_and_stops_recording_with_feature_codes(fs_install, tmp_path):
     t = recorded_tenant(1).model_copy(update={"recording": s.Recording(mode="on_demand")})
     with running_box(fs_install, tmp_path / "fs", t) as (box, events):
-        seat = Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"))
+        seat = Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"))
         # *2 at 1.5 s + 2 s after the answer, *3 4 s later.
         keys = seat_pressing(tmp_path / "agents", "*2*3", gap_ms=2000)
         with AgentPool(box, tmp_path / "agents", [seat], answer=keys):
-            set_status(box.ctx, TENANT, "1001", "ready")
+            set_status(box.services, TENANT, "1001", "ready")
             caller = start_call(tmp_path / "caller", QUEUE_DID, wait_ms=500, talk_ms=14000)
             bridged = events.wait_for(lambda e: e.get("CC-Action") == "bridge-agent-start", timeout=30)[0]
             member = bridged["CC-Member-Session-UUID"]

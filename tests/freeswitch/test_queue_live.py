@@ -83,10 +83,10 @@ def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_inst
             ("tier added", "seat", "1003", {"skills": {"support": 5, "sales": 3}}, "tier add"),
             ("tier removed", "seat", "1003", {"skills": {"support": 5}}, "tier del"),
         ]
-        store = TreeStore(box.ctx.settings.fs_conf_dir)
+        store = TreeStore(box.services.settings.fs_conf_dir)
         for what, noun, key, fields, expected in changes:
             before = store.read()
-            entities.set_item(box.ctx, noun, TENANT, key, fields)
+            entities.set_item(box.services, noun, TENANT, key, fields)
             ran = plan(before, store.read()).commands  # what the write just ran on FreeSWITCH
             print(f"{what}: {ran}")
             assert any(expected in c for c in ran), ran
@@ -97,7 +97,7 @@ def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_inst
         assert tiers[(QUEUE, f"1002@{DOMAIN}")] == "2" and (QUEUE, f"1003@{DOMAIN}") not in tiers
 
         # One agent logs in: it takes the callers one after another, first come first served.
-        set_status(box.ctx, TENANT, "1001", "ready")
+        set_status(box.services, TENANT, "1001", "ready")
         bridged = events.wait_for(lambda e: e.get("CC-Action") == "bridge-agent-start", count=CALLERS, timeout=120)
         served = [e["CC-Member-Session-UUID"] for e in bridged]
         print(f"joined {order}\nserved {served}")

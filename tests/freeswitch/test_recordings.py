@@ -56,10 +56,10 @@ def test_hundred_concurrent_first_of_day_recordings(fs_install, tmp_path):
         root = box.fs.dirs["recordings"] / TENANT
         # The tenant's folder is ccctl's; the day's folder does not exist yet: the first calls make it.
         assert root.is_dir() and not any(p.name[:4].isdigit() for p in root.iterdir()), list(root.iterdir())
-        pool_seats = [Seat(str(1001 + i), DOMAIN, seat_password(box.ctx, TENANT, str(1001 + i))) for i in range(N)]
+        pool_seats = [Seat(str(1001 + i), DOMAIN, seat_password(box.services, TENANT, str(1001 + i))) for i in range(N)]
         with AgentPool(box, tmp_path / "agents", pool_seats, register_timeout=120) as pool:
             for x in pool_seats:
-                set_status(box.ctx, TENANT, x.extension, "ready")
+                set_status(box.services, TENANT, x.extension, "ready")
             # All hundred up at once (ramped at 25/s), talking for 25 s: their recordings all
             # start within a few seconds, the first ones racing for the day's folder.
             load = caller_load(tmp_path / "callers", QUEUE_DID, total=N, concurrent=N, rate=25, talk_ms=25000)
@@ -83,7 +83,7 @@ def test_hundred_concurrent_first_of_day_recordings(fs_install, tmp_path):
                 silent.append((p.name, round(seconds, 1), round(rms, 4)))
         assert not silent, f"recordings without audio: {silent[:10]}"
         assert not [e for e in box.fs.errors() if "Error creating" in e or "Error opening" in e]
-        status = box_status(box.ctx)
+        status = box_status(box.services)
         assert status["recording_failures"] == 0 and status["tenants"][0]["recording_failures"] == 0
 
 
@@ -95,8 +95,8 @@ def test_failed_recording_is_logged_and_counted(fs_install, tmp_path):
         root = box.fs.dirs["recordings"] / TENANT
         for day in today_folders():
             (root / day).write_text("not a folder")
-        assert box_status(box.ctx)["recording_failures"] == 0
-        set_status(box.ctx, TENANT, "1001", "ready")
+        assert box_status(box.services)["recording_failures"] == 0
+        set_status(box.services, TENANT, "1001", "ready")
         result = call(tmp_path / "call", QUEUE_DID, wait_ms=500, talk_ms=8000)
         check(result.ok and result.answered, f"call failed: {result}", result.diagnostics)
         leg = hangup_of(events, result.call_id)
@@ -109,7 +109,7 @@ def test_failed_recording_is_logged_and_counted(fs_install, tmp_path):
         line = next((x for x in box.fs.log_text().splitlines() if f"ccctl recording-failed call={uuid}" in x), None)
         check(line is not None, "no log line for the failed recording", lambda: box.fs.log_tail(80))
         assert "[ERR]" in line and f"tenant={TENANT}" in line and "cause=uri-failure" in line, line
-        status = box_status(box.ctx)
+        status = box_status(box.services)
         assert status["recording_failures"] == 1, status
         assert status["tenants"][0]["recording_failures"] == 1
         with box.fs.esl() as esl:
@@ -133,4 +133,4 @@ def test_call_to_a_seat_is_recorded_on_the_callers_channel(fs_install, tmp_path)
         print(f"seat call recording: {seconds:.2f}s, rms {rms:.3f}")
         assert 3.0 <= seconds <= 5.5 and rms > 0.01, (seconds, rms)  # the seat talked 4 s
         assert not (leg.get("variable_record_completion_cause") or "success").startswith("uri")
-        assert box_status(box.ctx)["recording_failures"] == 0
+        assert box_status(box.services)["recording_failures"] == 0

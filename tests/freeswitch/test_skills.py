@@ -29,7 +29,7 @@ def test_skill_level_first_and_never_a_seat_without_the_skill(fs_install, tmp_pa
     with running_box(fs_install, tmp_path / "fs", t) as (box, events), \
             Agents(box, tmp_path / "seats", seats(box, {"1001": 9000, "1002": 9000, "1003": 9000})) as agents:
         for ext in ("1003", "1001", "1002"):  # 1002 readied last: the shortest idle of all
-            set_status(box.ctx, TENANT, ext, "ready")
+            set_status(box.services, TENANT, ext, "ready")
             time.sleep(0.3)
         first = start_call(tmp_path / "c1", DID, digits="1", wait_ms=1500, talk_ms=15000, audio=False)
         _wait_answered(agents["1002"], 1)

@@ -160,27 +160,27 @@ def test_listen_whisper_barge_reach_the_right_ears(box, call):
     base = _hear(talk)
     assert base["agent"]["customer"] > HEARD and base["customer"]["agent"] > HEARD, base
 
-    r = monitor.listen(box.ctx, "acme", "1009", "1001", actor="alice")
+    r = monitor.listen(box.services, "acme", "1009", "1001", actor="alice")
     call["supervisor"].media_up()
     heard = _hear(call)
     assert heard["supervisor"]["agent"] > HEARD and heard["supervisor"]["customer"] > HEARD, heard
     assert heard["agent"]["supervisor"] < SILENT and heard["customer"]["supervisor"] < SILENT, heard
     _drop(box, r)
 
-    r = monitor.whisper(box.ctx, "acme", "1009", "1001", actor="alice")
+    r = monitor.whisper(box.services, "acme", "1009", "1001", actor="alice")
     heard = _hear(call)
     assert heard["agent"]["supervisor"] > HEARD, heard
     assert heard["customer"]["supervisor"] < SILENT, heard
     assert heard["supervisor"]["customer"] > HEARD, heard
     _drop(box, r)
 
-    r = monitor.barge(box.ctx, "acme", "1009", "1001", actor="alice")
+    r = monitor.barge(box.services, "acme", "1009", "1001", actor="alice")
     heard = _hear(call)
     assert heard["agent"]["supervisor"] > HEARD and heard["customer"]["supervisor"] > HEARD, heard
     assert heard["agent"]["customer"] > HEARD and heard["customer"]["agent"] > HEARD, heard
     _drop(box, r)
 
-    rows = [e for e in audit.entries(box.ctx, "acme") if e.actor == "alice"]
+    rows = [e for e in audit.entries(box.services, "acme") if e.actor == "alice"]
     assert [(e.action, e.result, e.call) for e in rows][-3:] == [
         ("monitor.listen", "ok", r.call), ("monitor.whisper", "ok", r.call), ("monitor.barge", "ok", r.call)]
 
@@ -202,7 +202,7 @@ def test_feature_codes_from_the_supervisors_phone(box, call, tmp_path, code, age
 
 
 def test_three_way_puts_three_parties_in_one_call(box, call):
-    r = monitor.three_way(box.ctx, "acme", "1001", "1003", actor="alice")
+    r = monitor.three_way(box.services, "acme", "1001", "1003", actor="alice")
     call["third"].media_up()
     heard = _hear({k: call[k] for k in ("customer", "agent", "third")})
     assert heard["third"]["customer"] > HEARD and heard["third"]["agent"] > HEARD, heard
@@ -212,21 +212,21 @@ def test_three_way_puts_three_parties_in_one_call(box, call):
 
 def test_cross_tenant_is_refused_and_audited(box, call):
     with box.fs.esl() as esl:
-        agent_leg = monitor._agent_channel(esl, get_tenant(box.ctx, "acme"), "1001")
+        agent_leg = monitor._agent_channel(esl, get_tenant(box.services, "acme"), "1001")
         customer_leg = monitor._live(esl)[1][agent_leg]
     with pytest.raises(Conflict):
-        monitor.hangup(box.ctx, "beta", customer_leg, actor="mallory")
+        monitor.hangup(box.services, "beta", customer_leg, actor="mallory")
     with pytest.raises(Conflict):
-        monitor.listen(box.ctx, "beta", "2009", "1001", actor="mallory")
+        monitor.listen(box.services, "beta", "2009", "1001", actor="mallory")
     time.sleep(1)
     assert not call["customer"].ended() and not call["agent"].ended()
-    rows = [e for e in audit.entries(box.ctx, "beta") if e.actor == "mallory"]
+    rows = [e for e in audit.entries(box.services, "beta") if e.actor == "mallory"]
     assert [(e.action, e.result) for e in rows] == [("monitor.hangup", "refused"), ("monitor.listen", "refused")]
     assert rows[0].call is None and "not a call of tenant beta" in rows[0].detail
 
 
 def test_force_hangup_ends_both_legs(box, call):
-    r = monitor.hangup(box.ctx, "acme", "1001", actor="alice")
+    r = monitor.hangup(box.services, "acme", "1001", actor="alice")
     assert len(r.ended) == 2
     _wait(lambda: call["customer"].ended() and call["agent"].ended(), 10, "both legs to end")
     _wait(lambda: json.loads(box.api("show calls as json")).get("row_count", 0) == 0, 10, "no call left")
@@ -236,14 +236,14 @@ def test_watchdog_corrects_a_stuck_agent(box):
     agent = "1001@acme.cc.local"
     box.api(f"callcenter_config agent set status {agent} Available")
     box.api(f"callcenter_config agent set state {agent} 'In a queue call'")
-    dog = Watchdog(box.ctx, interval=0.5, unregistered_after=3600)
+    dog = Watchdog(box.services, interval=0.5, unregistered_after=3600)
     assert dog.check_once() == []  # once could be a call being set up
     fixed = dog.check_once()
     assert [(c.agent, c.now) for c in fixed] == [(agent, "state Waiting")]
     assert "|Available|Waiting|" in next(ln for ln in box.api("callcenter_config agent list").splitlines()
                                          if ln.startswith(agent))
     # Available with no phone registered: logged out once the grace time is over
-    dog = Watchdog(box.ctx, interval=0.5, unregistered_after=1)
+    dog = Watchdog(box.services, interval=0.5, unregistered_after=1)
     dog.start()
     try:
         _wait(lambda: any(c.agent == agent and c.now == "status Logged Out" for c in dog.corrections), 10,
@@ -252,17 +252,17 @@ def test_watchdog_corrects_a_stuck_agent(box):
         dog.stop.set()
     assert "|Logged Out|" in next(ln for ln in box.api("callcenter_config agent list").splitlines()
                                   if ln.startswith(agent))
-    rows = [e for e in audit.entries(box.ctx, "acme") if e.action == "watchdog.correct" and e.subject == "1001"]
+    rows = [e for e in audit.entries(box.services, "acme") if e.action == "watchdog.correct" and e.subject == "1001"]
     assert {e.detail.split(":")[0] for e in rows} >= {"state In a queue call -> state Waiting",
                                                       "status Available -> status Logged Out"}
 
 
 def test_reset_password_makes_the_old_one_fail(box, tmp_path):
-    old = credentials(box.ctx, "acme", "1003").password
+    old = credentials(box.services, "acme", "1003").password
     assert register_once(tmp_path / "before", "1003", "acme.cc.local", old).code == 200
-    new = reset_password(box.ctx, "acme", "1003", actor="alice").password
+    new = reset_password(box.services, "acme", "1003", actor="alice").password
     assert new != old
     assert register_once(tmp_path / "old", "1003", "acme.cc.local", old).code in (401, 403)
     assert register_once(tmp_path / "new", "1003", "acme.cc.local", new).code == 200
-    assert [(e.action, e.result) for e in audit.entries(box.ctx, "acme") if e.actor == "alice"][-1] == \
+    assert [(e.action, e.result) for e in audit.entries(box.services, "acme") if e.actor == "alice"][-1] == \
         ("seat.reset-password", "ok")

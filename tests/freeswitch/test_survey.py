@@ -43,8 +43,8 @@ def no_stray_sipp():
 def test_survey_score_from_dtmf_is_on_the_call_row_and_in_stats(fs_install, tmp_path):
     with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
         with daemon, Agents(box, tmp_path / "seats", [
-                Seat("1001", DOMAIN, seat_password(box.ctx, TENANT, "1001"), AGENT_TALK_MS)]) as agents:
-            set_status(box.ctx, TENANT, "1001", "ready")
+                Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), AGENT_TALK_MS)]) as agents:
+            set_status(box.services, TENANT, "1001", "ready")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(120)]
             # The agent hangs up after 3 s; the caller presses 4 about 4 s later, in the survey.
             scored = call(tmp_path / "scored", DID, digits="4", wait_ms=AGENT_TALK_MS + 4500, talk_ms=20000)

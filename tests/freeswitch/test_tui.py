@@ -38,7 +38,7 @@ def test_a_queue_made_in_the_console_is_live(box):
     from tui.app import CcTui
 
     async def drive():
-        app = CcTui(box.ctx, start="queues")
+        app = CcTui(box.services, start="queues")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("n")
             app.screen.query_one("#f-name", Input).value = "billing"
@@ -57,7 +57,7 @@ def test_break_from_the_wallboard_reaches_the_switch_and_comes_back(box):
     from tui.app import CcTui
 
     async def drive():
-        app = CcTui(box.ctx, start="wallboard")
+        app = CcTui(box.services, start="wallboard")
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause(1.0)  # the event stream is subscribed
             app.screen.query_one("#agents", DataTable).focus()
