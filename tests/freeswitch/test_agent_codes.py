@@ -128,3 +128,26 @@ def test_the_same_operations_from_the_library_are_audited(box):
     rows = [(e.action, e.result, e.detail) for e in audit.entries(svc, "acme") if e.actor == "sup"]
     assert rows == [("agent.login", "ok", None), ("agent.break", "ok", "missed calls"),
                     ("agent.disposition", "ok", "1 sold"), ("agent.ready", "ok", None), ("agent.wrapup", "ok", None)]
+
+
+def test_the_daemon_records_the_reason_after_the_break(box, tmp_path):
+    from sqlalchemy import select
+
+    from ccctl.model import AgentEvent
+    from .test_daemon import DaemonProcess
+
+    svc = box.services
+    box.api("callcenter_config agent set status 1001@acme.cc.local 'Available'")
+    with DaemonProcess(svc.settings, tmp_path / "daemon.log"):
+        _dial(box, tmp_path, "acme", "*249")
+        deadline = time.monotonic() + 20
+        rows: list = []
+        while time.monotonic() < deadline:
+            with svc.engine.connect() as conn:
+                rows = conn.execute(select(AgentEvent.kind, AgentEvent.value).where(
+                    AgentEvent.tenant == "acme", AgentEvent.agent == "1001").order_by(AgentEvent.at, AgentEvent.id)).all()
+            if ("reason", "missed calls") in rows:
+                break
+            time.sleep(0.2)
+    assert ("reason", "missed calls") in rows, rows
+    assert rows.index(("status", "On Break")) < rows.index(("reason", "missed calls")), rows
