@@ -107,3 +107,18 @@ def test_break_reason_and_wrapup_code_become_agent_rows(tmp_path):
         assert conn.execute(select(CALL.c.wrapup_code).where(CALL.c.uuid == "u1")).scalar() == "2"
         assert conn.execute(select(AGENT.c.kind, AGENT.c.value).order_by(AGENT.c.id)).all() == [
             ("wrapup", "2"), ("reason", "lunch")]
+
+
+def test_time_on_break_per_reason(tmp_path):
+    from ccctl.stats.history import Query, break_time
+
+    services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
+    rows = [("status", "Available", 0), ("status", "On Break", 100), ("reason", "lunch", 100.01),
+            ("status", "Available", 1900), ("status", "On Break", 2000), ("status", "Logged Out", 2300),
+            ("status", "On Break", 3000), ("reason", "training", 3000.5), ("status", "Available", 3600)]
+    write_rows(services.engine, [], [{"tenant": "acme", "agent": "1001", "kind": k, "value": v, "at": float(at),
+                                      "node": "local"} for k, v, at in rows])
+    got = break_time(services.engine, Query(since=0, until=7200, tenant="acme", by="agent"))
+    assert got == {(0, "1001"): {"lunch": 1800.0, "": 300.0, "training": 600.0}}
+    hourly = break_time(services.engine, Query(since=0, until=7200, tenant="acme", by="agent", interval="1h"))
+    assert hourly[(0, "1001")] == {"lunch": 1800.0, "": 300.0, "training": 600.0}
