@@ -122,3 +122,23 @@ def test_time_on_break_per_reason(tmp_path):
     assert got == {(0, "1001"): {"lunch": 1800.0, "": 300.0, "training": 600.0}}
     hourly = break_time(services.engine, Query(since=0, until=7200, tenant="acme", by="agent", interval="1h"))
     assert hourly[(0, "1001")] == {"lunch": 1800.0, "": 300.0, "training": 600.0}
+
+
+def test_stats_breaks_cli(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from ccctl.cli.main import app as cli
+    from ccctl.db import open_engine
+
+    db = tmp_path / "c.db"
+    engine = open_engine(f"sqlite:///{db}")
+    write_rows(engine, [], [{"tenant": "acme", "agent": "1001", "kind": k, "value": v, "at": at, "node": "local"}
+                            for k, v, at in [("status", "On Break", 1000.0), ("reason", "lunch", 1000.0),
+                                             ("status", "Available", 1600.0)]])
+    engine.dispose()
+    r = CliRunner().invoke(cli, ["--db", str(db), "stats", "--breaks", "--tenant", "acme", "--agent", "1001",
+                                 "--since", "0", "--until", "3600", "--json"], env={"CCCTL_FS_DEPLOY": "off"})
+    assert r.exit_code == 0, r.output
+    assert [(x["agent"], x["reason"], x["seconds"]) for x in json.loads(r.stdout)] == [("1001", "lunch", 600.0)]
