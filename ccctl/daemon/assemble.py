@@ -169,7 +169,8 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     caller_id_number/caller_id_name/destination_number from the caller profile."""
     if is_callback_attempt(v):
         return callback_attempt_row(v, node, source)
-    if not is_call_leg(v):
+    if not is_call_leg(v) or (v.get("ccctl_target") or "").startswith("agent:"):
+        # An agent's feature code (*22, *24 ...) is no call: what it did is in the agent's history.
         return None
     live = live or Live()
     tenant = v["ccctl_tenant"]

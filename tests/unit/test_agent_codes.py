@@ -142,3 +142,13 @@ def test_stats_breaks_cli(tmp_path):
                                  "--since", "0", "--until", "3600", "--json"], env={"CCCTL_FS_DEPLOY": "off"})
     assert r.exit_code == 0, r.output
     assert [(x["agent"], x["reason"], x["seconds"]) for x in json.loads(r.stdout)] == [("1001", "lunch", 600.0)]
+
+
+def test_a_feature_code_is_not_a_call_row():
+    from ccctl.daemon.assemble import call_row
+
+    v = {"direction": "inbound", "ccctl_tenant": "acme", "ccctl_target": "agent:login", "uuid": "u",
+         "destination_number": "*22", "start_epoch": "1700000000", "end_epoch": "1700000002"}
+    directory = Directory(tenants_by_domain={"acme.cc.local": "acme"})
+    assert call_row(v, None, directory, "local", "events") is None
+    assert call_row({**v, "ccctl_target": "echo"}, None, directory, "local", "events") is not None
