@@ -151,3 +151,19 @@ def test_the_daemon_records_the_reason_after_the_break(box, tmp_path):
             time.sleep(0.2)
     assert ("reason", "missed calls") in rows, rows
     assert rows.index(("status", "On Break")) < rows.index(("reason", "missed calls")), rows
+
+
+def test_end_wrapup_now(box, tmp_path):
+    from ccctl.supervision.agents import parse_table
+
+    def ready_time() -> int:
+        rows = {r["name"]: r for r in parse_table(box.api("callcenter_config agent list"))}
+        return int(rows["1001@acme.cc.local"]["ready_time"])
+
+    box.api("callcenter_config agent set status 1001@acme.cc.local 'Available'")
+    box.api("callcenter_config agent set state 1001@acme.cc.local 'Waiting'")
+    box.api(f"callcenter_config agent set ready_time 1001@acme.cc.local {int(time.time()) + 600}")
+    assert ready_time() > time.time()  # in wrap-up: offered nothing for ten minutes
+    _dial(box, tmp_path, "acme", "*26")
+    assert ready_time() == 0
+    assert (_status(box, "acme"), _state(box, "acme")) == ("Available", "Waiting")
