@@ -77,6 +77,7 @@ def stats(ctx: typer.Context,
           by: Optional[str] = typer.Option(None, "--by", help="Group by tenant, queue or agent (default: the finest filter given, else tenant)."),
           short_abandon: float = typer.Option(5.0, "--short-abandon", help="Abandons under this many seconds are counted apart."),
           now: bool = typer.Option(False, "--now", help="Real time instead: callers waiting, longest current wait, agents by state, calls in progress."),
+          breaks: bool = typer.Option(False, "--breaks", help="Time On Break per break reason instead (by tenant or agent)."),
           as_json: bool = JSON, as_csv: bool = CSV):
     """Offered, answered, abandoned (short abandons apart), abandon rate, service level, ASA,
     average and longest wait, AHT, calls handled, occupancy and login time, per interval."""
@@ -97,7 +98,19 @@ def stats(ctx: typer.Context,
         return
     start, end = _range(since, until)
     group = by or ("agent" if agent else "queue" if queue else "tenant")
-    rows = statistics(context.engine, Query(start, end, tenant, queue, agent, interval, group, short_abandon))
+    query = Query(start, end, tenant, queue, agent, interval, group, short_abandon)
+    if breaks:
+        from datetime import datetime, timezone
+
+        from ccctl.stats.history import break_time
+
+        rows = [{"interval_start": datetime.fromtimestamp(b, timezone.utc).isoformat().replace("+00:00", "Z"),
+                 group: g, "reason": reason or "(none)", "seconds": round(seconds, 1)}
+                for (b, g), reasons in sorted(break_time(context.engine, query).items(), key=lambda kv: (kv[0][0], str(kv[0][1])))
+                for reason, seconds in sorted(reasons.items())]
+        _emit(rows, as_json, as_csv, ["interval_start", group, "reason", "seconds"])
+        return
+    rows = statistics(context.engine, query)
     _emit(rows, as_json, as_csv, [STATS_COLUMNS[0], group, *STATS_COLUMNS[1:]], keep=(STATS_COLUMNS[0], group),
           drop=STATS_DROP)
 

@@ -16,11 +16,15 @@ TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autoco
 EXTENSION = typer.Argument(..., metavar="EXTENSION", help="The seat's extension.", autocompletion=complete.keys_of("seat"))
 
 
+ACTOR = typer.Option(None, "--actor", metavar="NAME", help="Who to write in the audit log (default: the OS user).")
+
+
 def _action(action: str, doc: str):
-    def command(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, as_json: bool = JSON):
+    def command(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, actor: Optional[str] = ACTOR,
+                as_json: bool = JSON):
         from ccctl.supervision import agents
 
-        status = agents.set_status(open_services(ctx), tenant, extension, action)
+        status = agents.set_status(open_services(ctx), tenant, extension, action, actor=actor)
         if as_json:
             output.emit_json({"tenant": tenant, "extension": extension, "status": status})
         else:
@@ -29,10 +33,51 @@ def _action(action: str, doc: str):
     return command
 
 
-agent_app.command("login")(_action("login", "Log a seat in: it becomes Available and is offered calls."))
-agent_app.command("logout")(_action("logout", "Log a seat out: no more calls are offered to it."))
-agent_app.command("ready")(_action("ready", "Make a seat Available again (after a break or wrap-up)."))
-agent_app.command("break")(_action("break", "Put a seat On Break: it keeps its login but is offered no calls."))
+agent_app.command("login")(_action("login", "Log a seat in: it becomes Available and is offered calls (*22 from the phone)."))
+agent_app.command("logout")(_action("logout", "Log a seat out: no more calls are offered to it (*23)."))
+agent_app.command("ready")(_action("ready", "Make a seat Available again after a break (*25)."))
+
+
+@agent_app.command("break")
+def break_(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
+           reason: Optional[str] = typer.Option(None, "--reason", metavar="CODE|NAME",
+                                                help="One of the tenant's pause_reasons (default: its default reason)."),
+           actor: Optional[str] = ACTOR, as_json: bool = JSON):
+    """Put a seat On Break: it keeps its login but is offered no calls (*24 [+ reason code])."""
+    from ccctl.supervision import agents
+
+    status = agents.set_status(open_services(ctx), tenant, extension, "break", reason=reason, actor=actor)
+    if as_json:
+        output.emit_json({"tenant": tenant, "extension": extension, "status": status, "reason": reason})
+    else:
+        output.message(f"{tenant}/{extension}: {status}" + (f" ({reason})" if reason else ""))
+
+
+@agent_app.command("wrapup")
+def wrapup(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, actor: Optional[str] = ACTOR,
+           as_json: bool = JSON):
+    """End a seat's wrap-up now: it is offered the next call at once (*26)."""
+    from ccctl.supervision import agents
+
+    agents.end_wrapup(open_services(ctx), tenant, extension, actor=actor)
+    if as_json:
+        output.emit_json({"tenant": tenant, "extension": extension, "wrapup": "ended"})
+    else:
+        output.message(f"{tenant}/{extension}: wrap-up ended")
+
+
+@agent_app.command("disposition")
+def disposition(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
+                code: str = typer.Argument(..., metavar="CODE", help="One of the tenant's dispositions (code or name)."),
+                actor: Optional[str] = ACTOR, as_json: bool = JSON):
+    """Give the seat's last call a wrap-up code (*9 + code); the daemon stores it on the call row."""
+    from ccctl.supervision import agents
+
+    name = agents.set_disposition(open_services(ctx), tenant, extension, code, actor=actor)
+    if as_json:
+        output.emit_json({"tenant": tenant, "extension": extension, "disposition": name})
+    else:
+        output.message(f"{tenant}/{extension}: wrap-up code {name}")
 
 
 @agent_app.command("list")

@@ -108,6 +108,9 @@ Hostname = Annotated[
     AfterValidator(str.lower),
 ]
 Token = Annotated[str, matching(r"[!-~]{1,128}", "1-128 printable ASCII characters without spaces")]
+AgentCode = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[1-9][0-9]?", "a code is 1-99 (1-2 digits, not starting with 0)")]
+"""A break reason or wrap-up code an agent keys after *24 or *9."""
+CodeName = Annotated[str, matching(r"\w[\w '-]{0,39}", "a name is 1-40 letters, digits, spaces, '-' or '_'")]
 MediaName = Annotated[str, matching(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.wav",
                                     "a media file name (see ccctl media list), like welcome.wav")]
 
@@ -465,6 +468,12 @@ class Tenant(Spec):
     the ones listed or updates their definition, and never deletes a campaign, changes its
     state or deletes its contacts; export does not write them."""
     webhooks: list[Webhook] = []
+    pause_reasons: dict[AgentCode, CodeName] = {}
+    """Break reasons an agent keys from the phone (*24 + code), recorded with the break."""
+    default_pause_reason: AgentCode | None = None
+    """The reason of *24 alone; one of pause_reasons (left out: a break without a reason)."""
+    dispositions: dict[AgentCode, CodeName] = {}
+    """Wrap-up codes an agent keys after a call (*9 + code), stored on the call row."""
 
     @property
     def sip_domain(self) -> str:
@@ -476,6 +485,11 @@ class Tenant(Spec):
         if v in RESERVED_TENANT_NAMES:
             raise ValueError(f"{v!r} is reserved; choose another tenant name")
         return v
+
+    @field_validator("pause_reasons", "dispositions")
+    @classmethod
+    def _sorted_codes(cls, v: dict[str, str]) -> dict[str, str]:
+        return dict(sorted(v.items(), key=lambda kv: int(kv[0])))
 
     @field_validator("timezone")
     @classmethod

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from ccctl.config import spec as s
+from ccctl.config import codes, spec as s
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,7 @@ def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem
     for dup in _dupes(w.url for w in t.webhooks):
         err(f"webhook {dup}", "duplicate url", conflict=True)
     _check_campaigns(t, campaigns_in_effect(t, stored), names, err)
+    _check_codes(t, err)
     for tr in t.trunks:
         if tr.type != "sip":
             continue
@@ -181,6 +182,19 @@ def _check_campaigns(t: s.Tenant, campaigns: list[s.Campaign], names: dict[str, 
             err(obj, f"max_concurrent {c.max_concurrent} is over the tenant's call limit {t.call_limit}")
         if c.contacts is not None and not Path(c.contacts).is_file():
             err(obj, f"contacts: no file {c.contacts}")
+
+
+def _check_codes(t: s.Tenant, err) -> None:
+    """Break reasons and wrap-up codes: the default reason one of them, and no number dialled
+    from a phone that means two things."""
+    if t.default_pause_reason is not None and t.default_pause_reason not in t.pause_reasons:
+        err("pause_reasons", f"default_pause_reason {t.default_pause_reason} is not one of the pause reasons", ref=t.default_pause_reason)
+    seen: dict[str, str] = {}
+    for number, what in codes.dialled(t):
+        if number in seen:
+            err("feature codes", f"{what} dials {number}, as {seen[number]} does", conflict=True)
+        else:
+            seen[number] = what
 
 
 def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None,

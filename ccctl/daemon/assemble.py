@@ -13,10 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ccctl.config import codes
+
 CC = "callcenter::info"
-SUBSCRIBE = ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE", "CUSTOM", CC]
+SUBSCRIBE = ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE", "CUSTOM", CC, codes.AGENT_EVENT]
 """What the daemon listens to on the Event Socket..."""
 FILTERS = [("Event-Name", "CHANNEL_HANGUP_COMPLETE"), ("Event-Name", "DTMF"), ("Event-Subclass", CC),
+           ("Event-Subclass", codes.AGENT_EVENT),
            ("Application", "ivr")]
 """...and of that only these (FreeSWITCH filters, any one matching): of every application a
 call runs, only the end of the IVR; the rest would be most of the stream and carry nothing."""
@@ -34,7 +37,7 @@ VARIABLES = (
 )
 """The channel variables call_row() reads."""
 HEADERS = (
-    "Application", "CC-Action", "CC-Agent", "CC-Agent-State", "CC-Agent-Status", "CC-Member-CID-Name",
+    "Application", "CC-Action", "CC-Agent", "CCCTL-Action", "CCCTL-Agent", "CCCTL-Code", "CCCTL-Reason", "CC-Agent-State", "CC-Agent-Status", "CC-Member-CID-Name",
     "CC-Member-CID-Number", "CC-Member-Session-UUID", "CC-Queue", "Call-Direction", "Caller-Caller-ID-Name",
     "Caller-Caller-ID-Number", "Caller-Destination-Number", "DTMF-Digit", "Event-Date-Timestamp", "Event-Name",
     "Event-Subclass", "Hangup-Cause", "Unique-ID",
@@ -166,7 +169,8 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     caller_id_number/caller_id_name/destination_number from the caller profile."""
     if is_callback_attempt(v):
         return callback_attempt_row(v, node, source)
-    if not is_call_leg(v):
+    if not is_call_leg(v) or (v.get("ccctl_target") or "").startswith("agent:"):
+        # An agent's feature code (*22, *24 ...) is no call: what it did is in the agent's history.
         return None
     live = live or Live()
     tenant = v["ccctl_tenant"]
@@ -367,7 +371,21 @@ class Assembler:
             return []
         if e.get("Event-Subclass") == CC:
             return self._callcenter(e)
+        if e.get("Event-Subclass") == codes.AGENT_EVENT:
+            return self._agent_code(e)
         return []
+
+    def _agent_code(self, e: dict[str, str]) -> list[tuple[str, dict]]:
+        """A feature code from a seat's phone: a break reason joins the agent's status history
+        (kind 'reason', after the On Break status row); a wrap-up code (kind 'wrapup') also
+        goes on the agent's last answered call row (store.write_rows)."""
+        kind, value = {"break": ("reason", e.get("CCCTL-Reason")),
+                       "disposition": ("wrapup", e.get("CCCTL-Code"))}.get(e.get("CCCTL-Action", ""), (None, None))
+        tenant, agent = self._split(e.get("CCCTL-Agent", ""))
+        if kind is None or not value or tenant is None:
+            return []
+        return [("agent", {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e),
+                           "node": self.node})]
 
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")

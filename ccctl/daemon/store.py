@@ -23,7 +23,9 @@ from ccctl.stats import rollup
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__
 AGENT = AgentEvent.__table__
-_UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid")]
+_UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid", "wrapup_code")]
+"""What a row from events replaces of one from the CDR; the wrap-up code keyed after the call
+(set_wrapup_code) stays."""
 
 
 def _insert(engine: Engine):
@@ -65,6 +67,20 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
             rollup.recompute_longest(conn, left)
         if agents:
             conn.execute(AGENT.insert(), agents)
+            for row in agents:
+                if row["kind"] == "wrapup":
+                    set_wrapup_code(conn, row)
+
+
+def set_wrapup_code(conn, row: dict) -> None:
+    """The wrap-up code an agent keyed (*9 + code, an agent row of kind 'wrapup') goes on that
+    agent's last answered call that ended before it."""
+    last = conn.execute(
+        select(CALL.c.id).where(CALL.c.tenant == row["tenant"], CALL.c.agent == row["agent"],
+                                CALL.c.answered_at.is_not(None), CALL.c.ended_at <= row["at"])
+        .order_by(CALL.c.ended_at.desc()).limit(1)).scalar()
+    if last is not None:
+        conn.execute(CALL.update().where(CALL.c.id == last).values(wrapup_code=row["value"]))
 
 
 def known_calls(engine: Engine, uuids: Iterable[str]) -> set[str]:

@@ -73,6 +73,13 @@ class EventSocket:
         '-ERR ...' raises FreeSwitchRefused unless check=False."""
         return checked(command, self._send(command, _bgapi_message(command, job_uuid)), check)
 
+    def sendevent(self, subclass: str, headers: dict[str, str]) -> str:
+        """Fire a CUSTOM event of SUBCLASS carrying HEADERS (one line each: no newlines in them)."""
+        lines = [f"{k}: {v}" for k, v in {"Event-Subclass": subclass, **headers}.items()]
+        if any("\n" in line for line in lines):
+            raise ValueError("an event header must be one line")
+        return self._send("sendevent", "\n".join(["sendevent CUSTOM", *lines]))
+
     def _send(self, command: str, message: str) -> str:
         if self._conn is None:
             self.connect()

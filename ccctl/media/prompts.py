@@ -29,6 +29,19 @@ STANDARD = {
     "survey_thanks": {"en": "Thank you for your feedback. Goodbye.", "zh": "感谢您的评价，再见。"},
     "callback": {"en": "You keep your place in the queue. We will call you back at this number. Goodbye.",
                  "zh": "您的排队位置已保留，我们将回拨此号码，再见。"},
+    # What a seat hears after a feature code (ccctl/render/agentcodes.py).
+    "agent_login": {"en": "You are logged in.", "zh": "您已登录。"},
+    "agent_logout": {"en": "You are logged out.", "zh": "您已退出登录。"},
+    "agent_break": {"en": "You are on break.", "zh": "您已进入小休。"},
+    "agent_ready": {"en": "You are ready for calls.", "zh": "您已就绪，可以接听来电。"},
+    "agent_wrapup": {"en": "Wrap-up ended.", "zh": "话后处理已结束。"},
+    "agent_disposition": {"en": "Wrap-up code saved.", "zh": "话后代码已保存。"},
+    "agent_logged_in": {"en": "You are already logged in.", "zh": "您已经登录了。"},
+    "agent_not_logged_in": {"en": "You are not logged in.", "zh": "您尚未登录。"},
+    "agent_not_on_break": {"en": "You are not on break.", "zh": "您不在小休状态。"},
+    "agent_not_in_wrapup": {"en": "You are not in wrap-up.", "zh": "您不在话后处理状态。"},
+    "agent_not_agent": {"en": "This phone is not an agent.", "zh": "此话机不是坐席。"},
+    "agent_unknown_code": {"en": "That code is not known.", "zh": "该代码无效。"},
 }
 
 

@@ -64,6 +64,8 @@ class Call(SQLModel, table=True):
     """1-5 from the satisfaction survey after the agent hung up; None: not surveyed or no answer."""
     campaign: str | None = Field(default=None, max_length=63)
     """The outbound campaign the call was an attempt of."""
+    wrapup_code: str | None = Field(default=None, max_length=2)
+    """The wrap-up (disposition) code the agent keyed after the call (*9 + code)."""
 
 
 class AgentEvent(SQLModel, table=True):

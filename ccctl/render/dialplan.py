@@ -8,6 +8,7 @@ from __future__ import annotations
 from ccctl.media import prompts
 from ccctl.config import spec as s
 from ccctl.render import names
+from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
 from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
 from ccctl.render.survey import after_queue, survey_extensions
@@ -259,6 +260,7 @@ def tenant_context(t: s.Tenant) -> object:
                                  act("set", "ccctl_target=echo", inline=True), act("answer"), act("echo"))))
     exts += _seats(t)
     exts += _supervisor(t)
+    exts += agent_code_extensions(t)
     for q in t.queues:
         exts += _queue(t, q)
     for ivr in t.ivrs:

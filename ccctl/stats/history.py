@@ -189,6 +189,43 @@ def agent_time(engine: Engine, q: Query) -> dict[tuple, dict]:
     return dict(out)
 
 
+NO_REASON = ""
+"""The reason of a break given without one (no default reason, or set by mod_callcenter itself)."""
+
+
+def break_time(engine: Engine, q: Query) -> dict[tuple, dict[str, float]]:
+    """(bucket, group) -> {break reason: seconds On Break}. A reason row (*24 + code, `ccctl
+    agent break --reason`) names the break the agent is on: from its status row to the next."""
+    if q.by == "queue":
+        return {}
+    cond = [A.c.at < q.until, A.c.kind.in_(("status", "reason"))]
+    if q.tenant:
+        cond.append(A.c.tenant == q.tenant)
+    if q.agent:
+        cond.append(A.c.agent == q.agent)
+    stmt = select(A.c.tenant, A.c.agent, A.c.kind, A.c.value, A.c.at).where(and_(*cond)) \
+        .order_by(A.c.tenant, A.c.agent, A.c.at, A.c.id)
+    per_agent: dict[tuple[str, str], list[list]] = defaultdict(list)
+    with engine.connect() as conn:
+        for t, agent, kind, value, at in conn.execute(stmt):
+            breaks = per_agent[(t, agent)]
+            if kind == "status":
+                breaks.append([at, value, NO_REASON])
+            elif breaks and breaks[-1][1] == "On Break":
+                breaks[-1][2] = value
+    out: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (tenant, agent), changes in per_agent.items():
+        grp = agent if q.by == "agent" else tenant
+        for i, (at, status, reason) in enumerate(changes):
+            if status != "On Break":
+                continue
+            end = changes[i + 1][0] if i + 1 < len(changes) else q.until
+            start, end = max(at, q.since), min(end, q.until)
+            for b, seconds in _split(q, start, end) if end > start else ():
+                out[(b, grp)][reason] += seconds
+    return {k: dict(v) for k, v in out.items()}
+
+
 def _split(q: Query, start: float, end: float):
     """(bucket, seconds) pieces of [start, end)."""
     while start < end:

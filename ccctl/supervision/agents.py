@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from ccctl.app import Services
+from ccctl.config import codes
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.freeswitch.connect import event_socket
 from ccctl.render import names
+from ccctl.supervision import audit
 from ccctl.config.entities import get_tenant, list_tenants
 
 STATUS = {
@@ -37,21 +39,97 @@ class AgentState:
         return asdict(self)
 
 
-def set_status(services: Services, tenant: str, extension: str, action: str) -> str:
-    """Apply ACTION (login, ready, break, logout) to a seat; returns the new status."""
-    if action not in STATUS:
-        raise InvalidInput(f"unknown agent action {action!r}; use {', '.join(STATUS)}")
+def _seat(services: Services, tenant: str, extension: str):
     t = get_tenant(services, tenant)
     if not any(seat.extension == extension for seat in t.seats):
         raise NotFound(f"seat {tenant}/{extension} not found")
+    return t
+
+
+def _audited(services: Services, tenant: str, extension: str, action: str, actor: str | None, detail: str | None,
+             work):
+    """Run WORK and log it as the phone's feature codes are logged by the agent's own history:
+    one audit row, ok or failed."""
+    try:
+        out = work()
+    except Exception as exc:
+        audit.record(services, tenant=tenant, action=f"agent.{action}", result="failed", actor=actor,
+                     subject=extension, detail=f"{detail + ': ' if detail else ''}{exc}")
+        raise
+    audit.record(services, tenant=tenant, action=f"agent.{action}", result="ok", actor=actor, subject=extension,
+                 detail=detail)
+    return out
+
+
+def _code_event(esl, agent: str, action: str, **headers: str) -> None:
+    """The event the phone's *24 + reason or *9 + code fires: the daemon records it alike."""
+    esl.sendevent(codes.AGENT_EVENT, {"CCCTL-Action": action, "CCCTL-Agent": agent,
+                                      **{f"CCCTL-{k.capitalize()}": v for k, v in headers.items()}})
+
+
+def set_status(services: Services, tenant: str, extension: str, action: str, *, reason: str | None = None,
+               actor: str | None = None) -> str:
+    """Apply ACTION (login, ready, break, logout) to a seat; returns the new status. A break
+    takes REASON, one of the tenant's pause_reasons (its code or its name; left out: the
+    tenant's default reason, if it has one), as *24 + code does from the phone."""
+    if action not in STATUS:
+        raise InvalidInput(f"unknown agent action {action!r}; use {', '.join(STATUS)}")
+    t = _seat(services, tenant, extension)
+    if reason is not None and action != "break":
+        raise InvalidInput("only a break has a reason")
+    name = None
+    if action == "break":
+        code = reason if reason is not None else t.default_pause_reason
+        by_name = {v: k for k, v in t.pause_reasons.items()}
+        code = by_name.get(code, code)
+        if code is not None and code not in t.pause_reasons:
+            known = ", ".join(f"{k} ({v})" for k, v in t.pause_reasons.items()) or "none"
+            raise InvalidInput(f"{tenant} has no pause reason {reason!r}; its reasons: {known}")
+        name = t.pause_reasons.get(code) if code else None
     status = STATUS[action]
     agent = names.agent_id(t, extension)
-    with event_socket(services) as esl:
-        esl.api(f"callcenter_config agent set status {agent} '{status}'")
-        if action in ("login", "ready"):
-            # A seat coming back from a break or logout must be offered calls again at once.
-            esl.api(f"callcenter_config agent set state {agent} 'Waiting'")
-    return status
+
+    def work():
+        with event_socket(services) as esl:
+            esl.api(f"callcenter_config agent set status {agent} '{status}'")
+            if action in ("login", "ready"):
+                # A seat coming back from a break or logout must be offered calls again at once.
+                esl.api(f"callcenter_config agent set state {agent} 'Waiting'")
+            if name:
+                _code_event(esl, agent, "break", reason=name)
+        return status
+
+    return _audited(services, tenant, extension, action, actor, name, work)
+
+
+def end_wrapup(services: Services, tenant: str, extension: str, *, actor: str | None = None) -> None:
+    """End a seat's wrap-up now (*26 from the phone): it is offered the next call at once."""
+    t = _seat(services, tenant, extension)
+    agent = names.agent_id(t, extension)
+
+    def work():
+        with event_socket(services) as esl:
+            esl.api(f"callcenter_config agent set ready_time {agent} 0")
+
+    _audited(services, tenant, extension, "wrapup", actor, None, work)
+
+
+def set_disposition(services: Services, tenant: str, extension: str, code: str, *, actor: str | None = None) -> str:
+    """The wrap-up code of the seat's last call (*9 + code from the phone); returns its name.
+    The daemon puts it on the call row."""
+    t = _seat(services, tenant, extension)
+    code = {v: k for k, v in t.dispositions.items()}.get(code, code)
+    if code not in t.dispositions:
+        known = ", ".join(f"{k} ({v})" for k, v in t.dispositions.items()) or "none"
+        raise InvalidInput(f"{tenant} has no wrap-up code {code!r}; its codes: {known}")
+    agent = names.agent_id(t, extension)
+
+    def work():
+        with event_socket(services) as esl:
+            _code_event(esl, agent, "disposition", code=code, name=t.dispositions[code])
+        return t.dispositions[code]
+
+    return _audited(services, tenant, extension, "disposition", actor, f"{code} {t.dispositions[code]}", work)
 
 
 def parse_table(text: str) -> list[dict[str, str]]:

@@ -1,0 +1,100 @@
+"""The agent's feature codes, dialled from a seat's phone: *22 log in, *23 log out, *24 [+ reason]
+on break, *25 ready, *26 end wrap-up now, *9 + code the wrap-up code of the last call
+(ccctl/config/codes.py). Each asks mod_callcenter (callcenter_config, expanded in the dialplan)
+about the calling seat's own agent, sets it, and says so; where the code does not apply, it
+says why. The agent is the caller's authenticated user in this tenant's domain, so a seat of
+another tenant (whose calls never reach this context) can change nothing here.
+
+A break reason and a wrap-up code also go out as a CUSTOM event (AGENT_EVENT) the daemon
+records: the reason in the agent's status history, the code on the agent's last call row."""
+
+from __future__ import annotations
+
+import re
+
+from ccctl.config import codes
+from ccctl.config import spec as s
+from ccctl.media import prompts
+from ccctl.render.dsl import act, alternation, cond, ext
+
+AGENT_EVENT = codes.AGENT_EVENT
+
+LOGGED_IN = r"^(?:Available|Available \(On Demand\)|On Break)$"
+
+
+def _cc(command: str) -> str:
+    return f"${{callcenter_config({command})}}"
+
+
+def _say(t: s.Tenant, kind: str) -> list:
+    return [act("answer"), act("sleep", "300"), act("playback", prompts.standard(kind, t.language).ref),
+            act("hangup", "NORMAL_CLEARING")]
+
+
+def _event(action: str, **headers: str) -> object:
+    fields = [f"Event-Subclass={AGENT_EVENT}", "Event-Name=CUSTOM", f"CCCTL-Action={action}",
+              "CCCTL-Agent=${ccctl_agent}", *(f"CCCTL-{k.capitalize()}={v}" for k, v in headers.items())]
+    return act("event", ",".join(fields))
+
+
+def _set(what: str, value: str) -> object:
+    return act("set", f"ccctl_agent_result={_cc(f'agent set {what} ${{ccctl_agent}} {value}')}")
+
+
+def _code(t: s.Tenant, name: str, number: str, applies: str, actions: list, confirm: str,
+          refusals: list[tuple[str, str]], field: str = "${ccctl_agent_status}") -> object:
+    """One feature code: who is calling, then what it does where it APPLIES (a regex over
+    FIELD), else the first of REFUSALS (regex, prompt) that matches."""
+    seats = alternation([seat.extension for seat in t.seats])
+    agent = f"$1@{t.sip_domain}"
+    return ext(
+        f"agent-{name}",
+        cond("destination_number", f"^{re.escape(number)}$", break_="on-false"),
+        # The caller's authenticated user, one of this tenant's seats.
+        cond("${user_name}", f"^({seats})$",
+             act("set", f"ccctl_target=agent:{name}", inline=True),
+             act("set", f"ccctl_agent={agent}", inline=True),
+             act("set", f"ccctl_agent_status={_cc(f'agent get status {agent}')}", inline=True),
+             act("set", f"ccctl_agent_state={_cc(f'agent get state {agent}')}", inline=True),
+             anti=_say(t, "agent_not_agent")),
+        cond(field, applies, *actions, *_say(t, confirm), break_="on-true"),
+        *[cond(field, regex, *_say(t, prompt), break_="on-true") for regex, prompt in refusals],
+    )
+
+
+def agent_code_extensions(t: s.Tenant) -> list:
+    if not t.seats:
+        return []
+    c = codes.AGENT
+
+    def available() -> list:  # fresh elements each time: an lxml element has one parent
+        return [_set("status", "Available"), _set("state", "Waiting")]
+
+    out = [
+        _code(t, "login", c["login"], "^Logged Out$", available(), "agent_login", [(".*", "agent_logged_in")]),
+        _code(t, "logout", c["logout"], LOGGED_IN, [_set("status", "'Logged Out'")], "agent_logout",
+              [(".*", "agent_not_logged_in")]),
+    ]
+    for code, reason in [(None, t.pause_reasons.get(t.default_pause_reason or "")), *t.pause_reasons.items()]:
+        on_break = [_set("status", "'On Break'"), *([_event("break", reason=reason)] if reason else [])]
+        out.append(_code(t, f"break-{code}" if code else "break", c["break"] + (code or ""), LOGGED_IN, on_break,
+                         "agent_break", [(".*", "agent_not_logged_in")]))
+    out.append(ext("agent-break-unknown", cond("destination_number", f"^{re.escape(c['break'])}[0-9]+$",
+                                               *_say(t, "agent_unknown_code"))))
+    out += [
+        _code(t, "ready", c["ready"], "^On Break$", available(), "agent_ready",
+              [("^Logged Out$", "agent_not_logged_in"), (".*", "agent_not_on_break")]),
+        # Wrap-up is mod_callcenter's ready_time still ahead of an Available, Waiting agent.
+        _code(t, "wrapup", c["wrapup"], r"^Available[^:]*:Waiting$",
+              [_set("ready_time", "0")], "agent_wrapup",
+              [("^Logged Out:", "agent_not_logged_in"), (".*", "agent_not_in_wrapup")],
+              field="${ccctl_agent_status}:${ccctl_agent_state}"),
+    ]
+    for code, name in t.dispositions.items():
+        out.append(_code(t, f"disposition-{code}", codes.DISPOSITION + code, ".*",
+                         [_event("disposition", code=code, name=name)], "agent_disposition", []))
+    if t.dispositions:
+        out.append(ext("agent-disposition-unknown",
+                       cond("destination_number", f"^{re.escape(codes.DISPOSITION)}[0-9]{{1,2}}$",
+                            *_say(t, "agent_unknown_code"))))
+    return out
