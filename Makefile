@@ -9,7 +9,7 @@ BIN     = $(VENV)/bin
 # prefix the FreeSWITCH tier uses (CC_FREESWITCH_PREFIX, then /opt/freeswitch) when there is one.
 TEST_FREESWITCH_PREFIX := $(or $(FREESWITCH_PREFIX),$(firstword $(foreach p,$(CC_FREESWITCH_PREFIX) /opt/freeswitch,$(if $(wildcard $(p)/bin/freeswitch),$(p)))))
 
-.PHONY: image image-deps install system-deps test-deps test test-fast test-image bench bench-image render-example clean
+.PHONY: image image-deps install system-deps test-deps lint test test-fast test-image bench bench-image render-example clean
 
 image: install image-deps
 	./image/build
@@ -37,8 +37,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	PYTHONWARNINGS=ignore $(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# Lint first (seconds): ruff's rules and format, and the layers' import contracts (pyproject.toml).
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check ccctl tui tests bench image
+	$(BIN)/ruff format --check ccctl tui tests bench image
+	$(BIN)/lint-imports
+
 # The FreeSWITCH tier first, in a network namespace with only loopback; then everything else.
-test: install test-deps $(VENV)/.installed-test
+test: install test-deps $(VENV)/.installed-test lint
 	./scripts/in-netns $(BIN)/python -m pytest tests/freeswitch $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/python -m pytest --ignore=tests/freeswitch --ignore=tests/image $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-image

@@ -1,7 +1,7 @@
 """agent feature codes: a tenant's break reasons and wrap-up codes; the wrap-up code on call rows
 
 Revision ID: 0010_agent_codes
-Revises: 0008_same_names
+Revises: 0009_tenant_identity
 Create Date: 2026-12-06
 """
 from alembic import op
