@@ -10,13 +10,20 @@ per second several processes get at once. Figures, not pass/fail.
 
 - customers: a CSV of N customers imported (parsed, validated, one bulk upsert), then again.
 
-`python bench/writes.py [--tenants 1000] [--writers 4] [--customers 100000] [--json]`
+- big: one tenant of N seats (10,000 by default; issue 18 section 4, "a write costs what it
+  changes"): `seat add`, `seat set`, `seat remove`, `seat show`, `seat list` and an `apply` of the
+  unchanged exported file, each timed as a library call in this process and as a fresh `ccctl`
+  process (Python start-up and imports included; CCCTL_FS_DEPLOY=off).
+
+`python bench/writes.py [--tenants 1000] [--writers 4] [--customers 100000] [--big 10000]
+[--only single,concurrent,customers,big] [--json]`
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -111,15 +118,97 @@ def bench_customers(n: int) -> dict:
         return out
 
 
+LAUNCH = "import sys; sys.argv[0] = 'ccctl'; from ccctl.cli.main import run; run()"
+
+
+def bench_big(n_seats: int, rounds: int = 10, cli_runs: int = 5) -> dict:
+    """One tenant of N_SEATS seats: single-item writes and an unchanged apply, as library calls
+    and as `ccctl` processes (best of CLI_RUNS: a fresh process each, like a provider's script)."""
+    from ccctl import app
+    from ccctl.config import entities
+    from ccctl.config import spec as s
+    from ccctl.config.export import export_yaml
+    from ccctl.config.load import load_site
+    from ccctl.config.write import apply_tenants
+    from ccctl.settings import Settings
+
+    with tempfile.TemporaryDirectory() as d:
+        db = f"{d}/big.db"
+        services = app.open(Settings(db=db), deploy=False)
+        skills = ["sales", "support", "billing"]
+        big = s.Tenant(name="big", seat_limit=n_seats + 1000,
+                       seats=[s.Seat(extension=str(100000 + i), name=f"Agent {i}", skills={skills[i % 3]: 1 + i % 10})
+                              for i in range(n_seats)],
+                       queues=[s.Queue(name=k) for k in skills],
+                       ivrs=[s.Ivr(name="main", greeting={"text": "Welcome."},
+                                   options={str(d + 1): f"queue:{k}" for d, k in enumerate(skills)})],
+                       numbers=[s.Number(number="4001234567", target="ivr:main")],
+                       trunks=[s.Trunk(name="carrier", host="sip.carrier.example")])
+        t0 = time.perf_counter()
+        apply_tenants(services, [big])
+        build = time.perf_counter() - t0
+        site = Path(d) / "site.yaml"
+        site.write_text(export_yaml(entities.list_tenants(services)), encoding="utf-8")
+        timings: dict[str, list[float]] = {}
+
+        def timed(what, fn, *args, **kw):
+            t = time.perf_counter()
+            fn(*args, **kw)
+            timings.setdefault(what, []).append((time.perf_counter() - t) * 1000)
+
+        for i in range(rounds):
+            timed("seat add", entities.add_item, services, "seat", "big", f"9{i:04d}", {"name": f"new {i}"})
+            timed("seat set", entities.set_item, services, "seat", "big", f"9{i:04d}", {"name": f"renamed {i}"})
+            timed("seat show", entities.get_item, services, "seat", "big", f"9{i:04d}")
+            timed("seat remove", entities.remove_item, services, "seat", "big", f"9{i:04d}")
+        for _ in range(max(1, rounds // 3)):
+            timed("seat list", entities.list_items, services, "seat", "big")
+            timed("apply unchanged", lambda: apply_tenants(services, load_site(str(site)).tenants))
+        library = {f"{k} ms": round(statistics.median(v), 1) for k, v in timings.items()}
+
+        env = {**os.environ, "CCCTL_DB": db, "CCCTL_FS_DEPLOY": "off", "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+
+        def run(args) -> float:
+            t = time.perf_counter()
+            r = subprocess.run([sys.executable, "-c", LAUNCH, *args], env=env, cwd=d,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                raise SystemExit(f"ccctl {' '.join(args)} failed: {r.stderr[-500:]}")
+            return time.perf_counter() - t
+
+        # Each round runs the cycle once (add, set, show, remove: the tenant is the same after
+        # it); each figure is the best round.
+        cycle = {
+            "--help": ["--help"],
+            "seat add": ["seat", "add", "big", "99999", "name=cli"],
+            "seat set": ["seat", "set", "big", "99999", "name=cli again"],
+            "seat show": ["seat", "show", "big", "99999"],
+            "seat remove": ["seat", "remove", "big", "99999"],
+            "seat list --json": ["seat", "list", "big", "--json"],
+            "apply unchanged": ["apply", "-f", str(site)],
+        }
+        best: dict[str, float] = {}
+        for _ in range(cli_runs):
+            for what, args in cycle.items():
+                best[what] = min(best.get(what, float("inf")), run(args))
+        process = {f"{k} ms": round(v * 1000) for k, v in best.items()}
+        return {"seats": n_seats, "build_s": round(build, 1),
+                **{f"library {k}": v for k, v in library.items()},
+                **{f"ccctl {k}": v for k, v in process.items()}}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tenants", type=int, default=1000)
     p.add_argument("--writers", type=int, default=4)
     p.add_argument("--customers", type=int, default=100_000)
+    p.add_argument("--big", type=int, default=10_000, help="seats of the one big tenant")
+    p.add_argument("--only", default="single,concurrent,customers,big", help="which parts to run")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    out = {"single": bench_single(a.tenants), "concurrent": bench_concurrent(a.writers),
-           "customers": bench_customers(a.customers)}
+    parts = {"single": lambda: bench_single(a.tenants), "concurrent": lambda: bench_concurrent(a.writers),
+             "customers": lambda: bench_customers(a.customers), "big": lambda: bench_big(a.big)}
+    out = {name: parts[name]() for name in a.only.split(",")}
     if a.json:
         print(json.dumps(out, indent=2))
         return
