@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ccctl.config.bulk import gc_paused
 from ccctl.errors import InvalidInput
 from ccctl.config import yamlio
 from ccctl.config.spec import Site
@@ -32,6 +33,7 @@ def validation_message(exc: ValidationError, name: str, data=None) -> str:
     return f"{where}: {path}: {msg}{more}" if path else f"{where}: {msg}{more}"
 
 
+@gc_paused()
 def site_from_data(data, name: str) -> Site:
     if data is None:
         data = {}

@@ -14,6 +14,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from ccctl import model as m
+from ccctl.config.bulk import gc_paused
+from ccctl.config.diff import same_fields
 from ccctl.db.secrets import generate_password
 from ccctl.config import spec as s
 
@@ -125,6 +127,7 @@ def fill(row, item: s.Spec) -> None:
                 setattr(row, c, getattr(value, k))
 
 
+@gc_paused()
 def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_secrets: bool = False,
                  only: dict[str, Iterable[str]] | None = None) -> list[s.Tenant]:
     """Tenants as specs, sorted canonically. Secrets (seat and trunk passwords) only when
@@ -218,10 +221,12 @@ _COLLECTION_ROWS = {
 
 
 def _item_equal(kind: str, a, b) -> bool:
+    if kind == "seats" and b.password and a.password != b.password:
+        return False
+    if same_fields(a, b, kind):
+        return True
     exclude = {"password"} if kind == "seats" else set()
-    return a.model_dump(exclude=exclude) == b.model_dump(exclude=exclude) and not (
-        kind == "seats" and b.password and a.password != b.password
-    )
+    return a.model_dump(exclude=exclude) == b.model_dump(exclude=exclude)
 
 
 def write_tenants(session: Session, desired: list[s.Tenant], current: dict[str, s.Tenant]) -> None:

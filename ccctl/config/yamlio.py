@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from ccctl.config.bulk import gc_paused
 from ccctl.errors import InvalidInput
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -123,6 +124,7 @@ def read_source(path: str) -> tuple[str, str]:
         raise InvalidInput(f"{name}: not UTF-8 text (byte {exc.start})") from None
 
 
+@gc_paused()
 def parse(text: str, name: str) -> Any:
     if _CParser is not None:
         try:
