@@ -20,7 +20,6 @@ from ccctl.errors import Conflict, InvalidInput, NotFound
 from ccctl.config.write import Edit, Result, change
 from ccctl.config import part, spec as s
 from ccctl.config import store
-from ccctl.config.load import validation_message
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,8 @@ def _validate(cls, data: dict, what: str):
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
+        from ccctl.config.load import validation_message  # with the YAML reader: not for every command
+
         raise InvalidInput(validation_message(exc, what)) from None
 
 

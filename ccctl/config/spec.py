@@ -164,6 +164,7 @@ class Spec(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        defer_build=True,
     )
 
     @field_validator("*", mode="after")
