@@ -175,3 +175,18 @@ def test_a_stored_campaign_s_target_counts_in_a_write_read_in_part(tmp_path):
             want = _outcome(whole, op, args, False)
         assert got == want, (op, args)
         assert (got[0] == "ok") == (op != "remove_item"), got
+
+
+def test_a_campaign_write_reads_no_seats_and_still_checks_its_target(tmp_path):
+    """ccctl campaign add reads its tenant without seats or numbers (part.just('campaigns')):
+    a target seat that exists is found by the database, one that does not is refused."""
+    from ccctl.errors import InvalidInput
+    from ccctl.outbound import campaigns
+
+    services = app.open(Settings(db=str(tmp_path / "c.db")), deploy=False)
+    apply_tenants(services, _tenants())
+    before = export_yaml(entities.list_tenants(services))
+    assert campaigns.add(services, "big", "ok", kind="ivr", target="voicemail:1020", mode="progressive")["name"] == "ok"
+    with pytest.raises(InvalidInput, match="target seat:1999 does not exist"):
+        campaigns.add(services, "big", "bad", kind="ivr", target="seat:1999", mode="progressive")
+    assert export_yaml(entities.list_tenants(services)) == before  # its seats and numbers untouched
