@@ -8,9 +8,9 @@ objects; service: the write path under them.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -67,13 +67,13 @@ def _field_type(model: type, dotted: str):
 
     annotation = model
     parts = dotted.split(".")
-    for i, part in enumerate(parts):
+    for i, step in enumerate(parts):
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             raise InvalidInput(f"{dotted}: {'.'.join(parts[:i])} is a single value, with no fields inside it")
         fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
-        if part not in fields:
+        if step not in fields:
             return None
-        annotation = fields[part].annotation
+        annotation = fields[step].annotation
         while True:  # Optional[X] and Annotated[X, ...] are X here
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             if typing.get_origin(annotation) is typing.Annotated or (len(args) == 1 and typing.get_origin(annotation)

@@ -103,8 +103,8 @@ def _given(options: dict) -> dict:
 def _listed(session, tenant: str, name: str, given: dict):
     """TENANT as it is inside the lock, listing the campaign NAME with the fields GIVEN: the
     same change as a site file listing it (from_site writes it, after the one validation)."""
-    from ccctl.config import part, spec as s
-    from ccctl.config import store
+    from ccctl.config import part, store
+    from ccctl.config import spec as s
     from ccctl.config.write import Edit
 
     # none of its seats and numbers: a campaign names neither collection's items but by its
