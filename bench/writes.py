@@ -107,7 +107,7 @@ def bench_single(n_tenants: int, rounds: int = 30, cli_runs: int = 5) -> dict:
             from ccctl.config.export import export_yaml
 
             site = Path(d) / "site.yaml"
-            site.write_text(export_yaml(entities.list_tenants(services)), encoding="utf-8")
+            site.write_text(export_yaml(entities.list_tenants(services, with_secrets=True)), encoding="utf-8")
             out.update(_cli(f"{d}/w.db", d, _one_seat_cycle(victim, "9999"), cli_runs))
             out.update(_cli(f"{d}/w.db", d, {"apply unchanged (whole box)": ["apply", "-f", str(site)]},
                             max(1, cli_runs // 2)))
@@ -194,7 +194,7 @@ def bench_big(n_seats: int, rounds: int = 10, cli_runs: int = 5) -> dict:
         apply_tenants(services, [big])
         build = time.perf_counter() - t0
         site = Path(d) / "site.yaml"
-        site.write_text(export_yaml(entities.list_tenants(services)), encoding="utf-8")
+        site.write_text(export_yaml(entities.list_tenants(services, with_secrets=True)), encoding="utf-8")
         timings: dict[str, list[float]] = {}
 
         def timed(what, fn, *args, **kw):
