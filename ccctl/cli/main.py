@@ -92,5 +92,36 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(campaign.dnc_app, name="dnc")
 
 
+def _only(argv: list[str]) -> typer.Typer:
+    """APP with just the group or command ARGV names: typer turns every group and command into
+    click objects on each run (a seventh of a second for all of them), and a run uses one.
+    The whole APP for anything else (no command, root --help, a name it does not know,
+    shell completion), so that every message stays the same."""
+    import copy
+    import os
+
+    if any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return app
+    words = iter(argv)
+    for word in words:
+        if word == "--db":
+            next(words, None)
+        elif word.startswith("--db="):
+            continue
+        elif word.startswith("-"):
+            return app  # --help, --version, completion options, or a mistake: the whole app says
+        else:
+            groups = [g for g in app.registered_groups if g.name == word]
+            commands = [c for c in app.registered_commands if c.name == word]
+            if not groups and not commands:
+                return app
+            only = copy.copy(app)
+            only.registered_groups, only.registered_commands = groups, commands
+            return only
+    return app
+
+
 def run() -> None:
-    app()
+    import sys
+
+    _only(sys.argv[1:])()

@@ -44,9 +44,10 @@ def credentials(services, tenant: str, extension: str) -> SeatCredentials:
 
     s = services.settings
     password = seat_password(services, tenant, extension)
+    from ccctl.config import part
     from ccctl.config.entities import get_tenant
 
-    t = get_tenant(services, tenant)
+    t = get_tenant(services, tenant, only=part.just("tenant"))  # its domain: none of its seats
     return SeatCredentials(tenant=tenant, extension=extension, user=extension, password=password,
                            domain=t.sip_domain, server=s.sip_ip, port=s.sip_internal_port, transport="udp",
                            rtp_ports=f"{s.rtp_start}-{s.rtp_end}")

@@ -44,6 +44,15 @@ def _dump(item, kind: str) -> dict:
     return item.model_dump(exclude={"password"} if kind == "seats" else set())
 
 
+def same_fields(a, b, kind: str) -> bool:
+    """A quick yes for two items whose fields are equal (but a seat's password), so they dump
+    alike: most of a 10,000-seat tenant is unchanged, and comparing dumps costs five times more.
+    No: compare the dumps (equal values of other types may dump alike)."""
+    if kind == "seats":
+        return {**a.__dict__, "password": None} == {**b.__dict__, "password": None}
+    return a.__dict__ == b.__dict__
+
+
 def diff_tenant(current: s.Tenant | None, desired: s.Tenant | None) -> list[Change]:
     if desired is None:
         return [Change("remove", "tenant", current.name, current.name)]
@@ -65,8 +74,10 @@ def diff_tenant(current: s.Tenant | None, desired: s.Tenant | None) -> list[Chan
             elif k not in have:
                 out.append(Change("add", noun, name, k))
             else:
-                a, b = _dump(have[k], kind), _dump(want[k], kind)
                 pw = kind == "seats" and want[k].password and want[k].password != have[k].password
+                if not pw and same_fields(have[k], want[k], kind):
+                    continue
+                a, b = _dump(have[k], kind), _dump(want[k], kind)
                 if a != b or pw:
                     out.append(Change("change", noun, name, k, tuple(_changed_fields(a, b)) + (("password",) if pw else ())))
     return out

@@ -8,7 +8,7 @@ objects; service: the write path under them.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,8 @@ from ccctl.app import Services
 from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
 from ccctl.config.write import Edit, Result, change
-from ccctl.config import spec as s
+from ccctl.config import part, spec as s
 from ccctl.config import store
-from ccctl.config.load import validation_message
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,8 @@ def _validate(cls, data: dict, what: str):
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
+        from ccctl.config.load import validation_message  # with the YAML reader: not for every command
+
         raise InvalidInput(validation_message(exc, what)) from None
 
 
@@ -66,16 +67,16 @@ def _field_type(model: type, dotted: str):
 
     annotation = model
     parts = dotted.split(".")
-    for i, part in enumerate(parts):
+    for i, step in enumerate(parts):
         if typing.get_origin(annotation) is dict:  # a map (an IVR's hours, options): PART is a key
             annotation = _unwrap(typing.get_args(annotation)[1])
             continue
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             raise InvalidInput(f"{dotted}: {'.'.join(parts[:i])} is a single value, with no fields inside it")
         fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
-        if part not in fields:
+        if step not in fields:
             return None
-        annotation = _unwrap(fields[part].annotation)
+        annotation = _unwrap(fields[step].annotation)
     return annotation
 
 
@@ -126,9 +127,10 @@ def typed_fields(model: type, raw: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def get_tenant(services: Services, name: str, *, with_secrets: bool = False) -> s.Tenant:
+def get_tenant(services: Services, name: str, *, with_secrets: bool = False, only: part.Only | None = None) -> s.Tenant:
+    """Tenant NAME; with ONLY, read in that part (config/part.py)."""
     with session_scope(services.engine) as session:
-        found = store.load_tenants(session, [name], with_secrets=with_secrets)
+        found = store.load_tenants(session, [name], with_secrets=with_secrets, only=only)
     if not found:
         raise NotFound(f"tenant {name} not found")
     return found[0]
@@ -139,8 +141,8 @@ def list_tenants(services: Services, *, with_secrets: bool = False) -> list[s.Te
         return store.load_tenants(session, with_secrets=with_secrets)
 
 
-def _locked_tenant(session, name: str) -> s.Tenant:
-    found = store.load_tenants(session, [name], with_secrets=True)
+def _locked_tenant(session, name: str, only: part.Only | None = None) -> s.Tenant:
+    found = store.load_tenants(session, [name], with_secrets=True, only=only)
     if not found:
         raise NotFound(f"tenant {name} not found")
     return found[0]
@@ -165,14 +167,18 @@ def set_tenant(services: Services, name: str, fields: dict[str, Any], *, dry_run
         if k.split(".")[0] in s.COLLECTIONS:
             raise InvalidInput(f"{k}: change {k.split('.')[0]} with their own commands")
 
+    # the tenant's own fields: its seats and numbers are not read (the seat limit is checked
+    # against their count)
+    only = part.just("tenant")
+
     def plan(session) -> Edit:
-        current = _locked_tenant(session, name)
+        current = _locked_tenant(session, name, only)
         data = current.model_dump(exclude_none=True)
         for k, v in fields.items():
             set_path(data, k, v)
         if data.get("name") != name:
             raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
-        return Edit([_validate(s.Tenant, data, f"tenant {name}")])
+        return Edit([_validate(s.Tenant, data, f"tenant {name}")], only={name: only})
 
     return change(services, plan, dry_run=dry_run)
 
@@ -212,7 +218,13 @@ def remove_tenant(services: Services, name: str, *, dry_run: bool = False, purge
 
 def list_items(services: Services, noun: str, tenant: str | None = None) -> list[tuple[str, s.Spec]]:
     n = NOUNS[noun]
-    tenants = [get_tenant(services, tenant)] if tenant else list_tenants(services)
+    # of the big collections (seats, numbers), only the one listed is read
+    only = {kind: keys for kind, keys in part.just(n.collection).items() if kind != n.collection}
+    if tenant:
+        tenants = [get_tenant(services, tenant, only=only)]
+    else:
+        with session_scope(services.engine) as session:
+            tenants = store.load_tenants(session, only=only)
     return [(t.name, item) for t in tenants for item in getattr(t, n.collection)]
 
 
@@ -224,16 +236,21 @@ def _find(t: s.Tenant, n: Noun, key: str):
 
 
 def get_item(services: Services, noun: str, tenant: str, key: str) -> s.Spec:
-    return _find(get_tenant(services, tenant), NOUNS[noun], key)[1]
+    n = NOUNS[noun]
+    return _find(get_tenant(services, tenant, only=part.just(n.collection, [key])), n, key)[1]
 
 
-def _patch(services: Services, noun: str, tenant: str, edit, *, dry_run: bool) -> Result:
-    """Change TENANT's collection for NOUN with EDIT(items) -> items, re-read under the lock."""
+def _patch(services: Services, noun: str, tenant: str, keys: Iterable[str], edit, *, dry_run: bool) -> Result:
+    """Change TENANT's collection for NOUN with EDIT(items) -> items, re-read under the lock.
+    Of the tenant's seats and numbers, only KEYS and what routes to them are read
+    (config/part.py)."""
+    keys = list(keys)
     n = NOUNS[noun]
 
     def plan(session) -> Edit:
-        t = _locked_tenant(session, tenant)
-        return Edit([t.model_copy(update={n.collection: edit(t, list(getattr(t, n.collection)))})])
+        only = part.touching(session, tenant, n.collection, keys)
+        t = _locked_tenant(session, tenant, only)
+        return Edit([t.model_copy(update={n.collection: edit(t, list(getattr(t, n.collection)))})], only={tenant: only})
 
     return change(services, plan, dry_run=dry_run)
 
@@ -255,7 +272,7 @@ def add_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
             raise Conflict(f"{n.name} {tenant}/{key} already exists")
         return [*items, item]
 
-    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+    return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
 def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
@@ -275,7 +292,7 @@ def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
         items[i] = new
         return items
 
-    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+    return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
 def patch_item(services: Services, noun: str, tenant: str, key: str, patch: Callable[[dict], dict], *,
@@ -291,7 +308,7 @@ def patch_item(services: Services, noun: str, tenant: str, key: str, patch: Call
         items[i] = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
         return items
 
-    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+    return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
 def add_items(services: Services, noun: str, tenant: str, items: dict[str, dict[str, Any]], *,
@@ -309,7 +326,7 @@ def add_items(services: Services, noun: str, tenant: str, items: dict[str, dict[
             raise Conflict(f"{n.name} {tenant}/{taken[0]} already exists")
         return [*have, *(i for i in new if getattr(i, n.key) not in keys)]
 
-    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+    return _patch(services, noun, tenant, items.keys(), edit, dry_run=dry_run)
 
 
 def _fields(n: Noun, key: str, fields: dict[str, Any]) -> dict:
@@ -327,11 +344,11 @@ def remove_item(services: Services, noun: str, tenant: str, key: str, *, dry_run
         del items[i]
         return items
 
-    return _patch(services, noun, tenant, edit, dry_run=dry_run)
+    return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
 def seat_password(services: Services, tenant: str, extension: str) -> str:
-    t = get_tenant(services, tenant, with_secrets=True)
+    t = get_tenant(services, tenant, with_secrets=True, only=part.just("seats", [extension]))
     return _find(t, NOUNS["seat"], extension)[1].password
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ccctl.config.bulk import gc_paused
 from ccctl.errors import InvalidInput
 from ccctl.config import yamlio
 from ccctl.config.site import Site
@@ -60,6 +61,7 @@ def validation_message(exc: ValidationError, name: str, data=None) -> str:
     return "\n".join(lines)
 
 
+@gc_paused()
 def site_from_data(data, name: str) -> Site:
     if data is None:
         data = {}

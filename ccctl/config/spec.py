@@ -39,6 +39,10 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 on a screen than in the tree (the 'Trojan Source' trick)."""
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
+"""Control characters but the tab."""
+
+
 def unsafe_text_reason(value: str) -> str | None:
     """The one rule every string reaching the FreeSWITCH tree obeys, whatever field it is in.
 
@@ -46,7 +50,7 @@ def unsafe_text_reason(value: str) -> str | None:
     '${' in a name, a password or a file name would run as configuration."""
     if "${" in value:
         return "must not contain '${' (FreeSWITCH would expand it)"
-    if any(ord(c) < 32 and c != "\t" for c in value) or "\x7f" in value:
+    if _CONTROLS.search(value):
         return "must not contain control characters"
     if not _BIDI_CONTROLS.isdisjoint(value):
         return "must not contain bidirectional control characters"
@@ -164,6 +168,7 @@ class Spec(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        defer_build=True,
     )
 
     @field_validator("*", mode="after")

@@ -14,6 +14,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from ccctl import model as m
+from ccctl.config.bulk import gc_paused
+from ccctl.config.diff import same_fields
 from ccctl.db.secrets import generate_password
 from ccctl.config import spec as s
 
@@ -125,13 +127,17 @@ def fill(row, item: s.Spec) -> None:
                 setattr(row, c, getattr(value, k))
 
 
-def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_secrets: bool = False) -> list[s.Tenant]:
+@gc_paused()
+def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_secrets: bool = False,
+                 only: dict[str, Iterable[str]] | None = None) -> list[s.Tenant]:
     """Tenants as specs, sorted canonically. Secrets (seat and trunk passwords) only when
     asked: a tenant read to be listed or edited holds none, so nothing that shows it (a
     traceback's locals included) can show one.
 
     Reads plain rows (no ORM objects) with subquery filters: a 50,000-seat box renders from
     here, and a list of every seat id would overflow a statement's parameter limit.
+    ONLY {collection: keys} reads just those items of the collections it names (seats,
+    numbers): a tenant read in part, for a write of a few items (config/part.py).
     """
     q = select(m.Tenant.__table__)
     if names is not None:
@@ -146,19 +152,26 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
     if names is not None:
         tenant_ids = tenant_ids.where(m.Tenant.name.in_(names))
 
-    def rows(model, where=None):
+    only = {kind: list(keys) for kind, keys in (only or {}).items()}
+
+    def rows(model, where=None, kind=None):
         table = model.__table__
-        return session.execute(select(table).where(
-            where if where is not None else table.c.tenant_id.in_(tenant_ids))).all()
+        if where is None:
+            where = table.c.tenant_id.in_(tenant_ids)
+            if kind in only:
+                where = where & table.c[_COLLECTION_ROWS[kind][1]].in_(only[kind])
+        return session.execute(select(table).where(where)).all()
 
     by_tenant: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for kind, model in (("seats", m.Seat), ("queues", m.Queue), ("ivrs", m.IvrMenu),
                         ("numbers", m.Number), ("trunks", m.Trunk)):
-        for r in rows(model):
+        for r in rows(model, kind=kind):
             by_tenant[kind][r.tenant_id].append(r)
     recs = {r.tenant_id: r for r in rows(m.RecordingPolicy)}
     skills: dict[int, dict[str, int]] = defaultdict(dict)
     seat_ids = select(m.Seat.id).where(m.Seat.tenant_id.in_(tenant_ids))
+    if "seats" in only:
+        seat_ids = seat_ids.where(m.Seat.extension.in_(only["seats"]))
     for sk in rows(m.SeatSkill, m.SeatSkill.seat_id.in_(seat_ids)):
         skills[sk.seat_id][sk.skill] = sk.level
     options: dict[int, dict[str, str]] = defaultdict(dict)
@@ -208,10 +221,12 @@ _COLLECTION_ROWS = {
 
 
 def _item_equal(kind: str, a, b) -> bool:
+    if kind == "seats" and b.password and a.password != b.password:
+        return False
+    if same_fields(a, b, kind):
+        return True
     exclude = {"password"} if kind == "seats" else set()
-    return a.model_dump(exclude=exclude) == b.model_dump(exclude=exclude) and not (
-        kind == "seats" and b.password and a.password != b.password
-    )
+    return a.model_dump(exclude=exclude) == b.model_dump(exclude=exclude)
 
 
 def write_tenants(session: Session, desired: list[s.Tenant],

@@ -39,6 +39,18 @@ class Problem:
         return f"{self.tenant}: {self.obj}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Unread:
+    """What the rules need of a tenant's seats that a write did not read (config/part.py: a
+    one-item write reads the items it touches, not the 10,000 seats around them)."""
+    seats: int = 0
+    """How many seats there are besides the ones in the spec."""
+    skills: frozenset[str] = frozenset()
+    """The skills those seats have (a queue needs a seat that can serve it)."""
+    extensions: frozenset[str] = frozenset()
+    """Those of them that a target of the spec names (they exist)."""
+
+
 def _dupes(values: Iterable[str]) -> list[str]:
     return sorted(k for k, n in Counter(values).items() if n > 1)
 
@@ -89,8 +101,9 @@ def _loops(t: s.Tenant) -> list[str]:
     return found
 
 
-def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem]:
-    """T's problems; STORED: its campaigns as the database holds them (none for a file alone)."""
+def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = (), *, unread: Unread = Unread()) -> list[Problem]:
+    """T's problems; STORED: its campaigns as the database holds them (none for a file alone);
+    UNREAD stands for the seats T was read without (none: T is whole)."""
     out: list[Problem] = []
 
     def err(obj, msg, **kw):
@@ -99,8 +112,9 @@ def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem
     def warn(obj, msg):
         out.append(Problem("warning", t.name, obj, msg))
 
-    if len(t.seats) > t.seat_limit:
-        out.append(Problem("error", t.name, "tenant", f"{len(t.seats)} seats exceed its seat limit of {t.seat_limit}",
+    seats = len(t.seats) + unread.seats
+    if seats > t.seat_limit:
+        out.append(Problem("error", t.name, "tenant", f"{seats} seats exceed its seat limit of {t.seat_limit}",
                            limit=True))
     for kind, (_, key) in s.COLLECTIONS.items():
         for dup in _dupes(getattr(i, key) for i in getattr(t, kind)):
@@ -109,7 +123,7 @@ def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem
     names = {
         "queues": {q.name for q in t.queues},
         "ivrs": {i.name for i in t.ivrs},
-        "seats": {x.extension for x in t.seats},
+        "seats": {x.extension for x in t.seats} | unread.extensions,
     }
 
     def target(obj: str, field: str, value: str) -> None:
@@ -117,10 +131,11 @@ def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = ()) -> list[Problem
         if problem:
             err(obj, f"{field}: {problem}", ref=value, via=field)
 
+    skills = unread.skills.union(*(seat.skills for seat in t.seats)) if t.queues else unread.skills
     for q in t.queues:
         target(f"queue {q.name}", "overflow", q.overflow)
         target(f"queue {q.name}", "no_agent.target", q.no_agent.target)
-        if not any(q.required_skill in seat.skills for seat in t.seats):
+        if q.required_skill not in skills:
             warn(f"queue {q.name}", f"no seat has skill {q.required_skill!r}, so no agent can serve it")
     for ivr in t.ivrs:
         for digit, tgt in ivr.options.items():
@@ -198,19 +213,22 @@ def _check_codes(t: s.Tenant, err) -> None:
 
 
 def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None,
-               campaigns: dict[str, list[s.Campaign]] | None = None) -> list[Problem]:
+               campaigns: dict[str, list[s.Campaign]] | None = None, *,
+               unread: dict[str, Unread] | None = None) -> list[Problem]:
     """Problems of TENANTS, including collisions with TAKEN numbers/domains of other tenants.
     CAMPAIGNS: each tenant's stored campaigns (ccctl.outbound.campaigns.stored), when there is a
-    database."""
+    database. UNREAD: for a tenant read in part, what the rules need of the rest (see
+    check_tenant)."""
     taken = taken or {"numbers": {}, "domains": {}}
     campaigns = campaigns or {}
+    unread = unread or {}
     out: list[Problem] = []
     for name in _dupes(t.name for t in tenants):
         out.append(Problem("error", name, "tenant", "defined twice", conflict=True))
     numbers = dict(taken["numbers"])
     domains = dict(taken["domains"])
     for t in tenants:
-        out.extend(check_tenant(t, campaigns.get(t.name, ())))
+        out.extend(check_tenant(t, campaigns.get(t.name, ()), unread=unread.get(t.name, Unread())))
         owner = domains.get(t.sip_domain)
         if owner and owner != t.name:
             out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}",

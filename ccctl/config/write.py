@@ -22,7 +22,7 @@ from ccctl.app import Services
 from ccctl.db import session_scope
 from ccctl.deploy import generation as gen
 from ccctl.errors import CcError, Conflict, InvalidInput, LimitReached
-from ccctl.config import store
+from ccctl.config import part, store
 from ccctl.config import spec as s
 from ccctl.hardware.spec import Hardware
 from ccctl.config import tenant_data
@@ -100,6 +100,10 @@ class Edit:
     purge: bool = False
     """Removed tenants' operational data goes even when kept (legal hold, recordings or call
     rows inside retention); without it such a removal is refused (ccctl.config.tenant_data)."""
+    only: dict[str, part.Only] = field(default_factory=dict)
+    """Tenants of DESIRED held in part (config/part.py): {tenant: {collection: keys}}. Of those
+    collections, DESIRED holds what the keys should be (a key it leaves out is removed) and
+    every other item is left as it is."""
 
 
 Plan = Callable[[object], Edit]
@@ -176,6 +180,7 @@ class _Undo:
     added: list[str]
     hardware: Hardware | None
     remove_folders: list[str]
+    only: dict[str, part.Only] = field(default_factory=dict)
 
 
 def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo]:
@@ -185,9 +190,16 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         desired = [t.sorted() for t in edit.desired]
         names = [t.name for t in desired]
         remove = [n for n in edit.remove if n not in names]
-        current = {t.name: t for t in store.load_tenants(session, names + remove, with_secrets=True)}
+        only = {n: o for n, o in edit.only.items() if n in names}
+        current = {t.name: t for t in store.load_tenants(session, [n for n in names + remove if n not in only],
+                                                         with_secrets=True)}
+        for name, keys in only.items():
+            current.update((t.name, t) for t in store.load_tenants(session, [name], with_secrets=True, only=keys))
         stored = campaigns.stored(session, names, without=edit.drop_campaigns)
-        problems = check_site(desired, store.taken_elsewhere(session, names + remove), stored) + \
+        unread = {t.name: part.unread(session, t, only[t.name], stored.get(t.name, ()))
+                  for t in desired if t.name in only}
+        taken = part.taken(session, desired, names + remove) if only else store.taken_elsewhere(session, names + remove)
+        problems = check_site(desired, taken, campaigns=stored, unread=unread) + \
             check_webhooks(desired, services.settings.webhook_hosts)
         hw_current = hw_store.load_hardware(session)
         hw_desired = edit.hardware.sorted() if edit.hardware is not None else hw_current
@@ -216,7 +228,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         touched = {c.tenant for c in changes}
         undo = _Undo([current[n] for n in sorted(touched) if n in current],
                      [n for n in sorted(touched) if n not in current and n in names],
-                     hw_current if hw_changes else None, [n for n in remove if n in current])
+                     hw_current if hw_changes else None, [n for n in remove if n in current],
+                     {n: o for n, o in only.items() if n in touched})
         if not changes:
             session.rollback()
             return result, undo
@@ -279,7 +292,7 @@ def _revert(services: Services, generation: int, undo: _Undo) -> str:
     def back(session) -> Edit:
         if gen.current(session) != generation:
             raise Conflict("changed meanwhile")
-        return Edit(undo.before, undo.added, undo.hardware, purge=True)
+        return Edit(undo.before, undo.added, undo.hardware, purge=True, only=undo.only)
 
     try:
         _write(services, back, False)

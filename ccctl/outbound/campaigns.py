@@ -47,11 +47,14 @@ def _given(options: dict) -> dict:
 def _listed(session, tenant: str, name: str, given: dict):
     """TENANT as it is inside the lock, listing the campaign NAME with the fields GIVEN: the
     same change as a site file listing it (from_site writes it, after the one validation)."""
+    from ccctl.config import part, store
     from ccctl.config import spec as s
-    from ccctl.config import store
     from ccctl.config.write import Edit
 
-    found = store.load_tenants(session, [tenant], with_secrets=True)
+    # none of its seats and numbers: a campaign names neither collection's items but by its
+    # target, which the write looks up (config/part.py, validate.Unread)
+    only = part.just("campaigns")
+    found = store.load_tenants(session, [tenant], with_secrets=True, only=only)
     if not found:
         raise NotFound(f"no tenant {tenant!r}")
     # Constructed, not validated: _check (from_site) keeps its own rules and messages for
@@ -59,7 +62,7 @@ def _listed(session, tenant: str, name: str, given: dict):
     if isinstance(given.get("retries"), dict):  # the spec's shape: [max, back-off] pairs as tuples
         given = {**given, "retries": {k: tuple(v) if isinstance(v, list) else v for k, v in given["retries"].items()}}
     item = s.Campaign.model_construct(name=name, **given)
-    return Edit([found[0].model_copy(update={"campaigns": [item]})])
+    return Edit([found[0].model_copy(update={"campaigns": [item]})], only={tenant: only})
 
 
 def add(services, tenant: str, name: str, **options) -> dict:

@@ -170,3 +170,46 @@ def test_problems_are_worded_for_people_not_pydantic():
         s.Tenant(name="acme", plan="z", seat_limit="x")
     text = validation_message(e.value, "t")
     assert "plan: one of" in text and "seat_limit: a whole number" in text and "Input should" not in text
+
+
+def _reference(text: str):
+    import io
+
+    import yaml
+
+    return yaml.load(io.StringIO(text), Loader=yamlio._Loader)
+
+
+def _same(a, b) -> bool:
+    """Equal, of the same types, with the same line numbers and the same text of every int."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and a.lines == b.lines and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return a.lines == b.lines and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b and getattr(a, "yaml_text", None) == getattr(b, "yaml_text", None)
+
+
+@pytest.mark.parametrize("text", [
+    "EXAMPLE",
+    "a: 0101\nb: 007\nc: 1_000\nd: 2026-01-01\ne: yes\nf: ~\ng: 1.5e3\nh: 0x1F\n'*': q\n\"#\": [1, '2', x]\n",
+    "tenants:\n  - name: a\n    ivrs:\n      - options: {'*': 'queue:x', 1: hangup}\n        holidays: [12-25, 2026-01-01]\n",
+    "x: |\n  two\n  lines\ny: >\n  folded\n  text\nz: !!str 123\n",
+])
+def test_libyaml_reads_as_the_reference_reader(example, text):
+    """yamlio.parse reads with libyaml when it can: the same data, lines and int texts."""
+    if text == "EXAMPLE":
+        text = example.read_text(encoding="utf-8")
+    assert _same(yamlio.parse(text, "t"), _reference(text))
+
+
+@pytest.mark.parametrize("text", ["x: &a [1]\ntenants: *a\n", "'*': &a 1\nb: *a\n", "a: [1,\n", "a: b: c\n",
+                                  "a: 1\na: 2\n", "\tx: 1\n", "a: \x07\n", "? [a]\n: 1\n", "a: '\udc80'\n"])
+def test_what_libyaml_refuses_is_worded_by_the_reference_reader(text, monkeypatch):
+    with pytest.raises(InvalidInput) as got:
+        yamlio.parse(text, "t")
+    monkeypatch.setattr(yamlio, "_CParser", None)  # the reference reader alone
+    with pytest.raises(InvalidInput) as reference:
+        yamlio.parse(text, "t")
+    assert got.value.message == reference.value.message
