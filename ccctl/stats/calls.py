@@ -9,8 +9,12 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Engine
 
+from ccctl.config import store
+from ccctl.db import session_scope
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import Call
+from ccctl.model.call import AgentEvent
+from ccctl.model.recording import Recording
 from ccctl.model.call import DISPOSITIONS
 
 C = Call.__table__
@@ -87,18 +91,12 @@ def to_csv(rows: list[dict]) -> str:
 
 
 def require_tenant(services, name: str) -> None:
-    """NotFound unless NAME is a configured tenant or one call or recording rows remember (a
-    tenant removed keeps its history): a typo is exit 3, not an empty report."""
-    from ccctl.config import store
-    from ccctl.db import session_scope
-
+    """NotFound unless NAME is a configured tenant or one that call, agent-state or recording
+    rows remember (a tenant removed keeps its history): a typo is exit 3, not an empty report."""
     with session_scope(services.engine) as session:
         if name in store.tenant_names(session):
             return
-        if session.execute(select(Call.uuid).where(Call.tenant == name).limit(1)).first():
-            return
-        from ccctl.model.recording import Recording
-
-        if session.execute(select(Recording.tenant).where(Recording.tenant == name).limit(1)).first():
-            return
+        for column in (Call.tenant, AgentEvent.tenant, Recording.tenant):
+            if session.execute(select(column).where(column == name).limit(1)).first():
+                return
     raise NotFound(f"tenant {name} not found")
