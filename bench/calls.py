@@ -38,8 +38,12 @@ sys.path.insert(0, str(ROOT))
 
 from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 
-DIDS = {("project", "queue"): "4000000001", ("bare", "queue"): "4100000001",
-        ("project", "echo"): "4000000002", ("bare", "echo"): "4100000002"}
+DIDS = {
+    ("project", "queue"): "4000000001",
+    ("bare", "queue"): "4100000001",
+    ("project", "echo"): "4000000002",
+    ("bare", "echo"): "4100000002",
+}
 TENANT, DOMAIN = "bench", "bench.cc.local"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -48,14 +52,29 @@ def site(agents: int):
     from ccctl.config import spec as s
 
     seats = [s.Seat(extension=str(1000 + i), name=f"Agent {i}", skills={"sales": 5}) for i in range(agents)]
-    return [s.Tenant(
-        # A cap well above the load: the project path pays for the `limit` a real tenant has.
-        name=TENANT, seat_limit=agents, call_limit=10_000, recording=s.Recording(mode="all"), seats=seats,
-        queues=[s.Queue(name="sales", strategy="longest-idle-agent", wrapup=0, max_wait=600,
-                        no_agent=s.NoAgent(timeout=0, target="hangup"))],
-        numbers=[s.Number(number=DIDS[("project", "queue")], target="queue:sales"),
-                 s.Number(number=DIDS[("project", "echo")], target="echo")],
-    )]
+    return [
+        s.Tenant(
+            # A cap well above the load: the project path pays for the `limit` a real tenant has.
+            name=TENANT,
+            seat_limit=agents,
+            call_limit=10_000,
+            recording=s.Recording(mode="all"),
+            seats=seats,
+            queues=[
+                s.Queue(
+                    name="sales",
+                    strategy="longest-idle-agent",
+                    wrapup=0,
+                    max_wait=600,
+                    no_agent=s.NoAgent(timeout=0, target="hangup"),
+                )
+            ],
+            numbers=[
+                s.Number(number=DIDS[("project", "queue")], target="queue:sales"),
+                s.Number(number=DIDS[("project", "echo")], target="echo"),
+            ],
+        )
+    ]
 
 
 def add_bare_path(conf: Path) -> None:
@@ -120,7 +139,9 @@ class Bench:
         self.box = start_box(find_prefix(), workdir)
         add_bare_path(self.box.services.settings.fs_conf_dir)
         assert "[Success]" in self.box.api("reloadxml")
-        seats = [Seat(str(1000 + i), DOMAIN, seat_password(self.box.services, TENANT, str(1000 + i))) for i in range(agents)]
+        seats = [
+            Seat(str(1000 + i), DOMAIN, seat_password(self.box.services, TENANT, str(1000 + i))) for i in range(agents)
+        ]
         self.pool = AgentPool(self.box, workdir / "agents", seats, register_timeout=180)
         for x in seats:
             self.box.api(f"callcenter_config agent set status {x.extension}@{DOMAIN} Available")
@@ -130,15 +151,25 @@ class Bench:
     def bridged(self) -> int:
         return len(self.events.matching(lambda e: e.get("CC-Action") == "bridge-agent-start"))
 
-    def run(self, variant: str, kind: str, step: str, *, concurrent: int, total: int, rate: float,
-            talk_ms: int) -> dict:
+    def run(
+        self, variant: str, kind: str, step: str, *, concurrent: int, total: int, rate: float, talk_ms: int
+    ) -> dict:
         from ccctl.testing.sip import caller_load
 
         self.step += 1
         d = self.dir / f"{self.step:02d}-{variant}-{kind}"
         before_bridged, cpu0, t0 = self.bridged(), fs_cpu_seconds(self.box.fs.proc.pid), time.monotonic()
-        load = caller_load(d, DIDS[(variant, kind)], total=total, concurrent=concurrent, rate=rate,
-                           talk_ms=talk_ms, trace_stat=True, port=5062, source_ip="127.0.0.2")
+        load = caller_load(
+            d,
+            DIDS[(variant, kind)],
+            total=total,
+            concurrent=concurrent,
+            rate=rate,
+            talk_ms=talk_ms,
+            trace_stat=True,
+            port=5062,
+            source_ip="127.0.0.2",
+        )
         load.wait(total / rate + talk_ms / 1000 + 180)
         time.sleep(1)  # the last hangups and recordings close
         cpu = fs_cpu_seconds(self.box.fs.proc.pid) - cpu0
@@ -146,11 +177,21 @@ class Bench:
         if kind == "queue":  # a queue call counts when it reached a seat, not when it was answered
             reached = self.bridged() - before_bridged
             failed, ok = max(failed, total - reached), min(ok, reached)
-        r = {"path": variant, "kind": kind, "step": step, "concurrent": concurrent, "total": total, "rate": rate, "ok": ok,
-             "failed": failed, "failure_pct": round(100 * failed / max(total, 1), 2),
-             "invite_200_ms": {"p50": pct(rtts, 50), "p95": pct(rtts, 95), "n": len(rtts)},
-             "fs_cpu_s": round(cpu, 2), "fs_cpu_ms_per_call": round(1000 * cpu / max(ok, 1), 1),
-             "seconds": round(time.monotonic() - t0, 1)}
+        r = {
+            "path": variant,
+            "kind": kind,
+            "step": step,
+            "concurrent": concurrent,
+            "total": total,
+            "rate": rate,
+            "ok": ok,
+            "failed": failed,
+            "failure_pct": round(100 * failed / max(total, 1), 2),
+            "invite_200_ms": {"p50": pct(rtts, 50), "p95": pct(rtts, 95), "n": len(rtts)},
+            "fs_cpu_s": round(cpu, 2),
+            "fs_cpu_ms_per_call": round(1000 * cpu / max(ok, 1), 1),
+            "seconds": round(time.monotonic() - t0, 1),
+        }
         return r
 
     def stop(self) -> None:
@@ -167,10 +208,16 @@ def compare(runs: list[dict], kind: str, key) -> list[dict]:
         if not b:
             continue
         bp95, pp95 = b["invite_200_ms"]["p95"], p["invite_200_ms"]["p95"]
-        out.append({"kind": kind, "step": key(p),
-                    "p95_ratio": round(pp95 / bp95, 2) if bp95 and pp95 else None,
-                    "cpu_per_call_ratio": round(p["fs_cpu_ms_per_call"] / b["fs_cpu_ms_per_call"], 3)
-                    if b["fs_cpu_ms_per_call"] else None})
+        out.append(
+            {
+                "kind": kind,
+                "step": key(p),
+                "p95_ratio": round(pp95 / bp95, 2) if bp95 and pp95 else None,
+                "cpu_per_call_ratio": round(p["fs_cpu_ms_per_call"] / b["fs_cpu_ms_per_call"], 3)
+                if b["fs_cpu_ms_per_call"]
+                else None,
+            }
+        )
     return out
 
 
@@ -193,8 +240,13 @@ def main() -> None:
     kinds = args.kinds.split(",")
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-calls-"))
     bench = Bench(work, args.agents)
-    results = {"agents": args.agents, "talk_ms": args.talk_ms, "cores": os.cpu_count(),
-               "session_limits": bench.box.services.settings.session_limits(), "runs": []}
+    results = {
+        "agents": args.agents,
+        "talk_ms": args.talk_ms,
+        "cores": os.cpu_count(),
+        "session_limits": bench.box.services.settings.session_limits(),
+        "runs": [],
+    }
 
     def record(r: dict) -> dict:
         results["runs"].append(r)
@@ -208,13 +260,31 @@ def main() -> None:
                 if kind == "queue" and n > args.agents:
                     continue
                 for variant in ("bare", "project"):
-                    record(bench.run(variant, kind, "concurrency", concurrent=n, total=n, rate=max(n / 4, 5),
-                                     talk_ms=args.talk_ms))
+                    record(
+                        bench.run(
+                            variant,
+                            kind,
+                            "concurrency",
+                            concurrent=n,
+                            total=n,
+                            rate=max(n / 4, 5),
+                            talk_ms=args.talk_ms,
+                        )
+                    )
             for variant in ("bare", "project"):
                 best = 0.0
                 for rate in rates:
-                    r = record(bench.run(variant, kind, "rate", concurrent=args.agents if kind == "queue" else int(rate * 3),
-                                         total=int(rate * 10), rate=rate, talk_ms=1000))
+                    r = record(
+                        bench.run(
+                            variant,
+                            kind,
+                            "rate",
+                            concurrent=args.agents if kind == "queue" else int(rate * 3),
+                            total=int(rate * 10),
+                            rate=rate,
+                            talk_ms=1000,
+                        )
+                    )
                     if r["failure_pct"] >= 1:
                         break
                     best = rate
@@ -227,21 +297,28 @@ def main() -> None:
     runs = results["runs"]
     conc = [r for r in runs if r["step"] == "concurrency"]
     results["comparison"] = compare(conc, "queue", lambda r: r["concurrent"]) + compare(
-        conc, "echo", lambda r: r["concurrent"])
+        conc, "echo", lambda r: r["concurrent"]
+    )
     for kind in kinds:
         b, p = results.get(f"bare_{kind}_max_cps"), results.get(f"project_{kind}_max_cps")
         results[f"{kind}_cps_ratio"] = round(p / b, 2) if b else None
     print("\nINVITE->200 (ms) and FreeSWITCH CPU per call, concurrency steps:")
     for r in conc:
-        print(f"  {r['kind']:>5} {r['path']:>7} {r['concurrent']:>4} concurrent: ok {r['ok']}/{r['total']}, "
-              f"p50 {r['invite_200_ms']['p50']}, p95 {r['invite_200_ms']['p95']}, "
-              f"CPU {r['fs_cpu_ms_per_call']} ms/call")
+        print(
+            f"  {r['kind']:>5} {r['path']:>7} {r['concurrent']:>4} concurrent: ok {r['ok']}/{r['total']}, "
+            f"p50 {r['invite_200_ms']['p50']}, p95 {r['invite_200_ms']['p95']}, "
+            f"CPU {r['fs_cpu_ms_per_call']} ms/call"
+        )
     for c in results["comparison"]:
-        print(f"  {c['kind']} at {c['step']}: p95 project/bare {c['p95_ratio']}, CPU/call project/bare "
-              f"{c['cpu_per_call_ratio']}")
+        print(
+            f"  {c['kind']} at {c['step']}: p95 project/bare {c['p95_ratio']}, CPU/call project/bare "
+            f"{c['cpu_per_call_ratio']}"
+        )
     for kind in kinds:
-        print(f"  {kind} calls/s (<1% failures): bare {results.get(f'bare_{kind}_max_cps')}, project "
-              f"{results.get(f'project_{kind}_max_cps')} (ratio {results.get(f'{kind}_cps_ratio')})")
+        print(
+            f"  {kind} calls/s (<1% failures): bare {results.get(f'bare_{kind}_max_cps')}, project "
+            f"{results.get(f'project_{kind}_max_cps')} (ratio {results.get(f'{kind}_cps_ratio')})"
+        )
     print(f"recordings written: {results.get('recordings')}, failed: {results.get('recording_failures')}")
     if results["runs"]:
         lat = [r["invite_200_ms"]["p95"] for r in conc if r["invite_200_ms"]["p95"] is not None]

@@ -26,14 +26,19 @@ LAUNCH = "import sys; sys.argv[0] = 'ccctl'; from ccctl.cli.main import run; run
 
 def _populate(db: str, seats: int) -> None:
     from ccctl import app
+    from ccctl.config import spec as s
     from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.config import spec as s
 
     ctx = app.open(Settings(db=db, fs_deploy="off"))
-    big = s.Tenant(name="big", seat_limit=seats,
-                   seats=[s.Seat(extension=str(100000 + i), name=f"Agent number {i} 坐席", skills={"sales": 1 + i % 10})
-                          for i in range(seats)])
+    big = s.Tenant(
+        name="big",
+        seat_limit=seats,
+        seats=[
+            s.Seat(extension=str(100000 + i), name=f"Agent number {i} 坐席", skills={"sales": 1 + i % 10})
+            for i in range(seats)
+        ],
+    )
     apply_tenants(ctx, [big])
 
 
@@ -45,8 +50,9 @@ def _best(args: list[str], env: dict, runs: int, cwd: str) -> tuple[float, float
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         # run outside any checkout: `python -c` puts the working directory first on sys.path
-        r = subprocess.run([sys.executable, "-c", LAUNCH, *args], env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, cwd=cwd)
+        r = subprocess.run(
+            [sys.executable, "-c", LAUNCH, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd
+        )
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -66,8 +72,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         small, big = f"{d}/small.db", f"{d}/big.db"
         base = {**os.environ, "CCCTL_FS_DEPLOY": "off", "COLUMNS": "80", "PYTHONPATH": str(a.source)}
-        subprocess.run([sys.executable, "-c", LAUNCH, "apply", "-f", str(ROOT / "examples" / "site.yaml")],
-                       env={**base, "CCCTL_DB": small}, check=True, capture_output=True, cwd=d)
+        subprocess.run(
+            [sys.executable, "-c", LAUNCH, "apply", "-f", str(ROOT / "examples" / "site.yaml")],
+            env={**base, "CCCTL_DB": small},
+            check=True,
+            capture_output=True,
+            cwd=d,
+        )
         _populate(big, a.seats)
         figures = {
             "--version": _best(["--version"], base, a.runs, d),
@@ -75,7 +86,9 @@ def main() -> None:
             "seat list (example site)": _best(["seat", "list"], {**base, "CCCTL_DB": small}, a.runs, d),
             "tenant list (example site)": _best(["tenant", "list"], {**base, "CCCTL_DB": small}, a.runs, d),
             f"seat list ({a.seats} seats, table)": _best(["seat", "list"], {**base, "CCCTL_DB": big}, a.runs, d),
-            f"seat list ({a.seats} seats, --json)": _best(["seat", "list", "--json"], {**base, "CCCTL_DB": big}, a.runs, d),
+            f"seat list ({a.seats} seats, --json)": _best(
+                ["seat", "list", "--json"], {**base, "CCCTL_DB": big}, a.runs, d
+            ),
         }
     if a.json:
         print(json.dumps({k: {"wall": round(w, 3), "cpu": round(c, 3)} for k, (w, c) in figures.items()}, indent=2))

@@ -50,8 +50,14 @@ def simulate(mode: str, agents: int, answer_rate: float, hours: float, seed: int
         if now > end:
             break
         if kind == "tick":
-            n = pacer.calls_to_start(now, idle_agents=idle, busy_agents=busy, ringing=[now - t for t in ringing.values()],
-                                     waiting_answered=len(waiting), room=agents * 4)
+            n = pacer.calls_to_start(
+                now,
+                idle_agents=idle,
+                busy_agents=busy,
+                ringing=[now - t for t in ringing.values()],
+                waiting_answered=len(waiting),
+                room=agents * 4,
+            )
             for _ in range(n):
                 dialed += 1
                 ringing[dialed] = now
@@ -93,9 +99,16 @@ def simulate(mode: str, agents: int, answer_rate: float, hours: float, seed: int
                 at(now + d + WRAPUP, "free")
             else:
                 idle += 1
-    return {"mode": mode, "agents": agents, "answer_rate": answer_rate, "dialed": dialed, "answered": answered,
-            "abandoned": abandoned, "abandon_rate": abandoned / answered if answered else 0.0,
-            "utilisation": talk / (agents * end)}
+    return {
+        "mode": mode,
+        "agents": agents,
+        "answer_rate": answer_rate,
+        "dialed": dialed,
+        "answered": answered,
+        "abandoned": abandoned,
+        "abandon_rate": abandoned / answered if answered else 0.0,
+        "utilisation": talk / (agents * end),
+    }
 
 
 def main(argv=None) -> None:
@@ -105,14 +118,17 @@ def main(argv=None) -> None:
     ap.add_argument("--agents", type=int, nargs="*", default=[10, 50, 200])
     ap.add_argument("--rates", type=float, nargs="*", default=[0.2, 0.4])
     args = ap.parse_args(argv)
-    print(f"| mode | agents | answer rate | dialed | answered | abandon rate | utilisation |")
-    print(f"|---|---:|---:|---:|---:|---:|---:|")
+    print("| mode | agents | answer rate | dialed | answered | abandon rate | utilisation |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for mode in ("progressive", "predictive"):
         for n in args.agents:
             for p in args.rates:
                 r = simulate(mode, n, p, args.hours, args.seed)
-                print(f"| {mode} | {n} | {p:.0%} | {r['dialed']} | {r['answered']} | "
-                      f"{r['abandon_rate']:.2%} | {r['utilisation']:.1%} |", flush=True)
+                print(
+                    f"| {mode} | {n} | {p:.0%} | {r['dialed']} | {r['answered']} | "
+                    f"{r['abandon_rate']:.2%} | {r['utilisation']:.1%} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -26,17 +26,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ccctl import app
+from ccctl import app  # noqa: E402
+from ccctl.config import spec as s  # noqa: E402
 from ccctl.config.gather import esl_password  # noqa: E402
+from ccctl.config.write import apply_tenants  # noqa: E402
 from ccctl.daemon.assemble import HEADERS, SMALL, SUBSCRIBE  # noqa: E402
 from ccctl.daemon.run import Daemon  # noqa: E402
-from ccctl.stats.history import Query, statistics  # noqa: E402
 from ccctl.daemon.store import write_rows  # noqa: E402
 from ccctl.freeswitch.esl import EventStream, HeaderPicker  # noqa: E402
 from ccctl.model import Call  # noqa: E402
-from ccctl.config.write import apply_tenants  # noqa: E402
 from ccctl.settings import Settings  # noqa: E402
-from ccctl.config import spec as s  # noqa: E402
+from ccctl.stats.history import Query, statistics  # noqa: E402
 from ccctl.testing.fake_esl import ReplayEventSocket  # noqa: E402
 
 STREAM = ROOT / "tests" / "data" / "events" / "scripted_calls.esl"
@@ -51,7 +51,9 @@ class ServerProcess:
 
         parent, child = mp.get_context("fork").Pipe()
         self.password = password
-        self.proc = mp.get_context("fork").Process(target=self._serve, args=(data, copies, password, child), daemon=True)
+        self.proc = mp.get_context("fork").Process(
+            target=self._serve, args=(data, copies, password, child), daemon=True
+        )
         self.proc.start()
         self.port = parent.recv()
 
@@ -73,14 +75,16 @@ def stream_shape(data: bytes) -> tuple[int, int]:
 
 
 def _call_uuids(data: bytes) -> set[str]:
-    from ccctl.daemon.assemble import call_row, event_variables, Directory
+    from ccctl.daemon.assemble import Directory, call_row, event_variables
     from ccctl.freeswitch.esl import parse_plain_event
 
     uuids = set()
     for msg in data.split(b"Content-Type: text/event-plain")[1:]:
         body = msg.split(b"\n\n", 1)[1]
         e = parse_plain_event(body)
-        if e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE" and call_row(event_variables(e), None, Directory(), "x", "x"):
+        if e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE" and call_row(
+            event_variables(e), None, Directory(), "x", "x"
+        ):
             uuids.add(e["Unique-ID"])
     return uuids
 
@@ -99,7 +103,7 @@ def raw_read(server, total_events: int, mode: str) -> float:
         return time.perf_counter() - t0
     marker = b"text/event-plain"
     with EventStream("127.0.0.1", server.port, server.password, SUBSCRIBE) as st:
-        tail = st._buf[st._pos:]  # what the handshake read past its reply
+        tail = st._buf[st._pos :]  # what the handshake read past its reply
         seen = tail.count(marker)
         while seen < total_events:
             chunk = st._sock.recv(1 << 20)
@@ -137,8 +141,13 @@ def daemon_ingest(db_url: str, data: bytes, copies: int, calls_per_copy: int, ev
 
         rows = conn.execute(select(func.count()).select_from(Call.__table__)).scalar()
     ctx.engine.dispose()
-    return {"events": events_per_copy * copies, "rows": rows, "seconds": elapsed,
-            "events_per_s": events_per_copy * copies / elapsed, "rows_per_s": rows / elapsed}
+    return {
+        "events": events_per_copy * copies,
+        "rows": rows,
+        "seconds": elapsed,
+        "events_per_s": events_per_copy * copies / elapsed,
+        "rows_per_s": rows / elapsed,
+    }
 
 
 def fill(db_url: str, n: int, days: int = 30) -> tuple[float, float]:
@@ -158,16 +167,37 @@ def fill(db_url: str, n: int, days: int = 30) -> tuple[float, float]:
         wait = rnd.expovariate(1 / 15) if queue else None
         answered = entered + 10 + wait if d == "answered" else None
         talk = rnd.expovariate(1 / 180) if answered else 0.0
-        batch.append({"uuid": f"{i:08x}-0000-4000-8000-000000000000", "tenant": "acme", "direction": "inbound",
-                      "caller_number": f"49151{i % 100000:07d}", "caller_name": None, "called_number": "4000000001",
-                      "did": "4000000001", "ivr_path": "main", "ivr_digits": "1", "queue": queue,
-                      "agent": f"10{rnd.randrange(20):02d}" if answered else None, "entered_at": entered,
-                      "ivr_left_at": entered + 10, "queued_at": entered + 10 if queue else None,
-                      "offered_at": None, "answered_at": answered,
-                      "ended_at": (answered or entered + 10 + (wait or 0)) + talk, "wait_s": wait, "talk_s": talk,
-                      "wrapup_s": 10.0 if answered else 0.0, "sla_target": 20 if queue else None, "disposition": d,
-                      "hangup_cause": "NORMAL_CLEARING", "hangup_side": "caller", "recording": None, "node": "local",
-                      "source": "events"})
+        batch.append(
+            {
+                "uuid": f"{i:08x}-0000-4000-8000-000000000000",
+                "tenant": "acme",
+                "direction": "inbound",
+                "caller_number": f"49151{i % 100000:07d}",
+                "caller_name": None,
+                "called_number": "4000000001",
+                "did": "4000000001",
+                "ivr_path": "main",
+                "ivr_digits": "1",
+                "queue": queue,
+                "agent": f"10{rnd.randrange(20):02d}" if answered else None,
+                "entered_at": entered,
+                "ivr_left_at": entered + 10,
+                "queued_at": entered + 10 if queue else None,
+                "offered_at": None,
+                "answered_at": answered,
+                "ended_at": (answered or entered + 10 + (wait or 0)) + talk,
+                "wait_s": wait,
+                "talk_s": talk,
+                "wrapup_s": 10.0 if answered else 0.0,
+                "sla_target": 20 if queue else None,
+                "disposition": d,
+                "hangup_cause": "NORMAL_CLEARING",
+                "hangup_side": "caller",
+                "recording": None,
+                "node": "local",
+                "source": "events",
+            }
+        )
         if len(batch) == 20000:
             write_rows(engine, batch, [])
             batch = []
@@ -185,9 +215,11 @@ def time_stats(db_url: str, start: float, end: float) -> dict:
 
     engine = open_engine(db_url)
     out = {}
-    for name, q in (("month, per queue by day", Query(start, end, tenant="acme", interval="1d", by="queue")),
-                    ("month, whole tenant", Query(start, end, tenant="acme", by="tenant")),
-                    ("one day by 15 min", Query(end - 86400, end, tenant="acme", interval="15m", by="queue"))):
+    for name, q in (
+        ("month, per queue by day", Query(start, end, tenant="acme", interval="1d", by="queue")),
+        ("month, whole tenant", Query(start, end, tenant="acme", by="tenant")),
+        ("one day by 15 min", Query(end - 86400, end, tenant="acme", interval="15m", by="queue")),
+    ):
         best = None
         for _ in range(3):
             t0 = time.perf_counter()
@@ -207,8 +239,10 @@ def main() -> None:
     args = ap.parse_args()
     data = STREAM.read_bytes()
     events, calls = stream_shape(data)
-    print(f"stream: {STREAM.name}: {events} events, {calls} calls per copy; {args.copies} copies "
-          f"= {events * args.copies} events, {calls * args.copies} calls")
+    print(
+        f"stream: {STREAM.name}: {events} events, {calls} calls per copy; {args.copies} copies "
+        f"= {events * args.copies} events, {calls * args.copies} calls"
+    )
     total = events * args.copies
     server = ServerProcess(data, args.copies)
     for mode, what in (("recv", "recv only"), ("parse", "every header parsed"), ("pick", "daemon's headers parsed")):
@@ -230,8 +264,10 @@ def main() -> None:
     try:
         for name, url in urls.items():
             r = daemon_ingest(url(), data, args.copies, calls, events)
-            print(f"daemon -> {name:10s}: {r['events_per_s']:10,.0f} events/s  ({r['rows']:,} call rows in "
-                  f"{r['seconds']:.2f} s, {r['rows_per_s']:,.0f} rows/s)")
+            print(
+                f"daemon -> {name:10s}: {r['events_per_s']:10,.0f} events/s  ({r['rows']:,} call rows in "
+                f"{r['seconds']:.2f} s, {r['rows_per_s']:,.0f} rows/s)"
+            )
         for name, url in urls.items():
             u = url()
             t0 = time.perf_counter()

@@ -28,12 +28,16 @@ def build(out: Path) -> dict:
     wall = time.monotonic() - t0
     summary = json.loads((out / "build-summary.json").read_text())
     notes = summary.get("notes", {})
-    return {"wall_seconds": round(wall, 1), "stages": summary["seconds"], "engine": summary["engine"],
-            "engine_version": notes.get("engine_version"),
-            "rootfs_mb": round(int(notes.get("rootfs_bytes", 0)) / 1e6),
-            "engine_bundled_mb": round(int(notes.get("engine_bundled_bytes", 0)) / 1e6),
-            "sizes_mb": {k: round(v["bytes"] / 1e6) for k, v in summary["artifacts"].items()},
-            "allocated_mb": {k: round(v["allocated"] / 1e6) for k, v in summary["artifacts"].items()}}
+    return {
+        "wall_seconds": round(wall, 1),
+        "stages": summary["seconds"],
+        "engine": summary["engine"],
+        "engine_version": notes.get("engine_version"),
+        "rootfs_mb": round(int(notes.get("rootfs_bytes", 0)) / 1e6),
+        "engine_bundled_mb": round(int(notes.get("engine_bundled_bytes", 0)) / 1e6),
+        "sizes_mb": {k: round(v["bytes"] / 1e6) for k, v in summary["artifacts"].items()},
+        "allocated_mb": {k: round(v["allocated"] / 1e6) for k, v in summary["artifacts"].items()},
+    }
 
 
 def boot(out: Path, firmware: str) -> dict:
@@ -51,18 +55,27 @@ def boot(out: Path, firmware: str) -> dict:
             blame = vm.ssh("systemd-analyze blame | head -5", check=False).stdout.split("\n")
         finally:
             vm.stop()
-    return {"firmware": firmware, "ssh_seconds": round(ssh, 1), "ready_seconds": round(ready, 1),
-            "systemd_analyze": analyze[0] if analyze else "", "blame": [b.strip() for b in blame if b.strip()]}
+    return {
+        "firmware": firmware,
+        "ssh_seconds": round(ssh, 1),
+        "ready_seconds": round(ready, 1),
+        "systemd_analyze": analyze[0] if analyze else "",
+        "blame": [b.strip() for b in blame if b.strip()],
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, help="Build directory (default: a new temporary one, so the first build is cold).")
+    ap.add_argument(
+        "--out", type=Path, help="Build directory (default: a new temporary one, so the first build is cold)."
+    )
     ap.add_argument("--no-cold", action="store_true", help="Skip the cold build (use --out's cache).")
     ap.add_argument("--boots", type=int, default=1, help="BIOS boots to time (plus one UEFI boot).")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    out = args.out or Path(tempfile.mkdtemp(prefix="cc-image-bench-", dir=ROOT / "build" if (ROOT / "build").is_dir() else None))
+    out = args.out or Path(
+        tempfile.mkdtemp(prefix="cc-image-bench-", dir=ROOT / "build" if (ROOT / "build").is_dir() else None)
+    )
     res = {"cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
     if not args.no_cold:
         res["cold"] = build(out)
@@ -74,7 +87,9 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"image figures ({res['cpus']} CPUs, load {res['load_before']:.1f}; engine: {res['warm']['engine']})")
+    t = Table(
+        title=f"image figures ({res['cpus']} CPUs, load {res['load_before']:.1f}; engine: {res['warm']['engine']})"
+    )
     t.add_column("figure")
     t.add_column("value", justify="right")
     for kind in ("cold", "warm"):

@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def bench_purge(n: int) -> dict:
-    from ccctl.recordings import index, purge
     from ccctl import app
-    from ccctl.config.write import apply_tenants
-    from ccctl.settings import Settings
     from ccctl.config import spec as s
+    from ccctl.config.write import apply_tenants
+    from ccctl.recordings import index, purge
+    from ccctl.settings import Settings
 
     with tempfile.TemporaryDirectory() as d:
         ctx = app.open(Settings(db=f"{d}/bench.db", fs_recordings_dir=Path(d) / "rec", fs_deploy="off"))
@@ -53,7 +53,7 @@ def bench_purge(n: int) -> dict:
 
             R = index.R
             for k in range(0, len(held), 500):
-                conn.execute(update(R).where(R.c.call_uuid.in_(held[k:k + 500])).values(held=True))
+                conn.execute(update(R).where(R.c.call_uuid.in_(held[k : k + 500])).values(held=True))
         t0 = time.perf_counter()
         dry = purge.purge(ctx, dry_run=True, refresh=False)
         t_dry = time.perf_counter() - t0
@@ -61,18 +61,26 @@ def bench_purge(n: int) -> dict:
         done = purge.purge(ctx, refresh=False)
         t_purge = time.perf_counter() - t0
         ctx.engine.dispose()
-    return {"index_rows": n, "scan_s": round(t_scan, 2), "scan_files_per_s": round(n / t_scan),
-            "due": dry["files"], "held_kept": done["held"], "dry_run_s": round(t_dry, 2),
-            "purged": done["files"], "purge_s": round(t_purge, 2), "purge_files_per_s": round(done["files"] / t_purge)}
+    return {
+        "index_rows": n,
+        "scan_s": round(t_scan, 2),
+        "scan_files_per_s": round(n / t_scan),
+        "due": dry["files"],
+        "held_kept": done["held"],
+        "dry_run_s": round(t_dry, 2),
+        "purged": done["files"],
+        "purge_s": round(t_purge, 2),
+        "purge_files_per_s": round(done["files"] / t_purge),
+    }
 
 
 def bench_backup(n_tenants: int, n_calls: int) -> dict:
     from bench.render import make_tenants
-    from ccctl.box import backup
     from ccctl import app
+    from ccctl.box import backup
+    from ccctl.config.write import apply_tenants
     from ccctl.daemon.store import write_rows
     from ccctl.db import open_engine
-    from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
     from ccctl.testing.rows import call
 
@@ -80,8 +88,14 @@ def bench_backup(n_tenants: int, n_calls: int) -> dict:
         ctx = app.open(Settings(db=f"{d}/box.db", fs_deploy="off"))
         apply_tenants(ctx, make_tenants(n_tenants))
         for k in range(0, n_calls, 5000):
-            write_rows(ctx.engine, [call(f"c{i}", f"t{i % n_tenants:05d}", "inbound", 1_795_000_000.0 + i, 60)
-                                    for i in range(k, min(k + 5000, n_calls))], [])
+            write_rows(
+                ctx.engine,
+                [
+                    call(f"c{i}", f"t{i % n_tenants:05d}", "inbound", 1_795_000_000.0 + i, 60)
+                    for i in range(k, min(k + 5000, n_calls))
+                ],
+                [],
+            )
         archive = Path(d) / "box.ccbackup"
         t0 = time.perf_counter()
         r = backup.backup(ctx.engine, archive)
@@ -92,8 +106,14 @@ def bench_backup(n_tenants: int, n_calls: int) -> dict:
         t_restore = time.perf_counter() - t0
         engine.dispose()
         ctx.engine.dispose()
-    return {"seats": n_tenants * 50, "calls": n_calls, "rows": r["rows"], "archive_mb": round(r["bytes"] / 1e6, 1),
-            "backup_s": round(t_backup, 2), "restore_s": round(t_restore, 2)}
+    return {
+        "seats": n_tenants * 50,
+        "calls": n_calls,
+        "rows": r["rows"],
+        "archive_mb": round(r["bytes"] / 1e6, 1),
+        "backup_s": round(t_backup, 2),
+        "restore_s": round(t_restore, 2),
+    }
 
 
 def main() -> None:

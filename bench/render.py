@@ -26,29 +26,53 @@ def make_tenants(n: int):
     tenants = []
     skills = ["sales", "support", "billing", "vip", "tech"]
     for i in range(n):
-        seats = [s.Seat(extension=str(1000 + j), name=f"Agent {i}-{j} 坐席",
-                        skills={skills[j % 5]: 1 + j % 10, skills[(j + 1) % 5]: 1 + (j * 3) % 10})
-                 for j in range(50)]
+        seats = [
+            s.Seat(
+                extension=str(1000 + j),
+                name=f"Agent {i}-{j} 坐席",
+                skills={skills[j % 5]: 1 + j % 10, skills[(j + 1) % 5]: 1 + (j * 3) % 10},
+            )
+            for j in range(50)
+        ]
         queues = [s.Queue(name=k, strategy="longest-idle-agent", announce=f"Please hold for {k}.") for k in skills]
         ivrs = [
-            s.Ivr(name="main", greeting={"text": f"Welcome to tenant {i}."},
-                  options={str(d + 1): f"queue:{k}" for d, k in enumerate(skills)} | {"9": "ivr:closed"},
-                  hours={d: "08:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri")}, holidays=["01-01", "10-01"],
-                  closed="ivr:closed", on_failure="queue:support"),
+            s.Ivr(
+                name="main",
+                greeting={"text": f"Welcome to tenant {i}."},
+                options={str(d + 1): f"queue:{k}" for d, k in enumerate(skills)} | {"9": "ivr:closed"},
+                hours={d: "08:00-20:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+                holidays=["01-01", "10-01"],
+                closed="ivr:closed",
+                on_failure="queue:support",
+            ),
             s.Ivr(name="closed", greeting={"text": "We are closed."}, options={"1": "voicemail:1000"}),
         ]
         numbers = [s.Number(number=f"400{i:07d}", target="ivr:main")]
-        trunks = [s.Trunk(name="carrier", host="sip.carrier.example", username=f"t{i}", password="secret-pw-123", register=True)]
-        tenants.append(s.Tenant(name=f"t{i:05d}", seat_limit=50, seats=seats, queues=queues, ivrs=ivrs,
-                                numbers=numbers, trunks=trunks, timezone="Asia/Shanghai"))
+        trunks = [
+            s.Trunk(
+                name="carrier", host="sip.carrier.example", username=f"t{i}", password="secret-pw-123", register=True
+            )
+        ]
+        tenants.append(
+            s.Tenant(
+                name=f"t{i:05d}",
+                seat_limit=50,
+                seats=seats,
+                queues=queues,
+                ivrs=ivrs,
+                numbers=numbers,
+                trunks=trunks,
+                timezone="Asia/Shanghai",
+            )
+        )
     return tenants
 
 
 def one(n: int) -> dict:
-    from ccctl.config import gather
     from ccctl import app
-    from ccctl.render import RenderInput, render_tree, write_tree
+    from ccctl.config import gather
     from ccctl.config.write import apply_tenants
+    from ccctl.render import RenderInput, render_tree, write_tree
     from ccctl.settings import Settings
 
     tenants = make_tenants(n)
@@ -71,15 +95,30 @@ def one(n: int) -> dict:
 
         # render straight from specs too: the renderer's own cost, without the database
         t0 = time.perf_counter()
-        render_tree(RenderInput([t.model_copy(update={"seats": [x.model_copy(update={"password": "p" * 20}) for x in t.seats]})
-                                 for t in tenants], settings, "pw"))
+        render_tree(
+            RenderInput(
+                [
+                    t.model_copy(update={"seats": [x.model_copy(update={"password": "p" * 20}) for x in t.seats]})
+                    for t in tenants
+                ],
+                settings,
+                "pw",
+            )
+        )
         t_specs = time.perf_counter() - t0
         size = sum(len(b) for b in files.values())
     return {
-        "tenants": n, "seats": n * 50, "queues": n * 5, "ivrs": n * 2, "files": len(files),
+        "tenants": n,
+        "seats": n * 50,
+        "queues": n * 5,
+        "ivrs": n * 2,
+        "files": len(files),
         "tree_mib": round(size / 2**20, 2),
-        "apply_s": round(t_apply, 3), "load_s": round(t_load, 3), "render_s": round(t_render, 3),
-        "write_s": round(t_write, 3), "render_write_from_db_s": round(t_load + t_render + t_write, 3),
+        "apply_s": round(t_apply, 3),
+        "load_s": round(t_load, 3),
+        "render_s": round(t_render, 3),
+        "write_s": round(t_write, 3),
+        "render_write_from_db_s": round(t_load + t_render + t_write, 3),
         "render_from_specs_s": round(t_specs, 3),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -100,10 +139,13 @@ def main() -> None:
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         if not args.json:
             r = rows[-1]
-            print(f"{r['tenants']:>5} tenants {r['seats']:>6} seats: render+write from db {r['render_write_from_db_s']:>7.3f} s "
-                  f"(load {r['load_s']:.3f}, render {r['render_s']:.3f}, write {r['write_s']:.3f}); "
-                  f"from specs {r['render_from_specs_s']:.3f} s; apply {r['apply_s']:.3f} s; "
-                  f"tree {r['tree_mib']} MiB in {r['files']} files; peak RSS {r['peak_rss_mib']} MiB", flush=True)
+            print(
+                f"{r['tenants']:>5} tenants {r['seats']:>6} seats: render+write from db {r['render_write_from_db_s']:>7.3f} s "
+                f"(load {r['load_s']:.3f}, render {r['render_s']:.3f}, write {r['write_s']:.3f}); "
+                f"from specs {r['render_from_specs_s']:.3f} s; apply {r['apply_s']:.3f} s; "
+                f"tree {r['tree_mib']} MiB in {r['files']} files; peak RSS {r['peak_rss_mib']} MiB",
+                flush=True,
+            )
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     (results / "render.json").write_text(json.dumps(rows, indent=2))

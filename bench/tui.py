@@ -94,15 +94,16 @@ def cpu_seconds(pid: int) -> float:
 
 def make_box(tmp: Path):
     from ccctl import app
+    from ccctl.config import spec as s
     from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.config import spec as s
 
     settings = Settings(db=str(tmp / "ccctl.db"), fs_deploy="off")
     ctx = app.open(settings, deploy=False)
     seats = [s.Seat(extension=str(2000 + i), name=f"Agent {i}", skills={f"q{i % 50}": 5}) for i in range(200)]
-    apply_tenants(ctx, [s.Tenant(name="big", seat_limit=500, seats=seats,
-                                 queues=[s.Queue(name=f"q{i}") for i in range(50)])])
+    apply_tenants(
+        ctx, [s.Tenant(name="big", seat_limit=500, seats=seats, queues=[s.Queue(name=f"q{i}") for i in range(50)])]
+    )
     return ctx
 
 
@@ -140,22 +141,40 @@ def paced_server(password: str, per_second: int, stop: threading.Event) -> int:
                 a, q = 2000 + n % 200, n % 50
                 now = time.time()
                 kind = n % 4
-                common = {"Event-Name": "CUSTOM", "Event-Subclass": "callcenter::info",
-                          "Event-Date-Timestamp": str(int(now * 1e6))}
+                common = {
+                    "Event-Name": "CUSTOM",
+                    "Event-Subclass": "callcenter::info",
+                    "Event-Date-Timestamp": str(int(now * 1e6)),
+                }
                 if kind == 0:
-                    h = {"CC-Action": "agent-state-change", "CC-Agent": f"{a}@big.cc.local",
-                         "CC-Agent-State": ("Waiting", "In a queue call")[n // 4 % 2]}
+                    h = {
+                        "CC-Action": "agent-state-change",
+                        "CC-Agent": f"{a}@big.cc.local",
+                        "CC-Agent-State": ("Waiting", "In a queue call")[n // 4 % 2],
+                    }
                 elif kind == 1:
-                    h = {"CC-Action": "agent-status-change", "CC-Agent": f"{a}@big.cc.local",
-                         "CC-Agent-Status": ("Available", "On Break")[n // 400 % 2]}
+                    h = {
+                        "CC-Action": "agent-status-change",
+                        "CC-Agent": f"{a}@big.cc.local",
+                        "CC-Agent-Status": ("Available", "On Break")[n // 400 % 2],
+                    }
                 elif kind == 2:
-                    h = {"CC-Action": "member-queue-start", "CC-Queue": f"q{q}@big.cc.local",
-                         "CC-Member-UUID": f"m{n}", "CC-Member-Joined-Time": str(int(now))}
+                    h = {
+                        "CC-Action": "member-queue-start",
+                        "CC-Queue": f"q{q}@big.cc.local",
+                        "CC-Member-UUID": f"m{n}",
+                        "CC-Member-Joined-Time": str(int(now)),
+                    }
                 else:
-                    h = {"CC-Action": "bridge-agent-start", "CC-Queue": f"q{(n - 1) % 50}@big.cc.local",
-                         "CC-Member-UUID": f"m{n - 1}", "CC-Member-Session-UUID": f"c{n - 1}",
-                         "CC-Agent": f"{a}@big.cc.local", "CC-Member-CID-Number": "13800000000",
-                         "CC-Agent-Answered-Time": str(int(now))}
+                    h = {
+                        "CC-Action": "bridge-agent-start",
+                        "CC-Queue": f"q{(n - 1) % 50}@big.cc.local",
+                        "CC-Member-UUID": f"m{n - 1}",
+                        "CC-Member-Session-UUID": f"c{n - 1}",
+                        "CC-Agent": f"{a}@big.cc.local",
+                        "CC-Member-CID-Number": "13800000000",
+                        "CC-Agent-Answered-Time": str(int(now)),
+                    }
                 conn.sendall(event({**common, **h}))
                 n += 1
                 delay = t0 + n / per_second - time.monotonic()
@@ -190,8 +209,14 @@ def main() -> None:
         ctx = make_box(tmp)
         stop = threading.Event()
         port = paced_server(esl_password(ctx), args.events, stop)
-        env = {**os.environ, "TERM": "xterm-256color", "CCCTL_DB": str(tmp / "ccctl.db"), "CCCTL_FS_DEPLOY": "off",
-               "CCCTL_ESL_PORT": str(port), "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "CCCTL_DB": str(tmp / "ccctl.db"),
+            "CCCTL_FS_DEPLOY": "off",
+            "CCCTL_ESL_PORT": str(port),
+            "PYTHONPATH": str(ROOT),
+        }
         starts = []
         for _ in range(args.runs):
             t0 = time.monotonic()
@@ -212,12 +237,24 @@ def main() -> None:
         done.set()
         quit_app(pid, fd)
         stop.set()
-    result = {"startup_first_paint_s": {"median": round(statistics.median(starts), 3),
-                                        "min": round(min(starts), 3), "runs": len(starts)},
-              "wallboard": {"agents": 200, "queues": 50, "events_per_s": args.events, "seconds": args.seconds,
-                            "cpu_share_of_one_core": round((c1 - c0) / (t1 - t0), 3), "refresh_hz": 1,
-                            "load_average_1m": round(load, 2), "live_figures_drawn": seen.get("live", False),
-                            "terminal_bytes_per_s": round(seen.get("bytes", 0) / (t1 - t0 + 3))}}
+    result = {
+        "startup_first_paint_s": {
+            "median": round(statistics.median(starts), 3),
+            "min": round(min(starts), 3),
+            "runs": len(starts),
+        },
+        "wallboard": {
+            "agents": 200,
+            "queues": 50,
+            "events_per_s": args.events,
+            "seconds": args.seconds,
+            "cpu_share_of_one_core": round((c1 - c0) / (t1 - t0), 3),
+            "refresh_hz": 1,
+            "load_average_1m": round(load, 2),
+            "live_figures_drawn": seen.get("live", False),
+            "terminal_bytes_per_s": round(seen.get("bytes", 0) / (t1 - t0 + 3)),
+        },
+    }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "tui.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -226,9 +263,11 @@ def main() -> None:
     else:
         s, w = result["startup_first_paint_s"], result["wallboard"]
         print(f"start-up to first paint: median {s['median']} s (min {s['min']} s, {s['runs']} runs)")
-        print(f"wallboard, 200 agents / 50 queues, {w['events_per_s']} events/s, 1 Hz: "
-              f"{w['cpu_share_of_one_core'] * 100:.1f} % of one core (load average {w['load_average_1m']}; "
-              f"live figures drawn: {w['live_figures_drawn']}, {w['terminal_bytes_per_s']} bytes/s to the terminal)")
+        print(
+            f"wallboard, 200 agents / 50 queues, {w['events_per_s']} events/s, 1 Hz: "
+            f"{w['cpu_share_of_one_core'] * 100:.1f} % of one core (load average {w['load_average_1m']}; "
+            f"live figures drawn: {w['live_figures_drawn']}, {w['terminal_bytes_per_s']} bytes/s to the terminal)"
+        )
 
 
 if __name__ == "__main__":

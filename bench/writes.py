@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT
 """The checkout whose ccctl is timed (--source)."""
 sys.path.insert(0, str(ROOT))
+
+
 def _cli(db: str, cwd: str, cycle: dict[str, list[str]], runs: int) -> dict:
     """Best wall and CPU milliseconds of each command line of CYCLE, run in turn RUNS times
     (each a fresh `ccctl` process; a cycle leaves the database as it found it)."""
@@ -47,8 +49,14 @@ def _cli(db: str, cwd: str, cycle: dict[str, list[str]], runs: int) -> dict:
         for what, args in cycle.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
-            r = subprocess.run([sys.executable, "-c", LAUNCH, *args], env=env, cwd=cwd,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            r = subprocess.run(
+                [sys.executable, "-c", LAUNCH, *args],
+                env=env,
+                cwd=cwd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             wall = time.perf_counter() - t
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if r.returncode != 0:
@@ -84,7 +92,7 @@ def bench_single(n_tenants: int, rounds: int = 30, cli_runs: int = 5) -> dict:
         t0 = time.perf_counter()
         tenants = make_tenants(n_tenants)
         for k in range(0, len(tenants), 100):
-            apply_tenants(services, tenants[k:k + 100])
+            apply_tenants(services, tenants[k : k + 100])
         build = time.perf_counter() - t0
         victim = tenants[n_tenants // 2].name
         entities.set_tenant(services, victim, {"seat_limit": 60})  # room for the seat added below
@@ -100,38 +108,58 @@ def bench_single(n_tenants: int, rounds: int = 30, cli_runs: int = 5) -> dict:
             timed("seat add", entities.add_item, "seat", victim, f"9{i:03d}", {"name": f"new {i}"})
             timed("seat remove", entities.remove_item, "seat", victim, f"9{i:03d}")
             timed("queue set", entities.set_item, "queue", victim, "sales", {"max_wait": 60 + i})
-        out = {"seats": n_tenants * 50, "build_s": round(build, 1),
-               **{f"{k} median ms": round(statistics.median(v), 1) for k, v in timings.items()},
-               **{f"{k} p95 ms": round(sorted(v)[int(len(v) * 0.95) - 1], 1) for k, v in timings.items()}}
+        out = {
+            "seats": n_tenants * 50,
+            "build_s": round(build, 1),
+            **{f"{k} median ms": round(statistics.median(v), 1) for k, v in timings.items()},
+            **{f"{k} p95 ms": round(sorted(v)[int(len(v) * 0.95) - 1], 1) for k, v in timings.items()},
+        }
         if cli_runs:
             from ccctl.config.export import export_yaml
 
             site = Path(d) / "site.yaml"
             site.write_text(export_yaml(entities.list_tenants(services, with_secrets=True)), encoding="utf-8")
             out.update(_cli(f"{d}/w.db", d, _one_seat_cycle(victim, "9999"), cli_runs))
-            out.update(_cli(f"{d}/w.db", d, {"apply unchanged (whole box)": ["apply", "-f", str(site)]},
-                            max(1, cli_runs // 2)))
+            out.update(
+                _cli(f"{d}/w.db", d, {"apply unchanged (whole box)": ["apply", "-f", str(site)]}, max(1, cli_runs // 2))
+            )
         return out
 
 
 def bench_concurrent(writers: int) -> dict:
     from ccctl import app
     from ccctl.config import entities
+    from ccctl.config import spec as s
     from ccctl.config.write import apply_tenants
     from ccctl.settings import Settings
-    from ccctl.config import spec as s
     from ccctl.testing.writers import SEATS
 
     with tempfile.TemporaryDirectory() as d:
         url = f"{d}/c.db"
         services = app.open(Settings(db=url), deploy=False)
-        apply_tenants(services, [s.Tenant.model_validate({
-            "name": "shared", "seats": [{"extension": "9999", "name": "first", "skills": {"sales": 1}}],
-            "queues": [{"name": "sales", "skill": "sales"}]})])
+        apply_tenants(
+            services,
+            [
+                s.Tenant.model_validate(
+                    {
+                        "name": "shared",
+                        "seats": [{"extension": "9999", "name": "first", "skills": {"sales": 1}}],
+                        "queues": [{"name": "sales", "skill": "sales"}],
+                    }
+                )
+            ],
+        )
         start = time.time() + 3  # every process has imported the library by then
         t0 = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-m", "ccctl.testing.writers", url, str(n), str(start)],
-                                  cwd=ROOT, stdout=subprocess.PIPE, text=True) for n in range(writers)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "ccctl.testing.writers", url, str(n), str(start)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(writers)
+        ]
         outs = [p.communicate(timeout=900)[0] for p in procs]
         elapsed = time.perf_counter() - t0 - 3
         # writes per writer: 12 adds, 4 sets, 3 removes, 3 queue sets (+6 applies for writer 0)
@@ -139,17 +167,23 @@ def bench_concurrent(writers: int) -> dict:
         total = per * writers + (SEATS + 1) // 2
         retried = sum(int(o.split()[-1]) for o in outs if o.strip())
         left = len(entities.list_items(services, "seat", "shared"))
-        return {"writers": writers, "writes": total, "seconds": round(elapsed, 1),
-                "writes_per_s": round(total / elapsed, 1), "retried": retried, "seats_left": left}
+        return {
+            "writers": writers,
+            "writes": total,
+            "seconds": round(elapsed, 1),
+            "writes_per_s": round(total / elapsed, 1),
+            "retried": retried,
+            "seats_left": left,
+        }
 
 
 def bench_customers(n: int) -> dict:
     """Import N customers from CSV text (parse + one bulk upsert), then the same file again."""
     from ccctl import app
-    from ccctl.cti import customers
-    from ccctl.config.write import apply_tenants
-    from ccctl.settings import Settings
     from ccctl.config import spec as s
+    from ccctl.config.write import apply_tenants
+    from ccctl.cti import customers
+    from ccctl.settings import Settings
 
     text = "number,name,tier\n" + "".join(f"+4930{i:08d},Customer {i},gold\n" for i in range(n))
     with tempfile.TemporaryDirectory() as d:
@@ -182,14 +216,24 @@ def bench_big(n_seats: int, rounds: int = 10, cli_runs: int = 5) -> dict:
         db = f"{d}/big.db"
         services = app.open(Settings(db=db), deploy=False)
         skills = ["sales", "support", "billing"]
-        big = s.Tenant(name="big", seat_limit=n_seats + 1000,
-                       seats=[s.Seat(extension=str(100000 + i), name=f"Agent {i}", skills={skills[i % 3]: 1 + i % 10})
-                              for i in range(n_seats)],
-                       queues=[s.Queue(name=k) for k in skills],
-                       ivrs=[s.Ivr(name="main", greeting={"text": "Welcome."},
-                                   options={str(d + 1): f"queue:{k}" for d, k in enumerate(skills)})],
-                       numbers=[s.Number(number="4001234567", target="ivr:main")],
-                       trunks=[s.Trunk(name="carrier", host="sip.carrier.example")])
+        big = s.Tenant(
+            name="big",
+            seat_limit=n_seats + 1000,
+            seats=[
+                s.Seat(extension=str(100000 + i), name=f"Agent {i}", skills={skills[i % 3]: 1 + i % 10})
+                for i in range(n_seats)
+            ],
+            queues=[s.Queue(name=k) for k in skills],
+            ivrs=[
+                s.Ivr(
+                    name="main",
+                    greeting={"text": "Welcome."},
+                    options={str(d + 1): f"queue:{k}" for d, k in enumerate(skills)},
+                )
+            ],
+            numbers=[s.Number(number="4001234567", target="ivr:main")],
+            trunks=[s.Trunk(name="carrier", host="sip.carrier.example")],
+        )
         t0 = time.perf_counter()
         apply_tenants(services, [big])
         build = time.perf_counter() - t0
@@ -210,14 +254,22 @@ def bench_big(n_seats: int, rounds: int = 10, cli_runs: int = 5) -> dict:
         for _ in range(max(1, rounds // 3)):
             timed("seat list", entities.list_items, services, "seat", "big")
             tenants = []
-            timed("apply unchanged: read the file", lambda: tenants.extend(load_site(str(site)).tenants))
+            timed("apply unchanged: read the file", lambda: tenants.extend(load_site(str(site)).tenants))  # noqa: B023 (called at once)
             timed("apply unchanged: the write path", apply_tenants, services, tenants)
         library = {f"{k} ms": round(statistics.median(v), 1) for k, v in timings.items()}
 
-        cycle = {"--help": ["--help"], **_one_seat_cycle("big", "99999"),
-                 "seat list --json": ["seat", "list", "big", "--json"], "apply unchanged": ["apply", "-f", str(site)]}
-        return {"seats": n_seats, "build_s": round(build, 1),
-                **{f"library {k}": v for k, v in library.items()}, **_cli(db, d, cycle, cli_runs)}
+        cycle = {
+            "--help": ["--help"],
+            **_one_seat_cycle("big", "99999"),
+            "seat list --json": ["seat", "list", "big", "--json"],
+            "apply unchanged": ["apply", "-f", str(site)],
+        }
+        return {
+            "seats": n_seats,
+            "build_s": round(build, 1),
+            **{f"library {k}": v for k, v in library.items()},
+            **_cli(db, d, cycle, cli_runs),
+        }
 
 
 def main() -> None:
@@ -234,8 +286,12 @@ def main() -> None:
     a = p.parse_args()
     SOURCE = a.source.resolve()
     sys.path.insert(0, str(SOURCE))
-    parts = {"single": lambda: bench_single(a.tenants, cli_runs=a.runs), "big": lambda: bench_big(a.big, cli_runs=a.runs),
-             "concurrent": lambda: bench_concurrent(a.writers), "customers": lambda: bench_customers(a.customers)}
+    parts = {
+        "single": lambda: bench_single(a.tenants, cli_runs=a.runs),
+        "big": lambda: bench_big(a.big, cli_runs=a.runs),
+        "concurrent": lambda: bench_concurrent(a.writers),
+        "customers": lambda: bench_customers(a.customers),
+    }
     out = {name: parts[name]() for name in a.only.split(",")}
     if a.json:
         print(json.dumps(out, indent=2))

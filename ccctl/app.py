@@ -25,7 +25,6 @@ class Services:
     """True: every committed configuration change is rendered and pushed to FreeSWITCH."""
 
 
-
 def open(settings: Settings | None = None, *, deploy: bool | None = None) -> Services:  # noqa: A001
     """Services for SETTINGS (the environment's when None). DEPLOY None follows
     settings.fs_deploy ("auto": deploy, "off": database only)."""

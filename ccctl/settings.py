@@ -73,60 +73,85 @@ class Settings(BaseSettings):
 
     ENV_PREFIX: ClassVar[str] = ENV_PREFIX
 
-    db: str = Field(default_factory=lambda: str(default_db_path()),
-        description="The database: a SQLite file path or an SQLAlchemy URL (postgresql+psycopg://user:pw@127.0.0.1/ccctl). Default: /var/lib/ccctl/ccctl.db as root, else the user's data folder.")
-    fs_conf_dir: Path = Field(Path("/etc/freeswitch"),
-        description="The FreeSWITCH configuration tree ccctl renders; a directory (or not there yet): ccctl never replaces a file there.")
-    fs_sounds_dir: Path = Field(Path("/usr/share/freeswitch/sounds"),
-        description="Where generated prompts and music on hold go.")
-    fs_recordings_dir: Path = Field(Path("/var/lib/freeswitch/recordings"),
-        description="Where FreeSWITCH writes call recordings (one folder per tenant).")
-    fs_cdr_dir: Path = Field(Path("/var/log/freeswitch/json_cdr"),
-        description="Where FreeSWITCH writes its own CDR (mod_json_cdr), which the daemon reconciles from.")
-    fs_log_dir: Path = Field(Path("/var/log/freeswitch"),
-        description="FreeSWITCH's log folder, whose recent errors the health screen shows.")
-    spool_dir: Path = Field(Path("/var/spool/ccctl"),
-        description="The daemon's event logs and webhook deliveries waiting to be sent.")
-    esl_host: str = Field("127.0.0.1",
-        description="The Event Socket's address: loopback only (127.0.0.1, ::1 or localhost), anything else is refused.")
-    esl_port: int = Field(8021,
-        description="The Event Socket's port.")
-    sip_ip: str = Field("127.0.0.1",
-        description="The address FreeSWITCH's SIP profiles listen on.")
-    sip_internal_port: int = Field(5060,
-        description="The SIP port seats register on (the internal profile).")
-    sip_external_port: int = Field(5080,
-        description="The SIP port of trunks (the external profile).")
-    rtp_start: int = Field(16384,
-        description="The first RTP port.")
-    rtp_end: int = Field(32768,
-        description="The last RTP port.")
-    node: str = Field("local",
-        description="This box's name in call rows (lowercase letters, digits, '-' or '_').")
-    max_sessions: int = Field(0,
-        description="FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box, 1,000 a core, never more than RTP port pairs.")
-    sessions_per_second: int = Field(0,
-        description="FreeSWITCH's cap on new channels a second. 0: sized for the box, 200 a core. The per-tenant call caps are the real limit; this only stops a flood from starving calls already up.")
-    watchdog_interval: int = Field(10,
-        description="Seconds between the daemon's stuck-agent checks (0: no watchdog).")
-    watchdog_unregistered: int = Field(120,
-        description="Seconds an Available agent may stay unregistered before the watchdog logs it out.")
-    fs_deploy: str = Field("auto",
-        description="auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only.")
-    root: Path = Field(Path("/"),
-        description="The file system the first-boot setup (cctui's wizard) changes: host name, admin SSH keys, time zone, the setup-complete marker. / on a box; a scratch folder elsewhere.")
-    admin_user: str = Field("admin",
-        description="The administrator who logs in over SSH (the image's base__admin_user): the wizard's SSH key goes to its ~/.ssh/authorized_keys.")
-    sysfs_root: Path = Field(Path("/sys"),
-        description="The sysfs `ccctl hardware detect` reads the PCI and USB buses from (a rescue system or a test points elsewhere).")
-    dahdi_dir: Path = Field(Path("/etc/dahdi"),
-        description="Where `ccctl hardware apply` writes DAHDI's system.conf, assigned-spans.conf and span-types.conf.")
-    hardware_dir: Path | None = Field(None,
-        description="The voice-card profiles folder. Unset: hardware/profiles beside the package, else /usr/share/ccctl/hardware/profiles.")
-    webhook_allow_hosts: str = Field("",
-        description="Hosts (comma-separated) tenants' webhooks may reach although they are this box, loopback or link-local; unset: none.")
-    debug: bool = Field(False,
-        description="On (1, true): an unexpected error shows its Python traceback instead of one line.")
+    db: str = Field(
+        default_factory=lambda: str(default_db_path()),
+        description="The database: a SQLite file path or an SQLAlchemy URL (postgresql+psycopg://user:pw@127.0.0.1/ccctl). Default: /var/lib/ccctl/ccctl.db as root, else the user's data folder.",
+    )
+    fs_conf_dir: Path = Field(
+        Path("/etc/freeswitch"),
+        description="The FreeSWITCH configuration tree ccctl renders; a directory (or not there yet): ccctl never replaces a file there.",
+    )
+    fs_sounds_dir: Path = Field(
+        Path("/usr/share/freeswitch/sounds"), description="Where generated prompts and music on hold go."
+    )
+    fs_recordings_dir: Path = Field(
+        Path("/var/lib/freeswitch/recordings"),
+        description="Where FreeSWITCH writes call recordings (one folder per tenant).",
+    )
+    fs_cdr_dir: Path = Field(
+        Path("/var/log/freeswitch/json_cdr"),
+        description="Where FreeSWITCH writes its own CDR (mod_json_cdr), which the daemon reconciles from.",
+    )
+    fs_log_dir: Path = Field(
+        Path("/var/log/freeswitch"), description="FreeSWITCH's log folder, whose recent errors the health screen shows."
+    )
+    spool_dir: Path = Field(
+        Path("/var/spool/ccctl"), description="The daemon's event logs and webhook deliveries waiting to be sent."
+    )
+    esl_host: str = Field(
+        "127.0.0.1",
+        description="The Event Socket's address: loopback only (127.0.0.1, ::1 or localhost), anything else is refused.",
+    )
+    esl_port: int = Field(8021, description="The Event Socket's port.")
+    sip_ip: str = Field("127.0.0.1", description="The address FreeSWITCH's SIP profiles listen on.")
+    sip_internal_port: int = Field(5060, description="The SIP port seats register on (the internal profile).")
+    sip_external_port: int = Field(5080, description="The SIP port of trunks (the external profile).")
+    rtp_start: int = Field(16384, description="The first RTP port.")
+    rtp_end: int = Field(32768, description="The last RTP port.")
+    node: str = Field("local", description="This box's name in call rows (lowercase letters, digits, '-' or '_').")
+    max_sessions: int = Field(
+        0,
+        description="FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box, 1,000 a core, never more than RTP port pairs.",
+    )
+    sessions_per_second: int = Field(
+        0,
+        description="FreeSWITCH's cap on new channels a second. 0: sized for the box, 200 a core. The per-tenant call caps are the real limit; this only stops a flood from starving calls already up.",
+    )
+    watchdog_interval: int = Field(10, description="Seconds between the daemon's stuck-agent checks (0: no watchdog).")
+    watchdog_unregistered: int = Field(
+        120, description="Seconds an Available agent may stay unregistered before the watchdog logs it out."
+    )
+    fs_deploy: str = Field(
+        "auto",
+        description="auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only.",
+    )
+    root: Path = Field(
+        Path("/"),
+        description="The file system the first-boot setup (cctui's wizard) changes: host name, admin SSH keys, time zone, the setup-complete marker. / on a box; a scratch folder elsewhere.",
+    )
+    admin_user: str = Field(
+        "admin",
+        description="The administrator who logs in over SSH (the image's base__admin_user): the wizard's SSH key goes to its ~/.ssh/authorized_keys.",
+    )
+    sysfs_root: Path = Field(
+        Path("/sys"),
+        description="The sysfs `ccctl hardware detect` reads the PCI and USB buses from (a rescue system or a test points elsewhere).",
+    )
+    dahdi_dir: Path = Field(
+        Path("/etc/dahdi"),
+        description="Where `ccctl hardware apply` writes DAHDI's system.conf, assigned-spans.conf and span-types.conf.",
+    )
+    hardware_dir: Path | None = Field(
+        None,
+        description="The voice-card profiles folder. Unset: hardware/profiles beside the package, else /usr/share/ccctl/hardware/profiles.",
+    )
+    webhook_allow_hosts: str = Field(
+        "",
+        description="Hosts (comma-separated) tenants' webhooks may reach although they are this box, loopback or link-local; unset: none.",
+    )
+    debug: bool = Field(
+        False, description="On (1, true): an unexpected error shows its Python traceback instead of one line."
+    )
 
     def __init__(self, **values: Any):
         try:
@@ -135,8 +160,9 @@ class Settings(BaseSettings):
             raise _one_line(exc, values) from None
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
-                                   file_secret_settings):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         return (init_settings,)  # the environment only through from_env()
 
     @field_validator("hardware_dir", mode="before")
@@ -206,12 +232,18 @@ class Settings(BaseSettings):
         return (self.max_sessions or min(1000 * cores, ports), self.sessions_per_second or 200 * cores)
 
     def as_dict(self) -> dict:
-        return {name: str(value) if isinstance(value, Path) else value
-                for name, value in ((n, getattr(self, n)) for n in type(self).model_fields)}
+        return {
+            name: str(value) if isinstance(value, Path) else value
+            for name, value in ((n, getattr(self, n)) for n in type(self).model_fields)
+        }
 
 
-_KIND_WORDS = {"int_parsing": "not a number", "int_from_float": "not a whole number",
-               "bool_parsing": "not a yes/no value (1, 0, true, false)", "extra_forbidden": "not a setting"}
+_KIND_WORDS = {
+    "int_parsing": "not a number",
+    "int_from_float": "not a whole number",
+    "bool_parsing": "not a yes/no value (1, 0, true, false)",
+    "extra_forbidden": "not a setting",
+}
 
 
 def _one_line(exc: ValidationError, values: Mapping[str, Any]) -> InvalidInput:

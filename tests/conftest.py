@@ -17,8 +17,8 @@ EXAMPLE = ROOT / "examples" / "site.yaml"
 @pytest.fixture(scope="session")
 def prompt_cache(tmp_path_factory) -> Path:
     """The example site's prompts and music, synthesized once per test run."""
-    from ccctl.media import synth, prompts
     from ccctl.config.load import load_site
+    from ccctl.media import prompts, synth
 
     root = tmp_path_factory.mktemp("prompt-cache")
     tenants = load_site(str(EXAMPLE)).tenants
@@ -37,8 +37,12 @@ def sounds_dir(tmp_path, prompt_cache) -> Path:
 
 @pytest.fixture
 def settings(tmp_path, sounds_dir) -> Settings:
-    return Settings(db=str(tmp_path / "ccctl.db"), fs_conf_dir=tmp_path / "conf",
-                    fs_sounds_dir=sounds_dir, fs_recordings_dir=tmp_path / "recordings")
+    return Settings(
+        db=str(tmp_path / "ccctl.db"),
+        fs_conf_dir=tmp_path / "conf",
+        fs_sounds_dir=sounds_dir,
+        fs_recordings_dir=tmp_path / "recordings",
+    )
 
 
 @pytest.fixture

@@ -24,10 +24,12 @@ EXTRA = {}
 def _register() -> None:
     import importlib
 
-    for name, title, module, cls in (("cards", "Voice cards", "cards", "CardsScreen"),
-                                     ("wallboard", "Wallboard", "wallboard", "WallboardScreen"),
-                                     ("health", "Logs and health", "health", "HealthScreen"),
-                                     ("wizard", "First-boot setup", "wizard", "WizardScreen")):
+    for name, title, module, cls in (
+        ("cards", "Voice cards", "cards", "CardsScreen"),
+        ("wallboard", "Wallboard", "wallboard", "WallboardScreen"),
+        ("health", "Logs and health", "health", "HealthScreen"),
+        ("wizard", "First-boot setup", "wizard", "WizardScreen"),
+    ):
         EXTRA[name] = (title, getattr(importlib.import_module(f"tui.screens.{module}"), cls))
 
 
@@ -107,10 +109,14 @@ class CcTui(Guarded, App):
         self.push_screen(Jump(self.SCREEN_TITLES), lambda name: name and self.goto(name))
 
     def action_help(self) -> None:
-        lines = [(":", "jump to a screen by name (" + ", ".join(self.SCREEN_TITLES) + ")"),
-                 ("ctrl+p", "command palette"), ("?", "this help"), ("ctrl+q", "quit"),
-                 ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
-                 ("tab", "next field or pane")]
+        lines = [
+            (":", "jump to a screen by name (" + ", ".join(self.SCREEN_TITLES) + ")"),
+            ("ctrl+p", "command palette"),
+            ("?", "this help"),
+            ("ctrl+q", "quit"),
+            ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
+            ("tab", "next field or pane"),
+        ]
         keys: dict[str, list[str]] = {}  # description -> keys (e and enter both edit)
         for bindings in self.screen._bindings.key_to_bindings.values():
             for binding in bindings:
@@ -134,8 +140,11 @@ def run(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="cctui", description="The box's admin console.")
     parser.add_argument("screen", nargs="?", help="screen to start on (tenants, seats, wallboard, wizard, ...)")
-    parser.add_argument("--first-boot", action="store_true",
-                        help="start on the setup wizard if the box is not set up yet (the console does this)")
+    parser.add_argument(
+        "--first-boot",
+        action="store_true",
+        help="start on the setup wizard if the box is not set up yet (the console does this)",
+    )
     args = parser.parse_args(argv)
     start(open_services(), args.screen, args.first_boot)
     sys.exit(0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ccctl.config import entities
 from ccctl.config.forms import text_of
-
 from tui.nouns import Page
 
 

@@ -104,8 +104,9 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def backup(engine: Engine, out: Path, *, recordings_dir: Path | None = None,
-           progress: Callable[[int, int], None] | None = None) -> dict:
+def backup(
+    engine: Engine, out: Path, *, recordings_dir: Path | None = None, progress: Callable[[int, int], None] | None = None
+) -> dict:
     """Write the database (and RECORDINGS_DIR when given) to the archive OUT. Returns its summary."""
     out = Path(out)
     if out.exists():
@@ -114,8 +115,14 @@ def backup(engine: Engine, out: Path, *, recordings_dir: Path | None = None,
         raise InvalidInput(f"{out.parent}: no such folder")
     tmp = out.with_name(out.name + ".part")
     started = time.time()
-    meta = {"format": FORMAT, "ccctl": __version__, "created": started, "dialect": engine.dialect.name,
-            "tables": {}, "recordings": None}
+    meta = {
+        "format": FORMAT,
+        "ccctl": __version__,
+        "created": started,
+        "dialect": engine.dialect.name,
+        "tables": {},
+        "recordings": None,
+    }
     # The archive holds every secret of the box: owner only, from the first byte.
     fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     try:
@@ -129,8 +136,12 @@ def backup(engine: Engine, out: Path, *, recordings_dir: Path | None = None,
                     n = 0
                     key = list(table.primary_key.columns) or list(table.columns)
                     for row in conn.execute(sa.select(table).order_by(*key)).mappings():
-                        buf.write(json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False,
-                                             separators=(",", ":")).encode() + b"\n")
+                        buf.write(
+                            json.dumps(
+                                {k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False, separators=(",", ":")
+                            ).encode()
+                            + b"\n"
+                        )
                         n += 1
                     data = buf.getvalue()
                     meta["tables"][table.name] = {"rows": n, "sha256": hashlib.sha256(data).hexdigest()}
@@ -143,9 +154,15 @@ def backup(engine: Engine, out: Path, *, recordings_dir: Path | None = None,
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"file": str(out), "revision": meta["revision"], "tables": len(meta["tables"]),
-            "rows": sum(t["rows"] for t in meta["tables"].values()), "recordings": meta["recordings"],
-            "bytes": out.stat().st_size, "seconds": round(time.time() - started, 3)}
+    return {
+        "file": str(out),
+        "revision": meta["revision"],
+        "tables": len(meta["tables"]),
+        "rows": sum(t["rows"] for t in meta["tables"].values()),
+        "recordings": meta["recordings"],
+        "bytes": out.stat().st_size,
+        "seconds": round(time.time() - started, 3),
+    }
 
 
 def _add_recordings(tar, base: Path, progress) -> dict:
@@ -176,8 +193,11 @@ def read_meta(path: Path) -> dict:
 
 def _holds_data(conn) -> list[str]:
     """Tables of CONN's database with rows, other than what a fresh box has."""
-    return [t.name for t in _tables(conn) if t.name not in FRESH_TABLES
-            and conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()]
+    return [
+        t.name
+        for t in _tables(conn)
+        if t.name not in FRESH_TABLES and conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+    ]
 
 
 def _check_archive(path: Path, meta: dict) -> None:
@@ -233,11 +253,16 @@ def _check_config(path: Path, meta: dict, webhook_hosts=()) -> None:
                     except ValidationError as exc:
                         raise InvalidInput(validation_message(exc, f"{path}: tenant {t.name}")) from None
                 campaigns = stored(session, [t.name for t in checked])
-            errors = [p for p in check_site(checked, campaigns=campaigns) + check_webhooks(checked, webhook_hosts)
-                      if p.severity == "error"]
+            errors = [
+                p
+                for p in check_site(checked, campaigns=campaigns) + check_webhooks(checked, webhook_hosts)
+                if p.severity == "error"
+            ]
             if errors:
-                raise InvalidInput(f"{path}: the backup's configuration is refused: {errors[0].describe()}"
-                                   + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+                raise InvalidInput(
+                    f"{path}: the backup's configuration is refused: {errors[0].describe()}"
+                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+                )
         finally:
             scratch.dispose()
 
@@ -255,9 +280,11 @@ def _load(engine: Engine, path: Path, meta: dict, *, replace: bool = False) -> N
         except CcError:
             raise
         except Exception as exc:
-            raise Conflict(f"the backup's schema {meta['revision']} is unknown to this ccctl "
-                           f"({__version__}; made by ccctl {meta.get('ccctl')}): restore with that version or newer "
-                           f"({type(exc).__name__})") from None
+            raise Conflict(
+                f"the backup's schema {meta['revision']} is unknown to this ccctl "
+                f"({__version__}; made by ccctl {meta.get('ccctl')}): restore with that version or newer "
+                f"({type(exc).__name__})"
+            ) from None
     with tarfile.open(path, "r:gz") as tar, engine.begin() as conn:
         tables = _tables(conn)
         if replace:
@@ -272,14 +299,21 @@ def _load(engine: Engine, path: Path, meta: dict, *, replace: bool = False) -> N
                 raise InvalidInput(f"{path}: table {table.name} is damaged (checksum differs)")
             rows = [json.loads(line) for line in data.splitlines() if line]
             for i in range(0, len(rows), BATCH):
-                conn.execute(table.insert(), rows[i:i + BATCH])
+                conn.execute(table.insert(), rows[i : i + BATCH])
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, tables)
     upgrade(engine)
 
 
-def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: Path | None = None,
-            progress: Callable[[int, int], None] | None = None, webhook_hosts=()) -> dict:
+def restore(
+    engine: Engine,
+    path: Path,
+    *,
+    force: bool = False,
+    recordings_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    webhook_hosts=(),
+) -> dict:
     """Load the archive PATH into ENGINE's database (opened without migrating), and its
     recordings into RECORDINGS_DIR when given and present. Returns what was restored.
 
@@ -297,11 +331,14 @@ def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: 
         current = _revision(conn)
         busy = _holds_data(conn) if current else []
     if busy and not force:
-        raise Conflict(f"the database already holds data ({', '.join(busy[:4])}{', ...' if len(busy) > 4 else ''}); "
-                       "restore onto an empty one, or add --force to replace everything in it")
+        raise Conflict(
+            f"the database already holds data ({', '.join(busy[:4])}{', ...' if len(busy) > 4 else ''}); "
+            "restore onto an empty one, or add --force to replace everything in it"
+        )
     if current and current != meta["revision"] and (busy or current != head_revision()):
-        raise Conflict(f"the database is at schema {current}, the backup at {meta['revision']}: "
-                       "restore into a new, empty database")
+        raise Conflict(
+            f"the database is at schema {current}, the backup at {meta['revision']}: restore into a new, empty database"
+        )
     _check_config(path, meta, webhook_hosts)
     staged = None
     if recordings_dir is not None and meta.get("recordings"):
@@ -315,9 +352,14 @@ def restore(engine: Engine, path: Path, *, force: bool = False, recordings_dir: 
             shutil.rmtree(staged[0], ignore_errors=True)
         raise
     restored = _move_in(staged[0], Path(recordings_dir)) if staged else None
-    return {"file": str(path), "revision": meta["revision"], "tables": len(meta["tables"]),
-            "rows": sum(t["rows"] for t in meta["tables"].values()), "recordings": restored,
-            "seconds": round(time.time() - started, 3)}
+    return {
+        "file": str(path),
+        "revision": meta["revision"],
+        "tables": len(meta["tables"]),
+        "rows": sum(t["rows"] for t in meta["tables"].values()),
+        "recordings": restored,
+        "seconds": round(time.time() - started, 3),
+    }
 
 
 def _drop_all(engine: Engine) -> None:
@@ -334,7 +376,11 @@ def _reset_sequences(conn, tables) -> None:
         for col in t.primary_key.columns:
             seq = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": t.name, "c": col.name}).scalar()
             if seq:
-                conn.execute(sa.text(f"SELECT setval('{seq}', COALESCE((SELECT MAX({col.name}) FROM \"{t.name}\"), 0) + 1, false)"))
+                conn.execute(
+                    sa.text(
+                        f"SELECT setval('{seq}', COALESCE((SELECT MAX({col.name}) FROM \"{t.name}\"), 0) + 1, false)"
+                    )
+                )
 
 
 def _extract_recordings(path: Path, base: Path, progress) -> tuple[Path, dict]:

@@ -32,8 +32,10 @@ def prepare(services: Services) -> str:
     # deploy; waiting long: FreeSWITCH must not start without a tree.
     outcome = deploy_latest(services, wait=DEPLOY_WAIT)
     if outcome.pending:
-        raise CcError(f"another deploy held {services.settings.fs_conf_dir} for {DEPLOY_WAIT:.0f} s; "
-                      "run `ccctl deploy` when it is done")
+        raise CcError(
+            f"another deploy held {services.settings.fs_conf_dir} for {DEPLOY_WAIT:.0f} s; "
+            "run `ccctl deploy` when it is done"
+        )
     with session_scope(services.engine) as session:
         # Read directly: importing alembic to ask takes seconds on a small box.
         revision = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -60,8 +62,12 @@ def route_address(timeout: float = 90) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m ccctl.box.firstboot", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--local-env", type=Path, required=True,
-                    help="Where to write the box's CCCTL_SIP_IP (sourced by the ccctl wrapper).")
+    ap.add_argument(
+        "--local-env",
+        type=Path,
+        required=True,
+        help="Where to write the box's CCCTL_SIP_IP (sourced by the ccctl wrapper).",
+    )
     args = ap.parse_args(argv)
     from ccctl.db import open_engine  # the slow imports, while the network comes up
     from ccctl.deploy import push, run  # noqa: F401
@@ -72,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     ip = route_address()
     args.local_env.write_text(f"CCCTL_SIP_IP={ip}\n")
     args.local_env.chmod(0o644)
-    print(prepare(Services(settings=settings.with_(sip_ip=ip), engine=engine)))
+    print(prepare(Services(settings=settings.with_(sip_ip=ip), engine=engine)))  # noqa: T201 (the unit's journal)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ MARKER = Path("var/lib/ccctl/setup-complete")
 """Under ROOT; its absence is what makes the box's console start the wizard."""
 
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
-_KEY = re.compile(r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) ([A-Za-z0-9+/=]+)( .*)?")
+_KEY = re.compile(
+    r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) ([A-Za-z0-9+/=]+)( .*)?"
+)
 
 
 def completed(root: Path = Path("/")) -> bool:
@@ -54,9 +56,12 @@ def current(root: Path = Path("/"), user: str = ADMIN_USER) -> dict:
         except OSError:
             return ""
 
-    return {"hostname": read("etc/hostname"), "timezone": read("etc/timezone") or "UTC",
-            "ssh_keys": len(admin_keys(root, user)),
-            "completed": completed(root)}
+    return {
+        "hostname": read("etc/hostname"),
+        "timezone": read("etc/timezone") or "UTC",
+        "ssh_keys": len(admin_keys(root, user)),
+        "completed": completed(root),
+    }
 
 
 @dataclass(frozen=True)

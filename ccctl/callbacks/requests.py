@@ -11,8 +11,8 @@ import uuid as uuidlib
 from dataclasses import dataclass
 
 from sqlalchemy import select as sa_select
-from sqlmodel import select
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
@@ -37,9 +37,11 @@ class Rule:
 def rule_of(engine: Engine, tenant: str, queue: str) -> Rule | None:
     """The queue's callback rule, None when the queue (now) has no callback."""
     with engine.connect() as conn:
-        row = conn.execute(sa_select(Queue.callback_key, Queue.callback_attempts, Queue.callback_interval)
-                           .join(Tenant, Tenant.id == Queue.tenant_id)
-                           .where(Tenant.name == tenant, Queue.name == queue)).first()
+        row = conn.execute(
+            sa_select(Queue.callback_key, Queue.callback_attempts, Queue.callback_interval)
+            .join(Tenant, Tenant.id == Queue.tenant_id)
+            .where(Tenant.name == tenant, Queue.name == queue)
+        ).first()
     if row is None or not row[0]:
         return None
     return Rule(row[1], row[2])
@@ -56,13 +58,27 @@ def request_from_call(engine: Engine, row: dict, now: float | None = None) -> Ca
         if session.exec(select(CallbackRequest).where(CallbackRequest.call_uuid == row["uuid"])).first():
             return None
         # Pressing the key again (a second call while the first request is open) keeps one request.
-        if session.exec(select(CallbackRequest).where(
-                CallbackRequest.tenant == row["tenant"], CallbackRequest.queue == row["queue"],
-                CallbackRequest.number == row["caller_number"], CallbackRequest.state.in_(OPEN))).first():
+        if session.exec(
+            select(CallbackRequest).where(
+                CallbackRequest.tenant == row["tenant"],
+                CallbackRequest.queue == row["queue"],
+                CallbackRequest.number == row["caller_number"],
+                CallbackRequest.state.in_(OPEN),
+            )
+        ).first():
             return None
-        req = CallbackRequest(tenant=row["tenant"], queue=row["queue"], number=row["caller_number"],
-                              call_uuid=row["uuid"], since=row["entered_at"], requested_at=now,
-                              max_attempts=rule.attempts, interval=rule.interval, next_at=now, updated_at=now)
+        req = CallbackRequest(
+            tenant=row["tenant"],
+            queue=row["queue"],
+            number=row["caller_number"],
+            call_uuid=row["uuid"],
+            since=row["entered_at"],
+            requested_at=now,
+            max_attempts=rule.attempts,
+            interval=rule.interval,
+            next_at=now,
+            updated_at=now,
+        )
         session.add(req)
         session.flush()
         return req
@@ -78,11 +94,17 @@ def base_score(req: CallbackRequest, now: float) -> int:
 def originate_command(req: CallbackRequest, now: float, attempt_uuid: str) -> str:
     """The API command that puts REQ's placeholder into its queue (see ccctl/render/callback.py)."""
     variables = {
-        "ccctl_tenant": req.tenant, "ccctl_queue": req.queue, "ccctl_direction": "callback",
-        "ccctl_callback_id": str(req.id), "ccctl_callback_number": req.number,
-        "cc_base_score": str(base_score(req, now)), "origination_uuid": attempt_uuid,
-        "origination_caller_id_number": req.number, "origination_caller_id_name": "callback",
-        "loopback_bowout": "false", "loopback_bowout_on_execute": "false",
+        "ccctl_tenant": req.tenant,
+        "ccctl_queue": req.queue,
+        "ccctl_direction": "callback",
+        "ccctl_callback_id": str(req.id),
+        "ccctl_callback_number": req.number,
+        "cc_base_score": str(base_score(req, now)),
+        "origination_uuid": attempt_uuid,
+        "origination_caller_id_number": req.number,
+        "origination_caller_id_name": "callback",
+        "loopback_bowout": "false",
+        "loopback_bowout_on_execute": "false",
     }
     for k, v in variables.items():
         if any(c in v for c in ",{}' \t\n$"):
@@ -93,9 +115,11 @@ def originate_command(req: CallbackRequest, now: float, attempt_uuid: str) -> st
 
 def due(engine: Engine, now: float) -> list[CallbackRequest]:
     with session_scope(engine) as session:
-        rows = session.exec(select(CallbackRequest).where(CallbackRequest.state == "waiting",
-                                                          CallbackRequest.next_at <= now)
-                            .order_by(CallbackRequest.since)).all()
+        rows = session.exec(
+            select(CallbackRequest)
+            .where(CallbackRequest.state == "waiting", CallbackRequest.next_at <= now)
+            .order_by(CallbackRequest.since)
+        ).all()
         return list(rows)
 
 
@@ -127,9 +151,14 @@ def attempt_ended(engine: Engine, row: dict, now: float | None = None) -> Callba
         return None
     now = time.time() if now is None else now
     with session_scope(engine) as session:
-        req = session.exec(select(CallbackRequest).where(
-            CallbackRequest.tenant == row["tenant"], CallbackRequest.queue == row["queue"],
-            CallbackRequest.number == row["caller_number"], CallbackRequest.state == "placed")).first()
+        req = session.exec(
+            select(CallbackRequest).where(
+                CallbackRequest.tenant == row["tenant"],
+                CallbackRequest.queue == row["queue"],
+                CallbackRequest.number == row["caller_number"],
+                CallbackRequest.state == "placed",
+            )
+        ).first()
         if req is None:
             return None
         after_attempt(req, row.get("disposition") == "answered", row.get("hangup_cause"), row.get("agent"), now)
@@ -140,8 +169,11 @@ def release_lost(engine: Engine, now: float, older_than: float = PLACED_MAX_S) -
     """Placements whose end never came back (FreeSWITCH restarted under them: no event, no CDR)
     count as failed attempts once OLDER_THAN seconds have passed, so the caller is not forgotten."""
     with session_scope(engine) as session:
-        lost = session.exec(select(CallbackRequest).where(CallbackRequest.state == "placed",
-                                                          CallbackRequest.updated_at < now - older_than)).all()
+        lost = session.exec(
+            select(CallbackRequest).where(
+                CallbackRequest.state == "placed", CallbackRequest.updated_at < now - older_than
+            )
+        ).all()
         for req in lost:
             after_attempt(req, False, "LOST", None, now)
         return list(lost)
@@ -154,13 +186,26 @@ def new_attempt_uuid() -> str:
 def as_dict(r: CallbackRequest) -> dict:
     from ccctl.stats.calls import iso  # the same time format as `ccctl calls`
 
-    return {"id": r.id, "tenant": r.tenant, "queue": r.queue, "number": r.number, "state": r.state,
-            "attempts": r.attempts, "max_attempts": r.max_attempts, "requested": iso(r.requested_at),
-            "waiting_since": iso(r.since), "next": iso(r.next_at) if r.state == "waiting" else None,
-            "agent": r.agent, "last_cause": r.last_cause, "call_uuid": r.call_uuid}
+    return {
+        "id": r.id,
+        "tenant": r.tenant,
+        "queue": r.queue,
+        "number": r.number,
+        "state": r.state,
+        "attempts": r.attempts,
+        "max_attempts": r.max_attempts,
+        "requested": iso(r.requested_at),
+        "waiting_since": iso(r.since),
+        "next": iso(r.next_at) if r.state == "waiting" else None,
+        "agent": r.agent,
+        "last_cause": r.last_cause,
+        "call_uuid": r.call_uuid,
+    }
 
 
-def list_requests(services, tenant: str | None = None, state: str | None = None, queue: str | None = None) -> list[dict]:
+def list_requests(
+    services, tenant: str | None = None, state: str | None = None, queue: str | None = None
+) -> list[dict]:
     if state is not None and state not in STATES and state != "open":
         raise InvalidInput(f"state {state!r}: use one of open, {', '.join(STATES)}")
     stmt = select(CallbackRequest).order_by(CallbackRequest.requested_at, CallbackRequest.id)

@@ -53,8 +53,14 @@ class CallbackWorker:
             if row.get("direction") == "callback":
                 req = requests.attempt_ended(self.engine, row, now)
                 if req is not None:
-                    log.info("callback %s (%s/%s): attempt %s %s", req.id, req.tenant, req.queue, req.attempts,
-                             "reached the caller" if req.state == "done" else f"failed ({req.last_cause}), {req.state}")
+                    log.info(
+                        "callback %s (%s/%s): attempt %s %s",
+                        req.id,
+                        req.tenant,
+                        req.queue,
+                        req.attempts,
+                        "reached the caller" if req.state == "done" else f"failed ({req.last_cause}), {req.state}",
+                    )
             else:
                 req = requests.request_from_call(self.engine, row, now)
                 if req is not None:
@@ -70,8 +76,14 @@ class CallbackWorker:
                 _postpone(self.engine, req.id, now + RETRY_PLACEMENT)
                 continue
             requests.mark_placed(self.engine, req.id, attempt, now)
-            log.info("callback %s placed in %s/%s with base score %s (%s)", req.id, req.tenant, req.queue,
-                     requests.base_score(req, now), reply.strip())
+            log.info(
+                "callback %s placed in %s/%s with base score %s (%s)",
+                req.id,
+                req.tenant,
+                req.queue,
+                requests.base_score(req, now),
+                reply.strip(),
+            )
 
     def _run(self) -> None:
         while not self.stop.is_set():

@@ -11,11 +11,15 @@ import typer
 from ccctl.cli import complete, output
 from ccctl.cli.common import JSON, YES, ErrorMappingGroup, confirm, open_services
 
-app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
-                  help="Outbound campaigns: contacts from CSV/XLSX or past calls, preview, progressive or "
-                       "predictive dialing by the daemon (`ccctl daemon`), retries, calling windows.")
-dnc_app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
-                      help="The tenant's do-not-call list: numbers no campaign ever dials.")
+app = typer.Typer(
+    cls=ErrorMappingGroup,
+    no_args_is_help=True,
+    help="Outbound campaigns: contacts from CSV/XLSX or past calls, preview, progressive or "
+    "predictive dialing by the daemon (`ccctl daemon`), retries, calling windows.",
+)
+dnc_app = typer.Typer(
+    cls=ErrorMappingGroup, no_args_is_help=True, help="The tenant's do-not-call list: numbers no campaign ever dials."
+)
 
 TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 NAME = typer.Argument(..., metavar="CAMPAIGN", help="The campaign's name.")
@@ -35,32 +39,50 @@ def _report_import(result: dict, as_json: bool) -> None:
 
 
 @app.command("add")
-def add(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
-        queue: Optional[str] = typer.Option(None, help="The queue whose agents take the answered calls."),
-        mode: str = typer.Option("progressive", help="preview (the agent accepts each contact first), "
-                                 "progressive (one call per free agent) or predictive (paced by answer rate)."),
-        kind: str = typer.Option("agents", help="agents (answered calls go to the queue) or ivr (to --target)."),
-        target: Optional[str] = typer.Option(None, help="For kind ivr: where answered calls go (ivr:NAME, ...)."),
-        trunk: Optional[str] = typer.Option(None, help="The tenant's trunk to dial through (default: its first SIP trunk)."),
-        caller_id: Optional[str] = typer.Option(None, "--caller-id", help="The number callees see (E.164)."),
-        country: Optional[str] = typer.Option(None, help="ISO country numbers are read in (default: the tenant's time zone's)."),
-        window: str = typer.Option("09:00-20:00", help="Calling hours HH:MM-HH:MM in each contact's own time zone."),
-        days: str = typer.Option("mon-fri", help="Calling days: mon-fri, mon,wed,sat or all."),
-        retries: str = typer.Option("", metavar="DISP=MAX/SECONDS,...",
-                                    help="Retries per disposition (busy, no_answer, machine, failed, abandoned) with "
-                                         "their first back-off, doubling each time, over the defaults "
-                                         "busy=3/300,no_answer=3/1800,machine=1/3600,failed=2/600,abandoned=1/600."),
-        max_attempts: int = typer.Option(5, "--max-attempts", help="Attempts per contact at most."),
-        max_concurrent: int = typer.Option(10, "--max-concurrent", help="Calls of this campaign up at once at most."),
-        ring_timeout: int = typer.Option(25, "--ring-timeout", help="Seconds a call rings before it counts as no answer."),
-        abandon_target: float = typer.Option(0.03, "--abandon-target", help="Predictive: abandon rate to stay under."),
-        contacts: Optional[Path] = typer.Option(None, "--contacts", help="A CSV or XLSX file to import at once."),
-        from_calls: Optional[str] = typer.Option(None, "--from-calls", metavar="SELECTION",
-                                                 help="Contacts from past calls: queue=X,since=yesterday|today|Nd|DATE,"
-                                                      "abandoned,not-reached,not-surveyed."),
-        abandoned_today: bool = typer.Option(False, "--abandoned-today",
-                                             help="Contacts: every caller who abandoned today and was not reached since."),
-        as_json: bool = JSON):
+def add(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    name: str = NAME,
+    queue: Optional[str] = typer.Option(None, help="The queue whose agents take the answered calls."),
+    mode: str = typer.Option(
+        "progressive",
+        help="preview (the agent accepts each contact first), "
+        "progressive (one call per free agent) or predictive (paced by answer rate).",
+    ),
+    kind: str = typer.Option("agents", help="agents (answered calls go to the queue) or ivr (to --target)."),
+    target: Optional[str] = typer.Option(None, help="For kind ivr: where answered calls go (ivr:NAME, ...)."),
+    trunk: Optional[str] = typer.Option(
+        None, help="The tenant's trunk to dial through (default: its first SIP trunk)."
+    ),
+    caller_id: Optional[str] = typer.Option(None, "--caller-id", help="The number callees see (E.164)."),
+    country: Optional[str] = typer.Option(
+        None, help="ISO country numbers are read in (default: the tenant's time zone's)."
+    ),
+    window: str = typer.Option("09:00-20:00", help="Calling hours HH:MM-HH:MM in each contact's own time zone."),
+    days: str = typer.Option("mon-fri", help="Calling days: mon-fri, mon,wed,sat or all."),
+    retries: str = typer.Option(
+        "",
+        metavar="DISP=MAX/SECONDS,...",
+        help="Retries per disposition (busy, no_answer, machine, failed, abandoned) with "
+        "their first back-off, doubling each time, over the defaults "
+        "busy=3/300,no_answer=3/1800,machine=1/3600,failed=2/600,abandoned=1/600.",
+    ),
+    max_attempts: int = typer.Option(5, "--max-attempts", help="Attempts per contact at most."),
+    max_concurrent: int = typer.Option(10, "--max-concurrent", help="Calls of this campaign up at once at most."),
+    ring_timeout: int = typer.Option(25, "--ring-timeout", help="Seconds a call rings before it counts as no answer."),
+    abandon_target: float = typer.Option(0.03, "--abandon-target", help="Predictive: abandon rate to stay under."),
+    contacts: Optional[Path] = typer.Option(None, "--contacts", help="A CSV or XLSX file to import at once."),
+    from_calls: Optional[str] = typer.Option(
+        None,
+        "--from-calls",
+        metavar="SELECTION",
+        help="Contacts from past calls: queue=X,since=yesterday|today|Nd|DATE,abandoned,not-reached,not-surveyed.",
+    ),
+    abandoned_today: bool = typer.Option(
+        False, "--abandoned-today", help="Contacts: every caller who abandoned today and was not reached since."
+    ),
+    as_json: bool = JSON,
+):
     """Define a campaign (state draft); start it with `ccctl campaign start`."""
     from ccctl.outbound import campaigns, return_visits, schedule
 
@@ -71,19 +93,38 @@ def add(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
         raise InvalidInput(f"window {window!r}: expected HH:MM-HH:MM")
     selection = return_visits.parse(from_calls) if from_calls else None
     if abandoned_today:
-        selection = return_visits.Selection(since="today", abandoned=True, not_reached=True,
-                                            queue=selection.queue if selection else None)
+        selection = return_visits.Selection(
+            since="today", abandoned=True, not_reached=True, queue=selection.queue if selection else None
+        )
     c = open_services(ctx)
-    data = campaigns.add(c, tenant, name, queue=queue, mode=mode, kind=kind, target=target, trunk=trunk,
-                         caller_id=caller_id, country=country, window_start=start, window_end=end, days=days,
-                         retries=schedule.parse_retries(retries), max_attempts=max_attempts,
-                         max_concurrent=max_concurrent, ring_timeout=ring_timeout, abandon_target=abandon_target)
+    data = campaigns.add(
+        c,
+        tenant,
+        name,
+        queue=queue,
+        mode=mode,
+        kind=kind,
+        target=target,
+        trunk=trunk,
+        caller_id=caller_id,
+        country=country,
+        window_start=start,
+        window_end=end,
+        days=days,
+        retries=schedule.parse_retries(retries),
+        max_attempts=max_attempts,
+        max_concurrent=max_concurrent,
+        ring_timeout=ring_timeout,
+        abandon_target=abandon_target,
+    )
     result = None
     try:
         if contacts is not None:
             result = campaigns.import_file(c, tenant, name, contacts).as_dict()
         elif selection is not None:
-            result = campaigns.add_contacts(c, tenant, name, return_visits.build(c, tenant, selection, data["country"])).as_dict()
+            result = campaigns.add_contacts(
+                c, tenant, name, return_visits.build(c, tenant, selection, data["country"])
+            ).as_dict()
     except Exception:
         campaigns.remove(c, tenant, name)  # nothing half-made: the campaign goes with its contacts
         raise
@@ -96,10 +137,18 @@ def add(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
 
 
 @app.command("import")
-def import_(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
-            path: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX: a number (or phone) column, "
-                                        "optional name and timezone; other columns go to the agent with the call."),
-            as_json: bool = JSON):
+def import_(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    name: str = NAME,
+    path: Path = typer.Argument(
+        ...,
+        metavar="FILE",
+        help="CSV or XLSX: a number (or phone) column, "
+        "optional name and timezone; other columns go to the agent with the call.",
+    ),
+    as_json: bool = JSON,
+):
     """Add contacts from a file. Bad rows are reported by line number; the rest are imported."""
     from ccctl.outbound import campaigns
 
@@ -112,6 +161,7 @@ def _state(state: str, doc: str):
 
         data = campaigns.set_state(open_services(ctx), tenant, name, state)
         output.emit_json(data) if as_json else output.message(f"campaign {tenant}/{name}: {data['state']}")
+
     command.__doc__ = doc
     return command
 
@@ -122,9 +172,14 @@ app.command("stop")(_state("stopped", "Stop the campaign; its contacts keep thei
 
 
 @app.command("accept")
-def accept(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
-           number: str = typer.Argument(..., metavar="NUMBER", help="The contact's number (E.164)."),
-           agent: str = typer.Option(..., "--agent", help="The agent's extension."), as_json: bool = JSON):
+def accept(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    name: str = NAME,
+    number: str = typer.Argument(..., metavar="NUMBER", help="The contact's number (E.164)."),
+    agent: str = typer.Option(..., "--agent", help="The agent's extension."),
+    as_json: bool = JSON,
+):
     """Preview: the agent accepts the contact offered; the daemon dials it and connects them."""
     from ccctl.outbound import campaigns
 
@@ -148,30 +203,44 @@ def status(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: 
 
 
 @app.command("list")
-def list_(ctx: typer.Context,
-          tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
-          as_json: bool = JSON):
+def list_(
+    ctx: typer.Context,
+    tenant: Optional[str] = typer.Argument(
+        None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+    ),
+    as_json: bool = JSON,
+):
     """Every campaign with its state, mode and number of contacts."""
     from ccctl.outbound import campaigns
 
-    output.emit(campaigns.list_(open_services(ctx), tenant), as_json,
-                columns=["tenant", "name", "state", "mode", "kind", "queue", "contacts", "max_concurrent"],
-                keep=("tenant", "name"))
+    output.emit(
+        campaigns.list_(open_services(ctx), tenant),
+        as_json,
+        columns=["tenant", "name", "state", "mode", "kind", "queue", "contacts", "max_concurrent"],
+        keep=("tenant", "name"),
+    )
 
 
 @app.command("show")
-def show(ctx: typer.Context, tenant: str = TENANT, name: str = NAME,
-         contacts: bool = typer.Option(False, "--contacts", help="List the contacts instead."),
-         state: Optional[str] = typer.Option(None, help="With --contacts: only contacts in this state."),
-         as_json: bool = JSON):
+def show(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    name: str = NAME,
+    contacts: bool = typer.Option(False, "--contacts", help="List the contacts instead."),
+    state: Optional[str] = typer.Option(None, help="With --contacts: only contacts in this state."),
+    as_json: bool = JSON,
+):
     """The campaign's definition (or its contacts)."""
     from ccctl.outbound import campaigns
 
     c = open_services(ctx)
     if contacts:
-        output.emit(campaigns.contacts(c, tenant, name, state), as_json,
-                    columns=["id", "number", "name", "timezone", "state", "attempts", "last_disposition", "agent"],
-                    keep=("number",))
+        output.emit(
+            campaigns.contacts(c, tenant, name, state),
+            as_json,
+            columns=["id", "number", "name", "timezone", "state", "attempts", "last_disposition", "agent"],
+            keep=("number",),
+        )
     else:
         output.emit(campaigns.show(c, tenant, name), as_json)
 
@@ -187,8 +256,13 @@ def remove(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, yes: bool
 
 
 @dnc_app.command("add")
-def dnc_add(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NUMBERS,
-            note: Optional[str] = typer.Option(None, help="Why (kept with the number)."), as_json: bool = JSON):
+def dnc_add(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    numbers: list[str] = NUMBERS,
+    note: Optional[str] = typer.Option(None, help="Why (kept with the number)."),
+    as_json: bool = JSON,
+):
     """Put numbers on the do-not-call list; contacts not yet called are blocked at once."""
     from ccctl.outbound import dnc
 
@@ -214,9 +288,13 @@ def dnc_list(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
 
 
 @dnc_app.command("import")
-def dnc_import(ctx: typer.Context, tenant: str = TENANT,
-               path: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with a number column."),
-               note: Optional[str] = typer.Option(None, help="Why (kept with each number)."), as_json: bool = JSON):
+def dnc_import(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    path: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with a number column."),
+    note: Optional[str] = typer.Option(None, help="Why (kept with each number)."),
+    as_json: bool = JSON,
+):
     """Add every number of a file; bad rows reported by line number."""
     from ccctl.outbound import dnc
 

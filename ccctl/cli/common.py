@@ -13,8 +13,9 @@ import typer
 from typer._click.exceptions import UsageError
 from typer.core import TyperCommand, TyperGroup
 
-from ccctl.errors import CcError, InvalidInput, NeedsConfirmation
 from ccctl.cli import output
+from ccctl.errors import CcError, InvalidInput, NeedsConfirmation
+
 
 def _no_python_types() -> None:
     """Typer labels each argument and option with its Python type (<str>, <list[str]>); the
@@ -35,7 +36,7 @@ def _args_ask_json(ctx) -> bool:
     """--json among the words still to parse (the group hands them on and forgets them)."""
     rest = list(getattr(ctx, "_protected_args", None) or []) + list(ctx.args)
     if "--" in rest:
-        rest = rest[:rest.index("--")]
+        rest = rest[: rest.index("--")]
     return "--json" in rest or bool(ctx.params.get("as_json"))
 
 
@@ -67,8 +68,7 @@ class ErrorMappingGroup(TyperGroup):
             output.error(exc.format_message(), as_json=True, id="usage", exit_code=exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except Exception as exc:
-            if not isinstance(exc, CcError) and (getattr(exc, "exit_code", None) is not None
-                                                 or _debugging()):
+            if not isinstance(exc, CcError) and (getattr(exc, "exit_code", None) is not None or _debugging()):
                 raise  # click's own usage errors (exit 2), or a developer asking for the traceback
             err = exc if isinstance(exc, CcError) else _unexpected(exc)
             output.error(err.message, as_json=as_json, id=err.id, exit_code=err.exit_code)

@@ -14,8 +14,8 @@ def _context(ctx: typer.Context):
 
 def tenants(ctx: typer.Context, incomplete: str) -> list[str]:
     try:
-        from ccctl.db import session_scope
         from ccctl.config import store
+        from ccctl.db import session_scope
 
         with session_scope(_context(ctx).engine) as session:
             return [n for n in store.tenant_names(session) if n.startswith(incomplete)]

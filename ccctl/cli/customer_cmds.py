@@ -12,8 +12,12 @@ import typer
 from ccctl.cli import complete, output
 from ccctl.cli.common import JSON, ErrorMappingGroup, open_services, parse_assignments
 
-app = typer.Typer(cls=ErrorMappingGroup, help="Manage a tenant's customer records (caller number -> name, "
-                  "for screen pop). Not part of `apply`: an apply never deletes them.", no_args_is_help=True)
+app = typer.Typer(
+    cls=ErrorMappingGroup,
+    help="Manage a tenant's customer records (caller number -> name, "
+    "for screen pop). Not part of `apply`: an apply never deletes them.",
+    no_args_is_help=True,
+)
 TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 NUMBER = typer.Argument(..., metavar="NUMBER", help="The customer's phone number.")
 FORMAT = typer.Option(None, "--format", metavar="csv|json", help="File format (default: from the file name, else csv).")
@@ -30,10 +34,14 @@ def _fmt(fmt: str | None, path: str | None) -> str:
 
 
 @app.command("add")
-def add(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER,
-        name: str = typer.Argument(..., metavar="NAME", help="Who it is."),
-        fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE", help="Further fields (tier=gold)."),
-        as_json: bool = JSON):
+def add(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    number: str = NUMBER,
+    name: str = typer.Argument(..., metavar="NAME", help="Who it is."),
+    fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE", help="Further fields (tier=gold)."),
+    as_json: bool = JSON,
+):
     """Add a customer record."""
     from ccctl.cti import customers
 
@@ -69,9 +77,15 @@ def remove(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER):
 
 
 @app.command("import")
-def import_(ctx: typer.Context, tenant: str = TENANT,
-            file: str = typer.Option(..., "-f", "--file", metavar="FILE", help="CSV (number,name,...) or JSON list; - for stdin."),
-            fmt: Optional[str] = FORMAT, as_json: bool = JSON):
+def import_(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    file: str = typer.Option(
+        ..., "-f", "--file", metavar="FILE", help="CSV (number,name,...) or JSON list; - for stdin."
+    ),
+    fmt: Optional[str] = FORMAT,
+    as_json: bool = JSON,
+):
     """Add or update customers from a file (records not in it are kept)."""
     from ccctl.cti import customers
 
@@ -80,17 +94,24 @@ def import_(ctx: typer.Context, tenant: str = TENANT,
     if as_json:
         output.emit_json(result)
     else:
-        output.message(f"{tenant}: {result['added']} added, {result['changed']} changed, {result['unchanged']} unchanged")
+        output.message(
+            f"{tenant}: {result['added']} added, {result['changed']} changed, {result['unchanged']} unchanged"
+        )
 
 
 @app.command("export")
-def export(ctx: typer.Context, tenant: str = TENANT,
-           out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write here instead of stdout."),
-           fmt: Optional[str] = FORMAT):
+def export(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write here instead of stdout."),
+    fmt: Optional[str] = FORMAT,
+):
     """Write TENANT's customers as CSV or JSON (what import reads)."""
     from ccctl.cti import customers
 
-    text = customers.write_file(customers.list_customers(open_services(ctx), tenant), _fmt(fmt, str(out) if out else None))
+    text = customers.write_file(
+        customers.list_customers(open_services(ctx), tenant), _fmt(fmt, str(out) if out else None)
+    )
     if out:
         out.write_text(text, encoding="utf-8")
         output.message(f"wrote {out}")

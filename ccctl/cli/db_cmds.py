@@ -13,8 +13,9 @@ app = typer.Typer(cls=ErrorMappingGroup, help="Database schema.", no_args_is_hel
 @app.command("upgrade")
 def upgrade(ctx: typer.Context):
     """Bring the schema up to the newest migration (also done automatically on first use)."""
+    from ccctl.db.migrate import current_revision
+    from ccctl.db.migrate import upgrade as run_upgrade
     from ccctl.db.session import open_engine
-    from ccctl.db.migrate import current_revision, upgrade as run_upgrade
 
     engine = open_engine(settings_of(ctx).db_url, migrate=False)
     run_upgrade(engine)
@@ -24,10 +25,13 @@ def upgrade(ctx: typer.Context):
 @app.command("status")
 def status(ctx: typer.Context, as_json: bool = JSON):
     """Show the database URL and its schema revision."""
-    from ccctl.db.session import open_engine
     from ccctl.db.migrate import current_revision, head_revision
+    from ccctl.db.session import open_engine
 
     engine = open_engine(settings_of(ctx).db_url, migrate=False)
-    data = {"url": engine.url.render_as_string(hide_password=True), "revision": current_revision(engine),
-            "head": head_revision()}
+    data = {
+        "url": engine.url.render_as_string(hide_password=True),
+        "revision": current_revision(engine),
+        "head": head_revision(),
+    }
     output.emit(data, as_json)

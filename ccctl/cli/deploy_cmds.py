@@ -9,10 +9,13 @@ from ccctl.cli import output
 from ccctl.cli.common import JSON, open_services
 
 
-def deploy(ctx: typer.Context,
-           wait: float = typer.Option(30.0, "--wait", metavar="SECONDS",
-                                      help="How long to wait for a deploy another process is running."),
-           as_json: bool = JSON):
+def deploy(
+    ctx: typer.Context,
+    wait: float = typer.Option(
+        30.0, "--wait", metavar="SECONDS", help="How long to wait for a deploy another process is running."
+    ),
+    as_json: bool = JSON,
+):
     """Render the latest committed configuration and bring FreeSWITCH to it (reloading only
     what changed). Exits 1 with FreeSWITCH's reason when it refuses; `ccctl status` shows the
     generation FreeSWITCH runs."""

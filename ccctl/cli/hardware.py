@@ -11,7 +11,7 @@ import typer
 
 app = typer.Typer(
     help="Voice cards: the known card profiles, the cards this box has (detect), and their "
-         "span/port configuration (apply writes /etc/dahdi and FreeTDM's files).",
+    "span/port configuration (apply writes /etc/dahdi and FreeTDM's files).",
     no_args_is_help=True,
 )
 
@@ -19,33 +19,39 @@ JSON = typer.Option(False, "--json", help="Print machine-readable JSON on stdout
 
 
 @app.command("list")
-def list_(ctx: typer.Context,
-          configured: bool = typer.Option(False, "--configured", help="List the cards configured on this box instead."),
-          as_json: bool = JSON):
+def list_(
+    ctx: typer.Context,
+    configured: bool = typer.Option(False, "--configured", help="List the cards configured on this box instead."),
+    as_json: bool = JSON,
+):
     """List the voice-card profiles (id, vendor, module, spans or ports), or with
     --configured the cards in the database."""
-    from ccctl.hardware import api
     from ccctl.cli import output
     from ccctl.cli.common import open_services
+    from ccctl.hardware import api
 
     if configured:
-        output.emit(api.configured_rows(open_services(ctx)), as_json,
-                    columns=["name", "profile", "location", "spans", "ports", "groups"])
+        output.emit(
+            api.configured_rows(open_services(ctx)),
+            as_json,
+            columns=["name", "profile", "location", "spans", "ports", "groups"],
+        )
     else:
-        output.emit(api.profile_rows(), as_json,
-                    columns=["id", "name", "vendor", "module", "spans", "ports", "ids"])
+        output.emit(api.profile_rows(), as_json, columns=["id", "name", "vendor", "module", "spans", "ports", "ids"])
 
 
 @app.command("show")
-def show(ctx: typer.Context,
-         name: str = typer.Argument(..., help="A configured card's name, or a profile id."),
-         as_json: bool = JSON):
+def show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="A configured card's name, or a profile id."),
+    as_json: bool = JSON,
+):
     """Show a configured card with its DAHDI span and channel numbers, or a profile with
     its ids, module, firmware, echo cancellers and the source file of each fact."""
-    from ccctl.errors import NotFound
-    from ccctl.hardware import api
     from ccctl.cli import output
     from ccctl.cli.common import open_services
+    from ccctl.errors import NotFound
+    from ccctl.hardware import api
 
     try:
         data = api.card_detail(open_services(ctx), name)
@@ -55,54 +61,78 @@ def show(ctx: typer.Context,
 
 
 @app.command("detect")
-def detect(ctx: typer.Context,
-           sysfs: Optional[Path] = typer.Option(None, "--sysfs",
-                                                help="The sysfs root to read (default: CCCTL_SYSFS_ROOT, else /sys; "
-                                                     "tests and rescue systems point elsewhere)."),
-           firmware_dir: Optional[list[Path]] = typer.Option(
-               None, "--firmware-dir", help="Where firmware files are looked for (repeatable; "
-                                            "default /lib/firmware and /usr/share/dahdi)."),
-           as_json: bool = JSON):
+def detect(
+    ctx: typer.Context,
+    sysfs: Optional[Path] = typer.Option(
+        None,
+        "--sysfs",
+        help="The sysfs root to read (default: CCCTL_SYSFS_ROOT, else /sys; tests and rescue systems point elsewhere).",
+    ),
+    firmware_dir: Optional[list[Path]] = typer.Option(
+        None,
+        "--firmware-dir",
+        help="Where firmware files are looked for (repeatable; default /lib/firmware and /usr/share/dahdi).",
+    ),
+    as_json: bool = JSON,
+):
     """Find the voice cards on the PCI and USB buses and match them to profiles. Telephony
     devices without a profile are listed as unknown; for each card the kernel module (and
     whether it is loaded and bound) and any missing firmware are reported."""
-    from ccctl.hardware import detect as d
     from ccctl.cli import output
     from ccctl.cli.common import settings_of
+    from ccctl.hardware import detect as d
 
     found = d.detect(sysfs or settings_of(ctx).sysfs_root, tuple(firmware_dir) if firmware_dir else d.FIRMWARE_DIRS)
     if as_json:
         output.emit_json(found.as_dict())
         return
-    rows = [{**c.__dict__, "firmware_missing": c.firmware_missing + [f"{f} (echo canceller)" for f in
-                                                                     c.echo_canceller_firmware_missing]}
-            for c in found.cards + found.unknown]
+    rows = [
+        {
+            **c.__dict__,
+            "firmware_missing": c.firmware_missing
+            + [f"{f} (echo canceller)" for f in c.echo_canceller_firmware_missing],
+        }
+        for c in found.cards + found.unknown
+    ]
     if rows:
-        output.emit(rows, False, columns=["location", "ids", "profile", "name", "module", "driver", "state", "firmware_missing"])
+        output.emit(
+            rows, False, columns=["location", "ids", "profile", "name", "module", "driver", "state", "firmware_missing"]
+        )
     else:
         output.message("no voice cards found")
-    output.message("modules: " + ", ".join(f"{m} {'loaded' if up else 'not loaded'}" for m, up in found.modules.items()))
+    output.message(
+        "modules: " + ", ".join(f"{m} {'loaded' if up else 'not loaded'}" for m, up in found.modules.items())
+    )
 
 
 @app.command("apply")
-def apply(ctx: typer.Context,
-          file: Optional[str] = typer.Option(None, "-f", "--file",
-                                             help="A site file (or directory, or -) whose 'hardware:' section replaces the box's cards."),
-          dahdi_dir: Optional[Path] = typer.Option(None, "--dahdi-dir",
-                                                   help="Where system.conf, assigned-spans.conf and span-types.conf go "
-                                                        "(default: CCCTL_DAHDI_DIR, else /etc/dahdi)."),
-          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
-          as_json: bool = JSON):
+def apply(
+    ctx: typer.Context,
+    file: Optional[str] = typer.Option(
+        None,
+        "-f",
+        "--file",
+        help="A site file (or directory, or -) whose 'hardware:' section replaces the box's cards.",
+    ),
+    dahdi_dir: Optional[Path] = typer.Option(
+        None,
+        "--dahdi-dir",
+        help="Where system.conf, assigned-spans.conf and span-types.conf go "
+        "(default: CCCTL_DAHDI_DIR, else /etc/dahdi).",
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
+    as_json: bool = JSON,
+):
     """Store the cards of FILE (validated first: a setting a card cannot carry fails with one
     line naming the span or port, and Debian's dahdi_cfg -t checks the system.conf where it
     is installed), render FreeTDM's files into the FreeSWITCH tree, and write
     DAHDI's system.conf, assigned-spans.conf and span-types.conf. Without FILE, rewrite the DAHDI files from
     the database."""
-    from ccctl.errors import InvalidInput
-    from ccctl.hardware import api
-    from ccctl.config.load import load_site
     from ccctl.cli import output
     from ccctl.cli.common import open_services, report
+    from ccctl.config.load import load_site
+    from ccctl.errors import InvalidInput
+    from ccctl.hardware import api
 
     c = open_services(ctx)
     result = None

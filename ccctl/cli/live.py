@@ -9,19 +9,29 @@ import typer
 from ccctl.cli import complete, output
 from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
-agent_app = typer.Typer(cls=ErrorMappingGroup, help="Log agents (seats) in and out of the ACD, set them ready or on break.",
-                        no_args_is_help=True)
+agent_app = typer.Typer(
+    cls=ErrorMappingGroup,
+    help="Log agents (seats) in and out of the ACD, set them ready or on break.",
+    no_args_is_help=True,
+)
 
 TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
-EXTENSION = typer.Argument(..., metavar="EXTENSION", help="The seat's extension.", autocompletion=complete.keys_of("seat"))
+EXTENSION = typer.Argument(
+    ..., metavar="EXTENSION", help="The seat's extension.", autocompletion=complete.keys_of("seat")
+)
 
 
 ACTOR = typer.Option(None, "--actor", metavar="NAME", help="Who to write in the audit log (default: the OS user).")
 
 
 def _action(action: str, doc: str):
-    def command(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, actor: Optional[str] = ACTOR,
-                as_json: bool = JSON):
+    def command(
+        ctx: typer.Context,
+        tenant: str = TENANT,
+        extension: str = EXTENSION,
+        actor: Optional[str] = ACTOR,
+        as_json: bool = JSON,
+    ):
         from ccctl.supervision import agents
 
         status = agents.set_status(open_services(ctx), tenant, extension, action, actor=actor)
@@ -29,20 +39,29 @@ def _action(action: str, doc: str):
             output.emit_json({"tenant": tenant, "extension": extension, "status": status})
         else:
             output.message(f"{tenant}/{extension}: {status}")
+
     command.__doc__ = doc
     return command
 
 
-agent_app.command("login")(_action("login", "Log a seat in: it becomes Available and is offered calls (*22 from the phone)."))
+agent_app.command("login")(
+    _action("login", "Log a seat in: it becomes Available and is offered calls (*22 from the phone).")
+)
 agent_app.command("logout")(_action("logout", "Log a seat out: no more calls are offered to it (*23)."))
 agent_app.command("ready")(_action("ready", "Make a seat Available again after a break (*25)."))
 
 
 @agent_app.command("break")
-def break_(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
-           reason: Optional[str] = typer.Option(None, "--reason", metavar="CODE|NAME",
-                                                help="One of the tenant's pause_reasons (default: its default reason)."),
-           actor: Optional[str] = ACTOR, as_json: bool = JSON):
+def break_(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    extension: str = EXTENSION,
+    reason: Optional[str] = typer.Option(
+        None, "--reason", metavar="CODE|NAME", help="One of the tenant's pause_reasons (default: its default reason)."
+    ),
+    actor: Optional[str] = ACTOR,
+    as_json: bool = JSON,
+):
     """Put a seat On Break: it keeps its login but is offered no calls (*24 [+ reason code])."""
     from ccctl.supervision import agents
 
@@ -54,8 +73,13 @@ def break_(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
 
 
 @agent_app.command("wrapup")
-def wrapup(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION, actor: Optional[str] = ACTOR,
-           as_json: bool = JSON):
+def wrapup(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    extension: str = EXTENSION,
+    actor: Optional[str] = ACTOR,
+    as_json: bool = JSON,
+):
     """End a seat's wrap-up now: it is offered the next call at once (*26)."""
     from ccctl.supervision import agents
 
@@ -67,9 +91,14 @@ def wrapup(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
 
 
 @agent_app.command("disposition")
-def disposition(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTENSION,
-                code: str = typer.Argument(..., metavar="CODE", help="One of the tenant's dispositions (code or name)."),
-                actor: Optional[str] = ACTOR, as_json: bool = JSON):
+def disposition(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    extension: str = EXTENSION,
+    code: str = typer.Argument(..., metavar="CODE", help="One of the tenant's dispositions (code or name)."),
+    actor: Optional[str] = ACTOR,
+    as_json: bool = JSON,
+):
     """Give the seat's last call a wrap-up code (*9 + code); the daemon stores it on the call row."""
     from ccctl.supervision import agents
 
@@ -81,16 +110,24 @@ def disposition(ctx: typer.Context, tenant: str = TENANT, extension: str = EXTEN
 
 
 @agent_app.command("list")
-def list_(ctx: typer.Context,
-          tenant: Optional[str] = typer.Argument(None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants),
-          as_json: bool = JSON):
+def list_(
+    ctx: typer.Context,
+    tenant: Optional[str] = typer.Argument(
+        None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+    ),
+    as_json: bool = JSON,
+):
     """Live status and state of every seat as mod_callcenter sees it."""
     from ccctl.supervision import agents
 
     rows = [a.as_dict() for a in agents.live_states(open_services(ctx), tenant)]
-    output.emit(rows, as_json, columns=["tenant", "extension", "name", "status", "state", "calls_answered",
-                                        "no_answer_count", "wrap_up_time"], keep=("tenant", "extension", "status", "state"),
-                drop=("no_answer_count", "wrap_up_time", "calls_answered", "name"))
+    output.emit(
+        rows,
+        as_json,
+        columns=["tenant", "extension", "name", "status", "state", "calls_answered", "no_answer_count", "wrap_up_time"],
+        keep=("tenant", "extension", "status", "state"),
+        drop=("no_answer_count", "wrap_up_time", "calls_answered", "name"),
+    )
 
 
 def status(ctx: typer.Context, as_json: bool = JSON):
@@ -120,14 +157,29 @@ def status(ctx: typer.Context, as_json: bool = JSON):
         output.line(f"FreeSWITCH: down ({data['tenants']} tenant(s) configured)")
         output.line(deployed)
         return
-    output.line(f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
-                f"{data['registrations']} registration(s)")
+    output.line(
+        f"FreeSWITCH {data['version']}: up {data['uptime_seconds']} s, {data['active_calls']} call(s), "
+        f"{data['registrations']} registration(s)"
+    )
     output.line(deployed)
     if data["recording_failures"]:
         output.line(f"{data['recording_failures']} recording(s) failed (FreeSWITCH log: ccctl recording-failed)")
-    rows = [{"tenant": t["tenant"], "registrations": t["registrations"], "channels": t["active_channels"],
-             "queue": q["queue"], "waiting": q["waiting"], "available": q["available_agents"],
-             "recordings_failed": t["recording_failures"]}
-            for t in data["tenants"] for q in (t["queues"] or [{"queue": "", "waiting": "", "available_agents": ""}])]
-    output.emit(rows, False, columns=["tenant", "registrations", "channels", "queue", "waiting", "available",
-                                       "recordings_failed"], keep=("tenant", "queue"))
+    rows = [
+        {
+            "tenant": t["tenant"],
+            "registrations": t["registrations"],
+            "channels": t["active_channels"],
+            "queue": q["queue"],
+            "waiting": q["waiting"],
+            "available": q["available_agents"],
+            "recordings_failed": t["recording_failures"],
+        }
+        for t in data["tenants"]
+        for q in (t["queues"] or [{"queue": "", "waiting": "", "available_agents": ""}])
+    ]
+    output.emit(
+        rows,
+        False,
+        columns=["tenant", "registrations", "channels", "queue", "waiting", "available", "recordings_failed"],
+        keep=("tenant", "queue"),
+    )

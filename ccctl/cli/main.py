@@ -8,22 +8,44 @@ from typing import Optional
 import typer
 
 from ccctl import __version__
-from ccctl.errors import EXIT_CODES, NotFound
-from ccctl.cli import daemon_cmds, db_cmds, engine_cmds, hardware, live, media_cmds, monitor_cmds, seat_cmds, site_cmds, tenant
-from ccctl.cli import backup_cmds, callback_cmds, campaign, customer_cmds, deploy_cmds, recording_cmds, report_cmds, tui_cmd
+from ccctl.cli import (
+    backup_cmds,
+    callback_cmds,
+    campaign,
+    customer_cmds,
+    daemon_cmds,
+    db_cmds,
+    deploy_cmds,
+    engine_cmds,
+    hardware,
+    live,
+    media_cmds,
+    monitor_cmds,
+    recording_cmds,
+    report_cmds,
+    seat_cmds,
+    site_cmds,
+    tenant,
+    tui_cmd,
+)
 from ccctl.cli.common import ErrorMappingGroup
 from ccctl.cli.nouns import NOUNS, noun_app
+from ccctl.errors import EXIT_CODES, NotFound
 
-EPILOG = "\b\nExit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items()) + (
-    "\n\n\b\nEnvironment: CCCTL_DB (database path or URL), CCCTL_FS_CONF_DIR, CCCTL_FS_SOUNDS_DIR,\n"
-    "CCCTL_FS_RECORDINGS_DIR, CCCTL_ESL_HOST (loopback only), CCCTL_ESL_PORT, CCCTL_SIP_IP,\n"
-    "CCCTL_FS_DEPLOY (auto or off). Shell completion: ccctl --install-completion."
+EPILOG = (
+    "\b\nExit codes:\n"
+    + "\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES.items())
+    + (
+        "\n\n\b\nEnvironment: CCCTL_DB (database path or URL), CCCTL_FS_CONF_DIR, CCCTL_FS_SOUNDS_DIR,\n"
+        "CCCTL_FS_RECORDINGS_DIR, CCCTL_ESL_HOST (loopback only), CCCTL_ESL_PORT, CCCTL_SIP_IP,\n"
+        "CCCTL_FS_DEPLOY (auto or off). Shell completion: ccctl --install-completion."
+    )
 )
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
     help="Control plane of the call-center appliance: tenants, seats, queues, IVRs, numbers, "
-         "trunks and the FreeSWITCH configuration rendered from them.",
+    "trunks and the FreeSWITCH configuration rendered from them.",
     epilog=EPILOG,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -38,9 +60,13 @@ def _version(value: bool):
 
 
 @app.callback()
-def root(ctx: typer.Context,
-         db: Optional[str] = typer.Option(None, "--db", metavar="PATH|URL", help="Database path or URL (default: $CCCTL_DB)."),
-         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version.")):
+def root(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(
+        None, "--db", metavar="PATH|URL", help="Database path or URL (default: $CCCTL_DB)."
+    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+):
     ctx.obj = {**(ctx.obj or {}), "db": db}
     if ctx.invoked_subcommand != "db":
         from ccctl.settings import Settings, default_db_path
@@ -56,8 +82,9 @@ def _refuse_missing_folder(db: str | None) -> None:
         return
     path = db.removeprefix("sqlite:///") if db.startswith("sqlite:///") else (None if "://" in db else db)
     if path and path != ":memory:" and not Path(path).parent.is_dir():
-        raise NotFound(f"database {path}: no such folder {Path(path).parent} "
-                       "(`ccctl --db PATH db upgrade` creates a new database)")
+        raise NotFound(
+            f"database {path}: no such folder {Path(path).parent} (`ccctl --db PATH db upgrade` creates a new database)"
+        )
 
 
 app.add_typer(tenant.app, name="tenant")

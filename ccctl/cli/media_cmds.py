@@ -10,9 +10,12 @@ import typer
 from ccctl.cli import complete, output
 from ccctl.cli.common import JSON, ErrorMappingGroup, open_services
 
-app = typer.Typer(cls=ErrorMappingGroup, no_args_is_help=True,
-                  help="A tenant's own sound files: upload a greeting, list and remove them. An IVR "
-                       "plays one with greeting.file=NAME; a tenant can name only its own files.")
+app = typer.Typer(
+    cls=ErrorMappingGroup,
+    no_args_is_help=True,
+    help="A tenant's own sound files: upload a greeting, list and remove them. An IVR "
+    "plays one with greeting.file=NAME; a tenant can name only its own files.",
+)
 TENANT = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 
 
@@ -24,11 +27,16 @@ def _tenant(ctx, name):
 
 
 @app.command("add")
-def add(ctx: typer.Context, tenant: str = TENANT,
-        file: Path = typer.Argument(..., metavar="FILE", help="A sound file (WAV, FLAC, MP3, ... anything sox reads)."),
-        name: Optional[str] = typer.Option(None, "--name", metavar="NAME", help="Name it this (default: from FILE, ending .wav)."),
-        replace: bool = typer.Option(False, "--replace", help="Overwrite a file of the same name."),
-        as_json: bool = JSON):
+def add(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    file: Path = typer.Argument(..., metavar="FILE", help="A sound file (WAV, FLAC, MP3, ... anything sox reads)."),
+    name: Optional[str] = typer.Option(
+        None, "--name", metavar="NAME", help="Name it this (default: from FILE, ending .wav)."
+    ),
+    replace: bool = typer.Option(False, "--replace", help="Overwrite a file of the same name."),
+    as_json: bool = JSON,
+):
     """Upload FILE into TENANT's media folder, converted to what calls play (8 kHz mono WAV)."""
     from ccctl.media import uploads
 
@@ -37,8 +45,9 @@ def add(ctx: typer.Context, tenant: str = TENANT,
     if as_json:
         output.emit_json(m.as_dict())
     else:
-        output.message(f"added {tenant}/{m.name} ({m.seconds} s); use it with: "
-                       f"ccctl ivr set {tenant} IVR greeting.file={m.name}")
+        output.message(
+            f"added {tenant}/{m.name} ({m.seconds} s); use it with: ccctl ivr set {tenant} IVR greeting.file={m.name}"
+        )
 
 
 @app.command("list")
@@ -52,9 +61,12 @@ def list_(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, tenant: str = TENANT,
-           name: str = typer.Argument(..., metavar="NAME", help="The file's name.", autocompletion=complete.media),
-           as_json: bool = JSON):
+def remove(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    name: str = typer.Argument(..., metavar="NAME", help="The file's name.", autocompletion=complete.media),
+    as_json: bool = JSON,
+):
     """Remove one of TENANT's media files (refused while an IVR plays it)."""
     from ccctl.media import uploads
 

@@ -69,8 +69,13 @@ def _fit(widths: list[int], heads: list[str], keep: set[int], total: int) -> lis
     return widths
 
 
-def layout(cells: list[list[str]], columns: list[str], keep: Iterable[str] = (), width: int | None = None,
-           drop: Iterable[str] = ()) -> tuple[list[int], list[int], list[str]]:
+def layout(
+    cells: list[list[str]],
+    columns: list[str],
+    keep: Iterable[str] = (),
+    width: int | None = None,
+    drop: Iterable[str] = (),
+) -> tuple[list[int], list[int], list[str]]:
     """(indexes of the columns shown, their widths, the columns left out) for a table of CELLS
     on WIDTH columns. KEEP columns (ids, names people copy) are never cut; headers never are.
     When the rest cannot fit, columns are left out whole: DROP's first (the least useful), then
@@ -98,19 +103,28 @@ def terminal_width() -> int:
     return max(MIN_WIDTH, shutil.get_terminal_size((80, 24)).columns)
 
 
-def table_lines(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), width: int | None = None,
-                drop: Iterable[str] = ()) -> list[str]:
+def table_lines(
+    rows: Iterable[dict],
+    columns: list[str],
+    keep: Iterable[str] = (),
+    width: int | None = None,
+    drop: Iterable[str] = (),
+) -> list[str]:
     return table(rows, columns, keep, width, drop)[0]
 
 
-def table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), width: int | None = None,
-          drop: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+def table(
+    rows: Iterable[dict],
+    columns: list[str],
+    keep: Iterable[str] = (),
+    width: int | None = None,
+    drop: Iterable[str] = (),
+) -> tuple[list[str], list[str]]:
     """(the table's lines, the columns left out for the width)."""
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     shown, widths, left_out = layout(cells, columns, keep, width, drop)
     heads = [columns[i] for i in shown]
-    lines = ["  ".join(_pad(c, w) for c, w in zip(heads, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(heads, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(_pad(_cut(row[i], w), w) for i, w in zip(shown, widths)).rstrip() for row in cells]
     return lines, left_out
 
@@ -119,8 +133,9 @@ def emit_json(data: Any, stream=None) -> None:
     (stream or sys.stdout).write(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 
 
-def emit_table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), drop: Iterable[str] = (),
-               every: str = "--json") -> None:
+def emit_table(
+    rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (), drop: Iterable[str] = (), every: str = "--json"
+) -> None:
     """Rows as a table; columns left out for the terminal's width are named on stderr, with
     EVERY, the option that shows them all."""
     rows = list(rows)
@@ -130,8 +145,10 @@ def emit_table(rows: Iterable[dict], columns: list[str], keep: Iterable[str] = (
     lines, left_out = table(rows, columns, keep, None, drop)
     sys.stdout.write("\n".join(lines) + "\n")
     if left_out:
-        message(f"({len(left_out)} column{'s' if len(left_out) != 1 else ''} left out for the width: "
-                f"{', '.join(left_out)}; {every} shows every column)")
+        message(
+            f"({len(left_out)} column{'s' if len(left_out) != 1 else ''} left out for the width: "
+            f"{', '.join(left_out)}; {every} shows every column)"
+        )
 
 
 def emit_record(data: dict) -> None:
@@ -141,8 +158,15 @@ def emit_record(data: dict) -> None:
     sys.stdout.write("".join(f"{_pad(k, w)}  {_cell(v)}\n" for k, v in data.items()))
 
 
-def emit(data: Any, as_json: bool, *, columns: list[str] | None = None, keep: Iterable[str] = (),
-         drop: Iterable[str] = (), every: str = "--json") -> None:
+def emit(
+    data: Any,
+    as_json: bool,
+    *,
+    columns: list[str] | None = None,
+    keep: Iterable[str] = (),
+    drop: Iterable[str] = (),
+    every: str = "--json",
+) -> None:
     if as_json:
         emit_json(data)
     elif isinstance(data, list):

@@ -11,14 +11,18 @@ import typer
 from ccctl.cli import complete, output
 from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_services, report
 from ccctl.cli.progress import bar
-from ccctl.cli.tenant import NAME, recording_app as app
+from ccctl.cli.tenant import NAME
+from ccctl.cli.tenant import recording_app as app
 
-app.info.help = ("A tenant's recording policy and its recordings: list, show, legal hold, storage, "
-                 "purge past retention, export.")
+app.info.help = (
+    "A tenant's recording policy and its recordings: list, show, legal hold, storage, purge past retention, export."
+)
 
 TENANT_OPT = typer.Option(None, "--tenant", metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants)
 CALL = typer.Argument(None, metavar="[CALL]", help="A call's id (its uuid); left out, the whole tenant.")
-SINCE = typer.Option(None, "--since", metavar="TIME", help="Calls started at or after (ISO date/time, UTC, or Unix seconds).")
+SINCE = typer.Option(
+    None, "--since", metavar="TIME", help="Calls started at or after (ISO date/time, UTC, or Unix seconds)."
+)
 UNTIL = typer.Option(None, "--until", metavar="TIME", help="Calls started before.")
 LIST_COLUMNS = ["started", "tenant", "call", "bytes", "status", "purge_after", "path"]
 USAGE_COLUMNS = ["tenant", "files", "size", "held", "tenant_hold", "retention_days", "oldest", "due_files", "due_size"]
@@ -56,12 +60,16 @@ def show(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, as_
 
 
 @app.command("list")
-def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optional[str] = SINCE,
-          until: Optional[str] = UNTIL,
-          held: bool = typer.Option(False, "--held", help="Only recordings under a call's legal hold."),
-          purged: bool = typer.Option(False, "--purged", help="Include purged recordings (their rows stay)."),
-          limit: int = typer.Option(1000, "--limit", min=0, help="At most this many (0: all)."),
-          as_json: bool = JSON):
+def list_(
+    ctx: typer.Context,
+    tenant: Optional[str] = TENANT_OPT,
+    since: Optional[str] = SINCE,
+    until: Optional[str] = UNTIL,
+    held: bool = typer.Option(False, "--held", help="Only recordings under a call's legal hold."),
+    purged: bool = typer.Option(False, "--purged", help="Include purged recordings (their rows stay)."),
+    limit: int = typer.Option(1000, "--limit", min=0, help="At most this many (0: all)."),
+    as_json: bool = JSON,
+):
     """List recordings, oldest first (the folders are scanned first, so every file is known)."""
     from ccctl.recordings import index
     from ccctl.stats.calls import require_tenant
@@ -69,9 +77,15 @@ def list_(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, since: Optiona
     c = open_services(ctx)
     if tenant:
         require_tenant(c, tenant)  # an unknown tenant: exit 3, not an empty list
-    rows = index.list_recordings(c, tenant=tenant, since=_time(since, "--since"),
-                                           until=_time(until, "--until"), held=True if held else None,
-                                           purged=purged, limit=limit or None)
+    rows = index.list_recordings(
+        c,
+        tenant=tenant,
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+        held=True if held else None,
+        purged=purged,
+        limit=limit or None,
+    )
     output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("call",))
 
 
@@ -92,17 +106,23 @@ def _hold(ctx, tenant, call, held: bool, reason, dry_run, as_json):
 
 
 @app.command("hold")
-def hold(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL,
-         reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT", help="Why (a case number)."),
-         dry_run: bool = DRY_RUN, as_json: bool = JSON):
+def hold(
+    ctx: typer.Context,
+    tenant: str = NAME,
+    call: Optional[str] = CALL,
+    reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT", help="Why (a case number)."),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = JSON,
+):
     """Put CALL's recordings (or every recording of TENANT) under legal hold: no purge deletes
     them, whatever their age, until released."""
     _hold(ctx, tenant, call, True, reason, dry_run, as_json)
 
 
 @app.command("release")
-def release(ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, dry_run: bool = DRY_RUN,
-            as_json: bool = JSON):
+def release(
+    ctx: typer.Context, tenant: str = NAME, call: Optional[str] = CALL, dry_run: bool = DRY_RUN, as_json: bool = JSON
+):
     """Lift the legal hold of CALL (or of TENANT): its recordings follow the retention again."""
     _hold(ctx, tenant, call, False, None, dry_run, as_json)
 
@@ -119,8 +139,13 @@ def usage(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, as_json: bool 
 
 
 @app.command("purge")
-def purge(ctx: typer.Context, tenant: Optional[str] = TENANT_OPT, dry_run: bool = DRY_RUN, yes: bool = YES,
-          as_json: bool = JSON):
+def purge(
+    ctx: typer.Context,
+    tenant: Optional[str] = TENANT_OPT,
+    dry_run: bool = DRY_RUN,
+    yes: bool = YES,
+    as_json: bool = JSON,
+):
     """Delete recordings past their tenant's retention_days. Never one under legal hold (the
     call's or the tenant's), one younger than the retention, or one of a tenant that keeps them
     forever (retention_days 0). Asks first on a terminal; needs --yes in a script (the box's
@@ -146,20 +171,27 @@ def _purged(f: dict, as_json: bool) -> None:
     output.line(f"{f['files']} file(s), {human(f['bytes'])} {verb}")
     for name, t in sorted(f["tenants"].items()):
         output.line(f"  {name}: {t['files']} file(s), {human(t['bytes'])}")
-    for key, words in (("held", "kept under legal hold"), ("recent", "kept: changed within the retention"),
-                       ("missing", "already gone from disk"), ("errors", "could not be deleted")):
+    for key, words in (
+        ("held", "kept under legal hold"),
+        ("recent", "kept: changed within the retention"),
+        ("missing", "already gone from disk"),
+        ("errors", "could not be deleted"),
+    ):
         if f[key]:
             output.message(f"{f[key]} past retention {words}")
 
 
 @app.command("export")
-def export(ctx: typer.Context,
-           tenant: str = typer.Option(..., "--tenant", metavar="TENANT", help="The tenant.", autocompletion=complete.tenants),
-           since: str = typer.Option(..., "--since", metavar="TIME", help="Calls started at or after (ISO date/time, UTC)."),
-           until: Optional[str] = UNTIL,
-           out: Path = typer.Option(..., "--out", metavar="FILE.tar|DIR",
-                                    help="A new .tar/.tar.gz file, or a new or empty folder."),
-           as_json: bool = JSON):
+def export(
+    ctx: typer.Context,
+    tenant: str = typer.Option(..., "--tenant", metavar="TENANT", help="The tenant.", autocompletion=complete.tenants),
+    since: str = typer.Option(..., "--since", metavar="TIME", help="Calls started at or after (ISO date/time, UTC)."),
+    until: Optional[str] = UNTIL,
+    out: Path = typer.Option(
+        ..., "--out", metavar="FILE.tar|DIR", help="A new .tar/.tar.gz file, or a new or empty folder."
+    ),
+    as_json: bool = JSON,
+):
     """Copy TENANT's recordings for download, with manifest.json (each file's size and SHA-256,
     the call rows) and calls.csv."""
     from ccctl.recordings import export
@@ -168,8 +200,9 @@ def export(ctx: typer.Context,
     c = open_services(ctx)
     require_tenant(c, tenant)  # an unknown tenant: exit 3, before anything is written
     with bar("exporting", as_json) as progress:
-        r = export.export(c, tenant, since=_time(since, "--since"), until=_time(until, "--until"),
-                                    out=out, progress=progress)
+        r = export.export(
+            c, tenant, since=_time(since, "--since"), until=_time(until, "--until"), out=out, progress=progress
+        )
     if as_json:
         output.emit_json(r)
     else:

@@ -19,14 +19,18 @@ def _this_month() -> str:
 
 
 @app.command("usage")
-def usage(ctx: typer.Context,
-          tenant: Optional[str] = typer.Option(None, "--tenant", metavar="TENANT", help="The tenant.",
-                                               autocompletion=complete.tenants),
-          all_: bool = typer.Option(False, "--all", help="Every tenant of the box, one row each."),
-          month: Optional[str] = typer.Option(None, "--month", metavar="YYYY-MM",
-                                              help="The month, in each tenant's time zone (default: this month)."),
-          as_json: bool = JSON,
-          as_csv: bool = typer.Option(False, "--csv", help="Print CSV (every column) on stdout.")):
+def usage(
+    ctx: typer.Context,
+    tenant: Optional[str] = typer.Option(
+        None, "--tenant", metavar="TENANT", help="The tenant.", autocompletion=complete.tenants
+    ),
+    all_: bool = typer.Option(False, "--all", help="Every tenant of the box, one row each."),
+    month: Optional[str] = typer.Option(
+        None, "--month", metavar="YYYY-MM", help="The month, in each tenant's time zone (default: this month)."
+    ),
+    as_json: bool = JSON,
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV (every column) on stdout."),
+):
     """Licensed seats, peak of agents logged in at once, calls and minutes in and out (rounded
     as the tenant's billing says), recording storage and the lease price of the month."""
     from ccctl.errors import InvalidInput

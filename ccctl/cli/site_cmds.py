@@ -11,24 +11,33 @@ from ccctl.cli import complete, output
 from ccctl.cli.common import DRY_RUN, JSON, YES, confirm, open_services, report, settings_of
 
 
-def apply(ctx: typer.Context,
-          file: str = typer.Option(..., "-f", "--file", metavar="FILE", help="A site YAML file, a directory of them, or - for stdin."),
-          dry_run: bool = DRY_RUN,
-          prune: bool = typer.Option(False, "--prune", help="Also remove tenants the file does not mention "
-                                                            "(asks first on a terminal; needs --yes in a script)."),
-          yes: bool = YES,
-          as_json: bool = JSON):
+def apply(
+    ctx: typer.Context,
+    file: str = typer.Option(
+        ..., "-f", "--file", metavar="FILE", help="A site YAML file, a directory of them, or - for stdin."
+    ),
+    dry_run: bool = DRY_RUN,
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Also remove tenants the file does not mention (asks first on a terminal; needs --yes in a script).",
+    ),
+    yes: bool = YES,
+    as_json: bool = JSON,
+):
     """Make the database match a site description. Each tenant in the file is taken whole:
     what it leaves out of a tenant is removed from that tenant. A second apply of the same
     file changes nothing."""
-    from ccctl.errors import InvalidInput
-    from ccctl.config.write import apply_tenants
     from ccctl.config.load import load_site
+    from ccctl.config.write import apply_tenants
+    from ccctl.errors import InvalidInput
 
     site = load_site(file)
     if prune and not site.tenants:
-        raise InvalidInput(f"{file}: names no tenant; with --prune that would remove every tenant "
-                           "(remove tenants one by one with ccctl tenant remove)")
+        raise InvalidInput(
+            f"{file}: names no tenant; with --prune that would remove every tenant "
+            "(remove tenants one by one with ccctl tenant remove)"
+        )
     c = open_services(ctx)
     if prune and not dry_run:
         preview = apply_tenants(c, site.tenants, prune=True, dry_run=True, hardware=site.hardware)
@@ -41,19 +50,29 @@ def apply(ctx: typer.Context,
     report(result, as_json, c)
 
 
-def export(ctx: typer.Context,
-           out: Optional[Path] = typer.Option(None, "-o", "--output", metavar="FILE", help="Write to this file instead of stdout."),
-           tenant: Optional[list[str]] = typer.Option(None, "--tenant", "-t", help="Only this tenant (repeat for more).", metavar="TENANT",
-                                                      autocompletion=complete.tenants),
-           as_json: bool = JSON):
+def export(
+    ctx: typer.Context,
+    out: Optional[Path] = typer.Option(
+        None, "-o", "--output", metavar="FILE", help="Write to this file instead of stdout."
+    ),
+    tenant: Optional[list[str]] = typer.Option(
+        None,
+        "--tenant",
+        "-t",
+        help="Only this tenant (repeat for more).",
+        metavar="TENANT",
+        autocompletion=complete.tenants,
+    ),
+    as_json: bool = JSON,
+):
     """Write the current state as site YAML (the same format `apply` reads; --json gives the
     same structure as JSON). Seat passwords are not exported; customers are operational data and
     travel with `ccctl customer export`."""
     import json
 
     from ccctl.config import entities
-    from ccctl.errors import NotFound
     from ccctl.config.export import export_yaml, site_data
+    from ccctl.errors import NotFound
 
     c = open_services(ctx)
     tenants = entities.list_tenants(c, with_secrets=True)  # trunk passwords are part of the file
@@ -63,8 +82,11 @@ def export(ctx: typer.Context,
         if missing:
             raise NotFound(f"tenant {missing[0]} not found")
         tenants = [t for t in tenants if t.name in tenant]
-    text = export_yaml(tenants, hardware) if not as_json else \
-        json.dumps(site_data(tenants, hardware), ensure_ascii=False, indent=2) + "\n"
+    text = (
+        export_yaml(tenants, hardware)
+        if not as_json
+        else json.dumps(site_data(tenants, hardware), ensure_ascii=False, indent=2) + "\n"
+    )
     if out:
         out.write_text(text, encoding="utf-8")
         output.message(f"wrote {out}")
@@ -72,10 +94,14 @@ def export(ctx: typer.Context,
         output.line(text.rstrip("\n"))
 
 
-def validate(ctx: typer.Context,
-             file: Optional[str] = typer.Option(None, "-f", "--file", metavar="FILE", help="Check this site file instead of the database."),
-             strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
-             as_json: bool = JSON):
+def validate(
+    ctx: typer.Context,
+    file: Optional[str] = typer.Option(
+        None, "-f", "--file", metavar="FILE", help="Check this site file instead of the database."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
+    as_json: bool = JSON,
+):
     """Report dangling targets, duplicate extensions or numbers, routing loops, queues no
     seat can serve and trunks without credentials, one line per problem naming the object.
     Exits 1 when there is an error (or a warning, with --strict)."""
@@ -95,11 +121,16 @@ def validate(ctx: typer.Context,
         tenants, hardware = entities.list_tenants(c, with_secrets=True), _hardware(c)
         campaigns = stored_in(c, [t.name for t in tenants])
     sounds = settings_of(ctx).fs_sounds_dir if file else c.settings.fs_sounds_dir
-    problems = check_site(tenants, campaigns=campaigns) + _hardware_problems(tenants, hardware) + \
-        check_media(tenants, sounds) + check_webhooks(tenants, settings_of(ctx).webhook_hosts)
+    problems = (
+        check_site(tenants, campaigns=campaigns)
+        + _hardware_problems(tenants, hardware)
+        + check_media(tenants, sounds)
+        + check_webhooks(tenants, settings_of(ctx).webhook_hosts)
+    )
     if as_json:
-        output.emit_json([{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message}
-                          for p in problems])
+        output.emit_json(
+            [{"severity": p.severity, "tenant": p.tenant, "object": p.obj, "message": p.message} for p in problems]
+        )
     else:
         for p in problems:
             output.line(str(p))
@@ -110,9 +141,11 @@ def validate(ctx: typer.Context,
         raise typer.Exit(1)
 
 
-def render(ctx: typer.Context,
-           out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Directory to write the tree into."),
-           force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty.")):
+def render(
+    ctx: typer.Context,
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Directory to write the tree into."),
+    force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty."),
+):
     """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
     includes) for the current database. The same database always gives the same bytes."""
     from ccctl.config import gather

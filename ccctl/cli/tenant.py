@@ -9,13 +9,24 @@ from typing import Optional
 import typer
 
 from ccctl.cli import common, complete, output
-from ccctl.cli.common import (DRY_RUN, JSON, YES, ErrorMappingGroup, FieldsHelpCommand, confirm, open_services,
-                     parse_assignments, report)
+from ccctl.cli.common import (
+    DRY_RUN,
+    JSON,
+    YES,
+    ErrorMappingGroup,
+    FieldsHelpCommand,
+    confirm,
+    open_services,
+    parse_assignments,
+    report,
+)
 
-app = typer.Typer(cls=ErrorMappingGroup, help="Manage tenants (one SIP domain and dialplan context each).",
-                  no_args_is_help=True)
-recording_app = typer.Typer(cls=ErrorMappingGroup, help="Show or change a tenant's recording policy.",
-                            no_args_is_help=True)
+app = typer.Typer(
+    cls=ErrorMappingGroup, help="Manage tenants (one SIP domain and dialplan context each).", no_args_is_help=True
+)
+recording_app = typer.Typer(
+    cls=ErrorMappingGroup, help="Show or change a tenant's recording policy.", no_args_is_help=True
+)
 
 NAME = typer.Argument(..., metavar="TENANT", help="The tenant's name.", autocompletion=complete.tenants)
 COLUMNS = ["name", "domain", "plan", "seats", "calls", "queues", "recording", "display_name"]
@@ -24,9 +35,16 @@ COLUMNS = ["name", "domain", "plan", "seats", "calls", "queues", "recording", "d
 
 def _summary(t) -> dict:
     return {
-        "name": t.name, "display_name": t.display_name, "plan": t.plan, "domain": t.sip_domain,
-        "seats": len(t.seats), "seat_limit": t.seat_limit, "call_limit": t.call_limit,
-        "queues": len(t.queues), "ivrs": len(t.ivrs), "numbers": len(t.numbers),
+        "name": t.name,
+        "display_name": t.display_name,
+        "plan": t.plan,
+        "domain": t.sip_domain,
+        "seats": len(t.seats),
+        "seat_limit": t.seat_limit,
+        "call_limit": t.call_limit,
+        "queues": len(t.queues),
+        "ivrs": len(t.ivrs),
+        "numbers": len(t.numbers),
         "recording": t.recording.mode,
     }
 
@@ -39,9 +57,13 @@ def _typed(model_name: str, pairs):
 
 
 @app.command("add", cls=FieldsHelpCommand, epilog="fields:tenant")
-def add(ctx: typer.Context, name: str = typer.Argument(..., metavar="NAME", help="The new tenant's name."),
-        fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
-        dry_run: bool = DRY_RUN, as_json: bool = JSON):
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., metavar="NAME", help="The new tenant's name."),
+    fields: Optional[list[str]] = typer.Argument(None, metavar="KEY=VALUE"),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = JSON,
+):
     """Add a tenant."""
     from ccctl.config import entities
 
@@ -75,8 +97,13 @@ def show(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
 
 
 @app.command("set", cls=FieldsHelpCommand, epilog="fields:tenant")
-def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
-         dry_run: bool = DRY_RUN, as_json: bool = JSON):
+def set_(
+    ctx: typer.Context,
+    name: str = NAME,
+    fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = JSON,
+):
     """Change a tenant's settings."""
     from ccctl.config import entities
 
@@ -85,12 +112,25 @@ def set_(ctx: typer.Context, name: str = NAME, fields: list[str] = typer.Argumen
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: bool = YES, as_json: bool = JSON,
-           archive: Optional[Path] = typer.Option(None, "--archive", metavar="FILE",
-                                                  help="Write the tenant's recordings, call rows and usage to FILE "
-                                                       "(.tar, .tar.gz, .tgz or a new folder), then purge them."),
-           purge: bool = typer.Option(False, "--purge", help="Delete the tenant's recordings and call rows too "
-                                                             "(asks to type the tenant's name; --yes in a script).")):
+def remove(
+    ctx: typer.Context,
+    name: str = NAME,
+    dry_run: bool = DRY_RUN,
+    yes: bool = YES,
+    as_json: bool = JSON,
+    archive: Optional[Path] = typer.Option(
+        None,
+        "--archive",
+        metavar="FILE",
+        help="Write the tenant's recordings, call rows and usage to FILE "
+        "(.tar, .tar.gz, .tgz or a new folder), then purge them.",
+    ),
+    purge: bool = typer.Option(
+        False,
+        "--purge",
+        help="Delete the tenant's recordings and call rows too (asks to type the tenant's name; --yes in a script).",
+    ),
+):
     """Remove a tenant and everything in it: seats, queues, IVRs, numbers, trunks, customers
     and uploaded media, and its operational data (calls, recordings, campaigns, ...). Refused
     while it keeps a legal hold, or recordings or call rows inside retention, unless --archive
@@ -103,11 +143,17 @@ def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: b
     c = open_services(ctx)
     t = entities.get_tenant(c, name)
     if not dry_run:
-        question = (f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
-                    f"{len(t.numbers)} number(s)?")
+        question = (
+            f"Remove tenant {name} with its {len(t.seats)} seat(s), {len(t.queues)} queue(s) and "
+            f"{len(t.numbers)} number(s)?"
+        )
         if purge and not yes and common.on_terminal():
-            typed = typer.prompt(f"{question.rstrip('?')}, and delete its recordings and call rows? "
-                                 f"Type the tenant's name to confirm", default="", show_default=False, err=True)
+            typed = typer.prompt(
+                f"{question.rstrip('?')}, and delete its recordings and call rows? Type the tenant's name to confirm",
+                default="",
+                show_default=False,
+                err=True,
+            )
             if typed != name:
                 raise CcError("nothing changed")
         else:
@@ -116,13 +162,20 @@ def remove(ctx: typer.Context, name: str = NAME, dry_run: bool = DRY_RUN, yes: b
         from ccctl.config.tenant_data import archive as write_archive
 
         figures = write_archive(c, name, archive)
-        output.message(f"archived {figures['files']} recording(s) and {figures['calls']} call row(s) to {figures['out']}")
+        output.message(
+            f"archived {figures['files']} recording(s) and {figures['calls']} call row(s) to {figures['out']}"
+        )
     report(entities.remove_tenant(c, name, dry_run=dry_run, purge=purge or bool(archive)), as_json, c)
 
 
 @recording_app.command("set", cls=FieldsHelpCommand, epilog="fields:recording")
-def recording_set(ctx: typer.Context, tenant: str = NAME, fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
-                  dry_run: bool = DRY_RUN, as_json: bool = JSON):
+def recording_set(
+    ctx: typer.Context,
+    tenant: str = NAME,
+    fields: list[str] = typer.Argument(..., metavar="KEY=VALUE"),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = JSON,
+):
     """Change TENANT's recording policy (mode, format, retention_days, legal_hold)."""
     from ccctl.config import entities
 

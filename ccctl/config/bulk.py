@@ -25,4 +25,3 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-

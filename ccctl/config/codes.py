@@ -24,7 +24,8 @@ def dialled(t: s.Tenant) -> list[tuple[str, str]]:
     out += [(AGENT["break"] + k, f"break reason {k} ({v})") for k, v in t.pause_reasons.items()]
     out += [(DISPOSITION + k, f"wrap-up code {k} ({v})") for k, v in t.dispositions.items()]
     out.append((ECHO, "the echo test " + ECHO))
-    out += [(code + seat.extension, f"supervisor code {code}{seat.extension}")
-            for code in SUPERVISOR for seat in t.seats]
+    out += [
+        (code + seat.extension, f"supervisor code {code}{seat.extension}") for code in SUPERVISOR for seat in t.seats
+    ]
     out += [(seat.extension, f"seat {seat.extension}") for seat in t.seats]
     return out

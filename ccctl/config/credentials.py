@@ -34,9 +34,19 @@ class SeatCredentials:
     def provisioning(self) -> str:
         """What the QR code holds: one JSON object with the account (a provisioning app or a
         script reads it; a person reads the printed lines)."""
-        return json.dumps({"sip": {"user": self.user, "auth_user": self.user, "password": self.password,
-                                   "domain": self.domain, "proxy": f"{self.server}:{self.port}",
-                                   "transport": self.transport}}, separators=(",", ":"))
+        return json.dumps(
+            {
+                "sip": {
+                    "user": self.user,
+                    "auth_user": self.user,
+                    "password": self.password,
+                    "domain": self.domain,
+                    "proxy": f"{self.server}:{self.port}",
+                    "transport": self.transport,
+                }
+            },
+            separators=(",", ":"),
+        )
 
 
 def credentials(services, tenant: str, extension: str) -> SeatCredentials:
@@ -48,9 +58,17 @@ def credentials(services, tenant: str, extension: str) -> SeatCredentials:
     from ccctl.config.entities import get_tenant
 
     t = get_tenant(services, tenant, only=part.just("tenant"))  # its domain: none of its seats
-    return SeatCredentials(tenant=tenant, extension=extension, user=extension, password=password,
-                           domain=t.sip_domain, server=s.sip_ip, port=s.sip_internal_port, transport="udp",
-                           rtp_ports=f"{s.rtp_start}-{s.rtp_end}")
+    return SeatCredentials(
+        tenant=tenant,
+        extension=extension,
+        user=extension,
+        password=password,
+        domain=t.sip_domain,
+        server=s.sip_ip,
+        port=s.sip_internal_port,
+        transport="udp",
+        rtp_ports=f"{s.rtp_start}-{s.rtp_end}",
+    )
 
 
 def qr_text(data: str) -> str:
@@ -68,18 +86,25 @@ def reset_password(services, tenant: str, extension: str, *, actor: str | None =
     """Give the seat a new generated password through the write path (the directory is
     rendered and FreeSWITCH reloads it), then drop the seat's registrations: its phone must
     register again, and only the new password does."""
-    from ccctl.supervision import audit
+    from ccctl.config.entities import get_item, set_item
     from ccctl.db.secrets import generate_password
     from ccctl.errors import CcError
-    from ccctl.config.entities import get_item, set_item
+    from ccctl.supervision import audit
 
     try:
         get_item(services, "seat", tenant, extension)
         set_item(services, "seat", tenant, extension, {"password": generate_password()})
         _drop_registrations(services, tenant, extension)
     except CcError as exc:
-        audit.record(services, tenant=tenant, action="seat.reset-password", result="refused" if exc.exit_code in (3, 4) else "failed",
-                     actor=actor, subject=extension, detail=exc.message)
+        audit.record(
+            services,
+            tenant=tenant,
+            action="seat.reset-password",
+            result="refused" if exc.exit_code in (3, 4) else "failed",
+            actor=actor,
+            subject=extension,
+            detail=exc.message,
+        )
         raise
     audit.record(services, tenant=tenant, action="seat.reset-password", result="ok", actor=actor, subject=extension)
     return credentials(services, tenant, extension)
@@ -88,13 +113,15 @@ def reset_password(services, tenant: str, extension: str, *, actor: str | None =
 def _drop_registrations(services, tenant: str, extension: str) -> None:
     """Forget the seat's current registrations (FreeSWITCH keeps one until it expires, whatever
     the password has become) and ask the phone to re-register (a reboot NOTIFY)."""
+    from ccctl.config.entities import get_tenant
     from ccctl.freeswitch.connect import try_event_socket
     from ccctl.render import names
-    from ccctl.config.entities import get_tenant
 
     esl = try_event_socket(services)
     if esl is None:
         return  # FreeSWITCH down: it starts with the new directory and no registration
     with esl:
-        esl.api(f"sofia profile internal flush_inbound_reg {names.agent_id(get_tenant(services, tenant), extension)} reboot",
-                check=False)
+        esl.api(
+            f"sofia profile internal flush_inbound_reg {names.agent_id(get_tenant(services, tenant), extension)} reboot",
+            check=False,
+        )

@@ -79,5 +79,7 @@ def diff_tenant(current: s.Tenant | None, desired: s.Tenant | None) -> list[Chan
                     continue
                 a, b = _dump(have[k], kind), _dump(want[k], kind)
                 if a != b or pw:
-                    out.append(Change("change", noun, name, k, tuple(_changed_fields(a, b)) + (("password",) if pw else ())))
+                    out.append(
+                        Change("change", noun, name, k, tuple(_changed_fields(a, b)) + (("password",) if pw else ()))
+                    )
     return out

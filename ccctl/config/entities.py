@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from ccctl.app import Services
+from ccctl.config import part, store
+from ccctl.config import spec as s
+from ccctl.config.write import Edit, Result, change
 from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.config.write import Edit, Result, change
-from ccctl.config import part, spec as s
-from ccctl.config import store
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def set_path(data: dict, dotted: str, value: Any) -> None:
         if nxt is None:
             nxt = data[p] = {}
         elif not isinstance(nxt, dict):
-            raise InvalidInput(f"{dotted}: {'.'.join(parts[:i + 1])} is a single value, with no fields inside it")
+            raise InvalidInput(f"{dotted}: {'.'.join(parts[: i + 1])} is a single value, with no fields inside it")
         data = nxt
     data[parts[-1]] = value
 
@@ -86,8 +86,9 @@ def _unwrap(annotation):
 
     while True:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if typing.get_origin(annotation) is typing.Annotated or (len(args) == 1 and typing.get_origin(annotation)
-                                                                   not in (list, dict, typing.Literal)):
+        if typing.get_origin(annotation) is typing.Annotated or (
+            len(args) == 1 and typing.get_origin(annotation) not in (list, dict, typing.Literal)
+        ):
             annotation = args[0]
         else:
             return annotation
@@ -255,7 +256,9 @@ def _patch(services: Services, noun: str, tenant: str, keys: Iterable[str], edit
     return change(services, plan, dry_run=dry_run)
 
 
-def add_item(services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+def add_item(
+    services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False
+) -> Result:
     n = NOUNS[noun]
     data = {n.key: key}
     for k, v in fields.items():
@@ -275,7 +278,9 @@ def add_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
     return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
-def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False) -> Result:
+def set_item(
+    services: Services, noun: str, tenant: str, key: str, fields: dict[str, Any], *, dry_run: bool = False
+) -> Result:
     n = NOUNS[noun]
 
     def edit(t, items):
@@ -295,8 +300,9 @@ def set_item(services: Services, noun: str, tenant: str, key: str, fields: dict[
     return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
-def patch_item(services: Services, noun: str, tenant: str, key: str, patch: Callable[[dict], dict], *,
-               dry_run: bool = False) -> Result:
+def patch_item(
+    services: Services, noun: str, tenant: str, key: str, patch: Callable[[dict], dict], *, dry_run: bool = False
+) -> Result:
     """Item KEY of TENANT as PATCH makes it from its fields as they are inside the lock."""
     n = NOUNS[noun]
 
@@ -311,8 +317,15 @@ def patch_item(services: Services, noun: str, tenant: str, key: str, patch: Call
     return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
-def add_items(services: Services, noun: str, tenant: str, items: dict[str, dict[str, Any]], *,
-              skip_existing: bool = False, dry_run: bool = False) -> Result:
+def add_items(
+    services: Services,
+    noun: str,
+    tenant: str,
+    items: dict[str, dict[str, Any]],
+    *,
+    skip_existing: bool = False,
+    dry_run: bool = False,
+) -> Result:
     """Add ITEMS (key -> fields) to TENANT in one change: all of them or none (a seat limit
     reached by the 27th of 100 refuses the 100). With SKIP_EXISTING, keys already there are
     left as they are; otherwise one of them refuses the change."""

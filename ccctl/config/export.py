@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ccctl.config import spec as s
-from ccctl.hardware.spec import Hardware
 from ccctl.config.yamlio import dump
+from ccctl.hardware.spec import Hardware
 
 KEEP_EMPTY = {"hours"}
 """Keys whose empty value means something: `hours: {}` is closed every day, no hours is always open."""
@@ -27,8 +27,11 @@ def _compact(value):
 
 def site_data(tenants: list[s.Tenant], hardware: Hardware | None = None) -> dict:
     ordered = sorted(tenants, key=lambda t: t.name)
-    data = {"tenants": [_compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}}))
-                        for t in ordered]}
+    data = {
+        "tenants": [
+            _compact(t.sorted().model_dump(mode="json", exclude={"seats": {"__all__": {"password"}}})) for t in ordered
+        ]
+    }
     if hardware is not None and hardware.cards:
         data["hardware"] = _compact(hardware.sorted().model_dump(mode="json"))
     return data

@@ -15,9 +15,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from ccctl.config import entities
-from ccctl.errors import CcError, NotFound
-from ccctl.config.write import Result
 from ccctl.config import spec as s
+from ccctl.config.write import Result
+from ccctl.errors import CcError, NotFound
 
 GENERAL = ""
 """The key of an error that belongs to no single field (a refusal by FreeSWITCH, a limit)."""
@@ -38,7 +38,7 @@ def _loc(loc: tuple) -> str:
     """('greeting', 'text') -> greeting.text; list indexes and dict keys stop the path there."""
     out = []
     for part in loc:
-        if isinstance(part, int) or part in ("function-after[", ):
+        if isinstance(part, int) or part in ("function-after[",):
             break
         out.append(str(part))
     return ".".join(out)
@@ -103,8 +103,16 @@ class FormRefused(Exception):
         self.errors = errors
 
 
-def save(services, noun: str, tenant: str | None, key: str, raw: dict[str, str], *, new: bool,
-         loaded: dict[str, str] | None = None) -> Result:
+def save(
+    services,
+    noun: str,
+    tenant: str | None,
+    key: str,
+    raw: dict[str, str],
+    *,
+    new: bool,
+    loaded: dict[str, str] | None = None,
+) -> Result:
     """Save the form RAW (text per field) of NOUN (tenant, seat, queue, ...) in TENANT.
 
     An edit is a patch of the object as it is inside the configuration lock: only the fields
@@ -219,7 +227,9 @@ def _scalar(value) -> str:
         back = None
     if back == [value] or (isinstance(value, str) and value.isdigit() and back == [int(value)]):
         return plain
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix("\n...")
+    return (
+        yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip().removesuffix("\n...")
+    )
 
 
 def _flow(value) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ccctl.app import Services
+from ccctl.config import store
 from ccctl.db import box_secret, session_scope
 from ccctl.render import RenderInput, render_tree
-from ccctl.config import store
 
 ESL_PASSWORD = "esl_password"
 
@@ -15,8 +15,12 @@ def render_input_from(session, settings) -> RenderInput:
     from ccctl.hardware.store import load_hardware
 
     tenants = store.load_tenants(session, with_secrets=True)
-    return RenderInput(tenants=tenants, settings=settings, esl_password=box_secret(session, ESL_PASSWORD),
-                       hardware=load_hardware(session))
+    return RenderInput(
+        tenants=tenants,
+        settings=settings,
+        esl_password=box_secret(session, ESL_PASSWORD),
+        hardware=load_hardware(session),
+    )
 
 
 def render_input(services: Services) -> RenderInput:

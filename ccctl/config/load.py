@@ -6,10 +6,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ccctl.config.bulk import gc_paused
-from ccctl.errors import InvalidInput
 from ccctl.config import yamlio
+from ccctl.config.bulk import gc_paused
 from ccctl.config.site import Site
+from ccctl.errors import InvalidInput
 
 
 def _format_loc(loc) -> str:
@@ -40,8 +40,12 @@ def _wording(err: dict) -> str:
     if kind in ("bool_parsing", "bool_type"):
         return "true or false"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": ("ge", "at least"), "greater_than": ("gt", "above"),
-                 "less_than_equal": ("le", "at most"), "less_than": ("lt", "below")}[kind]
+        words = {
+            "greater_than_equal": ("ge", "at least"),
+            "greater_than": ("gt", "above"),
+            "less_than_equal": ("le", "at most"),
+            "less_than": ("lt", "below"),
+        }[kind]
         return f"{words[1]} {ctx.get(words[0])}"
     return err["msg"].removeprefix("Value error, ").removeprefix("Input should be ")
 

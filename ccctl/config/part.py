@@ -72,8 +72,11 @@ def unread(session: Session, t: s.Tenant, only: Only, stored: Iterable[s.Campaig
     count = session.exec(select(func.count()).select_from(m.Seat).where(rest)).one()
     skills: frozenset[str] = frozenset()
     if t.queues:
-        skills = frozenset(session.exec(select(m.SeatSkill.skill).distinct()
-                                        .join(m.Seat, m.SeatSkill.seat_id == m.Seat.id).where(rest)).all())
+        skills = frozenset(
+            session.exec(
+                select(m.SeatSkill.skill).distinct().join(m.Seat, m.SeatSkill.seat_id == m.Seat.id).where(rest)
+            ).all()
+        )
     named = _named_extensions(t) | {hit.group(1) for c in stored if c.target and (hit := _SEAT_REF.fullmatch(c.target))}
     named -= {x.extension for x in t.seats}
     found: frozenset[str] = frozenset()
@@ -111,13 +114,20 @@ def taken(session: Session, desired: list[s.Tenant], exclude: Iterable[str]) -> 
     domains = sorted({t.sip_domain for t in desired})
     out: dict[str, dict[str, str]] = {"numbers": {}, "domains": {}}
     if numbers:
-        out["numbers"] = dict(session.exec(
-            select(m.Number.number, m.Tenant.name).join(m.Tenant, m.Number.tenant_id == m.Tenant.id)
-            .where(m.Tenant.name.not_in(exclude), m.Number.number.in_(numbers))).all())
+        out["numbers"] = dict(
+            session.exec(
+                select(m.Number.number, m.Tenant.name)
+                .join(m.Tenant, m.Number.tenant_id == m.Tenant.id)
+                .where(m.Tenant.name.not_in(exclude), m.Number.number.in_(numbers))
+            ).all()
+        )
     # a tenant without a domain of its own has NAME.cc.local
     defaults = [d.removesuffix(".cc.local") for d in domains if d.endswith(".cc.local")]
-    rows = session.exec(select(m.Tenant.name, m.Tenant.domain).where(
-        m.Tenant.name.not_in(exclude),
-        m.Tenant.domain.in_(domains) | (m.Tenant.domain.is_(None) & m.Tenant.name.in_(defaults)))).all()
+    rows = session.exec(
+        select(m.Tenant.name, m.Tenant.domain).where(
+            m.Tenant.name.not_in(exclude),
+            m.Tenant.domain.in_(domains) | (m.Tenant.domain.is_(None) & m.Tenant.name.in_(defaults)),
+        )
+    ).all()
     out["domains"] = {s.sip_domain(t, d): t for t, d in rows}
     return out

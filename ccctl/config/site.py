@@ -13,5 +13,7 @@ class Site(Spec):
     """The box's voice cards; left out, the cards in the database are left alone."""
 
     def sorted(self) -> "Site":
-        return Site.model_construct(tenants=sorted((t.sorted() for t in self.tenants), key=lambda t: t.name),
-                                    hardware=self.hardware.sorted() if self.hardware else None)
+        return Site.model_construct(
+            tenants=sorted((t.sorted() for t in self.tenants), key=lambda t: t.name),
+            hardware=self.hardware.sorted() if self.hardware else None,
+        )

@@ -12,8 +12,8 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -105,18 +105,23 @@ PhoneNumber = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"\+?[0-
 Hostname = Annotated[
     str,
     StringConstraints(max_length=253),
-    matching(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*",
-             "a host name is dot-separated labels of letters, digits and '-'"),
+    matching(
+        r"[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*",
+        "a host name is dot-separated labels of letters, digits and '-'",
+    ),
     # SIP and DNS compare host names without regard to case: one spelling, so that
     # ACME.cc.local and acme.cc.local can never be two tenants.
     AfterValidator(str.lower),
 ]
 Token = Annotated[str, matching(r"[!-~]{1,128}", "1-128 printable ASCII characters without spaces")]
-AgentCode = Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[1-9][0-9]?", "a code is 1-99 (1-2 digits, not starting with 0)")]
+AgentCode = Annotated[
+    str, BeforeValidator(_text_of_scalar), matching(r"[1-9][0-9]?", "a code is 1-99 (1-2 digits, not starting with 0)")
+]
 """A break reason or wrap-up code an agent keys after *24 or *9."""
 CodeName = Annotated[str, matching(r"\w[\w '-]{0,39}", "a name is 1-40 letters, digits, spaces, '-' or '_'")]
-MediaName = Annotated[str, matching(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.wav",
-                                    "a media file name (see ccctl media list), like welcome.wav")]
+MediaName = Annotated[
+    str, matching(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.wav", "a media file name (see ccctl media list), like welcome.wav")
+]
 
 _TARGET = re.compile(
     r"^(?:hangup|echo|survey"
@@ -220,7 +225,12 @@ class Seat(Spec):
     remote: bool = False
     supervisor: bool = False
     """May listen to, whisper to and barge in on other seats' calls (*33, *34, *35 + extension)."""
-    password: Annotated[str, matching(r"[!-~]{12,128}", "a seat password is 12-128 printable ASCII characters without spaces")] | None = None
+    password: (
+        Annotated[
+            str, matching(r"[!-~]{12,128}", "a seat password is 12-128 printable ASCII characters without spaces")
+        ]
+        | None
+    ) = None
     """Left out, a password is generated; export never writes it."""
 
     @field_validator("skills")
@@ -275,7 +285,9 @@ class Queue(Spec):
 
 
 class Greeting(Spec):
-    text: Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(min_length=1, max_length=2000)] | None = None
+    text: Annotated[str, BeforeValidator(_text_of_scalar), StringConstraints(min_length=1, max_length=2000)] | None = (
+        None
+    )
     file: MediaName | None = None
     """A file of the tenant's own media folder (put there with `ccctl media add`)."""
     language: Language | None = None
@@ -319,7 +331,10 @@ class Ivr(Spec):
     name: Slug
     display_name: Text | None = None
     greeting: Greeting
-    options: dict[Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[0-9*#]", "an option is one key: 0-9, * or #")], Target] = {}
+    options: dict[
+        Annotated[str, BeforeValidator(_text_of_scalar), matching(r"[0-9*#]", "an option is one key: 0-9, * or #")],
+        Target,
+    ] = {}
     timeout: int = Field(default=5, ge=1, le=60)
     max_failures: int = Field(default=3, ge=1, le=10)
     on_failure: Target = "hangup"
@@ -383,7 +398,9 @@ class Trunk(Spec):
 class Customer(Spec):
     number: PhoneNumber
     name: Text
-    fields: dict[Annotated[str, matching(r"[A-Za-z0-9_.-]{1,64}", "a field name is 1-64 letters, digits, '.', '-' or '_'")], Text] = {}
+    fields: dict[
+        Annotated[str, matching(r"[A-Za-z0-9_.-]{1,64}", "a field name is 1-64 letters, digits, '.', '-' or '_'")], Text
+    ] = {}
 
     @field_validator("fields")
     @classmethod
@@ -410,8 +427,13 @@ class Campaign(Spec):
     window_start: Clock | None = None
     window_end: Clock | None = None
     days: Annotated[str, matching(r"[a-z]{3}([,-][a-z]{3}){0,6}", "days are like mon-fri or mon,wed,sat")] | None = None
-    retries: dict[Literal["busy", "no_answer", "machine", "failed", "abandoned"],
-                  tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]] | None = None
+    retries: (
+        dict[
+            Literal["busy", "no_answer", "machine", "failed", "abandoned"],
+            tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]],
+        ]
+        | None
+    ) = None
     """{disposition: [max retries, first back-off in seconds]}."""
     max_attempts: int | None = Field(default=None, ge=1, le=100)
     max_concurrent: int | None = Field(default=None, ge=1, le=100000)
@@ -444,7 +466,9 @@ def sip_domain(tenant: str, domain: str | None) -> str:
 class Webhook(Spec):
     """Where the tenant's CTI events (screen pop) are POSTed, signed with the tenant's secret."""
 
-    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[A-Za-z0-9.\[\]:-]+(:[0-9]{1,5})?(/[^\s]*)?$")]
+    url: Annotated[
+        str, StringConstraints(max_length=2000, pattern=r"^https?://[A-Za-z0-9.\[\]:-]+(:[0-9]{1,5})?(/[^\s]*)?$")
+    ]
 
 
 class Tenant(Spec):
@@ -457,7 +481,9 @@ class Tenant(Spec):
     call_limit: int = Field(default=30, ge=0, le=100000)
     """Concurrent calls; 0 means no cap."""
     caller_id: CallerId = CallerId()
-    timezone: Annotated[str, matching(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}", "a time zone is a name like Asia/Shanghai or UTC")] = "UTC"
+    timezone: Annotated[
+        str, matching(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}", "a time zone is a name like Asia/Shanghai or UTC")
+    ] = "UTC"
     language: Language = "en"
     lease: Lease | None = None
     billing: Billing | None = None

@@ -14,11 +14,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from ccctl import model as m
+from ccctl.config import spec as s
 from ccctl.config.bulk import gc_paused
 from ccctl.config.diff import same_fields
 from ccctl.db.secrets import generate_password
-from ccctl.config import spec as s
-
 
 # --- one rule between a spec and its row ----------------------------------------------------
 # A spec field and its column have the same name. A nested spec (caller_id, lease, billing,
@@ -128,8 +127,13 @@ def fill(row, item: s.Spec) -> None:
 
 
 @gc_paused()
-def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_secrets: bool = False,
-                 only: dict[str, Iterable[str]] | None = None) -> list[s.Tenant]:
+def load_tenants(
+    session: Session,
+    names: Iterable[str] | None = None,
+    *,
+    with_secrets: bool = False,
+    only: dict[str, Iterable[str]] | None = None,
+) -> list[s.Tenant]:
     """Tenants as specs, sorted canonically. Secrets (seat and trunk passwords) only when
     asked: a tenant read to be listed or edited holds none, so nothing that shows it (a
     traceback's locals included) can show one.
@@ -163,8 +167,13 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
         return session.execute(select(table).where(where)).all()
 
     by_tenant: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for kind, model in (("seats", m.Seat), ("queues", m.Queue), ("ivrs", m.IvrMenu),
-                        ("numbers", m.Number), ("trunks", m.Trunk)):
+    for kind, model in (
+        ("seats", m.Seat),
+        ("queues", m.Queue),
+        ("ivrs", m.IvrMenu),
+        ("numbers", m.Number),
+        ("trunks", m.Trunk),
+    ):
         for r in rows(model, kind=kind):
             by_tenant[kind][r.tenant_id].append(r)
     recs = {r.tenant_id: r for r in rows(m.RecordingPolicy)}
@@ -185,16 +194,25 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
         rec = recs.get(t.id)
         data["recording"] = construct(s.Recording, spec_data(rec, s.Recording)) if rec is not None else s.Recording()
         data["seats"] = [
-            construct(s.Seat, {**spec_data(r, s.Seat), "skills": skills.get(r.id, {}),
-                               **({"password": r.password} if with_secrets else {})})
+            construct(
+                s.Seat,
+                {
+                    **spec_data(r, s.Seat),
+                    "skills": skills.get(r.id, {}),
+                    **({"password": r.password} if with_secrets else {}),
+                },
+            )
             for r in by_tenant["seats"][t.id]
         ]
         for kind, spec_cls in (("queues", s.Queue), ("numbers", s.Number)):
             data[kind] = [construct(spec_cls, spec_data(r, spec_cls)) for r in by_tenant[kind][t.id]]
-        data["trunks"] = [construct(s.Trunk, {**spec_data(r, s.Trunk), **({} if with_secrets else {"password": None})})
-                          for r in by_tenant["trunks"][t.id]]
-        data["ivrs"] = [construct(s.Ivr, {**spec_data(r, s.Ivr), "options": options.get(r.id, {})})
-                        for r in by_tenant["ivrs"][t.id]]
+        data["trunks"] = [
+            construct(s.Trunk, {**spec_data(r, s.Trunk), **({} if with_secrets else {"password": None})})
+            for r in by_tenant["trunks"][t.id]
+        ]
+        data["ivrs"] = [
+            construct(s.Ivr, {**spec_data(r, s.Ivr), "options": options.get(r.id, {})}) for r in by_tenant["ivrs"][t.id]
+        ]
         data["customers"] = []  # operational data, not configuration: ccctl/cti/customers.py
         data["campaigns"] = []  # operational too: ccctl/outbound/campaigns.py
         out.append(construct(s.Tenant, data).sorted())
@@ -202,6 +220,7 @@ def load_tenants(session: Session, names: Iterable[str] | None = None, *, with_s
 
 
 # --- writing -------------------------------------------------------------------------------
+
 
 def _fill_seat(row: m.Seat, seat: s.Seat) -> None:
     fill(row, seat)
@@ -229,8 +248,9 @@ def _item_equal(kind: str, a, b) -> bool:
     return a.model_dump(exclude=exclude) == b.model_dump(exclude=exclude)
 
 
-def write_tenants(session: Session, desired: list[s.Tenant],
-                  current: dict[str, s.Tenant]) -> list[tuple[s.Tenant, m.Tenant, bool]]:
+def write_tenants(
+    session: Session, desired: list[s.Tenant], current: dict[str, s.Tenant]
+) -> list[tuple[s.Tenant, m.Tenant, bool]]:
     """Write several tenants as one change. What is unique across tenants (domains, numbers)
     is first let go of by every tenant that gives it up, so that two tenants can swap domains
     or a number can move to a tenant written earlier. Returns (spec, row, created) of each:
@@ -282,8 +302,10 @@ def write_tenant(session: Session, desired: s.Tenant, current: s.Tenant | None) 
             session.exec(delete(model).where(model.tenant_id == row.id, keycol.in_(gone)))
         existing = {}
         if changed:
-            existing = {getattr(r, key): r for r in session.exec(
-                select(model).where(model.tenant_id == row.id, keycol.in_(changed))).all()}
+            existing = {
+                getattr(r, key): r
+                for r in session.exec(select(model).where(model.tenant_id == row.id, keycol.in_(changed))).all()
+            }
         for k in added:
             existing[k] = model(tenant_id=row.id, **({"password": ""} if kind == "seats" else {}))
             session.add(existing[k])
@@ -318,7 +340,8 @@ def taken_elsewhere(session: Session, exclude: Iterable[str]) -> dict[str, dict[
     """Numbers and domains owned by tenants outside EXCLUDE: what a change must not collide with."""
     exclude = list(exclude)
     numbers = session.exec(
-        select(m.Number.number, m.Tenant.name).join(m.Tenant, m.Number.tenant_id == m.Tenant.id)
+        select(m.Number.number, m.Tenant.name)
+        .join(m.Tenant, m.Number.tenant_id == m.Tenant.id)
         .where(m.Tenant.name.not_in(exclude))
     ).all()
     domains = session.exec(select(m.Tenant.name, m.Tenant.domain).where(m.Tenant.name.not_in(exclude))).all()

@@ -46,8 +46,9 @@ def blockers(session: Session, name: str, now: float | None = None) -> list[str]
     if recs:
         out.append(f"{recs} recording(s) inside retention")
     inside = [] if days <= 0 else [C.entered_at >= now - days * DAY]
-    calls = session.scalar(select(func.count()).select_from(C).where(
-        or_(C.tenant_uid == row.uid, C.tenant == name), *inside))
+    calls = session.scalar(
+        select(func.count()).select_from(C).where(or_(C.tenant_uid == row.uid, C.tenant == name), *inside)
+    )
     if calls:
         out.append(f"{calls} call row(s) inside retention")
     return out
@@ -88,8 +89,11 @@ def sweep_name(session: Session, name: str, uid: str) -> None:
     for model in (m.Campaign, m.CallRollup, m.Dnc):
         session.execute(delete(model).where(model.tenant == name, model.tenant_uid.is_distinct_from(uid)))
     for model in (m.Call, m.AgentEvent, m.Recording, m.AuditEntry, m.CallbackRequest):
-        session.execute(update(model).where(model.tenant == name, model.tenant_uid.is_distinct_from(uid))
-                        .values(tenant=orphan_name(name)))
+        session.execute(
+            update(model)
+            .where(model.tenant == name, model.tenant_uid.is_distinct_from(uid))
+            .values(tenant=orphan_name(name))
+        )
 
 
 def remove_files(settings, name: str) -> None:
@@ -122,14 +126,22 @@ def archive(services, name: str, out: Path) -> dict:
     with services.engine.connect() as conn:
         uid = conn.execute(select(m.Tenant.uid).where(m.Tenant.name == name)).scalar()
         tz = conn.execute(select(m.Tenant.timezone).where(m.Tenant.name == name)).scalar() or "UTC"
-        rows = conn.execute(select(C).where(
-            or_(C.c.tenant_uid == uid, (C.c.tenant == name) & C.c.tenant_uid.is_(None)))
-            .order_by(C.c.entered_at, C.c.uuid)).mappings().all()
+        rows = (
+            conn.execute(
+                select(C)
+                .where(or_(C.c.tenant_uid == uid, (C.c.tenant == name) & C.c.tenant_uid.is_(None)))
+                .order_by(C.c.entered_at, C.c.uuid)
+            )
+            .mappings()
+            .all()
+        )
     months = sorted({datetime.fromtimestamp(r["entered_at"], ZoneInfo(tz)).strftime("%Y-%m") for r in rows})
     calls = [as_dict(r) for r in rows]
     figures = [row for month in months for row in usage(services, month, name)]
-    extra = {"calls-all.json": json.dumps(calls, indent=1, ensure_ascii=False).encode(),
-             "calls-all.csv": to_csv(calls).encode(),
-             "usage.json": json.dumps(figures, indent=1, ensure_ascii=False).encode()}
+    extra = {
+        "calls-all.json": json.dumps(calls, indent=1, ensure_ascii=False).encode(),
+        "calls-all.csv": to_csv(calls).encode(),
+        "usage.json": json.dumps(figures, indent=1, ensure_ascii=False).encode(),
+    }
     result = export(services, name, since=None, until=None, out=Path(out), extra=extra)
     return {**result, "calls": len(calls)}

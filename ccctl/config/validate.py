@@ -15,7 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from ccctl.config import codes, spec as s
+from ccctl.config import codes
+from ccctl.config import spec as s
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Problem:
 class Unread:
     """What the rules need of a tenant's seats that a write did not read (config/part.py: a
     one-item write reads the items it touches, not the 10,000 seats around them)."""
+
     seats: int = 0
     """How many seats there are besides the ones in the spec."""
     skills: frozenset[str] = frozenset()
@@ -88,7 +90,7 @@ def _loops(t: s.Tenant) -> list[str]:
     def walk(node: str, path: list[str]) -> None:
         for how, nxt in edges.get(node, []):
             if nxt in path:
-                cycle = path[path.index(nxt):]
+                cycle = path[path.index(nxt) :]
                 key = frozenset(cycle)
                 if key not in seen_cycles:
                     seen_cycles.add(key)
@@ -114,8 +116,9 @@ def check_tenant(t: s.Tenant, stored: Iterable[s.Campaign] = (), *, unread: Unre
 
     seats = len(t.seats) + unread.seats
     if seats > t.seat_limit:
-        out.append(Problem("error", t.name, "tenant", f"{seats} seats exceed its seat limit of {t.seat_limit}",
-                           limit=True))
+        out.append(
+            Problem("error", t.name, "tenant", f"{seats} seats exceed its seat limit of {t.seat_limit}", limit=True)
+        )
     for kind, (_, key) in s.COLLECTIONS.items():
         for dup in _dupes(getattr(i, key) for i in getattr(t, kind)):
             err(f"{kind[:-1]} {dup}", f"duplicate {key} {dup}", conflict=True)
@@ -203,7 +206,11 @@ def _check_codes(t: s.Tenant, err) -> None:
     """Break reasons and wrap-up codes: the default reason one of them, and no number dialled
     from a phone that means two things."""
     if t.default_pause_reason is not None and t.default_pause_reason not in t.pause_reasons:
-        err("pause_reasons", f"default_pause_reason {t.default_pause_reason} is not one of the pause reasons", ref=t.default_pause_reason)
+        err(
+            "pause_reasons",
+            f"default_pause_reason {t.default_pause_reason} is not one of the pause reasons",
+            ref=t.default_pause_reason,
+        )
     seen: dict[str, str] = {}
     for number, what in codes.dialled(t):
         if number in seen:
@@ -212,9 +219,13 @@ def _check_codes(t: s.Tenant, err) -> None:
             seen[number] = what
 
 
-def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None = None,
-               campaigns: dict[str, list[s.Campaign]] | None = None, *,
-               unread: dict[str, Unread] | None = None) -> list[Problem]:
+def check_site(
+    tenants: list[s.Tenant],
+    taken: dict[str, dict[str, str]] | None = None,
+    campaigns: dict[str, list[s.Campaign]] | None = None,
+    *,
+    unread: dict[str, Unread] | None = None,
+) -> list[Problem]:
     """Problems of TENANTS, including collisions with TAKEN numbers/domains of other tenants.
     CAMPAIGNS: each tenant's stored campaigns (ccctl.outbound.campaigns.stored), when there is a
     database. UNREAD: for a tenant read in part, what the rules need of the rest (see
@@ -231,14 +242,18 @@ def check_site(tenants: list[s.Tenant], taken: dict[str, dict[str, str]] | None 
         out.extend(check_tenant(t, campaigns.get(t.name, ()), unread=unread.get(t.name, Unread())))
         owner = domains.get(t.sip_domain)
         if owner and owner != t.name:
-            out.append(Problem("error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}",
-                               conflict=True))
+            out.append(
+                Problem(
+                    "error", t.name, "tenant", f"domain {t.sip_domain} is already used by tenant {owner}", conflict=True
+                )
+            )
         domains[t.sip_domain] = t.name
         for n in t.numbers:
             owner = numbers.get(n.number)
             if owner and owner != t.name:
-                out.append(Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}",
-                                   conflict=True))
+                out.append(
+                    Problem("error", t.name, f"number {n.number}", f"already routed to tenant {owner}", conflict=True)
+                )
             numbers[n.number] = t.name
     return out
 
@@ -256,8 +271,7 @@ def check_media(tenants: list[s.Tenant], sounds_dir) -> list[Problem]:
                 try:
                     resolve(sounds_dir, t.name, ivr.greeting.file)
                 except InvalidInput as exc:
-                    out.append(Problem("error", t.name, f"ivr {ivr.name}",
-                                       exc.message.removeprefix(f"{t.name}: ")))
+                    out.append(Problem("error", t.name, f"ivr {ivr.name}", exc.message.removeprefix(f"{t.name}: ")))
     return out
 
 
@@ -303,6 +317,12 @@ def check_webhooks(tenants: list[s.Tenant], allow_hosts: Iterable[str] = ()) -> 
                 host = ""
             why = None if host.lower() in allowed else _internal_host(host)
             if why:
-                out.append(Problem("error", t.name, f"webhook {w.url}",
-                                   f"{host or 'the host'} {why}; a provider allows it with CCCTL_WEBHOOK_ALLOW_HOSTS"))
+                out.append(
+                    Problem(
+                        "error",
+                        t.name,
+                        f"webhook {w.url}",
+                        f"{host or 'the host'} {why}; a provider allows it with CCCTL_WEBHOOK_ALLOW_HOSTS",
+                    )
+                )
     return out

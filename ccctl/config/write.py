@@ -17,22 +17,20 @@ from typing import Callable
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ccctl.media import uploads
 from ccctl.app import Services
+from ccctl.config import part, store, tenant_data
+from ccctl.config import spec as s
+from ccctl.config.diff import Change, diff_tenant
+from ccctl.config.validate import Problem, check_media, check_site, check_webhooks
+from ccctl.cti import customers
 from ccctl.db import session_scope
 from ccctl.deploy import generation as gen
 from ccctl.errors import CcError, Conflict, InvalidInput, LimitReached
-from ccctl.config import part, store
-from ccctl.config import spec as s
-from ccctl.hardware.spec import Hardware
-from ccctl.config import tenant_data
-from ccctl.config.validate import check_media
-from ccctl.cti import customers
 from ccctl.hardware import check as hw_check
 from ccctl.hardware import store as hw_store
+from ccctl.hardware.spec import Hardware
+from ccctl.media import uploads
 from ccctl.outbound import definitions as campaigns
-from ccctl.config.diff import Change, diff_tenant
-from ccctl.config.validate import Problem, check_site, check_webhooks
 
 
 @dataclass
@@ -65,8 +63,13 @@ def _still_there(tenant: s.Tenant | None, target: str | None) -> bool:
     if tenant is None or not target or ":" not in target:
         return False
     kind, _, ref = target.partition(":")
-    pools = {"queue": (tenant.queues, "name"), "ivr": (tenant.ivrs, "name"), "seat": (tenant.seats, "extension"),
-             "voicemail": (tenant.seats, "extension"), "trunk": (tenant.trunks, "name")}
+    pools = {
+        "queue": (tenant.queues, "name"),
+        "ivr": (tenant.ivrs, "name"),
+        "seat": (tenant.seats, "extension"),
+        "voicemail": (tenant.seats, "extension"),
+        "trunk": (tenant.trunks, "name"),
+    }
     if kind not in pools:
         return False
     items, key = pools[kind]
@@ -93,6 +96,7 @@ class Edit:
     voice cards when they change (None: left alone). A tenant's `campaigns` are campaign
     definitions to add or update (ccctl.outbound.campaigns); DROP_CAMPAIGNS (tenant, name)
     those to delete, with their contacts."""
+
     desired: list[s.Tenant]
     remove: list[str] = field(default_factory=list)
     hardware: Hardware | None = None
@@ -151,8 +155,9 @@ def change(services: Services, plan: Plan, *, dry_run: bool = False) -> Result:
         except OperationalError as exc:
             if attempt == _RETRIES - 1 or not _is_lock_wait(exc):
                 if _is_lock_wait(exc):
-                    raise Conflict("another writer held the configuration too long; nothing changed, "
-                                   "try again") from None
+                    raise Conflict(
+                        "another writer held the configuration too long; nothing changed, try again"
+                    ) from None
                 raise
     if dry_run or result.generation is None:
         return result
@@ -176,6 +181,7 @@ def _is_lock_wait(exc: OperationalError) -> bool:
 @dataclass
 class _Undo:
     """How to put the database back when FreeSWITCH refuses the change."""
+
     before: list[s.Tenant]
     added: list[str]
     hardware: Hardware | None
@@ -191,21 +197,29 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         names = [t.name for t in desired]
         remove = [n for n in edit.remove if n not in names]
         only = {n: o for n, o in edit.only.items() if n in names}
-        current = {t.name: t for t in store.load_tenants(session, [n for n in names + remove if n not in only],
-                                                         with_secrets=True)}
+        current = {
+            t.name: t
+            for t in store.load_tenants(session, [n for n in names + remove if n not in only], with_secrets=True)
+        }
         for name, keys in only.items():
             current.update((t.name, t) for t in store.load_tenants(session, [name], with_secrets=True, only=keys))
         stored = campaigns.stored(session, names, without=edit.drop_campaigns)
-        unread = {t.name: part.unread(session, t, only[t.name], stored.get(t.name, ()))
-                  for t in desired if t.name in only}
+        unread = {
+            t.name: part.unread(session, t, only[t.name], stored.get(t.name, ())) for t in desired if t.name in only
+        }
         taken = part.taken(session, desired, names + remove) if only else store.taken_elsewhere(session, names + remove)
-        problems = check_site(desired, taken, campaigns=stored, unread=unread) + \
-            check_webhooks(desired, services.settings.webhook_hosts)
+        problems = check_site(desired, taken, campaigns=stored, unread=unread) + check_webhooks(
+            desired, services.settings.webhook_hosts
+        )
         hw_current = hw_store.load_hardware(session)
         hw_desired = edit.hardware.sorted() if edit.hardware is not None else hw_current
-        trunks = hw_store.tdm_trunks(session, {
-            **{n: [] for n in remove},
-            **{t.name: [(tr.name, tr.span_group) for tr in t.trunks if tr.type == "tdm"] for t in desired}})
+        trunks = hw_store.tdm_trunks(
+            session,
+            {
+                **{n: [] for n in remove},
+                **{t.name: [(tr.name, tr.span_group) for tr in t.trunks if tr.type == "tdm"] for t in desired},
+            },
+        )
         hw_problems = hw_check.check_hardware(hw_desired, trunks)
         # Only a change of the cards reports their warnings; every write is held to their errors.
         problems += [p for p in hw_problems if edit.hardware is not None or p.severity == "error"]
@@ -226,10 +240,13 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         changes += hw_changes
         result = Result(changes, [p for p in problems if p.severity == "warning"], dry_run)
         touched = {c.tenant for c in changes}
-        undo = _Undo([current[n] for n in sorted(touched) if n in current],
-                     [n for n in sorted(touched) if n not in current and n in names],
-                     hw_current if hw_changes else None, [n for n in remove if n in current],
-                     {n: o for n, o in only.items() if n in touched})
+        undo = _Undo(
+            [current[n] for n in sorted(touched) if n in current],
+            [n for n in sorted(touched) if n not in current and n in names],
+            hw_current if hw_changes else None,
+            [n for n in remove if n in current],
+            {n: o for n, o in only.items() if n in touched},
+        )
         if not changes:
             session.rollback()
             return result, undo
@@ -238,8 +255,10 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         for name in remove:
             kept = [] if edit.purge else tenant_data.blockers(session, name)
             if kept:
-                raise Conflict(f"tenant {name} keeps {', '.join(kept)}: remove it with "
-                               f"`ccctl tenant remove {name} --archive FILE` or `--purge`")
+                raise Conflict(
+                    f"tenant {name} keeps {', '.join(kept)}: remove it with "
+                    f"`ccctl tenant remove {name} --archive FILE` or `--purge`"
+                )
             tenant_data.remove_rows(session, name)
             store.delete_tenant(session, name)
         for t, row, created in store.write_tenants(session, [t for t in desired if t.name in touched], current):
@@ -297,8 +316,10 @@ def _revert(services: Services, generation: int, undo: _Undo) -> str:
     try:
         _write(services, back, False)
     except Conflict:
-        return (f"; the database keeps generation {generation} because other changes were committed after it: "
-                "fix it and run `ccctl deploy` (`ccctl status` shows the failed generation)")
+        return (
+            f"; the database keeps generation {generation} because other changes were committed after it: "
+            "fix it and run `ccctl deploy` (`ccctl status` shows the failed generation)"
+        )
     try:
         deploy_latest(services)
     except CcError:

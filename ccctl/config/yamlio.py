@@ -47,8 +47,10 @@ try:
 except ImportError:  # PyYAML built without libyaml
     _CParser = None
 if _CParser is not None:
-    class _FastLoader(_NoAliases, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor,
-                      yaml.resolver.Resolver):
+
+    class _FastLoader(
+        _NoAliases, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
         """libyaml's scanner and parser (the same YAML 1.1 grammar, PyYAML's own C port) under
         the composer and constructors of _Loader: a 10,000-seat site file reads in a fifth of
         the time. Used for input _Loader reads the same; on any refusal, _Loader reads it again
@@ -81,7 +83,7 @@ def _construct_mapping(loader, node):
         try:
             hash(key)
         except TypeError:
-            raise yaml.constructor.ConstructorError(None, None, "unhashable key", key_node.start_mark)
+            raise yaml.constructor.ConstructorError(None, None, "unhashable key", key_node.start_mark) from None
         if key in result:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 
 from ccctl import model as m
+from ccctl.config import spec as s
 from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.config import spec as s
 
 BATCH = 5000
 """Rows per statement: under every database's parameter limit."""
@@ -64,8 +64,9 @@ def get_customer(services, tenant: str, number: str) -> s.Customer:
 def add_customer(services, tenant: str, customer: s.Customer) -> None:
     with session_scope(services.engine) as session:
         tid = _tenant_id(session, tenant)
-        if session.execute(select(m.Customer.id).where(m.Customer.tenant_id == tid,
-                                                      m.Customer.number == customer.number)).first():
+        if session.execute(
+            select(m.Customer.id).where(m.Customer.tenant_id == tid, m.Customer.number == customer.number)
+        ).first():
             raise Conflict(f"customer {tenant}/{customer.number} already exists")
         session.add(m.Customer(tenant_id=tid, number=customer.number, name=customer.name, fields=customer.fields))
 
@@ -84,20 +85,25 @@ def upsert(session, tenant_id: int, customers: Iterable[s.Customer]) -> tuple[in
     numbers = list(items)
     have = {}
     for i in range(0, len(numbers), BATCH):
-        part = numbers[i:i + BATCH]
-        for r in session.execute(select(m.Customer.__table__).where(
-                m.Customer.tenant_id == tenant_id, m.Customer.number.in_(part))).all():
+        part = numbers[i : i + BATCH]
+        for r in session.execute(
+            select(m.Customer.__table__).where(m.Customer.tenant_id == tenant_id, m.Customer.number.in_(part))
+        ).all():
             have[r.number] = r
-    changed = [n for n in numbers if n in have
-               and (have[n].name, dict(have[n].fields or {})) != (items[n].name, items[n].fields)]
+    changed = [
+        n
+        for n in numbers
+        if n in have and (have[n].name, dict(have[n].fields or {})) != (items[n].name, items[n].fields)
+    ]
     added = [n for n in numbers if n not in have]
     table = m.Customer.__table__
     for i in range(0, len(changed), BATCH):
-        session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.number.in_(changed[i:i + BATCH])))
-    rows = [{"tenant_id": tenant_id, "number": n, "name": items[n].name, "fields": items[n].fields}
-            for n in changed + added]
+        session.execute(delete(table).where(table.c.tenant_id == tenant_id, table.c.number.in_(changed[i : i + BATCH])))
+    rows = [
+        {"tenant_id": tenant_id, "number": n, "name": items[n].name, "fields": items[n].fields} for n in changed + added
+    ]
     for i in range(0, len(rows), BATCH):
-        session.execute(table.insert(), rows[i:i + BATCH])
+        session.execute(table.insert(), rows[i : i + BATCH])
     return len(added), len(changed)
 
 
@@ -116,7 +122,9 @@ def read_file(text: str, fmt: str, where: str) -> list[s.Customer]:
             raise InvalidInput(f"{where}: not JSON ({exc})") from None
         if not isinstance(data, list):
             raise InvalidInput(f"{where}: expected a JSON list of customers")
-        return [parse(d if isinstance(d, dict) else {"number": d}, f"{where}: customer {i + 1}") for i, d in enumerate(data)]
+        return [
+            parse(d if isinstance(d, dict) else {"number": d}, f"{where}: customer {i + 1}") for i, d in enumerate(data)
+        ]
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"number", "name"} <= set(reader.fieldnames):
         raise InvalidInput(f"{where}: a CSV needs a header with number and name (more columns become fields)")
@@ -150,8 +158,11 @@ def listed_changes(session, tenant: str, customers: list[s.Customer]) -> list:
     if tid is not None:
         numbers = [c.number for c in customers]
         for i in range(0, len(numbers), BATCH):
-            for r in session.execute(select(m.Customer.__table__).where(
-                    m.Customer.tenant_id == tid, m.Customer.number.in_(numbers[i:i + BATCH]))).all():
+            for r in session.execute(
+                select(m.Customer.__table__).where(
+                    m.Customer.tenant_id == tid, m.Customer.number.in_(numbers[i : i + BATCH])
+                )
+            ).all():
                 have[r.number] = r
     out = []
     for c in sorted(customers, key=lambda c: c.number):

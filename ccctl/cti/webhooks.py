@@ -105,22 +105,31 @@ def customer_record(engine: Engine, tenant: str, number: str | None) -> dict | N
         row = conn.execute(
             select(Customer.name, Customer.number, Customer.fields)
             .join(Tenant, Tenant.id == Customer.tenant_id)
-            .where(Tenant.name == tenant, Customer.number.in_(candidates))).first()
+            .where(Tenant.name == tenant, Customer.number.in_(candidates))
+        ).first()
     return {"name": row.name, "number": row.number, "fields": row.fields} if row else None
 
 
 def tenant_webhooks(engine: Engine) -> dict[str, list[str]]:
     with engine.connect() as conn:
-        return {name: [w["url"] if isinstance(w, dict) else w for w in (hooks or [])]
-                for name, hooks in conn.execute(select(Tenant.name, Tenant.webhooks))}
+        return {
+            name: [w["url"] if isinstance(w, dict) else w for w in (hooks or [])]
+            for name, hooks in conn.execute(select(Tenant.name, Tenant.webhooks))
+        }
 
 
 class Notifier:
     """Takes events from the daemon (put), adds the customer record, logs them per tenant and
     spools one delivery per webhook URL; a second thread sends the spool."""
 
-    def __init__(self, engine: Engine, spool: Path, *, timeout: float = 5.0,
-                 post: Callable[[str, bytes, dict], int] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        spool: Path,
+        *,
+        timeout: float = 5.0,
+        post: Callable[[str, bytes, dict], int] | None = None,
+    ):
         self.engine, self.spool, self.timeout = engine, spool, timeout
         self.outbox = spool / "webhooks"
         self.outbox.mkdir(parents=True, exist_ok=True)
@@ -134,8 +143,10 @@ class Notifier:
         self._seq = 0
         self._logs = EventLogs(spool)
         self.delivered = 0
-        self._threads = [threading.Thread(target=self._prepare_loop, name="ccctl-notify", daemon=True),
-                         threading.Thread(target=self._send_loop, name="ccctl-webhooks", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._prepare_loop, name="ccctl-notify", daemon=True),
+            threading.Thread(target=self._send_loop, name="ccctl-webhooks", daemon=True),
+        ]
         for t in self._threads:
             t.start()
 
@@ -177,8 +188,19 @@ class Notifier:
             self._seq += 1
             name = f"{time.time():.6f}-{os.getpid()}-{self._seq}.json"
             tmp = self.outbox / ("." + name)
-            tmp.write_text(json.dumps({"url": url, "tenant": event["tenant"], "tenant_uid": uid, "event": event,
-                                       "attempts": 0, "next_at": 0, "first_at": time.time()}))
+            tmp.write_text(
+                json.dumps(
+                    {
+                        "url": url,
+                        "tenant": event["tenant"],
+                        "tenant_uid": uid,
+                        "event": event,
+                        "attempts": 0,
+                        "next_at": 0,
+                        "first_at": time.time(),
+                    }
+                )
+            )
             os.replace(tmp, self.outbox / name)
         self._wake.set()
 
@@ -219,8 +241,12 @@ class Notifier:
                 path.unlink(missing_ok=True)
                 continue
             body = json.dumps(job["event"], ensure_ascii=False, separators=(",", ":")).encode()
-            headers = {"Content-Type": "application/json", "User-Agent": "ccctl",
-                       "X-CCCTL-Event": job["event"].get("type", ""), SIGNATURE_HEADER: sign(secret, body)}
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": "ccctl",
+                "X-CCCTL-Event": job["event"].get("type", ""),
+                SIGNATURE_HEADER: sign(secret, body),
+            }
             try:
                 status = self._post(job["url"], body, headers)
                 error = None if 200 <= status < 300 else f"HTTP {status}"
@@ -269,7 +295,7 @@ def recent(spool: Path, tenants: list[str] | None, limit: int = 50) -> list[dict
             with open(p, "rb") as f:
                 f.seek(0, os.SEEK_END)
                 f.seek(max(0, f.tell() - 256 * 1024))
-                lines = f.read().splitlines()[1 if f.tell() > 256 * 1024 else 0:]
+                lines = f.read().splitlines()[1 if f.tell() > 256 * 1024 else 0 :]
         except FileNotFoundError:
             continue
         for line in lines[-limit:]:
@@ -283,8 +309,14 @@ def recent(spool: Path, tenants: list[str] | None, limit: int = 50) -> list[dict
     return out[-limit:]
 
 
-def follow(spool: Path, tenants: list[str] | None, *, from_start: bool = False, stop: Callable[[], bool] = lambda: False,
-           poll: float = 0.2):
+def follow(
+    spool: Path,
+    tenants: list[str] | None,
+    *,
+    from_start: bool = False,
+    stop: Callable[[], bool] = lambda: False,
+    poll: float = 0.2,
+):
     """Yield events (dicts) appended to the event logs of TENANTS (all when None) from now on,
     across rotations."""
     root = spool / "events"

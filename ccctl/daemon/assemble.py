@@ -18,29 +18,87 @@ from ccctl.config import codes
 CC = "callcenter::info"
 SUBSCRIBE = ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE", "CUSTOM", CC, codes.AGENT_EVENT]
 """What the daemon listens to on the Event Socket..."""
-FILTERS = [("Event-Name", "CHANNEL_HANGUP_COMPLETE"), ("Event-Name", "DTMF"), ("Event-Subclass", CC),
-           ("Event-Subclass", codes.AGENT_EVENT),
-           ("Application", "ivr")]
+FILTERS = [
+    ("Event-Name", "CHANNEL_HANGUP_COMPLETE"),
+    ("Event-Name", "DTMF"),
+    ("Event-Subclass", CC),
+    ("Event-Subclass", codes.AGENT_EVENT),
+    ("Application", "ivr"),
+]
 """...and of that only these (FreeSWITCH filters, any one matching): of every application a
 call runs, only the end of the IVR; the rest would be most of the stream and carry nothing."""
 
 
 VARIABLES = (
-    "bridge_epoch", "bridge_uepoch", "call_uuid", "caller_id_name", "caller_id_number", "cc_agent",
-    "cc_cancel_reason", "cc_cause", "cc_last_originated_call", "cc_member_session_uuid",
-    "cc_queue_answered_epoch", "cc_queue_canceled_epoch", "cc_queue_joined_epoch", "cc_record_filename",
-    "cc_side", "cc_exit_key", "ccctl_callback", "ccctl_callback_id", "ccctl_callback_number", "ccctl_callback_reached",
-    "ccctl_survey_score", "ccctl_closed", "ccctl_did", "ccctl_direction", "ccctl_ivr_digits", "ccctl_queue",
-    "ccctl_recording", "ccctl_target", "ccctl_tenant", "destination_number", "direction", "end_epoch",
-    "end_uepoch", "hangup_cause", "is_loopback", "sip_from_user", "sip_hangup_disposition", "sip_req_user",
-    "sip_to_user", "start_epoch", "start_uepoch", "transfer_history", "uuid",
+    "bridge_epoch",
+    "bridge_uepoch",
+    "call_uuid",
+    "caller_id_name",
+    "caller_id_number",
+    "cc_agent",
+    "cc_cancel_reason",
+    "cc_cause",
+    "cc_last_originated_call",
+    "cc_member_session_uuid",
+    "cc_queue_answered_epoch",
+    "cc_queue_canceled_epoch",
+    "cc_queue_joined_epoch",
+    "cc_record_filename",
+    "cc_side",
+    "cc_exit_key",
+    "ccctl_callback",
+    "ccctl_callback_id",
+    "ccctl_callback_number",
+    "ccctl_callback_reached",
+    "ccctl_survey_score",
+    "ccctl_closed",
+    "ccctl_did",
+    "ccctl_direction",
+    "ccctl_ivr_digits",
+    "ccctl_queue",
+    "ccctl_recording",
+    "ccctl_target",
+    "ccctl_tenant",
+    "destination_number",
+    "direction",
+    "end_epoch",
+    "end_uepoch",
+    "hangup_cause",
+    "is_loopback",
+    "sip_from_user",
+    "sip_hangup_disposition",
+    "sip_req_user",
+    "sip_to_user",
+    "start_epoch",
+    "start_uepoch",
+    "transfer_history",
+    "uuid",
 )
 """The channel variables call_row() reads."""
 HEADERS = (
-    "Application", "CC-Action", "CC-Agent", "CCCTL-Action", "CCCTL-Agent", "CCCTL-Code", "CCCTL-Reason", "CC-Agent-State", "CC-Agent-Status", "CC-Member-CID-Name",
-    "CC-Member-CID-Number", "CC-Member-Session-UUID", "CC-Queue", "Call-Direction", "Caller-Caller-ID-Name",
-    "Caller-Caller-ID-Number", "Caller-Destination-Number", "DTMF-Digit", "Event-Date-Timestamp", "Event-Name",
-    "Event-Subclass", "Hangup-Cause", "Unique-ID",
+    "Application",
+    "CC-Action",
+    "CC-Agent",
+    "CCCTL-Action",
+    "CCCTL-Agent",
+    "CCCTL-Code",
+    "CCCTL-Reason",
+    "CC-Agent-State",
+    "CC-Agent-Status",
+    "CC-Member-CID-Name",
+    "CC-Member-CID-Number",
+    "CC-Member-Session-UUID",
+    "CC-Queue",
+    "Call-Direction",
+    "Caller-Caller-ID-Name",
+    "Caller-Caller-ID-Number",
+    "Caller-Destination-Number",
+    "DTMF-Digit",
+    "Event-Date-Timestamp",
+    "Event-Name",
+    "Event-Subclass",
+    "Hangup-Cause",
+    "Unique-ID",
     *(f"variable_{v}" for v in VARIABLES),
 )
 """Every event header the assembler reads: the daemon parses only these (a hangup event
@@ -98,7 +156,7 @@ def transfers(value: str | None) -> list[tuple[float, str]]:
     -> [(epoch, dest)]."""
     if not value:
         return []
-    items = value[len("ARRAY::"):].split("|:") if value.startswith("ARRAY::") else [value]
+    items = value[len("ARRAY::") :].split("|:") if value.startswith("ARRAY::") else [value]
     out = []
     for item in items:
         parts = item.split(":", 3)
@@ -114,13 +172,19 @@ def _local(name: str | None) -> str | None:
 def is_call_leg(v: dict[str, str]) -> bool:
     """The caller's channel of a call: one that came into FreeSWITCH (not an agent leg that
     mod_callcenter originated, not a loopback), within a tenant."""
-    return (v.get("direction") == "inbound" and "cc_member_session_uuid" not in v
-            and v.get("cc_side") != "agent" and not v.get("is_loopback") and bool(v.get("ccctl_tenant")))
+    return (
+        v.get("direction") == "inbound"
+        and "cc_member_session_uuid" not in v
+        and v.get("cc_side") != "agent"
+        and not v.get("is_loopback")
+        and bool(v.get("ccctl_tenant"))
+    )
 
 
 @dataclass
 class _Route:
     """Where a call went, read from its transfer history."""
+
     history: list[tuple[float, str]]
     dests: list[str]
     ivrs: list[str]
@@ -132,10 +196,16 @@ class _Route:
     def of(cls, v: dict[str, str]) -> "_Route":
         history = transfers(v.get("transfer_history"))
         dests = [d for _, d in history]
-        ivrs = [d[len("cc-ivr-"):] for d in dests if d.startswith("cc-ivr-")]
-        queues = [d[len("cc-queue-"):] for d in dests if d.startswith("cc-queue-") and not d.endswith("-exit")]
-        return cls(history, dests, ivrs, queues, queues[0] if queues else v.get("ccctl_queue"),
-                   bool(dests) and dests[-1].startswith("cc-ivr-"))
+        ivrs = [d[len("cc-ivr-") :] for d in dests if d.startswith("cc-ivr-")]
+        queues = [d[len("cc-queue-") :] for d in dests if d.startswith("cc-queue-") and not d.endswith("-exit")]
+        return cls(
+            history,
+            dests,
+            ivrs,
+            queues,
+            queues[0] if queues else v.get("ccctl_queue"),
+            bool(dests) and dests[-1].startswith("cc-ivr-"),
+        )
 
     def ivr_left(self, live: Live) -> float | None:
         if not self.ivrs or self.ended_in_ivr:
@@ -156,7 +226,7 @@ class _Route:
         """Did the caller leave the queue for somewhere else (an overflow)?"""
         if not self.queue or self.queue_exit() not in self.dests:
             return False
-        rest = self.dests[self.dests.index(self.queue_exit()) + 1:]
+        rest = self.dests[self.dests.index(self.queue_exit()) + 1 :]
         # A caller sent back into the same queue (an anonymous caller pressing the callback
         # key) has not gone on anywhere.
         back = {"cc-hangup", f"cc-callback-{self.queue}", f"cc-queue-{self.queue}", self.queue_exit()}
@@ -180,8 +250,11 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     ended = _f(v.get("end_uepoch"), 1e6) or _f(v.get("end_epoch")) or entered
     direction = v.get("ccctl_direction") or "internal"
     agent_answered = _f(v.get("cc_queue_answered_epoch")) is not None or v.get("cc_cause") == "answered"
-    queued = live.queued_at or (_f(v.get("cc_queue_joined_epoch")) if len(route.queues) <= 1 else None) \
+    queued = (
+        live.queued_at
+        or (_f(v.get("cc_queue_joined_epoch")) if len(route.queues) <= 1 else None)
         or next((t for t, d in route.history if queue and d == f"cc-queue-{queue}"), None)
+    )
     answered, agent = _answer(v, live, route, direction, agent_answered)
     disposition = _disposition(v, route, direction, answered, agent_answered)
     if queued is not None:
@@ -226,8 +299,9 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
     }
 
 
-def _answer(v: dict[str, str], live: Live, route: _Route, direction: str,
-            agent_answered: bool) -> tuple[float | None, str | None]:
+def _answer(
+    v: dict[str, str], live: Live, route: _Route, direction: str, agent_answered: bool
+) -> tuple[float | None, str | None]:
     """When the call was answered by a person, and by which agent."""
     target = v.get("ccctl_target") or ""
     bridged = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch"))
@@ -240,8 +314,7 @@ def _answer(v: dict[str, str], live: Live, route: _Route, direction: str,
     return None, None
 
 
-def _disposition(v: dict[str, str], route: _Route, direction: str, answered: float | None,
-                 agent_answered: bool) -> str:
+def _disposition(v: dict[str, str], route: _Route, direction: str, answered: float | None, agent_answered: bool) -> str:
     if direction == "outbound":
         return "outbound" if answered else "failed"
     if route.queue:
@@ -281,8 +354,11 @@ def survey_score(v: dict[str, str]) -> int | None:
 
 def is_callback_attempt(v: dict[str, str]) -> bool:
     """The placeholder member of a queue callback (ccctl/render/callback.py): its row is the attempt's."""
-    return bool(v.get("ccctl_callback_id")) and (v.get("ccctl_target") or "").startswith("callback:") \
+    return (
+        bool(v.get("ccctl_callback_id"))
+        and (v.get("ccctl_target") or "").startswith("callback:")
         and bool(v.get("ccctl_tenant"))
+    )
 
 
 def callback_attempt_row(v: dict[str, str], node: str, source: str) -> dict:
@@ -293,17 +369,34 @@ def callback_attempt_row(v: dict[str, str], node: str, source: str) -> dict:
     agent_on = _f(v.get("bridge_uepoch"), 1e6) or _f(v.get("bridge_epoch")) or _f(v.get("cc_queue_answered_epoch"))
     reached = v.get("ccctl_callback_reached") == "true"
     return {
-        "uuid": v.get("uuid") or v.get("call_uuid"), "tenant": v["ccctl_tenant"], "direction": "callback",
-        "caller_number": v.get("ccctl_callback_number"), "caller_name": None,
-        "called_number": v.get("ccctl_callback_number"), "did": None, "ivr_path": None, "ivr_digits": None,
-        "queue": v.get("ccctl_queue"), "agent": _local(v.get("cc_agent")) if agent_on else None,
-        "entered_at": entered, "ivr_left_at": None, "queued_at": entered,
-        "offered_at": _f(v.get("cc_last_originated_call")), "answered_at": agent_on if reached else None,
-        "ended_at": ended, "wait_s": max(0.0, (agent_on or ended) - entered),
-        "talk_s": max(0.0, ended - agent_on) if agent_on and reached else 0.0, "wrapup_s": 0.0,
-        "sla_target": None, "disposition": "answered" if reached else "failed",
-        "hangup_cause": v.get("hangup_cause"), "hangup_side": None, "recording": None,
-        "node": node, "source": source, "survey_score": None,
+        "uuid": v.get("uuid") or v.get("call_uuid"),
+        "tenant": v["ccctl_tenant"],
+        "direction": "callback",
+        "caller_number": v.get("ccctl_callback_number"),
+        "caller_name": None,
+        "called_number": v.get("ccctl_callback_number"),
+        "did": None,
+        "ivr_path": None,
+        "ivr_digits": None,
+        "queue": v.get("ccctl_queue"),
+        "agent": _local(v.get("cc_agent")) if agent_on else None,
+        "entered_at": entered,
+        "ivr_left_at": None,
+        "queued_at": entered,
+        "offered_at": _f(v.get("cc_last_originated_call")),
+        "answered_at": agent_on if reached else None,
+        "ended_at": ended,
+        "wait_s": max(0.0, (agent_on or ended) - entered),
+        "talk_s": max(0.0, ended - agent_on) if agent_on and reached else 0.0,
+        "wrapup_s": 0.0,
+        "sla_target": None,
+        "disposition": "answered" if reached else "failed",
+        "hangup_cause": v.get("hangup_cause"),
+        "hangup_side": None,
+        "recording": None,
+        "node": node,
+        "source": source,
+        "survey_score": None,
     }
 
 
@@ -379,13 +472,18 @@ class Assembler:
         """A feature code from a seat's phone: a break reason joins the agent's status history
         (kind 'reason', after the On Break status row); a wrap-up code (kind 'wrapup') also
         goes on the agent's last answered call row (store.write_rows)."""
-        kind, value = {"break": ("reason", e.get("CCCTL-Reason")),
-                       "disposition": ("wrapup", e.get("CCCTL-Code"))}.get(e.get("CCCTL-Action", ""), (None, None))
+        kind, value = {"break": ("reason", e.get("CCCTL-Reason")), "disposition": ("wrapup", e.get("CCCTL-Code"))}.get(
+            e.get("CCCTL-Action", ""), (None, None)
+        )
         tenant, agent = self._split(e.get("CCCTL-Agent", ""))
         if kind is None or not value or tenant is None:
             return []
-        return [("agent", {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e),
-                           "node": self.node})]
+        return [
+            (
+                "agent",
+                {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node},
+            )
+        ]
 
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")
@@ -394,9 +492,22 @@ class Assembler:
             tenant, agent = self._split(e.get("CC-Agent", ""))
             if tenant is None:
                 return []
-            kind, key = ("status", "CC-Agent-Status") if action == "agent-status-change" else ("state", "CC-Agent-State")
-            return [("agent", {"tenant": tenant, "agent": agent, "kind": kind,
-                               "value": e.get(key, ""), "at": at, "node": self.node})]
+            kind, key = (
+                ("status", "CC-Agent-Status") if action == "agent-status-change" else ("state", "CC-Agent-State")
+            )
+            return [
+                (
+                    "agent",
+                    {
+                        "tenant": tenant,
+                        "agent": agent,
+                        "kind": kind,
+                        "value": e.get(key, ""),
+                        "at": at,
+                        "node": self.node,
+                    },
+                )
+            ]
         uuid = e.get("CC-Member-Session-UUID")
         if not uuid:
             return []
@@ -407,11 +518,22 @@ class Assembler:
             live.offered_at = live.offered_at or at
             tenant, queue = self._split(e.get("CC-Queue", ""))
             if tenant:
-                return [("offer", {
-                    "type": "call.offered", "tenant": tenant, "call_id": uuid, "at": at,
-                    "caller_number": e.get("CC-Member-CID-Number"), "caller_name": e.get("CC-Member-CID-Name"),
-                    "queue": queue, "agent": _local(e.get("CC-Agent")), "ivr_digits": live.digits or None,
-                })]
+                return [
+                    (
+                        "offer",
+                        {
+                            "type": "call.offered",
+                            "tenant": tenant,
+                            "call_id": uuid,
+                            "at": at,
+                            "caller_number": e.get("CC-Member-CID-Number"),
+                            "caller_name": e.get("CC-Member-CID-Name"),
+                            "queue": queue,
+                            "agent": _local(e.get("CC-Agent")),
+                            "ivr_digits": live.digits or None,
+                        },
+                    )
+                ]
         elif action == "bridge-agent-start":
             live.answered_at = live.answered_at or at
         elif action == "member-queue-end":

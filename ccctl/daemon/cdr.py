@@ -53,8 +53,16 @@ def _done_dir(root: Path, mtime: float) -> Path:
     return root / "done" / datetime.fromtimestamp(mtime, timezone.utc).strftime("%Y-%m-%d")
 
 
-def reconcile(engine: Engine, cdr_dir: Path, directory: Directory, node: str, *, write, grace: float = 5.0,
-              now: float | None = None) -> dict[str, int]:
+def reconcile(
+    engine: Engine,
+    cdr_dir: Path,
+    directory: Directory,
+    node: str,
+    *,
+    write,
+    grace: float = 5.0,
+    now: float | None = None,
+) -> dict[str, int]:
     """One pass over CDR_DIR: calls missing from the database are written (WRITE(rows), the
     same batched path as live rows), then every file older than GRACE seconds whose call is
     stored (or that is no call at all) moves to done/. A failed write raises and leaves every
@@ -78,7 +86,7 @@ def reconcile(engine: Engine, cdr_dir: Path, directory: Directory, node: str, *,
     if not ready:
         return counts
     rows = {}
-    for path, _, doc in ready:
+    for _path, _, doc in ready:
         row = call_row(cdr_variables(doc), None, directory, node, "cdr")
         if row and row["uuid"]:
             rows[row["uuid"]] = row
@@ -86,8 +94,7 @@ def reconcile(engine: Engine, cdr_dir: Path, directory: Directory, node: str, *,
     missing = [r for u, r in rows.items() if u not in stored]
     if missing:
         write(missing)
-        log.warning("reconciled %d call(s) from FreeSWITCH's CDR that the event stream did not deliver",
-                    len(missing))
+        log.warning("reconciled %d call(s) from FreeSWITCH's CDR that the event stream did not deliver", len(missing))
     counts["inserted"] = len(missing)
     for path, mtime, _ in ready:
         dest = _done_dir(cdr_dir, mtime)

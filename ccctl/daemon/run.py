@@ -16,18 +16,18 @@ import time
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from ccctl.app import Services
+from ccctl.callbacks.worker import CallbackWorker
 from ccctl.config.gather import esl_password
 from ccctl.config.spec import sip_domain
-from ccctl.app import Services
+from ccctl.cti.webhooks import Notifier
+from ccctl.daemon.assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
+from ccctl.daemon.cdr import reconcile
+from ccctl.daemon.store import BatchWriter, write_rows
 from ccctl.errors import FreeSwitchError
 from ccctl.freeswitch.esl import EventStream, HeaderPicker
 from ccctl.model import Queue, Tenant
-from ccctl.daemon.assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
-from ccctl.callbacks.worker import CallbackWorker
-from ccctl.daemon.cdr import reconcile
-from ccctl.daemon.store import BatchWriter, write_rows
 from ccctl.supervision.watchdog import Watchdog
-from ccctl.cti.webhooks import Notifier
 
 log = logging.getLogger("ccctl.daemon")
 BACKOFF_MAX = 2.0
@@ -43,7 +43,9 @@ def load_directory(engine: Engine) -> Directory:
         for tid, name, domain in conn.execute(select(Tenant.id, Tenant.name, Tenant.domain)):
             d.tenants_by_domain[sip_domain(name, domain)] = name
             ids[tid] = name
-        for tid, qname, sla, wrapup in conn.execute(select(Queue.tenant_id, Queue.name, Queue.service_level, Queue.wrapup)):
+        for tid, qname, sla, wrapup in conn.execute(
+            select(Queue.tenant_id, Queue.name, Queue.service_level, Queue.wrapup)
+        ):
             d.queues[(ids[tid], qname)] = QueueInfo(sla, wrapup)
     return d
 
@@ -71,8 +73,9 @@ class Daemon:
         """Outbound campaigns (ccctl.outbound): its own Event Socket connections and loop."""
         from ccctl.outbound.dialer import Dialer
 
-        Dialer(self.engine, self.settings, esl_password(self.services), node=self.settings.node,
-               notify=self.notifier.put).run(self.stop)
+        Dialer(
+            self.engine, self.settings, esl_password(self.services), node=self.settings.node, notify=self.notifier.put
+        ).run(self.stop)
 
     def _refresh_directory(self) -> Directory:
         self.directory = load_directory(self.engine)
@@ -89,15 +92,31 @@ class Daemon:
         self.callbacks.put_rows(rows)
         for r in rows:
             if r["source"] == "events":
-                self.notifier.put({"type": "call.ended", "tenant": r["tenant"], "call_id": r["uuid"],
-                                   "at": r["ended_at"], "caller_number": r["caller_number"], "queue": r["queue"],
-                                   "agent": r["agent"], "disposition": r["disposition"], "wait_s": r["wait_s"],
-                                   "talk_s": r["talk_s"]})
+                self.notifier.put(
+                    {
+                        "type": "call.ended",
+                        "tenant": r["tenant"],
+                        "call_id": r["uuid"],
+                        "at": r["ended_at"],
+                        "caller_number": r["caller_number"],
+                        "queue": r["queue"],
+                        "agent": r["agent"],
+                        "disposition": r["disposition"],
+                        "wait_s": r["wait_s"],
+                        "talk_s": r["talk_s"],
+                    }
+                )
 
     # -- CDR
     def reconcile_once(self, grace: float = 5.0) -> dict:
-        return reconcile(self.engine, self.settings.fs_cdr_dir, self.directory, self.settings.node,
-                         write=self._write_reconciled, grace=grace)
+        return reconcile(
+            self.engine,
+            self.settings.fs_cdr_dir,
+            self.directory,
+            self.settings.node,
+            write=self._write_reconciled,
+            grace=grace,
+        )
 
     def _write_reconciled(self, rows: list[dict]) -> None:
         write_rows(self.engine, rows, [])
@@ -116,8 +135,11 @@ class Daemon:
                 failing = False
             except Exception as exc:
                 if not failing:
-                    log.error("CDR reconciliation failed (%s); retrying every %.0f s",
-                              str(getattr(exc, "orig", exc)).splitlines()[0], RECONCILE_EVERY)
+                    log.error(
+                        "CDR reconciliation failed (%s); retrying every %.0f s",
+                        str(getattr(exc, "orig", exc)).splitlines()[0],
+                        RECONCILE_EVERY,
+                    )
                 failing = True
 
     # -- events
@@ -154,8 +176,12 @@ class Daemon:
                     continue
                 backoff = 0.25
                 self.connects += 1
-                log.info("connected to FreeSWITCH at %s:%s%s", self.settings.esl_host, self.settings.esl_port,
-                         f" after {time.monotonic() - down_since:.1f} s" if down_since else "")
+                log.info(
+                    "connected to FreeSWITCH at %s:%s%s",
+                    self.settings.esl_host,
+                    self.settings.esl_port,
+                    f" after {time.monotonic() - down_since:.1f} s" if down_since else "",
+                )
                 down_since = None
                 self.connected.set()
                 self._reconcile_now.set()

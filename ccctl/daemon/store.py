@@ -58,8 +58,10 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
             stmt = insert(CALL)
             if source == "events":
                 stmt = stmt.on_conflict_do_update(
-                    index_elements=["uuid"], set_={c: stmt.excluded[c] for c in _UPDATABLE},
-                    where=CALL.c.source != "events")
+                    index_elements=["uuid"],
+                    set_={c: stmt.excluded[c] for c in _UPDATABLE},
+                    where=CALL.c.source != "events",
+                )
             else:
                 stmt = stmt.on_conflict_do_nothing(index_elements=["uuid"])
             conn.execute(stmt, rows)
@@ -76,9 +78,16 @@ def set_wrapup_code(conn, row: dict) -> None:
     """The wrap-up code an agent keyed (*9 + code, an agent row of kind 'wrapup') goes on that
     agent's last answered call that ended before it."""
     last = conn.execute(
-        select(CALL.c.id).where(CALL.c.tenant == row["tenant"], CALL.c.agent == row["agent"],
-                                CALL.c.answered_at.is_not(None), CALL.c.ended_at <= row["at"])
-        .order_by(CALL.c.ended_at.desc()).limit(1)).scalar()
+        select(CALL.c.id)
+        .where(
+            CALL.c.tenant == row["tenant"],
+            CALL.c.agent == row["agent"],
+            CALL.c.answered_at.is_not(None),
+            CALL.c.ended_at <= row["at"],
+        )
+        .order_by(CALL.c.ended_at.desc())
+        .limit(1)
+    ).scalar()
     if last is not None:
         conn.execute(CALL.update().where(CALL.c.id == last).values(wrapup_code=row["value"]))
 
@@ -88,7 +97,7 @@ def known_calls(engine: Engine, uuids: Iterable[str]) -> set[str]:
     found: set[str] = set()
     with engine.connect() as conn:
         for i in range(0, len(uuids), 500):
-            found.update(conn.execute(select(CALL.c.uuid).where(CALL.c.uuid.in_(uuids[i:i + 500]))).scalars())
+            found.update(conn.execute(select(CALL.c.uuid).where(CALL.c.uuid.in_(uuids[i : i + 500]))).scalars())
     return found
 
 
@@ -97,9 +106,15 @@ class BatchWriter:
     never waits for the database. A failed write is logged once per failure streak and
     retried with backoff, with nothing dropped."""
 
-    def __init__(self, engine: Engine, *, max_batch: int = 5000, max_delay: float = 0.2,
-                 write: Callable[[Engine, list[dict], list[dict]], None] = write_rows,
-                 on_written: Callable[[list[dict]], None] | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 5000,
+        max_delay: float = 0.2,
+        write: Callable[[Engine, list[dict], list[dict]], None] = write_rows,
+        on_written: Callable[[list[dict]], None] | None = None,
+    ):
         self.engine = engine
         self.max_batch, self.max_delay = max_batch, max_delay
         self._write = write
@@ -145,8 +160,8 @@ class BatchWriter:
 
     def _take(self) -> tuple[list[dict], list[dict], list[threading.Event]]:
         with self._lock:
-            calls, agents, flushes = self._calls[:self.max_batch], self._agents, self._flushes
-            self._calls, self._agents = self._calls[self.max_batch:], []
+            calls, agents, flushes = self._calls[: self.max_batch], self._agents, self._flushes
+            self._calls, self._agents = self._calls[self.max_batch :], []
             self._flushes = [] if not self._calls else flushes
             return calls, agents, ([] if self._calls else flushes)
 
@@ -164,8 +179,12 @@ class BatchWriter:
                     self.failures += 1
                     if delay == 0.5:
                         msg = str(getattr(exc, "orig", exc) or exc).splitlines()[0]
-                        log.error("cannot write %d call and %d agent rows (%s); retrying until it works",
-                                  len(calls), len(agents), msg)
+                        log.error(
+                            "cannot write %d call and %d agent rows (%s); retrying until it works",
+                            len(calls),
+                            len(agents),
+                            msg,
+                        )
                     time.sleep(delay)
                     delay = min(delay * 2, 30.0)
                     continue

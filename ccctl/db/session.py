@@ -41,8 +41,10 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
     except CcError:
         raise
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise CcError(f"CCCTL_DB={_shown(url)}: not a database path or URL this box can use "
-                      f"(a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB): {exc}") from None
+        raise CcError(
+            f"CCCTL_DB={_shown(url)}: not a database path or URL this box can use "
+            f"(a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB): {exc}"
+        ) from None
     except ImportError as exc:
         raise CcError(f"CCCTL_DB={_shown(url)}: the database driver is not installed ({exc.name})") from None
     except (SQLAlchemyError, OSError) as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 __all__ = ["push_tree", "deploy_latest"]
 
 
-
 def __getattr__(name: str):
     if name == "push_tree":
         from ccctl.deploy.push import push_tree

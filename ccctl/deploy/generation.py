@@ -79,14 +79,23 @@ class State:
         return self.deployed < self.generation
 
     def as_dict(self) -> dict:
-        return {"generation": self.generation, "deployed": self.deployed, "pending": self.pending,
-                "failed": self.failed, "error": self.error}
+        return {
+            "generation": self.generation,
+            "deployed": self.deployed,
+            "pending": self.pending,
+            "failed": self.failed,
+            "error": self.error,
+        }
 
 
 def state(session: Session) -> State:
     failed = _get(session, FAILED)
-    return State(int(_get(session, CONFIG) or 0), int(_get(session, DEPLOYED) or 0),
-                 int(failed) if failed else None, _get(session, ERROR) or None)
+    return State(
+        int(_get(session, CONFIG) or 0),
+        int(_get(session, DEPLOYED) or 0),
+        int(failed) if failed else None,
+        _get(session, ERROR) or None,
+    )
 
 
 def current(session: Session) -> int:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ccctl.media import synth, prompts, uploads
-from ccctl.recordings import folders
-from ccctl.config.gather import render_input_from
-from ccctl.errors import CcError, FreeSwitchError, FreeSwitchRefused, InvalidInput
-from ccctl.freeswitch.connect import try_event_socket
-from ccctl.render import render_tree
 from ccctl.config import spec as s
+from ccctl.config.gather import render_input_from
 from ccctl.deploy import reload_plan
 from ccctl.deploy.tree_store import TreeStore
+from ccctl.errors import CcError, FreeSwitchError, FreeSwitchRefused, InvalidInput
+from ccctl.freeswitch.connect import try_event_socket
+from ccctl.media import prompts, synth, uploads
+from ccctl.recordings import folders
+from ccctl.render import render_tree
 
 
 def check_files(tenants: list[s.Tenant], sounds_dir: Path) -> None:
@@ -44,16 +44,20 @@ def push_input(services, inp, notes: list[str] | None = None) -> list[str]:
     notes = [] if notes is None else notes
     check_files(inp.tenants, services.settings.fs_sounds_dir)
     try:
-        synth.ensure_media(services.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants))
+        synth.ensure_media(
+            services.settings.fs_sounds_dir, prompts.required(inp.tenants), prompts.moh_names(inp.tenants)
+        )
     except OSError as exc:
-        raise CcError(f"cannot write sounds to CCCTL_FS_SOUNDS_DIR={services.settings.fs_sounds_dir}: "
-                       f"{exc.strerror or exc}") from None
+        raise CcError(
+            f"cannot write sounds to CCCTL_FS_SOUNDS_DIR={services.settings.fs_sounds_dir}: {exc.strerror or exc}"
+        ) from None
     try:
         # Before FreeSWITCH hears of a tenant, so no call ever races another to create them.
         folders.prepare_folders(services.settings.fs_recordings_dir, inp.tenants)
     except OSError as exc:
-        raise CcError(f"cannot prepare the recordings folders in {services.settings.fs_recordings_dir}: "
-                      f"{exc.strerror or exc}") from None
+        raise CcError(
+            f"cannot prepare the recordings folders in {services.settings.fs_recordings_dir}: {exc.strerror or exc}"
+        ) from None
     new = render_tree(inp)
     store = TreeStore(services.settings.fs_conf_dir)
     try:
@@ -63,11 +67,15 @@ def push_input(services, inp, notes: list[str] | None = None) -> list[str]:
             return []
         installed, previous = store.install(new)
     except OSError as exc:
-        raise CcError(f"cannot write the configuration to CCCTL_FS_CONF_DIR={services.settings.fs_conf_dir}: "
-                      f"{exc.strerror or exc}") from None
+        raise CcError(
+            f"cannot write the configuration to CCCTL_FS_CONF_DIR={services.settings.fs_conf_dir}: "
+            f"{exc.strerror or exc}"
+        ) from None
     esl = try_event_socket(services, timeout=10, password=inp.esl_password)
     if esl is None:
-        notes.append(f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts")
+        notes.append(
+            f"FreeSWITCH is not running: the new configuration is in {store.link} and will be used when it starts"
+        )
         store.prune()
         return []
     done: list[str] = []
@@ -84,7 +92,7 @@ def push_input(services, inp, notes: list[str] | None = None) -> list[str]:
         store.restore(previous, installed)
         # Put FreeSWITCH back on the old tree: its XML, then whatever objects were already changed.
         undo = reload_plan.plan(new, old).commands if done else []
-        for cmd in (undo or ["reloadxml"]):
+        for cmd in undo or ["reloadxml"]:
             esl.api(cmd, check=False)
         esl.close()
         raise

@@ -17,10 +17,15 @@ LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
 SWITCH = "autoload_configs/switch.conf.xml"
 LIVE_SWITCH_PARAMS = {"max-sessions": "fsctl max_sessions", "sessions-per-second": "fsctl sps"}
 """switch.conf settings FreeSWITCH takes while running; any other change there needs a restart."""
-RESTART_ONLY = ("autoload_configs/event_socket.conf.xml", "autoload_configs/switch.conf.xml",
-                "autoload_configs/modules.conf.xml", "vars.xml",
-                # mod_freetdm reads its spans when it loads: a span change needs a restart.
-                "autoload_configs/freetdm.conf.xml", "freetdm.conf")
+RESTART_ONLY = (
+    "autoload_configs/event_socket.conf.xml",
+    "autoload_configs/switch.conf.xml",
+    "autoload_configs/modules.conf.xml",
+    "vars.xml",
+    # mod_freetdm reads its spans when it loads: a span change needs a restart.
+    "autoload_configs/freetdm.conf.xml",
+    "freetdm.conf",
+)
 
 
 @dataclass
@@ -37,7 +42,9 @@ def _callcenter(data: bytes | None):
     root = _xml(data)
     if root is None:
         return {}, {}, {}
-    queues = {q.get("name"): tuple((p.get("name"), p.get("value")) for p in q.iter("param")) for q in root.iter("queue")}
+    queues = {
+        q.get("name"): tuple((p.get("name"), p.get("value")) for p in q.iter("param")) for q in root.iter("queue")
+    }
     agents = {a.get("name"): dict(a.attrib) for a in root.iter("agent")}
     tiers = {(t.get("queue"), t.get("agent")): (t.get("level"), t.get("position")) for t in root.iter("tier")}
     return queues, agents, tiers
@@ -60,7 +67,7 @@ def _callcenter_commands(old: bytes | None, new: bytes | None) -> list[str]:
     queues += [f"callcenter_config queue reload {q}" for q in sorted(nq) if q in oq and nq[q] != oq[q]]
     cmds += queues
     if not queues:
-        for (q, a) in sorted(nt):
+        for q, a in sorted(nt):
             level, position = nt[(q, a)]
             if (q, a) not in ot:
                 cmds.append(f"callcenter_config tier add {q} {a} {level} {position}")
@@ -83,8 +90,9 @@ def _profiles(data: bytes | None):
         return out
     for prof in root.iter("profile"):
         settings = tuple((p.get("name"), p.get("value")) for p in prof.find("settings").iter("param"))
-        gws = {g.get("name"): tuple((p.get("name"), p.get("value")) for p in g.iter("param"))
-               for g in prof.iter("gateway")}
+        gws = {
+            g.get("name"): tuple((p.get("name"), p.get("value")) for p in g.iter("param")) for g in prof.iter("gateway")
+        }
         out[prof.get("name")] = (settings, gws)
     return out
 
@@ -141,6 +149,7 @@ def plan(old: dict[str, bytes], new: dict[str, bytes]) -> Plan:
     live_switch = _switch_commands(old.get(SWITCH), new.get(SWITCH)) if SWITCH in changed else None
     if live_switch:
         out.commands += live_switch
-    out.needs_restart = [p for p in changed if p in RESTART_ONLY and p in old
-                         and not (p == SWITCH and live_switch is not None)]
+    out.needs_restart = [
+        p for p in changed if p in RESTART_ONLY and p in old and not (p == SWITCH and live_switch is not None)
+    ]
     return out

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ccctl.db import session_scope
-from ccctl.errors import CcError
 from ccctl.deploy import generation as gen
+from ccctl.errors import CcError
 
 LOCK_WAIT = 2.0
 """Seconds a writer waits for another deploy before leaving its own change pending."""
@@ -43,8 +43,9 @@ def _acquire(path: Path, wait: float) -> int | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     except OSError as exc:
-        raise CcError(f"cannot write the configuration to CCCTL_FS_CONF_DIR={path.with_suffix('')}: "
-                      f"{exc.strerror or exc}") from None
+        raise CcError(
+            f"cannot write the configuration to CCCTL_FS_CONF_DIR={path.with_suffix('')}: {exc.strerror or exc}"
+        ) from None
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -69,8 +70,10 @@ def deploy_latest(services, *, wait: float = LOCK_WAIT) -> Outcome:
         with session_scope(services.engine) as session:
             latest = gen.current(session)
         out.pending = True
-        out.notes.append(f"generation {latest} committed; another deploy is running and pushes it "
-                         "(`ccctl status` shows it, `ccctl deploy` pushes it by hand)")
+        out.notes.append(
+            f"generation {latest} committed; another deploy is running and pushes it "
+            "(`ccctl status` shows it, `ccctl deploy` pushes it by hand)"
+        )
         return out
     try:
         while True:
@@ -102,4 +105,3 @@ def commit_generation(services) -> int:
     `ccctl status` shows it pending until a deploy brings FreeSWITCH to it."""
     with session_scope(services.engine) as session:
         return gen.bump(session, gen.lock(session))
-

@@ -63,8 +63,10 @@ class TreeStore:
         """Write FILES as a new generation and switch to it; returns (new, previous)."""
         if (self.link.exists() or self.link.is_symlink()) and not self.link.is_dir() and not self._ours():
             # Never replace a file someone pointed CCCTL_FS_CONF_DIR at by mistake.
-            raise InvalidInput(f"CCCTL_FS_CONF_DIR={self.link}: exists and is not a directory; "
-                               "name the FreeSWITCH configuration directory")
+            raise InvalidInput(
+                f"CCCTL_FS_CONF_DIR={self.link}: exists and is not a directory; "
+                "name the FreeSWITCH configuration directory"
+            )
         self._adopt_plain_directory()
         previous = self.current()
         make_private_dir(self.trees, freeswitch_gid())
@@ -88,8 +90,11 @@ class TreeStore:
 
     def prune(self, keep: int = KEEP) -> None:
         cur = self.current()
-        gens = sorted(p for p in self.trees.iterdir() if p.is_dir() and not p.name.startswith(".")
-                      and not p.name.startswith("original"))
+        gens = sorted(
+            p
+            for p in self.trees.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and not p.name.startswith("original")
+        )
         for old in gens[:-keep]:
             if old != cur:
                 shutil.rmtree(old, ignore_errors=True)

@@ -3,8 +3,8 @@ database), with 'is it up?' as an answer rather than an exception."""
 
 from __future__ import annotations
 
-from ccctl.config.gather import esl_password
 from ccctl.app import Services
+from ccctl.config.gather import esl_password
 from ccctl.errors import FreeSwitchError
 from ccctl.freeswitch.esl import EventSocket
 

@@ -31,9 +31,8 @@ class EventSocket:
         self._conn = None
 
     def connect(self) -> "EventSocket":
-        import greenswitch
-
         import gevent
+        import greenswitch
 
         _quiet_greenswitch()
 
@@ -46,7 +45,9 @@ class EventSocket:
                 conn.connect()
         except (Exception, gevent.Timeout) as exc:
             _abandon(conn)  # greenswitch raises bare socket errors and its own types
-            raise FreeSwitchError(f"cannot reach FreeSWITCH at {self.host}:{self.port}: {exc or type(exc).__name__}") from None
+            raise FreeSwitchError(
+                f"cannot reach FreeSWITCH at {self.host}:{self.port}: {exc or type(exc).__name__}"
+            ) from None
         self._conn = conn
         return self
 
@@ -127,8 +128,11 @@ def _abandon(conn) -> None:
 
     conn._run = False
     conn.connected = False
-    greenlets = [g for g in (getattr(conn, "_receive_events_greenlet", None),
-                             getattr(conn, "_process_events_greenlet", None)) if g is not None]
+    greenlets = [
+        g
+        for g in (getattr(conn, "_receive_events_greenlet", None), getattr(conn, "_process_events_greenlet", None))
+        if g is not None
+    ]
     gevent.killall(greenlets, block=False)
     sock = getattr(conn, "sock", None)
     if sock is not None:
@@ -159,8 +163,16 @@ class EventStream:
                 ...
     """
 
-    def __init__(self, host: str, port: int, password: str, events: list[str], timeout: float = 10.0,
-                 record=None, filters: list[tuple[str, str]] = ()):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        password: str,
+        events: list[str],
+        timeout: float = 10.0,
+        record=None,
+        filters: list[tuple[str, str]] = (),
+    ):
         """FILTERS: (header, value) pairs; when given, FreeSWITCH sends only events that match
         one of them. RECORD: a binary file that gets every event message exactly as it came off
         the wire (what tests and bench/events replay)."""
@@ -210,24 +222,26 @@ class EventStream:
         if not chunk:
             raise ConnectionError("Event Socket closed")
         # Keep a read position instead of slicing: slicing a big buffer per message is quadratic.
-        self._buf = self._buf[self._pos:] + chunk
+        self._buf = self._buf[self._pos :] + chunk
         self._pos = 0
 
     def _read_message(self) -> tuple[dict[str, str], bytes]:
         while (end := self._buf.find(b"\n\n", self._pos)) < 0:
             self._fill()
-        raw_head = self._buf[self._pos:end]
+        raw_head = self._buf[self._pos : end]
         self._pos = end + 2
         if raw_head.startswith(b"Content-Length: ") and raw_head.endswith(_EVENT_HEAD_END):
             # the shape of nearly every message on a subscribed socket: no general parse
-            n = int(raw_head[16:raw_head.index(b"\n")])
+            n = int(raw_head[16 : raw_head.index(b"\n")])
             headers = _EVENT_HEADERS
         else:
-            headers = dict(line.split(": ", 1) for line in raw_head.decode(errors="replace").split("\n") if ": " in line)
+            headers = dict(
+                line.split(": ", 1) for line in raw_head.decode(errors="replace").split("\n") if ": " in line
+            )
             n = int(headers.get("Content-Length", 0))
         while len(self._buf) - self._pos < n:
             self._fill()
-        body = self._buf[self._pos:self._pos + n]
+        body = self._buf[self._pos : self._pos + n]
         self._pos += n
         if self.record is not None and headers.get("Content-Type") == "text/event-plain":
             self.record.write(raw_head + b"\n\n" + body)
@@ -316,7 +330,7 @@ class HeaderPicker:
         if self._small:
             text = b"\n" + body
             i = text.find(b"\nEvent-Name: ")
-            name = text[i + 13:text.find(b"\n", i + 13)] if i >= 0 else b""
+            name = text[i + 13 : text.find(b"\n", i + 13)] if i >= 0 else b""
             keys = self._small.get(name)
             if keys is not None:
                 found = [(b"Event-Name", name)]
@@ -324,7 +338,7 @@ class HeaderPicker:
                     i = text.find(k)
                     if i >= 0:
                         j = text.find(b"\n", i + len(k))
-                        found.append((k[1:-2], text[i + len(k):j if j >= 0 else len(text)]))
+                        found.append((k[1:-2], text[i + len(k) : j if j >= 0 else len(text)]))
         if found is None:
             wanted = self._wanted
             found = []

@@ -59,13 +59,23 @@ def config_changes(conf_dir: Path, limit: int = 5) -> list[dict]:
         return []
     current = os.path.realpath(store.link) if store.link.is_symlink() else None
     gens.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-    return [{"generation": p.name, "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(p.stat().st_mtime)),
-             "current": str(p.resolve()) == current} for p in gens[:limit]]
+    return [
+        {
+            "generation": p.name,
+            "time": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(p.stat().st_mtime)),
+            "current": str(p.resolve()) == current,
+        }
+        for p in gens[:limit]
+    ]
 
 
 def health(services: Services) -> dict:
     from ccctl.freeswitch.status import box_status
 
     s = services.settings
-    return {"status": box_status(services), "errors": recent_errors(s.fs_log_dir),
-            "recordings": disk_use(s.fs_recordings_dir), "changes": config_changes(s.fs_conf_dir)}
+    return {
+        "status": box_status(services),
+        "errors": recent_errors(s.fs_log_dir),
+        "recordings": disk_use(s.fs_recordings_dir),
+        "changes": config_changes(s.fs_conf_dir),
+    }

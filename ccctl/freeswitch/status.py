@@ -8,10 +8,10 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from ccctl.recordings import folders
 from ccctl.app import Services
-from ccctl.freeswitch.connect import try_event_socket
 from ccctl.config.entities import list_tenants
+from ccctl.freeswitch.connect import try_event_socket
+from ccctl.recordings import folders
 from ccctl.stats import live
 
 
@@ -38,8 +38,12 @@ UNIT = "freeswitch.service"
 def unit_state(unit: str = UNIT) -> str:
     """systemd's word for UNIT: failed, activating (auto-restart), inactive, active ..."""
     try:
-        r = subprocess.run(["systemctl", "show", "-p", "ActiveState,SubState", "--value", unit],
-                           capture_output=True, text=True, timeout=10)
+        r = subprocess.run(
+            ["systemctl", "show", "-p", "ActiveState,SubState", "--value", unit],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     words = r.stdout.split()
@@ -91,14 +95,19 @@ def box_status(services: Services, state: Callable[[], str] = unit_state) -> dic
         for q in t.queues:
             f = live.queue_figures(t, q, tables, now)
             queues.append({"queue": q.name, "waiting": f["waiting"], "available_agents": f["available_agents"]})
-        per_tenant.append({
-            "tenant": t.name,
-            "registrations": sum(1 for r in regs if r.get("realm") == domain),
-            "active_channels": sum(1 for c in channels if c.get("context") == t.name
-                                   or (c.get("presence_id") or "").endswith("@" + domain)),
-            "queues": queues,
-            "recording_failures": failed.get(t.name, 0),
-        })
+        per_tenant.append(
+            {
+                "tenant": t.name,
+                "registrations": sum(1 for r in regs if r.get("realm") == domain),
+                "active_channels": sum(
+                    1
+                    for c in channels
+                    if c.get("context") == t.name or (c.get("presence_id") or "").endswith("@" + domain)
+                ),
+                "queues": queues,
+                "recording_failures": failed.get(t.name, 0),
+            }
+        )
     return {
         "freeswitch": "up",
         "version": m.group(1) if m else version.strip(),

@@ -15,16 +15,24 @@ from ccctl.hardware.layout import DigitalSpan, layout
 from ccctl.hardware.spec import Hardware
 from ccctl.hardware.store import load_hardware
 
+
 def profile_rows() -> list[dict]:
     rows = []
     for fam in profiles.families():
         for c in fam.cards:
-            rows.append({
-                "id": c.id, "name": c.name, "vendor": fam.vendor, "bus": fam.bus,
-                "module": c.module or fam.module, "spans": c.spans, "ports": c.ports,
-                "port_types": c.port_types,
-                "ids": [f"{m.vendor}:{m.device}" + (f" sub {m.subvendor}" if m.subvendor else "") for m in c.match],
-            })
+            rows.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "vendor": fam.vendor,
+                    "bus": fam.bus,
+                    "module": c.module or fam.module,
+                    "spans": c.spans,
+                    "ports": c.ports,
+                    "port_types": c.port_types,
+                    "ids": [f"{m.vendor}:{m.device}" + (f" sub {m.subvendor}" if m.subvendor else "") for m in c.match],
+                }
+            )
     return rows
 
 
@@ -33,8 +41,13 @@ def profile_detail(card_id: str) -> dict:
     if found is None:
         raise NotFound(f"no voice-card profile {card_id} (see ccctl hardware list)")
     fam, card = found
-    return {"family": fam.family, "vendor": fam.vendor, "bus": fam.bus, "module": card.module or fam.module,
-            **card.model_dump(mode="json", exclude_none=True)}
+    return {
+        "family": fam.family,
+        "vendor": fam.vendor,
+        "bus": fam.bus,
+        "module": card.module or fam.module,
+        **card.model_dump(mode="json", exclude_none=True),
+    }
 
 
 def get_hardware(services: Services) -> Hardware:
@@ -53,19 +66,37 @@ def card_detail(services: Services, name: str) -> dict:
         if sp.card.name != name:
             continue
         if isinstance(sp, DigitalSpan):
-            spans.append({"span": sp.spec.span, "dahdi_span": sp.number, "channels": f"{sp.base}-{sp.base + sp.size - 1}",
-                          "dchan": sp.dchan, "group": sp.spec.group, "signalling": sp.spec.signalling})
+            spans.append(
+                {
+                    "span": sp.spec.span,
+                    "dahdi_span": sp.number,
+                    "channels": f"{sp.base}-{sp.base + sp.size - 1}",
+                    "dchan": sp.dchan,
+                    "group": sp.spec.group,
+                    "signalling": sp.spec.signalling,
+                }
+            )
         else:
-            spans.extend({"port": p.port, "dahdi_span": sp.number, "channel": ch, "type": p.type, "group": p.group}
-                         for p, ch in sp.ports)
+            spans.extend(
+                {"port": p.port, "dahdi_span": sp.number, "channel": ch, "type": p.type, "group": p.group}
+                for p, ch in sp.ports
+            )
     return {**card.model_dump(mode="json", exclude={"spans", "ports"}), "dahdi": spans}
 
 
 def configured_rows(services: Services) -> list[dict]:
     hw = get_hardware(services)
-    return [{"name": c.name, "profile": c.profile, "location": c.location,
-             "spans": len(c.spans), "ports": len(c.ports),
-             "groups": sorted({s.group for s in c.spans} | {p.group for p in c.ports})} for c in hw.cards]
+    return [
+        {
+            "name": c.name,
+            "profile": c.profile,
+            "location": c.location,
+            "spans": len(c.spans),
+            "ports": len(c.ports),
+            "groups": sorted({s.group for s in c.spans} | {p.group for p in c.ports}),
+        }
+        for c in hw.cards
+    ]
 
 
 def apply_hardware(services: Services, hw: Hardware, *, dry_run: bool = False):

@@ -122,8 +122,11 @@ def _check_port(out: _Problems, where: str, port, prof) -> None:
         out.err(where, f"{prof.name} has no {port.type.upper()} ports")
     if port.signalling not in _ANALOG_SIG:
         what = "PRI" if port.signalling.startswith("pri") else "R2"
-        out.err(where, f"{what} needs a digital E1/T1 span; port {port.port} is an {port.type.upper()} port "
-                       "(use loop_start or kewl_start)")
+        out.err(
+            where,
+            f"{what} needs a digital E1/T1 span; port {port.port} is an {port.type.upper()} port "
+            "(use loop_start or kewl_start)",
+        )
     if port.echo_canceller == "hardware" and not prof.echo_canceller.hardware:
         out.err(where, f"{prof.name} has no hardware echo canceller; use a software one (mg2, oslec, ...)")
 
@@ -141,9 +144,15 @@ def _check_groups(out: _Problems, trunks: Iterable[tuple[str, str, int]], member
             continue
         if len(owners) > 1:
             where = members[group][0][0]
-            out.err(where, f"span group {group} would serve two tenants ({', '.join(sorted(owners))}); "
-                           "a span belongs to one tenant")
+            out.err(
+                where,
+                f"span group {group} would serve two tenants ({', '.join(sorted(owners))}); "
+                "a span belongs to one tenant",
+            )
         for where, kind in members[group]:
             if kind == "fxs":
-                out.err(where, f"is an FXS port (it feeds a phone) in span group {group}, which trunk "
-                               f"{trunk_of[group][0]} dials out on; trunks use FXO ports or E1/T1 spans")
+                out.err(
+                    where,
+                    f"is an FXS port (it feeds a phone) in span group {group}, which trunk "
+                    f"{trunk_of[group][0]} dials out on; trunks use FXO ports or E1/T1 spans",
+                )

@@ -47,8 +47,10 @@ def command() -> tuple[list[str] | None, str | None]:
     wrap = [unshare, "-m"] if os.geteuid() == 0 else [unshare, "-Urm"]
     probe = subprocess.run(wrap + ["true"], capture_output=True, text=True)
     if probe.returncode != 0:
-        return None, ("no /dev/dahdi/ctl (DAHDI module not loaded) and no mount namespace for a stand-in: "
-                      + (probe.stderr.strip() or f"exit {probe.returncode}"))
+        return None, (
+            "no /dev/dahdi/ctl (DAHDI module not loaded) and no mount namespace for a stand-in: "
+            + (probe.stderr.strip() or f"exit {probe.returncode}")
+        )
     return wrap + ["sh", "-c", _STAND_IN, exe], None
 
 

@@ -23,8 +23,15 @@ EXTRA_TELEPHONY_VENDORS = {"1923": "Sangoma"}
 """Vendors that make only telephony cards, besides those of the profiles."""
 USB_TELEPHONE_INTERFACE = ("02", "03")
 """USB interface class Communications, subclass Telephone."""
-ALWAYS_REPORTED_MODULES = ("dahdi", "dahdi_echocan_oslec", "dahdi_echocan_mg2", "dahdi_echocan_kb1",
-                           "dahdi_echocan_sec", "dahdi_echocan_sec2", "dahdi_echocan_jpah")
+ALWAYS_REPORTED_MODULES = (
+    "dahdi",
+    "dahdi_echocan_oslec",
+    "dahdi_echocan_mg2",
+    "dahdi_echocan_kb1",
+    "dahdi_echocan_sec",
+    "dahdi_echocan_sec2",
+    "dahdi_echocan_jpah",
+)
 
 
 @dataclass
@@ -69,8 +76,11 @@ class Detection:
     modules: dict[str, bool]
 
     def as_dict(self) -> dict:
-        return {"cards": [asdict(c) for c in self.cards], "unknown": [asdict(u) for u in self.unknown],
-                "modules": self.modules}
+        return {
+            "cards": [asdict(c) for c in self.cards],
+            "unknown": [asdict(u) for u in self.unknown],
+            "modules": self.modules,
+        }
 
 
 def _read(path: Path) -> str | None:
@@ -94,9 +104,18 @@ def pci_devices(sysfs: Path) -> list[Device]:
         if not vendor or not device:
             continue
         driver = d / "driver"
-        out.append(Device("pci", d.name, vendor, device, _hex(_read(d / "subsystem_vendor")),
-                          _hex(_read(d / "subsystem_device")), (_hex(_read(d / "class"), 6) or "")[:4] or None,
-                          Path(driver.resolve()).name if driver.exists() or driver.is_symlink() else None))
+        out.append(
+            Device(
+                "pci",
+                d.name,
+                vendor,
+                device,
+                _hex(_read(d / "subsystem_vendor")),
+                _hex(_read(d / "subsystem_device")),
+                (_hex(_read(d / "class"), 6) or "")[:4] or None,
+                Path(driver.resolve()).name if driver.exists() or driver.is_symlink() else None,
+            )
+        )
     return out
 
 
@@ -126,10 +145,20 @@ def _missing(names: list[str], firmware_dirs) -> list[str]:
 
 def _known(dev: Device, fam: profiles.Family, card: profiles.Card, loader: bool, sysfs: Path, firmware_dirs) -> Found:
     module = card.module or fam.module
-    found = Found(dev.location, dev.bus, dev.ids, card.id, card.name, module,
-                  bool(module) and (sysfs / "module" / module).is_dir(), dev.driver, card.spans, card.ports,
-                  _missing(card.firmware, firmware_dirs),
-                  _missing(card.echo_canceller.hardware_firmware, firmware_dirs))
+    found = Found(
+        dev.location,
+        dev.bus,
+        dev.ids,
+        card.id,
+        card.name,
+        module,
+        bool(module) and (sysfs / "module" / module).is_dir(),
+        dev.driver,
+        card.spans,
+        card.ports,
+        _missing(card.firmware, firmware_dirs),
+        _missing(card.echo_canceller.hardware_firmware, firmware_dirs),
+    )
     if module is None:
         found.state = "no driver in Debian's DAHDI"
     elif found.firmware_missing:
@@ -159,8 +188,17 @@ def detect(sysfs: Path = SYSFS, firmware_dirs=FIRMWARE_DIRS) -> Detection:
             if found.module:
                 modules_of_cards.add(found.module)
         elif telephony:
-            unknown.append(Found(dev.location, dev.bus, dev.ids, None, _unknown_name(dev), driver=dev.driver,
-                                 state="no profile: unknown telephony device"))
+            unknown.append(
+                Found(
+                    dev.location,
+                    dev.bus,
+                    dev.ids,
+                    None,
+                    _unknown_name(dev),
+                    driver=dev.driver,
+                    state="no profile: unknown telephony device",
+                )
+            )
 
     for dev in pci_devices(sysfs):
         consider(dev, dev.vendor in telephony_vendors or dev.pci_class in TELEPHONY_PCI_CLASSES)
@@ -176,8 +214,13 @@ def _unknown_name(dev: Device) -> str:
 
     try:
         if dev.bus == "pci":
-            return (sources.pci_name(dev.vendor, dev.device) or
-                    f"{sources.pci_vendor(dev.vendor) or 'vendor ' + dev.vendor} device {dev.device}")
-        return sources.usb_name(dev.vendor, dev.device) or f"{sources.usb_vendor(dev.vendor) or 'vendor ' + dev.vendor} device {dev.device}"
+            return (
+                sources.pci_name(dev.vendor, dev.device)
+                or f"{sources.pci_vendor(dev.vendor) or 'vendor ' + dev.vendor} device {dev.device}"
+            )
+        return (
+            sources.usb_name(dev.vendor, dev.device)
+            or f"{sources.usb_vendor(dev.vendor) or 'vendor ' + dev.vendor} device {dev.device}"
+        )
     except sources.SourceMissing:
         return f"device {dev.ids}"

@@ -88,8 +88,13 @@ def layout(hw: Hardware) -> Layout:
             number, channel = number + 1, channel + d.size
         if card.ports:
             size = analog_size(card)
-            a = AnalogSpan(card, number, channel, size,
-                           [(p, channel + p.port - 1) for p in sorted(card.ports, key=lambda p: p.port)])
+            a = AnalogSpan(
+                card,
+                number,
+                channel,
+                size,
+                [(p, channel + p.port - 1) for p in sorted(card.ports, key=lambda p: p.port)],
+            )
             out.analog.append(a)
             number, channel = number + 1, channel + size
     return out

@@ -34,8 +34,12 @@ class Match(_Strict):
     subdevice: Hex4 | None = None
 
     def matches(self, vendor: str, device: str, subvendor: str | None, subdevice: str | None) -> bool:
-        return (self.vendor == vendor and self.device == device
-                and self.subvendor in (None, subvendor) and self.subdevice in (None, subdevice))
+        return (
+            self.vendor == vendor
+            and self.device == device
+            and self.subvendor in (None, subvendor)
+            and self.subdevice in (None, subdevice)
+        )
 
     def specificity(self) -> int:
         return (self.subvendor is not None) + (self.subdevice is not None)
@@ -153,8 +157,9 @@ def find_card(card_id: str) -> tuple[Family, Card] | None:
     return cards().get(card_id)
 
 
-def match_device(bus: str, vendor: str, device: str, subvendor: str | None = None,
-                 subdevice: str | None = None) -> tuple[Family, Card, bool] | None:
+def match_device(
+    bus: str, vendor: str, device: str, subvendor: str | None = None, subdevice: str | None = None
+) -> tuple[Family, Card, bool] | None:
     """The most specific profile for a device, and whether it matched a loader id."""
     best = None
     for f in families():

@@ -65,7 +65,9 @@ def _hex(token: str) -> str | None:
 def _table_body(text: str, table: str) -> str:
     m = re.search(
         rf"(?:DEFINE_PCI_DEVICE_TABLE\(\s*{table}\s*\)|struct\s+(?:pci|usb)_device_id\s+{table}\s*\[\s*\])\s*=\s*\{{(.*?)\n\}};",
-        text, flags=re.S)
+        text,
+        flags=re.S,
+    )
     if not m:
         raise SourceMissing(f"no device table {table}")
     return m.group(1)
@@ -88,8 +90,15 @@ def pci_table(path: str, table: str) -> list[TableEntry]:
         if len(fields) >= 7:
             sym = re.sub(r"\(.*?\)|&", "", fields[6]).strip()
             data = None if sym == "0" else sym
-        out.append(TableEntry(_hex(fields[0]), _hex(fields[1]), _hex(fields[2]) if len(fields) > 2 else ANY,
-                              _hex(fields[3]) if len(fields) > 3 else ANY, data))
+        out.append(
+            TableEntry(
+                _hex(fields[0]),
+                _hex(fields[1]),
+                _hex(fields[2]) if len(fields) > 2 else ANY,
+                _hex(fields[3]) if len(fields) > 3 else ANY,
+                data,
+            )
+        )
     return out
 
 
@@ -97,8 +106,10 @@ def usb_table(path: str, table: str) -> list[TableEntry]:
     """The USB_DEVICE(vendor, product) entries of a `struct usb_device_id` table, with the
     comment in front of each entry (the xpp driver names the FPGA firmware there)."""
     body = _table_body(dahdi_file(path), table)
-    return [TableEntry(_hex(v), _hex(p), ANY, ANY, None, c)
-            for c, v, p in re.findall(r"/\*\s*([^*]*?)\s*\*/\s*\{\s*USB_DEVICE\(\s*(\w+)\s*,\s*(\w+)\s*\)", body)]
+    return [
+        TableEntry(_hex(v), _hex(p), ANY, ANY, None, c)
+        for c, v, p in re.findall(r"/\*\s*([^*]*?)\s*\*/\s*\{\s*USB_DEVICE\(\s*(\w+)\s*,\s*(\w+)\s*\)", body)
+    ]
 
 
 def descriptor_name(path: str, symbol: str) -> str:
@@ -118,7 +129,9 @@ def descriptor_fields(path: str, symbol: str) -> list[str]:
 
 def driver_name(path: str) -> str:
     """The module a driver registers as: `.name` of its struct pci_driver / usb_driver."""
-    m = re.search(r"struct\s+(?:pci|usb)_driver\s+\w+\s*=\s*\{[^}]*?\.name\s*=\s*\"([^\"]+)\"", dahdi_file(path), flags=re.S)
+    m = re.search(
+        r"struct\s+(?:pci|usb)_driver\s+\w+\s*=\s*\{[^}]*?\.name\s*=\s*\"([^\"]+)\"", dahdi_file(path), flags=re.S
+    )
     if not m:
         raise SourceMissing(f"{path}: no driver structure")
     return m.group(1)
@@ -133,6 +146,7 @@ def make_words(path: str) -> set[str]:
 
 
 # --- pci.ids / usb.ids -----------------------------------------------------------------------
+
 
 @lru_cache(maxsize=None)
 def _ids_db(path: Path) -> dict:
@@ -167,8 +181,10 @@ def pci_name(vendor: str, device: str, subvendor: str | None = None, subdevice: 
     if subvendor and subdevice:
         return db["subsystems"].get((vendor, device, subvendor, subdevice))
     if subvendor:  # a driver that matches the subsystem vendor only
-        return next((n for (v, d, sv, _), n in sorted(db["subsystems"].items())
-                     if (v, d, sv) == (vendor, device, subvendor)), None)
+        return next(
+            (n for (v, d, sv, _), n in sorted(db["subsystems"].items()) if (v, d, sv) == (vendor, device, subvendor)),
+            None,
+        )
     return db["devices"].get((vendor, device))
 
 
@@ -220,8 +236,9 @@ def derive_card(file: str, table: str, select: dict[str, list[str]], bus: str) -
     if not chosen:
         raise SourceMissing(f"{file}:{table}: no entry matches {select}")
     out: dict = {
-        "match": [{"vendor": e.vendor, "device": e.device, "subvendor": e.subvendor, "subdevice": e.subdevice}
-                  for e in chosen],
+        "match": [
+            {"vendor": e.vendor, "device": e.device, "subvendor": e.subvendor, "subdevice": e.subdevice} for e in chosen
+        ],
         "module": driver_name(file),
     }
     first = chosen[0]
@@ -242,6 +259,7 @@ def derive_card(file: str, table: str, select: dict[str, list[str]], bus: str) -
         if first.comment:
             out["firmware"] = [f"{first.comment}.hex"]
     else:
-        out["ids_name"] = pci_name(first.vendor, first.device, first.subvendor, first.subdevice) \
-            or pci_name(first.vendor, first.device)
+        out["ids_name"] = pci_name(first.vendor, first.device, first.subvendor, first.subdevice) or pci_name(
+            first.vendor, first.device
+        )
     return out

@@ -25,8 +25,13 @@ GROUP = Field(ge=1, le=64)
 
 class R2(Spec):
     variant: R2Variant = "cn"
-    category: Literal["national_subscriber", "national_priority_subscriber", "international_subscriber",
-                      "international_priority_subscriber", "collect_call"] = "national_subscriber"
+    category: Literal[
+        "national_subscriber",
+        "national_priority_subscriber",
+        "international_subscriber",
+        "international_priority_subscriber",
+        "collect_call",
+    ] = "national_subscriber"
     max_ani: int = Field(default=10, ge=0, le=64)
     max_dnis: int = Field(default=4, ge=1, le=64)
     """Digits collected from the network on an incoming call before it is offered."""
@@ -87,7 +92,9 @@ class Port(Spec):
     echo_canceller: EchoCanceller = "mg2"
 
 
-Location = Annotated[str, StringConstraints(pattern=r"^(?:[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]|usb:[0-9]+-[0-9.]+)$")]
+Location = Annotated[
+    str, StringConstraints(pattern=r"^(?:[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]|usb:[0-9]+-[0-9.]+)$")
+]
 """Where the card sits: its PCI address (0000:05:00.0) or its USB port (usb:1-1.2), as
 `ccctl hardware detect` prints it."""
 
@@ -101,8 +108,12 @@ class Card(Spec):
     ports: list[Port] = []
 
     def sorted(self) -> "Card":
-        return self.model_copy(update={"spans": sorted(self.spans, key=lambda s: s.span),
-                                       "ports": sorted(self.ports, key=lambda p: p.port)})
+        return self.model_copy(
+            update={
+                "spans": sorted(self.spans, key=lambda s: s.span),
+                "ports": sorted(self.ports, key=lambda p: p.port),
+            }
+        )
 
 
 class Hardware(Spec):

@@ -17,8 +17,12 @@ SCOPE = "hardware"
 def load_hardware(session: Session) -> Hardware:
     rows = session.exec(select(m.VoiceCard).order_by(m.VoiceCard.position)).all()
     zone = session.get(m.Setting, TONE_ZONE_KEY)
-    data = {"cards": [{"name": r.name, "profile": r.profile, "location": r.location,
-                       "spans": r.spans, "ports": r.ports} for r in rows]}
+    data = {
+        "cards": [
+            {"name": r.name, "profile": r.profile, "location": r.location, "spans": r.spans, "ports": r.ports}
+            for r in rows
+        ]
+    }
     if zone is not None:
         data["tone_zone"] = zone.value
     return Hardware.model_validate(data)
@@ -67,13 +71,17 @@ def write_hardware(session: Session, desired: Hardware) -> None:
     session.flush()
 
 
-def tdm_trunks(session: Session, replacing: dict[str, list[tuple[str, int]]] | None = None) -> list[tuple[str, str, int]]:
+def tdm_trunks(
+    session: Session, replacing: dict[str, list[tuple[str, int]]] | None = None
+) -> list[tuple[str, str, int]]:
     """(tenant, trunk, span_group) of every tdm trunk, with REPLACING's tenants (name -> their
     (trunk, group) pairs, as a write is about to make them) in place of what the database has."""
     replacing = replacing or {}
     rows = session.exec(
-        select(m.Tenant.name, m.Trunk.name, m.Trunk.span_group).join(m.Tenant, m.Trunk.tenant_id == m.Tenant.id)
-        .where(m.Trunk.type == "tdm")).all()
+        select(m.Tenant.name, m.Trunk.name, m.Trunk.span_group)
+        .join(m.Tenant, m.Trunk.tenant_id == m.Tenant.id)
+        .where(m.Trunk.type == "tdm")
+    ).all()
     out = [(t, tr, g) for t, tr, g in rows if t not in replacing and g is not None]
     for tenant, pairs in replacing.items():
         out += [(tenant, tr, g) for tr, g in pairs]

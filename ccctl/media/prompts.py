@@ -20,15 +20,21 @@ MOH_DIR = "ccctl/moh"
 STANDARD = {
     "invalid": {"en": "That is not a valid option.", "zh": "您的输入有误。"},
     "goodbye": {"en": "Thank you for calling. Goodbye.", "zh": "感谢您的来电，再见。"},
-    "closed": {"en": "We are closed at the moment. Please call again during business hours.",
-               "zh": "现在是非工作时间，请在工作时间再拨。"},
+    "closed": {
+        "en": "We are closed at the moment. Please call again during business hours.",
+        "zh": "现在是非工作时间，请在工作时间再拨。",
+    },
     "voicemail": {"en": "Please leave a message after the tone.", "zh": "请在提示音后留言。"},
     "busy": {"en": "All lines are busy. Please call again later.", "zh": "线路忙，请稍后再拨。"},
-    "survey": {"en": "Please rate the call you just had. Press 1 for poor, up to 5 for excellent.",
-               "zh": "请为刚才的通话评分，1分为差，5分为非常好。"},
+    "survey": {
+        "en": "Please rate the call you just had. Press 1 for poor, up to 5 for excellent.",
+        "zh": "请为刚才的通话评分，1分为差，5分为非常好。",
+    },
     "survey_thanks": {"en": "Thank you for your feedback. Goodbye.", "zh": "感谢您的评价，再见。"},
-    "callback": {"en": "You keep your place in the queue. We will call you back at this number. Goodbye.",
-                 "zh": "您的排队位置已保留，我们将回拨此号码，再见。"},
+    "callback": {
+        "en": "You keep your place in the queue. We will call you back at this number. Goodbye.",
+        "zh": "您的排队位置已保留，我们将回拨此号码，再见。",
+    },
     # What a seat hears after a feature code (ccctl/render/agentcodes.py).
     "agent_login": {"en": "You are logged in.", "zh": "您已登录。"},
     "agent_logout": {"en": "You are logged out.", "zh": "您已退出登录。"},

@@ -12,7 +12,17 @@ from pathlib import Path
 from ccctl.media.files import atomic_write, need_tool
 from ccctl.media.prompts import MOH_DIR, Prompt
 
-VOICES = {"en": "en-us", "zh": "cmn", "de": "de", "fr": "fr", "es": "es", "it": "it", "pt": "pt", "ru": "ru", "ja": "ja"}
+VOICES = {
+    "en": "en-us",
+    "zh": "cmn",
+    "de": "de",
+    "fr": "fr",
+    "es": "es",
+    "it": "it",
+    "pt": "pt",
+    "ru": "ru",
+    "ja": "ja",
+}
 
 
 def synthesize(prompt: Prompt, dest: Path) -> None:
@@ -22,10 +32,18 @@ def synthesize(prompt: Prompt, dest: Path) -> None:
     def produce(out: Path) -> None:
         raw = out.with_suffix(".raw.wav")
         try:
-            subprocess.run([espeak, "-v", VOICES.get(prompt.language, "en"), "-s", "150", "-w", str(raw), prompt.text],
-                           check=True, capture_output=True, timeout=60)
-            subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out), "pad", "0.1", "0.2"],
-                           check=True, capture_output=True, timeout=60)
+            subprocess.run(
+                [espeak, "-v", VOICES.get(prompt.language, "en"), "-s", "150", "-w", str(raw), prompt.text],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            subprocess.run(
+                [sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out), "pad", "0.1", "0.2"],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
         finally:
             raw.unlink(missing_ok=True)
 
@@ -44,8 +62,29 @@ def make_music(dest: Path, seconds: int = 30) -> None:
             for i, chord in enumerate(chords):
                 part = Path(d) / f"{i}.wav"
                 synth = ["synth", str(per)] + [x for n in chord for x in ("pluck", n)]
-                subprocess.run([sox, "-n", "-r", "8000", "-c", "1", "-b", "16", str(part), *synth,
-                                "fade", "0.05", str(per), "0.3", "vol", "0.5"], check=True, capture_output=True, timeout=60)
+                subprocess.run(
+                    [
+                        sox,
+                        "-n",
+                        "-r",
+                        "8000",
+                        "-c",
+                        "1",
+                        "-b",
+                        "16",
+                        str(part),
+                        *synth,
+                        "fade",
+                        "0.05",
+                        str(per),
+                        "0.3",
+                        "vol",
+                        "0.5",
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=60,
+                )
                 parts.append(str(part))
             subprocess.run([sox, *parts, str(out)], check=True, capture_output=True, timeout=60)
 

@@ -32,8 +32,13 @@ class MediaFile:
     used_by: list[str]
 
     def as_dict(self) -> dict:
-        return {"tenant": self.tenant, "name": self.name, "seconds": self.seconds, "bytes": self.bytes,
-                "used_by": self.used_by}
+        return {
+            "tenant": self.tenant,
+            "name": self.name,
+            "seconds": self.seconds,
+            "bytes": self.bytes,
+            "used_by": self.used_by,
+        }
 
 
 def folder(sounds_dir: Path, tenant: str) -> Path:
@@ -55,7 +60,9 @@ def resolve(sounds_dir: Path, tenant: str, name: str) -> Path:
     if not path.is_relative_to(base.resolve()):
         raise InvalidInput(f"{tenant}: media {name} is outside the tenant's media folder")
     if not path.is_file():
-        raise InvalidInput(f"{tenant}: greeting file {name} does not exist (add it with: ccctl media add {tenant} FILE)")
+        raise InvalidInput(
+            f"{tenant}: greeting file {name} does not exist (add it with: ccctl media add {tenant} FILE)"
+        )
     return path
 
 
@@ -107,8 +114,12 @@ def add_media(sounds_dir: Path, tenant, source: Path, name: str | None = None, *
     sox = need_tool("sox")
 
     def produce(out: Path) -> None:
-        r = subprocess.run([sox, "-V1", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                            str(out)], capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [sox, "-V1", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if r.returncode != 0:
             reason = (r.stderr.strip().splitlines() or ["not a sound file sox can read"])[-1]
             raise InvalidInput(f"{source}: cannot convert: {reason.removeprefix('sox FAIL formats: ')}")
@@ -136,4 +147,3 @@ def remove_media(sounds_dir: Path, tenant, name: str) -> None:
 def remove_folder(sounds_dir: Path, tenant: str) -> None:
     """A removed tenant's uploads go with it: a new tenant of the same name must not inherit them."""
     shutil.rmtree(folder(sounds_dir, tenant), ignore_errors=True)
-

@@ -12,8 +12,20 @@ from sqlmodel import Field, SQLModel
 
 from ccctl.model.base import tenant_uid
 
-DISPOSITIONS = ("answered", "abandoned", "abandoned_ivr", "no_agent", "timed_out", "overflowed",
-                "outbound", "failed", "callback", "busy", "no_answer", "machine")
+DISPOSITIONS = (
+    "answered",
+    "abandoned",
+    "abandoned_ivr",
+    "no_agent",
+    "timed_out",
+    "overflowed",
+    "outbound",
+    "failed",
+    "callback",
+    "busy",
+    "no_answer",
+    "machine",
+)
 """'callback': the caller pressed the queue's callback key and hung up (a callback request).
 A callback attempt is a row of direction 'callback': 'answered' when the caller was reached.
 'busy', 'no_answer', 'machine': how an outbound campaign's attempt ended unconnected."""

@@ -49,8 +49,10 @@ class Campaign(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("campaign_id", "number", name="uq_contact_campaign_number"),
-                      Index("ix_contact_due", "campaign_id", "state", "next_at"))
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "number", name="uq_contact_campaign_number"),
+        Index("ix_contact_due", "campaign_id", "state", "next_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")

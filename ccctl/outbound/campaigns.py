@@ -106,8 +106,9 @@ def set_state(services, tenant: str, name: str, state: str) -> dict:
             c.state = state
             if state == "running":
                 # Contacts left mid-attempt by a stop or a crash are dialable again.
-                for contact in session.scalars(select(Contact).where(Contact.campaign_id == c.id,
-                                                                     Contact.state.in_(("dialing", "offered")))):
+                for contact in session.scalars(
+                    select(Contact).where(Contact.campaign_id == c.id, Contact.state.in_(("dialing", "offered")))
+                ):
                     contact.state, contact.agent = "pending", None
         return as_dict(c)
 
@@ -154,15 +155,31 @@ def status(services, tenant: str, name: str) -> dict:
     """The campaign's state and its contacts counted by state and by last disposition."""
     with session_scope(services.engine) as session:
         c = _campaign(session, tenant, name)
-        by_state = dict(session.execute(select(Contact.state, func.count()).where(Contact.campaign_id == c.id)
-                                        .group_by(Contact.state)).all())
-        by_disp = dict(session.execute(select(Contact.last_disposition, func.count())
-                                       .where(Contact.campaign_id == c.id, Contact.last_disposition.is_not(None))
-                                       .group_by(Contact.last_disposition)).all())
-        attempts = session.scalar(select(func.coalesce(func.sum(Contact.attempts), 0)).where(Contact.campaign_id == c.id))
-        return {"tenant": tenant, "name": name, "state": c.state, "mode": c.mode,
-                "contacts": sum(by_state.values()), "by_state": by_state, "attempts": int(attempts),
-                "by_disposition": by_disp}
+        by_state = dict(
+            session.execute(
+                select(Contact.state, func.count()).where(Contact.campaign_id == c.id).group_by(Contact.state)
+            ).all()
+        )
+        by_disp = dict(
+            session.execute(
+                select(Contact.last_disposition, func.count())
+                .where(Contact.campaign_id == c.id, Contact.last_disposition.is_not(None))
+                .group_by(Contact.last_disposition)
+            ).all()
+        )
+        attempts = session.scalar(
+            select(func.coalesce(func.sum(Contact.attempts), 0)).where(Contact.campaign_id == c.id)
+        )
+        return {
+            "tenant": tenant,
+            "name": name,
+            "state": c.state,
+            "mode": c.mode,
+            "contacts": sum(by_state.values()),
+            "by_state": by_state,
+            "attempts": int(attempts),
+            "by_disposition": by_disp,
+        }
 
 
 def contacts(services, tenant: str, name: str, state: str | None = None) -> list[dict]:
@@ -171,9 +188,19 @@ def contacts(services, tenant: str, name: str, state: str | None = None) -> list
         q = select(Contact).where(Contact.campaign_id == c.id).order_by(Contact.id)
         if state:
             q = q.where(Contact.state == state)
-        return [{"id": k.id, "number": k.number, "name": k.name, "timezone": k.timezone, "state": k.state,
-                 "attempts": k.attempts, "last_disposition": k.last_disposition, "agent": k.agent}
-                for k in session.scalars(q)]
+        return [
+            {
+                "id": k.id,
+                "number": k.number,
+                "name": k.name,
+                "timezone": k.timezone,
+                "state": k.state,
+                "attempts": k.attempts,
+                "last_disposition": k.last_disposition,
+                "agent": k.agent,
+            }
+            for k in session.scalars(q)
+        ]
 
 
 def add_contacts(services, tenant: str, name: str, parsed: contact_files.Parsed) -> Imported:

@@ -45,8 +45,14 @@ def _records(path: Path, data: bytes | None = None) -> Iterator[tuple[int, dict]
         header = [str(c or "").strip().lower() for c in next(rows, ())]
         for i, values in enumerate(rows, start=2):
             if values and any(v not in (None, "") for v in values):
-                yield i, {h: "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                          for h, v in zip(header, values) if h}
+                yield (
+                    i,
+                    {
+                        h: "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                        for h, v in zip(header, values)
+                        if h
+                    },
+                )
         return
     text = data.decode("utf-8-sig") if data is not None else path.read_text(encoding="utf-8-sig")
     try:

@@ -18,8 +18,23 @@ from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.numbers import country_of_timezone
 from ccctl.outbound.schedule import DEFAULT_RETRIES, Window, validate_retries
 
-EDITABLE = ("kind", "queue", "target", "mode", "trunk", "caller_id", "country", "window_start", "window_end",
-            "days", "retries", "max_attempts", "max_concurrent", "ring_timeout", "abandon_target")
+EDITABLE = (
+    "kind",
+    "queue",
+    "target",
+    "mode",
+    "trunk",
+    "caller_id",
+    "country",
+    "window_start",
+    "window_end",
+    "days",
+    "retries",
+    "max_attempts",
+    "max_concurrent",
+    "ring_timeout",
+    "abandon_target",
+)
 
 
 def _tenant(session, name: str) -> Tenant:
@@ -91,7 +106,8 @@ def stored(session, tenants: list[str], *, without=()) -> dict[str, list]:
     for c in session.scalars(select(Campaign).where(Campaign.tenant.in_(tenants)).order_by(Campaign.name)):
         if (c.tenant, c.name) not in gone:
             out.setdefault(c.tenant, []).append(
-                s.Campaign.model_construct(name=c.name, **{k: getattr(c, k) for k in EDITABLE}))
+                s.Campaign.model_construct(name=c.name, **{k: getattr(c, k) for k in EDITABLE})
+            )
     return out
 
 
@@ -103,8 +119,12 @@ class Imported:
     errors: list[tuple[int, str]]
 
     def as_dict(self) -> dict:
-        return {"imported": self.imported, "already_in_campaign": self.duplicates, "dnc": self.dnc,
-                "errors": [{"line": line, "error": e} for line, e in self.errors]}
+        return {
+            "imported": self.imported,
+            "already_in_campaign": self.duplicates,
+            "dnc": self.dnc,
+            "errors": [{"line": line, "error": e} for line, e in self.errors],
+        }
 
 
 def _store_contacts(session, c: Campaign, parsed: contact_files.Parsed) -> Imported:
@@ -117,8 +137,9 @@ def _store_contacts(session, c: Campaign, parsed: contact_files.Parsed) -> Impor
             continue
         state = "dnc" if r.number in dnc else "pending"
         blocked += state == "dnc"
-        session.add(Contact(campaign_id=c.id, number=r.number, name=r.name, timezone=r.timezone,
-                            fields=r.fields, state=state))
+        session.add(
+            Contact(campaign_id=c.id, number=r.number, name=r.name, timezone=r.timezone, fields=r.fields, state=state)
+        )
         n += 1
     return Imported(n, dups, blocked, parsed.errors)
 
@@ -139,9 +160,13 @@ def from_site(session, t: Tenant, items) -> None:
         c = session.scalars(select(Campaign).where(Campaign.tenant == t.name, Campaign.name == item.name)).first()
         given = item.definition()
         if c is None:
-            c = Campaign(tenant=t.name, name=item.name, created_at=time.time(),
-                         country=given.pop("country", None) or country_of_timezone(t.timezone),
-                         retries=given.pop("retries", None) or {k: list(v) for k, v in DEFAULT_RETRIES.items()})
+            c = Campaign(
+                tenant=t.name,
+                name=item.name,
+                created_at=time.time(),
+                country=given.pop("country", None) or country_of_timezone(t.timezone),
+                retries=given.pop("retries", None) or {k: list(v) for k, v in DEFAULT_RETRIES.items()},
+            )
             session.add(c)
         for k, v in given.items():
             setattr(c, k, v)
@@ -167,8 +192,11 @@ def listed_changes(session, tenant: str, items) -> list:
     out = []
     t = session.scalars(select(Tenant).where(Tenant.name == tenant)).first()
     for item in sorted(items, key=lambda i: i.name):
-        c = None if t is None else session.scalars(
-            select(Campaign).where(Campaign.tenant == tenant, Campaign.name == item.name)).first()
+        c = (
+            None
+            if t is None
+            else session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.name == item.name)).first()
+        )
         if c is None:
             out.append(Change("add", "campaign", tenant, item.name))
             continue

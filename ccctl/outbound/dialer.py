@@ -17,16 +17,16 @@ import time
 import uuid as uuidlib
 from typing import Callable
 
-from ccctl.supervision.agents import parse_table
+from ccctl.daemon.assemble import survey_score
 from ccctl.daemon.store import write_rows
 from ccctl.errors import FreeSwitchError
-from ccctl.daemon.assemble import survey_score
 from ccctl.freeswitch.esl import EventStream
 from ccctl.media.prompts import Prompt
 from ccctl.outbound import plan
 from ccctl.outbound.attempts import Attempt, call_row
 from ccctl.outbound.pacing import ABANDON_AFTER_S, Pacer
 from ccctl.render import names
+from ccctl.supervision.agents import parse_table
 
 log = logging.getLogger("ccctl.outbound")
 TICK = 0.5
@@ -61,8 +61,16 @@ def agent_counts(table: list[dict[str, str]], exclude: set[str] = frozenset()) -
 
 
 class Dialer:
-    def __init__(self, engine, settings, password: str, *, node: str, notify: Callable[[dict], None] | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        engine,
+        settings,
+        password: str,
+        *,
+        node: str,
+        notify: Callable[[dict], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
         self.engine = engine
         self.settings = settings
         self.password = password
@@ -153,9 +161,14 @@ class Dialer:
                 idle, busy, _ = agent_counts(table)
                 if c.kind == "ivr":
                     idle, busy = c.max_concurrent, 0  # an IVR takes every call: only the limits pace it
-                n = pacer.calls_to_start(now, idle_agents=idle, busy_agents=busy,
-                                         ringing=sum(a.ringing for a in mine),
-                                         waiting_answered=sum(a.waiting for a in mine), room=room)
+                n = pacer.calls_to_start(
+                    now,
+                    idle_agents=idle,
+                    busy_agents=busy,
+                    ringing=sum(a.ringing for a in mine),
+                    waiting_answered=sum(a.waiting for a in mine),
+                    room=room,
+                )
                 for k in plan.due(self.engine, r, now, n):
                     self._originate(r, k, now)
             usage[c.tenant] = usage.get(c.tenant, 0) + n
@@ -174,8 +187,16 @@ class Dialer:
             ext = name.split("@", 1)[0]
             k = plan.offer(self.engine, r, ext, now)
             if k is not None:
-                self.notify({"type": "campaign.preview", "tenant": c.tenant, "campaign": c.name, "agent": ext,
-                             "at": now, "contact": {"number": k.number, "name": k.name, "fields": k.fields}})
+                self.notify(
+                    {
+                        "type": "campaign.preview",
+                        "tenant": c.tenant,
+                        "campaign": c.name,
+                        "agent": ext,
+                        "at": now,
+                        "contact": {"number": k.number, "name": k.name, "fields": k.fields},
+                    }
+                )
         started = 0
         for k in plan.accepted(self.engine, c.id, room):
             self._originate(r, k, now, agent=k.agent)
@@ -199,19 +220,40 @@ class Dialer:
     def _originate(self, r: plan.Running, k, now: float, agent: str | None = None) -> None:
         c = r.campaign
         u = str(uuidlib.uuid4())
-        a = Attempt(uuid=u, tenant=c.tenant, campaign=c.name, campaign_id=c.id, contact_id=k.id, number=k.number,
-                    name=k.name, fields=k.fields or {}, queue=c.queue, caller_id=c.caller_id, started=now, agent=agent)
+        a = Attempt(
+            uuid=u,
+            tenant=c.tenant,
+            campaign=c.name,
+            campaign_id=c.id,
+            contact_id=k.id,
+            number=k.number,
+            name=k.name,
+            fields=k.fields or {},
+            queue=c.queue,
+            caller_id=c.caller_id,
+            started=now,
+            agent=agent,
+        )
         a.extra["message"] = self._abandon_message(r.language)
         a.extra["ivr"] = c.kind == "ivr"  # answered = connected: no agent to wait for
         a.extra["deadline"] = now + c.ring_timeout + STUCK_AFTER
         self.attempts[u] = a
         cid = _safe(c.caller_id) or "0000000000"
-        variables = ",".join(f"{key}={value}" for key, value in (
-            ("origination_uuid", u), ("ccctl_dialer", "true"), ("ccctl_tenant", c.tenant),
-            ("ccctl_campaign", _safe(c.name)), ("ccctl_direction", "outbound"),
-            ("origination_caller_id_number", cid), ("origination_caller_id_name", cid),
-            ("originate_timeout", str(c.ring_timeout)), ("ignore_early_media", "true"),
-            ("hangup_after_bridge", "true")))
+        variables = ",".join(
+            f"{key}={value}"
+            for key, value in (
+                ("origination_uuid", u),
+                ("ccctl_dialer", "true"),
+                ("ccctl_tenant", c.tenant),
+                ("ccctl_campaign", _safe(c.name)),
+                ("ccctl_direction", "outbound"),
+                ("origination_caller_id_number", cid),
+                ("origination_caller_id_name", cid),
+                ("originate_timeout", str(c.ring_timeout)),
+                ("ignore_early_media", "true"),
+                ("hangup_after_bridge", "true"),
+            )
+        )
         # The agent sees the contact, not the campaign's own number: the member's caller id.
         show = f"set_profile_var:caller_id_number={_safe(k.number)},set_profile_var:caller_id_name={_safe(k.name) or _safe(k.number)}"
         if agent is not None:
@@ -220,8 +262,10 @@ class Dialer:
             then = f"callcenter:{names.queue_id(r.tenant, c.queue)}"
         else:
             then = f"transfer:{names.transfer(r.tenant, c.target)}"
-        cmd = (f"originate {{{variables}}}sofia/gateway/{names.gateway(r.tenant, c.trunk)}/{k.number} "
-               f"'{show},{then}' inline")
+        cmd = (
+            f"originate {{{variables}}}sofia/gateway/{names.gateway(r.tenant, c.trunk)}/{k.number} "
+            f"'{show},{then}' inline"
+        )
         try:
             reply = self._cmd.bgapi(cmd, job_uuid=u)
         except (FreeSwitchError, ConnectionError) as exc:
@@ -244,8 +288,16 @@ class Dialer:
                     self.api(f"uuid_transfer {a.uuid} '{play}hangup:NORMAL_CLEARING' inline", check=False)
                 except (ConnectionError, OSError):
                     raise
-                self.notify({"type": "campaign.abandoned", "tenant": a.tenant, "campaign": a.campaign,
-                             "call_id": a.uuid, "at": now, "contact": {"number": a.number, "name": a.name}})
+                self.notify(
+                    {
+                        "type": "campaign.abandoned",
+                        "tenant": a.tenant,
+                        "campaign": a.campaign,
+                        "call_id": a.uuid,
+                        "at": now,
+                        "contact": {"number": a.number, "name": a.name},
+                    }
+                )
 
     def on_event(self, e: dict[str, str]) -> None:
         name = e.get("Event-Name")
@@ -276,8 +328,17 @@ class Dialer:
             return
         a.bridged_at, a.agent = now, agent
         self.pacers.get(a.campaign_id, Pacer("progressive")).measured.answered(False)
-        self.notify({"type": "campaign.connected", "tenant": a.tenant, "campaign": a.campaign, "call_id": a.uuid,
-                     "at": now, "agent": agent, "contact": {"number": a.number, "name": a.name, "fields": a.fields}})
+        self.notify(
+            {
+                "type": "campaign.connected",
+                "tenant": a.tenant,
+                "campaign": a.campaign,
+                "call_id": a.uuid,
+                "at": now,
+                "agent": agent,
+                "contact": {"number": a.number, "name": a.name, "fields": a.fields},
+            }
+        )
 
     def _finish(self, a: Attempt, cause: str, now: float) -> None:
         if self.attempts.pop(a.uuid, None) is None:
@@ -290,8 +351,8 @@ class Dialer:
                 pacer.measured.handled(now - a.bridged_at)
         row = call_row(a, cause, now, self.node)
         write_rows(self.engine, [row], [])
-        from ccctl.model import Campaign
         from ccctl.db import session_scope
+        from ccctl.model import Campaign
 
         with session_scope(self.engine) as session:
             c = session.get(Campaign, a.campaign_id)
@@ -299,5 +360,15 @@ class Dialer:
                 session.expunge(c)
         if c is not None:
             plan.finish(self.engine, c, a.contact_id, row["disposition"], a.uuid, now)
-        self.notify({"type": "campaign.attempt", "tenant": a.tenant, "campaign": a.campaign, "call_id": a.uuid,
-                     "at": now, "number": a.number, "disposition": row["disposition"], "agent": row["agent"]})
+        self.notify(
+            {
+                "type": "campaign.attempt",
+                "tenant": a.tenant,
+                "campaign": a.campaign,
+                "call_id": a.uuid,
+                "at": now,
+                "number": a.number,
+                "disposition": row["disposition"],
+                "agent": row["agent"],
+            }
+        )

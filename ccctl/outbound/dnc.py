@@ -25,8 +25,13 @@ def _country(session, tenant: str) -> tuple[str, str]:
 def _block(session, tenant: str, numbers: set[str]) -> None:
     """Contacts of the tenant's campaigns not yet dialed to these numbers become 'dnc'."""
     ids = select(Campaign.id).where(Campaign.tenant == tenant)
-    for k in session.scalars(select(Contact).where(Contact.campaign_id.in_(ids), Contact.number.in_(numbers),
-                                                   Contact.state.in_(("pending", "offered", "accepted")))):
+    for k in session.scalars(
+        select(Contact).where(
+            Contact.campaign_id.in_(ids),
+            Contact.number.in_(numbers),
+            Contact.state.in_(("pending", "offered", "accepted")),
+        )
+    ):
         k.state = "dnc"
 
 
@@ -59,8 +64,10 @@ def remove(services, tenant: str, numbers: list[str]) -> list[str]:
 def list_(services, tenant: str) -> list[dict]:
     with session_scope(services.engine) as session:
         _country(session, tenant)
-        return [{"number": r.number, "note": r.note, "added_at": r.added_at}
-                for r in session.scalars(select(Dnc).where(Dnc.tenant == tenant).order_by(Dnc.number))]
+        return [
+            {"number": r.number, "note": r.note, "added_at": r.added_at}
+            for r in session.scalars(select(Dnc).where(Dnc.tenant == tenant).order_by(Dnc.number))
+        ]
 
 
 def import_file(services, tenant: str, path: Path, note: str | None = None) -> dict:
@@ -70,5 +77,8 @@ def import_file(services, tenant: str, path: Path, note: str | None = None) -> d
         country, tz = _country(session, tenant)
     parsed = contact_files.parse(path, country, tz)
     added = add(services, tenant, [r.number for r in parsed.rows], note) if parsed.rows else []
-    return {"added": len(added), "already_listed": len(parsed.rows) - len(added),
-            "errors": [{"line": line, "error": e} for line, e in parsed.errors]}
+    return {
+        "added": len(added),
+        "already_listed": len(parsed.rows) - len(added),
+        "errors": [{"line": line, "error": e} for line, e in parsed.errors],
+    }

@@ -106,8 +106,16 @@ class Pacer:
         elif rate < aim * 0.8:
             self.aggression = min(self.max_aggression, self.aggression * 1.02)
 
-    def calls_to_start(self, now: float, *, idle_agents: int, busy_agents: int, ringing: int | list[float],
-                       waiting_answered: int = 0, room: int) -> int:
+    def calls_to_start(
+        self,
+        now: float,
+        *,
+        idle_agents: int,
+        busy_agents: int,
+        ringing: int | list[float],
+        waiting_answered: int = 0,
+        room: int,
+    ) -> int:
         """Calls to originate now. IDLE_AGENTS: available and not on a call; BUSY_AGENTS: on a
         call or in wrap-up; RINGING: calls started and not yet answered; WAITING_ANSWERED:
         answered calls not yet with an agent; ROOM: what the campaign's, the tenant's and the

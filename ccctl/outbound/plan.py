@@ -43,8 +43,16 @@ def running(engine) -> list[Running]:
             if t is None:
                 continue
             q = session.scalars(select(Queue).where(Queue.tenant_id == t.id, Queue.name == c.queue)).first()
-            out.append(Running(c, TenantRef(t.name, sip_domain(t.name, t.domain)), t.language, t.call_limit,
-                               float(q.wrapup if q else 0), Window.of(c.window_start, c.window_end, c.days)))
+            out.append(
+                Running(
+                    c,
+                    TenantRef(t.name, sip_domain(t.name, t.domain)),
+                    t.language,
+                    t.call_limit,
+                    float(q.wrapup if q else 0),
+                    Window.of(c.window_start, c.window_end, c.days),
+                )
+            )
         return out
 
 
@@ -57,11 +65,15 @@ def due(engine, r: Running, now: float, limit: int, state: str = "pending") -> l
     c = r.campaign
     picked: list[Contact] = []
     with session_scope(engine) as session:
-        rows = session.scalars(select(Contact).where(Contact.campaign_id == c.id, Contact.state == state,
-                                                     Contact.next_at <= now)
-                               .order_by(Contact.next_at, Contact.id).limit(limit * 4 + 20)).all()
-        listed = set(session.scalars(select(Dnc.number).where(Dnc.tenant == c.tenant,
-                                                               Dnc.number.in_([k.number for k in rows]))))
+        rows = session.scalars(
+            select(Contact)
+            .where(Contact.campaign_id == c.id, Contact.state == state, Contact.next_at <= now)
+            .order_by(Contact.next_at, Contact.id)
+            .limit(limit * 4 + 20)
+        ).all()
+        listed = set(
+            session.scalars(select(Dnc.number).where(Dnc.tenant == c.tenant, Dnc.number.in_([k.number for k in rows])))
+        )
         for k in rows:
             if k.number in listed:
                 k.state = "dnc"
@@ -77,8 +89,11 @@ def due(engine, r: Running, now: float, limit: int, state: str = "pending") -> l
 def offer(engine, r: Running, agent: str, now: float) -> Contact | None:
     """Preview: the next due contact, offered to AGENT."""
     with session_scope(engine) as session:
-        mine = session.scalars(select(Contact).where(Contact.campaign_id == r.campaign.id, Contact.agent == agent,
-                                                     Contact.state.in_(("offered", "accepted")))).first()
+        mine = session.scalars(
+            select(Contact).where(
+                Contact.campaign_id == r.campaign.id, Contact.agent == agent, Contact.state.in_(("offered", "accepted"))
+            )
+        ).first()
         if mine is not None:
             return None
     found = due(engine, r, now, 1)
@@ -93,9 +108,11 @@ def offer(engine, r: Running, agent: str, now: float) -> Contact | None:
 def expire_offers(engine, campaign_id: int, older_than: float) -> int:
     """Offers nobody accepted in time go back to the list."""
     with session_scope(engine) as session:
-        res = session.execute(update(Contact).where(Contact.campaign_id == campaign_id, Contact.state == "offered",
-                                                    Contact.next_at < older_than)
-                              .values(state="pending", agent=None))
+        res = session.execute(
+            update(Contact)
+            .where(Contact.campaign_id == campaign_id, Contact.state == "offered", Contact.next_at < older_than)
+            .values(state="pending", agent=None)
+        )
         return res.rowcount or 0
 
 
@@ -103,8 +120,12 @@ def accepted(engine, campaign_id: int, limit: int) -> list[Contact]:
     if limit <= 0:
         return []
     with session_scope(engine) as session:
-        rows = session.scalars(select(Contact).where(Contact.campaign_id == campaign_id, Contact.state == "accepted")
-                               .order_by(Contact.id).limit(limit)).all()
+        rows = session.scalars(
+            select(Contact)
+            .where(Contact.campaign_id == campaign_id, Contact.state == "accepted")
+            .order_by(Contact.id)
+            .limit(limit)
+        ).all()
         for k in rows:
             k.state = "dialing"
             k.attempts += 1

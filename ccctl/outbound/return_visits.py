@@ -48,7 +48,9 @@ def parse(text: str) -> Selection:
         elif key in ("abandoned", "not-reached", "not-surveyed") and not sep:
             setattr(s, key.replace("-", "_"), True)
         else:
-            raise InvalidInput(f"--from-calls {part!r}: expected queue=NAME, since=WHEN, abandoned, not-reached or not-surveyed")
+            raise InvalidInput(
+                f"--from-calls {part!r}: expected queue=NAME, since=WHEN, abandoned, not-reached or not-surveyed"
+            )
     return s
 
 
@@ -76,9 +78,17 @@ def select_callers(services, tenant: str, sel: Selection, now: float | None = No
         if t is None:
             raise NotFound(f"no tenant {tenant!r}")
         start, end = period(sel.since, t.timezone, now)
-        q = select(Call.caller_number, Call.caller_name).where(
-            Call.tenant == tenant, Call.direction == "inbound", Call.entered_at >= start, Call.entered_at < end,
-            Call.caller_number.is_not(None)).order_by(Call.entered_at)
+        q = (
+            select(Call.caller_number, Call.caller_name)
+            .where(
+                Call.tenant == tenant,
+                Call.direction == "inbound",
+                Call.entered_at >= start,
+                Call.entered_at < end,
+                Call.caller_number.is_not(None),
+            )
+            .order_by(Call.entered_at)
+        )
         if sel.queue:
             q = q.where(Call.queue == sel.queue)
         if sel.abandoned:
@@ -90,12 +100,24 @@ def select_callers(services, tenant: str, sel: Selection, now: float | None = No
             q = q.where(score.is_(None))
         if sel.not_reached:
             later = Call.__table__.alias("later")
-            q = q.where(~exists().where(
-                later.c.tenant == tenant, later.c.entered_at > Call.entered_at,
-                or_(and_(later.c.direction == "inbound", later.c.caller_number == Call.caller_number,
-                         later.c.disposition == "answered"),
-                    and_(later.c.direction == "outbound", later.c.called_number == Call.caller_number,
-                         later.c.disposition == "outbound"))))
+            q = q.where(
+                ~exists().where(
+                    later.c.tenant == tenant,
+                    later.c.entered_at > Call.entered_at,
+                    or_(
+                        and_(
+                            later.c.direction == "inbound",
+                            later.c.caller_number == Call.caller_number,
+                            later.c.disposition == "answered",
+                        ),
+                        and_(
+                            later.c.direction == "outbound",
+                            later.c.called_number == Call.caller_number,
+                            later.c.disposition == "outbound",
+                        ),
+                    ),
+                )
+            )
         seen: dict[str, str | None] = {}
         for number, name in session.execute(q):
             seen.setdefault(number, name)

@@ -11,8 +11,13 @@ from ccctl.errors import InvalidInput
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RETRYABLE = ("busy", "no_answer", "machine", "failed", "abandoned")
-DEFAULT_RETRIES = {"busy": [3, 300], "no_answer": [3, 1800], "machine": [1, 3600], "failed": [2, 600],
-                   "abandoned": [1, 600]}
+DEFAULT_RETRIES = {
+    "busy": [3, 300],
+    "no_answer": [3, 1800],
+    "machine": [1, 3600],
+    "failed": [2, 600],
+    "abandoned": [1, 600],
+}
 """disposition -> [max retries, first back-off (s)]. An abandoned callee (answered with no
 agent) is called back once: they picked up and got only an apology."""
 FINAL = ("outbound", "answered")

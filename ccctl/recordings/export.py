@@ -15,10 +15,11 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from ccctl.stats.calls import as_dict as call_dict, to_csv
 from ccctl.errors import InvalidInput
 from ccctl.model import Call
 from ccctl.recordings.index import list_recordings, root
+from ccctl.stats.calls import as_dict as call_dict
+from ccctl.stats.calls import to_csv
 
 C = Call.__table__
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz")
@@ -32,8 +33,16 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def export(services, tenant: str, *, since: float | None, until: float | None, out: Path,
-           progress: Callable[[int, int], None] | None = None, extra: dict[str, bytes] | None = None) -> dict:
+def export(
+    services,
+    tenant: str,
+    *,
+    since: float | None,
+    until: float | None,
+    out: Path,
+    progress: Callable[[int, int], None] | None = None,
+    extra: dict[str, bytes] | None = None,
+) -> dict:
     """Write TENANT's recordings of calls started in [SINCE, UNTIL) to OUT (a .tar, .tar.gz or
     .tgz file, else a folder). Purged and missing files are left out. EXTRA: more files to add
     (name -> content; a removed tenant's archive). Returns the figures."""
@@ -43,20 +52,36 @@ def export(services, tenant: str, *, since: float | None, until: float | None, o
         raise InvalidInput(f"{out} exists; choose a new file name")
     if not as_tar and out.exists() and any(out.iterdir()):
         raise InvalidInput(f"{out} is a folder that is not empty; choose a new or empty one")
-    recs = [r for r in list_recordings(services, tenant=tenant, since=since, until=until, limit=None)
-            if (root(services) / r["path"]).is_file()]
+    recs = [
+        r
+        for r in list_recordings(services, tenant=tenant, since=since, until=until, limit=None)
+        if (root(services) / r["path"]).is_file()
+    ]
     uuids = sorted({r["call"] for r in recs if r["call"]})
     calls = []
     with services.engine.connect() as conn:
         for i in range(0, len(uuids), 500):
-            calls += [call_dict(c) for c in conn.execute(
-                select(C).where(C.c.tenant == tenant, C.c.uuid.in_(uuids[i:i + 500]))).mappings()]
+            calls += [
+                call_dict(c)
+                for c in conn.execute(
+                    select(C).where(C.c.tenant == tenant, C.c.uuid.in_(uuids[i : i + 500]))
+                ).mappings()
+            ]
     calls.sort(key=lambda c: (c["entered_at"], c["uuid"]))
     entries = []
     for r in recs:
         name = "recordings/" + r["path"].split("/", 1)[1]
-        entries.append({"file": name, "call": r["call"], "started": r["started"], "bytes": r["bytes"],
-                        "held": r["held"], "sha256": None, "_src": root(services) / r["path"]})
+        entries.append(
+            {
+                "file": name,
+                "call": r["call"],
+                "started": r["started"],
+                "bytes": r["bytes"],
+                "held": r["held"],
+                "sha256": None,
+                "_src": root(services) / r["path"],
+            }
+        )
     total = 0
     if as_tar:
         mode = "w:gz" if out.name.endswith((".gz", ".tgz")) else "w"
@@ -99,8 +124,14 @@ def export(services, tenant: str, *, since: float | None, until: float | None, o
 def _meta(tenant, since, until, entries, calls) -> dict[str, bytes]:
     from ccctl.recordings.index import iso
 
-    manifest = {"tenant": tenant, "since": iso(since), "until": iso(until),
-                "recordings": [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries],
-                "calls": calls}
-    return {"manifest.json": json.dumps(manifest, indent=1, ensure_ascii=False).encode(),
-            "calls.csv": to_csv(calls).encode()}
+    manifest = {
+        "tenant": tenant,
+        "since": iso(since),
+        "until": iso(until),
+        "recordings": [{k: v for k, v in e.items() if not k.startswith("_")} for e in entries],
+        "calls": calls,
+    }
+    return {
+        "manifest.json": json.dumps(manifest, indent=1, ensure_ascii=False).encode(),
+        "calls.csv": to_csv(calls).encode(),
+    }

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ccctl.render import names
 from ccctl.config import spec as s
+from ccctl.render import names
 
 FOLDER_MODE = 0o750
 

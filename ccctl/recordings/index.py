@@ -69,31 +69,49 @@ def scan(services, tenant: str | None = None) -> dict:
     added = updated = 0
     for name in [tenant] if tenant else tenants_on_disk(services):
         with engine.connect() as conn:
-            known = {p: (i, b) for i, p, b in conn.execute(
-                select(R.c.id, R.c.path, R.c.bytes).where(R.c.tenant == name, R.c.purged_at.is_(None)))}
+            known = {
+                p: (i, b)
+                for i, p, b in conn.execute(
+                    select(R.c.id, R.c.path, R.c.bytes).where(R.c.tenant == name, R.c.purged_at.is_(None))
+                )
+            }
         new, changed = [], []
         for path, size, mtime in _files(base, name):
             row = known.get(path)
             if row is None:
                 stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-                new.append({"tenant": name, "path": path, "call_uuid": stem[:64], "started_at": mtime,
-                            "bytes": size, "held": False})
+                new.append(
+                    {
+                        "tenant": name,
+                        "path": path,
+                        "call_uuid": stem[:64],
+                        "started_at": mtime,
+                        "bytes": size,
+                        "held": False,
+                    }
+                )
             elif row[1] != size:
                 changed.append({"rid": row[0], "size": size})
         with engine.begin() as conn:
             for i in range(0, len(new), 2000):
-                batch = new[i:i + 2000]
+                batch = new[i : i + 2000]
                 # The call's own start when a call row knows it (the file's mtime is its end).
-                starts = dict(conn.execute(select(C.c.uuid, C.c.entered_at).where(
-                    C.c.uuid.in_([r["call_uuid"] for r in batch]))).all())
+                starts = dict(
+                    conn.execute(
+                        select(C.c.uuid, C.c.entered_at).where(C.c.uuid.in_([r["call_uuid"] for r in batch]))
+                    ).all()
+                )
                 for r in batch:
                     r["started_at"] = starts.get(r["call_uuid"], r["started_at"])
                 # A purged path written again (same uuid, new file) takes over its old row.
                 stmt = _insert(engine)(R)
-                conn.execute(stmt.on_conflict_do_update(
-                    index_elements=["path"],
-                    set_={"started_at": stmt.excluded.started_at, "bytes": stmt.excluded.bytes, "purged_at": None}),
-                    batch)
+                conn.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["path"],
+                        set_={"started_at": stmt.excluded.started_at, "bytes": stmt.excluded.bytes, "purged_at": None},
+                    ),
+                    batch,
+                )
             if changed:
                 from sqlalchemy import bindparam
 
@@ -105,8 +123,11 @@ def scan(services, tenant: str | None = None) -> dict:
 
 def policies(conn) -> dict[str, tuple[int, bool]]:
     """{tenant: (retention_days, legal_hold)} of every tenant with a recording policy."""
-    rows = conn.execute(select(Tenant.name, RecordingPolicy.retention_days, RecordingPolicy.legal_hold)
-                        .join(RecordingPolicy, RecordingPolicy.tenant_id == Tenant.id))
+    rows = conn.execute(
+        select(Tenant.name, RecordingPolicy.retention_days, RecordingPolicy.legal_hold).join(
+            RecordingPolicy, RecordingPolicy.tenant_id == Tenant.id
+        )
+    )
     return {n: (d, bool(h)) for n, d, h in rows}
 
 
@@ -135,15 +156,32 @@ def _status(row, policy: tuple[int, bool] | None, now: float) -> tuple[str, str 
 
 def as_dict(row, policy, root_dir: Path, now: float) -> dict:
     status, after = _status(row, policy, now)
-    return {"tenant": row["tenant"], "call": row["call_uuid"], "started": iso(row["started_at"]),
-            "bytes": row["bytes"], "status": status, "purge_after": after, "held": bool(row["held"]),
-            "hold_reason": row["hold_reason"], "purged": iso(row["purged_at"]), "path": row["path"],
-            "file": str(root_dir / row["path"])}
+    return {
+        "tenant": row["tenant"],
+        "call": row["call_uuid"],
+        "started": iso(row["started_at"]),
+        "bytes": row["bytes"],
+        "status": status,
+        "purge_after": after,
+        "held": bool(row["held"]),
+        "hold_reason": row["hold_reason"],
+        "purged": iso(row["purged_at"]),
+        "path": row["path"],
+        "file": str(root_dir / row["path"]),
+    }
 
 
-def list_recordings(services, *, tenant: str | None = None, since: float | None = None, until: float | None = None,
-                    held: bool | None = None, purged: bool = False, limit: int | None = 1000,
-                    refresh: bool = True) -> list[dict]:
+def list_recordings(
+    services,
+    *,
+    tenant: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    held: bool | None = None,
+    purged: bool = False,
+    limit: int | None = 1000,
+    refresh: bool = True,
+) -> list[dict]:
     """Recordings, oldest first. REFRESH scans the folders first, so new files are listed."""
     if refresh:
         scan(services, tenant)
@@ -189,8 +227,11 @@ def set_hold(services, tenant: str, call: str, held: bool, reason: str | None = 
     hold in the same statement that claims a file, so a hold placed during a purge holds."""
     show(services, tenant, call)  # NotFound when there is none, after a scan
     with services.engine.begin() as conn:
-        n = conn.execute(update(R).where(R.c.tenant == tenant, R.c.call_uuid == call, R.c.purged_at.is_(None))
-                         .values(held=held, hold_reason=(reason if held else None))).rowcount
+        n = conn.execute(
+            update(R)
+            .where(R.c.tenant == tenant, R.c.call_uuid == call, R.c.purged_at.is_(None))
+            .values(held=held, hold_reason=(reason if held else None))
+        ).rowcount
     return {"tenant": tenant, "call": call, "held": held, "recordings": n}
 
 
@@ -203,8 +244,11 @@ def usage(services, tenant: str | None = None, *, refresh: bool = True) -> list[
     live = R.c.purged_at.is_(None)
     with services.engine.connect() as conn:
         pol = policies(conn)
-        q = select(R.c.tenant, func.count(), func.coalesce(func.sum(R.c.bytes), 0), func.min(R.c.started_at)) \
-            .where(live).group_by(R.c.tenant)
+        q = (
+            select(R.c.tenant, func.count(), func.coalesce(func.sum(R.c.bytes), 0), func.min(R.c.started_at))
+            .where(live)
+            .group_by(R.c.tenant)
+        )
         if tenant:
             q = q.where(R.c.tenant == tenant)
         totals = conn.execute(q).all()
@@ -214,20 +258,46 @@ def usage(services, tenant: str | None = None, *, refresh: bool = True) -> list[
             days, tenant_hold = pol.get(name, (0, False))
             due = (0, 0)
             if days and not tenant_hold:
-                due = conn.execute(select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
-                    live, R.c.tenant == name, R.c.held.is_(False), R.c.started_at < now - days * DAY)).one()
-            out.append({"tenant": name, "files": files, "bytes": int(size), "held": held.get(name, 0),
-                        "tenant_hold": tenant_hold, "retention_days": days if name in pol else None,
-                        "oldest": iso(oldest), "due_files": due[0], "due_bytes": int(due[1])})
+                due = conn.execute(
+                    select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
+                        live, R.c.tenant == name, R.c.held.is_(False), R.c.started_at < now - days * DAY
+                    )
+                ).one()
+            out.append(
+                {
+                    "tenant": name,
+                    "files": files,
+                    "bytes": int(size),
+                    "held": held.get(name, 0),
+                    "tenant_hold": tenant_hold,
+                    "retention_days": days if name in pol else None,
+                    "oldest": iso(oldest),
+                    "due_files": due[0],
+                    "due_bytes": int(due[1]),
+                }
+            )
     if tenant and not out:
-        out.append({"tenant": tenant, "files": 0, "bytes": 0, "held": 0, "tenant_hold": pol.get(tenant, (0, False))[1],
-                    "retention_days": pol.get(tenant, (None,))[0], "oldest": None, "due_files": 0, "due_bytes": 0})
+        out.append(
+            {
+                "tenant": tenant,
+                "files": 0,
+                "bytes": 0,
+                "held": 0,
+                "tenant_hold": pol.get(tenant, (0, False))[1],
+                "retention_days": pol.get(tenant, (None,))[0],
+                "oldest": None,
+                "due_files": 0,
+                "due_bytes": 0,
+            }
+        )
     return out
 
 
 def stored_bytes(conn, tenant: str, until: float) -> tuple[int, int]:
     """(files, bytes) of TENANT's recordings on the box at UNTIL as the index knows them."""
-    files, size = conn.execute(select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
-        R.c.tenant == tenant, R.c.started_at < until,
-        (R.c.purged_at.is_(None)) | (R.c.purged_at >= until))).one()
+    files, size = conn.execute(
+        select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
+            R.c.tenant == tenant, R.c.started_at < until, (R.c.purged_at.is_(None)) | (R.c.purged_at >= until)
+        )
+    ).one()
     return files, int(size)

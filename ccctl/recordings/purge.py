@@ -24,9 +24,16 @@ BATCH = 500
 
 def _eligible(now: float):
     """The rules, as one SQL condition on a recording row."""
-    policy = select(RecordingPolicy.id).join(Tenant, Tenant.id == RecordingPolicy.tenant_id).where(
-        Tenant.name == R.c.tenant, RecordingPolicy.legal_hold.is_(False), RecordingPolicy.retention_days > 0,
-        R.c.started_at < now - RecordingPolicy.retention_days * DAY)
+    policy = (
+        select(RecordingPolicy.id)
+        .join(Tenant, Tenant.id == RecordingPolicy.tenant_id)
+        .where(
+            Tenant.name == R.c.tenant,
+            RecordingPolicy.legal_hold.is_(False),
+            RecordingPolicy.retention_days > 0,
+            R.c.started_at < now - RecordingPolicy.retention_days * DAY,
+        )
+    )
     return and_(R.c.purged_at.is_(None), R.c.held.is_(False), exists(policy))
 
 
@@ -35,8 +42,15 @@ def _claim(conn, ids: list[int], now: float, stamp: float) -> list[int]:
     return [r[0] for r in conn.execute(stmt)]
 
 
-def purge(services, *, tenant: str | None = None, dry_run: bool = False, now: float | None = None,
-          progress: Callable[[int, int], None] | None = None, refresh: bool = True) -> dict:
+def purge(
+    services,
+    *,
+    tenant: str | None = None,
+    dry_run: bool = False,
+    now: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    refresh: bool = True,
+) -> dict:
     """Delete what is due; with DRY_RUN only count it. PROGRESS(done, total) is called as
     files go. Returns the figures: files and bytes freed (or that would be), files already
     missing, files kept because they were changed recently, files kept under hold."""
@@ -48,13 +62,25 @@ def purge(services, *, tenant: str | None = None, dry_run: bool = False, now: fl
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).where(*cond)).scalar_one()
         pol = policies(conn)
-    figures = {"dry_run": dry_run, "files": 0, "bytes": 0, "missing": 0, "recent": 0, "errors": 0,
-               "held": _held_past_retention(engine, pol, now, tenant), "tenants": {}}
+    figures = {
+        "dry_run": dry_run,
+        "files": 0,
+        "bytes": 0,
+        "missing": 0,
+        "recent": 0,
+        "errors": 0,
+        "held": _held_past_retention(engine, pol, now, tenant),
+        "tenants": {},
+    }
     done, last = 0, 0
     while True:
         with engine.connect() as conn:
-            rows = conn.execute(select(R.c.id, R.c.tenant, R.c.path, R.c.bytes).where(*cond, R.c.id > last)
-                                .order_by(R.c.id).limit(BATCH)).all()
+            rows = conn.execute(
+                select(R.c.id, R.c.tenant, R.c.path, R.c.bytes)
+                .where(*cond, R.c.id > last)
+                .order_by(R.c.id)
+                .limit(BATCH)
+            ).all()
         if not rows:
             break
         last = rows[-1].id
@@ -99,8 +125,9 @@ def purge(services, *, tenant: str | None = None, dry_run: bool = False, now: fl
             t["bytes"] += size
         if failed:
             with engine.begin() as conn:
-                conn.execute(update(R).where(R.c.id == bindparam("rid")).values(purged_at=None),
-                             [{"rid": i} for i in failed])
+                conn.execute(
+                    update(R).where(R.c.id == bindparam("rid")).values(purged_at=None), [{"rid": i} for i in failed]
+                )
         done += len(rows)
         if progress:
             progress(min(done, total), total)
@@ -116,8 +143,9 @@ def _held_past_retention(engine, pol: dict, now: float, tenant: str | None) -> i
         for name, (days, tenant_hold) in pol.items():
             if days == 0 or (tenant and name != tenant):
                 continue
-            q = select(func.count()).where(R.c.tenant == name, R.c.purged_at.is_(None),
-                                           R.c.started_at < now - days * DAY)
+            q = select(func.count()).where(
+                R.c.tenant == name, R.c.purged_at.is_(None), R.c.started_at < now - days * DAY
+            )
             if not tenant_hold:
                 q = q.where(R.c.held.is_(True))
             n += conn.execute(q).scalar_one()
@@ -133,8 +161,11 @@ def _remove_empty_days(base, tenants: dict, now: float) -> None:
         except FileNotFoundError:
             continue
         for d in days:
-            if (d.is_dir(follow_symlinks=False) and d.name != "voicemail"
-                    and d.stat(follow_symlinks=False).st_mtime < now - 2 * DAY):
+            if (
+                d.is_dir(follow_symlinks=False)
+                and d.name != "voicemail"
+                and d.stat(follow_symlinks=False).st_mtime < now - 2 * DAY
+            ):
                 try:
                     os.rmdir(d.path)
                 except OSError:

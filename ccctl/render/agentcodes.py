@@ -27,13 +27,22 @@ def _cc(command: str) -> str:
 
 
 def _say(t: s.Tenant, kind: str) -> list:
-    return [act("answer"), act("sleep", "300"), act("playback", prompts.standard(kind, t.language).ref),
-            act("hangup", "NORMAL_CLEARING")]
+    return [
+        act("answer"),
+        act("sleep", "300"),
+        act("playback", prompts.standard(kind, t.language).ref),
+        act("hangup", "NORMAL_CLEARING"),
+    ]
 
 
 def _event(action: str, **headers: str) -> object:
-    fields = [f"Event-Subclass={AGENT_EVENT}", "Event-Name=CUSTOM", f"CCCTL-Action={action}",
-              "CCCTL-Agent=${ccctl_agent}", *(f"CCCTL-{k.capitalize()}={v}" for k, v in headers.items())]
+    fields = [
+        f"Event-Subclass={AGENT_EVENT}",
+        "Event-Name=CUSTOM",
+        f"CCCTL-Action={action}",
+        "CCCTL-Agent=${ccctl_agent}",
+        *(f"CCCTL-{k.capitalize()}={v}" for k, v in headers.items()),
+    ]
     return act("event", ",".join(fields))
 
 
@@ -41,8 +50,16 @@ def _set(what: str, value: str) -> object:
     return act("set", f"ccctl_agent_result={_cc(f'agent set {what} ${{ccctl_agent}} {value}')}")
 
 
-def _code(t: s.Tenant, name: str, number: str, applies: str, actions: list, confirm: str,
-          refusals: list[tuple[str, str]], field: str = "${ccctl_agent_status}") -> object:
+def _code(
+    t: s.Tenant,
+    name: str,
+    number: str,
+    applies: str,
+    actions: list,
+    confirm: str,
+    refusals: list[tuple[str, str]],
+    field: str = "${ccctl_agent_status}",
+) -> object:
     """One feature code: who is calling, then what it does where it APPLIES (a regex over
     FIELD), else the first of REFUSALS (regex, prompt) that matches."""
     seats = alternation([seat.extension for seat in t.seats])
@@ -51,12 +68,15 @@ def _code(t: s.Tenant, name: str, number: str, applies: str, actions: list, conf
         f"agent-{name}",
         cond("destination_number", f"^{re.escape(number)}$", break_="on-false"),
         # The caller's authenticated user, one of this tenant's seats.
-        cond("${user_name}", f"^({seats})$",
-             act("set", f"ccctl_target=agent:{name}", inline=True),
-             act("set", f"ccctl_agent={agent}", inline=True),
-             act("set", f"ccctl_agent_status={_cc(f'agent get status {agent}')}", inline=True),
-             act("set", f"ccctl_agent_state={_cc(f'agent get state {agent}')}", inline=True),
-             anti=_say(t, "agent_not_agent")),
+        cond(
+            "${user_name}",
+            f"^({seats})$",
+            act("set", f"ccctl_target=agent:{name}", inline=True),
+            act("set", f"ccctl_agent={agent}", inline=True),
+            act("set", f"ccctl_agent_status={_cc(f'agent get status {agent}')}", inline=True),
+            act("set", f"ccctl_agent_state={_cc(f'agent get state {agent}')}", inline=True),
+            anti=_say(t, "agent_not_agent"),
+        ),
         cond(field, applies, *actions, *_say(t, confirm), break_="on-true"),
         *[cond(field, regex, *_say(t, prompt), break_="on-true") for regex, prompt in refusals],
     )
@@ -72,29 +92,78 @@ def agent_code_extensions(t: s.Tenant) -> list:
 
     out = [
         _code(t, "login", c["login"], "^Logged Out$", available(), "agent_login", [(".*", "agent_logged_in")]),
-        _code(t, "logout", c["logout"], LOGGED_IN, [_set("status", "'Logged Out'")], "agent_logout",
-              [(".*", "agent_not_logged_in")]),
+        _code(
+            t,
+            "logout",
+            c["logout"],
+            LOGGED_IN,
+            [_set("status", "'Logged Out'")],
+            "agent_logout",
+            [(".*", "agent_not_logged_in")],
+        ),
     ]
     for code, reason in [(None, t.pause_reasons.get(t.default_pause_reason or "")), *t.pause_reasons.items()]:
         on_break = [_set("status", "'On Break'"), *([_event("break", reason=reason)] if reason else [])]
-        out.append(_code(t, f"break-{code}" if code else "break", c["break"] + (code or ""), LOGGED_IN, on_break,
-                         "agent_break", [(".*", "agent_not_logged_in")]))
-    out.append(ext("agent-break-unknown", cond("destination_number", f"^{re.escape(c['break'])}[0-9]+$",
-                                               *_say(t, "agent_unknown_code"))))
+        out.append(
+            _code(
+                t,
+                f"break-{code}" if code else "break",
+                c["break"] + (code or ""),
+                LOGGED_IN,
+                on_break,
+                "agent_break",
+                [(".*", "agent_not_logged_in")],
+            )
+        )
+    out.append(
+        ext(
+            "agent-break-unknown",
+            cond("destination_number", f"^{re.escape(c['break'])}[0-9]+$", *_say(t, "agent_unknown_code")),
+        )
+    )
     out += [
-        _code(t, "ready", c["ready"], "^On Break$", available(), "agent_ready",
-              [("^Logged Out$", "agent_not_logged_in"), (".*", "agent_not_on_break")]),
+        _code(
+            t,
+            "ready",
+            c["ready"],
+            "^On Break$",
+            available(),
+            "agent_ready",
+            [("^Logged Out$", "agent_not_logged_in"), (".*", "agent_not_on_break")],
+        ),
         # Wrap-up is mod_callcenter's ready_time still ahead of an Available, Waiting agent.
-        _code(t, "wrapup", c["wrapup"], r"^Available[^:]*:Waiting$",
-              [_set("ready_time", "0")], "agent_wrapup",
-              [("^Logged Out:", "agent_not_logged_in"), (".*", "agent_not_in_wrapup")],
-              field="${ccctl_agent_status}:${ccctl_agent_state}"),
+        _code(
+            t,
+            "wrapup",
+            c["wrapup"],
+            r"^Available[^:]*:Waiting$",
+            [_set("ready_time", "0")],
+            "agent_wrapup",
+            [("^Logged Out:", "agent_not_logged_in"), (".*", "agent_not_in_wrapup")],
+            field="${ccctl_agent_status}:${ccctl_agent_state}",
+        ),
     ]
     for code, name in t.dispositions.items():
-        out.append(_code(t, f"disposition-{code}", codes.DISPOSITION + code, ".*",
-                         [_event("disposition", code=code, name=name)], "agent_disposition", []))
+        out.append(
+            _code(
+                t,
+                f"disposition-{code}",
+                codes.DISPOSITION + code,
+                ".*",
+                [_event("disposition", code=code, name=name)],
+                "agent_disposition",
+                [],
+            )
+        )
     if t.dispositions:
-        out.append(ext("agent-disposition-unknown",
-                       cond("destination_number", f"^{re.escape(codes.DISPOSITION)}[0-9]{{1,2}}$",
-                            *_say(t, "agent_unknown_code"))))
+        out.append(
+            ext(
+                "agent-disposition-unknown",
+                cond(
+                    "destination_number",
+                    f"^{re.escape(codes.DISPOSITION)}[0-9]{{1,2}}$",
+                    *_say(t, "agent_unknown_code"),
+                ),
+            )
+        )
     return out

@@ -17,8 +17,8 @@
 
 from __future__ import annotations
 
-from ccctl.media import prompts
 from ccctl.config import spec as s
+from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.dsl import act, alternation, cond, ext, sets
 
@@ -38,44 +38,78 @@ def callback_extensions(t: s.Tenant) -> list:
     dial_agent = f"uuid_transfer ${{other_loopback_leg_uuid}} cc-callback-dial XML {dialplan_context}"
     # For the caller's leg alone (nolocal): it marks the placeholder when the caller answers,
     # and is offered the box's codecs, not the loopback leg's own (L16), which phones refuse.
-    to_caller = [act("export", f"nolocal:api_on_answer=uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true"),
-                 act("export", "nolocal:absolute_codec_string=$${global_codec_prefs}")]
+    to_caller = [
+        act("export", f"nolocal:api_on_answer=uuid_setvar ${{other_loopback_leg_uuid}} {REACHED_VARIABLE} true"),
+        act("export", "nolocal:absolute_codec_string=$${global_codec_prefs}"),
+    ]
     out = [
-        ext("callback-request",
+        ext(
+            "callback-request",
             cond("${caller_id_number}", DIALABLE, break_="on-false"),
-            cond("destination_number", f"^cc-callback-({qs})$",
-                 act("set", "ccctl_callback=requested", inline=True),
-                 act("answer"),
-                 act("playback", prompts.standard("callback", t.language).ref),
-                 act("hangup", "NORMAL_CLEARING"))),
+            cond(
+                "destination_number",
+                f"^cc-callback-({qs})$",
+                act("set", "ccctl_callback=requested", inline=True),
+                act("answer"),
+                act("playback", prompts.standard("callback", t.language).ref),
+                act("hangup", "NORMAL_CLEARING"),
+            ),
+        ),
         # A caller without a number to call back (anonymous) is told so and goes back to the
         # queue, where time-base-score=system gives them their place again.
-        ext("callback-refused", cond("destination_number", f"^cc-callback-({qs})$",
-                                     act("playback", prompts.standard("invalid", t.language).ref),
-                                     act("transfer", f"cc-queue-$1 XML {dialplan_context}"))),
-        ext("callback-wait", cond("destination_number", f"^cc-callback-wait-({qs})$",
-                                  *sets("ccctl_target=callback:$1", "ccctl_queue=$1",
-                                        "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback"),
-                                  # After the answer: set before, it would run on this leg's own answer.
-                                  act("answer"),
-                                  act("set", f"api_on_answer_ccctl_callback={dial_agent}"),
-                                  act("callcenter", f"$1@{t.sip_domain}"),
-                                  act("hangup", "NORMAL_CLEARING"))),
+        ext(
+            "callback-refused",
+            cond(
+                "destination_number",
+                f"^cc-callback-({qs})$",
+                act("playback", prompts.standard("invalid", t.language).ref),
+                act("transfer", f"cc-queue-$1 XML {dialplan_context}"),
+            ),
+        ),
+        ext(
+            "callback-wait",
+            cond(
+                "destination_number",
+                f"^cc-callback-wait-({qs})$",
+                *sets(
+                    "ccctl_target=callback:$1",
+                    "ccctl_queue=$1",
+                    "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback",
+                ),
+                # After the answer: set before, it would run on this leg's own answer.
+                act("answer"),
+                act("set", f"api_on_answer_ccctl_callback={dial_agent}"),
+                act("callcenter", f"$1@{t.sip_domain}"),
+                act("hangup", "NORMAL_CLEARING"),
+            ),
+        ),
     ]
     dial = [cond("destination_number", r"^cc-callback-dial$", *to_caller, break_="on-false")]
     if t.seats:
         exts = alternation([seat.extension for seat in t.seats])
-        dial.append(cond(f"${{{NUMBER_VARIABLE}}}", f"^({exts})$",
-                         act("set", "call_timeout=30"),
-                         act("bridge", f"user/$1@{t.sip_domain}"),
-                         act("hangup", "${originate_disposition}"), break_="on-true"))
+        dial.append(
+            cond(
+                f"${{{NUMBER_VARIABLE}}}",
+                f"^({exts})$",
+                act("set", "call_timeout=30"),
+                act("bridge", f"user/$1@{t.sip_domain}"),
+                act("hangup", "${originate_disposition}"),
+                break_="on-true",
+            )
+        )
     if t.trunks:
         trunks = "|".join(names.trunk_dial(t, tr) for tr in sorted(t.trunks, key=lambda x: x.name))
         caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
-        dial.append(cond(f"${{{NUMBER_VARIABLE}}}", r"^(\+?[0-9]{3,20})$",
-                         *sets("call_timeout=30", caller),
-                         act("bridge", trunks),
-                         act("hangup", "${originate_disposition}"), break_="on-true"))
+        dial.append(
+            cond(
+                f"${{{NUMBER_VARIABLE}}}",
+                r"^(\+?[0-9]{3,20})$",
+                *sets("call_timeout=30", caller),
+                act("bridge", trunks),
+                act("hangup", "${originate_disposition}"),
+                break_="on-true",
+            )
+        )
     dial.append(cond("destination_number", r"^cc-callback-dial$", act("hangup", "NO_ROUTE_DESTINATION")))
     out.append(ext("callback-dial", *dial))
     return out

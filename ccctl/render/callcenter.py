@@ -3,10 +3,10 @@ from skills. A higher skill level becomes a lower tier level, which mod_callcent
 
 from __future__ import annotations
 
-from ccctl.media.prompts import announcement
-from ccctl.settings import Settings
 from ccctl.config import spec as s
+from ccctl.media.prompts import announcement
 from ccctl.render import names, templates
+from ccctl.settings import Settings
 
 
 def tier_level(skill_level: int) -> int:
@@ -48,8 +48,10 @@ def agent_contact(t: s.Tenant, seat: s.Seat) -> str:
     # The spy map entry lets a supervisor of this tenant find the agent's call (*33EXT); an API
     # on answer, not an application, so it costs the call no application run and no events.
     spy = f"hash insert/{names.spymap(t)}/{seat.extension}/${{uuid}}"
-    return (f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name},"
-            f"api_on_answer='{spy}']user/{seat.extension}@{t.sip_domain}")
+    return (
+        f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name},"
+        f"api_on_answer='{spy}']user/{seat.extension}@{t.sip_domain}"
+    )
 
 
 def _wrapups(t: s.Tenant) -> dict[str, int]:

@@ -5,14 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from ccctl.media.prompts import MOH_DIR
-from ccctl.settings import Settings
 from ccctl.render.xml import configuration, el, include, param, params, preprocess
+from ccctl.settings import Settings
 
 MODULES = (
-    "mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback",
-    "mod_commands", "mod_dptools", "mod_db", "mod_hash", "mod_expr", "mod_dialplan_xml",
-    "mod_callcenter", "mod_sndfile", "mod_native_file", "mod_local_stream", "mod_tone_stream",
-    "mod_say_en", "mod_json_cdr",
+    "mod_console",
+    "mod_logfile",
+    "mod_event_socket",
+    "mod_sofia",
+    "mod_loopback",
+    "mod_commands",
+    "mod_dptools",
+    "mod_db",
+    "mod_hash",
+    "mod_expr",
+    "mod_dialplan_xml",
+    "mod_callcenter",
+    "mod_sndfile",
+    "mod_native_file",
+    "mod_local_stream",
+    "mod_tone_stream",
+    "mod_say_en",
+    "mod_json_cdr",
 )
 """Loaded in this order. Nothing optional: every module here is in FreeSWITCH's default build
 plus mod_callcenter, so a box never logs a missing-module error at start."""
@@ -20,14 +34,24 @@ plus mod_callcenter, so a box never logs a missing-module error at start."""
 
 def freeswitch_xml() -> bytes:
     root = el(
-        "document", {"type": "freeswitch/xml"},
+        "document",
+        {"type": "freeswitch/xml"},
         preprocess("include", "vars.xml"),
-        el("section", {"name": "configuration", "description": "Modules"},
-           preprocess("include", "autoload_configs/*.xml")),
-        el("section", {"name": "dialplan", "description": "Per-tenant contexts"},
-           preprocess("include", "dialplan/*.xml")),
-        el("section", {"name": "directory", "description": "One domain per tenant"},
-           preprocess("include", "directory/*.xml")),
+        el(
+            "section",
+            {"name": "configuration", "description": "Modules"},
+            preprocess("include", "autoload_configs/*.xml"),
+        ),
+        el(
+            "section",
+            {"name": "dialplan", "description": "Per-tenant contexts"},
+            preprocess("include", "dialplan/*.xml"),
+        ),
+        el(
+            "section",
+            {"name": "directory", "description": "One domain per tenant"},
+            preprocess("include", "directory/*.xml"),
+        ),
     )
     return root
 
@@ -62,29 +86,36 @@ def vars_xml(settings: Settings) -> object:
 
 def modules_conf(extra: tuple[str, ...] = ()) -> object:
     """EXTRA: modules only some boxes load (mod_freetdm, with voice cards)."""
-    return configuration("modules.conf", "Modules", el("modules", None, [el("load", module=m) for m in MODULES + extra]))
+    return configuration(
+        "modules.conf", "Modules", el("modules", None, [el("load", module=m) for m in MODULES + extra])
+    )
 
 
 def switch_conf(settings: Settings) -> object:
     max_sessions, per_second = settings.session_limits()
     return configuration(
-        "switch.conf", "Core",
-        params("settings", {
-            "colorize-console": "false",
-            "max-sessions": str(max_sessions),
-            "sessions-per-second": str(per_second),
-            "loglevel": "info",
-            "rtp-start-port": str(settings.rtp_start),
-            "rtp-end-port": str(settings.rtp_end),
-            "dump-cores": "no",
-            "rtp-enable-zrtp": "false",
-        }),
+        "switch.conf",
+        "Core",
+        params(
+            "settings",
+            {
+                "colorize-console": "false",
+                "max-sessions": str(max_sessions),
+                "sessions-per-second": str(per_second),
+                "loglevel": "info",
+                "rtp-start-port": str(settings.rtp_start),
+                "rtp-end-port": str(settings.rtp_end),
+                "dump-cores": "no",
+                "rtp-enable-zrtp": "false",
+            },
+        ),
     )
 
 
 def console_conf() -> object:
     return configuration(
-        "console.conf", "Console",
+        "console.conf",
+        "Console",
         el("mappings", None, el("map", name="all", value="console,debug,info,notice,warning,err,crit,alert")),
         params("settings", {"colorize": "false", "loglevel": "$${console_loglevel}"}),
     )
@@ -92,36 +123,58 @@ def console_conf() -> object:
 
 def logfile_conf() -> object:
     return configuration(
-        "logfile.conf", "Log file",
+        "logfile.conf",
+        "Log file",
         params("settings", {"rotate-on-hup": "true"}),
-        el("profiles", None, el("profile", {"name": "default"},
-           params("settings", {"logfile": "$${log_dir}/freeswitch.log", "rollover": "10485760", "maximum-rotate": "10"}),
-           el("mappings", None, el("map", name="all", value="debug,info,notice,warning,err,crit,alert")))),
+        el(
+            "profiles",
+            None,
+            el(
+                "profile",
+                {"name": "default"},
+                params(
+                    "settings",
+                    {"logfile": "$${log_dir}/freeswitch.log", "rollover": "10485760", "maximum-rotate": "10"},
+                ),
+                el("mappings", None, el("map", name="all", value="debug,info,notice,warning,err,crit,alert")),
+            ),
+        ),
     )
 
 
 def event_socket_conf(settings: Settings, password: str) -> object:
     # Loopback only, whatever else the box listens on: the Event Socket controls everything.
     return configuration(
-        "event_socket.conf", "Event Socket",
-        params("settings", {
-            "nat-map": "false",
-            "listen-ip": settings.esl_host,
-            "listen-port": str(settings.esl_port),
-            "password": password,
-            "apply-inbound-acl": "loopback.auto",
-            "stop-on-bind-error": "true",
-        }),
+        "event_socket.conf",
+        "Event Socket",
+        params(
+            "settings",
+            {
+                "nat-map": "false",
+                "listen-ip": settings.esl_host,
+                "listen-port": str(settings.esl_port),
+                "password": password,
+                "apply-inbound-acl": "loopback.auto",
+                "stop-on-bind-error": "true",
+            },
+        ),
     )
 
 
 def acl_conf() -> object:
     return configuration(
-        "acl.conf", "Network lists",
-        el("network-lists", None,
-           el("list", {"name": "ccctl-loopback", "default": "deny"},
-              el("node", type="allow", cidr="127.0.0.0/8"),
-              el("node", type="allow", cidr="::1/128"))),
+        "acl.conf",
+        "Network lists",
+        el(
+            "network-lists",
+            None,
+            el(
+                "list",
+                {"name": "ccctl-loopback", "default": "deny"},
+                el("node", type="allow", cidr="127.0.0.0/8"),
+                el("node", type="allow", cidr="::1/128"),
+            ),
+        ),
     )
 
 
@@ -135,10 +188,20 @@ def hash_conf() -> object:
 
 def local_stream_conf(moh: list[str]) -> object:
     return configuration(
-        "local_stream.conf", "Music on hold",
-        *[el("directory", {"name": name, "path": f"$${{sounds_dir}}/{MOH_DIR}/{name}"},
-             param("rate", "8000"), param("shuffle", "true"), param("channels", "1"),
-             param("interval", "20"), param("timer-name", "soft")) for name in moh],
+        "local_stream.conf",
+        "Music on hold",
+        *[
+            el(
+                "directory",
+                {"name": name, "path": f"$${{sounds_dir}}/{MOH_DIR}/{name}"},
+                param("rate", "8000"),
+                param("shuffle", "true"),
+                param("channels", "1"),
+                param("interval", "20"),
+                param("timer-name", "soft"),
+            )
+            for name in moh
+        ],
     )
 
 
@@ -163,7 +226,8 @@ def _posix_tz(zone: str) -> str:
 
 def timezones_conf(zones: list[str]) -> object:
     return configuration(
-        "timezones.conf", "Time zones of tenants (business hours are evaluated in them)",
+        "timezones.conf",
+        "Time zones of tenants (business hours are evaluated in them)",
         el("timezones", None, [el("zone", name=z, value=_posix_tz(z)) for z in zones]),
     )
 
@@ -172,12 +236,16 @@ def json_cdr_conf(settings: Settings) -> object:
     # FreeSWITCH's own record of every call, on disk: what the daemon reconciles from after
     # a gap. Plain JSON values, caller legs only (agent legs are part of their caller's row).
     return configuration(
-        "json_cdr.conf", "CDR files",
-        params("settings", {
-            "log-dir": str(settings.fs_cdr_dir),
-            "log-b-leg": "false",
-            "prefix-a-leg": "false",
-            "encode-values": "false",
-            "rotate": "false",
-        }),
+        "json_cdr.conf",
+        "CDR files",
+        params(
+            "settings",
+            {
+                "log-dir": str(settings.fs_cdr_dir),
+                "log-b-leg": "false",
+                "prefix-a-leg": "false",
+                "encode-values": "false",
+                "rotate": "false",
+            },
+        ),
     )

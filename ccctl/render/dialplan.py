@@ -4,9 +4,8 @@ another tenant, which is what keeps tenants apart."""
 
 from __future__ import annotations
 
-
-from ccctl.media import prompts
 from ccctl.config import spec as s
+from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
@@ -32,12 +31,18 @@ def recording_failure_hooks() -> list:
     """At hangup, a channel whose recording failed is counted (a mod_db row: FreeSWITCH's own
     database, kept across restarts, read by `ccctl status`) and logged with its uuid. `cond`
     with no false branch gives an empty command: a channel whose recording worked runs nothing."""
-    count = (f"expand ${{cond({RECORDING_FAILED} ?db insert/{names.RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
-             "/${uuid}/${record_completion_cause})}")
-    log = (f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}} tenant=${{ccctl_tenant}}"
-           " cause=${record_completion_cause} file=${cc_record_filename})}")
-    return [act("set", f"api_hangup_hook={_deferred(count)}", inline=True),
-            act("set", f"api_reporting_hook={_deferred(log)}", inline=True)]
+    count = (
+        f"expand ${{cond({RECORDING_FAILED} ?db insert/{names.RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
+        "/${uuid}/${record_completion_cause})}"
+    )
+    log = (
+        f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}} tenant=${{ccctl_tenant}}"
+        " cause=${record_completion_cause} file=${cc_record_filename})}"
+    )
+    return [
+        act("set", f"api_hangup_hook={_deferred(count)}", inline=True),
+        act("set", f"api_reporting_hook={_deferred(log)}", inline=True),
+    ]
 
 
 ON_DEMAND_CODES = {"2": "record_session", "3": "stop_record_session"}
@@ -48,9 +53,12 @@ every other mode does, to the file named by the call's uuid)."""
 
 def _on_demand(t: s.Tenant) -> object:
     """The seat is the other leg of an inbound call, and this leg of a call it makes."""
+
     def binds(leg: str) -> list:
-        return [act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}")
-                for key, app in ON_DEMAND_CODES.items()]
+        return [
+            act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}")
+            for key, app in ON_DEMAND_CODES.items()
+        ]
 
     return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")
 
@@ -62,25 +70,31 @@ def _setup(t: s.Tenant) -> object:
     in vars.xml instead, at no per-call cost."""
     dialplan_context = names.context(t)
     hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
-    actions = [*sets(
-        "ccctl_setup=true",  # transfers re-enter the context: once only
-        f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
-        f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
-        f"eavesdrop_group={t.name}",  # supervisors of this tenant only
-        f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
-        "ccctl_record=true" if t.recording.mode == "all" else None,
-    )]
+    actions = [
+        *sets(
+            "ccctl_setup=true",  # transfers re-enter the context: once only
+            f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
+            f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
+            f"eavesdrop_group={t.name}",  # supervisors of this tenant only
+            f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
+            "ccctl_record=true" if t.recording.mode == "all" else None,
+        )
+    ]
     if t.recording.mode != "none":
         # Every recording of this tenant runs on a channel that passed here.
         actions += recording_failure_hooks()
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
-        actions.append(act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}"))
-    return ext("setup",
-               cond("${ccctl_setup}", "^$", *actions),
-               cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
-               *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
-               cont=True)
+        actions.append(
+            act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}")
+        )
+    return ext(
+        "setup",
+        cond("${ccctl_setup}", "^$", *actions),
+        cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
+        *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
+        cont=True,
+    )
 
 
 def _record_on_bridge(t: s.Tenant) -> str:
@@ -100,24 +114,40 @@ def _seats(t: s.Tenant) -> list:
     exts = alternation([seat.extension for seat in t.seats])
     expr = f"^(?:cc-seat-)?({exts})$"
     return [
-        ext("seats",
+        ext(
+            "seats",
             cond("destination_number", expr, break_="on-false"),
             _record_condition(t),
-            cond("destination_number", expr,
-                 # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
-                 # answered (an API run on answer, not an application).
-                 *sets("ccctl_target=seat:$1", "call_timeout=30",
-                      f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}"),
-                 act("bridge", f"user/$1@{t.sip_domain}"),
-                 act("transfer", f"cc-vm-$1 XML {names.context(t)}"))),
-        ext("voicemail",
-            cond("destination_number", f"^cc-vm-({exts})$",
-                 act("answer"),
-                 act("set", "ccctl_target=voicemail:$1"),
-                 act("playback", prompts.standard("voicemail", t.language).ref),
-                 act("playback", "tone_stream://%(500,0,800)"),
-                 act("record", f"{names.recording_dir(t)}/voicemail/$1/${{strftime(%Y-%m-%d-%H%M%S)}}-${{uuid}}.wav 180 200 3"),
-                 act("hangup", "NORMAL_CLEARING"))),
+            cond(
+                "destination_number",
+                expr,
+                # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
+                # answered (an API run on answer, not an application).
+                *sets(
+                    "ccctl_target=seat:$1",
+                    "call_timeout=30",
+                    f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}",
+                ),
+                act("bridge", f"user/$1@{t.sip_domain}"),
+                act("transfer", f"cc-vm-$1 XML {names.context(t)}"),
+            ),
+        ),
+        ext(
+            "voicemail",
+            cond(
+                "destination_number",
+                f"^cc-vm-({exts})$",
+                act("answer"),
+                act("set", "ccctl_target=voicemail:$1"),
+                act("playback", prompts.standard("voicemail", t.language).ref),
+                act("playback", "tone_stream://%(500,0,800)"),
+                act(
+                    "record",
+                    f"{names.recording_dir(t)}/voicemail/$1/${{strftime(%Y-%m-%d-%H%M%S)}}-${{uuid}}.wav 180 200 3",
+                ),
+                act("hangup", "NORMAL_CLEARING"),
+            ),
+        ),
     ]
 
 
@@ -139,21 +169,26 @@ def _supervisor(t: s.Tenant) -> list:
     exts = alternation([seat.extension for seat in t.seats])
     out = []
     for code, (mode, extra) in SUPERVISOR_CODES.items():
-        out.append(ext(
-            f"supervisor-{mode}",
-            cond("destination_number", f"^\\*{code}({exts})$", break_="on-false"),
-            # One condition over both, so that $1 (the seat) is captured where the actions are.
-            cond("${ccctl_supervisor}:${destination_number}", f"^true:\\*{code}({exts})$",
-                 act("answer"),
-                 act("set", f"ccctl_target=supervisor:{mode}:$1"),
-                 # Only channels of this tenant can be joined, whatever uuid the map holds.
-                 act("set", f"eavesdrop_require_group={t.name}"),
-                 act("set", "eavesdrop_enable_dtmf=true"),
-                 *[act("set", v) for v in extra],
-                 act("eavesdrop", f"${{hash(select/{names.spymap(t)}/$1)}}"),
-                 act("hangup", "NORMAL_CLEARING"),
-                 anti=[act("respond", "403 Not a supervisor")]),
-        ))
+        out.append(
+            ext(
+                f"supervisor-{mode}",
+                cond("destination_number", f"^\\*{code}({exts})$", break_="on-false"),
+                # One condition over both, so that $1 (the seat) is captured where the actions are.
+                cond(
+                    "${ccctl_supervisor}:${destination_number}",
+                    f"^true:\\*{code}({exts})$",
+                    act("answer"),
+                    act("set", f"ccctl_target=supervisor:{mode}:$1"),
+                    # Only channels of this tenant can be joined, whatever uuid the map holds.
+                    act("set", f"eavesdrop_require_group={t.name}"),
+                    act("set", "eavesdrop_enable_dtmf=true"),
+                    *[act("set", v) for v in extra],
+                    act("eavesdrop", f"${{hash(select/{names.spymap(t)}/$1)}}"),
+                    act("hangup", "NORMAL_CLEARING"),
+                    anti=[act("respond", "403 Not a supervisor")],
+                ),
+            )
+        )
     return out
 
 
@@ -165,14 +200,22 @@ def _external(t: s.Tenant) -> list:
     caller = f"effective_caller_id_number={t.caller_id.number}" if t.caller_id.number else None
     name = f"effective_caller_id_name={t.caller_id.name}" if t.caller_id.name else None
     expr = r"^(?:0|cc-ext-)(\+?[0-9]{3,20})$"
-    return [ext("external",
-                cond("destination_number", expr, break_="on-false"),
-                cond("${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound", inline=True),
-                     break_="never"),
-                cond("destination_number", expr,
-                     *sets("ccctl_target=external:$1", caller, name, record),
-                     act("bridge", dial),
-                     act("hangup", "${originate_disposition}")))]
+    return [
+        ext(
+            "external",
+            cond("destination_number", expr, break_="on-false"),
+            cond(
+                "${ccctl_direction}", "^internal$", act("set", "ccctl_direction=outbound", inline=True), break_="never"
+            ),
+            cond(
+                "destination_number",
+                expr,
+                *sets("ccctl_target=external:$1", caller, name, record),
+                act("bridge", dial),
+                act("hangup", "${originate_disposition}"),
+            ),
+        )
+    ]
 
 
 def _queue(t: s.Tenant, q: s.Queue) -> list:
@@ -180,10 +223,13 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
     enter = [
-        *sets(f"ccctl_queue={q.name}", f"ccctl_target=queue:{q.name}",
-              # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
-              "hangup_after_bridge=false" if q.survey else None,
-              f"cc_exit_keys={q.callback.key}" if q.callback else None),
+        *sets(
+            f"ccctl_queue={q.name}",
+            f"ccctl_target=queue:{q.name}",
+            # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
+            "hangup_after_bridge=false" if q.survey else None,
+            f"cc_exit_keys={q.callback.key}" if q.callback else None,
+        ),
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
@@ -191,14 +237,19 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     ]
     return [
         ext(f"queue-{q.name}", cond("destination_number", dest(base), *[a for a in enter if a is not None])),
-        ext(f"queue-{q.name}-exit",
+        ext(
+            f"queue-{q.name}-exit",
             cond("destination_number", dest(f"{base}-exit"), break_="on-false"),
             *after_queue(t, q),
-            cond("${cc_cancel_reason}", "^NO_AGENT_TIMEOUT$",
-                 act("transfer", names.transfer(t, q.no_agent.target)), break_="on-true"),
-            cond("${cc_cancel_reason}", "^TIMEOUT$",
-                 act("transfer", names.transfer(t, q.overflow)), break_="on-true"),
-            cond("destination_number", dest(f"{base}-exit"), act("hangup", "NORMAL_CLEARING"))),
+            cond(
+                "${cc_cancel_reason}",
+                "^NO_AGENT_TIMEOUT$",
+                act("transfer", names.transfer(t, q.no_agent.target)),
+                break_="on-true",
+            ),
+            cond("${cc_cancel_reason}", "^TIMEOUT$", act("transfer", names.transfer(t, q.overflow)), break_="on-true"),
+            cond("destination_number", dest(f"{base}-exit"), act("hangup", "NORMAL_CLEARING")),
+        ),
     ]
 
 
@@ -212,11 +263,15 @@ def _date_attrs(holiday: str) -> dict:
 def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
     base = f"cc-ivr-{ivr.name}"
     out = []
+
     # Fresh elements for every extension: an lxml element has exactly one parent.
     def closed_actions():
         if ivr.closed == "hangup":
-            return [act("answer"), act("playback", prompts.standard("closed", t.language).ref),
-                    act("hangup", "NORMAL_CLEARING")]
+            return [
+                act("answer"),
+                act("playback", prompts.standard("closed", t.language).ref),
+                act("hangup", "NORMAL_CLEARING"),
+            ]
         return [act("transfer", names.transfer(t, ivr.closed))]
 
     def open_actions():
@@ -229,10 +284,15 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
         ]
 
     for i, holiday in enumerate(ivr.holidays):
-        out.append(ext(f"ivr-{ivr.name}-holiday-{i + 1}",
-                       cond("destination_number", dest(base)),
-                       cond(None, None, act("set", f"ccctl_closed=holiday {holiday}"), *closed_actions(),
-                            **_date_attrs(holiday))))
+        out.append(
+            ext(
+                f"ivr-{ivr.name}-holiday-{i + 1}",
+                cond("destination_number", dest(base)),
+                cond(
+                    None, None, act("set", f"ccctl_closed=holiday {holiday}"), *closed_actions(), **_date_attrs(holiday)
+                ),
+            )
+        )
     if ivr.hours is None:
         out.append(ext(f"ivr-{ivr.name}", cond("destination_number", dest(base), *open_actions())))
         return out
@@ -241,23 +301,49 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
         if span != "closed":
             groups.setdefault(span, []).append(_WDAY[day])
     for i, (span, days) in enumerate(sorted(groups.items())):
-        out.append(ext(f"ivr-{ivr.name}-open-{i + 1}",
-                       cond("destination_number", dest(base)),
-                       cond(None, None, *open_actions(), wday=",".join(map(str, sorted(days))), time__of__day=span)))
-    out.append(ext(f"ivr-{ivr.name}-closed",
-                   cond("destination_number", dest(base), act("set", "ccctl_closed=hours"), *closed_actions())))
+        out.append(
+            ext(
+                f"ivr-{ivr.name}-open-{i + 1}",
+                cond("destination_number", dest(base)),
+                cond(None, None, *open_actions(), wday=",".join(map(str, sorted(days))), time__of__day=span),
+            )
+        )
+    out.append(
+        ext(
+            f"ivr-{ivr.name}-closed",
+            cond("destination_number", dest(base), act("set", "ccctl_closed=hours"), *closed_actions()),
+        )
+    )
     return out
 
 
 def tenant_context(t: s.Tenant) -> object:
     exts = [_setup(t)]
-    exts.append(ext("over-cap", cond("destination_number", "^cc-over-cap$",
-                                     act("set", "ccctl_refused=call_limit"),
-                                     act("respond", "503 Tenant call limit reached"))))
+    exts.append(
+        ext(
+            "over-cap",
+            cond(
+                "destination_number",
+                "^cc-over-cap$",
+                act("set", "ccctl_refused=call_limit"),
+                act("respond", "503 Tenant call limit reached"),
+            ),
+        )
+    )
     exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
     # A line test: remote agents and carriers hear their own audio back (seats dial *9196).
-    exts.append(ext("echo", cond("destination_number", r"^(?:cc-echo|\*9196)$",
-                                 act("set", "ccctl_target=echo", inline=True), act("answer"), act("echo"))))
+    exts.append(
+        ext(
+            "echo",
+            cond(
+                "destination_number",
+                r"^(?:cc-echo|\*9196)$",
+                act("set", "ccctl_target=echo", inline=True),
+                act("answer"),
+                act("echo"),
+            ),
+        )
+    )
     exts += _seats(t)
     exts += _supervisor(t)
     exts += agent_code_extensions(t)
@@ -277,11 +363,19 @@ def public_context(tenants: list[s.Tenant]) -> object:
     for t in tenants:
         record = t.recording.mode in ("all", "inbound")
         for n in t.numbers:
-            exts.append(ext(f"did-{n.number}",
-                            cond("destination_number", dest(n.number),
-                                 *sets("ccctl_direction=inbound", f"ccctl_did={n.number}",
-                                      "ccctl_record=true" if record else None),
-                                 # Into the tenant's own context: the only way out of `public`.
-                                 act("transfer", names.transfer(t, n.target)))))
+            exts.append(
+                ext(
+                    f"did-{n.number}",
+                    cond(
+                        "destination_number",
+                        dest(n.number),
+                        *sets(
+                            "ccctl_direction=inbound", f"ccctl_did={n.number}", "ccctl_record=true" if record else None
+                        ),
+                        # Into the tenant's own context: the only way out of `public`.
+                        act("transfer", names.transfer(t, n.target)),
+                    ),
+                )
+            )
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
     return include(el("context", {"name": names.PUBLIC_CONTEXT}, exts))

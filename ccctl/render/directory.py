@@ -31,9 +31,15 @@ def tenant_vars(t: s.Tenant) -> list[tuple[str, str]]:
 def domain_xml(t: s.Tenant) -> bytes:
     domain = t.sip_domain
     users = [
-        (seat.extension, a1_hash(seat.extension, domain, seat.password or ""), seat.name,
-         "true" if seat.remote else "false", "true" if seat.supervisor else "false")
+        (
+            seat.extension,
+            a1_hash(seat.extension, domain, seat.password or ""),
+            seat.name,
+            "true" if seat.remote else "false",
+            "true" if seat.supervisor else "false",
+        )
         for seat in t.seats
     ]
-    return templates.render("directory.xml.j2", domain=domain, dial_string=DIAL_STRING,
-                            variables=tenant_vars(t), users=users)
+    return templates.render(
+        "directory.xml.j2", domain=domain, dial_string=DIAL_STRING, variables=tenant_vars(t), users=users
+    )

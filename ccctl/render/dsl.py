@@ -26,8 +26,9 @@ def sets(*assignments: str | None) -> list:
     return ([act("multiset", "^^|" + "|".join(plain), inline=True)] if plain else []) + own
 
 
-def cond(field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None,
-         **time) -> object:
+def cond(
+    field: str | None, expression: str | None, *actions, break_: str | None = None, anti: list | None = None, **time
+) -> object:
     anti_actions = [el("anti-action", a.attrib) for a in (anti or [])]
     return el("condition", {"field": field, "expression": expression, "break": break_, **time}, *actions, *anti_actions)
 

@@ -3,8 +3,8 @@ context, so a menu can never lead a caller into another tenant."""
 
 from __future__ import annotations
 
-from ccctl.media import prompts
 from ccctl.config import spec as s
+from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.xml import configuration, el
 
@@ -34,5 +34,4 @@ def _menu(t: s.Tenant, ivr: s.Ivr) -> object:
 
 
 def ivr_conf(tenants: list[s.Tenant]) -> object:
-    return configuration("ivr.conf", "IVR menus",
-                         el("menus", None, [_menu(t, ivr) for t in tenants for ivr in t.ivrs]))
+    return configuration("ivr.conf", "IVR menus", el("menus", None, [_menu(t, ivr) for t in tenants for ivr in t.ivrs]))

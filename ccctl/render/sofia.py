@@ -4,10 +4,10 @@ context that knows only DIDs."""
 
 from __future__ import annotations
 
-from ccctl.settings import Settings
 from ccctl.config import spec as s
 from ccctl.render import names
 from ccctl.render.xml import configuration, el, param, params
+from ccctl.settings import Settings
 
 _CODECS = "$${global_codec_prefs}"
 
@@ -50,9 +50,12 @@ def internal_profile(settings: Settings) -> object:
         "log-auth-failures": "true",
         "forward-unsolicited-mwi-notify": "false",
     }
-    return el("profile", {"name": "internal"},
-              el("domains", None, el("domain", name="all", alias="false", parse="false")),
-              params("settings", p))
+    return el(
+        "profile",
+        {"name": "internal"},
+        el("domains", None, el("domain", name="all", alias="false", parse="false")),
+        params("settings", p),
+    )
 
 
 def _gateway(t: s.Tenant, tr: s.Trunk) -> object:
@@ -85,15 +88,15 @@ def external_profile(settings: Settings, tenants: list[s.Tenant]) -> object:
         "disable-transfer": "true",
     }
     gateways = [_gateway(t, tr) for t in tenants for tr in t.trunks if tr.type == "sip"]
-    return el("profile", {"name": "external"},
-              el("gateways", None, gateways),
-              el("domains", None),
-              params("settings", p))
+    return el(
+        "profile", {"name": "external"}, el("gateways", None, gateways), el("domains", None), params("settings", p)
+    )
 
 
 def sofia_conf(settings: Settings, tenants: list[s.Tenant]) -> object:
     return configuration(
-        "sofia.conf", "SIP",
+        "sofia.conf",
+        "SIP",
         params("global_settings", {"log-level": "0", "debug-presence": "0"}),
         el("profiles", None, internal_profile(settings), external_profile(settings, tenants)),
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ccctl.media import prompts
 from ccctl.config import spec as s
+from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.dsl import act, cond, ext
 
@@ -24,12 +24,14 @@ def survey_ask(t: s.Tenant) -> list:
     the score unset."""
     question = prompts.standard("survey", t.language).ref
     invalid = prompts.standard("invalid", t.language).ref
-    return [act("set", "ccctl_survey=asked", inline=True),
-            act("answer"),
-            act("sleep", "500"),
-            act("play_and_get_digits", f"1 1 {TRIES} {TIMEOUT_MS} # {question} {invalid} {SCORE_VARIABLE} ^[1-5]$"),
-            act("playback", prompts.standard("survey_thanks", t.language).ref),
-            act("hangup", "NORMAL_CLEARING")]
+    return [
+        act("set", "ccctl_survey=asked", inline=True),
+        act("answer"),
+        act("sleep", "500"),
+        act("play_and_get_digits", f"1 1 {TRIES} {TIMEOUT_MS} # {question} {invalid} {SCORE_VARIABLE} ^[1-5]$"),
+        act("playback", prompts.standard("survey_thanks", t.language).ref),
+        act("hangup", "NORMAL_CLEARING"),
+    ]
 
 
 def survey_extensions(t: s.Tenant) -> list:
@@ -42,10 +44,21 @@ def after_queue(t: s.Tenant, q: s.Queue) -> list:
     dialplan_context = names.context(t)
     out = []
     if q.callback:
-        out.append(cond("${cc_exit_key}", f"^{re.escape(q.callback.key)}$",
-                        act("transfer", f"cc-callback-{q.name} XML {dialplan_context}"), break_="on-true"))
+        out.append(
+            cond(
+                "${cc_exit_key}",
+                f"^{re.escape(q.callback.key)}$",
+                act("transfer", f"cc-callback-{q.name} XML {dialplan_context}"),
+                break_="on-true",
+            )
+        )
     if q.survey:
-        out.append(cond("${cc_queue_answered_epoch}", r"^[0-9]+$",
-                        act("transfer", f"cc-survey-{q.name} XML {dialplan_context}"), break_="on-true"))
+        out.append(
+            cond(
+                "${cc_queue_answered_epoch}",
+                r"^[0-9]+$",
+                act("transfer", f"cc-survey-{q.name} XML {dialplan_context}"),
+                break_="on-true",
+            )
+        )
     return out
-

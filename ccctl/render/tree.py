@@ -9,13 +9,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ccctl.media import prompts
-from ccctl.hardware import render as hardware_render
-from ccctl.settings import Settings
 from ccctl.config import spec as s
+from ccctl.hardware import render as hardware_render
 from ccctl.hardware.spec import Hardware
+from ccctl.media import prompts
 from ccctl.render import callcenter, core, dialplan, directory, ivr, sofia
 from ccctl.render.xml import include, to_bytes
+from ccctl.settings import Settings
 
 
 @dataclass(frozen=True)

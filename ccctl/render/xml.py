@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lxml import etree
 
-
 _KEYS: dict[str, str] = {}
 
 

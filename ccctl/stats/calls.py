@@ -13,15 +13,27 @@ from ccctl.config import store
 from ccctl.db import session_scope
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import Call
-from ccctl.model.call import AgentEvent
+from ccctl.model.call import DISPOSITIONS, AgentEvent
 from ccctl.model.recording import Recording
-from ccctl.model.call import DISPOSITIONS
 
 C = Call.__table__
 TIME_COLUMNS = ("entered_at", "ivr_left_at", "queued_at", "offered_at", "answered_at", "ended_at")
 COLUMNS = [c.name for c in C.columns if c.name not in ("id", "tenant_uid")]
-LIST_COLUMNS = ["entered", "uuid", "tenant", "direction", "caller_number", "did", "ivr_digits", "queue", "agent",
-                "wait_s", "talk_s", "disposition", "hangup_side"]
+LIST_COLUMNS = [
+    "entered",
+    "uuid",
+    "tenant",
+    "direction",
+    "caller_number",
+    "did",
+    "ivr_digits",
+    "queue",
+    "agent",
+    "wait_s",
+    "talk_s",
+    "disposition",
+    "hangup_side",
+]
 
 
 def parse_time(value: str | None, name: str) -> float | None:
@@ -53,13 +65,28 @@ def as_dict(row) -> dict:
     return d
 
 
-def list_calls(engine: Engine, *, tenant=None, queue=None, agent=None, disposition=None, caller=None,
-               since=None, until=None, limit: int | None = 1000) -> list[dict]:
+def list_calls(
+    engine: Engine,
+    *,
+    tenant=None,
+    queue=None,
+    agent=None,
+    disposition=None,
+    caller=None,
+    since=None,
+    until=None,
+    limit: int | None = 1000,
+) -> list[dict]:
     if disposition and disposition not in DISPOSITIONS:
         raise InvalidInput(f"disposition {disposition!r}: use one of {', '.join(DISPOSITIONS)}")
     cond = []
-    for col, value in (("tenant", tenant), ("queue", queue), ("agent", agent), ("disposition", disposition),
-                       ("caller_number", caller)):
+    for col, value in (
+        ("tenant", tenant),
+        ("queue", queue),
+        ("agent", agent),
+        ("disposition", disposition),
+        ("caller_number", caller),
+    ):
         if value:
             cond.append(C.c[col] == value)
     if since is not None:

@@ -45,10 +45,14 @@ class Level:
     occupancy: float
 
     def as_dict(self) -> dict:
-        return {"agents": self.agents, "staff": self.staff, "p_wait": round(self.p_wait, 4),
-                "service_level": round(self.service_level, 4),
-                "asa": None if math.isinf(self.asa) else round(self.asa, 1),
-                "occupancy": round(self.occupancy, 4)}
+        return {
+            "agents": self.agents,
+            "staff": self.staff,
+            "p_wait": round(self.p_wait, 4),
+            "service_level": round(self.service_level, 4),
+            "asa": None if math.isinf(self.asa) else round(self.asa, 1),
+            "occupancy": round(self.occupancy, 4),
+        }
 
 
 def level(calls_per_hour: float, aht: float, agents: int, target_s: float, shrinkage: float = 0.0) -> Level:
@@ -69,8 +73,9 @@ def check_inputs(calls_per_hour: float, aht: float) -> float:
         raise InvalidInput("calls per hour and handle time must be finite numbers, handle time above 0")
     traffic = calls_per_hour * aht / 3600.0
     if traffic > MAX_TRAFFIC:
-        raise InvalidInput(f"{traffic:.0f} Erlangs of traffic (calls per hour x handle time / 3600): "
-                           f"at most {MAX_TRAFFIC:,.0f}")
+        raise InvalidInput(
+            f"{traffic:.0f} Erlangs of traffic (calls per hour x handle time / 3600): at most {MAX_TRAFFIC:,.0f}"
+        )
     return traffic
 
 
@@ -90,8 +95,9 @@ def agents_needed(calls_per_hour: float, aht: float, sl_goal: float, target_s: f
         b = traffic * b / (n + traffic * b)
 
 
-def staffing(calls_per_hour: float, aht: float, sl_goal: float, target_s: float, shrinkage: float = 0.0,
-             around: int = 3) -> tuple[int, list[Level]]:
+def staffing(
+    calls_per_hour: float, aht: float, sl_goal: float, target_s: float, shrinkage: float = 0.0, around: int = 3
+) -> tuple[int, list[Level]]:
     """(agents needed, the levels from AROUND below to AROUND above it)."""
     n = agents_needed(calls_per_hour, aht, sl_goal, target_s)
     traffic = calls_per_hour * aht / 3600.0

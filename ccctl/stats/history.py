@@ -167,8 +167,11 @@ def agent_time(engine: Engine, q: Query) -> dict[tuple, dict]:
         cond.append(A.c.tenant == q.tenant)
     if q.agent:
         cond.append(A.c.agent == q.agent)
-    stmt = select(A.c.tenant, A.c.agent, A.c.value, A.c.at).where(and_(*cond), A.c.kind == "status") \
+    stmt = (
+        select(A.c.tenant, A.c.agent, A.c.value, A.c.at)
+        .where(and_(*cond), A.c.kind == "status")
         .order_by(A.c.tenant, A.c.agent, A.c.at, A.c.id)
+    )
     per_agent: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
     with engine.connect() as conn:
         for t, agent, value, at in conn.execute(stmt):
@@ -203,8 +206,11 @@ def break_time(engine: Engine, q: Query) -> dict[tuple, dict[str, float]]:
         cond.append(A.c.tenant == q.tenant)
     if q.agent:
         cond.append(A.c.agent == q.agent)
-    stmt = select(A.c.tenant, A.c.agent, A.c.kind, A.c.value, A.c.at).where(and_(*cond)) \
+    stmt = (
+        select(A.c.tenant, A.c.agent, A.c.kind, A.c.value, A.c.at)
+        .where(and_(*cond))
         .order_by(A.c.tenant, A.c.agent, A.c.at, A.c.id)
+    )
     per_agent: dict[tuple[str, str], list[list]] = defaultdict(list)
     with engine.connect() as conn:
         for t, agent, kind, value, at in conn.execute(stmt):
@@ -256,29 +262,55 @@ def statistics(engine: Engine, q: Query) -> list[dict]:
         t = times.get(key) or {"login": 0.0, "available": 0.0}
         offered, answered, ab, short = f["offered"], f["answered"], f["abandoned"], f["short_abandoned"]
         queued_n = offered
-        rows.append({
-            "interval_start": datetime.fromtimestamp(key[0], timezone.utc).isoformat().replace("+00:00", "Z"),
-            q.by: key[1],
-            "offered": int(offered), "answered": int(answered), "abandoned": int(ab),
-            "short_abandoned": int(short),
-            "abandon_rate": _ratio(ab - short, offered - short),
-            "service_level": _ratio(f["within_sla"], offered),
-            "asa": _ratio(f["answer_wait"], answered, 1),
-            "avg_wait": _ratio(f["wait"], queued_n, 1),
-            "longest_wait": round(f["longest_wait"], 1) if f["longest_wait"] else (0.0 if queued_n else None),
-            "aht": _ratio(f["handle"], answered, 1),
-            "handled": int(answered),
-            "no_agent": int(f["no_agent"]), "timed_out": int(f["timed_out"]), "overflowed": int(f["overflowed"]),
-            "abandoned_ivr": int(f["abandoned_ivr"]), "failed": int(f["failed"]), "outbound": int(f["outbound"]),
-            "calls": int(f["calls"]),
-            "surveyed": int(f["surveyed"]), "survey_avg": _ratio(f["survey_score"], f["surveyed"], 2),
-            "callbacks": int(f["callbacks"]), "callbacks_reached": int(f["callbacks_reached"]),
-            "login_time": round(t["login"], 1) if q.by != "queue" else None,
-            "occupancy": _ratio(f["handle"], t["available"]) if q.by != "queue" else None,
-        })
+        rows.append(
+            {
+                "interval_start": datetime.fromtimestamp(key[0], timezone.utc).isoformat().replace("+00:00", "Z"),
+                q.by: key[1],
+                "offered": int(offered),
+                "answered": int(answered),
+                "abandoned": int(ab),
+                "short_abandoned": int(short),
+                "abandon_rate": _ratio(ab - short, offered - short),
+                "service_level": _ratio(f["within_sla"], offered),
+                "asa": _ratio(f["answer_wait"], answered, 1),
+                "avg_wait": _ratio(f["wait"], queued_n, 1),
+                "longest_wait": round(f["longest_wait"], 1) if f["longest_wait"] else (0.0 if queued_n else None),
+                "aht": _ratio(f["handle"], answered, 1),
+                "handled": int(answered),
+                "no_agent": int(f["no_agent"]),
+                "timed_out": int(f["timed_out"]),
+                "overflowed": int(f["overflowed"]),
+                "abandoned_ivr": int(f["abandoned_ivr"]),
+                "failed": int(f["failed"]),
+                "outbound": int(f["outbound"]),
+                "calls": int(f["calls"]),
+                "surveyed": int(f["surveyed"]),
+                "survey_avg": _ratio(f["survey_score"], f["surveyed"], 2),
+                "callbacks": int(f["callbacks"]),
+                "callbacks_reached": int(f["callbacks_reached"]),
+                "login_time": round(t["login"], 1) if q.by != "queue" else None,
+                "occupancy": _ratio(f["handle"], t["available"]) if q.by != "queue" else None,
+            }
+        )
     return rows
 
 
-COLUMNS = ["interval_start", "offered", "answered", "abandoned", "short_abandoned", "abandon_rate",
-           "service_level", "asa", "avg_wait", "longest_wait", "aht", "handled", "occupancy", "login_time",
-           "survey_avg", "surveyed", "callbacks"]
+COLUMNS = [
+    "interval_start",
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "abandon_rate",
+    "service_level",
+    "asa",
+    "avg_wait",
+    "longest_wait",
+    "aht",
+    "handled",
+    "occupancy",
+    "login_time",
+    "survey_avg",
+    "surveyed",
+    "callbacks",
+]

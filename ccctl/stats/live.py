@@ -10,13 +10,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from ccctl.supervision.agents import parse_table
 from ccctl.app import Services
+from ccctl.config import spec as s
+from ccctl.config.entities import list_tenants
 from ccctl.errors import FreeSwitchError
 from ccctl.freeswitch.connect import try_event_socket
 from ccctl.render import names
-from ccctl.config.entities import list_tenants
-from ccctl.config import spec as s
+from ccctl.supervision.agents import parse_table
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,11 @@ NO_TABLES = QueueTables([], [], [])
 
 
 def queue_tables(esl) -> QueueTables:
-    return QueueTables(members=parse_table(esl.api("callcenter_config queue list members", check=False)),
-                       agents=parse_table(esl.api("callcenter_config agent list", check=False)),
-                       tiers=parse_table(esl.api("callcenter_config tier list", check=False)))
+    return QueueTables(
+        members=parse_table(esl.api("callcenter_config queue list members", check=False)),
+        agents=parse_table(esl.api("callcenter_config agent list", check=False)),
+        tiers=parse_table(esl.api("callcenter_config tier list", check=False)),
+    )
 
 
 def queue_figures(t: s.Tenant, q: s.Queue, tables: QueueTables, now: float) -> dict:
@@ -46,10 +48,14 @@ def queue_figures(t: s.Tenant, q: s.Queue, tables: QueueTables, now: float) -> d
     in_queue = {r.get("agent") for r in tables.tiers if r.get("queue") == qid}
     mine = [a for a in tables.agents if a.get("name") in in_queue]
     states = Counter(f"{a.get('status')}/{a.get('state')}" for a in mine)
-    return {"waiting": len(waiting), "longest_wait": round(now - min(joined), 1) if joined else 0,
-            "agents": dict(sorted(states.items())),
-            "available_agents": sum(1 for a in mine if a.get("status", "").startswith("Available")
-                                    and a.get("state") == "Waiting")}
+    return {
+        "waiting": len(waiting),
+        "longest_wait": round(now - min(joined), 1) if joined else 0,
+        "agents": dict(sorted(states.items())),
+        "available_agents": sum(
+            1 for a in mine if a.get("status", "").startswith("Available") and a.get("state") == "Waiting"
+        ),
+    }
 
 
 def realtime(services: Services, tenant: str | None = None) -> list[dict]:
@@ -70,6 +76,14 @@ def realtime(services: Services, tenant: str | None = None) -> list[dict]:
         in_progress = sum(1 for c in channels if c.get("context") == t.name and c.get("direction") == "inbound")
         for q in t.queues:
             f = queue_figures(t, q, tables, now)
-            rows.append({"tenant": t.name, "queue": q.name, "waiting": f["waiting"], "longest_wait": f["longest_wait"],
-                         "agents": f["agents"], "calls_in_progress": in_progress})
+            rows.append(
+                {
+                    "tenant": t.name,
+                    "queue": q.name,
+                    "waiting": f["waiting"],
+                    "longest_wait": f["longest_wait"],
+                    "agents": f["agents"],
+                    "calls_in_progress": in_progress,
+                }
+            )
     return rows

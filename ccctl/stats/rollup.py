@@ -19,12 +19,43 @@ R = CallRollup.__table__
 C = Call.__table__
 STEP = 900
 SHORT_ABANDON_S = 5.0
-FIGURES = ("calls", "offered", "answered", "abandoned", "short_abandoned", "within_sla", "answer_wait", "wait",
-           "longest_wait", "handle", "talk", "no_agent", "timed_out", "overflowed", "abandoned_ivr", "failed",
-           "outbound", "surveyed", "survey_score", "callbacks", "callbacks_reached")
+FIGURES = (
+    "calls",
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "within_sla",
+    "answer_wait",
+    "wait",
+    "longest_wait",
+    "handle",
+    "talk",
+    "no_agent",
+    "timed_out",
+    "overflowed",
+    "abandoned_ivr",
+    "failed",
+    "outbound",
+    "surveyed",
+    "survey_score",
+    "callbacks",
+    "callbacks_reached",
+)
 _COUNTED = ("no_agent", "timed_out", "overflowed", "abandoned_ivr", "failed", "outbound")
-_NEEDS = ("tenant", "entered_at", "queue", "agent", "disposition", "wait_s", "talk_s", "wrapup_s", "sla_target",
-          "direction", "survey_score")
+_NEEDS = (
+    "tenant",
+    "entered_at",
+    "queue",
+    "agent",
+    "disposition",
+    "wait_s",
+    "talk_s",
+    "wrapup_s",
+    "sla_target",
+    "direction",
+    "survey_score",
+)
 
 
 ALL_AGENTS = "*"
@@ -51,7 +82,9 @@ def figures(row) -> dict[str, float]:
     f["answered"] = float(answered)
     f["abandoned"] = float(abandoned)
     f["short_abandoned"] = float(abandoned and wait is not None and wait < SHORT_ABANDON_S)
-    f["within_sla"] = float(answered and wait is not None and row["sla_target"] is not None and wait <= row["sla_target"])
+    f["within_sla"] = float(
+        answered and wait is not None and row["sla_target"] is not None and wait <= row["sla_target"]
+    )
     f["answer_wait"] = (wait or 0.0) if answered else 0.0
     f["wait"] = (wait or 0.0) if queued else 0.0
     f["longest_wait"] = wait or 0.0
@@ -74,7 +107,7 @@ def apply(conn: Connection, insert, rows_by_source: dict[str, list[dict]]) -> se
     uuids = [r["uuid"] for rows in rows_by_source.values() for r in rows]
     existing: dict[str, dict] = {}
     for i in range(0, len(uuids), 500):
-        stmt = select(C.c.uuid, C.c.source, *[C.c[n] for n in _NEEDS]).where(C.c.uuid.in_(uuids[i:i + 500]))
+        stmt = select(C.c.uuid, C.c.source, *[C.c[n] for n in _NEEDS]).where(C.c.uuid.in_(uuids[i : i + 500]))
         existing.update({r["uuid"]: dict(r) for r in conn.execute(stmt).mappings()})
     delta: dict[tuple, dict[str, float]] = {}
 
@@ -103,8 +136,10 @@ def apply(conn: Connection, insert, rows_by_source: dict[str, list[dict]]) -> se
     if not delta:
         return left
     stmt = insert(R)
-    set_ = {n: (func_max(conn, R.c[n], stmt.excluded[n]) if n == "longest_wait" else R.c[n] + stmt.excluded[n])
-            for n in FIGURES}
+    set_ = {
+        n: (func_max(conn, R.c[n], stmt.excluded[n]) if n == "longest_wait" else R.c[n] + stmt.excluded[n])
+        for n in FIGURES
+    }
     stmt = stmt.on_conflict_do_update(index_elements=["tenant", "bucket", "queue", "agent"], set_=set_)
     conn.execute(stmt, [{"tenant": k[0], "bucket": k[1], "queue": k[2], "agent": k[3], **v} for k, v in delta.items()])
     return left
@@ -114,13 +149,20 @@ def recompute_longest(conn: Connection, keys: set[tuple]) -> None:
     from sqlalchemy import func, update
 
     for tenant, bucket, queue, agent in keys:
-        cond = [C.c.tenant == tenant, C.c.entered_at >= bucket, C.c.entered_at < bucket + STEP,
-                func.coalesce(C.c.queue, "") == queue]
+        cond = [
+            C.c.tenant == tenant,
+            C.c.entered_at >= bucket,
+            C.c.entered_at < bucket + STEP,
+            func.coalesce(C.c.queue, "") == queue,
+        ]
         if agent != ALL_AGENTS:
             cond.append(func.coalesce(C.c.agent, "") == agent)
         longest = conn.execute(select(func.max(C.c.wait_s)).where(*cond)).scalar()
-        conn.execute(update(R).where(R.c.tenant == tenant, R.c.bucket == bucket, R.c.queue == queue,
-                                     R.c.agent == agent).values(longest_wait=longest or 0.0))
+        conn.execute(
+            update(R)
+            .where(R.c.tenant == tenant, R.c.bucket == bucket, R.c.queue == queue, R.c.agent == agent)
+            .values(longest_wait=longest or 0.0)
+        )
 
 
 def func_max(conn: Connection, a, b):
@@ -129,8 +171,9 @@ def func_max(conn: Connection, a, b):
     return func.greatest(a, b) if conn.dialect.name == "postgresql" else func.max(a, b)
 
 
-def read(conn: Connection, since: float, until: float, group: str, step: int | None,
-         tenant=None, queue=None, agent=None):
+def read(
+    conn: Connection, since: float, until: float, group: str, step: int | None, tenant=None, queue=None, agent=None
+):
     """Figures of the whole 15-minute intervals within [SINCE, UNTIL), summed in the database
     per GROUP column (as 'grp') and, with STEP, per STEP-second interval (as 'bucket')."""
     from sqlalchemy import Integer, cast, func

@@ -24,18 +24,30 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from ccctl.config import spec as s
+from ccctl.config import store
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import AgentEvent, Call
 from ccctl.recordings.index import R, stored_bytes
-from ccctl.config import spec as s
-from ccctl.config import store
 
 C = Call.__table__
 A = AgentEvent.__table__
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
-COLUMNS = ["tenant", "month", "plan", "licensed_seats", "peak_logged_in", "calls", "inbound_calls",
-           "outbound_calls", "inbound_billable_min", "outbound_billable_min", "recording_bytes", "lease_price",
-           "currency"]
+COLUMNS = [
+    "tenant",
+    "month",
+    "plan",
+    "licensed_seats",
+    "peak_logged_in",
+    "calls",
+    "inbound_calls",
+    "outbound_calls",
+    "inbound_billable_min",
+    "outbound_billable_min",
+    "recording_bytes",
+    "lease_price",
+    "currency",
+]
 
 
 def month_range(month: str, tz: str = "UTC") -> tuple[float, float]:
@@ -62,17 +74,26 @@ def peak_logged_in(conn, tenant: str, since: float, until: float) -> int:
     """The most agents of TENANT logged in at the same moment in [SINCE, UNTIL)."""
     status: dict[str, str] = {}
     # Each agent's status when the period began: its last change before.
-    last = select(A.c.agent, func.max(A.c.at).label("at")).where(
-        A.c.tenant == tenant, A.c.kind == "status", A.c.at < since).group_by(A.c.agent).subquery()
-    for agent, value in conn.execute(select(A.c.agent, A.c.value).join(
-            last, (A.c.agent == last.c.agent) & (A.c.at == last.c.at)).where(
-            A.c.tenant == tenant, A.c.kind == "status").order_by(A.c.id)):
+    last = (
+        select(A.c.agent, func.max(A.c.at).label("at"))
+        .where(A.c.tenant == tenant, A.c.kind == "status", A.c.at < since)
+        .group_by(A.c.agent)
+        .subquery()
+    )
+    for agent, value in conn.execute(
+        select(A.c.agent, A.c.value)
+        .join(last, (A.c.agent == last.c.agent) & (A.c.at == last.c.at))
+        .where(A.c.tenant == tenant, A.c.kind == "status")
+        .order_by(A.c.id)
+    ):
         status[agent] = value
     logged = {a for a, v in status.items() if v != "Logged Out"}
     peak = len(logged)
-    for agent, value in conn.execute(select(A.c.agent, A.c.value).where(
-            A.c.tenant == tenant, A.c.kind == "status", A.c.at >= since, A.c.at < until)
-            .order_by(A.c.at, A.c.id)):
+    for agent, value in conn.execute(
+        select(A.c.agent, A.c.value)
+        .where(A.c.tenant == tenant, A.c.kind == "status", A.c.at >= since, A.c.at < until)
+        .order_by(A.c.at, A.c.id)
+    ):
         if value == "Logged Out":
             logged.discard(agent)
         else:
@@ -95,8 +116,11 @@ def tenant_usage(services, t: s.Tenant, month: str) -> dict:
     talk = defaultdict(float)
     billed = defaultdict(int)
     with services.engine.connect() as conn:
-        rows = conn.execute(select(C.c.direction, C.c.talk_s, C.c.answered_at).where(
-            C.c.tenant == t.name, C.c.entered_at >= since, C.c.entered_at < until)).yield_per(20000)
+        rows = conn.execute(
+            select(C.c.direction, C.c.talk_s, C.c.answered_at).where(
+                C.c.tenant == t.name, C.c.entered_at >= since, C.c.entered_at < until
+            )
+        ).yield_per(20000)
         for direction, talk_s, answered_at in rows:
             calls[direction] += 1
             if answered_at is not None:
@@ -106,20 +130,36 @@ def tenant_usage(services, t: s.Tenant, month: str) -> dict:
                 billed[direction] += billable_seconds(talk_s or 0.0, billing)
         peak = peak_logged_in(conn, t.name, since, until)
         files, size = stored_bytes(conn, t.name, until)
-        made_files, made_bytes = conn.execute(select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
-            R.c.tenant == t.name, R.c.started_at >= since, R.c.started_at < until)).one()
+        made_files, made_bytes = conn.execute(
+            select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
+                R.c.tenant == t.name, R.c.started_at >= since, R.c.started_at < until
+            )
+        ).one()
     return {
-        "tenant": t.name, "month": month, "timezone": t.timezone, "plan": t.plan,
-        "licensed_seats": t.seat_limit, "seats": len(t.seats), "peak_logged_in": peak,
-        "calls": sum(calls.values()), "answered": sum(answered.values()),
-        "inbound_calls": calls["inbound"], "outbound_calls": calls["outbound"], "internal_calls": calls["internal"],
-        "inbound_min": round(talk["inbound"] / 60, 2), "outbound_min": round(talk["outbound"] / 60, 2),
+        "tenant": t.name,
+        "month": month,
+        "timezone": t.timezone,
+        "plan": t.plan,
+        "licensed_seats": t.seat_limit,
+        "seats": len(t.seats),
+        "peak_logged_in": peak,
+        "calls": sum(calls.values()),
+        "answered": sum(answered.values()),
+        "inbound_calls": calls["inbound"],
+        "outbound_calls": calls["outbound"],
+        "internal_calls": calls["internal"],
+        "inbound_min": round(talk["inbound"] / 60, 2),
+        "outbound_min": round(talk["outbound"] / 60, 2),
         "inbound_billable_min": round(billed["inbound"] / 60, 2),
         "outbound_billable_min": round(billed["outbound"] / 60, 2),
-        "billing_increment": billing.increment, "billing_minimum": billing.minimum,
-        "recording_files": files, "recording_bytes": size,
-        "recordings_made": made_files, "recordings_made_bytes": int(made_bytes),
-        "lease_price": lease_for_month(t.lease), "currency": t.lease.currency if t.lease else None,
+        "billing_increment": billing.increment,
+        "billing_minimum": billing.minimum,
+        "recording_files": files,
+        "recording_bytes": size,
+        "recordings_made": made_files,
+        "recordings_made_bytes": int(made_bytes),
+        "lease_price": lease_for_month(t.lease),
+        "currency": t.lease.currency if t.lease else None,
         "lease_period": t.lease.period if t.lease else None,
     }
 
@@ -134,4 +174,3 @@ def usage(services, month: str, tenant: str | None = None) -> list[dict]:
     if tenant and not tenants:
         raise NotFound(f"tenant {tenant} not found")
     return [tenant_usage(services, t, month) for t in tenants]
-

@@ -6,11 +6,11 @@ from dataclasses import asdict, dataclass
 
 from ccctl.app import Services
 from ccctl.config import codes
+from ccctl.config.entities import get_tenant, list_tenants
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.freeswitch.connect import event_socket
 from ccctl.render import names
 from ccctl.supervision import audit
-from ccctl.config.entities import get_tenant, list_tenants
 
 STATUS = {
     "login": "Available",
@@ -46,29 +46,39 @@ def _seat(services: Services, tenant: str, extension: str):
     return t
 
 
-def _audited(services: Services, tenant: str, extension: str, action: str, actor: str | None, detail: str | None,
-             work):
+def _audited(services: Services, tenant: str, extension: str, action: str, actor: str | None, detail: str | None, work):
     """Run WORK and log it as the phone's feature codes are logged by the agent's own history:
     one audit row, ok or failed."""
     try:
         out = work()
     except Exception as exc:
-        audit.record(services, tenant=tenant, action=f"agent.{action}", result="failed", actor=actor,
-                     subject=extension, detail=f"{detail + ': ' if detail else ''}{exc}")
+        audit.record(
+            services,
+            tenant=tenant,
+            action=f"agent.{action}",
+            result="failed",
+            actor=actor,
+            subject=extension,
+            detail=f"{detail + ': ' if detail else ''}{exc}",
+        )
         raise
-    audit.record(services, tenant=tenant, action=f"agent.{action}", result="ok", actor=actor, subject=extension,
-                 detail=detail)
+    audit.record(
+        services, tenant=tenant, action=f"agent.{action}", result="ok", actor=actor, subject=extension, detail=detail
+    )
     return out
 
 
 def _code_event(esl, agent: str, action: str, **headers: str) -> None:
     """The event the phone's *24 + reason or *9 + code fires: the daemon records it alike."""
-    esl.sendevent(codes.AGENT_EVENT, {"CCCTL-Action": action, "CCCTL-Agent": agent,
-                                      **{f"CCCTL-{k.capitalize()}": v for k, v in headers.items()}})
+    esl.sendevent(
+        codes.AGENT_EVENT,
+        {"CCCTL-Action": action, "CCCTL-Agent": agent, **{f"CCCTL-{k.capitalize()}": v for k, v in headers.items()}},
+    )
 
 
-def set_status(services: Services, tenant: str, extension: str, action: str, *, reason: str | None = None,
-               actor: str | None = None) -> str:
+def set_status(
+    services: Services, tenant: str, extension: str, action: str, *, reason: str | None = None, actor: str | None = None
+) -> str:
     """Apply ACTION (login, ready, break, logout) to a seat; returns the new status. A break
     takes REASON, one of the tenant's pause_reasons (its code or its name; left out: the
     tenant's default reason, if it has one), as *24 + code does from the phone."""
@@ -149,11 +159,18 @@ def live_states(services: Services, tenant: str | None = None) -> list[AgentStat
     for t in tenants:
         for seat in t.seats:
             r = rows.get(names.agent_id(t, seat), {})
-            out.append(AgentState(
-                tenant=t.name, extension=seat.extension, name=seat.name,
-                status=r.get("status", "unknown"), state=r.get("state", "unknown"),
-                calls_answered=int(r.get("calls_answered") or 0), no_answer_count=int(r.get("no_answer_count") or 0),
-                talk_time=int(r.get("talk_time") or 0), last_bridge_end=int(r.get("last_bridge_end") or 0),
-                wrap_up_time=int(r.get("wrap_up_time") or 0),
-            ))
+            out.append(
+                AgentState(
+                    tenant=t.name,
+                    extension=seat.extension,
+                    name=seat.name,
+                    status=r.get("status", "unknown"),
+                    state=r.get("state", "unknown"),
+                    calls_answered=int(r.get("calls_answered") or 0),
+                    no_answer_count=int(r.get("no_answer_count") or 0),
+                    talk_time=int(r.get("talk_time") or 0),
+                    last_bridge_end=int(r.get("last_bridge_end") or 0),
+                    wrap_up_time=int(r.get("wrap_up_time") or 0),
+                )
+            )
     return out

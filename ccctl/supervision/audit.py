@@ -32,8 +32,17 @@ class AuditRow:
         return asdict(self)
 
 
-def record(services, *, tenant: str, action: str, result: str, actor: str | None = None, subject: str | None = None,
-           call: str | None = None, detail: str | None = None) -> None:
+def record(
+    services,
+    *,
+    tenant: str,
+    action: str,
+    result: str,
+    actor: str | None = None,
+    subject: str | None = None,
+    call: str | None = None,
+    detail: str | None = None,
+) -> None:
     """One row, in its own transaction: an action is logged whether the caller's work
     committed or not (a refused attempt is what an auditor looks for first)."""
     from ccctl.db import session_scope
@@ -41,9 +50,16 @@ def record(services, *, tenant: str, action: str, result: str, actor: str | None
 
     if result not in RESULTS:
         raise ValueError(f"audit result {result!r}")
-    entry = AuditEntry(at=time.time(), actor=(actor or current_actor())[:128], tenant=tenant[:63], action=action,
-                       subject=subject[:200] if subject else None, call=call, result=result,
-                       detail=detail[:1000] if detail else None)
+    entry = AuditEntry(
+        at=time.time(),
+        actor=(actor or current_actor())[:128],
+        tenant=tenant[:63],
+        action=action,
+        subject=subject[:200] if subject else None,
+        call=call,
+        result=result,
+        detail=detail[:1000] if detail else None,
+    )
     with session_scope(services.engine) as session:
         session.add(entry)
 
@@ -59,7 +75,9 @@ def parse_since(text: str | None) -> float | None:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"--since {text!r}: a date (2026-11-22), a time (2026-11-22T10:00) or a span (30m, 12h, 7d)") from None
+        raise InvalidInput(
+            f"--since {text!r}: a date (2026-11-22), a time (2026-11-22T10:00) or a span (30m, 12h, 7d)"
+        ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return when.timestamp()
@@ -83,7 +101,17 @@ def entries(services, tenant: str | None = None, since: str | None = None, limit
         q = q.limit(limit)
     with session_scope(services.engine) as session:
         rows = session.exec(q).all()
-        out = [AuditRow(at=datetime.fromtimestamp(r.at, timezone.utc).isoformat(timespec="seconds"),
-                        actor=r.actor, tenant=r.tenant, action=r.action, subject=r.subject, call=r.call,
-                        result=r.result, detail=r.detail) for r in rows]
+        out = [
+            AuditRow(
+                at=datetime.fromtimestamp(r.at, timezone.utc).isoformat(timespec="seconds"),
+                actor=r.actor,
+                tenant=r.tenant,
+                action=r.action,
+                subject=r.subject,
+                call=r.call,
+                result=r.result,
+                detail=r.detail,
+            )
+            for r in rows
+        ]
     return out[::-1]

@@ -14,8 +14,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 
-from ccctl.supervision import audit
 from ccctl.errors import CcError, Conflict, FreeSwitchError, FreeSwitchRefused, InvalidInput, NotFound
+from ccctl.supervision import audit
 
 _UUID = re.compile(r"[0-9a-fA-F-]{8,64}")
 _NUMBER = re.compile(r"\+?[0-9]{3,20}")
@@ -69,7 +69,9 @@ def _seat(services, t, extension: str, role: str):
             return seat
     from ccctl.config.entities import list_tenants
 
-    if any(seat.extension == extension for other in list_tenants(services) if other.name != t.name for seat in other.seats):
+    if any(
+        seat.extension == extension for other in list_tenants(services) if other.name != t.name for seat in other.seats
+    ):
         raise Conflict(f"{role} {extension} is not a seat of tenant {t.name}: refused")
     raise NotFound(f"seat {t.name}/{extension} not found")
 
@@ -100,8 +102,13 @@ def _agent_channel(esl, t, extension: str) -> str:
     aor = names.agent_id(t, extension)
     # FreeSWITCH's channel list trails the channels by a moment (written by a queue): a call
     # just answered may still show RINGING, so anything but a call ending counts.
-    mine = [c for c in channels if c.get("presence_id") == aor and c.get("callstate") not in ("DOWN", "HANGUP")
-            and esl.api(f"uuid_exists {c['uuid']}", check=False).strip() == "true"]
+    mine = [
+        c
+        for c in channels
+        if c.get("presence_id") == aor
+        and c.get("callstate") not in ("DOWN", "HANGUP")
+        and esl.api(f"uuid_exists {c['uuid']}", check=False).strip() == "true"
+    ]
     if not mine:
         raise NotFound(f"seat {t.name}/{extension} has no call in progress")
     return max(mine, key=lambda c: int(c.get("created_epoch") or 0))["uuid"]
@@ -154,8 +161,11 @@ def _target(t, target: str) -> tuple[str, str]:
             kind, ref = "external", target
         else:
             raise NotFound(f"{target}: no seat, queue or IVR of tenant {t.name} by that name, and not a number")
-    known = {"seat": [s.extension for s in t.seats], "queue": [q.name for q in t.queues],
-             "ivr": [i.name for i in t.ivrs]}
+    known = {
+        "seat": [s.extension for s in t.seats],
+        "queue": [q.name for q in t.queues],
+        "ivr": [i.name for i in t.ivrs],
+    }
     if kind in known:
         if ref not in known[kind]:
             raise NotFound(f"{kind} {t.name}/{ref} not found")
@@ -165,7 +175,9 @@ def _target(t, target: str) -> tuple[str, str]:
         if not t.trunks:
             raise InvalidInput(f"tenant {t.name} has no trunk to dial {ref} through")
     else:
-        raise InvalidInput(f"{target!r}: a seat, queue, IVR or number (seat:EXT, queue:NAME, ivr:NAME, external:NUMBER)")
+        raise InvalidInput(
+            f"{target!r}: a seat, queue, IVR or number (seat:EXT, queue:NAME, ivr:NAME, external:NUMBER)"
+        )
     spec = f"{kind}:{ref}"
     if kind == "seat":
         return spec, f"user/{ref}@{t.sip_domain}"
@@ -174,6 +186,7 @@ def _target(t, target: str) -> tuple[str, str]:
 
 def _originate(esl, variables: dict[str, str], dial: str, app: str) -> str:
     """A new leg to DIAL running APP once answered; its uuid. Blocks while the phone rings."""
+
     def quoted(v: str) -> str:
         return f"'{v}'" if any(c in v for c in ", ") else v
 
@@ -197,15 +210,38 @@ def _audited(action: str, services, tenant: str, subject: str | None, actor: str
         result = work()
     except CcError as exc:
         verdict = "failed" if isinstance(exc, FreeSwitchError) else "refused"
-        audit.record(services, tenant=tenant, action=action, result=verdict, actor=actor, subject=subject,
-                     call=getattr(exc, "call", None), detail=exc.message)
+        audit.record(
+            services,
+            tenant=tenant,
+            action=action,
+            result=verdict,
+            actor=actor,
+            subject=subject,
+            call=getattr(exc, "call", None),
+            detail=exc.message,
+        )
         raise
     except Exception as exc:
-        audit.record(services, tenant=tenant, action=action, result="failed", actor=actor, subject=subject,
-                     detail=f"{type(exc).__name__}: {exc}")
+        audit.record(
+            services,
+            tenant=tenant,
+            action=action,
+            result="failed",
+            actor=actor,
+            subject=subject,
+            detail=f"{type(exc).__name__}: {exc}",
+        )
         raise
-    audit.record(services, tenant=tenant, action=action, result="ok", actor=actor, subject=subject,
-                 call=result.call, detail=result.detail or None)
+    audit.record(
+        services,
+        tenant=tenant,
+        action=action,
+        result="ok",
+        actor=actor,
+        subject=subject,
+        call=result.call,
+        detail=result.detail or None,
+    )
     return result
 
 
@@ -218,27 +254,36 @@ def _esl(services, timeout: float):
 # --------------------------------------------------------------------------- actions
 
 
-def _eavesdrop(mode: str, services, tenant: str, supervisor_ext: str, agent_ext: str, actor: str | None) -> MonitorResult:
+def _eavesdrop(
+    mode: str, services, tenant: str, supervisor_ext: str, agent_ext: str, actor: str | None
+) -> MonitorResult:
     def work():
         t = _tenant(services, tenant)
         sup = _seat(services, t, supervisor_ext, "supervisor")
         _seat(services, t, agent_ext, "agent")
         if not sup.supervisor:
-            raise Conflict(f"seat {tenant}/{supervisor_ext} is not a supervisor (seat set {tenant} {supervisor_ext} supervisor=true)")
+            raise Conflict(
+                f"seat {tenant}/{supervisor_ext} is not a supervisor (seat set {tenant} {supervisor_ext} supervisor=true)"
+            )
         if supervisor_ext == agent_ext:
             raise InvalidInput("a supervisor cannot monitor their own seat")
         with _esl(services, RING_SECONDS + 10) as esl:
             uuid = _agent_channel(esl, t, agent_ext)
             variables = {
-                "ccctl_tenant": t.name, "eavesdrop_group": t.name, "eavesdrop_require_group": t.name,
-                "eavesdrop_enable_dtmf": "true", "ccctl_target": f"supervisor:{mode}:{agent_ext}",
-                "origination_caller_id_name": f"{mode} {agent_ext}", "origination_caller_id_number": agent_ext,
+                "ccctl_tenant": t.name,
+                "eavesdrop_group": t.name,
+                "eavesdrop_require_group": t.name,
+                "eavesdrop_enable_dtmf": "true",
+                "ccctl_target": f"supervisor:{mode}:{agent_ext}",
+                "origination_caller_id_name": f"{mode} {agent_ext}",
+                "origination_caller_id_number": agent_ext,
                 "originate_timeout": str(RING_SECONDS),
                 **_mode_vars()[mode],
             }
             leg = _originate(esl, variables, f"user/{supervisor_ext}@{t.sip_domain}", f"eavesdrop({uuid})")
-        return MonitorResult(f"monitor.{mode}", tenant, uuid, leg,
-                             detail=f"supervisor {supervisor_ext} {mode} on agent {agent_ext}")
+        return MonitorResult(
+            f"monitor.{mode}", tenant, uuid, leg, detail=f"supervisor {supervisor_ext} {mode} on agent {agent_ext}"
+        )
 
     return _audited(f"monitor.{mode}", services, tenant, f"{supervisor_ext}->{agent_ext}", actor, work)
 
@@ -260,6 +305,7 @@ def barge(services, tenant: str, supervisor_ext: str, agent_ext: str, *, actor: 
 
 def hangup(services, tenant: str, call: str, *, actor: str | None = None) -> MonitorResult:
     """End CALL (a uuid, or the agent's extension) on every leg."""
+
     def work():
         t = _tenant(services, tenant)
         with _esl(services, 10) as esl:
@@ -276,6 +322,7 @@ def hangup(services, tenant: str, call: str, *, actor: str | None = None) -> Mon
 def three_way(services, tenant: str, agent_ext: str, number: str, *, actor: str | None = None) -> MonitorResult:
     """Call NUMBER (a seat of the tenant or an outside number) and, once answered, join it to
     AGENT_EXT's call: all three hear each other."""
+
     def work():
         t = _tenant(services, tenant)
         _seat(services, t, agent_ext, "agent")
@@ -286,22 +333,30 @@ def three_way(services, tenant: str, agent_ext: str, number: str, *, actor: str 
             raise InvalidInput(f"{number}: a three-way call goes to a seat or a number, not a {spec.split(':')[0]}")
         with _esl(services, RING_SECONDS + 10) as esl:
             uuid = _agent_channel(esl, t, agent_ext)
-            variables = {"ccctl_tenant": t.name, "eavesdrop_require_group": t.name, "ccctl_target": f"three-way:{agent_ext}",
-                         "origination_caller_id_number": agent_ext, "originate_timeout": str(RING_SECONDS),
-                         **_mode_vars()["barge"]}
+            variables = {
+                "ccctl_tenant": t.name,
+                "eavesdrop_require_group": t.name,
+                "ccctl_target": f"three-way:{agent_ext}",
+                "origination_caller_id_number": agent_ext,
+                "originate_timeout": str(RING_SECONDS),
+                **_mode_vars()["barge"],
+            }
             leg = _originate(esl, variables, dial, f"eavesdrop({uuid})")
         return MonitorResult("monitor.three-way", tenant, uuid, leg, detail=f"{spec} joined agent {agent_ext}'s call")
 
     return _audited("monitor.three-way", services, tenant, f"{agent_ext}+{number}", actor, work)
 
 
-def transfer(services, tenant: str, call: str, target: str, attended: bool = False, *, actor: str | None = None) -> MonitorResult:
+def transfer(
+    services, tenant: str, call: str, target: str, attended: bool = False, *, actor: str | None = None
+) -> MonitorResult:
     """Move a call to TARGET (a seat, queue, IVR or number of the tenant).
 
     Blind: CALL is an agent's extension (the party the agent talks to moves, the agent's leg
     ends) or a uuid (that channel moves). Attended: the agent (CALL: the extension or the
     agent's leg) first talks to TARGET while the other party hears music; when the agent hangs
     up, the other party and TARGET are joined (FreeSWITCH's att_xfer)."""
+
     def work():
         from ccctl.render import names
 

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ccctl.render import names
 from ccctl.config import spec as s
+from ccctl.render import names
 
 EVENTS = ["CUSTOM", "callcenter::info", "CHANNEL_HANGUP_COMPLETE"]
 FILTERS = [("Event-Subclass", "callcenter::info"), ("Event-Name", "CHANNEL_HANGUP_COMPLETE")]
@@ -35,11 +35,16 @@ class QueueFigures:
     def row(self, now: float) -> dict:
         longest = now - min(self.waiting.values()) if self.waiting else 0.0
         offered = self.answered + self.abandoned
-        return {"tenant": self.tenant, "queue": self.queue, "waiting": len(self.waiting),
-                "longest_wait": max(0.0, round(longest, 1)),
-                "service_level": round(self.within_sl / offered, 3) if offered else None,
-                "abandon_rate": round(self.abandoned / offered, 3) if offered else None,
-                "answered": self.answered, "hourly": list(self.hourly)}
+        return {
+            "tenant": self.tenant,
+            "queue": self.queue,
+            "waiting": len(self.waiting),
+            "longest_wait": max(0.0, round(longest, 1)),
+            "service_level": round(self.within_sl / offered, 3) if offered else None,
+            "abandon_rate": round(self.abandoned / offered, 3) if offered else None,
+            "answered": self.answered,
+            "hourly": list(self.hourly),
+        }
 
 
 @dataclass
@@ -108,7 +113,14 @@ class Board:
         """Today's figures so far from the call records (ccctl.stats.history, by queue and hour)."""
         with self.lock:
             for r in rows:
-                fig = next((q for q in self.queues.values() if (q.tenant, q.queue) == (r.get("tenant", q.tenant), r.get("queue"))), None)
+                fig = next(
+                    (
+                        q
+                        for q in self.queues.values()
+                        if (q.tenant, q.queue) == (r.get("tenant", q.tenant), r.get("queue"))
+                    ),
+                    None,
+                )
                 if fig is None:
                     continue
                 hour = datetime.fromisoformat(r["interval_start"].replace("Z", "+00:00")).astimezone().hour
@@ -157,13 +169,17 @@ class Board:
                 q.hourly[datetime.fromtimestamp(ts).hour] += 1
                 uuid = e.get("CC-Member-Session-UUID", member)
                 agent = e.get("CC-Agent", "")
-                self.calls[uuid] = ActiveCall(uuid, q.tenant, e.get("CC-Member-CID-Number", ""), q.queue,
-                                              agent.partition("@")[0], ts)
+                self.calls[uuid] = ActiveCall(
+                    uuid, q.tenant, e.get("CC-Member-CID-Number", ""), q.queue, agent.partition("@")[0], ts
+                )
             elif action == "bridge-agent-end":
                 self.calls.pop(e.get("CC-Member-Session-UUID", member), None)
             elif action == "member-queue-end":
-                if q.waiting.pop(member, None) is not None and e.get("CC-Cause") == "Cancel" \
-                        and e.get("CC-Cancel-Reason") == "BREAK_OUT":
+                if (
+                    q.waiting.pop(member, None) is not None
+                    and e.get("CC-Cause") == "Cancel"
+                    and e.get("CC-Cancel-Reason") == "BREAK_OUT"
+                ):
                     q.abandoned += 1  # the caller hung up while waiting (timeouts go on elsewhere)
 
     def snapshot(self) -> dict:
@@ -171,11 +187,28 @@ class Board:
         with self.lock:
             return {
                 "queues": [q.row(now) for q in self.queues.values()],
-                "agents": [{"tenant": a.tenant, "extension": a.extension, "name": a.name, "status": a.status,
-                            "state": a.state, "in_state": round(now - a.since) if a.since else None}
-                           for a in self.agents.values()],
-                "calls": [{"uuid": c.uuid, "tenant": c.tenant, "caller": c.caller, "queue": c.queue,
-                           "agent": c.agent, "duration": round(now - c.since)} for c in self.calls.values()],
+                "agents": [
+                    {
+                        "tenant": a.tenant,
+                        "extension": a.extension,
+                        "name": a.name,
+                        "status": a.status,
+                        "state": a.state,
+                        "in_state": round(now - a.since) if a.since else None,
+                    }
+                    for a in self.agents.values()
+                ],
+                "calls": [
+                    {
+                        "uuid": c.uuid,
+                        "tenant": c.tenant,
+                        "caller": c.caller,
+                        "queue": c.queue,
+                        "agent": c.agent,
+                        "duration": round(now - c.since),
+                    }
+                    for c in self.calls.values()
+                ],
                 "events": self.events,
             }
 
@@ -192,7 +225,9 @@ def open_board(services, tenant: str | None = None) -> Board:
 
         start = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
         for t in tenants:
-            rows = statistics(services.engine, Query(since=start, until=time.time() + 1, tenant=t.name, interval="hour", by="queue"))
+            rows = statistics(
+                services.engine, Query(since=start, until=time.time() + 1, tenant=t.name, interval="hour", by="queue")
+            )
             board.seed_today([{**r, "tenant": t.name} for r in rows])
     except Exception:  # noqa: BLE001 - figures of the past are a nicety; live ones still come
         pass
@@ -219,16 +254,17 @@ class Follower:
             self._stream.close()
 
     def _run(self) -> None:
-        from ccctl.supervision.agents import live_states
         from ccctl.config.gather import esl_password
         from ccctl.errors import CcError
         from ccctl.freeswitch.esl import EventStream
+        from ccctl.supervision.agents import live_states
 
         s = self.services.settings
         while not self._stop.is_set():
             try:
-                self._stream = EventStream(s.esl_host, s.esl_port, esl_password(self.services), EVENTS,
-                                           timeout=3.0, filters=FILTERS)
+                self._stream = EventStream(
+                    s.esl_host, s.esl_port, esl_password(self.services), EVENTS, timeout=3.0, filters=FILTERS
+                )
                 try:
                     self.board.seed_agents(live_states(self.services))
                 except CcError:

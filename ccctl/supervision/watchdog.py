@@ -65,12 +65,19 @@ def _with_channel(esl) -> set[str]:
 
 
 class Watchdog:
-    def __init__(self, services, *, interval: float | None = None, unregistered_after: float | None = None,
-                 stop: threading.Event | None = None):
+    def __init__(
+        self,
+        services,
+        *,
+        interval: float | None = None,
+        unregistered_after: float | None = None,
+        stop: threading.Event | None = None,
+    ):
         self.services = services
         self.interval = interval if interval is not None else services.settings.watchdog_interval
-        self.unregistered_after = (unregistered_after if unregistered_after is not None
-                                   else services.settings.watchdog_unregistered)
+        self.unregistered_after = (
+            unregistered_after if unregistered_after is not None else services.settings.watchdog_unregistered
+        )
         self.stop = stop or threading.Event()
         self._busy_seen: set[str] = set()
         self._unregistered_since: dict[str, float] = {}
@@ -93,8 +100,8 @@ class Watchdog:
                 failing = True
 
     def check_once(self, now: float | None = None) -> list[Correction]:
-        from ccctl.supervision.agents import parse_table
         from ccctl.freeswitch.connect import event_socket
+        from ccctl.supervision.agents import parse_table
 
         now = time.monotonic() if now is None else now
         domains = _tenants_by_domain(self.services.engine)
@@ -121,8 +128,15 @@ class Watchdog:
                     unregistered_now.add(name)
                     if now - since >= self.unregistered_after:
                         esl.api(f"callcenter_config agent set status {name} 'Logged Out'")
-                        out.append(Correction(tenant, name, f"status {status}", "status Logged Out",
-                                              f"not registered for {now - since:.0f} s"))
+                        out.append(
+                            Correction(
+                                tenant,
+                                name,
+                                f"status {status}",
+                                "status Logged Out",
+                                f"not registered for {now - since:.0f} s",
+                            )
+                        )
                         unregistered_now.discard(name)
                         continue
                     self._unregistered_since[name] = since
@@ -138,7 +152,14 @@ class Watchdog:
         log.warning("watchdog corrected %s", c.describe())
         self.corrections.append(c)
         try:
-            audit.record(self.services, tenant=c.tenant, action="watchdog.correct", result="ok", actor="watchdog",
-                         subject=c.agent.partition("@")[0], detail=f"{c.was} -> {c.now}: {c.reason}")
+            audit.record(
+                self.services,
+                tenant=c.tenant,
+                action="watchdog.correct",
+                result="ok",
+                actor="watchdog",
+                subject=c.agent.partition("@")[0],
+                detail=f"{c.was} -> {c.now}: {c.reason}",
+            )
         except Exception as exc:  # the correction is made; a locked database only loses its row
             log.error("watchdog could not write the audit log (%s)", exc)

@@ -50,13 +50,44 @@ def private_cluster():
     with open(pwfile, "w") as f:
         f.write(password)
     os.chmod(pwfile, 0o644)
-    subprocess.run([*as_user, f"{bindir}/initdb", "-D", data, "-U", "ccctl", "--pwfile", pwfile, "-A", "scram-sha-256",
-                    "-E", "UTF8", "--locale", "C.UTF-8"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_user,
+            f"{bindir}/initdb",
+            "-D",
+            data,
+            "-U",
+            "ccctl",
+            "--pwfile",
+            pwfile,
+            "-A",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     os.remove(pwfile)
     log = os.path.join(data, "server.log")
-    subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-l", log, "-w", "-o",
-                    f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data} -c fsync=off",
-                    "start"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_user,
+            f"{bindir}/pg_ctl",
+            "-D",
+            data,
+            "-l",
+            log,
+            "-w",
+            "-o",
+            f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data} -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://ccctl:{password}@127.0.0.1:{port}/postgres"
     finally:

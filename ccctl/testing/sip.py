@@ -47,9 +47,9 @@ def _read_pcap(path: Path) -> tuple[bytes, list[tuple[float, bytes]]]:
         raise ValueError(f"{path}: not a little-endian microsecond pcap")
     out, off = [], 24
     while off + 16 <= len(data):
-        sec, usec, incl, _orig = struct.unpack("<IIII", data[off:off + 16])
+        sec, usec, incl, _orig = struct.unpack("<IIII", data[off : off + 16])
         off += 16
-        out.append((sec + usec / 1e6, data[off:off + incl]))
+        out.append((sec + usec / 1e6, data[off : off + incl]))
         off += incl
     return data[:24], out
 
@@ -71,7 +71,7 @@ def _rtp_payloads(path: Path) -> list[tuple[float, int, int, bytes]]:
     """(time, marker+payload type byte, RTP timestamp, payload) of each packet of a capture."""
     out = []
     for t, frame in _read_pcap(path)[1]:
-        rtp = frame[_rtp_offset(frame) + 8:]
+        rtp = frame[_rtp_offset(frame) + 8 :]
         out.append((t, rtp[1], struct.unpack(">I", rtp[4:8])[0], rtp[12:]))
     return out
 
@@ -88,8 +88,9 @@ def build_dtmf_pcap(digits: str, dest: Path, gap_ms: int = 400, ssrc: int = 0x0C
         t0, ts0 = packets[0][0], packets[0][2]
         for t, mpt, ts, payload in packets:
             ts = (ts - ts0 + 8000 + i * gap_ms * 8) & 0xFFFFFFFF
-            frames.append((t - t0 + i * gap_ms / 1000,
-                           _frame(struct.pack(">BBHII", 0x80, mpt, seq & 0xFFFF, ts, ssrc) + payload)))
+            frames.append(
+                (t - t0 + i * gap_ms / 1000, _frame(struct.pack(">BBHII", 0x80, mpt, seq & 0xFFFF, ts, ssrc) + payload))
+            )
             seq += 1
     if not frames:
         raise ValueError("no digits")
@@ -107,7 +108,7 @@ def build_audio_pcap(ms: int, dest: Path, ssrc: int = 0x0CC0A0D1) -> Path:
     for i in range(n):
         off = (i * 160) % (len(speech) - 160)
         rtp = struct.pack(">BBHII", 0x80, 8 | (0x80 if i == 0 else 0), i & 0xFFFF, (i * 160) & 0xFFFFFFFF, ssrc)
-        frames.append((i * 0.02, _frame(rtp + speech[off:off + 160])))
+        frames.append((i * 0.02, _frame(rtp + speech[off : off + 160])))
     _write_pcap(dest, frames)
     return dest
 
@@ -158,21 +159,40 @@ class Sipp:
         """SCENARIO: a file name in tests/freeswitch/sipp/, or a path. TRACE: keep every SIP message."""
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.log = self.dir / "log.txt"          # <log> actions (-trace_logs)
-        self.errors = self.dir / "errors.txt"    # unexpected messages, sipp errors (-trace_err)
+        self.log = self.dir / "log.txt"  # <log> actions (-trace_logs)
+        self.errors = self.dir / "errors.txt"  # unexpected messages, sipp errors (-trace_err)
         self.messages = self.dir / "messages.txt"  # every SIP message (-trace_msg)
         self.stdout = self.dir / "stdout.txt"
-        self.cmd = [SIPP, "-sf", str(SCENARIOS / scenario if isinstance(scenario, str) else scenario), *args,
-                    "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
-                    "-trace_logs", "-log_file", str(self.log),
-                    "-trace_err", "-error_file", str(self.errors),
-                    *(["-trace_msg", "-message_file", str(self.messages)] if trace else []),
-                    "-screen_file", str(self.dir / "screen.txt")]
+        self.cmd = [
+            SIPP,
+            "-sf",
+            str(SCENARIOS / scenario if isinstance(scenario, str) else scenario),
+            *args,
+            "-nostdin",
+            "-timeout",
+            f"{int(timeout_s)}s",
+            "-timeout_error",
+            "-trace_logs",
+            "-log_file",
+            str(self.log),
+            "-trace_err",
+            "-error_file",
+            str(self.errors),
+            *(["-trace_msg", "-message_file", str(self.messages)] if trace else []),
+            "-screen_file",
+            str(self.dir / "screen.txt"),
+        ]
         (self.dir / "cmd.txt").write_text(" ".join(self.cmd) + "\n")
         self.started = time.monotonic()
         self._out = open(self.stdout, "wb")
-        self.proc = subprocess.Popen(self.cmd, cwd=self.dir, stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=self.dir,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         _RUNNING.add(self)
 
     def running(self) -> bool:
@@ -204,8 +224,15 @@ class Sipp:
         return [ln.strip() for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
 
     def diagnostics(self, n: int = 60) -> str:
-        return "\n".join([f"$ {' '.join(self.cmd)}  (exit {self.proc.poll()})",
-                          _tail(self.stdout, 15), _tail(self.errors, n), _tail(self.log, n), _tail(self.messages, n)])
+        return "\n".join(
+            [
+                f"$ {' '.join(self.cmd)}  (exit {self.proc.poll()})",
+                _tail(self.stdout, 15),
+                _tail(self.errors, n),
+                _tail(self.log, n),
+                _tail(self.messages, n),
+            ]
+        )
 
 
 # --------------------------------------------------------------------------- seats
@@ -255,8 +282,18 @@ class Agents:
     SEATS are Seat(...) or (extension, domain, password[, talk_ms]) tuples.
     (register.xml can also register several seats from one process: one CSV line each.)"""
 
-    def __init__(self, box, workdir: Path, seats: list[Seat | tuple], *, ip_prefix: str = "127.0.1.",
-                 first_ip: int = 1, sip_port: int = 5060, media_port: int = 6000, register_timeout: float = 15):
+    def __init__(
+        self,
+        box,
+        workdir: Path,
+        seats: list[Seat | tuple],
+        *,
+        ip_prefix: str = "127.0.1.",
+        first_ip: int = 1,
+        sip_port: int = 5060,
+        media_port: int = 6000,
+        register_timeout: float = 15,
+    ):
         self.box = box
         self.agents: dict[str, Agent] = {}
         try:
@@ -268,14 +305,38 @@ class Agents:
                 csv = d / "seat.csv"
                 if any(c in seat.password for c in ";]\\"):
                     raise ValueError("a seat password with ; ] or \\ cannot go through a sipp CSV")
-                csv.write_text(f"SEQUENTIAL\n{seat.extension};{seat.domain};"
-                               f"[authentication username={seat.extension} password={seat.password}];\n")
+                csv.write_text(
+                    f"SEQUENTIAL\n{seat.extension};{seat.domain};"
+                    f"[authentication username={seat.extension} password={seat.password}];\n"
+                )
                 # agent_answer.xml talks for the default pause (-d), then hangs up
                 talk = seat.talk_ms if seat.talk_ms is not None else 3_600_000
-                args = ["-oocsf", str(SCENARIOS / "agent_answer.xml"), "-inf", str(csv),
-                        "-i", ip, "-bind_local", "-p", str(sip_port), "-mi", ip, "-mp", str(media_port), "-rtp_echo",
-                        "-d", str(talk), "-set", "ring_ms", str(seat.ring_ms), "-m", "1", "-l", "1",
-                        f"{FS_IP}:{INTERNAL_PORT}"]
+                args = [
+                    "-oocsf",
+                    str(SCENARIOS / "agent_answer.xml"),
+                    "-inf",
+                    str(csv),
+                    "-i",
+                    ip,
+                    "-bind_local",
+                    "-p",
+                    str(sip_port),
+                    "-mi",
+                    ip,
+                    "-mp",
+                    str(media_port),
+                    "-rtp_echo",
+                    "-d",
+                    str(talk),
+                    "-set",
+                    "ring_ms",
+                    str(seat.ring_ms),
+                    "-m",
+                    "1",
+                    "-l",
+                    "1",
+                    f"{FS_IP}:{INTERNAL_PORT}",
+                ]
                 self.agents[seat.extension] = Agent(seat, ip, Sipp(d, "register.xml", args, timeout_s=900))
             self.wait_registered(register_timeout)
         except BaseException:
@@ -296,8 +357,7 @@ class Agents:
 
     def registered(self) -> set[str]:
         """user@domain of every registration FreeSWITCH's internal profile lists."""
-        return {line.split(":", 1)[1].strip() for line in self.registrations().splitlines()
-                if line.startswith("User:")}
+        return {line.split(":", 1)[1].strip() for line in self.registrations().splitlines() if line.startswith("User:")}
 
     def wait_registered(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -307,8 +367,7 @@ class Agents:
                 return
             dead = [a for a in self.agents.values() if not a.sipp.running()]
             if dead or time.monotonic() > deadline:
-                raise AssertionError(f"seats not registered: {missing}\n{self.registrations()}\n"
-                                     + self.diagnostics())
+                raise AssertionError(f"seats not registered: {missing}\n{self.registrations()}\n" + self.diagnostics())
             time.sleep(0.2)
 
     def diagnostics(self) -> str:
@@ -329,21 +388,56 @@ class AgentPool:
     answered call talks TALK_MS (None: until the caller hangs up). The constructor returns once
     FreeSWITCH lists every seat as registered."""
 
-    def __init__(self, box, workdir: Path, seats: list[Seat], *, ip: str = "127.0.1.1", sip_port: int = 5060,
-                 media_port: int = 30000, talk_ms: int | None = None, register_timeout: float = 60,
-                 answer: Path | None = None):
+    def __init__(
+        self,
+        box,
+        workdir: Path,
+        seats: list[Seat],
+        *,
+        ip: str = "127.0.1.1",
+        sip_port: int = 5060,
+        media_port: int = 30000,
+        talk_ms: int | None = None,
+        register_timeout: float = 60,
+        answer: Path | None = None,
+    ):
         self.box, self.seats = box, seats
         workdir.mkdir(parents=True, exist_ok=True)
         csv = workdir / "seats.csv"
-        csv.write_text("SEQUENTIAL\n" + "".join(
-            f"{x.extension};{x.domain};[authentication username={x.extension} password={x.password}];\n"
-            for x in seats))
+        csv.write_text(
+            "SEQUENTIAL\n"
+            + "".join(
+                f"{x.extension};{x.domain};[authentication username={x.extension} password={x.password}];\n"
+                for x in seats
+            )
+        )
         n = str(len(seats))
         # ANSWER: another answering scenario (a copy of agent_answer.xml that does more).
-        args = ["-oocsf", str(answer or SCENARIOS / "agent_answer.xml"), "-inf", str(csv), "-i", ip, "-bind_local",
-                "-p", str(sip_port), "-mi", ip, "-mp", str(media_port), "-rtp_echo",
-                "-d", str(talk_ms if talk_ms is not None else 3_600_000), "-m", n, "-l", n, "-r", "50",
-                f"{FS_IP}:{INTERNAL_PORT}"]
+        args = [
+            "-oocsf",
+            str(answer or SCENARIOS / "agent_answer.xml"),
+            "-inf",
+            str(csv),
+            "-i",
+            ip,
+            "-bind_local",
+            "-p",
+            str(sip_port),
+            "-mi",
+            ip,
+            "-mp",
+            str(media_port),
+            "-rtp_echo",
+            "-d",
+            str(talk_ms if talk_ms is not None else 3_600_000),
+            "-m",
+            n,
+            "-l",
+            n,
+            "-r",
+            "50",
+            f"{FS_IP}:{INTERNAL_PORT}",
+        ]
         # Only the log of <log> lines: a message trace of a hundred calls is too slow to write.
         self.sipp = Sipp(workdir, "register.xml", args, timeout_s=3600, trace=False)
         try:
@@ -355,15 +449,17 @@ class AgentPool:
     def registered(self) -> int:
         text = self.box.api("sofia status profile internal reg", check=False)
         aors = {f"{x.extension}@{x.domain}" for x in self.seats}
-        return sum(1 for line in text.splitlines()
-                   if line.startswith("User:") and line.split(":", 1)[1].strip() in aors)
+        return sum(
+            1 for line in text.splitlines() if line.startswith("User:") and line.split(":", 1)[1].strip() in aors
+        )
 
     def wait_registered(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while self.registered() < len(self.seats):
             if not self.sipp.running() or time.monotonic() > deadline:
-                raise AssertionError(f"{self.registered()} of {len(self.seats)} seats registered\n"
-                                     + self.sipp.diagnostics())
+                raise AssertionError(
+                    f"{self.registered()} of {len(self.seats)} seats registered\n" + self.sipp.diagnostics()
+                )
             time.sleep(0.5)
 
     @property
@@ -409,8 +505,19 @@ class CallResult:
 class Call:
     """A running caller; wait() gives its CallResult."""
 
-    def __init__(self, workdir: Path, number: str, digits: str, wait_ms: int, talk_ms: int,
-                 source_ip: str, audio: bool, caller_number: str, port: int, timeout_s: float | None):
+    def __init__(
+        self,
+        workdir: Path,
+        number: str,
+        digits: str,
+        wait_ms: int,
+        talk_ms: int,
+        source_ip: str,
+        audio: bool,
+        caller_number: str,
+        port: int,
+        timeout_s: float | None,
+    ):
         self.number = number
         workdir.mkdir(parents=True, exist_ok=True)
         # sipp loads every pcap a scenario names when it starts, played or not: always write both
@@ -418,12 +525,41 @@ class Call:
         build_audio_pcap(max(talk_ms, 20), workdir / "audio.pcap")
         self.call_id = f"cc-test-{int(time.time() * 1000)}-{os.getpid()}-{source_ip}"
         self.timeout_s = timeout_s or (wait_ms + talk_ms) / 1000 + 25
-        args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", "7000",
-                "-s", number, "-key", "caller_number", caller_number,
-                "-set", "wait_ms", str(wait_ms), "-set", "talk_ms", str(talk_ms),
-                "-set", "dtmf", "1" if digits else "0", "-set", "audio", "1" if audio else "0",
-                "-cid_str", self.call_id + "-%u",
-                "-m", "1", "-l", "1", f"{FS_IP}:{EXTERNAL_PORT}"]
+        args = [
+            "-i",
+            source_ip,
+            "-bind_local",
+            "-p",
+            str(port),
+            "-mi",
+            source_ip,
+            "-mp",
+            "7000",
+            "-s",
+            number,
+            "-key",
+            "caller_number",
+            caller_number,
+            "-set",
+            "wait_ms",
+            str(wait_ms),
+            "-set",
+            "talk_ms",
+            str(talk_ms),
+            "-set",
+            "dtmf",
+            "1" if digits else "0",
+            "-set",
+            "audio",
+            "1" if audio else "0",
+            "-cid_str",
+            self.call_id + "-%u",
+            "-m",
+            "1",
+            "-l",
+            "1",
+            f"{FS_IP}:{EXTERNAL_PORT}",
+        ]
         scenario = workdir / "caller.xml"  # next to its pcaps, where sipp looks for them
         shutil.copyfile(SCENARIOS / "caller.xml", scenario)
         self.sipp = Sipp(workdir, scenario, args, timeout_s=self.timeout_s)
@@ -436,8 +572,9 @@ class Call:
         finals = [int(ln.split()[-1]) for ln in lines if ln.startswith("final ") and ln.split()[-1].isdigit()]
         ended = [ln.split()[1] for ln in lines if ln.startswith("ended ")]
         code = finals[-1] if finals else _final_from_trace(self.sipp.messages)
-        return CallResult(self.number, code, code == 200, ended[-1] if ended else None, duration, rc,
-                          f"{self.call_id}-1", self.sipp)
+        return CallResult(
+            self.number, code, code == 200, ended[-1] if ended else None, duration, rc, f"{self.call_id}-1", self.sipp
+        )
 
 
 def _final_from_trace(messages: Path) -> int | None:
@@ -456,9 +593,18 @@ def _final_from_trace(messages: Path) -> int | None:
     return code
 
 
-def start_call(workdir: Path, number: str, digits: str = "", wait_ms: int = 2000, talk_ms: int = 5000,
-               source_ip: str = "127.0.0.2", audio: bool = True, caller_number: str = "4915112345678",
-               port: int = 5060, timeout_s: float | None = None) -> Call:
+def start_call(
+    workdir: Path,
+    number: str,
+    digits: str = "",
+    wait_ms: int = 2000,
+    talk_ms: int = 5000,
+    source_ip: str = "127.0.0.2",
+    audio: bool = True,
+    caller_number: str = "4915112345678",
+    port: int = 5060,
+    timeout_s: float | None = None,
+) -> Call:
     """Dial NUMBER at the external profile (a carrier's call to a DID) from SOURCE_IP:PORT.
     After the answer: wait WAIT_MS (the greeting), press DIGITS (RFC 2833, 0.4 s apart), 0.5 s
     later start streaming speech (AUDIO, 20 ms PCMA packets) and stay TALK_MS, then hang up,
@@ -473,9 +619,22 @@ def call(workdir: Path, number: str, **kw) -> CallResult:
     return start_call(workdir, number, **kw).wait()
 
 
-def caller_load(workdir: Path, number: str, *, total: int, concurrent: int, rate: float, talk_ms: int,
-                wait_ms: int = 200, digits: str = "", source_ip: str = "127.0.0.2", port: int = 5062,
-                media_port: int = 40000, trace_stat: bool = False, timeout_s: float | None = None) -> Sipp:
+def caller_load(
+    workdir: Path,
+    number: str,
+    *,
+    total: int,
+    concurrent: int,
+    rate: float,
+    talk_ms: int,
+    wait_ms: int = 200,
+    digits: str = "",
+    source_ip: str = "127.0.0.2",
+    port: int = 5062,
+    media_port: int = 40000,
+    trace_stat: bool = False,
+    timeout_s: float | None = None,
+) -> Sipp:
     """TOTAL carrier calls to NUMBER from one sipp process, at most CONCURRENT at once, RATE new
     calls a second; each talks (speech both ways) TALK_MS after WAIT_MS and DIGITS, then hangs
     up. Returns the running Sipp; its log has "final 200" per answered call. TRACE_STAT: sipp's
@@ -485,13 +644,44 @@ def caller_load(workdir: Path, number: str, *, total: int, concurrent: int, rate
     build_audio_pcap(max(talk_ms, 20), workdir / "audio.pcap")
     scenario = workdir / "caller.xml"
     shutil.copyfile(SCENARIOS / "caller.xml", scenario)
-    args = ["-i", source_ip, "-bind_local", "-p", str(port), "-mi", source_ip, "-mp", str(media_port),
-            "-s", number, "-key", "caller_number", "4915100000000",
-            "-set", "wait_ms", str(wait_ms), "-set", "talk_ms", str(talk_ms),
-            "-set", "dtmf", "1" if digits else "0", "-set", "audio", "1",
-            "-m", str(total), "-l", str(concurrent), "-r", str(rate), "-rp", "1000",
-            *(["-trace_stat", "-fd", "1", "-trace_rtt", "-rtt_freq", "1"] if trace_stat else []),
-            f"{FS_IP}:{EXTERNAL_PORT}"]
+    args = [
+        "-i",
+        source_ip,
+        "-bind_local",
+        "-p",
+        str(port),
+        "-mi",
+        source_ip,
+        "-mp",
+        str(media_port),
+        "-s",
+        number,
+        "-key",
+        "caller_number",
+        "4915100000000",
+        "-set",
+        "wait_ms",
+        str(wait_ms),
+        "-set",
+        "talk_ms",
+        str(talk_ms),
+        "-set",
+        "dtmf",
+        "1" if digits else "0",
+        "-set",
+        "audio",
+        "1",
+        "-m",
+        str(total),
+        "-l",
+        str(concurrent),
+        "-r",
+        str(rate),
+        "-rp",
+        "1000",
+        *(["-trace_stat", "-fd", "1", "-trace_rtt", "-rtt_freq", "1"] if trace_stat else []),
+        f"{FS_IP}:{EXTERNAL_PORT}",
+    ]
     timeout = timeout_s or total / max(rate, 0.1) + (wait_ms + talk_ms) / 1000 + 120
     return Sipp(workdir, scenario, args, timeout_s=timeout, trace=False)
 
@@ -508,8 +698,15 @@ class EventLog:
             hangups = ev.wait_for(lambda e: e["Event-Name"] == "CHANNEL_HANGUP_COMPLETE", count=2)
     """
 
-    def __init__(self, password: str, events: list[str], host: str = FS_IP, port: int = 18021, record=None,
-                 filters: list[tuple[str, str]] = ()):
+    def __init__(
+        self,
+        password: str,
+        events: list[str],
+        host: str = FS_IP,
+        port: int = 18021,
+        record=None,
+        filters: list[tuple[str, str]] = (),
+    ):
         """RECORD: a binary file that gets the raw event stream (test data for replay tests);
         FILTERS: as EventStream's."""
         self.events: list[dict[str, str]] = []
@@ -556,7 +753,9 @@ class EventLog:
                     return found[:count]
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    names = [(e.get("Event-Name"), e.get("Unique-ID"), e.get("Caller-Destination-Number"))
-                             for e in self.events]
+                    names = [
+                        (e.get("Event-Name"), e.get("Unique-ID"), e.get("Caller-Destination-Number"))
+                        for e in self.events
+                    ]
                     raise AssertionError(f"{len(found)} of {count} events after {timeout}s; got {names}")
                 self._cond.wait(left)

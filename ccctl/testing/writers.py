@@ -15,11 +15,11 @@ import time
 
 from ccctl import app
 from ccctl.config import entities, forms
-from ccctl.outbound import campaigns
-from ccctl.errors import Conflict
-from ccctl.config.write import apply_tenants
-from ccctl.settings import Settings
 from ccctl.config import spec as s
+from ccctl.config.write import apply_tenants
+from ccctl.errors import Conflict
+from ccctl.outbound import campaigns
+from ccctl.settings import Settings
 
 SEATS = 12
 QUEUE_FIELDS = ["display_name", "strategy", "max_wait", "overflow", "no_agent.timeout", "wrapup"]
@@ -32,11 +32,14 @@ def seat_keys(n: int) -> list[str]:
 
 
 def other_tenant(round_: int) -> s.Tenant:
-    return s.Tenant.model_validate({
-        "name": "other", "display_name": f"round {round_}",
-        "seats": [{"extension": str(2000 + i), "name": f"O{i}", "skills": {"sales": 3}} for i in range(5)],
-        "queues": [{"name": "sales", "skill": "sales", "max_wait": 60 + round_}],
-    })
+    return s.Tenant.model_validate(
+        {
+            "name": "other",
+            "display_name": f"round {round_}",
+            "seats": [{"extension": str(2000 + i), "name": f"O{i}", "skills": {"sales": 3}} for i in range(5)],
+            "queues": [{"name": "sales", "skill": "sales", "max_wait": 60 + round_}],
+        }
+    )
 
 
 def main(url: str, n: int, start: float) -> None:

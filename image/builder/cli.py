@@ -15,7 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import engine as engine_mod
-from . import estimate, hosttools, loadcheck, settings as settings_mod
+from . import estimate, hosttools, loadcheck
+from . import settings as settings_mod
 from .context import BuildContext
 from .errors import BuildError
 from .stages import STAGES
@@ -27,10 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         prog="image/build",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Build the call-center appliance image from Debian 12 into build/: NAME.raw "
-                    "(dd onto a disk; boots BIOS and UEFI), NAME.qcow2 and NAME.box (Vagrant, libvirt).\n"
-                    "Stages: " + " -> ".join(n for n, _ in STAGES) + ".",
+        "(dd onto a disk; boots BIOS and UEFI), NAME.qcow2 and NAME.box (Vagrant, libvirt).\n"
+        "Stages: " + " -> ".join(n for n, _ in STAGES) + ".",
         epilog="settings (image/image.toml; environment CC_IMAGE_<NAME>, and FREESWITCH_DEBS, "
-               "SIGNALWIRE_TOKEN, FREESWITCH_PREFIX):\n" + doc)
+        "SIGNALWIRE_TOKEN, FREESWITCH_PREFIX):\n" + doc,
+    )
     p.add_argument("--settings", type=Path, help="Settings file (default: image/image.toml).")
     p.add_argument("--print-config", action="store_true", help="Print the resolved settings and exit.")
     p.add_argument("--json", action="store_true", help="With --print-config: as JSON on stdout.")
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 def _resolve_paths(s: settings_mod.ImageSettings) -> settings_mod.ImageSettings:
     """Paths the user gave are relative to where they ran the build."""
     from dataclasses import replace
+
     changes = {}
     for name in ("admin_ssh_key", "freeswitch_debs", "freeswitch_prefix"):
         v = getattr(s, name)
@@ -84,9 +87,11 @@ def check_disk_size(s: settings_mod.ImageSettings, eng) -> None:
 
     size, how = estimate.rootfs_bytes(s, eng)
     if s.disk_bytes < disk_needed(size):
-        raise BuildError(f"setting disk_size: {s.disk_size} is too small: the root filesystem "
-                         f"({size / 1024**3:.1f}G, {how}) needs a disk of at least "
-                         f"{-(-disk_needed(size) * 10 // 1024**3) / 10:.1f}G")
+        raise BuildError(
+            f"setting disk_size: {s.disk_size} is too small: the root filesystem "
+            f"({size / 1024**3:.1f}G, {how}) needs a disk of at least "
+            f"{-(-disk_needed(size) * 10 // 1024**3) / 10:.1f}G"
+        )
 
 
 def check_prefix_loads(eng) -> None:
@@ -95,8 +100,12 @@ def check_prefix_loads(eng) -> None:
         return
     root = Path("/")
     try:
-        loadcheck.check(root, loadcheck.targets(root, eng.binary, eng.mod_dir, engine_mod.MODULES),
-                        chroot=False, where="on this host")
+        loadcheck.check(
+            root,
+            loadcheck.targets(root, eng.binary, eng.mod_dir, engine_mod.MODULES),
+            chroot=False,
+            where="on this host",
+        )
     except BuildError as exc:
         raise BuildError(f"setting freeswitch_prefix: {exc}") from None
 
@@ -105,22 +114,25 @@ SOURCES = ("FREESWITCH_DEBS", "SIGNALWIRE_TOKEN", "FREESWITCH_PREFIX")
 
 
 def no_engine_warning(env=os.environ) -> str:
-    text = ("[bold yellow]WARNING: no FreeSWITCH source (FREESWITCH_DEBS, SIGNALWIRE_TOKEN or "
-            "FREESWITCH_PREFIX): the image is built WITHOUT the engine.[/]\n"
-            "[yellow]On the box, the control plane runs; install the engine later from .debs "
-            "or the vendor's repository.[/]")
+    text = (
+        "[bold yellow]WARNING: no FreeSWITCH source (FREESWITCH_DEBS, SIGNALWIRE_TOKEN or "
+        "FREESWITCH_PREFIX): the image is built WITHOUT the engine.[/]\n"
+        "[yellow]On the box, the control plane runs; install the engine later from .debs "
+        "or the vendor's repository.[/]"
+    )
     if env.get("SUDO_USER") and not any(env.get(k) for k in SOURCES):
         prefix = "/opt/freeswitch" if Path("/opt/freeswitch/bin/freeswitch").is_file() else "/path/to/prefix"
-        text += ("\n[yellow]Run through sudo, whose environment does not keep these settings: pass them "
-                 f"along, e.g. `sudo FREESWITCH_PREFIX={prefix} make image` (or `sudo -E make image`).[/]")
+        text += (
+            "\n[yellow]Run through sudo, whose environment does not keep these settings: pass them "
+            f"along, e.g. `sudo FREESWITCH_PREFIX={prefix} make image` (or `sudo -E make image`).[/]"
+        )
     return text
 
 
 def build(s: settings_mod.ImageSettings, eng, console: Console) -> int:
     out = s.output_dir
     out.mkdir(parents=True, exist_ok=True)
-    ctx = BuildContext(settings=s, engine=eng, console=console, out=out,
-                       work=out / ".work", cache=out / "cache")
+    ctx = BuildContext(settings=s, engine=eng, console=console, out=out, work=out / ".work", cache=out / "cache")
     ctx.cache.mkdir(exist_ok=True)
     ctx.reset_work()
     ctx.log.write_text(f"image build {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
@@ -179,16 +191,22 @@ def _size(p: Path) -> tuple[int, int]:
 
 def _summary(ctx: BuildContext, timings, total: float) -> None:
     version = ctx.notes.get("engine_version")
-    t = Table(title=f"image built in {total:.0f} s (engine: {ctx.engine.describe()}"
-                    f"{', FreeSWITCH ' + version if version else ''})")
+    t = Table(
+        title=f"image built in {total:.0f} s (engine: {ctx.engine.describe()}"
+        f"{', FreeSWITCH ' + version if version else ''})"
+    )
     t.add_column("artifact")
     t.add_column("path")
     t.add_column("size", justify="right")
     t.add_column("on disk", justify="right")
     for name, path in ctx.artifacts.items():
         size, used = _size(path)
-        t.add_row(name, str(path.relative_to(ctx.out.parent) if path.is_relative_to(ctx.out.parent) else path),
-                  f"{size / 1e6:,.0f} MB", f"{used / 1e6:,.0f} MB")
+        t.add_row(
+            name,
+            str(path.relative_to(ctx.out.parent) if path.is_relative_to(ctx.out.parent) else path),
+            f"{size / 1e6:,.0f} MB",
+            f"{used / 1e6:,.0f} MB",
+        )
     s = ctx.settings
     if s.admin_ssh_key:  # the private half is the owner's, wherever they keep it
         key = None
@@ -201,11 +219,15 @@ def _summary(ctx: BuildContext, timings, total: float) -> None:
     t.caption = login
     ctx.console.print(t)
     times = {n: round(dt, 1) for n, dt, _ in timings} | {"total": round(total, 1)}
-    summary = {"seconds": times, "engine": ctx.engine.describe(),
-               "artifacts": {n: {"path": str(p), "bytes": _size(p)[0], "allocated": _size(p)[1]}
-                             for n, p in ctx.artifacts.items()},
-               "admin": {"user": s.admin_user, "private_key": str(key) if key else None},
-               "notes": ctx.notes}
+    summary = {
+        "seconds": times,
+        "engine": ctx.engine.describe(),
+        "artifacts": {
+            n: {"path": str(p), "bytes": _size(p)[0], "allocated": _size(p)[1]} for n, p in ctx.artifacts.items()
+        },
+        "admin": {"user": s.admin_user, "private_key": str(key) if key else None},
+        "notes": ctx.notes,
+    }
     (ctx.out / "build-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
 
 

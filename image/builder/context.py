@@ -59,8 +59,15 @@ class BuildContext:
         with open(self.log, "a") as log:
             log.write(f"\n$ {shlex.join(cmd)}\n")
             log.flush()
-            r = subprocess.run(cmd, env={**os.environ, **(env or {})}, input=input, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd)
+            r = subprocess.run(
+                cmd,
+                env={**os.environ, **(env or {})},
+                input=input,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+            )
             log.write(r.stdout)
             log.write(f"[exit {r.returncode} after {time.monotonic() - started:.1f}s]\n")
         if r.returncode != 0:

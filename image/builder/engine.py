@@ -20,13 +20,13 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ccctl.freeswitch.install import package_names
-from ccctl.freeswitch.install import vendor
 from ccctl.errors import InvalidInput
+from ccctl.freeswitch.install import package_names, vendor
 from ccctl.render.core import MODULES
 
 from .errors import BuildError
 from .settings import ImageSettings
+
 
 @dataclass
 class Engine:
@@ -75,9 +75,14 @@ def _from_debs(d: Path) -> Engine:
     for p in debs:
         h.update(p.name.encode())
         h.update(str(p.stat().st_size).encode())
-    return Engine("debs", str(d.resolve()), [str(p.resolve()) for p in debs],
-                  binary="/usr/bin/freeswitch", mod_dir="/usr/lib/freeswitch/mod",
-                  fingerprint=h.hexdigest()[:16])
+    return Engine(
+        "debs",
+        str(d.resolve()),
+        [str(p.resolve()) for p in debs],
+        binary="/usr/bin/freeswitch",
+        mod_dir="/usr/lib/freeswitch/mod",
+        fingerprint=h.hexdigest()[:16],
+    )
 
 
 def _from_token(token: str) -> Engine:
@@ -85,9 +90,14 @@ def _from_token(token: str) -> Engine:
         vendor.check_token(token, "setting signalwire_token")
     except InvalidInput as exc:
         raise BuildError(str(exc)) from None
-    return Engine("token", vendor.REPO, package_names(), binary="/usr/bin/freeswitch",
-                  mod_dir="/usr/lib/freeswitch/mod",
-                  fingerprint=hashlib.sha256(token.encode()).hexdigest()[:16])
+    return Engine(
+        "token",
+        vendor.REPO,
+        package_names(),
+        binary="/usr/bin/freeswitch",
+        mod_dir="/usr/lib/freeswitch/mod",
+        fingerprint=hashlib.sha256(token.encode()).hexdigest()[:16],
+    )
 
 
 def _readable(p: Path) -> bool:
@@ -115,8 +125,12 @@ def prefix_mod_dir(prefix: Path) -> Path:
 def _elf_files(prefix: Path) -> list[Path]:
     out = []
     mods = prefix_mod_dir(prefix)
-    for p in [prefix / "bin" / "freeswitch", prefix / "bin" / "fs_cli", *sorted((prefix / "lib").rglob("*.so*")),
-              *(sorted(mods.glob("*.so")) if not mods.is_relative_to(prefix / "lib") else [])]:
+    for p in [
+        prefix / "bin" / "freeswitch",
+        prefix / "bin" / "fs_cli",
+        *sorted((prefix / "lib").rglob("*.so*")),
+        *(sorted(mods.glob("*.so")) if not mods.is_relative_to(prefix / "lib") else []),
+    ]:
         if p.is_file() and not p.is_symlink() and p.read_bytes()[:4] == b"\x7fELF":
             out.append(p)
     return out
@@ -158,8 +172,13 @@ def _from_prefix(prefix: Path) -> Engine:
     for elf in _elf_files(prefix):
         st = elf.stat()
         h.update(f"{elf}:{st.st_size}:{int(st.st_mtime)}".encode())
-    return Engine("prefix", str(prefix), binary=str(binary.resolve()), mod_dir=str(mod_dir.resolve()),
-                  fingerprint=h.hexdigest()[:16])
+    return Engine(
+        "prefix",
+        str(prefix),
+        binary=str(binary.resolve()),
+        mod_dir=str(mod_dir.resolve()),
+        fingerprint=h.hexdigest()[:16],
+    )
 
 
 def resolve_libraries(eng: Engine) -> None:
@@ -171,7 +190,7 @@ def resolve_libraries(eng: Engine) -> None:
     elves = _elf_files(prefix)
     outside: set[Path] = set()
     for i in range(0, len(elves), 50):
-        r = subprocess.run(["ldd", *map(str, elves[i:i + 50])], capture_output=True, text=True)
+        r = subprocess.run(["ldd", *map(str, elves[i : i + 50])], capture_output=True, text=True)
         for line in r.stdout.splitlines():
             m = re.match(r"\s*(\S+) => (/\S+)", line)
             if m and not m.group(2).startswith(str(prefix) + "/"):

@@ -25,14 +25,25 @@ STRIPPED_SHARE = 0.25
 
 
 def inputs(s: ImageSettings, eng: Engine) -> str:
-    return json.dumps({"kernel": s.kernel, "extra_packages": sorted(s.extra_packages),
-                       "engine": eng.describe(), "fingerprint": eng.fingerprint}, sort_keys=True)
+    return json.dumps(
+        {
+            "kernel": s.kernel,
+            "extra_packages": sorted(s.extra_packages),
+            "engine": eng.describe(),
+            "fingerprint": eng.fingerprint,
+        },
+        sort_keys=True,
+    )
 
 
 def _prefix_bytes(prefix: Path, mod_dir: Path) -> int:
     total = 0
-    for p in [prefix / "bin" / "freeswitch", prefix / "bin" / "fs_cli", *(prefix / "lib").glob("*.so*"),
-              *mod_dir.glob("*.so")]:
+    for p in [
+        prefix / "bin" / "freeswitch",
+        prefix / "bin" / "fs_cli",
+        *(prefix / "lib").glob("*.so*"),
+        *mod_dir.glob("*.so"),
+    ]:
         if p.is_file() and not p.is_symlink():
             total += p.stat().st_size
     return total

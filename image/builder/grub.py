@@ -18,31 +18,72 @@ SECTOR = 512
 # Offsets in GRUB 2's i386-pc boot.img and diskboot.img (grub/include/grub/i386/pc/boot.h).
 KERNEL_SECTOR = 0x5C
 MBR_PARTITION_TABLE = 0x1B8  # disk signature + partition table + 0x55AA, kept from the disk
-BLOCKLIST = SECTOR - 12      # diskboot.img: start (u64), length (u16), segment (u16)
+BLOCKLIST = SECTOR - 12  # diskboot.img: start (u64), length (u16), segment (u16)
 
-MODULES = ["part_gpt", "part_msdos", "ext2", "search", "search_fs_uuid", "configfile", "normal",
-           "linux", "echo", "test", "gzio", "serial", "terminal"]
+MODULES = [
+    "part_gpt",
+    "part_msdos",
+    "ext2",
+    "search",
+    "search_fs_uuid",
+    "configfile",
+    "normal",
+    "linux",
+    "echo",
+    "test",
+    "gzio",
+    "serial",
+    "terminal",
+]
 
 
 def early_config(ctx: BuildContext, uuid: str) -> Path:
     cfg = ctx.work / "grub-early.cfg"
-    cfg.write_text(f"search --no-floppy --fs-uuid --set=root {uuid}\n"
-                   "set prefix=($root)/boot/grub\n"
-                   "configfile ($root)/boot/grub/grub.cfg\n")
+    cfg.write_text(
+        f"search --no-floppy --fs-uuid --set=root {uuid}\n"
+        "set prefix=($root)/boot/grub\n"
+        "configfile ($root)/boot/grub/grub.cfg\n"
+    )
     return cfg
 
 
 def bios_core(ctx: BuildContext, uuid: str) -> Path:
     core = ctx.work / "core.img"
-    ctx.run("grub-mkimage", "-O", "i386-pc", "-o", core, "-p", "/boot/grub", "-c", early_config(ctx, uuid),
-            *MODULES, "biosdisk")
+    ctx.run(
+        "grub-mkimage",
+        "-O",
+        "i386-pc",
+        "-o",
+        core,
+        "-p",
+        "/boot/grub",
+        "-c",
+        early_config(ctx, uuid),
+        *MODULES,
+        "biosdisk",
+    )
     return core
 
 
 def efi_binary(ctx: BuildContext, uuid: str) -> Path:
     efi = ctx.work / "BOOTX64.EFI"
-    ctx.run("grub-mkimage", "-O", "x86_64-efi", "-o", efi, "-p", "/boot/grub", "-c", early_config(ctx, uuid),
-            *MODULES, "fat", "part_gpt", "efi_gop", "efi_uga", "all_video")
+    ctx.run(
+        "grub-mkimage",
+        "-O",
+        "x86_64-efi",
+        "-o",
+        efi,
+        "-p",
+        "/boot/grub",
+        "-c",
+        early_config(ctx, uuid),
+        *MODULES,
+        "fat",
+        "part_gpt",
+        "efi_gop",
+        "efi_uga",
+        "all_video",
+    )
     return efi
 
 

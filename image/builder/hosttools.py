@@ -7,8 +7,24 @@ from pathlib import Path
 
 from .errors import BuildError
 
-TOOLS = ["mmdebstrap", "tar", "chroot", "mkfs.ext4", "mkfs.vfat", "mmd", "mcopy", "sfdisk", "dd",
-         "grub-mkimage", "qemu-img", "ansible-playbook", "ssh-keygen", "ldd", "strip", "readelf"]
+TOOLS = [
+    "mmdebstrap",
+    "tar",
+    "chroot",
+    "mkfs.ext4",
+    "mkfs.vfat",
+    "mmd",
+    "mcopy",
+    "sfdisk",
+    "dd",
+    "grub-mkimage",
+    "qemu-img",
+    "ansible-playbook",
+    "ssh-keygen",
+    "ldd",
+    "strip",
+    "readelf",
+]
 DIRS = {"/usr/lib/grub/i386-pc": "grub-pc-bin", "/usr/lib/grub/x86_64-efi": "grub-efi-amd64-bin"}
 
 

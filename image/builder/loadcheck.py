@@ -72,6 +72,7 @@ def check(root: Path, files: list[str], *, chroot: bool, where: str) -> dict[str
     """ldd on FILES (paths inside ROOT); libfreeswitch, as the binary resolves it, is checked too.
     A library not found raises BuildError naming it and the file that needs it. Returns the
     resolved libraries of the first file (the binary)."""
+
     def ldd(paths: list[str]) -> dict:
         cmd = ["/bin/sh", "-c", LDD_SCRIPT, "ldd-check", *paths]
         if chroot:
@@ -93,8 +94,9 @@ def check(root: Path, files: list[str], *, chroot: bool, where: str) -> dict[str
         missing, libs = report.get(target, ([], {}))
         if missing:
             lib = missing[0]
-            raise BuildError(f"the engine cannot load {where}: {lib}, needed by "
-                             f"{_requester(root, target, lib, libs)}, is not found")
+            raise BuildError(
+                f"the engine cannot load {where}: {lib}, needed by {_requester(root, target, lib, libs)}, is not found"
+            )
     return resolved
 
 
@@ -104,6 +106,7 @@ def version(root: Path, binary: str) -> str:
     text = (r.stdout + r.stderr).strip()
     line = next((ln for ln in text.splitlines() if "version" in ln.lower()), text.splitlines()[0] if text else "")
     if r.returncode != 0 or "FreeSWITCH" not in text:
-        raise BuildError(f"the engine does not start in the image: `{binary} -version` exit {r.returncode}: "
-                         f"{line or 'no output'}")
+        raise BuildError(
+            f"the engine does not start in the image: `{binary} -version` exit {r.returncode}: {line or 'no output'}"
+        )
     return line.removeprefix("FreeSWITCH version: ").split(" ")[0]  # e.g. 1.10.12-release~64bit

@@ -18,9 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_FILE = REPO / "image" / "image.toml"
 ENV_PREFIX = "CC_IMAGE_"
 # The FreeSWITCH sources keep the names integrators already use for them.
-BARE_ENV = {"freeswitch_debs": "FREESWITCH_DEBS", "signalwire_token": "SIGNALWIRE_TOKEN",
-            "freeswitch_prefix": "FREESWITCH_PREFIX"}
+BARE_ENV = {
+    "freeswitch_debs": "FREESWITCH_DEBS",
+    "signalwire_token": "SIGNALWIRE_TOKEN",
+    "freeswitch_prefix": "FREESWITCH_PREFIX",
+}
 MIN_DISK = 2 * 1024**3
+
 
 def _setting(default, doc: str):
     return field(default=default, metadata={"doc": doc})
@@ -28,38 +32,37 @@ def _setting(default, doc: str):
 
 @dataclass(frozen=True)
 class ImageSettings:
-    name: str = _setting("callcenter",
-        "Base name of the artifacts: build/NAME.raw, NAME.qcow2, NAME.box.")
-    hostname: str = _setting("callcenter",
-        "Host name of the box.")
-    suite: str = _setting("bookworm",
-        "Debian suite to bootstrap (the appliance is Debian 12: bookworm).")
-    mirror: str = _setting("http://deb.debian.org/debian",
-        "Debian mirror the build installs packages from.")
-    security_mirror: str = _setting("http://deb.debian.org/debian-security",
-        "Debian security mirror (empty: none; the box then misses security updates).")
-    kernel: str = _setting("linux-image-amd64",
-        "Kernel package (linux-image-amd64 drives real hardware and voice cards).")
-    disk_size: str = _setting("4G",
-        "Size of the raw disk (e.g. 4G, 3500M); at least 2G and room for the root filesystem.")
-    extra_packages: tuple[str, ...] = _setting((),
-        "More Debian packages to install (list; from the environment: space separated).")
-    admin_user: str = _setting("admin",
-        "Login of the administrator (SSH key only, sudo).")
-    admin_ssh_key: str = _setting("",
-        "Public key file for the administrator; empty: a key pair is generated into build/keys/.")
-    timezone: str = _setting("UTC",
-        "Time zone of the box.")
-    locale: str = _setting("en_US.UTF-8",
-        "Locale of the box.")
-    freeswitch_debs: str = _setting("",
-        "FreeSWITCH source 1: a directory of .deb packages, used as a local apt source.")
-    signalwire_token: str = _setting("",
-        "FreeSWITCH source 2: a SignalWire token for the vendor's apt repository.")
-    freeswitch_prefix: str = _setting("",
-        "FreeSWITCH source 3: an installed FreeSWITCH prefix to bundle (e.g. /opt/freeswitch).")
-    output: str = _setting("build",
-        "Directory the artifacts are written to (relative: to the repository).")
+    name: str = _setting("callcenter", "Base name of the artifacts: build/NAME.raw, NAME.qcow2, NAME.box.")
+    hostname: str = _setting("callcenter", "Host name of the box.")
+    suite: str = _setting("bookworm", "Debian suite to bootstrap (the appliance is Debian 12: bookworm).")
+    mirror: str = _setting("http://deb.debian.org/debian", "Debian mirror the build installs packages from.")
+    security_mirror: str = _setting(
+        "http://deb.debian.org/debian-security",
+        "Debian security mirror (empty: none; the box then misses security updates).",
+    )
+    kernel: str = _setting(
+        "linux-image-amd64", "Kernel package (linux-image-amd64 drives real hardware and voice cards)."
+    )
+    disk_size: str = _setting(
+        "4G", "Size of the raw disk (e.g. 4G, 3500M); at least 2G and room for the root filesystem."
+    )
+    extra_packages: tuple[str, ...] = _setting(
+        (), "More Debian packages to install (list; from the environment: space separated)."
+    )
+    admin_user: str = _setting("admin", "Login of the administrator (SSH key only, sudo).")
+    admin_ssh_key: str = _setting(
+        "", "Public key file for the administrator; empty: a key pair is generated into build/keys/."
+    )
+    timezone: str = _setting("UTC", "Time zone of the box.")
+    locale: str = _setting("en_US.UTF-8", "Locale of the box.")
+    freeswitch_debs: str = _setting(
+        "", "FreeSWITCH source 1: a directory of .deb packages, used as a local apt source."
+    )
+    signalwire_token: str = _setting("", "FreeSWITCH source 2: a SignalWire token for the vendor's apt repository.")
+    freeswitch_prefix: str = _setting(
+        "", "FreeSWITCH source 3: an installed FreeSWITCH prefix to bundle (e.g. /opt/freeswitch)."
+    )
+    output: str = _setting("build", "Directory the artifacts are written to (relative: to the repository).")
 
     @property
     def disk_bytes(self) -> int:

@@ -9,18 +9,18 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from ccctl.box import backup
-from ccctl.config import gather
-from ccctl.recordings import index
 from ccctl import app
 from ccctl.app import Services
+from ccctl.box import backup
+from ccctl.config import gather
+from ccctl.config import spec as s
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
 from ccctl.daemon.store import write_rows
 from ccctl.db import open_engine
 from ccctl.errors import Conflict, InvalidInput
-from ccctl.config.write import apply_tenants
+from ccctl.recordings import index
 from ccctl.settings import Settings
-from ccctl.config import spec as s
-from ccctl.config.load import load_site
 from ccctl.testing.postgres import new_database
 from ccctl.testing.rows import call, status
 
@@ -33,8 +33,11 @@ def _ctx(url, tmp_path) -> Services:
 def source(db_url, tmp_path, example):
     c = _ctx(db_url, tmp_path)
     apply_tenants(c, load_site(str(example)).tenants)
-    write_rows(c.engine, [call(f"c{i}", "acme", "inbound", 1_795_000_000.0 + i, 30.5) for i in range(50)],
-               [status("acme", "1001", "Available", 1_795_000_000.0)])
+    write_rows(
+        c.engine,
+        [call(f"c{i}", "acme", "inbound", 1_795_000_000.0 + i, 30.5) for i in range(50)],
+        [status("acme", "1001", "Available", 1_795_000_000.0)],
+    )
     folder = tmp_path / "rec" / "acme" / "2026-11-22"
     folder.mkdir(parents=True)
     (folder / "c1.wav").write_bytes(b"RIFF" + b"\0" * 100)
@@ -62,8 +65,9 @@ def test_restore_into_a_new_database_renders_the_same_tree(source, tmp_path, req
         engine = open_engine(url, migrate=False)
         got = backup.restore(engine, archive, recordings_dir=tmp_path / f"rec-{name}")
         assert got["rows"] == r["rows"]
-        restored = Services(settings=source.settings.with_(db=url, fs_recordings_dir=tmp_path / f"rec-{name}"),
-                           engine=engine)
+        restored = Services(
+            settings=source.settings.with_(db=url, fs_recordings_dir=tmp_path / f"rec-{name}"), engine=engine
+        )
         again = gather.render_files(restored)
         assert sorted(again) == sorted(tree), name
         assert [k for k in tree if tree[k] != again[k]] == [], name
@@ -109,8 +113,11 @@ def test_one_consistent_moment_while_writers_run(source, tmp_path):
     def writer():
         i = 0
         while not stop.is_set():
-            write_rows(source.engine, [call(f"w{i}", "acme", "inbound", 1_795_200_000.0 + i, 1)],
-                       [status("acme", f"w{i}", "Available", 1_795_200_000.0 + i)])
+            write_rows(
+                source.engine,
+                [call(f"w{i}", "acme", "inbound", 1_795_200_000.0 + i, 1)],
+                [status("acme", f"w{i}", "Available", 1_795_200_000.0 + i)],
+            )
             i += 1
 
     t = threading.Thread(target=writer)
@@ -137,20 +144,22 @@ def test_one_consistent_moment_while_writers_run(source, tmp_path):
 def _rewrite(archive, out, *, extra=(), edit=None):
     """A copy of ARCHIVE with EXTRA (name, bytes) members added and EDIT(table, rows) applied
     to each table file (checksums made to match: a tampered, not a damaged, archive)."""
+    import hashlib
     import io
     import json
-    import hashlib
     import tarfile
 
     with tarfile.open(archive, "r:gz") as tar:
         files = {m.name: (m, tar.extractfile(m).read()) for m in tar.getmembers() if m.isfile()}
     meta = json.loads(files.pop("backup.json")[1])
     with tarfile.open(out, "w:gz") as tar:
+
         def add(name, data):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-        for name, (m, data) in files.items():
+
+        for name, (_m, data) in files.items():
             if name.startswith("tables/") and edit:
                 table = name.removeprefix("tables/").removesuffix(".jsonl")
                 rows = [json.loads(x) for x in data.splitlines() if x]

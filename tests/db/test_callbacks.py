@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 
 from ccctl.callbacks import requests
 from ccctl.callbacks.worker import CallbackWorker
-from ccctl.stats.history import Query, statistics
 from ccctl.daemon.store import write_rows
 from ccctl.db import open_engine
 from ccctl.errors import Conflict, NotFound
+from ccctl.stats.history import Query, statistics
 
 from .test_calls import T0, row
 
@@ -37,19 +37,30 @@ def asked(uuid: str, number: str = "1003", at: float = 0) -> dict:
 
 def attempt(uuid: str, reached: bool, number: str = "1003", at: float = 50) -> dict:
     r = row(uuid, "answered" if reached else "failed", at=at, wait=3, agent="1001")
-    return dict(r, direction="callback", caller_number=number, hangup_cause="NORMAL_CLEARING" if reached else "NO_ANSWER")
+    return dict(
+        r, direction="callback", caller_number=number, hangup_cause="NORMAL_CLEARING" if reached else "NO_ANSWER"
+    )
 
 
 def test_requests_attempts_and_retries(engine):
     commands: list[str] = []
     worker = CallbackWorker(engine, lambda c: commands.append(c) or "+OK Job-UUID: x")
-    worker.put_rows([asked("c1"), asked("c1"), asked("c2"), asked("c3", number="4915112345678", at=60),
-                     row("n1", "answered", wait=3, agent="1001")])
+    worker.put_rows(
+        [
+            asked("c1"),
+            asked("c1"),
+            asked("c2"),
+            asked("c3", number="4915112345678", at=60),
+            row("n1", "answered", wait=3, agent="1001"),
+        ]
+    )
     worker.step(now=T0 + 100)
     # c2 is the same caller again while c1 is open: one request
     open_ = requests.list_requests(Ctx(engine), state="open")
-    assert [(r["number"], r["state"], r["attempts"]) for r in open_] == [("1003", "placed", 1),
-                                                                        ("4915112345678", "placed", 1)]
+    assert [(r["number"], r["state"], r["attempts"]) for r in open_] == [
+        ("1003", "placed", 1),
+        ("4915112345678", "placed", 1),
+    ]
     assert len(commands) == 2 and all(c.startswith("bgapi originate {") for c in commands)
     # the earlier caller was placed with the higher base score
     scores = [int(c.split("cc_base_score=")[1].split(",")[0]) for c in commands]
@@ -102,15 +113,20 @@ def test_cancel(engine):
     # the cancelled attempt's own row, when it comes, changes nothing
     worker.put_rows([attempt("p1", reached=True)])
     worker.step(now=T0 + 10)
-    assert {r["number"]: r["state"] for r in requests.list_requests(Ctx(engine))} == {"1003": "cancelled",
-                                                                                      "1004": "placed"}
+    assert {r["number"]: r["state"] for r in requests.list_requests(Ctx(engine))} == {
+        "1003": "cancelled",
+        "1004": "placed",
+    }
 
 
 def test_survey_scores_in_statistics(engine):
-    rows = [dict(row("s1", "answered", at=10, wait=3, talk=30, agent="1001"), survey_score=5),
-            dict(row("s2", "answered", at=20, wait=3, talk=30, agent="1001"), survey_score=2),
-            dict(row("s3", "answered", at=30, wait=3, talk=30, agent="1002"), survey_score=None),
-            asked("c1", at=40), attempt("p1", reached=True)]
+    rows = [
+        dict(row("s1", "answered", at=10, wait=3, talk=30, agent="1001"), survey_score=5),
+        dict(row("s2", "answered", at=20, wait=3, talk=30, agent="1001"), survey_score=2),
+        dict(row("s3", "answered", at=30, wait=3, talk=30, agent="1002"), survey_score=None),
+        asked("c1", at=40),
+        attempt("p1", reached=True),
+    ]
     write_rows(engine, rows, [])
     for since, until in ((T0, T0 + 3600), (T0 + 5, T0 + 3000)):  # rollup, and raw rows at the edges
         by_agent = {r["agent"]: r for r in statistics(engine, Query(since, until, tenant="acme", by="agent"))}

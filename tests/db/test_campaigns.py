@@ -8,12 +8,12 @@ import pytest
 from openpyxl import Workbook
 
 from ccctl import app
-from ccctl.daemon.store import write_rows
-from ccctl.outbound import campaigns, dnc, return_visits
-from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.config.write import apply_tenants
-from ccctl.settings import Settings
 from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.daemon.store import write_rows
+from ccctl.errors import Conflict, InvalidInput, NotFound
+from ccctl.outbound import campaigns, dnc, return_visits
+from ccctl.settings import Settings
 from tests.db.test_calls import row
 
 
@@ -118,19 +118,25 @@ def test_return_visits_from_call_rows(ctx):
         r.update(caller_number=number, **kw)
         return r
 
-    write_rows(ctx.engine, [
-        call("r1", "abandoned", "+4930111", 120),
-        call("r2", "abandoned", "+4930222", 100),
-        call("r3", "answered", "+4930222", 50),    # reached later: not a return visit
-        call("r4", "no_agent", "+4930333", 90, queue="support"),
-        call("r5", "answered", "+4930444", 80),
-    ], [])
+    write_rows(
+        ctx.engine,
+        [
+            call("r1", "abandoned", "+4930111", 120),
+            call("r2", "abandoned", "+4930222", 100),
+            call("r3", "answered", "+4930222", 50),  # reached later: not a return visit
+            call("r4", "no_agent", "+4930333", 90, queue="support"),
+            call("r5", "answered", "+4930444", 80),
+        ],
+        [],
+    )
     picked = return_visits.select_callers(ctx, "acme", return_visits.parse("since=today,abandoned,not-reached"), now)
     assert [n for n, _ in picked] == ["+4930111", "+4930333"]
     picked = return_visits.select_callers(ctx, "acme", return_visits.parse("queue=sales,since=1d"), now)
     assert [n for n, _ in picked] == ["+4930111", "+4930222", "+4930444"]
     campaigns.add(ctx, "acme", "rv", queue="sales")
-    r = campaigns.add_contacts(ctx, "acme", "rv", return_visits.build(ctx, "acme", return_visits.parse("abandoned,not-reached")))
+    r = campaigns.add_contacts(
+        ctx, "acme", "rv", return_visits.build(ctx, "acme", return_visits.parse("abandoned,not-reached"))
+    )
     assert r.imported == 2
     with pytest.raises(InvalidInput):
         return_visits.parse("queue")

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from ccctl import app
 from ccctl.config import entities
+from ccctl.config import spec as s
 from ccctl.config.write import apply_tenants
 from ccctl.outbound import campaigns
 from ccctl.settings import Settings
-from ccctl.config import spec as s
-
 from ccctl.testing.writers import SEATS, other_tenant, seat_keys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,17 +34,33 @@ def expected_seats() -> dict[str, str]:
 
 def test_concurrent_writers_lose_nothing(db_url):
     services = app.open(Settings(db=db_url), deploy=False)
-    apply_tenants(services, [s.Tenant.model_validate({
-        "name": "shared", "seat_limit": 1000,
-        "seats": [{"extension": "10", "name": "Boss", "skills": {"sales": 9}}],
-        "queues": [{"name": "sales", "skill": "sales"}],
-        "trunks": [{"name": "carrier", "host": "sip.example.net"}]})])  # campaigns dial out through it
+    apply_tenants(
+        services,
+        [
+            s.Tenant.model_validate(
+                {
+                    "name": "shared",
+                    "seat_limit": 1000,
+                    "seats": [{"extension": "10", "name": "Boss", "skills": {"sales": 9}}],
+                    "queues": [{"name": "sales", "skill": "sales"}],
+                    "trunks": [{"name": "carrier", "host": "sip.example.net"}],
+                }
+            )
+        ],
+    )  # campaigns dial out through it
     start = time.time() + 3  # every writer starts at once, after its imports
-    procs = [subprocess.Popen([sys.executable, "-m", "ccctl.testing.writers", db_url, str(n), str(start)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in range(WRITERS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ccctl.testing.writers", db_url, str(n), str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(WRITERS)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err
     shared = entities.get_tenant(services, "shared")
     # Forms saved from values read before any seat was added lose none of them.

@@ -7,11 +7,11 @@ import pytest
 import sqlalchemy as sa
 
 from ccctl import app
+from ccctl.config.load import load_site, site_from_data
+from ccctl.config.write import apply_tenants
 from ccctl.errors import InvalidInput
 from ccctl.hardware.api import apply_hardware, get_hardware
-from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.config.load import load_site, site_from_data
 from tests.conftest import ROOT
 
 
@@ -29,9 +29,23 @@ def test_round_trip_and_order(ctx):
     apply_tenants(ctx, site.tenants, hardware=site.hardware)
     assert get_hardware(ctx) == site.hardware.sorted()
     assert apply_tenants(ctx, site.tenants, hardware=site.hardware).changes == []
-    two = site_from_data({"hardware": {"tone_zone": "cn", "cards": [
-        {"name": "an", "profile": "a8b", "location": "0000:07:00.0", "ports": [{"port": 1, "type": "fxo", "group": 2}]},
-        *site.hardware.model_dump(mode="json")["cards"]]}}, "t").hardware
+    two = site_from_data(
+        {
+            "hardware": {
+                "tone_zone": "cn",
+                "cards": [
+                    {
+                        "name": "an",
+                        "profile": "a8b",
+                        "location": "0000:07:00.0",
+                        "ports": [{"port": 1, "type": "fxo", "group": 2}],
+                    },
+                    *site.hardware.model_dump(mode="json")["cards"],
+                ],
+            }
+        },
+        "t",
+    ).hardware
     changes = apply_hardware(ctx, two).changes
     assert sorted(str(c) for c in changes) == ["+ card hardware/an", "~ card hardware/e1 (position)"]
     assert [c.name for c in get_hardware(ctx).cards] == ["an", "e1"]

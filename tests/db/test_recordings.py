@@ -4,20 +4,20 @@ nothing; the figures say what went."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import tarfile
-import json
-import csv
 
 import pytest
 
-from ccctl.recordings import export, index, purge
 from ccctl import app
+from ccctl.config import spec as s
+from ccctl.config.write import apply_tenants
 from ccctl.daemon.store import write_rows
 from ccctl.errors import NotFound
-from ccctl.config.write import apply_tenants
+from ccctl.recordings import export, index, purge
 from ccctl.settings import Settings
-from ccctl.config import spec as s
 
 NOW = 1_795_000_000.0  # 2026-11-18
 DAY = 86400.0
@@ -26,11 +26,14 @@ DAY = 86400.0
 @pytest.fixture
 def ctx(db_url, tmp_path):
     c = app.open(Settings(db=db_url, fs_recordings_dir=tmp_path / "rec", fs_deploy="off"))
-    apply_tenants(c, [
-        s.Tenant(name="acme", recording=s.Recording(mode="all", retention_days=30)),
-        s.Tenant(name="law", recording=s.Recording(mode="all", retention_days=30, legal_hold=True)),
-        s.Tenant(name="keep", recording=s.Recording(mode="all", retention_days=0)),
-    ])
+    apply_tenants(
+        c,
+        [
+            s.Tenant(name="acme", recording=s.Recording(mode="all", retention_days=30)),
+            s.Tenant(name="law", recording=s.Recording(mode="all", retention_days=30, legal_hold=True)),
+            s.Tenant(name="keep", recording=s.Recording(mode="all", retention_days=0)),
+        ],
+    )
     yield c
     c.engine.dispose()
 
@@ -142,9 +145,32 @@ def test_export_a_tenants_recordings_with_their_call_rows(ctx, tmp_path):
 
 
 def _call(uuid: str, at: float) -> dict:
-    return {"uuid": uuid, "tenant": "acme", "direction": "inbound", "caller_number": "4915112345678",
-            "caller_name": None, "called_number": "4000", "did": "4000", "ivr_path": None, "ivr_digits": None,
-            "queue": None, "agent": "1001", "entered_at": at, "ivr_left_at": None, "queued_at": None,
-            "offered_at": None, "answered_at": at + 2, "ended_at": at + 62, "wait_s": None, "talk_s": 60.0,
-            "wrapup_s": 0.0, "sla_target": None, "disposition": "answered", "hangup_cause": "NORMAL_CLEARING",
-            "hangup_side": "caller", "recording": None, "node": "local", "source": "events"}
+    return {
+        "uuid": uuid,
+        "tenant": "acme",
+        "direction": "inbound",
+        "caller_number": "4915112345678",
+        "caller_name": None,
+        "called_number": "4000",
+        "did": "4000",
+        "ivr_path": None,
+        "ivr_digits": None,
+        "queue": None,
+        "agent": "1001",
+        "entered_at": at,
+        "ivr_left_at": None,
+        "queued_at": None,
+        "offered_at": None,
+        "answered_at": at + 2,
+        "ended_at": at + 62,
+        "wait_s": None,
+        "talk_s": 60.0,
+        "wrapup_s": 0.0,
+        "sla_target": None,
+        "disposition": "answered",
+        "hangup_cause": "NORMAL_CLEARING",
+        "hangup_side": "caller",
+        "recording": None,
+        "node": "local",
+        "source": "events",
+    }

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ccctl.config import entities
 from ccctl import app
+from ccctl.config import entities
+from ccctl.config.export import export_yaml
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
 from ccctl.db import open_engine
 from ccctl.db.migrate import current_revision, head_revision
 from ccctl.errors import Conflict, LimitReached
-from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.config.export import export_yaml
-from ccctl.config.load import load_site
 
 
 @pytest.fixture
@@ -24,8 +24,20 @@ def ctx(db_url):
 def test_migrations_run_on_first_use(ctx):
     assert current_revision(ctx.engine) == head_revision()
     tables = set(sa.inspect(ctx.engine).get_table_names())
-    assert {"tenant", "seat", "seat_skill", "queue", "ivr_menu", "ivr_option", "number", "trunk",
-            "customer", "recording_policy", "setting", "alembic_version"} <= tables
+    assert {
+        "tenant",
+        "seat",
+        "seat_skill",
+        "queue",
+        "ivr_menu",
+        "ivr_option",
+        "number",
+        "trunk",
+        "customer",
+        "recording_policy",
+        "setting",
+        "alembic_version",
+    } <= tables
 
 
 def test_round_trip_and_idempotence(ctx, example):
@@ -42,8 +54,9 @@ def test_cascade_delete(ctx, example):
     apply_tenants(ctx, load_site(str(example)).tenants)
     entities.remove_tenant(ctx, "acme")
     with ctx.engine.connect() as c:
-        orphans = c.execute(sa.text(
-            "SELECT count(*) FROM seat_skill WHERE seat_id NOT IN (SELECT id FROM seat)")).scalar()
+        orphans = c.execute(
+            sa.text("SELECT count(*) FROM seat_skill WHERE seat_id NOT IN (SELECT id FROM seat)")
+        ).scalar()
         seats = c.execute(sa.text("SELECT count(*) FROM seat")).scalar()
     assert orphans == 0 and seats == 2
 
@@ -53,8 +66,13 @@ def test_unique_constraints_are_in_the_database(ctx, example):
     with pytest.raises(sa.exc.IntegrityError):
         with ctx.engine.begin() as c:
             tid = c.execute(sa.text("SELECT id FROM tenant WHERE name='acme'")).scalar()
-            c.execute(sa.text("INSERT INTO seat (tenant_id, extension, name, password, remote) "
-                              "VALUES (:t, '1001', 'dup', 'x', false)"), {"t": tid})
+            c.execute(
+                sa.text(
+                    "INSERT INTO seat (tenant_id, extension, name, password, remote) "
+                    "VALUES (:t, '1001', 'dup', 'x', false)"
+                ),
+                {"t": tid},
+            )
 
 
 def test_limit_leaves_nothing_written(ctx):
@@ -87,8 +105,10 @@ def test_unique_values_move_between_tenants_in_one_apply(ctx, example):
     acme, huaxia = load_site(str(example)).tenants
     apply_tenants(ctx, [acme, huaxia])
     did = huaxia.numbers[-1]
-    swapped = [acme.model_copy(update={"domain": "huaxia.cc.local", "numbers": [*acme.numbers, did]}),
-               huaxia.model_copy(update={"domain": "acme.cc.local", "numbers": huaxia.numbers[:-1]})]
+    swapped = [
+        acme.model_copy(update={"domain": "huaxia.cc.local", "numbers": [*acme.numbers, did]}),
+        huaxia.model_copy(update={"domain": "acme.cc.local", "numbers": huaxia.numbers[:-1]}),
+    ]
     assert apply_tenants(ctx, swapped, dry_run=True).changes
     apply_tenants(ctx, swapped)
     now = {t.name: t for t in entities.list_tenants(ctx)}

@@ -21,8 +21,12 @@ from ccctl.testing.rows import call, status
 
 @pytest.fixture
 def cli(db_url, tmp_path):
-    env = {"CCCTL_FS_DEPLOY": "off", "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
-           "CCCTL_SPOOL_DIR": str(tmp_path / "spool"), "CCCTL_FS_SOUNDS_DIR": str(tmp_path / "sounds")}
+    env = {
+        "CCCTL_FS_DEPLOY": "off",
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
+        "CCCTL_SPOOL_DIR": str(tmp_path / "spool"),
+        "CCCTL_FS_SOUNDS_DIR": str(tmp_path / "sounds"),
+    }
 
     def run(*args):
         return CliRunner().invoke(app, ["--db", db_url, *args], env=env)
@@ -44,8 +48,11 @@ def _history(run, tenant: str, uuid: str, *, recording: bool = True):
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_bytes(b"RIFF" + b"\0" * 1000)
     engine = open_engine(run.db_url)
-    row = {**call(uuid, tenant, "inbound", now - 3600, 61.0), "caller_number": "4915100000001",
-           "recording": path if recording else None}
+    row = {
+        **call(uuid, tenant, "inbound", now - 3600, 61.0),
+        "caller_number": "4915100000001",
+        "recording": path if recording else None,
+    }
     write_rows(engine, [row], [status(tenant, "1001", "Available", now - 3600)])
     with Session(engine) as session:
         c = Campaign(tenant=tenant, name="c2", state="running", created_at=now)
@@ -162,6 +169,7 @@ def test_a_tenant_without_kept_data_is_removed_without_flags(cli):
     engine = open_engine(run.db_url)
     with engine.begin() as conn:  # the call is older than the retention
         from ccctl.model import Call
+
         conn.execute(Call.__table__.update().values(entered_at=time.time() - 3 * 86400))
     engine.dispose()
     r = run("tenant", "remove", "beta", "--yes")

@@ -11,11 +11,12 @@ from ccctl.testing.fsproc import find_prefix, only_loopback
 def pytest_collection_modifyitems(config, items):
     reason = None
     if find_prefix() is None:
-        reason = ("no FreeSWITCH found (set CC_FREESWITCH_PREFIX, or install to /opt/freeswitch "
-                  "or the Debian layout): real-call tier skipped")
+        reason = (
+            "no FreeSWITCH found (set CC_FREESWITCH_PREFIX, or install to /opt/freeswitch "
+            "or the Debian layout): real-call tier skipped"
+        )
     elif not only_loopback():
-        reason = ("not inside a loopback-only network namespace: run this tier through "
-                  "scripts/in-netns (make test does)")
+        reason = "not inside a loopback-only network namespace: run this tier through scripts/in-netns (make test does)"
     if reason:
         print(f"\nSKIP freeswitch tier: {reason}")
         for item in items:

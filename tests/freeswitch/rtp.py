@@ -53,6 +53,7 @@ def _encoder(table: list[int]):
         if k == len(values) or (k > 0 and x - values[k - 1] < values[k] - x):
             k -= 1
         return pairs[k][1]
+
     return enc
 
 
@@ -81,7 +82,10 @@ class RtpPeer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._since = 0.0
-        self._threads = [threading.Thread(target=self._recv, daemon=True), threading.Thread(target=self._send, daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._recv, daemon=True),
+            threading.Thread(target=self._send, daemon=True),
+        ]
         for t in self._threads:
             t.start()
 
@@ -104,13 +108,15 @@ class RtpPeer:
         seq, ts, ssrc, n = 0, 0, 0x5EC0DE00 + self.addr[1], 0
         step = 2 * math.pi * self.tone_hz / 8000
         # one second of tone, encoded once per codec: a whole number of cycles for a whole-Hz tone
-        second = {pt: bytes(enc(int(self.amplitude * math.sin(step * i))) for i in range(8000)) for pt, enc in _ENC.items()}
+        second = {
+            pt: bytes(enc(int(self.amplitude * math.sin(step * i))) for i in range(8000)) for pt, enc in _ENC.items()
+        }
         next_at = time.monotonic()
         while not self._stop.is_set():
             next_at += 0.02
             if self.remote is not None:
                 off = n % 8000
-                payload = second[self.payload_type][off:off + 160]
+                payload = second[self.payload_type][off : off + 160]
                 header = struct.pack(">BBHII", 0x80, self.payload_type, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
                 try:
                     self.sock.sendto(header + payload, self.remote)

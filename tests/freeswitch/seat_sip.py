@@ -35,19 +35,71 @@ def _outcome(proc: Sipp, timeout: float) -> Outcome:
     return Outcome(finals[-1] if finals else _final_from_trace(proc.messages), ended[-1] if ended else None, rc, proc)
 
 
-def seat_call(workdir: Path, ext: str, domain: str, password: str, destination: str, *, talk_ms: int = 1500,
-              source_ip: str = "127.0.2.1", user: str | None = None, timeout: float = 30) -> Outcome:
+def seat_call(
+    workdir: Path,
+    ext: str,
+    domain: str,
+    password: str,
+    destination: str,
+    *,
+    talk_ms: int = 1500,
+    source_ip: str = "127.0.2.1",
+    user: str | None = None,
+    timeout: float = 30,
+) -> Outcome:
     """Seat EXT@DOMAIN dials DESTINATION; returns the final SIP code and how it ended."""
     csv = _csv(workdir, ext, domain, user or ext, password)
-    args = ["-inf", str(csv), "-s", destination, "-set", "talk_ms", str(talk_ms), "-i", source_ip, "-bind_local",
-            "-p", "5070", "-mi", source_ip, "-mp", "7100", "-rtp_echo", "-m", "1", "-l", "1", f"{FS_IP}:{INTERNAL_PORT}"]
+    args = [
+        "-inf",
+        str(csv),
+        "-s",
+        destination,
+        "-set",
+        "talk_ms",
+        str(talk_ms),
+        "-i",
+        source_ip,
+        "-bind_local",
+        "-p",
+        "5070",
+        "-mi",
+        source_ip,
+        "-mp",
+        "7100",
+        "-rtp_echo",
+        "-m",
+        "1",
+        "-l",
+        "1",
+        f"{FS_IP}:{INTERNAL_PORT}",
+    ]
     return _outcome(Sipp(workdir, "seat_call.xml", args, timeout_s=timeout), timeout + 10)
 
 
-def register_once(workdir: Path, ext: str, domain: str, password: str, *, user: str | None = None,
-                  source_ip: str = "127.0.2.2", timeout: float = 15) -> Outcome:
+def register_once(
+    workdir: Path,
+    ext: str,
+    domain: str,
+    password: str,
+    *,
+    user: str | None = None,
+    source_ip: str = "127.0.2.2",
+    timeout: float = 15,
+) -> Outcome:
     """One REGISTER of EXT@DOMAIN (auth user USER, default EXT); the final code tells whether it worked."""
     csv = _csv(workdir, ext, domain, user or ext, password)
-    args = ["-inf", str(csv), "-i", source_ip, "-bind_local", "-p", "5071", "-m", "1", "-l", "1",
-            f"{FS_IP}:{INTERNAL_PORT}"]
+    args = [
+        "-inf",
+        str(csv),
+        "-i",
+        source_ip,
+        "-bind_local",
+        "-p",
+        "5071",
+        "-m",
+        "1",
+        "-l",
+        "1",
+        f"{FS_IP}:{INTERNAL_PORT}",
+    ]
     return _outcome(Sipp(workdir, "register_once.xml", args, timeout_s=timeout), timeout + 10)

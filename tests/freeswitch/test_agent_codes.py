@@ -13,6 +13,7 @@ from ccctl.config.load import load_site
 from ccctl.config.write import apply_tenants
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import EventLog
+
 from .seat_sip import seat_call
 
 PW = {"acme": "acme-pass-10011", "beta": "beta-pass-10011"}
@@ -23,12 +24,12 @@ tenants:
     default_pause_reason: 2
     dispositions: {{1: sold}}
     seats:
-      - {{extension: "1001", name: Agent, skills: {{sales: 5}}, password: {PW['acme']}}}
+      - {{extension: "1001", name: Agent, skills: {{sales: 5}}, password: {PW["acme"]}}}
     queues:
       - {{name: sales, skill: sales}}
   - name: beta
     seats:
-      - {{extension: "1001", name: Beta Agent, skills: {{sales: 5}}, password: {PW['beta']}}}
+      - {{extension: "1001", name: Beta Agent, skills: {{sales: 5}}, password: {PW["beta"]}}}
     queues:
       - {{name: sales, skill: sales}}
 """
@@ -58,7 +59,6 @@ def _status(box, tenant: str) -> str:
 
 def _state(box, tenant: str) -> str:
     return box.api(f"callcenter_config agent get state 1001@{tenant}.cc.local").strip()
-
 
 
 def test_codes_drive_the_seats_own_agent(box, tmp_path):
@@ -126,14 +126,20 @@ def test_the_same_operations_from_the_library_are_audited(box):
     agents.end_wrapup(svc, "acme", "1001", actor="sup")
     assert _status(box, "acme") == "Available"
     rows = [(e.action, e.result, e.detail) for e in audit.entries(svc, "acme") if e.actor == "sup"]
-    assert rows == [("agent.login", "ok", None), ("agent.break", "ok", "missed calls"),
-                    ("agent.disposition", "ok", "1 sold"), ("agent.ready", "ok", None), ("agent.wrapup", "ok", None)]
+    assert rows == [
+        ("agent.login", "ok", None),
+        ("agent.break", "ok", "missed calls"),
+        ("agent.disposition", "ok", "1 sold"),
+        ("agent.ready", "ok", None),
+        ("agent.wrapup", "ok", None),
+    ]
 
 
 def test_the_daemon_records_the_reason_after_the_break(box, tmp_path):
     from sqlalchemy import select
 
     from ccctl.model import AgentEvent
+
     from .test_daemon import DaemonProcess
 
     svc = box.services
@@ -144,8 +150,11 @@ def test_the_daemon_records_the_reason_after_the_break(box, tmp_path):
         rows: list = []
         while time.monotonic() < deadline:
             with svc.engine.connect() as conn:
-                rows = conn.execute(select(AgentEvent.kind, AgentEvent.value).where(
-                    AgentEvent.tenant == "acme", AgentEvent.agent == "1001").order_by(AgentEvent.at, AgentEvent.id)).all()
+                rows = conn.execute(
+                    select(AgentEvent.kind, AgentEvent.value)
+                    .where(AgentEvent.tenant == "acme", AgentEvent.agent == "1001")
+                    .order_by(AgentEvent.at, AgentEvent.id)
+                ).all()
             if ("reason", "missed calls") in rows:
                 break
             time.sleep(0.2)

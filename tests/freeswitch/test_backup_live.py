@@ -13,14 +13,14 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from ccctl.config import gather
-from ccctl.supervision.agents import set_status
 from ccctl import app
-from ccctl.deploy.tree_store import TreeStore
+from ccctl.config import gather
 from ccctl.config.entities import seat_password
-
+from ccctl.deploy.tree_store import TreeStore
+from ccctl.supervision.agents import set_status
 from ccctl.testing import sip
 from ccctl.testing.sip import AgentPool, Seat, caller_load
+
 from .test_calls import DOMAIN, TENANT, check, running_box
 from .test_daemon import DaemonProcess
 from .test_recordings import QUEUE_DID, recorded_tenant
@@ -36,18 +36,29 @@ def no_stray_sipp():
 
 
 def ccctl(settings, *args, db: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CCCTL_DB": db or settings.db, "CCCTL_FS_RECORDINGS_DIR": str(settings.fs_recordings_dir),
-           "CCCTL_FS_DEPLOY": "off"}
-    return subprocess.run([sys.executable, "-c", "from ccctl.cli.main import run; run()", *args], env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "CCCTL_DB": db or settings.db,
+        "CCCTL_FS_RECORDINGS_DIR": str(settings.fs_recordings_dir),
+        "CCCTL_FS_DEPLOY": "off",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", "from ccctl.cli.main import run; run()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path):
     with running_box(fs_install, tmp_path / "fs", recorded_tenant(N)) as (box, events):
         settings = box.services.settings
         pool_seats = [Seat(str(1001 + i), DOMAIN, seat_password(box.services, TENANT, str(1001 + i))) for i in range(N)]
-        with DaemonProcess(settings, tmp_path / "daemon.log"), \
-                AgentPool(box, tmp_path / "agents", pool_seats, register_timeout=120):
+        with (
+            DaemonProcess(settings, tmp_path / "daemon.log"),
+            AgentPool(box, tmp_path / "agents", pool_seats, register_timeout=120),
+        ):
             for x in pool_seats:
                 set_status(box.services, TENANT, x.extension, "ready")
             # Two waves of N calls of 12 s: the second starts as the first ends, so call rows
@@ -60,8 +71,10 @@ def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path
                 r = ccctl(settings, "backup", str(archive), "--with-recordings", "--json")
                 check(r.returncode == 0, f"backup failed: {r.stderr}")
                 archives.append((archive, json.loads(r.stdout)))
-                print(f"backup {i}: {archives[-1][1]['rows']} rows in {archives[-1][1]['seconds']} s; "
-                      f"channels: {box.api('show channels count').strip()}")
+                print(
+                    f"backup {i}: {archives[-1][1]['rows']} rows in {archives[-1][1]['seconds']} s; "
+                    f"channels: {box.api('show channels count').strip()}"
+                )
 
             # During the first wave (no call has ended yet), then during the second, once the
             # daemon has written the first wave's rows.
@@ -76,7 +89,7 @@ def test_backup_during_live_calls_restores_to_the_same_tree(fs_install, tmp_path
             check(rc == 0, f"callers' sipp exited {rc}: the calls did not all complete", load.diagnostics)
         live_tree = gather.render_files(box.services)
         installed = TreeStore(settings.fs_conf_dir).read()  # what FreeSWITCH runs from
-    for n, (archive, summary) in enumerate(archives):
+    for n, (archive, _summary) in enumerate(archives):
         db = tmp_path / f"restored{n}.db"
         r = ccctl(settings, "restore", str(archive), db=str(db))
         check(r.returncode == 0, f"restore failed: {r.stderr}")

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl.config import gather
-from ccctl.media import synth, prompts
 from ccctl import app
+from ccctl.config import gather
 from ccctl.config.entities import list_tenants
-from ccctl.config.write import apply_tenants
-from ccctl.settings import Settings
 from ccctl.config.load import load_site
-
+from ccctl.config.write import apply_tenants
+from ccctl.media import prompts, synth
+from ccctl.settings import Settings
 from ccctl.testing.fsproc import FreeSwitch, copy_tree
 
 
 @pytest.fixture(scope="module")
 def booted(fs_install, tmp_path_factory, request):
     root = tmp_path_factory.mktemp("fsboot")
-    settings = Settings(db=str(root / "ccctl.db"), esl_port=18021, sip_internal_port=15060,
-                        sip_external_port=15080, rtp_start=20000, rtp_end=20999,
-                        fs_conf_dir=root / "conf", fs_sounds_dir=root / "sounds",
-                        fs_recordings_dir=root / "recordings")
+    settings = Settings(
+        db=str(root / "ccctl.db"),
+        esl_port=18021,
+        sip_internal_port=15060,
+        sip_external_port=15080,
+        rtp_start=20000,
+        rtp_end=20999,
+        fs_conf_dir=root / "conf",
+        fs_sounds_dir=root / "sounds",
+        fs_recordings_dir=root / "recordings",
+    )
     ctx = app.open(settings, deploy=False)
     from tests.conftest import EXAMPLE
 
@@ -40,8 +46,9 @@ def test_status_ready(booted):
     assert "is ready" in fs.api("status")
 
 
-@pytest.mark.parametrize("module", ["mod_callcenter", "mod_sofia", "mod_event_socket", "mod_dialplan_xml",
-                                    "mod_local_stream", "mod_hash"])
+@pytest.mark.parametrize(
+    "module", ["mod_callcenter", "mod_sofia", "mod_event_socket", "mod_dialplan_xml", "mod_local_stream", "mod_hash"]
+)
 def test_modules_loaded(booted, module):
     fs, _ = booted
     assert fs.api(f"module_exists {module}") == "true"
@@ -96,7 +103,7 @@ def _listening(pid: int) -> list[tuple[str, int]]:
             hex_addr, hex_port = local.split(":")
             raw = bytes.fromhex(hex_addr)
             # the kernel prints each 32-bit word in host (little-endian) order
-            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, size, 4))
+            raw = b"".join(raw[i : i + 4][::-1] for i in range(0, size, 4))
             out.append((str(ipaddress.ip_address(raw)), int(hex_port, 16)))
     return out
 

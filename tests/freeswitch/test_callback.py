@@ -15,14 +15,14 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.supervision.agents import parse_table, set_status
 from ccctl.cli.main import app
-from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
-from ccctl.config.entities import seat_password
 from ccctl.config import spec as s
-
+from ccctl.config.entities import seat_password
+from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
+from ccctl.supervision.agents import parse_table, set_status
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call
+
 from .test_daemon import box_and_daemon, check, wait_rows
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
@@ -33,11 +33,18 @@ QUEUE = f"sales@{DOMAIN}"
 
 def tenant() -> s.Tenant:
     return s.Tenant(
-        name=TENANT, recording=s.Recording(mode="none"),
-        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
-               s.Seat(extension="1003", name="Carol")],
-        queues=[s.Queue(name="sales", wrapup=0, max_wait=900, callback=s.Callback(key="1", attempts=2, interval=30),
-                        no_agent=s.NoAgent(timeout=0, target="hangup"))],
+        name=TENANT,
+        recording=s.Recording(mode="none"),
+        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5}), s.Seat(extension="1003", name="Carol")],
+        queues=[
+            s.Queue(
+                name="sales",
+                wrapup=0,
+                max_wait=900,
+                callback=s.Callback(key="1", attempts=2, interval=30),
+                no_agent=s.NoAgent(timeout=0, target="hangup"),
+            )
+        ],
         numbers=[s.Number(number=DID, target="queue:sales")],
     )
 
@@ -54,17 +61,32 @@ def members(box) -> list[dict[str, str]]:
 
 def test_callback_reaches_the_caller_after_an_agent_frees_up_keeping_their_place(fs_install, tmp_path):
     with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
-        with EventLog(box.fs.password, SUBSCRIBE, filters=FILTERS) as events, daemon, \
-                Agents(box, tmp_path / "seats", [
+        with (
+            EventLog(box.fs.password, SUBSCRIBE, filters=FILTERS) as events,
+            daemon,
+            Agents(
+                box,
+                tmp_path / "seats",
+                [
                     Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 4000),
-                    Seat("1003", DOMAIN, seat_password(box.services, TENANT, "1003"), 3000)]) as agents:
+                    Seat("1003", DOMAIN, seat_password(box.services, TENANT, "1003"), 3000),
+                ],
+            ) as agents,
+        ):
             set_status(box.services, TENANT, "1001", "break")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(150)]
             a = call(tmp_path / "a", DID, digits="1", wait_ms=2500, talk_ms=15000, caller_number="1003")
             check(a.ok and a.answered and a.ended == "remote-bye", f"A: {a}", a.diagnostics, *diag)
             time.sleep(2)  # B comes in clearly later (mod_callcenter ranks by whole seconds)
-            b = start_call(tmp_path / "b", DID, wait_ms=500, talk_ms=120_000, source_ip="127.0.0.3",
-                           caller_number="4915112345678", timeout_s=200)
+            b = start_call(
+                tmp_path / "b",
+                DID,
+                wait_ms=500,
+                talk_ms=120_000,
+                source_ip="127.0.0.3",
+                caller_number="4915112345678",
+                timeout_s=200,
+            )
             events.wait_for(lambda e: e.get("CC-Action") == "member-queue-start", count=2, timeout=30)
             # The daemon places A's callback: a second member of the queue, after B joined.
             deadline = time.monotonic() + 30
@@ -116,8 +138,9 @@ def test_an_anonymous_caller_pressing_the_key_stays_in_the_queue(fs_install, tmp
     the queue in the same call; no request is made."""
     with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
         with EventLog(box.fs.password, SUBSCRIBE, filters=FILTERS) as events, daemon:
-            caller = start_call(tmp_path / "anon", DID, digits="1", wait_ms=2500, talk_ms=6000,
-                                caller_number="anonymous")
+            caller = start_call(
+                tmp_path / "anon", DID, digits="1", wait_ms=2500, talk_ms=6000, caller_number="anonymous"
+            )
             joins = events.wait_for(lambda e: e.get("CC-Action") == "member-queue-start", count=2, timeout=30)
             assert len({e["CC-Member-Session-UUID"] for e in joins}) == 1  # the same call, back in the queue
             result = caller.wait(60)

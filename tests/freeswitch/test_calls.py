@@ -12,18 +12,17 @@ import array
 import time
 import wave
 from contextlib import contextmanager
-from pathlib import Path
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from ccctl.supervision.agents import parse_table, set_status
 from ccctl import app
+from ccctl.config import spec as s
 from ccctl.config.entities import seat_password
 from ccctl.config.write import apply_tenants
-from ccctl.config import spec as s
-
+from ccctl.supervision.agents import parse_table, set_status
 from ccctl.testing import sip
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call
@@ -43,12 +42,33 @@ def tenant(recording: str = "all", queue: dict | None = None, ivr: dict | None =
     spec = dict(
         name=TENANT,
         recording=s.Recording(mode=recording),
-        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
-               s.Seat(extension="1002", name="Bob", skills={"sales": 5})],
-        queues=[s.Queue(**{"name": "sales", "strategy": "longest-idle-agent", "wrapup": 0,
-                           "no_agent": s.NoAgent(timeout=30, target="hangup"), **(queue or {})})],
-        ivrs=[s.Ivr(**{"name": "main", "greeting": s.Greeting(text="Welcome. For sales press 1."),
-                       "options": {"1": "queue:sales"}, "timeout": 5, "hours": None, **(ivr or {})})],
+        seats=[
+            s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
+            s.Seat(extension="1002", name="Bob", skills={"sales": 5}),
+        ],
+        queues=[
+            s.Queue(
+                **{
+                    "name": "sales",
+                    "strategy": "longest-idle-agent",
+                    "wrapup": 0,
+                    "no_agent": s.NoAgent(timeout=30, target="hangup"),
+                    **(queue or {}),
+                }
+            )
+        ],
+        ivrs=[
+            s.Ivr(
+                **{
+                    "name": "main",
+                    "greeting": s.Greeting(text="Welcome. For sales press 1."),
+                    "options": {"1": "queue:sales"},
+                    "timeout": 5,
+                    "hours": None,
+                    **(ivr or {}),
+                }
+            )
+        ],
         numbers=[s.Number(number=DID, target="ivr:main")],
     )
     spec.update(over)
@@ -97,13 +117,20 @@ def wait_agent_state(box, ext: str, state: str, timeout: float = 5) -> dict[str,
 
 def hangup_of(events: EventLog, sip_call_id: str, timeout: float = 10) -> dict[str, str]:
     """The CHANNEL_HANGUP_COMPLETE of the FreeSWITCH channel for SIP Call-ID SIP_CALL_ID."""
-    return events.wait_for(lambda e: e.get("Event-Name") == HANGUP and e.get("variable_sip_call_id") == sip_call_id,
-                           timeout=timeout)[0]
+    return events.wait_for(
+        lambda e: e.get("Event-Name") == HANGUP and e.get("variable_sip_call_id") == sip_call_id, timeout=timeout
+    )[0]
 
 
 def cc_event(events: EventLog, action: str, member_session: str, timeout: float = 10) -> dict[str, str]:
-    return events.wait_for(lambda e: e.get("Event-Subclass") == CC_EVENT and e.get("CC-Action") == action
-                           and e.get("CC-Member-Session-UUID") == member_session, timeout=timeout)[0]
+    return events.wait_for(
+        lambda e: (
+            e.get("Event-Subclass") == CC_EVENT
+            and e.get("CC-Action") == action
+            and e.get("CC-Member-Session-UUID") == member_session
+        ),
+        timeout=timeout,
+    )[0]
 
 
 def wav_stats(path) -> tuple[float, float]:
@@ -128,14 +155,20 @@ def check(cond: bool, msg: str, *sources) -> None:
 
 
 def test_ivr_to_longest_idle_agent_with_media_and_recording(fs_install, tmp_path):
-    with running_box(fs_install, tmp_path / "fs", tenant("all")) as (box, events), \
-            Agents(box, tmp_path / "seats", seats(box, {"1001": 1500, "1002": 4000})) as agents:
+    with (
+        running_box(fs_install, tmp_path / "fs", tenant("all")) as (box, events),
+        Agents(box, tmp_path / "seats", seats(box, {"1001": 1500, "1002": 4000})) as agents,
+    ):
         # Warm-up: only Alice is ready, so she takes the first call and becomes the agent
         # offered a call most recently.
         set_status(box.services, TENANT, "1001", "ready")
         first = call(tmp_path / "call-1", DID, digits="1", wait_ms=1500, talk_ms=8000)
-        check(first.ok and first.answered and len(agents["1001"].calls) == 1, f"warm-up call failed: {first}",
-              first.diagnostics, agents.diagnostics)
+        check(
+            first.ok and first.answered and len(agents["1001"].calls) == 1,
+            f"warm-up call failed: {first}",
+            first.diagnostics,
+            agents.diagnostics,
+        )
         assert agents["1002"].calls == []
 
         # Both ready (wrap-up is 0, so Alice is Waiting again): Alice comes first by tier
@@ -145,8 +178,11 @@ def test_ivr_to_longest_idle_agent_with_media_and_recording(fs_install, tmp_path
         assert row["status"] == "Available" and row["state"] == "Waiting", row
         result = call(tmp_path / "call-2", DID, digits="1", wait_ms=1500, talk_ms=12000)
         check(result.ok and result.answered, f"call failed: {result}", result.diagnostics, agents.diagnostics)
-        check(len(agents["1002"].calls) == 1 and len(agents["1001"].calls) == 1,
-              "the second call should go to the longest-idle agent, 1002", agents.diagnostics)
+        check(
+            len(agents["1002"].calls) == 1 and len(agents["1001"].calls) == 1,
+            "the second call should go to the longest-idle agent, 1002",
+            agents.diagnostics,
+        )
         assert agents["1002"].ended == ["local-bye"]  # Bob hung up after his 4 s
         assert result.ended == "remote-bye"  # and FreeSWITCH then cleared the caller
         rows = agent_rows(box)
@@ -181,14 +217,20 @@ def test_ivr_to_longest_idle_agent_with_media_and_recording(fs_install, tmp_path
 
 def test_recording_none_writes_no_file(fs_install, tmp_path):
     """Two calls in a row to the one ready seat (which answers both): no recording at all."""
-    with running_box(fs_install, tmp_path / "fs", tenant("none")) as (box, events), \
-            Agents(box, tmp_path / "seats", seats(box, {"1001": 2000})) as agents:
+    with (
+        running_box(fs_install, tmp_path / "fs", tenant("none")) as (box, events),
+        Agents(box, tmp_path / "seats", seats(box, {"1001": 2000})) as agents,
+    ):
         set_status(box.services, TENANT, "1001", "ready")
         for i in (1, 2):
             wait_agent_state(box, "1001", "Waiting")
             result = call(tmp_path / f"call-{i}", DID, digits="1", wait_ms=1500, talk_ms=10000)
-            check(result.ok and result.answered and len(agents["1001"].calls) == i, f"call {i} failed: {result}",
-                  result.diagnostics, agents.diagnostics)
+            check(
+                result.ok and result.answered and len(agents["1001"].calls) == i,
+                f"call {i} failed: {result}",
+                result.diagnostics,
+                agents.diagnostics,
+            )
             leg = hangup_of(events, result.call_id)
             assert leg["Hangup-Cause"] == "NORMAL_CLEARING"
             assert leg["variable_cc_agent"] == f"1001@{DOMAIN}"
@@ -211,12 +253,15 @@ def test_closed_ivr_takes_the_closed_branch(fs_install, tmp_path, why):
     """Closed (a holiday today, or no open hours today): the caller hears the closed prompt
     and is hung up; the menu's digits lead nowhere, no agent is offered the call."""
     closed = {"holidays": _today_and_tomorrow()} if why == "holiday" else {"hours": {_not_today(): "09:00-17:00"}}
-    with running_box(fs_install, tmp_path / "fs", tenant("all", ivr=closed)) as (box, events), \
-            Agents(box, tmp_path / "seats", seats(box, {"1001": None})) as agents:
+    with (
+        running_box(fs_install, tmp_path / "fs", tenant("all", ivr=closed)) as (box, events),
+        Agents(box, tmp_path / "seats", seats(box, {"1001": None})) as agents,
+    ):
         set_status(box.services, TENANT, "1001", "ready")
         result = call(tmp_path / "call", DID, digits="1", wait_ms=1000, talk_ms=15000)
-        check(result.ok and result.answered and result.ended == "remote-bye", f"call failed: {result}",
-              result.diagnostics)
+        check(
+            result.ok and result.answered and result.ended == "remote-bye", f"call failed: {result}", result.diagnostics
+        )
         leg = hangup_of(events, result.call_id)
         assert leg["Hangup-Cause"] == "NORMAL_CLEARING"
         expected = {f"holiday {d}" for d in _today_and_tomorrow()} if why == "holiday" else {"hours"}
@@ -236,8 +281,9 @@ def test_queue_without_agents_gives_up_after_no_agent_timeout(fs_install, tmp_pa
         timeout = int(queue["max_wait_time_with_no_agent"]) + int(queue["max_wait_time_with_no_agent_time_reached"])
         assert timeout == 3
         result = call(tmp_path / "call", DID, digits="1", wait_ms=1500, talk_ms=20000)
-        check(result.ok and result.answered and result.ended == "remote-bye", f"call failed: {result}",
-              result.diagnostics)
+        check(
+            result.ok and result.answered and result.ended == "remote-bye", f"call failed: {result}", result.diagnostics
+        )
         leg = hangup_of(events, result.call_id)
         uuid = leg["Unique-ID"]
         start = cc_event(events, "member-queue-start", uuid)
@@ -260,8 +306,7 @@ def test_call_over_the_tenant_cap_gets_503(fs_install, tmp_path):
         second = call(tmp_path / "call-2", DID, source_ip="127.0.0.3", wait_ms=500, talk_ms=500)
         one = first.wait()
         check(one.ok and one.answered and one.ended == "local-bye", f"first call: {one}", one.diagnostics)
-        check(second.ok and second.code == 503 and not second.answered, f"second call: {second}",
-              second.diagnostics)
+        check(second.ok and second.code == 503 and not second.answered, f"second call: {second}", second.diagnostics)
         refused = hangup_of(events, second.call_id)
         assert refused.get("variable_ccctl_refused") == "call_limit"
         assert "Tenant call limit reached" in second.sipp.messages.read_text()

@@ -24,23 +24,21 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.supervision.agents import set_status
-from ccctl.cli.main import app as cli_app
 from ccctl import app
-from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
-from ccctl.stats.calls import list_calls
-from ccctl.stats.live import realtime
-from ccctl.cti.webhooks import SIGNATURE_HEADER, tenant_secret, verify
-from ccctl.model import AgentEvent
+from ccctl.cli.main import app as cli_app
+from ccctl.config import spec as s
 from ccctl.config.entities import seat_password
 from ccctl.config.write import apply_tenants
-from ccctl.config import spec as s
-
-from tests.unit.test_webhooks import Receiver
-
+from ccctl.cti.webhooks import SIGNATURE_HEADER, tenant_secret, verify
+from ccctl.daemon.assemble import FILTERS, SUBSCRIBE
+from ccctl.model import AgentEvent
+from ccctl.stats.calls import list_calls
+from ccctl.stats.live import realtime
+from ccctl.supervision.agents import set_status
 from ccctl.testing import sip
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import Agents, EventLog, Seat, call, start_call
+from tests.unit.test_webhooks import Receiver
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 
@@ -54,14 +52,30 @@ def tenant(webhook: str | None = None) -> s.Tenant:
     timeout 3 s), 3 billing (at most 4 s, then overflow to seat 1002)."""
     return s.Tenant(
         name=TENANT,
-        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
-               s.Seat(extension="1002", name="Bob", skills={"billing": 5})],
-        queues=[s.Queue(name="sales", wrapup=0, service_level=20, no_agent=s.NoAgent(timeout=60, target="hangup")),
-                s.Queue(name="support", wrapup=0, no_agent=s.NoAgent(timeout=3, target="hangup")),
-                s.Queue(name="billing", wrapup=0, max_wait=4, overflow="seat:1002",
-                        no_agent=s.NoAgent(timeout=60, target="hangup"))],
-        ivrs=[s.Ivr(name="main", greeting=s.Greeting(text="Welcome."), timeout=5, hours=None,
-                    options={"1": "queue:sales", "2": "queue:support", "3": "queue:billing"})],
+        seats=[
+            s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
+            s.Seat(extension="1002", name="Bob", skills={"billing": 5}),
+        ],
+        queues=[
+            s.Queue(name="sales", wrapup=0, service_level=20, no_agent=s.NoAgent(timeout=60, target="hangup")),
+            s.Queue(name="support", wrapup=0, no_agent=s.NoAgent(timeout=3, target="hangup")),
+            s.Queue(
+                name="billing",
+                wrapup=0,
+                max_wait=4,
+                overflow="seat:1002",
+                no_agent=s.NoAgent(timeout=60, target="hangup"),
+            ),
+        ],
+        ivrs=[
+            s.Ivr(
+                name="main",
+                greeting=s.Greeting(text="Welcome."),
+                timeout=5,
+                hours=None,
+                options={"1": "queue:sales", "2": "queue:support", "3": "queue:billing"},
+            )
+        ],
         numbers=[s.Number(number=DID, target="ivr:main")],
         customers=[s.Customer(number="+" + CALLER, name="Erika Muster", fields={"account": "A-17"})],
         webhooks=[s.Webhook(url=webhook)] if webhook else [],
@@ -73,15 +87,24 @@ class DaemonProcess:
 
     def __init__(self, settings, log: Path):
         self.log = log
-        self.env = {**os.environ, "CCCTL_DB": settings.db, "CCCTL_ESL_PORT": str(settings.esl_port),
-                    "CCCTL_FS_CDR_DIR": str(settings.fs_cdr_dir), "CCCTL_SPOOL_DIR": str(settings.spool_dir),
-                    "CCCTL_FS_DEPLOY": "off"}
+        self.env = {
+            **os.environ,
+            "CCCTL_DB": settings.db,
+            "CCCTL_ESL_PORT": str(settings.esl_port),
+            "CCCTL_FS_CDR_DIR": str(settings.fs_cdr_dir),
+            "CCCTL_SPOOL_DIR": str(settings.spool_dir),
+            "CCCTL_FS_DEPLOY": "off",
+        }
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "DaemonProcess":
         out = open(self.log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-c", "from ccctl.cli.main import run; run()", "daemon"],
-                                     env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from ccctl.cli.main import run; run()", "daemon"],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         self.wait_log("connected to FreeSWITCH", count=self.text().count("connected to FreeSWITCH") + 1)
         return self
 
@@ -92,7 +115,9 @@ class DaemonProcess:
         deadline = time.monotonic() + timeout
         while self.text().count(needle) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"daemon log has {self.text().count(needle)} of {count} {needle!r}:\n{self.text()}")
+                raise AssertionError(
+                    f"daemon log has {self.text().count(needle)} of {count} {needle!r}:\n{self.text()}"
+                )
             time.sleep(0.05)
         return time.monotonic()
 
@@ -153,10 +178,18 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     stream = open(tmp_path / "events.esl", "wb")
     daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
     try:
-        with EventLog(box.fs.password, SUBSCRIBE, record=stream, filters=FILTERS), daemon, \
-                Agents(box, tmp_path / "seats", [
+        with (
+            EventLog(box.fs.password, SUBSCRIBE, record=stream, filters=FILTERS),
+            daemon,
+            Agents(
+                box,
+                tmp_path / "seats",
+                [
                     Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 3000, ring_ms=1500),
-                    Seat("1002", DOMAIN, seat_password(box.services, TENANT, "1002"), 2000)]) as agents:
+                    Seat("1002", DOMAIN, seat_password(box.services, TENANT, "1002"), 2000),
+                ],
+            ) as agents,
+        ):
             set_status(box.services, TENANT, "1001", "ready")
             set_status(box.services, TENANT, "1002", "break")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(80)]
@@ -219,8 +252,11 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     offers = [(t, h, json.loads(body)) for t, h, body in webhook_seen if json.loads(body)["type"] == "call.offered"]
     assert len(offers) == 1, [(t, e["call_id"], e["queue"], e["agent"], e["at"]) for t, _, e in offers]
     t_rx, headers, event = offers[0]
-    assert verify(tenant_secret(ctx.engine, TENANT), json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode(),
-                  headers[SIGNATURE_HEADER.lower()])
+    assert verify(
+        tenant_secret(ctx.engine, TENANT),
+        json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode(),
+        headers[SIGNATURE_HEADER.lower()],
+    )
     assert event["call_id"] == ra["uuid"] and event["agent"] == "1001" and event["queue"] == "sales"
     assert event["customer"]["name"] == "Erika Muster" and event["ivr_digits"] == "1"
     assert t_rx < ts(ra["answered_at"]), (t_rx, ra["answered_at"])
@@ -229,8 +265,14 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     from sqlalchemy import select
 
     with ctx.engine.connect() as conn:
-        statuses = [v for (v,) in conn.execute(select(AgentEvent.value).where(
-            AgentEvent.agent == "1001", AgentEvent.kind == "status").order_by(AgentEvent.at))]
+        statuses = [
+            v
+            for (v,) in conn.execute(
+                select(AgentEvent.value)
+                .where(AgentEvent.agent == "1001", AgentEvent.kind == "status")
+                .order_by(AgentEvent.at)
+            )
+        ]
     assert statuses[-3:] == ["Available", "On Break", "Available"], statuses
 
     # What `ccctl stats` and `ccctl calls` say.
@@ -239,8 +281,15 @@ def test_scripted_calls_are_recorded_exactly(fs_install, tmp_path):
     r = runner.invoke(cli_app, ["stats", "--tenant", TENANT, "--json"], env=env)
     assert r.exit_code == 0, r.output
     [st] = json.loads(r.stdout)
-    assert (st["offered"], st["answered"], st["abandoned"], st["no_agent"], st["overflowed"], st["abandoned_ivr"],
-            st["calls"]) == (4, 1, 1, 1, 1, 1, 5), st
+    assert (
+        st["offered"],
+        st["answered"],
+        st["abandoned"],
+        st["no_agent"],
+        st["overflowed"],
+        st["abandoned_ivr"],
+        st["calls"],
+    ) == (4, 1, 1, 1, 1, 1, 5), st
     assert st["service_level"] == 0.25 and st["short_abandoned"] == 0 and st["abandon_rate"] == 0.25, st
     assert st["asa"] == round(ra["wait_s"], 1) and st["longest_wait"] == round(rb["wait_s"], 1), st
     assert st["login_time"] > 0 and st["occupancy"] is not None, st
@@ -273,7 +322,9 @@ def test_no_call_lost_or_twice_across_daemon_kills_and_a_freeswitch_restart(fs_i
     box = start_box(fs_install, root)
     daemon = DaemonProcess(ctx.settings, tmp_path / "daemon.log")
     try:
-        with Agents(box, tmp_path / "seats", [Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 6000)]) as agents:
+        with Agents(
+            box, tmp_path / "seats", [Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), 6000)]
+        ) as agents:
             set_status(box.services, TENANT, "1001", "ready")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(80)]
             daemon.start()
@@ -318,6 +369,10 @@ def test_no_call_lost_or_twice_across_daemon_kills_and_a_freeswitch_restart(fs_i
     check(len(rows) == 4, f"{len(rows)} rows: {rows}", daemon.text)
     assert len({r["uuid"] for r in rows}) == 4
     # H was cut off by FreeSWITCH's shutdown while it waited; I went its normal way after
-    assert (rows[2]["queue"], rows[2]["disposition"], rows[2]["hangup_cause"]) == ("support", "failed", "SYSTEM_SHUTDOWN")
+    assert (rows[2]["queue"], rows[2]["disposition"], rows[2]["hangup_cause"]) == (
+        "support",
+        "failed",
+        "SYSTEM_SHUTDOWN",
+    )
     assert (rows[3]["queue"], rows[3]["disposition"]) == ("support", "no_agent"), rows
     assert "Traceback" not in daemon.text(), daemon.text()

@@ -14,17 +14,16 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from ccctl.supervision.agents import set_status
 from ccctl import app
-from ccctl.db import session_scope
-from ccctl.outbound import campaigns, dnc
-from ccctl.outbound.dialer import ABANDON_TEXT, Dialer
-from ccctl.model import Call, Contact
-from ccctl.media.prompts import Prompt
+from ccctl.config import spec as s
 from ccctl.config.entities import seat_password
 from ccctl.config.write import apply_tenants
-from ccctl.config import spec as s
-
+from ccctl.db import session_scope
+from ccctl.media.prompts import Prompt
+from ccctl.model import Call, Contact
+from ccctl.outbound import campaigns, dnc
+from ccctl.outbound.dialer import ABANDON_TEXT, Dialer
+from ccctl.supervision.agents import set_status
 from ccctl.testing import sip
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import Agents, Seat, Sipp
@@ -39,9 +38,13 @@ BUSY, SILENT, LISTED, LATE = "+49301111002", "+49301111003", "+49301111011", "+4
 
 def tenant() -> s.Tenant:
     return s.Tenant(
-        name=TENANT, timezone="Europe/Berlin", call_limit=10,
-        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
-               s.Seat(extension="1002", name="Bob", skills={"sales": 5})],
+        name=TENANT,
+        timezone="Europe/Berlin",
+        call_limit=10,
+        seats=[
+            s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
+            s.Seat(extension="1002", name="Bob", skills={"sales": 5}),
+        ],
         queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=60, target="hangup"))],
         trunks=[s.Trunk(name="carrier", host=CARRIER, port=5060)],
     )
@@ -64,16 +67,33 @@ def test_progressive_campaign_end_to_end(fs_install, tmp_path):
     ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant()])
     box = start_box(fs_install, root)
-    customers = Sipp(tmp_path / "customers", "customer.xml",
-                     ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-rtp_echo"],
-                     timeout_s=600)
+    customers = Sipp(
+        tmp_path / "customers",
+        "customer.xml",
+        ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-rtp_echo"],
+        timeout_s=600,
+    )
     start, end = window_around_now()
-    campaigns.add(ctx, TENANT, "winback", queue="sales", mode="progressive", caller_id="+4940999000",
-                  window_start=start, window_end=end, days="all", ring_timeout=6, max_concurrent=5,
-                  retries={"busy": [1, 1], "no_answer": [0, 60]})
+    campaigns.add(
+        ctx,
+        TENANT,
+        "winback",
+        queue="sales",
+        mode="progressive",
+        caller_id="+4940999000",
+        window_start=start,
+        window_end=end,
+        days="all",
+        ring_timeout=6,
+        max_concurrent=5,
+        retries={"busy": [1, 1], "no_answer": [0, 60]},
+    )
     f = tmp_path / "contacts.csv"
-    f.write_text("number,name,timezone\n" + "".join(f"{n},Customer {i},UTC\n" for i, n in enumerate(ANSWER))
-                 + f"{BUSY},Busy,UTC\n{SILENT},Silent,UTC\n{LISTED},Listed,UTC\n{LATE},Late,Etc/GMT-12\n")
+    f.write_text(
+        "number,name,timezone\n"
+        + "".join(f"{n},Customer {i},UTC\n" for i, n in enumerate(ANSWER))
+        + f"{BUSY},Busy,UTC\n{SILENT},Silent,UTC\n{LISTED},Listed,UTC\n{LATE},Late,Etc/GMT-12\n"
+    )
     assert campaigns.import_file(ctx, TENANT, "winback", f).imported == 9
     dnc.add(ctx, TENANT, [LISTED])
     events: list[dict] = []
@@ -152,12 +172,21 @@ def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install
     ctx = app.open(fs_settings(root), deploy=False)
     apply_tenants(ctx, [tenant()])
     box = start_box(fs_install, root)
-    customers = Sipp(tmp_path / "customers", "customer.xml",
-                     ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-rtp_echo"],
-                     timeout_s=600)
+    customers = Sipp(
+        tmp_path / "customers",
+        "customer.xml",
+        ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-rtp_echo"],
+        timeout_s=600,
+    )
     start, end = window_around_now()
-    common = dict(queue="sales", caller_id="+4940999000", window_start=start, window_end=end, days="all",
-                  retries={"abandoned": [0, 60]})
+    common = dict(
+        queue="sales",
+        caller_id="+4940999000",
+        window_start=start,
+        window_end=end,
+        days="all",
+        retries={"abandoned": [0, 60]},
+    )
     campaigns.add(ctx, TENANT, "slow", mode="progressive", **common)
     campaigns.add_contacts(ctx, TENANT, "slow", _parsed([ANSWER[0]]))
     campaigns.add(ctx, TENANT, "look", mode="preview", **common)
@@ -220,11 +249,27 @@ def test_outbound_survey_campaign_stores_the_score_from_real_dtmf(fs_install, tm
     sip.build_dtmf_pcap("4", work / "digits.pcap")
     scenario = work / "survey_customer.xml"
     scenario.write_bytes((sip.SCENARIOS / "survey_customer.xml").read_bytes())
-    customers = Sipp(work, scenario, ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100",
-                                      "-set", "wait_ms", "2500"], timeout_s=300)
+    customers = Sipp(
+        work,
+        scenario,
+        ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-set", "wait_ms", "2500"],
+        timeout_s=300,
+    )
     start, end = window_around_now()
-    campaigns.add(ctx, TENANT, "nps", kind="ivr", target="survey", mode="progressive", caller_id="+4940999000",
-                  window_start=start, window_end=end, days="all", ring_timeout=10, max_concurrent=1)
+    campaigns.add(
+        ctx,
+        TENANT,
+        "nps",
+        kind="ivr",
+        target="survey",
+        mode="progressive",
+        caller_id="+4940999000",
+        window_start=start,
+        window_end=end,
+        days="all",
+        ring_timeout=10,
+        max_concurrent=1,
+    )
     f = tmp_path / "contacts.csv"
     f.write_text(f"number,name,timezone\n{ANSWER[0]},Customer,UTC\n")
     assert campaigns.import_file(ctx, TENANT, "nps", f).imported == 1

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from ccctl.config import gather
-from ccctl.media import synth, prompts
 from ccctl import app
-from ccctl.config.write import apply_tenants
+from ccctl.config import gather
 from ccctl.config.load import load_site
-
+from ccctl.config.write import apply_tenants
+from ccctl.media import prompts, synth
 from ccctl.testing.box import fs_settings
 from ccctl.testing.fsproc import FreeSwitch, copy_tree
 
@@ -21,8 +20,10 @@ from ccctl.testing.fsproc import FreeSwitch, copy_tree
 def booted(fs_install, tmp_path_factory):
     binary, mod_dir = fs_install
     if not (mod_dir / "mod_freetdm.so").is_file():
-        reason = (f"{mod_dir} has no mod_freetdm.so (FreeSWITCH built without FreeTDM): "
-                  "loading the rendered freetdm.conf.xml is not tested here")
+        reason = (
+            f"{mod_dir} has no mod_freetdm.so (FreeSWITCH built without FreeTDM): "
+            "loading the rendered freetdm.conf.xml is not tested here"
+        )
         print(f"SKIP reason: {reason}")
         pytest.skip(reason)
     from tests.conftest import ROOT
@@ -50,8 +51,10 @@ def test_mod_freetdm_reads_the_rendered_configuration(booted):
         # with no DAHDI driver loaded (kernel modules load only inside the booted image) it
         # must stop exactly there: the rendered files were read, the span's I/O type was asked
         # for, and nothing else went wrong.
-        print("\nmod_freetdm: no /dev/dahdi on this host: checking that FreeTDM read the rendered "
-              "configuration and stopped only for want of the DAHDI device")
+        print(
+            "\nmod_freetdm: no /dev/dahdi on this host: checking that FreeTDM read the rendered "
+            "configuration and stopped only for want of the DAHDI device"
+        )
         assert "Modules configured: 1" in log, fs.log_tail()
         assert "No DAHDI or Zap control device found" in log, fs.log_tail()
         assert "failure creating span of type zt" in log, fs.log_tail()

@@ -11,15 +11,14 @@ import subprocess
 
 import pytest
 
-from ccctl.cti import customers
-from ccctl.config import entities
-from ccctl.media import uploads
 from ccctl import app
-from ccctl.errors import InvalidInput
-from ccctl.config.write import apply_tenants
+from ccctl.config import entities
 from ccctl.config import spec as s
 from ccctl.config.load import site_from_data
-
+from ccctl.config.write import apply_tenants
+from ccctl.cti import customers
+from ccctl.errors import InvalidInput
+from ccctl.media import uploads
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import call
 
@@ -29,10 +28,14 @@ A_DID = "4000000101"
 
 def site() -> list[s.Tenant]:
     def tenant(name, did):
-        return s.Tenant(name=name, seats=[s.Seat(extension="1001", name=f"{name} one")],
-                        ivrs=[s.Ivr(name="main", greeting=s.Greeting(text=f"Welcome to {name}."))],
-                        numbers=[s.Number(number=did, target="ivr:main")],
-                        trunks=[s.Trunk(name="carrier", host="127.0.0.9", username=f"{name}-user", password="s3cret-pw")])
+        return s.Tenant(
+            name=name,
+            seats=[s.Seat(extension="1001", name=f"{name} one")],
+            ivrs=[s.Ivr(name="main", greeting=s.Greeting(text=f"Welcome to {name}."))],
+            numbers=[s.Number(number=did, target="ivr:main")],
+            trunks=[s.Trunk(name="carrier", host="127.0.0.9", username=f"{name}-user", password="s3cret-pw")],
+        )
+
     return [tenant(A, A_DID), tenant(B, "4000000109")]
 
 
@@ -71,15 +74,21 @@ def test_tenant_cannot_play_another_tenants_file(box, tone, tmp_path):
     assert "ccctl/media/beta/secret.wav" in live_xml(box)
     recordings = ctx.settings.fs_recordings_dir / B
     recordings.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", str(recordings / "call.wav"), "synth", "1", "sine", "300"],
-                   check=True)
+    subprocess.run(
+        ["sox", "-n", "-r", "8000", "-c", "1", str(recordings / "call.wav"), "synth", "1", "sine", "300"], check=True
+    )
     acme_dir = uploads.folder(sounds, A)
     acme_dir.mkdir(parents=True, exist_ok=True)
     (acme_dir / "planted.wav").symlink_to(uploads.folder(sounds, B) / "secret.wav")
     before = acme_menu(live_xml(box))
-    attempts = ["../beta/secret.wav", str(uploads.folder(sounds, B) / "secret.wav"),
-                f"{sounds}/../recordings/beta/call.wav", str(recordings / "call.wav"),
-                "$${sounds_dir}/ccctl/media/beta/secret.wav", "planted.wav"]
+    attempts = [
+        "../beta/secret.wav",
+        str(uploads.folder(sounds, B) / "secret.wav"),
+        f"{sounds}/../recordings/beta/call.wav",
+        str(recordings / "call.wav"),
+        "$${sounds_dir}/ccctl/media/beta/secret.wav",
+        "planted.wav",
+    ]
     for name in attempts:
         with pytest.raises(InvalidInput):
             entities.set_item(ctx, "ivr", A, "main", {"greeting": {"file": name}})
@@ -112,10 +121,21 @@ def _attempts(marker: str):
         yield "trunk username", lambda c: entities.set_item(c, "trunk", A, "carrier", {"username": h})
         yield "trunk password", lambda c: entities.set_item(c, "trunk", A, "carrier", {"password": h})
         yield "trunk host", lambda c: entities.set_item(c, "trunk", A, "carrier", {"host": h})
-        yield "customer", lambda c: customers.add_customer(
-            c, A, customers.parse({"number": "4000000555", "name": h, "fields": {"k": h}}, "customer"))
-        yield "site file", lambda c: apply_tenants(c, site_from_data(
-            {"tenants": [{"name": A, "display_name": h, "seats": [{"extension": "1001", "name": h}]}]}, "site").tenants)
+        yield (
+            "customer",
+            lambda c: customers.add_customer(
+                c, A, customers.parse({"number": "4000000555", "name": h, "fields": {"k": h}}, "customer")
+            ),
+        )
+        yield (
+            "site file",
+            lambda c: apply_tenants(
+                c,
+                site_from_data(
+                    {"tenants": [{"name": A, "display_name": h, "seats": [{"extension": "1001", "name": h}]}]}, "site"
+                ).tenants,
+            ),
+        )
 
 
 def test_no_expression_from_input_reaches_the_switch(box, tmp_path):
@@ -123,7 +143,7 @@ def test_no_expression_from_input_reaches_the_switch(box, tmp_path):
     marker = tmp_path / "pwned"
     before = live_xml(box)
     exported = entities.list_tenants(ctx)
-    for what, attempt in _attempts(str(marker)):
+    for _what, attempt in _attempts(str(marker)):
         with pytest.raises(InvalidInput, match=r"must not contain '\$\{'|greeting.file|host name|printable ASCII"):
             attempt(ctx)
     assert entities.list_tenants(ctx) == exported

@@ -11,13 +11,13 @@ import time
 import pytest
 
 from ccctl import app
+from ccctl.config import spec as s
 from ccctl.config.entities import seat_password
 from ccctl.config.write import apply_tenants
-from ccctl.config import spec as s
-
 from ccctl.testing.box import fs_settings, start_box
-from .seat_sip import register_once, seat_call
 from ccctl.testing.sip import Agents, start_call
+
+from .seat_sip import register_once, seat_call
 
 A, B = "acme", "beta"
 A_DOM, B_DOM = "acme.cc.local", "beta.cc.local"
@@ -25,15 +25,19 @@ A_DOM, B_DOM = "acme.cc.local", "beta.cc.local"
 
 def site() -> list[s.Tenant]:
     acme = s.Tenant(
-        name=A, seats=[s.Seat(extension="1001", name="A one", skills={"sales": 5}),
-                       s.Seat(extension="1002", name="A two", skills={"sales": 5}),
-                       s.Seat(extension="1003", name="A boss", supervisor=True)],
+        name=A,
+        seats=[
+            s.Seat(extension="1001", name="A one", skills={"sales": 5}),
+            s.Seat(extension="1002", name="A two", skills={"sales": 5}),
+            s.Seat(extension="1003", name="A boss", supervisor=True),
+        ],
         queues=[s.Queue(name="sales", no_agent=s.NoAgent(timeout=2, target="hangup"))],
         ivrs=[s.Ivr(name="main", greeting=s.Greeting(text="Acme."), options={"1": "queue:sales"})],
         numbers=[s.Number(number="4000000001", target="ivr:main"), s.Number(number="4000000002", target="seat:1002")],
     )
     beta = s.Tenant(
-        name=B, seats=[s.Seat(extension="1001", name="B one"), s.Seat(extension="2001", name="B boss", supervisor=True)],
+        name=B,
+        seats=[s.Seat(extension="1001", name="B one"), s.Seat(extension="2001", name="B boss", supervisor=True)],
         numbers=[s.Number(number="4000000009", target="seat:1001")],
     )
     return [acme, beta]
@@ -69,8 +73,10 @@ def test_b_cannot_dial_a_extension(box, a_seats, tmp_path):
     assert len(a_seats["1002"].calls) == answered  # A's seat never rang
 
 
-@pytest.mark.parametrize("destination", ["cc-queue-sales", "cc-ivr-main", "cc-seat-1002", "cc-vm-1002",
-                                         "4000000001", "4000000002", "cc-ext-4000000001"])
+@pytest.mark.parametrize(
+    "destination",
+    ["cc-queue-sales", "cc-ivr-main", "cc-seat-1002", "cc-vm-1002", "4000000001", "4000000002", "cc-ext-4000000001"],
+)
 def test_b_cannot_reach_a_objects_through_its_context(box, tmp_path, destination):
     b = seat_call(tmp_path / "b", "2001", B_DOM, pw(box, B, "2001"), destination, talk_ms=500)
     assert b.code == 404, b.diagnostics()
@@ -113,8 +119,9 @@ class EavesdropWatch:
     def _run(self) -> None:
         while not self._stop.is_set():
             for row in _channels(self.box):
-                if row.get("application") == "eavesdrop" and any(u in (row.get("application_data") or "")
-                                                                  for u in self.targets):
+                if row.get("application") == "eavesdrop" and any(
+                    u in (row.get("application_data") or "") for u in self.targets
+                ):
                     self.seen.append(row)
             self.samples += 1
             self._stop.wait(0.1)
@@ -140,18 +147,21 @@ def test_b_cannot_eavesdrop_on_a_call(box, a_seats, tmp_path):
     assert len(a_call) == 2, a_call
     # control: A's supervisor listens, and the watch sees that eavesdrop on A's call
     with EavesdropWatch(box, a_call) as control:
-        a_sup = seat_call(tmp_path / "a-sup", "1003", A_DOM, pw(box, A, "1003"), "*331002", talk_ms=2500,
-                          source_ip="127.0.2.30")
+        a_sup = seat_call(
+            tmp_path / "a-sup", "1003", A_DOM, pw(box, A, "1003"), "*331002", talk_ms=2500, source_ip="127.0.2.30"
+        )
     assert a_sup.code == 200 and a_sup.ended == "local-bye", a_sup.diagnostics()
     assert control.seen, f"the watch missed A's own supervisor ({control.samples} samples)"
     # B's supervisor dials the codes in its own tenant, for as long as those calls are up
     with EavesdropWatch(box, a_call) as watch:
-        b_sup = seat_call(tmp_path / "b-sup", "2001", B_DOM, pw(box, B, "2001"), "*331002", talk_ms=5000,
-                          source_ip="127.0.2.31")
+        b_sup = seat_call(
+            tmp_path / "b-sup", "2001", B_DOM, pw(box, B, "2001"), "*331002", talk_ms=5000, source_ip="127.0.2.31"
+        )
         # *331001 exists in B (its own 1001, idle): answered, then hung up by the switch at once
         started = time.monotonic()
-        b_sup2 = seat_call(tmp_path / "b-sup2", "2001", B_DOM, pw(box, B, "2001"), "*331001", talk_ms=5000,
-                           source_ip="127.0.2.32")
+        b_sup2 = seat_call(
+            tmp_path / "b-sup2", "2001", B_DOM, pw(box, B, "2001"), "*331001", talk_ms=5000, source_ip="127.0.2.32"
+        )
         b_sup2_secs = time.monotonic() - started
     assert b_sup.code == 404, b_sup.diagnostics()  # 1002 is no seat of B: no such code in B's context
     assert b_sup2.code == 200 and b_sup2.ended == "remote-bye", b_sup2.diagnostics()

@@ -8,16 +8,15 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.supervision import agents
-from ccctl.config import entities
 from ccctl import app as library
 from ccctl.cli.main import app
+from ccctl.config import entities
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import InvalidInput
-from ccctl.config.write import apply_tenants
-from ccctl.config.load import load_site
 from ccctl.freeswitch.status import box_status
-
+from ccctl.supervision import agents
 from ccctl.testing.box import fs_settings, start_box
 from tests.conftest import EXAMPLE
 
@@ -34,10 +33,17 @@ def box(fs_install, tmp_path_factory):
 
 def cli(box, *args):
     st = box.services.settings
-    env = {"CCCTL_DB": st.db, "CCCTL_FS_CONF_DIR": str(st.fs_conf_dir), "CCCTL_FS_SOUNDS_DIR": str(st.fs_sounds_dir),
-           "CCCTL_FS_RECORDINGS_DIR": str(st.fs_recordings_dir), "CCCTL_ESL_PORT": str(st.esl_port),
-           "CCCTL_SIP_INTERNAL_PORT": str(st.sip_internal_port), "CCCTL_SIP_EXTERNAL_PORT": str(st.sip_external_port),
-           "CCCTL_RTP_START": str(st.rtp_start), "CCCTL_RTP_END": str(st.rtp_end)}
+    env = {
+        "CCCTL_DB": st.db,
+        "CCCTL_FS_CONF_DIR": str(st.fs_conf_dir),
+        "CCCTL_FS_SOUNDS_DIR": str(st.fs_sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(st.fs_recordings_dir),
+        "CCCTL_ESL_PORT": str(st.esl_port),
+        "CCCTL_SIP_INTERNAL_PORT": str(st.sip_internal_port),
+        "CCCTL_SIP_EXTERNAL_PORT": str(st.sip_external_port),
+        "CCCTL_RTP_START": str(st.rtp_start),
+        "CCCTL_RTP_END": str(st.rtp_end),
+    }
     return CliRunner().invoke(app, list(args), env=env)
 
 
@@ -75,7 +81,12 @@ def test_new_seat_is_a_user_and_an_agent(box):
 
 
 def test_agent_states(box):
-    for action, status in (("login", "Available"), ("break", "On Break"), ("ready", "Available"), ("logout", "Logged Out")):
+    for action, status in (
+        ("login", "Available"),
+        ("break", "On Break"),
+        ("ready", "Available"),
+        ("logout", "Logged Out"),
+    ):
         r = cli(box, "agent", action, "huaxia", "2001")
         assert r.exit_code == 0, r.output
         states = {(a.tenant, a.extension): a for a in agents.live_states(box.services)}

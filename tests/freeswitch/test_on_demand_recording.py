@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from ccctl.supervision.agents import set_status
-from ccctl.config.entities import seat_password
 from ccctl.config import spec as s
-
+from ccctl.config.entities import seat_password
+from ccctl.supervision.agents import set_status
 from ccctl.testing import sip
 from ccctl.testing.sip import SCENARIOS, AgentPool, Seat, build_dtmf_pcap, start_call
+
 from .test_calls import DOMAIN, TENANT, check, recordings, running_box, wav_stats
 from .test_recordings import QUEUE_DID, recorded_tenant
 
@@ -34,8 +34,10 @@ def seat_pressing(workdir, digits: str, gap_ms: int):
     text = (SCENARIOS / "agent_answer.xml").read_text()
     marker = "  <!-- Talk time: -d milliseconds, then the seat hangs up. -->"
     assert marker in text
-    press = ('  <pause milliseconds="1500"/>\n  <nop><action><log message="pressing"/>'
-             '<exec play_pcap_audio="digits.pcap"/></action></nop>\n')
+    press = (
+        '  <pause milliseconds="1500"/>\n  <nop><action><log message="pressing"/>'
+        '<exec play_pcap_audio="digits.pcap"/></action></nop>\n'
+    )
     scenario = workdir / "agent_keys.xml"
     scenario.write_text(text.replace(marker, press + marker))
     return scenario

@@ -10,13 +10,13 @@ import time
 import pytest
 
 from ccctl.config import entities
-from ccctl.supervision.agents import parse_table, set_status
+from ccctl.config import spec as s
 from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
-from ccctl.config import spec as s
-
+from ccctl.supervision.agents import parse_table, set_status
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, start_call
+
 from .test_calls import DOMAIN, TENANT, check, running_box, seats
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
@@ -28,13 +28,24 @@ CALLERS = 4
 
 def tenant() -> s.Tenant:
     return s.Tenant(
-        name=TENANT, call_limit=0, recording=s.Recording(mode="none"),
-        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
-               s.Seat(extension="1002", name="Bob", skills={"sales": 5}),
-               s.Seat(extension="1003", name="Carol", skills={"support": 5})],
-        queues=[s.Queue(name="sales", strategy="longest-idle-agent", wrapup=0, max_wait=900,
-                        no_agent=s.NoAgent(timeout=0, target="hangup")),
-                s.Queue(name="support", wrapup=0)],
+        name=TENANT,
+        call_limit=0,
+        recording=s.Recording(mode="none"),
+        seats=[
+            s.Seat(extension="1001", name="Alice", skills={"sales": 5}),
+            s.Seat(extension="1002", name="Bob", skills={"sales": 5}),
+            s.Seat(extension="1003", name="Carol", skills={"support": 5}),
+        ],
+        queues=[
+            s.Queue(
+                name="sales",
+                strategy="longest-idle-agent",
+                wrapup=0,
+                max_wait=900,
+                no_agent=s.NoAgent(timeout=0, target="hangup"),
+            ),
+            s.Queue(name="support", wrapup=0),
+        ],
         numbers=[s.Number(number=DID, target="queue:sales")],
     )
 
@@ -52,13 +63,23 @@ def no_stray_sipp():
 
 
 def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_install, tmp_path):
-    with running_box(fs_install, tmp_path / "fs", tenant()) as (box, events), \
-            Agents(box, tmp_path / "seats", seats(box, {"1001": 1500, "1002": 1500})) as agents:
+    with (
+        running_box(fs_install, tmp_path / "fs", tenant()) as (box, events),
+        Agents(box, tmp_path / "seats", seats(box, {"1001": 1500, "1002": 1500})) as agents,
+    ):
         # Nobody logged in. Callers arrive 1.5 s apart (mod_callcenter orders by whole seconds).
         calls, order = [], []
         for i in range(CALLERS):
-            calls.append(start_call(tmp_path / f"caller-{i}", DID, source_ip=f"127.0.0.{2 + i}", wait_ms=500,
-                                    talk_ms=600_000, timeout_s=900))
+            calls.append(
+                start_call(
+                    tmp_path / f"caller-{i}",
+                    DID,
+                    source_ip=f"127.0.0.{2 + i}",
+                    wait_ms=500,
+                    talk_ms=600_000,
+                    timeout_s=900,
+                )
+            )
             start = events.wait_for(lambda e: e.get("CC-Action") == "member-queue-start", count=i + 1, timeout=30)
             order = [e["CC-Member-Session-UUID"] for e in start]
             time.sleep(1.5)
@@ -67,8 +88,11 @@ def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_inst
         def still_waiting(after: str) -> None:
             time.sleep(2)  # a few rounds of mod_callcenter's member threads (0.5 s) and dispatcher (0.1 s)
             now = members(box)
-            check(set(now) == set(order) and set(now.values()) == {"Waiting"},
-                  f"after {after}: members {now}, expected {order} waiting", lambda: box.fs.log_tail(80))
+            check(
+                set(now) == set(order) and set(now.values()) == {"Waiting"},
+                f"after {after}: members {now}, expected {order} waiting",
+                lambda: box.fs.log_tail(80),
+            )
             gone = events.matching(lambda e: e.get("CC-Action") == "member-queue-end")
             assert not gone, f"after {after}: callers left the queue: {[e.get('CC-Cancel-Reason') for e in gone]}"
             assert all(c.sipp.running() for c in calls), f"after {after}: a caller's call ended"
@@ -77,8 +101,13 @@ def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_inst
 
         changes = [
             ("strategy", "queue", "sales", {"strategy": "round-robin"}, "queue reload"),
-            ("announcement", "queue", "sales", {"announce": "Thank you for waiting.", "announce_every": 5},
-             "queue reload"),
+            (
+                "announcement",
+                "queue",
+                "sales",
+                {"announce": "Thank you for waiting.", "announce_every": 5},
+                "queue reload",
+            ),
             ("tier level", "seat", "1002", {"skills": {"sales": 9}}, "tier set level"),
             ("tier added", "seat", "1003", {"skills": {"support": 5, "sales": 3}}, "tier add"),
             ("tier removed", "seat", "1003", {"skills": {"support": 5}}, "tier del"),

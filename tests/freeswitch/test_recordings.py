@@ -12,15 +12,14 @@ from datetime import datetime
 
 import pytest
 
+from ccctl.config import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.freeswitch.status import box_status
 from ccctl.recordings import folders
 from ccctl.supervision.agents import set_status
-from ccctl.config.entities import seat_password
-from ccctl.config import spec as s
-from ccctl.freeswitch.status import box_status
-
 from ccctl.testing import sip
-from ccctl.testing.sip import AgentPool, Seat, caller_load
-from ccctl.testing.sip import Agents, call
+from ccctl.testing.sip import AgentPool, Agents, Seat, call, caller_load
+
 from .test_calls import DOMAIN, TENANT, check, hangup_of, running_box, seats, wav_stats
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
@@ -32,10 +31,20 @@ N = 100
 def recorded_tenant(n_seats: int) -> s.Tenant:
     """N_SEATS seats serving queue sales, a DID straight into it, every call recorded."""
     return s.Tenant(
-        name=TENANT, seat_limit=max(n_seats, 10), call_limit=0, recording=s.Recording(mode="all"),
+        name=TENANT,
+        seat_limit=max(n_seats, 10),
+        call_limit=0,
+        recording=s.Recording(mode="all"),
         seats=[s.Seat(extension=str(1001 + i), name=f"Agent {i}", skills={"sales": 5}) for i in range(n_seats)],
-        queues=[s.Queue(name="sales", strategy="longest-idle-agent", wrapup=0, max_wait=600,
-                        no_agent=s.NoAgent(timeout=0, target="hangup"))],
+        queues=[
+            s.Queue(
+                name="sales",
+                strategy="longest-idle-agent",
+                wrapup=0,
+                max_wait=600,
+                no_agent=s.NoAgent(timeout=0, target="hangup"),
+            )
+        ],
         numbers=[s.Number(number=QUEUE_DID, target="queue:sales")],
     )
 
@@ -57,7 +66,7 @@ def test_hundred_concurrent_first_of_day_recordings(fs_install, tmp_path):
         # The tenant's folder is ccctl's; the day's folder does not exist yet: the first calls make it.
         assert root.is_dir() and not any(p.name[:4].isdigit() for p in root.iterdir()), list(root.iterdir())
         pool_seats = [Seat(str(1001 + i), DOMAIN, seat_password(box.services, TENANT, str(1001 + i))) for i in range(N)]
-        with AgentPool(box, tmp_path / "agents", pool_seats, register_timeout=120) as pool:
+        with AgentPool(box, tmp_path / "agents", pool_seats, register_timeout=120):
             for x in pool_seats:
                 set_status(box.services, TENANT, x.extension, "ready")
             # All hundred up at once (ramped at 25/s), talking for 25 s: their recordings all
@@ -67,8 +76,11 @@ def test_hundred_concurrent_first_of_day_recordings(fs_install, tmp_path):
             rc = load.wait(300)
             check(rc == 0, f"callers' sipp exited {rc}", load.diagnostics)
             members = {e["CC-Member-Session-UUID"] for e in bridged}
-            ended = events.wait_for(lambda e: e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE"
-                                    and e.get("Unique-ID") in members, count=N, timeout=120)
+            ended = events.wait_for(
+                lambda e: e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE" and e.get("Unique-ID") in members,
+                count=N,
+                timeout=120,
+            )
         files = sorted(p for p in root.rglob("*.wav") if "voicemail" not in p.parts)
         print(f"{len(members)} calls bridged, {len(files)} recordings in {sorted({p.parent.name for p in files})}")
         causes = {e.get("variable_record_completion_cause") for e in ended} - {None}
@@ -90,8 +102,10 @@ def test_hundred_concurrent_first_of_day_recordings(fs_install, tmp_path):
 def test_failed_recording_is_logged_and_counted(fs_install, tmp_path):
     """A recording FreeSWITCH cannot write (here: a file stands where the day's folder goes)
     is logged with the call's uuid and counted in `ccctl status`; the call itself goes on."""
-    with running_box(fs_install, tmp_path / "fs", recorded_tenant(1)) as (box, events), \
-            Agents(box, tmp_path / "seats", seats(box, {"1001": 2000})):
+    with (
+        running_box(fs_install, tmp_path / "fs", recorded_tenant(1)) as (box, events),
+        Agents(box, tmp_path / "seats", seats(box, {"1001": 2000})),
+    ):
         root = box.fs.dirs["recordings"] / TENANT
         for day in today_folders():
             (root / day).write_text("not a folder")
@@ -120,11 +134,17 @@ def test_call_to_a_seat_is_recorded_on_the_callers_channel(fs_install, tmp_path)
     """DID straight to a seat: the recording starts once the bridge is up, on the caller's
     channel (which carries the failure hooks), and holds the conversation."""
     t = recorded_tenant(1).model_copy(update={"numbers": [s.Number(number=QUEUE_DID, target="seat:1001")]})
-    with running_box(fs_install, tmp_path / "fs", t) as (box, events), \
-            Agents(box, tmp_path / "seats", seats(box, {"1001": 4000})) as agents:
+    with (
+        running_box(fs_install, tmp_path / "fs", t) as (box, events),
+        Agents(box, tmp_path / "seats", seats(box, {"1001": 4000})) as agents,
+    ):
         result = call(tmp_path / "call", QUEUE_DID, wait_ms=300, talk_ms=10000)
-        check(result.ok and result.answered and len(agents["1001"].calls) == 1, f"call failed: {result}",
-              result.diagnostics, agents.diagnostics)
+        check(
+            result.ok and result.answered and len(agents["1001"].calls) == 1,
+            f"call failed: {result}",
+            result.diagnostics,
+            agents.diagnostics,
+        )
         leg = hangup_of(events, result.call_id)
         files = [p for p in (box.fs.dirs["recordings"] / TENANT).rglob("*.wav") if "voicemail" not in p.parts]
         assert [p.name for p in files] == [f"{leg['Unique-ID']}.wav"], files

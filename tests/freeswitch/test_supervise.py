@@ -9,34 +9,40 @@ import time
 
 import pytest
 
-from ccctl.supervision import audit, monitor
 from ccctl import app
 from ccctl.config.credentials import credentials, reset_password
-from ccctl.supervision.watchdog import Watchdog
-from ccctl.errors import Conflict
 from ccctl.config.entities import get_tenant
-from ccctl.config.write import apply_tenants
 from ccctl.config.load import load_site
-
+from ccctl.config.write import apply_tenants
+from ccctl.errors import Conflict
+from ccctl.supervision import audit, monitor
+from ccctl.supervision.watchdog import Watchdog
 from ccctl.testing.box import fs_settings, start_box
-from .rtp import RtpPeer, media_scenario
-from .seat_sip import _csv, register_once
 from ccctl.testing.sip import FS_IP, INTERNAL_PORT, SCENARIOS, Sipp
 
-PW = {"1001": "agent-pass-1001", "1002": "customer-pass-1002", "1003": "third-pass-10033",
-      "1009": "super-pass-10099", "2001": "beta-pass-200111", "2009": "beta-super-20099"}
+from .rtp import RtpPeer, media_scenario
+from .seat_sip import _csv, register_once
+
+PW = {
+    "1001": "agent-pass-1001",
+    "1002": "customer-pass-1002",
+    "1003": "third-pass-10033",
+    "1009": "super-pass-10099",
+    "2001": "beta-pass-200111",
+    "2009": "beta-super-20099",
+}
 SITE = f"""
 tenants:
   - name: acme
     seats:
-      - {{extension: "1001", name: Agent, password: {PW['1001']}}}
-      - {{extension: "1002", name: Customer, password: {PW['1002']}}}
-      - {{extension: "1003", name: Third, password: {PW['1003']}}}
-      - {{extension: "1009", name: Supervisor, supervisor: true, password: {PW['1009']}}}
+      - {{extension: "1001", name: Agent, password: {PW["1001"]}}}
+      - {{extension: "1002", name: Customer, password: {PW["1002"]}}}
+      - {{extension: "1003", name: Third, password: {PW["1003"]}}}
+      - {{extension: "1009", name: Supervisor, supervisor: true, password: {PW["1009"]}}}
   - name: beta
     seats:
-      - {{extension: "2001", name: Beta Agent, password: {PW['2001']}}}
-      - {{extension: "2009", name: Beta Supervisor, supervisor: true, password: {PW['2009']}}}
+      - {{extension: "2001", name: Beta Agent, password: {PW["2001"]}}}
+      - {{extension: "2009", name: Beta Supervisor, supervisor: true, password: {PW["2009"]}}}
 """
 TONE = {"customer": 500, "agent": 900, "supervisor": 1700, "third": 2500}
 HEARD, SILENT = 1000.0, 300.0
@@ -74,14 +80,57 @@ class Phone:
         csv = _csv(d, ext, "acme.cc.local", ext, PW[ext])
         if dial is None:
             answer = media_scenario(SCENARIOS / "agent_answer.xml", d / "answer.xml", self.port)
-            args = ["-oocsf", str(answer), "-inf", str(csv), "-i", ip, "-bind_local", "-p", "5060", "-mi", ip,
-                    "-mp", "6000", "-d", "3600000", "-set", "ring_ms", "0", "-m", "1", "-l", "1",
-                    f"{FS_IP}:{INTERNAL_PORT}"]
+            args = [
+                "-oocsf",
+                str(answer),
+                "-inf",
+                str(csv),
+                "-i",
+                ip,
+                "-bind_local",
+                "-p",
+                "5060",
+                "-mi",
+                ip,
+                "-mp",
+                "6000",
+                "-d",
+                "3600000",
+                "-set",
+                "ring_ms",
+                "0",
+                "-m",
+                "1",
+                "-l",
+                "1",
+                f"{FS_IP}:{INTERNAL_PORT}",
+            ]
             self.sipp = Sipp(d, "register.xml", args, timeout_s=600)
         else:
             scenario = media_scenario(SCENARIOS / "seat_call.xml", d / "call.xml", self.port)
-            args = ["-inf", str(csv), "-s", dial, "-set", "talk_ms", "600000", "-i", ip, "-bind_local", "-p", "5070",
-                    "-mi", ip, "-mp", "7100", "-m", "1", "-l", "1", f"{FS_IP}:{INTERNAL_PORT}"]
+            args = [
+                "-inf",
+                str(csv),
+                "-s",
+                dial,
+                "-set",
+                "talk_ms",
+                "600000",
+                "-i",
+                ip,
+                "-bind_local",
+                "-p",
+                "5070",
+                "-mi",
+                ip,
+                "-mp",
+                "7100",
+                "-m",
+                "1",
+                "-l",
+                "1",
+                f"{FS_IP}:{INTERNAL_PORT}",
+            ]
             self.sipp = Sipp(d, scenario, args, timeout_s=600)
 
     def media_up(self, timeout: float = 10) -> None:
@@ -131,12 +180,17 @@ def _hear(phones: dict, seconds: float = 2.5) -> dict[str, dict[str, float]]:
 def call(box, tmp_path):
     """A live call in tenant acme: the customer (seat 1002) talking to the agent (seat 1001);
     the supervisor (1009) and a third seat (1003) registered and idle."""
-    phones = {"agent": Phone(tmp_path, "1001", "127.0.3.1", TONE["agent"]),
-              "supervisor": Phone(tmp_path, "1009", "127.0.3.9", TONE["supervisor"]),
-              "third": Phone(tmp_path, "1003", "127.0.3.3", TONE["third"])}
+    phones = {
+        "agent": Phone(tmp_path, "1001", "127.0.3.1", TONE["agent"]),
+        "supervisor": Phone(tmp_path, "1009", "127.0.3.9", TONE["supervisor"]),
+        "third": Phone(tmp_path, "1003", "127.0.3.3", TONE["third"]),
+    }
     try:
-        _wait(lambda: {"1001@acme.cc.local", "1009@acme.cc.local", "1003@acme.cc.local"} <= _registered(box), 15,
-              "registrations")
+        _wait(
+            lambda: {"1001@acme.cc.local", "1009@acme.cc.local", "1003@acme.cc.local"} <= _registered(box),
+            15,
+            "registrations",
+        )
         phones["customer"] = Phone(tmp_path, "1002", "127.0.3.2", TONE["customer"], dial="1001")
         phones["customer"].media_up()
         phones["agent"].media_up()
@@ -182,11 +236,15 @@ def test_listen_whisper_barge_reach_the_right_ears(box, call):
 
     rows = [e for e in audit.entries(box.services, "acme") if e.actor == "alice"]
     assert [(e.action, e.result, e.call) for e in rows][-3:] == [
-        ("monitor.listen", "ok", r.call), ("monitor.whisper", "ok", r.call), ("monitor.barge", "ok", r.call)]
+        ("monitor.listen", "ok", r.call),
+        ("monitor.whisper", "ok", r.call),
+        ("monitor.barge", "ok", r.call),
+    ]
 
 
-@pytest.mark.parametrize("code, agent_hears, customer_hears", [("33", False, False), ("34", True, False),
-                                                             ("35", True, True)])
+@pytest.mark.parametrize(
+    "code, agent_hears, customer_hears", [("33", False, False), ("34", True, False), ("35", True, True)]
+)
 def test_feature_codes_from_the_supervisors_phone(box, call, tmp_path, code, agent_hears, customer_hears):
     """*33/*34/*35 + extension dialled from the supervisor's own phone: the same modes."""
     sup = Phone(tmp_path / "dialing", "1009", "127.0.3.19", TONE["supervisor"], dial=f"*{code}1001")
@@ -240,21 +298,28 @@ def test_watchdog_corrects_a_stuck_agent(box):
     assert dog.check_once() == []  # once could be a call being set up
     fixed = dog.check_once()
     assert [(c.agent, c.now) for c in fixed] == [(agent, "state Waiting")]
-    assert "|Available|Waiting|" in next(ln for ln in box.api("callcenter_config agent list").splitlines()
-                                         if ln.startswith(agent))
+    assert "|Available|Waiting|" in next(
+        ln for ln in box.api("callcenter_config agent list").splitlines() if ln.startswith(agent)
+    )
     # Available with no phone registered: logged out once the grace time is over
     dog = Watchdog(box.services, interval=0.5, unregistered_after=1)
     dog.start()
     try:
-        _wait(lambda: any(c.agent == agent and c.now == "status Logged Out" for c in dog.corrections), 10,
-              "the watchdog to log the agent out")
+        _wait(
+            lambda: any(c.agent == agent and c.now == "status Logged Out" for c in dog.corrections),
+            10,
+            "the watchdog to log the agent out",
+        )
     finally:
         dog.stop.set()
-    assert "|Logged Out|" in next(ln for ln in box.api("callcenter_config agent list").splitlines()
-                                  if ln.startswith(agent))
+    assert "|Logged Out|" in next(
+        ln for ln in box.api("callcenter_config agent list").splitlines() if ln.startswith(agent)
+    )
     rows = [e for e in audit.entries(box.services, "acme") if e.action == "watchdog.correct" and e.subject == "1001"]
-    assert {e.detail.split(":")[0] for e in rows} >= {"state In a queue call -> state Waiting",
-                                                      "status Available -> status Logged Out"}
+    assert {e.detail.split(":")[0] for e in rows} >= {
+        "state In a queue call -> state Waiting",
+        "status Available -> status Logged Out",
+    }
 
 
 def test_reset_password_makes_the_old_one_fail(box, tmp_path):
@@ -264,5 +329,7 @@ def test_reset_password_makes_the_old_one_fail(box, tmp_path):
     assert new != old
     assert register_once(tmp_path / "old", "1003", "acme.cc.local", old).code in (401, 403)
     assert register_once(tmp_path / "new", "1003", "acme.cc.local", new).code == 200
-    assert [(e.action, e.result) for e in audit.entries(box.services, "acme") if e.actor == "alice"][-1] == \
-        ("seat.reset-password", "ok")
+    assert [(e.action, e.result) for e in audit.entries(box.services, "acme") if e.actor == "alice"][-1] == (
+        "seat.reset-password",
+        "ok",
+    )

@@ -10,13 +10,13 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ccctl.supervision.agents import set_status
 from ccctl.cli.main import app
-from ccctl.config.entities import seat_password
 from ccctl.config import spec as s
-
+from ccctl.config.entities import seat_password
+from ccctl.supervision.agents import set_status
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, Seat, call
+
 from .test_daemon import box_and_daemon, check, wait_rows
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
@@ -27,7 +27,8 @@ AGENT_TALK_MS = 3000
 
 def tenant() -> s.Tenant:
     return s.Tenant(
-        name=TENANT, recording=s.Recording(mode="none"),
+        name=TENANT,
+        recording=s.Recording(mode="none"),
         seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5})],
         queues=[s.Queue(name="sales", wrapup=0, survey=True, no_agent=s.NoAgent(timeout=60, target="hangup"))],
         numbers=[s.Number(number=DID, target="queue:sales")],
@@ -42,19 +43,34 @@ def no_stray_sipp():
 
 def test_survey_score_from_dtmf_is_on_the_call_row_and_in_stats(fs_install, tmp_path):
     with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
-        with daemon, Agents(box, tmp_path / "seats", [
-                Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), AGENT_TALK_MS)]) as agents:
+        with (
+            daemon,
+            Agents(
+                box,
+                tmp_path / "seats",
+                [Seat("1001", DOMAIN, seat_password(box.services, TENANT, "1001"), AGENT_TALK_MS)],
+            ) as agents,
+        ):
             set_status(box.services, TENANT, "1001", "ready")
             diag = [agents.diagnostics, daemon.text, lambda: box.fs.log_tail(120)]
             # The agent hangs up after 3 s; the caller presses 4 about 4 s later, in the survey.
             scored = call(tmp_path / "scored", DID, digits="4", wait_ms=AGENT_TALK_MS + 4500, talk_ms=20000)
-            check(scored.ok and scored.answered and scored.ended == "remote-bye" and len(agents["1001"].calls) == 1,
-                  f"scored call: {scored} (FreeSWITCH must hang up after the thanks)", scored.diagnostics, *diag)
+            check(
+                scored.ok and scored.answered and scored.ended == "remote-bye" and len(agents["1001"].calls) == 1,
+                f"scored call: {scored} (FreeSWITCH must hang up after the thanks)",
+                scored.diagnostics,
+                *diag,
+            )
             # This caller hangs up during the question without pressing anything.
-            silent = call(tmp_path / "silent", DID, digits="", wait_ms=AGENT_TALK_MS + 3000, talk_ms=500,
-                          source_ip="127.0.0.3")
-            check(silent.ok and silent.ended == "local-bye" and len(agents["1001"].calls) == 2,
-                  f"silent call: {silent}", silent.diagnostics, *diag)
+            silent = call(
+                tmp_path / "silent", DID, digits="", wait_ms=AGENT_TALK_MS + 3000, talk_ms=500, source_ip="127.0.0.3"
+            )
+            check(
+                silent.ok and silent.ended == "local-bye" and len(agents["1001"].calls) == 2,
+                f"silent call: {silent}",
+                silent.diagnostics,
+                *diag,
+            )
             rows = wait_rows(ctx.engine, 2)
             check(len(rows) == 2, f"rows: {rows}", *diag)
 
@@ -63,9 +79,15 @@ def test_survey_score_from_dtmf_is_on_the_call_row_and_in_stats(fs_install, tmp_
     from ccctl.model import Call
 
     with ctx.engine.connect() as conn:
-        stored = [dict(r) for r in conn.execute(select(Call.__table__).order_by(Call.__table__.c.entered_at)).mappings()]
-    print(json.dumps([{k: r[k] for k in ("disposition", "agent", "talk_s", "survey_score", "hangup_side")}
-                      for r in stored], indent=1))
+        stored = [
+            dict(r) for r in conn.execute(select(Call.__table__).order_by(Call.__table__.c.entered_at)).mappings()
+        ]
+    print(
+        json.dumps(
+            [{k: r[k] for k in ("disposition", "agent", "talk_s", "survey_score", "hangup_side")} for r in stored],
+            indent=1,
+        )
+    )
     first, second = stored
     assert first["disposition"] == "answered" and first["agent"] == "1001" and first["survey_score"] == 4
     # talk ends when the agent hung up, not when the survey did
@@ -90,9 +112,15 @@ def test_an_originated_call_lands_in_the_survey_ivr(fs_install, tmp_path):
     from .test_calls import running_box
 
     with running_box(fs_install, tmp_path / "fs", tenant()) as (box, events):
-        box.api(f"bgapi originate {{ccctl_tenant={TENANT},ccctl_campaign=t}}loopback/cc-survey/{TENANT} "
-                "sleep:2500,send_dtmf:5@200,sleep:8000 inline")
-        ended = events.wait_for(lambda e: e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE"
-                                and e.get("Caller-Destination-Number") == "cc-survey", timeout=40)[0]
+        box.api(
+            f"bgapi originate {{ccctl_tenant={TENANT},ccctl_campaign=t}}loopback/cc-survey/{TENANT} "
+            "sleep:2500,send_dtmf:5@200,sleep:8000 inline"
+        )
+        ended = events.wait_for(
+            lambda e: (
+                e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE" and e.get("Caller-Destination-Number") == "cc-survey"
+            ),
+            timeout=40,
+        )[0]
         assert ended.get("variable_ccctl_survey") == "asked", ended
         assert ended.get("variable_ccctl_survey_score") == "5", {k: v for k, v in ended.items() if "ccctl" in k}

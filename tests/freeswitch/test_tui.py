@@ -11,17 +11,17 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from ccctl import app
-from ccctl.config.write import apply_tenants
 from ccctl.config import spec as s
-
+from ccctl.config.write import apply_tenants
 from ccctl.testing.box import fs_settings, start_box
 
 
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("tui")
-    tenant = s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="张三", skills={"sales": 5})],
-                      queues=[s.Queue(name="sales")])
+    tenant = s.Tenant(
+        name="acme", seats=[s.Seat(extension="1001", name="张三", skills={"sales": 5})], queues=[s.Queue(name="sales")]
+    )
     apply_tenants(app.open(fs_settings(root), deploy=False), [tenant])
     b = start_box(fs_install, root)
     yield b

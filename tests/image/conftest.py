@@ -57,8 +57,9 @@ def start(tmp_path_factory, admin_key: Path, firmware: str) -> VM:
         pytest.skip("no UEFI firmware (/usr/share/ovmf/OVMF.fd, package ovmf)")
     # The BIOS box gets a disk 2 GiB bigger than the image, as a flashed disk would be.
     grow = 2 * 1024**3 if firmware == "bios" else 0
-    vm = VM(artifact(".qcow2"), tmp_path_factory.mktemp(f"vm-{firmware}"), admin_key, "admin", firmware,
-            grow_bytes=grow)
+    vm = VM(
+        artifact(".qcow2"), tmp_path_factory.mktemp(f"vm-{firmware}"), admin_key, "admin", firmware, grow_bytes=grow
+    )
     vm.start()
     return vm
 
@@ -75,8 +76,10 @@ def boot(tmp_path_factory, admin_key: Path, firmware: str, vm: VM | None = None)
         vm.stop()
         raise
     blame = vm.ssh("systemd-analyze; systemd-analyze blame | head -6", check=False).stdout
-    print(f"\n{firmware} boot: SSH after {vm.ssh_seconds:.0f} s, ready after {vm.ready_seconds:.0f} s "
-          f"(load {os.getloadavg()[0]:.1f})\n{blame}")
+    print(
+        f"\n{firmware} boot: SSH after {vm.ssh_seconds:.0f} s, ready after {vm.ready_seconds:.0f} s "
+        f"(load {os.getloadavg()[0]:.1f})\n{blame}"
+    )
     _record(firmware, vm)
     return vm
 

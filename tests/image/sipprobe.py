@@ -27,16 +27,23 @@ class Probe:
     def close(self) -> None:
         self.sock.close()
 
-    def request(self, method: str, uri: str, from_uri: str, headers: dict[str, str] | None = None,
-                tries: int = 6) -> tuple[int, str]:
+    def request(
+        self, method: str, uri: str, from_uri: str, headers: dict[str, str] | None = None, tries: int = 6
+    ) -> tuple[int, str]:
         """Send METHOD and return (status code, whole response); retransmits like UDP SIP does."""
         self.cseq += 1
         branch = f"z9hG4bK{uuid.uuid4().hex[:16]}"
-        lines = [f"{method} {uri} SIP/2.0",
-                 f"Via: SIP/2.0/UDP 127.0.0.1:{self.local};branch={branch};rport",
-                 "Max-Forwards: 70", f"From: <{from_uri}>;tag=cc{self.call_id[:8]}", f"To: <{from_uri}>",
-                 f"Call-ID: {self.call_id}", f"CSeq: {self.cseq} {method}",
-                 f"Contact: <sip:probe@127.0.0.1:{self.local}>", "User-Agent: cc-image-probe"]
+        lines = [
+            f"{method} {uri} SIP/2.0",
+            f"Via: SIP/2.0/UDP 127.0.0.1:{self.local};branch={branch};rport",
+            "Max-Forwards: 70",
+            f"From: <{from_uri}>;tag=cc{self.call_id[:8]}",
+            f"To: <{from_uri}>",
+            f"Call-ID: {self.call_id}",
+            f"CSeq: {self.cseq} {method}",
+            f"Contact: <sip:probe@127.0.0.1:{self.local}>",
+            "User-Agent: cc-image-probe",
+        ]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
         msg = ("\r\n".join(lines) + "\r\nContent-Length: 0\r\n\r\n").encode()
         for _ in range(tries):

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import BUILD, REPO, boot, need
 from ccctl.testing.vm import free_port
+
+from .conftest import BUILD, REPO, boot, need
 from .sipprobe import Probe
 
 HERE = Path(__file__).parent
 SLIRP_HOST = "10.0.2.2"  # this host, seen from inside qemu's user-mode network
-NUMBER = "+4930555100"   # tests/image/call_site.yaml: the IVR
+NUMBER = "+4930555100"  # tests/image/call_site.yaml: the IVR
 
 
 def poll(check, timeout: float, what: str, interval: float = 2):
@@ -44,8 +45,10 @@ def test_first_boot_ran_once_and_disabled_itself(host, request):
     assert log.count("first boot done") == 1, log
 
 
-SECRETS = ("/opt/ccctl/venv/bin/python -c \"import json, sqlite3; print(json.dumps(dict(sqlite3.connect("
-           "'/var/lib/ccctl/ccctl.db').execute('select key, value from setting').fetchall())))\"")
+SECRETS = (
+    '/opt/ccctl/venv/bin/python -c "import json, sqlite3; print(json.dumps(dict(sqlite3.connect('
+    "'/var/lib/ccctl/ccctl.db').execute('select key, value from setting').fetchall())))\""
+)
 
 
 def test_box_made_its_own_secrets(host):
@@ -76,8 +79,12 @@ def test_freeswitch_started_once_after_first_boot(host, engine_included):
     no restart since), with every library its loader needs (none reported missing)."""
     if not engine_included:
         pytest.skip("image built without the engine")
-    show = dict(line.split("=", 1) for line in host.run(
-        "systemctl show -p ActiveState,SubState,NRestarts,Result,StartLimitBurst freeswitch").stdout.split())
+    show = dict(
+        line.split("=", 1)
+        for line in host.run(
+            "systemctl show -p ActiveState,SubState,NRestarts,Result,StartLimitBurst freeswitch"
+        ).stdout.split()
+    )
     assert show["ActiveState"] == "active" and show["SubState"] == "running", show
     assert show["NRestarts"] == "0" and show["Result"] == "success", show
     assert int(show["StartLimitBurst"]) >= 2, show
@@ -161,9 +168,11 @@ def test_event_daemon_connected(host, engine_included):
     """The daemon holds its Event Socket connection (it logs each (re)connect)."""
     if not engine_included:
         pytest.skip("image built without the engine: no Event Socket for the daemon")
+
     def connected():
         log = host.run("journalctl -u ccctl-daemon --no-pager -o cat").stdout
         return "connected to FreeSWITCH" in log, log
+
     poll(connected, 60, "ccctl-daemon never connected")
 
 
@@ -184,7 +193,9 @@ def test_no_password_login_and_no_default_passwords(host):
     for line in shadow.splitlines():
         name, pw = line.split(":")[:2]
         assert pw in ("*", "!", "!*") or pw.startswith("!"), f"{name} has a password"
-    r = host.run("grep -rIl --exclude-dir='*.dist-info' -e ClueCon -e 'default_password=1234' /etc /var/lib /opt /usr/local 2>/dev/null || true")
+    r = host.run(
+        "grep -rIl --exclude-dir='*.dist-info' -e ClueCon -e 'default_password=1234' /etc /var/lib /opt /usr/local 2>/dev/null || true"
+    )
     assert r.stdout.strip() == ""
     sshd = host.run("sshd -T").stdout
     assert "permitrootlogin no" in sshd and "passwordauthentication no" in sshd
@@ -232,6 +243,7 @@ def test_engine_that_cannot_load_ends_failed(host, engine_included):
         def given_up():
             show = host.run("systemctl show -p ActiveState,Result,NRestarts freeswitch").stdout
             return "ActiveState=failed" in show, show
+
         show = poll(given_up, 240, "freeswitch never gave up")
         assert f"NRestarts={burst - 1}" in show and "Result=exit-code" in show, show
         assert host.run("systemctl is-system-running").stdout.strip() == "degraded"
@@ -255,12 +267,16 @@ def package_engine(prefix: Path, out: Path, version: str = "1.10.12~image-test")
     shutil.copytree(prefix, pkg / prefix.relative_to(BUILD / "rootfs"), symlinks=True)
     (pkg / "DEBIAN" / "control").write_text(
         f"Package: freeswitch\nVersion: {version}\nArchitecture: amd64\n"
-        "Maintainer: ccctl tests <tests@example.org>\nDescription: FreeSWITCH, packaged by the image tests\n")
+        "Maintainer: ccctl tests <tests@example.org>\nDescription: FreeSWITCH, packaged by the image tests\n"
+    )
     debs = out / "debs"
     debs.mkdir()
     deb = debs / f"freeswitch_{version}_amd64.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(pkg), str(deb)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(pkg), str(deb)],
+        check=True,
+        capture_output=True,
+    )
     return debs
 
 
@@ -279,8 +295,9 @@ def test_engine_install_from_debs(vm, host, engine_included, tmp_path):
     r = vm.ssh("sudo ccctl engine status --json", check=False)
     assert r.returncode == 1 and json.loads(r.stdout)["installed"] is False, r.stdout + r.stderr
     assert host.run("systemctl is-active freeswitch").stdout.strip() != "active"
-    subprocess.run(["scp", "-q", "-F", str(vm.ssh_config()), "-r", str(debs), "vm:/tmp/engine-debs"],
-                   check=True, timeout=300)
+    subprocess.run(
+        ["scp", "-q", "-F", str(vm.ssh_config()), "-r", str(debs), "vm:/tmp/engine-debs"], check=True, timeout=300
+    )
     r = vm.ssh("ccctl engine install --debs /tmp/engine-debs", check=False)  # not root
     assert r.returncode == 1 and r.stderr.strip().endswith("run it as root (sudo)"), r.stderr
     assert not host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").exists
@@ -292,20 +309,24 @@ def test_engine_install_from_debs(vm, host, engine_included, tmp_path):
     assert status["version"] == "1.10.12~image-test" and status["binary"] == f"{prefix}/bin/freeswitch"
     assert status["service"] == "active" and status["event_socket"] == "up", status
     assert host.run(f"dpkg -S {prefix}/bin/freeswitch").stdout.startswith("freeswitch:")
-    assert "[trusted=yes] file:/var/lib/ccctl/engine-debs" in \
-        host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").content_string
+    assert (
+        "[trusted=yes] file:/var/lib/ccctl/engine-debs"
+        in host.file("/etc/apt/sources.list.d/ccctl-engine-debs.list").content_string
+    )
     cmdline = host.run("ps -o args= -C freeswitch").stdout
     assert "-conf /etc/freeswitch" in cmdline, cmdline
     assert host.run("systemctl is-enabled freeswitch").stdout.strip() == "enabled"
     assert vm.ssh("sudo ccctl engine status", check=False).returncode == 0
 
 
-SEAT = ("/opt/ccctl/venv/bin/python - <<'PY'\n"
-        "import json, sqlite3\n"
-        "db = sqlite3.connect('/var/lib/ccctl/ccctl.db')\n"
-        "print(json.dumps(db.execute(\"select s.extension, t.domain, s.password from seat s join tenant t\"\n"
-        "    \" on s.tenant_id = t.id where s.extension = '{ext}' and t.name = '{tenant}'\").fetchone()))\n"
-        "PY")
+SEAT = (
+    "/opt/ccctl/venv/bin/python - <<'PY'\n"
+    "import json, sqlite3\n"
+    "db = sqlite3.connect('/var/lib/ccctl/ccctl.db')\n"
+    'print(json.dumps(db.execute("select s.extension, t.domain, s.password from seat s join tenant t"\n'
+    "    \" on s.tenant_id = t.id where s.extension = '{ext}' and t.name = '{tenant}'\").fetchone()))\n"
+    "PY"
+)
 
 
 @pytest.fixture(scope="module")
@@ -316,12 +337,14 @@ def site(vm, host, engine_included):
         pytest.skip("image built without FreeSWITCH: nothing answers SIP")
     data = yaml.safe_load((REPO / "examples" / "site.yaml").read_text())
     data["tenants"] += yaml.safe_load((HERE / "call_site.yaml").read_text())["tenants"]
-    r = vm.ssh(f"sudo ccctl apply -f - <<'EOF'\n{yaml.safe_dump(data, allow_unicode=True)}\nEOF",
-               check=False, timeout=900)
+    r = vm.ssh(
+        f"sudo ccctl apply -f - <<'EOF'\n{yaml.safe_dump(data, allow_unicode=True)}\nEOF", check=False, timeout=900
+    )
     assert r.returncode == 0, r.stdout + r.stderr
 
     def seat(tenant: str, ext: str) -> tuple[str, str, str]:
         return tuple(json.loads(host.check_output(SEAT.format(tenant=tenant, ext=ext))))
+
     return seat
 
 
@@ -356,43 +379,104 @@ def test_call_through_ivr_and_queue_to_registered_agent(vm, site, tmp_path):
     for name in ("register.xml", "agent_answer.xml"):
         (scen / name).write_text((SCENARIOS / name).read_text().replace("[local_ip]", SLIRP_HOST))
     (scen / "seat.csv").write_text(f"SEQUENTIAL\n{ext};{domain};[authentication username={ext} password={password}];\n")
-    agent = Sipp(tmp_path / "agent", scen / "register.xml",
-                 ["-oocsf", str(scen / "agent_answer.xml"), "-inf", str(scen / "seat.csv"),
-                  "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)), "-mi", "127.0.0.1",
-                  "-mp", str(free_port(socket.SOCK_DGRAM)), "-rtp_echo", "-d", "3600000", "-set", "ring_ms", "500",
-                  "-m", "1", "-l", "1", f"127.0.0.1:{vm.sip_port}"], timeout_s=600)
+    agent = Sipp(
+        tmp_path / "agent",
+        scen / "register.xml",
+        [
+            "-oocsf",
+            str(scen / "agent_answer.xml"),
+            "-inf",
+            str(scen / "seat.csv"),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(free_port(socket.SOCK_DGRAM)),
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            str(free_port(socket.SOCK_DGRAM)),
+            "-rtp_echo",
+            "-d",
+            "3600000",
+            "-set",
+            "ring_ms",
+            "500",
+            "-m",
+            "1",
+            "-l",
+            "1",
+            f"127.0.0.1:{vm.sip_port}",
+        ],
+        timeout_s=600,
+    )
     try:
         deadline = time.monotonic() + 60
         while "SIP/2.0 200" not in (agent.messages.read_text() if agent.messages.exists() else ""):
             assert agent.running() and time.monotonic() < deadline, agent.diagnostics()
             time.sleep(1)
-        caller = Sipp(tmp_path / "caller", HERE / "sipp" / "caller_info.xml",
-                      ["-s", NUMBER, "-i", "127.0.0.1", "-p", str(free_port(socket.SOCK_DGRAM)),
-                       "-mi", "127.0.0.1", "-mp", str(free_port(socket.SOCK_DGRAM)),
-                       "-set", "wait_ms", "3000", "-set", "talk_ms", "4000", "-set", "digit", "1",
-                       "-m", "1", "-l", "1", f"127.0.0.1:{vm.sip_external_port}"], timeout_s=120)
+        caller = Sipp(
+            tmp_path / "caller",
+            HERE / "sipp" / "caller_info.xml",
+            [
+                "-s",
+                NUMBER,
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(free_port(socket.SOCK_DGRAM)),
+                "-mi",
+                "127.0.0.1",
+                "-mp",
+                str(free_port(socket.SOCK_DGRAM)),
+                "-set",
+                "wait_ms",
+                "3000",
+                "-set",
+                "talk_ms",
+                "4000",
+                "-set",
+                "digit",
+                "1",
+                "-m",
+                "1",
+                "-l",
+                "1",
+                f"127.0.0.1:{vm.sip_external_port}",
+            ],
+            timeout_s=120,
+        )
         assert caller.wait(150) == 0, caller.diagnostics()
         assert caller.log_lines() == ["final 200", "digit sent", "ended local-bye"], caller.diagnostics()
         answered = [ln for ln in agent.log_lines() if ln.startswith("answered ")]
         assert len(answered) == 1 and f"INVITE sip:{ext}@{SLIRP_HOST}:" in answered[0], agent.diagnostics()
     finally:
         agent.kill()
+
     # The daemon's record of it: through the IVR with digit 1, queued, answered by the seat.
     # A record that never ends (or none at all) within the minute fails here.
     def ended_call():
         calls = [c for c in json.loads(vm.ssh("sudo ccctl calls list --json").stdout) if c["did"] == NUMBER]
         return bool(calls and calls[-1].get("ended_at")), calls[-1] if calls else "no call record"
+
     c = poll(ended_call, 60, "no ended call record")
-    assert (c["ivr_path"], c["ivr_digits"], c["queue"], c["agent"], c["disposition"]) == \
-        ("main", "1", "sales", ext, "answered"), c
+    assert (c["ivr_path"], c["ivr_digits"], c["queue"], c["agent"], c["disposition"]) == (
+        "main",
+        "1",
+        "sales",
+        ext,
+        "answered",
+    ), c
 
 
 def test_second_first_boot_differs(tmp_path_factory, vm, host, admin_key, second_vm):
     """Two boots of the same image (this one through UEFI) make different keys and secrets."""
     other = boot(tmp_path_factory, admin_key, "uefi", second_vm)
     try:
-        q = ("cat /etc/ssh/ssh_host_ed25519_key.pub /etc/machine-id; sudo " + SECRETS +
-             "; sudo sha256sum /var/lib/freeswitch/certs/dtls-srtp.pem")
+        q = (
+            "cat /etc/ssh/ssh_host_ed25519_key.pub /etc/machine-id; sudo "
+            + SECRETS
+            + "; sudo sha256sum /var/lib/freeswitch/certs/dtls-srtp.pem"
+        )
         a = vm.ssh(q).stdout.splitlines()
         b = other.ssh(q).stdout.splitlines()
         assert len(a) == 4 and len(b) == 4, (a, b)

@@ -17,8 +17,11 @@ BUILD_CMD = [str(REPO / "image" / "build")]
 
 
 def run(tmp_path, *args, env=None, path=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith("CC_IMAGE_") and k not in ("FREESWITCH_DEBS", "SIGNALWIRE_TOKEN", "FREESWITCH_PREFIX")}
+    e = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CC_IMAGE_") and k not in ("FREESWITCH_DEBS", "SIGNALWIRE_TOKEN", "FREESWITCH_PREFIX")
+    }
     e["CC_IMAGE_OUTPUT"] = str(tmp_path / "out")
     if path is not None:
         e["PATH"] = path
@@ -27,7 +30,12 @@ def run(tmp_path, *args, env=None, path=None):
 
 
 def test_print_config_json(tmp_path):
-    r = run(tmp_path, "--print-config", "--json", env={"CC_IMAGE_DISK_SIZE": "6G", "CC_IMAGE_EXTRA_PACKAGES": "htop vim-tiny"})
+    r = run(
+        tmp_path,
+        "--print-config",
+        "--json",
+        env={"CC_IMAGE_DISK_SIZE": "6G", "CC_IMAGE_EXTRA_PACKAGES": "htop vim-tiny"},
+    )
     assert r.returncode == 0, r.stderr
     cfg = json.loads(r.stdout)
     assert cfg["disk_size"] == "6G" and cfg["extra_packages"] == ["htop", "vim-tiny"]
@@ -45,25 +53,32 @@ def test_freeswitch_sources_in_order(tmp_path):
     debs = tmp_path / "debs"
     debs.mkdir()
     (debs / "freeswitch_1.10.12_amd64.deb").write_bytes(b"!<arch>\n")
-    r = run(tmp_path, "--print-config", "--json",
-            env={"FREESWITCH_DEBS": str(debs), "SIGNALWIRE_TOKEN": "pat_abcdefgh12345678"})
+    r = run(
+        tmp_path,
+        "--print-config",
+        "--json",
+        env={"FREESWITCH_DEBS": str(debs), "SIGNALWIRE_TOKEN": "pat_abcdefgh12345678"},
+    )
     assert json.loads(r.stdout)["engine"] == f"debs: {debs}"
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"CC_IMAGE_DISK_SIZE": "1G"}, "setting disk_size: 1G is too small"),
-    ({"CC_IMAGE_DISK_SIZE": "lots"}, "setting disk_size: 'lots' is not a size"),
-    ({"CC_IMAGE_HOSTNAME": "Bad_Host"}, "setting hostname"),
-    ({"CC_IMAGE_MIRROR": "ftp:/x"}, "setting mirror"),
-    ({"CC_IMAGE_EXTRA_PACKAGES": "ok bad;rm"}, "setting extra_packages"),
-    ({"CC_IMAGE_TIMEZONE": "Mars/Olympus"}, "setting timezone"),
-    ({"CC_IMAGE_ADMIN_SSH_KEY": "/nonexistent.pub"}, "setting admin_ssh_key: cannot read"),
-    # printed as text: "[/x]" is not taken for rich markup
-    ({"CC_IMAGE_ADMIN_SSH_KEY": "/no/[/x]/[bold]k.pub"}, "setting admin_ssh_key: cannot read /no/[/x]/[bold]k.pub"),
-    ({"FREESWITCH_PREFIX": "/nonexistent"}, "setting freeswitch_prefix: /nonexistent/bin/freeswitch is missing"),
-    ({"FREESWITCH_DEBS": "/nonexistent"}, "setting freeswitch_debs: /nonexistent is not a readable directory"),
-    ({"SIGNALWIRE_TOKEN": "x"}, "setting signalwire_token"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"CC_IMAGE_DISK_SIZE": "1G"}, "setting disk_size: 1G is too small"),
+        ({"CC_IMAGE_DISK_SIZE": "lots"}, "setting disk_size: 'lots' is not a size"),
+        ({"CC_IMAGE_HOSTNAME": "Bad_Host"}, "setting hostname"),
+        ({"CC_IMAGE_MIRROR": "ftp:/x"}, "setting mirror"),
+        ({"CC_IMAGE_EXTRA_PACKAGES": "ok bad;rm"}, "setting extra_packages"),
+        ({"CC_IMAGE_TIMEZONE": "Mars/Olympus"}, "setting timezone"),
+        ({"CC_IMAGE_ADMIN_SSH_KEY": "/nonexistent.pub"}, "setting admin_ssh_key: cannot read"),
+        # printed as text: "[/x]" is not taken for rich markup
+        ({"CC_IMAGE_ADMIN_SSH_KEY": "/no/[/x]/[bold]k.pub"}, "setting admin_ssh_key: cannot read /no/[/x]/[bold]k.pub"),
+        ({"FREESWITCH_PREFIX": "/nonexistent"}, "setting freeswitch_prefix: /nonexistent/bin/freeswitch is missing"),
+        ({"FREESWITCH_DEBS": "/nonexistent"}, "setting freeswitch_debs: /nonexistent is not a readable directory"),
+        ({"SIGNALWIRE_TOKEN": "x"}, "setting signalwire_token"),
+    ],
+)
 def test_bad_setting(tmp_path, env, message):
     r = run(tmp_path, env=env)
     assert r.returncode == 1
@@ -131,13 +146,20 @@ def test_disk_too_small_for_the_last_measured_root_filesystem(tmp_path):
     r = run(tmp_path, env={"CC_IMAGE_DISK_SIZE": "4G"})
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "setting disk_size: 4G is too small" in lines[0] \
-        and "measured by the last build" in lines[0] and "(3.4G, measured by the last build) needs a disk of at least 4.3G" in lines[0], r.stderr
+    assert (
+        len(lines) == 1
+        and "setting disk_size: 4G is too small" in lines[0]
+        and "measured by the last build" in lines[0]
+        and "(3.4G, measured by the last build) needs a disk of at least 4.3G" in lines[0]
+    ), r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["build-summary.json"]
     # Another configuration (one more package) is not the one measured: the estimate lets 4G through
     # to the next check (here: the host tools, with an empty PATH).
-    r = run(tmp_path, env={"CC_IMAGE_DISK_SIZE": "4G", "CC_IMAGE_EXTRA_PACKAGES": "htop"},
-            path=os.path.dirname(sys.executable))
+    r = run(
+        tmp_path,
+        env={"CC_IMAGE_DISK_SIZE": "4G", "CC_IMAGE_EXTRA_PACKAGES": "htop"},
+        path=os.path.dirname(sys.executable),
+    )
     assert "disk_size" not in r.stderr and "missing host tool" in r.stderr, r.stderr
 
 
@@ -157,12 +179,16 @@ def test_disk_too_small_by_estimate(tmp_path):
     for m in MODULES[3:]:
         (mods / f"{m}.so").write_bytes(b"")
     # (no host tools on the PATH: were the disk let through, the build would stop right after)
-    r = run(tmp_path, env={"CC_IMAGE_DISK_SIZE": "2G", "FREESWITCH_PREFIX": str(prefix)},
-            path=os.path.dirname(sys.executable))
+    r = run(
+        tmp_path,
+        env={"CC_IMAGE_DISK_SIZE": "2G", "FREESWITCH_PREFIX": str(prefix)},
+        path=os.path.dirname(sys.executable),
+    )
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "setting disk_size: 2G is too small: the root filesystem (2.3G, estimated)" \
-        in lines[0], r.stderr
+    assert (
+        len(lines) == 1 and "setting disk_size: 2G is too small: the root filesystem (2.3G, estimated)" in lines[0]
+    ), r.stderr
     assert not (tmp_path / "out").exists()
     # The default image, without the engine, fits in 2G.
     r = run(tmp_path, env={"CC_IMAGE_DISK_SIZE": "2G"}, path=os.path.dirname(sys.executable))
@@ -189,13 +215,29 @@ def fake_prefix(tmp_path, keep_library: bool = False):
 
     def gcc(*args):
         subprocess.run(["gcc", *map(str, args)], check=True, capture_output=True)
+
     gcc("-shared", "-fPIC", "-Wl,-soname,libccgone.so.1", "-o", gone / "libccgone.so.1", src / "gone.c")
     (gone / "libccgone.so").symlink_to("libccgone.so.1")
-    gcc("-shared", "-fPIC", "-Wl,-soname,libfreeswitch.so.1", "-o", lib / "libfreeswitch.so.1", src / "core.c",
-        f"-L{gone}", "-lccgone")
+    gcc(
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libfreeswitch.so.1",
+        "-o",
+        lib / "libfreeswitch.so.1",
+        src / "core.c",
+        f"-L{gone}",
+        "-lccgone",
+    )
     (lib / "libfreeswitch.so").symlink_to("libfreeswitch.so.1")
-    gcc("-o", prefix / "bin" / "freeswitch", src / "main.c", f"-L{lib}", "-lfreeswitch",
-        f"-Wl,--enable-new-dtags,-rpath,{lib}", f"-Wl,-rpath-link,{gone}")
+    gcc(
+        "-o",
+        prefix / "bin" / "freeswitch",
+        src / "main.c",
+        f"-L{lib}",
+        "-lfreeswitch",
+        f"-Wl,--enable-new-dtags,-rpath,{lib}",
+        f"-Wl,-rpath-link,{gone}",
+    )
     gcc("-shared", "-fPIC", "-o", src / "mod.so", src / "mod.c")
     for m in MODULES:
         shutil.copy(src / "mod.so", prefix / "mod" / f"{m}.so")
@@ -246,8 +288,9 @@ def test_engine_that_cannot_load_in_the_root_filesystem_is_refused(tmp_path):
     # ... and not found.
     with pytest.raises(BuildError) as e:
         loadcheck.check(root, files, chroot=True, where="in the image")
-    assert str(e.value) == (f"the engine cannot load in the image: libccgone.so.1, needed by "
-                            f"{prefix}/lib/libfreeswitch.so.1, is not found")
+    assert str(e.value) == (
+        f"the engine cannot load in the image: libccgone.so.1, needed by {prefix}/lib/libfreeswitch.so.1, is not found"
+    )
     assert "\n" not in str(e.value)
 
 

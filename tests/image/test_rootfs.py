@@ -21,8 +21,20 @@ def root(summary):
     return testinfra.get_host(str(ROOTFS), connection="chroot")
 
 
-@pytest.mark.parametrize("pkg", ["openssh-server", "nftables", "fail2ban", "sudo", "espeak-ng", "sox",
-                                 "systemd-timesyncd", "python3-venv", "linux-image-amd64"])
+@pytest.mark.parametrize(
+    "pkg",
+    [
+        "openssh-server",
+        "nftables",
+        "fail2ban",
+        "sudo",
+        "espeak-ng",
+        "sox",
+        "systemd-timesyncd",
+        "python3-venv",
+        "linux-image-amd64",
+    ],
+)
 def test_packages(root, pkg):
     assert root.package(pkg).is_installed
 
@@ -44,8 +56,9 @@ def test_first_boot_schema_is_empty(root):
     con = sqlite3.connect(f"file:{BUILD / 'rootfs/usr/share/ccctl/schema.db'}?mode=ro", uri=True)
     tables = [t for (t,) in con.execute("select name from sqlite_master where type = 'table'")]
     assert "seat" in tables and "setting" in tables
-    assert {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables if t != "alembic_version"} \
-        == dict.fromkeys(set(tables) - {"alembic_version"}, 0)
+    assert {
+        t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables if t != "alembic_version"
+    } == dict.fromkeys(set(tables) - {"alembic_version"}, 0)
     assert con.execute("select count(*) from alembic_version").fetchone()[0] == 1
 
 
@@ -57,8 +70,16 @@ def test_first_boot_units_are_armed(root):
 
 
 def test_services_enabled(root):
-    for unit in ("ssh", "nftables", "fail2ban", "freeswitch", "systemd-networkd", "systemd-timesyncd",
-                 "callcenter-banner", "ccctl-console-wizard"):
+    for unit in (
+        "ssh",
+        "nftables",
+        "fail2ban",
+        "freeswitch",
+        "systemd-networkd",
+        "systemd-timesyncd",
+        "callcenter-banner",
+        "ccctl-console-wizard",
+    ):
         r = root.run(f"systemctl is-enabled {unit}")
         assert r.stdout.strip() == "enabled", (unit, r.stdout, r.stderr)
 
@@ -70,7 +91,7 @@ def test_ssh_keys_only_no_root(root):
     assert keys.mode == 0o600 and keys.user == "admin"
     assert keys.content_string.startswith("ssh-")
     # No account can log in with a password: root and admin have none.
-    shadow = {l.split(":")[0]: l.split(":")[1] for l in root.file("/etc/shadow").content_string.splitlines()}
+    shadow = {line.split(":")[0]: line.split(":")[1] for line in root.file("/etc/shadow").content_string.splitlines()}
     assert shadow["root"] in ("*", "!", "!*") or shadow["root"].startswith("!")
     assert shadow["admin"] in ("*", "!", "!*") or shadow["admin"].startswith("!")
     assert all(not pw == "" for pw in shadow.values()), "an account with an empty password"
@@ -83,8 +104,11 @@ def test_firewall_rules(root):
     assert "udp dport 16384-32768 accept" in conf
     assert "limit rate over" in conf
     # The rules must parse: checked in a throwaway network namespace, never against this host.
-    r = subprocess.run(["unshare", "-n", "chroot", str(ROOTFS), "nft", "-c", "-f", "/etc/nftables.conf"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["unshare", "-n", "chroot", str(ROOTFS), "nft", "-c", "-f", "/etc/nftables.conf"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -142,7 +166,7 @@ def test_engine_loads_with_the_boxs_loader(root, summary, engine_included):
     fs_cli = f"{binary.rsplit('/', 1)[0]}/fs_cli"
     if root.file(fs_cli).exists:
         files.append(fs_cli)
-    r = root.run("for f in " + " ".join(files) + "; do ldd $f | sed \"s|^|$f: |\"; done")
+    r = root.run("for f in " + " ".join(files) + '; do ldd $f | sed "s|^|$f: |"; done')
     assert r.rc == 0 and r.stdout.count("libc.so.6 =>") == len(files), r.stdout + r.stderr
     assert "not found" not in r.stdout, [ln for ln in r.stdout.splitlines() if "not found" in ln]
     assert root.run(f"{binary} -version").rc == 0
@@ -189,12 +213,16 @@ def test_fs_cli_settings_writer(root, tmp_path):
     writer = ROOTFS / "usr/local/sbin/freeswitch-fs-cli-conf"
     assert root.file("/usr/local/sbin/freeswitch-fs-cli-conf").mode == 0o755
     unit = root.file("/etc/systemd/system/freeswitch.service").content_string
-    assert ("ExecStartPost=-+/usr/local/sbin/freeswitch-fs-cli-conf "
-            "/etc/freeswitch/autoload_configs/event_socket.conf.xml /root/.fs_cli_conf") in unit
+    assert (
+        "ExecStartPost=-+/usr/local/sbin/freeswitch-fs-cli-conf "
+        "/etc/freeswitch/autoload_configs/event_socket.conf.xml /root/.fs_cli_conf"
+    ) in unit
     conf = tmp_path / "event_socket.conf.xml"
-    conf.write_text('<configuration name="event_socket.conf"><settings><param name="listen-ip" value="127.0.0.1"/>'
-                    '<param name="listen-port" value="8021"/><param name="password" value="Zx8kPq2mWn4rTy6uVb3cDe5f"/>'
-                    '</settings></configuration>')
+    conf.write_text(
+        '<configuration name="event_socket.conf"><settings><param name="listen-ip" value="127.0.0.1"/>'
+        '<param name="listen-port" value="8021"/><param name="password" value="Zx8kPq2mWn4rTy6uVb3cDe5f"/>'
+        "</settings></configuration>"
+    )
     dest = tmp_path / ".fs_cli_conf"
     r = subprocess.run(["python3", "-IS", str(writer), str(conf), str(dest)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -202,13 +230,16 @@ def test_fs_cli_settings_writer(root, tmp_path):
     text = dest.read_text()
     assert "[default]" in text and "host => 127.0.0.1" in text and "port => 8021" in text
     assert "password => Zx8kPq2mWn4rTy6uVb3cDe5f" in text
-    r = subprocess.run(["python3", "-IS", str(writer), str(tmp_path / "absent.xml"), str(dest)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["python3", "-IS", str(writer), str(tmp_path / "absent.xml"), str(dest)], capture_output=True, text=True
+    )
     assert r.returncode == 1 and "cannot read" in r.stderr and dest.read_text() == text
 
 
 def test_no_default_passwords(root):
-    r = root.run("grep -rIl --exclude-dir='*.dist-info' -e ClueCon -e 'default_password=1234' /etc /var/lib /usr/local /opt 2>/dev/null || true")
+    r = root.run(
+        "grep -rIl --exclude-dir='*.dist-info' -e ClueCon -e 'default_password=1234' /etc /var/lib /usr/local /opt 2>/dev/null || true"
+    )
     assert r.stdout.strip() == ""
 
 
@@ -229,6 +260,8 @@ def test_root_grows_to_fill_the_disk(root):
 def test_admin_console_is_installed(root):
     """The console the wizard unit starts is in the control plane's venv (the wheel once
     shipped without it), and the test harness is not."""
-    r = root.run("/opt/ccctl/venv/bin/python -c 'import tui.app, textual; import importlib.util as u; "
-                 "print(u.find_spec(\"ccctl.testing\") is None)'")
+    r = root.run(
+        "/opt/ccctl/venv/bin/python -c 'import tui.app, textual; import importlib.util as u; "
+        'print(u.find_spec("ccctl.testing") is None)\''
+    )
     assert r.rc == 0 and r.stdout.strip() == "True", r.stdout + r.stderr

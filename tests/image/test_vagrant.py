@@ -11,6 +11,7 @@ import time
 import pytest
 
 from .conftest import REPO, artifact, need
+
 # The same checks as the booted tier, run again with this module's `host` (the Vagrant box).
 from .test_booted import (  # noqa: F401
     test_box_made_its_own_secrets,
@@ -29,9 +30,21 @@ class LibvirtNamespace:
 
     def __init__(self, state):
         self.state = state
-        self.proc = subprocess.Popen(["unshare", "--net", "--mount", "--propagation", "private",
-                                      str(REPO / "tests" / "image" / "libvirt-ns"), str(state)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            [
+                "unshare",
+                "--net",
+                "--mount",
+                "--propagation",
+                "private",
+                str(REPO / "tests" / "image" / "libvirt-ns"),
+                str(state),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         line = self.proc.stdout.readline().strip()
         if line != "ready":
             rest = self.proc.stdout.read() if self.proc.poll() is not None else ""
@@ -39,8 +52,13 @@ class LibvirtNamespace:
             pytest.fail(f"libvirtd in a namespace did not start: {line} {rest}")
 
     def run(self, *cmd, env=None, timeout=900, check=True) -> subprocess.CompletedProcess:
-        r = subprocess.run(["nsenter", "-t", str(self.proc.pid), "-n", "-m", *cmd], env=env,
-                           capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run(
+            ["nsenter", "-t", str(self.proc.pid), "-n", "-m", *cmd],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and r.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
         return r
@@ -62,10 +80,17 @@ def vagrant_box(tmp_path_factory, summary, admin_key):
         pytest.skip(f"vagrant-libvirt is not installed: {r.stdout.strip() or r.stderr.strip()}")
     state = tmp_path_factory.mktemp("libvirt")
     ns = LibvirtNamespace(state)
-    env = {**os.environ, "VAGRANT_HOME": str(state / "vagrant.d"), "VAGRANT_CWD": str(REPO),
-           "VAGRANT_DOTFILE_PATH": str(state / "dot-vagrant"), "VAGRANT_DEFAULT_PROVIDER": "libvirt",
-           "VAGRANT_CHECKPOINT_DISABLE": "1", "CC_IMAGE_BOX": str(artifact(".box")),
-           "CC_ADMIN_KEY": str(admin_key), "CC_VAGRANT_NO_KVM": "1"}
+    env = {
+        **os.environ,
+        "VAGRANT_HOME": str(state / "vagrant.d"),
+        "VAGRANT_CWD": str(REPO),
+        "VAGRANT_DOTFILE_PATH": str(state / "dot-vagrant"),
+        "VAGRANT_DEFAULT_PROVIDER": "libvirt",
+        "VAGRANT_CHECKPOINT_DISABLE": "1",
+        "CC_IMAGE_BOX": str(artifact(".box")),
+        "CC_ADMIN_KEY": str(admin_key),
+        "CC_VAGRANT_NO_KVM": "1",
+    }
     started = time.monotonic()
     try:
         up = ns.run("vagrant", "up", "--provider=libvirt", env=env, check=False, timeout=1500)
@@ -91,7 +116,9 @@ def host(vagrant_box):
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if h.run("test -e /var/lib/ccctl/firstboot.done && systemctl is-system-running").stdout.strip() in (
-                "running", "degraded"):
+            "running",
+            "degraded",
+        ):
             return h
         time.sleep(3)
     pytest.fail("the Vagrant box did not finish its first boot in 600 s")

@@ -7,22 +7,33 @@ import pytest
 
 from ccctl import app
 from ccctl.app import Services
+from ccctl.config import spec as s
 from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.config import spec as s
 
 SIZE = (80, 24)
 
 
 def acme() -> s.Tenant:
     return s.Tenant(
-        name="acme", display_name="Acme", seat_limit=5,
-        seats=[s.Seat(extension="1001", name="张三", skills={"sales": 5}),
-               s.Seat(extension="1002", name="Bob", skills={"sales": 3, "support": 2}, supervisor=True)],
+        name="acme",
+        display_name="Acme",
+        seat_limit=5,
+        seats=[
+            s.Seat(extension="1001", name="张三", skills={"sales": 5}),
+            s.Seat(extension="1002", name="Bob", skills={"sales": 3, "support": 2}, supervisor=True),
+        ],
         queues=[s.Queue(name="sales"), s.Queue(name="support")],
-        ivrs=[s.Ivr(name="main", greeting=s.Greeting(text="Welcome to Acme"),
-                    options={"1": "queue:sales", "2": "ivr:after"}, hours={"mon": "09:00-18:00"}, holidays=["12-25"]),
-              s.Ivr(name="after", greeting=s.Greeting(text="We are closed"), options={"0": "ivr:main"})],
+        ivrs=[
+            s.Ivr(
+                name="main",
+                greeting=s.Greeting(text="Welcome to Acme"),
+                options={"1": "queue:sales", "2": "ivr:after"},
+                hours={"mon": "09:00-18:00"},
+                holidays=["12-25"],
+            ),
+            s.Ivr(name="after", greeting=s.Greeting(text="We are closed"), options={"0": "ivr:main"}),
+        ],
         numbers=[s.Number(number="4001", target="ivr:main")],
         trunks=[s.Trunk(name="carrier", host="sip.example.net", username="acme", password="s3cret-trunk")],
     )
@@ -31,8 +42,15 @@ def acme() -> s.Tenant:
 @pytest.fixture
 def tctx(tmp_path) -> Services:
     # root: the wizard's host name, keys and time zone go to a scratch tree, never this machine's
-    ctx = app.open(Settings(db=str(tmp_path / "ccctl.db"), fs_deploy="off", root=tmp_path / "root",
-                                fs_recordings_dir=tmp_path / "recordings", fs_conf_dir=tmp_path / "conf"))
+    ctx = app.open(
+        Settings(
+            db=str(tmp_path / "ccctl.db"),
+            fs_deploy="off",
+            root=tmp_path / "root",
+            fs_recordings_dir=tmp_path / "recordings",
+            fs_conf_dir=tmp_path / "conf",
+        )
+    )
     apply_tenants(ctx, [acme()])
     return ctx
 

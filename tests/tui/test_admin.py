@@ -130,7 +130,9 @@ async def test_queue_ivr_number_trunk_recording(tctx):
         app.goto("recording")
         await settle(app, pilot)
         await pilot.press("e")
-        await save(app, pilot, {"recording.mode": "all", "recording.retention_days": "365", "recording.legal_hold": "true"})
+        await save(
+            app, pilot, {"recording.mode": "all", "recording.retention_days": "365", "recording.legal_hold": "true"}
+        )
         rec = entities.get_tenant(tctx, "acme").recording
         assert (rec.mode, rec.retention_days, rec.legal_hold) == ("all", 365, True)
 

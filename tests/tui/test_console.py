@@ -17,6 +17,7 @@ def chars_on_screen(app) -> set[str]:
     """Every character drawn, read from the screen's rendered lines."""
     lines = app.screen._compositor.render_update(full=True)
     from rich.console import Console
+
     console = Console(width=SIZE[0], file=open("/dev/null", "w"), legacy_windows=False)
     text = "".join(seg.text for seg in console.render(lines) if not seg.control)
     return set(text)
@@ -61,6 +62,6 @@ async def test_chinese_names_keep_columns_aligned(tctx):
         header, zhang, bob = lines
         assert "张三" in zhang and "Bob" in bob
         # the Skills column starts at the same cell on every line, whatever the name's width
-        col = cell_len(header[:header.index("Skills")])
-        assert cell_len(zhang[:zhang.index("sales=5")]) == col
-        assert cell_len(bob[:bob.index("sales=3")]) == col
+        col = cell_len(header[: header.index("Skills")])
+        assert cell_len(zhang[: zhang.index("sales=5")]) == col
+        assert cell_len(bob[: bob.index("sales=3")]) == col

@@ -17,7 +17,8 @@ async def test_health_screen(tctx, tmp_path):
     logs.mkdir()
     (logs / "freeswitch.log").write_text(
         "2026-11-22 10:00:00 [INFO] fine\n"
-        "2026-11-22 10:00:01 [ERR] mod_callcenter.c:123 queue sales@acme.cc.local not found\n")
+        "2026-11-22 10:00:01 [ERR] mod_callcenter.c:123 queue sales@acme.cc.local not found\n"
+    )
     tctx.settings = tctx.settings.with_(fs_log_dir=logs)
     rec = tctx.settings.fs_recordings_dir / "acme"
     rec.mkdir(parents=True)
@@ -40,7 +41,12 @@ def test_cctui_refuses_an_unknown_screen_in_one_line(tmp_path, monkeypatch):
     import sys
 
     env = {**os.environ, "CCCTL_DB": str(tmp_path / "c.db"), "CCCTL_FS_DEPLOY": "off"}
-    r = subprocess.run([sys.executable, "-c", "from tui.app import run; run()", "nosuch"], env=env,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", "from tui.app import run; run()", "nosuch"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "no screen 'nosuch'" in r.stderr

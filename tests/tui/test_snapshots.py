@@ -35,21 +35,58 @@ def fixed_board() -> Board:
     q = "sales@acme.cc.local"
     for i, hour in enumerate((2, 3, 3, 5, 6, 6, 6, 7)):  # answered through the morning, 12 s waits
         ts = NOW - 3600 * (8 - hour)
-        at(ts - 12, **{"CC-Action": "member-queue-start", "CC-Queue": q, "CC-Member-UUID": f"m{i}",
-                       "CC-Member-Joined-Time": str(int(ts - 12))})
-        at(ts, **{"CC-Action": "bridge-agent-start", "CC-Queue": q, "CC-Member-UUID": f"m{i}",
-                  "CC-Member-Session-UUID": f"c{i}", "CC-Agent": "1001@acme.cc.local",
-                  "CC-Member-CID-Number": f"1380000000{i}", "CC-Agent-Answered-Time": str(int(ts))})
+        at(
+            ts - 12,
+            **{
+                "CC-Action": "member-queue-start",
+                "CC-Queue": q,
+                "CC-Member-UUID": f"m{i}",
+                "CC-Member-Joined-Time": str(int(ts - 12)),
+            },
+        )
+        at(
+            ts,
+            **{
+                "CC-Action": "bridge-agent-start",
+                "CC-Queue": q,
+                "CC-Member-UUID": f"m{i}",
+                "CC-Member-Session-UUID": f"c{i}",
+                "CC-Agent": "1001@acme.cc.local",
+                "CC-Member-CID-Number": f"1380000000{i}",
+                "CC-Agent-Answered-Time": str(int(ts)),
+            },
+        )
         if i < 7:
-            at(ts + 60, **{"CC-Action": "bridge-agent-end", "CC-Queue": q, "CC-Member-UUID": f"m{i}",
-                           "CC-Member-Session-UUID": f"c{i}"})
-    at(NOW - 42, **{"CC-Action": "member-queue-start", "CC-Queue": "support@acme.cc.local", "CC-Member-UUID": "w1",
-                    "CC-Member-Joined-Time": str(int(NOW - 42))})
-    at(NOW - 95, **{"CC-Action": "agent-status-change", "CC-Agent": "1002@acme.cc.local", "CC-Agent-Status": "On Break"})
-    at(NOW - 300, **{"CC-Action": "agent-state-change", "CC-Agent": "1001@acme.cc.local",
-                     "CC-Agent-State": "In a queue call"})
-    at(NOW - 300, **{"CC-Action": "agent-status-change", "CC-Agent": "1001@acme.cc.local",
-                     "CC-Agent-Status": "Available"})
+            at(
+                ts + 60,
+                **{
+                    "CC-Action": "bridge-agent-end",
+                    "CC-Queue": q,
+                    "CC-Member-UUID": f"m{i}",
+                    "CC-Member-Session-UUID": f"c{i}",
+                },
+            )
+    at(
+        NOW - 42,
+        **{
+            "CC-Action": "member-queue-start",
+            "CC-Queue": "support@acme.cc.local",
+            "CC-Member-UUID": "w1",
+            "CC-Member-Joined-Time": str(int(NOW - 42)),
+        },
+    )
+    at(
+        NOW - 95,
+        **{"CC-Action": "agent-status-change", "CC-Agent": "1002@acme.cc.local", "CC-Agent-Status": "On Break"},
+    )
+    at(
+        NOW - 300,
+        **{"CC-Action": "agent-state-change", "CC-Agent": "1001@acme.cc.local", "CC-Agent-State": "In a queue call"},
+    )
+    at(
+        NOW - 300,
+        **{"CC-Action": "agent-status-change", "CC-Agent": "1001@acme.cc.local", "CC-Agent-Status": "Available"},
+    )
     return b
 
 
@@ -110,8 +147,9 @@ def test_wizard(snap_compare, tctx, tmp_path, size, monkeypatch):
     from ccctl.box import setup
     from ccctl.hardware import detect
 
-    monkeypatch.setattr(setup, "engine_status", lambda ctx: {"installed": True, "source": "debs",
-                                                                 "running": False, "version": None})
+    monkeypatch.setattr(
+        setup, "engine_status", lambda ctx: {"installed": True, "source": "debs", "running": False, "version": None}
+    )
     monkeypatch.setattr(detect, "detect", lambda: detect.Detection(cards=[], unknown=[], modules={}))
     monkeypatch.setattr(setup, "addresses", lambda: ["192.0.2.10"])
     app = CcTui(tctx, start="wizard")

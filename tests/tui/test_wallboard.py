@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
+from ccctl.config import spec as s
 from ccctl.config.gather import esl_password
 from ccctl.config.write import apply_tenants
-from ccctl.config import spec as s
 from ccctl.supervision.wallboard import Board
 from ccctl.testing.fake_esl import ReplayEventSocket
 from tui.app import CcTui
@@ -24,10 +24,15 @@ STREAM = Path(__file__).parent.parent / "data" / "events" / "scripted_calls.esl"
 
 def replay_tenant() -> s.Tenant:
     """The tenant the recording was made on (tests/freeswitch/test_daemon.py)."""
-    return s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="Agent One"),
-                                        s.Seat(extension="1009", name="Sup", supervisor=True)],
-                    queues=[s.Queue(name="sales", wrapup=0), s.Queue(name="support", wrapup=0),
-                            s.Queue(name="billing", wrapup=0, max_wait=4)])
+    return s.Tenant(
+        name="acme",
+        seats=[s.Seat(extension="1001", name="Agent One"), s.Seat(extension="1009", name="Sup", supervisor=True)],
+        queues=[
+            s.Queue(name="sales", wrapup=0),
+            s.Queue(name="support", wrapup=0),
+            s.Queue(name="billing", wrapup=0, max_wait=4),
+        ],
+    )
 
 
 @pytest.fixture
@@ -63,11 +68,27 @@ async def test_replayed_stream_fills_the_board(replay_ctx):
 def board_with_call(tenant: s.Tenant) -> Board:
     b = Board([tenant])
     now = time.time()
-    b.feed({"Event-Name": "CUSTOM", "CC-Action": "member-queue-start", "CC-Queue": "sales@acme.cc.local",
-            "CC-Member-UUID": "m1", "CC-Member-Joined-Time": str(int(now - 5))})
-    b.feed({"Event-Name": "CUSTOM", "CC-Action": "bridge-agent-start", "CC-Queue": "sales@acme.cc.local",
-            "CC-Member-UUID": "m1", "CC-Member-Session-UUID": "call-1", "CC-Agent": "1001@acme.cc.local",
-            "CC-Member-CID-Number": "13800000000", "CC-Agent-Answered-Time": str(int(now))})
+    b.feed(
+        {
+            "Event-Name": "CUSTOM",
+            "CC-Action": "member-queue-start",
+            "CC-Queue": "sales@acme.cc.local",
+            "CC-Member-UUID": "m1",
+            "CC-Member-Joined-Time": str(int(now - 5)),
+        }
+    )
+    b.feed(
+        {
+            "Event-Name": "CUSTOM",
+            "CC-Action": "bridge-agent-start",
+            "CC-Queue": "sales@acme.cc.local",
+            "CC-Member-UUID": "m1",
+            "CC-Member-Session-UUID": "call-1",
+            "CC-Agent": "1001@acme.cc.local",
+            "CC-Member-CID-Number": "13800000000",
+            "CC-Agent-Answered-Time": str(int(now)),
+        }
+    )
     return b
 
 
@@ -110,12 +131,21 @@ async def test_agent_state_change_without_freeswitch_is_one_clear_line(replay_ct
 
 def test_a_flood_costs_counters_not_frames():
     """10,000 events between two frames: the board just counts; one snapshot shows the result."""
-    t = s.Tenant(name="big", seats=[s.Seat(extension=str(2000 + i), name=f"A{i}") for i in range(200)],
-                 queues=[s.Queue(name=f"q{i}") for i in range(50)])
+    t = s.Tenant(
+        name="big",
+        seats=[s.Seat(extension=str(2000 + i), name=f"A{i}") for i in range(200)],
+        queues=[s.Queue(name=f"q{i}") for i in range(50)],
+    )
     b = Board([t])
     for n in range(10_000):
-        b.feed({"Event-Name": "CUSTOM", "CC-Action": "agent-state-change",
-                "CC-Agent": f"{2000 + n % 200}@big.cc.local", "CC-Agent-State": ("Waiting", "In a queue call")[n % 2]})
+        b.feed(
+            {
+                "Event-Name": "CUSTOM",
+                "CC-Action": "agent-state-change",
+                "CC-Agent": f"{2000 + n % 200}@big.cc.local",
+                "CC-Agent-State": ("Waiting", "In a queue call")[n % 2],
+            }
+        )
     snap = b.snapshot()
     assert b.events == 10_000 and len(snap["agents"]) == 200 and len(snap["queues"]) == 50
     # each agent shows its last event: even extensions only ever got Waiting, odd ones a call

@@ -16,7 +16,7 @@ from tui.app import CcTui
 
 from .conftest import SIZE, settle
 
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdXoGM8lAXdbUC5iBeJ6kGO1bQHtfYmkZ8x4C4XG0Xo admin@laptop")
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdXoGM8lAXdbUC5iBeJ6kGO1bQHtfYmkZ8x4C4XG0Xo admin@laptop"
 
 
 async def enter(app, pilot, field: str, text: str) -> str:
@@ -31,8 +31,9 @@ async def enter(app, pilot, field: str, text: str) -> str:
 def with_admin(root, user="admin"):
     """A scratch root whose /etc/passwd has the administrator (owned by whoever runs the test)."""
     (root / "etc").mkdir(parents=True, exist_ok=True)
-    (root / "etc/passwd").write_text(f"root:x:0:0:root:/root:/bin/bash\n"
-                                     f"{user}:x:{os.getuid()}:{os.getgid()}::/home/{user}:/bin/bash\n")
+    (root / "etc/passwd").write_text(
+        f"root:x:0:0:root:/root:/bin/bash\n{user}:x:{os.getuid()}:{os.getgid()}::/home/{user}:/bin/bash\n"
+    )
     return root
 
 
@@ -107,7 +108,8 @@ async def test_wizard_shows_addresses_and_notices_setup_done_elsewhere(tctx, tmp
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert str(app.screen.query_one("#w-address", Static).render()).startswith(
-            "address 192.0.2.10, 2001:db8::10   (ssh admin@192.0.2.10)")
+            "address 192.0.2.10, 2001:db8::10   (ssh admin@192.0.2.10)"
+        )
         assert "not complete" in str(app.screen.query_one("#w-state", Static).render())
         setup.complete(root)  # over SSH
         for _ in range(50):

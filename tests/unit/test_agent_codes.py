@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from ccctl import app
-from ccctl.config import codes, spec as s
+from ccctl.config import codes
+from ccctl.config import spec as s
 from ccctl.config.validate import check_tenant
 from ccctl.daemon.assemble import Assembler, Directory
 from ccctl.daemon.store import AGENT, CALL, write_rows
@@ -24,8 +25,11 @@ def _tenant(**kw) -> s.Tenant:
 
 
 def test_codes_from_the_site_file_are_strings_sorted_by_number():
-    t = _tenant(pause_reasons={9: "missed calls", 1: "lunch", "12": "training"}, default_pause_reason=1,
-                dispositions={2: "callback requested", 1: "sold"})
+    t = _tenant(
+        pause_reasons={9: "missed calls", 1: "lunch", "12": "training"},
+        default_pause_reason=1,
+        dispositions={2: "callback requested", 1: "sold"},
+    )
     assert list(t.pause_reasons.items()) == [("1", "lunch"), ("9", "missed calls"), ("12", "training")]
     assert t.default_pause_reason == "1" and list(t.dispositions) == ["1", "2"]
     assert check_tenant(t) == []
@@ -62,8 +66,16 @@ def test_rendered_codes_act_on_the_callers_own_agent_only():
     t = _tenant(pause_reasons={1: "lunch"}, default_pause_reason=1, dispositions={3: "sold"})
     exts = _extensions(t)
     assert {n for n in exts if n.startswith("agent-")} == {
-        "agent-login", "agent-logout", "agent-break", "agent-break-1", "agent-break-unknown", "agent-ready",
-        "agent-wrapup", "agent-disposition-3", "agent-disposition-unknown"}
+        "agent-login",
+        "agent-logout",
+        "agent-break",
+        "agent-break-1",
+        "agent-break-unknown",
+        "agent-ready",
+        "agent-wrapup",
+        "agent-disposition-3",
+        "agent-disposition-unknown",
+    }
     numbers = {n: exts[n].find("condition").get("expression") for n in exts if n.startswith("agent-")}
     assert numbers["agent-login"] == r"^\*22$" and numbers["agent-break-1"] == r"^\*241$"
     assert numbers["agent-disposition-3"] == r"^\*93$"
@@ -83,41 +95,83 @@ def test_no_seats_no_codes():
 
 
 def _event(action: str, **headers: str) -> dict[str, str]:
-    return {"Event-Name": "CUSTOM", "Event-Subclass": codes.AGENT_EVENT, "CCCTL-Action": action,
-            "CCCTL-Agent": "1001@acme.cc.local", "Event-Date-Timestamp": "1700000100000000",
-            **{f"CCCTL-{k.capitalize()}": v for k, v in headers.items()}}
+    return {
+        "Event-Name": "CUSTOM",
+        "Event-Subclass": codes.AGENT_EVENT,
+        "CCCTL-Action": action,
+        "CCCTL-Agent": "1001@acme.cc.local",
+        "Event-Date-Timestamp": "1700000100000000",
+        **{f"CCCTL-{k.capitalize()}": v for k, v in headers.items()},
+    }
 
 
 def test_break_reason_and_wrapup_code_become_agent_rows(tmp_path):
     a = Assembler(Directory(tenants_by_domain={"acme.cc.local": "acme"}), "local")
     assert a.feed(_event("break", reason="lunch")) == [
-        ("agent", {"tenant": "acme", "agent": "1001", "kind": "reason", "value": "lunch", "at": 1700000100.0,
-                   "node": "local"})]
+        (
+            "agent",
+            {
+                "tenant": "acme",
+                "agent": "1001",
+                "kind": "reason",
+                "value": "lunch",
+                "at": 1700000100.0,
+                "node": "local",
+            },
+        )
+    ]
     [(kind, row)] = a.feed(_event("disposition", code="2", name="callback requested"))
     assert (kind, row["kind"], row["value"]) == ("agent", "wrapup", "2")
     assert a.feed({**_event("break", reason="lunch"), "CCCTL-Agent": "1001@other.cc.local"}) == []
 
     services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
-    call = {"uuid": "u1", "tenant": "acme", "direction": "inbound", "agent": "1001", "entered_at": 1700000000.0,
-            "answered_at": 1700000010.0, "ended_at": 1700000090.0, "disposition": "answered", "node": "local",
-            "source": "events", "talk_s": 80.0, "wrapup_s": 0.0}
+    call = {
+        "uuid": "u1",
+        "tenant": "acme",
+        "direction": "inbound",
+        "agent": "1001",
+        "entered_at": 1700000000.0,
+        "answered_at": 1700000010.0,
+        "ended_at": 1700000090.0,
+        "disposition": "answered",
+        "node": "local",
+        "source": "events",
+        "talk_s": 80.0,
+        "wrapup_s": 0.0,
+    }
     write_rows(services.engine, [call], [])
     write_rows(services.engine, [], [row, {**row, "kind": "reason", "value": "lunch"}])
     with services.engine.connect() as conn:
         assert conn.execute(select(CALL.c.wrapup_code).where(CALL.c.uuid == "u1")).scalar() == "2"
         assert conn.execute(select(AGENT.c.kind, AGENT.c.value).order_by(AGENT.c.id)).all() == [
-            ("wrapup", "2"), ("reason", "lunch")]
+            ("wrapup", "2"),
+            ("reason", "lunch"),
+        ]
 
 
 def test_time_on_break_per_reason(tmp_path):
     from ccctl.stats.history import Query, break_time
 
     services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
-    rows = [("status", "Available", 0), ("status", "On Break", 100), ("reason", "lunch", 100.01),
-            ("status", "Available", 1900), ("status", "On Break", 2000), ("status", "Logged Out", 2300),
-            ("status", "On Break", 3000), ("reason", "training", 3000.5), ("status", "Available", 3600)]
-    write_rows(services.engine, [], [{"tenant": "acme", "agent": "1001", "kind": k, "value": v, "at": float(at),
-                                      "node": "local"} for k, v, at in rows])
+    rows = [
+        ("status", "Available", 0),
+        ("status", "On Break", 100),
+        ("reason", "lunch", 100.01),
+        ("status", "Available", 1900),
+        ("status", "On Break", 2000),
+        ("status", "Logged Out", 2300),
+        ("status", "On Break", 3000),
+        ("reason", "training", 3000.5),
+        ("status", "Available", 3600),
+    ]
+    write_rows(
+        services.engine,
+        [],
+        [
+            {"tenant": "acme", "agent": "1001", "kind": k, "value": v, "at": float(at), "node": "local"}
+            for k, v, at in rows
+        ],
+    )
     got = break_time(services.engine, Query(since=0, until=7200, tenant="acme", by="agent"))
     assert got == {(0, "1001"): {"lunch": 1800.0, "": 300.0, "training": 600.0}}
     hourly = break_time(services.engine, Query(since=0, until=7200, tenant="acme", by="agent", interval="1h"))
@@ -134,12 +188,38 @@ def test_stats_breaks_cli(tmp_path):
 
     db = tmp_path / "c.db"
     engine = open_engine(f"sqlite:///{db}")
-    write_rows(engine, [], [{"tenant": "acme", "agent": "1001", "kind": k, "value": v, "at": at, "node": "local"}
-                            for k, v, at in [("status", "On Break", 1000.0), ("reason", "lunch", 1000.0),
-                                             ("status", "Available", 1600.0)]])
+    write_rows(
+        engine,
+        [],
+        [
+            {"tenant": "acme", "agent": "1001", "kind": k, "value": v, "at": at, "node": "local"}
+            for k, v, at in [
+                ("status", "On Break", 1000.0),
+                ("reason", "lunch", 1000.0),
+                ("status", "Available", 1600.0),
+            ]
+        ],
+    )
     engine.dispose()
-    r = CliRunner().invoke(cli, ["--db", str(db), "stats", "--breaks", "--tenant", "acme", "--agent", "1001",
-                                 "--since", "0", "--until", "3600", "--json"], env={"CCCTL_FS_DEPLOY": "off"})
+    r = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "stats",
+            "--breaks",
+            "--tenant",
+            "acme",
+            "--agent",
+            "1001",
+            "--since",
+            "0",
+            "--until",
+            "3600",
+            "--json",
+        ],
+        env={"CCCTL_FS_DEPLOY": "off"},
+    )
     assert r.exit_code == 0, r.output
     assert [(x["agent"], x["reason"], x["seconds"]) for x in json.loads(r.stdout)] == [("1001", "lunch", 600.0)]
 
@@ -147,8 +227,15 @@ def test_stats_breaks_cli(tmp_path):
 def test_a_feature_code_is_not_a_call_row():
     from ccctl.daemon.assemble import call_row
 
-    v = {"direction": "inbound", "ccctl_tenant": "acme", "ccctl_target": "agent:login", "uuid": "u",
-         "destination_number": "*22", "start_epoch": "1700000000", "end_epoch": "1700000002"}
+    v = {
+        "direction": "inbound",
+        "ccctl_tenant": "acme",
+        "ccctl_target": "agent:login",
+        "uuid": "u",
+        "destination_number": "*22",
+        "start_epoch": "1700000000",
+        "end_epoch": "1700000002",
+    }
     directory = Directory(tenants_by_domain={"acme.cc.local": "acme"})
     assert call_row(v, None, directory, "local", "events") is None
     assert call_row({**v, "ccctl_target": "echo"}, None, directory, "local", "events") is not None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from ccctl.config import entities
-from ccctl.errors import Conflict, InvalidInput, LimitReached, NotFound
-from ccctl.config.write import apply_tenants
 from ccctl.config.export import export_yaml
 from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.errors import Conflict, InvalidInput, LimitReached, NotFound
 
 from .helpers import example_data, tenant, write_site
 
@@ -88,8 +88,15 @@ def test_seat_limit_refuses_the_21st_seat_and_writes_nothing(ctx):
 
 
 def test_limit_in_a_site_file(ctx, tmp_path):
-    data = {"tenants": [{"name": "t", "seat_limit": 1, "seats": [
-        {"extension": "1001", "name": "a"}, {"extension": "1002", "name": "b"}]}]}
+    data = {
+        "tenants": [
+            {
+                "name": "t",
+                "seat_limit": 1,
+                "seats": [{"extension": "1001", "name": "a"}, {"extension": "1002", "name": "b"}],
+            }
+        ]
+    }
     with pytest.raises(LimitReached, match="2 seats exceed its seat limit of 1"):
         apply_tenants(ctx, load_site(str(write_site(tmp_path, data))).tenants)
     assert entities.list_tenants(ctx) == []

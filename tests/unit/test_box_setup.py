@@ -22,8 +22,9 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGdXoGM8lAXdbUC5iBeJ6kGO1bQHtfYmkZ8x4
 def root(tmp_path):
     r = tmp_path / "root"
     (r / "etc").mkdir(parents=True)
-    (r / "etc/passwd").write_text(f"root:x:0:0:root:/root:/bin/bash\n"
-                                  f"ops:x:{os.getuid()}:{os.getgid()}::/srv/ops:/bin/bash\n")
+    (r / "etc/passwd").write_text(
+        f"root:x:0:0:root:/root:/bin/bash\nops:x:{os.getuid()}:{os.getgid()}::/srv/ops:/bin/bash\n"
+    )
     return r
 
 
@@ -61,8 +62,10 @@ def test_time_zone_restarts_the_daemon_not_freeswitch():
     said = setup.restart_for_timezone(setup.Path("/"), run=run)
     assert calls == [["systemctl", "try-restart", "ccctl-daemon.service"]]
     assert said.startswith("ccctl-daemon restarted; FreeSWITCH") and "\n" not in said
-    failed = setup.restart_for_timezone(setup.Path("/"), run=lambda a, **k: SimpleNamespace(
-        returncode=5, stdout="", stderr="Unit ccctl-daemon.service not loaded."))
+    failed = setup.restart_for_timezone(
+        setup.Path("/"),
+        run=lambda a, **k: SimpleNamespace(returncode=5, stdout="", stderr="Unit ccctl-daemon.service not loaded."),
+    )
     assert "not restarted (Unit ccctl-daemon.service not loaded.)" in failed
 
 
@@ -73,12 +76,18 @@ def test_time_zone_on_a_scratch_root_restarts_nothing(tmp_path):
 
 
 def test_addresses_ipv4_first():
-    out = ("2: eth0    inet6 2001:db8::10/64 scope global \\\n"
-           "2: eth0    inet 192.0.2.10/24 brd 192.0.2.255 scope global eth0\\\n"
-           "3: eth1    inet 198.51.100.7/24 scope global eth1\\\n")
-    assert setup.addresses(run=lambda *a, **k: SimpleNamespace(stdout=out)) == \
-        ["192.0.2.10", "198.51.100.7", "2001:db8::10"]
+    out = (
+        "2: eth0    inet6 2001:db8::10/64 scope global \\\n"
+        "2: eth0    inet 192.0.2.10/24 brd 192.0.2.255 scope global eth0\\\n"
+        "3: eth1    inet 198.51.100.7/24 scope global eth1\\\n"
+    )
+    assert setup.addresses(run=lambda *a, **k: SimpleNamespace(stdout=out)) == [
+        "192.0.2.10",
+        "198.51.100.7",
+        "2001:db8::10",
+    ]
 
     def missing(*a, **k):
         raise FileNotFoundError("ip")
+
     assert setup.addresses(run=missing) == []

@@ -10,8 +10,8 @@ import yaml
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.db import open_engine
 from ccctl.daemon.store import write_rows
+from ccctl.db import open_engine
 from tests.db.test_calls import CALLS, T0
 
 
@@ -32,8 +32,9 @@ def test_calls_list_show_export(tmp_path):
     r = _invoke(db, "calls", "list", "--tenant", "acme", "--queue", "sales", "--json")
     assert r.exit_code == 0, r.output
     assert [c["uuid"] for c in json.loads(r.stdout)] == ["a1", "a2", "b1", "b2", "c1", "d1", "a3"]
-    r = _invoke(db, "calls", "list", "--tenant", "acme", "--disposition", "abandoned", "--since",
-                str(T0 + 250), "--json")
+    r = _invoke(
+        db, "calls", "list", "--tenant", "acme", "--disposition", "abandoned", "--since", str(T0 + 250), "--json"
+    )
     assert [c["uuid"] for c in json.loads(r.stdout)] == ["b2"]
     r = _invoke(db, "calls", "show", "a2", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["wait_s"] == 30
@@ -52,8 +53,21 @@ def test_stats_cli(tmp_path):
     assert r.exit_code == 0, r.output
     [row] = json.loads(r.stdout)
     assert (row["tenant"], row["offered"], row["answered"]) == ("acme", 7, 3)
-    r = _invoke(db, "stats", "--tenant", "acme", "--since", str(T0), "--until", str(T0 + 7200), "--interval", "1h",
-                "--by", "queue", "--csv")
+    r = _invoke(
+        db,
+        "stats",
+        "--tenant",
+        "acme",
+        "--since",
+        str(T0),
+        "--until",
+        str(T0 + 7200),
+        "--interval",
+        "1h",
+        "--by",
+        "queue",
+        "--csv",
+    )
     lines = list(csv.DictReader(io.StringIO(r.stdout)))
     assert {x["queue"] for x in lines} == {"sales", ""} and len(lines) >= 2
     assert _invoke(db, "stats", "--interval", "5m").exit_code == 1

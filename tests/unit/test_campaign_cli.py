@@ -21,8 +21,23 @@ def test_campaign_commands(tmp_path):
     assert _invoke(db, "apply", "-f", str(EXAMPLE)).exit_code == 0
     f = tmp_path / "list.csv"
     f.write_text("phone;name;plan\n030 1234567;Anna;gold\nxyz;Bad;\n040 1234567;Hans;\n")
-    r = _invoke(db, "campaign", "add", "acme", "spring", "--queue", "sales", "--mode", "predictive",
-                "--contacts", str(f), "--retries", "busy=2/120", "--window", "10:00-18:00")
+    r = _invoke(
+        db,
+        "campaign",
+        "add",
+        "acme",
+        "spring",
+        "--queue",
+        "sales",
+        "--mode",
+        "predictive",
+        "--contacts",
+        str(f),
+        "--retries",
+        "busy=2/120",
+        "--window",
+        "10:00-18:00",
+    )
     assert r.exit_code == 0, r.output
     assert "line 3:" in r.stderr and "2 imported" in r.stderr
     show = json.loads(_invoke(db, "campaign", "show", "acme", "spring", "--json").stdout)
@@ -58,10 +73,12 @@ def test_bad_input_leaves_nothing(tmp_path):
 
 
 def test_agent_counts_and_dispositions():
-    table = [{"name": "1001@d", "status": "Available", "state": "Waiting"},
-             {"name": "1002@d", "status": "Available", "state": "In a queue call"},
-             {"name": "1003@d", "status": "On Break", "state": "Waiting"},
-             {"name": "1004@d", "status": "Available (On Demand)", "state": "Waiting"}]
+    table = [
+        {"name": "1001@d", "status": "Available", "state": "Waiting"},
+        {"name": "1002@d", "status": "Available", "state": "In a queue call"},
+        {"name": "1003@d", "status": "On Break", "state": "Waiting"},
+        {"name": "1004@d", "status": "Available (On Demand)", "state": "Waiting"},
+    ]
     assert agent_counts(table) == (2, 1, ["1001@d", "1004@d"])
     a = Attempt("u", "acme", "c", 1, 1, "+4930", None, {}, "sales", "+4940", started=100.0)
     assert disposition(a, "USER_BUSY") == "busy"
@@ -71,7 +88,13 @@ def test_agent_counts_and_dispositions():
     assert disposition(a, "NORMAL_CLEARING") == "abandoned"
     a.bridged_at, a.agent = 111.0, "1001"
     row = call_row(a, "NORMAL_CLEARING", 171.0, "n")
-    assert (row["disposition"], row["agent"], row["talk_s"], row["wait_s"], row["queue"]) == ("outbound", "1001", 60.0, 1.0, None)
+    assert (row["disposition"], row["agent"], row["talk_s"], row["wait_s"], row["queue"]) == (
+        "outbound",
+        "1001",
+        60.0,
+        1.0,
+        None,
+    )
 
 
 def test_a_queue_a_campaign_uses_cannot_be_removed(tmp_path):
@@ -122,10 +145,14 @@ def test_validate_checks_the_stored_campaigns_too(tmp_path):
     assert _invoke(db, "validate").exit_code == 0
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO campaign (tenant, name, kind, target, mode, trunk, country, window_start, "
-                             "window_end, days, retries, max_attempts, max_concurrent, ring_timeout, abandon_target, "
-                             "state, created_at) VALUES ('acme', 'old', 'ivr', 'ivr:nosuch', 'progressive', 'carrier', "
-                             "'DE', '09:00', '20:00', 'mon-fri', '{}', 5, 10, 25, 0.03, 'draft', 0)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO campaign (tenant, name, kind, target, mode, trunk, country, window_start, "
+                "window_end, days, retries, max_attempts, max_concurrent, ring_timeout, abandon_target, "
+                "state, created_at) VALUES ('acme', 'old', 'ivr', 'ivr:nosuch', 'progressive', 'carrier', "
+                "'DE', '09:00', '20:00', 'mon-fri', '{}', 5, 10, 25, 0.03, 'draft', 0)"
+            )
+        )
     engine.dispose()
     r = _invoke(db, "validate")
     assert r.exit_code == 1
@@ -140,7 +167,8 @@ def test_validate_of_a_file_refuses_an_ivr_campaign_to_nowhere(tmp_path):
 
     data = yaml.safe_load(EXAMPLE.read_text())
     next(t for t in data["tenants"] if t["name"] == "acme")["campaigns"] = [
-        {"name": "win", "kind": "ivr", "target": "ivr:nosuch", "mode": "progressive"}]
+        {"name": "win", "kind": "ivr", "target": "ivr:nosuch", "mode": "progressive"}
+    ]
     f = tmp_path / "site.yaml"
     f.write_text(yaml.safe_dump(data, allow_unicode=True))
     r = _invoke(tmp_path / "c.db", "validate", "-f", str(f))

@@ -14,9 +14,13 @@ from ccctl.cli.main import app
 def cli(tmp_path, sounds_dir):
     runner = CliRunner()
     # A box whose FreeSWITCH is not running: writes still render and swap the tree.
-    env = {"CCCTL_DB": str(tmp_path / "cli.db"), "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
-           "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
-           "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "fs" / "recordings"), "CCCTL_ESL_PORT": "1"}
+    env = {
+        "CCCTL_DB": str(tmp_path / "cli.db"),
+        "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
+        "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "fs" / "recordings"),
+        "CCCTL_ESL_PORT": "1",
+    }
 
     def run(*args, input=None):
         return runner.invoke(app, list(args), env=env, input=input)
@@ -62,8 +66,14 @@ def test_seat_crud_and_exit_codes(cli):
     r = cli("seat", "show", "t", "1009")
     assert (r.exit_code, r.stderr.strip()) == (3, "error: seat t/1009 not found")
     r = cli("seat", "show", "t", "1001", "--json")
-    assert json.loads(r.stdout) == {"tenant": "t", "extension": "1001", "name": "A", "skills": {"sales": 5},
-                                    "remote": False, "supervisor": False}
+    assert json.loads(r.stdout) == {
+        "tenant": "t",
+        "extension": "1001",
+        "name": "A",
+        "skills": {"sales": 5},
+        "remote": False,
+        "supervisor": False,
+    }
     assert cli("seat", "set", "t", "1001", "remote=true").exit_code == 0
     assert json.loads(cli("seat", "list", "t", "--json").stdout)[0]["remote"] is True
     assert cli("seat", "remove", "t", "1002").exit_code == 0
@@ -91,8 +101,9 @@ def test_usage_error_exit_2(cli):
 def test_validate_reports_and_exits(cli, tmp_path, example):
     assert cli("validate", "-f", str(example)).exit_code == 0
     bad = tmp_path / "v.yaml"
-    bad.write_text("tenants:\n  - name: t\n    numbers: [{number: '4001', target: 'queue:gone'}]\n"
-                   "    queues: [{name: q}]\n")
+    bad.write_text(
+        "tenants:\n  - name: t\n    numbers: [{number: '4001', target: 'queue:gone'}]\n    queues: [{name: q}]\n"
+    )
     r = cli("validate", "-f", str(bad))
     assert r.exit_code == 1
     assert "error: t: number 4001: target: target queue:gone does not exist in this tenant" in r.stdout
@@ -118,8 +129,9 @@ def test_recording_policy_commands(cli, example):
 
 
 def test_every_command_documents_itself(cli):
-    from ccctl.cli.main import app as root
     import typer.main
+
+    from ccctl.cli.main import app as root
 
     group = typer.main.get_command(root)
     for name, cmd in group.commands.items():

@@ -13,10 +13,14 @@ from ccctl.cli.main import app
 @pytest.fixture
 def cli(tmp_path, sounds_dir):
     runner = CliRunner()
-    env = {"CCCTL_DB": str(tmp_path / "cli.db"), "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
-           "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
-           "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "fs" / "recordings"), "CCCTL_ESL_PORT": "1",
-           "CCCTL_FS_DEPLOY": "off"}
+    env = {
+        "CCCTL_DB": str(tmp_path / "cli.db"),
+        "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
+        "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "fs" / "recordings"),
+        "CCCTL_ESL_PORT": "1",
+        "CCCTL_FS_DEPLOY": "off",
+    }
 
     def run(*args, input=None):
         return runner.invoke(app, list(args), env=env, input=input)
@@ -55,19 +59,25 @@ def test_plain_events_shows_the_recent_ones(cli, tmp_path, example):
     logs = EventLogs(env_spool)
     logs.append({"type": "call.ended", "tenant": "acme", "call_id": "c1", "at": 1.0})
     logs.close()
-    r = CliRunner().invoke(app, ["events", "--json"], env={"CCCTL_DB": str(tmp_path / "cli.db"),
-                                                          "CCCTL_SPOOL_DIR": str(env_spool), "CCCTL_FS_DEPLOY": "off"})
+    r = CliRunner().invoke(
+        app,
+        ["events", "--json"],
+        env={"CCCTL_DB": str(tmp_path / "cli.db"), "CCCTL_SPOOL_DIR": str(env_spool), "CCCTL_FS_DEPLOY": "off"},
+    )
     assert r.exit_code == 0, r.output
     assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["c1"]
     r = cli("events", "--tenant", "nosuch")
     assert r.exit_code == 3 and len(r.output.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("args", [
-    ["stats", "--tenant", "nosuch"],
-    ["recording", "list", "--tenant", "nosuch"],
-    ["recording", "export", "--tenant", "nosuch", "--since", "2026-01-01", "--out", "OUT"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", "--tenant", "nosuch"],
+        ["recording", "list", "--tenant", "nosuch"],
+        ["recording", "export", "--tenant", "nosuch", "--since", "2026-01-01", "--out", "OUT"],
+    ],
+)
 def test_an_unknown_tenant_is_not_found_and_nothing_is_written(cli, tmp_path, args):
     out = tmp_path / "export.tar"
     r = cli(*[str(out) if a == "OUT" else a for a in args])

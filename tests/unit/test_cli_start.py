@@ -9,12 +9,28 @@ from typer.testing import CliRunner
 from ccctl.cli import main
 
 
-@pytest.mark.parametrize("argv", [
-    ["seat", "list", "--json"], ["seat", "add", "t", "1001", "name=A"], ["seat", "show", "t", "1001"],
-    ["seat", "show", "t", "9999", "--json"], ["seat", "--help"], ["seat"], ["seat", "ad", "t"],
-    ["tenant", "list"], ["status", "--help"], ["apply", "--help"], ["--db", "{db}", "tenant", "list"],
-    ["--db={db}", "seat", "list"], ["--help"], ["--version"], [], ["seatz"], ["-x", "seat", "list"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["seat", "list", "--json"],
+        ["seat", "add", "t", "1001", "name=A"],
+        ["seat", "show", "t", "1001"],
+        ["seat", "show", "t", "9999", "--json"],
+        ["seat", "--help"],
+        ["seat"],
+        ["seat", "ad", "t"],
+        ["tenant", "list"],
+        ["status", "--help"],
+        ["apply", "--help"],
+        ["--db", "{db}", "tenant", "list"],
+        ["--db={db}", "seat", "list"],
+        ["--help"],
+        ["--version"],
+        [],
+        ["seatz"],
+        ["-x", "seat", "list"],
+    ],
+)
 def test_a_run_builds_the_group_it_runs_and_says_the_same(argv, tmp_path):
     argv = [a.format(db=tmp_path / "other.db") for a in argv]
     env = {"CCCTL_DB": str(tmp_path / "t.db"), "CCCTL_FS_DEPLOY": "off"}

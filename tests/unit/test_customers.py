@@ -7,12 +7,12 @@ import json
 
 from typer.testing import CliRunner
 
-from ccctl.cti import customers
-from ccctl.config import entities
 from ccctl.cli.main import app as cli
-from ccctl.config.write import apply_tenants
-from ccctl.config.load import load_site
+from ccctl.config import entities
 from ccctl.config import spec as s
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.cti import customers
 
 
 def test_apply_without_customers_keeps_them(ctx, example):

@@ -11,37 +11,66 @@ from pathlib import Path
 
 import pytest
 
-from ccctl.config.gather import esl_password
 from ccctl import app
 from ccctl.app import Services
-from ccctl.stats.calls import list_calls
-from ccctl.daemon.run import Daemon, load_directory
-from ccctl.daemon.cdr import reconcile
-from ccctl.daemon.store import write_rows
-from ccctl.config.write import apply_tenants
-from ccctl.settings import Settings
 from ccctl.config import spec as s
-
+from ccctl.config.gather import esl_password
+from ccctl.config.write import apply_tenants
+from ccctl.daemon.cdr import reconcile
+from ccctl.daemon.run import Daemon, load_directory
+from ccctl.daemon.store import write_rows
+from ccctl.settings import Settings
+from ccctl.stats.calls import list_calls
 from ccctl.testing.fake_esl import ReplayEventSocket
 
 DATA = Path(__file__).parent.parent / "data" / "events"
 STREAM = DATA / "scripted_calls.esl"
 if not STREAM.exists():
-    pytest.skip(f"no recorded event stream at {STREAM} (record one: CCCTL_RECORD_EVENTS=1 on the FreeSWITCH tier)",
-                allow_module_level=True)
+    pytest.skip(
+        f"no recorded event stream at {STREAM} (record one: CCCTL_RECORD_EVENTS=1 on the FreeSWITCH tier)",
+        allow_module_level=True,
+    )
 EXPECTED = json.loads(STREAM.with_suffix(".rows.json").read_text())
-KEYS = ("uuid", "tenant", "direction", "caller_number", "did", "ivr_path", "ivr_digits", "queue", "agent",
-        "disposition", "hangup_cause", "hangup_side", "sla_target")
+KEYS = (
+    "uuid",
+    "tenant",
+    "direction",
+    "caller_number",
+    "did",
+    "ivr_path",
+    "ivr_digits",
+    "queue",
+    "agent",
+    "disposition",
+    "hangup_cause",
+    "hangup_side",
+    "sla_target",
+)
 CDR_KEYS = tuple(k for k in KEYS if k != "ivr_digits")  # digits come from DTMF events only
 
 
 def box(tmp_path, port: int = 0) -> Services:
-    settings = Settings(db=str(tmp_path / "c.db"), fs_cdr_dir=tmp_path / "cdr", spool_dir=tmp_path / "spool",
-                        fs_deploy="off", esl_port=port or 8021)
+    settings = Settings(
+        db=str(tmp_path / "c.db"),
+        fs_cdr_dir=tmp_path / "cdr",
+        spool_dir=tmp_path / "spool",
+        fs_deploy="off",
+        esl_port=port or 8021,
+    )
     ctx = app.open(settings, deploy=False)
-    apply_tenants(ctx, [s.Tenant(name="acme", queues=[s.Queue(name="sales", wrapup=0),
-                                                      s.Queue(name="support", wrapup=0),
-                                                      s.Queue(name="billing", wrapup=0, max_wait=4)])])
+    apply_tenants(
+        ctx,
+        [
+            s.Tenant(
+                name="acme",
+                queues=[
+                    s.Queue(name="sales", wrapup=0),
+                    s.Queue(name="support", wrapup=0),
+                    s.Queue(name="billing", wrapup=0, max_wait=4),
+                ],
+            )
+        ],
+    )
     return ctx
 
 
@@ -92,7 +121,9 @@ def test_cdr_reconciliation_gives_the_same_rows_once(tmp_path):
     for f in (DATA / "cdr").glob("*.cdr.json"):
         (cdr / f.name).write_bytes(f.read_bytes())
     directory = load_directory(ctx.engine)
-    counts = reconcile(ctx.engine, cdr, directory, "local", write=lambda rows: write_rows(ctx.engine, rows, []), grace=0)
+    counts = reconcile(
+        ctx.engine, cdr, directory, "local", write=lambda rows: write_rows(ctx.engine, rows, []), grace=0
+    )
     assert counts["inserted"] == len(EXPECTED) and counts["moved"] == counts["files"]
     rows = list_calls(ctx.engine, tenant="acme")
     assert [{k: r[k] for k in CDR_KEYS} for r in rows] == [{k: r[k] for k in CDR_KEYS} for r in EXPECTED]
@@ -101,8 +132,12 @@ def test_cdr_reconciliation_gives_the_same_rows_once(tmp_path):
         if want["wait_s"] is not None:
             assert got["wait_s"] == pytest.approx(want["wait_s"], abs=1.5), (got, want)  # CDR: whole seconds
     # files moved to done/: a second pass finds nothing; copying them back inserts nothing
-    assert reconcile(ctx.engine, cdr, directory, "local", write=lambda rows: write_rows(ctx.engine, rows, []),
-                     grace=0)["files"] == 0
+    assert (
+        reconcile(ctx.engine, cdr, directory, "local", write=lambda rows: write_rows(ctx.engine, rows, []), grace=0)[
+            "files"
+        ]
+        == 0
+    )
     for f in (DATA / "cdr").glob("*.cdr.json"):
         (cdr / f.name).write_bytes(f.read_bytes())
     again = reconcile(ctx.engine, cdr, directory, "local", write=lambda rows: write_rows(ctx.engine, rows, []), grace=0)
@@ -120,8 +155,16 @@ def test_rows_carry_the_identity_of_the_current_tenant_of_the_channels_name(tmp_
     uid = lambda: ctx.engine.connect().execute(select(Tenant.uid).where(Tenant.name == "acme")).scalar()  # noqa: E731
     old = uid()
     apply_tenants(ctx, [], remove=["acme"])
-    apply_tenants(ctx, [s.Tenant(name="acme", queues=[s.Queue(name=q, wrapup=0) for q in ("sales", "support")]
-                                 + [s.Queue(name="billing", wrapup=0, max_wait=4)])])
+    apply_tenants(
+        ctx,
+        [
+            s.Tenant(
+                name="acme",
+                queues=[s.Queue(name=q, wrapup=0) for q in ("sales", "support")]
+                + [s.Queue(name="billing", wrapup=0, max_wait=4)],
+            )
+        ],
+    )
     new = uid()
     assert new and old and new != old
     server = ReplayEventSocket(STREAM.read_bytes(), password=esl_password(ctx))
@@ -143,7 +186,7 @@ def test_header_picker_reads_what_a_full_parse_reads():
     while pos < len(data):
         end = data.index(b"\n\n", pos)
         n = int(data[pos:end].split(b"Content-Length: ")[1].split(b"\n")[0])
-        bodies.append(data[end + 2:end + 2 + n])
+        bodies.append(data[end + 2 : end + 2 + n])
         pos = end + 2 + n
     assert len(bodies) > 40
     for body in bodies:

@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl.config import entities
-from ccctl.config.gather import esl_password
 from ccctl import app
+from ccctl.config import entities
+from ccctl.config import spec as s
+from ccctl.config.gather import esl_password
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
 from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import FreeSwitchError, InvalidInput
 from ccctl.freeswitch.esl import EventSocket
 from ccctl.render import RenderInput, render_tree
-from ccctl.config.write import apply_tenants
 from ccctl.settings import Settings
-from ccctl.config import spec as s
-from ccctl.config.load import load_site
-
 from ccctl.testing.fake_esl import FakeEventSocket
 
 
 def _tree(tenants):
-    ts = [t.model_copy(update={"seats": [x.model_copy(update={"password": "p" * 16}) for x in t.seats]}) for t in tenants]
+    ts = [
+        t.model_copy(update={"seats": [x.model_copy(update={"password": "p" * 16}) for x in t.seats]}) for t in tenants
+    ]
     return render_tree(RenderInput(ts, Settings(db=":memory:"), "pw"))
 
 
@@ -38,9 +39,17 @@ def test_no_change_no_commands():
 
 def test_queue_agent_tier_changes_are_targeted():
     old = _tree([_tenant()])
-    new = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 9}),
-                                s.Seat(extension="1002", name="B", skills={"q": 2})],
-                         queues=[s.Queue(name="q", strategy="round-robin"), s.Queue(name="r")])])
+    new = _tree(
+        [
+            _tenant(
+                seats=[
+                    s.Seat(extension="1001", name="A", skills={"q": 9}),
+                    s.Seat(extension="1002", name="B", skills={"q": 2}),
+                ],
+                queues=[s.Queue(name="q", strategy="round-robin"), s.Queue(name="r")],
+            )
+        ]
+    )
     cmds = plan(old, new).commands
     assert cmds[0] == "reloadxml"
     assert "callcenter_config queue reload q@a.cc.local" in cmds
@@ -50,7 +59,8 @@ def test_queue_agent_tier_changes_are_targeted():
     # the queue (re)load upserts every tier from the XML: no tier command on top
     assert not any(" tier " in c for c in cmds)
     assert cmds.index("callcenter_config agent reload 1002@a.cc.local") < cmds.index(
-        "callcenter_config queue load r@a.cc.local")
+        "callcenter_config queue load r@a.cc.local"
+    )
     back = plan(new, old).commands
     assert "callcenter_config agent del 1002@a.cc.local" in back
     assert "callcenter_config queue unload r@a.cc.local" in back
@@ -58,18 +68,36 @@ def test_queue_agent_tier_changes_are_targeted():
 
 
 def test_tier_changes_without_a_queue_change_are_tier_commands():
-    old = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 5}),
-                                s.Seat(extension="1003", name="C", skills={"q": 5})])])
-    new = _tree([_tenant(seats=[s.Seat(extension="1001", name="A", skills={"q": 9}),
-                                s.Seat(extension="1002", name="B", skills={"q": 2}),
-                                s.Seat(extension="1003", name="C", skills={"r": 5})])])
+    old = _tree(
+        [
+            _tenant(
+                seats=[
+                    s.Seat(extension="1001", name="A", skills={"q": 5}),
+                    s.Seat(extension="1003", name="C", skills={"q": 5}),
+                ]
+            )
+        ]
+    )
+    new = _tree(
+        [
+            _tenant(
+                seats=[
+                    s.Seat(extension="1001", name="A", skills={"q": 9}),
+                    s.Seat(extension="1002", name="B", skills={"q": 2}),
+                    s.Seat(extension="1003", name="C", skills={"r": 5}),
+                ]
+            )
+        ]
+    )
     cmds = plan(old, new).commands
-    assert cmds == ["reloadxml",
-                    "callcenter_config agent reload 1002@a.cc.local",
-                    "callcenter_config agent reload 1003@a.cc.local",  # no queue left: no wrap-up
-                    "callcenter_config tier set level q@a.cc.local 1001@a.cc.local 2",
-                    "callcenter_config tier add q@a.cc.local 1002@a.cc.local 9 2",
-                    "callcenter_config tier del q@a.cc.local 1003@a.cc.local"]
+    assert cmds == [
+        "reloadxml",
+        "callcenter_config agent reload 1002@a.cc.local",
+        "callcenter_config agent reload 1003@a.cc.local",  # no queue left: no wrap-up
+        "callcenter_config tier set level q@a.cc.local 1001@a.cc.local 2",
+        "callcenter_config tier add q@a.cc.local 1002@a.cc.local 9 2",
+        "callcenter_config tier del q@a.cc.local 1003@a.cc.local",
+    ]
     assert not any("queue" in c.split()[1] for c in cmds[1:])  # waiting callers' queue untouched
 
 
@@ -95,7 +123,11 @@ def test_directory_only_change_is_just_reloadxml():
 def test_gateway_change_rescans_the_external_profile_only():
     old = _tree([_tenant(trunks=[s.Trunk(name="c", host="127.0.0.9", username="u", password="p", register=True)])])
     new = _tree([_tenant(trunks=[s.Trunk(name="c", host="127.0.0.9", username="u", password="p2", register=True)])])
-    assert plan(old, new).commands == ["reloadxml", "sofia profile external killgw a-c", "sofia profile external rescan"]
+    assert plan(old, new).commands == [
+        "reloadxml",
+        "sofia profile external killgw a-c",
+        "sofia profile external rescan",
+    ]
 
 
 def test_tree_store_swaps_and_restores(tmp_path):
@@ -119,9 +151,13 @@ def test_tree_store_swaps_and_restores(tmp_path):
 @pytest.fixture
 def live(tmp_path, sounds_dir):
     fake = FakeEventSocket()
-    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
-                        fs_recordings_dir=tmp_path / "recordings",
-                        esl_port=fake.port)
+    settings = Settings(
+        db=str(tmp_path / "db.sqlite"),
+        fs_conf_dir=tmp_path / "conf",
+        fs_sounds_dir=sounds_dir,
+        fs_recordings_dir=tmp_path / "recordings",
+        esl_port=fake.port,
+    )
     ctx = app.open(settings, deploy=True)
     fake.password = esl_password(ctx)
     yield ctx, fake
@@ -179,9 +215,13 @@ def test_missing_greeting_file_is_refused_before_anything_changes(live, example)
 
 
 def test_freeswitch_down_still_updates_database_and_tree(tmp_path, sounds_dir, example):
-    settings = Settings(db=str(tmp_path / "db.sqlite"), fs_conf_dir=tmp_path / "conf", fs_sounds_dir=sounds_dir,
-                        fs_recordings_dir=tmp_path / "recordings",
-                        esl_port=1)
+    settings = Settings(
+        db=str(tmp_path / "db.sqlite"),
+        fs_conf_dir=tmp_path / "conf",
+        fs_sounds_dir=sounds_dir,
+        fs_recordings_dir=tmp_path / "recordings",
+        esl_port=1,
+    )
     ctx = app.open(settings, deploy=True)
     result = apply_tenants(ctx, load_site(str(example)).tenants)
     assert (tmp_path / "conf" / "freeswitch.xml").is_file()
@@ -261,8 +301,15 @@ def test_status_counts_failed_recordings_per_tenant(live, example):
 
     ctx, fake = live
     apply_tenants(ctx, load_site(str(example)).tenants)
-    fake.replies.update({"db count/ccctl_recording_failures_acme": "2", "db count/ccctl_recording_failures_huaxia": "0",
-                         "show ": '{"row_count": 0, "rows": []}', "uptime": "5", "version": "FreeSWITCH Version 1.10.12"})
+    fake.replies.update(
+        {
+            "db count/ccctl_recording_failures_acme": "2",
+            "db count/ccctl_recording_failures_huaxia": "0",
+            "show ": '{"row_count": 0, "rows": []}',
+            "uptime": "5",
+            "version": "FreeSWITCH Version 1.10.12",
+        }
+    )
     st = box_status(ctx)
     assert st["recording_failures"] == 2
     assert {t["tenant"]: t["recording_failures"] for t in st["tenants"]} == {"acme": 2, "huaxia": 0}

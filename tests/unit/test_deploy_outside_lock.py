@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ccctl import app
 from ccctl.config import entities
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
 from ccctl.db import session_scope
 from ccctl.deploy import generation
 from ccctl.deploy.run import LOCK_WAIT
-from ccctl.config.write import apply_tenants
-from ccctl.config.load import load_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +67,9 @@ def test_hung_event_socket_blocks_no_other_writer(settings, example):
     try:
         deadline = time.time() + 60
         while _state(quiet).generation == first:
-            assert time.time() < deadline and a.poll() is None, a.stderr.read() if a.poll() is not None else "A never committed"
+            assert time.time() < deadline and a.poll() is None, (
+                a.stderr.read() if a.poll() is not None else "A never committed"
+            )
             time.sleep(0.1)
         while not _deploy_lock_held(settings):  # A renders or waits on the socket, holding it
             assert time.time() < deadline and a.poll() is None, "A never took the deploy lock"
@@ -122,8 +124,12 @@ def test_restore_deploys_a_new_generation_under_the_deploy_lock(settings, exampl
     apply_tenants(source, load_site(str(example)).tenants)
     backed_up = _state(source).generation
     archive = tmp_path / "b.ccbackup"
-    env = {"CCCTL_FS_CONF_DIR": str(settings.fs_conf_dir), "CCCTL_FS_SOUNDS_DIR": str(settings.fs_sounds_dir),
-           "CCCTL_FS_RECORDINGS_DIR": str(settings.fs_recordings_dir), "CCCTL_ESL_PORT": "1"}
+    env = {
+        "CCCTL_FS_CONF_DIR": str(settings.fs_conf_dir),
+        "CCCTL_FS_SOUNDS_DIR": str(settings.fs_sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(settings.fs_recordings_dir),
+        "CCCTL_ESL_PORT": "1",
+    }
     assert CliRunner().invoke(cli, ["--db", str(settings.db), "backup", str(archive)], env=env).exit_code == 0
     restored = settings.with_(db=str(tmp_path / "restored.db"))
     held = _HeldDeployLock(settings)

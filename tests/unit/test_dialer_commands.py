@@ -24,20 +24,40 @@ NOON = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc).timestamp()
 
 @pytest.fixture
 def dialing(ctx, tmp_path):
-    t = s.Tenant(name=TENANT, domain="sip.acme.example", call_limit=10,
-                 seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5})],
-                 queues=[s.Queue(name="sales")], trunks=[s.Trunk(name="carrier", host="sip.carrier.example")])
+    t = s.Tenant(
+        name=TENANT,
+        domain="sip.acme.example",
+        call_limit=10,
+        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5})],
+        queues=[s.Queue(name="sales")],
+        trunks=[s.Trunk(name="carrier", host="sip.carrier.example")],
+    )
     apply_tenants(ctx, [t])
     for name, options in (("winback", {"queue": "sales"}), ("nps", {"kind": "ivr", "target": "survey"})):
-        campaigns.add(ctx, TENANT, name, mode="progressive", trunk="carrier", caller_id="+4940999000",
-                      window_start="09:00", window_end="18:00", days="all", max_concurrent=1, **options)
+        campaigns.add(
+            ctx,
+            TENANT,
+            name,
+            mode="progressive",
+            trunk="carrier",
+            caller_id="+4940999000",
+            window_start="09:00",
+            window_end="18:00",
+            days="all",
+            max_concurrent=1,
+            **options,
+        )
         f = tmp_path / f"{name}.csv"
         f.write_text("number,name,timezone\n+4940111222,Customer,UTC\n")
         campaigns.import_file(ctx, TENANT, name, f)
         campaigns.set_state(ctx, TENANT, name, "running")
-    fake = FakeEventSocket(password=esl_password(ctx), replies={
-        "callcenter_config queue list agents": "name|status|state\n1001@sip.acme.example|Available|Waiting\n+OK\n",
-        "limit_usage": "0"})
+    fake = FakeEventSocket(
+        password=esl_password(ctx),
+        replies={
+            "callcenter_config queue list agents": "name|status|state\n1001@sip.acme.example|Available|Waiting\n+OK\n",
+            "limit_usage": "0",
+        },
+    )
     dialer = Dialer(ctx.engine, ctx.settings, fake.password, node="test", clock=lambda: NOON)
     dialer._abandon_message = lambda language: None  # no espeak-ng needed here
     dialer._cmd = EventStream("127.0.0.1", fake.port, fake.password, [], timeout=5)

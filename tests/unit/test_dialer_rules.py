@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ccctl.errors import InvalidInput
 from ccctl.outbound.pacing import Pacer
 from ccctl.outbound.schedule import Window, after_attempt, parse_days, parse_retries
-from ccctl.errors import InvalidInput
 
 
 def ts(text: str, tz: str) -> float:
@@ -73,7 +73,7 @@ def test_preview_never_dials_by_itself():
 def _feed(p: Pacer, answers: int, attempts: int, abandons: int, handled: int = 50):
     for i in range(attempts):
         p.measured.attempt(i < answers, 8.0)
-    for i in range(handled):
+    for _ in range(handled):
         p.measured.handled(120.0)
     for i in range(answers):
         p.measured.answered(i < abandons)

@@ -18,9 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.freeswitch.install import EngineRecord, package_names, read_record, write_record
-from ccctl.freeswitch.install import run, local, vendor
 from ccctl.errors import InvalidInput
+from ccctl.freeswitch.install import EngineRecord, local, package_names, read_record, run, vendor, write_record
 
 TOKEN = "pat_0123456789abcdefABCDEF"
 
@@ -30,7 +29,8 @@ def make_deb(folder: Path, name: str, version: str = "1.10.12") -> Path:
     (pkg / "DEBIAN").mkdir(parents=True)
     (pkg / "DEBIAN" / "control").write_text(
         f"Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: t <t@example.org>\n"
-        f"Description: {name} for the test\n")
+        f"Description: {name} for the test\n"
+    )
     out = folder / f"{name}_{version}_all.deb"
     subprocess.run(["dpkg-deb", "-Zgzip", "--build", str(pkg), str(out)], check=True, capture_output=True)
     return out
@@ -58,8 +58,9 @@ def test_record_round_trips_and_reads_as_environment(tmp_path):
     assert read_record(p) == rec
     assert stat.S_IMODE(p.stat().st_mode) == 0o644
     # The same file as systemd's EnvironmentFile and a shell read it.
-    out = subprocess.run(["sh", "-c", f". {p}; echo \"$FREESWITCH_BINARY|$FREESWITCH_SOURCE\""],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["sh", "-c", f'. {p}; echo "$FREESWITCH_BINARY|$FREESWITCH_SOURCE"'], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "/usr/bin/freeswitch|debs: /root/my debs"
     assert read_record(tmp_path / "missing") is None
 
@@ -83,12 +84,15 @@ def test_local_source_indexes_the_packages(debs, tmp_path):
         assert fields["Package"] in names and fields["Version"] == "1.10.12"
 
 
-@pytest.mark.parametrize("case, message", [
-    ("missing", "not a directory"),
-    ("empty", "holds no .deb packages"),
-    ("garbage", "is not a Debian package"),
-    ("no-engine", "no package named freeswitch"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing", "not a directory"),
+        ("empty", "holds no .deb packages"),
+        ("garbage", "is not a Debian package"),
+        ("no-engine", "no package named freeswitch"),
+    ],
+)
 def test_bad_package_folders_refused(tmp_path, case, message):
     d = tmp_path / case
     if case != "missing":
@@ -110,8 +114,10 @@ def test_vendor_repository_files(tmp_path):
     assert auth.read_text() == f"machine freeswitch.signalwire.com login signalwire password {TOKEN}\n"
     assert key.read_bytes() == b"KEYRING" and key == root / "usr/share/keyrings/signalwire-freeswitch-repo.gpg"
     line = listing.read_text()
-    assert line == ("deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] "
-                    "https://freeswitch.signalwire.com/repo/deb/debian-release/ bookworm main\n")
+    assert line == (
+        "deb [signed-by=/usr/share/keyrings/signalwire-freeswitch-repo.gpg] "
+        "https://freeswitch.signalwire.com/repo/deb/debian-release/ bookworm main\n"
+    )
     assert TOKEN not in line
 
 
@@ -132,11 +138,14 @@ def _cli(*args):
     return CliRunner().invoke(app, ["engine", "install", *args])
 
 
-@pytest.mark.parametrize("args, message", [
-    ((), "give one of --debs DIR or --token T"),
-    (("--debs", "/nonexistent/debs"), "--debs /nonexistent/debs: not a directory"),
-    (("--token", "x y"), "--token: not a token"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "give one of --debs DIR or --token T"),
+        (("--debs", "/nonexistent/debs"), "--debs /nonexistent/debs: not a directory"),
+        (("--token", "x y"), "--token: not a token"),
+    ],
+)
 def test_cli_bad_input_one_line(args, message):
     r = _cli(*args)
     assert r.exit_code == 1
@@ -160,8 +169,21 @@ def test_not_root_refused_before_anything_is_written(debs):
         readable.chmod(0o755)
         for deb in debs.glob("*.deb"):
             shutil.copy(deb, readable)
-        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(ccctl),
-                            "engine", "install", "--debs", str(readable)], capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                str(ccctl),
+                "engine",
+                "install",
+                "--debs",
+                str(readable),
+            ],
+            capture_output=True,
+            text=True,
+        )
     finally:
         shutil.rmtree(readable)
     assert r.returncode == 1

@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 from ccctl import app as ccapp
 from ccctl.cli.main import app
 from ccctl.errors import FreeSwitchError
-from ccctl.freeswitch.install import EngineRecord, write_record
-from ccctl.freeswitch.install import run
+from ccctl.freeswitch.install import EngineRecord, run, write_record
 from ccctl.freeswitch.install.status import binary_version, status
 from ccctl.freeswitch.status import box_status
 from ccctl.settings import Settings
@@ -42,8 +41,9 @@ def box(tmp_path):
     Event Socket port."""
     root = tmp_path / "root"
     fake_binary(root / "opt/freeswitch/bin/freeswitch", f"echo '{VERSION_OUT.strip()}'\n")
-    write_record(EngineRecord("/opt/freeswitch/bin/freeswitch", "/opt/freeswitch/mod", "bundled"),
-                 root / "etc/ccctl/engine")
+    write_record(
+        EngineRecord("/opt/freeswitch/bin/freeswitch", "/opt/freeswitch/mod", "bundled"), root / "etc/ccctl/engine"
+    )
     return root
 
 
@@ -64,8 +64,12 @@ def test_no_engine_installed_stays_as_it_was(tmp_path):
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_cli_status_exits_1_when_installed_engine_is_down(tmp_path, box, as_json):
-    env = {"CCCTL_DB": str(tmp_path / "c.db"), "CCCTL_FS_DEPLOY": "off", "CCCTL_ROOT": str(box),
-           "CCCTL_ESL_PORT": str(free_port())}
+    env = {
+        "CCCTL_DB": str(tmp_path / "c.db"),
+        "CCCTL_FS_DEPLOY": "off",
+        "CCCTL_ROOT": str(box),
+        "CCCTL_ESL_PORT": str(free_port()),
+    }
     r = CliRunner().invoke(app, ["status"] + (["--json"] if as_json else []), env=env)
     assert r.exit_code == 1, r.output
     if as_json:
@@ -89,8 +93,11 @@ def test_bundled_engine_version_from_the_binary(tmp_path, box):
 
 
 def test_binary_that_cannot_load_is_one_line(tmp_path):
-    binary = fake_binary(tmp_path / "freeswitch", "echo 'freeswitch: error while loading shared libraries: "
-                                                  "libsofia-sip-ua.so.0: cannot open shared object file' >&2\nexit 127\n")
+    binary = fake_binary(
+        tmp_path / "freeswitch",
+        "echo 'freeswitch: error while loading shared libraries: "
+        "libsofia-sip-ua.so.0: cannot open shared object file' >&2\nexit 127\n",
+    )
     version, why = binary_version(str(binary))
     assert version is None and why.endswith("libsofia-sip-ua.so.0: cannot open shared object file")
     with pytest.raises(FreeSwitchError) as e:

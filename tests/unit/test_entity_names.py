@@ -35,11 +35,19 @@ def test_columns_are_the_spec_fields(spec_cls, table, own_rule):
     assert _columns(table) - KEYS - own_rule == store.layout(spec_cls).columns
 
 
-@pytest.mark.parametrize("spec_cls, table, extra_spec, extra_table", [
-    (s.Customer, m.Customer, set(), set()),
-    (s.Campaign, m.Campaign, {"contacts"}, {"tenant", "tenant_uid", "state", "created_at"}),  # contacts: a file to import
-    (hw.Card, m.VoiceCard, set(), {"position"}),  # position: the order of the file's cards
-])
+@pytest.mark.parametrize(
+    "spec_cls, table, extra_spec, extra_table",
+    [
+        (s.Customer, m.Customer, set(), set()),
+        (
+            s.Campaign,
+            m.Campaign,
+            {"contacts"},
+            {"tenant", "tenant_uid", "state", "created_at"},
+        ),  # contacts: a file to import
+        (hw.Card, m.VoiceCard, set(), {"position"}),  # position: the order of the file's cards
+    ],
+)
 def test_operational_and_hardware_tables_use_the_spec_names(spec_cls, table, extra_spec, extra_table):
     assert _columns(table) - KEYS - {"id"} - extra_table == set(spec_cls.model_fields) - extra_spec
 
@@ -57,9 +65,13 @@ def test_renamed_fields_keep_the_site_file_keys():
 def test_rows_round_trip_through_the_rule(example):
     """spec -> fill(row) -> spec_data(row) -> construct == spec, for every entity of the example."""
     for t in load_site(str(example)).tenants:
-        pairs = [(t, m.Tenant(name="x", plan="hosted", seat_limit=0, call_limit=0, timezone="UTC", language="en")),
-                 (t.recording, m.RecordingPolicy(tenant_id=1, mode="none", format="wav", retention_days=0,
-                                                 legal_hold=False))]
+        pairs = [
+            (t, m.Tenant(name="x", plan="hosted", seat_limit=0, call_limit=0, timezone="UTC", language="en")),
+            (
+                t.recording,
+                m.RecordingPolicy(tenant_id=1, mode="none", format="wav", retention_days=0, legal_hold=False),
+            ),
+        ]
         pairs += [(x, m.Seat(tenant_id=1, password="")) for x in t.seats]
         pairs += [(x, m.Queue(tenant_id=1)) for x in t.queues]
         pairs += [(x, m.IvrMenu(tenant_id=1)) for x in t.ivrs]

@@ -10,8 +10,11 @@ from ccctl.errors import FreeSwitchError, FreeSwitchRefused
 from ccctl.freeswitch.esl import EventSocket, EventStream
 from ccctl.testing.fake_esl import FakeEventSocket, ReplayEventSocket
 
-REPLIES = {"status": "UP 0 years\nFreeSWITCH is ready", "uuid_getvar gone": "-ERR No such channel!",
-           "originate bad": "-ERR GATEWAY_DOWN"}
+REPLIES = {
+    "status": "UP 0 years\nFreeSWITCH is ready",
+    "uuid_getvar gone": "-ERR No such channel!",
+    "originate bad": "-ERR GATEWAY_DOWN",
+}
 
 
 @pytest.fixture
@@ -24,8 +27,10 @@ def fake():
 def _connections(fake):
     """The command connection and an event stream (subscribed to events, so its api replies
     come between events), each as FreeSWITCH's clients in ccctl open them."""
-    return [EventSocket("127.0.0.1", fake.port, "secret", timeout=5).connect(),
-            EventStream("127.0.0.1", fake.port, "secret", ["CHANNEL_ANSWER"], timeout=5)]
+    return [
+        EventSocket("127.0.0.1", fake.port, "secret", timeout=5).connect(),
+        EventStream("127.0.0.1", fake.port, "secret", ["CHANNEL_ANSWER"], timeout=5),
+    ]
 
 
 def test_api_err_raises_on_both_paths(fake):

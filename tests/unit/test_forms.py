@@ -6,8 +6,8 @@ import pytest
 
 from ccctl.box import setup
 from ccctl.config import forms
-from ccctl.errors import InvalidInput
 from ccctl.config import spec as s
+from ccctl.errors import InvalidInput
 
 
 def test_errors_are_keyed_by_the_field_they_are_about():
@@ -22,11 +22,14 @@ def test_attach_moves_inner_and_cross_field_errors_to_a_form_field():
     assert got == {"skills": "too high", "greeting.text": "one of text or file", "": "x"}
 
 
-@pytest.mark.parametrize("message, field", [
-    ("acme: queue b: overflow: target queue:x does not exist in this tenant", "overflow"),
-    ("acme: queue b: no_agent.target: target ivr:y does not exist in this tenant", "no_agent.target"),
-    ("tenant acme: 6 seats exceed its seat limit of 5", ""),
-])
+@pytest.mark.parametrize(
+    "message, field",
+    [
+        ("acme: queue b: overflow: target queue:x does not exist in this tenant", "overflow"),
+        ("acme: queue b: no_agent.target: target ivr:y does not exist in this tenant", "no_agent.target"),
+        ("tenant acme: 6 seats exceed its seat limit of 5", ""),
+    ],
+)
 def test_a_refusal_names_its_field(message, field):
     assert forms.field_of_message(message, ["name", "overflow", "no_agent.target", "no_agent.timeout"]) == field
 
@@ -56,24 +59,41 @@ def test_box_setup_checks_before_writing(tmp_path):
 
 
 def test_ivr_fields_show_as_plain_yaml_and_read_back():
-    ivr = s.Ivr(name="main", greeting=s.Greeting(text="Hi: press 1"), options={"1": "queue:sales", "#": "hangup"},
-                hours={"mon": "09:00-18:00"}, holidays=["01-01", "2026-12-25"])
+    ivr = s.Ivr(
+        name="main",
+        greeting=s.Greeting(text="Hi: press 1"),
+        options={"1": "queue:sales", "#": "hangup"},
+        hours={"mon": "09:00-18:00"},
+        holidays=["01-01", "2026-12-25"],
+    )
     raw = forms.values_of(ivr, ["options", "hours", "holidays", "greeting.text"])
     assert raw["options"] == "{'#': hangup, 1: queue:sales}" and raw["hours"] == "{mon: 09:00-18:00}"
     values, errors = forms.parse_fields(s.Ivr, raw)
-    data = {"name": "main", "greeting": {"text": values["greeting.text"]}, "options": values["options"],
-            "hours": values["hours"], "holidays": values["holidays"]}
+    data = {
+        "name": "main",
+        "greeting": {"text": values["greeting.text"]},
+        "options": values["options"],
+        "hours": values["hours"],
+        "holidays": values["holidays"],
+    }
     assert errors == {} and s.Ivr.model_validate(data) == ivr
 
 
 def _acme(ctx):
     from ccctl.config.write import apply_tenants
 
-    apply_tenants(ctx, [s.Tenant(name="acme", seat_limit=30,
-                                 seats=[s.Seat(extension="1001", name="Ann", skills={"sales": 5})],
-                                 queues=[s.Queue(name="sales", max_wait=100)],
-                                 trunks=[s.Trunk(name="carrier", host="sip.example.net", username="acme",
-                                                 password="trunk-secret-1")])])
+    apply_tenants(
+        ctx,
+        [
+            s.Tenant(
+                name="acme",
+                seat_limit=30,
+                seats=[s.Seat(extension="1001", name="Ann", skills={"sales": 5})],
+                queues=[s.Queue(name="sales", max_wait=100)],
+                trunks=[s.Trunk(name="carrier", host="sip.example.net", username="acme", password="trunk-secret-1")],
+            )
+        ],
+    )
 
 
 QUEUE_FIELDS = ["display_name", "strategy", "max_wait", "overflow"]

@@ -21,9 +21,13 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture
 def cli(tmp_path):
     runner = CliRunner()
-    env = {"CCCTL_DB": str(tmp_path / "cli.db"), "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
-           "CCCTL_FS_SOUNDS_DIR": str(tmp_path / "fs" / "sounds"), "CCCTL_ESL_PORT": "1",
-           "CCCTL_DAHDI_DIR": str(tmp_path / "etc-dahdi")}
+    env = {
+        "CCCTL_DB": str(tmp_path / "cli.db"),
+        "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
+        "CCCTL_FS_SOUNDS_DIR": str(tmp_path / "fs" / "sounds"),
+        "CCCTL_ESL_PORT": "1",
+        "CCCTL_DAHDI_DIR": str(tmp_path / "etc-dahdi"),
+    }
 
     def run(*args, input=None):
         return runner.invoke(app, list(args), env=env, input=input)
@@ -44,7 +48,8 @@ def test_site_with_voice_cards_round_trips(cli, tmp_path):
     # a site file without hardware leaves the cards alone
     assert "no changes" in cli("apply", "-f", str(EXAMPLES / "site.yaml")).stderr
     assert json.loads(cli("hardware", "list", "--configured", "--json").stdout) == [
-        {"name": "e1", "profile": "te220", "location": "0000:05:00.0", "spans": 1, "ports": 0, "groups": [1]}]
+        {"name": "e1", "profile": "te220", "location": "0000:05:00.0", "spans": 1, "ports": 0, "groups": [1]}
+    ]
 
 
 def test_hardware_apply_writes_dahdi_and_freetdm(cli):
@@ -68,7 +73,9 @@ def test_hardware_apply_writes_dahdi_and_freetdm(cli):
     assert 'data="freetdm/grp1/a/$1"' in dialplan
     assert "did-4008009000" in (conf / "dialplan" / "00-public.xml").read_text()
     shown = json.loads(cli("hardware", "show", "e1", "--json").stdout)
-    assert shown["dahdi"] == [{"span": 1, "dahdi_span": 1, "channels": "1-31", "dchan": None, "group": 1, "signalling": "r2"}]
+    assert shown["dahdi"] == [
+        {"span": 1, "dahdi_span": 1, "channels": "1-31", "dchan": None, "group": 1, "signalling": "r2"}
+    ]
 
 
 def test_without_cards_the_tree_has_no_freetdm(cli):
@@ -80,17 +87,27 @@ def test_without_cards_the_tree_has_no_freetdm(cli):
 
 def _bad(tmp_path, span: dict) -> Path:
     f = tmp_path / "bad.yaml"
-    f.write_text(json.dumps({"hardware": {"cards": [
-        {"name": "e1", "profile": "te220", "location": "0000:05:00.0", "spans": [span]}]}}))
+    f.write_text(
+        json.dumps(
+            {"hardware": {"cards": [{"name": "e1", "profile": "te220", "location": "0000:05:00.0", "spans": [span]}]}}
+        )
+    )
     return f
 
 
-@pytest.mark.parametrize("span, line", [
-    ({"span": 1, "type": "t1", "signalling": "r2", "group": 1},
-     "hardware: card e1 span 1: R2 needs an E1 span; this span is T1"),
-    ({"span": 4, "type": "e1", "signalling": "pri_cpe", "group": 1},
-     "hardware: card e1 span 4: Wildcard TE220 (5th Gen) has 2 spans"),
-])
+@pytest.mark.parametrize(
+    "span, line",
+    [
+        (
+            {"span": 1, "type": "t1", "signalling": "r2", "group": 1},
+            "hardware: card e1 span 1: R2 needs an E1 span; this span is T1",
+        ),
+        (
+            {"span": 4, "type": "e1", "signalling": "pri_cpe", "group": 1},
+            "hardware: card e1 span 4: Wildcard TE220 (5th Gen) has 2 spans",
+        ),
+    ],
+)
 def test_impossible_settings_leave_nothing_behind(cli, tmp_path, span, line):
     assert cli("hardware", "apply", "-f", str(EXAMPLES / "voice-cards.yaml")).exit_code == 0
     before = cli("export").stdout
@@ -113,8 +130,15 @@ def test_second_tenant_on_a_span_is_refused(cli):
 
 def test_validate_reports_hardware(cli, tmp_path):
     f = tmp_path / "s.yaml"
-    f.write_text(json.dumps({"hardware": {"cards": [{"name": "a", "profile": "tdm410", "ports": [
-        {"port": 9, "type": "fxo", "group": 1}]}]}}))
+    f.write_text(
+        json.dumps(
+            {
+                "hardware": {
+                    "cards": [{"name": "a", "profile": "tdm410", "ports": [{"port": 9, "type": "fxo", "group": 1}]}]
+                }
+            }
+        )
+    )
     r = cli("validate", "-f", str(f))
     assert r.exit_code == 1
     assert "error: hardware: card a port 9: Wildcard TDM410P has 4 ports" in r.stdout
@@ -133,8 +157,8 @@ def test_list_and_show_profiles(cli):
 
 
 def test_one_hardware_section_per_site_directory(tmp_path):
-    from ccctl.errors import InvalidInput
     from ccctl.config.load import load_site
+    from ccctl.errors import InvalidInput
 
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text((EXAMPLES / "voice-cards.yaml").read_text())

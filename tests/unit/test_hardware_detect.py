@@ -15,12 +15,25 @@ from ccctl.cli.main import app
 from ccctl.hardware.detect import detect
 
 
-def pci(root: Path, addr: str, vendor: str, device: str, subvendor="0000", subdevice="0000",
-        cls="0x078000", driver: str | None = None) -> None:
+def pci(
+    root: Path,
+    addr: str,
+    vendor: str,
+    device: str,
+    subvendor="0000",
+    subdevice="0000",
+    cls="0x078000",
+    driver: str | None = None,
+) -> None:
     real = root / "devices" / "pci0000:00" / addr
     real.mkdir(parents=True)
-    for name, value in (("vendor", f"0x{vendor}"), ("device", f"0x{device}"), ("subsystem_vendor", f"0x{subvendor}"),
-                        ("subsystem_device", f"0x{subdevice}"), ("class", cls)):
+    for name, value in (
+        ("vendor", f"0x{vendor}"),
+        ("device", f"0x{device}"),
+        ("subsystem_vendor", f"0x{subvendor}"),
+        ("subsystem_device", f"0x{subdevice}"),
+        ("class", cls),
+    ):
         (real / name).write_text(value + "\n")
     if driver:
         drv = root / "bus" / "pci" / "drivers" / driver
@@ -80,7 +93,13 @@ def test_known_cards_and_their_state(box):
     assert set(by_loc) == {"0000:05:00.0", "0000:06:00.0", "0000:07:00.0", "usb:1-1.2"}
 
     te420 = by_loc["0000:05:00.0"]
-    assert (te420.profile, te420.module, te420.module_loaded, te420.driver, te420.spans) == ("te420", "wct4xxp", True, "wct4xxp", 4)
+    assert (te420.profile, te420.module, te420.module_loaded, te420.driver, te420.spans) == (
+        "te420",
+        "wct4xxp",
+        True,
+        "wct4xxp",
+        4,
+    )
     assert te420.state == "ok" and te420.firmware_missing == [] and te420.echo_canceller_firmware_missing == []
 
     te820 = by_loc["0000:06:00.0"]
@@ -89,7 +108,12 @@ def test_known_cards_and_their_state(box):
     assert te820.state == "firmware missing"
 
     tdm = by_loc["0000:07:00.0"]
-    assert (tdm.profile, tdm.ports, tdm.module_loaded, tdm.state) == ("tdm410", 4, False, "module wctdm24xxp not loaded")
+    assert (tdm.profile, tdm.ports, tdm.module_loaded, tdm.state) == (
+        "tdm410",
+        4,
+        False,
+        "module wctdm24xxp not loaded",
+    )
 
     ast = by_loc["usb:1-1.2"]
     assert ast.profile == "astribank2" and ast.module == "xpp_usb"

@@ -30,8 +30,20 @@ def test_enough_real_cards_across_vendors():
     assert len(ALL) >= 20
     vendors = {f.vendor.split()[0] for f, _ in ALL}
     assert {"Digium", "OpenVox", "Xorcom"} <= vendors
-    for wanted in ("te122", "te220", "te420", "te820", "tdm410", "tdm800", "a4a", "a4b", "a8a", "a8b",
-                   "openvox-a1200p", "astribank2"):
+    for wanted in (
+        "te122",
+        "te220",
+        "te420",
+        "te820",
+        "tdm410",
+        "tdm800",
+        "a4a",
+        "a4b",
+        "a8a",
+        "a8b",
+        "openvox-a1200p",
+        "astribank2",
+    ):
         assert wanted in IDS
     assert len(IDS) == len(set(IDS)), "card ids are unique"
 
@@ -52,8 +64,14 @@ def test_every_fact_has_a_source():
 
 
 def test_a_profile_without_sources_is_refused():
-    data = {"id": "x", "name": "X", "match": [{"vendor": "d161", "device": "0001"}], "spans": 1,
-            "port_types": ["e1"], "sources": {"match": "pci.ids"}}
+    data = {
+        "id": "x",
+        "name": "X",
+        "match": [{"vendor": "d161", "device": "0001"}],
+        "spans": 1,
+        "port_types": ["e1"],
+        "sources": {"match": "pci.ids"},
+    }
     with pytest.raises(ValueError, match="no source recorded for name, port_types, spans"):
         profiles.Card.model_validate(data)
 
@@ -88,13 +106,14 @@ def test_rederived_from_dahdi_source(card_id):
         for fw in card.firmware:
             assert fw in literals, f"{fw} not named in {d.file}"
         for fw in card.echo_canceller.hardware_firmware:
-            assert any(fw in _need(lambda f=f: sources.string_literals(f)) for f in (
-                d.file, "drivers/dahdi/voicebus/vpmoct.c")), fw
+            assert any(
+                fw in _need(lambda f=f: sources.string_literals(f)) for f in (d.file, "drivers/dahdi/voicebus/vpmoct.c")
+            ), fw
 
 
 def test_usb_loader_ids_are_the_udev_firmware_loader_ids():
     globs = _need(sources.udev_product_globs)
-    for fam, card in ALL:
+    for _fam, card in ALL:
         for m in card.loader_match:
             product = f"{m.vendor}/{m.device}/0"
             assert any(fnmatch.fnmatchcase(product, g) for g in globs), product
@@ -106,7 +125,11 @@ def test_pci_ids_name_every_pci_profile():
         if fam.bus != "pci":
             continue
         m = card.match[0]
-        name = _need(lambda m=m: sources.pci_name(m.vendor, m.device, m.subvendor, m.subdevice) or sources.pci_name(m.vendor, m.device))
+        name = _need(
+            lambda m=m: (
+                sources.pci_name(m.vendor, m.device, m.subvendor, m.subdevice) or sources.pci_name(m.vendor, m.device)
+            )
+        )
         if card.ids_name is not None:
             assert name == card.ids_name, card.id
 
@@ -125,6 +148,8 @@ def test_rederived_count(capsys):
     """How many ids the profiles hold and the sources confirm (figure for the notes)."""
     total = sum(len(c.match) + len(c.loader_match) for _, c in ALL)
     derived = sum(len(c.match) for _, c in ALL if c.derive)
-    print(f"profiles: {len(ALL)} cards in {len(profiles.families())} families, {total} ids, "
-          f"{derived} re-derived from dahdi-source tables")
+    print(
+        f"profiles: {len(ALL)} cards in {len(profiles.families())} families, {total} ids, "
+        f"{derived} re-derived from dahdi-source tables"
+    )
     assert derived >= 40

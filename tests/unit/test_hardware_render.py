@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from ccctl.config.load import load_site, site_from_data
 from ccctl.errors import InvalidInput
 from ccctl.hardware import check, dahdi_cfg, render
 from ccctl.hardware.layout import layout, ranges
 from ccctl.render.xml import to_bytes
-from ccctl.config.load import load_site, site_from_data
 
 GOLDEN = Path(__file__).parent / "golden" / "hardware"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / "site.yaml").is_file())
@@ -43,7 +43,9 @@ def test_golden(case):
         for name, data in files.items():
             (GOLDEN / case / name).write_bytes(data)
     for name in OUTPUTS:
-        assert files[name] == (GOLDEN / case / name).read_bytes(), f"{case}/{name} differs (CCCTL_UPDATE_GOLDEN=1 to refresh)"
+        assert files[name] == (GOLDEN / case / name).read_bytes(), (
+            f"{case}/{name} differs (CCCTL_UPDATE_GOLDEN=1 to refresh)"
+        )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -101,15 +103,35 @@ def test_analog_content():
 
 
 def test_numbering_follows_card_order():
-    hw = site_from_data({"hardware": {"cards": [
-        {"name": "a", "profile": "te420", "location": "0000:01:00.0",
-         "spans": [{"span": 3, "type": "e1", "signalling": "pri_cpe", "group": 1},
-                   {"span": 1, "type": "t1", "signalling": "pri_net", "group": 2, "clock": 0}]},
-        {"name": "b", "profile": "a8b", "location": "0000:02:00.0", "ports": [{"port": 8, "type": "fxo", "group": 3}]},
-    ]}}, "t").hardware
+    hw = site_from_data(
+        {
+            "hardware": {
+                "cards": [
+                    {
+                        "name": "a",
+                        "profile": "te420",
+                        "location": "0000:01:00.0",
+                        "spans": [
+                            {"span": 3, "type": "e1", "signalling": "pri_cpe", "group": 1},
+                            {"span": 1, "type": "t1", "signalling": "pri_net", "group": 2, "clock": 0},
+                        ],
+                    },
+                    {
+                        "name": "b",
+                        "profile": "a8b",
+                        "location": "0000:02:00.0",
+                        "ports": [{"port": 8, "type": "fxo", "group": 3}],
+                    },
+                ]
+            }
+        },
+        "t",
+    ).hardware
     lay = layout(hw)
     assert [(d.card.name, d.spec.span, d.number, d.base, d.dchan) for d in lay.digital] == [
-        ("a", 1, 1, 1, 24), ("a", 3, 2, 25, 40)]
+        ("a", 1, 1, 1, 24),
+        ("a", 3, 2, 25, 40),
+    ]
     assert [(a.number, a.base, a.ports[0][1]) for a in lay.analog] == [(3, 56, 63)]
     spans = render.assigned_spans_conf(hw)
     assert "*/pci:0000:01:00.0                       1:1:1\n" in spans and "3:2:25" in spans and "1:3:56" in spans
@@ -117,6 +139,7 @@ def test_numbering_follows_card_order():
 
 
 # --- dahdi_cfg from Debian's dahdi package ---------------------------------------------------------
+
 
 def run_dahdi_cfg(path: Path) -> dahdi_cfg.Check:
     result = dahdi_cfg.check_file(path)
@@ -132,7 +155,10 @@ def test_dahdi_cfg_accepts_rendered_system_conf(case, tmp_path):
     conf.write_bytes(rendered(case)["system.conf"])
     res = run_dahdi_cfg(conf)
     assert res.ok, res.output
-    channels = sum(len(d.voice) + (d.dchan is not None) for d in layout(load_site(str(GOLDEN / case / "site.yaml")).hardware).digital)
+    channels = sum(
+        len(d.voice) + (d.dchan is not None)
+        for d in layout(load_site(str(GOLDEN / case / "site.yaml")).hardware).digital
+    )
     channels += sum(len(a.ports) for a in layout(load_site(str(GOLDEN / case / "site.yaml")).hardware).analog)
     assert f"{channels} channels to configure" in res.output
 
@@ -147,6 +173,7 @@ def test_dahdi_cfg_refuses_a_broken_file(tmp_path):
 
 # --- impossible settings ---------------------------------------------------------------------------
 
+
 def _hw(cards):
     return site_from_data({"hardware": {"cards": cards}}, "site.yaml").hardware
 
@@ -159,45 +186,90 @@ E1 = {"span": 1, "type": "e1", "signalling": "pri_cpe", "group": 1}
 LOC = "0000:05:00.0"
 
 
-@pytest.mark.parametrize("cards, expected", [
-    ([{"name": "a", "profile": "tdm410", "location": LOC, "ports": [{"port": 2, "type": "fxs", "signalling": "pri_cpe", "group": 1}]}],
-     "card a port 2: PRI needs a digital E1/T1 span; port 2 is an FXS port"),
-    ([{"name": "d", "profile": "te220", "location": LOC, "spans": [{**E1, "type": "t1", "signalling": "r2"}]}],
-     "card d span 1: R2 needs an E1 span; this span is T1"),
-    ([{"name": "d", "profile": "te220", "location": LOC, "spans": [{**E1, "span": 3}]}],
-     "card d span 3: Wildcard TE220 (5th Gen) has 2 spans"),
-    ([{"name": "a", "profile": "tdm410", "location": LOC, "ports": [{"port": 5, "type": "fxo", "group": 1}]}],
-     "card a port 5: Wildcard TDM410P has 4 ports"),
-    ([{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "type": "t1", "framing": "ccs"}]}],
-     "card d span 1: framing ccs is not for T1; T1 takes esf or d4"),
-    ([{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "type": "t1", "crc4": True}]}],
-     "card d span 1: crc4 is for E1 spans; this span is T1"),
-    ([{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "framing": "cas"}]}],
-     "card d span 1: PRI needs CCS framing on E1, not cas"),
-    ([{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "signalling": "loop_start"}]}],
-     "card d span 1: loop_start is analog port signalling"),
-    ([{"name": "d", "profile": "te122", "location": LOC, "ports": [{"port": 1, "type": "fxo", "group": 1}]}],
-     "card d port 1: Wildcard TE122 is a digital (E1/T1) card: configure spans, not ports"),
-    ([{"name": "a", "profile": "tdm800", "location": LOC, "spans": [E1]}],
-     "card a span 1: Wildcard TDM800P is an analog card: configure ports, not spans"),
-    ([{"name": "a", "profile": "tdm400p", "location": LOC, "ports": [{"port": 1, "type": "fxo", "group": 1, "echo_canceller": "hardware"}]}],
-     "card a port 1: Wildcard TDM400P has no hardware echo canceller"),
-    ([{"name": "x", "profile": "nosuchcard", "spans": [E1]}], "card x: unknown profile 'nosuchcard'"),
-    ([{"name": "d", "profile": "te122", "location": LOC, "spans": [E1, E1]}], "card d span 1: defined twice"),
-    ([{"name": "d", "profile": "te122", "location": LOC}, {"name": "e", "profile": "te122", "location": LOC}],
-     "location 0000:05:00.0: two cards at the same location"),
-])
+@pytest.mark.parametrize(
+    "cards, expected",
+    [
+        (
+            [
+                {
+                    "name": "a",
+                    "profile": "tdm410",
+                    "location": LOC,
+                    "ports": [{"port": 2, "type": "fxs", "signalling": "pri_cpe", "group": 1}],
+                }
+            ],
+            "card a port 2: PRI needs a digital E1/T1 span; port 2 is an FXS port",
+        ),
+        (
+            [{"name": "d", "profile": "te220", "location": LOC, "spans": [{**E1, "type": "t1", "signalling": "r2"}]}],
+            "card d span 1: R2 needs an E1 span; this span is T1",
+        ),
+        (
+            [{"name": "d", "profile": "te220", "location": LOC, "spans": [{**E1, "span": 3}]}],
+            "card d span 3: Wildcard TE220 (5th Gen) has 2 spans",
+        ),
+        (
+            [{"name": "a", "profile": "tdm410", "location": LOC, "ports": [{"port": 5, "type": "fxo", "group": 1}]}],
+            "card a port 5: Wildcard TDM410P has 4 ports",
+        ),
+        (
+            [{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "type": "t1", "framing": "ccs"}]}],
+            "card d span 1: framing ccs is not for T1; T1 takes esf or d4",
+        ),
+        (
+            [{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "type": "t1", "crc4": True}]}],
+            "card d span 1: crc4 is for E1 spans; this span is T1",
+        ),
+        (
+            [{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "framing": "cas"}]}],
+            "card d span 1: PRI needs CCS framing on E1, not cas",
+        ),
+        (
+            [{"name": "d", "profile": "te121", "location": LOC, "spans": [{**E1, "signalling": "loop_start"}]}],
+            "card d span 1: loop_start is analog port signalling",
+        ),
+        (
+            [{"name": "d", "profile": "te122", "location": LOC, "ports": [{"port": 1, "type": "fxo", "group": 1}]}],
+            "card d port 1: Wildcard TE122 is a digital (E1/T1) card: configure spans, not ports",
+        ),
+        (
+            [{"name": "a", "profile": "tdm800", "location": LOC, "spans": [E1]}],
+            "card a span 1: Wildcard TDM800P is an analog card: configure ports, not spans",
+        ),
+        (
+            [
+                {
+                    "name": "a",
+                    "profile": "tdm400p",
+                    "location": LOC,
+                    "ports": [{"port": 1, "type": "fxo", "group": 1, "echo_canceller": "hardware"}],
+                }
+            ],
+            "card a port 1: Wildcard TDM400P has no hardware echo canceller",
+        ),
+        ([{"name": "x", "profile": "nosuchcard", "spans": [E1]}], "card x: unknown profile 'nosuchcard'"),
+        ([{"name": "d", "profile": "te122", "location": LOC, "spans": [E1, E1]}], "card d span 1: defined twice"),
+        (
+            [{"name": "d", "profile": "te122", "location": LOC}, {"name": "e", "profile": "te122", "location": LOC}],
+            "location 0000:05:00.0: two cards at the same location",
+        ),
+    ],
+)
 def test_impossible_settings_refused(cards, expected):
     errors = _errors(cards)
     assert any(expected in e for e in errors), errors
 
 
 def test_two_tenants_on_one_span():
-    cards = [{"name": "d", "profile": "te220", "location": LOC, "spans": [E1, {**E1, "span": 2, "group": 2, "clock": 2}]}]
+    cards = [
+        {"name": "d", "profile": "te220", "location": LOC, "spans": [E1, {**E1, "span": 2, "group": 2, "clock": 2}]}
+    ]
     assert _errors(cards, [("acme", "t1", 1), ("acme", "t2", 2)]) == []
     errors = _errors(cards, [("acme", "t1", 1), ("beta", "t9", 1)])
-    assert errors == ["error: hardware: card d span 1: span group 1 would serve two tenants (acme, beta); "
-                      "a span belongs to one tenant"]
+    assert errors == [
+        "error: hardware: card d span 1: span group 1 would serve two tenants (acme, beta); "
+        "a span belongs to one tenant"
+    ]
 
 
 def test_fxs_port_cannot_carry_a_trunk():
@@ -207,6 +279,8 @@ def test_fxs_port_cannot_carry_a_trunk():
 
 def test_field_errors_name_the_place():
     with pytest.raises(InvalidInput) as exc:
-        site_from_data({"hardware": {"cards": [{"name": "d", "profile": "te122", "spans": [{**E1, "coding": "hdb4"}]}]}}, "s.yaml")
+        site_from_data(
+            {"hardware": {"cards": [{"name": "d", "profile": "te122", "spans": [{**E1, "coding": "hdb4"}]}]}}, "s.yaml"
+        )
     assert str(exc.value).startswith("s.yaml: hardware.cards[0].spans[0].coding:")
     assert "\n" not in str(exc.value)

@@ -13,28 +13,47 @@ from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.config import spec as s
 from ccctl.config import site
+from ccctl.config import spec as s
 from ccctl.config.site import Site
 from ccctl.hardware import spec as hw
 
 HOSTILE = ["${system(id)}", "$${domain}", "a\x00b", "two\nlines", "\u202eevil", "x" * 100_000, "", "   "]
 
 MINIMAL: dict[type, dict] = {
-    s.Lease: {"price": 1}, s.Recording: {}, s.Seat: {"extension": "1001", "name": "A"}, s.NoAgent: {},
-    s.Queue: {"name": "q"}, s.Greeting: {"text": "hi"}, s.Ivr: {"name": "m", "greeting": {"text": "hi"}},
-    s.Number: {"number": "4001", "target": "hangup"}, s.Trunk: {"name": "t", "host": "h.example"},
-    s.Customer: {"number": "4001", "name": "C"}, s.Campaign: {"name": "c"}, s.CallerId: {}, s.Tenant: {"name": "t"}, Site: {},
-    s.Webhook: {"url": "https://crm.example/pop"}, s.Billing: {}, s.Callback: {},
-    hw.Hardware: {}, hw.R2: {}, hw.Span: {"span": 1, "type": "e1", "signalling": "r2", "group": 1},
-    hw.Port: {"port": 1, "type": "fxo", "group": 2}, hw.Card: {"name": "e1", "profile": "te410p"},
+    s.Lease: {"price": 1},
+    s.Recording: {},
+    s.Seat: {"extension": "1001", "name": "A"},
+    s.NoAgent: {},
+    s.Queue: {"name": "q"},
+    s.Greeting: {"text": "hi"},
+    s.Ivr: {"name": "m", "greeting": {"text": "hi"}},
+    s.Number: {"number": "4001", "target": "hangup"},
+    s.Trunk: {"name": "t", "host": "h.example"},
+    s.Customer: {"number": "4001", "name": "C"},
+    s.Campaign: {"name": "c"},
+    s.CallerId: {},
+    s.Tenant: {"name": "t"},
+    Site: {},
+    s.Webhook: {"url": "https://crm.example/pop"},
+    s.Billing: {},
+    s.Callback: {},
+    hw.Hardware: {},
+    hw.R2: {},
+    hw.Span: {"span": 1, "type": "e1", "signalling": "r2", "group": 1},
+    hw.Port: {"port": 1, "type": "fxo", "group": 2},
+    hw.Card: {"name": "e1", "profile": "te410p"},
 }
 """A valid instance of every spec: each hostile value is tried in one field of it."""
 
 
 def _spec_classes() -> set[type]:
-    return {c for m in (s, hw, site) for c in vars(m).values()
-            if isinstance(c, type) and issubclass(c, s.Spec) and c is not s.Spec}
+    return {
+        c
+        for m in (s, hw, site)
+        for c in vars(m).values()
+        if isinstance(c, type) and issubclass(c, s.Spec) and c is not s.Spec
+    }
 
 
 def _has_str(annotation) -> bool:
@@ -95,9 +114,13 @@ def test_every_string_field_refuses_huge_values(cls, field, slot):
 
 
 def test_one_rule_message_wherever_the_field():
-    for cls, field, value in [(s.Trunk, "password", "${system(id)}"), (s.Trunk, "username", "$${domain}"),
-                              (s.Seat, "name", "A ${x}"), (s.Customer, "fields", {"k": "${x}"}),
-                              (s.Seat, "password", "abcdefghijkl${x}")]:
+    for cls, field, value in [
+        (s.Trunk, "password", "${system(id)}"),
+        (s.Trunk, "username", "$${domain}"),
+        (s.Seat, "name", "A ${x}"),
+        (s.Customer, "fields", {"k": "${x}"}),
+        (s.Seat, "password", "abcdefghijkl${x}"),
+    ]:
         with pytest.raises(ValidationError, match="must not contain '\\$\\{' \\(FreeSWITCH would expand it\\)"):
             cls.model_validate({**MINIMAL[cls], field: value})
 
@@ -121,14 +144,19 @@ def test_domains_are_case_insensitive():
 
 # --- the command line ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def box(tmp_path, sounds_dir, example, monkeypatch):
     # Commands that take a FILE (backup, export) write where they are told, relative to here.
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
-    env = {"CCCTL_DB": str(tmp_path / "h.db"), "CCCTL_FS_CONF_DIR": str(tmp_path / "conf"),
-           "CCCTL_FS_SOUNDS_DIR": str(sounds_dir), "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
-           "CCCTL_ESL_PORT": "1"}
+    env = {
+        "CCCTL_DB": str(tmp_path / "h.db"),
+        "CCCTL_FS_CONF_DIR": str(tmp_path / "conf"),
+        "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
+        "CCCTL_ESL_PORT": "1",
+    }
 
     def run(*args, input=None, **extra_env):
         return runner.invoke(app, [str(a) for a in args], env={**env, **extra_env}, input=input)
@@ -158,14 +186,16 @@ def _leaf_commands():
     group = typer.main.get_command(app)
     for name, cmd in group.commands.items():
         subs = getattr(cmd, "commands", None)
-        for sub_name, sub in (subs.items() if subs else [(None, cmd)]):
+        for sub_name, sub in subs.items() if subs else [(None, cmd)]:
             path = [name] + ([sub_name] if sub_name else [])
             yield path, sub
 
 
-@pytest.mark.parametrize("hostile", ["${system(id)}", "../../etc/passwd", "\u202eevil", "ACME", "x" * 5000, "",
-                                     "name.first=X", "=", "--"],
-                         ids=["inject", "traversal", "bidi", "case-twin", "huge", "empty", "dotted", "eq", "dashes"])
+@pytest.mark.parametrize(
+    "hostile",
+    ["${system(id)}", "../../etc/passwd", "\u202eevil", "ACME", "x" * 5000, "", "name.first=X", "=", "--"],
+    ids=["inject", "traversal", "bidi", "case-twin", "huge", "empty", "dotted", "eq", "dashes"],
+)
 def test_every_command_refuses_hostile_arguments_cleanly(box, hostile):
     before = _state(box)
     for path, cmd in _leaf_commands():
@@ -174,8 +204,16 @@ def test_every_command_refuses_hostile_arguments_cleanly(box, hostile):
             if p.param_type_name == "argument":
                 args += [hostile, f"name={hostile}"] if p.nargs == -1 else [hostile]
         for extra in ([], ["--json"]):
-            r = box(*path, *args, *extra, "--yes" if any("--yes" in o.opts for o in cmd.params) else "--dry-run"
-                    if any("--dry-run" in o.opts for o in cmd.params) else "--json")
+            r = box(
+                *path,
+                *args,
+                *extra,
+                "--yes"
+                if any("--yes" in o.opts for o in cmd.params)
+                else "--dry-run"
+                if any("--dry-run" in o.opts for o in cmd.params)
+                else "--json",
+            )
             assert r.exception is None or isinstance(r.exception, SystemExit), (path, args, repr(r.exception))
             assert r.exit_code in (0, 1, 2, 3, 4), (path, args, r.output)
             assert "Traceback" not in r.output and "internal error" not in r.output, (path, args, r.output)
@@ -307,8 +345,12 @@ def test_completion_of_tenants_and_keys(box):
     runner = CliRunner()
 
     def complete(words):
-        env = {**box.env, "_CCCTL_COMPLETE": "complete_bash", "COMP_WORDS": words,
-               "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+        env = {
+            **box.env,
+            "_CCCTL_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
         return runner.invoke(app, [], prog_name="ccctl", env=env).stdout.split()
 
     assert complete("ccctl seat list a") == ["acme"]

@@ -9,11 +9,11 @@ import wave
 import pytest
 
 from ccctl.config import entities
-from ccctl.media import uploads
+from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
 from ccctl.deploy.tree_store import TreeStore
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.config.write import apply_tenants
-from ccctl.config.load import load_site
+from ccctl.media import uploads
 
 
 @pytest.fixture
@@ -52,8 +52,13 @@ def test_another_tenants_file_cannot_be_named(box, upload):
     recordings = box.settings.fs_recordings_dir / "huaxia"
     recordings.mkdir(parents=True, exist_ok=True)  # every write prepares it
     (recordings / "call.wav").write_bytes(b"RIFF")
-    hostile = ["../huaxia/secret.wav", "/x/../../recordings/huaxia/call.wav", str(recordings / "call.wav"),
-               "${system(touch /tmp/p)}.wav", "sub/secret.wav"]
+    hostile = [
+        "../huaxia/secret.wav",
+        "/x/../../recordings/huaxia/call.wav",
+        str(recordings / "call.wav"),
+        "${system(touch /tmp/p)}.wav",
+        "sub/secret.wav",
+    ]
     for name in hostile:
         with pytest.raises(InvalidInput, match="greeting.file"):
             entities.set_item(box, "ivr", "acme", "main", {"greeting": {"file": name}})
@@ -90,7 +95,10 @@ def test_every_package_list_that_installs_sox_reads_mp3():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    for f in ("scripts/system-deps", "ansible/roles/controlplane/defaults/main.yml",
-              "image/builder/stages/bootstrap.py"):
+    for f in (
+        "scripts/system-deps",
+        "ansible/roles/controlplane/defaults/main.yml",
+        "image/builder/stages/bootstrap.py",
+    ):
         text = (root / f).read_text()
         assert "sox" in text and "libsox-fmt-mp3" in text, f

@@ -19,23 +19,44 @@ from ccctl.settings import Settings
 
 
 def _tenants() -> list[s.Tenant]:
-    big = s.Tenant.model_validate({
-        "name": "big", "seat_limit": 32,
-        "seats": [{"extension": str(1000 + i), "name": f"Agent {i}", "skills": {"sales": 1 + i % 9}}
-                  for i in range(29)] + [{"extension": "1029", "name": "Only support", "skills": {"support": 3}}],
-        "queues": [{"name": "sales", "no_agent": {"target": "seat:1007"}},
-                   {"name": "support", "overflow": "voicemail:1008"},
-                   {"name": "vip"}],
-        "ivrs": [{"name": "main", "greeting": {"text": "Hello."},
-                  "options": {"1": "queue:sales", "2": "queue:support", "3": "voicemail:1006"}}],
-        "numbers": [{"number": "4001", "target": "seat:1005"}, {"number": "4002", "target": "external:+4930123"},
-                    {"number": "4003", "target": "queue:support"}, {"number": "4004", "target": "ivr:main"},
-                    {"number": "4005", "target": "voicemail:1011"}],
-        "trunks": [{"name": "carrier", "host": "sip.example.net", "username": "u", "password": "p"}],
-    })
-    other = s.Tenant.model_validate({"name": "other", "domain": "other.example",
-                                     "seats": [{"extension": "1001", "name": "O"}],
-                                     "numbers": [{"number": "4009", "target": "seat:1001"}]})
+    big = s.Tenant.model_validate(
+        {
+            "name": "big",
+            "seat_limit": 32,
+            "seats": [
+                {"extension": str(1000 + i), "name": f"Agent {i}", "skills": {"sales": 1 + i % 9}} for i in range(29)
+            ]
+            + [{"extension": "1029", "name": "Only support", "skills": {"support": 3}}],
+            "queues": [
+                {"name": "sales", "no_agent": {"target": "seat:1007"}},
+                {"name": "support", "overflow": "voicemail:1008"},
+                {"name": "vip"},
+            ],
+            "ivrs": [
+                {
+                    "name": "main",
+                    "greeting": {"text": "Hello."},
+                    "options": {"1": "queue:sales", "2": "queue:support", "3": "voicemail:1006"},
+                }
+            ],
+            "numbers": [
+                {"number": "4001", "target": "seat:1005"},
+                {"number": "4002", "target": "external:+4930123"},
+                {"number": "4003", "target": "queue:support"},
+                {"number": "4004", "target": "ivr:main"},
+                {"number": "4005", "target": "voicemail:1011"},
+            ],
+            "trunks": [{"name": "carrier", "host": "sip.example.net", "username": "u", "password": "p"}],
+        }
+    )
+    other = s.Tenant.model_validate(
+        {
+            "name": "other",
+            "domain": "other.example",
+            "seats": [{"extension": "1001", "name": "O"}],
+            "numbers": [{"number": "4009", "target": "seat:1001"}],
+        }
+    )
     return [big, other]
 
 
@@ -130,9 +151,11 @@ def test_reads_in_part_show_the_same_items(tmp_path):
     for noun, n in entities.NOUNS.items():
         for item in getattr(whole, n.collection):
             assert entities.get_item(services, noun, "big", getattr(item, n.key)) == item.model_copy(
-                update={"password": None} if noun in ("seat", "trunk") else {})  # secrets: only with_secrets
+                update={"password": None} if noun in ("seat", "trunk") else {}
+            )  # secrets: only with_secrets
         assert entities.list_items(services, noun) == [
-            (t.name, i) for t in entities.list_tenants(services) for i in getattr(t, n.collection)]
+            (t.name, i) for t in entities.list_tenants(services) for i in getattr(t, n.collection)
+        ]
     assert entities.seat_password(services, "big", "1003") == whole.seats[3].password
 
 
@@ -165,10 +188,12 @@ def test_a_stored_campaign_s_target_counts_in_a_write_read_in_part(tmp_path):
     for services in (in_part, whole):
         apply_tenants(services, _tenants())
         campaigns.add(services, "big", "nps", kind="ivr", target="seat:1015", mode="progressive")
-    for op, *args in [("set_item", "seat", "big", "1016", {"name": "other seat"}),
-                      ("add_item", "seat", "big", "2001", {"name": "new"}),
-                      ("set_tenant", "big", {"display_name": "Big"}),
-                      ("remove_item", "seat", "big", "1015", None)]:
+    for op, *args in [
+        ("set_item", "seat", "big", "1016", {"name": "other seat"}),
+        ("add_item", "seat", "big", "2001", {"name": "new"}),
+        ("set_tenant", "big", {"display_name": "Big"}),
+        ("remove_item", "seat", "big", "1015", None),
+    ]:
         args = [a for a in args if a is not None]
         got = _outcome(in_part, op, args, False)
         with _whole():

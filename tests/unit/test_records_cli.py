@@ -12,8 +12,8 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
-from ccctl.render import dialplan
 from ccctl.config import spec as s
+from ccctl.render import dialplan
 
 
 @pytest.fixture
@@ -86,13 +86,18 @@ def test_on_demand_recording_has_its_feature_codes():
     def binds(mode):
         t = s.Tenant(name="od", recording=s.Recording(mode=mode), seats=[s.Seat(extension="1001", name="A")])
         x = dialplan.tenant_context(t)
-        return [(e.tag, e.get("data")) for e in x.iter("action", "anti-action") if e.get("application") == "bind_meta_app"]
+        return [
+            (e.tag, e.get("data")) for e in x.iter("action", "anti-action") if e.get("application") == "bind_meta_app"
+        ]
 
     found = binds("on_demand")
     path = "$${recordings_dir}/od/${strftime(%Y-%m-%d)}/${uuid}.wav"
     # The seat is the B leg of an inbound call and the A leg of its own calls.
-    assert found == [("action", f"2 b a record_session::{path}"), ("action", f"3 b a stop_record_session::{path}"),
-                     ("anti-action", f"2 a a record_session::{path}"),
-                     ("anti-action", f"3 a a stop_record_session::{path}")]
+    assert found == [
+        ("action", f"2 b a record_session::{path}"),
+        ("action", f"3 b a stop_record_session::{path}"),
+        ("anti-action", f"2 a a record_session::{path}"),
+        ("anti-action", f"3 a a stop_record_session::{path}"),
+    ]
     assert binds("all") == [] and binds("none") == []
     etree.tostring(dialplan.tenant_context(s.Tenant(name="od", recording=s.Recording(mode="on_demand"))))

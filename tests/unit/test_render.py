@@ -7,10 +7,10 @@ from pathlib import Path
 
 from lxml import etree
 
+from ccctl.config.load import load_site
 from ccctl.render import RenderInput, render_tree
 from ccctl.render.directory import a1_hash
 from ccctl.settings import Settings
-from ccctl.config.load import load_site
 
 GOLDEN = Path(__file__).parent / "golden" / "example"
 
@@ -38,8 +38,9 @@ def test_golden_tree(example):
             (GOLDEN / rel).write_bytes(data)
         # Comparing what was just written with itself would prove nothing: checking is a
         # separate run, after the diff has been reviewed.
-        pytest.skip("golden tree rewritten: review `git diff tests/unit/golden`, then run again without "
-                    "CCCTL_UPDATE_GOLDEN")
+        pytest.skip(
+            "golden tree rewritten: review `git diff tests/unit/golden`, then run again without CCCTL_UPDATE_GOLDEN"
+        )
     expected = {str(p.relative_to(GOLDEN)): p.read_bytes() for p in GOLDEN.rglob("*") if p.is_file()}
     assert sorted(files) == sorted(expected), "set of files differs (CCCTL_UPDATE_GOLDEN=1 to refresh)"
     for rel in files:
@@ -52,14 +53,16 @@ def test_same_input_same_bytes(example):
 
 def test_order_of_input_does_not_matter(example):
     inp = golden_input(example)
-    shuffled = [t.model_copy(update={"seats": list(reversed(t.seats)), "queues": list(reversed(t.queues))})
-                for t in reversed(inp.tenants)]
+    shuffled = [
+        t.model_copy(update={"seats": list(reversed(t.seats)), "queues": list(reversed(t.queues))})
+        for t in reversed(inp.tenants)
+    ]
     assert render_tree(inp) == render_tree(RenderInput(shuffled, inp.settings, inp.esl_password))
 
 
 def test_every_file_parses_and_freeswitch_xml_includes_all(example):
     files = render_tree(golden_input(example))
-    for rel, data in files.items():
+    for _rel, data in files.items():
         etree.fromstring(data)
     root = etree.fromstring(files["freeswitch.xml"])
     includes = [e.get("data") for e in root.iter("X-PRE-PROCESS") if e.get("cmd") == "include"]
@@ -163,7 +166,10 @@ def test_call_limit_and_business_hours_rendered(example):
     assert {(c.get("wday"), c.get("time-of-day")) for c in conds} == {("2,3,4,5", "09:00-18:00"), ("6", "09:00-17:00")}
     holidays = [c for c in acme.iter("condition") if c.get("mday")]
     assert {(c.get("year"), c.get("mon"), c.get("mday")) for c in holidays} == {
-        (None, "12", "25"), (None, "1", "1"), ("2026", "4", "3")}
+        (None, "12", "25"),
+        (None, "1", "1"),
+        ("2026", "4", "3"),
+    }
     tz = etree.fromstring(files["autoload_configs/timezones.conf.xml"])
     zones = {z.get("name"): z.get("value") for z in tz.iter("zone")}
     assert zones["Asia/Shanghai"] == "CST-8"

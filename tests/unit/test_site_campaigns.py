@@ -10,10 +10,10 @@ import yaml
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app as cli
-from ccctl.outbound import campaigns
-from ccctl.errors import InvalidInput
-from ccctl.config.write import apply_tenants
 from ccctl.config.load import load_site
+from ccctl.config.write import apply_tenants
+from ccctl.errors import InvalidInput
+from ccctl.outbound import campaigns
 from tests.conftest import EXAMPLE
 
 
@@ -32,8 +32,15 @@ def _apply(ctx, path):
     return apply_tenants(ctx, load_site(str(path)).tenants)
 
 
-SPRING = {"name": "spring", "queue": "sales", "mode": "preview", "window_start": "10:00",
-          "window_end": "18:00", "retries": {"busy": [2, 120]}, "contacts": "spring.csv"}
+SPRING = {
+    "name": "spring",
+    "queue": "sales",
+    "mode": "preview",
+    "window_start": "10:00",
+    "window_end": "18:00",
+    "retries": {"busy": [2, 120]},
+    "contacts": "spring.csv",
+}
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ccctl.errors import InvalidInput
 from ccctl.config import yamlio
 from ccctl.config.load import load_site
+from ccctl.errors import InvalidInput
 
 from .helpers import example_data, write_site
 
@@ -59,7 +59,11 @@ def test_extension_written_as_number_keeps_its_text(tmp_path):
 
 
 def test_xml_special_characters_and_chinese_are_accepted(tmp_path):
-    data = {"tenants": [{"name": "a", "display_name": "<&\"'> 客服", "seats": [{"extension": "1001", "name": "O'Neil & <Co>"}]}]}
+    data = {
+        "tenants": [
+            {"name": "a", "display_name": "<&\"'> 客服", "seats": [{"extension": "1001", "name": "O'Neil & <Co>"}]}
+        ]
+    }
     site = load_site(str(write_site(tmp_path, data)))
     assert site.tenants[0].seats[0].name == "O'Neil & <Co>"
 
@@ -191,12 +195,15 @@ def _same(a, b) -> bool:
     return a == b and getattr(a, "yaml_text", None) == getattr(b, "yaml_text", None)
 
 
-@pytest.mark.parametrize("text", [
-    "EXAMPLE",
-    "a: 0101\nb: 007\nc: 1_000\nd: 2026-01-01\ne: yes\nf: ~\ng: 1.5e3\nh: 0x1F\n'*': q\n\"#\": [1, '2', x]\n",
-    "tenants:\n  - name: a\n    ivrs:\n      - options: {'*': 'queue:x', 1: hangup}\n        holidays: [12-25, 2026-01-01]\n",
-    "x: |\n  two\n  lines\ny: >\n  folded\n  text\nz: !!str 123\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EXAMPLE",
+        "a: 0101\nb: 007\nc: 1_000\nd: 2026-01-01\ne: yes\nf: ~\ng: 1.5e3\nh: 0x1F\n'*': q\n\"#\": [1, '2', x]\n",
+        "tenants:\n  - name: a\n    ivrs:\n      - options: {'*': 'queue:x', 1: hangup}\n        holidays: [12-25, 2026-01-01]\n",
+        "x: |\n  two\n  lines\ny: >\n  folded\n  text\nz: !!str 123\n",
+    ],
+)
 def test_libyaml_reads_as_the_reference_reader(example, text):
     """yamlio.parse reads with libyaml when it can: the same data, lines and int texts."""
     if text == "EXAMPLE":
@@ -204,8 +211,20 @@ def test_libyaml_reads_as_the_reference_reader(example, text):
     assert _same(yamlio.parse(text, "t"), _reference(text))
 
 
-@pytest.mark.parametrize("text", ["x: &a [1]\ntenants: *a\n", "'*': &a 1\nb: *a\n", "a: [1,\n", "a: b: c\n",
-                                  "a: 1\na: 2\n", "\tx: 1\n", "a: \x07\n", "? [a]\n: 1\n", "a: '\udc80'\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: &a [1]\ntenants: *a\n",
+        "'*': &a 1\nb: *a\n",
+        "a: [1,\n",
+        "a: b: c\n",
+        "a: 1\na: 2\n",
+        "\tx: 1\n",
+        "a: \x07\n",
+        "? [a]\n: 1\n",
+        "a: '\udc80'\n",
+    ],
+)
 def test_what_libyaml_refuses_is_worded_by_the_reference_reader(text, monkeypatch):
     with pytest.raises(InvalidInput) as got:
         yamlio.parse(text, "t")

@@ -8,17 +8,20 @@ from lxml import etree
 from pydantic import ValidationError
 
 from ccctl.callbacks.requests import PLACEMENT_S, after_attempt, base_score, originate_command
+from ccctl.config import spec as s
 from ccctl.daemon.assemble import Directory, call_row
-from ccctl.stats.rollup import figures
 from ccctl.errors import InvalidInput
 from ccctl.model import CallbackRequest
 from ccctl.render.dialplan import tenant_context
-from ccctl.config import spec as s
+from ccctl.stats.rollup import figures
 
 
 def tenant(**queue) -> s.Tenant:
-    return s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="A", skills={"sales": 5})],
-                    queues=[s.Queue(name="sales", **queue)])
+    return s.Tenant(
+        name="acme",
+        seats=[s.Seat(extension="1001", name="A", skills={"sales": 5})],
+        queues=[s.Queue(name="sales", **queue)],
+    )
 
 
 def extension(t: s.Tenant, name: str):
@@ -69,7 +72,10 @@ def test_callback_key_exits_the_queue_into_the_request_and_dials_seats_directly(
     assert ("callcenter", "$1@acme.cc.local") in wait
     dial = actions(extension(t, "callback-dial"))
     assert ("bridge", "user/$1@acme.cc.local") in dial
-    assert ("export", "nolocal:api_on_answer=uuid_setvar ${other_loopback_leg_uuid} ccctl_callback_reached true") in dial
+    assert (
+        "export",
+        "nolocal:api_on_answer=uuid_setvar ${other_loopback_leg_uuid} ccctl_callback_reached true",
+    ) in dial
 
 
 def test_callback_spec_refuses_bad_rules():
@@ -81,16 +87,30 @@ def test_callback_spec_refuses_bad_rules():
         s.Callback(interval=1)
 
 
-CALLER = {"direction": "inbound", "ccctl_tenant": "acme", "uuid": "u1", "caller_id_number": "1003",
-          "start_uepoch": "1000000000", "end_uepoch": "1060000000", "ccctl_queue": "sales",
-          "transfer_history": "1000:x:bl_xfer:cc-queue-sales/acme/XML", "sip_hangup_disposition": "send_bye"}
+CALLER = {
+    "direction": "inbound",
+    "ccctl_tenant": "acme",
+    "uuid": "u1",
+    "caller_id_number": "1003",
+    "start_uepoch": "1000000000",
+    "end_uepoch": "1060000000",
+    "ccctl_queue": "sales",
+    "transfer_history": "1000:x:bl_xfer:cc-queue-sales/acme/XML",
+    "sip_hangup_disposition": "send_bye",
+}
 
 
 def test_call_row_takes_the_score_and_ends_talk_when_the_agent_hung_up():
-    v = {**CALLER, "cc_queue_answered_epoch": "1010", "cc_cause": "answered", "cc_agent": "1001@acme.cc.local",
-         "bridge_uepoch": "1010000000", "ccctl_survey_score": "4",
-         "transfer_history": "ARRAY::1000:x:bl_xfer:cc-queue-sales/acme/XML|:1040:x:bl_xfer:cc-queue-sales-exit/acme/XML"
-                             "|:1040:x:bl_xfer:cc-survey-sales/acme/XML"}
+    v = {
+        **CALLER,
+        "cc_queue_answered_epoch": "1010",
+        "cc_cause": "answered",
+        "cc_agent": "1001@acme.cc.local",
+        "bridge_uepoch": "1010000000",
+        "ccctl_survey_score": "4",
+        "transfer_history": "ARRAY::1000:x:bl_xfer:cc-queue-sales/acme/XML|:1040:x:bl_xfer:cc-queue-sales-exit/acme/XML"
+        "|:1040:x:bl_xfer:cc-survey-sales/acme/XML",
+    }
     row = call_row(v, None, Directory(), "local", "events")
     assert row["disposition"] == "answered" and row["agent"] == "1001" and row["survey_score"] == 4
     assert row["talk_s"] == 30.0  # 1010 -> 1040, not to the end of the survey at 1060
@@ -99,27 +119,57 @@ def test_call_row_takes_the_score_and_ends_talk_when_the_agent_hung_up():
 
 
 def test_call_row_of_a_callback_request_and_of_an_attempt():
-    v = {**CALLER, "cc_exit_key": "1", "ccctl_callback": "requested", "cc_cancel_reason": "EXIT_WITH_KEY",
-         "transfer_history": "ARRAY::1000:x:bl_xfer:cc-queue-sales/acme/XML|:1020:x:bl_xfer:cc-queue-sales-exit/acme/XML"
-                             "|:1020:x:bl_xfer:cc-callback-sales/acme/XML"}
+    v = {
+        **CALLER,
+        "cc_exit_key": "1",
+        "ccctl_callback": "requested",
+        "cc_cancel_reason": "EXIT_WITH_KEY",
+        "transfer_history": "ARRAY::1000:x:bl_xfer:cc-queue-sales/acme/XML|:1020:x:bl_xfer:cc-queue-sales-exit/acme/XML"
+        "|:1020:x:bl_xfer:cc-callback-sales/acme/XML",
+    }
     assert call_row(v, None, Directory(), "local", "events")["disposition"] == "callback"
-    member = {"direction": "inbound", "is_loopback": "true", "ccctl_tenant": "acme", "uuid": "p1",
-              "ccctl_target": "callback:sales", "ccctl_queue": "sales", "ccctl_callback_id": "7",
-              "ccctl_callback_number": "1003", "cc_agent": "1001@acme.cc.local", "start_uepoch": "1100000000",
-              "bridge_uepoch": "1130000000", "end_uepoch": "1190000000"}
+    member = {
+        "direction": "inbound",
+        "is_loopback": "true",
+        "ccctl_tenant": "acme",
+        "uuid": "p1",
+        "ccctl_target": "callback:sales",
+        "ccctl_queue": "sales",
+        "ccctl_callback_id": "7",
+        "ccctl_callback_number": "1003",
+        "cc_agent": "1001@acme.cc.local",
+        "start_uepoch": "1100000000",
+        "bridge_uepoch": "1130000000",
+        "end_uepoch": "1190000000",
+    }
     reached = call_row({**member, "ccctl_callback_reached": "true"}, None, Directory(), "local", "events")
-    assert (reached["direction"], reached["disposition"], reached["agent"], reached["caller_number"]) == \
-        ("callback", "answered", "1001", "1003")
+    assert (reached["direction"], reached["disposition"], reached["agent"], reached["caller_number"]) == (
+        "callback",
+        "answered",
+        "1001",
+        "1003",
+    )
     assert reached["wait_s"] == 30.0 and reached["talk_s"] == 60.0
     missed = call_row(member, None, Directory(), "local", "events")
     assert missed["disposition"] == "failed" and missed["talk_s"] == 0.0
     # the leg that dials the caller makes no row of its own
-    assert call_row({**member, "direction": "outbound", "ccctl_target": ""}, None, Directory(), "local", "events") is None
+    assert (
+        call_row({**member, "direction": "outbound", "ccctl_target": ""}, None, Directory(), "local", "events") is None
+    )
 
 
 def test_rollup_counts_scores_and_callbacks_and_offers_a_caller_once():
-    base = {"tenant": "acme", "entered_at": 0.0, "queue": "sales", "agent": "1001", "wait_s": 5.0, "talk_s": 60.0,
-            "wrapup_s": 0.0, "sla_target": 20, "direction": "inbound"}
+    base = {
+        "tenant": "acme",
+        "entered_at": 0.0,
+        "queue": "sales",
+        "agent": "1001",
+        "wait_s": 5.0,
+        "talk_s": 60.0,
+        "wrapup_s": 0.0,
+        "sla_target": 20,
+        "direction": "inbound",
+    }
     f = figures({**base, "disposition": "answered", "survey_score": 5})
     assert (f["offered"], f["surveyed"], f["survey_score"]) == (1, 1, 5)
     f = figures({**base, "disposition": "callback", "agent": None, "survey_score": None})
@@ -129,9 +179,24 @@ def test_rollup_counts_scores_and_callbacks_and_offers_a_caller_once():
 
 
 def request(**kw) -> CallbackRequest:
-    return CallbackRequest(**{"id": 7, "tenant": "acme", "queue": "sales", "number": "1003", "call_uuid": "u1",
-                              "since": 1000.0, "requested_at": 1020.0, "state": "placed", "attempts": 1,
-                              "max_attempts": 3, "interval": 60, "next_at": 1020.0, "updated_at": 1020.0, **kw})
+    return CallbackRequest(
+        **{
+            "id": 7,
+            "tenant": "acme",
+            "queue": "sales",
+            "number": "1003",
+            "call_uuid": "u1",
+            "since": 1000.0,
+            "requested_at": 1020.0,
+            "state": "placed",
+            "attempts": 1,
+            "max_attempts": 3,
+            "interval": 60,
+            "next_at": 1020.0,
+            "updated_at": 1020.0,
+            **kw,
+        }
+    )
 
 
 def test_the_retry_rule_on_a_fake_clock():
@@ -167,8 +232,14 @@ def test_callback_cli_lists_cancels_and_refuses_clearly(tmp_path):
 
     db = tmp_path / "c.db"
     engine = open_engine(f"sqlite:///{db}")
-    row = {"uuid": "u1", "tenant": "acme", "queue": "sales", "caller_number": "1003", "disposition": "callback",
-           "entered_at": 1000.0}
+    row = {
+        "uuid": "u1",
+        "tenant": "acme",
+        "queue": "sales",
+        "caller_number": "1003",
+        "disposition": "callback",
+        "entered_at": 1000.0,
+    }
     req = requests.request_from_call(engine, row, now=1010.0)
     engine.dispose()
 

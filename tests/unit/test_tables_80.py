@@ -59,12 +59,27 @@ def test_stats_headers_readable_at_80(tmp_path):
 
 
 def test_agent_list_status_and_state_whole(ctx, tmp_path):
-    apply_tenants(ctx, [s.Tenant(name="acme", queues=[s.Queue(name="sales"), s.Queue(name="support")],
-                                 seats=[s.Seat(extension=e, name=f"Agent {e} with a rather long name")
-                                        for e in ("1001", "1002", "1003", "1004")])])
-    fake = FakeEventSocket(password=esl_password(ctx), replies={
-        "callcenter_config queue list members": MEMBERS, "callcenter_config agent list": AGENTS,
-        "callcenter_config tier list": TIERS})
+    apply_tenants(
+        ctx,
+        [
+            s.Tenant(
+                name="acme",
+                queues=[s.Queue(name="sales"), s.Queue(name="support")],
+                seats=[
+                    s.Seat(extension=e, name=f"Agent {e} with a rather long name")
+                    for e in ("1001", "1002", "1003", "1004")
+                ],
+            )
+        ],
+    )
+    fake = FakeEventSocket(
+        password=esl_password(ctx),
+        replies={
+            "callcenter_config queue list members": MEMBERS,
+            "callcenter_config agent list": AGENTS,
+            "callcenter_config tier list": TIERS,
+        },
+    )
     try:
         r = _invoke(ctx.settings.db, "agent", "list", CCCTL_ESL_PORT=str(fake.port))
     finally:
@@ -78,8 +93,14 @@ def test_agent_list_status_and_state_whole(ctx, tmp_path):
 
 
 def test_layout_drops_before_cutting_keys():
-    rows = [{"id": "1107a9c2-3b1d-4f7e-9d2a-0c5e8f6b7a10", "name": "x" * 30, "first_long_header_x": 1,
-             "second_long_header_y": 2}]
+    rows = [
+        {
+            "id": "1107a9c2-3b1d-4f7e-9d2a-0c5e8f6b7a10",
+            "name": "x" * 30,
+            "first_long_header_x": 1,
+            "second_long_header_y": 2,
+        }
+    ]
     columns = list(rows[0])
     lines, left_out = output.table(rows, columns, keep=("id", "name"), width=92, drop=("second_long_header_y",))
     assert left_out == ["second_long_header_y"] and lines[2].split()[:2] == [rows[0]["id"], "x" * 30]

@@ -14,14 +14,14 @@ import yaml
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from ccctl.cli.main import app as cli_app
 from ccctl import app
-from ccctl.cti.webhooks import SIGNATURE_HEADER, Notifier, follow, tenant_secret, verify
-from ccctl.config.write import apply_tenants
-from ccctl.settings import Settings
+from ccctl.cli.main import app as cli_app
 from ccctl.config import spec as s
-from ccctl.config.export import site_data
 from ccctl.config.entities import list_tenants
+from ccctl.config.export import site_data
+from ccctl.config.write import apply_tenants
+from ccctl.cti.webhooks import SIGNATURE_HEADER, Notifier, follow, tenant_secret, verify
+from ccctl.settings import Settings
 
 
 class Receiver:
@@ -55,8 +55,11 @@ class Receiver:
 
 @pytest.fixture
 def ctx(tmp_path):
-    context = app.open(Settings(db=str(tmp_path / "c.db"), spool_dir=tmp_path / "spool", fs_deploy="off",
-                                webhook_allow_hosts="127.0.0.1"))  # the test receiver
+    context = app.open(
+        Settings(
+            db=str(tmp_path / "c.db"), spool_dir=tmp_path / "spool", fs_deploy="off", webhook_allow_hosts="127.0.0.1"
+        )
+    )  # the test receiver
     yield context
     context.engine.dispose()
 
@@ -64,14 +67,30 @@ def ctx(tmp_path):
 def test_offer_reaches_the_receiver_signed_with_the_customer_record_after_a_retry(ctx, tmp_path):
     rx = Receiver(fail=1)
     try:
-        apply_tenants(ctx, [
-            s.Tenant(name="acme", webhooks=[s.Webhook(url=rx.url)],
-                     customers=[s.Customer(number="+4915112345678", name="Erika Muster", fields={"tier": "gold"})]),
-            s.Tenant(name="other", webhooks=[s.Webhook(url=rx.url + "?other")]),
-        ])
+        apply_tenants(
+            ctx,
+            [
+                s.Tenant(
+                    name="acme",
+                    webhooks=[s.Webhook(url=rx.url)],
+                    customers=[s.Customer(number="+4915112345678", name="Erika Muster", fields={"tier": "gold"})],
+                ),
+                s.Tenant(name="other", webhooks=[s.Webhook(url=rx.url + "?other")]),
+            ],
+        )
         n = Notifier(ctx.engine, ctx.settings.spool_dir)
-        n.put({"type": "call.offered", "tenant": "acme", "call_id": "c-1", "caller_number": "4915112345678",
-               "queue": "sales", "agent": "1001", "ivr_digits": "1", "at": time.time()})
+        n.put(
+            {
+                "type": "call.offered",
+                "tenant": "acme",
+                "call_id": "c-1",
+                "caller_number": "4915112345678",
+                "queue": "sales",
+                "agent": "1001",
+                "ivr_digits": "1",
+                "at": time.time(),
+            }
+        )
         deadline = time.monotonic() + 20
         while len(rx.requests) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -150,14 +169,23 @@ def test_webhooks_round_trip_through_the_site_file(ctx, tmp_path):
         s.Webhook(url="ftp://x")
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"tenants": [{"name": "acme", "webhooks": [{"url": "not a url"}]}]}))
-    r = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "c.db"), "apply", "-f", str(bad)],
-                           env={"CCCTL_FS_DEPLOY": "off"})
+    r = CliRunner().invoke(
+        cli_app, ["--db", str(tmp_path / "c.db"), "apply", "-f", str(bad)], env={"CCCTL_FS_DEPLOY": "off"}
+    )
     assert r.exit_code == 1 and "webhooks" in r.output
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8021/", "http://169.254.169.254/latest/meta-data",
-                                 "http://localhost/x", "http://[::1]:8021/", "http://0.0.0.0/",
-                                 "http://2130706433/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8021/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost/x",
+        "http://[::1]:8021/",
+        "http://0.0.0.0/",
+        "http://2130706433/",
+    ],
+)
 def test_webhooks_into_the_box_or_link_local_are_refused(tmp_path, url):
     from ccctl.errors import CcError
 
@@ -173,6 +201,13 @@ def test_an_allowed_host_passes_and_duplicate_urls_are_refused(tmp_path):
     c = app.open(Settings(db=str(tmp_path / "w.db"), fs_deploy="off", webhook_allow_hosts="127.0.0.1, crm.example"))
     apply_tenants(c, [s.Tenant(name="acme", webhooks=[s.Webhook(url="http://127.0.0.1:9000/pop")])])
     with pytest.raises(Conflict, match="duplicate url"):
-        apply_tenants(c, [s.Tenant(name="acme", webhooks=[s.Webhook(url="https://crm.example/pop"),
-                                                          s.Webhook(url="https://crm.example/pop")])])
+        apply_tenants(
+            c,
+            [
+                s.Tenant(
+                    name="acme",
+                    webhooks=[s.Webhook(url="https://crm.example/pop"), s.Webhook(url="https://crm.example/pop")],
+                )
+            ],
+        )
     c.engine.dispose()

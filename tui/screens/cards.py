@@ -10,7 +10,6 @@ from textual.widgets import DataTable, Footer, Static
 
 from ccctl.errors import CcError, NotFound
 from ccctl.hardware import api
-
 from tui.errors import Guarded, told
 
 
@@ -34,8 +33,15 @@ class CardsScreen(Guarded, Screen):
         table = self.query_one("#cards", DataTable)
         table.clear()
         for r in api.configured_rows(self.app.services):
-            table.add_row(r["name"], r["profile"], r["location"] or "-", str(r["spans"]), str(r["ports"]),
-                          ",".join(map(str, r["groups"])), key=r["name"])
+            table.add_row(
+                r["name"],
+                r["profile"],
+                r["location"] or "-",
+                str(r["spans"]),
+                str(r["ports"]),
+                ",".join(map(str, r["groups"])),
+                key=r["name"],
+            )
         self._detect()
 
     @work(thread=True, exclusive=True)

@@ -10,7 +10,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ccctl.config import forms
-
 from tui.errors import Guarded, told
 from tui.nouns import Page, hint, model_of
 
@@ -29,7 +28,11 @@ class FormScreen(Guarded, ModalScreen):
         self.page, self.tenant, self.key, self.values, self.new = page, tenant, key, values, new
 
     def compose(self) -> ComposeResult:
-        what = self.page.noun if self.new else f"{self.page.noun} {self.tenant + '/' if self.page.noun != 'tenant' else ''}{self.key}"
+        what = (
+            self.page.noun
+            if self.new
+            else f"{self.page.noun} {self.tenant + '/' if self.page.noun != 'tenant' else ''}{self.key}"
+        )
         model = model_of(self.page)
         with Vertical(id="form"):
             yield Static(("New " if self.new else "Edit ") + what + "   ctrl+s save, esc cancel", classes="title")
@@ -74,8 +77,15 @@ class FormScreen(Guarded, ModalScreen):
     def _save(self, tenant, key, raw) -> None:
         try:
             # LOADED: what the form showed; only fields edited since are written.
-            result = forms.save(self.app.services, self.page.noun, tenant, key, raw, new=self.new,
-                                loaded=None if self.new else self.values)
+            result = forms.save(
+                self.app.services,
+                self.page.noun,
+                tenant,
+                key,
+                raw,
+                new=self.new,
+                loaded=None if self.new else self.values,
+            )
         except forms.FormRefused as exc:
             self.app.call_from_thread(self.show_errors, exc.errors)
             return

@@ -10,7 +10,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ccctl.freeswitch.health import health
-
 from tui.errors import Guarded
 
 
@@ -29,18 +28,27 @@ def render(h: dict) -> str:
     lines = []
     if st["freeswitch"] == "up":
         up = st.get("uptime_seconds") or 0
-        lines.append(f"FreeSWITCH {st['version']} up {up // 3600}h{up % 3600 // 60:02d}m   calls {st['active_calls']}"
-                     f"   channels {st['active_channels']}   registrations {st['registrations']}")
+        lines.append(
+            f"FreeSWITCH {st['version']} up {up // 3600}h{up % 3600 // 60:02d}m   calls {st['active_calls']}"
+            f"   channels {st['active_channels']}   registrations {st['registrations']}"
+        )
         for t in st["tenants"]:
-            lines.append(f"  {t['tenant']}: {t['registrations']} registered, {t['active_channels']} channels, "
-                         f"{t['recording_failures']} recording failures")
+            lines.append(
+                f"  {t['tenant']}: {t['registrations']} registered, {t['active_channels']} channels, "
+                f"{t['recording_failures']} recording failures"
+            )
     else:
         lines.append("FreeSWITCH is DOWN (systemctl status freeswitch)")
     rec = h["recordings"]
-    lines += ["", f"Recordings {rec['path']}: {_size(rec['bytes'])} in {rec['files']} files, "
-                  f"{_size(rec['free_bytes'])} free of {_size(rec['fs_bytes'])}"]
+    lines += [
+        "",
+        f"Recordings {rec['path']}: {_size(rec['bytes'])} in {rec['files']} files, "
+        f"{_size(rec['free_bytes'])} free of {_size(rec['fs_bytes'])}",
+    ]
     lines += ["", "Last configuration changes:"]
-    lines += [f"  {c['time']}  {c['generation']}{'  (live)' if c['current'] else ''}" for c in h["changes"]] or ["  none"]
+    lines += [f"  {c['time']}  {c['generation']}{'  (live)' if c['current'] else ''}" for c in h["changes"]] or [
+        "  none"
+    ]
     lines += ["", f"Recent errors ({len(h['errors'])}):"]
     lines += [f"  {e}" for e in h["errors"][-30:]] or ["  none"]
     return "\n".join(lines)

@@ -9,9 +9,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static, Tree
 
-from ccctl.config import forms, entities
+from ccctl.config import entities, forms
 from ccctl.errors import CcError, NotFound
-
 from tui import rows as rowdata
 from tui.errors import Guarded, told
 from tui.nouns import Page
@@ -154,7 +153,9 @@ class ListScreen(Guarded, Screen):
         if not sel or not self.page.can_create:
             return
         tenant, key = sel
-        what = f"tenant {key} and everything in it" if self.page.noun == "tenant" else f"{self.page.noun} {tenant}/{key}"
+        what = (
+            f"tenant {key} and everything in it" if self.page.noun == "tenant" else f"{self.page.noun} {tenant}/{key}"
+        )
 
         def answer(yes: bool | None) -> None:
             if yes:

@@ -47,8 +47,9 @@ class Jump(ModalScreen[str | None]):
 
     def on_key(self, event) -> None:
         if event.key in ("down", "up"):
-            self.query_one(OptionList).action_cursor_down() if event.key == "down" else \
-                self.query_one(OptionList).action_cursor_up()
+            self.query_one(OptionList).action_cursor_down() if event.key == "down" else self.query_one(
+                OptionList
+            ).action_cursor_up()
             event.stop()
 
 
@@ -76,5 +77,9 @@ class ScreensProvider(Provider):
         for name, title in self.app.SCREEN_TITLES.items():
             score = matcher.match(f"go to {title} ({name})")
             if score > 0:
-                yield Hit(score, matcher.highlight(f"go to {title} ({name})"),
-                          lambda n=name: self.app.goto(n), help=f":{name}")
+                yield Hit(
+                    score,
+                    matcher.highlight(f"go to {title} ({name})"),
+                    lambda n=name: self.app.goto(n),
+                    help=f":{name}",
+                )

@@ -14,11 +14,9 @@ from textual.widgets import DataTable, Footer, Static
 
 from ccctl.errors import CcError
 from ccctl.supervision.wallboard import Board, Follower, open_board
-
 from tui.errors import Guarded
 from tui.glyphs import sparkline
 from tui.screens.dialogs import Ask
-
 
 
 def _pct(x) -> str:
@@ -89,8 +87,9 @@ class WallboardScreen(Guarded, Screen):
         if self.board is None:
             self.board = open_board(self.app.services)
         if self.follow:
-            self.follower = Follower(self.app.services, self.board,
-                                     on_error=lambda msg: self.app.call_from_thread(self.say, msg, True)).start()
+            self.follower = Follower(
+                self.app.services, self.board, on_error=lambda msg: self.app.call_from_thread(self.say, msg, True)
+            ).start()
         self.refresh_board()
         self.set_interval(1.0, self.refresh_board)
 
@@ -101,20 +100,46 @@ class WallboardScreen(Guarded, Screen):
     def refresh_board(self) -> None:
         snap = self.board.snapshot()
         self.frames += 1
-        sync(self.query_one("#queues", DataTable), {
-            f"{r['tenant']}/{r['queue']}": [r["tenant"], r["queue"], str(r["waiting"]), _dur(r["longest_wait"]),
-                                            _pct(r["service_level"]), _pct(r["abandon_rate"]), str(r["answered"]),
-                                            _spark(r["hourly"])] for r in snap["queues"]})
-        sync(self.query_one("#agents", DataTable), {
-            f"{r['tenant']}/{r['extension']}": [r["tenant"], r["extension"], r["name"], r["status"], r["state"],
-                                                _dur(r["in_state"])] for r in snap["agents"]})
-        sync(self.query_one("#calls", DataTable), {
-            r["uuid"]: [r["tenant"], r["caller"], r["queue"], r["agent"], _dur(r["duration"])] for r in snap["calls"]})
+        sync(
+            self.query_one("#queues", DataTable),
+            {
+                f"{r['tenant']}/{r['queue']}": [
+                    r["tenant"],
+                    r["queue"],
+                    str(r["waiting"]),
+                    _dur(r["longest_wait"]),
+                    _pct(r["service_level"]),
+                    _pct(r["abandon_rate"]),
+                    str(r["answered"]),
+                    _spark(r["hourly"]),
+                ]
+                for r in snap["queues"]
+            },
+        )
+        sync(
+            self.query_one("#agents", DataTable),
+            {
+                f"{r['tenant']}/{r['extension']}": [
+                    r["tenant"],
+                    r["extension"],
+                    r["name"],
+                    r["status"],
+                    r["state"],
+                    _dur(r["in_state"]),
+                ]
+                for r in snap["agents"]
+            },
+        )
+        sync(
+            self.query_one("#calls", DataTable),
+            {r["uuid"]: [r["tenant"], r["caller"], r["queue"], r["agent"], _dur(r["duration"])] for r in snap["calls"]},
+        )
         waiting = sum(r["waiting"] for r in snap["queues"])
         by_status = Counter(r["status"] for r in snap["agents"])
         self.query_one("#board-title", Static).update(
             f"Wallboard   waiting {waiting}   calls {len(snap['calls'])}   agents: "
-            + "  ".join(f"{k} {n}" for k, n in sorted(by_status.items())))
+            + "  ".join(f"{k} {n}" for k, n in sorted(by_status.items()))
+        )
 
     def say(self, text: str, error: bool = False) -> None:
         status = self.query_one("#status", Static)
@@ -169,8 +194,10 @@ class WallboardScreen(Guarded, Screen):
         from ccctl.config.entities import get_tenant
 
         sups = [seat.extension for seat in get_tenant(self.app.services, tenant).seats if seat.supervisor]
-        self.app.push_screen(Ask(f"{how} {tenant}/{agent} from supervisor extension:", sups[0] if sups else ""),
-                             lambda ext: ext and self._supervise(mon, how, tenant, ext, agent))
+        self.app.push_screen(
+            Ask(f"{how} {tenant}/{agent} from supervisor extension:", sups[0] if sups else ""),
+            lambda ext: ext and self._supervise(mon, how, tenant, ext, agent),
+        )
 
     @work(thread=True, group="actions")
     def _supervise(self, mon, how: str, tenant: str, sup: str, agent: str) -> None:

@@ -19,7 +19,6 @@ from textual.widgets import Footer, Input, Label, Static
 from ccctl.box import setup
 from ccctl.config import entities
 from ccctl.errors import CcError
-
 from tui.errors import Guarded, told
 
 STEPS = (
@@ -72,11 +71,13 @@ class WizardScreen(Guarded, Screen):
     def _state(self, st: dict) -> None:
         self.query_one("#w-state", Static).update(
             f"host {st['hostname'] or '(unset)'}   zone {st['timezone']}   admin keys {st['ssh_keys']}   "
-            f"setup {'complete' if st['completed'] else 'not complete'}")
+            f"setup {'complete' if st['completed'] else 'not complete'}"
+        )
 
     def _addresses(self, found: list[str]) -> None:
         self.query_one("#w-address", Static).update(
-            f"address {', '.join(found)}   (ssh {self.user}@{found[0]})" if found else "address: none yet (no network)")
+            f"address {', '.join(found)}   (ssh {self.user}@{found[0]})" if found else "address: none yet (no network)"
+        )
 
     @work(thread=True, exclusive=True, group="recheck")
     def _recheck(self) -> None:
@@ -109,14 +110,16 @@ class WizardScreen(Guarded, Screen):
             text = f"FreeSWITCH: running, {eng['version']}"
         else:
             text = "FreeSWITCH: not running" + (
-                "" if eng["installed"] is None else (", installed" if eng["installed"] else ", not installed"))
+                "" if eng["installed"] is None else (", installed" if eng["installed"] else ", not installed")
+            )
         try:
             from ccctl.hardware.detect import detect
 
             found = detect()
             cards = ", ".join(f"{c.name} ({c.state})" for c in found.cards) or "none"
-            cards_text = f"Voice cards detected: {cards}" + (f"; {len(found.unknown)} unknown telephony devices"
-                                                             if found.unknown else "")
+            cards_text = f"Voice cards detected: {cards}" + (
+                f"; {len(found.unknown)} unknown telephony devices" if found.unknown else ""
+            )
         except Exception as exc:  # noqa: BLE001 - a box without sysfs access still sets up
             cards_text = f"Voice cards: cannot detect ({exc})"
         self.app.call_from_thread(self.query_one("#w-engine", Static).update, text)
@@ -144,19 +147,27 @@ class WizardScreen(Guarded, Screen):
             elif key == "ssh_key":
                 added = setup.add_ssh_key(value, self.root, self.user)
                 keys = setup.admin_keys(self.root, self.user)
-                text = (f"{'key added' if added else 'that key could already log in'}: "
-                        f"{len(keys)} key{'s' if len(keys) != 1 else ''} can log in as {self.user}: " + "; ".join(keys))
+                text = (
+                    f"{'key added' if added else 'that key could already log in'}: "
+                    f"{len(keys)} key{'s' if len(keys) != 1 else ''} can log in as {self.user}: " + "; ".join(keys)
+                )
             elif key == "timezone":
                 zone = setup.set_timezone(value, self.root)
                 text = f"time zone is now {zone}; {setup.restart_for_timezone(self.root)}"
             elif key == "tenant":
                 text = self._tenant(value)
             else:
-                record = setup.install_engine(self.app.services, Path(value),
-                                                  progress=lambda m: call(self.tell, "debs", m))
+                record = setup.install_engine(
+                    self.app.services, Path(value), progress=lambda m: call(self.tell, "debs", m)
+                )
                 text = f"FreeSWITCH installed ({record.source})"
         except (CcError, ValueError) as exc:
-            call(self.tell, "seats" if key == "tenant" and "seat" in str(exc) else key, getattr(exc, "message", str(exc)), True)
+            call(
+                self.tell,
+                "seats" if key == "tenant" and "seat" in str(exc) else key,
+                getattr(exc, "message", str(exc)),
+                True,
+            )
             return
         except Exception as exc:  # noqa: BLE001 - one line under the step, the wizard stays up
             call(self.tell, key, told(exc), True)

@@ -29,9 +29,14 @@ class EngineRecord:
 
     def text(self) -> str:
         # Quoted values: systemd's EnvironmentFile strips the quotes, a shell can source it.
-        return "".join(f'{k}="{v}"\n' for k, v in (("FREESWITCH_BINARY", self.binary),
-                                                   ("FREESWITCH_MOD_DIR", self.mod_dir),
-                                                   ("FREESWITCH_SOURCE", self.source)))
+        return "".join(
+            f'{k}="{v}"\n'
+            for k, v in (
+                ("FREESWITCH_BINARY", self.binary),
+                ("FREESWITCH_MOD_DIR", self.mod_dir),
+                ("FREESWITCH_SOURCE", self.source),
+            )
+        )
 
 
 def read_record(path: Path = RECORD) -> EngineRecord | None:

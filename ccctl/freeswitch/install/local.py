@@ -20,7 +20,9 @@ def control(deb: Path) -> str:
     """The package's control paragraph, as dpkg-deb reads it."""
     r = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True)
     if r.returncode != 0 or not r.stdout.strip():
-        raise InvalidInput(f"{deb} is not a Debian package: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no control file'}")
+        raise InvalidInput(
+            f"{deb} is not a Debian package: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else 'no control file'}"
+        )
     return r.stdout.rstrip("\n") + "\n"
 
 
@@ -59,8 +61,10 @@ def index(debs: list[Path]) -> str:
     out = []
     for deb in debs:
         data = deb.read_bytes()
-        out.append(control(deb) + f"Filename: ./{deb.name}\nSize: {len(data)}\n"
-                   f"MD5sum: {hashlib.md5(data).hexdigest()}\nSHA256: {hashlib.sha256(data).hexdigest()}\n")
+        out.append(
+            control(deb) + f"Filename: ./{deb.name}\nSize: {len(data)}\n"
+            f"MD5sum: {hashlib.md5(data).hexdigest()}\nSHA256: {hashlib.sha256(data).hexdigest()}\n"
+        )
     return "\n".join(out)
 
 

@@ -16,8 +16,7 @@ from typing import Callable
 
 from ccctl.app import Services
 from ccctl.errors import CcError, FreeSwitchError, InvalidInput
-from ccctl.freeswitch.install import EngineRecord, package_names, write_record
-from ccctl.freeswitch.install import local, vendor
+from ccctl.freeswitch.install import EngineRecord, local, package_names, vendor, write_record
 
 APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
 
@@ -49,8 +48,11 @@ def configure_vendor(token: str, suite: str, keyring: bytes, root: Path = Path("
 def _apt(args: list[str], what: str) -> None:
     r = subprocess.run(["apt-get", "-q", *args], capture_output=True, text=True, env=APT_ENV)
     if r.returncode != 0:
-        lines = [ln for ln in (r.stderr + r.stdout).splitlines() if ln.startswith(("E:", "W:"))] or \
-                (r.stderr + r.stdout).strip().splitlines() or ["no output"]
+        lines = (
+            [ln for ln in (r.stderr + r.stdout).splitlines() if ln.startswith(("E:", "W:"))]
+            or (r.stderr + r.stdout).strip().splitlines()
+            or ["no output"]
+        )
         raise CcError(f"{what} failed: {lines[-1].removeprefix('E: ')}")
 
 
@@ -58,12 +60,27 @@ def apt_install(packages: list[str], only_list: Path | None) -> None:
     update = ["update"]
     if only_list is not None:
         # Only the local source: works on a box without network, and leaves Debian's lists alone.
-        update += ["-o", f"Dir::Etc::sourcelist={only_list}", "-o", "Dir::Etc::sourceparts=-",
-                   "-o", "APT::Get::List-Cleanup=0"]
+        update += [
+            "-o",
+            f"Dir::Etc::sourcelist={only_list}",
+            "-o",
+            "Dir::Etc::sourceparts=-",
+            "-o",
+            "APT::Get::List-Cleanup=0",
+        ]
     _apt(update, "apt-get update")
     # The tree in /etc/freeswitch is ccctl's: a package's sample configuration never lands there.
-    _apt(["install", "-y", "--no-install-recommends",
-          "-o", "Dpkg::Options::=--path-exclude=/etc/freeswitch/*", *packages], "apt-get install")
+    _apt(
+        [
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "-o",
+            "Dpkg::Options::=--path-exclude=/etc/freeswitch/*",
+            *packages,
+        ],
+        "apt-get install",
+    )
 
 
 def locate(packages: list[str]) -> tuple[str, str]:
@@ -76,8 +93,9 @@ def locate(packages: list[str]) -> tuple[str, str]:
         elif path.endswith("/mod_sofia.so") and not mod_dir:
             mod_dir = os.path.dirname(path)
     if not binary or not mod_dir:
-        raise CcError(f"the packages installed no {'bin/freeswitch' if not binary else 'mod_sofia.so'} "
-                      f"({', '.join(packages)})")
+        raise CcError(
+            f"the packages installed no {'bin/freeswitch' if not binary else 'mod_sofia.so'} ({', '.join(packages)})"
+        )
     return binary, mod_dir
 
 
@@ -97,8 +115,8 @@ def check_binary(binary: str) -> str:
 def start(services: Services, timeout: float = 300, progress: Callable[[str], None] = lambda _: None) -> None:
     """Render the tree if the box never had one, then enable and (re)start the unit and wait
     for the Event Socket."""
-    from ccctl.freeswitch.connect import try_event_socket
     from ccctl.box import firstboot
+    from ccctl.freeswitch.connect import try_event_socket
 
     if not (services.settings.fs_conf_dir / "freeswitch.xml").exists():
         progress(firstboot.prepare(services))
@@ -115,12 +133,15 @@ def start(services: Services, timeout: float = 300, progress: Callable[[str], No
             esl.close()
             return
         time.sleep(2)
-    raise FreeSwitchError(f"FreeSWITCH did not answer on its Event Socket within {timeout:.0f} s (journalctl -u freeswitch)")
+    raise FreeSwitchError(
+        f"FreeSWITCH did not answer on its Event Socket within {timeout:.0f} s (journalctl -u freeswitch)"
+    )
 
 
 @dataclass
 class Plan:
     """What an install will do, decided from the input before anything is written."""
+
     packages: list[str]
     source: str
     debs: dict[str, Path] | None = None
@@ -138,9 +159,14 @@ def plan(debs: Path | None = None, token: str | None = None) -> Plan:
     return Plan(package_names(), f"token: {vendor.REPO}", token=token)
 
 
-def install(services: Services, p: Plan, *, suite: str = "bookworm",
-            progress: Callable[[str], None] = lambda _: None,
-            fetch_keyring: Callable[[str], bytes] = vendor.fetch_keyring) -> EngineRecord:
+def install(
+    services: Services,
+    p: Plan,
+    *,
+    suite: str = "bookworm",
+    progress: Callable[[str], None] = lambda _: None,
+    fetch_keyring: Callable[[str], bytes] = vendor.fetch_keyring,
+) -> EngineRecord:
     require_root()
     written: list[Path] = []
     try:

@@ -54,8 +54,10 @@ def status(services: Services, record: Path = RECORD) -> dict:
     data: dict = {"installed": rec is not None and Path(rec.binary).is_file()}
     if rec is not None:
         data |= {"source": rec.source, "binary": rec.binary, "mod_dir": rec.mod_dir, "version": _version(rec.binary)}
-    data |= {"service": _systemctl("is-active", "freeswitch.service"),
-             "enabled": _systemctl("is-enabled", "freeswitch.service")}
+    data |= {
+        "service": _systemctl("is-active", "freeswitch.service"),
+        "enabled": _systemctl("is-enabled", "freeswitch.service"),
+    }
     event_socket = "down"
     if data["installed"]:
         from ccctl.freeswitch.connect import try_event_socket

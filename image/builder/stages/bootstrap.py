@@ -13,15 +13,38 @@ import json
 import os
 from pathlib import Path
 
-from ..context import BuildContext
 from ccctl.freeswitch.install import vendor
+
+from ..context import BuildContext
 
 # What the roles use; they only configure (no downloads while the roles run).
 BASE_PACKAGES = [
-    "systemd-sysv", "udev", "dbus", "initramfs-tools", "zstd", "kmod",
-    "openssh-server", "sudo", "python3", "python3-venv", "python3-apt", "python3-systemd",
-    "locales", "tzdata", "systemd-timesyncd", "iproute2", "netbase", "ca-certificates",
-    "less", "procps", "nftables", "fail2ban", "espeak-ng", "sox", "libsox-fmt-base", "libsox-fmt-mp3",
+    "systemd-sysv",
+    "udev",
+    "dbus",
+    "initramfs-tools",
+    "zstd",
+    "kmod",
+    "openssh-server",
+    "sudo",
+    "python3",
+    "python3-venv",
+    "python3-apt",
+    "python3-systemd",
+    "locales",
+    "tzdata",
+    "systemd-timesyncd",
+    "iproute2",
+    "netbase",
+    "ca-certificates",
+    "less",
+    "procps",
+    "nftables",
+    "fail2ban",
+    "espeak-ng",
+    "sox",
+    "libsox-fmt-base",
+    "libsox-fmt-mp3",
 ]
 
 
@@ -36,9 +59,14 @@ def package_list(ctx: BuildContext) -> list[str]:
 
 def cache_key(ctx: BuildContext) -> str:
     s = ctx.settings
-    data = {"v": 1, "suite": s.suite, "mirror": s.mirror, "security": s.security_mirror,
-            "packages": package_list(ctx),
-            "engine": ctx.engine.fingerprint}
+    data = {
+        "v": 1,
+        "suite": s.suite,
+        "mirror": s.mirror,
+        "security": s.security_mirror,
+        "packages": package_list(ctx),
+        "engine": ctx.engine.fingerprint,
+    }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -62,14 +90,22 @@ def run(ctx: BuildContext) -> str:
 def _bootstrap(ctx: BuildContext, tar: Path) -> None:
     s = ctx.settings
     partial = tar.with_name(f".{tar.name}.partial")
-    args = ["mmdebstrap", "--variant=minbase", "--mode=root", "--format=tar",
-            "--aptopt=APT::Install-Recommends \"false\"",
-            "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
-            "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/info/*",
-            "--dpkgopt=path-exclude=/usr/share/locale/*", "--dpkgopt=path-include=/usr/share/locale/locale.alias",
-            "--include=" + ",".join(package_list(ctx)),
-            # The kernel's own hook makes the initramfs; no need for the /vmlinuz links.
-            "--essential-hook=echo 'do_symlinks = no' > \"$1\"/etc/kernel-img.conf"]
+    args = [
+        "mmdebstrap",
+        "--variant=minbase",
+        "--mode=root",
+        "--format=tar",
+        '--aptopt=APT::Install-Recommends "false"',
+        "--dpkgopt=path-exclude=/usr/share/doc/*",
+        "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+        "--dpkgopt=path-exclude=/usr/share/man/*",
+        "--dpkgopt=path-exclude=/usr/share/info/*",
+        "--dpkgopt=path-exclude=/usr/share/locale/*",
+        "--dpkgopt=path-include=/usr/share/locale/locale.alias",
+        "--include=" + ",".join(package_list(ctx)),
+        # The kernel's own hook makes the initramfs; no need for the /vmlinuz links.
+        "--essential-hook=echo 'do_symlinks = no' > \"$1\"/etc/kernel-img.conf",
+    ]
     mirrors = [f"deb {s.mirror} {s.suite} main", f"deb {s.mirror} {s.suite}-updates main"]
     if s.security_mirror:
         mirrors.append(f"deb {s.security_mirror} {s.suite}-security main")
@@ -87,8 +123,9 @@ def _bootstrap(ctx: BuildContext, tar: Path) -> None:
 def prune_cache(cache: Path, current: Path, keep: int = CACHE_KEEP, max_bytes: int = CACHE_MAX_BYTES) -> list[Path]:
     """Remove the bootstrap tarballs used longest ago beyond KEEP of them or MAX_BYTES in all;
     CURRENT stays whatever its size. Returns what was removed."""
-    others = sorted((p for p in cache.glob("bootstrap-*.tar") if p != current),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
+    others = sorted(
+        (p for p in cache.glob("bootstrap-*.tar") if p != current), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     total = current.stat().st_size if current.exists() else 0
     kept, removed = 1, []
     for p in others:
@@ -118,8 +155,10 @@ def _vendor_source(ctx: BuildContext, args: list[str]) -> str:
     auth = ctx.work / Path(vendor.AUTH_FILE).name
     auth.write_text(vendor.auth_text(token))
     auth.chmod(0o600)
-    args += [f"--setup-hook=mkdir -p \"$1\"{Path(vendor.AUTH_FILE).parent} \"$1\"{Path(vendor.KEYRING).parent}",
-             f"--setup-hook=copy-in {auth} {Path(vendor.AUTH_FILE).parent}/",
-             f"--setup-hook=copy-in {keyring} {Path(vendor.KEYRING).parent}/",
-             f"--customize-hook=rm -f \"$1\"{vendor.AUTH_FILE}"]
+    args += [
+        f'--setup-hook=mkdir -p "$1"{Path(vendor.AUTH_FILE).parent} "$1"{Path(vendor.KEYRING).parent}',
+        f"--setup-hook=copy-in {auth} {Path(vendor.AUTH_FILE).parent}/",
+        f"--setup-hook=copy-in {keyring} {Path(vendor.KEYRING).parent}/",
+        f'--customize-hook=rm -f "$1"{vendor.AUTH_FILE}',
+    ]
     return vendor.source_line(ctx.settings.suite).strip()

@@ -27,8 +27,9 @@ def run(ctx: BuildContext) -> str:
     d.mkdir()
     os.link(qcow2, d / "box.img")
     virtual_gb = -(-s.disk_bytes // 1024**3)
-    (d / "metadata.json").write_text(json.dumps({"provider": "libvirt", "format": "qcow2",
-                                                  "virtual_size": virtual_gb}) + "\n")
+    (d / "metadata.json").write_text(
+        json.dumps({"provider": "libvirt", "format": "qcow2", "virtual_size": virtual_gb}) + "\n"
+    )
     (d / "Vagrantfile").write_text(BOX_VAGRANTFILE.format(user=s.admin_user))
     box = ctx.work / f"{s.name}.box"
     # The qcow2 inside is compressed already: a plain tar.

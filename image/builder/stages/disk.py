@@ -16,12 +16,15 @@ from ..context import BuildContext
 from ..errors import BuildError
 
 MiB = 1024 * 1024
-BIOS_BOOT = (1 * MiB, 1 * MiB)      # (offset, size)
+BIOS_BOOT = (1 * MiB, 1 * MiB)  # (offset, size)
 ESP = (2 * MiB, 64 * MiB)
 ROOT_OFFSET = 66 * MiB
-GPT_TAIL = 1 * MiB                  # the backup GPT at the end, rounded up
-TYPES = {"bios": "21686148-6449-6E6F-744E-656564454649", "esp": "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
-         "linux": "0FC63DAF-8483-4772-8E79-3D69D8477DE4"}
+GPT_TAIL = 1 * MiB  # the backup GPT at the end, rounded up
+TYPES = {
+    "bios": "21686148-6449-6E6F-744E-656564454649",
+    "esp": "C12A7328-F81F-11D2-BA4B-00A0C93EC93B",
+    "linux": "0FC63DAF-8483-4772-8E79-3D69D8477DE4",
+}
 
 
 def tree_bytes(root) -> int:
@@ -47,8 +50,10 @@ def run(ctx: BuildContext) -> str:
     root_size = disk_size - ROOT_OFFSET - GPT_TAIL
     used = tree_bytes(ctx.rootfs)
     if disk_size < disk_needed(used):
-        raise BuildError(f"setting disk_size: {s.disk_size} is too small: the root filesystem needs "
-                         f"{disk_needed(used) / 1024**3:.1f}G")
+        raise BuildError(
+            f"setting disk_size: {s.disk_size} is too small: the root filesystem needs "
+            f"{disk_needed(used) / 1024**3:.1f}G"
+        )
     fs_uuid = str(uuidlib.uuid4())
     _boot_files(ctx, fs_uuid)
 
@@ -69,16 +74,29 @@ def run(ctx: BuildContext) -> str:
     with open(raw, "wb") as f:
         f.truncate(disk_size)
     sec = 512
-    table = "\n".join([
-        "label: gpt",
-        f"start={BIOS_BOOT[0] // sec}, size={BIOS_BOOT[1] // sec}, type={TYPES['bios']}, name=bios",
-        f"start={ESP[0] // sec}, size={ESP[1] // sec}, type={TYPES['esp']}, name=efi",
-        f"start={ROOT_OFFSET // sec}, size={root_size // sec}, type={TYPES['linux']}, name=root",
-    ]) + "\n"
+    table = (
+        "\n".join(
+            [
+                "label: gpt",
+                f"start={BIOS_BOOT[0] // sec}, size={BIOS_BOOT[1] // sec}, type={TYPES['bios']}, name=bios",
+                f"start={ESP[0] // sec}, size={ESP[1] // sec}, type={TYPES['esp']}, name=efi",
+                f"start={ROOT_OFFSET // sec}, size={root_size // sec}, type={TYPES['linux']}, name=root",
+            ]
+        )
+        + "\n"
+    )
     ctx.run("sfdisk", "-q", "--no-reread", "--no-tell-kernel", raw, input=table)
     for img, offset in ((esp_img, ESP[0]), (root_img, ROOT_OFFSET)):
-        ctx.run("dd", f"if={img}", f"of={raw}", "bs=4M", f"seek={offset}", "oflag=seek_bytes",
-                "conv=notrunc,sparse", "status=none")
+        ctx.run(
+            "dd",
+            f"if={img}",
+            f"of={raw}",
+            "bs=4M",
+            f"seek={offset}",
+            "oflag=seek_bytes",
+            "conv=notrunc,sparse",
+            "status=none",
+        )
         img.unlink()
     core = grub.bios_core(ctx, fs_uuid)
     try:
@@ -112,8 +130,11 @@ def _boot_files(ctx: BuildContext, fs_uuid: str) -> None:
     for platform in ("i386-pc", "x86_64-efi"):
         dest = grub_dir / platform
         shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(grub.GRUB_LIB / platform, dest,
-                        ignore=shutil.ignore_patterns("*.module", "*.image", "*.exec", "gdb_*", "config.h"))
+        shutil.copytree(
+            grub.GRUB_LIB / platform,
+            dest,
+            ignore=shutil.ignore_patterns("*.module", "*.image", "*.exec", "gdb_*", "config.h"),
+        )
     (grub_dir / "grub.cfg").write_text(grub.config(kernels[-1].name, initrd.name, fs_uuid))
     # Flashed onto a bigger disk (or a Vagrant box given a bigger one), the box takes the whole
     # disk at its next boot: systemd-repart grows the root partition into the free space after
@@ -121,10 +142,11 @@ def _boot_files(ctx: BuildContext, fs_uuid: str) -> None:
     # then systemd-growfs grows the mounted ext4. Written here, not by a role: on a fleet
     # machine provisioned over SSH the disk layout is the owner's.
     (root / "etc" / "fstab").write_text(
-        "# Written by image/build\n"
-        f"UUID={fs_uuid}\t/\text4\terrors=remount-ro,x-systemd.growfs\t0\t1\n")
+        f"# Written by image/build\nUUID={fs_uuid}\t/\text4\terrors=remount-ro,x-systemd.growfs\t0\t1\n"
+    )
     repart = root / "etc" / "repart.d"
     repart.mkdir(parents=True, exist_ok=True)
     (repart / "50-root.conf").write_text(
         "# Written by image/build: grow the root partition (the last one) to the end of the disk.\n"
-        "[Partition]\nType=linux-generic\n")
+        "[Partition]\nType=linux-generic\n"
+    )

@@ -22,10 +22,23 @@ def run(ctx: BuildContext) -> str:
     root = ctx.rootfs
     kept = _check_schema(root)
     removed = 0
-    for pattern in ("etc/ssh/ssh_host_*", "var/lib/ccctl/*", "etc/freeswitch*", "var/lib/dbus/machine-id",
-                    "var/lib/systemd/random-seed", "var/lib/apt/lists/*", "var/cache/apt/*.bin",
-                    "var/cache/apt/archives/*.deb", "var/log/journal/*", "root/.ansible", "tmp/*", "var/tmp/*",
-                    "etc/default/ccctl.local", "var/lib/ccctl/firstboot.done", "var/lib/freeswitch/certs/*"):
+    for pattern in (
+        "etc/ssh/ssh_host_*",
+        "var/lib/ccctl/*",
+        "etc/freeswitch*",
+        "var/lib/dbus/machine-id",
+        "var/lib/systemd/random-seed",
+        "var/lib/apt/lists/*",
+        "var/cache/apt/*.bin",
+        "var/cache/apt/archives/*.deb",
+        "var/log/journal/*",
+        "root/.ansible",
+        "tmp/*",
+        "var/tmp/*",
+        "etc/default/ccctl.local",
+        "var/lib/ccctl/firstboot.done",
+        "var/lib/freeswitch/certs/*",
+    ):
         for p in root.glob(pattern):
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p)
@@ -69,8 +82,13 @@ def _check_no_default_password(ctx: BuildContext) -> None:
         for p in base.rglob("*"):
             # A library's README (greenswitch's examples use FreeSWITCH's sample password) is
             # documentation, not configuration.
-            if ".dist-info" in p.parts[-2] or not p.is_file() or p.is_symlink() \
-                    or p.suffix in (".so", ".pyc", ".whl") or p.stat().st_size > 2_000_000:
+            if (
+                ".dist-info" in p.parts[-2]
+                or not p.is_file()
+                or p.is_symlink()
+                or p.suffix in (".so", ".pyc", ".whl")
+                or p.stat().st_size > 2_000_000
+            ):
                 continue
             data = p.read_bytes()
             if data[:4] == b"\x7fELF":  # compiled-in client defaults (fs_cli) are not configuration

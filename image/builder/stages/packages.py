@@ -85,18 +85,20 @@ def _bundle_prefix(ctx: BuildContext) -> str:
     shutil.copytree(mod_dir, dest / mod_dir.relative_to(prefix), ignore=shutil.ignore_patterns("*.la", "*.a"))
     for host_lib in ctx.engine.host_libs:
         shutil.copy2(host_lib, lib / host_lib.name)
-    elves = [p for p in dest.rglob("*") if p.is_file() and not p.is_symlink()
-             and p.read_bytes()[:4] == b"\x7fELF"]
+    elves = [p for p in dest.rglob("*") if p.is_file() and not p.is_symlink() and p.read_bytes()[:4] == b"\x7fELF"]
     ctx.run("strip", "--strip-unneeded", *elves)
     size = sum(p.stat().st_size for p in elves)
     ctx.notes["engine_bundled_bytes"] = str(size)
-    return f"engine bundled from {prefix} ({size / 1e6:.0f} MB, {len(ctx.engine.packages)} Debian libraries, " \
-           f"{len(ctx.engine.host_libs)} host libraries)"
+    return (
+        f"engine bundled from {prefix} ({size / 1e6:.0f} MB, {len(ctx.engine.packages)} Debian libraries, "
+        f"{len(ctx.engine.host_libs)} host libraries)"
+    )
 
 
 def _requirements(ctx: BuildContext, pyproject: Path) -> Path:
     """ccctl's runtime dependencies (and the PostgreSQL driver) as a requirements file."""
     import tomllib
+
     project = tomllib.loads(pyproject.read_text())["project"]
     req = ctx.work / "requirements.txt"
     req.write_text("\n".join(project["dependencies"] + project["optional-dependencies"]["postgres"]) + "\n")

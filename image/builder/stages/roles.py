@@ -57,11 +57,22 @@ def playbook(ctx: BuildContext, name: str = "image.yml") -> str:
     ansible = ctx.repo / "ansible"
     vars_file = ctx.work / "image-vars.json"
     vars_file.write_text(json.dumps(extra_vars(ctx)))
-    return ctx.run("ansible-playbook", "-i", f"{ctx.rootfs},", "-c", "chroot", "-e", f"@{vars_file}",
-                   ansible / name,
-                   env={"ANSIBLE_CONFIG": str(ansible / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1",
-                        "ANSIBLE_LOCAL_TEMP": str(ctx.work / "ansible-tmp"),
-                        "ANSIBLE_REMOTE_TEMP": "/tmp/.ansible"})
+    return ctx.run(
+        "ansible-playbook",
+        "-i",
+        f"{ctx.rootfs},",
+        "-c",
+        "chroot",
+        "-e",
+        f"@{vars_file}",
+        ansible / name,
+        env={
+            "ANSIBLE_CONFIG": str(ansible / "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCAL_TEMP": str(ctx.work / "ansible-tmp"),
+            "ANSIBLE_REMOTE_TEMP": "/tmp/.ansible",
+        },
+    )
 
 
 def recap(output: str) -> dict[str, int]:
@@ -74,8 +85,10 @@ def recap(output: str) -> dict[str, int]:
 def run(ctx: BuildContext) -> str:
     r = recap(playbook(ctx))
     # The same variables, for ansible/site.yml to provision a live machine like this image.
-    fleet = extra_vars(ctx) | {"controlplane__wheels": str(ctx.out / ctx.artifacts["wheels"].name),
-                               "base__network_dhcp": True}
+    fleet = extra_vars(ctx) | {
+        "controlplane__wheels": str(ctx.out / ctx.artifacts["wheels"].name),
+        "base__network_dhcp": True,
+    }
     vars_out = ctx.work / "ansible-vars.json"
     vars_out.write_text(json.dumps(fleet, indent=2) + "\n")
     ctx.artifacts["ansible vars"] = vars_out
