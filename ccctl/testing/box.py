@@ -31,6 +31,8 @@ def fs_settings(root: Path) -> Settings:
         fs_recordings_dir=root / "recordings",
         fs_cdr_dir=root / "cdr",
         spool_dir=root / "spool",
+        # The tests' CRM receivers listen on loopback inside the test's own namespace.
+        webhook_allow_hosts="127.0.0.1",
     )
 
 

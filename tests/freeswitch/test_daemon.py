@@ -149,6 +149,12 @@ def box_and_daemon(fs_install, tmp_path: Path, t: s.Tenant):
         box.fs.stop()
 
 
+def _waiting(box, queue: str) -> bool:
+    """Does a caller wait in QUEUE now (mod_callcenter's own count)?"""
+    out = box.fs.api(f"callcenter_config queue count members {queue}@{DOMAIN}", check=False).strip()
+    return out.isdigit() and int(out) > 0
+
+
 def wait_rows(engine, n: int, timeout: float = 30) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
@@ -351,7 +357,11 @@ def test_no_call_lost_or_twice_across_daemon_kills_and_a_freeswitch_restart(fs_i
 
             # H: in the queue for support when FreeSWITCH stops; I: right after it is back.
             h = start_call(tmp_path / "h", DID, digits="2", wait_ms=1500, talk_ms=20000, source_ip="127.0.0.3")
-            time.sleep(2.5)
+            # Stop FreeSWITCH only once H waits in the queue (a fixed sleep raced a loaded machine).
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not _waiting(box, "support"):
+                time.sleep(0.1)
+            check(_waiting(box, "support"), "H never reached the support queue", h.sipp.diagnostics, *diag)
             connects = daemon.text().count("connected to FreeSWITCH")
             box.fs.stop()
             h.wait()
