@@ -245,7 +245,9 @@ def test_engine_that_cannot_load_ends_failed(host, engine_included):
             return "ActiveState=failed" in show, show
 
         show = poll(given_up, 240, "freeswitch never gave up")
-        assert f"NRestarts={burst - 1}" in show and "Result=exit-code" in show, show
+        # burst starts in all: the last scheduled restart is refused (counted, or not, by timing)
+        restarts = int(show.split("NRestarts=")[1].split()[0])
+        assert restarts in (burst - 1, burst) and "Result=exit-code" in show, show
         assert host.run("systemctl is-system-running").stdout.strip() == "degraded"
         time.sleep(8)  # more than RestartSec: no further start
         assert "ActiveState=failed" in host.run("systemctl show -p ActiveState freeswitch").stdout
