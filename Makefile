@@ -39,8 +39,8 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 # Lint first (seconds): ruff's rules and format, and the layers' import contracts (pyproject.toml).
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check ccctl tui tests bench image
-	$(BIN)/ruff format --check ccctl tui tests bench image
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 # The FreeSWITCH tier first, in a network namespace with only loopback; then everything else.
