@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import socket
 import subprocess
@@ -199,6 +200,52 @@ def test_no_password_login_and_no_default_passwords(host):
     assert r.stdout.strip() == ""
     sshd = host.run("sshd -T").stdout
     assert "permitrootlogin no" in sshd and "passwordauthentication no" in sshd
+
+
+def test_wizard_key_logs_in_as_admin(vm, host, tmp_path):
+    """The wizard's SSH key step (the library call its screen makes, run on the box as the
+    console does, as root) lets a new key log in as the administrator, and the wizard's count
+    and fingerprints are of the keys sshd accepts for that user."""
+    need("ssh-keygen")
+    key = tmp_path / "wizard_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "wizard-test", "-f", str(key)], check=True)
+    pub = key.with_suffix(".pub").read_text().strip()
+    fp = subprocess.run(["ssh-keygen", "-lf", str(key)], capture_output=True, text=True, check=True).stdout.split()[1]
+    script = (
+        "import json, sys; from ccctl.box import setup; "
+        "added = setup.add_ssh_key(sys.argv[1]); "
+        "print(json.dumps({'added': added, 'keys': setup.admin_keys(), 'state': setup.current()}))"
+    )
+    r = host.run(f"/opt/ccctl/venv/bin/python -c {shlex.quote(script)} {shlex.quote(pub)}")
+    assert r.rc == 0, r.stderr
+    said = json.loads(r.stdout)
+    assert said["added"] is True
+    assert any(k.startswith(fp) for k in said["keys"]), said  # the new key, by fingerprint
+    assert said["state"]["ssh_keys"] == len(said["keys"]) >= 2  # the build's key and the new one
+    assert (
+        host.file("/root/.ssh/authorized_keys").exists is False
+        or pub not in host.file("/root/.ssh/authorized_keys").content_string
+    )
+    # The new key alone logs in, as admin.
+    login = subprocess.run(
+        [
+            "ssh", "-F", "/dev/null", "-p", str(vm.ssh_port), "-i", str(key), "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "LogLevel=ERROR", "admin@127.0.0.1", "id -un",
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert login.returncode == 0 and login.stdout.strip() == "admin", login.stderr
+    # Root still cannot log in with it (the wizard did not open root).
+    root = subprocess.run(
+        [
+            "ssh", "-F", "/dev/null", "-p", str(vm.ssh_port), "-i", str(key), "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "LogLevel=ERROR", "root@127.0.0.1", "true",
+        ],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert root.returncode != 0
 
 
 def test_ccctl_status_answers(host, engine_included):
