@@ -1,0 +1,51 @@
+"""Web passwords hashed with argon2id (argon2-cffi's defaults, RFC 9106's low-memory choice),
+and random secrets for generated passwords, tokens and sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ccctl.errors import InvalidInput
+
+_HASHER = PasswordHasher()
+MIN_LENGTH = 10
+_DUMMY = _HASHER.hash("not a password of anyone")
+
+
+def check_strength(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise InvalidInput(f"a web password has at least {MIN_LENGTH} characters")
+    if len(password) > 1024:
+        raise InvalidInput("a web password has at most 1024 characters")
+
+
+def hash_password(password: str) -> str:
+    check_strength(password)
+    return _HASHER.hash(password)
+
+
+def verify(stored: str | None, password: str) -> bool:
+    """Does PASSWORD match STORED? With STORED None (no such account) the same work is done,
+    so the answer's time does not tell which logins exist."""
+    try:
+        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    """Tokens and session ids are long random strings: SHA-256 is enough to keep a copy of
+    the table from signing anyone in, and fast enough for every request."""
+    return hashlib.sha256(secret.encode()).hexdigest()
