@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ccctl.errors import InvalidInput
 
 FS_DEPLOY_VALUES = ("auto", "off")
-_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end")
+_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end", "web_port")
 ENV_PREFIX = "CCCTL_"
 
 
@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     webhook_allow_hosts: str = Field(
         "",
         description="Hosts (comma-separated) tenants' webhooks may reach although they are this box, loopback or link-local; unset: none.",
+    )
+    web_host: str = Field("0.0.0.0", description="The address the web service (`ccctl web serve`) listens on.")
+    web_port: int = Field(443, description="The web service's HTTPS port.")
+    web_cert: Path = Field(
+        Path("/var/lib/freeswitch/certs/wss.pem"),
+        description="The web service's certificate: one PEM file with the key and the certificate (first boot makes this one for FreeSWITCH's WSS too).",
     )
     debug: bool = Field(
         False, description="On (1, true): an unexpected error shows its Python traceback instead of one line."
