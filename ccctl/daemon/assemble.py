@@ -82,6 +82,7 @@ HEADERS = (
     "CCCTL-Action",
     "CCCTL-Agent",
     "CCCTL-Code",
+    "CCCTL-Note",
     "CCCTL-Reason",
     "CC-Agent-State",
     "CC-Agent-Status",

@@ -111,6 +111,8 @@ function pop(e) {
   }
   $("wrapup").hidden = true;
   $("pop").hidden = false;
+  // When the pop was drawn (Unix seconds): what the offer-to-pop latency is measured to.
+  $("pop").dataset.shownAt = String(Date.now() / 1000);
 }
 
 function ended(e) {

@@ -1,0 +1,205 @@
+"""The agent page in a real browser (Debian's chromium, headless, driven by selenium) against
+a real FreeSWITCH, the event daemon and `ccctl web serve` over HTTPS: the agent signs in with
+the keyboard, sets ready, a caller whose number is a customer enters the queue, and the page
+shows the customer's name while the seat's phone still rings; after the call the disposition
+and note chosen on the page are on the call row."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ccctl.access import accounts
+from ccctl.config import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.stats.calls import list_calls, parse_time
+from ccctl.testing import sip
+from ccctl.testing.sip import Agents, Seat, start_call
+
+from .test_daemon import box_and_daemon, check
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.skipif(sip.available() is not None, reason=str(sip.available())),
+    pytest.mark.skipif(
+        not (CHROMIUM and DRIVER), reason="no chromium / chromium-driver (scripts/system-deps test installs them)"
+    ),
+]
+
+DOMAIN, DID, CALLER, PW = "acme.cc.local", "4000000009", "4915112345678", "the agent's web password"
+WEB_PORT = 18443
+RING_S = 4.0
+NOTE = "Wants the gold plan; call back Friday."
+
+
+def tenant() -> s.Tenant:
+    return s.Tenant(
+        name="acme",
+        pause_reasons={"1": "lunch", "2": "training"},
+        dispositions={"1": "sold", "2": "callback requested"},
+        seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5})],
+        queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=60, target="hangup"))],
+        numbers=[s.Number(number=DID, target="queue:sales")],
+        customers=[s.Customer(number="+" + CALLER, name="Erika Muster", fields={"account": "A-17"})],
+    )
+
+
+class WebProcess:
+    """`ccctl web serve` as the unit runs it, over HTTPS with a certificate made like first boot's."""
+
+    def __init__(self, settings, root: Path):
+        self.log = root / "web.log"
+        self.cert = root / "web.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-newkey", "ec"]
+            + ["-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", str(root / "k"), "-out", str(root / "c")],
+            check=True,
+            capture_output=True,
+        )
+        self.cert.write_text((root / "k").read_text() + (root / "c").read_text())
+        env = {
+            **os.environ,
+            "CCCTL_DB": settings.db,
+            "CCCTL_ESL_PORT": str(settings.esl_port),
+            "CCCTL_SPOOL_DIR": str(settings.spool_dir),
+            "CCCTL_FS_DEPLOY": "off",
+        }
+        argv = ["web", "serve", "--host", "127.0.0.1", "--port", str(WEB_PORT), "--cert", str(self.cert)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from ccctl.cli.main import run; run()", *argv],
+            env=env,
+            stdout=open(self.log, "ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", WEB_PORT), 0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise AssertionError(f"web service did not start:\n{self.text()}") from None
+                time.sleep(0.1)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def browser(tmp_path: Path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # selenium must not look for a driver online
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--ignore-certificate-errors",  # the box's own certificate, as an agent accepts it once
+        "--window-size=1200,900",
+    ):
+        opts.add_argument(flag)
+    return webdriver.Chrome(
+        service=Service(executable_path=DRIVER, log_output=str(tmp_path / "chromedriver.log")), options=opts
+    )
+
+
+def test_the_agent_page_pops_the_customer_while_the_phone_rings(fs_install, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
+        daemon.start()
+        accounts.add_user(ctx, f"1001@{DOMAIN}", "agent", password=PW)
+        web = WebProcess(ctx.settings, tmp_path)
+        driver = None
+        try:
+            driver = browser(tmp_path)
+            wait = WebDriverWait(driver, 20)
+            seat = Seat(
+                "1001", DOMAIN, seat_password(box.services, "acme", "1001"), talk_ms=3000, ring_ms=int(RING_S * 1000)
+            )
+            with Agents(box, tmp_path / "seats", [seat]) as agents:
+                box.api("callcenter_config agent set status 1001@acme.cc.local 'Logged Out'")
+                diag = [agents.diagnostics, daemon.text, web.text, lambda: box.fs.log_tail(60)]
+                driver.get(f"https://127.0.0.1:{WEB_PORT}/agent/")
+                # Keyboard only: type the login, tab to the password, Enter submits.
+                login = wait.until(ec.visibility_of_element_located((By.ID, "login")))
+                login.send_keys(f"1001@{DOMAIN}", Keys.TAB, PW, Keys.ENTER)
+                wait.until(ec.visibility_of_element_located((By.ID, "desk-view")))
+                wait.until(lambda d: d.find_element(By.ID, "status").text == "Logged Out")
+                # The page puts the focus on Ready: Enter sets the seat ready in mod_callcenter.
+                wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "ready")
+                driver.switch_to.active_element.send_keys(Keys.ENTER)
+                wait.until(lambda d: d.find_element(By.ID, "status").text == "Available")
+                check(
+                    box.api("callcenter_config agent get status 1001@acme.cc.local").strip() == "Available",
+                    "Ready on the page did not reach mod_callcenter",
+                    *diag,
+                )
+                time.sleep(0.5)  # the event stream is open (it opened with the desk)
+
+                caller = start_call(tmp_path / "caller", DID, wait_ms=500, talk_ms=20000, caller_number=CALLER)
+                wait.until(lambda d: d.find_element(By.ID, "pop-customer-name").text == "Erika Muster")
+                shown_at = float(driver.find_element(By.ID, "pop").get_attribute("data-shown-at"))
+                assert driver.find_element(By.ID, "pop-caller").text.startswith(CALLER)
+                assert driver.find_element(By.ID, "pop-queue").text == "sales"
+                assert "account: A-17" in driver.find_element(By.ID, "pop-customer-fields").text
+                still_ringing = agents["1001"].calls == []
+
+                # The seat answers after RING_S and hangs up 3 s later: the wrap-up opens, focused.
+                wait_end = WebDriverWait(driver, 40)
+                wait_end.until(ec.visibility_of_element_located((By.ID, "wrapup")))
+                assert driver.switch_to.active_element.get_attribute("id") == "disposition"
+                Select(driver.find_element(By.ID, "disposition")).select_by_value("1")
+                driver.switch_to.active_element.send_keys(Keys.TAB, NOTE)
+                driver.find_element(By.ID, "note").send_keys(Keys.TAB, Keys.ENTER)  # to Save, and press it
+                wait.until(lambda d: d.find_element(By.ID, "wrapup-done").text == "Saved: sold")
+                result = caller.wait()
+                check(result.ok, f"caller: {result}", result.diagnostics, *diag)
+
+                deadline = time.monotonic() + 20
+                while True:
+                    rows = list_calls(ctx.engine, tenant="acme")
+                    if rows and rows[-1]["wrapup_code"] == "1" or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)
+        finally:
+            if driver is not None:
+                driver.quit()
+            web.stop()
+
+    check(len(rows) == 1, f"{len(rows)} rows: {rows}", daemon.text)
+    row = rows[0]
+    assert row["disposition"] == "answered" and row["agent"] == "1001" and row["caller_number"] == CALLER, row
+    assert (row["wrapup_code"], row["wrapup_note"]) == ("1", NOTE), row
+    offered, answered = parse_time(row["offered_at"], "t"), parse_time(row["answered_at"], "t")
+    assert still_ringing, "the seat had answered before the page showed the customer"
+    assert offered <= shown_at < answered, (offered, shown_at, answered)
+    print(f"\noffer-to-pop latency: {(shown_at - offered) * 1000:.0f} ms (ring {RING_S} s)")
