@@ -45,3 +45,22 @@ def serve(
         )
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     run(services, host=host, port=port or settings.web_port, cert=None if plain_http else (cert or settings.web_cert))
+
+
+cert_app = typer.Typer(cls=ErrorMappingGroup, help="The web service's certificate.", no_args_is_help=True)
+app.add_typer(cert_app, name="cert")
+
+
+@cert_app.command("import")
+def cert_import(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., metavar="FILE", help="PEM file: the private key and the certificate (chain)."),
+):
+    """Replace the box's certificate (CCCTL_WEB_CERT, also FreeSWITCH's WSS one) with FILE, once
+    its key is checked against its certificate; restart ccctl-web (and FreeSWITCH) to use it."""
+    from ccctl.cli import output
+    from ccctl.cli.common import settings_of
+    from ccctl.web.serve import import_certificate
+
+    done = import_certificate(file, settings_of(ctx).web_cert)
+    output.message(f"~ certificate {done['certificate']}: restart ccctl-web to serve it")

@@ -195,3 +195,40 @@ def test_sessions_and_tokens_of_a_removed_tenant_stop(site, client):
     remove_tenant(site, "huaxia", purge=True)
     assert client.get("/api/tenants/huaxia/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert signin.SESSION_SECONDS > 3600
+
+
+def test_cert_import_checks_the_key_and_swaps_atomically(tmp_path):
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from ccctl.cli.main import app as cli
+
+    def make(name: str) -> tuple[str, str]:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-nodes", "-days", "1", "-subj", f"/CN={name}", "-newkey", "ec"]
+            + ["-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", str(tmp_path / "k"), "-out", str(tmp_path / "c")],
+            check=True,
+            capture_output=True,
+        )
+        return (tmp_path / "k").read_text(), (tmp_path / "c").read_text()
+
+    key1, crt1 = make("one")
+    key2, crt2 = make("two")
+    dest = tmp_path / "certs" / "wss.pem"
+    env = {"CCCTL_DB": str(tmp_path / "c.db"), "CCCTL_WEB_CERT": str(dest)}
+    good, mismatched = tmp_path / "good.pem", tmp_path / "bad.pem"
+    good.write_text(key2 + crt2)
+    mismatched.write_text(key1 + crt2)
+    dest.parent.mkdir()
+    dest.write_text(key1 + crt1)
+    dest.chmod(0o640)
+    run = CliRunner().invoke
+    r = run(cli, ["web", "cert", "import", str(mismatched)], env=env)
+    assert r.exit_code == 1 and "does not match" in r.output, r.output
+    assert dest.read_text() == key1 + crt1  # refused: nothing changed
+    assert "PRIVATE KEY" not in r.output
+    r = run(cli, ["web", "cert", "import", str(good)], env=env)
+    assert r.exit_code == 0, r.output
+    assert dest.read_text() == key2 + crt2 and dest.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in dest.parent.iterdir()] == ["wss.pem"]
