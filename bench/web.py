@@ -76,12 +76,13 @@ async def stream(ext: str, cookie: str, got: list, ready: asyncio.Event, opened:
         ).encode()
     )
     await writer.drain()
-    opened.append(ext)
     try:
         while True:
             line = await reader.readline()
             if not line:
                 return
+            if line.startswith(b": connected"):
+                opened.append(ext)  # subscribed: from now on its events reach it
             if line.startswith(b"data: ") and b'"call.offered"' in line:
                 event = json.loads(line[6:])
                 got.append(time.time() - event["written"])
@@ -153,7 +154,7 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=60)
     args = ap.parse_args()
     figures: dict = {}
-    assets = sorted(STATIC.iterdir())
+    assets = [STATIC / name for name in ("index.html", "agent.js", "agent.css")]  # what the agent page loads
     figures["page_bytes"] = sum(p.stat().st_size for p in assets)
     figures["page_bytes_gzip"] = sum(len(gzip.compress(p.read_bytes())) for p in assets)
     with tempfile.TemporaryDirectory() as tmp:

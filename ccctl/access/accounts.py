@@ -145,3 +145,26 @@ def principal_of(session, a: Account) -> Principal | None:
     if a.tenant_uid and name is None:
         return None
     return Principal(login=a.login, role=a.role, tenant=name, extension=a.extension, queues=tuple(a.queues or ()))
+
+
+def seat_queues(services, tenant: str, extension: str) -> frozenset[str]:
+    """The queues of TENANT whose skill the seat EXTENSION has (what a supervisor limited to
+    queues may act on)."""
+    from ccctl.model import SeatSkill
+
+    with session_scope(services.engine) as session:
+        t = session.execute(select(Tenant.id).where(Tenant.name == tenant)).scalar()
+        if t is None:
+            return frozenset()
+        skills = set(
+            session.execute(
+                select(SeatSkill.skill)
+                .join(Seat, Seat.id == SeatSkill.seat_id)
+                .where(Seat.tenant_id == t, Seat.extension == extension)
+            ).scalars()
+        )
+        return frozenset(
+            name
+            for name, skill in session.execute(select(Queue.name, Queue.skill).where(Queue.tenant_id == t))
+            if (skill or name) in skills
+        )

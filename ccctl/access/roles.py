@@ -26,10 +26,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "recordings.read": _STAFF,
     "agents.read": _STAFF,
     "agents.status": _ALL,
-    "events.read": _ALL,
     "tenant.read": _ALL,
+    "wallboard.read": _STAFF,
+    "monitor": _STAFF,
 }
-OWN_SEAT_ONLY = frozenset(("calls.read", "calls.wrapup", "agents.status", "events.read"))
+OWN_SEAT_ONLY = frozenset(("calls.read", "calls.wrapup", "agents.status"))
 """What an agent may do only for their own seat."""
 
 
@@ -51,10 +52,18 @@ class Principal:
 
 
 def check(
-    principal: Principal, action: str, tenant: str, *, extension: str | None = None, queue: str | None = None
+    principal: Principal,
+    action: str,
+    tenant: str,
+    *,
+    extension: str | None = None,
+    queue: str | None = None,
+    seat_queues: frozenset[str] | None = None,
 ) -> None:
     """Forbidden unless PRINCIPAL may do ACTION in TENANT (for the seat EXTENSION, in QUEUE,
-    where the operation has one). The only place roles are decided."""
+    where the operation has one). SEAT_QUEUES: the queues the seat serves (by its skills),
+    which a supervisor limited to some queues needs one of to act on that seat. The only place
+    roles are decided."""
     if action not in PERMISSIONS:
         raise ValueError(f"unknown action {action!r}")
     if principal.role != PROVIDER_ADMIN and principal.tenant != tenant:
@@ -63,8 +72,11 @@ def check(
         raise Forbidden(f"a {principal.role} may not {action.replace('.', ' ')}")
     if principal.role == AGENT and action in OWN_SEAT_ONLY and extension != principal.extension:
         raise Forbidden(f"an agent acts for their own seat only ({principal.extension})")
-    if principal.role == SUPERVISOR and principal.queues and queue is not None and queue not in principal.queues:
-        raise Forbidden(f"{principal.login} supervises {', '.join(principal.queues)} only")
+    if principal.role == SUPERVISOR and principal.queues:
+        if queue is not None and queue not in principal.queues:
+            raise Forbidden(f"{principal.login} supervises {', '.join(principal.queues)} only")
+        if extension is not None and not (seat_queues or frozenset()) & set(principal.queues):
+            raise Forbidden(f"seat {extension} serves none of the queues {principal.login} supervises")
 
 
 def own_extension(principal: Principal) -> str | None:

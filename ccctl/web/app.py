@@ -7,13 +7,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from ccctl import __version__
 from ccctl.errors import CcError, Conflict, Forbidden, FreeSwitchError, InvalidInput, NotFound, NotSignedIn
+from ccctl.web.boards import Boards
 from ccctl.web.feed import Feed
-from ccctl.web.routers import agents, calls, customers, recordings, session
+from ccctl.web.routers import agents, calls, customers, recordings, session, supervision
 
 STATIC = Path(__file__).parent / "static"
 STATUS = [(NotSignedIn, 401), (Forbidden, 403), (NotFound, 404), (Conflict, 409), (InvalidInput, 422)]
@@ -27,12 +28,14 @@ def status_of(exc: CcError) -> int:
 def create_app(services, *, feed: Feed | None = None) -> FastAPI:
     """The web service over SERVICES. FEED (the daemon's events) is started with the app."""
     feed = feed or Feed(services)
+    boards = Boards(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         feed.start()
         yield
         feed.stop()
+        boards.stop()
 
     app = FastAPI(
         title="ccctl",
@@ -45,18 +48,23 @@ def create_app(services, *, feed: Feed | None = None) -> FastAPI:
     )
     app.state.services = services
     app.state.feed = feed
+    app.state.boards = boards
 
     @app.exception_handler(CcError)
     async def _error(request: Request, exc: CcError):
         return JSONResponse({"error": exc.id, "message": exc.message}, status_code=status_of(exc))
 
-    for r in (session, calls, customers, recordings, agents):
+    for r in (session, calls, customers, recordings, agents, supervision):
         app.include_router(r.router)
     app.mount("/agent", StaticFiles(directory=STATIC, html=True), name="agent")
 
     @app.get("/", include_in_schema=False)
     def root():
         return RedirectResponse("/agent/")
+
+    @app.get("/supervisor/", include_in_schema=False)
+    def supervisor_page():
+        return FileResponse(STATIC / "supervisor.html")
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):

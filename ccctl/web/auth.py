@@ -12,7 +12,8 @@ from __future__ import annotations
 from fastapi import Depends, Request
 
 from ccctl.access import roles, signin, tokens
-from ccctl.access.roles import Principal
+from ccctl.access.accounts import seat_queues
+from ccctl.access.roles import SUPERVISOR, Principal
 from ccctl.errors import NotSignedIn
 
 COOKIE = "ccctl_session"
@@ -38,7 +39,12 @@ def allow(action: str):
 
     def check(tenant: str, request: Request, who: Principal = Depends(principal)) -> Principal:
         extension = request.path_params.get("extension") or request.query_params.get("agent")
-        roles.check(who, action, tenant, extension=extension, queue=request.query_params.get("queue"))
+        seats = None
+        if who.role == SUPERVISOR and who.queues and extension and who.tenant == tenant:
+            seats = seat_queues(request.app.state.services, tenant, extension)
+        roles.check(
+            who, action, tenant, extension=extension, queue=request.query_params.get("queue"), seat_queues=seats
+        )
         return who
 
     check.__name__ = f"allow_{action.replace('.', '_')}"

@@ -79,7 +79,7 @@ class WebProcess:
             stdout=open(self.log, "ab"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # Python and FastAPI start slowly on a loaded box
         while True:
             try:
                 socket.create_connection(("127.0.0.1", WEB_PORT), 0.5).close()

@@ -232,3 +232,68 @@ def test_cert_import_checks_the_key_and_swaps_atomically(tmp_path):
     assert r.exit_code == 0, r.output
     assert dest.read_text() == key2 + crt2 and dest.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in dest.parent.iterdir()] == ["wss.pem"]
+
+
+def test_the_agents_own_figures_today(client, site):
+    """Calls answered and talk time since midnight in the tenant's time zone, break time by
+    reason; an agent sees only their own."""
+    from ccctl.stats.agent_day import agent_today, midnight
+
+    now = 1_780_000_000.0 + 12 * 3600  # a fixed day, past noon: today's rows are all before now
+    start = midnight("Europe/Berlin", now)
+    mine = [{**rows.call(f"t{i}", "acme", "inbound", start + 60 + i * 600, 120), "agent": "1001"} for i in range(3)]
+    yesterday = {**rows.call("y1", "acme", "inbound", start - 3600, 500), "agent": "1001"}
+    other = {**rows.call("o1", "acme", "inbound", start + 60, 900), "agent": "1002"}
+    breaks = [
+        rows.status("acme", "1001", "On Break", start + 100),
+        rows.status("acme", "1001", "lunch", start + 100, kind="reason"),
+        rows.status("acme", "1001", "Available", start + 100 + 1800),
+    ]
+    write_rows(site.engine, [*mine, yesterday, other], breaks)
+    from ccctl.model import Tenant
+
+    with site.engine.begin() as conn:
+        conn.execute(Tenant.__table__.update().where(Tenant.name == "acme").values(timezone="Europe/Berlin"))
+    got = agent_today(site, "acme", "1001", now=now)
+    assert (got["calls"], got["talk_s"], got["break_s"]) == (3, 360.0, {"lunch": 1800.0}), got
+    c = agent_client(client)
+    assert set(c.get("/api/tenants/acme/agents/1001/today").json()) == {"since", "calls", "talk_s", "break_s"}
+    assert c.get("/api/tenants/acme/agents/1002/today").status_code == 403
+
+
+def test_supervisor_operations_by_role_tenant_and_queue(client, site):
+    """The wallboard and listen / whisper / barge / hang-up: not an agent's; not across tenants;
+    a supervisor limited to sales sees only sales and acts only on seats serving it."""
+    c = agent_client(client)
+    assert c.get("/api/tenants/acme/wallboard").status_code == 403
+    assert c.post("/api/tenants/acme/agents/1002/listen", json={"supervisor": "1001"}).status_code == 403
+    c.delete("/api/session")
+    admin = {"Authorization": "Bearer " + tokens.create_token(site, "tenant-admin", tenant="acme")["token"]}
+    for path in ["agents/2001/listen", "agents/2001/whisper", "agents/2001/barge", "agents/2001/hangup"]:
+        assert (
+            client.post(f"/api/tenants/{OTHER}/{path}", json={"supervisor": "2002"}, headers=admin).status_code == 403
+        )
+    assert client.get(f"/api/tenants/{OTHER}/wallboard", headers=admin).status_code == 403
+    sales = {
+        "Authorization": "Bearer " + tokens.create_token(site, "supervisor", tenant="acme", queues=["sales"])["token"]
+    }
+    board = client.get("/api/tenants/acme/wallboard", headers=sales).json()
+    assert [q["queue"] for q in board["queues"]] == ["sales"]
+    assert {a["extension"] for a in board["agents"]} == {"1001", "1002", "1003"}
+    # 1002 serves support only: refused before anything reaches FreeSWITCH.
+    assert (
+        client.post("/api/tenants/acme/agents/1002/listen", json={"supervisor": "1003"}, headers=sales).status_code
+        == 403
+    )
+    assert (
+        client.post("/api/tenants/acme/agents/1002/status", json={"action": "ready"}, headers=sales).status_code == 403
+    )
+    # 1001 serves sales: allowed, and the library's own rules answer (1003 is no supervisor seat).
+    r = client.post("/api/tenants/acme/agents/1001/listen", json={"supervisor": "1003"}, headers=sales)
+    assert r.status_code == 409 and "not a supervisor" in r.json()["message"], r.text
+    everything = {"Authorization": "Bearer " + tokens.create_token(site, "supervisor", tenant="acme")["token"]}
+    assert {q["queue"] for q in client.get("/api/tenants/acme/wallboard", headers=everything).json()["queues"]} == {
+        "sales",
+        "support",
+    }
+    assert client.get("/supervisor/").status_code == 200

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from ccctl.access.roles import Principal
+from ccctl.stats.agent_day import agent_today
 from ccctl.supervision import agents
 from ccctl.web.auth import allow, services
 
@@ -45,6 +46,13 @@ def list_agents(tenant: str, svc=Depends(services), _=Depends(allow("agents.read
 @router.get("/agents/{extension}")
 def seat(tenant: str, extension: str, svc=Depends(services), _=Depends(allow("agents.status"))) -> dict:
     return agents.seat_state(svc, tenant, extension)
+
+
+@router.get("/agents/{extension}/today")
+def today(tenant: str, extension: str, svc=Depends(services), _=Depends(allow("agents.status"))) -> dict:
+    """The seat's figures since midnight (the tenant's time zone): calls answered, talk time,
+    time on break by reason."""
+    return agent_today(svc, tenant, extension)
 
 
 @router.post("/agents/{extension}/status")

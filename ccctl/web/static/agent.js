@@ -69,7 +69,22 @@ async function start() {
     $("desk-error").textContent = e.message;
   }
   listen();
+  today();
   $("ready").focus();
+}
+
+function minutes(s) {
+  return `${Math.round(s / 60)} min`;
+}
+
+async function today() {
+  try {
+    const t = await api("GET", `${seatPath()}/today`);
+    const breaks = Object.entries(t.break_s).map(([r, s]) => `${r || "break"} ${minutes(s)}`);
+    text("today", `${t.calls} calls, talk ${minutes(t.talk_s)}` + (breaks.length ? `, ${breaks.join(", ")}` : ""));
+  } catch (e) {
+    text("today", null);
+  }
 }
 
 function listen() {
@@ -113,11 +128,13 @@ function pop(e) {
   $("pop").hidden = false;
   // When the pop was drawn (Unix seconds): what the offer-to-pop latency is measured to.
   $("pop").dataset.shownAt = String(Date.now() / 1000);
+  $("pop").dataset.callId = e.call_id;
 }
 
 function ended(e) {
   if (!current || e.call_id !== current.call_id) return;
   text("pop-state", `ended (${e.disposition})`);
+  today();
   if (e.disposition !== "answered") return;
   $("note").value = "";
   $("wrapup-done").textContent = "";
