@@ -203,3 +203,64 @@ def test_the_agent_page_pops_the_customer_while_the_phone_rings(fs_install, tmp_
     assert still_ringing, "the seat had answered before the page showed the customer"
     assert offered <= shown_at < answered, (offered, shown_at, answered)
     print(f"\noffer-to-pop latency: {(shown_at - offered) * 1000:.0f} ms (ring {RING_S} s)")
+
+
+def test_the_supervisor_page_shows_the_call_and_listens_from_it(fs_install, tmp_path):
+    """A supervisor limited to sales signs in to the supervisor page, sees the agent on the
+    caller's call on the live board, and Listen (keyboard) rings the supervisor's own phone."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from ccctl.supervision import audit
+    from ccctl.supervision.agents import set_status
+
+    t = tenant()
+    t = t.model_copy(update={"seats": [*t.seats, s.Seat(extension="1009", name="Lead", supervisor=True)]})
+    with box_and_daemon(fs_install, tmp_path, t) as (ctx, box, daemon):
+        daemon.start()
+        accounts.add_user(ctx, "lead", "supervisor", tenant="acme", queues=["sales"], password=PW)
+        web = WebProcess(ctx.settings, tmp_path)
+        driver = None
+        try:
+            driver = browser(tmp_path)
+            wait = WebDriverWait(driver, 30)
+            seats = [
+                Seat("1001", DOMAIN, seat_password(box.services, "acme", "1001"), talk_ms=20000, ring_ms=300),
+                Seat("1009", DOMAIN, seat_password(box.services, "acme", "1009"), talk_ms=4000),
+            ]
+            with Agents(box, tmp_path / "seats", seats) as agents:
+                diag = [agents.diagnostics, daemon.text, web.text, lambda: box.fs.log_tail(60)]
+                set_status(box.services, "acme", "1001", "ready")
+                driver.get(f"https://127.0.0.1:{WEB_PORT}/supervisor/")
+                wait.until(ec.visibility_of_element_located((By.ID, "login"))).send_keys(
+                    "lead", Keys.TAB, PW, Keys.ENTER
+                )
+                wait.until(ec.visibility_of_element_located((By.ID, "board-view")))
+                wait.until(lambda d: "sales" in d.find_element(By.ID, "queues").text)
+                caller = start_call(tmp_path / "caller", DID, wait_ms=500, talk_ms=25000, caller_number=CALLER)
+                wait.until(lambda d: CALLER in d.find_element(By.ID, "agents").text)
+                driver.find_element(By.ID, "my-phone").send_keys("1009")
+
+                def press_listen(d):
+                    try:
+                        d.find_element(By.CSS_SELECTOR, '[data-key="1001:listen"]').send_keys(Keys.ENTER)
+                        return True
+                    except StaleElementReferenceException:  # the board redrew under us: again
+                        return False
+
+                wait.until(press_listen)
+                deadline = time.monotonic() + 15
+                while not agents["1009"].calls and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                check(agents["1009"].calls != [], "the supervisor's phone was not rung", *diag)
+                assert driver.find_element(By.ID, "board-error").text == ""
+                caller.wait()
+        finally:
+            if driver is not None:
+                driver.quit()
+            web.stop()
+        rows = audit.entries(ctx, tenant="acme")
+    assert any(r.action == "monitor.listen" and r.result == "ok" and r.actor == "web:lead" for r in rows), rows
