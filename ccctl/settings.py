@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ccctl.errors import InvalidInput
 
 FS_DEPLOY_VALUES = ("auto", "off")
-_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end", "web_port")
+_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "sip_wss_port", "rtp_start", "rtp_end", "web_port")
 ENV_PREFIX = "CCCTL_"
 
 
@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     sip_ip: str = Field("127.0.0.1", description="The address FreeSWITCH's SIP profiles listen on.")
     sip_internal_port: int = Field(5060, description="The SIP port seats register on (the internal profile).")
     sip_external_port: int = Field(5080, description="The SIP port of trunks (the external profile).")
+    sip_wss_port: int = Field(
+        7443,
+        description="The SIP over secure WebSocket port of the internal profile: the agent page's WebRTC phone registers there.",
+    )
     rtp_start: int = Field(16384, description="The first RTP port.")
     rtp_end: int = Field(32768, description="The last RTP port.")
     node: str = Field("local", description="This box's name in call rows (lowercase letters, digits, '-' or '_').")

@@ -28,10 +28,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "agents.status": _ALL,
     "tenant.read": _ALL,
     "wallboard.read": _STAFF,
+    "phone": frozenset((AGENT,)),
     "monitor": _STAFF,
 }
-OWN_SEAT_ONLY = frozenset(("calls.read", "calls.wrapup", "agents.status"))
-"""What an agent may do only for their own seat."""
+OWN_SEAT_ONLY = frozenset(("calls.read", "calls.wrapup", "agents.status", "phone"))
+"""What an agent may do only for their own seat. 'phone' (the seat's SIP secret, for the
+page's WebRTC phone) is an agent's own only: nobody else is given it."""
 
 
 @dataclass(frozen=True)

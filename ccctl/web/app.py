@@ -47,6 +47,10 @@ def create_app(services, *, feed: Feed | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    csp = (
+        f"default-src 'self'; connect-src 'self' wss://*:{services.settings.sip_wss_port}; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    )
     app.state.feed = feed
     app.state.boards = boards
 
@@ -69,10 +73,9 @@ def create_app(services, *, feed: Feed | None = None) -> FastAPI:
     @app.middleware("http")
     async def _headers(request: Request, call_next):
         response = await call_next(request)
-        # Everything the pages use comes from this box: no other origin may be loaded or frame them.
-        response.headers.setdefault(
-            "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'"
-        )
+        # Everything the pages use comes from this box: no other origin may be loaded or frame
+        # them; the WebRTC phone may also open FreeSWITCH's secure WebSocket (its own port).
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response

@@ -6,6 +6,7 @@ and note chosen on the page are on the call row."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -69,6 +70,7 @@ class WebProcess:
             **os.environ,
             "CCCTL_DB": settings.db,
             "CCCTL_ESL_PORT": str(settings.esl_port),
+            "CCCTL_SIP_WSS_PORT": str(settings.sip_wss_port),
             "CCCTL_SPOOL_DIR": str(settings.spool_dir),
             "CCCTL_FS_DEPLOY": "off",
         }
@@ -120,9 +122,11 @@ def browser(tmp_path: Path):
         "--use-fake-ui-for-media-stream",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
         "--ignore-certificate-errors",  # the box's own certificate, as an agent accepts it once
+        "--allow-loopback-in-peer-connection",  # the box is on loopback in the test's namespace
         "--window-size=1200,900",
     ):
         opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the page's console, for diagnostics
     return webdriver.Chrome(
         service=Service(executable_path=DRIVER, log_output=str(tmp_path / "chromedriver.log")), options=opts
     )
@@ -175,7 +179,11 @@ def test_the_agent_page_pops_the_customer_while_the_phone_rings(fs_install, tmp_
 
                 # The seat answers after RING_S and hangs up 3 s later: the wrap-up opens, focused.
                 wait_end = WebDriverWait(driver, 40)
-                wait_end.until(ec.visibility_of_element_located((By.ID, "wrapup")))
+                try:
+                    wait_end.until(ec.visibility_of_element_located((By.ID, "wrapup")))
+                except Exception:
+                    states = {i: driver.find_element(By.ID, i).text for i in ("pop-state", "phone-state", "status")}
+                    check(False, f"no wrap-up: {states}", *diag)
                 assert driver.switch_to.active_element.get_attribute("id") == "disposition"
                 Select(driver.find_element(By.ID, "disposition")).select_by_value("1")
                 driver.switch_to.active_element.send_keys(Keys.TAB, NOTE)
@@ -264,3 +272,87 @@ def test_the_supervisor_page_shows_the_call_and_listens_from_it(fs_install, tmp_
             web.stop()
         rows = audit.entries(ctx, tenant="acme")
     assert any(r.action == "monitor.listen" and r.result == "ok" and r.actor == "web:lead" for r in rows), rows
+
+
+def test_the_webrtc_phone_answers_the_queue_call(fs_install, tmp_path):
+    """No desk phone: the page's own phone registers over WSS (SIP.js), rings with the pop, is
+    answered with the keyboard, and FreeSWITCH counts RTP both ways on the agent's leg."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    vendor = Path(__file__).resolve().parents[2] / "ccctl/web/static/vendor/sip.js/VERSION"
+    if not vendor.exists():
+        pytest.skip("the SIP library is not vendored yet: run scripts/vendor-js (make install does)")
+    with box_and_daemon(fs_install, tmp_path, tenant()) as (ctx, box, daemon):
+        daemon.start()
+        accounts.add_user(ctx, f"1001@{DOMAIN}", "agent", password=PW)
+        web = WebProcess(ctx.settings, tmp_path)
+        driver = None
+        try:
+            driver = browser(tmp_path)
+            wait = WebDriverWait(driver, 30)
+            diag = [
+                daemon.text,
+                web.text,
+                lambda: box.fs.log_tail(80),
+                lambda: "\n".join(str(m) for m in driver.get_log("browser")),
+            ]
+            driver.get(f"https://127.0.0.1:{WEB_PORT}/agent/")
+            wait.until(ec.visibility_of_element_located((By.ID, "login"))).send_keys(
+                f"1001@{DOMAIN}", Keys.TAB, PW, Keys.ENTER
+            )
+            try:
+                wait.until(lambda d: d.find_element(By.ID, "phone-state").text == "registered")
+            except Exception:
+                check(False, f"phone: {driver.find_element(By.ID, 'phone-state').text}", *diag)
+            check("1001" in box.api("sofia status profile internal reg", check=False), "not registered", *diag)
+            driver.find_element(By.ID, "ready").send_keys(Keys.ENTER)
+            wait.until(lambda d: d.find_element(By.ID, "status").text == "Available")
+            caller = start_call(tmp_path / "caller", DID, wait_ms=500, talk_ms=6000, caller_number=CALLER)
+            wait.until(lambda d: d.find_element(By.ID, "pop-customer-name").text == "Erika Muster")
+            # The phone rings: Answer has the focus, Enter answers.
+            wait.until(lambda d: d.switch_to.active_element.get_attribute("id") == "phone-answer")
+            driver.switch_to.active_element.send_keys(Keys.ENTER)
+            try:
+                wait.until(lambda d: d.find_element(By.ID, "phone-state").text == "in call")
+            except Exception:
+                check(False, f"phone: {driver.find_element(By.ID, 'phone-state').text}", *diag)
+            # FreeSWITCH's own counters on the agent's leg (the WebRTC one), twice 2 s apart: audio
+            # flows both ways now (50 packets a second each way), not only at the start.
+            time.sleep(1)
+            chans = json.loads(box.api("show channels as json", check=False)).get("rows", [])
+            webrtc = [
+                c["uuid"] for c in chans if box.api(f"uuid_getvar {c['uuid']} media_webrtc", check=False) == "true"
+            ]
+            check(len(webrtc) == 1, f"WebRTC legs: {webrtc} of {chans}", *diag)
+
+            def stats() -> dict:
+                box.api(f"uuid_set_media_stats {webrtc[0]}")
+                keys = ("rtp_audio_in_packet_count", "rtp_audio_out_packet_count", "rtp_has_crypto")
+                return {k: box.api(f"uuid_getvar {webrtc[0]} {k}", check=False) for k in keys}
+
+            before = stats()
+            time.sleep(2)
+            leg = stats()
+            result = caller.wait()
+            check(result.ok, f"caller: {result}", result.diagnostics, *diag)
+            wait.until(lambda d: d.find_element(By.ID, "phone-state").text == "registered")
+        finally:
+            if driver is not None:
+                driver.quit()
+            web.stop()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not list_calls(ctx.engine, tenant="acme"):
+            time.sleep(0.2)
+        rows = list_calls(ctx.engine, tenant="acme")
+    assert rows and rows[0]["disposition"] == "answered" and rows[0]["agent"] == "1001", rows
+    rx, tx = (
+        int(leg[k] or 0) - int(before[k] or 0) for k in ("rtp_audio_in_packet_count", "rtp_audio_out_packet_count")
+    )
+    print(f"\nWebRTC leg over 2 s: {rx} RTP packets in, {tx} out, {leg['rtp_has_crypto']}")
+    # Flowing both ways now: FreeSWITCH sends 50 a second; headless chromium's fake microphone
+    # sent about 23 a second here (its own packetization), well above a trickle either way.
+    assert rx >= 20 and tx >= 60, (before, leg)
+    assert leg["rtp_has_crypto"].startswith("srtp:dtls:"), leg

@@ -55,6 +55,22 @@ def today(tenant: str, extension: str, svc=Depends(services), _=Depends(allow("a
     return agent_today(svc, tenant, extension)
 
 
+@router.get("/agents/{extension}/phone")
+def phone(tenant: str, extension: str, request: Request, svc=Depends(services), _=Depends(allow("phone"))) -> dict:
+    """What the page's WebRTC phone registers with: FreeSWITCH's secure WebSocket on the host
+    the page came from, the seat's SIP address and its secret (the agent's own seat only)."""
+    from ccctl.config.entities import get_tenant, seat_password
+
+    t = get_tenant(svc, tenant)
+    host = request.url.hostname or "localhost"
+    return {
+        "wss": f"wss://{host}:{svc.settings.sip_wss_port}",
+        "aor": f"sip:{extension}@{t.sip_domain}",
+        "user": extension,
+        "password": seat_password(svc, tenant, extension),
+    }
+
+
 @router.post("/agents/{extension}/status")
 def set_status(
     tenant: str,

@@ -70,6 +70,9 @@ async function start() {
   }
   listen();
   today();
+  // The WebRTC phone (phone.js, a module that loads on its own time) starts from this.
+  window.ccctlDesk = me;
+  document.dispatchEvent(new CustomEvent("ccctl-desk", { detail: me }));
   $("ready").focus();
 }
 
