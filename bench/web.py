@@ -154,9 +154,16 @@ def main() -> None:
     ap.add_argument("--duration", type=int, default=60)
     args = ap.parse_args()
     figures: dict = {}
-    assets = [STATIC / name for name in ("index.html", "agent.js", "agent.css")]  # what the agent page loads
+    assets = [STATIC / name for name in ("index.html", "agent.js", "agent.css")]  # the desk without its phone
     figures["page_bytes"] = sum(p.stat().st_size for p in assets)
     figures["page_bytes_gzip"] = sum(len(gzip.compress(p.read_bytes())) for p in assets)
+    # With the phone: phone.js and the SIP.js modules it imports (the whole library's index).
+    phone = [STATIC / "phone.js", *sorted((STATIC / "vendor" / "sip.js" / "lib").rglob("*.js"))]
+    figures["page_with_phone_bytes"] = figures["page_bytes"] + sum(p.stat().st_size for p in phone)
+    figures["page_with_phone_bytes_gzip"] = figures["page_bytes_gzip"] + sum(
+        len(gzip.compress(p.read_bytes())) for p in phone
+    )
+    figures["page_with_phone_files"] = len(assets) + len(phone)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         settings = Settings(db=str(root / "ccctl.db"), spool_dir=root / "spool", fs_deploy="off")
