@@ -9,7 +9,7 @@ BIN     = $(VENV)/bin
 # prefix the FreeSWITCH tier uses (CC_FREESWITCH_PREFIX, then /opt/freeswitch) when there is one.
 TEST_FREESWITCH_PREFIX := $(or $(FREESWITCH_PREFIX),$(firstword $(foreach p,$(CC_FREESWITCH_PREFIX) /opt/freeswitch,$(if $(wildcard $(p)/bin/freeswitch),$(p)))))
 
-.PHONY: image image-deps install system-deps test-deps lint test test-fast test-image bench bench-image render-example clean
+.PHONY: image image-deps install system-deps test-deps vendor-js lint test test-fast test-image bench bench-image render-example clean
 
 image: install image-deps
 	./image/build
@@ -18,7 +18,7 @@ image-deps:
 	@./scripts/image-deps build
 
 # What the control plane needs, nothing more (PostgreSQL, sipp, baresip are test needs).
-install: system-deps $(VENV)/.installed
+install: system-deps $(VENV)/.installed vendor-js
 	@echo "ccctl installed: $(BIN)/ccctl (try: $(BIN)/ccctl --help)"
 
 system-deps:
@@ -26,6 +26,11 @@ system-deps:
 
 test-deps:
 	@./scripts/system-deps test
+
+# The agent page's SIP library (SIP.js, pinned), fetched with npm into the package.
+vendor-js: ccctl/web/static/vendor/sip.js/VERSION
+ccctl/web/static/vendor/sip.js/VERSION: scripts/vendor-js
+	./scripts/vendor-js
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -65,6 +65,22 @@ class FreeSwitchRefused(FreeSwitchError):
         self.reason = reason
 
 
+class Forbidden(CcError):
+    """The signed-in account or token may not do this (another tenant's data, an operation
+    above its role). The web service answers 403."""
+
+    id = "forbidden"
+    exit_code = 1
+
+
+class NotSignedIn(CcError):
+    """No valid session or token, a wrong password, or a locked account. The web service
+    answers 401; the message never says which of these it was."""
+
+    id = "not-signed-in"
+    exit_code = 1
+
+
 EXIT_CODES = {
     0: "ok",
     1: "error (invalid input, validation failed, FreeSWITCH refused)",

@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ccctl.errors import InvalidInput
 
 FS_DEPLOY_VALUES = ("auto", "off")
-_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "rtp_start", "rtp_end")
+_PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "sip_wss_port", "rtp_start", "rtp_end", "web_port")
 ENV_PREFIX = "CCCTL_"
 
 
@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     sip_ip: str = Field("127.0.0.1", description="The address FreeSWITCH's SIP profiles listen on.")
     sip_internal_port: int = Field(5060, description="The SIP port seats register on (the internal profile).")
     sip_external_port: int = Field(5080, description="The SIP port of trunks (the external profile).")
+    sip_wss_port: int = Field(
+        7443,
+        description="The SIP over secure WebSocket port of the internal profile: the agent page's WebRTC phone registers there.",
+    )
     rtp_start: int = Field(16384, description="The first RTP port.")
     rtp_end: int = Field(32768, description="The last RTP port.")
     node: str = Field("local", description="This box's name in call rows (lowercase letters, digits, '-' or '_').")
@@ -148,6 +152,12 @@ class Settings(BaseSettings):
     webhook_allow_hosts: str = Field(
         "",
         description="Hosts (comma-separated) tenants' webhooks may reach although they are this box, loopback or link-local; unset: none.",
+    )
+    web_host: str = Field("0.0.0.0", description="The address the web service (`ccctl web serve`) listens on.")
+    web_port: int = Field(443, description="The web service's HTTPS port.")
+    web_cert: Path = Field(
+        Path("/var/lib/freeswitch/certs/wss.pem"),
+        description="The web service's certificate: one PEM file with the key and the certificate (first boot makes this one for FreeSWITCH's WSS too).",
     )
     debug: bool = Field(
         False, description="On (1, true): an unexpected error shows its Python traceback instead of one line."

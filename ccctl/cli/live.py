@@ -96,13 +96,14 @@ def disposition(
     tenant: str = TENANT,
     extension: str = EXTENSION,
     code: str = typer.Argument(..., metavar="CODE", help="One of the tenant's dispositions (code or name)."),
+    note: Optional[str] = typer.Option(None, "--note", help="A note kept on the call row with the code."),
     actor: Optional[str] = ACTOR,
     as_json: bool = JSON,
 ):
     """Give the seat's last call a wrap-up code (*9 + code); the daemon stores it on the call row."""
     from ccctl.supervision import agents
 
-    name = agents.set_disposition(open_services(ctx), tenant, extension, code, actor=actor)
+    name = agents.set_disposition(open_services(ctx), tenant, extension, code, note=note, actor=actor)
     if as_json:
         output.emit_json({"tenant": tenant, "extension": extension, "disposition": name})
     else:

@@ -27,6 +27,8 @@ from ccctl.cli import (
     site_cmds,
     tenant,
     tui_cmd,
+    user_cmds,
+    web_cmds,
 )
 from ccctl.cli.common import ErrorMappingGroup
 from ccctl.cli.nouns import NOUNS, noun_app
@@ -117,6 +119,9 @@ app.add_typer(monitor_cmds.monitor_app, name="monitor")
 app.add_typer(monitor_cmds.audit_app, name="audit")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(campaign.dnc_app, name="dnc")
+app.add_typer(user_cmds.user_app, name="user")
+app.add_typer(user_cmds.token_app, name="token")
+app.add_typer(web_cmds.app, name="web")
 
 
 def _only(argv: list[str]) -> typer.Typer:

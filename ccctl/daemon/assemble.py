@@ -82,6 +82,7 @@ HEADERS = (
     "CCCTL-Action",
     "CCCTL-Agent",
     "CCCTL-Code",
+    "CCCTL-Note",
     "CCCTL-Reason",
     "CC-Agent-State",
     "CC-Agent-Status",
@@ -478,12 +479,10 @@ class Assembler:
         tenant, agent = self._split(e.get("CCCTL-Agent", ""))
         if kind is None or not value or tenant is None:
             return []
-        return [
-            (
-                "agent",
-                {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node},
-            )
-        ]
+        row = {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node}
+        if kind == "wrapup" and e.get("CCCTL-Note"):
+            row["note"] = e["CCCTL-Note"][:1000]  # the agent page's wrap-up note: on the call row, with the code
+        return [("agent", row)]
 
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")
@@ -531,6 +530,7 @@ class Assembler:
                             "queue": queue,
                             "agent": _local(e.get("CC-Agent")),
                             "ivr_digits": live.digits or None,
+                            "queued_at": live.queued_at,
                         },
                     )
                 ]

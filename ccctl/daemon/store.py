@@ -23,7 +23,7 @@ from ccctl.stats import rollup
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__
 AGENT = AgentEvent.__table__
-_UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid", "wrapup_code")]
+_UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid", "wrapup_code", "wrapup_note")]
 """What a row from events replaces of one from the CDR; the wrap-up code keyed after the call
 (set_wrapup_code) stays."""
 
@@ -68,7 +68,7 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
         if left:
             rollup.recompute_longest(conn, left)
         if agents:
-            conn.execute(AGENT.insert(), agents)
+            conn.execute(AGENT.insert(), [{k: v for k, v in row.items() if k != "note"} for row in agents])
             for row in agents:
                 if row["kind"] == "wrapup":
                     set_wrapup_code(conn, row)
@@ -76,7 +76,7 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
 
 def set_wrapup_code(conn, row: dict) -> None:
     """The wrap-up code an agent keyed (*9 + code, an agent row of kind 'wrapup') goes on that
-    agent's last answered call that ended before it."""
+    agent's last answered call that ended before it, with the note given on the agent page."""
     last = conn.execute(
         select(CALL.c.id)
         .where(
@@ -89,7 +89,10 @@ def set_wrapup_code(conn, row: dict) -> None:
         .limit(1)
     ).scalar()
     if last is not None:
-        conn.execute(CALL.update().where(CALL.c.id == last).values(wrapup_code=row["value"]))
+        values = {"wrapup_code": row["value"]}
+        if row.get("note"):
+            values["wrapup_note"] = row["note"]
+        conn.execute(CALL.update().where(CALL.c.id == last).values(**values))
 
 
 def known_calls(engine: Engine, uuids: Iterable[str]) -> set[str]:

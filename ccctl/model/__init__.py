@@ -2,6 +2,7 @@
 `SQLModel.metadata` is complete for migrations and `create_all`."""
 
 from ccctl.model import base  # noqa: F401  (naming convention before any table)
+from ccctl.model.account import Account, ApiToken, SignInThrottle, WebSession
 from ccctl.model.audit import AuditEntry
 from ccctl.model.call import AgentEvent, Call, CallRollup
 from ccctl.model.callback import CallbackRequest
@@ -38,4 +39,8 @@ __all__ = [
     "Campaign",
     "Contact",
     "Dnc",
+    "Account",
+    "ApiToken",
+    "WebSession",
+    "SignInThrottle",
 ]

@@ -78,6 +78,8 @@ class Call(SQLModel, table=True):
     """The outbound campaign the call was an attempt of."""
     wrapup_code: str | None = Field(default=None, max_length=2)
     """The wrap-up (disposition) code the agent keyed after the call (*9 + code)."""
+    wrapup_note: str | None = Field(default=None, max_length=1000)
+    """The agent's note from the wrap-up on the agent page."""
 
 
 class AgentEvent(SQLModel, table=True):

@@ -75,6 +75,7 @@ def vars_xml(settings: Settings) -> object:
         "ccctl_sip_ip": settings.sip_ip,
         "internal_sip_port": str(settings.sip_internal_port),
         "external_sip_port": str(settings.sip_external_port),
+        "internal_wss_port": str(settings.sip_wss_port),
         "global_codec_prefs": "PCMU,PCMA",
         "outbound_codec_prefs": "PCMU,PCMA",
         "console_loglevel": "info",

@@ -37,6 +37,12 @@ def internal_profile(settings: Settings) -> object:
     p = {
         **_common(),
         "sip-port": "$${internal_sip_port}",
+        # The agent page's WebRTC phone: SIP over secure WebSocket, DTLS-SRTP media. The
+        # certificate (wss.pem) and the DTLS one (dtls-srtp.pem) are first boot's, in certs_dir.
+        "wss-binding": ":$${internal_wss_port}",
+        # A seat may be on a desk phone and in the agent page at once: both ring (one
+        # registration per contact, not one per user that the latest would replace).
+        "multiple-registrations": "contact",
         "context": names.PUBLIC_CONTEXT,
         # Every call and registration proves who it is; the user's directory entry then
         # decides the tenant context, so a seat can only ever dial inside its own tenant.

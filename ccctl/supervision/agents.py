@@ -124,9 +124,15 @@ def end_wrapup(services: Services, tenant: str, extension: str, *, actor: str | 
     _audited(services, tenant, extension, "wrapup", actor, None, work)
 
 
-def set_disposition(services: Services, tenant: str, extension: str, code: str, *, actor: str | None = None) -> str:
+def set_disposition(
+    services: Services, tenant: str, extension: str, code: str, *, note: str | None = None, actor: str | None = None
+) -> str:
     """The wrap-up code of the seat's last call (*9 + code from the phone); returns its name.
-    The daemon puts it on the call row."""
+    The daemon puts it on the call row, with NOTE (the agent page's wrap-up note) when given."""
+    # An event header is one line: the note's line breaks become spaces.
+    note = " ".join(note.split()) if note else None
+    if note is not None and len(note) > 1000:
+        raise InvalidInput("a wrap-up note has at most 1000 characters")
     t = _seat(services, tenant, extension)
     code = {v: k for k, v in t.dispositions.items()}.get(code, code)
     if code not in t.dispositions:
@@ -136,7 +142,8 @@ def set_disposition(services: Services, tenant: str, extension: str, code: str, 
 
     def work():
         with event_socket(services) as esl:
-            _code_event(esl, agent, "disposition", code=code, name=t.dispositions[code])
+            extra = {"note": note} if note else {}
+            _code_event(esl, agent, "disposition", code=code, name=t.dispositions[code], **extra)
         return t.dispositions[code]
 
     return _audited(services, tenant, extension, "disposition", actor, f"{code} {t.dispositions[code]}", work)
@@ -174,3 +181,42 @@ def live_states(services: Services, tenant: str | None = None) -> list[AgentStat
                 )
             )
     return out
+
+
+def seat_state(services: Services, tenant: str, extension: str) -> dict:
+    """One seat's status and state now (the agent page's header), two small Event Socket reads."""
+    t = _seat(services, tenant, extension)
+    agent = names.agent_id(t, extension)
+    with event_socket(services) as esl:
+        status = esl.api(f"callcenter_config agent get status {agent}").strip()
+        state = esl.api(f"callcenter_config agent get state {agent}").strip()
+    return {
+        "tenant": tenant,
+        "extension": extension,
+        "name": _seat_name(t, extension),
+        "status": status,
+        "state": state,
+    }
+
+
+def _seat_name(t, extension: str) -> str:
+    return next(seat.name for seat in t.seats if seat.extension == extension)
+
+
+def tenant_codes(services: Services, tenant: str) -> dict:
+    """A tenant's break reasons and wrap-up codes, as the phone's feature codes know them."""
+    from sqlalchemy import select
+
+    from ccctl.model import Tenant
+
+    with services.engine.connect() as conn:
+        row = conn.execute(
+            select(Tenant.pause_reasons, Tenant.default_pause_reason, Tenant.dispositions).where(Tenant.name == tenant)
+        ).first()
+    if row is None:
+        raise NotFound(f"tenant {tenant} not found")
+    return {
+        "pause_reasons": dict(row.pause_reasons or {}),
+        "default_pause_reason": row.default_pause_reason,
+        "dispositions": dict(row.dispositions or {}),
+    }

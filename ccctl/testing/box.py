@@ -24,6 +24,7 @@ def fs_settings(root: Path) -> Settings:
         sip_ip="127.0.0.1",
         sip_internal_port=15060,
         sip_external_port=15080,
+        sip_wss_port=17443,
         rtp_start=20000,
         rtp_end=21998,
         fs_conf_dir=root / "conf",

@@ -239,3 +239,34 @@ def test_a_feature_code_is_not_a_call_row():
     directory = Directory(tenants_by_domain={"acme.cc.local": "acme"})
     assert call_row(v, None, directory, "local", "events") is None
     assert call_row({**v, "ccctl_target": "echo"}, None, directory, "local", "events") is not None
+
+
+def test_the_wrapup_note_of_the_agent_page_goes_on_the_call_row(tmp_path):
+    """The note rides on the wrap-up code's event (a header the daemon keeps) and lands on the
+    same call row as the code; the agent-state row stays as it was."""
+    from ccctl.daemon.assemble import HEADERS
+
+    assert "CCCTL-Note" in HEADERS  # the daemon's header picker drops anything else
+    a = Assembler(Directory(tenants_by_domain={"acme.cc.local": "acme"}), "local")
+    [(_, row)] = a.feed({**_event("disposition", code="1", name="sold"), "CCCTL-Note": "gold plan; call Friday"})
+    assert row["note"] == "gold plan; call Friday"
+    services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
+    call = {
+        "uuid": "u1",
+        "tenant": "acme",
+        "direction": "inbound",
+        "agent": "1001",
+        "entered_at": 1700000000.0,
+        "answered_at": 1700000010.0,
+        "ended_at": 1700000090.0,
+        "disposition": "answered",
+        "node": "local",
+        "source": "events",
+        "talk_s": 80.0,
+        "wrapup_s": 0.0,
+    }
+    write_rows(services.engine, [call], [row])
+    with services.engine.connect() as conn:
+        got = conn.execute(select(CALL.c.wrapup_code, CALL.c.wrapup_note).where(CALL.c.uuid == "u1")).one()
+        assert tuple(got) == ("1", "gold plan; call Friday")
+        assert conn.execute(select(AGENT.c.kind, AGENT.c.value)).all() == [("wrapup", "1")]

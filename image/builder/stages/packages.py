@@ -39,6 +39,9 @@ def _wheels(ctx: BuildContext) -> str:
                 shutil.rmtree(old, ignore_errors=True)
     out = ctx.work / "wheels"
     shutil.copytree(deps, out)
+    # The agent page's SIP library is vendored at build time (pinned, integrity-checked by npm).
+    if not (ctx.repo / "ccctl" / "web" / "static" / "vendor" / "sip.js" / "VERSION").exists():
+        ctx.run(str(ctx.repo / "scripts" / "vendor-js"))
     # Built from a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
     src = ctx.work / "src"
     src.mkdir()
