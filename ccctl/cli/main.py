@@ -21,6 +21,7 @@ from ccctl.cli import (
     live,
     media_cmds,
     monitor_cmds,
+    node_cmds,
     recording_cmds,
     report_cmds,
     seat_cmds,
@@ -117,6 +118,7 @@ app.add_typer(monitor_cmds.monitor_app, name="monitor")
 app.add_typer(monitor_cmds.audit_app, name="audit")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(campaign.dnc_app, name="dnc")
+app.add_typer(node_cmds.app, name="node")
 
 
 def _only(argv: list[str]) -> typer.Typer:

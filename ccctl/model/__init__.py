@@ -8,6 +8,7 @@ from ccctl.model.callback import CallbackRequest
 from ccctl.model.campaign import Campaign, Contact, Dnc
 from ccctl.model.customer import Customer
 from ccctl.model.ivr import IvrMenu, IvrOption
+from ccctl.model.node import Node
 from ccctl.model.number import Number
 from ccctl.model.queue import Queue
 from ccctl.model.recording import Recording
@@ -38,4 +39,5 @@ __all__ = [
     "Campaign",
     "Contact",
     "Dnc",
+    "Node",
 ]
