@@ -158,6 +158,10 @@ class Daemon:
 
     def run(self) -> None:
         self._reconciler.start()
+        # A fleet node follows the committed generation (LISTEN/NOTIFY) and beats its heart.
+        from ccctl.fleet import member
+
+        self.member = member.start(self.services, self.stop)
         self.watchdog.start()
         self.callbacks.start()
         self._dialer.start()

@@ -1,0 +1,134 @@
+"""A fleet on a real PostgreSQL: each node renders only its tenants, a generation committed
+anywhere is announced (LISTEN/NOTIFY) and deployed by each node to its own tree, with its own
+deployed generation; a machine that is no node deploys nothing. SQLite: a single box as today."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ccctl import app
+from ccctl.config import gather
+from ccctl.config import spec as s
+from ccctl.config.write import apply_tenants
+from ccctl.db import session_scope
+from ccctl.deploy import generation as gen
+from ccctl.fleet import member, moves, nodes
+from ccctl.fleet.notify import GenerationListener
+from ccctl.settings import Settings
+
+
+def node_settings(url, tmp_path, sounds_dir, name) -> Settings:
+    return Settings(
+        db=url,
+        node=name,
+        fs_conf_dir=tmp_path / name / "conf",
+        fs_sounds_dir=sounds_dir,
+        fs_recordings_dir=tmp_path / name / "recordings",
+        fs_cdr_dir=tmp_path / name / "cdr",
+        spool_dir=tmp_path / name / "spool",
+        esl_port=1,  # no FreeSWITCH: a deploy writes the tree and reloads nothing
+    )
+
+
+def site():
+    return [
+        s.Tenant(name="acme", seats=[s.Seat(extension="1001", name="A")], home_node="n1"),
+        s.Tenant(name="beta", seats=[s.Seat(extension="2001", name="B")], home_node="n2"),
+    ]
+
+
+@pytest.fixture
+def fleet(postgres_url, tmp_path, sounds_dir):
+    from ccctl.testing.postgres import new_database
+
+    url = new_database(postgres_url)
+    admin = app.open(node_settings(url, tmp_path, sounds_dir, "admin"))
+    for i, name in enumerate(("n1", "n2"), start=1):
+        nodes.add_node(admin, name, sip_address=f"10.0.0.{i}:5060", trunk_address=f"10.0.0.{i}:5080")
+    with session_scope(admin.engine) as session:
+        session.add(s_row("fleet.edge", "10.0.0.9:5060"))
+    apply_tenants(admin, site())
+    return {n: app.open(node_settings(url, tmp_path, sounds_dir, n)) for n in ("admin", "n1", "n2")}
+
+
+def s_row(key, value):
+    from ccctl.model import Setting
+
+    return Setting(key=key, value=value)
+
+
+def test_each_node_renders_only_its_tenants_through_the_edge(fleet):
+    one = gather.render_files(fleet["n1"])
+    two = gather.render_files(fleet["n2"])
+    assert "directory/acme.xml" in one and "directory/beta.xml" not in one
+    assert "directory/beta.xml" in two and "directory/acme.xml" not in two
+    assert b"fs_path=&lt;sip:10.0.0.9:5060;lr&gt;" in one["directory/acme.xml"]
+    assert b'cidr="10.0.0.9/32"' in one["autoload_configs/acl.conf.xml"]
+    sofia = one["autoload_configs/sofia.conf.xml"].decode()
+    assert '<param name="disable-register" value="true"/>' in sofia
+    assert '<param name="apply-inbound-acl" value="ccctl-edge"/>' in sofia
+    # a machine of the fleet that is no node deploys nothing, and says so
+    result = apply_tenants(fleet["admin"], [site()[0].model_copy(update={"seat_limit": 7})])
+    assert result.generation is not None and result.deployed is False
+    assert any("no node of the fleet" in m for m in result.messages)
+
+
+def test_a_single_box_renders_every_tenant_as_before(tmp_path, sounds_dir):
+    box = app.open(node_settings(f"sqlite:///{tmp_path}/box.db", tmp_path, sounds_dir, "local"))
+    apply_tenants(box, [t.model_copy(update={"home_node": None}) for t in site()])
+    files = gather.render_files(box)
+    assert "directory/acme.xml" in files and "directory/beta.xml" in files
+    assert b"sofia_contact" in files["directory/acme.xml"] and b"ccctl-edge" not in files["autoload_configs/acl.conf.xml"]
+
+
+def test_a_generation_committed_anywhere_reaches_each_node(fleet):
+    seen: list[int | None] = []
+    got = threading.Event()
+    stop = threading.Event()
+
+    def on_generation(n):
+        seen.append(n)
+        if n is not None:
+            got.set()
+
+    listener = GenerationListener(fleet["n1"].settings.db_url, on_generation, stop=stop)
+    listener.start()
+    try:
+        assert listener.listening.wait(10)
+        # a dry run commits nothing and announces nothing
+        apply_tenants(fleet["admin"], [site()[0].model_copy(update={"seat_limit": 8})], dry_run=True)
+        time.sleep(0.5)
+        assert [n for n in seen if n is not None] == []
+        t0 = time.monotonic()
+        result = apply_tenants(fleet["admin"], [site()[0].model_copy(update={"seat_limit": 9})])
+        assert got.wait(5), seen
+        assert time.monotonic() - t0 < 1.0
+        assert seen[-1] == result.generation
+    finally:
+        stop.set()
+        listener.thread.join(5)
+
+    # each node's daemon deploys its own tree and records its own generation
+    n1 = member.Member(fleet["n1"], stop)
+    n2 = member.Member(fleet["n2"], stop)
+    assert n1.follow(result.generation) == result.generation
+    conf1 = fleet["n1"].settings.fs_conf_dir
+    assert (conf1 / "directory" / "acme.xml").exists() and not (conf1 / "directory" / "beta.xml").exists()
+    with session_scope(fleet["n1"].engine) as session:
+        assert not gen.state(session, "n1").pending and gen.state(session, "n2").pending
+    assert n2.follow() == result.generation
+    assert {n["name"]: n["deployed_generation"] for n in nodes.list_nodes(fleet["admin"])} == {
+        "n1": result.generation,
+        "n2": result.generation,
+    }
+
+    # a move: the tenant leaves n1's tree and joins n2's at the next generation
+    moved = moves.move_tenant(fleet["admin"], "acme", "n2")
+    n1.follow(moved.generation)
+    n2.follow(moved.generation)
+    conf2 = fleet["n2"].settings.fs_conf_dir
+    assert not (conf1 / "directory" / "acme.xml").exists()
+    assert (conf2 / "directory" / "acme.xml").exists() and (conf2 / "directory" / "beta.xml").exists()
