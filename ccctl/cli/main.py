@@ -16,6 +16,7 @@ from ccctl.cli import (
     daemon_cmds,
     db_cmds,
     deploy_cmds,
+    edge_cmds,
     engine_cmds,
     hardware,
     live,
@@ -119,6 +120,7 @@ app.add_typer(monitor_cmds.audit_app, name="audit")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(campaign.dnc_app, name="dnc")
 app.add_typer(node_cmds.app, name="node")
+app.add_typer(edge_cmds.app, name="edge")
 
 
 def _only(argv: list[str]) -> typer.Typer:

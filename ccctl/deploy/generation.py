@@ -54,10 +54,16 @@ daemon listens (ccctl/fleet/notify.py) and deploys it within a second, wherever 
 
 def bump(session: Session, generation: int) -> int:
     session.execute(text("UPDATE setting SET value = :v WHERE key = :k"), {"k": CONFIG, "v": str(generation + 1)})
-    if session.get_bind().dialect.name == "postgresql":
-        # Delivered at commit, and only if the transaction commits (a dry run rolls back).
-        session.execute(text("SELECT pg_notify(:c, :g)"), {"c": CHANNEL, "g": str(generation + 1)})
+    announce(session, generation + 1)
     return generation + 1
+
+
+def announce(session: Session, generation: int | None = None) -> None:
+    """Tell the fleet (PostgreSQL only) at commit, and only if the transaction commits (a dry
+    run rolls back): GENERATION, or without one a change the edge follows (a node added,
+    drained, down or removed)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:c, :g)"), {"c": CHANNEL, "g": str(generation or "")})
 
 
 def _get(session: Session, key: str) -> str | None:

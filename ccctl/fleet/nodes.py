@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from ccctl.app import Services
 from ccctl.db import session_scope
+from ccctl.deploy import generation as gen
 from ccctl.errors import Conflict, InvalidInput, NotFound
-from ccctl.model import Node, Tenant
+from ccctl.model import Node, Setting, Tenant
 from ccctl.model.node import NODE_STATES
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
@@ -80,6 +81,7 @@ def add_node(
         )
         session.add(node)
         session.flush()
+        gen.announce(session)
         return _as_dict(node, [])
 
 
@@ -106,6 +108,7 @@ def set_state(services: Services, name: str, state: str) -> dict:
     with session_scope(services.engine) as session:
         node = _row(session, name)
         node.state = state
+        gen.announce(session)
         return _as_dict(node, _homed(session, name))
 
 
@@ -123,6 +126,7 @@ def remove_node(services: Services, name: str) -> dict:
             raise Conflict(f"node {name} still hosts {shown}: move them first (ccctl tenant move TENANT --to NODE)")
         out = _as_dict(node, [])
         session.delete(node)
+        gen.announce(session)
         return out
 
 
@@ -138,3 +142,27 @@ def heartbeat(services: Services, name: str, generation: int | None = None) -> N
 def is_fleet(session: Session) -> bool:
     """True once the database has nodes: from then on every tenant has a home node."""
     return session.execute(select(Node.id).limit(1)).first() is not None
+
+
+def set_edge(services: Services, address: str) -> str:
+    """The edge's SIP address as the nodes reach it: where calls to seats go, and the one source
+    the nodes take carriers' calls from. Every node renders it at the next generation."""
+    from ccctl.fleet.scope import EDGE
+
+    check_address("edge address", address)
+    with session_scope(services.engine) as session:
+        generation = gen.lock(session)  # a configuration change: under the write lock, first
+        row = session.get(Setting, EDGE)
+        if row is None:
+            session.add(Setting(key=EDGE, value=address))
+        else:
+            row.value = address
+        gen.bump(session, generation)
+    return address
+
+
+def edge(services: Services) -> str | None:
+    from ccctl.fleet.scope import edge_address
+
+    with session_scope(services.engine) as session:
+        return edge_address(session)

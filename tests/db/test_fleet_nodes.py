@@ -81,7 +81,9 @@ def test_a_single_box_renders_every_tenant_as_before(tmp_path, sounds_dir):
     apply_tenants(box, [t.model_copy(update={"home_node": None}) for t in site()])
     files = gather.render_files(box)
     assert "directory/acme.xml" in files and "directory/beta.xml" in files
-    assert b"sofia_contact" in files["directory/acme.xml"] and b"ccctl-edge" not in files["autoload_configs/acl.conf.xml"]
+    assert (
+        b"sofia_contact" in files["directory/acme.xml"] and b"ccctl-edge" not in files["autoload_configs/acl.conf.xml"]
+    )
 
 
 def test_a_generation_committed_anywhere_reaches_each_node(fleet):
