@@ -1,0 +1,143 @@
+"""Two tenants on two FreeSWITCH nodes behind one Kamailio edge, on one PostgreSQL, each in a
+namespace of its own: seats register at the edge only; a carrier's call to a tenant's DID goes
+through the edge to that tenant's node, its queue and its agent, and the call row names the
+node; a seat of one tenant cannot reach the other's extensions through the edge."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ccctl.config import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.config.write import apply_tenants
+from ccctl.testing.fleet import Lab
+from ccctl.testing.sip import Agents, Seat, start_call
+from tests.freeswitch.seat_sip import register_once, seat_call
+
+A, B = "acme", "beta"
+A_DID, B_DID = "4000000001", "4000000009"
+
+
+def site() -> list[s.Tenant]:
+    def tenant(name, ext, did, node):
+        return s.Tenant(
+            name=name,
+            home_node=node,
+            seats=[s.Seat(extension=ext, name=f"{name} agent", skills={"sales": 5})],
+            queues=[s.Queue(name="sales", no_agent=s.NoAgent(timeout=20, target="hangup"))],
+            numbers=[s.Number(number=did, target="queue:sales")],
+        )
+
+    return [tenant(A, "1001", A_DID, "n1"), tenant(B, "2001", B_DID, "n2")]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, prompt_cache):
+    root = tmp_path_factory.mktemp("fleet")
+    lab = Lab(root, prompt_cache)
+    try:
+        lab.start_db()
+        apply_tenants(lab.admin, site())
+        lab.start_edge()
+        lab.start_nodes()
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="module")
+def seats(lab, tmp_path_factory):
+    seat_list = [
+        Seat("1001", f"{A}.cc.local", seat_password(lab.admin, A, "1001")),
+        Seat("2001", f"{B}.cc.local", seat_password(lab.admin, B, "2001")),
+    ]
+    with lab.seats_ns.entered():
+        agents = Agents(
+            None,
+            tmp_path_factory.mktemp("seats"),
+            seat_list,
+            ip_prefix="10.77.5.",
+            first_ip=11,
+            proxy=lab.edge_address,
+            registered=lab.registered,
+        )
+    try:
+        lab.nodes["n1"].ccctl("agent", "login", A, "1001")
+        lab.nodes["n2"].ccctl("agent", "login", B, "2001")
+        yield agents
+    finally:
+        agents.stop()
+
+
+def wait_row(lab, did: str, timeout: float = 15) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = [r for r in lab.call_rows() if r["did"] == did]
+        if rows:
+            return rows[-1]
+        time.sleep(0.3)
+    raise AssertionError(f"no call row for {did}: {lab.call_rows()}\n{lab.daemon_logs()}")
+
+
+def test_seats_register_at_the_edge_only(lab, seats):
+    assert {"1001@acme.cc.local", "2001@beta.cc.local"} <= lab.registered()
+    # the nodes keep no registration of their own: seats are reached through the edge
+    for node in lab.nodes.values():
+        assert "Total items returned: 0" in node.fs.api("sofia status profile internal reg", check=False)
+
+
+@pytest.mark.parametrize(
+    "did, tenant, node, agent", [(A_DID, A, "n1", "1001"), (B_DID, B, "n2", "2001")], ids=["acme-on-n1", "beta-on-n2"]
+)
+def test_a_carrier_call_reaches_the_tenants_queue_and_agent_on_its_node(lab, seats, tmp_path, did, tenant, node, agent):
+    other = "2001" if agent == "1001" else "1001"
+    before, before_other = len(seats[agent].calls), len(seats[other].calls)
+    with lab.carrier_ns.entered():
+        call = start_call(
+            tmp_path / "call", did, wait_ms=500, talk_ms=3000, source_ip=lab.carrier_ns.extra[0], target=lab.edge_address
+        )
+    result = call.wait()
+    assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + seats.diagnostics()
+    assert len(seats[agent].calls) == before + 1, seats.diagnostics()
+    assert len(seats[other].calls) == before_other
+    row = wait_row(lab, did)
+    assert (row["node"], row["tenant"], row["queue"], row["agent"], row["disposition"]) == (
+        node,
+        tenant,
+        "sales",
+        agent,
+        "answered",
+    ), row
+
+
+def test_a_seat_cannot_reach_another_tenants_extensions_through_the_edge(lab, seats, tmp_path):
+    a_calls = len(seats["1001"].calls)
+    with lab.seats_ns.entered():
+        out = seat_call(
+            tmp_path / "b-to-a",
+            "2001",
+            f"{B}.cc.local",
+            seat_password(lab.admin, B, "2001"),
+            "1001",
+            source_ip=lab.seats_ns.extra[1],
+            target=lab.edge_address,
+        )
+        # nor register in A's domain with B's credentials
+        reg = register_once(
+            tmp_path / "b-in-a",
+            "1001",
+            f"{A}.cc.local",
+            seat_password(lab.admin, B, "2001"),
+            user="2001",
+            source_ip=lab.seats_ns.extra[2],
+            target=lab.edge_address,
+        )
+    assert out.code is not None and out.code >= 400, out.diagnostics()
+    # B's node answered it (challenged the seat against B's directory): the edge routed it there
+    trace = out.sipp.messages.read_text(errors="replace")
+    assert "407 Proxy Authentication Required" in trace or "401 Unauthorized" in trace, trace[-3000:]
+    assert len(seats["1001"].calls) == a_calls
+    assert reg.code in (401, 403), reg.diagnostics()
+    assert "1001@acme.cc.local" in lab.registered()
