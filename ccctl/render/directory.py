@@ -19,7 +19,9 @@ def edge_dial_string(edge: str) -> str:
     the edge (Route: the edge), which looks the seat up in its location table."""
     return (
         "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"
-        f"sofia/internal/${{dialed_user}}@${{dialed_domain}};fs_path=<sip:{edge};lr>"
+        # FreeSWITCH cuts fs_path at the first ';' or '>' and sends the request there as to an
+        # outbound proxy: a bare URI, no brackets or parameters.
+        f"sofia/internal/${{dialed_user}}@${{dialed_domain}};fs_path=sip:{edge}"
     )
 
 

@@ -96,7 +96,12 @@ def test_a_carrier_call_reaches_the_tenants_queue_and_agent_on_its_node(lab, sea
     before, before_other = len(seats[agent].calls), len(seats[other].calls)
     with lab.carrier_ns.entered():
         call = start_call(
-            tmp_path / "call", did, wait_ms=500, talk_ms=3000, source_ip=lab.carrier_ns.extra[0], target=lab.edge_address
+            tmp_path / "call",
+            did,
+            wait_ms=500,
+            talk_ms=3000,
+            source_ip=lab.carrier_ns.extra[0],
+            target=lab.edge_address,
         )
     result = call.wait()
     assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + seats.diagnostics()
