@@ -70,11 +70,14 @@ def render(
 @app.command("follow")
 def follow(ctx: typer.Context, ctl: Path = CTL):
     """Reload Kamailio's routes and dispatcher sets whenever the fleet changes (runs until stopped)."""
+    import logging
     import signal
+    import sys
     import threading
 
     from ccctl.fleet import edge
 
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     edge.follow(settings_of(ctx).db_url, ctl, stop)

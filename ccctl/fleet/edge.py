@@ -190,6 +190,10 @@ def follow(db_url: str, ctl_socket: Path, stop: threading.Event, kamcmd: str = "
     """Reload Kamailio at every generation announced; returns the running listener."""
     from ccctl.fleet.notify import GenerationListener
 
-    listener = GenerationListener(db_url, lambda _n: reload(ctl_socket, kamcmd), stop=stop)
+    def reloaded(generation: int | None) -> None:
+        reload(ctl_socket, kamcmd)
+        log.info("kamailio reloaded its routes and dispatcher sets (generation %s)", generation or "-")
+
+    listener = GenerationListener(db_url, reloaded, stop=stop)
     listener.start()
     return listener

@@ -129,6 +129,7 @@ class Lab:
         self.edge_address = f"{self.edge_ns.address}:{SIP_PORT}"
         self.nodes: dict[str, Node] = {}
         self.kamailio: subprocess.Popen | None = None
+        self.follower: subprocess.Popen | None = None
         self._pg = None
         self.url = ""
 
@@ -178,6 +179,16 @@ class Lab:
             if self.kamailio.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"kamailio did not start:\n{self.edge_tail()}")
             time.sleep(0.2)
+        # The edge's follower: reloads routes and dispatcher sets on every change (ccctl edge follow).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CCCTL_")}
+        with self.edge_ns.entered():
+            self.follower = subprocess.Popen(
+                [CCCTL, "edge", "follow", "--ctl", str(self.ctl)],
+                env={**env, "CCCTL_DB": self.url},
+                stdin=subprocess.DEVNULL,
+                stdout=open(d / "follow.log", "ab"),
+                stderr=subprocess.STDOUT,
+            )
 
     def reload_edge(self) -> None:
         edge.reload(self.ctl)
@@ -251,6 +262,9 @@ class Lab:
                 node.stop()
             except Exception:
                 pass
+        if self.follower is not None and self.follower.poll() is None:
+            self.follower.terminate()
+            self.follower.wait(10)
         if self.kamailio is not None and self.kamailio.poll() is None:
             self.kamailio.terminate()
             try:

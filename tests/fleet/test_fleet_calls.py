@@ -26,7 +26,8 @@ def site() -> list[s.Tenant]:
             name=name,
             home_node=node,
             seats=[s.Seat(extension=ext, name=f"{name} agent", skills={"sales": 5})],
-            queues=[s.Queue(name="sales", no_agent=s.NoAgent(timeout=20, target="hangup"))],
+            # no wrap-up: the agent is offered the next call as soon as the last one ends
+            queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=20, target="hangup"))],
             numbers=[s.Number(number=did, target="queue:sales")],
         )
 
@@ -146,3 +147,128 @@ def test_a_seat_cannot_reach_another_tenants_extensions_through_the_edge(lab, se
     assert len(seats["1001"].calls) == a_calls
     assert reg.code in (401, 403), reg.diagnostics()
     assert "1001@acme.cc.local" in lab.registered()
+
+
+def members(node, queue: str) -> list[dict]:
+    from ccctl.supervision.agents import parse_table
+
+    return parse_table(node.fs.api(f"callcenter_config queue list members {queue}", check=False))
+
+
+def strategy(node, queue: str) -> str | None:
+    from ccctl.supervision.agents import parse_table
+
+    rows = parse_table(node.fs.api("callcenter_config queue list", check=False))
+    return {q["name"]: q["strategy"] for q in rows}.get(queue)
+
+
+def wait_until(cond, timeout: float, what: str, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(step)
+    return time.monotonic()
+
+
+def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting(lab, seats, tmp_path):
+    n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
+    queue = f"sales@{A}.cc.local"
+    assert strategy(n1, queue) == "longest-idle-agent"
+    n1.ccctl("agent", "break", A, "1001")
+    answered_before = len(seats["1001"].calls)
+    with lab.carrier_ns.entered():
+        call = start_call(
+            tmp_path / "waiting",
+            A_DID,
+            wait_ms=500,
+            talk_ms=25000,  # the caller stays this long after the queue answered, then hangs up
+            source_ip=lab.carrier_ns.extra[1],
+            target=lab.edge_address,
+            timeout_s=90,
+        )
+    try:
+        wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
+        t0 = time.monotonic()
+        done = n2.ccctl("queue", "set", A, "sales", "strategy=round-robin", "--json")
+        committed = time.monotonic()
+        reached = wait_until(lambda: strategy(n1, queue) == "round-robin", 10, "the strategy on n1's FreeSWITCH")
+        print(
+            f"change from n2's shell: committed and deployed on n2 in {committed - t0:.2f} s, "
+            f"on n1's FreeSWITCH {reached - committed:.2f} s after the command returned"
+        )
+        assert '"generation"' in done.stdout
+        assert [m["state"] for m in members(n1, queue)] == ["Waiting"], "the caller left the queue"
+        assert call.sipp.running()
+        # the waiting caller is the one served when the agent comes back
+        n1.ccctl("agent", "ready", A, "1001")
+        result = call.wait()
+        assert result.answered, result.diagnostics()
+        assert len(seats["1001"].calls) == answered_before + 1, seats.diagnostics()
+    finally:
+        call.sipp.kill()
+    states = {n["name"]: n["deployed_generation"] for n in lab_nodes(lab)}
+    assert states["n1"] == states["n2"], states
+
+
+def lab_nodes(lab):
+    from ccctl.fleet import nodes
+
+    return nodes.list_nodes(lab.admin)
+
+
+def agent_state(node, agent: str) -> str | None:
+    from ccctl.supervision.agents import parse_table
+
+    rows = parse_table(node.fs.api("callcenter_config agent list", check=False))
+    return {r["name"]: r["state"] for r in rows}.get(agent)
+
+
+def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
+    n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
+    wait_until(lambda: agent_state(n1, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n1", step=0.2)
+    talking = len(seats["1001"].calls)
+    with lab.carrier_ns.entered():
+        up = start_call(
+            tmp_path / "up",
+            A_DID,
+            wait_ms=500,
+            talk_ms=8000,
+            source_ip=lab.carrier_ns.extra[2],
+            target=lab.edge_address,
+        )
+    wait_until(lambda: len(seats["1001"].calls) == talking + 1, 20, "the agent answering the call on n1", step=0.2)
+    t0 = time.monotonic()
+    moved = lab.nodes["n2"].ccctl("tenant", "move", A, "--to", "n2", "--json")
+    assert '"home_node"' in moved.stdout
+    # A's queue appears on n2 and the edge's routes follow (ccctl edge follow)
+    wait_until(lambda: strategy(n2, f"sales@{A}.cc.local") is not None, 10, "A's queue on n2")
+    print(f"move: A's queue on n2 {time.monotonic() - t0:.2f} s after the command started")
+    # the call in progress on n1 completes there
+    first = up.wait()
+    assert first.answered and first.ended == "local-bye", first.diagnostics()
+    row = wait_row(lab, A_DID)
+    assert (row["node"], row["disposition"]) == ("n1", "answered"), row
+    # the seat keeps its registration at the edge; on the new node it is logged in to the ACD
+    assert "1001@acme.cc.local" in lab.registered()
+    n2.ccctl("agent", "login", A, "1001")
+    wait_until(lambda: agent_state(n2, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n2", step=0.2)
+    rows_before = len(lab.call_rows())
+    with lab.carrier_ns.entered():
+        nxt = start_call(
+            tmp_path / "next",
+            A_DID,
+            wait_ms=500,
+            talk_ms=2000,
+            source_ip=lab.carrier_ns.extra[3],
+            target=lab.edge_address,
+        )
+    result = nxt.wait()
+    assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail()
+    assert len(seats["1001"].calls) == talking + 2, seats.diagnostics()
+    deadline = time.monotonic() + 15
+    while len(lab.call_rows()) <= rows_before and time.monotonic() < deadline:
+        time.sleep(0.3)
+    row = lab.call_rows()[-1]
+    assert (row["node"], row["tenant"], row["agent"], row["disposition"]) == ("n2", A, "1001", "answered"), row
+    assert strategy(n1, f"sales@{A}.cc.local") is None  # n1 serves A no more
