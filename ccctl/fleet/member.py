@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from sqlalchemy.engine import make_url
 
@@ -32,14 +33,21 @@ class Member:
             state = gen.state(session, self.node)
         if not state.pending and (announced is None or announced <= state.deployed):
             return state.deployed
+        started = time.monotonic()
         outcome = deploy_latest(self.services)
         if outcome.generation is not None:
-            log.info("node %s runs configuration generation %s", self.node, outcome.generation)
+            log.info(
+                "node %s runs configuration generation %s (deployed in %.2f s)",
+                self.node,
+                outcome.generation,
+                time.monotonic() - started,
+            )
         return outcome.generation
 
     def tick(self) -> None:
+        # Only a sign of life: while the listener is connected PostgreSQL queues every
+        # notification for it, and each reconnect catches up (notify.py); no polling.
         nodes.heartbeat(self.services, self.node)
-        self.follow()
 
 
 def start(services: Services, stop: threading.Event) -> Member | None:

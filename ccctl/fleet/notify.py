@@ -17,6 +17,7 @@ from ccctl.deploy.generation import CHANNEL
 
 log = logging.getLogger("ccctl.fleet")
 HEARTBEAT_EVERY = 5.0
+"""Seconds between a node's heartbeats (node.heartbeat_at)."""
 
 
 def conninfo(url: str) -> str:

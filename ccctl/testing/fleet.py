@@ -85,6 +85,13 @@ class Node:
             raise AssertionError(f"ccctl {' '.join(args)} on {self.name}: {done.returncode}\n{done.stderr}")
         return done
 
+    def start_ccctl(self, *args: str) -> subprocess.Popen:
+        """`ccctl ARGS` from the node's shell, running (communicate() for its output)."""
+        with self.ns.entered():
+            return subprocess.Popen(
+                [CCCTL, *args], env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+
     def start_daemon(self, log: Path) -> None:
         with self.ns.entered():
             self.daemon = subprocess.Popen(

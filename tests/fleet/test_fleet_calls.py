@@ -5,6 +5,8 @@ node; a seat of one tenant cannot reach the other's extensions through the edge.
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from ccctl.config import spec as s
 from ccctl.config.entities import seat_password
 from ccctl.config.write import apply_tenants
+from ccctl.fleet.notify import GenerationListener
 from ccctl.testing.fleet import Lab
 from ccctl.testing.sip import Agents, Seat, start_call
 from tests.freeswitch.seat_sip import register_once, seat_call
@@ -189,15 +192,31 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         )
     try:
         wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
-        t0 = time.monotonic()
-        done = n2.ccctl("queue", "set", A, "sales", "strategy=round-robin", "--json")
-        committed = time.monotonic()
-        reached = wait_until(lambda: strategy(n1, queue) == "round-robin", 10, "the strategy on n1's FreeSWITCH")
+        # From n2's shell, while watching n1's FreeSWITCH and listening as the nodes do: the change
+        # reaches n1 when the write commits (n1's daemon hears the generation), whatever n2 does after.
+        heard: list[tuple[float, int | None]] = []
+        stop = threading.Event()
+        listener = GenerationListener(lab.url, lambda g: heard.append((time.monotonic(), g)), stop=stop)
+        listener.start()
+        assert listener.listening.wait(10)
+        try:
+            t0 = time.monotonic()
+            shell = n2.start_ccctl("queue", "set", A, "sales", "strategy=round-robin", "--json")
+            reached = wait_until(lambda: strategy(n1, queue) == "round-robin", 30, "the strategy on n1's FreeSWITCH")
+            out, err = shell.communicate(timeout=60)
+            returned = time.monotonic()
+        finally:
+            stop.set()
+        assert shell.returncode == 0, err
+        generation = json.loads(out)["generation"]
+        committed = next(at for at, g in heard if g == generation)
         print(
-            f"change from n2's shell: committed and deployed on n2 in {committed - t0:.2f} s, "
-            f"on n1's FreeSWITCH {reached - committed:.2f} s after the command returned"
+            f"change from n2's shell: committed {committed - t0:.2f} s after the command started, on n1's "
+            f"FreeSWITCH {reached - committed:.2f} s after the commit; the command (n2's own deploy "
+            f"included) returned after {returned - t0:.2f} s"
         )
-        assert '"generation"' in done.stdout
+        # The daemons do not poll (their heartbeat deploys nothing): only the notification brings it.
+        assert reached - committed < 10.0, "the committed change did not reach n1 by its notification"
         assert [m["state"] for m in members(n1, queue)] == ["Waiting"], "the caller left the queue"
         assert call.sipp.running()
         # the waiting caller is the one served when the agent comes back
