@@ -291,3 +291,34 @@ def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
     row = lab.call_rows()[-1]
     assert (row["node"], row["tenant"], row["agent"], row["disposition"]) == ("n2", A, "1001", "answered"), row
     assert strategy(n1, f"sales@{A}.cc.local") is None  # n1 serves A no more
+
+
+def test_a_source_hammering_the_edge_with_bad_passwords_is_banned_there(lab, seats, tmp_path):
+    """Last in the module: its control registration leaves a second contact for the seat."""
+    from ccctl.testing.sip import Sipp
+
+    flood_ip, other_ip = lab.seats_ns.extra[3], lab.seats_ns.extra[4]
+    work = tmp_path / "flood"
+    work.mkdir()
+    csv = work / "creds.csv"
+    csv.write_text(f"SEQUENTIAL\n1001;{A}.cc.local;[authentication username=1001 password=wrong-password];\n")
+    args = ["-inf", str(csv), "-i", flood_ip, "-bind_local", "-p", "5072", "-r", "100", "-m", "300", "-l", "100"]
+    with lab.seats_ns.entered():
+        flood = Sipp(work, "register_once.xml", [*args, lab.edge_address], timeout_s=20, trace=False)
+    flood.wait(40)
+    log = lab.edge_log.read_text(errors="replace")
+    assert f"pike blocks {flood_ip}" in log, lab.edge_tail()
+    # banned: even the right password from that address gets no answer now
+    good = seat_password(lab.admin, A, "1001")
+    with lab.seats_ns.entered():
+        banned = register_once(
+            tmp_path / "banned", "1001", f"{A}.cc.local", good, source_ip=flood_ip, target=lab.edge_address, timeout=8
+        )
+        other = register_once(
+            tmp_path / "other", "1001", f"{A}.cc.local", good, source_ip=other_ip, target=lab.edge_address
+        )
+    assert banned.code is None, banned.diagnostics()
+    assert other.code == 200, other.diagnostics()
+    # the nodes never heard of the flooding source
+    for node in lab.nodes.values():
+        assert flood_ip not in node.fs.log_text()
