@@ -80,6 +80,16 @@ def drain(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
     output.emit(row, as_json) if as_json else output.message(f"node {name} is draining")
 
 
+@app.command("activate")
+def activate(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
+    """Make NODE active again (after a drain, or once a node marked down is back): it takes
+    tenants again; its former tenants stay where failover put them until moved."""
+    from ccctl.fleet import nodes
+
+    row = nodes.set_state(open_services(ctx), name, "active")
+    output.emit(row, as_json) if as_json else output.message(f"node {name} is active")
+
+
 @app.command("remove")
 def remove(ctx: typer.Context, name: str = NAME, as_json: bool = JSON):
     """Remove a node that hosts no tenant (exits 4 while it still hosts one)."""

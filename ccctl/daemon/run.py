@@ -161,7 +161,7 @@ class Daemon:
         # A fleet node follows the committed generation (LISTEN/NOTIFY) and beats its heart.
         from ccctl.fleet import member
 
-        self.member = member.start(self.services, self.stop)
+        self.member = member.start(self.services, self.stop, healthy=self.connected.is_set)
         self.watchdog.start()
         self.callbacks.start()
         self._dialer.start()

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Callable
 
 from sqlalchemy.engine import make_url
 
 from ccctl.app import Services
 from ccctl.db import session_scope
 from ccctl.deploy import generation as gen
-from ccctl.fleet import nodes
+from ccctl.fleet import failover, nodes
 from ccctl.fleet.notify import GenerationListener
 from ccctl.fleet.scope import scope
 
@@ -20,9 +21,13 @@ log = logging.getLogger("ccctl.fleet")
 
 
 class Member:
-    def __init__(self, services: Services, stop: threading.Event):
+    def __init__(self, services: Services, stop: threading.Event, healthy: Callable[[], bool] | None = None):
+        """HEALTHY: whether this node serves calls now (its FreeSWITCH answers); no heartbeat
+        while it does not, so the leader fails it over."""
         self.services = services
         self.node = services.settings.node
+        self.healthy = healthy or (lambda: True)
+        self.leadership = failover.Leadership(services.settings.db_url)
         self.listener = GenerationListener(services.settings.db_url, self.follow, self.tick, stop=stop)
 
     def follow(self, announced: int | None = None) -> int | None:
@@ -45,12 +50,15 @@ class Member:
         return outcome.generation
 
     def tick(self) -> None:
-        # Only a sign of life: while the listener is connected PostgreSQL queues every
-        # notification for it, and each reconnect catches up (notify.py); no polling.
-        nodes.heartbeat(self.services, self.node)
+        # A sign of life, no polling: while the listener is connected PostgreSQL queues every
+        # notification for it, and each reconnect catches up (notify.py).
+        if self.healthy():
+            nodes.heartbeat(self.services, self.node)
+        if self.leadership.held():
+            failover.watch(self.services)
 
 
-def start(services: Services, stop: threading.Event) -> Member | None:
+def start(services: Services, stop: threading.Event, healthy: Callable[[], bool] | None = None) -> Member | None:
     """A Member following the fleet when SERVICES are a node's (PostgreSQL, CCCTL_NODE a node
     row); None on a single box."""
     if make_url(services.settings.db_url).get_backend_name() != "postgresql":
@@ -58,6 +66,6 @@ def start(services: Services, stop: threading.Event) -> Member | None:
     with session_scope(services.engine) as session:
         if scope(session, services.settings).node is None:
             return None
-    member = Member(services, stop)
+    member = Member(services, stop, healthy)
     member.listener.start()
     return member

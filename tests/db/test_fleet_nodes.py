@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import text
 
 from ccctl import app
 from ccctl.config import gather
@@ -134,3 +135,45 @@ def test_a_generation_committed_anywhere_reaches_each_node(fleet):
     conf2 = fleet["n2"].settings.fs_conf_dir
     assert not (conf1 / "directory" / "acme.xml").exists()
     assert (conf2 / "directory" / "acme.xml").exists() and (conf2 / "directory" / "beta.xml").exists()
+
+
+def test_one_leader_at_a_time_through_an_advisory_lock(fleet):
+    from ccctl.fleet.failover import Leadership
+
+    one, two = Leadership(fleet["n1"].settings.db_url), Leadership(fleet["n2"].settings.db_url)
+    try:
+        assert one.held() and one.held()
+        assert not two.held()
+        one.close()  # the leader's connection is gone: the lock goes with it (once its server process ends)
+        deadline = time.monotonic() + 5
+        while not two.held() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert two.held()
+        assert not one.held()
+    finally:
+        one.close()
+        two.close()
+
+
+def test_the_leader_fails_a_silent_node_over_to_the_standby(fleet):
+    from ccctl.fleet import failover
+
+    admin = fleet["admin"]
+    nodes.add_node(admin, "spare", sip_address="10.0.0.3:5060", trunk_address="10.0.0.3:5080", standby=True)
+    now = time.time()
+    for name in ("n2", "spare"):
+        nodes.heartbeat(admin, name)
+    with session_scope(admin.engine) as session:
+        before = gen.current(session)
+        session.execute(text("UPDATE node SET heartbeat_at = :t WHERE name = 'n1'"), {"t": now - 60})
+    # the leader (n2's daemon) finds n1 silent: down, and its tenant on the standby
+    assert failover.watch(fleet["n2"], now) == [("n1", "spare", ["acme"])]
+    shown = {n["name"]: n for n in nodes.list_nodes(admin)}
+    assert shown["n1"]["state"] == "down" and shown["spare"]["tenants"] == 1
+    assert nodes.show_node(admin, "spare")["tenants"] == ["acme"]
+    with session_scope(admin.engine) as session:
+        assert gen.current(session) == before + 1
+    # nothing left to do on the next round; a tenant cannot be moved onto the dead node
+    assert failover.watch(fleet["n2"], now) == []
+    with pytest.raises(Exception, match="down"):
+        moves.move_tenant(admin, "beta", "n1")
