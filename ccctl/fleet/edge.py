@@ -21,6 +21,7 @@ import logging
 import re
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -179,10 +180,16 @@ def render_cfg(cfg: EdgeConfig) -> str:
 def reload(ctl_socket: Path, kamcmd: str = "kamcmd") -> None:
     """Kamailio re-reads the routes and the dispatcher sets (after a move, a new number or node)."""
     for command in (["htable.reload", "routes"], ["dispatcher.reload"]):
-        done = subprocess.run(
-            [kamcmd, "-s", f"unix:{ctl_socket}", *command], capture_output=True, text=True, timeout=10
-        )
-        if done.returncode != 0:
+        for attempt in range(10):
+            done = subprocess.run(
+                [kamcmd, "-s", f"unix:{ctl_socket}", *command], capture_output=True, text=True, timeout=10
+            )
+            if done.returncode == 0:
+                break
+            # "ongoing reload": another reload (of an older change) is still reading; this one
+            # must still run after it, or the newest rows may be missed.
+            time.sleep(0.2 * (attempt + 1))
+        else:
             raise CcError(f"kamcmd {' '.join(command)}: {(done.stderr or done.stdout).strip() or done.returncode}")
 
 

@@ -70,12 +70,13 @@ def _fresh(node: Node, now: float) -> bool:
 
 
 def mark_dead(services: Services, now: float | None = None) -> list[str]:
-    """Mark down every active or draining node whose heartbeat is stale; their names."""
+    """Mark down every active or draining node whose heartbeat is stale; their names. A node
+    that never beat (added, not started yet) is not dead: it has nothing to fail over."""
     now = time.time() if now is None else now
     dead = []
     with session_scope(services.engine) as session:
         for node in session.execute(select(Node).where(Node.state != "down")).scalars():
-            if not _fresh(node, now):
+            if node.heartbeat_at is not None and not _fresh(node, now):
                 node.state = "down"
                 dead.append(node.name)
         if dead:

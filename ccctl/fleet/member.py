@@ -28,6 +28,7 @@ class Member:
         self.node = services.settings.node
         self.healthy = healthy or (lambda: True)
         self.leadership = failover.Leadership(services.settings.db_url)
+        self.started = time.monotonic()
         self.listener = GenerationListener(services.settings.db_url, self.follow, self.tick, stop=stop)
 
     def follow(self, announced: int | None = None) -> int | None:
@@ -54,7 +55,8 @@ class Member:
         # notification for it, and each reconnect catches up (notify.py).
         if self.healthy():
             nodes.heartbeat(self.services, self.node)
-        if self.leadership.held():
+        # A new leader first lets every daemon (re)started with it beat once.
+        if self.leadership.held() and time.monotonic() - self.started > failover.DEAD_AFTER:
             failover.watch(self.services)
 
 

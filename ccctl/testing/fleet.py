@@ -124,9 +124,12 @@ def node_env(settings: Settings) -> dict[str, str]:
 class Lab:
     """The fleet: call start() (tenants already in the database), then stop()."""
 
-    def __init__(self, root: Path, sounds: Path, node_names: tuple[str, ...] = ("n1", "n2")):
+    def __init__(
+        self, root: Path, sounds: Path, node_names: tuple[str, ...] = ("n1", "n2"), standby: tuple[str, ...] = ()
+    ):
         self.root, self.sounds = root, sounds
         self.node_names = node_names
+        self.standby = standby
         self.router = netns.Router()
         self.db_ns = self.router.add("db")
         self.edge_ns = self.router.add("edge")
@@ -155,6 +158,7 @@ class Lab:
                 name,
                 sip_address=f"{ns.address}:{SIP_PORT}",
                 trunk_address=f"{ns.address}:{TRUNK_PORT}",
+                standby=name in self.standby,
             )
         nodes.set_edge(self.admin, self.edge_address)
         edge.setup_schema(self.admin.engine)

@@ -40,7 +40,7 @@ def site() -> list[s.Tenant]:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, prompt_cache):
     root = tmp_path_factory.mktemp("fleet")
-    lab = Lab(root, prompt_cache)
+    lab = Lab(root, prompt_cache, ("n1", "n2", "spare"), standby=("spare",))
     try:
         lab.start_db()
         apply_tenants(lab.admin, site())
@@ -62,8 +62,8 @@ def seats(lab, tmp_path_factory):
             None,
             tmp_path_factory.mktemp("seats"),
             seat_list,
-            ip_prefix="10.77.5.",
-            first_ip=11,
+            ip_prefix=lab.seats_ns.extra[0].rsplit(".", 1)[0] + ".",
+            first_ip=int(lab.seats_ns.extra[0].rsplit(".", 1)[1]),
             proxy=lab.edge_address,
             registered=lab.registered,
         )
@@ -291,6 +291,52 @@ def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
     row = lab.call_rows()[-1]
     assert (row["node"], row["tenant"], row["agent"], row["disposition"]) == ("n2", A, "1001", "answered"), row
     assert strategy(n1, f"sales@{A}.cc.local") is None  # n1 serves A no more
+
+
+def test_a_dead_nodes_tenants_are_answered_on_the_standby(lab, seats, tmp_path):
+    """After the move A and B live on n2: kill n2's FreeSWITCH. The leader among the daemons
+    marks n2 down once its heartbeat stops and re-homes both tenants to the standby; the edge
+    follows; the seat, still registered at the edge, answers A's next call there."""
+    from ccctl.fleet import failover
+
+    n2, spare = lab.nodes["n2"], lab.nodes["spare"]
+    answered = len(seats["1001"].calls)
+    killed = time.monotonic()
+    n2.fs.proc.kill()
+    n2.fs.proc.wait()
+    wait_until(
+        lambda: strategy(spare, f"sales@{A}.cc.local") is not None,
+        failover.DEAD_AFTER + 30,
+        "A's queue on the standby",
+        step=0.2,
+    )
+    rehomed = time.monotonic()
+    assert {n["name"]: n["state"] for n in lab_nodes(lab)}["n2"] == "down"
+    assert "1001@acme.cc.local" in lab.registered()  # no re-registration
+    spare.ccctl("agent", "login", A, "1001")
+    placed = time.monotonic()
+    with lab.carrier_ns.entered():
+        call = start_call(
+            tmp_path / "after",
+            A_DID,
+            wait_ms=500,
+            talk_ms=2000,
+            source_ip=lab.carrier_ns.extra[0],
+            target=lab.edge_address,
+        )
+    result = call.wait()
+    print(
+        f"failover: A re-homed {rehomed - killed:.1f} s after n2's FreeSWITCH was killed; its next call "
+        f"placed {placed - killed:.1f} s after (the agent logged in on the standby), done {time.monotonic() - killed:.1f} s after"
+    )
+    assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + lab.daemon_logs()
+    assert len(seats["1001"].calls) == answered + 1, seats.diagnostics()
+    rows = [r for r in lab.call_rows() if r["did"] == A_DID]
+    deadline = time.monotonic() + 15
+    while rows[-1]["node"] != "spare" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        rows = [r for r in lab.call_rows() if r["did"] == A_DID]
+    assert (rows[-1]["node"], rows[-1]["agent"], rows[-1]["disposition"]) == ("spare", "1001", "answered"), rows[-1]
 
 
 def test_a_source_hammering_the_edge_with_bad_passwords_is_banned_there(lab, seats, tmp_path):
