@@ -165,7 +165,8 @@ class Lab:
         return self.url
 
     # -- edge
-    def start_edge(self) -> None:
+    def start_edge(self, **config) -> None:
+        """Kamailio in the edge's namespace; CONFIG: EdgeConfig fields to change (a bench's pike)."""
         d = self.root / "edge"
         d.mkdir(parents=True, exist_ok=True)
         self.ctl = d / "kamailio_ctl"
@@ -173,7 +174,14 @@ class Lab:
         cfg.write_text(
             edge.render_cfg(
                 edge.EdgeConfig(
-                    listen=self.edge_address, db_url=self.url, ctl_socket=self.ctl, log_stderr=True, children=2
+                    **{
+                        "listen": self.edge_address,
+                        "db_url": self.url,
+                        "ctl_socket": self.ctl,
+                        "log_stderr": True,
+                        "children": 2,
+                        **config,
+                    }
                 )
             )
         )
