@@ -9,6 +9,7 @@ import time
 from typing import Callable
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from ccctl.app import Services
 from ccctl.db import session_scope
@@ -29,6 +30,8 @@ class Member:
         self.healthy = healthy or (lambda: True)
         self.leadership = failover.Leadership(services.settings.db_url)
         self.started = time.monotonic()
+        self.serving = self._homed()
+        """The tenants this node's FreeSWITCH was last brought to serve."""
         self.listener = GenerationListener(services.settings.db_url, self.follow, self.tick, stop=stop)
 
     def follow(self, announced: int | None = None) -> int | None:
@@ -48,7 +51,30 @@ class Member:
                 outcome.generation,
                 time.monotonic() - started,
             )
+            now = self._homed()
+            arrived, self.serving = sorted(now - self.serving), now
+            if arrived:
+                self._welcome(arrived)
         return outcome.generation
+
+    def _homed(self) -> set[str]:
+        with session_scope(self.services.engine) as session:
+            return set(scope(session, self.services.settings).tenants or ())
+
+    def _welcome(self, tenants: list[str]) -> None:
+        """Tenants that just arrived here: their agents' ACD status as it was (arrival.py)."""
+        from ccctl.fleet import arrival
+        from ccctl.freeswitch.connect import try_event_socket
+
+        sock = try_event_socket(self.services)
+        if sock is None:
+            log.warning(
+                "node %s now serves %s; FreeSWITCH is down: agents start logged out", self.node, ", ".join(tenants)
+            )
+            return
+        with sock:
+            ran = arrival.restore(self.services, tenants, lambda c: sock.api(c, check=False))
+        log.info("node %s now serves %s (%d agent status(es) restored)", self.node, ", ".join(tenants), len(ran))
 
     def tick(self) -> None:
         # A sign of life, no polling: while the listener is connected PostgreSQL queues every
@@ -65,9 +91,22 @@ def start(services: Services, stop: threading.Event, healthy: Callable[[], bool]
     row); None on a single box."""
     if make_url(services.settings.db_url).get_backend_name() != "postgresql":
         return None
-    with session_scope(services.engine) as session:
-        if scope(session, services.settings).node is None:
-            return None
-    member = Member(services, stop, healthy)
+    # A database slow to answer (or restarting) must not stop the daemon: ask again until it answers.
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            with session_scope(services.engine) as session:
+                if scope(session, services.settings).node is None:
+                    return None
+            member = Member(services, stop, healthy)
+            break
+        except SQLAlchemyError as exc:
+            log.warning(
+                "fleet database: %s; asking again in %.1f s", str(getattr(exc, "orig", exc)).splitlines()[0], delay
+            )
+            stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+    else:
+        return None
     member.listener.start()
     return member

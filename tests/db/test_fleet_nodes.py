@@ -177,3 +177,28 @@ def test_the_leader_fails_a_silent_node_over_to_the_standby(fleet):
     assert failover.watch(fleet["n2"], now) == []
     with pytest.raises(Exception, match="down"):
         moves.move_tenant(admin, "beta", "n1")
+
+
+def test_arriving_tenants_agents_get_their_last_status_back(fleet):
+    from ccctl.daemon.store import write_rows
+    from ccctl.fleet import arrival
+
+    def status(agent, value, at, node):
+        return {"tenant": "acme", "agent": agent, "kind": "status", "value": value, "at": at, "node": node}
+
+    write_rows(
+        fleet["admin"].engine,
+        [],
+        [
+            status("1001", "Logged Out", 1.0, "n1"),
+            status("1001", "Available", 2.0, "n1"),
+            status("9999", "Available", 2.0, "n1"),  # no such seat (any more)
+        ],
+    )
+    ran: list[str] = []
+    assert arrival.restore(fleet["n2"], ["acme"], ran.append) == [
+        "callcenter_config agent set status 1001@acme.cc.local 'Available'"
+    ]
+    assert ran == ["callcenter_config agent set status 1001@acme.cc.local 'Available'"]
+    write_rows(fleet["admin"].engine, [], [status("1001", "Logged Out", 3.0, "n2")])
+    assert arrival.restore(fleet["n2"], ["acme"], ran.append) == []  # logged out stays logged out

@@ -268,9 +268,8 @@ def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
     assert first.answered and first.ended == "local-bye", first.diagnostics()
     row = wait_row(lab, A_DID)
     assert (row["node"], row["disposition"]) == ("n1", "answered"), row
-    # the seat keeps its registration at the edge; on the new node it is logged in to the ACD
+    # the seat keeps its registration at the edge, and its ACD status (Available) on the new node
     assert "1001@acme.cc.local" in lab.registered()
-    n2.ccctl("agent", "login", A, "1001")
     wait_until(lambda: agent_state(n2, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n2", step=0.2)
     rows_before = len(lab.call_rows())
     with lab.carrier_ns.entered():
@@ -313,7 +312,8 @@ def test_a_dead_nodes_tenants_are_answered_on_the_standby(lab, seats, tmp_path):
     rehomed = time.monotonic()
     assert {n["name"]: n["state"] for n in lab_nodes(lab)}["n2"] == "down"
     assert "1001@acme.cc.local" in lab.registered()  # no re-registration
-    spare.ccctl("agent", "login", A, "1001")
+    # the agent's status came along (Available); nobody logs it in on the standby
+    wait_until(lambda: agent_state(spare, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 on the standby", step=0.2)
     placed = time.monotonic()
     with lab.carrier_ns.entered():
         call = start_call(
@@ -327,7 +327,7 @@ def test_a_dead_nodes_tenants_are_answered_on_the_standby(lab, seats, tmp_path):
     result = call.wait()
     print(
         f"failover: A re-homed {rehomed - killed:.1f} s after n2's FreeSWITCH was killed; its next call "
-        f"placed {placed - killed:.1f} s after (the agent logged in on the standby), done {time.monotonic() - killed:.1f} s after"
+        f"placed {placed - killed:.1f} s after (the agent Available there), done {time.monotonic() - killed:.1f} s after"
     )
     assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + lab.daemon_logs()
     assert len(seats["1001"].calls) == answered + 1, seats.diagnostics()
