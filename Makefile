@@ -50,8 +50,8 @@ lint: $(VENV)/.installed-test
 
 # The FreeSWITCH tier first, in a network namespace with only loopback; then everything else.
 test: install test-deps $(VENV)/.installed-test lint
-	./scripts/in-netns $(BIN)/python -m pytest tests/freeswitch $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/python -m pytest --ignore=tests/freeswitch --ignore=tests/image $(PYTEST_ARGS)
+	./scripts/in-netns $(BIN)/python -m pytest tests/freeswitch tests/fleet $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest --ignore=tests/freeswitch --ignore=tests/fleet --ignore=tests/image $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory test-image
 
 # The image tiers: build the image (the bootstrap is cached in build/cache), then check the root

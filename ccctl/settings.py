@@ -112,7 +112,10 @@ class Settings(BaseSettings):
     )
     rtp_start: int = Field(16384, description="The first RTP port.")
     rtp_end: int = Field(32768, description="The last RTP port.")
-    node: str = Field("local", description="This box's name in call rows (lowercase letters, digits, '-' or '_').")
+    node: str = Field(
+        "local",
+        description="This box's name in call rows (lowercase letters, digits, '-' or '_'); in a fleet, the node (ccctl node list) whose tenants it renders and serves.",
+    )
     max_sessions: int = Field(
         0,
         description="FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box, 1,000 a core, never more than RTP port pairs.",

@@ -16,11 +16,13 @@ from ccctl.cli import (
     daemon_cmds,
     db_cmds,
     deploy_cmds,
+    edge_cmds,
     engine_cmds,
     hardware,
     live,
     media_cmds,
     monitor_cmds,
+    node_cmds,
     recording_cmds,
     report_cmds,
     seat_cmds,
@@ -122,6 +124,8 @@ app.add_typer(campaign.dnc_app, name="dnc")
 app.add_typer(user_cmds.user_app, name="user")
 app.add_typer(user_cmds.token_app, name="token")
 app.add_typer(web_cmds.app, name="web")
+app.add_typer(node_cmds.app, name="node")
+app.add_typer(edge_cmds.app, name="edge")
 
 
 def _only(argv: list[str]) -> typer.Typer:

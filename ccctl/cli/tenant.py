@@ -168,6 +168,23 @@ def remove(
     report(entities.remove_tenant(c, name, dry_run=dry_run, purge=purge or bool(archive)), as_json, c)
 
 
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    name: str = NAME,
+    to: str = typer.Option(..., "--to", metavar="NODE", help="The node to serve the tenant from now on."),
+    dry_run: bool = DRY_RUN,
+    as_json: bool = JSON,
+):
+    """Make NODE the tenant's home node: its configuration leaves the old node and the edge
+    routes its next calls to NODE. Exits 3 for an unknown node, 4 when NODE is draining, down
+    or has no room for the tenant's call cap."""
+    from ccctl.fleet.moves import move_tenant
+
+    c = open_services(ctx)
+    report(move_tenant(c, name, to, dry_run=dry_run), as_json, c)
+
+
 @recording_app.command("set", cls=FieldsHelpCommand, epilog="fields:recording")
 def recording_set(
     ctx: typer.Context,

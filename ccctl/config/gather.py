@@ -12,14 +12,18 @@ ESL_PASSWORD = "esl_password"
 
 def render_input_from(session, settings) -> RenderInput:
     """What to render, read through SESSION (so a transaction not yet committed is seen)."""
+    from ccctl.fleet.scope import scope
     from ccctl.hardware.store import load_hardware
 
-    tenants = store.load_tenants(session, with_secrets=True)
+    # A fleet node renders only its own tenants (ccctl/fleet/scope.py); a single box all.
+    where = scope(session, settings)
+    tenants = store.load_tenants(session, where.tenants, with_secrets=True)
     return RenderInput(
         tenants=tenants,
         settings=settings,
         esl_password=box_secret(session, ESL_PASSWORD),
         hardware=load_hardware(session),
+        edge=where.edge if where.node else None,
     )
 
 

@@ -505,6 +505,9 @@ class Tenant(Spec):
     """The reason of *24 alone; one of pause_reasons (left out: a break without a reason)."""
     dispositions: dict[AgentCode, CodeName] = {}
     """Wrap-up codes an agent keys after a call (*9 + code), stored on the call row."""
+    home_node: Slug | None = None
+    """The fleet node that serves the tenant (`ccctl node list`); left out: where it is now, or
+    for a new tenant the least loaded active node. A single box has no nodes: it serves every tenant itself."""
 
     @property
     def sip_domain(self) -> str:

@@ -26,6 +26,7 @@ from ccctl.cti import customers
 from ccctl.db import session_scope
 from ccctl.deploy import generation as gen
 from ccctl.errors import CcError, Conflict, InvalidInput, LimitReached
+from ccctl.fleet import placement
 from ccctl.hardware import check as hw_check
 from ccctl.hardware import store as hw_store
 from ccctl.hardware.spec import Hardware
@@ -203,6 +204,8 @@ def _write(services: Services, plan: Plan, dry_run: bool) -> tuple[Result, _Undo
         }
         for name, keys in only.items():
             current.update((t.name, t) for t in store.load_tenants(session, [name], with_secrets=True, only=keys))
+        # Every tenant of a fleet has a home node: kept, chosen, or checked when it moves.
+        desired = placement.settle(session, desired, current)
         stored = campaigns.stored(session, names, without=edit.drop_campaigns)
         unread = {
             t.name: part.unread(session, t, only[t.name], stored.get(t.name, ())) for t in desired if t.name in only

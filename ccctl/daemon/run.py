@@ -158,6 +158,16 @@ class Daemon:
 
     def run(self) -> None:
         self._reconciler.start()
+        # A fleet node follows the committed generation (LISTEN/NOTIFY) and beats its heart.
+        from ccctl.fleet import member
+
+        # (in a thread of its own: a fleet database slow to answer never holds the events up)
+        threading.Thread(
+            target=member.start,
+            args=(self.services, self.stop, self.connected.is_set),
+            name="ccctl-fleet-start",
+            daemon=True,
+        ).start()
         self.watchdog.start()
         self.callbacks.start()
         self._dialer.start()

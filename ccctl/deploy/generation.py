@@ -47,9 +47,23 @@ def lock(session: Session) -> int:
     return int(session.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": CONFIG}).scalar_one())
 
 
+CHANNEL = "ccctl_generation"
+"""The PostgreSQL notification channel a committed generation is announced on: every node's
+daemon listens (ccctl/fleet/notify.py) and deploys it within a second, wherever it was written."""
+
+
 def bump(session: Session, generation: int) -> int:
     session.execute(text("UPDATE setting SET value = :v WHERE key = :k"), {"k": CONFIG, "v": str(generation + 1)})
+    announce(session, generation + 1)
     return generation + 1
+
+
+def announce(session: Session, generation: int | None = None) -> None:
+    """Tell the fleet (PostgreSQL only) at commit, and only if the transaction commits (a dry
+    run rolls back): GENERATION, or without one a change the edge follows (a node added,
+    drained, down or removed)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:c, :g)"), {"c": CHANNEL, "g": str(generation or "")})
 
 
 def _get(session: Session, key: str) -> str | None:
@@ -88,13 +102,22 @@ class State:
         }
 
 
-def state(session: Session) -> State:
-    failed = _get(session, FAILED)
+def _keys(node: str | None) -> tuple[str, str, str]:
+    """Where the deployed and failed generations are kept: the box's keys, or a fleet node's own
+    (every node brings its own FreeSWITCH to the one committed generation)."""
+    if node is None:
+        return DEPLOYED, FAILED, ERROR
+    return f"{DEPLOYED}@{node}", f"{FAILED}@{node}", f"{ERROR}@{node}"
+
+
+def state(session: Session, node: str | None = None) -> State:
+    deployed, failed_key, error = _keys(node)
+    failed = _get(session, failed_key)
     return State(
         int(_get(session, CONFIG) or 0),
-        int(_get(session, DEPLOYED) or 0),
+        int(_get(session, deployed) or 0),
         int(failed) if failed else None,
-        _get(session, ERROR) or None,
+        _get(session, error) or None,
     )
 
 
@@ -102,16 +125,22 @@ def current(session: Session) -> int:
     return int(_get(session, CONFIG) or 0)
 
 
-def mark_deployed(session: Session, generation: int) -> None:
+def mark_deployed(session: Session, generation: int, node: str | None = None) -> None:
     """FreeSWITCH runs GENERATION now (never moves back: a slower deploy of an older one loses)."""
-    if generation >= int(_get(session, DEPLOYED) or 0):
-        _put(session, DEPLOYED, str(generation))
-    failed = _get(session, FAILED)
+    deployed, failed_key, error = _keys(node)
+    if generation >= int(_get(session, deployed) or 0):
+        _put(session, deployed, str(generation))
+        if node is not None:  # what `ccctl node list` shows
+            session.execute(
+                text("UPDATE node SET deployed_generation = :g WHERE name = :n"), {"g": generation, "n": node}
+            )
+    failed = _get(session, failed_key)
     if failed and int(failed) <= generation:
-        _put(session, FAILED, "")
-        _put(session, ERROR, "")
+        _put(session, failed_key, "")
+        _put(session, error, "")
 
 
-def mark_failed(session: Session, generation: int, error: str) -> None:
-    _put(session, FAILED, str(generation))
-    _put(session, ERROR, error[:4000])
+def mark_failed(session: Session, generation: int, error: str, node: str | None = None) -> None:
+    _, failed_key, error_key = _keys(node)
+    _put(session, failed_key, str(generation))
+    _put(session, error_key, error[:4000])

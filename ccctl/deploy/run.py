@@ -63,8 +63,19 @@ def deploy_latest(services, *, wait: float = LOCK_WAIT) -> Outcome:
     (FreeSwitchError when FreeSWITCH refused), after recording the failed generation."""
     from ccctl.config.gather import render_input_from
     from ccctl.deploy.push import push_input
+    from ccctl.fleet.scope import scope
 
     out = Outcome()
+    with session_scope(services.engine) as session:
+        where = scope(session, services.settings)
+    if not where.deploys:
+        out.pending = True
+        out.notes.append(
+            f"this machine is no node of the fleet (CCCTL_NODE={services.settings.node}): "
+            "the nodes deploy the change (`ccctl node list` shows the generation each runs)"
+        )
+        return out
+    node = where.node
     fd = _acquire(_lock_path(services.settings), wait)
     if fd is None:
         with session_scope(services.engine) as session:
@@ -87,10 +98,10 @@ def deploy_latest(services, *, wait: float = LOCK_WAIT) -> Outcome:
                 if target is None:
                     raise
                 with session_scope(services.engine) as session:
-                    gen.mark_failed(session, target, getattr(exc, "message", None) or str(exc))
+                    gen.mark_failed(session, target, getattr(exc, "message", None) or str(exc), node)
                 raise
             with session_scope(services.engine) as session:
-                gen.mark_deployed(session, target)
+                gen.mark_deployed(session, target, node)
                 latest = gen.current(session)
             out.generation = target
             if latest <= target:

@@ -27,9 +27,10 @@ def configuration_state(services: Services) -> dict:
     failed one with FreeSWITCH's reason."""
     from ccctl.db import session_scope
     from ccctl.deploy import generation
+    from ccctl.fleet.scope import scope
 
     with session_scope(services.engine) as session:
-        return generation.state(session).as_dict()
+        return generation.state(session, scope(session, services.settings).node).as_dict()
 
 
 UNIT = "freeswitch.service"

@@ -9,6 +9,7 @@ from ccctl.model.callback import CallbackRequest
 from ccctl.model.campaign import Campaign, Contact, Dnc
 from ccctl.model.customer import Customer
 from ccctl.model.ivr import IvrMenu, IvrOption
+from ccctl.model.node import Node
 from ccctl.model.number import Number
 from ccctl.model.queue import Queue
 from ccctl.model.recording import Recording
@@ -43,4 +44,5 @@ __all__ = [
     "ApiToken",
     "WebSession",
     "SignInThrottle",
+    "Node",
 ]

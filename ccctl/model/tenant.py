@@ -33,6 +33,9 @@ class Tenant(SQLModel, table=True):
     default_pause_reason: str | None = Field(default=None, max_length=2)
     dispositions: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     """Wrap-up codes keyed from the phone (*9 + code): {code: name}."""
+    home_node: str | None = Field(default=None, max_length=63, index=True)
+    """The fleet node that serves the tenant (node.name); None on a single box, which serves
+    every tenant itself."""
 
 
 class RecordingPolicy(SQLModel, table=True):

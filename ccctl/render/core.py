@@ -162,21 +162,23 @@ def event_socket_conf(settings: Settings, password: str) -> object:
     )
 
 
-def acl_conf() -> object:
-    return configuration(
-        "acl.conf",
-        "Network lists",
+EDGE_ACL = "ccctl-edge"
+
+
+def acl_conf(edge: str | None = None) -> object:
+    lists = [
         el(
-            "network-lists",
-            None,
-            el(
-                "list",
-                {"name": "ccctl-loopback", "default": "deny"},
-                el("node", type="allow", cidr="127.0.0.0/8"),
-                el("node", type="allow", cidr="::1/128"),
-            ),
-        ),
-    )
+            "list",
+            {"name": "ccctl-loopback", "default": "deny"},
+            el("node", type="allow", cidr="127.0.0.0/8"),
+            el("node", type="allow", cidr="::1/128"),
+        )
+    ]
+    if edge:  # a fleet node: the one address carriers' calls may come from
+        host = edge.rsplit(":", 1)[0].strip("[]")
+        bits = 128 if ":" in host else 32
+        lists.append(el("list", {"name": EDGE_ACL, "default": "deny"}, el("node", type="allow", cidr=f"{host}/{bits}")))
+    return configuration("acl.conf", "Network lists", el("network-lists", None, *lists))
 
 
 def db_conf() -> object:

@@ -14,6 +14,17 @@ DIAL_STRING = (
 )
 
 
+def edge_dial_string(edge: str) -> str:
+    """On a fleet node the seats are registered at the edge, not here: a call to a seat goes to
+    the edge (Route: the edge), which looks the seat up in its location table."""
+    return (
+        "{^^:sip_invite_domain=${dialed_domain}:presence_id=${dialed_user}@${dialed_domain}}"
+        # FreeSWITCH cuts fs_path at the first ';' or '>' and sends the request there as to an
+        # outbound proxy: a bare URI, no brackets or parameters.
+        f"sofia/internal/${{dialed_user}}@${{dialed_domain}};fs_path=sip:{edge}"
+    )
+
+
 def a1_hash(user: str, domain: str, password: str) -> str:
     return hashlib.md5(f"{user}:{domain}:{password}".encode()).hexdigest()
 
@@ -28,7 +39,7 @@ def tenant_vars(t: s.Tenant) -> list[tuple[str, str]]:
     ]
 
 
-def domain_xml(t: s.Tenant) -> bytes:
+def domain_xml(t: s.Tenant, edge: str | None = None) -> bytes:
     domain = t.sip_domain
     users = [
         (
@@ -41,5 +52,9 @@ def domain_xml(t: s.Tenant) -> bytes:
         for seat in t.seats
     ]
     return templates.render(
-        "directory.xml.j2", domain=domain, dial_string=DIAL_STRING, variables=tenant_vars(t), users=users
+        "directory.xml.j2",
+        domain=domain,
+        dial_string=edge_dial_string(edge) if edge else DIAL_STRING,
+        variables=tenant_vars(t),
+        users=users,
     )

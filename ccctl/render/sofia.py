@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ccctl.config import spec as s
 from ccctl.render import names
+from ccctl.render.core import EDGE_ACL
 from ccctl.render.xml import configuration, el, param, params
 from ccctl.settings import Settings
 
@@ -33,7 +34,7 @@ def _common() -> dict:
     }
 
 
-def internal_profile(settings: Settings) -> object:
+def internal_profile(settings: Settings, edge: str | None = None) -> object:
     p = {
         **_common(),
         "sip-port": "$${internal_sip_port}",
@@ -56,6 +57,10 @@ def internal_profile(settings: Settings) -> object:
         "log-auth-failures": "true",
         "forward-unsolicited-mwi-notify": "false",
     }
+    if edge:
+        # A fleet node: seats register at the edge only (their calls still prove who they are
+        # here, by digest against this directory, relayed by the edge).
+        p["disable-register"] = "true"
     return el(
         "profile",
         {"name": "internal"},
@@ -83,7 +88,7 @@ def _gateway(t: s.Tenant, tr: s.Trunk) -> object:
     return el("gateway", {"name": names.gateway(t, tr)}, [param(k, v) for k, v in g.items()])
 
 
-def external_profile(settings: Settings, tenants: list[s.Tenant]) -> object:
+def external_profile(settings: Settings, tenants: list[s.Tenant], edge: str | None = None) -> object:
     p = {
         **_common(),
         "sip-port": "$${external_sip_port}",
@@ -93,16 +98,21 @@ def external_profile(settings: Settings, tenants: list[s.Tenant]) -> object:
         "disable-register": "true",
         "disable-transfer": "true",
     }
+    if edge:
+        # A fleet node: carriers' calls come through the edge only. The edge's address passes
+        # the ACL unchallenged; anyone else is challenged against a profile without users.
+        p["auth-calls"] = "true"
+        p["apply-inbound-acl"] = EDGE_ACL
     gateways = [_gateway(t, tr) for t in tenants for tr in t.trunks if tr.type == "sip"]
     return el(
         "profile", {"name": "external"}, el("gateways", None, gateways), el("domains", None), params("settings", p)
     )
 
 
-def sofia_conf(settings: Settings, tenants: list[s.Tenant]) -> object:
+def sofia_conf(settings: Settings, tenants: list[s.Tenant], edge: str | None = None) -> object:
     return configuration(
         "sofia.conf",
         "SIP",
         params("global_settings", {"log-level": "0", "debug-presence": "0"}),
-        el("profiles", None, internal_profile(settings), external_profile(settings, tenants)),
+        el("profiles", None, internal_profile(settings, edge), external_profile(settings, tenants, edge)),
     )

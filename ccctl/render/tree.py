@@ -26,6 +26,9 @@ class RenderInput:
     esl_password: str
     hardware: Hardware | None = None
     """Voice cards: with spans or ports, mod_freetdm and its two files join the tree."""
+    edge: str | None = None
+    """A fleet node's Kamailio edge (IP:PORT): seats register there, calls to them go through
+    it, and only it may send calls in (None: a single box)."""
 
 
 PARALLEL_MIN_SEATS = 5000
@@ -33,18 +36,19 @@ PARALLEL_MIN_SEATS = 5000
 the shared ones: the two halves take about as long, and a box has at least two cores."""
 
 _forked_input: list[s.Tenant] = []
+_forked_edge: list[str | None] = [None]
 
 
-def _tenant_files(tenants: list[s.Tenant]) -> dict[str, bytes]:
+def _tenant_files(tenants: list[s.Tenant], edge: str | None) -> dict[str, bytes]:
     files = {}
     for t in tenants:
         files[f"dialplan/tenant-{t.name}.xml"] = to_bytes(dialplan.tenant_context(t))
-        files[f"directory/{t.name}.xml"] = directory.domain_xml(t)
+        files[f"directory/{t.name}.xml"] = directory.domain_xml(t, edge)
     return files
 
 
 def _forked_tenant_files() -> dict[str, bytes]:
-    return _tenant_files(_forked_input)
+    return _tenant_files(_forked_input, _forked_edge[0])
 
 
 def render_tree(inp: RenderInput) -> dict[str, bytes]:
@@ -53,6 +57,7 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
     pending = None
     if sum(len(t.seats) for t in tenants) >= PARALLEL_MIN_SEATS and "fork" in mp.get_all_start_methods():
         _forked_input[:] = tenants
+        _forked_edge[0] = inp.edge
         pool = mp.get_context("fork").Pool(1)
         pending = pool.apply_async(_forked_tenant_files)
     st = inp.settings
@@ -66,20 +71,20 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
         "autoload_configs/console.conf.xml": core.console_conf(),
         "autoload_configs/logfile.conf.xml": core.logfile_conf(),
         "autoload_configs/event_socket.conf.xml": core.event_socket_conf(st, inp.esl_password),
-        "autoload_configs/acl.conf.xml": core.acl_conf(),
+        "autoload_configs/acl.conf.xml": core.acl_conf(inp.edge),
         "autoload_configs/db.conf.xml": core.db_conf(),
         "autoload_configs/json_cdr.conf.xml": core.json_cdr_conf(st),
         "autoload_configs/hash.conf.xml": core.hash_conf(),
         "autoload_configs/timezones.conf.xml": core.timezones_conf(zones),
         "autoload_configs/local_stream.conf.xml": core.local_stream_conf(prompts.moh_names(tenants)),
-        "autoload_configs/sofia.conf.xml": sofia.sofia_conf(st, tenants),
+        "autoload_configs/sofia.conf.xml": sofia.sofia_conf(st, tenants, inp.edge),
         "autoload_configs/callcenter.conf.xml": callcenter.callcenter_conf(st, tenants),
         "autoload_configs/ivr.conf.xml": ivr.ivr_conf(tenants),
         "dialplan/00-public.xml": dialplan.public_context(tenants),
     }
     files.update(tdm)
     if pending is None:
-        files.update(_tenant_files(tenants))
+        files.update(_tenant_files(tenants, inp.edge))
     else:
         try:
             files.update(pending.get())

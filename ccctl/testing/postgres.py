@@ -28,9 +28,10 @@ class NoPostgres(Exception):
 
 
 @contextlib.contextmanager
-def private_cluster():
-    """A private PostgreSQL cluster on 127.0.0.1 for as long as the block runs: its URL
-    (the 'postgres' database). Raises NoPostgres with the reason when there is none."""
+def private_cluster(host: str = "127.0.0.1", allow: str | None = None):
+    """A private PostgreSQL cluster on HOST (default 127.0.0.1) for as long as the block runs:
+    its URL (the 'postgres' database). ALLOW: a CIDR whose clients may log in with the
+    password too (a fleet test's namespaces). Raises NoPostgres with the reason when there is none."""
     bindir = _pg_bin()
     if not bindir:
         raise NoPostgres("no PostgreSQL server binaries (apt-get install postgresql)")
@@ -71,6 +72,9 @@ def private_cluster():
         capture_output=True,
     )
     os.remove(pwfile)
+    if allow:
+        with open(os.path.join(data, "pg_hba.conf"), "a") as f:
+            f.write(f"host all all {allow} scram-sha-256\n")
     log = os.path.join(data, "server.log")
     subprocess.run(
         [
@@ -82,14 +86,14 @@ def private_cluster():
             log,
             "-w",
             "-o",
-            f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={data} -c fsync=off",
+            f"-c listen_addresses={host} -c port={port} -c unix_socket_directories={data} -c fsync=off",
             "start",
         ],
         check=True,
         capture_output=True,
     )
     try:
-        yield f"postgresql+psycopg://ccctl:{password}@127.0.0.1:{port}/postgres"
+        yield f"postgresql+psycopg://ccctl:{password}@{host}:{port}/postgres"
     finally:
         subprocess.run([*as_user, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(data, ignore_errors=True)

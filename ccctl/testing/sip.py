@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ccctl.freeswitch.esl import EventStream
 
@@ -293,8 +294,14 @@ class Agents:
         sip_port: int = 5060,
         media_port: int = 6000,
         register_timeout: float = 15,
+        proxy: str | None = None,
+        registered: Callable[[], set[str]] | None = None,
     ):
+        """PROXY (IP:PORT): register there instead of the box's internal profile (a fleet's
+        edge); REGISTERED then says who is registered (user@domain), the box being None."""
         self.box = box
+        self.proxy = proxy
+        self._registered = registered
         self.agents: dict[str, Agent] = {}
         try:
             for i, seat in enumerate(seats):
@@ -335,7 +342,7 @@ class Agents:
                     "1",
                     "-l",
                     "1",
-                    f"{FS_IP}:{INTERNAL_PORT}",
+                    proxy or f"{FS_IP}:{INTERNAL_PORT}",
                 ]
                 self.agents[seat.extension] = Agent(seat, ip, Sipp(d, "register.xml", args, timeout_s=900))
             self.wait_registered(register_timeout)
@@ -356,7 +363,10 @@ class Agents:
         return self.box.api("sofia status profile internal reg", check=False)
 
     def registered(self) -> set[str]:
-        """user@domain of every registration FreeSWITCH's internal profile lists."""
+        """user@domain of every registration FreeSWITCH's internal profile lists (or the
+        edge's, through the REGISTERED given)."""
+        if self._registered is not None:
+            return self._registered()
         return {line.split(":", 1)[1].strip() for line in self.registrations().splitlines() if line.startswith("User:")}
 
     def wait_registered(self, timeout: float) -> None:
@@ -367,7 +377,8 @@ class Agents:
                 return
             dead = [a for a in self.agents.values() if not a.sipp.running()]
             if dead or time.monotonic() > deadline:
-                raise AssertionError(f"seats not registered: {missing}\n{self.registrations()}\n" + self.diagnostics())
+                shown = self.registrations() if self.box is not None else sorted(self.registered())
+                raise AssertionError(f"seats not registered: {missing}\n{shown}\n" + self.diagnostics())
             time.sleep(0.2)
 
     def diagnostics(self) -> str:
@@ -376,6 +387,8 @@ class Agents:
     def stop(self) -> None:
         for a in self.agents.values():
             a.sipp.kill()
+            if self.box is None:
+                continue
             try:
                 self.box.api(f"sofia profile internal flush_inbound_reg {a.aor} reboot", check=False)
             except Exception:
@@ -517,6 +530,7 @@ class Call:
         caller_number: str,
         port: int,
         timeout_s: float | None,
+        target: str | None = None,
     ):
         self.number = number
         workdir.mkdir(parents=True, exist_ok=True)
@@ -558,7 +572,7 @@ class Call:
             "1",
             "-l",
             "1",
-            f"{FS_IP}:{EXTERNAL_PORT}",
+            target or f"{FS_IP}:{EXTERNAL_PORT}",
         ]
         scenario = workdir / "caller.xml"  # next to its pcaps, where sipp looks for them
         shutil.copyfile(SCENARIOS / "caller.xml", scenario)
@@ -604,14 +618,16 @@ def start_call(
     caller_number: str = "4915112345678",
     port: int = 5060,
     timeout_s: float | None = None,
+    target: str | None = None,
 ) -> Call:
     """Dial NUMBER at the external profile (a carrier's call to a DID) from SOURCE_IP:PORT.
     After the answer: wait WAIT_MS (the greeting), press DIGITS (RFC 2833, 0.4 s apart), 0.5 s
     later start streaming speech (AUDIO, 20 ms PCMA packets) and stay TALK_MS, then hang up,
     unless FreeSWITCH hangs up first. A refusal (4xx-6xx) ends the call with that code.
     Calls running at the same time need different SOURCE_IPs (or ports). Returns at once;
-    Call.wait() gives the CallResult. Logs and traces go to WORKDIR."""
-    return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s)
+    Call.wait() gives the CallResult. Logs and traces go to WORKDIR. TARGET (IP:PORT): dial
+    there instead (a fleet's edge)."""
+    return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s, target)
 
 
 def call(workdir: Path, number: str, **kw) -> CallResult:

@@ -46,8 +46,10 @@ def seat_call(
     source_ip: str = "127.0.2.1",
     user: str | None = None,
     timeout: float = 30,
+    target: str | None = None,
 ) -> Outcome:
-    """Seat EXT@DOMAIN dials DESTINATION; returns the final SIP code and how it ended."""
+    """Seat EXT@DOMAIN dials DESTINATION (through TARGET, IP:PORT, when given: a fleet's edge);
+    returns the final SIP code and how it ended."""
     csv = _csv(workdir, ext, domain, user or ext, password)
     args = [
         "-inf",
@@ -71,7 +73,7 @@ def seat_call(
         "1",
         "-l",
         "1",
-        f"{FS_IP}:{INTERNAL_PORT}",
+        target or f"{FS_IP}:{INTERNAL_PORT}",
     ]
     return _outcome(Sipp(workdir, "seat_call.xml", args, timeout_s=timeout), timeout + 10)
 
@@ -85,8 +87,10 @@ def register_once(
     user: str | None = None,
     source_ip: str = "127.0.2.2",
     timeout: float = 15,
+    target: str | None = None,
 ) -> Outcome:
-    """One REGISTER of EXT@DOMAIN (auth user USER, default EXT); the final code tells whether it worked."""
+    """One REGISTER of EXT@DOMAIN (auth user USER, default EXT) at TARGET (IP:PORT; default the
+    box's internal profile); the final code tells whether it worked."""
     csv = _csv(workdir, ext, domain, user or ext, password)
     args = [
         "-inf",
@@ -100,6 +104,6 @@ def register_once(
         "1",
         "-l",
         "1",
-        f"{FS_IP}:{INTERNAL_PORT}",
+        target or f"{FS_IP}:{INTERNAL_PORT}",
     ]
     return _outcome(Sipp(workdir, "register_once.xml", args, timeout_s=timeout), timeout + 10)

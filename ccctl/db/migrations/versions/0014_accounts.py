@@ -1,7 +1,7 @@
 """web accounts, API tokens, web sessions and the sign-in throttle; the wrap-up note on call rows
 
 Revision ID: 0014_accounts
-Revises: 0010_agent_codes
+Revises: 0013_fleet
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0014_accounts'
-down_revision = '0010_agent_codes'
+down_revision = '0013_fleet'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,11 @@
+"""A fleet: FreeSWITCH nodes behind a Kamailio edge, all on one PostgreSQL.
+
+nodes.py      the node rows: add, list, show, drain, remove, state and heartbeats
+placement.py  each tenant's home node: kept, chosen for a new tenant, checked when it moves
+scope.py      what one node renders and serves (its own tenants) and where its deploys are recorded
+notify.py     a committed generation reaching every node at once (PostgreSQL LISTEN/NOTIFY)
+edge.py       the Kamailio edge: its configuration (templates/kamailio.cfg.j2) and the tables
+              and views it reads (locations, subscribers' HA1 hashes, dispatcher sets, routes)
+
+A single box has no node rows and none of this changes what it does.
+"""

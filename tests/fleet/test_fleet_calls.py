@@ -1,0 +1,370 @@
+"""Two tenants on two FreeSWITCH nodes behind one Kamailio edge, on one PostgreSQL, each in a
+namespace of its own: seats register at the edge only; a carrier's call to a tenant's DID goes
+through the edge to that tenant's node, its queue and its agent, and the call row names the
+node; a seat of one tenant cannot reach the other's extensions through the edge."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from ccctl.config import spec as s
+from ccctl.config.entities import seat_password
+from ccctl.config.write import apply_tenants
+from ccctl.fleet.notify import GenerationListener
+from ccctl.testing.fleet import Lab
+from ccctl.testing.sip import Agents, Seat, start_call
+from tests.freeswitch.seat_sip import register_once, seat_call
+
+A, B = "acme", "beta"
+A_DID, B_DID = "4000000001", "4000000009"
+
+
+def site() -> list[s.Tenant]:
+    def tenant(name, ext, did, node):
+        return s.Tenant(
+            name=name,
+            home_node=node,
+            seats=[s.Seat(extension=ext, name=f"{name} agent", skills={"sales": 5})],
+            # no wrap-up: the agent is offered the next call as soon as the last one ends
+            queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=20, target="hangup"))],
+            numbers=[s.Number(number=did, target="queue:sales")],
+        )
+
+    return [tenant(A, "1001", A_DID, "n1"), tenant(B, "2001", B_DID, "n2")]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, prompt_cache):
+    root = tmp_path_factory.mktemp("fleet")
+    lab = Lab(root, prompt_cache, ("n1", "n2", "spare"), standby=("spare",))
+    try:
+        lab.start_db()
+        apply_tenants(lab.admin, site())
+        lab.start_edge()
+        lab.start_nodes()
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="module")
+def seats(lab, tmp_path_factory):
+    seat_list = [
+        Seat("1001", f"{A}.cc.local", seat_password(lab.admin, A, "1001")),
+        Seat("2001", f"{B}.cc.local", seat_password(lab.admin, B, "2001")),
+    ]
+    with lab.seats_ns.entered():
+        agents = Agents(
+            None,
+            tmp_path_factory.mktemp("seats"),
+            seat_list,
+            ip_prefix=lab.seats_ns.extra[0].rsplit(".", 1)[0] + ".",
+            first_ip=int(lab.seats_ns.extra[0].rsplit(".", 1)[1]),
+            proxy=lab.edge_address,
+            registered=lab.registered,
+        )
+    try:
+        lab.nodes["n1"].ccctl("agent", "login", A, "1001")
+        lab.nodes["n2"].ccctl("agent", "login", B, "2001")
+        yield agents
+    finally:
+        agents.stop()
+
+
+def wait_row(lab, did: str, timeout: float = 15) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = [r for r in lab.call_rows() if r["did"] == did]
+        if rows:
+            return rows[-1]
+        time.sleep(0.3)
+    raise AssertionError(f"no call row for {did}: {lab.call_rows()}\n{lab.daemon_logs()}")
+
+
+def test_seats_register_at_the_edge_only(lab, seats):
+    assert {"1001@acme.cc.local", "2001@beta.cc.local"} <= lab.registered()
+    # the nodes keep no registration of their own: seats are reached through the edge
+    for node in lab.nodes.values():
+        assert "Total items returned: 0" in node.fs.api("sofia status profile internal reg", check=False)
+
+
+@pytest.mark.parametrize(
+    "did, tenant, node, agent", [(A_DID, A, "n1", "1001"), (B_DID, B, "n2", "2001")], ids=["acme-on-n1", "beta-on-n2"]
+)
+def test_a_carrier_call_reaches_the_tenants_queue_and_agent_on_its_node(lab, seats, tmp_path, did, tenant, node, agent):
+    other = "2001" if agent == "1001" else "1001"
+    before, before_other = len(seats[agent].calls), len(seats[other].calls)
+    with lab.carrier_ns.entered():
+        call = start_call(
+            tmp_path / "call",
+            did,
+            wait_ms=500,
+            talk_ms=3000,
+            source_ip=lab.carrier_ns.extra[0],
+            target=lab.edge_address,
+        )
+    result = call.wait()
+    assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + seats.diagnostics()
+    assert len(seats[agent].calls) == before + 1, seats.diagnostics()
+    assert len(seats[other].calls) == before_other
+    row = wait_row(lab, did)
+    assert (row["node"], row["tenant"], row["queue"], row["agent"], row["disposition"]) == (
+        node,
+        tenant,
+        "sales",
+        agent,
+        "answered",
+    ), row
+
+
+def test_a_seat_cannot_reach_another_tenants_extensions_through_the_edge(lab, seats, tmp_path):
+    a_calls = len(seats["1001"].calls)
+    with lab.seats_ns.entered():
+        out = seat_call(
+            tmp_path / "b-to-a",
+            "2001",
+            f"{B}.cc.local",
+            seat_password(lab.admin, B, "2001"),
+            "1001",
+            source_ip=lab.seats_ns.extra[1],
+            target=lab.edge_address,
+        )
+        # nor register in A's domain with B's credentials
+        reg = register_once(
+            tmp_path / "b-in-a",
+            "1001",
+            f"{A}.cc.local",
+            seat_password(lab.admin, B, "2001"),
+            user="2001",
+            source_ip=lab.seats_ns.extra[2],
+            target=lab.edge_address,
+        )
+    assert out.code is not None and out.code >= 400, out.diagnostics()
+    # B's node answered it (challenged the seat against B's directory): the edge routed it there
+    trace = out.sipp.messages.read_text(errors="replace")
+    assert "407 Proxy Authentication Required" in trace or "401 Unauthorized" in trace, trace[-3000:]
+    assert len(seats["1001"].calls) == a_calls
+    assert reg.code in (401, 403), reg.diagnostics()
+    assert "1001@acme.cc.local" in lab.registered()
+
+
+def members(node, queue: str) -> list[dict]:
+    from ccctl.supervision.agents import parse_table
+
+    return parse_table(node.fs.api(f"callcenter_config queue list members {queue}", check=False))
+
+
+def strategy(node, queue: str) -> str | None:
+    from ccctl.supervision.agents import parse_table
+
+    rows = parse_table(node.fs.api("callcenter_config queue list", check=False))
+    return {q["name"]: q["strategy"] for q in rows}.get(queue)
+
+
+def wait_until(cond, timeout: float, what: str, step: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout} s")
+        time.sleep(step)
+    return time.monotonic()
+
+
+def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting(lab, seats, tmp_path):
+    n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
+    queue = f"sales@{A}.cc.local"
+    assert strategy(n1, queue) == "longest-idle-agent"
+    n1.ccctl("agent", "break", A, "1001")
+    answered_before = len(seats["1001"].calls)
+    with lab.carrier_ns.entered():
+        call = start_call(
+            tmp_path / "waiting",
+            A_DID,
+            wait_ms=500,
+            talk_ms=25000,  # the caller stays this long after the queue answered, then hangs up
+            source_ip=lab.carrier_ns.extra[1],
+            target=lab.edge_address,
+            timeout_s=90,
+        )
+    try:
+        wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
+        # From n2's shell, while watching n1's FreeSWITCH and listening as the nodes do: the change
+        # reaches n1 when the write commits (n1's daemon hears the generation), whatever n2 does after.
+        heard: list[tuple[float, int | None]] = []
+        stop = threading.Event()
+        listener = GenerationListener(lab.url, lambda g: heard.append((time.monotonic(), g)), stop=stop)
+        listener.start()
+        assert listener.listening.wait(10)
+        try:
+            t0 = time.monotonic()
+            shell = n2.start_ccctl("queue", "set", A, "sales", "strategy=round-robin", "--json")
+            reached = wait_until(lambda: strategy(n1, queue) == "round-robin", 30, "the strategy on n1's FreeSWITCH")
+            out, err = shell.communicate(timeout=60)
+            returned = time.monotonic()
+        finally:
+            stop.set()
+        assert shell.returncode == 0, err
+        generation = json.loads(out)["generation"]
+        committed = next(at for at, g in heard if g == generation)
+        print(
+            f"change from n2's shell: committed {committed - t0:.2f} s after the command started, on n1's "
+            f"FreeSWITCH {reached - committed:.2f} s after the commit; the command (n2's own deploy "
+            f"included) returned after {returned - t0:.2f} s"
+        )
+        # The daemons do not poll (their heartbeat deploys nothing): only the notification brings it.
+        assert reached - committed < 10.0, "the committed change did not reach n1 by its notification"
+        assert [m["state"] for m in members(n1, queue)] == ["Waiting"], "the caller left the queue"
+        assert call.sipp.running()
+        # the waiting caller is the one served when the agent comes back
+        n1.ccctl("agent", "ready", A, "1001")
+        result = call.wait()
+        assert result.answered, result.diagnostics()
+        assert len(seats["1001"].calls) == answered_before + 1, seats.diagnostics()
+    finally:
+        call.sipp.kill()
+    states = {n["name"]: n["deployed_generation"] for n in lab_nodes(lab)}
+    assert states["n1"] == states["n2"], states
+
+
+def lab_nodes(lab):
+    from ccctl.fleet import nodes
+
+    return nodes.list_nodes(lab.admin)
+
+
+def agent_state(node, agent: str) -> str | None:
+    from ccctl.supervision.agents import parse_table
+
+    rows = parse_table(node.fs.api("callcenter_config agent list", check=False))
+    return {r["name"]: r["state"] for r in rows}.get(agent)
+
+
+def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
+    n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
+    wait_until(lambda: agent_state(n1, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n1", step=0.2)
+    talking = len(seats["1001"].calls)
+    with lab.carrier_ns.entered():
+        up = start_call(
+            tmp_path / "up",
+            A_DID,
+            wait_ms=500,
+            talk_ms=8000,
+            source_ip=lab.carrier_ns.extra[2],
+            target=lab.edge_address,
+        )
+    wait_until(lambda: len(seats["1001"].calls) == talking + 1, 20, "the agent answering the call on n1", step=0.2)
+    t0 = time.monotonic()
+    moved = lab.nodes["n2"].ccctl("tenant", "move", A, "--to", "n2", "--json")
+    assert '"home_node"' in moved.stdout
+    # A's queue appears on n2 and the edge's routes follow (ccctl edge follow)
+    wait_until(lambda: strategy(n2, f"sales@{A}.cc.local") is not None, 10, "A's queue on n2")
+    print(f"move: A's queue on n2 {time.monotonic() - t0:.2f} s after the command started")
+    # the call in progress on n1 completes there
+    first = up.wait()
+    assert first.answered and first.ended == "local-bye", first.diagnostics()
+    row = wait_row(lab, A_DID)
+    assert (row["node"], row["disposition"]) == ("n1", "answered"), row
+    # the seat keeps its registration at the edge, and its ACD status (Available) on the new node
+    assert "1001@acme.cc.local" in lab.registered()
+    wait_until(lambda: agent_state(n2, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n2", step=0.2)
+    rows_before = len(lab.call_rows())
+    with lab.carrier_ns.entered():
+        nxt = start_call(
+            tmp_path / "next",
+            A_DID,
+            wait_ms=500,
+            talk_ms=2000,
+            source_ip=lab.carrier_ns.extra[3],
+            target=lab.edge_address,
+        )
+    result = nxt.wait()
+    assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail()
+    assert len(seats["1001"].calls) == talking + 2, seats.diagnostics()
+    deadline = time.monotonic() + 15
+    while len(lab.call_rows()) <= rows_before and time.monotonic() < deadline:
+        time.sleep(0.3)
+    row = lab.call_rows()[-1]
+    assert (row["node"], row["tenant"], row["agent"], row["disposition"]) == ("n2", A, "1001", "answered"), row
+    assert strategy(n1, f"sales@{A}.cc.local") is None  # n1 serves A no more
+
+
+def test_a_dead_nodes_tenants_are_answered_on_the_standby(lab, seats, tmp_path):
+    """After the move A and B live on n2: kill n2's FreeSWITCH. The leader among the daemons
+    marks n2 down once its heartbeat stops and re-homes both tenants to the standby; the edge
+    follows; the seat, still registered at the edge, answers A's next call there."""
+    from ccctl.fleet import failover
+
+    n2, spare = lab.nodes["n2"], lab.nodes["spare"]
+    answered = len(seats["1001"].calls)
+    killed = time.monotonic()
+    n2.fs.proc.kill()
+    n2.fs.proc.wait()
+    wait_until(
+        lambda: strategy(spare, f"sales@{A}.cc.local") is not None,
+        failover.DEAD_AFTER + 30,
+        "A's queue on the standby",
+        step=0.2,
+    )
+    rehomed = time.monotonic()
+    assert {n["name"]: n["state"] for n in lab_nodes(lab)}["n2"] == "down"
+    assert "1001@acme.cc.local" in lab.registered()  # no re-registration
+    # the agent's status came along (Available); nobody logs it in on the standby
+    wait_until(lambda: agent_state(spare, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 on the standby", step=0.2)
+    placed = time.monotonic()
+    with lab.carrier_ns.entered():
+        call = start_call(
+            tmp_path / "after",
+            A_DID,
+            wait_ms=500,
+            talk_ms=2000,
+            source_ip=lab.carrier_ns.extra[0],
+            target=lab.edge_address,
+        )
+    result = call.wait()
+    print(
+        f"failover: A re-homed {rehomed - killed:.1f} s after n2's FreeSWITCH was killed; its next call "
+        f"placed {placed - killed:.1f} s after (the agent Available there), done {time.monotonic() - killed:.1f} s after"
+    )
+    assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + lab.daemon_logs()
+    assert len(seats["1001"].calls) == answered + 1, seats.diagnostics()
+    rows = [r for r in lab.call_rows() if r["did"] == A_DID]
+    deadline = time.monotonic() + 15
+    while rows[-1]["node"] != "spare" and time.monotonic() < deadline:
+        time.sleep(0.3)
+        rows = [r for r in lab.call_rows() if r["did"] == A_DID]
+    assert (rows[-1]["node"], rows[-1]["agent"], rows[-1]["disposition"]) == ("spare", "1001", "answered"), rows[-1]
+
+
+def test_a_source_hammering_the_edge_with_bad_passwords_is_banned_there(lab, seats, tmp_path):
+    """Last in the module: its control registration leaves a second contact for the seat."""
+    from ccctl.testing.sip import Sipp
+
+    flood_ip, other_ip = lab.seats_ns.extra[3], lab.seats_ns.extra[4]
+    work = tmp_path / "flood"
+    work.mkdir()
+    csv = work / "creds.csv"
+    csv.write_text(f"SEQUENTIAL\n1001;{A}.cc.local;[authentication username=1001 password=wrong-password];\n")
+    args = ["-inf", str(csv), "-i", flood_ip, "-bind_local", "-p", "5072", "-r", "100", "-m", "300", "-l", "100"]
+    with lab.seats_ns.entered():
+        flood = Sipp(work, "register_once.xml", [*args, lab.edge_address], timeout_s=20, trace=False)
+    flood.wait(40)
+    log = lab.edge_log.read_text(errors="replace")
+    assert f"pike blocks {flood_ip}" in log, lab.edge_tail()
+    # banned: even the right password from that address gets no answer now
+    good = seat_password(lab.admin, A, "1001")
+    with lab.seats_ns.entered():
+        banned = register_once(
+            tmp_path / "banned", "1001", f"{A}.cc.local", good, source_ip=flood_ip, target=lab.edge_address, timeout=8
+        )
+        other = register_once(
+            tmp_path / "other", "1001", f"{A}.cc.local", good, source_ip=other_ip, target=lab.edge_address
+        )
+    assert banned.code is None, banned.diagnostics()
+    assert other.code == 200, other.diagnostics()
+    # the nodes never heard of the flooding source
+    for node in lab.nodes.values():
+        assert flood_ip not in node.fs.log_text()

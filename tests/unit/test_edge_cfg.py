@@ -1,0 +1,39 @@
+"""kamailio.cfg as ccctl renders it: Kamailio itself accepts it (kamailio -c), the database
+URL is the fleet's, and values that could break out of the file are refused."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ccctl.errors import InvalidInput
+from ccctl.fleet.edge import EdgeConfig, kamailio_db_url, render_cfg
+
+URL = "postgresql+psycopg://ccctl:s3cret@10.0.0.5:5433/fleet"
+
+
+def test_kamailio_accepts_the_rendered_configuration(tmp_path):
+    text = render_cfg(EdgeConfig(listen="127.0.0.1:15099", db_url=URL, ctl_socket=tmp_path / "ctl"))
+    assert '#!define DBURL "postgres://ccctl:s3cret@10.0.0.5:5433/fleet"' in text
+    assert "listen=udp:127.0.0.1:15099" in text
+    for module in ("registrar", "usrloc", "auth_db", "db_postgres", "path", "dispatcher", "htable", "pike"):
+        assert f'loadmodule "{module}.so"' in text
+    if not shutil.which("kamailio") or not Path(EdgeConfig.module_dir, "db_postgres.so").exists():
+        pytest.skip("kamailio and kamailio-postgres-modules are not installed: syntax check skipped")
+    cfg = tmp_path / "kamailio.cfg"
+    cfg.write_text(text)
+    done = subprocess.run(["kamailio", "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "config file ok" in done.stderr
+
+
+def test_values_that_would_break_the_file_are_refused(tmp_path):
+    with pytest.raises(InvalidInput):
+        render_cfg(EdgeConfig(listen="edge.example:5060", db_url=URL))
+    with pytest.raises(InvalidInput):
+        render_cfg(EdgeConfig(listen="10.0.0.9:5060", db_url=URL, aliases=('x"\nloadmodule "evil.so',)))
+    with pytest.raises(InvalidInput):
+        kamailio_db_url("sqlite:////var/lib/ccctl/ccctl.db")
