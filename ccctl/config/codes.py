@@ -13,7 +13,22 @@ DISPOSITION = "*9"
 ECHO = "*9196"
 AGENT_EVENT = "ccctl::agent"
 """Event-Subclass of the CUSTOM event a break reason or wrap-up code fires (headers
-CCCTL-Action: break or disposition, CCCTL-Agent, CCCTL-Reason, CCCTL-Code); the daemon records it."""
+CCCTL-Action: break or disposition, CCCTL-Agent, CCCTL-Reason, CCCTL-Code; mask or unmask with
+CCCTL-Call and what names the seat, see ccctl/render/masking.py); the daemon records it."""
+MASK = {"mask": "4", "unmask": "5"}
+"""In a call, *4 masks its recording from now (the file holds silence; the parties still hear
+each other) and *5 resumes it: DTMF meta keys bound on the recorded channel, as *2/*3 of
+on-demand recording are, so the digits never reach the other party."""
+MASK_HEADERS = {
+    "Call": "${uuid}",
+    "Tenant": "${ccctl_tenant}",
+    "Direction": "${ccctl_direction}",
+    "Queue-Agent": "${cc_agent}",
+    "Target": "${ccctl_target}",
+    "User": "${user_name}",
+}
+"""What the daemon names the seat by (ccctl/daemon/assemble.py mask_seat): the queue's agent or the seat
+dialled on an inbound call, the caller's own seat otherwise."""
 SUPERVISOR = ("*33", "*34", "*35")
 """+ extension: listen, whisper, barge."""
 

@@ -83,6 +83,7 @@ HEADERS = (
     "CCCTL-Agent",
     "CCCTL-Code",
     "CCCTL-Reason",
+    *(f"CCCTL-{k}" for k in codes.MASK_HEADERS),
     "CC-Agent-State",
     "CC-Agent-Status",
     "CC-Member-CID-Name",
@@ -167,6 +168,15 @@ def transfers(value: str | None) -> list[tuple[float, str]]:
 
 def _local(name: str | None) -> str | None:
     return name.split("@", 1)[0] if name else None
+
+
+def mask_seat(e: dict[str, str]) -> str | None:
+    """The seat that masked a call's recording: on an inbound call the queue's agent or the
+    seat dialled (the other leg keyed it), else the seat that made the call (this leg)."""
+    if e.get("CCCTL-Direction") == "inbound":
+        target = e.get("CCCTL-Target") or ""
+        return _local(e.get("CCCTL-Queue-Agent")) or (target[5:] if target.startswith("seat:") else None)
+    return e.get("CCCTL-User") or None
 
 
 def is_call_leg(v: dict[str, str]) -> bool:
@@ -472,6 +482,8 @@ class Assembler:
         """A feature code from a seat's phone: a break reason joins the agent's status history
         (kind 'reason', after the On Break status row); a wrap-up code (kind 'wrapup') also
         goes on the agent's last answered call row (store.write_rows)."""
+        if e.get("CCCTL-Action") in ("mask", "unmask"):
+            return self._mask(e)
         kind, value = {"break": ("reason", e.get("CCCTL-Reason")), "disposition": ("wrapup", e.get("CCCTL-Code"))}.get(
             e.get("CCCTL-Action", ""), (None, None)
         )
@@ -484,6 +496,16 @@ class Assembler:
                 {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node},
             )
         ]
+
+    def _mask(self, e: dict[str, str]) -> list[tuple[str, dict]]:
+        """*4 / *5 (or `ccctl agent mask`) on a call: an agent row of kind 'mask' or 'unmask'
+        whose value is the call's uuid (ccctl/render/masking.py); the store marks the call's
+        recording as masked."""
+        tenant, call, seat = e.get("CCCTL-Tenant"), e.get("CCCTL-Call"), mask_seat(e)
+        if not tenant or tenant not in self.directory.tenants_by_domain.values() or not call or not seat:
+            return []
+        row = {"tenant": tenant, "agent": seat, "kind": e["CCCTL-Action"], "value": call[:40], "at": _ts(e)}
+        return [("agent", {**row, "node": self.node})]
 
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")

@@ -17,12 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ccctl.model import AgentEvent, Call
+from ccctl.model import AgentEvent, Call, Recording
 from ccctl.stats import rollup
 
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__
 AGENT = AgentEvent.__table__
+RECORDING = Recording.__table__
 _UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid", "wrapup_code")]
 """What a row from events replaces of one from the CDR; the wrap-up code keyed after the call
 (set_wrapup_code) stays."""
@@ -72,6 +73,13 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
             for row in agents:
                 if row["kind"] == "wrapup":
                     set_wrapup_code(conn, row)
+                elif row["kind"] == "mask":
+                    # The recordings index marks the call (a file indexed later is marked by the scan).
+                    conn.execute(
+                        RECORDING.update()
+                        .where(RECORDING.c.tenant == row["tenant"], RECORDING.c.call_uuid == row["value"])
+                        .values(masked=True)
+                    )
 
 
 def set_wrapup_code(conn, row: dict) -> None:

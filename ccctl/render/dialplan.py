@@ -10,6 +10,7 @@ from ccctl.render import names
 from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
 from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
+from ccctl.render.masking import mask_binds, mask_extensions
 from ccctl.render.survey import after_queue, survey_extensions
 from ccctl.render.xml import el, include
 
@@ -93,6 +94,7 @@ def _setup(t: s.Tenant) -> object:
         cond("${ccctl_setup}", "^$", *actions),
         cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
         *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
+        *([mask_binds(t)] if t.recording.mode != "none" else []),
         cont=True,
     )
 
@@ -347,6 +349,8 @@ def tenant_context(t: s.Tenant) -> object:
     exts += _seats(t)
     exts += _supervisor(t)
     exts += agent_code_extensions(t)
+    if t.recording.mode != "none":
+        exts += mask_extensions(t)
     for q in t.queues:
         exts += _queue(t, q)
     for ivr in t.ivrs:

@@ -68,6 +68,19 @@ def media_scenario(source: Path, dest: Path, rtp_port: int) -> Path:
     return dest
 
 
+_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
+_EVENT_PACKETS, _EVENT_GAP = 8, 5
+"""A digit: 5 packets of 20 ms while pressed, 3 end packets (one event, RFC 2833 §2.5), then
+100 ms of audio before the next (an empty entry stands for a frame of audio)."""
+
+
+def _telephone_event(digit: str) -> list[bytes]:
+    code, volume = _EVENTS[digit], 10
+    pressed = [struct.pack(">BBH", code, volume, 160 * (i + 1)) for i in range(5)]
+    end = [struct.pack(">BBH", code, 0x80 | volume, 800)] * 3
+    return [*pressed, *end, *([b""] * _EVENT_GAP)]
+
+
 class RtpPeer:
     def __init__(self, ip: str, port: int, tone_hz: float, amplitude: int = 8000):
         self.addr = (ip, port)
@@ -82,6 +95,8 @@ class RtpPeer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._since = 0.0
+        self._digits: list[str] = []
+        self.dtmf_payload_type = 101
         self._threads = [
             threading.Thread(target=self._recv, daemon=True),
             threading.Thread(target=self._send, daemon=True),
@@ -112,9 +127,29 @@ class RtpPeer:
             pt: bytes(enc(int(self.amplitude * math.sin(step * i))) for i in range(8000)) for pt, enc in _ENC.items()
         }
         next_at = time.monotonic()
+        event: list[bytes] = []  # the RFC 2833 packets of the digit being sent, then its gap
+        event_ts = 0
         while not self._stop.is_set():
             next_at += 0.02
-            if self.remote is not None:
+            if self.remote is not None and not event:
+                with self._lock:
+                    digit = self._digits.pop(0) if self._digits else None
+                if digit is not None:
+                    event, event_ts = _telephone_event(digit), ts
+            if self.remote is not None and event and event[0]:
+                # In the audio's own stream (sequence, SSRC), as a phone sends it.
+                marker = 0x80 if len(event) == _EVENT_PACKETS + _EVENT_GAP else 0
+                header = struct.pack(
+                    ">BBHII", 0x80, marker | self.dtmf_payload_type, seq & 0xFFFF, event_ts & 0xFFFFFFFF, ssrc
+                )
+                try:
+                    self.sock.sendto(header + event.pop(0), self.remote)
+                except OSError:
+                    pass
+                seq, ts = seq + 1, ts + 160
+            elif self.remote is not None:
+                if event:
+                    event.pop(0)  # the gap after a digit: audio again
                 off = n % 8000
                 payload = second[self.payload_type][off : off + 160]
                 header = struct.pack(">BBHII", 0x80, self.payload_type, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
@@ -124,6 +159,15 @@ class RtpPeer:
                     pass
                 seq, ts, n = seq + 1, ts + 160, n + 160
             time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def dtmf(self, digits: str) -> None:
+        """Send DIGITS as RFC 2833 telephone events (100 ms each, 100 ms apart), as a phone does."""
+        with self._lock:
+            self._digits.extend(digits)
+
+    def dtmf_sent(self) -> bool:
+        with self._lock:
+            return not self._digits
 
     def mark(self) -> None:
         """Forget what was heard so far: level() counts from now."""

@@ -1,0 +1,24 @@
+"""agent reports: the recordings index marks a call whose recording was masked (*4 ... *5)
+
+Revision ID: 0012_agent_reports
+Revises: 0010_agent_codes
+Create Date: 2026-12-06
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0012_agent_reports'
+down_revision = '0010_agent_codes'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('recording', schema=None, recreate='never') as batch_op:
+        batch_op.add_column(sa.Column('masked', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('recording', schema=None) as batch_op:
+        batch_op.drop_column('masked')
