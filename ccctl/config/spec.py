@@ -278,6 +278,9 @@ class Queue(Spec):
     survey: bool = False
     """After the agent hangs up, the caller is asked to score the call 1-5."""
     callback: Callback | None = None
+    require_disposition: bool = False
+    """After a call of this queue the agent is offered no call until a wrap-up code is keyed
+    (*9 + code, `ccctl agent disposition`); the tenant's require_disposition sets it for all."""
 
     @property
     def required_skill(self) -> str:
@@ -505,6 +508,11 @@ class Tenant(Spec):
     """The reason of *24 alone; one of pause_reasons (left out: a break without a reason)."""
     dispositions: dict[AgentCode, CodeName] = {}
     """Wrap-up codes an agent keys after a call (*9 + code), stored on the call row."""
+    missed_calls_reason: AgentCode | None = None
+    """The break reason of an agent put On Break after missing max_no_answer offers in a row;
+    one of pause_reasons (left out: such a break has no reason)."""
+    require_disposition: bool = False
+    """Every queue of the tenant holds an agent's next offer until a wrap-up code is keyed."""
 
     @property
     def sip_domain(self) -> str:

@@ -124,6 +124,8 @@ class Directory:
 
     tenants_by_domain: dict[str, str] = field(default_factory=dict)
     queues: dict[tuple[str, str], QueueInfo] = field(default_factory=dict)
+    missed_reasons: dict[str, str] = field(default_factory=dict)
+    """tenant -> the name of its break reason for missed offers (missed_calls_reason)."""
 
     def split(self, name: str) -> tuple[str | None, str]:
         """'sales@acme.cc.local' -> ('acme', 'sales')."""
@@ -441,6 +443,7 @@ class Assembler:
         self._refresh = refresh
         self._refreshed = 0.0
         self._fed = 0
+        self._missed: dict[tuple[str, str], str] = {}
 
     def _split(self, name: str) -> tuple[str | None, str]:
         """'sales@acme.cc.local' -> ('acme', 'sales'); an unknown domain re-reads the
@@ -510,10 +513,24 @@ class Assembler:
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")
         at = _ts(e)
+        if action == "agent-max-no-answer":
+            # mod_callcenter puts the agent On Break right after this event: that break's reason.
+            tenant, agent = self._split(e.get("CC-Agent", ""))
+            reason = self.directory.missed_reasons.get(tenant or "")
+            if reason:
+                self._missed[(tenant, agent)] = reason
+            return []
         if action in ("agent-status-change", "agent-state-change"):
             tenant, agent = self._split(e.get("CC-Agent", ""))
             if tenant is None:
                 return []
+            missed = self._missed.pop((tenant, agent), None) if action == "agent-status-change" else None
+            if missed and e.get("CC-Agent-Status") == "On Break":
+                row = {"tenant": tenant, "agent": agent, "at": at, "node": self.node}
+                return [
+                    ("agent", {**row, "kind": "status", "value": "On Break"}),
+                    ("agent", {**row, "kind": "reason", "value": missed[:40]}),
+                ]
             kind, key = (
                 ("status", "CC-Agent-Status") if action == "agent-status-change" else ("state", "CC-Agent-State")
             )

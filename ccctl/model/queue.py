@@ -25,6 +25,7 @@ class Queue(SQLModel, table=True):
     service_level: int
     wrapup: int
     survey: bool = False
+    require_disposition: bool = False
     callback_key: str | None = Field(default=None, max_length=1)
     """None: no callback."""
     callback_attempts: int = 3

@@ -33,6 +33,8 @@ class Tenant(SQLModel, table=True):
     default_pause_reason: str | None = Field(default=None, max_length=2)
     dispositions: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     """Wrap-up codes keyed from the phone (*9 + code): {code: name}."""
+    missed_calls_reason: str | None = Field(default=None, max_length=2)
+    require_disposition: bool = False
 
 
 class RecordingPolicy(SQLModel, table=True):

@@ -15,6 +15,7 @@ import re
 from ccctl.config import codes
 from ccctl.config import spec as s
 from ccctl.media import prompts
+from ccctl.render import disposition
 from ccctl.render.dsl import act, alternation, cond, ext
 
 AGENT_EVENT = codes.AGENT_EVENT
@@ -86,6 +87,8 @@ def agent_code_extensions(t: s.Tenant) -> list:
     if not t.seats:
         return []
     c = codes.AGENT
+    # What the agent's last call left due: a wrap-up code (HOLD) or nothing.
+    held = f"${{hash(select/{disposition.HELD_REALM}/${{ccctl_agent}})}}" if disposition.any_required(t) else None
 
     def available() -> list:  # fresh elements each time: an lxml element has one parent
         return [_set("status", "Available"), _set("state", "Waiting")]
@@ -131,26 +134,34 @@ def agent_code_extensions(t: s.Tenant) -> list:
             "agent_ready",
             [("^Logged Out$", "agent_not_logged_in"), (".*", "agent_not_on_break")],
         ),
-        # Wrap-up is mod_callcenter's ready_time still ahead of an Available, Waiting agent.
+        # Wrap-up is mod_callcenter's ready_time still ahead of an Available, Waiting agent;
+        # one held for a wrap-up code (ccctl/render/disposition.py) is released by a code only.
         _code(
             t,
             "wrapup",
             c["wrapup"],
-            r"^Available[^:]*:Waiting$",
+            r"^Available[^:]*:Waiting(?::0?)?$" if held else r"^Available[^:]*:Waiting$",
             [_set("ready_time", "0")],
             "agent_wrapup",
-            [("^Logged Out:", "agent_not_logged_in"), (".*", "agent_not_in_wrapup")],
-            field="${ccctl_agent_status}:${ccctl_agent_state}",
+            [
+                ("^Logged Out:", "agent_not_logged_in"),
+                *([(":[1-9][0-9]*$", "agent_code_required")] if held else []),
+                (".*", "agent_not_in_wrapup"),
+            ],
+            field="${ccctl_agent_status}:${ccctl_agent_state}" + (f":{held}" if held else ""),
         ),
     ]
     for code, name in t.dispositions.items():
+        release = (
+            [_set("ready_time", "0"), act("hash", f"delete/{disposition.HELD_REALM}/${{ccctl_agent}}")] if held else []
+        )
         out.append(
             _code(
                 t,
                 f"disposition-{code}",
                 codes.DISPOSITION + code,
                 ".*",
-                [_event("disposition", code=code, name=name)],
+                [_event("disposition", code=code, name=name), *release],
                 "agent_disposition",
                 [],
             )

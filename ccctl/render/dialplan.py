@@ -9,6 +9,7 @@ from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
+from ccctl.render.disposition import queue_hold
 from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
 from ccctl.render.masking import mask_binds, mask_extensions
 from ccctl.render.survey import after_queue, survey_extensions
@@ -231,6 +232,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
             # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
             "hangup_after_bridge=false" if q.survey else None,
             f"cc_exit_keys={q.callback.key}" if q.callback else None,
+            queue_hold(t, q),  # whether the agent must key a wrap-up code after this call
         ),
         act("answer"),
         act("playback", ann.ref) if ann else None,
