@@ -134,14 +134,16 @@ def agent_code_extensions(t: s.Tenant) -> list:
             "agent_ready",
             [("^Logged Out$", "agent_not_logged_in"), (".*", "agent_not_on_break")],
         ),
-        # Wrap-up is mod_callcenter's ready_time still ahead of an Available, Waiting agent;
-        # one held for a wrap-up code (ccctl/render/disposition.py) is released by a code only.
+        # Wrap-up: an Available, Waiting agent whose wrap_up_time since its last call (or a
+        # ready_time) is still ahead; both go to 0 (the next answered call restores the first,
+        # ccctl/render/callcenter.py). One held for a wrap-up code (ccctl/render/disposition.py)
+        # is released by a code only.
         _code(
             t,
             "wrapup",
             c["wrapup"],
             r"^Available[^:]*:Waiting(?::0?)?$" if held else r"^Available[^:]*:Waiting$",
-            [_set("ready_time", "0")],
+            [_set("ready_time", "0"), _set("wrap_up_time", "0")],
             "agent_wrapup",
             [
                 ("^Logged Out:", "agent_not_logged_in"),

@@ -123,6 +123,8 @@ def end_wrapup(services: Services, tenant: str, extension: str, *, actor: str | 
             if disposition.any_required(t) and _held(esl, agent):
                 raise Conflict(f"{tenant}/{extension} must key a wrap-up code first (ccctl agent disposition)")
             esl.api(f"callcenter_config agent set ready_time {agent} 0")
+            # mod_callcenter counts wrap-up from the call's end; the next answer restores it.
+            esl.api(f"callcenter_config agent set wrap_up_time {agent} 0")
 
     _audited(services, tenant, extension, "wrapup", actor, None, work)
 

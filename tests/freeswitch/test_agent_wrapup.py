@@ -24,8 +24,8 @@ from .seat_sip import seat_call
 
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 
-DID, MISSED_DID = "4000000031", "4000000032"
-PW = {"3001": "gamma-pass-30011", "3002": "gamma-pass-30022"}
+DID, MISSED_DID, WRAPUP_DID = "4000000031", "4000000032", "4000000033"
+PW = {"3001": "gamma-pass-30011", "3002": "gamma-pass-30022", "3003": "gamma-pass-30033"}
 SITE = f"""
 tenants:
   - name: gamma
@@ -35,12 +35,15 @@ tenants:
     seats:
       - {{extension: "3001", name: Agent, skills: {{orders: 5}}, password: {PW["3001"]}}}
       - {{extension: "3002", name: Sleepy, skills: {{night: 5}}, password: {PW["3002"]}}}
+      - {{extension: "3003", name: Careful, skills: {{support: 5}}, password: {PW["3003"]}}}
     queues:
       - {{name: orders, wrapup: 0, require_disposition: true, max_wait: 600, no_agent: {{timeout: 0, target: hangup}}}}
       - {{name: night, wrapup: 0, max_wait: 600, no_agent: {{timeout: 0, target: hangup}}}}
+      - {{name: support, wrapup: 600, max_wait: 600, no_agent: {{timeout: 0, target: hangup}}}}
     numbers:
       - {{number: "{DID}", target: "queue:orders"}}
       - {{number: "{MISSED_DID}", target: "queue:night"}}
+      - {{number: "{WRAPUP_DID}", target: "queue:support"}}
 """
 UNAVAILABLE = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -85,18 +88,18 @@ def _agent(box, ext: str) -> dict[str, str]:
     return {r["name"]: r for r in parse_table(box.api("callcenter_config agent list"))}[f"{ext}@gamma.cc.local"]
 
 
-def _bridged(events: EventLog, n: int, timeout: float) -> list[dict[str, str]]:
+def _bridged(events: EventLog, n: int, timeout: float, queue: str = "orders") -> list[dict[str, str]]:
     return events.wait_for(
-        lambda e: e.get("CC-Action") == "bridge-agent-start" and e.get("CC-Queue") == "orders@gamma.cc.local",
+        lambda e: e.get("CC-Action") == "bridge-agent-start" and e.get("CC-Queue") == f"{queue}@gamma.cc.local",
         n,
         timeout=timeout,
     )
 
 
-def _key(tmp_path, code: str) -> None:
+def _key(tmp_path, code: str, ext: str = "3001") -> None:
     """The seat dials CODE from its phone and hears the confirmation (or refusal)."""
     n = len(list(tmp_path.glob("key-*")))
-    out = seat_call(tmp_path / f"key-{n}", "3001", "gamma.cc.local", PW["3001"], code, talk_ms=15000)
+    out = seat_call(tmp_path / f"key-{n}", ext, "gamma.cc.local", PW[ext], code, talk_ms=15000)
     assert out.code == 200 and out.ended == "remote-bye", out.diagnostics()
 
 
@@ -179,3 +182,31 @@ def test_missed_offers_put_the_agent_on_break_with_the_missed_calls_reason(box, 
         caller.sipp.kill()
     assert ("reason", "missed calls") in rows, rows
     assert rows[rows.index(("reason", "missed calls")) - 1] == ("status", "On Break"), rows
+
+
+def test_star_26_ends_a_real_wrap_up(box, tmp_path):
+    """mod_callcenter counts wrap-up from the end of the call (wrap_up_time): *26 ends it, and
+    the next answered call has the queue's wrap-up again."""
+    svc = box.services
+    with (
+        EventLog(box.fs.password, ["CUSTOM", "callcenter::info"], port=svc.settings.esl_port) as events,
+        AgentPool(box, tmp_path / "seat", [Seat("3003", "gamma.cc.local", PW["3003"])], talk_ms=2000, ip="127.0.1.3"),
+    ):
+        set_status(svc, "gamma", "3003", "login")
+        first = start_call(tmp_path / "c1", WRAPUP_DID, wait_ms=500, talk_ms=8000, source_ip="127.0.0.24")
+        _bridged(events, 1, 30, "support")
+        assert first.wait().ok
+        second = start_call(tmp_path / "c2", WRAPUP_DID, wait_ms=500, talk_ms=6000, source_ip="127.0.0.25")
+        events.wait_for(
+            lambda e: e.get("CC-Action") == "member-queue-start" and e.get("CC-Queue") == "support@gamma.cc.local",
+            2,
+            timeout=20,
+        )
+        time.sleep(4)
+        assert len(events.matching(lambda e: e.get("CC-Action") == "agent-offering")) == 1, "offered in wrap-up"
+        keyed = time.monotonic()
+        _key(tmp_path, "*26", "3003")
+        _bridged(events, 2, 20, "support")
+        print(f"offered {time.monotonic() - keyed:.1f} s after *26 (wrap-up 600 s)")
+        assert int(_agent(box, "3003")["wrap_up_time"]) == 600  # back for the next call
+        assert second.wait().ok
