@@ -120,6 +120,14 @@ class Board:
                     if (agent.tenant, agent.extension) == (a.tenant, a.extension):
                         agent.status, agent.state, agent.since = a.status, a.state, now
 
+    def seed_reasons(self, reasons: dict[tuple[str, str], str]) -> None:
+        """The reason of the break each agent On Break is on ((tenant, extension) -> reason,
+        break_reasons_now), before events arrive."""
+        with self.lock:
+            for agent in self.agents.values():
+                if agent.status == "On Break":
+                    agent.reason = reasons.get((agent.tenant, agent.extension), agent.reason)
+
     def seed_today(self, rows: list[dict]) -> None:
         """Today's figures so far from the call records (ccctl.stats.history, by queue and hour)."""
         with self.lock:
@@ -239,6 +247,29 @@ class Board:
             }
 
 
+def break_reasons_now(engine, tenants: list[str], since: float) -> dict[tuple[str, str], str]:
+    """(tenant, agent) -> the reason of its latest break, if the agent rows since SINCE show
+    it still On Break (a reason row follows the status row it names)."""
+    from sqlalchemy import select
+
+    from ccctl.model import AgentEvent
+
+    a = AgentEvent.__table__
+    last: dict[tuple[str, str], tuple[str, str | None]] = {}
+    stmt = (
+        select(a.c.tenant, a.c.agent, a.c.kind, a.c.value)
+        .where(a.c.tenant.in_(tenants), a.c.at >= since, a.c.kind.in_(("status", "reason")))
+        .order_by(a.c.at, a.c.id)
+    )
+    with engine.connect() as conn:
+        for t, agent, kind, value in conn.execute(stmt):
+            if kind == "status":
+                last[(t, agent)] = (value, None)
+            elif last.get((t, agent), ("",))[0] == "On Break":
+                last[(t, agent)] = ("On Break", value)
+    return {k: reason for k, (status, reason) in last.items() if status == "On Break" and reason}
+
+
 def open_board(services, tenant: str | None = None) -> Board:
     """A board of the box's tenants, seeded from the call records and, when FreeSWITCH is up,
     from its agent list."""
@@ -293,6 +324,9 @@ class Follower:
                 )
                 try:
                     self.board.seed_agents(live_states(self.services))
+                    tenants = sorted({a.tenant for a in self.board.agents.values()})
+                    week = time.time() - 7 * 86400
+                    self.board.seed_reasons(break_reasons_now(self.services.engine, tenants, week))
                 except CcError:
                     pass
                 while not self._stop.is_set():

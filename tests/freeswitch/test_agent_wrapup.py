@@ -182,6 +182,12 @@ def test_missed_offers_put_the_agent_on_break_with_the_missed_calls_reason(box, 
         caller.sipp.kill()
     assert ("reason", "missed calls") in rows, rows
     assert rows[rows.index(("reason", "missed calls")) - 1] == ("status", "On Break"), rows
+    # The agents' report: time on break for missed calls since then.
+    from ccctl.stats.agent_report import report
+    from ccctl.stats.history import Query
+
+    (row,) = report(svc.engine, Query(time.time() - 3600, time.time(), "gamma", agent="3002", by="agent"))
+    assert row["break:missed calls"] > 0 and row["login_time"] > 0, row
 
 
 def test_star_26_ends_a_real_wrap_up(box, tmp_path):

@@ -178,6 +178,12 @@ def test_masked_spans_are_silent_while_the_call_goes_on(box, tmp_path):
     assert rec["masked"] is True, rec
     rows = [(e.action, e.result, e.call) for e in audit.entries(svc, "acme") if e.actor == "sup"]
     assert rows[-2:] == [("recording.mask", "ok", call), ("recording.unmask", "ok", call)], rows
+    # The agents' report counts the call once for its seat, however often it was masked.
+    from ccctl.stats.agent_report import report
+    from ccctl.stats.history import Query
+
+    (row,) = report(svc.engine, Query(time.time() - 3600, time.time() + 1, "acme", agent="1001", by="agent"))
+    assert row["masked_calls"] == 1, row
     with svc.engine.connect() as conn:
         kinds = conn.execute(
             select(AgentEvent.kind).where(AgentEvent.value == call).order_by(AgentEvent.at, AgentEvent.id)

@@ -134,3 +134,29 @@ def test_the_wallboard_shows_the_break_reason():
     b.feed(_cc("agent-status-change", **{"CC-Agent-Status": "On Break"}))
     agent = next(a for a in b.snapshot()["agents"] if a["extension"] == "1001")
     assert (agent["status"], agent["reason"]) == ("On Break", "missed calls")
+
+
+def test_the_wallboard_is_seeded_with_the_reasons_of_breaks_in_progress(tmp_path):
+    from ccctl import app
+    from ccctl.daemon.store import write_rows
+    from ccctl.settings import Settings
+    from ccctl.supervision.agents import AgentState
+    from ccctl.supervision.wallboard import break_reasons_now
+    from ccctl.testing.rows import status
+
+    services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
+    rows = [
+        status("acme", "1001", "On Break", 10.0),
+        status("acme", "1001", "lunch", 10.0, kind="reason"),
+        status("acme", "1002", "On Break", 10.0),
+        status("acme", "1002", "lunch", 10.0, kind="reason"),
+        status("acme", "1002", "Available", 20.0),  # back: no reason any more
+    ]
+    write_rows(services.engine, [], rows)
+    reasons = break_reasons_now(services.engine, ["acme"], 0.0)
+    assert reasons == {("acme", "1001"): "lunch"}
+    b = Board([_tenant()], clock=lambda: 100.0)
+    state = dict(calls_answered=0, no_answer_count=0, talk_time=0, last_bridge_end=0, wrap_up_time=0)
+    b.seed_agents([AgentState("acme", "1001", "A", "On Break", "Idle", **state)])
+    b.seed_reasons(reasons)
+    assert [(a["extension"], a["reason"]) for a in b.snapshot()["agents"]] == [("1001", "lunch"), ("1002", None)]

@@ -48,3 +48,48 @@ def test_mask_events_become_agent_rows_of_known_tenants_only():
     ]
     assert a.feed({**e, "CCCTL-Tenant": "other"}) == []
     assert a.feed({**e, "CCCTL-Call": ""}) == []
+
+
+def test_mask_commands_refuse_clearly(tmp_path, sounds_dir):
+    """`ccctl agent mask`: an unknown seat exit 3, a tenant recording nothing exit 4, one line;
+    `ccctl recording masks` lists the spans from the agent rows."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ccctl.cli.main import app
+    from ccctl.daemon.store import write_rows
+    from ccctl.testing import rows as r
+
+    env = {
+        "CCCTL_DB": str(tmp_path / "cli.db"),
+        "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
+        "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "fs" / "recordings"),
+        "CCCTL_ESL_PORT": "1",
+        "CCCTL_FS_DEPLOY": "off",
+    }
+    site = tmp_path / "site.yaml"
+    site.write_text("tenants:\n  - name: acme\n    seats: [{extension: '1001', name: A}]\n")
+    runner = CliRunner()
+    assert runner.invoke(app, ["apply", "-f", str(site)], env=env).exit_code == 0
+    out = runner.invoke(app, ["agent", "mask", "acme", "1009"], env=env)
+    assert out.exit_code == 3 and "seat acme/1009 not found" in out.output, out.output
+    out = runner.invoke(app, ["agent", "mask", "acme", "1001"], env=env)
+    assert out.exit_code == 4 and out.output.count("\n") == 1 and "records no calls" in out.output, out.output
+    assert "Traceback" not in out.output
+
+    from ccctl.db import open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    write_rows(
+        engine,
+        [{**r.call("u-1", "acme", "inbound", 1000.0, 60), "agent": "1001"}],
+        [r.status("acme", "1001", "u-1", 1010.0, kind="mask"), r.status("acme", "1001", "u-1", 1025.5, kind="unmask")],
+    )
+    engine.dispose()
+    out = runner.invoke(app, ["recording", "masks", "acme", "--json"], env=env)
+    assert out.exit_code == 0, out.output
+    assert [(m["call"], m["seat"], m["seconds"], m["start"]) for m in json.loads(out.stdout)] == [
+        ("u-1", "1001", 15.5, "1970-01-01T00:16:50Z")
+    ]
