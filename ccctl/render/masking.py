@@ -19,6 +19,8 @@ from ccctl.render.dsl import act, cond, dest, ext
 
 MASK_EXTENSION = "cc-record-{}"
 """cc-record-mask / cc-record-unmask in the tenant's context."""
+RECORDING_BUG = "session_record"
+"""What uuid_buglist lists for a channel whose record_session is running."""
 
 
 def mask_binds(t: s.Tenant) -> object:
@@ -38,7 +40,8 @@ def mask_binds(t: s.Tenant) -> object:
 
 def mask_extensions(t: s.Tenant) -> list:
     """Mask or unmask the recording of this channel. Only a bridged call runs them (bridge_to
-    is set while a bridge is up): dialled as a number they match nothing here."""
+    is set while a bridge is up): dialled as a number they match nothing here. The event (the
+    span the daemon records) goes out only where a recording runs."""
     out = []
     for what in codes.MASK:
         fields = [
@@ -51,11 +54,16 @@ def mask_extensions(t: s.Tenant) -> list:
             ext(
                 f"record-{what}",
                 cond("${bridge_to}", "^.+$", break_="on-false"),
+                cond("destination_number", dest(MASK_EXTENSION.format(what)), break_="on-false"),
+                # Only a call being recorded (on demand: after *2) has a span to mask or resume.
                 cond(
-                    "destination_number",
-                    dest(MASK_EXTENSION.format(what)),
+                    "${uuid_buglist(${uuid})}",
+                    RECORDING_BUG,
                     act(f"record_session_{what}", names.recording_path(t)),
                     act("event", ",".join(fields)),
+                    # An anti-action ends the hunt here too: the key run on a live call must
+                    # never fall through to the context's last extension (unallocated: hangup).
+                    anti=[act("log", f"INFO ccctl: *{codes.MASK[what]}: no recording to {what}")],
                 ),
             )
         )

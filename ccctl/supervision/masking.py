@@ -10,7 +10,7 @@ from ccctl.config.entities import get_tenant
 from ccctl.errors import Conflict, NotFound
 from ccctl.freeswitch.connect import event_socket
 from ccctl.render import names
-from ccctl.render.masking import MASK_EXTENSION
+from ccctl.render.masking import MASK_EXTENSION, RECORDING_BUG
 from ccctl.supervision import audit, monitor
 
 
@@ -57,6 +57,8 @@ def set_mask(services: Services, tenant: str, extension: str, on: bool, *, actor
             raise Conflict(f"{tenant} records no calls (recording mode none): nothing to {action}")
         with event_socket(services) as esl:
             call = _recorded_channel(esl, t, extension)
+            if RECORDING_BUG not in esl.api(f"uuid_buglist {call}", check=False):
+                raise Conflict(f"the call of {tenant}/{extension} is not being recorded: nothing to {action}")
             esl.api(f"uuid_broadcast {call} execute_extension::{MASK_EXTENSION.format(action)} aleg")
     except Exception as exc:
         audit.record(

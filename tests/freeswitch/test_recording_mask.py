@@ -45,7 +45,16 @@ tenants:
       - {{number: "{BETA_DID}", target: "queue:sales"}}
 """
 MARGIN = 0.6
-"""Seconds a silent span in the file may differ from the span between the keys' events."""
+"""Seconds a silent span in the file may run past the span between the keys' events."""
+
+
+def matches(run: tuple[float, float], keys: tuple[float, float]) -> bool:
+    """Whether silent RUN (seconds into the file) is the span masked between KEYS (seconds
+    after the recording started, by the events' clock). The file's clock runs slow on a busy
+    box (frames are written as they come, and a late one is dropped), so the span may start
+    early and be shorter, never longer."""
+    (start, end), (m, u) = run, keys
+    return 0.6 * (u - m) <= end - start <= (u - m) + MARGIN and m - 1.5 < start < m + MARGIN
 
 
 @pytest.fixture(scope="module")
@@ -161,7 +170,7 @@ def test_masked_spans_are_silent_while_the_call_goes_on(box, tmp_path):
     print(f"recording {files[0].name} ({len(data) / rate:.1f} s): silent {runs}, masked by the keys {keyed_spans}")
     assert len(runs) == 2, (runs, keyed_spans)
     for (start, end), (m, u) in zip(runs, keyed_spans):
-        assert abs((end - start) - (u - m)) < MARGIN and m - 1.5 < start < m + MARGIN, (runs, keyed_spans)
+        assert matches((start, end), (m, u)), (runs, keyed_spans)
     figures = {
         "before": rms(data, rate, 0.3, runs[0][0]),
         "between": rms(data, rate, runs[0][1], runs[1][0]),
@@ -192,25 +201,26 @@ def test_masked_spans_are_silent_while_the_call_goes_on(box, tmp_path):
 
 
 def test_on_demand_queue_call_masked_by_the_seat_on_the_other_leg(box, tmp_path):
-    """A queue call: the caller's channel records, the seat (the other leg) keys *2 (start),
-    then *4 and *5 one second apart per key: the file has audio, two seconds of silence, audio."""
+    """A queue call: the caller's channel records, the seat (the other leg) keys *4 before
+    anything is recorded (nothing to mask: no span), *2 (start), then *4 and *5, one second
+    apart per key: the file has audio, two seconds of silence, audio."""
     from ccctl.supervision.agents import set_status
     from ccctl.testing.sip import AgentPool, Seat, start_call
 
     from .test_on_demand_recording import seat_pressing
 
     svc = box.services
-    keys = seat_pressing(tmp_path / "agents", "*2*4*5", gap_ms=1000)
+    keys = seat_pressing(tmp_path / "agents", "*4*2*4*5", gap_ms=1000)
     with (
         EventLog(box.fs.password, ["RECORD_START", "CUSTOM", "ccctl::agent"], port=svc.settings.esl_port) as events,
         AgentPool(box, tmp_path / "agents", [Seat("2001", "beta.cc.local", PW["2001"])], answer=keys),
     ):
         set_status(svc, "beta", "2001", "login")
-        caller = start_call(tmp_path / "caller", BETA_DID, wait_ms=500, talk_ms=12000)
+        caller = start_call(tmp_path / "caller", BETA_DID, wait_ms=500, talk_ms=14000)
         started = events.wait_for(lambda e: e.get("Event-Name") == "RECORD_START", timeout=30)[0]
         call = started["Unique-ID"]
         t0 = int(started["Event-Date-Timestamp"]) / 1e6
-        got = events.wait_for(lambda e: e.get("CCCTL-Action") in ("mask", "unmask"), 2, timeout=15)
+        got = events.wait_for(lambda e: e.get("CCCTL-Action") in ("mask", "unmask"), 2, timeout=20)
         assert [(e["CCCTL-Action"], e["CCCTL-Call"], e.get("CCCTL-Queue-Agent")) for e in got] == [
             ("mask", call, "2001@beta.cc.local"),
             ("unmask", call, "2001@beta.cc.local"),
@@ -222,7 +232,7 @@ def test_on_demand_queue_call_masked_by_the_seat_on_the_other_leg(box, tmp_path)
     data, rate = samples(files[0])
     runs = [r for r in zero_runs(data, rate) if r[1] - r[0] > 0.5]
     print(f"recording {files[0].name} ({len(data) / rate:.1f} s): silent {runs}, masked by the keys {(m, u)}")
-    assert len(runs) == 1 and abs((runs[0][1] - runs[0][0]) - (u - m)) < MARGIN, (runs, m, u)
+    assert len(runs) == 1 and matches(runs[0], (m, u)), (runs, m, u)
     before, after = rms(data, rate, 0.1, runs[0][0]), rms(data, rate, runs[0][1], len(data) / rate - 0.3)
     print(f"RMS before {before:.3f}, after {after:.3f}")
     assert before > 0.001 and after > 0.001
