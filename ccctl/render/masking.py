@@ -20,7 +20,10 @@ from ccctl.render.dsl import act, cond, dest, ext
 MASK_EXTENSION = "cc-record-{}"
 """cc-record-mask / cc-record-unmask in the tenant's context."""
 RECORDING_BUG = "session_record"
-"""What uuid_buglist lists for a channel whose record_session is running."""
+"""What uuid_buglist lists for a channel whose record_session is running..."""
+RECORDING_TARGET = r"<function>session_record</function>\s*<target>([^<]+)</target>"
+"""...and the file it writes (switch_core_media_bug_enumerate's XML), which names the recording
+to mask."""
 
 
 def mask_binds(t: s.Tenant) -> object:
@@ -58,8 +61,9 @@ def mask_extensions(t: s.Tenant) -> list:
                 # Only a call being recorded (on demand: after *2) has a span to mask or resume.
                 cond(
                     "${uuid_buglist(${uuid})}",
-                    RECORDING_BUG,
-                    act(f"record_session_{what}", names.recording_path(t)),
+                    RECORDING_TARGET,
+                    # The file as record_session was given it (its day folder may be yesterday's).
+                    act(f"record_session_{what}", "$1"),
                     act("event", ",".join(fields)),
                     # An anti-action ends the hunt here too: the key run on a live call must
                     # never fall through to the context's last extension (unallocated: hangup).

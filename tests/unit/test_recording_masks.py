@@ -93,3 +93,21 @@ def test_mask_commands_refuse_clearly(tmp_path, sounds_dir):
     assert [(m["call"], m["seat"], m["seconds"], m["start"]) for m in json.loads(out.stdout)] == [
         ("u-1", "1001", 15.5, "1970-01-01T00:16:50Z")
     ]
+
+
+def test_the_mask_names_the_file_being_recorded():
+    """The file comes from uuid_buglist (the day folder of a call that began before midnight is
+    yesterday's); a channel with no recording running matches nothing."""
+    import re
+
+    from ccctl.render.masking import RECORDING_TARGET
+
+    buglist = (
+        "<media-bugs>\n <media-bug>\n  <function>eavesdrop</function>\n  <target>x</target>\n"
+        "  <thread-locked>0</thread-locked>\n </media-bug>\n"
+        " <media-bug>\n  <function>session_record</function>\n"
+        "  <target>/var/lib/freeswitch/recordings/acme/2026-12-05/u-1.wav</target>\n"
+        "  <thread-locked>0</thread-locked>\n </media-bug>\n</media-bugs>\n"
+    )
+    assert re.search(RECORDING_TARGET, buglist)[1] == "/var/lib/freeswitch/recordings/acme/2026-12-05/u-1.wav"
+    assert re.search(RECORDING_TARGET, "<media-bugs>\n</media-bugs>\n") is None
