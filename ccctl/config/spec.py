@@ -281,6 +281,8 @@ class Queue(Spec):
     require_disposition: bool = False
     """After a call of this queue the agent is offered no call until a wrap-up code is keyed
     (*9 + code, `ccctl agent disposition`); the tenant's require_disposition sets it for all."""
+    dispositions: list[AgentCode] = []
+    """The tenant's wrap-up codes a call of this queue takes (left out: all of them)."""
 
     @property
     def required_skill(self) -> str:

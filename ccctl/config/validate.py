@@ -217,6 +217,15 @@ def _check_codes(t: s.Tenant, err) -> None:
             f"missed_calls_reason {t.missed_calls_reason} is not one of the pause reasons",
             ref=t.missed_calls_reason,
         )
+    for q in t.queues:
+        for code in q.dispositions:
+            if code not in t.dispositions:
+                known = ", ".join(t.dispositions) or "none"
+                err(
+                    "dispositions",
+                    f"queue {q.name}: wrap-up code {code} is not one of the tenant's ({known})",
+                    ref=code,
+                )
     requiring = [q.name for q in t.queues if q.require_disposition or t.require_disposition]
     if requiring and not t.dispositions:
         err(

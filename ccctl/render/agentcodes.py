@@ -89,6 +89,7 @@ def agent_code_extensions(t: s.Tenant) -> list:
     c = codes.AGENT
     # What the agent's last call left due: a wrap-up code (HOLD) or nothing.
     held = f"${{hash(select/{disposition.HELD_REALM}/${{ccctl_agent}})}}" if disposition.any_required(t) else None
+    last_queue = f"${{hash(select/{disposition.LAST_QUEUE_REALM}/${{ccctl_agent}})}}"
 
     def available() -> list:  # fresh elements each time: an lxml element has one parent
         return [_set("status", "Available"), _set("state", "Waiting")]
@@ -157,15 +158,18 @@ def agent_code_extensions(t: s.Tenant) -> list:
         release = (
             [_set("ready_time", "0"), act("hash", f"delete/{disposition.HELD_REALM}/${{ccctl_agent}}")] if held else []
         )
+        # Where queues narrow the codes: the queue of the agent's last call must take this one.
+        taking = disposition.queues_taking(t, code)
         out.append(
             _code(
                 t,
                 f"disposition-{code}",
                 codes.DISPOSITION + code,
-                ".*",
+                ".*" if taking is None else f"^(?:{alternation(taking)})?$",
                 [_event("disposition", code=code, name=name), *release],
                 "agent_disposition",
-                [],
+                [] if taking is None else [(".*", "agent_unknown_code")],
+                **({} if taking is None else {"field": last_queue}),
             )
         )
     if t.dispositions:

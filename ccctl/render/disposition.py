@@ -19,6 +19,9 @@ HOLD = 4102444800
 HOLD_VAR = "ccctl_hold"
 HELD_REALM = "ccctl_held"
 """mod_hash realm: agent name -> the ready_time its last call set (HOLD while a code is due)."""
+LAST_QUEUE_REALM = "ccctl_last_queue"
+"""mod_hash realm: agent name -> the queue of its last answered call, in a tenant whose queues
+narrow the wrap-up codes (Queue.dispositions): which codes *9 + code takes."""
 
 
 def required(t: s.Tenant, q: s.Queue) -> bool:
@@ -40,12 +43,27 @@ def serves_required(t: s.Tenant, seat: s.Seat) -> bool:
     return any(required(t, q) and q.required_skill in seat.skills for q in t.queues)
 
 
+def narrowed(t: s.Tenant) -> bool:
+    return any(q.dispositions for q in t.queues)
+
+
+def queues_taking(t: s.Tenant, code: str) -> list[str] | None:
+    """The queues (queue ids) whose calls take wrap-up CODE; None: every queue does."""
+    if all(not q.dispositions or code in q.dispositions for q in t.queues):
+        return None
+    return [names.queue_id(t, q) for q in t.queues if not q.dispositions or code in q.dispositions]
+
+
 def answer_hooks(t: s.Tenant, seat: s.Seat) -> list[str]:
-    """Dial-string variables of an agent serving such a queue: on answer, hold and note it."""
-    if not serves_required(t, seat):
-        return []
+    """Dial-string variables of an agent: on answer, hold it for a code where its queue
+    requires one, and note the queue where queues narrow the codes."""
     agent = names.agent_id(t, seat)
-    return [
-        f"api_on_answer_hold='callcenter_config agent set ready_time {agent} ${{{HOLD_VAR}}}'",
-        f"api_on_answer_held='hash insert/{HELD_REALM}/{agent}/${{{HOLD_VAR}}}'",
-    ]
+    out = []
+    if serves_required(t, seat):
+        out += [
+            f"api_on_answer_hold='callcenter_config agent set ready_time {agent} ${{{HOLD_VAR}}}'",
+            f"api_on_answer_held='hash insert/{HELD_REALM}/{agent}/${{{HOLD_VAR}}}'",
+        ]
+    if narrowed(t) and any(q.required_skill in seat.skills for q in t.queues):
+        out.append(f"api_on_answer_queue='hash insert/{LAST_QUEUE_REALM}/{agent}/${{cc_queue}}'")
+    return out

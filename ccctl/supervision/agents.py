@@ -144,9 +144,14 @@ def set_disposition(services: Services, tenant: str, extension: str, code: str, 
         known = ", ".join(f"{k} ({v})" for k, v in t.dispositions.items()) or "none"
         raise InvalidInput(f"{tenant} has no wrap-up code {code!r}; its codes: {known}")
     agent = names.agent_id(t, extension)
+    taking = disposition.queues_taking(t, code)
 
     def work():
         with event_socket(services) as esl:
+            if taking is not None:
+                last = esl.api(f"hash select/{disposition.LAST_QUEUE_REALM}/{agent}", check=False).strip()
+                if last and not last.startswith("-ERR") and last not in taking:
+                    raise InvalidInput(f"a call of queue {last.split('@')[0]} does not take wrap-up code {code}")
             _code_event(esl, agent, "disposition", code=code, name=t.dispositions[code])
             if disposition.any_required(t):
                 # The code keyed: the agent held for it is offered calls again.

@@ -1,7 +1,8 @@
 """Wrap-up codes and missed offers on a real FreeSWITCH, with sipp seats:
 
 - a queue that requires a wrap-up code holds the agent's next offer until the code is keyed
-  (*9 + code from the seat's phone, or `ccctl agent disposition`); *26 cannot skip it;
+  (*9 + code from the seat's phone, or `ccctl agent disposition`); *26 cannot skip it, nor a
+  code the queue does not take;
 - an agent who misses max_no_answer offers in a row is put On Break, and the daemon records
   the tenant's missed-calls reason for that break (statistics and wallboard read it)."""
 
@@ -14,6 +15,7 @@ import pytest
 from ccctl import app
 from ccctl.config.load import load_site
 from ccctl.config.write import apply_tenants
+from ccctl.errors import InvalidInput
 from ccctl.render.disposition import HELD_REALM, HOLD
 from ccctl.supervision.agents import parse_table, set_disposition, set_status
 from ccctl.testing import sip
@@ -37,7 +39,8 @@ tenants:
       - {{extension: "3002", name: Sleepy, skills: {{night: 5}}, password: {PW["3002"]}}}
       - {{extension: "3003", name: Careful, skills: {{support: 5}}, password: {PW["3003"]}}}
     queues:
-      - {{name: orders, wrapup: 0, require_disposition: true, max_wait: 600, no_agent: {{timeout: 0, target: hangup}}}}
+      - {{name: orders, wrapup: 0, require_disposition: true, dispositions: [2], max_wait: 600,
+          no_agent: {{timeout: 0, target: hangup}}}}
       - {{name: night, wrapup: 0, max_wait: 600, no_agent: {{timeout: 0, target: hangup}}}}
       - {{name: support, wrapup: 600, max_wait: 600, no_agent: {{timeout: 0, target: hangup}}}}
     numbers:
@@ -116,7 +119,8 @@ def test_next_offer_waits_for_the_wrap_up_code(box, tmp_path):
         assert first.wait().ok
         # The seat hung up after 2 s: held for a code, whatever the queue's wrap-up (0).
         assert int(_agent(box, "3001")["ready_time"]) == HOLD
-        second = start_call(tmp_path / "c2", DID, wait_ms=500, talk_ms=6000, source_ip="127.0.0.22")
+        # Answered by the queue at once: it stays on the line while the seat keys its codes.
+        second = start_call(tmp_path / "c2", DID, wait_ms=500, talk_ms=40000, source_ip="127.0.0.22")
         events.wait_for(
             lambda e: e.get("CC-Action") == "member-queue-start" and e.get("CC-Queue") == "orders@gamma.cc.local",
             2,
@@ -129,6 +133,8 @@ def test_next_offer_waits_for_the_wrap_up_code(box, tmp_path):
         assert len(offers) == 1, f"offered while a code was due: {offers}"
         assert int(_agent(box, "3001")["ready_time"]) == HOLD
 
+        _key(tmp_path, "*91")  # sold: not a code an orders call takes (refused, still held)
+        assert int(_agent(box, "3001")["ready_time"]) == HOLD
         keyed = time.monotonic()
         _key(tmp_path, "*92")  # complaint: released
         _bridged(events, 2, 20)
@@ -141,7 +147,9 @@ def test_next_offer_waits_for_the_wrap_up_code(box, tmp_path):
             time.sleep(0.2)
         assert int(_agent(box, "3001")["ready_time"]) == HOLD
         assert box.api(f"hash select/{HELD_REALM}/3001@gamma.cc.local").strip() == str(HOLD)
-        assert set_disposition(svc, "gamma", "3001", "sold", actor="sup") == "sold"
+        with pytest.raises(InvalidInput, match="does not take wrap-up code 1"):
+            set_disposition(svc, "gamma", "3001", "sold", actor="sup")
+        assert set_disposition(svc, "gamma", "3001", "complaint", actor="sup") == "complaint"
         assert int(_agent(box, "3001")["ready_time"]) == 0
         assert not box.api(f"hash select/{HELD_REALM}/3001@gamma.cc.local", check=False).strip().isdigit()
 

@@ -160,3 +160,24 @@ def test_the_wallboard_is_seeded_with_the_reasons_of_breaks_in_progress(tmp_path
     b.seed_agents([AgentState("acme", "1001", "A", "On Break", "Idle", **state)])
     b.seed_reasons(reasons)
     assert [(a["extension"], a["reason"]) for a in b.snapshot()["agents"]] == [("1001", "lunch"), ("1002", None)]
+
+
+def test_a_queue_takes_only_codes_of_the_tenant():
+    t = _tenant(dispositions={1: "sold"}, queues=[{"name": "sales", "dispositions": [1, 3]}, {"name": "other"}])
+    msgs = [str(p) for p in check_tenant(t)]
+    assert msgs == ["error: acme: dispositions: queue sales: wrap-up code 3 is not one of the tenant's (1)"]
+
+
+def test_a_narrowed_code_is_taken_only_after_a_call_of_a_queue_taking_it():
+    t = _tenant(
+        dispositions={1: "sold", 2: "complaint"}, queues=[{"name": "sales", "dispositions": [2]}, {"name": "other"}]
+    )
+    assert disposition.queues_taking(t, "2") is None  # every queue takes it
+    assert disposition.queues_taking(t, "1") == ["other@acme.cc.local"]
+    exts = {e.get("name"): e for e in tenant_context(t).iter("extension")}
+    fields = [(c.get("field"), c.get("expression")) for c in exts["agent-disposition-1"].iter("condition")]
+    assert ("${hash(select/ccctl_last_queue/${ccctl_agent})}", r"^(?:other@acme\.cc\.local)?$") in fields
+    # Every agent notes the queue of its calls (an agent serving only unnarrowed queues too).
+    for seat in t.seats:
+        assert "api_on_answer_queue='hash insert/ccctl_last_queue/" in agent_contact(t, seat)
+    assert "api_on_answer_queue" not in agent_contact(_tenant(dispositions={1: "sold"}), t.seats[0])
