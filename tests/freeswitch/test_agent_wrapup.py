@@ -15,9 +15,9 @@ import pytest
 from ccctl import app
 from ccctl.config.load import load_site
 from ccctl.config.write import apply_tenants
-from ccctl.errors import InvalidInput
+from ccctl.errors import Conflict, InvalidInput
 from ccctl.render.disposition import HELD_REALM, HOLD
-from ccctl.supervision.agents import parse_table, set_disposition, set_status
+from ccctl.supervision.agents import end_wrapup, parse_table, set_disposition, set_status
 from ccctl.testing import sip
 from ccctl.testing.box import fs_settings, start_box
 from ccctl.testing.sip import AgentPool, EventLog, Seat, start_call
@@ -119,6 +119,8 @@ def test_next_offer_waits_for_the_wrap_up_code(box, tmp_path):
         assert first.wait().ok
         # The seat hung up after 2 s: held for a code, whatever the queue's wrap-up (0).
         assert int(_agent(box, "3001")["ready_time"]) == HOLD
+        with pytest.raises(Conflict, match="must key a wrap-up code first"):
+            end_wrapup(svc, "gamma", "3001", actor="sup")
         # Answered by the queue at once: it stays on the line while the seat keys its codes.
         second = start_call(tmp_path / "c2", DID, wait_ms=500, talk_ms=40000, source_ip="127.0.0.22")
         events.wait_for(
