@@ -9,7 +9,9 @@ from ccctl.config import spec as s
 AGENT = {"login": "*22", "logout": "*23", "break": "*24", "ready": "*25", "wrapup": "*26"}
 """*22 log in, *23 log out, *24 [+ reason] on break, *25 ready, *26 end wrap-up now."""
 DISPOSITION = "*9"
-"""*9 + code: the wrap-up code of the call the agent just had."""
+"""*9 + code: the wrap-up code of the call the agent just had. During a call, the same keys
+(*9, then the code, then # or the code's second digit) put the code on that call; a meta key
+bound on the call, so none of them reaches the other party (ccctl/render/incall.py)."""
 ECHO = "*9196"
 AGENT_EVENT = "ccctl::agent"
 """Event-Subclass of the CUSTOM event a break reason or wrap-up code fires (headers

@@ -59,6 +59,7 @@ VARIABLES = (
     "ccctl_recording",
     "ccctl_target",
     "ccctl_tenant",
+    "ccctl_wrapup_code",
     "destination_number",
     "direction",
     "end_epoch",
@@ -308,6 +309,9 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         "node": node,
         "source": source,
         "survey_score": survey_score(v),
+        # Keyed during the call (*9 + code, ccctl/render/incall.py); one keyed after it is
+        # put on the row by the store.
+        "wrapup_code": v.get("ccctl_wrapup_code") or None,
     }
 
 
@@ -484,7 +488,8 @@ class Assembler:
     def _agent_code(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         """A feature code from a seat's phone: a break reason joins the agent's status history
         (kind 'reason', after the On Break status row); a wrap-up code (kind 'wrapup') also
-        goes on the agent's last answered call row (store.write_rows)."""
+        goes on a call row (store.write_rows): the call it names when keyed during a call
+        (CCCTL-Call), else the agent's last answered call."""
         if e.get("CCCTL-Action") in ("mask", "unmask"):
             return self._mask(e)
         kind, value = {"break": ("reason", e.get("CCCTL-Reason")), "disposition": ("wrapup", e.get("CCCTL-Code"))}.get(
@@ -493,12 +498,10 @@ class Assembler:
         tenant, agent = self._split(e.get("CCCTL-Agent", ""))
         if kind is None or not value or tenant is None:
             return []
-        return [
-            (
-                "agent",
-                {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node},
-            )
-        ]
+        row = {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node}
+        if kind == "wrapup" and e.get("CCCTL-Call"):
+            row["call"] = e["CCCTL-Call"]
+        return [("agent", row)]
 
     def _mask(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         """*4 / *5 (or `ccctl agent mask`) on a call: an agent row of kind 'mask' or 'unmask'

@@ -69,9 +69,14 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
         if left:
             rollup.recompute_longest(conn, left)
         if agents:
-            conn.execute(AGENT.insert(), agents)
+            # 'call' (the call a wrap-up code was keyed in) is no column of the agent's history.
+            conn.execute(AGENT.insert(), [{k: v for k, v in row.items() if k != "call"} for row in agents])
             for row in agents:
-                if row["kind"] == "wrapup":
+                if row["kind"] == "wrapup" and row.get("call"):
+                    # Keyed during the call: its row, if stored already (else the row brings
+                    # the code from the call's channel variable).
+                    conn.execute(CALL.update().where(CALL.c.uuid == row["call"]).values(wrapup_code=row["value"]))
+                elif row["kind"] == "wrapup":
                     set_wrapup_code(conn, row)
                 elif row["kind"] == "mask":
                     # The recordings index marks the call (a file indexed later is marked by the scan).

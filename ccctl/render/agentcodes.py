@@ -36,7 +36,7 @@ def _say(t: s.Tenant, kind: str) -> list:
     ]
 
 
-def _event(action: str, **headers: str) -> object:
+def event(action: str, **headers: str) -> object:
     fields = [
         f"Event-Subclass={AGENT_EVENT}",
         "Event-Name=CUSTOM",
@@ -47,7 +47,7 @@ def _event(action: str, **headers: str) -> object:
     return act("event", ",".join(fields))
 
 
-def _set(what: str, value: str) -> object:
+def agent_set(what: str, value: str) -> object:
     return act("set", f"ccctl_agent_result={_cc(f'agent set {what} ${{ccctl_agent}} {value}')}")
 
 
@@ -92,7 +92,7 @@ def agent_code_extensions(t: s.Tenant) -> list:
     last_queue = f"${{hash(select/{disposition.LAST_QUEUE_REALM}/${{ccctl_agent}})}}"
 
     def available() -> list:  # fresh elements each time: an lxml element has one parent
-        return [_set("status", "Available"), _set("state", "Waiting")]
+        return [agent_set("status", "Available"), agent_set("state", "Waiting")]
 
     out = [
         _code(t, "login", c["login"], "^Logged Out$", available(), "agent_login", [(".*", "agent_logged_in")]),
@@ -101,13 +101,13 @@ def agent_code_extensions(t: s.Tenant) -> list:
             "logout",
             c["logout"],
             LOGGED_IN,
-            [_set("status", "'Logged Out'")],
+            [agent_set("status", "'Logged Out'")],
             "agent_logout",
             [(".*", "agent_not_logged_in")],
         ),
     ]
     for code, reason in [(None, t.pause_reasons.get(t.default_pause_reason or "")), *t.pause_reasons.items()]:
-        on_break = [_set("status", "'On Break'"), *([_event("break", reason=reason)] if reason else [])]
+        on_break = [agent_set("status", "'On Break'"), *([event("break", reason=reason)] if reason else [])]
         out.append(
             _code(
                 t,
@@ -144,7 +144,7 @@ def agent_code_extensions(t: s.Tenant) -> list:
             "wrapup",
             c["wrapup"],
             r"^Available[^:]*:Waiting(?::0?)?$" if held else r"^Available[^:]*:Waiting$",
-            [_set("ready_time", "0"), _set("wrap_up_time", "0")],
+            [agent_set("ready_time", "0"), agent_set("wrap_up_time", "0")],
             "agent_wrapup",
             [
                 ("^Logged Out:", "agent_not_logged_in"),
@@ -156,7 +156,9 @@ def agent_code_extensions(t: s.Tenant) -> list:
     ]
     for code, name in t.dispositions.items():
         release = (
-            [_set("ready_time", "0"), act("hash", f"delete/{disposition.HELD_REALM}/${{ccctl_agent}}")] if held else []
+            [agent_set("ready_time", "0"), act("hash", f"delete/{disposition.HELD_REALM}/${{ccctl_agent}}")]
+            if held
+            else []
         )
         # Where queues narrow the codes: the queue of the agent's last call must take this one.
         taking = disposition.queues_taking(t, code)
@@ -166,7 +168,7 @@ def agent_code_extensions(t: s.Tenant) -> list:
                 f"disposition-{code}",
                 codes.DISPOSITION + code,
                 ".*" if taking is None else f"^(?:{alternation(taking)})?$",
-                [_event("disposition", code=code, name=name), *release],
+                [event("disposition", code=code, name=name), *release],
                 "agent_disposition",
                 [] if taking is None else [(".*", "agent_unknown_code")],
                 **({} if taking is None else {"field": last_queue}),

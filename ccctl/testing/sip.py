@@ -79,9 +79,12 @@ def _rtp_payloads(path: Path) -> list[tuple[float, int, int, bytes]]:
 def build_dtmf_pcap(digits: str, dest: Path, gap_ms: int = 400, ssrc: int = 0x0CC0FFEE) -> Path:
     """One pcap of RFC 2833 events for DIGITS (0-9 * #) from sipp's per-digit captures, GAP_MS
     apart, as one RTP stream: one SSRC, rising sequence numbers, and a distinct timestamp per
-    event (the same capture twice would otherwise look like a retransmitted event)."""
+    event (the same capture twice would otherwise look like a retransmitted event). A space
+    is a pause of one GAP_MS."""
     frames, seq = [], 1000
     for i, d in enumerate(digits):
+        if d == " ":
+            continue
         if d not in DTMF_NAMES:
             raise ValueError(f"not a DTMF digit: {d!r}")
         packets = _rtp_payloads(PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[d]}.pcap")
@@ -517,6 +520,7 @@ class Call:
         caller_number: str,
         port: int,
         timeout_s: float | None,
+        scenario: Path | None = None,
     ):
         self.number = number
         workdir.mkdir(parents=True, exist_ok=True)
@@ -560,8 +564,10 @@ class Call:
             "1",
             f"{FS_IP}:{EXTERNAL_PORT}",
         ]
+        source = scenario or SCENARIOS / "caller.xml"
         scenario = workdir / "caller.xml"  # next to its pcaps, where sipp looks for them
-        shutil.copyfile(SCENARIOS / "caller.xml", scenario)
+        if source != scenario:
+            shutil.copyfile(source, scenario)
         self.sipp = Sipp(workdir, scenario, args, timeout_s=self.timeout_s)
 
     def wait(self, timeout: float | None = None) -> CallResult:
@@ -604,14 +610,16 @@ def start_call(
     caller_number: str = "4915112345678",
     port: int = 5060,
     timeout_s: float | None = None,
+    scenario: Path | None = None,
 ) -> Call:
     """Dial NUMBER at the external profile (a carrier's call to a DID) from SOURCE_IP:PORT.
     After the answer: wait WAIT_MS (the greeting), press DIGITS (RFC 2833, 0.4 s apart), 0.5 s
     later start streaming speech (AUDIO, 20 ms PCMA packets) and stay TALK_MS, then hang up,
     unless FreeSWITCH hangs up first. A refusal (4xx-6xx) ends the call with that code.
     Calls running at the same time need different SOURCE_IPs (or ports). Returns at once;
-    Call.wait() gives the CallResult. Logs and traces go to WORKDIR."""
-    return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s)
+    Call.wait() gives the CallResult. Logs and traces go to WORKDIR. SCENARIO: a copy of
+    caller.xml to run instead (one whose SDP names a test's own RTP end, say)."""
+    return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s, scenario)
 
 
 def call(workdir: Path, number: str, **kw) -> CallResult:

@@ -96,6 +96,7 @@ class RtpPeer:
         self._stop = threading.Event()
         self._since = 0.0
         self._digits: list[str] = []
+        self._events_received: set[tuple[int, int]] = set()
         self.dtmf_payload_type = 101
         self._threads = [
             threading.Thread(target=self._recv, daemon=True),
@@ -113,8 +114,12 @@ class RtpPeer:
             if len(data) < 12:
                 continue
             pt = data[1] & 0x7F
+            if pt == self.dtmf_payload_type and len(data) >= 16:
+                with self._lock:
+                    self._events_received.add((data[12], struct.unpack(">I", data[4:8])[0]))
+                continue
             if pt not in _DEC:
-                continue  # telephone-event, comfort noise
+                continue  # comfort noise
             with self._lock:
                 self.remote, self.payload_type = src, pt
                 self._received.append((time.monotonic(), pt, data[12:]))
@@ -164,6 +169,12 @@ class RtpPeer:
         """Send DIGITS as RFC 2833 telephone events (100 ms each, 100 ms apart), as a phone does."""
         with self._lock:
             self._digits.extend(digits)
+
+    def digits_received(self) -> list[str]:
+        """The RFC 2833 digits that arrived (one per event: its packets share a timestamp)."""
+        names = {v: k for k, v in _EVENTS.items()}
+        with self._lock:
+            return [names.get(code, "?") for code, _ in sorted(self._events_received, key=lambda e: e[1])]
 
     def dtmf_sent(self) -> bool:
         with self._lock:

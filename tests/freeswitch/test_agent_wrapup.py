@@ -4,7 +4,9 @@
   (*9 + code from the seat's phone, or `ccctl agent disposition`); *26 cannot skip it, nor a
   code the queue does not take;
 - an agent who misses max_no_answer offers in a row is put On Break, and the daemon records
-  the tenant's missed-calls reason for that break (statistics and wallboard read it)."""
+  the tenant's missed-calls reason for that break (statistics and wallboard read it);
+- a code keyed during the call (*9 + code + #) never reaches the caller, goes on that call's
+  row, and releases the agent for the next offer as soon as the call ends."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from .seat_sip import seat_call
 pytestmark = pytest.mark.skipif(sip.available() is not None, reason=str(sip.available()))
 
 DID, MISSED_DID, WRAPUP_DID = "4000000031", "4000000032", "4000000033"
-PW = {"3001": "gamma-pass-30011", "3002": "gamma-pass-30022", "3003": "gamma-pass-30033"}
+PW = {"3001": "gamma-pass-30011", "3002": "gamma-pass-30022", "3003": "gamma-pass-30033", "3004": "gamma-pass-30044"}
 SITE = f"""
 tenants:
   - name: gamma
@@ -38,6 +40,7 @@ tenants:
       - {{extension: "3001", name: Agent, skills: {{orders: 5}}, password: {PW["3001"]}}}
       - {{extension: "3002", name: Sleepy, skills: {{night: 5}}, password: {PW["3002"]}}}
       - {{extension: "3003", name: Careful, skills: {{support: 5}}, password: {PW["3003"]}}}
+      - {{extension: "3004", name: Keyer, skills: {{orders: 5}}, password: {PW["3004"]}}}
     queues:
       - {{name: orders, wrapup: 0, require_disposition: true, dispositions: [2], max_wait: 600,
           no_agent: {{timeout: 0, target: hangup}}}}
@@ -226,3 +229,73 @@ def test_star_26_ends_a_real_wrap_up(box, tmp_path):
         print(f"offered {time.monotonic() - keyed:.1f} s after *26 (wrap-up 600 s)")
         assert int(_agent(box, "3003")["wrap_up_time"]) == 600  # back for the next call
         assert second.wait().ok
+
+
+def test_a_code_keyed_during_the_call_never_reaches_the_caller(box, tmp_path):
+    """The seat keys 1 (an ordinary digit: the caller gets it), then *91# (sold: not a code an
+    orders call takes, refused aloud), then *92# (complaint) during a queue call that requires
+    a code. The caller's RTP carries the 1 and nothing of the codes; the call's row has code 2;
+    the agent is offered the next caller as soon as the call ends (wrap-up 0), not held."""
+    from sqlalchemy import select
+
+    from ccctl.media import prompts
+    from ccctl.model import Call
+
+    from .rtp import RtpPeer, media_scenario
+    from .test_daemon import DaemonProcess
+    from .test_on_demand_recording import seat_pressing
+
+    svc = box.services
+    keys = seat_pressing(tmp_path / "seat", "1 *91#     *92#", gap_ms=600)
+    refusal = prompts.standard("agent_unknown_code", "en").ref.rsplit("/", 1)[-1]
+    caller_media = RtpPeer("127.0.0.26", 41000, 700)
+    scenario = media_scenario(sip.SCENARIOS / "caller.xml", tmp_path / "caller-media.xml", 41000)
+    with (
+        EventLog(
+            box.fs.password,
+            ["CHANNEL_EXECUTE", "CUSTOM", "callcenter::info", "ccctl::agent"],
+            port=svc.settings.esl_port,
+        ) as ev,
+        DaemonProcess(svc.settings, tmp_path / "daemon.log"),
+        AgentPool(
+            box,
+            tmp_path / "seat",
+            [Seat("3004", "gamma.cc.local", PW["3004"])],
+            answer=keys,
+            talk_ms=16000,
+            ip="127.0.1.4",
+        ),
+    ):
+        try:
+            set_status(svc, "gamma", "3004", "login")
+            first = start_call(
+                tmp_path / "c1", DID, wait_ms=500, talk_ms=40000, source_ip="127.0.0.26", audio=False, scenario=scenario
+            )
+            (bridged,) = _bridged(ev, 1, 30)
+            call = bridged["CC-Member-Session-UUID"]
+            second = start_call(tmp_path / "c2", DID, wait_ms=500, talk_ms=40000, source_ip="127.0.0.27")
+            got = ev.wait_for(lambda e: e.get("CCCTL-Action") == "disposition", timeout=30)
+            assert [(e["CCCTL-Code"], e["CCCTL-Call"], e["CCCTL-Agent"]) for e in got] == [
+                ("2", call, "3004@gamma.cc.local")
+            ], got
+            refused = ev.matching(
+                lambda e: e.get("Application") == "playback" and refusal in e.get("Application-Data", "")
+            )
+            assert len(refused) == 1, "*91 on an orders call is refused aloud"
+            assert int(_agent(box, "3004")["ready_time"]) == 0  # released during the call
+            assert first.wait().ok  # the seat hung up after 16 s
+            ended = time.monotonic()
+            _bridged(ev, 2, 20)
+            print(f"next offer bridged {time.monotonic() - ended:.1f} s after the call ended")
+            heard = caller_media.digits_received()
+            print(f"the caller received the digits {heard}")
+            assert heard == ["1"], heard
+            second.sipp.kill()
+        finally:
+            caller_media.close()
+        deadline, code = time.monotonic() + 20, None
+        while code is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+            with svc.engine.connect() as conn:
+                code = conn.execute(select(Call.wrapup_code).where(Call.uuid == call)).scalar()
+        assert code == "2"

@@ -181,3 +181,45 @@ def test_a_narrowed_code_is_taken_only_after_a_call_of_a_queue_taking_it():
     for seat in t.seats:
         assert "api_on_answer_queue='hash insert/ccctl_last_queue/" in agent_contact(t, seat)
     assert "api_on_answer_queue" not in agent_contact(_tenant(dispositions={1: "sold"}), t.seats[0])
+
+
+def test_a_code_keyed_during_the_call_goes_on_that_call(tmp_path):
+    """*9 + code in a call names the call (CCCTL-Call), never the agent's earlier call; the row
+    brings the code (the channel variable) or, stored already, is marked."""
+    from ccctl import app
+    from ccctl.daemon.assemble import call_row
+    from ccctl.daemon.store import write_rows
+    from ccctl.model import Call
+    from ccctl.settings import Settings
+    from ccctl.testing.rows import call
+
+    services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
+    a = Assembler(Directory(tenants_by_domain={"acme.cc.local": "acme"}), "local")
+    earlier = {**call("c-earlier", "acme", "inbound", 100.0, 10), "agent": "1001"}
+    now = {**call("c-now", "acme", "inbound", 200.0, 60), "agent": "1001"}
+    write_rows(services.engine, [earlier], [])
+    (kind, row), *_ = a.feed(
+        {
+            "Event-Subclass": "ccctl::agent",
+            "CCCTL-Action": "disposition",
+            "CCCTL-Agent": "1001@acme.cc.local",
+            "CCCTL-Code": "2",
+            "CCCTL-Call": "c-now",
+            "Event-Date-Timestamp": str(int(230 * 1e6)),
+        }
+    )
+    assert (kind, row["kind"], row["call"]) == ("agent", "wrapup", "c-now")
+
+    def codes() -> dict:
+        with services.engine.connect() as conn:
+            return dict(conn.execute(Call.__table__.select().with_only_columns(Call.uuid, Call.wrapup_code)).all())
+
+    write_rows(services.engine, [], [row])  # the call still up: no row to mark yet, nor the earlier one
+    assert codes() == {"c-earlier": None}
+    write_rows(services.engine, [{**now, "wrapup_code": "2"}], [])
+    assert codes() == {"c-earlier": None, "c-now": "2"}
+    write_rows(services.engine, [], [{**row, "value": "1"}])  # keyed again, the row stored: changed
+    assert codes() == {"c-earlier": None, "c-now": "1"}
+    # The call row reads the code from the caller's channel at hangup.
+    v = {"direction": "inbound", "ccctl_tenant": "acme", "uuid": "x", "ccctl_wrapup_code": "2", "start_epoch": "1"}
+    assert call_row(v, None, Directory(), "local", "events")["wrapup_code"] == "2"
