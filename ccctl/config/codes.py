@@ -28,9 +28,13 @@ MASK_HEADERS = {
     "Queue-Agent": "${cc_agent}",
     "Target": "${ccctl_target}",
     "User": "${user_name}",
+    "By": "${ccctl_mask_by}",
 }
 """What the daemon names the seat by (ccctl/daemon/assemble.py mask_seat): the queue's agent or the seat
-dialled on an inbound call, the caller's own seat otherwise."""
+dialled on an inbound call, the caller's own seat otherwise; By: set (MASKED_BY_LIBRARY) when
+`ccctl agent mask` ran it, which audits itself, else the daemon audits the seat's keys."""
+MASKED_BY = "ccctl_mask_by"
+MASKED_BY_LIBRARY = "library"
 SUPERVISOR = ("*33", "*34", "*35")
 """+ extension: listen, whisper, barge."""
 

@@ -506,12 +506,14 @@ class Assembler:
     def _mask(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         """*4 / *5 (or `ccctl agent mask`) on a call: an agent row of kind 'mask' or 'unmask'
         whose value is the call's uuid (ccctl/render/masking.py); the store marks the call's
-        recording as masked."""
+        recording as masked and audits a mask keyed on the phone (actor: the seat)."""
         tenant, call, seat = e.get("CCCTL-Tenant"), e.get("CCCTL-Call"), mask_seat(e)
         if not tenant or tenant not in self.directory.tenants_by_domain.values() or not call or not seat:
             return []
         row = {"tenant": tenant, "agent": seat, "kind": e["CCCTL-Action"], "value": call[:40], "at": _ts(e)}
-        return [("agent", {**row, "node": self.node})]
+        # Keyed on the phone: the store audits it as the seat's (the library audits its own).
+        audit = e.get("CCCTL-By") != codes.MASKED_BY_LIBRARY
+        return [("agent", {**row, "node": self.node, **({"audit": True} if audit else {})})]
 
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")

@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ccctl.model import AgentEvent, Call, Recording
+from ccctl.model.audit import AuditEntry
 from ccctl.stats import rollup
 
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__
 AGENT = AgentEvent.__table__
 RECORDING = Recording.__table__
+AUDIT = AuditEntry.__table__
 _UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid", "wrapup_code")]
 """What a row from events replaces of one from the CDR; the wrap-up code keyed after the call
 (set_wrapup_code) stays."""
@@ -69,8 +71,14 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
         if left:
             rollup.recompute_longest(conn, left)
         if agents:
-            # 'call' (the call a wrap-up code was keyed in) is no column of the agent's history.
-            conn.execute(AGENT.insert(), [{k: v for k, v in row.items() if k != "call"} for row in agents])
+            # 'call' (the call a wrap-up code was keyed in) and 'audit' (a mask keyed on the
+            # phone) are no columns of the agent's history.
+            conn.execute(
+                AGENT.insert(), [{k: v for k, v in row.items() if k not in ("call", "audit")} for row in agents]
+            )
+            audited = [seat_audit_row(row) for row in agents if row.get("audit")]
+            if audited:
+                conn.execute(AUDIT.insert(), audited)
             for row in agents:
                 if row["kind"] == "wrapup" and row.get("call"):
                     # Keyed during the call: its row, if stored already (else the row brings
@@ -85,6 +93,21 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
                         .where(RECORDING.c.tenant == row["tenant"], RECORDING.c.call_uuid == row["value"])
                         .values(masked=True)
                     )
+
+
+def seat_audit_row(row: dict) -> dict:
+    """A mask or unmask keyed on the seat's phone, audited as a supervisor's is (with the call,
+    the seat and the time), the seat its actor."""
+    return {
+        "at": row["at"],
+        "actor": f"seat:{row['agent']}",
+        "tenant": row["tenant"],
+        "action": f"recording.{row['kind']}",
+        "subject": row["agent"],
+        "call": row["value"],
+        "result": "ok",
+        "detail": "keyed on the phone",
+    }
 
 
 def set_wrapup_code(conn, row: dict) -> None:

@@ -65,6 +65,8 @@ def mask_extensions(t: s.Tenant) -> list:
                     # The file as record_session was given it (its day folder may be yesterday's).
                     act(f"record_session_{what}", "$1"),
                     act("event", ",".join(fields)),
+                    # Only the run it was set for (ccctl/supervision/masking.py): a key after it is the seat's.
+                    act("unset", codes.MASKED_BY),
                     # An anti-action ends the hunt here too: the key run on a live call must
                     # never fall through to the context's last extension (unallocated: hangup).
                     anti=[act("log", f"INFO ccctl: *{codes.MASK[what]}: no recording to {what}")],

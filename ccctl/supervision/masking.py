@@ -1,11 +1,13 @@
 """Masking a seat's call recording from the library (`ccctl agent mask|unmask`), as *4 / *5 do
 from the phone: the same dialplan extension runs on the recorded channel (uuid_broadcast), so
 the file holds silence from now until unmasked, the parties keep hearing each other, and the
-daemon records the span (ccctl/render/masking.py, ccctl/recordings/masks.py)."""
+daemon records the span (ccctl/render/masking.py, ccctl/recordings/masks.py). The audit row is
+written here, with the supervisor as its actor; the daemon writes those of the seat's keys."""
 
 from __future__ import annotations
 
 from ccctl.app import Services
+from ccctl.config import codes
 from ccctl.config.entities import get_tenant
 from ccctl.errors import Conflict, NotFound
 from ccctl.freeswitch.connect import event_socket
@@ -59,6 +61,8 @@ def set_mask(services: Services, tenant: str, extension: str, on: bool, *, actor
             call = _recorded_channel(esl, t, extension)
             if RECORDING_BUG not in esl.api(f"uuid_buglist {call}", check=False):
                 raise Conflict(f"the call of {tenant}/{extension} is not being recorded: nothing to {action}")
+            # The daemon audits a mask from the phone; this one is audited here, with its actor.
+            esl.api(f"uuid_setvar {call} {codes.MASKED_BY} {codes.MASKED_BY_LIBRARY}")
             esl.api(f"uuid_broadcast {call} execute_extension::{MASK_EXTENSION.format(action)} aleg")
     except Exception as exc:
         audit.record(

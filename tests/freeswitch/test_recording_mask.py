@@ -2,7 +2,9 @@
 (RFC 2833 from the phone's own RTP stream) masks the call's recording, *5 resumes, and
 `ccctl agent mask|unmask` does the same for a supervisor. The file holds silence for each
 masked span and audio before and after, both parties kept hearing each other while masked,
-the daemon records each span (call, seat, start, end) and the recordings index marks the call.
+the daemon records each span (call, seat, start, end), the audit log has each mask and unmask
+(the seat's keys as the seat's, the supervisor's as the supervisor's), and the recordings
+index marks the call.
 
 Recorded by policy: the agent's own call to a customer (the agent's leg records). On demand:
 a queue call (the seat is the other leg), *2 starts it, *4 ... *5 masks."""
@@ -104,6 +106,7 @@ def test_masked_spans_are_silent_while_the_call_goes_on(box, tmp_path):
     from sqlalchemy import select
 
     from ccctl.model import AgentEvent
+    from ccctl.model.audit import AuditEntry
     from ccctl.recordings import index, masks
     from ccctl.supervision import audit, masking
 
@@ -185,8 +188,22 @@ def test_masked_spans_are_silent_while_the_call_goes_on(box, tmp_path):
     assert abs((spans[1]["end"] - spans[1]["start"]) - (u2 - m2)) < 0.2, (spans, m2, u2)
     (rec,) = [r for r in index.list_recordings(svc, tenant="acme") if r["call"] == call]
     assert rec["masked"] is True, rec
-    rows = [(e.action, e.result, e.call) for e in audit.entries(svc, "acme") if e.actor == "sup"]
-    assert rows[-2:] == [("recording.mask", "ok", call), ("recording.unmask", "ok", call)], rows
+    # The audit log: the seat's keys (written by the daemon, the seat the actor, at the span's
+    # times) and the supervisor's commands, each once.
+    rows = [(e.actor, e.action, e.result, e.subject) for e in audit.entries(svc, "acme") if e.call == call]
+    assert rows == [
+        ("seat:1001", "recording.mask", "ok", "1001"),
+        ("seat:1001", "recording.unmask", "ok", "1001"),
+        ("sup", "recording.mask", "ok", "1001"),
+        ("sup", "recording.unmask", "ok", "1001"),
+    ], rows
+    with svc.engine.connect() as conn:
+        seat_times = conn.execute(
+            select(AuditEntry.at)
+            .where(AuditEntry.call == call, AuditEntry.actor == "seat:1001")
+            .order_by(AuditEntry.at)
+        ).scalars()
+        assert [round(x, 3) for x in seat_times] == [round(spans[0]["start"], 3), round(spans[0]["end"], 3)]
     # The agents' report counts the call once for its seat, however often it was masked.
     from ccctl.stats.agent_report import report
     from ccctl.stats.history import Query

@@ -43,9 +43,9 @@ def test_mask_events_become_agent_rows_of_known_tenants_only():
         "CCCTL-User": "1001",
         "Event-Date-Timestamp": "1700000000000000",
     }
-    assert a.feed(e) == [
-        ("agent", {"tenant": "acme", "agent": "1001", "kind": "mask", "value": "u-1", "at": 1.7e9, "node": "node1"})
-    ]
+    row = {"tenant": "acme", "agent": "1001", "kind": "mask", "value": "u-1", "at": 1.7e9, "node": "node1"}
+    assert a.feed(e) == [("agent", {**row, "audit": True})]  # keyed on the phone: the store audits it
+    assert a.feed({**e, "CCCTL-By": "library"}) == [("agent", row)]
     assert a.feed({**e, "CCCTL-Tenant": "other"}) == []
     assert a.feed({**e, "CCCTL-Call": ""}) == []
 
@@ -111,3 +111,32 @@ def test_the_mask_names_the_file_being_recorded():
     )
     assert re.search(RECORDING_TARGET, buglist)[1] == "/var/lib/freeswitch/recordings/acme/2026-12-05/u-1.wav"
     assert re.search(RECORDING_TARGET, "<media-bugs>\n</media-bugs>\n") is None
+
+
+def test_the_daemon_audits_a_mask_keyed_on_the_phone_not_one_the_library_audited(tmp_path):
+    from ccctl import app
+    from ccctl.daemon.store import write_rows
+    from ccctl.settings import Settings
+    from ccctl.supervision import audit
+
+    services = app.open(Settings(db=str(tmp_path / "c.db"), fs_deploy="off"), deploy=False)
+    a = Assembler(Directory(tenants_by_domain={"acme.cc.local": "acme"}), "local")
+    base = {
+        "Event-Subclass": "ccctl::agent",
+        "CCCTL-Tenant": "acme",
+        "CCCTL-Call": "c1",
+        "CCCTL-Direction": "outbound",
+        "CCCTL-User": "1001",
+    }
+    rows = []
+    for action, at, by in [("mask", 10, ""), ("unmask", 14, ""), ("mask", 20, "library"), ("unmask", 22, "library")]:
+        rows += [
+            r
+            for _, r in a.feed({**base, "CCCTL-Action": action, "CCCTL-By": by, "Event-Date-Timestamp": f"{at}000000"})
+        ]
+    write_rows(services.engine, [], rows)
+    got = [(e.actor, e.action, e.subject, e.call, e.result) for e in audit.entries(services, "acme")]
+    assert sorted(got) == [
+        ("seat:1001", "recording.mask", "1001", "c1", "ok"),
+        ("seat:1001", "recording.unmask", "1001", "c1", "ok"),
+    ]
