@@ -232,8 +232,8 @@ def test_star_26_ends_a_real_wrap_up(box, tmp_path):
 
 
 def test_a_code_keyed_during_the_call_never_reaches_the_caller(box, tmp_path):
-    """The seat keys 1 (an ordinary digit: the caller gets it), then *91# (sold: not a code an
-    orders call takes, refused aloud), then *92# (complaint) during a queue call that requires
+    """The seat keys 1 (an ordinary digit: the caller gets it), then *97# (no such code) and
+    *91# (sold: not a code an orders call takes), both refused aloud, then *92# (complaint) during a queue call that requires
     a code. The caller's RTP carries the 1 and nothing of the codes; the call's row has code 2;
     the agent is offered the next caller as soon as the call ends (wrap-up 0), not held."""
     from sqlalchemy import select
@@ -246,7 +246,7 @@ def test_a_code_keyed_during_the_call_never_reaches_the_caller(box, tmp_path):
     from .test_on_demand_recording import seat_pressing
 
     svc = box.services
-    keys = seat_pressing(tmp_path / "seat", "1 *91#     *92#", gap_ms=600)
+    keys = seat_pressing(tmp_path / "seat", "1 *97#     *91#     *92#", gap_ms=600)
     refusal = prompts.standard("agent_unknown_code", "en").ref.rsplit("/", 1)[-1]
     caller_media = RtpPeer("127.0.0.26", 41000, 700)
     scenario = media_scenario(sip.SCENARIOS / "caller.xml", tmp_path / "caller-media.xml", 41000)
@@ -262,7 +262,7 @@ def test_a_code_keyed_during_the_call_never_reaches_the_caller(box, tmp_path):
             tmp_path / "seat",
             [Seat("3004", "gamma.cc.local", PW["3004"])],
             answer=keys,
-            talk_ms=16000,
+            talk_ms=22000,
             ip="127.0.1.4",
         ),
     ):
@@ -281,9 +281,9 @@ def test_a_code_keyed_during_the_call_never_reaches_the_caller(box, tmp_path):
             refused = ev.matching(
                 lambda e: e.get("Application") == "playback" and refusal in e.get("Application-Data", "")
             )
-            assert len(refused) == 1, "*91 on an orders call is refused aloud"
+            assert len(refused) == 2, "*97 (no such code) and *91 (not an orders code) are refused aloud"
             assert int(_agent(box, "3004")["ready_time"]) == 0  # released during the call
-            assert first.wait().ok  # the seat hung up after 16 s
+            assert first.wait().ok  # the seat hung up after 22 s
             ended = time.monotonic()
             _bridged(ev, 2, 20)
             print(f"next offer bridged {time.monotonic() - ended:.1f} s after the call ended")
