@@ -118,6 +118,12 @@ def stats(
         help="Real time instead: callers waiting, longest current wait, agents by state, calls in progress.",
     ),
     breaks: bool = typer.Option(False, "--breaks", help="Time On Break per break reason instead (by tenant or agent)."),
+    agents: bool = typer.Option(
+        False,
+        "--agents",
+        help="The agents' day instead: logged-in time, time per break reason, calls per wrap-up code "
+        "(named with --tenant) and calls with a masked recording, per interval and group.",
+    ),
     as_json: bool = JSON,
     as_csv: bool = CSV,
 ):
@@ -158,6 +164,15 @@ def stats(
             for reason, seconds in sorted(reasons.items())
         ]
         _emit(rows, as_json, as_csv, ["interval_start", group, "reason", "seconds"])
+        return
+    if agents:
+        from ccctl.config.entities import get_tenant
+        from ccctl.stats.agent_report import report
+
+        names = get_tenant(context, tenant).dispositions if tenant else {}
+        rows = report(context.engine, query, names)
+        columns = list(rows[0]) if rows else ["interval_start", group, "login_time", "masked_calls"]
+        _emit(rows, as_json, as_csv, columns, keep=("interval_start", group))
         return
     rows = statistics(context.engine, query)
     _emit(

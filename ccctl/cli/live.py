@@ -110,6 +110,36 @@ def disposition(
         output.message(f"{tenant}/{extension}: wrap-up code {name}")
 
 
+def _mask(on: bool, doc: str):
+    def command(
+        ctx: typer.Context,
+        tenant: str = TENANT,
+        extension: str = EXTENSION,
+        actor: Optional[str] = ACTOR,
+        as_json: bool = JSON,
+    ):
+        from ccctl.supervision import masking
+
+        out = masking.set_mask(open_services(ctx), tenant, extension, on, actor=actor)
+        if as_json:
+            output.emit_json(out)
+        else:
+            output.message(f"{tenant}/{extension}: recording of call {out['call']} {'masked' if on else 'resumed'}")
+
+    command.__doc__ = doc
+    return command
+
+
+agent_app.command("mask")(
+    _mask(
+        True,
+        "Mask the recording of the seat's call from now (*4 from the phone): the file holds silence "
+        "until unmasked; the parties still hear each other. Exit 3 when the seat has no call.",
+    )
+)
+agent_app.command("unmask")(_mask(False, "Resume recording the seat's call after a mask (*5 from the phone)."))
+
+
 @agent_app.command("list")
 def list_(
     ctx: typer.Context,

@@ -24,7 +24,7 @@ SINCE = typer.Option(
     None, "--since", metavar="TIME", help="Calls started at or after (ISO date/time, UTC, or Unix seconds)."
 )
 UNTIL = typer.Option(None, "--until", metavar="TIME", help="Calls started before.")
-LIST_COLUMNS = ["started", "tenant", "call", "bytes", "status", "purge_after", "path"]
+LIST_COLUMNS = ["started", "tenant", "call", "bytes", "status", "masked", "purge_after", "path"]
 USAGE_COLUMNS = ["tenant", "files", "size", "held", "tenant_hold", "retention_days", "oldest", "due_files", "due_size"]
 
 
@@ -87,6 +87,27 @@ def list_(
         limit=limit or None,
     )
     output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("call",))
+
+
+@app.command("masks")
+def masks(
+    ctx: typer.Context,
+    tenant: str = NAME,
+    call: Optional[str] = CALL,
+    since: Optional[str] = SINCE,
+    until: Optional[str] = UNTIL,
+    as_json: bool = JSON,
+):
+    """The masked spans of TENANT's recordings (*4 ... *5 from a seat's phone, `ccctl agent
+    mask`): call, seat, start and end (UTC), seconds. A mask never resumed ends with its call."""
+    from ccctl.recordings import masks as m
+    from ccctl.stats.calls import require_tenant
+
+    c = open_services(ctx)
+    require_tenant(c, tenant)
+    with c.engine.connect() as conn:
+        rows = m.spans(conn, tenant, since=_time(since, "--since"), until=_time(until, "--until"), call=call)
+    output.emit(m.as_rows(rows), as_json, columns=["start", "end", "seconds", "call", "seat"], keep=("call",))
 
 
 def _hold(ctx, tenant, call, held: bool, reason, dry_run, as_json):

@@ -278,6 +278,11 @@ class Queue(Spec):
     survey: bool = False
     """After the agent hangs up, the caller is asked to score the call 1-5."""
     callback: Callback | None = None
+    require_disposition: bool = False
+    """After a call of this queue the agent is offered no call until a wrap-up code is keyed
+    (*9 + code, `ccctl agent disposition`); the tenant's require_disposition sets it for all."""
+    dispositions: list[AgentCode] = []
+    """The tenant's wrap-up codes a call of this queue takes (left out: all of them)."""
 
     @property
     def required_skill(self) -> str:
@@ -508,6 +513,11 @@ class Tenant(Spec):
     home_node: Slug | None = None
     """The fleet node that serves the tenant (`ccctl node list`); left out: where it is now, or
     for a new tenant the least loaded active node. A single box has no nodes: it serves every tenant itself."""
+    missed_calls_reason: AgentCode | None = None
+    """The break reason of an agent put On Break after missing max_no_answer offers in a row;
+    one of pause_reasons (left out: such a break has no reason)."""
+    require_disposition: bool = False
+    """Every queue of the tenant holds an agent's next offer until a wrap-up code is keyed."""
 
     @property
     def sip_domain(self) -> str:

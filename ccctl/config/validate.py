@@ -211,6 +211,28 @@ def _check_codes(t: s.Tenant, err) -> None:
             f"default_pause_reason {t.default_pause_reason} is not one of the pause reasons",
             ref=t.default_pause_reason,
         )
+    if t.missed_calls_reason is not None and t.missed_calls_reason not in t.pause_reasons:
+        err(
+            "pause_reasons",
+            f"missed_calls_reason {t.missed_calls_reason} is not one of the pause reasons",
+            ref=t.missed_calls_reason,
+        )
+    for q in t.queues:
+        for code in q.dispositions:
+            if code not in t.dispositions:
+                known = ", ".join(t.dispositions) or "none"
+                err(
+                    "dispositions",
+                    f"queue {q.name}: wrap-up code {code} is not one of the tenant's ({known})",
+                    ref=code,
+                )
+    requiring = [q.name for q in t.queues if q.require_disposition or t.require_disposition]
+    if requiring and not t.dispositions:
+        err(
+            "dispositions",
+            f"queue {requiring[0]} requires a wrap-up code, and the tenant has no dispositions to key",
+            ref=requiring[0],
+        )
     seen: dict[str, str] = {}
     for number, what in codes.dialled(t):
         if number in seen:

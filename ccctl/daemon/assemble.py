@@ -59,6 +59,7 @@ VARIABLES = (
     "ccctl_recording",
     "ccctl_target",
     "ccctl_tenant",
+    "ccctl_wrapup_code",
     "destination_number",
     "direction",
     "end_epoch",
@@ -84,6 +85,7 @@ HEADERS = (
     "CCCTL-Code",
     "CCCTL-Note",
     "CCCTL-Reason",
+    *(f"CCCTL-{k}" for k in codes.MASK_HEADERS),
     "CC-Agent-State",
     "CC-Agent-Status",
     "CC-Member-CID-Name",
@@ -124,6 +126,8 @@ class Directory:
 
     tenants_by_domain: dict[str, str] = field(default_factory=dict)
     queues: dict[tuple[str, str], QueueInfo] = field(default_factory=dict)
+    missed_reasons: dict[str, str] = field(default_factory=dict)
+    """tenant -> the name of its break reason for missed offers (missed_calls_reason)."""
 
     def split(self, name: str) -> tuple[str | None, str]:
         """'sales@acme.cc.local' -> ('acme', 'sales')."""
@@ -168,6 +172,15 @@ def transfers(value: str | None) -> list[tuple[float, str]]:
 
 def _local(name: str | None) -> str | None:
     return name.split("@", 1)[0] if name else None
+
+
+def mask_seat(e: dict[str, str]) -> str | None:
+    """The seat that masked a call's recording: on an inbound call the queue's agent or the
+    seat dialled (the other leg keyed it), else the seat that made the call (this leg)."""
+    if e.get("CCCTL-Direction") == "inbound":
+        target = e.get("CCCTL-Target") or ""
+        return _local(e.get("CCCTL-Queue-Agent")) or (target[5:] if target.startswith("seat:") else None)
+    return e.get("CCCTL-User") or None
 
 
 def is_call_leg(v: dict[str, str]) -> bool:
@@ -297,6 +310,9 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         "node": node,
         "source": source,
         "survey_score": survey_score(v),
+        # Keyed during the call (*9 + code, ccctl/render/incall.py); one keyed after it is
+        # put on the row by the store.
+        "wrapup_code": v.get("ccctl_wrapup_code") or None,
     }
 
 
@@ -432,6 +448,7 @@ class Assembler:
         self._refresh = refresh
         self._refreshed = 0.0
         self._fed = 0
+        self._missed: dict[tuple[str, str], str] = {}
 
     def _split(self, name: str) -> tuple[str | None, str]:
         """'sales@acme.cc.local' -> ('acme', 'sales'); an unknown domain re-reads the
@@ -472,7 +489,10 @@ class Assembler:
     def _agent_code(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         """A feature code from a seat's phone: a break reason joins the agent's status history
         (kind 'reason', after the On Break status row); a wrap-up code (kind 'wrapup') also
-        goes on the agent's last answered call row (store.write_rows)."""
+        goes on a call row (store.write_rows): the call it names when keyed during a call
+        (CCCTL-Call), else the agent's last answered call."""
+        if e.get("CCCTL-Action") in ("mask", "unmask"):
+            return self._mask(e)
         kind, value = {"break": ("reason", e.get("CCCTL-Reason")), "disposition": ("wrapup", e.get("CCCTL-Code"))}.get(
             e.get("CCCTL-Action", ""), (None, None)
         )
@@ -482,15 +502,43 @@ class Assembler:
         row = {"tenant": tenant, "agent": agent, "kind": kind, "value": value[:40], "at": _ts(e), "node": self.node}
         if kind == "wrapup" and e.get("CCCTL-Note"):
             row["note"] = e["CCCTL-Note"][:1000]  # the agent page's wrap-up note: on the call row, with the code
+        if kind == "wrapup" and e.get("CCCTL-Call"):
+            row["call"] = e["CCCTL-Call"]
         return [("agent", row)]
+
+    def _mask(self, e: dict[str, str]) -> list[tuple[str, dict]]:
+        """*4 / *5 (or `ccctl agent mask`) on a call: an agent row of kind 'mask' or 'unmask'
+        whose value is the call's uuid (ccctl/render/masking.py); the store marks the call's
+        recording as masked and audits a mask keyed on the phone (actor: the seat)."""
+        tenant, call, seat = e.get("CCCTL-Tenant"), e.get("CCCTL-Call"), mask_seat(e)
+        if not tenant or tenant not in self.directory.tenants_by_domain.values() or not call or not seat:
+            return []
+        row = {"tenant": tenant, "agent": seat, "kind": e["CCCTL-Action"], "value": call[:40], "at": _ts(e)}
+        # Keyed on the phone: the store audits it as the seat's (the library audits its own).
+        audit = e.get("CCCTL-By") != codes.MASKED_BY_LIBRARY
+        return [("agent", {**row, "node": self.node, **({"audit": True} if audit else {})})]
 
     def _callcenter(self, e: dict[str, str]) -> list[tuple[str, dict]]:
         action = e.get("CC-Action")
         at = _ts(e)
+        if action == "agent-max-no-answer":
+            # mod_callcenter puts the agent On Break right after this event: that break's reason.
+            tenant, agent = self._split(e.get("CC-Agent", ""))
+            reason = self.directory.missed_reasons.get(tenant or "")
+            if reason:
+                self._missed[(tenant, agent)] = reason
+            return []
         if action in ("agent-status-change", "agent-state-change"):
             tenant, agent = self._split(e.get("CC-Agent", ""))
             if tenant is None:
                 return []
+            missed = self._missed.pop((tenant, agent), None) if action == "agent-status-change" else None
+            if missed and e.get("CC-Agent-Status") == "On Break":
+                row = {"tenant": tenant, "agent": agent, "at": at, "node": self.node}
+                return [
+                    ("agent", {**row, "kind": "status", "value": "On Break"}),
+                    ("agent", {**row, "kind": "reason", "value": missed[:40]}),
+                ]
             kind, key = (
                 ("status", "CC-Agent-Status") if action == "agent-status-change" else ("state", "CC-Agent-State")
             )

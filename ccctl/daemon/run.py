@@ -40,9 +40,13 @@ def load_directory(engine: Engine) -> Directory:
     d = Directory()
     with engine.connect() as conn:
         ids = {}
-        for tid, name, domain in conn.execute(select(Tenant.id, Tenant.name, Tenant.domain)):
+        for tid, name, domain, reasons, missed in conn.execute(
+            select(Tenant.id, Tenant.name, Tenant.domain, Tenant.pause_reasons, Tenant.missed_calls_reason)
+        ):
             d.tenants_by_domain[sip_domain(name, domain)] = name
             ids[tid] = name
+            if missed and (reasons or {}).get(missed):
+                d.missed_reasons[name] = reasons[missed]
         for tid, qname, sla, wrapup in conn.execute(
             select(Queue.tenant_id, Queue.name, Queue.service_level, Queue.wrapup)
         ):

@@ -17,12 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ccctl.model import AgentEvent, Call
+from ccctl.model import AgentEvent, Call, Recording
+from ccctl.model.audit import AuditEntry
 from ccctl.stats import rollup
 
 log = logging.getLogger("ccctl.daemon")
 CALL = Call.__table__
 AGENT = AgentEvent.__table__
+RECORDING = Recording.__table__
+AUDIT = AuditEntry.__table__
 _UPDATABLE = [c.name for c in CALL.columns if c.name not in ("id", "uuid", "wrapup_code", "wrapup_note")]
 """What a row from events replaces of one from the CDR; the wrap-up code keyed after the call
 (set_wrapup_code) stays."""
@@ -68,10 +71,44 @@ def write_rows(engine: Engine, calls: list[dict], agents: list[dict]) -> None:
         if left:
             rollup.recompute_longest(conn, left)
         if agents:
-            conn.execute(AGENT.insert(), [{k: v for k, v in row.items() if k != "note"} for row in agents])
+            # 'call' (the call a wrap-up code was keyed in), 'note' (the agent page's wrap-up
+            # note) and 'audit' (a mask keyed on the phone) are no columns of the agent's history.
+            conn.execute(
+                AGENT.insert(), [{k: v for k, v in row.items() if k not in ("call", "audit", "note")} for row in agents]
+            )
+            audited = [seat_audit_row(row) for row in agents if row.get("audit")]
+            if audited:
+                conn.execute(AUDIT.insert(), audited)
             for row in agents:
-                if row["kind"] == "wrapup":
+                if row["kind"] == "wrapup" and row.get("call"):
+                    # Keyed during the call: its row, if stored already (else the row brings
+                    # the code from the call's channel variable).
+                    values = {"wrapup_code": row["value"], **({"wrapup_note": row["note"]} if row.get("note") else {})}
+                    conn.execute(CALL.update().where(CALL.c.uuid == row["call"]).values(**values))
+                elif row["kind"] == "wrapup":
                     set_wrapup_code(conn, row)
+                elif row["kind"] == "mask":
+                    # The recordings index marks the call (a file indexed later is marked by the scan).
+                    conn.execute(
+                        RECORDING.update()
+                        .where(RECORDING.c.tenant == row["tenant"], RECORDING.c.call_uuid == row["value"])
+                        .values(masked=True)
+                    )
+
+
+def seat_audit_row(row: dict) -> dict:
+    """A mask or unmask keyed on the seat's phone, audited as a supervisor's is (with the call,
+    the seat and the time), the seat its actor."""
+    return {
+        "at": row["at"],
+        "actor": f"seat:{row['agent']}",
+        "tenant": row["tenant"],
+        "action": f"recording.{row['kind']}",
+        "subject": row["agent"],
+        "call": row["value"],
+        "result": "ok",
+        "detail": "keyed on the phone",
+    }
 
 
 def set_wrapup_code(conn, row: dict) -> None:

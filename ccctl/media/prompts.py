@@ -48,6 +48,7 @@ STANDARD = {
     "agent_not_in_wrapup": {"en": "You are not in wrap-up.", "zh": "您不在话后处理状态。"},
     "agent_not_agent": {"en": "This phone is not an agent.", "zh": "此话机不是坐席。"},
     "agent_unknown_code": {"en": "That code is not known.", "zh": "该代码无效。"},
+    "agent_code_required": {"en": "Key a wrap-up code first.", "zh": "请先输入话后代码。"},
 }
 
 

@@ -29,7 +29,8 @@ class AuditEntry(SQLModel, table=True):
     tenant_uid: str | None = tenant_uid()
     action: str = Field(max_length=32)
     """monitor.listen, monitor.whisper, monitor.barge, monitor.hangup, monitor.three-way,
-    monitor.transfer, seat.reset-password, watchdog.correct."""
+    monitor.transfer, seat.reset-password, watchdog.correct, recording.mask, recording.unmask
+    (also written by the daemon for a seat's *4/*5, actor 'seat:EXT'), agent.*."""
     subject: str | None = Field(default=None, max_length=200)
     """What the action was about: the agent's seat, the target of a transfer, the number dialled."""
     call: str | None = Field(default=None, max_length=64)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ccctl.model.base import tenant_fk
@@ -25,6 +25,9 @@ class Queue(SQLModel, table=True):
     service_level: int
     wrapup: int
     survey: bool = False
+    require_disposition: bool = False
+    dispositions: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    """Codes of the tenant's dispositions a call of this queue takes ([]: all)."""
     callback_key: str | None = Field(default=None, max_length=1)
     """None: no callback."""
     callback_attempts: int = 3

@@ -32,3 +32,6 @@ class Recording(SQLModel, table=True):
     """Under legal hold for this call alone (the tenant's own hold is its recording policy)."""
     hold_reason: str | None = Field(default=None, max_length=200)
     purged_at: float | None = None
+    masked: bool = False
+    """Part of the call was masked (*4 ... *5, `ccctl agent mask`): silence in the file there;
+    the spans are the agent rows of kind mask/unmask (ccctl/recordings/masks.py)."""

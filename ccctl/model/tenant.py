@@ -36,6 +36,8 @@ class Tenant(SQLModel, table=True):
     home_node: str | None = Field(default=None, max_length=63, index=True)
     """The fleet node that serves the tenant (node.name); None on a single box, which serves
     every tenant itself."""
+    missed_calls_reason: str | None = Field(default=None, max_length=2)
+    require_disposition: bool = False
 
 
 class RecordingPolicy(SQLModel, table=True):

@@ -1,3 +1,4 @@
 """Call recordings: the folders FreeSWITCH writes into (folders), the index of files per
-tenant and legal holds (index), deletion past retention (purge), and export (export).
+tenant and legal holds (index), the spans masked for sensitive data (masks), deletion past
+retention (purge), and export (export).
 """

@@ -17,10 +17,11 @@ from pathlib import Path
 from sqlalchemy import and_, func, select, update
 
 from ccctl.errors import NotFound
-from ccctl.model import Call, Recording, RecordingPolicy, Tenant
+from ccctl.model import AgentEvent, Call, Recording, RecordingPolicy, Tenant
 
 R = Recording.__table__
 C = Call.__table__
+A = AgentEvent.__table__
 AUDIO = (".wav", ".flac", ".mp3", ".ogg")
 SKIP_DIRS = {"voicemail"}
 DAY = 86400.0
@@ -88,6 +89,7 @@ def scan(services, tenant: str | None = None) -> dict:
                         "started_at": mtime,
                         "bytes": size,
                         "held": False,
+                        "masked": False,
                     }
                 )
             elif row[1] != size:
@@ -101,14 +103,27 @@ def scan(services, tenant: str | None = None) -> dict:
                         select(C.c.uuid, C.c.entered_at).where(C.c.uuid.in_([r["call_uuid"] for r in batch]))
                     ).all()
                 )
+                masked = set(
+                    conn.execute(
+                        select(A.c.value).where(
+                            A.c.tenant == name, A.c.kind == "mask", A.c.value.in_([r["call_uuid"] for r in batch])
+                        )
+                    ).scalars()
+                )
                 for r in batch:
                     r["started_at"] = starts.get(r["call_uuid"], r["started_at"])
+                    r["masked"] = r["call_uuid"] in masked
                 # A purged path written again (same uuid, new file) takes over its old row.
                 stmt = _insert(engine)(R)
                 conn.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["path"],
-                        set_={"started_at": stmt.excluded.started_at, "bytes": stmt.excluded.bytes, "purged_at": None},
+                        set_={
+                            "started_at": stmt.excluded.started_at,
+                            "bytes": stmt.excluded.bytes,
+                            "purged_at": None,
+                            "masked": stmt.excluded.masked,
+                        },
                     ),
                     batch,
                 )
@@ -164,6 +179,7 @@ def as_dict(row, policy, root_dir: Path, now: float) -> dict:
         "status": status,
         "purge_after": after,
         "held": bool(row["held"]),
+        "masked": bool(row["masked"]),
         "hold_reason": row["hold_reason"],
         "purged": iso(row["purged_at"]),
         "path": row["path"],

@@ -15,6 +15,7 @@ import re
 from ccctl.config import codes
 from ccctl.config import spec as s
 from ccctl.media import prompts
+from ccctl.render import disposition
 from ccctl.render.dsl import act, alternation, cond, ext
 
 AGENT_EVENT = codes.AGENT_EVENT
@@ -35,7 +36,7 @@ def _say(t: s.Tenant, kind: str) -> list:
     ]
 
 
-def _event(action: str, **headers: str) -> object:
+def event(action: str, **headers: str) -> object:
     fields = [
         f"Event-Subclass={AGENT_EVENT}",
         "Event-Name=CUSTOM",
@@ -46,7 +47,7 @@ def _event(action: str, **headers: str) -> object:
     return act("event", ",".join(fields))
 
 
-def _set(what: str, value: str) -> object:
+def agent_set(what: str, value: str) -> object:
     return act("set", f"ccctl_agent_result={_cc(f'agent set {what} ${{ccctl_agent}} {value}')}")
 
 
@@ -86,9 +87,12 @@ def agent_code_extensions(t: s.Tenant) -> list:
     if not t.seats:
         return []
     c = codes.AGENT
+    # What the agent's last call left due: a wrap-up code (HOLD) or nothing.
+    held = f"${{hash(select/{disposition.HELD_REALM}/${{ccctl_agent}})}}" if disposition.any_required(t) else None
+    last_queue = f"${{hash(select/{disposition.LAST_QUEUE_REALM}/${{ccctl_agent}})}}"
 
     def available() -> list:  # fresh elements each time: an lxml element has one parent
-        return [_set("status", "Available"), _set("state", "Waiting")]
+        return [agent_set("status", "Available"), agent_set("state", "Waiting")]
 
     out = [
         _code(t, "login", c["login"], "^Logged Out$", available(), "agent_login", [(".*", "agent_logged_in")]),
@@ -97,13 +101,13 @@ def agent_code_extensions(t: s.Tenant) -> list:
             "logout",
             c["logout"],
             LOGGED_IN,
-            [_set("status", "'Logged Out'")],
+            [agent_set("status", "'Logged Out'")],
             "agent_logout",
             [(".*", "agent_not_logged_in")],
         ),
     ]
     for code, reason in [(None, t.pause_reasons.get(t.default_pause_reason or "")), *t.pause_reasons.items()]:
-        on_break = [_set("status", "'On Break'"), *([_event("break", reason=reason)] if reason else [])]
+        on_break = [agent_set("status", "'On Break'"), *([event("break", reason=reason)] if reason else [])]
         out.append(
             _code(
                 t,
@@ -131,28 +135,43 @@ def agent_code_extensions(t: s.Tenant) -> list:
             "agent_ready",
             [("^Logged Out$", "agent_not_logged_in"), (".*", "agent_not_on_break")],
         ),
-        # Wrap-up is mod_callcenter's ready_time still ahead of an Available, Waiting agent.
+        # Wrap-up: an Available, Waiting agent whose wrap_up_time since its last call (or a
+        # ready_time) is still ahead; both go to 0 (the next answered call restores the first,
+        # ccctl/render/callcenter.py). One held for a wrap-up code (ccctl/render/disposition.py)
+        # is released by a code only.
         _code(
             t,
             "wrapup",
             c["wrapup"],
-            r"^Available[^:]*:Waiting$",
-            [_set("ready_time", "0")],
+            r"^Available[^:]*:Waiting(?::0?)?$" if held else r"^Available[^:]*:Waiting$",
+            [agent_set("ready_time", "0"), agent_set("wrap_up_time", "0")],
             "agent_wrapup",
-            [("^Logged Out:", "agent_not_logged_in"), (".*", "agent_not_in_wrapup")],
-            field="${ccctl_agent_status}:${ccctl_agent_state}",
+            [
+                ("^Logged Out:", "agent_not_logged_in"),
+                *([(":[1-9][0-9]*$", "agent_code_required")] if held else []),
+                (".*", "agent_not_in_wrapup"),
+            ],
+            field="${ccctl_agent_status}:${ccctl_agent_state}" + (f":{held}" if held else ""),
         ),
     ]
     for code, name in t.dispositions.items():
+        release = (
+            [agent_set("ready_time", "0"), act("hash", f"delete/{disposition.HELD_REALM}/${{ccctl_agent}}")]
+            if held
+            else []
+        )
+        # Where queues narrow the codes: the queue of the agent's last call must take this one.
+        taking = disposition.queues_taking(t, code)
         out.append(
             _code(
                 t,
                 f"disposition-{code}",
                 codes.DISPOSITION + code,
-                ".*",
-                [_event("disposition", code=code, name=name)],
+                ".*" if taking is None else f"^(?:{alternation(taking)})?$",
+                [event("disposition", code=code, name=name), *release],
                 "agent_disposition",
-                [],
+                [] if taking is None else [(".*", "agent_unknown_code")],
+                **({} if taking is None else {"field": last_queue}),
             )
         )
     if t.dispositions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ccctl.config import spec as s
 from ccctl.media.prompts import announcement
-from ccctl.render import names, templates
+from ccctl.render import disposition, names, templates
 from ccctl.settings import Settings
 
 
@@ -48,9 +48,17 @@ def agent_contact(t: s.Tenant, seat: s.Seat) -> str:
     # The spy map entry lets a supervisor of this tenant find the agent's call (*33EXT); an API
     # on answer, not an application, so it costs the call no application run and no events.
     spy = f"hash insert/{names.spymap(t)}/{seat.extension}/${{uuid}}"
+    hooks = disposition.answer_hooks(t, seat)
+    wrapup = max((q.wrapup for q in t.queues if q.required_skill in seat.skills), default=0)
+    if wrapup:
+        # *26 ends a wrap-up by setting the agent's wrap_up_time to 0 (mod_callcenter counts it
+        # from the end of the call); the next call answered puts it back.
+        agent = names.agent_id(t, seat)
+        hooks.append(f"api_on_answer_wrapup='callcenter_config agent set wrap_up_time {agent} {wrapup}'")
+    hold = "".join("," + h for h in hooks)
     return (
         f"[call_timeout=20,leg_timeout=20,ccctl_tenant={t.name},eavesdrop_group={t.name},"
-        f"api_on_answer='{spy}']user/{seat.extension}@{t.sip_domain}"
+        f"api_on_answer='{spy}'{hold}]user/{seat.extension}@{t.sip_domain}"
     )
 
 

@@ -9,7 +9,10 @@ from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
+from ccctl.render.disposition import queue_hold
 from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
+from ccctl.render.incall import in_call_binds, in_call_extensions, not_on_the_seat_leg
+from ccctl.render.masking import mask_binds, mask_extensions
 from ccctl.render.survey import after_queue, survey_extensions
 from ccctl.render.xml import el, include
 
@@ -90,9 +93,12 @@ def _setup(t: s.Tenant) -> object:
         )
     return ext(
         "setup",
+        *([not_on_the_seat_leg()] if t.dispositions else []),
         cond("${ccctl_setup}", "^$", *actions),
         cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
         *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
+        *([mask_binds(t)] if t.recording.mode != "none" else []),
+        *([in_call_binds(t)] if t.dispositions else []),
         cont=True,
     )
 
@@ -229,6 +235,7 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
             # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
             "hangup_after_bridge=false" if q.survey else None,
             f"cc_exit_keys={q.callback.key}" if q.callback else None,
+            queue_hold(t, q),  # whether the agent must key a wrap-up code after this call
         ),
         act("answer"),
         act("playback", ann.ref) if ann else None,
@@ -347,6 +354,9 @@ def tenant_context(t: s.Tenant) -> object:
     exts += _seats(t)
     exts += _supervisor(t)
     exts += agent_code_extensions(t)
+    if t.recording.mode != "none":
+        exts += mask_extensions(t)
+    exts += in_call_extensions(t)
     for q in t.queues:
         exts += _queue(t, q)
     for ivr in t.ivrs:

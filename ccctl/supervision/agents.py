@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from ccctl.app import Services
 from ccctl.config import codes
 from ccctl.config.entities import get_tenant, list_tenants
-from ccctl.errors import InvalidInput, NotFound
+from ccctl.errors import Conflict, InvalidInput, NotFound
 from ccctl.freeswitch.connect import event_socket
-from ccctl.render import names
+from ccctl.render import disposition, names
 from ccctl.supervision import audit
 
 STATUS = {
@@ -113,15 +113,26 @@ def set_status(
 
 
 def end_wrapup(services: Services, tenant: str, extension: str, *, actor: str | None = None) -> None:
-    """End a seat's wrap-up now (*26 from the phone): it is offered the next call at once."""
+    """End a seat's wrap-up now (*26 from the phone): it is offered the next call at once.
+    Refused (Conflict) while its last call's queue requires a wrap-up code not yet keyed."""
     t = _seat(services, tenant, extension)
     agent = names.agent_id(t, extension)
 
     def work():
         with event_socket(services) as esl:
+            if disposition.any_required(t) and _held(esl, agent):
+                raise Conflict(f"{tenant}/{extension} must key a wrap-up code first (ccctl agent disposition)")
             esl.api(f"callcenter_config agent set ready_time {agent} 0")
+            # mod_callcenter counts wrap-up from the call's end; the next answer restores it.
+            esl.api(f"callcenter_config agent set wrap_up_time {agent} 0")
 
     _audited(services, tenant, extension, "wrapup", actor, None, work)
+
+
+def _held(esl, agent: str) -> bool:
+    """Whether the agent's last call left a wrap-up code due (ccctl/render/disposition.py)."""
+    value = esl.api(f"hash select/{disposition.HELD_REALM}/{agent}", check=False).strip()
+    return value.isdigit() and int(value) > 0
 
 
 def set_disposition(
@@ -139,11 +150,20 @@ def set_disposition(
         known = ", ".join(f"{k} ({v})" for k, v in t.dispositions.items()) or "none"
         raise InvalidInput(f"{tenant} has no wrap-up code {code!r}; its codes: {known}")
     agent = names.agent_id(t, extension)
+    taking = disposition.queues_taking(t, code)
 
     def work():
         with event_socket(services) as esl:
+            if taking is not None:
+                last = esl.api(f"hash select/{disposition.LAST_QUEUE_REALM}/{agent}", check=False).strip()
+                if last and not last.startswith("-ERR") and last not in taking:
+                    raise InvalidInput(f"a call of queue {last.split('@')[0]} does not take wrap-up code {code}")
             extra = {"note": note} if note else {}
             _code_event(esl, agent, "disposition", code=code, name=t.dispositions[code], **extra)
+            if disposition.any_required(t):
+                # The code keyed: the agent held for it is offered calls again.
+                esl.api(f"callcenter_config agent set ready_time {agent} 0")
+                esl.api(f"hash delete/{disposition.HELD_REALM}/{agent}", check=False)
         return t.dispositions[code]
 
     return _audited(services, tenant, extension, "disposition", actor, f"{code} {t.dispositions[code]}", work)

@@ -13,11 +13,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ccctl.config import codes
 from ccctl.config import spec as s
 from ccctl.render import names
 
-EVENTS = ["CUSTOM", "callcenter::info", "CHANNEL_HANGUP_COMPLETE"]
-FILTERS = [("Event-Subclass", "callcenter::info"), ("Event-Name", "CHANNEL_HANGUP_COMPLETE")]
+EVENTS = ["CHANNEL_HANGUP_COMPLETE", "CUSTOM", "callcenter::info", codes.AGENT_EVENT]
+FILTERS = [
+    ("Event-Subclass", "callcenter::info"),
+    ("Event-Subclass", codes.AGENT_EVENT),
+    ("Event-Name", "CHANNEL_HANGUP_COMPLETE"),
+]
 
 
 @dataclass
@@ -55,6 +60,8 @@ class AgentFigures:
     status: str = "unknown"
     state: str = "unknown"
     since: float = 0.0
+    reason: str | None = None
+    """The break reason while On Break (*24 + code, `ccctl agent break --reason`, missed offers)."""
 
 
 @dataclass
@@ -90,6 +97,10 @@ class Board:
         self.calls: dict[str, ActiveCall] = {}
         self.events = 0
         self.day = self._day(clock())
+        self.missed_reasons = {
+            t.name: t.pause_reasons[t.missed_calls_reason] for t in tenants if t.missed_calls_reason in t.pause_reasons
+        }
+        self._missed: set[str] = set()  # agents mod_callcenter is putting on break for missed offers
         for t in tenants:
             for q in t.queues:
                 self.queues[names.queue_id(t, q)] = QueueFigures(t.name, q.name, q.service_level)
@@ -108,6 +119,14 @@ class Board:
                 for agent in self.agents.values():
                     if (agent.tenant, agent.extension) == (a.tenant, a.extension):
                         agent.status, agent.state, agent.since = a.status, a.state, now
+
+    def seed_reasons(self, reasons: dict[tuple[str, str], str]) -> None:
+        """The reason of the break each agent On Break is on ((tenant, extension) -> reason,
+        break_reasons_now), before events arrive."""
+        with self.lock:
+            for agent in self.agents.values():
+                if agent.status == "On Break":
+                    agent.reason = reasons.get((agent.tenant, agent.extension), agent.reason)
 
     def seed_today(self, rows: list[dict]) -> None:
         """Today's figures so far from the call records (ccctl.stats.history, by queue and hour)."""
@@ -145,12 +164,26 @@ class Board:
             if e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE":
                 self.calls.pop(e.get("Unique-ID", ""), None)
                 return
+            if e.get("Event-Subclass") == codes.AGENT_EVENT:
+                # The reason of a break comes right after its status change.
+                agent = self.agents.get(e.get("CCCTL-Agent", ""))
+                if agent is not None and e.get("CCCTL-Action") == "break" and agent.status == "On Break":
+                    agent.reason = e.get("CCCTL-Reason") or None
+                return
             action = e.get("CC-Action")
+            if action == "agent-max-no-answer":
+                self._missed.add(e.get("CC-Agent", ""))
+                return
             if action in ("agent-status-change", "agent-state-change"):
-                agent = self.agents.get(e.get("CC-Agent", ""))
+                name = e.get("CC-Agent", "")
+                agent = self.agents.get(name)
                 if agent is not None:
                     if action == "agent-status-change":
                         agent.status = e.get("CC-Agent-Status", agent.status)
+                        missed = name in self._missed
+                        self._missed.discard(name)
+                        on_break = agent.status == "On Break"
+                        agent.reason = self.missed_reasons.get(agent.tenant) if on_break and missed else None
                     else:
                         agent.state = e.get("CC-Agent-State", agent.state)
                     agent.since = ts
@@ -194,6 +227,7 @@ class Board:
                         "name": a.name,
                         "status": a.status,
                         "state": a.state,
+                        "reason": a.reason,
                         "in_state": round(now - a.since) if a.since else None,
                     }
                     for a in self.agents.values()
@@ -211,6 +245,29 @@ class Board:
                 ],
                 "events": self.events,
             }
+
+
+def break_reasons_now(engine, tenants: list[str], since: float) -> dict[tuple[str, str], str]:
+    """(tenant, agent) -> the reason of its latest break, if the agent rows since SINCE show
+    it still On Break (a reason row follows the status row it names)."""
+    from sqlalchemy import select
+
+    from ccctl.model import AgentEvent
+
+    a = AgentEvent.__table__
+    last: dict[tuple[str, str], tuple[str, str | None]] = {}
+    stmt = (
+        select(a.c.tenant, a.c.agent, a.c.kind, a.c.value)
+        .where(a.c.tenant.in_(tenants), a.c.at >= since, a.c.kind.in_(("status", "reason")))
+        .order_by(a.c.at, a.c.id)
+    )
+    with engine.connect() as conn:
+        for t, agent, kind, value in conn.execute(stmt):
+            if kind == "status":
+                last[(t, agent)] = (value, None)
+            elif last.get((t, agent), ("",))[0] == "On Break":
+                last[(t, agent)] = ("On Break", value)
+    return {k: reason for k, (status, reason) in last.items() if status == "On Break" and reason}
 
 
 def open_board(services, tenant: str | None = None) -> Board:
@@ -267,6 +324,9 @@ class Follower:
                 )
                 try:
                     self.board.seed_agents(live_states(self.services))
+                    tenants = sorted({a.tenant for a in self.board.agents.values()})
+                    week = time.time() - 7 * 86400
+                    self.board.seed_reasons(break_reasons_now(self.services.engine, tenants, week))
                 except CcError:
                     pass
                 while not self._stop.is_set():

@@ -80,9 +80,12 @@ def _rtp_payloads(path: Path) -> list[tuple[float, int, int, bytes]]:
 def build_dtmf_pcap(digits: str, dest: Path, gap_ms: int = 400, ssrc: int = 0x0CC0FFEE) -> Path:
     """One pcap of RFC 2833 events for DIGITS (0-9 * #) from sipp's per-digit captures, GAP_MS
     apart, as one RTP stream: one SSRC, rising sequence numbers, and a distinct timestamp per
-    event (the same capture twice would otherwise look like a retransmitted event)."""
+    event (the same capture twice would otherwise look like a retransmitted event). A space
+    is a pause of one GAP_MS."""
     frames, seq = [], 1000
     for i, d in enumerate(digits):
+        if d == " ":
+            continue
         if d not in DTMF_NAMES:
             raise ValueError(f"not a DTMF digit: {d!r}")
         packets = _rtp_payloads(PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[d]}.pcap")
@@ -531,6 +534,7 @@ class Call:
         port: int,
         timeout_s: float | None,
         target: str | None = None,
+        scenario: Path | None = None,
     ):
         self.number = number
         workdir.mkdir(parents=True, exist_ok=True)
@@ -574,8 +578,10 @@ class Call:
             "1",
             target or f"{FS_IP}:{EXTERNAL_PORT}",
         ]
+        source = scenario or SCENARIOS / "caller.xml"
         scenario = workdir / "caller.xml"  # next to its pcaps, where sipp looks for them
-        shutil.copyfile(SCENARIOS / "caller.xml", scenario)
+        if source != scenario:
+            shutil.copyfile(source, scenario)
         self.sipp = Sipp(workdir, scenario, args, timeout_s=self.timeout_s)
 
     def wait(self, timeout: float | None = None) -> CallResult:
@@ -619,6 +625,7 @@ def start_call(
     port: int = 5060,
     timeout_s: float | None = None,
     target: str | None = None,
+    scenario: Path | None = None,
 ) -> Call:
     """Dial NUMBER at the external profile (a carrier's call to a DID) from SOURCE_IP:PORT.
     After the answer: wait WAIT_MS (the greeting), press DIGITS (RFC 2833, 0.4 s apart), 0.5 s
@@ -626,8 +633,11 @@ def start_call(
     unless FreeSWITCH hangs up first. A refusal (4xx-6xx) ends the call with that code.
     Calls running at the same time need different SOURCE_IPs (or ports). Returns at once;
     Call.wait() gives the CallResult. Logs and traces go to WORKDIR. TARGET (IP:PORT): dial
-    there instead (a fleet's edge)."""
-    return Call(workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s, target)
+    there instead (a fleet's edge). SCENARIO: a copy of
+    caller.xml to run instead (one whose SDP names a test's own RTP end, say)."""
+    return Call(
+        workdir, number, digits, wait_ms, talk_ms, source_ip, audio, caller_number, port, timeout_s, target, scenario
+    )
 
 
 def call(workdir: Path, number: str, **kw) -> CallResult:

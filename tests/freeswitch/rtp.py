@@ -68,6 +68,19 @@ def media_scenario(source: Path, dest: Path, rtp_port: int) -> Path:
     return dest
 
 
+_EVENTS = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
+_EVENT_PACKETS, _EVENT_GAP = 8, 5
+"""A digit: 5 packets of 20 ms while pressed, 3 end packets (one event, RFC 2833 §2.5), then
+100 ms of audio before the next (an empty entry stands for a frame of audio)."""
+
+
+def _telephone_event(digit: str) -> list[bytes]:
+    code, volume = _EVENTS[digit], 10
+    pressed = [struct.pack(">BBH", code, volume, 160 * (i + 1)) for i in range(5)]
+    end = [struct.pack(">BBH", code, 0x80 | volume, 800)] * 3
+    return [*pressed, *end, *([b""] * _EVENT_GAP)]
+
+
 class RtpPeer:
     def __init__(self, ip: str, port: int, tone_hz: float, amplitude: int = 8000):
         self.addr = (ip, port)
@@ -82,6 +95,9 @@ class RtpPeer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._since = 0.0
+        self._digits: list[str] = []
+        self._events_received: set[tuple[int, int]] = set()
+        self.dtmf_payload_type = 101
         self._threads = [
             threading.Thread(target=self._recv, daemon=True),
             threading.Thread(target=self._send, daemon=True),
@@ -98,8 +114,12 @@ class RtpPeer:
             if len(data) < 12:
                 continue
             pt = data[1] & 0x7F
+            if pt == self.dtmf_payload_type and len(data) >= 16:
+                with self._lock:
+                    self._events_received.add((data[12], struct.unpack(">I", data[4:8])[0]))
+                continue
             if pt not in _DEC:
-                continue  # telephone-event, comfort noise
+                continue  # comfort noise
             with self._lock:
                 self.remote, self.payload_type = src, pt
                 self._received.append((time.monotonic(), pt, data[12:]))
@@ -112,9 +132,29 @@ class RtpPeer:
             pt: bytes(enc(int(self.amplitude * math.sin(step * i))) for i in range(8000)) for pt, enc in _ENC.items()
         }
         next_at = time.monotonic()
+        event: list[bytes] = []  # the RFC 2833 packets of the digit being sent, then its gap
+        event_ts = 0
         while not self._stop.is_set():
             next_at += 0.02
-            if self.remote is not None:
+            if self.remote is not None and not event:
+                with self._lock:
+                    digit = self._digits.pop(0) if self._digits else None
+                if digit is not None:
+                    event, event_ts = _telephone_event(digit), ts
+            if self.remote is not None and event and event[0]:
+                # In the audio's own stream (sequence, SSRC), as a phone sends it.
+                marker = 0x80 if len(event) == _EVENT_PACKETS + _EVENT_GAP else 0
+                header = struct.pack(
+                    ">BBHII", 0x80, marker | self.dtmf_payload_type, seq & 0xFFFF, event_ts & 0xFFFFFFFF, ssrc
+                )
+                try:
+                    self.sock.sendto(header + event.pop(0), self.remote)
+                except OSError:
+                    pass
+                seq, ts = seq + 1, ts + 160
+            elif self.remote is not None:
+                if event:
+                    event.pop(0)  # the gap after a digit: audio again
                 off = n % 8000
                 payload = second[self.payload_type][off : off + 160]
                 header = struct.pack(">BBHII", 0x80, self.payload_type, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
@@ -124,6 +164,21 @@ class RtpPeer:
                     pass
                 seq, ts, n = seq + 1, ts + 160, n + 160
             time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def dtmf(self, digits: str) -> None:
+        """Send DIGITS as RFC 2833 telephone events (100 ms each, 100 ms apart), as a phone does."""
+        with self._lock:
+            self._digits.extend(digits)
+
+    def digits_received(self) -> list[str]:
+        """The RFC 2833 digits that arrived (one per event: its packets share a timestamp)."""
+        names = {v: k for k, v in _EVENTS.items()}
+        with self._lock:
+            return [names.get(code, "?") for code, _ in sorted(self._events_received, key=lambda e: e[1])]
+
+    def dtmf_sent(self) -> bool:
+        with self._lock:
+            return not self._digits
 
     def mark(self) -> None:
         """Forget what was heard so far: level() counts from now."""

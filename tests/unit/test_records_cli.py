@@ -93,11 +93,19 @@ def test_on_demand_recording_has_its_feature_codes():
     found = binds("on_demand")
     path = "$${recordings_dir}/od/${strftime(%Y-%m-%d)}/${uuid}.wav"
     # The seat is the B leg of an inbound call and the A leg of its own calls.
+    mask = [
+        ("action", "4 b a execute_extension::cc-record-mask XML od"),
+        ("action", "5 b a execute_extension::cc-record-unmask XML od"),
+        ("anti-action", "4 a a execute_extension::cc-record-mask XML od"),
+        ("anti-action", "5 a a execute_extension::cc-record-unmask XML od"),
+    ]
     assert found == [
         ("action", f"2 b a record_session::{path}"),
         ("action", f"3 b a stop_record_session::{path}"),
         ("anti-action", f"2 a a record_session::{path}"),
         ("anti-action", f"3 a a stop_record_session::{path}"),
+        *mask,
     ]
-    assert binds("all") == [] and binds("none") == []
+    # *4 / *5 (mask, unmask) wherever a call can be recorded; nothing at all without recording.
+    assert binds("all") == mask and binds("none") == []
     etree.tostring(dialplan.tenant_context(s.Tenant(name="od", recording=s.Recording(mode="on_demand"))))

@@ -1,7 +1,7 @@
 """fleet: the nodes behind the Kamailio edge, and each tenant's home node
 
 Revision ID: 0013_fleet
-Revises: 0010_agent_codes
+Revises: 0012_agent_reports
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0013_fleet'
-down_revision = '0010_agent_codes'
+down_revision = '0012_agent_reports'
 branch_labels = None
 depends_on = None
 
