@@ -41,6 +41,7 @@ class CcTui(Guarded, App):
         Binding("colon", "jump", ":jump", key_display=":"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+q", "quit", "Quit", key_display="^q"),
+        Binding("h", "history", "Messages", show=False),
         Binding("f1", "goto('wallboard')", "Board", show=False),
         Binding("f2", "goto('tenants')", "Tenants", show=False),
         Binding("f3", "goto('seats')", "Seats", show=False),
@@ -53,9 +54,20 @@ class CcTui(Guarded, App):
         super().__init__(**kw)
         self.services = services
         self.start = start
+        self.history: list[str] = []  # everything the console said this session
         if not EXTRA:
             _register()
         self.SCREEN_TITLES = {p.id: p.title for p in PAGES} | {k: t for k, (t, _) in EXTRA.items()}
+
+    def say(self, text: str, error: bool = False, timeout: float = 6) -> None:
+        """A message of the console: shown, and kept in the session's history (h)."""
+        self.history.append(("error " if error else "") + text)
+        self.notify(text, severity="error" if error else "information", timeout=timeout)
+
+    def action_history(self) -> None:
+        from tui.screens.navigate import History
+
+        self.push_screen(History(list(self.history)))
 
     UNEXPECTED_LIMIT = 20
     """Errors no screen handled that the console survives; past them it stops (an error that
@@ -69,7 +81,7 @@ class CcTui(Guarded, App):
         if self.unexpected > self.UNEXPECTED_LIMIT:
             self.exit(return_code=1, message=f"cctui stopped: {line}")
             return
-        self.notify(line, severity="error", timeout=10)
+        self.say(line, error=True, timeout=10)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's last resort, which prints a traceback with every frame's locals: a worker
@@ -114,6 +126,7 @@ class CcTui(Guarded, App):
             ("ctrl+p", "command palette"),
             ("?", "this help"),
             ("ctrl+q", "quit"),
+            ("h", "messages: everything the console said this session"),
             ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
             ("tab", "next field or pane"),
         ]

@@ -200,6 +200,21 @@ def patch_tenant(services: Services, name: str, patch: Callable[[dict], dict], *
     return change(services, plan, dry_run=dry_run)
 
 
+def edit_tenant(
+    services: Services, name: str, edit: Callable[[s.Tenant], s.Tenant], *, dry_run: bool = False
+) -> Result:
+    """Tenant NAME as EDIT makes it from the whole tenant read inside the lock (several of its
+    collections changed together: the wizard's first queue and its seats' skill)."""
+
+    def plan(session) -> Edit:
+        new = edit(_locked_tenant(session, name))
+        if new.name != name:
+            raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+        return Edit([_validate(s.Tenant, new.model_dump(by_alias=True), f"tenant {name}")])
+
+    return change(services, plan, dry_run=dry_run)
+
+
 def remove_tenant(services: Services, name: str, *, dry_run: bool = False, purge: bool = False) -> Result:
     """Refused while the tenant keeps data (legal hold, recordings or call rows inside
     retention) unless PURGE; `archive_tenant` writes it to a file first."""

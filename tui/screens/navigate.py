@@ -83,3 +83,22 @@ class ScreensProvider(Provider):
                     lambda n=name: self.app.goto(n),
                     help=f":{name}",
                 )
+
+
+class History(ModalScreen[None]):
+    """Everything the console said this session, newest last."""
+
+    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close")]
+
+    def __init__(self, lines: list[str]):
+        super().__init__()
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical(classes="dialog", id="history"):
+            yield Static(f"Messages this session ({len(self.lines)})", classes="title")
+            with VerticalScroll():
+                yield Static("\n".join(self.lines[-200:]) or "none yet", id="history-text")
+            yield Static("esc closes", classes="dim")
