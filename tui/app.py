@@ -55,6 +55,7 @@ class CcTui(Guarded, App):
         self.services = services
         self.start = start
         self.history: list[str] = []  # everything the console said this session
+        self.visited: list[str] = []  # screens left, latest last (esc goes back)
         if not EXTRA:
             _register()
         self.SCREEN_TITLES = {p.id: p.title for p in PAGES} | {k: t for k, (t, _) in EXTRA.items()}
@@ -102,10 +103,13 @@ class CcTui(Guarded, App):
     def on_mount(self) -> None:
         self.goto(self.start)
 
-    def goto(self, name: str) -> None:
+    def goto(self, name: str, remember: bool = True) -> None:
         if name not in self.SCREEN_TITLES:
-            self.notify(f"no screen {name!r}", severity="error")
+            self.say(f"no screen {name!r}", error=True)
             return
+        here = getattr(self.screen, "name", None)
+        if remember and here in self.SCREEN_TITLES and here != name:
+            self.visited.append(here)  # esc comes back here
         if self.is_screen_installed(name):
             if self.screen is self.get_screen(name):
                 return
@@ -116,6 +120,14 @@ class CcTui(Guarded, App):
 
     def action_goto(self, name: str) -> None:
         self.goto(name)
+
+    def action_back(self) -> None:
+        """Esc: the screen visited before this one."""
+        while self.visited:
+            name = self.visited.pop()
+            if name != getattr(self.screen, "name", None):
+                self.goto(name, remember=False)
+                return
 
     def action_jump(self) -> None:
         self.push_screen(Jump(self.SCREEN_TITLES), lambda name: name and self.goto(name))
@@ -129,6 +141,7 @@ class CcTui(Guarded, App):
             ("h", "messages: everything the console said this session"),
             ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
             ("tab", "next field or pane"),
+            ("esc", "back to the screen before (or close a dialog, clear the filter)"),
         ]
         keys: dict[str, list[str]] = {}  # description -> keys (e and enter both edit)
         for bindings in self.screen._bindings.key_to_bindings.values():

@@ -48,3 +48,11 @@ def matches(cells: list[str], text: str) -> bool:
     """The filter: every word of TEXT appears in some cell (case-insensitive)."""
     hay = " ".join(cells).casefold()
     return all(w in hay for w in text.casefold().split())
+
+
+def sort_key(cell: str):
+    """Numbers in numeric order, before text in case-blind order ('-' last)."""
+    try:
+        return (0, float(cell.rstrip("%")), "")
+    except ValueError:
+        return (1 if cell != "-" else 2, 0.0, cell.casefold())

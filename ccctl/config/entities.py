@@ -384,3 +384,12 @@ def trunk_credentials(services: Services, tenant: str, name: str) -> tuple[str |
     """(username, password) of a trunk: the one place besides rendering that reads them."""
     trunk = _find(get_tenant(services, tenant, with_secrets=True), NOUNS["trunk"], name)[1]
     return trunk.username, trunk.password
+
+
+def config_stamp(services: Services) -> int:
+    """The committed configuration generation: it moves with every write by anyone (this
+    process, another admin's ccctl), so a screen can tell its lists are out of date."""
+    from ccctl.deploy import generation
+
+    with session_scope(services.engine) as session:
+        return generation.current(session)

@@ -14,7 +14,11 @@ from tui.errors import Guarded, told
 
 
 class CardsScreen(Guarded, Screen):
-    BINDINGS = [Binding("r", "reload", "Reload"), Binding("d,delete", "delete", "Remove card")]
+    BINDINGS = [
+        Binding("r", "reload", "Reload"),
+        Binding("d,delete", "delete", "Remove card"),
+        Binding("escape", "app.back", "Back", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Static("Voice cards (configure them with ccctl hardware apply)", classes="title")

@@ -1,4 +1,8 @@
-"""Create or edit one object: an input per field, each refusal shown under its field."""
+"""Create or edit one object: an input per field, each refusal shown under its field.
+
+The first field has the focus, enter moves to the next (on the last it saves), a field keeps
+its text when tabbed into (typing adds to it), a secret is masked until ctrl+t, and a cleared
+field is refused unless put back to its default with ctrl+d."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from textual.widgets import Input, Label, Static
 
 from ccctl.config import forms
 from tui.errors import Guarded, told
-from tui.nouns import Page, hint, model_of
+from tui.nouns import Page, hint, label, model_of
 
 
 def _id(field: str) -> str:
@@ -21,7 +25,12 @@ def _id(field: str) -> str:
 class FormScreen(Guarded, ModalScreen):
     """Dismisses with the save's Result, or None when cancelled."""
 
-    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+d", "default", "Default"),
+        Binding("ctrl+t", "reveal", "Show secret"),
+    ]
 
     def __init__(self, page: Page, tenant: str | None, key: str, values: dict[str, str], *, new: bool):
         super().__init__()
@@ -35,7 +44,7 @@ class FormScreen(Guarded, ModalScreen):
         )
         model = model_of(self.page)
         with Vertical(id="form"):
-            yield Static(("New " if self.new else "Edit ") + what + "   ctrl+s save, esc cancel", classes="title")
+            yield Static(("New " if self.new else "Edit ") + what, classes="title")
             with VerticalScroll():
                 if self.new and self.page.noun != "tenant":
                     yield from self._row("tenant", self.tenant or "", "the tenant it belongs to")
@@ -45,12 +54,66 @@ class FormScreen(Guarded, ModalScreen):
                     placeholder = "(unchanged)" if f == self.page.secret and not self.new else hint(model, f)
                     yield from self._row(f, self.values.get(f, ""), placeholder)
             yield Static("", id="general", classes="error")
+            yield Static(
+                "enter next field  ctrl+s save  esc cancel  ctrl+d default"
+                + ("  ctrl+t show secret" if self.page.secret else ""),
+                classes="dim keys",
+            )
 
     def _row(self, field: str, value: str, placeholder: str):
         with Horizontal(classes="row"):
-            yield Label(field, classes="name")
-            yield Input(value, placeholder=placeholder, id=_id(field))
+            yield Label(label(field), classes="name")
+            # select_on_focus off: text typed after a tab adds to the field, never replaces it
+            yield Input(
+                value,
+                placeholder=placeholder,
+                id=_id(field),
+                password=field == self.page.secret,
+                select_on_focus=False,
+            )
         yield Static("", id=_id(field) + "-err", classes="error")
+
+    def on_mount(self) -> None:
+        for err in self.query(".error"):
+            err.display = False
+        first = self.query(Input).first()
+        first.focus()
+        first.cursor_position = len(first.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        i = inputs.index(event.input)
+        if i + 1 < len(inputs):
+            inputs[i + 1].focus()
+        else:
+            self.action_save()
+
+    def _focused_field(self) -> tuple[str, Input] | None:
+        inp = self.focused
+        if not isinstance(inp, Input) or not (inp.id or "").startswith("f-"):
+            return None
+        return inp.id.removeprefix("f-").replace("--", "."), inp
+
+    def action_default(self) -> None:
+        """The focused field back to its default, as text the save then writes."""
+        found = self._focused_field()
+        if not found:
+            return
+        field, inp = found
+        model = model_of(self.page)
+        default = forms.default_text(model, field)
+        if default is None and not forms.may_be_blank(model, field):
+            self.show_errors({field: "it has no default: type a value"})
+            return
+        inp.value = default or ""
+        inp.cursor_position = len(inp.value)
+        self.show_errors({})
+
+    def action_reveal(self) -> None:
+        for inp in self.query(Input):
+            if inp.id == _id(self.page.secret or ""):
+                inp.password = not inp.password
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -94,7 +157,16 @@ class FormScreen(Guarded, ModalScreen):
             return
         self.app.call_from_thread(self.dismiss, result)
 
+    def scrub(self, text: str) -> str:
+        """TEXT with the secret typed in this form replaced: never echoed back in an error."""
+        if self.page.secret:
+            secret = self.query_one("#" + _id(self.page.secret), Input).value
+            if len(secret) >= 3:
+                text = text.replace(secret, "***")
+        return text
+
     def show_errors(self, errors: dict[str, str]) -> None:
+        errors = {k: self.scrub(v) for k, v in errors.items()}
         shown = set()
         for err in self.query(".error"):
             field = (err.id or "").removeprefix("f-").removesuffix("-err").replace("--", ".")

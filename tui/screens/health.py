@@ -55,7 +55,7 @@ def render(h: dict) -> str:
 
 
 class HealthScreen(Guarded, Screen):
-    BINDINGS = [Binding("r", "reload", "Reload")]
+    BINDINGS = [Binding("r", "reload", "Reload"), Binding("escape", "app.back", "Back", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Static("Logs and health", classes="title")

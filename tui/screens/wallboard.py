@@ -62,6 +62,7 @@ class WallboardScreen(Guarded, Screen):
         Binding("w", "supervise('whisper')", "Whisper"),
         Binding("B", "supervise('barge')", "Barge", key_display="B"),
         Binding("x", "hangup", "Hang up"),
+        Binding("escape", "app.back", "Back", show=False),
     ]
 
     def __init__(self, board: Board | None = None, follow: bool = True):

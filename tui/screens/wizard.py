@@ -47,6 +47,7 @@ class WizardScreen(Guarded, Screen):
         Binding("ctrl+f", "finish", "Finish setup"),
         Binding("ctrl+r", "reload", "Recheck"),
         Binding("ctrl+t", "reveal", "Show/hide password"),
+        Binding("escape", "app.back", "Back", show=False),
     ]
 
     REFRESH = 5.0
