@@ -124,7 +124,10 @@ def field_of_message(message: str, fields: list[str]) -> str:
     """The field a refusal of the write path talks about ('... overflow: target queue:x does
     not exist'): the longest field name that appears in it as a word, else GENERAL."""
     ordered = sorted(fields, key=len, reverse=True)
-    for name in ordered:  # a field named in full ('no_agent.target', 'overflow: ...')
+    for name in ordered:  # a field the problem is told of ('... number 4002: target: ...')
+        if re.search(rf"(?<![\w.]){re.escape(name)}:(?!\S)", message):
+            return name
+    for name in ordered:  # a field named in full ('no_agent.target', 'overflow ...')
         if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message):
             return name
     for name in ordered:  # else by its last part ('timeout' of no_agent.timeout)

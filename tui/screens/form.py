@@ -2,7 +2,7 @@
 
 The first field has the focus, enter moves to the next (on the last it saves), a field keeps
 its text when tabbed into (typing adds to it), a secret is masked until ctrl+t, and a cleared
-field is refused unless put back to its default with ctrl+d."""
+field is refused unless put back to its default with ctrl+r."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class FormScreen(Guarded, ModalScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+d", "default", "Default"),
+        Binding("ctrl+r", "default", "Default"),
         Binding("ctrl+t", "reveal", "Show secret"),
     ]
 
@@ -55,7 +55,7 @@ class FormScreen(Guarded, ModalScreen):
                     yield from self._row(f, self.values.get(f, ""), placeholder)
             yield Static("", id="general", classes="error")
             yield Static(
-                "enter next field  ctrl+s save  esc cancel  ctrl+d default"
+                "enter next field  ctrl+s save  esc cancel  ctrl+r default"
                 + ("  ctrl+t show secret" if self.page.secret else ""),
                 classes="dim keys",
             )

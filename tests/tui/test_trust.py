@@ -1,0 +1,209 @@
+"""What an administrator must be able to trust: the cursor stays on the row acted on, a
+cleared field never silently becomes its default, a delete says what goes and needs the name
+typed, forms take keys as typed, secrets stay masked, an error sits under its field whole,
+and lists follow changes made by another admin's ccctl."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from ccctl.config import entities
+from ccctl.config import spec as s
+from ccctl.config.write import apply_tenants
+from tui.app import CcTui
+from tui.screens.listing import ListScreen
+
+from .conftest import SIZE, settle
+
+
+def text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def on_screen(app) -> str:
+    """The screen's text as a person reads it (the SVG's spaces are no-break spaces)."""
+    import html
+
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
+
+
+def more_tenants(ctx) -> None:
+    apply_tenants(ctx, [s.Tenant(name="beta"), s.Tenant(name="gamma")])
+
+
+async def test_the_cursor_stays_on_the_row_through_save_reload_and_delete(tctx):
+    more_tenants(tctx)
+    app = CcTui(tctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")  # beta
+        assert app.screen.selected() == ("beta", "beta")
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#f-call_limit", Input).value = "7"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen.selected() == ("beta", "beta")  # not back on acme
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.screen.selected() == ("beta", "beta")
+        await pilot.press("e")  # the next edit is beta's again
+        await settle(app, pilot)
+        assert "Edit tenant beta" in text(app, ".title")
+        await pilot.press("escape")
+        await pilot.press("G", "d")  # gamma goes: the cursor stays at its place, on beta
+        await settle(app, pilot)
+        await pilot.press(*"gamma", "enter")
+        await settle(app, pilot)
+        assert [t.name for t in entities.list_tenants(tctx)] == ["acme", "beta"]
+        assert app.screen.selected() == ("beta", "beta")
+    assert entities.get_tenant(tctx, "beta").call_limit == 7
+
+
+async def test_lists_follow_another_admins_change_keeping_cursor_and_filter(tctx, monkeypatch):
+    monkeypatch.setattr(ListScreen, "WATCH", 0.1)
+    more_tenants(tctx)
+    app = CcTui(tctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"a", "enter")  # acme, beta, gamma all match 'a'
+        await pilot.press("j", "j")
+        assert app.screen.selected() == ("gamma", "gamma")
+        entities.set_tenant(tctx, "gamma", {"display_name": "Gamma Ltd"})  # over SSH
+        entities.add_tenant(tctx, "alpha", {})
+        table = app.screen.query_one(DataTable)
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if table.row_count == 4:
+                break
+        assert table.row_count == 4 and "Gamma Ltd" in table.get_row_at(table.cursor_row)
+        assert app.screen.selected() == ("gamma", "gamma")
+        assert app.screen.query_one("#filter", Input).value == "a"
+
+
+async def test_a_cleared_field_is_refused_and_the_default_is_an_explicit_key(tctx):
+    entities.set_tenant(tctx, "acme", {"recording.retention_days": 30, "seat_limit": 20})
+    app = CcTui(tctx, start="recording")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        field = app.screen.query_one("#f-recording--retention_days", Input)
+        field.value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert text(app, "#f-recording--retention_days-err") == "required (its default is 90: put it back explicitly)"
+        assert entities.get_tenant(tctx, "acme").recording.retention_days == 30  # nothing written
+        assert app.screen.focused is field
+        await pilot.press("ctrl+r")  # back to the default: a key, and it shows
+        assert field.value == "90"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert entities.get_tenant(tctx, "acme").recording.retention_days == 90
+        app.goto("tenants")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#f-seat_limit", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert text(app, "#f-seat_limit-err").startswith("required (its default is 50")
+    assert entities.get_tenant(tctx, "acme").seat_limit == 20
+
+
+async def test_a_delete_shows_what_goes_and_needs_the_name_typed(tctx):
+    entities.set_tenant(tctx, "acme", {"recording.legal_hold": True})
+    more_tenants(tctx)
+    app = CcTui(tctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        goes = text(app, "#goes")
+        assert all(w in goes for w in ("2 seats", "2 queues", "2 ivrs", "1 numbers", "1 trunks", "legal hold on"))
+        assert "a legal hold" in text(app, "#kept") and "refused" in text(app, "#kept")
+        await pilot.press("y", "enter")  # the old `d y`: deletes nothing
+        await settle(app, pilot)
+        assert "type acme exactly" in text(app, "#answer-err")
+        await pilot.press("backspace", *"acme", "enter")
+        await settle(app, pilot)
+        assert "legal hold" in text(app, "#status")  # the write path keeps it
+        assert "acme" in [t.name for t in entities.list_tenants(tctx)]
+        await pilot.press("j", "d")
+        await settle(app, pilot)
+        assert "0 recording(s), no legal hold" in text(app, "#goes") and not app.screen.query("#kept")
+        await pilot.press("escape")  # cancelled: nothing goes
+        await settle(app, pilot)
+        assert "beta" in [t.name for t in entities.list_tenants(tctx)]
+
+
+async def test_forms_focus_the_first_field_enter_moves_on_and_no_key_is_lost(tctx):
+    app = CcTui(tctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.screen.focused.id == "f-display_name"
+        # typed at once, as fast as the pilot can: added to the fields, nothing replaced or lost
+        await pilot.press(*" Inc", "tab", "backspace", "d", "enter", *"acme.example")
+        assert app.screen.query_one("#f-display_name", Input).value == "Acme Inc"
+        assert app.screen.query_one("#f-plan", Input).value == "hosted"
+        assert app.screen.focused.id == "f-domain"
+        assert app.screen.query_one("#f-domain", Input).value == "acme.example"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    t = entities.get_tenant(tctx, "acme")
+    assert (t.display_name, t.domain) == ("Acme Inc", "acme.example")
+
+
+async def test_secrets_are_masked_while_typed_and_never_echoed(tctx):
+    app = CcTui(tctx, start="seats")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        pw = app.screen.query_one("#f-password", Input)
+        pw.focus()
+        await pilot.press(*"Hunter2-short")
+        await pilot.pause()
+        assert pw.password and "Hunter2" not in on_screen(app)
+        await pilot.press("ctrl+u", *"bad secret with spaces", "ctrl+s")
+        await settle(app, pilot)
+        said = text(app, "#f-password-err")
+        assert "12-128 printable" in said and "bad secret" not in on_screen(app)
+        await pilot.press("ctrl+t")  # shown on demand
+        await pilot.pause()
+        assert not pw.password, app.screen.focused
+        assert "bad secret with spaces" in on_screen(app)
+        await pilot.press("escape")
+        app.goto("trunks")
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.screen.query_one("#f-password", Input).password
+
+
+async def test_an_error_goes_under_the_field_it_names_whole(tctx):
+    app = CcTui(tctx, start="numbers")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        app.screen.query_one("#f-number", Input).value = "4002"
+        app.screen.query_one("#f-target", Input).value = "queue:nowhere"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "queue:nowhere does not exist" in text(app, "#f-target-err")
+        assert not app.screen.query_one("#f-number-err").display
+        assert app.screen.focused.id == "f-target"
+        await pilot.press("escape")
+        app.goto("queues")
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press(*"sales", "enter")
+        await settle(app, pilot)
+        status = app.screen.query_one("#status", Static)
+        said = "refused: acme: queue sales is still used by ivr main (option 1)"
+        assert str(status.render()) == said
+        assert "(option 1)" in on_screen(app)  # on screen whole at 80 columns
