@@ -145,8 +145,8 @@ class CcTui(Guarded, App):
         ]
         keys: dict[str, list[str]] = {}  # description -> keys (e and enter both edit)
         for bindings in self.screen._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.show and binding.description:
+            for binding in bindings:  # every key of the screen, those the footer has no room for too
+                if binding.description:
                     key = binding.key_display or {"slash": "/", "delete": "del"}.get(binding.key, binding.key)
                     keys.setdefault(binding.description, []).append(key)
         lines += [(" ".join(k), d) for d, k in keys.items()]

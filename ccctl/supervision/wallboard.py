@@ -16,8 +16,12 @@ from datetime import datetime
 from ccctl.config import spec as s
 from ccctl.render import names
 
-EVENTS = ["CUSTOM", "callcenter::info", "CHANNEL_HANGUP_COMPLETE"]
-FILTERS = [("Event-Subclass", "callcenter::info"), ("Event-Name", "CHANNEL_HANGUP_COMPLETE")]
+EVENTS = ["CUSTOM", "callcenter::info", "ccctl::agent", "CHANNEL_HANGUP_COMPLETE"]
+FILTERS = [
+    ("Event-Subclass", "callcenter::info"),
+    ("Event-Subclass", "ccctl::agent"),  # a break's reason (*24 + code, ccctl agent break --reason)
+    ("Event-Name", "CHANNEL_HANGUP_COMPLETE"),
+]
 
 
 @dataclass
@@ -55,6 +59,8 @@ class AgentFigures:
     status: str = "unknown"
     state: str = "unknown"
     since: float = 0.0
+    reason: str | None = None
+    """The reason of the break the agent is on (None: not on a break, or none given)."""
 
 
 @dataclass
@@ -145,12 +151,19 @@ class Board:
             if e.get("Event-Name") == "CHANNEL_HANGUP_COMPLETE":
                 self.calls.pop(e.get("Unique-ID", ""), None)
                 return
+            if e.get("Event-Subclass") == "ccctl::agent":  # codes.AGENT_EVENT
+                agent = self.agents.get(e.get("CCCTL-Agent", ""))
+                if agent is not None and e.get("CCCTL-Action") == "break":
+                    agent.reason = e.get("CCCTL-Reason") or None
+                return
             action = e.get("CC-Action")
             if action in ("agent-status-change", "agent-state-change"):
                 agent = self.agents.get(e.get("CC-Agent", ""))
                 if agent is not None:
                     if action == "agent-status-change":
                         agent.status = e.get("CC-Agent-Status", agent.status)
+                        if agent.status != "On Break":
+                            agent.reason = None
                     else:
                         agent.state = e.get("CC-Agent-State", agent.state)
                     agent.since = ts
@@ -194,6 +207,7 @@ class Board:
                         "name": a.name,
                         "status": a.status,
                         "state": a.state,
+                        "reason": a.reason,
                         "in_state": round(now - a.since) if a.since else None,
                     }
                     for a in self.agents.values()
@@ -238,8 +252,8 @@ class Follower:
     """Feeds a Board from FreeSWITCH's events in a thread; reconnects while FreeSWITCH restarts.
     stop() closes the socket, which ends the blocking read at once."""
 
-    def __init__(self, services, board: Board, on_error=None):
-        self.services, self.board, self.on_error = services, board, on_error
+    def __init__(self, services, board: Board, on_error=None, on_connect=None):
+        self.services, self.board, self.on_error, self.on_connect = services, board, on_error, on_connect
         self._stop = threading.Event()
         self._stream = None
         self.thread = threading.Thread(target=self._run, name="wallboard-events", daemon=True)
@@ -269,6 +283,8 @@ class Follower:
                     self.board.seed_agents(live_states(self.services))
                 except CcError:
                     pass
+                if self.on_connect:
+                    self.on_connect()
                 while not self._stop.is_set():
                     event = self._stream.next_event()
                     if event is not None:
