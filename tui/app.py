@@ -38,9 +38,9 @@ class CcTui(Guarded, App):
     TITLE = "cctui"
     COMMANDS = App.COMMANDS | {ScreensProvider}
     BINDINGS = [
-        Binding("colon", "jump", ":jump", key_display=":"),
+        Binding("colon", "jump", "Jump", key_display=":"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+q", "quit", "Quit", key_display="^q"),
+        Binding("ctrl+q", "quit", "Quit", key_display="^q", show=False),
         Binding("h", "history", "Messages", show=False),
         Binding("f1", "goto('wallboard')", "Board", show=False),
         Binding("f2", "goto('tenants')", "Tenants", show=False),
@@ -117,6 +117,13 @@ class CcTui(Guarded, App):
         else:
             self.install_screen(self.make_screen(name), name)
             self.switch_screen(name) if len(self.screen_stack) > 1 else self.push_screen(name)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with a placeholder the console font can draw (no ellipsis)."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder="Search for commands..."))
 
     def action_goto(self, name: str) -> None:
         self.goto(name)

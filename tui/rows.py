@@ -21,7 +21,7 @@ def _cell(page: Page, tenant, obj, col: str) -> str:
         return str(sum(1 for seat in tenant.seats if obj.required_skill in seat.skills))
     if col == "@greeting":
         g = obj.greeting
-        return g.file or (g.text or "")[:30]
+        return g.file or fit(g.text or "", 20)
     if col == "@hours":
         return "always" if obj.hours is None else f"{len(obj.hours)} days, {len(obj.holidays)} hol"
     v = obj.model_dump(by_alias=True)
@@ -56,3 +56,17 @@ def sort_key(cell: str):
         return (0, float(cell.rstrip("%")), "")
     except ValueError:
         return (1 if cell != "-" else 2, 0.0, cell.casefold())
+
+
+def fit(text: str, cells: int) -> str:
+    """TEXT cut to CELLS terminal cells (a Chinese character takes two), with '..' when cut."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= cells:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > cells - 2:
+            break
+        out += ch
+    return out + ".."

@@ -26,7 +26,7 @@ class CardsScreen(Guarded, Screen):
         yield Static("Detected", classes="title")
         yield DataTable(cursor_type="row", id="found")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#cards", DataTable).add_columns("Card", "Profile", "Location", "Spans", "Ports", "Groups")

@@ -64,8 +64,8 @@ class ListScreen(Guarded, Screen):
             self._bindings.bind("n", "new", "New")
             self._bindings.bind("d,delete", "delete", "Delete")
         if page.secret:
-            self._bindings.bind("c", "credentials", "Credentials")
-            self._bindings.bind("p", "reset_password", "New password")
+            self._bindings.bind("c", "credentials", "Secret")
+            self._bindings.bind("p", "reset_password", "New pw")
 
     def compose(self) -> ComposeResult:
         yield Static(self.page.title, classes="title")
@@ -74,7 +74,7 @@ class ListScreen(Guarded, Screen):
         if self.page.noun == "ivr":
             yield Tree("menu", id="menu-tree")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -359,7 +359,7 @@ class ListScreen(Guarded, Screen):
 def add_menu(node, menus: dict, name: str, seen: set[str]) -> None:
     """The options of menu NAME under NODE, following ivr: targets into their own menus."""
     ivr = menus[name]
-    greeting = ivr.greeting.file or f'"{(ivr.greeting.text or "")[:40]}"'
+    greeting = ivr.greeting.file or f'"{rowdata.fit(ivr.greeting.text or "", 40)}"'
     node.add_leaf(f"greeting {greeting}")
     if ivr.hours is not None:
         node.add_leaf("hours " + ", ".join(f"{d} {h}" for d, h in ivr.hours.items()))

@@ -61,7 +61,7 @@ class WallboardScreen(Guarded, Screen):
         Binding("s", "supervise('listen')", "Listen"),
         Binding("w", "supervise('whisper')", "Whisper"),
         Binding("B", "supervise('barge')", "Barge", key_display="B"),
-        Binding("x", "hangup", "Hangup"),
+        Binding("x", "hangup", "Drop call"),
         Binding("escape", "app.back", "Back", show=False),
     ]
 
@@ -81,7 +81,7 @@ class WallboardScreen(Guarded, Screen):
         yield DataTable(cursor_type="row", id="agents")
         yield DataTable(cursor_type="row", id="calls")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         q, a, c = (self.query_one(f"#{n}", DataTable) for n in ("queues", "agents", "calls"))

@@ -33,7 +33,7 @@ STEPS = (
     ("trunk_host", "SIP trunk host", "optional: sip.example.net"),
     ("trunk_user", "Trunk username", "the carrier account"),
     ("trunk_password", "Trunk password", "ctrl+t shows it"),
-    ("debs", "Install FreeSWITCH from", "/media/usb/freeswitch-debs"),
+    ("debs", "FreeSWITCH debs from", "/media/usb/freeswitch-debs"),
 )
 SECRET = {"trunk_password"}
 NEXT = {"trunk_host": "trunk_user", "trunk_user": "trunk_password"}
@@ -70,7 +70,7 @@ class WizardScreen(Guarded, Screen):
                 yield Static("", id=f"w-{key}-msg", classes="msg")
             yield Static("", id="w-engine")
             yield Static("", id="w-cards")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.root is None:
