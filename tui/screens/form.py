@@ -137,7 +137,7 @@ class FormScreen(Guarded, ModalScreen):
         self._save(tenant, key, raw)
 
     @work(thread=True, exclusive=True, group="save")
-    def _save(self, tenant, key, raw) -> None:
+    def _save(self, tenant, key, raw):
         try:
             # LOADED: what the form showed; only fields edited since are written.
             result = forms.save(
@@ -155,7 +155,15 @@ class FormScreen(Guarded, ModalScreen):
         except Exception as exc:  # noqa: BLE001 - the form stays open, the console up
             self.app.call_from_thread(self.show_errors, {forms.GENERAL: told(exc)})
             return
-        self.app.call_from_thread(self.dismiss, result)
+        return result  # dismissed once the worker is done (on_worker_state_changed)
+
+    def on_worker_state_changed(self, event) -> None:
+        """Leave the form after its save's worker has finished: dismissing from inside the
+        worker removes the screen, and with it cancels the worker still running."""
+        from textual.worker import WorkerState
+
+        if event.worker.group == "save" and event.state == WorkerState.SUCCESS and event.worker.result is not None:
+            self.dismiss(event.worker.result)
 
     def scrub(self, text: str) -> str:
         """TEXT with the secret typed in this form replaced: never echoed back in an error."""
