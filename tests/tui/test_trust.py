@@ -207,3 +207,52 @@ async def test_an_error_goes_under_the_field_it_names_whole(tctx):
         said = "refused: acme: queue sales is still used by ivr main (option 1)"
         assert str(status.render()) == said
         assert "(option 1)" in on_screen(app)  # on screen whole at 80 columns
+
+
+async def test_a_seat_password_reset_shows_the_new_one_with_server_port_transport(tctx):
+    before = entities.seat_password(tctx, "acme", "1002")
+    app = CcTui(tctx, start="seats")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "p")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        shown = text(app, "#secret")
+        after = entities.seat_password(tctx, "acme", "1002")
+        assert after != before and f"password  {after}" in shown
+        assert "port      5060" in shown and "transport udp" in shown
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert app.screen.selected() == ("acme", "1002")
+
+
+async def test_sort_keys_history_and_esc_back(tctx):
+    """s sorts by the next column, j/k/g/G move, h shows what the console said, esc goes back
+    through the screens visited; the recording screen offers no key that does nothing."""
+    more_tenants(tctx)
+    entities.set_tenant(tctx, "gamma", {"display_name": "Aardvark"})
+    app = CcTui(tctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("s", "s")  # by Tenant, then by Name: Aardvark (gamma) first
+        await settle(app, pilot)
+        await pilot.press("g")
+        assert app.screen.selected() == ("gamma", "gamma")
+        await pilot.press("G", "k")  # Aardvark, Acme, (beta has no name: '-' last)
+        assert app.screen.selected() == ("acme", "acme")
+        app.goto("seats")
+        await settle(app, pilot)
+        app.goto("recording")
+        await settle(app, pilot)
+        keys = {b.binding.key for b in app.screen.active_bindings.values()}
+        assert "e" in keys and not {"n", "d", "delete"} & keys, keys
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen.name == "seats"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen.name == "tenants"
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert "sorted by Name" in text(app, "#history-text")
