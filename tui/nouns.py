@@ -219,6 +219,18 @@ def hint(model: type, dotted: str) -> str:
     return text
 
 
+def choices(model: type, dotted: str) -> list[str] | None:
+    """The values a choice field takes (a select list in the form), None for typed fields."""
+    from ccctl.config.entities import _field_type
+
+    ann = _field_type(model, dotted)
+    if typing.get_origin(ann) is typing.Literal:
+        return [str(a) for a in typing.get_args(ann)]
+    if ann is bool:
+        return ["true", "false"]
+    return None
+
+
 def _kind(model: type, dotted: str) -> str:
     from ccctl.config.entities import _field_type  # the schema's own reading of a dotted field
 

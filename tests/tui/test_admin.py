@@ -18,7 +18,7 @@ def err(app, field: str) -> str:
 async def save(app, pilot, fields: dict[str, str]) -> None:
     """Type FIELDS into the open form and press ctrl+s."""
     for field, text in fields.items():
-        app.screen.query_one(f"#f-{field.replace('.', '--')}", Input).value = text
+        app.screen.query_one(f"#f-{field.replace('.', '--')}").value = text  # an input or a select
     await pilot.press("ctrl+s")
     await settle(app, pilot)
 

@@ -145,15 +145,20 @@ async def test_forms_focus_the_first_field_enter_moves_on_and_no_key_is_lost(tct
         await settle(app, pilot)
         assert app.screen.focused.id == "f-display_name"
         # typed at once, as fast as the pilot can: added to the fields, nothing replaced or lost
-        await pilot.press(*" Inc", "tab", "backspace", "d", "enter", *"acme.example")
-        assert app.screen.query_one("#f-display_name", Input).value == "Acme Inc"
-        assert app.screen.query_one("#f-plan", Input).value == "hosted"
+        await pilot.press(*" Inc", "enter")
+        assert app.screen.focused.id == "f-plan"  # a choice: picked from a list, never typed
+        await pilot.press("enter", "down", "enter")  # open, hosted -> leased, pick: on to the next
+        await settle(app, pilot)
+        assert app.screen.query_one("#f-plan").value == "leased"
         assert app.screen.focused.id == "f-domain"
+        await pilot.press(*"acme.example", "tab", "tab", "backspace", *"12")
+        assert app.screen.query_one("#f-display_name", Input).value == "Acme Inc"
         assert app.screen.query_one("#f-domain", Input).value == "acme.example"
+        assert app.screen.query_one("#f-call_limit", Input).value == "312"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
     t = entities.get_tenant(tctx, "acme")
-    assert (t.display_name, t.domain) == ("Acme Inc", "acme.example")
+    assert (t.display_name, t.domain, t.plan, t.call_limit) == ("Acme Inc", "acme.example", "leased", 312)
 
 
 async def test_secrets_are_masked_while_typed_and_never_echoed(tctx):

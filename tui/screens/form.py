@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ccctl.config import forms
 from tui.errors import Guarded, told
-from tui.nouns import Page, hint, label, model_of
+from tui.nouns import Page, choices, hint, label, model_of
 
 
 def _id(field: str) -> str:
@@ -61,8 +61,21 @@ class FormScreen(Guarded, ModalScreen):
             )
 
     def _row(self, field: str, value: str, placeholder: str):
+        model = model_of(self.page)
+        options = choices(model, field) if field not in ("tenant", self.page.key) or not self.new else None
         with Horizontal(classes="row"):
             yield Label(label(field), classes="name")
+            if options:  # a choice is picked from its values, never typed
+                yield Select(
+                    [(o, o) for o in options],
+                    value=value if value in options else Select.NULL,
+                    allow_blank=self.new or forms.may_be_blank(model, field) or value not in options,
+                    prompt="(none)" if forms.may_be_blank(model, field) else "(choose)",
+                    compact=True,
+                    id=_id(field),
+                )
+                yield Static("", id=_id(field) + "-err", classes="error")
+                return
             # select_on_focus off: text typed after a tab adds to the field, never replaces it
             yield Input(
                 value,
@@ -73,27 +86,43 @@ class FormScreen(Guarded, ModalScreen):
             )
         yield Static("", id=_id(field) + "-err", classes="error")
 
+    def fields(self) -> list:
+        """The form's inputs and selects, in order."""
+        return [w for w in self.query("Input, Select") if (w.id or "").startswith("f-")]
+
     def on_mount(self) -> None:
         for err in self.query(".error"):
             err.display = False
-        first = self.query(Input).first()
+        first = self.fields()[0]
         first.focus()
-        first.cursor_position = len(first.value)
+        if isinstance(first, Input):
+            first.cursor_position = len(first.value)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        inputs = list(self.query(Input))
-        i = inputs.index(event.input)
-        if i + 1 < len(inputs):
-            inputs[i + 1].focus()
+    def _next(self, widget) -> None:
+        fields = self.fields()
+        i = fields.index(widget)
+        if i + 1 < len(fields):
+            fields[i + 1].focus()
         else:
             self.action_save()
 
-    def _focused_field(self) -> tuple[str, Input] | None:
-        inp = self.focused
-        if not isinstance(inp, Input) or not (inp.id or "").startswith("f-"):
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._next(event.input)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A value picked (enter in the list): on to the next field, as enter does in a text field."""
+        event.stop()
+        if self.is_mounted and self.focused is event.select:
+            self._next(event.select)
+
+    def _focused_field(self):
+        widget = self.focused
+        while widget is not None and not isinstance(widget, (Input, Select)):
+            widget = widget.parent  # a select's list has the focus while open
+        if widget is None or not (widget.id or "").startswith("f-"):
             return None
-        return inp.id.removeprefix("f-").replace("--", "."), inp
+        return widget.id.removeprefix("f-").replace("--", "."), widget
 
     def action_default(self) -> None:
         """The focused field back to its default, as text the save then writes."""
@@ -106,8 +135,11 @@ class FormScreen(Guarded, ModalScreen):
         if default is None and not forms.may_be_blank(model, field):
             self.show_errors({field: "it has no default: type a value"})
             return
-        inp.value = default or ""
-        inp.cursor_position = len(inp.value)
+        if isinstance(inp, Select):
+            inp.value = default if default is not None else Select.NULL
+        else:
+            inp.value = default or ""
+            inp.cursor_position = len(inp.value)
         self.show_errors({})
 
     def action_reveal(self) -> None:
@@ -120,11 +152,14 @@ class FormScreen(Guarded, ModalScreen):
 
     def raw(self) -> dict[str, str]:
         out = {}
-        for inp in self.query(Input):
-            field = inp.id.removeprefix("f-").replace("--", ".")
-            if field == self.page.secret and not inp.value:
+        for widget in self.fields():
+            field = widget.id.removeprefix("f-").replace("--", ".")
+            value = widget.value
+            if isinstance(widget, Select):
+                value = "" if value is Select.NULL else str(value)
+            if field == self.page.secret and not value:
                 continue  # blank: keep the current secret
-            out[field] = inp.value
+            out[field] = value
         return out
 
     def action_save(self) -> None:
@@ -192,4 +227,4 @@ class FormScreen(Guarded, ModalScreen):
         if errors:
             first = next((f for f in errors if f in shown), None)
             if first:
-                self.query_one("#" + _id(first), Input).focus()
+                self.query_one("#" + _id(first)).focus()
