@@ -3,7 +3,7 @@ its field, a change the write path refuses. Nothing half-saved, every save says 
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from ccctl.config import entities
 from tui.app import CcTui
