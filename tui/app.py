@@ -13,7 +13,7 @@ from tui import glyphs
 from tui.errors import Guarded, log_unexpected, one_line, told
 from tui.nouns import PAGES
 from tui.screens.listing import ListScreen
-from tui.screens.navigate import Help, Jump, ScreensProvider
+from tui.screens.navigate import ActionsProvider, Help, Jump, ScreensProvider
 
 glyphs.patch_textual()
 
@@ -36,7 +36,7 @@ def _register() -> None:
 class CcTui(Guarded, App):
     CSS_PATH = "app.tcss"
     TITLE = "cctui"
-    COMMANDS = App.COMMANDS | {ScreensProvider}
+    COMMANDS = App.COMMANDS | {ScreensProvider, ActionsProvider}
     BINDINGS = [
         Binding("colon", "jump", "Jump", key_display=":"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -64,6 +64,39 @@ class CcTui(Guarded, App):
         """A message of the console: shown, and kept in the session's history (h)."""
         self.history.append(("error " if error else "") + text)
         self.notify(text, severity="error" if error else "information", timeout=timeout)
+
+    def palette_action(self, screen: str | None, action: str) -> None:
+        """A palette action: on SCREEN (None: this one), ACTION of that screen or the app's."""
+        if action == "validate":
+            self.validate()
+            return
+        if action == "history":
+            self.action_history()
+            return
+        if screen:
+            self.goto(screen)
+        do = getattr(self.get_screen(screen) if screen else self.screen, f"action_{action}", None)
+        if do is None:
+            self.say(f"nothing to {action.replace('_', ' ')} on this screen", error=True)
+            return
+        self.call_later(do)
+
+    def validate(self) -> None:
+        """`ccctl validate`'s checks of the configuration, each problem a line of the history."""
+        from ccctl.config.entities import list_tenants
+        from ccctl.config.validate import check_site
+
+        problems = check_site(list_tenants(self.services, with_secrets=True))
+        for p in problems:
+            self.history.append(str(p))
+        if problems:
+            errors = sum(p.severity == "error" for p in problems)
+            self.say(
+                f"validate: {errors} error(s), {len(problems) - errors} warning(s) (h lists them)",
+                error=bool(errors),
+            )
+        else:
+            self.say("validate: no problems")
 
     def action_history(self) -> None:
         from tui.screens.navigate import History

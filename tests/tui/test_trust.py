@@ -261,3 +261,24 @@ async def test_sort_keys_history_and_esc_back(tctx):
         await pilot.press("h")
         await settle(app, pilot)
         assert "sorted by Name" in text(app, "#history-text")
+
+
+async def test_the_palette_has_actions_and_a_detail_view(tctx):
+    """ctrl+p runs actions (validate, new seat), and v shows an object as export writes it."""
+    app = CcTui(tctx, start="tenants")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+p", *"validate the", "enter")
+        await settle(app, pilot)
+        # acme's support queue has seat 1002 (skill support): no problem; its trunk has credentials
+        assert any(m.startswith("validate:") for m in app.history), app.history
+        await pilot.press("ctrl+p", *"new seat", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one(".title", Static).render().plain.startswith("New seat")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen.name == "seats"
+        await pilot.press("v")
+        await settle(app, pilot)
+        shown = text(app, "#detail-text")
+        assert "extension: '1001'" in shown and "sales: 5" in shown and "password" not in shown

@@ -95,3 +95,22 @@ class TypeToConfirm(ModalScreen[bool]):
             self.dismiss(True)
         else:
             self.query_one("#answer-err", Static).update(f"not deleted: type {self.name_} exactly, or esc")
+
+
+class Detail(ModalScreen[None]):
+    """An object's YAML, scrollable; esc or q closes."""
+
+    BINDINGS = [Binding("escape,q,v", "dismiss(None)", "Close")]
+
+    def __init__(self, title: str, text: str):
+        super().__init__()
+        self.title_text, self.text = title, text
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical(classes="dialog", id="detail"):
+            yield Static(self.title_text, classes="title")
+            with VerticalScroll():
+                yield Static(self.text, id="detail-text", markup=False)
+            yield Static("esc closes", classes="dim")

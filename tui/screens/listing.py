@@ -14,7 +14,7 @@ from ccctl.errors import CcError, NotFound
 from tui import rows as rowdata
 from tui.errors import Guarded, told
 from tui.nouns import Page
-from tui.screens.dialogs import Confirm, Reveal, TypeToConfirm
+from tui.screens.dialogs import Confirm, Detail, Reveal, TypeToConfirm
 from tui.screens.form import FormScreen
 
 
@@ -47,12 +47,13 @@ class ListScreen(Guarded, Screen):
     BINDINGS = [
         Binding("e,enter", "edit", "Edit"),
         Binding("slash", "filter", "Filter", key_display="/"),
-        Binding("r", "refresh", "Reload"),
+        Binding("r", "refresh", "Reload", show=False),  # lists reload by themselves: in ? only
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
         Binding("g", "cursor('top')", "Top", show=False),
         Binding("G", "cursor('bottom')", "Bottom", show=False, key_display="G"),
         Binding("s", "sort", "Sort"),
+        Binding("v", "detail", "YAML"),
     ]
 
     def __init__(self, page: Page):
@@ -294,6 +295,24 @@ class ListScreen(Guarded, Screen):
             self.say(exc.message, error=True)
             return
         self.app.push_screen(Reveal(f"Credentials of {self.page.noun} {tenant}/{key}", text))
+
+    def action_detail(self) -> None:
+        """The selected object as `ccctl export` writes it (no secret)."""
+        from ccctl.config.export import object_yaml
+
+        sel = self.selected()
+        if not sel:
+            return
+        try:
+            obj = self._obj(*sel)
+        except NotFound:
+            self.stale(*sel)
+            return
+        except CcError as exc:
+            self.say(exc.message, error=True)
+            return
+        what = f"tenant {sel[1]}" if self.page.noun == "tenant" else f"{self.page.noun} {sel[0]}/{sel[1]}"
+        self.app.push_screen(Detail(what + " (as ccctl export writes it)", object_yaml(obj)))
 
     def action_reset_password(self) -> None:
         """A seat's new generated password (its phone must register again with it)."""
