@@ -332,6 +332,31 @@ def patch_item(
     return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
+def patch_items(
+    services: Services,
+    noun: str,
+    tenant: str,
+    keys: list[str],
+    patch: Callable[[dict], dict],
+    *,
+    dry_run: bool = False,
+) -> Result:
+    """Items KEYS of TENANT, each as PATCH makes it from its fields inside the lock: one write,
+    all of them or none (a console's edit of several rows: skills on 20 seats)."""
+    n = NOUNS[noun]
+
+    def edit(t, items):
+        for key in keys:
+            i, item = _find(t, n, key)
+            data = patch(item.model_dump(exclude_none=True))
+            if data.get(n.key) != key:
+                raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
+            items[i] = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+        return items
+
+    return _patch(services, noun, tenant, keys, edit, dry_run=dry_run)
+
+
 def add_items(
     services: Services,
     noun: str,

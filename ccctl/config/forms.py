@@ -202,6 +202,33 @@ def save(
     return _edit(services, noun, tenant, key, model, edited, fields)
 
 
+def save_many(services, noun: str, tenant: str, keys: list[str], raw: dict[str, str]) -> Result:
+    """The fields typed in RAW set on every item KEYS of TENANT, in one write; a field left
+    blank stays as each item has it. Raises FormRefused like save()."""
+    model = entities.NOUNS[noun].spec
+    raw = {k: v for k, v in raw.items() if v.strip()}
+    if not raw:
+        raise FormRefused({GENERAL: "nothing to change: type the fields to set on all of them"})
+    values, errors = parse_fields(model, raw)
+    if errors:
+        raise FormRefused(errors)
+    fields = list(raw)
+
+    def patch(data: dict) -> dict:
+        _put(data, values)
+        problems = check(model, data)
+        if problems:
+            raise FormRefused(attach(problems, fields))
+        return data
+
+    try:
+        return entities.patch_items(services, noun, tenant, keys, patch)
+    except NotFound as exc:
+        raise FormRefused({GENERAL: exc.message + " (removed meanwhile)"}) from None
+    except CcError as exc:
+        raise FormRefused({field_of_message(exc.message, fields): exc.message}) from None
+
+
 def _create(services, noun: str, tenant: str | None, key: str, model, values: dict, fields: list[str]) -> Result:
     keyname = fields[0]
     data = {keyname: key}

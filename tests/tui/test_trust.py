@@ -282,3 +282,35 @@ async def test_the_palette_has_actions_and_a_detail_view(tctx):
         await settle(app, pilot)
         shown = text(app, "#detail-text")
         assert "extension: '1001'" in shown and "sales: 5" in shown and "password" not in shown
+
+
+async def test_several_seats_edited_together_in_one_write(tctx):
+    """space marks rows, e edits them together: a field typed goes to all, a blank one stays."""
+    for ext in ("1003", "1004"):
+        entities.add_item(tctx, "seat", "acme", ext, {"name": f"Seat {ext}", "remote": True})
+    app = CcTui(tctx, start="seats")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("space", "j", "space", "space")  # 1001, (1002 skipped), 1003, 1004
+        await settle(app, pilot)
+        assert "3 marked" in text(app, "#status")
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert "Edit 3 seats of acme (1001, 1003, 1004)" in text(app, ".title")
+        app.screen.query_one("#f-skills", Input).value = "{support: 11}"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert text(app, "#f-skills-err") == "at most 10"  # refused whole: nothing written
+        assert entities.get_item(tctx, "seat", "acme", "1003").skills == {}
+        app.screen.query_one("#f-skills", Input).value = "{support: 7}"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "~ seat acme/1001 (skills)" in text(app, "#status")
+    seats = {x.extension: x for x in entities.get_tenant(tctx, "acme").seats}
+    assert {e: seats[e].skills for e in seats} == {
+        "1001": {"support": 7},
+        "1002": {"sales": 3, "support": 2},
+        "1003": {"support": 7},
+        "1004": {"support": 7},
+    }
+    assert (seats["1001"].name, seats["1003"].remote, seats["1001"].remote) == ("张三", True, False)

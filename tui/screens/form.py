@@ -32,9 +32,20 @@ class FormScreen(Guarded, ModalScreen):
         Binding("ctrl+t", "reveal", "Show secret"),
     ]
 
-    def __init__(self, page: Page, tenant: str | None, key: str, values: dict[str, str], *, new: bool):
+    def __init__(
+        self,
+        page: Page,
+        tenant: str | None,
+        key: str,
+        values: dict[str, str],
+        *,
+        new: bool,
+        many: list[str] | None = None,
+    ):
         super().__init__()
         self.page, self.tenant, self.key, self.values, self.new = page, tenant, key, values, new
+        self.many = many
+        """Several items of TENANT edited together: a field typed is set on all, a blank one stays."""
 
     def compose(self) -> ComposeResult:
         what = (
@@ -44,6 +55,9 @@ class FormScreen(Guarded, ModalScreen):
         )
         model = model_of(self.page)
         with Vertical(id="form"):
+            if self.many:
+                what = f"{len(self.many)} {self.page.noun}s of {self.tenant} ({', '.join(self.many[:6])}"
+                what += "...)" if len(self.many) > 6 else ")"
             yield Static(("New " if self.new else "Edit ") + what, classes="title")
             with VerticalScroll():
                 if self.new and self.page.noun != "tenant":
@@ -51,7 +65,9 @@ class FormScreen(Guarded, ModalScreen):
                 if self.new:
                     yield from self._row(self.page.key, "", hint(model, self.page.key))
                 for f in self.page.fields:
-                    placeholder = "(unchanged)" if f == self.page.secret and not self.new else hint(model, f)
+                    placeholder = (
+                        "(unchanged)" if self.many or (f == self.page.secret and not self.new) else hint(model, f)
+                    )
                     yield from self._row(f, self.values.get(f, ""), placeholder)
             yield Static("", id="general", classes="error")
             yield Static(
@@ -69,8 +85,10 @@ class FormScreen(Guarded, ModalScreen):
                 yield Select(
                     [(o, o) for o in options],
                     value=value if value in options else Select.NULL,
-                    allow_blank=self.new or forms.may_be_blank(model, field) or value not in options,
-                    prompt="(none)" if forms.may_be_blank(model, field) else "(choose)",
+                    allow_blank=bool(self.new or self.many) or forms.may_be_blank(model, field) or value not in options,
+                    prompt="(unchanged)"
+                    if self.many
+                    else ("(none)" if forms.may_be_blank(model, field) else "(choose)"),
                     compact=True,
                     id=_id(field),
                 )
@@ -174,6 +192,8 @@ class FormScreen(Guarded, ModalScreen):
     @work(thread=True, exclusive=True, group="save")
     def _save(self, tenant, key, raw):
         try:
+            if self.many:
+                return forms.save_many(self.app.services, self.page.noun, tenant, self.many, raw)
             # LOADED: what the form showed; only fields edited since are written.
             result = forms.save(
                 self.app.services,

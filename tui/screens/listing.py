@@ -54,6 +54,7 @@ class ListScreen(Guarded, Screen):
         Binding("G", "cursor('bottom')", "Bottom", show=False, key_display="G"),
         Binding("s", "sort", "Sort"),
         Binding("v", "detail", "YAML"),
+        Binding("space", "mark", "Mark", show=False),
     ]
 
     def __init__(self, page: Page):
@@ -61,6 +62,7 @@ class ListScreen(Guarded, Screen):
         self.page = page
         self.all_rows: list[tuple[str, str, list[str]]] = []
         self.sort_col: int | None = None  # column the list is sorted by (None: as stored)
+        self.marked: set[str] = set()  # row keys marked with space, edited together with e
         if page.can_create:  # recording policies belong to tenants: no new, no delete here
             self._bindings.bind("n", "new", "New")
             self._bindings.bind("d,delete", "delete", "Delete")
@@ -120,7 +122,9 @@ class ListScreen(Guarded, Screen):
         if self.sort_col is not None:
             rows.sort(key=lambda r: rowdata.sort_key(r[2][self.sort_col]))
         for tenant, key, cells in rows:
-            table.add_row(*cells, key=f"{tenant}\0{key}")
+            row = f"{tenant}\0{key}"
+            first = "*" + cells[0] if row in self.marked else cells[0]  # marked for a joint edit
+            table.add_row(first, *cells[1:], key=row)
         if table.row_count:
             try:
                 index = table.get_row_index(keep) if keep else index
@@ -215,7 +219,23 @@ class ListScreen(Guarded, Screen):
         self.action_refresh()
         self.say(forms.gone(self.page.noun, tenant, key), error=True)
 
+    def action_mark(self) -> None:
+        """Mark (or unmark) the row: e then edits every marked row together."""
+        if self.page.noun == "tenant":
+            self.say("tenants are edited one at a time", error=True)
+            return
+        sel = self.selected()
+        if not sel:
+            return
+        self.marked ^= {f"{sel[0]}\0{sel[1]}"}
+        self.query_one(DataTable).action_cursor_down()
+        self.fill()
+        self.say(f"{len(self.marked)} marked: e edits them together, space unmarks")
+
     def action_edit(self) -> None:
+        if self.marked:
+            self._edit_marked()
+            return
         sel = self.selected()
         if not sel:
             return
@@ -229,6 +249,20 @@ class ListScreen(Guarded, Screen):
             return
         values = forms.values_of(obj, [f for f in self.page.fields if f != self.page.secret])
         self.app.push_screen(FormScreen(self.page, sel[0], sel[1], values, new=False), self.saved)
+
+    def _edit_marked(self) -> None:
+        tenants = {m.partition("\0")[0] for m in self.marked}
+        if len(tenants) > 1:
+            self.say("marked rows of one tenant only are edited together (space unmarks)", error=True)
+            return
+        keys = sorted((m.partition("\0")[2] for m in self.marked), key=lambda k: (len(k), k))
+
+        def done(result) -> None:
+            if result is not None:
+                self.marked.clear()
+            self.saved(result)
+
+        self.app.push_screen(FormScreen(self.page, tenants.pop(), "", {}, new=False, many=keys), done)
 
     def saved(self, result, keep: str | None = None) -> None:
         if result is not None:
