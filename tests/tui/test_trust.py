@@ -314,3 +314,27 @@ async def test_several_seats_edited_together_in_one_write(tctx):
         "1004": {"support": 7},
     }
     assert (seats["1001"].name, seats["1003"].remote, seats["1001"].remote) == ("张三", True, False)
+
+
+async def test_edit_as_yaml_shows_the_diff_before_saving(tctx, tmp_path, monkeypatch):
+    """E: the object's YAML in $EDITOR (here a script that edits it), the diff shown, y saves
+    the changed fields through the form's write path; a key this screen does not edit is named."""
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/^max_wait: .*/max_wait: 120/; s/^survey: false/survey: true/' \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = CcTui(tctx, start="queues")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("E")
+        await settle(app, pilot)
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert "-max_wait: 300" in shown and "+max_wait: 120" in shown
+        assert "not applied here (not a field of this screen): survey" in shown
+        assert entities.get_item(tctx, "queue", "acme", "sales").max_wait == 300  # not before y
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "~ queue acme/sales (max_wait)" in text(app, "#status")
+    q = entities.get_item(tctx, "queue", "acme", "sales")
+    assert (q.max_wait, q.survey) == (120, False)

@@ -18,7 +18,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question + "  [y/n]")
+            yield Static(self.question + "  (y/n)", markup=False)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -26,6 +26,62 @@ def seat_text(c) -> str:
     )
 
 
+def edit_text(app, text: str, name: str) -> str | None:
+    """TEXT edited in $EDITOR (vi when unset), the console suspended meanwhile; None when the
+    editor failed."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+
+    from textual.app import SuspendNotSupported
+
+    with tempfile.TemporaryDirectory(prefix="cctui-") as d:
+        path = os.path.join(d, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        cmd = [*shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"), path]
+        try:
+            with app.suspend():
+                rc = subprocess.call(cmd)
+        except SuspendNotSupported:  # no terminal to hand over (tests): the editor runs as is
+            rc = subprocess.call(cmd, stdin=subprocess.DEVNULL)
+        except OSError:
+            return None
+        if rc != 0:
+            return None
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+
+
+def yaml_fields(page, obj, text: str) -> tuple[dict[str, str], list[str]]:
+    """The form fields of PAGE that TEXT (an object's YAML, edited) changes, as form text; and
+    the top-level keys it changed that this screen does not edit."""
+    from ccctl.config import yamlio
+    from ccctl.config.export import object_yaml
+    from ccctl.errors import InvalidInput
+
+    new = yamlio.parse(text, "the edited YAML")
+    if not isinstance(new, dict):
+        raise InvalidInput("the edited YAML is not a mapping of fields")
+    old = yamlio.parse(object_yaml(obj), "the object's YAML")  # as the editor had it
+
+    def at(data, dotted):
+        for part in dotted.split("."):
+            data = data.get(part) if isinstance(data, dict) else None
+        return data
+
+    raw = {}
+    for f in page.fields:
+        if f == page.secret:
+            continue
+        if at(new, f) != at(old, f):
+            raw[f] = forms.text_of(at(new, f))
+    covered = {f.split(".")[0] for f in page.fields} | {page.key}
+    ignored = sorted(k for k in set(new) | set(old) if k not in covered and new.get(k) != old.get(k))
+    return raw, ignored
+
+
 def changed_stamp(services):
     """What changes whenever the configuration does (its last generation), cheap to read."""
     from ccctl.config.entities import config_stamp
@@ -55,6 +111,7 @@ class ListScreen(Guarded, Screen):
         Binding("s", "sort", "Sort"),
         Binding("v", "detail", "YAML"),
         Binding("space", "mark", "Mark", show=False),
+        Binding("E", "edit_yaml", "Edit as YAML in $EDITOR", show=False, key_display="E"),
     ]
 
     def __init__(self, page: Page):
@@ -347,6 +404,74 @@ class ListScreen(Guarded, Screen):
             return
         what = f"tenant {sel[1]}" if self.page.noun == "tenant" else f"{self.page.noun} {sel[0]}/{sel[1]}"
         self.app.push_screen(Detail(what + " (as ccctl export writes it)", object_yaml(obj)))
+
+    def action_edit_yaml(self) -> None:
+        """The selected object's YAML in $EDITOR; the diff shown before anything is saved, and
+        the save the form's (its fields, through the same write path)."""
+        from ccctl.config.export import object_yaml
+
+        sel = self.selected()
+        if not sel:
+            return
+        try:
+            obj = self._obj(*sel)
+        except NotFound:
+            self.stale(*sel)
+            return
+        except CcError as exc:
+            self.say(exc.message, error=True)
+            return
+        before = object_yaml(obj)
+        after = edit_text(self.app, before, f"{self.page.noun}-{sel[1]}.yaml")
+        if after is None or after == before:
+            self.say("no changes" if after is not None else "the editor failed: nothing saved", error=after is None)
+            return
+        try:
+            raw, ignored = yaml_fields(self.page, obj, after)
+        except CcError as exc:
+            self.say(exc.message, error=True)
+            return
+        if not raw:
+            self.say(
+                "no field this screen edits was changed" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
+            )
+            return
+        import difflib
+
+        diff = "\n".join(
+            difflib.unified_diff(before.splitlines(), after.splitlines(), "now", "edited", lineterm="", n=1)
+        )
+        if ignored:
+            diff += f"\n\nnot applied here (not a field of this screen): {', '.join(ignored)}"
+        loaded = forms.values_of(obj, [f for f in self.page.fields if f != self.page.secret])
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._save_fields(sel, raw, loaded)
+
+        self.app.push_screen(Confirm(f"Save this change?\n{diff}\n"), answer)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save_fields(self, sel, raw: dict, loaded: dict) -> None:
+        tenant, key = sel
+        try:
+            result = forms.save(
+                self.app.services,
+                self.page.noun,
+                None if self.page.noun == "tenant" else tenant,
+                key,
+                raw,
+                new=False,
+                loaded=loaded,
+            )
+        except forms.FormRefused as exc:
+            line = "; ".join(f"{k}: {v}" if k else v for k, v in exc.errors.items())
+            self.app.call_from_thread(self.say, "refused: " + line, True)
+            return
+        except Exception as exc:  # noqa: BLE001 - one line, the console stays up
+            self.app.call_from_thread(self.say, "refused: " + told(exc), True)
+            return
+        self.app.call_from_thread(self.saved, result)
 
     def action_reset_password(self) -> None:
         """A seat's new generated password (its phone must register again with it)."""
