@@ -90,6 +90,15 @@ def fixed_board() -> Board:
     return b
 
 
+async def still(app, pilot) -> None:
+    """Cursors that do not blink: a picture taken at any moment is the same."""
+    from textual.widgets import Input
+
+    for inp in app.screen.query(Input):
+        inp.cursor_blink = False
+    await pilot.pause()
+
+
 def wallboard_app(ctx) -> CcTui:
     app = CcTui(ctx, start="tenants")
 
@@ -120,6 +129,7 @@ def test_ivr_editor_with_an_error(snap_compare, tctx, size):
         app.screen.query_one("#f-greeting--text").value = ""
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=edit)
 
@@ -157,6 +167,7 @@ def test_wizard(snap_compare, tctx, tmp_path, size, monkeypatch):
 
     async def wait(pilot):
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=wait)
 
@@ -171,6 +182,7 @@ def test_tenant_form(snap_compare, tctx, size):
         app.screen.query_one("#f-seat_limit").value = ""
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=edit)
 
@@ -183,6 +195,7 @@ def test_tenant_delete_confirmation(snap_compare, tctx, size):
         await settle(app, pilot)
         await pilot.press("d")
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=delete)
 
@@ -216,5 +229,6 @@ def test_wizard_finish(snap_compare, tctx, tmp_path, size, monkeypatch):
         await settle(app, pilot)
         await pilot.press("ctrl+f")
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=finish)
