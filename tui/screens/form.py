@@ -240,7 +240,7 @@ class FormScreen(Guarded, ModalScreen):
             err.display = bool(msg)
             if msg:
                 shown.add(field)
-        rest = [f"{k}: {v}" if k else v for k, v in errors.items() if k not in shown]
+        rest = [f"{label(k)}: {v}" if k else v for k, v in errors.items() if k not in shown]
         general = self.query_one("#general", Static)
         general.update("\n".join(rest))
         general.display = bool(rest)
