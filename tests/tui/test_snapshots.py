@@ -232,3 +232,24 @@ def test_wizard_finish(snap_compare, tctx, tmp_path, size, monkeypatch):
         await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=finish)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("page", ["queues", "numbers", "trunks", "recording", "cards"])
+def test_other_lists(snap_compare, tctx, size, page):
+    assert snap_compare(CcTui(tctx, start=page), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("page", ["seats", "queues", "numbers", "trunks", "recording"])
+def test_edit_forms(snap_compare, tctx, size, page):
+    """Every form as it opens: labels in words, choices as selects, the secret masked."""
+    app = CcTui(tctx, start=page)
+
+    async def edit(pilot):
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        await still(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=edit)
