@@ -13,7 +13,7 @@ from tui import glyphs
 from tui.errors import Guarded, log_unexpected, one_line, told
 from tui.nouns import PAGES
 from tui.screens.listing import ListScreen
-from tui.screens.navigate import Help, Jump, ScreensProvider
+from tui.screens.navigate import ActionsProvider, Help, Jump, ScreensProvider
 
 glyphs.patch_textual()
 
@@ -36,11 +36,12 @@ def _register() -> None:
 class CcTui(Guarded, App):
     CSS_PATH = "app.tcss"
     TITLE = "cctui"
-    COMMANDS = App.COMMANDS | {ScreensProvider}
+    COMMANDS = App.COMMANDS | {ScreensProvider, ActionsProvider}
     BINDINGS = [
-        Binding("colon", "jump", ":jump", key_display=":"),
+        Binding("colon", "jump", "Jump", key_display=":"),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("ctrl+q", "quit", "Quit", key_display="^q"),
+        Binding("ctrl+q", "quit", "Quit", key_display="^q", show=False),
+        Binding("h", "history", "Messages", show=False),
         Binding("f1", "goto('wallboard')", "Board", show=False),
         Binding("f2", "goto('tenants')", "Tenants", show=False),
         Binding("f3", "goto('seats')", "Seats", show=False),
@@ -53,9 +54,54 @@ class CcTui(Guarded, App):
         super().__init__(**kw)
         self.services = services
         self.start = start
+        self.history: list[str] = []  # everything the console said this session
+        self.visited: list[str] = []  # screens left, latest last (esc goes back)
         if not EXTRA:
             _register()
         self.SCREEN_TITLES = {p.id: p.title for p in PAGES} | {k: t for k, (t, _) in EXTRA.items()}
+
+    def say(self, text: str, error: bool = False, timeout: float = 6) -> None:
+        """A message of the console: shown, and kept in the session's history (h)."""
+        self.history.append(("error " if error else "") + text)
+        self.notify(text, severity="error" if error else "information", timeout=timeout)
+
+    def palette_action(self, screen: str | None, action: str) -> None:
+        """A palette action: on SCREEN (None: this one), ACTION of that screen or the app's."""
+        if action == "validate":
+            self.validate()
+            return
+        if action == "history":
+            self.action_history()
+            return
+        if screen:
+            self.goto(screen)
+        do = getattr(self.get_screen(screen) if screen else self.screen, f"action_{action}", None)
+        if do is None:
+            self.say(f"nothing to {action.replace('_', ' ')} on this screen", error=True)
+            return
+        self.call_later(do)
+
+    def validate(self) -> None:
+        """`ccctl validate`'s checks of the configuration, each problem a line of the history."""
+        from ccctl.config.entities import list_tenants
+        from ccctl.config.validate import check_site
+
+        problems = check_site(list_tenants(self.services, with_secrets=True))
+        for p in problems:
+            self.history.append(str(p))
+        if problems:
+            errors = sum(p.severity == "error" for p in problems)
+            self.say(
+                f"validate: {errors} error(s), {len(problems) - errors} warning(s) (h lists them)",
+                error=bool(errors),
+            )
+        else:
+            self.say("validate: no problems")
+
+    def action_history(self) -> None:
+        from tui.screens.navigate import History
+
+        self.push_screen(History(list(self.history)))
 
     UNEXPECTED_LIMIT = 20
     """Errors no screen handled that the console survives; past them it stops (an error that
@@ -69,7 +115,7 @@ class CcTui(Guarded, App):
         if self.unexpected > self.UNEXPECTED_LIMIT:
             self.exit(return_code=1, message=f"cctui stopped: {line}")
             return
-        self.notify(line, severity="error", timeout=10)
+        self.say(line, error=True, timeout=10)
 
     def _handle_exception(self, error: Exception) -> None:
         """Textual's last resort, which prints a traceback with every frame's locals: a worker
@@ -90,10 +136,13 @@ class CcTui(Guarded, App):
     def on_mount(self) -> None:
         self.goto(self.start)
 
-    def goto(self, name: str) -> None:
+    def goto(self, name: str, remember: bool = True) -> None:
         if name not in self.SCREEN_TITLES:
-            self.notify(f"no screen {name!r}", severity="error")
+            self.say(f"no screen {name!r}", error=True)
             return
+        here = getattr(self.screen, "name", None)
+        if remember and here in self.SCREEN_TITLES and here != name:
+            self.visited.append(here)  # esc comes back here
         if self.is_screen_installed(name):
             if self.screen is self.get_screen(name):
                 return
@@ -102,8 +151,23 @@ class CcTui(Guarded, App):
             self.install_screen(self.make_screen(name), name)
             self.switch_screen(name) if len(self.screen_stack) > 1 else self.push_screen(name)
 
+    def action_command_palette(self) -> None:
+        """Textual's palette with a placeholder the console font can draw (no ellipsis)."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder="Search for commands..."))
+
     def action_goto(self, name: str) -> None:
         self.goto(name)
+
+    def action_back(self) -> None:
+        """Esc: the screen visited before this one."""
+        while self.visited:
+            name = self.visited.pop()
+            if name != getattr(self.screen, "name", None):
+                self.goto(name, remember=False)
+                return
 
     def action_jump(self) -> None:
         self.push_screen(Jump(self.SCREEN_TITLES), lambda name: name and self.goto(name))
@@ -114,13 +178,15 @@ class CcTui(Guarded, App):
             ("ctrl+p", "command palette"),
             ("?", "this help"),
             ("ctrl+q", "quit"),
+            ("h", "messages: everything the console said this session"),
             ("F1 F2 F3 F4 F5 F9", "wallboard, tenants, seats, queues, IVR, health"),
             ("tab", "next field or pane"),
+            ("esc", "back to the screen before (or close a dialog, clear the filter)"),
         ]
         keys: dict[str, list[str]] = {}  # description -> keys (e and enter both edit)
         for bindings in self.screen._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.show and binding.description:
+            for binding in bindings:  # every key of the screen, those the footer has no room for too
+                if binding.description:
                     key = binding.key_display or {"slash": "/", "delete": "del"}.get(binding.key, binding.key)
                     keys.setdefault(binding.description, []).append(key)
         lines += [(" ".join(k), d) for d, k in keys.items()]

@@ -37,4 +37,12 @@ def patch_textual() -> None:
     from textual.widgets import Tree
 
     Tree.ICON_NODE, Tree.ICON_NODE_EXPANDED = "+ ", "- "
+    from textual.widgets._select import NonSelectableStatic, SelectCurrent
+
+    def compose(self):  # a select's arrows: the console font's cp437 has no ▼ as text
+        yield NonSelectableStatic(self.placeholder, id="label")
+        yield NonSelectableStatic("v", classes="arrow down-arrow")
+        yield NonSelectableStatic("^", classes="arrow up-arrow")
+
+    SelectCurrent.compose = compose
     Tree.LINES = {style: Tree.LINES["default"] for style in Tree.LINES}

@@ -166,8 +166,72 @@ PAGES: tuple[Page, ...] = (
 PAGE = {p.id: p for p in PAGES}
 
 
+LABELS = {
+    "display_name": "Display name",
+    "seat_limit": "Seat limit",
+    "call_limit": "Call limit (0: none)",
+    "timezone": "Time zone",
+    "lease.price": "Lease price",
+    "lease.currency": "Lease currency",
+    "lease.period": "Lease period",
+    "caller_id.name": "Caller ID name",
+    "caller_id.number": "Caller ID number",
+    "extension": "Extension",
+    "remote": "Remote (NAT)",
+    "supervisor": "Supervisor",
+    "moh": "Music on hold",
+    "announce_every": "Announce every (s)",
+    "max_wait": "Max wait (s)",
+    "no_agent.timeout": "No agent: wait (s)",
+    "no_agent.target": "No agent: then",
+    "service_level": "Service level (s)",
+    "wrapup": "Wrap-up (s)",
+    "greeting.text": "Greeting text",
+    "greeting.file": "Greeting file",
+    "greeting.language": "Greeting language",
+    "timeout": "Timeout (s)",
+    "max_failures": "Max failures",
+    "on_failure": "On failure",
+    "closed": "When closed",
+    "caller_id": "Caller ID",
+    "span_group": "Span group",
+    "recording.mode": "Recording",
+    "recording.format": "Format",
+    "recording.retention_days": "Keep (days, 0: ever)",
+    "recording.legal_hold": "Legal hold",
+}
+"""Words for the fields whose name does not read as one (the rest: name -> Name)."""
+
+
+def label(dotted: str) -> str:
+    """A form field's label: words, never the raw dotted name."""
+    return LABELS.get(dotted) or dotted.replace(".", " ").replace("_", " ").capitalize()
+
+
 def hint(model: type, dotted: str) -> str:
-    """What a field takes, in words, for the input's placeholder."""
+    """What a field takes, in words, for the input's placeholder (with its default)."""
+    from ccctl.config.forms import default_text
+
+    text = _kind(model, dotted)
+    default = default_text(model, dotted)
+    if default not in (None, "", "{}", "[]"):
+        text = f"{text}; default {default}" if text else f"default {default}"
+    return text
+
+
+def choices(model: type, dotted: str) -> list[str] | None:
+    """The values a choice field takes (a select list in the form), None for typed fields."""
+    from ccctl.config.entities import _field_type
+
+    ann = _field_type(model, dotted)
+    if typing.get_origin(ann) is typing.Literal:
+        return [str(a) for a in typing.get_args(ann)]
+    if ann is bool:
+        return ["true", "false"]
+    return None
+
+
+def _kind(model: type, dotted: str) -> str:
     from ccctl.config.entities import _field_type  # the schema's own reading of a dotted field
 
     ann = _field_type(model, dotted)

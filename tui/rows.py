@@ -21,7 +21,7 @@ def _cell(page: Page, tenant, obj, col: str) -> str:
         return str(sum(1 for seat in tenant.seats if obj.required_skill in seat.skills))
     if col == "@greeting":
         g = obj.greeting
-        return g.file or (g.text or "")[:30]
+        return g.file or fit(g.text or "", 20)
     if col == "@hours":
         return "always" if obj.hours is None else f"{len(obj.hours)} days, {len(obj.holidays)} hol"
     v = obj.model_dump(by_alias=True)
@@ -48,3 +48,25 @@ def matches(cells: list[str], text: str) -> bool:
     """The filter: every word of TEXT appears in some cell (case-insensitive)."""
     hay = " ".join(cells).casefold()
     return all(w in hay for w in text.casefold().split())
+
+
+def sort_key(cell: str):
+    """Numbers in numeric order, before text in case-blind order ('-' last)."""
+    try:
+        return (0, float(cell.rstrip("%")), "")
+    except ValueError:
+        return (1 if cell != "-" else 2, 0.0, cell.casefold())
+
+
+def fit(text: str, cells: int) -> str:
+    """TEXT cut to CELLS terminal cells (a Chinese character takes two), with '..' when cut."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= cells:
+        return text
+    out = ""
+    for ch in text:
+        if cell_len(out + ch) > cells - 2:
+            break
+        out += ch
+    return out + ".."

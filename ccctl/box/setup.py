@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ccctl.config.spec import EXTENSION_WORDS
 from ccctl.errors import InvalidInput
 
 ADMIN_USER = "admin"
@@ -234,15 +235,19 @@ def seat_range(text: str) -> list[str]:
         if sep:
             if not (first.isdigit() and last.isdigit()) or int(last) < int(first) or int(last) - int(first) > 999:
                 raise InvalidInput(f"{part!r}: a range is FIRST-LAST, at most 1000 seats")
+            if first.startswith("0") or last.startswith("0"):
+                # refused as the schema refuses one such seat, never renumbered to 100-110
+                raise InvalidInput(f"{part!r}: {EXTENSION_WORDS}")
             out += [str(n) for n in range(int(first), int(last) + 1)]
         else:
             out.append(part)
     return out
 
 
-def tenant_with_seats(services, name: str, seats: str) -> str:
+def tenant_with_seats(services, name: str, seats: str, timezone: str | None = None) -> str:
     """The wizard's first tenant: created with the seats SEATS names ('2001-2100'), or, when it
-    exists, given those it lacks. One write either way: a range over the seat limit adds none."""
+    exists, given those it lacks. One write either way: a range over the seat limit adds none.
+    A new tenant's time zone is TIMEZONE (the box's)."""
     from ccctl.config import entities
     from ccctl.errors import NotFound
 
@@ -250,7 +255,10 @@ def tenant_with_seats(services, name: str, seats: str) -> str:
     try:
         entities.get_tenant(services, name)
     except NotFound:
-        result = entities.add_tenant(services, name, {"seats": [{"extension": e, **f} for e, f in wanted.items()]})
+        fields = {"seats": [{"extension": e, **f} for e, f in wanted.items()]}
+        if timezone:
+            fields["timezone"] = timezone
+        result = entities.add_tenant(services, name, fields)
         return f"tenant {name} created with {len(wanted)} seats ({len(result.changes)} changes)"
     result = entities.add_items(services, "seat", name, wanted, skip_existing=True)
     added = sum(1 for c in result.changes if c.kind == "seat" and c.op == "add")

@@ -200,6 +200,21 @@ def patch_tenant(services: Services, name: str, patch: Callable[[dict], dict], *
     return change(services, plan, dry_run=dry_run)
 
 
+def edit_tenant(
+    services: Services, name: str, edit: Callable[[s.Tenant], s.Tenant], *, dry_run: bool = False
+) -> Result:
+    """Tenant NAME as EDIT makes it from the whole tenant read inside the lock (several of its
+    collections changed together: the wizard's first queue and its seats' skill)."""
+
+    def plan(session) -> Edit:
+        new = edit(_locked_tenant(session, name))
+        if new.name != name:
+            raise InvalidInput("a tenant cannot be renamed; export, edit and apply instead")
+        return Edit([_validate(s.Tenant, new.model_dump(by_alias=True), f"tenant {name}")])
+
+    return change(services, plan, dry_run=dry_run)
+
+
 def remove_tenant(services: Services, name: str, *, dry_run: bool = False, purge: bool = False) -> Result:
     """Refused while the tenant keeps data (legal hold, recordings or call rows inside
     retention) unless PURGE; `archive_tenant` writes it to a file first."""
@@ -317,6 +332,31 @@ def patch_item(
     return _patch(services, noun, tenant, [key], edit, dry_run=dry_run)
 
 
+def patch_items(
+    services: Services,
+    noun: str,
+    tenant: str,
+    keys: list[str],
+    patch: Callable[[dict], dict],
+    *,
+    dry_run: bool = False,
+) -> Result:
+    """Items KEYS of TENANT, each as PATCH makes it from its fields inside the lock: one write,
+    all of them or none (a console's edit of several rows: skills on 20 seats)."""
+    n = NOUNS[noun]
+
+    def edit(t, items):
+        for key in keys:
+            i, item = _find(t, n, key)
+            data = patch(item.model_dump(exclude_none=True))
+            if data.get(n.key) != key:
+                raise InvalidInput(f"{n.key} cannot be changed; remove and add instead")
+            items[i] = _validate(n.spec, data, f"{n.name} {tenant}/{key}")
+        return items
+
+    return _patch(services, noun, tenant, keys, edit, dry_run=dry_run)
+
+
 def add_items(
     services: Services,
     noun: str,
@@ -369,3 +409,12 @@ def trunk_credentials(services: Services, tenant: str, name: str) -> tuple[str |
     """(username, password) of a trunk: the one place besides rendering that reads them."""
     trunk = _find(get_tenant(services, tenant, with_secrets=True), NOUNS["trunk"], name)[1]
     return trunk.username, trunk.password
+
+
+def config_stamp(services: Services) -> int:
+    """The committed configuration generation: it moves with every write by anyone (this
+    process, another admin's ccctl), so a screen can tell its lists are out of date."""
+    from ccctl.deploy import generation
+
+    with session_scope(services.engine) as session:
+        return generation.current(session)

@@ -39,3 +39,11 @@ def site_data(tenants: list[s.Tenant], hardware: Hardware | None = None) -> dict
 
 def export_yaml(tenants: list[s.Tenant], hardware: Hardware | None = None) -> str:
     return dump(site_data(tenants, hardware))
+
+
+def object_yaml(obj: s.Spec) -> str:
+    """One object (a tenant with everything in it, or one seat, queue, ...) as the site file
+    `export` writes has it: what a front end shows as its detail. Never a secret."""
+    if isinstance(obj, s.Tenant):
+        return dump(site_data([obj])["tenants"][0])
+    return dump(_compact(obj.model_dump(mode="json", exclude={"password"})))

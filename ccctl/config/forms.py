@@ -44,12 +44,70 @@ def _loc(loc: tuple) -> str:
     return ".".join(out)
 
 
+def _wording(err: dict) -> str:
+    """The site file's words for pydantic's phrases ("a whole number", not "Input should be a
+    valid integer, unable to parse string as an integer")."""
+    from ccctl.config.load import _wording as words
+
+    return words(err)
+
+
+def field_info(model: type, dotted: str):
+    """The pydantic FieldInfo at DOTTED inside MODEL (None inside a map or when unknown)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    annotation, info = model, None
+    for step in dotted.split("."):
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        fields = {f.alias or name: f for name, f in annotation.model_fields.items()}
+        info = fields.get(step)
+        if info is None:
+            return None
+        annotation = entities._unwrap(info.annotation)
+        if typing.get_origin(annotation) is dict:
+            return info if step == dotted.split(".")[-1] else None
+    return info
+
+
+def may_be_blank(model: type, dotted: str) -> bool:
+    """Whether DOTTED may be left empty (an optional field: blank is 'none')."""
+    import types
+    import typing
+
+    info = field_info(model, dotted)
+    if info is None:
+        return True
+    ann = info.annotation
+    return typing.get_origin(ann) in (typing.Union, types.UnionType) and type(None) in typing.get_args(ann)
+
+
+def default_text(model: type, dotted: str) -> str | None:
+    """The text of DOTTED's default, as a form shows it (None: no default to go back to)."""
+    from pydantic import BaseModel
+
+    info = field_info(model, dotted)
+    if info is None or info.is_required():
+        return None
+    value = info.get_default(call_default_factory=True)
+    if value is None or isinstance(value, BaseModel):
+        return None
+    return text_of(value)
+
+
+def blank_refused(model: type, dotted: str) -> str:
+    """What a form says of a required field left blank: blank never means 'the default'."""
+    default = default_text(model, dotted)
+    return "required" + (f" (its default is {default}: put it back explicitly)" if default is not None else "")
+
+
 def validation_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for e in exc.errors():
         key = _loc(tuple(p for p in e["loc"] if not str(p).startswith(("function-", "literal[", "lax-"))))
-        msg = e["msg"].removeprefix("Value error, ")
-        errors.setdefault(key, msg)
+        errors.setdefault(key, _wording(e))
     return errors
 
 
@@ -66,7 +124,10 @@ def field_of_message(message: str, fields: list[str]) -> str:
     """The field a refusal of the write path talks about ('... overflow: target queue:x does
     not exist'): the longest field name that appears in it as a word, else GENERAL."""
     ordered = sorted(fields, key=len, reverse=True)
-    for name in ordered:  # a field named in full ('no_agent.target', 'overflow: ...')
+    for name in ordered:  # a field the problem is told of ('... number 4002: target: ...')
+        if re.search(rf"(?<![\w.]){re.escape(name)}:(?!\S)", message):
+            return name
+    for name in ordered:  # a field named in full ('no_agent.target', 'overflow ...')
         if re.search(rf"(?<![\w.]){re.escape(name)}(?![\w])", message):
             return name
     for name in ordered:  # else by its last part ('timeout' of no_agent.timeout)
@@ -123,6 +184,13 @@ def save(
     keyname = "name" if noun == "tenant" else entities.NOUNS[noun].key
     raw = {k: v for k, v in raw.items() if k != keyname}
     values, errors = parse_fields(model, raw)
+    for k, text in raw.items():
+        # A field cleared is refused, never silently its default (retention 30 -> blank -> 90):
+        # going back to a default is typing it (a form's 'default' key does that). A field
+        # blank as loaded (lease.price of a tenant with no lease) is left alone.
+        cleared = loaded is None or bool((loaded.get(k) or "").strip())
+        if not new and cleared and not text.strip() and not may_be_blank(model, k):
+            errors[k] = blank_refused(model, k)
     if not key.strip():
         errors[keyname] = f"{keyname} is required"
     if errors:
@@ -132,6 +200,33 @@ def save(
         return _create(services, noun, tenant, key, model, values, fields)
     edited = {k: v for k, v in values.items() if loaded is None or raw[k] != loaded.get(k)}
     return _edit(services, noun, tenant, key, model, edited, fields)
+
+
+def save_many(services, noun: str, tenant: str, keys: list[str], raw: dict[str, str]) -> Result:
+    """The fields typed in RAW set on every item KEYS of TENANT, in one write; a field left
+    blank stays as each item has it. Raises FormRefused like save()."""
+    model = entities.NOUNS[noun].spec
+    raw = {k: v for k, v in raw.items() if v.strip()}
+    if not raw:
+        raise FormRefused({GENERAL: "nothing to change: type the fields to set on all of them"})
+    values, errors = parse_fields(model, raw)
+    if errors:
+        raise FormRefused(errors)
+    fields = list(raw)
+
+    def patch(data: dict) -> dict:
+        _put(data, values)
+        problems = check(model, data)
+        if problems:
+            raise FormRefused(attach(problems, fields))
+        return data
+
+    try:
+        return entities.patch_items(services, noun, tenant, keys, patch)
+    except NotFound as exc:
+        raise FormRefused({GENERAL: exc.message + " (removed meanwhile)"}) from None
+    except CcError as exc:
+        raise FormRefused({field_of_message(exc.message, fields): exc.message}) from None
 
 
 def _create(services, noun: str, tenant: str | None, key: str, model, values: dict, fields: list[str]) -> Result:
@@ -248,3 +343,38 @@ def values_of(obj: s.Spec, fields: list[str]) -> dict[str, str]:
             v = v.get(part) if isinstance(v, dict) else None
         out[f] = text_of(v)
     return out
+
+
+def removal(services, noun: str, tenant: str | None, key: str) -> tuple[list[str], list[str]]:
+    """What removing KEY takes with it, and what keeps it (the write path then refuses the
+    removal: a legal hold, recordings inside retention, a target still used), for a front end
+    to show before it asks."""
+    from sqlalchemy import func, select
+
+    from ccctl import model as m
+    from ccctl.config import tenant_data
+    from ccctl.db import session_scope
+
+    if noun == "tenant":
+        t = entities.get_tenant(services, key)
+        goes = [
+            f"{len(getattr(t, c))} {c}"
+            for c in ("seats", "queues", "ivrs", "numbers", "trunks", "campaigns")
+            if getattr(t, c) or c in ("seats", "numbers")
+        ]
+        with session_scope(services.engine) as session:
+            R = m.Recording
+            recs = session.scalar(select(func.count()).select_from(R).where(R.tenant == key, R.purged_at.is_(None)))
+            kept = tenant_data.blockers(session, key)
+        goes.append(f"{recs} recording(s)" + (", legal hold on" if t.recording.legal_hold else ", no legal hold"))
+        return goes, kept
+    t = entities.get_tenant(services, tenant)
+    entities._find(t, entities.NOUNS[noun], key)  # NotFound when it went meanwhile
+    ref = f"{noun}:{key}"
+    users = [f"number {n.number}" for n in t.numbers if n.target == ref]
+    users += [f"ivr {i.name} option {d}" for i in t.ivrs for d, x in i.options.items() if x == ref]
+    users += [f"queue {q.name}" for q in t.queues if ref in (q.overflow, q.no_agent.target) and q.name != key]
+    goes = [f"{noun} {tenant}/{key}"]
+    if noun == "seat":
+        goes.append("its SIP login (phones registered with it stop working)")
+    return goes, [f"still used by {u}" for u in users]

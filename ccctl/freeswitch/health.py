@@ -40,12 +40,23 @@ def disk_use(directory: Path) -> dict:
                 files += 1
             except OSError:
                 pass
+    # Not made yet (no recording so far): the room is that of the file system it will be on.
+    where = Path(directory)
+    while not where.exists() and where != where.parent:
+        where = where.parent
     try:
-        du = shutil.disk_usage(directory)
+        du = shutil.disk_usage(where)
         free, size = du.free, du.total
     except OSError:
         free = size = None
-    return {"path": str(directory), "bytes": total, "files": files, "free_bytes": free, "fs_bytes": size}
+    return {
+        "path": str(directory),
+        "exists": Path(directory).exists(),
+        "bytes": total,
+        "files": files,
+        "free_bytes": free,
+        "fs_bytes": size,
+    }
 
 
 def config_changes(conf_dir: Path, limit: int = 5) -> list[dict]:

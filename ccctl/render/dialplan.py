@@ -363,9 +363,23 @@ def tenant_context(t: s.Tenant) -> object:
         exts += _ivr(t, ivr)
     exts += survey_extensions(t)
     exts += callback_extensions(t)
+    exts += _own_numbers(t)
     exts += _external(t)
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
     return include(el("context", {"name": names.context(t)}, exts))
+
+
+def _own_numbers(t: s.Tenant) -> list:
+    """A seat dialing one of its tenant's own numbers reaches that number's target, as a caller
+    from outside does (the setup wizard's test call: 4001 from seat 1001). Before the trunk's
+    pattern: the tenant's own number never leaves the box. A seat's extension still wins."""
+    return [
+        ext(
+            f"number-{n.number}",
+            cond("destination_number", dest(n.number), act("transfer", names.transfer(t, n.target))),
+        )
+        for n in t.numbers
+    ]
 
 
 def public_context(tenants: list[s.Tenant]) -> object:

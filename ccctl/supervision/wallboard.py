@@ -295,8 +295,8 @@ class Follower:
     """Feeds a Board from FreeSWITCH's events in a thread; reconnects while FreeSWITCH restarts.
     stop() closes the socket, which ends the blocking read at once."""
 
-    def __init__(self, services, board: Board, on_error=None):
-        self.services, self.board, self.on_error = services, board, on_error
+    def __init__(self, services, board: Board, on_error=None, on_connect=None):
+        self.services, self.board, self.on_error, self.on_connect = services, board, on_error, on_connect
         self._stop = threading.Event()
         self._stream = None
         self.thread = threading.Thread(target=self._run, name="wallboard-events", daemon=True)
@@ -329,6 +329,8 @@ class Follower:
                     self.board.seed_reasons(break_reasons_now(self.services.engine, tenants, week))
                 except CcError:
                     pass
+                if self.on_connect:
+                    self.on_connect()
                 while not self._stop.is_set():
                     event = self._stream.next_event()
                     if event is not None:

@@ -39,10 +39,9 @@ def acme() -> s.Tenant:
     )
 
 
-@pytest.fixture
-def tctx(tmp_path) -> Services:
+def scratch(tmp_path) -> Services:
     # root: the wizard's host name, keys and time zone go to a scratch tree, never this machine's
-    ctx = app.open(
+    return app.open(
         Settings(
             db=str(tmp_path / "ccctl.db"),
             fs_deploy="off",
@@ -51,8 +50,19 @@ def tctx(tmp_path) -> Services:
             fs_conf_dir=tmp_path / "conf",
         )
     )
+
+
+@pytest.fixture
+def tctx(tmp_path) -> Services:
+    ctx = scratch(tmp_path)
     apply_tenants(ctx, [acme()])
     return ctx
+
+
+@pytest.fixture
+def fresh(tmp_path) -> Services:
+    """A box as it first boots: an empty database."""
+    return scratch(tmp_path)
 
 
 async def settle(app, pilot) -> None:

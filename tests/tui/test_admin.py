@@ -3,7 +3,7 @@ its field, a change the write path refuses. Nothing half-saved, every save says 
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from ccctl.config import entities
 from tui.app import CcTui
@@ -18,7 +18,7 @@ def err(app, field: str) -> str:
 async def save(app, pilot, fields: dict[str, str]) -> None:
     """Type FIELDS into the open form and press ctrl+s."""
     for field, text in fields.items():
-        app.screen.query_one(f"#f-{field.replace('.', '--')}", Input).value = text
+        app.screen.query_one(f"#f-{field.replace('.', '--')}").value = text  # an input or a select
     await pilot.press("ctrl+s")
     await settle(app, pilot)
 
@@ -28,20 +28,23 @@ async def test_tenant_create_edit_error_delete(tctx):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await save(app, pilot, {"name": "beta", "plan": "leased", "lease.price": "99.5", "seat_limit": "lots"})
-        assert "integer" in err(app, "seat_limit")
+        assert err(app, "seat_limit") == "a whole number"
         assert [t.name for t in entities.list_tenants(tctx)] == ["acme"]  # nothing saved
         await save(app, pilot, {"seat_limit": "20"})
         beta = entities.get_tenant(tctx, "beta")
         assert (beta.plan, beta.seat_limit, beta.lease.price) == ("leased", 20, 99.5)
         assert "+ tenant beta" in str(app.screen.query_one("#status", Static).render())
-        # edit: the cursor is on acme (first row); change its call limit
-        await pilot.press("e")
+        # the cursor is on beta, the row just made; acme is the first row
+        assert app.screen.selected() == ("beta", "beta")
+        await pilot.press("g", "e")
         await save(app, pilot, {"call_limit": "12"})
         assert entities.get_tenant(tctx, "acme").call_limit == 12
         assert "~ tenant acme (call_limit)" in str(app.screen.query_one("#status", Static).render())
         assert len(entities.get_tenant(tctx, "acme").seats) == 2  # its seats untouched
-        # delete beta: second row, confirmed
-        await pilot.press("down", "d", "y")
+        # delete beta: second row, its name typed
+        await pilot.press("down", "d")
+        await settle(app, pilot)
+        await pilot.press(*"beta", "enter")
         await settle(app, pilot)
         assert [t.name for t in entities.list_tenants(tctx)] == ["acme"]
 
@@ -55,15 +58,18 @@ async def test_seat_flows_and_credentials(tctx):
         await save(app, pilot, {"extension": "1003", "skills": "{support: 7}", "remote": "true"})
         seat = entities.get_item(tctx, "seat", "acme", "1003")
         assert (seat.name, seat.skills, seat.remote) == ("Carol", {"support": 7}, True)
-        # credentials only on demand, hidden by any key
+        # credentials only on demand, hidden by any key: of the seat just made (the cursor is
+        # on it), with what a phone needs besides the password
+        assert app.screen.selected() == ("acme", "1003")
         await pilot.press("c")
         await settle(app, pilot)
         secret = str(app.screen.query_one("#secret", Static).render())
-        assert entities.seat_password(tctx, "acme", "1001") in secret
+        assert f"password  {entities.seat_password(tctx, 'acme', '1003')}" in secret
+        assert all(w in secret for w in ("domain    acme.cc.local", "server    ", "port      5060", "transport udp"))
         await pilot.press("space")
-        await pilot.press("e")
+        await pilot.press("g", "e")
         await save(app, pilot, {"skills": "{sales: 11}"})
-        assert "less than or equal to 10" in err(app, "skills")
+        assert err(app, "skills") == "at most 10"
         await pilot.press("escape")
         await settle(app, pilot)
         assert entities.get_item(tctx, "seat", "acme", "1001").skills == {"sales": 5}
@@ -83,7 +89,10 @@ async def test_refused_change_says_why_and_keeps_everything(tctx):
         await pilot.press("escape")
         app.goto("queues")
         await settle(app, pilot)
-        await pilot.press("d", "y")  # sales, used by ivr main option 1
+        await pilot.press("d")  # sales, used by ivr main option 1
+        await settle(app, pilot)
+        assert "still used by ivr main option 1" in str(app.screen.query_one("#kept", Static).render())
+        await pilot.press(*"sales", "enter")
         await settle(app, pilot)
         status = str(app.screen.query_one("#status", Static).render())
         assert status.startswith("refused:") and "queue sales is still used" in status
@@ -114,7 +123,9 @@ async def test_queue_ivr_number_trunk_recording(tctx):
 
         app.goto("numbers")
         await settle(app, pilot)
-        await pilot.press("d", "y")
+        await pilot.press("d")
+        await settle(app, pilot)
+        await pilot.press(*"4001", "enter")
         await settle(app, pilot)
         assert entities.get_tenant(tctx, "acme").numbers == []
 

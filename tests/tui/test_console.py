@@ -43,13 +43,23 @@ async def test_every_screen_draws_only_console_glyphs(tctx):
             if bad_help:
                 bad.setdefault(name + " help", set()).update(bad_help)
             await pilot.press("escape")
-        app.goto("seats")
-        await settle(app, pilot)
-        await pilot.press("e")
-        await settle(app, pilot)
-        bad_form = {ch for ch in chars_on_screen(app) if not drawable(ch)}
-        if bad_form:
-            bad["form"] = bad_form
+        # the dialogs: a form, a delete's confirmation, the wizard's finish, the palette, messages
+        for screen, keys, name in (
+            ("seats", ("e",), "form"),
+            ("tenants", ("d",), "delete"),
+            ("wizard", ("ctrl+f",), "finish"),
+            ("tenants", ("ctrl+p", *"go"), "palette"),
+            ("tenants", ("h",), "messages"),
+        ):
+            app.goto(screen)
+            await settle(app, pilot)
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            found = {ch for ch in chars_on_screen(app) if not drawable(ch)}
+            if found:
+                bad[name] = found
+            await pilot.press("escape")
+            await settle(app, pilot)
     assert bad == {}
 
 

@@ -36,6 +36,18 @@ async def test_health_screen(tctx, tmp_path):
     assert "0001  (live)" in text
 
 
+async def test_health_before_the_first_recording_shows_the_room_there_is(tctx):
+    """No recordings folder yet (a fresh box): its file system's room, never '? free of ?'."""
+    assert not tctx.settings.fs_recordings_dir.exists()
+    app = CcTui(tctx, start="health")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        text = str(app.screen.query_one("#health", Static).render())
+    line = next(ln for ln in text.splitlines() if ln.startswith("Recordings"))
+    assert "none yet (the folder is made with the first recording)" in line
+    assert "?" not in line and " free of " in line, line
+
+
 def test_cctui_refuses_an_unknown_screen_in_one_line(tmp_path, monkeypatch):
     import subprocess
     import sys

@@ -90,6 +90,15 @@ def fixed_board() -> Board:
     return b
 
 
+async def still(app, pilot) -> None:
+    """Cursors that do not blink: a picture taken at any moment is the same."""
+    from textual.widgets import Input
+
+    for inp in app.screen.query(Input):
+        inp.cursor_blink = False
+    await pilot.pause()
+
+
 def wallboard_app(ctx) -> CcTui:
     app = CcTui(ctx, start="tenants")
 
@@ -120,6 +129,7 @@ def test_ivr_editor_with_an_error(snap_compare, tctx, size):
         app.screen.query_one("#f-greeting--text").value = ""
         await pilot.press("ctrl+s")
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=edit)
 
@@ -157,5 +167,89 @@ def test_wizard(snap_compare, tctx, tmp_path, size, monkeypatch):
 
     async def wait(pilot):
         await settle(app, pilot)
+        await still(app, pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=wait)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_tenant_form(snap_compare, tctx, size):
+    """Labels in words, the first field focused, a masked secret's hint in the keys line."""
+    app = CcTui(tctx, start="tenants")
+
+    async def edit(pilot):
+        await pilot.press("e")
+        app.screen.query_one("#f-seat_limit").value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        await still(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=edit)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_tenant_delete_confirmation(snap_compare, tctx, size):
+    app = CcTui(tctx, start="tenants")
+
+    async def delete(pilot):
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        await still(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=delete)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_wallboard_without_freeswitch(snap_compare, tctx, size):
+    app, before = wallboard_app(tctx)
+
+    async def offline(pilot):
+        await before(pilot)
+        app.screen.unavailable("cannot reach FreeSWITCH at 127.0.0.1:8021: [Errno 111] Connection refused")
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=offline)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_wizard_finish(snap_compare, tctx, tmp_path, size, monkeypatch):
+    from ccctl.box import setup
+    from ccctl.hardware import detect
+
+    monkeypatch.setattr(
+        setup, "engine_status", lambda ctx: {"installed": True, "source": "debs", "running": False, "version": None}
+    )
+    monkeypatch.setattr(detect, "detect", lambda: detect.Detection(cards=[], unknown=[], modules={}))
+    monkeypatch.setattr(setup, "addresses", lambda: ["192.0.2.10"])
+    app = CcTui(tctx, start="wizard")
+    app.root = tmp_path / "root"
+
+    async def finish(pilot):
+        await settle(app, pilot)
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        await still(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=finish)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("page", ["queues", "numbers", "trunks", "recording", "cards"])
+def test_other_lists(snap_compare, tctx, size, page):
+    assert snap_compare(CcTui(tctx, start=page), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@pytest.mark.parametrize("page", ["seats", "queues", "numbers", "trunks", "recording"])
+def test_edit_forms(snap_compare, tctx, size, page):
+    """Every form as it opens: labels in words, choices as selects, the secret masked."""
+    app = CcTui(tctx, start=page)
+
+    async def edit(pilot):
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        await still(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=edit)

@@ -61,7 +61,7 @@ async def test_replayed_stream_fills_the_board(replay_ctx):
         assert sales[2:7] == ["0", "0:00", "50%", "50%", "1"]
         assert sales[7].count("_") == 11  # one bar in the sparkline: the hour of the calls
         agent = row(app, "agents", "acme/1001")
-        assert agent[3:5] == ["Available", "Waiting"]
+        assert agent[3:6] == ["Available", "-", "Waiting"]
         assert app.screen.frames >= 2
 
 
@@ -127,6 +127,94 @@ async def test_agent_state_change_without_freeswitch_is_one_clear_line(replay_ct
         await settle(app, pilot)
         status = str(app.screen.query_one("#status", Static).render())
         assert status.startswith("break acme/1001:") and "FreeSWITCH" in status
+
+
+async def test_without_freeswitch_the_board_says_live_data_is_unavailable(replay_ctx):
+    replay_ctx.settings = replay_ctx.settings.with_(esl_port=1)  # nothing listens there
+    app = CcTui(replay_ctx, start="wallboard")
+    async with app.run_test(size=SIZE) as pilot:
+        banner = app.screen.query_one("#offline", Static)
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if banner.display:
+                break
+        said = str(banner.render())
+        assert banner.display and said.startswith("LIVE DATA UNAVAILABLE: cannot reach FreeSWITCH"), said
+        assert "Agent states are unknown" in said
+
+
+async def test_agent_keys_act_only_on_a_selected_agent_and_messages_stay(replay_ctx, monkeypatch):
+    from ccctl.supervision import agents
+
+    done = []
+    monkeypatch.setattr(agents, "set_status", lambda ctx, t, ext, action: done.append((t, ext, action)) or "Logged Out")
+    app = CcTui(replay_ctx, start="tenants")
+    async with app.run_test(size=SIZE) as pilot:
+        app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
+        app.goto("wallboard")
+        await settle(app, pilot)
+        app.screen.query_one("#queues", DataTable).focus()
+        await pilot.press("l")  # the queues pane: no agent is selected
+        await settle(app, pilot)
+        status = app.screen.query_one("#status", Static)
+        assert done == [] and str(status.render()).startswith("select an agent first")
+        app.screen.query_one("#agents", DataTable).focus()
+        await pilot.press("down", "o")  # 1009
+        await settle(app, pilot)
+        assert done == [("acme", "1009", "logout")]
+        await pilot.pause(1.5)  # frames come and go: the word stays
+        assert str(status.render()) == "acme/1009: Logged Out"
+        await pilot.press("up")  # until the next key
+        assert str(status.render()) == ""
+
+
+async def test_every_wallboard_key_is_in_help_and_footer(replay_ctx):
+    from textual.widgets._footer import FooterKey
+
+    app = CcTui(replay_ctx, start="tenants")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.install_screen(wallboard.WallboardScreen(board_with_call(replay_tenant()), follow=False), "wallboard")
+        app.goto("wallboard")
+        await settle(app, pilot)
+        footer = {k.description for k in app.screen.query(FooterKey)}
+        await pilot.press("question_mark")
+        await settle(app, pilot)
+        helped = "\n".join(str(w.render()) for w in app.screen.query(Static))
+    for b in wallboard.WallboardScreen.BINDINGS:
+        assert b.description in helped, b
+        if b.show:
+            assert b.description in footer, b
+    assert (
+        "o  Logout" in helped
+        or "o      Logout" in helped
+        or any(ln.split()[:2] == ["o", "Logout"] for ln in helped.splitlines())
+    )
+
+
+def test_the_board_shows_a_break_with_its_reason():
+    """*24 + code (or `ccctl agent break --reason`) sends ccctl::agent with the reason after
+    mod_callcenter's status change; back to Available, the reason goes."""
+    b = Board([replay_tenant()])
+    agent = "1001@acme.cc.local"
+    b.feed(
+        {"Event-Name": "CUSTOM", "CC-Action": "agent-status-change", "CC-Agent": agent, "CC-Agent-Status": "On Break"}
+    )
+    b.feed(
+        {
+            "Event-Name": "CUSTOM",
+            "Event-Subclass": "ccctl::agent",
+            "CCCTL-Action": "break",
+            "CCCTL-Agent": agent,
+            "CCCTL-Reason": "lunch",
+        }
+    )
+    one = next(a for a in b.snapshot()["agents"] if a["extension"] == "1001")
+    assert (one["status"], one["reason"]) == ("On Break", "lunch")
+    b.feed(
+        {"Event-Name": "CUSTOM", "CC-Action": "agent-status-change", "CC-Agent": agent, "CC-Agent-Status": "Available"}
+    )
+    one = next(a for a in b.snapshot()["agents"] if a["extension"] == "1001")
+    assert (one["status"], one["reason"]) == ("Available", None)
 
 
 def test_a_flood_costs_counters_not_frames():

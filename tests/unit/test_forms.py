@@ -118,13 +118,23 @@ def test_a_form_saves_only_what_it_edited_over_the_state_inside_the_lock(ctx):
     assert t.trunks[0].password == "trunk-secret-1"
 
 
-def test_a_field_left_blank_goes_back_to_its_default(ctx):
+def test_a_cleared_field_is_refused_never_silently_its_default(ctx):
+    """max_wait 120 -> blank is refused (blank never means 'the default'); typing the default
+    is the explicit way back. An optional field cleared is simply unset."""
     from ccctl.config import entities
 
     _acme(ctx)
+    entities.set_item(ctx, "queue", "acme", "sales", {"max_wait": 120, "display_name": "Sales"})
     loaded = forms.values_of(entities.get_item(ctx, "queue", "acme", "sales"), QUEUE_FIELDS)
-    forms.save(ctx, "queue", "acme", "sales", {**loaded, "max_wait": ""}, new=False, loaded=loaded)
-    assert entities.get_item(ctx, "queue", "acme", "sales").max_wait == 300
+    with pytest.raises(forms.FormRefused) as exc:
+        forms.save(ctx, "queue", "acme", "sales", {**loaded, "max_wait": ""}, new=False, loaded=loaded)
+    assert exc.value.errors == {"max_wait": "required (its default is 300: put it back explicitly)"}
+    assert entities.get_item(ctx, "queue", "acme", "sales").max_wait == 120
+    forms.save(
+        ctx, "queue", "acme", "sales", {**loaded, "max_wait": "300", "display_name": ""}, new=False, loaded=loaded
+    )
+    q = entities.get_item(ctx, "queue", "acme", "sales")
+    assert (q.max_wait, q.display_name) == (300, None)
 
 
 def test_a_form_of_an_object_removed_meanwhile_says_so_in_one_line(ctx):

@@ -14,7 +14,11 @@ from tui.errors import Guarded, told
 
 
 class CardsScreen(Guarded, Screen):
-    BINDINGS = [Binding("r", "reload", "Reload"), Binding("d,delete", "delete", "Remove card")]
+    BINDINGS = [
+        Binding("r", "reload", "Reload"),
+        Binding("d,delete", "delete", "Remove card"),
+        Binding("escape", "app.back", "Back", show=False),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Static("Voice cards (configure them with ccctl hardware apply)", classes="title")
@@ -22,7 +26,7 @@ class CardsScreen(Guarded, Screen):
         yield Static("Detected", classes="title")
         yield DataTable(cursor_type="row", id="found")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#cards", DataTable).add_columns("Card", "Profile", "Location", "Spans", "Ports", "Groups")

@@ -40,11 +40,17 @@ def render(h: dict) -> str:
     else:
         lines.append("FreeSWITCH is DOWN (systemctl status freeswitch)")
     rec = h["recordings"]
-    lines += [
-        "",
-        f"Recordings {rec['path']}: {_size(rec['bytes'])} in {rec['files']} files, "
-        f"{_size(rec['free_bytes'])} free of {_size(rec['fs_bytes'])}",
-    ]
+    room = (
+        f"{_size(rec['free_bytes'])} free of {_size(rec['fs_bytes'])}"
+        if rec.get("free_bytes") is not None and rec.get("fs_bytes")
+        else "free space unknown (its file system cannot be read)"
+    )
+    held = (
+        f"{_size(rec['bytes'])} in {rec['files']} files"
+        if rec.get("exists", True)
+        else "none yet (the folder is made with the first recording)"
+    )
+    lines += ["", f"Recordings {rec['path']}: {held}, {room}"]
     lines += ["", "Last configuration changes:"]
     lines += [f"  {c['time']}  {c['generation']}{'  (live)' if c['current'] else ''}" for c in h["changes"]] or [
         "  none"
@@ -55,13 +61,13 @@ def render(h: dict) -> str:
 
 
 class HealthScreen(Guarded, Screen):
-    BINDINGS = [Binding("r", "reload", "Reload")]
+    BINDINGS = [Binding("r", "reload", "Reload"), Binding("escape", "app.back", "Back", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Static("Logs and health", classes="title")
         with VerticalScroll():
             yield Static("checking...", id="health")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.action_reload()

@@ -83,3 +83,49 @@ class ScreensProvider(Provider):
                     lambda n=name: self.app.goto(n),
                     help=f":{name}",
                 )
+
+
+class History(ModalScreen[None]):
+    """Everything the console said this session, newest last."""
+
+    BINDINGS = [Binding("escape,q", "dismiss(None)", "Close")]
+
+    def __init__(self, lines: list[str]):
+        super().__init__()
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import VerticalScroll
+
+        with Vertical(classes="dialog", id="history"):
+            yield Static(f"Messages this session ({len(self.lines)})", classes="title")
+            with VerticalScroll():
+                yield Static("\n".join(self.lines[-200:]) or "none yet", id="history-text")
+            yield Static("esc closes", classes="dim")
+
+
+class ActionsProvider(Provider):
+    """Actions from the command palette, not only 'go to': a new object, a seat's new
+    password, the configuration check, reload, the message history."""
+
+    ACTIONS = (
+        ("new seat", "seats", "new", "the form of a new seat"),
+        ("new queue", "queues", "new", "the form of a new queue"),
+        ("new tenant", "tenants", "new", "the form of a new tenant"),
+        ("reset the selected seat's password", "seats", "reset_password", "p on the seats list"),
+        ("validate the configuration", None, "validate", "ccctl validate's checks of every tenant"),
+        ("reload this list", None, "refresh", "r"),
+        ("messages of this session", None, "history", "h"),
+    )
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for words, screen, action, help_ in self.ACTIONS:
+            score = matcher.match(words)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(words),
+                    lambda s=screen, a=action: self.app.palette_action(s, a),
+                    help=help_,
+                )

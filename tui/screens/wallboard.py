@@ -57,11 +57,12 @@ class WallboardScreen(Guarded, Screen):
         Binding("l", "agent('login')", "Login"),
         Binding("b", "agent('break')", "Break"),
         Binding("y", "agent('ready')", "Ready"),
-        Binding("o", "agent('logout')", "Logout", show=False),
+        Binding("o", "agent('logout')", "Logout"),
         Binding("s", "supervise('listen')", "Listen"),
         Binding("w", "supervise('whisper')", "Whisper"),
         Binding("B", "supervise('barge')", "Barge", key_display="B"),
-        Binding("x", "hangup", "Hang up"),
+        Binding("x", "hangup", "Drop call"),
+        Binding("escape", "app.back", "Back", show=False),
     ]
 
     def __init__(self, board: Board | None = None, follow: bool = True):
@@ -70,25 +71,32 @@ class WallboardScreen(Guarded, Screen):
         self.follow = follow
         self.follower: Follower | None = None
         self.frames = 0
+        self.offline: str | None = None
+        """Why live data is unavailable (None: following FreeSWITCH, or not asked to)."""
 
     def compose(self) -> ComposeResult:
         yield Static("Wallboard", classes="title", id="board-title")
+        yield Static("", id="offline", classes="error")
         yield DataTable(cursor_type="row", id="queues")
         yield DataTable(cursor_type="row", id="agents")
         yield DataTable(cursor_type="row", id="calls")
         yield Static("", id="status")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         q, a, c = (self.query_one(f"#{n}", DataTable) for n in ("queues", "agents", "calls"))
         q.add_columns("Tenant", "Queue", "Wait", "Longest", "SL", "Aband", "Ans", "Today 0-24h")
-        a.add_columns("Tenant", "Ext", "Name", "Status", "State", "For")
+        a.add_columns("Tenant", "Ext", "Name", "Status", "Reason", "State", "For")
+        self.query_one("#offline").display = False
         c.add_columns("Tenant", "Caller", "Queue", "Agent", "Time")
         if self.board is None:
             self.board = open_board(self.app.services)
         if self.follow:
             self.follower = Follower(
-                self.app.services, self.board, on_error=lambda msg: self.app.call_from_thread(self.say, msg, True)
+                self.app.services,
+                self.board,
+                on_error=lambda msg: self.app.call_from_thread(self.unavailable, msg),
+                on_connect=lambda: self.app.call_from_thread(self.unavailable, None),
             ).start()
         self.refresh_board()
         self.set_interval(1.0, self.refresh_board)
@@ -124,6 +132,7 @@ class WallboardScreen(Guarded, Screen):
                     r["extension"],
                     r["name"],
                     r["status"],
+                    r.get("reason") or "-",
                     r["state"],
                     _dur(r["in_state"]),
                 ]
@@ -141,10 +150,30 @@ class WallboardScreen(Guarded, Screen):
             + "  ".join(f"{k} {n}" for k, n in sorted(by_status.items()))
         )
 
+    def unavailable(self, why: str | None) -> None:
+        """Say plainly, above the tables, that what they show is not live (WHY), or clear it."""
+        if why == self.offline:
+            return
+        self.offline = why
+        banner = self.query_one("#offline", Static)
+        banner.display = why is not None
+        if why is not None:
+            banner.update(
+                f"LIVE DATA UNAVAILABLE: {why}. Agent states are unknown; queue figures are today's "
+                "from the call records. Retrying every second."
+            )
+            self.app.history.append("error wallboard: " + why)
+
     def say(self, text: str, error: bool = False) -> None:
+        """An action's word: it stays until the next key."""
         status = self.query_one("#status", Static)
         status.update(text)
         status.set_class(error, "error")
+        if text:
+            self.app.history.append(("error " if error else "") + text)
+
+    def on_key(self, event) -> None:
+        self.say("")  # the last message goes with the next key (before that key's own)
 
     def _row(self, table_id: str) -> list[str] | None:
         table = self.query_one(f"#{table_id}", DataTable)
@@ -154,12 +183,14 @@ class WallboardScreen(Guarded, Screen):
         return [key, *table.get_row(key)]
 
     def _selected_agent(self) -> tuple[str, str] | None:
-        """The agent of the focused pane's row: an agent row, or the agent on a call row."""
-        focused = self.focused.id if self.focused else "agents"
-        if focused == "calls" and (row := self._row("calls")):
+        """The agent of the row selected in the focused pane: an agent row, or the agent on a
+        call row. None (and says so) when no agent is selected: never the first by default."""
+        focused = self.focused.id if self.focused else None
+        if focused == "calls" and (row := self._row("calls")) and row[4]:
             return row[1], row[4]
-        if row := self._row("agents"):
+        if focused == "agents" and (row := self._row("agents")):
             return row[1], row[2]
+        self.say("select an agent first: tab to the agents (or calls) pane and move to its row", True)
         return None
 
     # -- agent state

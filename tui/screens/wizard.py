@@ -1,5 +1,6 @@
 """First-boot setup, re-runnable: each line does one thing when enter is pressed in it, and
-says what it did (or why not) right under it. ctrl+f marks the box set up.
+says what it did (or why not) right under it. ctrl+f shows what is and is not set, and
+the test call that proves the call center answers, before it marks the box set up.
 
 It shows the box's addresses (the console banner it hides has them) and rechecks the box every
 few seconds: setup finished elsewhere (over SSH) shows at once, and the console's wizard
@@ -12,11 +13,11 @@ from pathlib import Path
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from ccctl.box import setup
+from ccctl.box import first_site, setup
 from ccctl.config import entities
 from ccctl.errors import CcError
 from tui.errors import Guarded, told
@@ -24,15 +25,30 @@ from tui.errors import Guarded, told
 STEPS = (
     ("hostname", "Host name", "cc-box-1"),
     ("ssh_key", "Admin SSH key", "ssh-ed25519 AAAA... you@laptop"),
-    ("timezone", "Time zone", "Asia/Shanghai"),
+    ("timezone", "Time zone", "Asia/Shanghai (the tenant's too)"),
     ("tenant", "First tenant", "acme"),
     ("seats", "Its seats", "1001-1020"),
-    ("debs", "Install FreeSWITCH from", "/media/usb/freeswitch-debs"),
+    ("queue", "First queue", "sales (the seats above serve it)"),
+    ("number", "Number to it", "4001 (a caller dialing it waits in the queue)"),
+    ("trunk_host", "SIP trunk host", "optional: sip.example.net"),
+    ("trunk_user", "Trunk username", "the carrier account"),
+    ("trunk_password", "Trunk password", "ctrl+t shows it"),
+    ("debs", "FreeSWITCH debs from", "/media/usb/freeswitch-debs"),
 )
+SECRET = {"trunk_password"}
+NEXT = {"trunk_host": "trunk_user", "trunk_user": "trunk_password"}
+"""Lines that only move on: the trunk is applied from its password line, all three at once."""
+CONFIRM = "no ssh key"
+"""What an administrator types to finish with no key that can log in (SSH is by key only)."""
 
 
 class WizardScreen(Guarded, Screen):
-    BINDINGS = [Binding("ctrl+f", "finish", "Finish setup"), Binding("ctrl+r", "reload", "Recheck")]
+    BINDINGS = [
+        Binding("ctrl+f", "finish", "Finish setup"),
+        Binding("ctrl+r", "reload", "Recheck"),
+        Binding("ctrl+t", "reveal", "Show/hide password"),
+        Binding("escape", "app.back", "Back", show=False),
+    ]
 
     REFRESH = 5.0
     """Seconds between rechecks of the box (set-up marker, keys, addresses)."""
@@ -50,11 +66,11 @@ class WizardScreen(Guarded, Screen):
             for key, label, placeholder in STEPS:
                 with Horizontal(classes="row"):
                     yield Label(label, classes="name")
-                    yield Input(placeholder=placeholder, id=f"w-{key}")
+                    yield Input(placeholder=placeholder, id=f"w-{key}", password=key in SECRET)
                 yield Static("", id=f"w-{key}-msg", classes="msg")
             yield Static("", id="w-engine")
             yield Static("", id="w-cards")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.root is None:
@@ -93,15 +109,28 @@ class WizardScreen(Guarded, Screen):
             # Finished elsewhere (over SSH): the console's login prompt takes over.
             self.app.exit(message="setup complete: the console shows its login prompt")
 
+    def value(self, key: str) -> str:
+        return self.query_one(f"#w-{key}", Input).value.strip()
+
     def action_reload(self) -> None:
         st = setup.current(self.root, self.user)
         self.completed = st["completed"]
         self._state(st)
         self._recheck()
         tenants = entities.list_tenants(self.app.services)
-        if tenants and not self.query_one("#w-tenant", Input).value:
+        if tenants and not self.value("tenant"):
             self.query_one("#w-tenant", Input).value = tenants[0].name
+        t = next((t for t in tenants if t.name == self.value("tenant")), None)
+        if t and t.queues and not self.value("queue"):
+            self.query_one("#w-queue", Input).value = t.queues[0].name
+        if t and not self.value("number"):
+            number = next((n.number for n in t.numbers if n.target == f"queue:{self.value('queue')}"), "")
+            self.query_one("#w-number", Input).value = number
         self._probe()
+
+    def action_reveal(self) -> None:
+        inp = self.query_one("#w-trunk_password", Input)
+        inp.password = not inp.password
 
     @work(thread=True, exclusive=True, group="probe")
     def _probe(self) -> None:
@@ -126,6 +155,9 @@ class WizardScreen(Guarded, Screen):
         self.app.call_from_thread(self.query_one("#w-cards", Static).update, cards_text)
 
     def tell(self, key: str, text: str, error: bool = False) -> None:
+        partner = {"tenant": "seats", "seats": "tenant"}.get(key)
+        if partner:  # one step, said under one of its two lines: the other's older word goes
+            self.query_one(f"#w-{partner}-msg", Static).display = False
         msg = self.query_one(f"#w-{key}-msg", Static)
         msg.update(text)
         msg.set_class(error, "error")
@@ -134,52 +166,129 @@ class WizardScreen(Guarded, Screen):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         key = event.input.id.removeprefix("w-")
         value = event.value.strip()
+        if key in NEXT:
+            self.query_one(f"#w-{NEXT[key]}", Input).focus()
+            return
         if key == "seats":
-            key, value = "tenant", self.query_one("#w-tenant", Input).value.strip()
+            key, value = "tenant", self.value("tenant")
+        if key == "trunk_password":
+            key, value = "trunk", event.value  # a password is taken as typed
         self._apply(key, value)
+
+    MSG = {"trunk": "trunk_password"}
+    """Where a step's message goes when it is not its own line."""
 
     @work(thread=True, group="wizard")
     def _apply(self, key: str, value: str) -> None:
         call = self.app.call_from_thread
+        where = self.MSG.get(key, key)
         try:
-            if key == "hostname":
-                text = f"host name is now {setup.set_hostname(value, self.root)}"
-            elif key == "ssh_key":
-                added = setup.add_ssh_key(value, self.root, self.user)
-                keys = setup.admin_keys(self.root, self.user)
-                text = (
-                    f"{'key added' if added else 'that key could already log in'}: "
-                    f"{len(keys)} key{'s' if len(keys) != 1 else ''} can log in as {self.user}: " + "; ".join(keys)
-                )
-            elif key == "timezone":
-                zone = setup.set_timezone(value, self.root)
-                text = f"time zone is now {zone}; {setup.restart_for_timezone(self.root)}"
-            elif key == "tenant":
-                text = self._tenant(value)
-            else:
-                record = setup.install_engine(
-                    self.app.services, Path(value), progress=lambda m: call(self.tell, "debs", m)
-                )
-                text = f"FreeSWITCH installed ({record.source})"
+            text = self._step(key, value, lambda m: call(self.tell, "debs", m))
         except (CcError, ValueError) as exc:
-            call(
-                self.tell,
-                "seats" if key == "tenant" and "seat" in str(exc) else key,
-                getattr(exc, "message", str(exc)),
-                True,
-            )
+            message = getattr(exc, "message", str(exc))
+            if key == "tenant" and ("seat" in message or "extension" in message):
+                where = "seats"
+            call(self.tell, where, message, True)
             return
         except Exception as exc:  # noqa: BLE001 - one line under the step, the wizard stays up
-            call(self.tell, key, told(exc), True)
+            call(self.tell, where, told(exc), True)
             return
-        call(self.tell, key, text)
+        call(self.tell, where, text)
         call(self.action_reload)
 
-    def _tenant(self, name: str) -> str:
-        return setup.tenant_with_seats(self.app.services, name, self.query_one("#w-seats", Input).value)
+    def _step(self, key: str, value: str, progress) -> str:
+        services = self.app.services
+        if key == "hostname":
+            return f"host name is now {setup.set_hostname(value, self.root)}"
+        if key == "ssh_key":
+            added = setup.add_ssh_key(value, self.root, self.user)
+            keys = setup.admin_keys(self.root, self.user)
+            return (
+                f"{'key added' if added else 'that key could already log in'}: "
+                f"{len(keys)} key{'s' if len(keys) != 1 else ''} can log in as {self.user}: " + "; ".join(keys)
+            )
+        if key == "timezone":
+            zone = setup.set_timezone(value, self.root)
+            tenant = self.value("tenant")
+            also = ""
+            if tenant and tenant in {t.name for t in entities.list_tenants(services)}:
+                entities.set_tenant(services, tenant, {"timezone": zone})  # business hours in the box's zone
+                also = f"; tenant {tenant}'s too"
+            return f"time zone is now {zone}{also}; {setup.restart_for_timezone(self.root)}"
+        if key == "tenant":
+            zone = setup.current(self.root, self.user)["timezone"]
+            return setup.tenant_with_seats(services, value, self.value("seats"), timezone=zone)
+        if key == "queue":
+            return first_site.first_queue(services, self.value("tenant"), value)
+        if key == "number":
+            return first_site.first_number(services, self.value("tenant"), value, self.value("queue"))
+        if key == "trunk":
+            return first_site.first_trunk(
+                services, self.value("tenant"), self.value("trunk_host"), self.value("trunk_user"), value
+            )
+        record = setup.install_engine(services, Path(value), progress=progress)
+        return f"FreeSWITCH installed ({record.source})"
 
     def action_finish(self) -> None:
-        setup.complete(self.root)
-        self.action_reload()
-        self.notify("setup complete: the console starts on the tenants screen from now on")
-        self.app.goto("tenants")
+        lines, call, problems = first_site.summary(self.app.services, self.root, self.user, self.value("tenant"))
+        no_key = not setup.admin_keys(self.root, self.user)
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            setup.complete(self.root)
+            self.action_reload()
+            self.app.say(f"setup complete; {call}")
+            self.app.goto("tenants")
+
+        self.app.push_screen(Finish(lines, call, problems, no_key), done)
+
+
+class Finish(ModalScreen[bool]):
+    """The wizard's last step: what is set and what is not, the test call, and, with no admin
+    SSH key, a typed confirmation (the box would be unreachable over SSH)."""
+
+    BINDINGS = [Binding("escape", "dismiss(False)", "Back"), Binding("enter", "finish", "Finish", show=False)]
+
+    def __init__(self, lines, call: str, problems: list[str], no_key: bool):
+        super().__init__()
+        self.lines, self.call, self.problems, self.no_key = lines, call, problems, no_key
+
+    def compose(self) -> ComposeResult:
+        width = max(len(line.what) for line in self.lines)
+        text = "\n".join(
+            f"{line.what.ljust(width)}  "
+            + (line.value if line.value is not None else ("NOT SET" if line.needed else "none (optional)"))
+            for line in self.lines
+        )
+        checked = "ccctl validate: no problems" if not self.problems else "ccctl validate:\n" + "\n".join(self.problems)
+        with Vertical(classes="dialog", id="finish"):
+            yield Static("Finish setup?", classes="title")
+            yield Static(text, id="summary")
+            yield Static(self.call, id="test-call")
+            yield Static(checked, id="checked", classes="error" if self.problems else "")
+            if self.no_key:
+                yield Static(
+                    "No admin SSH key: this box allows SSH by key only, so nobody can log in over SSH. "
+                    f"Type '{CONFIRM}' and enter to finish anyway; esc goes back.",
+                    classes="error",
+                )
+                yield Input(placeholder=CONFIRM, id="confirm")
+                yield Static("", id="confirm-err", classes="error")
+            else:
+                yield Static("enter finishes, esc goes back", classes="dim")
+
+    def on_mount(self) -> None:
+        if self.no_key:
+            self.query_one("#confirm", Input).focus()
+
+    def action_finish(self) -> None:
+        if not self.no_key:
+            self.dismiss(True)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip().casefold() == CONFIRM:
+            self.dismiss(True)
+        else:
+            self.query_one("#confirm-err", Static).update(f"type exactly '{CONFIRM}', or esc to go back and add a key")
