@@ -102,7 +102,7 @@ class VM:
         self.started = time.monotonic()
         self.proc = subprocess.Popen(args, stdout=open(self.dir / "qemu.log", "wb"), stderr=subprocess.STDOUT)
 
-    def wait_ssh(self, timeout: float = 420) -> float:
+    def wait_ssh(self, timeout: float = 900) -> float:
         """Seconds from start to an SSH banner (slirp accepts at once; the banner proves sshd).
         Tries at least once: a VM started early may be polled only after its deadline."""
         if self.ssh_seconds is not None:
@@ -157,7 +157,7 @@ class VM:
             raise RuntimeError(f"ssh {command!r} failed ({r.returncode}): {r.stderr.strip()}")
         return r
 
-    def wait_ready(self, timeout: float = 420) -> float:
+    def wait_ready(self, timeout: float = 900) -> float:
         """Seconds from start until systemd has finished booting and the first boot is done.
         Tries at least once, as wait_ssh does."""
         if self.ready_seconds is not None:

@@ -69,7 +69,7 @@ def boot(tmp_path_factory, admin_key: Path, firmware: str, vm: VM | None = None)
     vm = vm or start(tmp_path_factory, admin_key, firmware)
     try:
         if vm.watcher:
-            vm.watcher.join(timeout=600)
+            vm.watcher.join(timeout=900)
         vm.wait_ssh()
         vm.wait_ready()
     except Exception:
