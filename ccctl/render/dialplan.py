@@ -10,39 +10,12 @@ from ccctl.render import names
 from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
 from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
+from ccctl.render.recording import hooks_where_recorded as _hooks
+from ccctl.render.recording import recording_failure_hooks
 from ccctl.render.survey import after_queue, survey_extensions
 from ccctl.render.xml import el, include
 
 _WDAY = {"sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7}
-
-
-def _deferred(text: str) -> str:
-    """TEXT with each `${` escaped to survive the two expansions of a dialplan `set` (the
-    application's data, then set's own), so the variable keeps `${...}` to expand later."""
-    return text.replace("${", "\\\\\\${")
-
-
-RECORDING_FAILED = "'${record_completion_cause}' == 'uri-failure'"
-"""FreeSWITCH leaves record_completion_cause=uri-failure on a channel whose recording could not
-create its folder or open its file (switch_ivr_async.c); no RECORD_STOP event comes then."""
-
-
-def recording_failure_hooks() -> list:
-    """At hangup, a channel whose recording failed is counted (a mod_db row: FreeSWITCH's own
-    database, kept across restarts, read by `ccctl status`) and logged with its uuid. `cond`
-    with no false branch gives an empty command: a channel whose recording worked runs nothing."""
-    count = (
-        f"expand ${{cond({RECORDING_FAILED} ?db insert/{names.RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
-        "/${uuid}/${record_completion_cause})}"
-    )
-    log = (
-        f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}} tenant=${{ccctl_tenant}}"
-        " cause=${record_completion_cause} file=${cc_record_filename})}"
-    )
-    return [
-        act("set", f"api_hangup_hook={_deferred(count)}", inline=True),
-        act("set", f"api_reporting_hook={_deferred(log)}", inline=True),
-    ]
 
 
 ON_DEMAND_CODES = {"2": "record_session", "3": "stop_record_session"}
@@ -80,8 +53,8 @@ def _setup(t: s.Tenant) -> object:
             "ccctl_record=true" if t.recording.mode == "all" else None,
         )
     ]
-    if t.recording.mode != "none":
-        # Every recording of this tenant runs on a channel that passed here.
+    if t.recording.mode == "on_demand":
+        # A seat's *2 may start a recording on any call of this tenant: all of them carry the hooks.
         actions += recording_failure_hooks()
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
@@ -105,7 +78,7 @@ def _record_on_bridge(t: s.Tenant) -> str:
 
 
 def _record_condition(t: s.Tenant) -> object:
-    return cond("${ccctl_record}", "^true$", *sets(_record_on_bridge(t)), break_="never")
+    return cond("${ccctl_record}", "^true$", *sets(_record_on_bridge(t)), *_hooks(t), break_="never")
 
 
 def _seats(t: s.Tenant) -> list:
@@ -139,6 +112,7 @@ def _seats(t: s.Tenant) -> list:
                 f"^cc-vm-({exts})$",
                 act("answer"),
                 act("set", "ccctl_target=voicemail:$1"),
+                *_hooks(t),
                 act("playback", prompts.standard("voicemail", t.language).ref),
                 act("playback", "tone_stream://%(500,0,800)"),
                 act(
@@ -211,6 +185,7 @@ def _external(t: s.Tenant) -> list:
                 "destination_number",
                 expr,
                 *sets("ccctl_target=external:$1", caller, name, record),
+                *(_hooks(t) if record else []),
                 act("bridge", dial),
                 act("hangup", "${originate_disposition}"),
             ),
@@ -230,6 +205,8 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
             "hangup_after_bridge=false" if q.survey else None,
             f"cc_exit_keys={q.callback.key}" if q.callback else None,
         ),
+        # mod_callcenter records the caller's channel (record-template, callcenter.py)
+        *(_hooks(t) if t.recording.mode in ("all", "inbound") else []),
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
@@ -344,15 +321,19 @@ def tenant_context(t: s.Tenant) -> object:
             ),
         )
     )
-    exts += _seats(t)
-    exts += _supervisor(t)
-    exts += agent_code_extensions(t)
+    # What a DID or a queue/IVR transfer reaches (all `cc-` names, which no seat number, star
+    # code or dialled number matches) comes before the seats, supervisor and agent codes: a
+    # call that enters through `public` is hunted past the fewest regular expressions (each
+    # one compiled anew per call, the seat alternations the largest).
     for q in t.queues:
         exts += _queue(t, q)
     for ivr in t.ivrs:
         exts += _ivr(t, ivr)
     exts += survey_extensions(t)
     exts += callback_extensions(t)
+    exts += _seats(t)
+    exts += _supervisor(t)
+    exts += agent_code_extensions(t)
     exts += _external(t)
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
     return include(el("context", {"name": names.context(t)}, exts))
