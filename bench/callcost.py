@@ -62,18 +62,28 @@ def _setup(ctx):
     return ctx.find("extension[@name='setup']")
 
 
-def _drop(ctx, pred) -> None:
-    for a in list(_setup(ctx).iter("action")):
+def _did(pub, kind):
+    return pub.find(f"extension[@name='did-{DIDS[('project', kind)]}']")
+
+
+def _drop(pub, ten, kind, pred) -> None:
+    """From the tenant's setup and the DID's extension (which carries the setup since the
+    renderer moved it there): every action PRED selects."""
+    for a in [*_setup(ten).iter("action"), *_did(pub, kind).iter("action")]:
         if pred(a):
             a.getparent().remove(a)
 
 
 def no_limit(pub, ten, kind) -> None:
-    _drop(ten, lambda a: a.get("application") == "limit")
+    _drop(pub, ten, kind, lambda a: a.get("application") == "limit")
 
 
 def no_hooks(pub, ten, kind) -> None:
-    _drop(ten, lambda a: a.get("data", "").startswith(("api_hangup_hook=", "api_reporting_hook=")))
+    """The failure hooks wherever this path passes: setup, the DID, the target extension."""
+    _drop(pub, ten, kind, lambda a: a.get("data", "").startswith(("api_hangup_hook=", "api_reporting_hook=")))
+    for a in list(ten.find(f"extension[@name='{TARGETS[kind][1]}']").iter("action")):
+        if a.get("data", "").startswith(("api_hangup_hook=", "api_reporting_hook=")):
+            a.getparent().remove(a)
 
 
 def target_first(pub, ten, kind) -> None:
@@ -83,14 +93,15 @@ def target_first(pub, ten, kind) -> None:
 
 
 def no_transfer(pub, ten, kind) -> None:
-    """The DID's extension runs the tenant's setup and the target's actions itself."""
+    """The DID's extension runs the tenant's setup (unless it carries it already) and the
+    target's actions itself."""
     import copy
 
-    did = pub.find(f"extension[@name='did-{DIDS[('project', kind)]}']")
-    cond = did.find("condition")
+    cond = _did(pub, kind).find("condition")
     cond.remove(cond.find("action[@application='transfer']"))
-    for a in _setup(ten).find("condition").iter("action"):
-        cond.append(copy.deepcopy(a))
+    if "ccctl_setup=true" not in "".join(a.get("data", "") for a in cond.iter("action")):
+        for a in _setup(ten).find("condition").iter("action"):
+            cond.append(copy.deepcopy(a))
     for a in ten.find(f"extension[@name='{TARGETS[kind][1]}']").find("condition").iter("action"):
         cond.append(copy.deepcopy(a))
 

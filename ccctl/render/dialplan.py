@@ -36,23 +36,24 @@ def _on_demand(t: s.Tenant) -> object:
     return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")
 
 
-def _setup(t: s.Tenant) -> object:
-    """Once per call, whichever way it entered the context. Each action has a feature behind it,
-    and the variables go in one application run. What every call of every tenant needs (hangup
-    after bridge, continue on a failed bridge, which variables reach the other leg) is a global
-    in vars.xml instead, at no per-call cost."""
+def setup_actions(t: s.Tenant, *first: str | None) -> list:
+    """What a call of this tenant needs once, whichever way it entered: FIRST (a DID's own
+    variables) and the tenant's go in one application run, then the hooks and the cap. Each
+    action has a feature behind it. What every call of every tenant needs (hangup after bridge,
+    continue on a failed bridge, which variables reach the other leg) is a global in vars.xml
+    instead, at no per-call cost."""
     dialplan_context = names.context(t)
     hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
-    actions = [
-        *sets(
-            "ccctl_setup=true",  # transfers re-enter the context: once only
-            f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
-            f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
-            f"eavesdrop_group={t.name}",  # supervisors of this tenant only
-            f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
-            "ccctl_record=true" if t.recording.mode == "all" else None,
-        )
+    assignments = [
+        *first,
+        "ccctl_setup=true",  # transfers re-enter the context: once only
+        f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
+        f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
+        f"eavesdrop_group={t.name}",  # supervisors of this tenant only
+        f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
+        "ccctl_record=true" if t.recording.mode == "all" else None,
     ]
+    actions = [*sets(*dict.fromkeys(a for a in assignments if a))]
     if t.recording.mode == "on_demand":
         # A seat's *2 may start a recording on any call of this tenant: all of them carry the hooks.
         actions += recording_failure_hooks()
@@ -61,9 +62,15 @@ def _setup(t: s.Tenant) -> object:
         actions.append(
             act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}")
         )
+    return actions
+
+
+def _setup(t: s.Tenant) -> object:
+    """Once per call that did not come through a DID (whose extension ran the same actions in
+    `public`, and set ccctl_setup): a seat's own call, an originate into the context."""
     return ext(
         "setup",
-        cond("${ccctl_setup}", "^$", *actions),
+        cond("${ccctl_setup}", "^$", *setup_actions(t)),
         cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
         *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
         cont=True,
@@ -350,8 +357,14 @@ def public_context(tenants: list[s.Tenant]) -> object:
                     cond(
                         "destination_number",
                         dest(n.number),
-                        *sets(
-                            "ccctl_direction=inbound", f"ccctl_did={n.number}", "ccctl_record=true" if record else None
+                        # The tenant's setup (variables, hooks, cap) here, in the same one
+                        # application run as the DID's variables: the tenant context's setup
+                        # then finds ccctl_setup and runs nothing. It names only this tenant.
+                        *setup_actions(
+                            t,
+                            "ccctl_direction=inbound",
+                            f"ccctl_did={n.number}",
+                            "ccctl_record=true" if record else None,
                         ),
                         # Into the tenant's own context: the only way out of `public`.
                         act("transfer", names.transfer(t, n.target)),
