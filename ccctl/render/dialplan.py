@@ -52,6 +52,10 @@ def setup_actions(t: s.Tenant, *first: str | None) -> list:
         f"eavesdrop_group={t.name}",  # supervisors of this tenant only
         f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
         "ccctl_record=true" if t.recording.mode == "all" else None,
+        # The cap counts the call until it hangs up: mod_hash otherwise releases a channel's
+        # count on its next transfer (CS_ROUTING), which a DID's call (counted in `public`)
+        # makes at once, and an IVR's or a queue's call makes later.
+        "limit_ignore_transfer=true" if t.call_limit else None,
     ]
     actions = [*sets(*dict.fromkeys(a for a in assignments if a))]
     if t.recording.mode == "on_demand":
