@@ -198,3 +198,40 @@ def test_session_limits_follow_the_box_unless_set(monkeypatch):
     assert Settings(db=":memory:", max_sessions=50, sessions_per_second=7).session_limits() == (50, 7)
     env = Settings.from_env({"CCCTL_MAX_SESSIONS": "300", "CCCTL_SESSIONS_PER_SECOND": "90"})
     assert env.session_limits() == (300, 90)
+
+
+def _hooked(extension) -> bool:
+    return any((a.get("data") or "").startswith("api_hangup_hook=") for a in extension.iter("action"))
+
+
+def test_failure_hooks_only_where_a_recording_starts(example):
+    """A call that records nothing (an IVR, echo, a supervisor code) carries no hangup hooks:
+    they cost every call a copy of all its variables at hangup. Every extension that starts a
+    recording on its channel sets them."""
+    files = render_tree(golden_input(example))
+    acme = {e.get("name"): e for e in _context(files, "acme").findall("extension")}  # recording: all
+    for name in ("seats", "voicemail", "queue-sales", "queue-support", "callback-wait", "external"):
+        assert _hooked(acme[name]), name
+    for name in ("setup", "echo", "ivr-main-open-1", "supervisor-listen", "agent-login", "survey"):
+        assert name not in acme or not _hooked(acme[name]), name
+    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
+    assert not any(_hooked(e) for e in public.findall("extension"))
+
+
+def test_did_runs_the_tenants_setup_and_cap_once_before_its_transfer(example):
+    """One application run sets the DID's and the tenant's variables, the cap is taken in
+    `public` and held until hangup, then the transfer: the tenant's setup runs nothing more."""
+    inp = golden_input(example)
+    files = render_tree(inp)
+    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
+    acme = next(t for t in inp.tenants if t.name == "acme")
+    did = public.find(f"extension[@name='did-{acme.numbers[0].number}']")
+    apps = [(a.get("application"), a.get("data")) for a in did.iter("action")]
+    assert [a for a, _ in apps] == ["multiset", "limit", "transfer"]
+    variables = dict(v.split("=", 1) for v in apps[0][1].removeprefix("^^|").split("|"))
+    assert variables["ccctl_setup"] == "true" and variables["ccctl_tenant"] == "acme"
+    assert variables["ccctl_direction"] == "inbound" and variables["limit_ignore_transfer"] == "true"
+    assert apps[1][1] == "hash ccctl_calls acme 10 cc-over-cap XML acme"
+    assert apps[2][1].endswith("XML acme")
+    setup = _context(files, "acme").find("extension[@name='setup']")
+    assert setup.find("condition").get("field") == "${ccctl_setup}"  # skipped for a DID's call
