@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -219,19 +220,34 @@ def test_failure_hooks_only_where_a_recording_starts(example):
 
 
 def test_did_runs_the_tenants_setup_and_cap_once_before_its_transfer(example):
-    """One application run sets the DID's and the tenant's variables, the cap is taken in
-    `public` and held until hangup, then the transfer: the tenant's setup runs nothing more."""
+    """The DID's and the tenant's variables are set as the hunt passes (no application run),
+    the cap is taken in `public` and held until hangup, then the transfer: the tenant's setup
+    runs nothing more."""
     inp = golden_input(example)
     files = render_tree(inp)
     public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
     acme = next(t for t in inp.tenants if t.name == "acme")
     did = public.find(f"extension[@name='did-{acme.numbers[0].number}']")
-    apps = [(a.get("application"), a.get("data")) for a in did.iter("action")]
-    assert [a for a, _ in apps] == ["multiset", "limit", "transfer"]
-    variables = dict(v.split("=", 1) for v in apps[0][1].removeprefix("^^|").split("|"))
+    first, setting = did.findall("condition")
+    assert first.get("field") == "destination_number" and first.get("break") == "on-false"
+    m = re.fullmatch(r"\$\{uuid_setvar_multi\(\$\{uuid\} (.*)\)\}", setting.get("field"))
+    variables = dict(v.split("=", 1) for v in m.group(1).split(";"))
     assert variables["ccctl_setup"] == "true" and variables["ccctl_tenant"] == "acme"
     assert variables["ccctl_direction"] == "inbound" and variables["limit_ignore_transfer"] == "true"
-    assert apps[1][1] == "hash ccctl_calls acme 10 cc-over-cap XML acme"
-    assert apps[2][1].endswith("XML acme")
+    assert variables["ccctl_did"] == acme.numbers[0].number
+    apps = [(a.get("application"), a.get("data")) for a in did.iter("action")]
+    assert apps[0] == ("limit", "hash ccctl_calls acme 10 cc-over-cap XML acme")
+    assert apps[1][0] == "transfer" and apps[1][1].endswith("XML acme") and len(apps) == 2
     setup = _context(files, "acme").find("extension[@name='setup']")
     assert setup.find("condition").get("field") == "${ccctl_setup}"  # skipped for a DID's call
+
+
+def test_did_variables_uuid_setvar_multi_cannot_carry_fall_back_to_multiset():
+    from ccctl.render.dialplan import _set_while_hunting
+
+    (c,) = _set_while_hunting(["a=1", "b=x y"])
+    assert c.get("field") is None and [a.get("application") for a in c.iter("action")] == ["multiset"]
+    (c,) = _set_while_hunting(["a=1", "b=2;c"])
+    assert c.get("field") is None
+    (c,) = _set_while_hunting(["a=1", "b=+49"])
+    assert c.get("field") == "${uuid_setvar_multi(${uuid} a=1;b=+49)}"
