@@ -237,14 +237,14 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     dialplan_context = names.context(t)
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
+    assignments = [
+        f"ccctl_queue={q.name}",
+        f"ccctl_target=queue:{q.name}",
+        # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
+        "hangup_after_bridge=false" if q.survey else None,
+        f"cc_exit_keys={q.callback.key}" if q.callback else None,
+    ]
     enter = [
-        *sets(
-            f"ccctl_queue={q.name}",
-            f"ccctl_target=queue:{q.name}",
-            # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
-            "hangup_after_bridge=false" if q.survey else None,
-            f"cc_exit_keys={q.callback.key}" if q.callback else None,
-        ),
         # mod_callcenter records the caller's channel (record-template, callcenter.py)
         *(_hooks(t) if t.recording.mode in ("all", "inbound") else []),
         act("answer"),
@@ -253,7 +253,11 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
         act("transfer", f"{base}-exit XML {dialplan_context}"),
     ]
     return [
-        ext(f"queue-{q.name}", cond("destination_number", dest(base), *[a for a in enter if a is not None])),
+        ext(
+            f"queue-{q.name}",
+            cond("destination_number", dest(base), break_="on-false"),
+            *_set_while_hunting([a for a in assignments if a], *[a for a in enter if a is not None]),
+        ),
         ext(
             f"queue-{q.name}-exit",
             cond("destination_number", dest(f"{base}-exit"), break_="on-false"),
@@ -352,13 +356,8 @@ def tenant_context(t: s.Tenant) -> object:
     exts.append(
         ext(
             "echo",
-            cond(
-                "destination_number",
-                r"^(?:cc-echo|\*9196)$",
-                act("set", "ccctl_target=echo", inline=True),
-                act("answer"),
-                act("echo"),
-            ),
+            cond("destination_number", r"^(?:cc-echo|\*9196)$", break_="on-false"),
+            *_set_while_hunting(["ccctl_target=echo"], act("answer"), act("echo")),
         )
     )
     # What a DID or a queue/IVR transfer reaches (all `cc-` names, which no seat number, star
