@@ -130,7 +130,7 @@ def no_transfer(pub, ten, kind) -> None:
     if b"ccctl_setup=true" not in etree_bytes(did):
         for a in _setup(ten).find("condition").iter("action"):
             cond.append(copy.deepcopy(a))
-    for a in ten.find(f"extension[@name='{TARGETS[kind][1]}']").find("condition").iter("action"):
+    for a in ten.find(f"extension[@name='{TARGETS[kind][1]}']").iter("action"):
         cond.append(copy.deepcopy(a))
 
 

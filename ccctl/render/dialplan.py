@@ -26,16 +26,18 @@ recording it and *3 to stop (DTMF meta keys bound on the caller's channel, which
 every other mode does, to the file named by the call's uuid)."""
 
 
+def _on_demand_binds(t: s.Tenant, leg: str) -> list:
+    return [
+        act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}") for key, app in ON_DEMAND_CODES.items()
+    ]
+
+
 def _on_demand(t: s.Tenant) -> object:
-    """The seat is the other leg of an inbound call, and this leg of a call it makes."""
-
-    def binds(leg: str) -> list:
-        return [
-            act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}")
-            for key, app in ON_DEMAND_CODES.items()
-        ]
-
-    return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")
+    """The seat is the other leg of an inbound call, and this leg of a call it makes. (A DID's
+    call gets its binds in `public`, with the rest of its setup: setup_extras.)"""
+    return cond(
+        "${ccctl_direction}", "^inbound$", *_on_demand_binds(t, "b"), anti=_on_demand_binds(t, "a"), break_="never"
+    )
 
 
 def setup_assignments(t: s.Tenant, *first: str | None) -> list[str]:
@@ -60,13 +62,16 @@ def setup_assignments(t: s.Tenant, *first: str | None) -> list[str]:
     return list(dict.fromkeys(a for a in assignments if a))
 
 
-def setup_extras(t: s.Tenant) -> list:
-    """After the variables: the failure hooks (on_demand) and the tenant's cap."""
+def setup_extras(t: s.Tenant, *, did: bool = False) -> list:
+    """After the variables: the failure hooks (on_demand), for a DID's (inbound) call the seat's
+    on-demand keys (the tenant's setup binds them for its own calls), and the tenant's cap."""
     dialplan_context = names.context(t)
     actions = []
     if t.recording.mode == "on_demand":
         # A seat's *2 may start a recording on any call of this tenant: all of them carry the hooks.
         actions += recording_failure_hooks()
+        if did:
+            actions += _on_demand_binds(t, "b")
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(
@@ -397,7 +402,7 @@ def public_context(tenants: list[s.Tenant]) -> object:
                             f"ccctl_did={n.number}",
                             "ccctl_record=true" if record else None,
                         ),
-                        *setup_extras(t),
+                        *setup_extras(t, did=True),
                         # Into the tenant's own context: the only way out of `public`.
                         act("transfer", names.transfer(t, n.target)),
                     ),
