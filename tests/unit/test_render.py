@@ -251,3 +251,18 @@ def test_did_variables_uuid_setvar_multi_cannot_carry_fall_back_to_multiset():
     assert c.get("field") is None
     (c,) = _set_while_hunting(["a=1", "b=+49"])
     assert c.get("field") == "${uuid_setvar_multi(${uuid} a=1;b=+49)}"
+
+
+def test_on_demand_did_call_gets_the_seats_keys_in_public(example):
+    """The tenant's setup no longer runs for a DID's call: the *2/*3 binds come with the DID."""
+    from ccctl.config import spec as s
+
+    inp = golden_input(example)
+    acme = next(t for t in inp.tenants if t.name == "acme")
+    acme = acme.model_copy(update={"recording": s.Recording(mode="on_demand")})
+    files = render_tree(RenderInput([acme], inp.settings, inp.esl_password))
+    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
+    did = public.find(f"extension[@name='did-{acme.numbers[0].number}']")
+    binds = [a.get("data") for a in did.iter("action") if a.get("application") == "bind_meta_app"]
+    assert [b.split()[:3] for b in binds] == [["2", "b", "a"], ["3", "b", "a"]]
+    assert _hooked(did)
