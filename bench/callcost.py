@@ -27,28 +27,31 @@ inside `scripts/in-netns`. Writes bench/results/callcost.json.
 
 ## Results (2026-12-06, FreeSWITCH 1.10.12, 20 echo calls of 1 s at 2/s per path)
 
-Instructions per call, idle subtracted; the bare path repeats within 0.6% over five runs
-(13.55-13.70 M), so the figures hold on a loaded machine.
+Instructions per call, idle subtracted; the bare path repeats within 1% over seven runs
+(13.53-13.70 M), so the figures hold on a loaded machine.
 
 | | before (main 11840ec) | after |
 |---|---|---|
-| bare echo | 13.55 M | 13.59 M |
-| product echo | 26.66 M (x1.97 bare) | 19.68 M (x1.44 bare), -26% |
+| bare echo | 13.55 M | 13.66 M |
+| product echo | 26.66 M (x1.97 bare) | 18.30 M (x1.34 bare), -31% |
 | share of the product's extra: failure hooks | 49% | 0% (set only where a recording starts) |
-| `transfer` out of `public` | 23% | 46% (2.7 M) |
-| `limit` cap | 10% | 17% (1.0 M) |
-| CDR (mod_json_cdr) | 10% | 13% (0.8 M) |
+| `transfer` out of `public` | 23% | 64% (2.9 M) |
+| `limit` cap | 10% | 22% (1.0 M) |
+| CDR (mod_json_cdr) | 10% | 16% (0.7 M) |
 | log level info -> warning | 3% | 0% |
-| all of these off | x1.15 bare | x1.08 bare |
+| all of these off | x1.15 bare | x0.97 bare |
 
 What each call paid for, from the callgrind profiles: every application run fires
 CHANNEL_EXECUTE and CHANNEL_EXECUTE_COMPLETE carrying every channel variable (`set` and
-`multiset` a third, CHANNEL_DATA), each also an UPDATE in the core database; each hangup hook
-copies all the variables twice more (api_hook), and ran on every call. What is left is the
-price of features kept: the transfer into the tenant's context (isolation), the cap, the call
-record. Queue calls (8 sipp seats, recording on) vary +-20% from run to run with the seats'
-timing (bare 48.8 M and 57.1 M in two runs): product/bare 1.49 before, 1.20 after, indicative
-only.
+`multiset` a third, CHANNEL_DATA), each also an UPDATE in the core database: about 1 M
+instructions per application on this call. Each hangup hook copied all the variables twice
+more (api_hook), on every call. The renderer now sets the hooks only where a recording starts,
+runs a DID's setup (variables, cap) in its `public` extension so the tenant's setup runs
+nothing, and sets the variables of the DID, echo and queue extensions with uuid_setvar_multi
+in a condition (no application). What is left is the price of features kept: the transfer
+into the tenant's context (isolation), the cap, the call record. Queue calls (8 sipp seats,
+recording on) vary +-20% from run to run with the seats' timing (bare 48.8 M and 57.1 M in
+two runs): product/bare 1.49 before, 1.20 after the hooks change, indicative only.
 """
 
 from __future__ import annotations
