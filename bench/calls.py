@@ -17,6 +17,14 @@ Figures, not pass/fail:
 
     python bench/calls.py [--agents 100] [--levels 25,50,100] [--rates 20,40,60,80] [--json]
 
+--climb instead raises each path's load until the first step that fails the pass rule of
+bench/climb.py (under 1% failed, MOS estimate >= 4.0, INVITE -> 200 p95 <= 2 s), the bare
+path first then the project's (--project-first: the other order), and reports each one's
+ceiling with FreeSWITCH's CPU and resident memory there:
+
+    python bench/calls.py --climb --agents 400 [--climb-echo 800,200,2000]
+        [--climb-queue 250,50,400] [--climb-rate 160,20,400]   # start,step,limit
+
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
 `scripts/in-netns` so nothing leaves loopback. Writes bench/results/calls.json.
 """
@@ -37,6 +45,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from climb import cdr_mos, climb, levels_from  # noqa: E402
 
 DIDS = {
     ("project", "queue"): "4000000001",
@@ -99,6 +110,13 @@ def fs_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def fs_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def pct(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -159,6 +177,7 @@ class Bench:
         self.step += 1
         d = self.dir / f"{self.step:02d}-{variant}-{kind}"
         before_bridged, cpu0, t0 = self.bridged(), fs_cpu_seconds(self.box.fs.proc.pid), time.monotonic()
+        wall0 = time.time()
         load = caller_load(
             d,
             DIDS[(variant, kind)],
@@ -190,6 +209,9 @@ class Bench:
             "invite_200_ms": {"p50": pct(rtts, 50), "p95": pct(rtts, 95), "n": len(rtts)},
             "fs_cpu_s": round(cpu, 2),
             "fs_cpu_ms_per_call": round(1000 * cpu / max(ok, 1), 1),
+            "fs_cpu_pct": round(100 * cpu / max(time.monotonic() - t0, 0.001)),
+            "fs_rss_mb": fs_rss_mb(self.box.fs.proc.pid),
+            "mos": cdr_mos(self.box.services.settings.fs_cdr_dir, wall0),
             "seconds": round(time.monotonic() - t0, 1),
         }
         return r
@@ -221,6 +243,51 @@ def compare(runs: list[dict], kind: str, key) -> list[dict]:
     return out
 
 
+def climb_all(bench: Bench, args, results: dict, record) -> None:
+    """Each path up to its first failing step, in the order asked; the ceilings into RESULTS."""
+    order = ("project", "bare") if args.project_first else ("bare", "project")
+    results["ceilings"] = []
+    plans = {
+        "echo": (
+            "echo",
+            args.climb_echo,
+            lambda n: dict(concurrent=n, total=n, rate=max(n / 4, 5), talk_ms=args.talk_ms),
+        ),
+        "queue": (
+            "queue",
+            args.climb_queue,
+            lambda n: dict(concurrent=n, total=n, rate=max(n / 4, 5), talk_ms=args.talk_ms),
+        ),
+        "rate": (
+            "echo",
+            args.climb_rate,
+            lambda r: dict(concurrent=int(r * 3), total=int(r * 10), rate=r, talk_ms=1000),
+        ),
+    }
+    for name, (kind, spec, shape) in plans.items():
+        start, step, limit = (int(x) for x in spec.split(","))
+        if kind == "queue":
+            limit = min(limit, args.agents)  # a queue call past the seats waits: not a ceiling of FreeSWITCH
+        for variant in order:
+
+            def run(level, variant=variant, kind=kind, name=name, shape=shape):
+                return record(bench.run(variant, kind, f"climb-{name}", **shape(level)))
+
+            best, steps = climb(levels_from(start, step, limit), run)
+            last = steps[-1] if steps else {}
+            at = next((x for x in steps if x["level"] == best), {})
+            results["ceilings"].append(
+                {
+                    "path": variant,
+                    "kind": name,
+                    "ceiling": best,
+                    "first_failure": last.get("verdict") if last and not last.get("passed") else "none up to the limit",
+                    "fs_cpu_pct": at.get("fs_cpu_pct"),
+                    "fs_rss_mb": at.get("fs_rss_mb"),
+                }
+            )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agents", type=int, default=100)
@@ -229,6 +296,11 @@ def main() -> None:
     ap.add_argument("--talk-ms", type=int, default=20000, help="talk time of the concurrency steps")
     ap.add_argument("--kinds", default="queue,echo")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--climb", action="store_true", help="climb each path to its first failing step")
+    ap.add_argument("--climb-echo", default="800,200,2000", help="start,step,limit of concurrent echo calls")
+    ap.add_argument("--climb-queue", default="250,50,400", help="start,step,limit of concurrent queue calls")
+    ap.add_argument("--climb-rate", default="160,20,400", help="start,step,limit of new echo calls per second")
+    ap.add_argument("--project-first", action="store_true", help="climb the project's path before the bare one")
     args = ap.parse_args()
     if find_prefix() is None:
         print("bench/calls: no FreeSWITCH found (CC_FREESWITCH_PREFIX or /opt/freeswitch): skipped")
@@ -254,6 +326,18 @@ def main() -> None:
             print(json.dumps(r), flush=True)
         return r
 
+    if args.climb:
+        try:
+            climb_all(bench, args, results, record)
+        finally:
+            bench.stop()
+        out = ROOT / "bench" / "results"
+        out.mkdir(exist_ok=True)
+        (out / "calls-climb.json").write_text(json.dumps(results, indent=2))
+        for c in results["ceilings"]:
+            print(f"  {c['path']:>7} {c['kind']:>5}: ceiling {c['ceiling']} ({c['first_failure']})")
+        shutil.rmtree(work, ignore_errors=True)
+        return
     try:
         for kind in kinds:
             for n in levels:

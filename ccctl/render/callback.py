@@ -21,6 +21,7 @@ from ccctl.config import spec as s
 from ccctl.media import prompts
 from ccctl.render import names
 from ccctl.render.dsl import act, alternation, cond, ext, sets
+from ccctl.render.recording import hooks_where_recorded
 
 NUMBER_VARIABLE = "ccctl_callback_number"
 ID_VARIABLE = "ccctl_callback_id"
@@ -76,6 +77,8 @@ def callback_extensions(t: s.Tenant) -> list:
                     "ccctl_queue=$1",
                     "cc_export_vars=ccctl_tenant,ccctl_queue,api_on_answer_ccctl_callback",
                 ),
+                # mod_callcenter records this (the caller's) channel when the queue records.
+                *(hooks_where_recorded(t) if t.recording.mode in ("all", "inbound") else []),
                 # After the answer: set before, it would run on this leg's own answer.
                 act("answer"),
                 act("set", f"api_on_answer_ccctl_callback={dial_agent}"),

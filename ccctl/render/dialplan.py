@@ -4,6 +4,8 @@ another tenant, which is what keeps tenants apart."""
 
 from __future__ import annotations
 
+import re
+
 from ccctl.config import spec as s
 from ccctl.media import prompts
 from ccctl.render import names
@@ -11,41 +13,14 @@ from ccctl.render.agentcodes import agent_code_extensions
 from ccctl.render.callback import callback_extensions
 from ccctl.render.disposition import queue_hold
 from ccctl.render.dsl import act, alternation, cond, dest, ext, sets
-from ccctl.render.incall import in_call_binds, in_call_extensions, not_on_the_seat_leg
-from ccctl.render.masking import mask_binds, mask_extensions
+from ccctl.render.incall import in_call_bind_actions, in_call_binds, in_call_extensions, not_on_the_seat_leg
+from ccctl.render.masking import mask_bind_actions, mask_binds, mask_extensions
+from ccctl.render.recording import hooks_where_recorded as _hooks
+from ccctl.render.recording import recording_failure_hooks
 from ccctl.render.survey import after_queue, survey_extensions
 from ccctl.render.xml import el, include
 
 _WDAY = {"sun": 1, "mon": 2, "tue": 3, "wed": 4, "thu": 5, "fri": 6, "sat": 7}
-
-
-def _deferred(text: str) -> str:
-    """TEXT with each `${` escaped to survive the two expansions of a dialplan `set` (the
-    application's data, then set's own), so the variable keeps `${...}` to expand later."""
-    return text.replace("${", "\\\\\\${")
-
-
-RECORDING_FAILED = "'${record_completion_cause}' == 'uri-failure'"
-"""FreeSWITCH leaves record_completion_cause=uri-failure on a channel whose recording could not
-create its folder or open its file (switch_ivr_async.c); no RECORD_STOP event comes then."""
-
-
-def recording_failure_hooks() -> list:
-    """At hangup, a channel whose recording failed is counted (a mod_db row: FreeSWITCH's own
-    database, kept across restarts, read by `ccctl status`) and logged with its uuid. `cond`
-    with no false branch gives an empty command: a channel whose recording worked runs nothing."""
-    count = (
-        f"expand ${{cond({RECORDING_FAILED} ?db insert/{names.RECORDING_FAILURES_REALM}${{ccctl_tenant}}"
-        "/${uuid}/${record_completion_cause})}"
-    )
-    log = (
-        f"expand ${{cond({RECORDING_FAILED} ?log ERR ccctl recording-failed call=${{uuid}} tenant=${{ccctl_tenant}}"
-        " cause=${record_completion_cause} file=${cc_record_filename})}"
-    )
-    return [
-        act("set", f"api_hangup_hook={_deferred(count)}", inline=True),
-        act("set", f"api_reporting_hook={_deferred(log)}", inline=True),
-    ]
 
 
 ON_DEMAND_CODES = {"2": "record_session", "3": "stop_record_session"}
@@ -54,47 +29,95 @@ recording it and *3 to stop (DTMF meta keys bound on the caller's channel, which
 every other mode does, to the file named by the call's uuid)."""
 
 
-def _on_demand(t: s.Tenant) -> object:
-    """The seat is the other leg of an inbound call, and this leg of a call it makes."""
-
-    def binds(leg: str) -> list:
-        return [
-            act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}")
-            for key, app in ON_DEMAND_CODES.items()
-        ]
-
-    return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")
-
-
-def _setup(t: s.Tenant) -> object:
-    """Once per call, whichever way it entered the context. Each action has a feature behind it,
-    and the variables go in one application run. What every call of every tenant needs (hangup
-    after bridge, continue on a failed bridge, which variables reach the other leg) is a global
-    in vars.xml instead, at no per-call cost."""
-    dialplan_context = names.context(t)
-    hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
-    actions = [
-        *sets(
-            "ccctl_setup=true",  # transfers re-enter the context: once only
-            f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
-            f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
-            f"eavesdrop_group={t.name}",  # supervisors of this tenant only
-            f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
-            "ccctl_record=true" if t.recording.mode == "all" else None,
-        )
+def _on_demand_binds(t: s.Tenant, leg: str) -> list:
+    return [
+        act("bind_meta_app", f"{key} {leg} a {app}::{names.recording_path(t)}") for key, app in ON_DEMAND_CODES.items()
     ]
-    if t.recording.mode != "none":
-        # Every recording of this tenant runs on a channel that passed here.
+
+
+def _on_demand(t: s.Tenant) -> object:
+    """The seat is the other leg of an inbound call, and this leg of a call it makes. (A DID's
+    call gets its binds in `public`, with the rest of its setup: setup_extras.)"""
+    return cond(
+        "${ccctl_direction}", "^inbound$", *_on_demand_binds(t, "b"), anti=_on_demand_binds(t, "a"), break_="never"
+    )
+
+
+def setup_assignments(t: s.Tenant, *first: str | None) -> list[str]:
+    """The variables a call of this tenant needs once, whichever way it entered: FIRST (a DID's
+    own) and the tenant's. Each has a feature behind it. What every call of every tenant needs
+    (hangup after bridge, continue on a failed bridge, which variables reach the other leg) is
+    a global in vars.xml instead, at no per-call cost."""
+    hours = any(ivr.hours is not None or ivr.holidays for ivr in t.ivrs)
+    assignments = [
+        *first,
+        "ccctl_setup=true",  # transfers re-enter the context: once only
+        f"ccctl_tenant={t.name}",  # reporting; exported to the other leg
+        f"domain_name={t.sip_domain}",  # as a seat's own calls have it (directory)
+        f"eavesdrop_group={t.name}",  # supervisors of this tenant only
+        f"timezone={t.timezone}" if hours else None,  # business hours and holidays are in the tenant's zone
+        "ccctl_record=true" if t.recording.mode == "all" else None,
+        # The cap counts the call until it hangs up: mod_hash otherwise releases a channel's
+        # count on its next transfer (CS_ROUTING), which a DID's call (counted in `public`)
+        # makes at once, and an IVR's or a queue's call makes later.
+        "limit_ignore_transfer=true" if t.call_limit else None,
+    ]
+    return list(dict.fromkeys(a for a in assignments if a))
+
+
+def setup_extras(t: s.Tenant, *, did: bool = False) -> list:
+    """After the variables: the failure hooks (on_demand), for a DID's (inbound) call the seat's
+    keys (on-demand *2/*3, masking *4/*5, an in-call code's *9; the tenant's setup binds them
+    for its own calls), and the tenant's cap."""
+    dialplan_context = names.context(t)
+    actions = []
+    if t.recording.mode == "on_demand":
+        # A seat's *2 may start a recording on any call of this tenant: all of them carry the hooks.
         actions += recording_failure_hooks()
+        if did:
+            actions += _on_demand_binds(t, "b")
     if t.call_limit:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(
             act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}")
         )
+    if did and t.recording.mode != "none":
+        actions += mask_bind_actions(t, "b")  # *4 / *5 on the seat's leg
+    if did and t.dispositions:
+        actions += in_call_bind_actions(t, "b")  # *9 + code during the call
+    return actions
+
+
+def setup_actions(t: s.Tenant) -> list:
+    return [*sets(*setup_assignments(t)), *setup_extras(t)]
+
+
+_SETVAR_SAFE = re.compile(r"^[A-Za-z0-9_]+=[^;\s'\"\\$]*$")
+"""A `name=value` uuid_setvar_multi carries as it is (it splits on `;`, strips quotes)."""
+
+
+def _set_while_hunting(assignments: list[str], *actions) -> list:
+    """Conditions that set ASSIGNMENTS and then run ACTIONS: a condition whose field calls
+    uuid_setvar_multi (expanded once, as the hunt reaches it) sets them all without running an
+    application, and so without the three events carrying every channel variable (and the
+    core-database update) that a multiset fires: on a DID's short call that was about 1 M
+    instructions, 7% of what a bare FreeSWITCH spends on the whole call (bench/callcost.py).
+    A value it cannot carry falls back to multiset."""
+    if assignments and all(_SETVAR_SAFE.match(a) for a in assignments):
+        api = f"${{uuid_setvar_multi(${{uuid}} {';'.join(assignments)})}}"
+        # break on-false: a channel the API could not set (it cannot fail for a live call)
+        # goes no further than `unallocated`, rather than on without its tenant.
+        return [cond(api, r"^\+OK", *actions, break_="on-false")]
+    return [cond(None, None, *sets(*assignments), *actions)]
+
+
+def _setup(t: s.Tenant) -> object:
+    """Once per call that did not come through a DID (whose extension ran the same actions in
+    `public`, and set ccctl_setup): a seat's own call, an originate into the context."""
     return ext(
         "setup",
         *([not_on_the_seat_leg()] if t.dispositions else []),
-        cond("${ccctl_setup}", "^$", *actions),
+        cond("${ccctl_setup}", "^$", *setup_actions(t)),
         cond("${ccctl_direction}", "^$", act("set", "ccctl_direction=internal", inline=True), break_="never"),
         *([_on_demand(t)] if t.recording.mode == "on_demand" else []),
         *([mask_binds(t)] if t.recording.mode != "none" else []),
@@ -111,7 +134,7 @@ def _record_on_bridge(t: s.Tenant) -> str:
 
 
 def _record_condition(t: s.Tenant) -> object:
-    return cond("${ccctl_record}", "^true$", *sets(_record_on_bridge(t)), break_="never")
+    return cond("${ccctl_record}", "^true$", *sets(_record_on_bridge(t)), *_hooks(t), break_="never")
 
 
 def _seats(t: s.Tenant) -> list:
@@ -145,6 +168,7 @@ def _seats(t: s.Tenant) -> list:
                 f"^cc-vm-({exts})$",
                 act("answer"),
                 act("set", "ccctl_target=voicemail:$1"),
+                *_hooks(t),
                 act("playback", prompts.standard("voicemail", t.language).ref),
                 act("playback", "tone_stream://%(500,0,800)"),
                 act(
@@ -217,6 +241,7 @@ def _external(t: s.Tenant) -> list:
                 "destination_number",
                 expr,
                 *sets("ccctl_target=external:$1", caller, name, record),
+                *(_hooks(t) if record else []),
                 act("bridge", dial),
                 act("hangup", "${originate_disposition}"),
             ),
@@ -228,22 +253,28 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
     dialplan_context = names.context(t)
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
+    assignments = [
+        f"ccctl_queue={q.name}",
+        f"ccctl_target=queue:{q.name}",
+        # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
+        "hangup_after_bridge=false" if q.survey else None,
+        f"cc_exit_keys={q.callback.key}" if q.callback else None,
+        queue_hold(t, q),  # whether the agent must key a wrap-up code after this call
+    ]
     enter = [
-        *sets(
-            f"ccctl_queue={q.name}",
-            f"ccctl_target=queue:{q.name}",
-            # The caller's leg goes on in the dialplan when the agent hangs up: to the survey.
-            "hangup_after_bridge=false" if q.survey else None,
-            f"cc_exit_keys={q.callback.key}" if q.callback else None,
-            queue_hold(t, q),  # whether the agent must key a wrap-up code after this call
-        ),
+        # mod_callcenter records the caller's channel (record-template, callcenter.py)
+        *(_hooks(t) if t.recording.mode in ("all", "inbound") else []),
         act("answer"),
         act("playback", ann.ref) if ann else None,
         act("callcenter", names.queue_id(t, q)),
         act("transfer", f"{base}-exit XML {dialplan_context}"),
     ]
     return [
-        ext(f"queue-{q.name}", cond("destination_number", dest(base), *[a for a in enter if a is not None])),
+        ext(
+            f"queue-{q.name}",
+            cond("destination_number", dest(base), break_="on-false"),
+            *_set_while_hunting([a for a in assignments if a], *[a for a in enter if a is not None]),
+        ),
         ext(
             f"queue-{q.name}-exit",
             cond("destination_number", dest(f"{base}-exit"), break_="on-false"),
@@ -342,27 +373,26 @@ def tenant_context(t: s.Tenant) -> object:
     exts.append(
         ext(
             "echo",
-            cond(
-                "destination_number",
-                r"^(?:cc-echo|\*9196)$",
-                act("set", "ccctl_target=echo", inline=True),
-                act("answer"),
-                act("echo"),
-            ),
+            cond("destination_number", r"^(?:cc-echo|\*9196)$", break_="on-false"),
+            *_set_while_hunting(["ccctl_target=echo"], act("answer"), act("echo")),
         )
     )
-    exts += _seats(t)
-    exts += _supervisor(t)
-    exts += agent_code_extensions(t)
-    if t.recording.mode != "none":
-        exts += mask_extensions(t)
-    exts += in_call_extensions(t)
+    # What a DID or a queue/IVR transfer reaches (all `cc-` names, which no seat number, star
+    # code or dialled number matches) comes before the seats, supervisor and agent codes: a
+    # call that enters through `public` is hunted past the fewest regular expressions (each
+    # one compiled anew per call, the seat alternations the largest).
     for q in t.queues:
         exts += _queue(t, q)
     for ivr in t.ivrs:
         exts += _ivr(t, ivr)
     exts += survey_extensions(t)
     exts += callback_extensions(t)
+    exts += _seats(t)
+    exts += _supervisor(t)
+    exts += agent_code_extensions(t)
+    if t.recording.mode != "none":
+        exts += mask_extensions(t)
+    exts += in_call_extensions(t)
     exts += _own_numbers(t)
     exts += _external(t)
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
@@ -390,12 +420,18 @@ def public_context(tenants: list[s.Tenant]) -> object:
             exts.append(
                 ext(
                     f"did-{n.number}",
-                    cond(
-                        "destination_number",
-                        dest(n.number),
-                        *sets(
-                            "ccctl_direction=inbound", f"ccctl_did={n.number}", "ccctl_record=true" if record else None
+                    cond("destination_number", dest(n.number), break_="on-false"),
+                    # The tenant's setup (variables, hooks, cap) here, the variables with the
+                    # DID's own: the tenant context's setup then finds ccctl_setup and runs
+                    # nothing. It names only this tenant.
+                    *_set_while_hunting(
+                        setup_assignments(
+                            t,
+                            "ccctl_direction=inbound",
+                            f"ccctl_did={n.number}",
+                            "ccctl_record=true" if record else None,
                         ),
+                        *setup_extras(t, did=True),
                         # Into the tenant's own context: the only way out of `public`.
                         act("transfer", names.transfer(t, n.target)),
                     ),

@@ -35,19 +35,24 @@ ASK = "tone_stream://%(150,0,880)"
 TIMEOUT_MS, DIGIT_TIMEOUT_MS = 5000, 3000
 
 
+def in_call_bind_actions(t: s.Tenant, leg: str) -> list:
+    """*9 listening to LEG, run on that leg (b: the seat is the other leg of an inbound call)."""
+    key = codes.DISPOSITION[1:]
+    return [
+        act("bind_meta_app", f"{key} {leg} {leg} execute_extension::{CALL_EXTENSION}${{uuid}} XML {names.context(t)}")
+    ]
+
+
 def in_call_binds(t: s.Tenant) -> object:
-    """Once per call (in the setup extension): *9 on the seat's leg, run on that leg."""
-
-    def bind(leg: str) -> list:
-        key = codes.DISPOSITION[1:]
-        return [
-            act(
-                "bind_meta_app",
-                f"{key} {leg} {leg} execute_extension::{CALL_EXTENSION}${{uuid}} XML {names.context(t)}",
-            )
-        ]
-
-    return cond("${ccctl_direction}", "^inbound$", *bind("b"), anti=bind("a"), break_="never")
+    """Once per call (in the setup extension; a DID's call gets it in `public`): *9 on the
+    seat's leg, run on that leg."""
+    return cond(
+        "${ccctl_direction}",
+        "^inbound$",
+        *in_call_bind_actions(t, "b"),
+        anti=in_call_bind_actions(t, "a"),
+        break_="never",
+    )
 
 
 def not_on_the_seat_leg() -> object:

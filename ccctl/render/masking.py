@@ -26,19 +26,20 @@ RECORDING_TARGET = r"<function>session_record</function>\s*<target>([^<]+)</targ
 to mask."""
 
 
+def mask_bind_actions(t: s.Tenant, leg: str) -> list:
+    """The two keys, listening to LEG (b: the seat is the other leg of an inbound call)."""
+    return [
+        act("bind_meta_app", f"{key} {leg} a execute_extension::{MASK_EXTENSION.format(what)} XML {names.context(t)}")
+        for what, key in codes.MASK.items()
+    ]
+
+
 def mask_binds(t: s.Tenant) -> object:
-    """Once per call (in the setup extension): the two keys on the seat's leg."""
-
-    def binds(leg: str) -> list:
-        return [
-            act(
-                "bind_meta_app",
-                f"{key} {leg} a execute_extension::{MASK_EXTENSION.format(what)} XML {names.context(t)}",
-            )
-            for what, key in codes.MASK.items()
-        ]
-
-    return cond("${ccctl_direction}", "^inbound$", *binds("b"), anti=binds("a"), break_="never")
+    """Once per call (in the setup extension; a DID's call gets them in `public`): the two keys
+    on the seat's leg."""
+    return cond(
+        "${ccctl_direction}", "^inbound$", *mask_bind_actions(t, "b"), anti=mask_bind_actions(t, "a"), break_="never"
+    )
 
 
 def mask_extensions(t: s.Tenant) -> list:

@@ -54,11 +54,13 @@ class Box:
         return self.fs.api(command, check)
 
 
-def start_box(fs_install, root: Path) -> Box:
+def start_box(fs_install, root: Path, *, wrapper: list[str] | None = None, timeout: float = 60) -> Box:
+    """WRAPPER: a command FreeSWITCH runs under (a profiler); TIMEOUT: seconds to be ready."""
     settings = fs_settings(root)
     services = app.open(settings, deploy=True)
     fs = FreeSwitch(*fs_install, root, settings, gather.esl_password(services))
+    fs.wrapper = list(wrapper or [])
     box = Box(services, fs)
     box.push()  # FreeSWITCH is down: this writes the tree it starts from
-    fs.start()
+    fs.start(timeout)
     return box

@@ -43,13 +43,15 @@ class FreeSwitch:
         self.settings = settings
         self.password = esl_password
         self.proc: subprocess.Popen | None = None
+        # A command FreeSWITCH runs under (bench/callcost.py: valgrind), empty for the tests.
+        self.wrapper: list[str] = []
         self.dirs = {d: root / d for d in DIRS}
         for d in DIRS:
             if d != "conf":
                 self.dirs[d].mkdir(parents=True, exist_ok=True)
 
     def start(self, timeout: float = 60) -> None:
-        args = [str(self.binary), "-nf", "-nc", "-nonat", "-nonatmap", "-mod", str(self.mod_dir)]
+        args = [*self.wrapper, str(self.binary), "-nf", "-nc", "-nonat", "-nonatmap", "-mod", str(self.mod_dir)]
         for d in DIRS:
             args += [f"-{d}", str(self.dirs[d])]
         self.stdout = open(self.root / "stdout.log", "ab")

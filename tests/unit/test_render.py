@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -198,3 +199,76 @@ def test_session_limits_follow_the_box_unless_set(monkeypatch):
     assert Settings(db=":memory:", max_sessions=50, sessions_per_second=7).session_limits() == (50, 7)
     env = Settings.from_env({"CCCTL_MAX_SESSIONS": "300", "CCCTL_SESSIONS_PER_SECOND": "90"})
     assert env.session_limits() == (300, 90)
+
+
+def _hooked(extension) -> bool:
+    return any((a.get("data") or "").startswith("api_hangup_hook=") for a in extension.iter("action"))
+
+
+def test_failure_hooks_only_where_a_recording_starts(example):
+    """A call that records nothing (an IVR, echo, a supervisor code) carries no hangup hooks:
+    they cost every call a copy of all its variables at hangup. Every extension that starts a
+    recording on its channel sets them."""
+    files = render_tree(golden_input(example))
+    acme = {e.get("name"): e for e in _context(files, "acme").findall("extension")}  # recording: all
+    for name in ("seats", "voicemail", "queue-sales", "queue-support", "callback-wait", "external"):
+        assert _hooked(acme[name]), name
+    for name in ("setup", "echo", "ivr-main-open-1", "supervisor-listen", "agent-login", "survey"):
+        assert name not in acme or not _hooked(acme[name]), name
+    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
+    assert not any(_hooked(e) for e in public.findall("extension"))
+
+
+def test_did_runs_the_tenants_setup_and_cap_once_before_its_transfer(example):
+    """The DID's and the tenant's variables are set as the hunt passes (no application run),
+    the cap is taken in `public` and held until hangup, then the transfer: the tenant's setup
+    runs nothing more."""
+    inp = golden_input(example)
+    files = render_tree(inp)
+    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
+    acme = next(t for t in inp.tenants if t.name == "acme")
+    did = public.find(f"extension[@name='did-{acme.numbers[0].number}']")
+    first, setting = did.findall("condition")
+    assert first.get("field") == "destination_number" and first.get("break") == "on-false"
+    m = re.fullmatch(r"\$\{uuid_setvar_multi\(\$\{uuid\} (.*)\)\}", setting.get("field"))
+    variables = dict(v.split("=", 1) for v in m.group(1).split(";"))
+    assert variables["ccctl_setup"] == "true" and variables["ccctl_tenant"] == "acme"
+    assert variables["ccctl_direction"] == "inbound" and variables["limit_ignore_transfer"] == "true"
+    assert variables["ccctl_did"] == acme.numbers[0].number
+    apps = [(a.get("application"), a.get("data")) for a in did.iter("action")]
+    assert apps[0] == ("limit", "hash ccctl_calls acme 10 cc-over-cap XML acme")
+    # then only the seat's keys (masking, an in-call code), and the transfer last
+    assert {a for a, _ in apps[1:-1]} <= {"bind_meta_app"}
+    assert apps[-1][0] == "transfer" and apps[-1][1].endswith("XML acme")
+    setup = _context(files, "acme").find("extension[@name='setup']")
+    assert setup.find("condition").get("field") == "${ccctl_setup}"  # skipped for a DID's call
+
+
+def test_did_variables_uuid_setvar_multi_cannot_carry_fall_back_to_multiset():
+    from ccctl.render.dialplan import _set_while_hunting
+
+    (c,) = _set_while_hunting(["a=1", "b=x y"])
+    assert c.get("field") is None and [a.get("application") for a in c.iter("action")] == ["multiset"]
+    (c,) = _set_while_hunting(["a=1", "b=2;c"])
+    assert c.get("field") is None
+    (c,) = _set_while_hunting(["a=1", "b=+49"])
+    assert c.get("field") == "${uuid_setvar_multi(${uuid} a=1;b=+49)}"
+
+
+def test_on_demand_did_call_gets_the_seats_keys_in_public(example):
+    """The tenant's setup no longer runs for a DID's call: the seat's keys come with the DID
+    (*2/*3 on demand, *4/*5 masking, *9 an in-call wrap-up code), each listening to the seat's
+    leg (b)."""
+    from ccctl.config import spec as s
+
+    inp = golden_input(example)
+    acme = next(t for t in inp.tenants if t.name == "acme")
+    acme = acme.model_copy(update={"recording": s.Recording(mode="on_demand")})
+    files = render_tree(RenderInput([acme], inp.settings, inp.esl_password))
+    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
+    did = public.find(f"extension[@name='did-{acme.numbers[0].number}']")
+    binds = [a.get("data") for a in did.iter("action") if a.get("application") == "bind_meta_app"]
+    assert [b.split()[:3] for b in binds] == [["2", "b", "a"], ["3", "b", "a"], ["4", "b", "a"], ["5", "b", "a"]] + (
+        [["9", "b", "b"]] if acme.dispositions else []
+    )
+    assert _hooked(did)

@@ -33,9 +33,16 @@ def actions(x) -> list[tuple[str, str]]:
     return [(a.get("application"), a.get("data")) for a in x.iter("action")]
 
 
+def assigned(x) -> str:
+    """Every variable assignment an extension makes: its actions' data and the conditions that
+    set variables as the hunt passes (uuid_setvar_multi)."""
+    fields = [c.get("field") or "" for c in x.iter("condition")]
+    return " ".join([*(d or "" for _, d in actions(x)), *(f for f in fields if "uuid_setvar_multi" in f)])
+
+
 def test_survey_queue_keeps_the_caller_after_the_bridge_and_sends_them_to_the_survey():
     t = tenant(survey=True)
-    enter = " ".join(d or "" for _, d in actions(extension(t, "queue-sales")))
+    enter = assigned(extension(t, "queue-sales"))
     assert "hangup_after_bridge=false" in enter
     exit_ = extension(t, "queue-sales-exit")
     cond = [c for c in exit_.iter("condition") if c.get("field") == "${cc_queue_answered_epoch}"]
@@ -48,7 +55,7 @@ def test_survey_queue_keeps_the_caller_after_the_bridge_and_sends_them_to_the_su
 
 def test_a_queue_without_survey_or_callback_renders_neither():
     t = tenant()
-    enter = " ".join(d or "" for _, d in actions(extension(t, "queue-sales")))
+    enter = assigned(extension(t, "queue-sales"))
     assert "hangup_after_bridge" not in enter and "cc_exit_keys" not in enter
     assert extension(t, "callback-wait") is None
     # the tenant-wide survey IVR stays: an outbound survey campaign lands in it
@@ -57,7 +64,7 @@ def test_a_queue_without_survey_or_callback_renders_neither():
 
 def test_callback_key_exits_the_queue_into_the_request_and_dials_seats_directly():
     t = tenant(callback=s.Callback(key="#"))
-    enter = " ".join(d or "" for _, d in actions(extension(t, "queue-sales")))
+    enter = assigned(extension(t, "queue-sales"))
     assert "cc_exit_keys=#" in enter
     exit_ = extension(t, "queue-sales-exit")
     cond = [c for c in exit_.iter("condition") if c.get("field") == "${cc_exit_key}"][0]
