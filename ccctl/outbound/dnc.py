@@ -11,6 +11,7 @@ from ccctl.db import session_scope
 from ccctl.errors import NotFound
 from ccctl.model import Contact, Dnc, Tenant
 from ccctl.model.campaign import Campaign
+from ccctl.model.owner import owned
 from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.numbers import country_of_timezone, normalise
 
@@ -24,7 +25,7 @@ def _country(session, tenant: str) -> tuple[str, str]:
 
 def _block(session, tenant: str, numbers: set[str]) -> None:
     """Contacts of the tenant's campaigns not yet dialed to these numbers become 'dnc'."""
-    ids = select(Campaign.id).where(Campaign.tenant == tenant)
+    ids = select(Campaign.id).where(owned(Campaign, tenant))
     for k in session.scalars(
         select(Contact).where(
             Contact.campaign_id.in_(ids),
@@ -40,7 +41,7 @@ def add(services, tenant: str, numbers: list[str], note: str | None = None) -> l
     with session_scope(services.engine) as session:
         country, _ = _country(session, tenant)
         e164 = {normalise(n, country) for n in numbers}
-        have = set(session.scalars(select(Dnc.number).where(Dnc.tenant == tenant, Dnc.number.in_(e164))))
+        have = set(session.scalars(select(Dnc.number).where(owned(Dnc, tenant), Dnc.number.in_(e164))))
         now = time.time()
         for n in sorted(e164 - have):
             session.add(Dnc(tenant=tenant, number=n, note=note, added_at=now))
@@ -52,7 +53,7 @@ def remove(services, tenant: str, numbers: list[str]) -> list[str]:
     with session_scope(services.engine) as session:
         country, _ = _country(session, tenant)
         e164 = {normalise(n, country) for n in numbers}
-        rows = session.scalars(select(Dnc).where(Dnc.tenant == tenant, Dnc.number.in_(e164))).all()
+        rows = session.scalars(select(Dnc).where(owned(Dnc, tenant), Dnc.number.in_(e164))).all()
         if not rows:
             raise NotFound(f"none of {', '.join(sorted(e164))} is on the do-not-call list of {tenant!r}")
         for r in rows:
@@ -66,7 +67,7 @@ def list_(services, tenant: str) -> list[dict]:
         _country(session, tenant)
         return [
             {"number": r.number, "note": r.note, "added_at": r.added_at}
-            for r in session.scalars(select(Dnc).where(Dnc.tenant == tenant).order_by(Dnc.number))
+            for r in session.scalars(select(Dnc).where(owned(Dnc, tenant)).order_by(Dnc.number))
         ]
 
 
