@@ -92,6 +92,20 @@ class FieldsHelpCommand(TyperCommand):
         return super().format_epilog(ctx, formatter)
 
 
+FILE_OPTION = typer.Option(None, "-f", "--file", metavar="FILE", help="The same as the FILE argument.")
+"""Commands that read a file take it either way, `import TENANT FILE` or `import TENANT -f FILE`
+(one convention for every import; apply and validate take -f only)."""
+
+
+def one_file(argument: str | None, option: str | None) -> str:
+    """The file named by the FILE argument or by -f FILE: exactly one of them (usage error, exit 2)."""
+    if argument and option:
+        raise UsageError("give the file once: as FILE or as -f FILE")
+    if not (argument or option):
+        raise UsageError("missing the file: FILE or -f FILE")
+    return argument or option
+
+
 def open_services(ctx: typer.Context):
     """The command's Services (ccctl.app.open): opened once per command line, deploying
     configuration changes unless CCCTL_FS_DEPLOY=off."""

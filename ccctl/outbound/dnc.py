@@ -62,11 +62,20 @@ def remove(services, tenant: str, numbers: list[str]) -> list[str]:
         return sorted(r.number for r in rows)
 
 
+def local_time(ts: float, tz: str) -> str:
+    """TS as ISO 8601 in the tenant's time zone, to the second (2026-12-06T10:19:26+01:00)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).isoformat(timespec="seconds")
+
+
 def list_(services, tenant: str) -> list[dict]:
+    """The list, numbers in order; added_at in the tenant's local time (ISO 8601)."""
     with session_scope(services.engine) as session:
-        _country(session, tenant)
+        _, tz = _country(session, tenant)
         return [
-            {"number": r.number, "note": r.note, "added_at": r.added_at}
+            {"number": r.number, "note": r.note, "added_at": local_time(r.added_at, tz)}
             for r in session.scalars(select(Dnc).where(owned(Dnc, tenant)).order_by(Dnc.number))
         ]
 
