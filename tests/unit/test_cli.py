@@ -122,6 +122,30 @@ def test_render_writes_tree(cli, example, tmp_path):
     assert cli("render", "--out", str(out), "--force").exit_code == 0
 
 
+def test_render_prepares_the_recordings_folders_like_a_deploy(cli, example, tmp_path):
+    """A tree written by `render --out` reaches a FreeSWITCH that must not race to create a
+    tenant's recordings folder on the day's first calls: render makes them, as a deploy does
+    (in CCCTL_FS_RECORDINGS_DIR, or the folder --recordings names)."""
+    import shutil
+
+    cli("apply", "-f", str(example))
+    rec = tmp_path / "fs" / "recordings"
+    shutil.rmtree(rec)
+    r = cli("render", "--out", str(tmp_path / "tree"))
+    assert r.exit_code == 0, r.output
+    made = sorted(str(p.relative_to(rec)) for p in rec.rglob("*"))
+    assert made == ["acme", "acme/voicemail", "huaxia", "huaxia/voicemail"]
+    other = tmp_path / "elsewhere"
+    r = cli("render", "--out", str(tmp_path / "tree2"), "--recordings", str(other))
+    assert r.exit_code == 0, r.output
+    assert (other / "acme" / "voicemail").is_dir() and (other / "huaxia").is_dir()
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "file").write_text("")
+    r = cli("render", "--out", str(tmp_path / "tree3"), "--recordings", str(tmp_path / "ro" / "file"))
+    assert r.exit_code == 1 and "cannot prepare the recordings folders" in r.stderr, r.output
+    assert not (tmp_path / "tree3").exists()  # nothing written
+
+
 def test_recording_policy_commands(cli, example):
     cli("apply", "-f", str(example))
     assert cli("recording", "set", "acme", "mode=inbound", "retention_days=30").exit_code == 0
