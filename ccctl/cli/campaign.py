@@ -208,7 +208,7 @@ def status(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: 
 def list_(
     ctx: typer.Context,
     tenant: Optional[str] = typer.Argument(
-        None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+        None, metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants
     ),
     as_json: bool = JSON,
 ):

@@ -113,7 +113,7 @@ def disposition(
 def list_(
     ctx: typer.Context,
     tenant: Optional[str] = typer.Argument(
-        None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+        None, metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants
     ),
     as_json: bool = JSON,
 ):
