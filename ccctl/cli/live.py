@@ -145,7 +145,12 @@ def status(ctx: typer.Context, as_json: bool = JSON):
         return
     cfg = data["configuration"]
     deployed = f"configuration generation {cfg['generation']}"
-    if cfg["pending"]:
+    if data["freeswitch"] == "down":
+        if cfg["deployed"] == cfg["generation"]:
+            deployed += ", installed: FreeSWITCH uses it when it starts"
+        else:
+            deployed += f", {cfg['deployed']} installed (ccctl deploy installs the latest)"
+    elif cfg["pending"]:
         deployed += f", FreeSWITCH runs {cfg['deployed']} (pending: ccctl deploy)"
     if cfg["failed"]:
         deployed += f"; generation {cfg['failed']} FAILED: {cfg['error']}"
