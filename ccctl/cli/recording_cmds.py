@@ -86,7 +86,7 @@ def list_(
         purged=purged,
         limit=limit or None,
     )
-    output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("call",))
+    output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("started", "call"))
 
 
 def _hold(ctx, tenant, call, held: bool, reason, dry_run, as_json):
