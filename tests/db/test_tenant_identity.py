@@ -286,3 +286,22 @@ def test_rows_of_a_removed_identity_left_under_the_name_stay_out_of_every_view(c
     r = run("stats", "--tenant", "beta", "--by", "agent", "--json")
     assert r.exit_code == 0, r.output
     assert "1001" not in r.stdout
+
+
+def test_the_event_log_of_a_removed_tenant_is_not_the_next_ones(cli, tmp_path):
+    """The daemon keeps each tenant's event log open. The removed tenant's log goes with it;
+    the new tenant of the name gets a log of its own: its events are shown, the old ones never."""
+    from ccctl.cti.webhooks import EventLogs
+
+    run = cli
+    logs = EventLogs(tmp_path / "spool")  # the running daemon's
+    logs.append({"type": "call.ended", "tenant": "beta", "call_id": "old-call", "at": 1.0})
+    r = run("events", "--tenant", "beta", "--json")
+    assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["old-call"]
+    assert run("tenant", "remove", "beta", "--purge", "--yes").exit_code == 0
+    assert run("tenant", "add", "beta").exit_code == 0
+    logs.append({"type": "call.ended", "tenant": "beta", "call_id": "new-call", "at": 2.0})
+    r = run("events", "--tenant", "beta", "--json")
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["new-call"]
+    logs.close()
