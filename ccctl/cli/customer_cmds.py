@@ -11,6 +11,7 @@ import typer
 
 from ccctl.cli import complete, output
 from ccctl.cli.common import FILE_OPTION, JSON, ErrorMappingGroup, one_file, open_services, parse_assignments
+from ccctl.errors import InvalidInput, NotFound
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
@@ -91,7 +92,14 @@ def import_(
     from ccctl.cti import customers
 
     file = one_file(path, file)
-    text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file}: not UTF-8 text (a CSV or JSON file)") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file}: not a regular file") from None
+    except FileNotFoundError:
+        raise NotFound(f"{file}: no such file") from None
     result = customers.import_customers(open_services(ctx), tenant, customers.read_file(text, _fmt(fmt, file), file))
     if as_json:
         output.emit_json(result)

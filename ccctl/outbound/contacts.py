@@ -54,7 +54,10 @@ def _records(path: Path, data: bytes | None = None) -> Iterator[tuple[int, dict]
                     },
                 )
         return
-    text = data.decode("utf-8-sig") if data is not None else path.read_text(encoding="utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig") if data is not None else path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text (a CSV file; XLSX files end in .xlsx)") from None
     try:
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
