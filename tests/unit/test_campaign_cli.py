@@ -214,3 +214,8 @@ def test_dnc_list_shows_local_time_and_imports_take_the_file_either_way(tmp_path
     assert r.exit_code == 0 and json.loads(r.stdout)["added"] == 1, r.output
     r = _invoke(db, "customer", "import", "acme", "-f", str(good), "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["unchanged"] == 1, r.output
+    archive = tmp_path / "not-text.csv"
+    archive.write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
+    for args in (("customer", "import", "acme"), ("campaign", "import", "acme", "c1"), ("dnc", "import", "acme")):
+        r = _invoke(db, *args, str(archive))
+        assert r.exit_code == 1 and "not UTF-8 text" in r.stderr and "internal" not in r.stderr, (args, r.output)
