@@ -10,11 +10,14 @@ Online and consistent while calls run: on SQLite the backup API copies the datab
 step (one read snapshot) to a temporary file, which is then read at leisure; on PostgreSQL every
 table is read in one REPEATABLE READ, read-only transaction (one snapshot). Writers never wait.
 
-Restore checks the whole archive first (checksums, paths, its configuration against the rules of
-`apply` in a scratch database), then builds the schema at the archive's revision, loads the rows
-in foreign-key order in one transaction, then migrates to this ccctl's newest schema: a backup of
-an older box restores on a newer one. It refuses a database holding anything but the generated box settings (a fresh box
-has only those) unless forced, and then replaces everything.
+Restore checks the whole archive first (checksums, paths), then restores it into a new
+database (a scratch SQLite file: the archive's schema, its rows, the migrations to this ccctl's
+schema: a backup of an older box restores on a newer one) and checks its configuration there
+against the rules of `apply`; its recordings are unpacked into a new folder. Only then is the
+box's database replaced, in one transaction, with the new recordings folder swapped in inside
+it: on any error the box is as it was. It refuses a database holding anything but the
+generated box settings (a fresh box has only those) unless forced, and then replaces
+everything.
 """
 
 from __future__ import annotations
@@ -228,9 +231,9 @@ def _check_archive(path: Path, meta: dict) -> None:
         raise InvalidInput(f"{path}: damaged archive ({exc})") from None
 
 
-def _check_config(path: Path, meta: dict, webhook_hosts=()) -> None:
-    """The archive's configuration against the same rules as `apply` (the spec and the one
-    validation), read from a scratch database so that the real one is not touched."""
+def _check_config(scratch: Engine, path: Path, webhook_hosts=()) -> None:
+    """The restored configuration (in the scratch database, at this ccctl's schema) against the
+    same rules as `apply`: the spec and the one validation, every problem at once."""
     from pydantic import ValidationError
 
     from ccctl.config import spec as s
@@ -240,31 +243,24 @@ def _check_config(path: Path, meta: dict, webhook_hosts=()) -> None:
     from ccctl.db.session import session_scope
     from ccctl.outbound.campaigns import stored
 
-    with tempfile.TemporaryDirectory(prefix="ccctl-restore-") as tmp:
-        scratch = sa.create_engine(f"sqlite:///{tmp}/check.db")
-        try:
-            _load(scratch, path, meta)
-            with session_scope(scratch) as session:
-                tenants = store.load_tenants(session, with_secrets=True)
-                checked = []
-                for t in tenants:
-                    try:
-                        checked.append(s.Tenant.model_validate(t.model_dump()))
-                    except ValidationError as exc:
-                        raise InvalidInput(validation_message(exc, f"{path}: tenant {t.name}")) from None
-                campaigns = stored(session, [t.name for t in checked])
-            errors = [
-                p
-                for p in check_site(checked, campaigns=campaigns) + check_webhooks(checked, webhook_hosts)
-                if p.severity == "error"
-            ]
-            if errors:
-                raise InvalidInput(
-                    f"{path}: the backup's configuration is refused: {errors[0].describe()}"
-                    + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
-                )
-        finally:
-            scratch.dispose()
+    with session_scope(scratch) as session:
+        tenants = store.load_tenants(session, with_secrets=True)
+        checked = []
+        for t in tenants:
+            try:
+                checked.append(s.Tenant.model_validate(t.model_dump()))
+            except ValidationError as exc:
+                raise InvalidInput(validation_message(exc, f"{path}: tenant {t.name}")) from None
+        campaigns = stored(session, [t.name for t in checked])
+    errors = [
+        p
+        for p in check_site(checked, campaigns=campaigns) + check_webhooks(checked, webhook_hosts)
+        if p.severity == "error"
+    ]
+    if errors:
+        raise InvalidInput(
+            f"{path}: the backup's configuration is refused:\n" + "\n".join(f"  {e.describe()}" for e in errors)
+        )
 
 
 def _load(engine: Engine, path: Path, meta: dict, *, replace: bool = False) -> None:
@@ -317,16 +313,19 @@ def restore(
     """Load the archive PATH into ENGINE's database (opened without migrating), and its
     recordings into RECORDINGS_DIR when given and present. Returns what was restored.
 
-    All or nothing: the whole archive is checked first (checksums, paths, and its configuration
-    against the rules of `apply`, in a scratch database), the recordings are unpacked into a
-    new folder beside RECORDINGS_DIR, and the rows are loaded in one transaction; the files are
-    moved in only once the rows are in. On any error the box is as it was."""
+    All or nothing: the whole archive is checked first (checksums, paths); it is restored into
+    a new database (a scratch SQLite file: the archive's schema, its rows, the migrations to this
+    ccctl's schema) and its configuration checked there against the rules of `apply`; its
+    recordings are unpacked into a new folder beside RECORDINGS_DIR. Only then is ENGINE's
+    database replaced, in one transaction, and the new folder swapped in for the old one inside
+    it. On any error the box is as it was."""
     from ccctl.db.migrate import head_revision
 
     path = Path(path)
     meta = read_meta(path)
     started = time.time()
     _check_archive(path, meta)
+    head = head_revision()
     with engine.connect() as conn:
         current = _revision(conn)
         busy = _holds_data(conn) if current else []
@@ -335,31 +334,118 @@ def restore(
             f"the database already holds data ({', '.join(busy[:4])}{', ...' if len(busy) > 4 else ''}); "
             "restore onto an empty one, or add --force to replace everything in it"
         )
-    if current and current != meta["revision"] and (busy or current != head_revision()):
+    if busy and current != head:
         raise Conflict(
-            f"the database is at schema {current}, the backup at {meta['revision']}: restore into a new, empty database"
+            f"the database is at schema {current}, this ccctl's is {head}: "
+            "`ccctl db upgrade` first, or restore into a new, empty database"
         )
-    _check_config(path, meta, webhook_hosts)
-    staged = None
-    if recordings_dir is not None and meta.get("recordings"):
-        staged = _extract_recordings(path, Path(recordings_dir), progress)
-    try:
-        if current and current != meta["revision"]:
-            _drop_all(engine)  # empty, at another schema: nothing in it to lose
-        _load(engine, path, meta, replace=True)
-    except BaseException:
-        if staged:
-            shutil.rmtree(staged[0], ignore_errors=True)
-        raise
-    restored = _move_in(staged[0], Path(recordings_dir)) if staged else None
+    with tempfile.TemporaryDirectory(prefix="ccctl-restore-") as tmp:
+        scratch = sa.create_engine(f"sqlite:///{tmp}/restore.db")
+        staged = None
+        try:
+            _load(scratch, path, meta)
+            _check_config(scratch, path, webhook_hosts)
+            if recordings_dir is not None and meta.get("recordings"):
+                staged = _extract_recordings(path, Path(recordings_dir), progress)
+            made_schema = current != head
+            if made_schema:
+                _drop_all(engine)  # empty (checked above), at another schema or none: nothing to lose
+                try:
+                    from ccctl.db.migrate import upgrade
+
+                    upgrade(engine)
+                except BaseException:
+                    _drop_all(engine)
+                    raise
+            try:
+                _replace(scratch, engine, staged[0] if staged else None, Path(recordings_dir or "."))
+            except BaseException as exc:
+                if made_schema:
+                    _drop_all(engine)  # as it was: without the schema made for the restore
+                if isinstance(exc, sa.exc.IntegrityError):
+                    why = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+                    raise InvalidInput(
+                        f"{path}: the database refuses a row of the backup ({why}); nothing restored"
+                    ) from None
+                raise
+        except BaseException:
+            if staged:
+                shutil.rmtree(staged[0], ignore_errors=True)
+            raise
+        finally:
+            scratch.dispose()
     return {
         "file": str(path),
         "revision": meta["revision"],
         "tables": len(meta["tables"]),
         "rows": sum(t["rows"] for t in meta["tables"].values()),
-        "recordings": restored,
+        "recordings": staged[1] if staged else None,
         "seconds": round(time.time() - started, 3),
     }
+
+
+def _replace(scratch: Engine, engine: Engine, stage: Path | None, base: Path) -> None:
+    """ENGINE's rows replaced by SCRATCH's (both at this ccctl's schema) in one transaction; the
+    staged recordings folder swapped in for BASE inside it (and back if the commit fails)."""
+    swapped = None
+    try:
+        with scratch.connect() as src, engine.begin() as conn:
+            tables = _tables(conn)
+            theirs = {t.name: t for t in _tables(src)}
+            for table in reversed(tables):
+                conn.execute(table.delete())
+            for table in tables:
+                other = theirs.get(table.name)
+                if other is None:
+                    continue
+                cols = [c.name for c in other.columns if c.name in table.columns]
+                batch = []
+                for row in src.execute(sa.select(*[other.c[c] for c in cols])).mappings():
+                    batch.append(dict(row))
+                    if len(batch) == BATCH:
+                        conn.execute(table.insert(), batch)
+                        batch = []
+                if batch:
+                    conn.execute(table.insert(), batch)
+            if engine.dialect.name == "postgresql":
+                _reset_sequences(conn, tables)
+            if stage is not None:
+                swapped = _swap_in(stage, base)
+    except BaseException:
+        if swapped is not None:
+            _swap_back(swapped, base)
+        raise
+    if swapped is not None:
+        shutil.rmtree(swapped, ignore_errors=True)
+
+
+def _swap_in(stage: Path, base: Path) -> Path:
+    """STAGE becomes BASE (two renames in one folder); the old BASE is kept aside, returned."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{base.name}.before-restore-", dir=base.parent))
+    if base.exists():
+        st = base.stat()
+        os.chmod(stage, st.st_mode & 0o7777)
+        if os.geteuid() == 0:
+            os.chown(stage, st.st_uid, st.st_gid)
+        os.replace(base, aside / base.name)
+    else:
+        os.chmod(stage, 0o750)
+    try:
+        os.replace(stage, base)
+    except BaseException:
+        _swap_back(aside, base)
+        raise
+    return aside
+
+
+def _swap_back(aside: Path, base: Path) -> None:
+    """Undo _swap_in: the old BASE back in its place."""
+    old = aside / base.name
+    if old.exists():
+        if base.exists():
+            shutil.rmtree(base, ignore_errors=True)
+        os.replace(old, base)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _drop_all(engine: Engine) -> None:
@@ -409,19 +495,3 @@ def _extract_recordings(path: Path, base: Path, progress) -> tuple[Path, dict]:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     return stage, {"files": n, "bytes": total}
-
-
-def _move_in(stage: Path, base: Path) -> dict:
-    """Move the staged recordings into BASE (same file system: renames), then drop the stage."""
-    n = total = 0
-    try:
-        for p in sorted(stage.rglob("*")):
-            if p.is_file():
-                dest = base / p.relative_to(stage)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                total += p.stat().st_size
-                os.replace(p, dest)
-                n += 1
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    return {"files": n, "bytes": total}

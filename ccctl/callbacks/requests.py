@@ -18,6 +18,7 @@ from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
 from ccctl.model import CallbackRequest, Queue, Tenant
 from ccctl.model.callback import STATES
+from ccctl.model.owner import owned
 
 OPEN = ("waiting", "placed")
 PLACEMENT_S = 1
@@ -60,7 +61,7 @@ def request_from_call(engine: Engine, row: dict, now: float | None = None) -> Ca
         # Pressing the key again (a second call while the first request is open) keeps one request.
         if session.exec(
             select(CallbackRequest).where(
-                CallbackRequest.tenant == row["tenant"],
+                owned(CallbackRequest, row["tenant"]),
                 CallbackRequest.queue == row["queue"],
                 CallbackRequest.number == row["caller_number"],
                 CallbackRequest.state.in_(OPEN),
@@ -153,7 +154,7 @@ def attempt_ended(engine: Engine, row: dict, now: float | None = None) -> Callba
     with session_scope(engine) as session:
         req = session.exec(
             select(CallbackRequest).where(
-                CallbackRequest.tenant == row["tenant"],
+                owned(CallbackRequest, row["tenant"]),
                 CallbackRequest.queue == row["queue"],
                 CallbackRequest.number == row["caller_number"],
                 CallbackRequest.state == "placed",
@@ -210,7 +211,7 @@ def list_requests(
         raise InvalidInput(f"state {state!r}: use one of open, {', '.join(STATES)}")
     stmt = select(CallbackRequest).order_by(CallbackRequest.requested_at, CallbackRequest.id)
     if tenant:
-        stmt = stmt.where(CallbackRequest.tenant == tenant)
+        stmt = stmt.where(owned(CallbackRequest, tenant))
     if queue:
         stmt = stmt.where(CallbackRequest.queue == queue)
     if state == "open":

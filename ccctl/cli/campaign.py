@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, YES, ErrorMappingGroup, confirm, open_services
+from ccctl.cli.common import FILE_OPTION, JSON, YES, ErrorMappingGroup, confirm, one_file, open_services
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
@@ -141,17 +141,19 @@ def import_(
     ctx: typer.Context,
     tenant: str = TENANT,
     name: str = NAME,
-    path: Path = typer.Argument(
-        ...,
+    path: Optional[str] = typer.Argument(
+        None,
         metavar="FILE",
         help="CSV or XLSX: a number (or phone) column, "
-        "optional name and timezone; other columns go to the agent with the call.",
+        "optional name and timezone; other columns go to the agent with the call (or -f FILE).",
     ),
+    file: Optional[str] = FILE_OPTION,
     as_json: bool = JSON,
 ):
     """Add contacts from a file. Bad rows are reported by line number; the rest are imported."""
     from ccctl.outbound import campaigns
 
+    path = Path(one_file(path, file))
     _report_import(campaigns.import_file(open_services(ctx), tenant, name, path).as_dict(), as_json)
 
 
@@ -206,7 +208,7 @@ def status(ctx: typer.Context, tenant: str = TENANT, name: str = NAME, as_json: 
 def list_(
     ctx: typer.Context,
     tenant: Optional[str] = typer.Argument(
-        None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+        None, metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants
     ),
     as_json: bool = JSON,
 ):
@@ -281,7 +283,7 @@ def dnc_remove(ctx: typer.Context, tenant: str = TENANT, numbers: list[str] = NU
 
 @dnc_app.command("list")
 def dnc_list(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
-    """The tenant's do-not-call list."""
+    """The tenant's do-not-call list: number, note, when it was added (the tenant's local time, ISO 8601)."""
     from ccctl.outbound import dnc
 
     output.emit(dnc.list_(open_services(ctx), tenant), as_json, columns=["number", "note", "added_at"])
@@ -291,11 +293,13 @@ def dnc_list(ctx: typer.Context, tenant: str = TENANT, as_json: bool = JSON):
 def dnc_import(
     ctx: typer.Context,
     tenant: str = TENANT,
-    path: Path = typer.Argument(..., metavar="FILE", help="CSV or XLSX with a number column."),
-    note: Optional[str] = typer.Option(None, help="Why (kept with each number)."),
+    path: Optional[str] = typer.Argument(None, metavar="FILE", help="CSV or XLSX with a number column (or -f FILE)."),
+    file: Optional[str] = FILE_OPTION,
+    note: Optional[str] = typer.Option(None, metavar="TEXT", help="Why (kept with each number)."),
     as_json: bool = JSON,
 ):
     """Add every number of a file; bad rows reported by line number."""
     from ccctl.outbound import dnc
 
+    path = Path(one_file(path, file))
     _report_import(dnc.import_file(open_services(ctx), tenant, path, note), as_json)

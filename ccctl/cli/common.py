@@ -18,11 +18,50 @@ from ccctl.errors import CcError, InvalidInput, NeedsConfirmation
 
 
 def _no_python_types() -> None:
-    """Typer labels each argument and option with its Python type (<str>, <list[str]>); the
-    metavars and help of ccctl say what a value is in words instead."""
-    param = getattr(typer.core, "_TyperParameter", None)
-    if param is not None and hasattr(param, "display_type"):
-        param.display_type = lambda self, ctx: ""
+    """Typer labels each argument and option with its Python type (<str>, <list[str]>) and a
+    number's bounds as `x>=0`; ccctl's help says what a value is in words instead: an option
+    that takes a value shows a placeholder (its metavar, else N for a number, else its name:
+    `--queue QUEUE`), bounds read `at least 1`, and the usage line names a required argument
+    bare and an optional one in brackets (TENANT, [TENANT]), as man pages do."""
+    core = typer.core
+    param = getattr(core, "_TyperParameter", None)
+    if param is None or not hasattr(param, "display_type"):
+        return
+
+    def display_type(self, ctx) -> str:
+        if getattr(self, "param_type_name", "") != "option":
+            return ""
+        desc = getattr(self, "type_descriptor", None)
+        annotation = getattr(desc, "annotation", None)
+        if annotation in (int, float) or getattr(getattr(self, "type", None), "name", "") in ("integer", "float"):
+            return "N"
+        longs = [o for o in self.opts if o.startswith("--")] or self.opts
+        return longs[0].lstrip("-").upper()
+
+    def number_range(self) -> str | None:
+        low, high = getattr(self, "min", None), getattr(self, "max", None)
+        if low is not None and high is not None:
+            return f"{low:g} to {high:g}"
+        if low is not None:
+            return f"at least {low:g}"
+        if high is not None:
+            return f"at most {high:g}"
+        return None
+
+    param.display_type = display_type
+    if hasattr(param, "_get_number_range_help_str"):
+        param._get_number_range_help_str = number_range
+    for cls in (getattr(core, "TyperOption", None), getattr(core, "TyperArgument", None)):
+        if cls is not None and "_get_number_range_help_str" in vars(cls):
+            cls._get_number_range_help_str = number_range
+    argument = getattr(core, "TyperArgument", None)
+    if argument is not None and hasattr(argument, "_usage_display_name"):
+
+        def usage_name(self) -> str:
+            name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+            return name + ("..." if self.nargs != 1 else "")
+
+        argument._usage_display_name = usage_name
 
 
 _no_python_types()
@@ -90,6 +129,20 @@ class FieldsHelpCommand(TyperCommand):
             finally:
                 self.epilog = saved
         return super().format_epilog(ctx, formatter)
+
+
+FILE_OPTION = typer.Option(None, "-f", "--file", metavar="FILE", help="The same as the FILE argument.")
+"""Commands that read a file take it either way, `import TENANT FILE` or `import TENANT -f FILE`
+(one convention for every import; apply and validate take -f only)."""
+
+
+def one_file(argument: str | None, option: str | None) -> str:
+    """The file named by the FILE argument or by -f FILE: exactly one of them (usage error, exit 2)."""
+    if argument and option:
+        raise UsageError("give the file once: as FILE or as -f FILE")
+    if not (argument or option):
+        raise UsageError("missing the file: FILE or -f FILE")
+    return argument or option
 
 
 def open_services(ctx: typer.Context):

@@ -10,7 +10,8 @@ from typing import Optional
 import typer
 
 from ccctl.cli import complete, output
-from ccctl.cli.common import JSON, ErrorMappingGroup, open_services, parse_assignments
+from ccctl.cli.common import FILE_OPTION, JSON, ErrorMappingGroup, one_file, open_services, parse_assignments
+from ccctl.errors import InvalidInput, NotFound
 
 app = typer.Typer(
     cls=ErrorMappingGroup,
@@ -80,16 +81,25 @@ def remove(ctx: typer.Context, tenant: str = TENANT, number: str = NUMBER):
 def import_(
     ctx: typer.Context,
     tenant: str = TENANT,
-    file: str = typer.Option(
-        ..., "-f", "--file", metavar="FILE", help="CSV (number,name,...) or JSON list; - for stdin."
+    path: Optional[str] = typer.Argument(
+        None, metavar="FILE", help="CSV (number,name,...) or JSON list; - for stdin (or -f FILE)."
     ),
+    file: Optional[str] = FILE_OPTION,
     fmt: Optional[str] = FORMAT,
     as_json: bool = JSON,
 ):
     """Add or update customers from a file (records not in it are kept)."""
     from ccctl.cti import customers
 
-    text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    file = one_file(path, file)
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{file}: not UTF-8 text (a CSV or JSON file)") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file}: not a regular file") from None
+    except FileNotFoundError:
+        raise NotFound(f"{file}: no such file") from None
     result = customers.import_customers(open_services(ctx), tenant, customers.read_file(text, _fmt(fmt, file), file))
     if as_json:
         output.emit_json(result)

@@ -4,6 +4,7 @@ dates', never a Python type."""
 
 from __future__ import annotations
 
+import textwrap
 import typing
 
 from pydantic import BaseModel
@@ -17,7 +18,7 @@ def _type_name(annotation) -> str:
     if origin is typing.Annotated:
         return _type_name(args[0])
     if origin is typing.Literal:
-        return "|".join(str(a) for a in args)
+        return " | ".join(str(a) for a in args)
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         return " or ".join(_type_name(a) for a in args if a is not type(None))
     if origin is list:
@@ -44,7 +45,15 @@ def fields_help(model: type[BaseModel], skip: tuple[str, ...] = ()) -> str:
         if key in skip:
             continue
         default = "" if f.is_required() else _default(f.get_default(call_default_factory=True))
-        lines.append(f"  {key}: {_type_name(f.annotation)}{default}")
+        # Kept as written (\\b) but wrapped here, at spaces only: within 80 columns.
+        lines += textwrap.wrap(
+            f"{key}: {_type_name(f.annotation)}{default}",
+            width=76,
+            initial_indent="  ",
+            subsequent_indent="      ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     head = "Fields (KEY=VALUE; a text field takes VALUE as written, others read it as YAML; nested fields with dots, e.g. no_agent.timeout=30):"
     return head + "\n\n\b\n" + "\n".join(lines)
 

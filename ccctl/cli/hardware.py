@@ -37,7 +37,14 @@ def list_(
             columns=["name", "profile", "location", "spans", "ports", "groups"],
         )
     else:
-        output.emit(api.profile_rows(), as_json, columns=["id", "name", "vendor", "module", "spans", "ports", "ids"])
+        # The profile id is what people copy (voice-cards.yaml); the PCI ids are whole or left out.
+        output.emit(
+            api.profile_rows(),
+            as_json,
+            columns=["id", "name", "vendor", "module", "spans", "ports", "ids"],
+            keep=("id", "ids"),
+            drop=("ids",),
+        )
 
 
 @app.command("show")

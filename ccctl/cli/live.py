@@ -144,7 +144,7 @@ agent_app.command("unmask")(_mask(False, "Resume recording the seat's call after
 def list_(
     ctx: typer.Context,
     tenant: Optional[str] = typer.Argument(
-        None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+        None, metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants
     ),
     as_json: bool = JSON,
 ):
@@ -176,7 +176,12 @@ def status(ctx: typer.Context, as_json: bool = JSON):
         return
     cfg = data["configuration"]
     deployed = f"configuration generation {cfg['generation']}"
-    if cfg["pending"]:
+    if data["freeswitch"] == "down":
+        if cfg["deployed"] == cfg["generation"]:
+            deployed += ", installed: FreeSWITCH uses it when it starts"
+        else:
+            deployed += f", {cfg['deployed']} installed (ccctl deploy installs the latest)"
+    elif cfg["pending"]:
         deployed += f", FreeSWITCH runs {cfg['deployed']} (pending: ccctl deploy)"
     if cfg["failed"]:
         deployed += f"; generation {cfg['failed']} FAILED: {cfg['error']}"

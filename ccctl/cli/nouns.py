@@ -77,7 +77,7 @@ def noun_app(noun: str) -> typer.Typer:
     def list_(
         ctx: typer.Context,
         tenant: Optional[str] = typer.Argument(
-            None, metavar="[TENANT]", help="Only this tenant.", autocompletion=complete.tenants
+            None, metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants
         ),
         as_json: bool = JSON,
     ):

@@ -79,11 +79,12 @@ def layout(
     """(indexes of the columns shown, their widths, the columns left out) for a table of CELLS
     on WIDTH columns. KEEP columns (ids, names people copy) are never cut; headers never are.
     When the rest cannot fit, columns are left out whole: DROP's first (the least useful), then
-    the rightmost; the line runs long rather than cut a KEEP column."""
+    the rightmost; the line runs long rather than cut a KEEP column. A column in both KEEP and
+    DROP is whole or left out (a list of ids: never cut, first to go)."""
     total = width or terminal_width()
     natural = [max([width_of(c)] + [width_of(row[i]) for row in cells]) for i, c in enumerate(columns)]
     keep = set(keep)
-    order = [c for c in drop if c in columns and c not in keep]
+    order = [c for c in drop if c in columns]
     order += [c for c in reversed(columns) if c not in keep and c not in order]
     shown = list(range(len(columns)))
     left_out: list[str] = []

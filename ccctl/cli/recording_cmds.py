@@ -19,7 +19,7 @@ app.info.help = (
 )
 
 TENANT_OPT = typer.Option(None, "--tenant", metavar="TENANT", help="Only this tenant.", autocompletion=complete.tenants)
-CALL = typer.Argument(None, metavar="[CALL]", help="A call's id (its uuid); left out, the whole tenant.")
+CALL = typer.Argument(None, metavar="CALL", help="A call's id (its uuid); left out, the whole tenant.")
 SINCE = typer.Option(
     None, "--since", metavar="TIME", help="Calls started at or after (ISO date/time, UTC, or Unix seconds)."
 )
@@ -86,7 +86,7 @@ def list_(
         purged=purged,
         limit=limit or None,
     )
-    output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("call",))
+    output.emit(rows, as_json, columns=LIST_COLUMNS, keep=("started", "call"))
 
 
 @app.command("masks")

@@ -145,20 +145,36 @@ def render(
     ctx: typer.Context,
     out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Directory to write the tree into."),
     force: bool = typer.Option(False, "--force", help="Replace OUT if it is not empty."),
+    recordings: Optional[Path] = typer.Option(
+        None,
+        "--recordings",
+        metavar="DIR",
+        help="The recordings folder of the FreeSWITCH that runs the tree (its recordings_dir; "
+        "default: CCCTL_FS_RECORDINGS_DIR): the tenants' folders are made in it.",
+    ),
 ):
     """Write the complete FreeSWITCH configuration tree (freeswitch.xml and everything it
-    includes) for the current database. The same database always gives the same bytes."""
+    includes) for the current database. The same database always gives the same bytes. The
+    tenants' recordings folders are made as a deploy makes them: a call creates only the day's
+    folder, so no two calls race to create a tenant's."""
     from ccctl.config import gather
-    from ccctl.errors import InvalidInput
-    from ccctl.render import write_tree
+    from ccctl.errors import CcError, InvalidInput
+    from ccctl.recordings.folders import prepare_folders
+    from ccctl.render import render_tree, write_tree
 
     c = open_services(ctx)
-    files = gather.render_files(c)
+    inp = gather.render_input(c)
+    files = render_tree(inp)
+    root = recordings or c.settings.fs_recordings_dir
+    try:
+        prepare_folders(Path(root), inp.tenants)
+    except OSError as exc:
+        raise CcError(f"cannot prepare the recordings folders in {root}: {exc.strerror or exc}") from None
     try:
         write_tree(files, out, force=force)
     except FileExistsError as exc:
         raise InvalidInput(str(exc)) from None
-    output.message(f"wrote {len(files)} files to {out}")
+    output.message(f"wrote {len(files)} files to {out}; recordings folders ready in {root}")
 
 
 def _hardware(c):

@@ -92,7 +92,9 @@ def matching(regex: str, words: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-SLUG_WORDS = "a name is 1-63 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+SLUG_WORDS = (
+    "a name is 1-63 of a-z, 0-9, '-' and '_' (ASCII only: it names things in FreeSWITCH), starting with a-z or 0-9"
+)
 EXTENSION_WORDS = "an extension is 2-8 digits, not starting with 0"
 NUMBER_WORDS = "a phone number is 3-20 digits, optionally starting with +"
 

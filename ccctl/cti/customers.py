@@ -125,13 +125,23 @@ def read_file(text: str, fmt: str, where: str) -> list[s.Customer]:
         return [
             parse(d if isinstance(d, dict) else {"number": d}, f"{where}: customer {i + 1}") for i, d in enumerate(data)
         ]
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"number", "name"} <= set(reader.fieldnames):
-        raise InvalidInput(f"{where}: a CSV needs a header with number and name (more columns become fields)")
-    out = []
-    for i, row in enumerate(reader):
-        extra = {k: v for k, v in row.items() if k not in ("number", "name") and k and v not in (None, "")}
-        out.append(parse({"number": row["number"], "name": row["name"], "fields": extra}, f"{where}: line {i + 2}"))
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    start = 1
+    try:
+        if not reader.fieldnames or not {"number", "name"} <= set(reader.fieldnames):
+            raise InvalidInput(f"{where}: a CSV needs a header with number and name (more columns become fields)")
+        start = reader.line_num + 1
+        out = []
+        for row in reader:
+            # No customer field holds a line break: one that does is a quote never closed,
+            # which would glue the next rows into a name. The file is refused whole.
+            if any("\n" in v or "\r" in v for v in row.values() if isinstance(v, str)):
+                raise csv.Error("a quote opened here is not closed on its line")
+            extra = {k: v for k, v in row.items() if k not in ("number", "name") and k and v not in (None, "")}
+            out.append(parse({"number": row["number"], "name": row["name"], "fields": extra}, f"{where}: line {start}"))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InvalidInput(f"{where}: line {start}: badly quoted ({exc}); nothing imported") from None
     return out
 
 

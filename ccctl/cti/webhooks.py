@@ -79,6 +79,11 @@ class EventLogs:
     def append(self, event: dict) -> None:
         tenant = event["tenant"]
         f = self._files.get(tenant)
+        if f is not None and not self._still_there(f, tenant):
+            # The log was removed with its tenant (or set aside for a new tenant of the name):
+            # write a new one, not into the removed file.
+            f.close()
+            f = None
         if f is not None and f.tell() > EVENT_LOG_MAX:
             f.close()
             path = event_log_path(self.spool, tenant)
@@ -90,6 +95,13 @@ class EventLogs:
             f = self._files[tenant] = open(path, "a", encoding="utf-8")
         f.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
         f.flush()
+
+    def _still_there(self, f, tenant: str) -> bool:
+        """Whether the open log F is still the tenant's log file (not removed, not replaced)."""
+        try:
+            return os.stat(event_log_path(self.spool, tenant)).st_ino == os.fstat(f.fileno()).st_ino
+        except OSError:
+            return False
 
     def close(self) -> None:
         for f in self._files.values():

@@ -74,6 +74,8 @@ def box_status(services: Services, state: Callable[[], str] = unit_state) -> dic
     config = configuration_state(services)
     esl = try_event_socket(services)
     if esl is None:
+        # Nothing runs the configuration: it waits for FreeSWITCH to start on the installed tree.
+        config = {**config, "pending": config["generation"] > 0}
         down = {"freeswitch": "down", "tenants": len(tenants), "configuration": config}
         reason = down_reason(services, state)
         if reason is not None:

@@ -1,5 +1,6 @@
 """Database tables (sqlmodel). One module per resource; every table is imported here so that
-`SQLModel.metadata` is complete for migrations and `create_all`."""
+`SQLModel.metadata` is complete for migrations and `create_all`. base: shared column helpers
+(the tenant identity's default); owner: which operational rows a tenant owns (name and identity)."""
 
 from ccctl.model import base  # noqa: F401  (naming convention before any table)
 from ccctl.model.account import Account, ApiToken, SignInThrottle, WebSession

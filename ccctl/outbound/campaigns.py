@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from ccctl.db import session_scope
 from ccctl.errors import Conflict, InvalidInput, NotFound
 from ccctl.model import Campaign, Contact
+from ccctl.model.owner import owned
 from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.definitions import EDITABLE, Imported, _find, _store_contacts, _tenant, stored
 
@@ -137,7 +138,7 @@ def list_(services, tenant: str | None = None) -> list[dict]:
     with session_scope(services.engine) as session:
         q = select(Campaign).order_by(Campaign.tenant, Campaign.name)
         if tenant:
-            q = q.where(Campaign.tenant == tenant)
+            q = q.where(owned(Campaign, tenant))
         out = []
         for c in session.scalars(q):
             d = as_dict(c)

@@ -54,18 +54,33 @@ def _records(path: Path, data: bytes | None = None) -> Iterator[tuple[int, dict]
                     },
                 )
         return
-    text = data.decode("utf-8-sig") if data is not None else path.read_text(encoding="utf-8-sig")
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        text = data.decode("utf-8-sig") if data is not None else path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text (a CSV file; XLSX files end in .xlsx)") from None
+    try:
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    if reader.fieldnames is None:
-        return
-    reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
-    for rec in reader:
-        if any((v or "").strip() for k, v in rec.items() if k is not None):
-            yield reader.line_num, {k: (v or "").strip() for k, v in rec.items() if k is not None}
+        delimiter = ","
+    # Standard quoting (RFC 4180, as spreadsheets write it), whatever the sniffer guesses of it:
+    # strict, so that text after a closing quote is an error, not glued on.
+    reader = csv.DictReader(io.StringIO(text), dialect=csv.excel, delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        if reader.fieldnames is None:
+            return
+        start = reader.line_num + 1
+        reader.fieldnames = [f.strip().lower() for f in reader.fieldnames]
+        for rec in reader:
+            # No contact field holds a line break: one that does is a quote opened and never
+            # closed, which would glue the following rows into it. The file is refused whole.
+            if any("\n" in v or "\r" in v for k, v in rec.items() if k is not None and isinstance(v, str)):
+                raise csv.Error("a quote opened here is not closed on its line")
+            if any((v or "").strip() for k, v in rec.items() if k is not None):
+                yield reader.line_num, {k: (v or "").strip() for k, v in rec.items() if k is not None}
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: line {start}: badly quoted ({exc}); nothing imported") from None
 
 
 def parse(path: Path, country: str, default_tz: str, data: bytes | None = None) -> Parsed:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import Campaign, Contact, Dnc, Tenant, Trunk
 from ccctl.model.campaign import KINDS, MODES
+from ccctl.model.owner import owned
 from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.numbers import country_of_timezone
 from ccctl.outbound.schedule import DEFAULT_RETRIES, Window, validate_retries
@@ -45,7 +46,7 @@ def _tenant(session, name: str) -> Tenant:
 
 
 def _find(session, tenant: str, name: str) -> Campaign | None:
-    return session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.name == name)).first()
+    return session.scalars(select(Campaign).where(owned(Campaign, tenant), Campaign.name == name)).first()
 
 
 def _check(session, t: Tenant, c: Campaign) -> None:
@@ -129,7 +130,7 @@ class Imported:
 
 def _store_contacts(session, c: Campaign, parsed: contact_files.Parsed) -> Imported:
     have = set(session.scalars(select(Contact.number).where(Contact.campaign_id == c.id)))
-    dnc = set(session.scalars(select(Dnc.number).where(Dnc.tenant == c.tenant)))
+    dnc = set(session.scalars(select(Dnc.number).where(owned(Dnc, c.tenant))))
     n = dups = blocked = 0
     for r in parsed.rows:
         if r.number in have:
@@ -157,7 +158,7 @@ def from_site(session, t: Tenant, items) -> None:
     """Add or update the campaigns ITEMS (spec Campaigns) of tenant T; their state and
     contacts stay, and campaigns not listed are left alone."""
     for item in items:
-        c = session.scalars(select(Campaign).where(Campaign.tenant == t.name, Campaign.name == item.name)).first()
+        c = session.scalars(select(Campaign).where(owned(Campaign, t.name), Campaign.name == item.name)).first()
         given = item.definition()
         if c is None:
             c = Campaign(
@@ -195,7 +196,7 @@ def listed_changes(session, tenant: str, items) -> list:
         c = (
             None
             if t is None
-            else session.scalars(select(Campaign).where(Campaign.tenant == tenant, Campaign.name == item.name)).first()
+            else session.scalars(select(Campaign).where(owned(Campaign, tenant), Campaign.name == item.name)).first()
         )
         if c is None:
             out.append(Change("add", "campaign", tenant, item.name))

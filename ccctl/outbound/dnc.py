@@ -11,6 +11,7 @@ from ccctl.db import session_scope
 from ccctl.errors import NotFound
 from ccctl.model import Contact, Dnc, Tenant
 from ccctl.model.campaign import Campaign
+from ccctl.model.owner import owned
 from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.numbers import country_of_timezone, normalise
 
@@ -24,7 +25,7 @@ def _country(session, tenant: str) -> tuple[str, str]:
 
 def _block(session, tenant: str, numbers: set[str]) -> None:
     """Contacts of the tenant's campaigns not yet dialed to these numbers become 'dnc'."""
-    ids = select(Campaign.id).where(Campaign.tenant == tenant)
+    ids = select(Campaign.id).where(owned(Campaign, tenant))
     for k in session.scalars(
         select(Contact).where(
             Contact.campaign_id.in_(ids),
@@ -40,7 +41,7 @@ def add(services, tenant: str, numbers: list[str], note: str | None = None) -> l
     with session_scope(services.engine) as session:
         country, _ = _country(session, tenant)
         e164 = {normalise(n, country) for n in numbers}
-        have = set(session.scalars(select(Dnc.number).where(Dnc.tenant == tenant, Dnc.number.in_(e164))))
+        have = set(session.scalars(select(Dnc.number).where(owned(Dnc, tenant), Dnc.number.in_(e164))))
         now = time.time()
         for n in sorted(e164 - have):
             session.add(Dnc(tenant=tenant, number=n, note=note, added_at=now))
@@ -52,7 +53,7 @@ def remove(services, tenant: str, numbers: list[str]) -> list[str]:
     with session_scope(services.engine) as session:
         country, _ = _country(session, tenant)
         e164 = {normalise(n, country) for n in numbers}
-        rows = session.scalars(select(Dnc).where(Dnc.tenant == tenant, Dnc.number.in_(e164))).all()
+        rows = session.scalars(select(Dnc).where(owned(Dnc, tenant), Dnc.number.in_(e164))).all()
         if not rows:
             raise NotFound(f"none of {', '.join(sorted(e164))} is on the do-not-call list of {tenant!r}")
         for r in rows:
@@ -61,12 +62,21 @@ def remove(services, tenant: str, numbers: list[str]) -> list[str]:
         return sorted(r.number for r in rows)
 
 
+def local_time(ts: float, tz: str) -> str:
+    """TS as ISO 8601 in the tenant's time zone, to the second (2026-12-06T10:19:26+01:00)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).isoformat(timespec="seconds")
+
+
 def list_(services, tenant: str) -> list[dict]:
+    """The list, numbers in order; added_at in the tenant's local time (ISO 8601)."""
     with session_scope(services.engine) as session:
-        _country(session, tenant)
+        _, tz = _country(session, tenant)
         return [
-            {"number": r.number, "note": r.note, "added_at": r.added_at}
-            for r in session.scalars(select(Dnc).where(Dnc.tenant == tenant).order_by(Dnc.number))
+            {"number": r.number, "note": r.note, "added_at": local_time(r.added_at, tz)}
+            for r in session.scalars(select(Dnc).where(owned(Dnc, tenant)).order_by(Dnc.number))
         ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from ccctl.config.spec import sip_domain
 from ccctl.db import session_scope
 from ccctl.model import Campaign, Contact, Dnc, Queue, Tenant
+from ccctl.model.owner import owned
 from ccctl.outbound.schedule import Window, after_attempt
 
 
@@ -72,7 +73,7 @@ def due(engine, r: Running, now: float, limit: int, state: str = "pending") -> l
             .limit(limit * 4 + 20)
         ).all()
         listed = set(
-            session.scalars(select(Dnc.number).where(Dnc.tenant == c.tenant, Dnc.number.in_([k.number for k in rows])))
+            session.scalars(select(Dnc.number).where(owned(Dnc, c.tenant), Dnc.number.in_([k.number for k in rows])))
         )
         for k in rows:
             if k.number in listed:

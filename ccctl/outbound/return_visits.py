@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, or_, select
 from ccctl.db import session_scope
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import Call, Tenant
+from ccctl.model.owner import owned
 from ccctl.outbound import contacts as contact_files
 from ccctl.outbound.numbers import country_of_timezone
 
@@ -81,7 +82,7 @@ def select_callers(services, tenant: str, sel: Selection, now: float | None = No
         q = (
             select(Call.caller_number, Call.caller_name)
             .where(
-                Call.tenant == tenant,
+                owned(Call, tenant),
                 Call.direction == "inbound",
                 Call.entered_at >= start,
                 Call.entered_at < end,
@@ -102,7 +103,7 @@ def select_callers(services, tenant: str, sel: Selection, now: float | None = No
             later = Call.__table__.alias("later")
             q = q.where(
                 ~exists().where(
-                    later.c.tenant == tenant,
+                    owned(later, tenant),
                     later.c.entered_at > Call.entered_at,
                     or_(
                         and_(

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ccctl.errors import InvalidInput
 from ccctl.model import Call
+from ccctl.model.owner import owned
 from ccctl.recordings.index import list_recordings, root
 from ccctl.stats.calls import as_dict as call_dict
 from ccctl.stats.calls import to_csv
@@ -63,9 +64,7 @@ def export(
         for i in range(0, len(uuids), 500):
             calls += [
                 call_dict(c)
-                for c in conn.execute(
-                    select(C).where(C.c.tenant == tenant, C.c.uuid.in_(uuids[i : i + 500]))
-                ).mappings()
+                for c in conn.execute(select(C).where(owned(C, tenant), C.c.uuid.in_(uuids[i : i + 500]))).mappings()
             ]
     calls.sort(key=lambda c: (c["entered_at"], c["uuid"]))
     entries = []

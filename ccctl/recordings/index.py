@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select, update
 
 from ccctl.errors import NotFound
 from ccctl.model import AgentEvent, Call, Recording, RecordingPolicy, Tenant
+from ccctl.model.owner import owned
 
 R = Recording.__table__
 C = Call.__table__
@@ -73,7 +74,7 @@ def scan(services, tenant: str | None = None) -> dict:
             known = {
                 p: (i, b)
                 for i, p, b in conn.execute(
-                    select(R.c.id, R.c.path, R.c.bytes).where(R.c.tenant == name, R.c.purged_at.is_(None))
+                    select(R.c.id, R.c.path, R.c.bytes).where(owned(R, name), R.c.purged_at.is_(None))
                 )
             }
         new, changed = [], []
@@ -203,7 +204,7 @@ def list_recordings(
         scan(services, tenant)
     cond = [] if purged else [R.c.purged_at.is_(None)]
     if tenant:
-        cond.append(R.c.tenant == tenant)
+        cond.append(owned(R, tenant))
     if since is not None:
         cond.append(R.c.started_at >= since)
     if until is not None:
@@ -220,7 +221,7 @@ def list_recordings(
 
 
 def _call_rows(conn, tenant: str, call: str):
-    return conn.execute(select(R).where(R.c.tenant == tenant, R.c.call_uuid == call).order_by(R.c.id)).mappings().all()
+    return conn.execute(select(R).where(owned(R, tenant), R.c.call_uuid == call).order_by(R.c.id)).mappings().all()
 
 
 def show(services, tenant: str, call: str) -> list[dict]:
@@ -245,7 +246,7 @@ def set_hold(services, tenant: str, call: str, held: bool, reason: str | None = 
     with services.engine.begin() as conn:
         n = conn.execute(
             update(R)
-            .where(R.c.tenant == tenant, R.c.call_uuid == call, R.c.purged_at.is_(None))
+            .where(owned(R, tenant), R.c.call_uuid == call, R.c.purged_at.is_(None))
             .values(held=held, hold_reason=(reason if held else None))
         ).rowcount
     return {"tenant": tenant, "call": call, "held": held, "recordings": n}
@@ -266,7 +267,7 @@ def usage(services, tenant: str | None = None, *, refresh: bool = True) -> list[
             .group_by(R.c.tenant)
         )
         if tenant:
-            q = q.where(R.c.tenant == tenant)
+            q = q.where(owned(R, tenant))
         totals = conn.execute(q).all()
         held = dict(conn.execute(select(R.c.tenant, func.count()).where(live, R.c.held).group_by(R.c.tenant)).all())
         out = []
@@ -276,7 +277,7 @@ def usage(services, tenant: str | None = None, *, refresh: bool = True) -> list[
             if days and not tenant_hold:
                 due = conn.execute(
                     select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
-                        live, R.c.tenant == name, R.c.held.is_(False), R.c.started_at < now - days * DAY
+                        live, owned(R, name), R.c.held.is_(False), R.c.started_at < now - days * DAY
                     )
                 ).one()
             out.append(
@@ -313,7 +314,7 @@ def stored_bytes(conn, tenant: str, until: float) -> tuple[int, int]:
     """(files, bytes) of TENANT's recordings on the box at UNTIL as the index knows them."""
     files, size = conn.execute(
         select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
-            R.c.tenant == tenant, R.c.started_at < until, (R.c.purged_at.is_(None)) | (R.c.purged_at >= until)
+            owned(R, tenant), R.c.started_at < until, (R.c.purged_at.is_(None)) | (R.c.purged_at >= until)
         )
     ).one()
     return files, int(size)

@@ -17,6 +17,7 @@ from typing import Callable
 from sqlalchemy import and_, bindparam, exists, func, select, update
 
 from ccctl.model import RecordingPolicy, Tenant
+from ccctl.model.owner import owned
 from ccctl.recordings.index import DAY, R, policies, root, scan
 
 BATCH = 500
@@ -58,7 +59,7 @@ def purge(
     if refresh:
         scan(services, tenant)
     now = time.time() if now is None else now
-    cond = [_eligible(now)] + ([R.c.tenant == tenant] if tenant else [])
+    cond = [_eligible(now)] + ([owned(R, tenant)] if tenant else [])
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).where(*cond)).scalar_one()
         pol = policies(conn)
@@ -143,9 +144,7 @@ def _held_past_retention(engine, pol: dict, now: float, tenant: str | None) -> i
         for name, (days, tenant_hold) in pol.items():
             if days == 0 or (tenant and name != tenant):
                 continue
-            q = select(func.count()).where(
-                R.c.tenant == name, R.c.purged_at.is_(None), R.c.started_at < now - days * DAY
-            )
+            q = select(func.count()).where(owned(R, name), R.c.purged_at.is_(None), R.c.started_at < now - days * DAY)
             if not tenant_hold:
                 q = q.where(R.c.held.is_(True))
             n += conn.execute(q).scalar_one()

@@ -14,6 +14,7 @@ from ccctl.db import session_scope
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import Call
 from ccctl.model.call import DISPOSITIONS, AgentEvent
+from ccctl.model.owner import owned
 from ccctl.model.recording import Recording
 
 C = Call.__table__
@@ -79,9 +80,8 @@ def list_calls(
 ) -> list[dict]:
     if disposition and disposition not in DISPOSITIONS:
         raise InvalidInput(f"disposition {disposition!r}: use one of {', '.join(DISPOSITIONS)}")
-    cond = []
+    cond = [owned(C, tenant)] if tenant else []
     for col, value in (
-        ("tenant", tenant),
         ("queue", queue),
         ("agent", agent),
         ("disposition", disposition),
@@ -101,7 +101,7 @@ def list_calls(
 
 
 def get_call(engine: Engine, uuid: str, tenant: str | None = None) -> dict:
-    cond = [C.c.uuid == uuid] + ([C.c.tenant == tenant] if tenant else [])
+    cond = [C.c.uuid == uuid] + ([owned(C, tenant)] if tenant else [])
     with engine.connect() as conn:
         row = conn.execute(select(C).where(and_(*cond))).mappings().first()
     if row is None:

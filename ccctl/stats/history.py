@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from ccctl.errors import InvalidInput
 from ccctl.model import AgentEvent, Call
+from ccctl.model.owner import owned
 from ccctl.stats import rollup
 
 C = Call.__table__
@@ -164,7 +165,7 @@ def agent_time(engine: Engine, q: Query) -> dict[tuple, dict]:
         return {}
     cond = [A.c.at < q.until]
     if q.tenant:
-        cond.append(A.c.tenant == q.tenant)
+        cond.append(owned(A, q.tenant))
     if q.agent:
         cond.append(A.c.agent == q.agent)
     stmt = (
@@ -203,7 +204,7 @@ def break_time(engine: Engine, q: Query) -> dict[tuple, dict[str, float]]:
         return {}
     cond = [A.c.at < q.until, A.c.kind.in_(("status", "reason"))]
     if q.tenant:
-        cond.append(A.c.tenant == q.tenant)
+        cond.append(owned(A, q.tenant))
     if q.agent:
         cond.append(A.c.agent == q.agent)
     stmt = (

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from ccctl.model import Call, CallRollup
+from ccctl.model.owner import owned
 
 R = CallRollup.__table__
 C = Call.__table__
@@ -150,7 +151,7 @@ def recompute_longest(conn: Connection, keys: set[tuple]) -> None:
 
     for tenant, bucket, queue, agent in keys:
         cond = [
-            C.c.tenant == tenant,
+            owned(C, tenant),
             C.c.entered_at >= bucket,
             C.c.entered_at < bucket + STEP,
             func.coalesce(C.c.queue, "") == queue,
@@ -160,7 +161,7 @@ def recompute_longest(conn: Connection, keys: set[tuple]) -> None:
         longest = conn.execute(select(func.max(C.c.wait_s)).where(*cond)).scalar()
         conn.execute(
             update(R)
-            .where(R.c.tenant == tenant, R.c.bucket == bucket, R.c.queue == queue, R.c.agent == agent)
+            .where(owned(R, tenant), R.c.bucket == bucket, R.c.queue == queue, R.c.agent == agent)
             .values(longest_wait=longest or 0.0)
         )
 

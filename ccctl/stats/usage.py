@@ -28,6 +28,7 @@ from ccctl.config import spec as s
 from ccctl.config import store
 from ccctl.errors import InvalidInput, NotFound
 from ccctl.model import AgentEvent, Call
+from ccctl.model.owner import owned
 from ccctl.recordings.index import R, stored_bytes
 
 C = Call.__table__
@@ -76,14 +77,14 @@ def peak_logged_in(conn, tenant: str, since: float, until: float) -> int:
     # Each agent's status when the period began: its last change before.
     last = (
         select(A.c.agent, func.max(A.c.at).label("at"))
-        .where(A.c.tenant == tenant, A.c.kind == "status", A.c.at < since)
+        .where(owned(A, tenant), A.c.kind == "status", A.c.at < since)
         .group_by(A.c.agent)
         .subquery()
     )
     for agent, value in conn.execute(
         select(A.c.agent, A.c.value)
         .join(last, (A.c.agent == last.c.agent) & (A.c.at == last.c.at))
-        .where(A.c.tenant == tenant, A.c.kind == "status")
+        .where(owned(A, tenant), A.c.kind == "status")
         .order_by(A.c.id)
     ):
         status[agent] = value
@@ -91,7 +92,7 @@ def peak_logged_in(conn, tenant: str, since: float, until: float) -> int:
     peak = len(logged)
     for agent, value in conn.execute(
         select(A.c.agent, A.c.value)
-        .where(A.c.tenant == tenant, A.c.kind == "status", A.c.at >= since, A.c.at < until)
+        .where(owned(A, tenant), A.c.kind == "status", A.c.at >= since, A.c.at < until)
         .order_by(A.c.at, A.c.id)
     ):
         if value == "Logged Out":
@@ -118,7 +119,7 @@ def tenant_usage(services, t: s.Tenant, month: str) -> dict:
     with services.engine.connect() as conn:
         rows = conn.execute(
             select(C.c.direction, C.c.talk_s, C.c.answered_at).where(
-                C.c.tenant == t.name, C.c.entered_at >= since, C.c.entered_at < until
+                owned(C, t.name), C.c.entered_at >= since, C.c.entered_at < until
             )
         ).yield_per(20000)
         for direction, talk_s, answered_at in rows:
@@ -132,7 +133,7 @@ def tenant_usage(services, t: s.Tenant, month: str) -> dict:
         files, size = stored_bytes(conn, t.name, until)
         made_files, made_bytes = conn.execute(
             select(func.count(), func.coalesce(func.sum(R.c.bytes), 0)).where(
-                R.c.tenant == t.name, R.c.started_at >= since, R.c.started_at < until
+                owned(R, t.name), R.c.started_at >= since, R.c.started_at < until
             )
         ).one()
     return {

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
 from ccctl.errors import InvalidInput
+from ccctl.model.owner import owned
 
 
 def current_actor() -> str:
@@ -93,7 +94,7 @@ def entries(services, tenant: str | None = None, since: str | None = None, limit
     start = parse_since(since)
     q = select(AuditEntry)
     if tenant:
-        q = q.where(AuditEntry.tenant == tenant)
+        q = q.where(owned(AuditEntry, tenant))
     if start is not None:
         q = q.where(AuditEntry.at >= start)
     q = q.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())

@@ -212,3 +212,34 @@ def test_a_tampered_configuration_is_refused_like_apply_would(source, tmp_path):
         assert backup._revision(conn) is None
     with pytest.raises(InvalidInput, match="no such file"):
         backup.restore(engine, tmp_path / "nosuch.tgz")
+
+
+def test_a_restore_the_database_refuses_at_the_last_step_changes_nothing(source, tmp_path):
+    """Everything is restored into a new database and folder first; the box's database is
+    replaced in one transaction and its recordings folder swapped in inside it. A row the
+    database refuses there (a seat of no tenant) leaves rows and files exactly as they were."""
+    archive = tmp_path / "b.ccbackup"
+    backup.backup(source.engine, archive, recordings_dir=tmp_path / "rec")
+
+    def orphan(table, rows):
+        if table == "seat":
+            rows.append({**rows[0], "id": 99999, "tenant_id": 4242, "extension": "1999"})
+        return rows
+
+    bad = tmp_path / "orphan.ccbackup"
+    _rewrite(archive, bad, edit=orphan)
+    apply_tenants(source, [s.Tenant(name="extra")])
+    (tmp_path / "rec" / "acme" / "2026-11-22" / "later.wav").write_bytes(b"RIFF later")
+    before = _state(source.engine, tmp_path / "rec")
+    with pytest.raises(InvalidInput, match="the database refuses a row of the backup.*nothing restored"):
+        backup.restore(source.engine, bad, force=True, recordings_dir=tmp_path / "rec")
+    assert _state(source.engine, tmp_path / "rec") == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".rec.")] == []
+
+    # The good archive: the database and the folder are the archive's, nothing left aside.
+    r = backup.restore(source.engine, archive, force=True, recordings_dir=tmp_path / "rec")
+    assert r["recordings"] == {"files": 1, "bytes": 104}
+    tenants, calls, files = _state(source.engine, tmp_path / "rec")
+    assert "extra" not in tenants and calls == 50
+    assert [f for f in files if f.endswith(".wav")] == ["acme/2026-11-22/c1.wav"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".rec.")] == []

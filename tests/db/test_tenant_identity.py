@@ -194,3 +194,114 @@ def test_rows_written_while_no_tenant_holds_the_name_do_not_reach_a_new_one(cli)
     # set aside, not lost: the call is still in the box's history, under no tenant
     r = run("calls", "list", "--json")
     assert [(c["uuid"], c["tenant"]) for c in json.loads(r.stdout)] == [("late", "beta~orphan")]
+
+
+def test_rows_of_a_removed_identity_left_under_the_name_stay_out_of_every_view(cli):
+    """Rows that keep the removed tenant's identity after a new tenant took its name (a daemon
+    that wrote with what it knew, a restore of an older backup): every operational view of the
+    new tenant is keyed by its identity, so none of them shows, counts or bills those rows;
+    its recording file on disk is neither listed nor exported."""
+    from ccctl.model import AgentEvent, Call, CallbackRequest
+
+    run = cli
+    old = _uids(run)["beta"]
+    assert run("customer", "add", "beta", "+4915100000009", "Old Customer").exit_code == 0
+    r = run("tenant", "remove", "beta", "--purge", "--yes")
+    assert r.exit_code == 0, r.output
+    assert run("tenant", "add", "beta").exit_code == 0
+    new = _uids(run)["beta"]
+    assert new != old
+
+    now = time.time()
+    path = f"beta/{time.strftime('%Y-%m-%d')}/stale.wav"
+    f = run.rec / path
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_bytes(b"RIFF" + b"\0" * 1000)
+    engine = open_engine(run.db_url)
+    with Session(engine) as session:
+        row = {**call("stale", "beta", "inbound", now - 600, 61.0), "recording": path}
+        session.add(Call(**row, tenant_uid=old))
+        session.add(AgentEvent(**status("beta", "1001", "Available", now - 600), tenant_uid=old))
+        session.add(
+            Recording(tenant="beta", tenant_uid=old, path=path, call_uuid="stale", started_at=now - 600, bytes=1004)
+        )
+        c = Campaign(tenant="beta", tenant_uid=old, name="c2", state="running", created_at=now)
+        session.add(c)
+        session.add(Dnc(tenant="beta", tenant_uid=old, number="+4915100000003", added_at=now))
+        session.add(
+            AuditEntry(at=now, actor="root", tenant="beta", tenant_uid=old, action="monitor.listen", result="ok")
+        )
+        session.add(
+            CallbackRequest(
+                tenant="beta",
+                tenant_uid=old,
+                queue="sales",
+                number="+4915100000001",
+                call_uuid="stale",
+                since=now - 600,
+                requested_at=now - 600,
+                next_at=now,
+                updated_at=now,
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+    r = run("calls", "list", "--tenant", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    assert run("calls", "show", "stale", "--tenant", "beta").exit_code == 3
+    r = run("report", "usage", "--tenant", "beta", "--json")
+    u = json.loads(r.stdout)
+    assert (u["calls"], u["inbound_billable_min"], u["recording_files"], u["peak_logged_in"]) == (0, 0, 0, 0), u
+    r = run("recording", "list", "--tenant", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    assert run("recording", "show", "beta", "stale").exit_code == 3
+    day = time.strftime("%Y-%m-%d")
+    r = run(
+        "recording",
+        "export",
+        "--tenant",
+        "beta",
+        "--since",
+        day,
+        "--until",
+        "2100-01-01",
+        "--out",
+        str(run.rec.parent / "x.tar.gz"),
+    )
+    assert r.exit_code == 0, r.output
+    with tarfile.open(run.rec.parent / "x.tar.gz") as tar:
+        assert json.load(tar.extractfile("manifest.json"))["recordings"] == []
+    assert run("campaign", "status", "beta", "c2").exit_code == 3
+    r = run("campaign", "list", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    r = run("dnc", "list", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    r = run("audit", "list", "--tenant", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    r = run("callback", "list", "--tenant", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    r = run("customer", "list", "beta", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == [], r.output
+    r = run("stats", "--tenant", "beta", "--by", "agent", "--json")
+    assert r.exit_code == 0, r.output
+    assert "1001" not in r.stdout
+
+
+def test_the_event_log_of_a_removed_tenant_is_not_the_next_ones(cli, tmp_path):
+    """The daemon keeps each tenant's event log open. The removed tenant's log goes with it;
+    the new tenant of the name gets a log of its own: its events are shown, the old ones never."""
+    from ccctl.cti.webhooks import EventLogs
+
+    run = cli
+    logs = EventLogs(tmp_path / "spool")  # the running daemon's
+    logs.append({"type": "call.ended", "tenant": "beta", "call_id": "old-call", "at": 1.0})
+    r = run("events", "--tenant", "beta", "--json")
+    assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["old-call"]
+    assert run("tenant", "remove", "beta", "--purge", "--yes").exit_code == 0
+    assert run("tenant", "add", "beta").exit_code == 0
+    logs.append({"type": "call.ended", "tenant": "beta", "call_id": "new-call", "at": 2.0})
+    r = run("events", "--tenant", "beta", "--json")
+    assert r.exit_code == 0, r.output
+    assert [json.loads(x)["call_id"] for x in r.stdout.splitlines()] == ["new-call"]
+    logs.close()

@@ -174,3 +174,48 @@ def test_validate_of_a_file_refuses_an_ivr_campaign_to_nowhere(tmp_path):
     r = _invoke(tmp_path / "c.db", "validate", "-f", str(f))
     assert r.exit_code == 1 and "acme: campaign win: target: target ivr:nosuch does not exist" in r.stdout
     assert _invoke(tmp_path / "c.db", "apply", "-f", str(f)).exit_code == 1
+
+
+def test_dnc_list_shows_local_time_and_imports_take_the_file_either_way(tmp_path):
+    """`dnc list` gives when a number was added as ISO 8601 in the tenant's time zone (not
+    epoch seconds); every import takes FILE or -f FILE; a badly quoted CSV row is reported
+    by its line and nothing of the file is imported (not glued into a contact's name)."""
+    import re
+    from datetime import datetime
+
+    db = tmp_path / "c.db"
+    assert _invoke(db, "apply", "-f", str(EXAMPLE)).exit_code == 0
+    assert _invoke(db, "dnc", "add", "acme", "0401234567").exit_code == 0
+    row = json.loads(_invoke(db, "dnc", "list", "acme", "--json").stdout)[0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00", row["added_at"]), row  # Europe/Berlin
+    assert abs(datetime.fromisoformat(row["added_at"]).timestamp() - __import__("time").time()) < 120
+    table = _invoke(db, "dnc", "list", "acme").stdout
+    assert row["added_at"] in table
+
+    good = tmp_path / "good.csv"
+    good.write_text("number,name\n+49301111111,Anna\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text('number,name\n+49302222222,Bob\n+49303333333,"Carl\n+49304444444,Dora\n+49305555555,Emil\n')
+    assert _invoke(db, "campaign", "add", "acme", "c1", "--queue", "sales").exit_code == 0
+    r = _invoke(db, "campaign", "import", "acme", "c1", str(bad))
+    assert r.exit_code == 1 and "line 3: badly quoted" in r.stderr and "nothing imported" in r.stderr, r.output
+    r = _invoke(db, "campaign", "import", "acme", "c1", "-f", str(good), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["imported"] == 1, r.output
+    contacts = json.loads(_invoke(db, "campaign", "show", "acme", "c1", "--contacts", "--json").stdout)
+    assert [(c["number"], c["name"]) for c in contacts] == [("+49301111111", "Anna")]
+    assert _invoke(db, "campaign", "import", "acme", "c1", str(good), "-f", str(good)).exit_code == 2
+    assert _invoke(db, "campaign", "import", "acme", "c1").exit_code == 2
+    assert _invoke(db, "dnc", "import", "acme", "--file", str(bad)).exit_code == 1
+
+    r = _invoke(db, "customer", "import", "acme", str(bad))
+    assert r.exit_code == 1 and "line 3: badly quoted" in r.stderr, r.output
+    assert _invoke(db, "customer", "show", "acme", "+49302222222").exit_code == 3  # nothing imported
+    r = _invoke(db, "customer", "import", "acme", str(good), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["added"] == 1, r.output
+    r = _invoke(db, "customer", "import", "acme", "-f", str(good), "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["unchanged"] == 1, r.output
+    archive = tmp_path / "not-text.csv"
+    archive.write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
+    for args in (("customer", "import", "acme"), ("campaign", "import", "acme", "c1"), ("dnc", "import", "acme")):
+        r = _invoke(db, *args, str(archive))
+        assert r.exit_code == 1 and "not UTF-8 text" in r.stderr and "internal" not in r.stderr, (args, r.output)

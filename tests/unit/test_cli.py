@@ -122,10 +122,71 @@ def test_render_writes_tree(cli, example, tmp_path):
     assert cli("render", "--out", str(out), "--force").exit_code == 0
 
 
+def test_render_prepares_the_recordings_folders_like_a_deploy(cli, example, tmp_path):
+    """A tree written by `render --out` reaches a FreeSWITCH that must not race to create a
+    tenant's recordings folder on the day's first calls: render makes them, as a deploy does
+    (in CCCTL_FS_RECORDINGS_DIR, or the folder --recordings names)."""
+    import shutil
+
+    cli("apply", "-f", str(example))
+    rec = tmp_path / "fs" / "recordings"
+    shutil.rmtree(rec)
+    r = cli("render", "--out", str(tmp_path / "tree"))
+    assert r.exit_code == 0, r.output
+    made = sorted(str(p.relative_to(rec)) for p in rec.rglob("*"))
+    assert made == ["acme", "acme/voicemail", "huaxia", "huaxia/voicemail"]
+    other = tmp_path / "elsewhere"
+    r = cli("render", "--out", str(tmp_path / "tree2"), "--recordings", str(other))
+    assert r.exit_code == 0, r.output
+    assert (other / "acme" / "voicemail").is_dir() and (other / "huaxia").is_dir()
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "file").write_text("")
+    r = cli("render", "--out", str(tmp_path / "tree3"), "--recordings", str(tmp_path / "ro" / "file"))
+    assert r.exit_code == 1 and "cannot prepare the recordings folders" in r.stderr, r.output
+    assert not (tmp_path / "tree3").exists()  # nothing written
+
+
 def test_recording_policy_commands(cli, example):
     cli("apply", "-f", str(example))
     assert cli("recording", "set", "acme", "mode=inbound", "retention_days=30").exit_code == 0
     assert json.loads(cli("recording", "show", "acme", "--json").stdout)["retention_days"] == 30
+
+
+def test_every_help_is_plain_and_fits(tmp_path):
+    """Every command's --help at COLUMNS=80: no line wider than 100 columns, no internals
+    (typer's `x>=0` bounds, `[[TENANT]]`, `{TENANT}`, Python types), and every option that
+    takes a value shows a placeholder after it (`--queue QUEUE`), so it does not read as a flag."""
+    import re
+
+    import typer.main
+
+    from ccctl.cli.main import app as root
+
+    def walk(cmd, path):
+        yield path, cmd
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            yield from walk(sub, [*path, name])
+
+    env = {"COLUMNS": "80", "CCCTL_DB": str(tmp_path / "h.db"), "CCCTL_FS_DEPLOY": "off"}
+    problems, seen = [], 0
+    for path, cmd in walk(typer.main.get_command(root), []):
+        r = CliRunner().invoke(root, [*path, "--help"], env=env, terminal_width=80)
+        assert r.exit_code == 0, (path, r.output)
+        seen += 1
+        where = " ".join(path) or "ccctl"
+        for line in r.output.splitlines():
+            if len(line) > 100:
+                problems.append(f"{where}: {len(line)} columns")
+            if re.search(r"x[<>]=|[<>]=x|\[\[|\{[A-Z_]+\}|<(str|int|float|bool|path|list)", line):
+                problems.append(f"{where}: internals: {line.strip()}")
+        for p in cmd.params:
+            if getattr(p, "param_type_name", "") != "option" or p.is_flag or p.count or p.hidden:
+                continue
+            opt = max(p.opts, key=len)
+            if not re.search(re.escape(opt) + r" ([A-Z][A-Z0-9_=.-]*|[a-z0-9]+(\|[a-z0-9]+)+)", r.output):
+                problems.append(f"{where}: {opt} shows no placeholder")
+    assert seen > 100
+    assert problems == []
 
 
 def test_every_command_documents_itself(cli):

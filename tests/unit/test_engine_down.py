@@ -84,6 +84,35 @@ def test_cli_status_exits_1_when_installed_engine_is_down(tmp_path, box, as_json
     assert r.exit_code == 0 and "down" in r.stdout, r.output
 
 
+def test_deploy_with_freeswitch_down_claims_nothing_it_did_not_do(tmp_path, sounds_dir, example):
+    """Issue 19: a deploy while FreeSWITCH is down installs the tree for it to start on and
+    says so; it never says FreeSWITCH runs the generation, and `status --json` reports the
+    configuration pending (nothing runs it) until FreeSWITCH is there."""
+    env = {
+        "CCCTL_DB": str(tmp_path / "c.db"),
+        "CCCTL_FS_CONF_DIR": str(tmp_path / "conf"),
+        "CCCTL_FS_SOUNDS_DIR": str(sounds_dir),
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
+        "CCCTL_ROOT": str(tmp_path / "empty"),
+        "CCCTL_ESL_PORT": str(free_port()),
+    }
+
+    def run(*args):
+        return CliRunner().invoke(app, list(args), env=env)
+
+    assert run("apply", "-f", str(example)).exit_code == 0
+    r = run("deploy")
+    assert r.exit_code == 0, r.output
+    assert "runs configuration generation" not in r.output
+    assert "FreeSWITCH is not running" in r.output and "will be used when it starts" in r.output
+    assert (tmp_path / "conf" / "freeswitch.xml").is_file()
+    data = json.loads(run("deploy", "--json").stdout)
+    assert data["freeswitch"] == "down" and data["generation"] == 1
+    data = json.loads(run("status", "--json").stdout)
+    assert data["freeswitch"] == "down" and data["configuration"]["pending"] is True
+    assert "FreeSWITCH uses it when it starts" in run("status").stdout
+
+
 def test_bundled_engine_version_from_the_binary(tmp_path, box):
     binary = str(box / "opt/freeswitch/bin/freeswitch")
     assert binary_version(binary) == ("1.10.12-release~64bit", "")

@@ -13,7 +13,7 @@ from ccctl.errors import InvalidInput
 def test_errors_are_keyed_by_the_field_they_are_about():
     errors = forms.check(s.Queue, {"name": "Sales!", "no_agent": {"timeout": -1}, "max_wait": "x"})
     assert set(errors) == {"name", "no_agent.timeout", "max_wait"}
-    assert "lowercase letters" in errors["name"]
+    assert "a-z, 0-9" in errors["name"]
 
 
 def test_attach_moves_inner_and_cross_field_errors_to_a_form_field():

@@ -128,7 +128,8 @@ def test_one_rule_message_wherever_the_field():
 def test_messages_are_words_not_patterns():
     for cls, field, value, words in [
         (s.Seat, "extension", "0101", "an extension is 2-8 digits, not starting with 0"),
-        (s.Queue, "name", "Sales", "a name is 1-63 lowercase letters"),
+        (s.Queue, "name", "Sales", "a name is 1-63 of a-z, 0-9, '-' and '_'"),
+        (s.Queue, "name", "销售", "(ASCII only: it names things in FreeSWITCH)"),  # not "letters": these are
         (s.Number, "number", "12ab", "a phone number is 3-20 digits"),
         (s.Tenant, "domain", "bad_domain!", "a host name is dot-separated labels"),
     ]:

@@ -111,3 +111,68 @@ def test_layout_drops_before_cutting_keys():
     # only kept columns and still too wide: the line runs long, nothing is cut
     lines, left_out = output.table(rows, ["id", "name"], keep=("id", "name"), width=40)
     assert rows[0]["id"] in lines[2] and "x" * 30 in lines[2]
+
+
+def test_recording_list_usage_audit_and_hardware_keep_what_people_copy(tmp_path):
+    """Issue 19: at 80 columns `recording list` keeps the start time and the call id whole (the
+    path is left out whole, named on stderr), `report usage --all` the tenant and month,
+    `audit list` the time and actor, `hardware list` the profile id and its PCI ids."""
+    import time
+
+    from sqlmodel import Session
+
+    from ccctl.db import open_engine
+    from ccctl.model import AuditEntry
+    from tests.conftest import EXAMPLE
+
+    db = tmp_path / "t.db"
+    rec = tmp_path / "rec"
+    env = {"CCCTL_FS_RECORDINGS_DIR": str(rec)}
+    assert _invoke(db, "apply", "-f", str(EXAMPLE), **env).exit_code == 0
+    uuid = "0c6f3a52-1d2e-4b7a-9c1f-3e5d7a9b2c4d"
+    day = time.strftime("%Y-%m-%d")
+    (rec / "acme" / day).mkdir(parents=True)
+    (rec / "acme" / day / f"{uuid}.wav").write_bytes(b"RIFF" + b"\0" * 100)
+    engine = open_engine(f"sqlite:///{db}")
+    with Session(engine) as session:
+        session.add(
+            AuditEntry(
+                at=time.time(),
+                actor="root@console",
+                tenant="acme",
+                action="monitor.whisper",
+                subject="1001",
+                call=uuid,
+                result="ok",
+                detail="supervisor 1002 whispering to agent 1001",
+            )
+        )
+        session.commit()
+    engine.dispose()
+
+    r = _invoke(db, "recording", "list", "--tenant", "acme", **env)
+    lines = r.stdout.splitlines()
+    _fits(lines)
+    want = json.loads(_invoke(db, "recording", "list", "--tenant", "acme", "--json", **env).stdout)[0]
+    assert lines[2].split()[:3] == [want["started"], "acme", uuid], r.stdout
+    assert "path" in r.stderr and "--json shows every column" in r.stderr
+
+    r = _invoke(db, "report", "usage", "--all", "--month", day[:7])
+    lines = r.stdout.splitlines()
+    _fits(lines)
+    assert [ln.split()[:2] for ln in lines[2:]] == [["acme", day[:7]], ["huaxia", day[:7]]]
+
+    r = _invoke(db, "audit", "list")
+    lines = r.stdout.splitlines()
+    _fits(lines)
+    at = json.loads(_invoke(db, "audit", "list", "--json").stdout)[0]["at"]
+    assert lines[2].split()[:2] == [at, "root@console"]
+
+    r = _invoke(db, "hardware", "list")
+    lines = r.stdout.splitlines()
+    _fits(lines)
+    ids = [p["id"] for p in json.loads(_invoke(db, "hardware", "list", "--json").stdout)]
+    assert [ln.split()[0] for ln in lines[2:]] == ids
+    assert "ids" not in lines[0].split() and "left out for the width: ids" in r.stderr  # whole or not at all
+    wide = _invoke(db, "hardware", "list", COLUMNS="400").stdout.splitlines()
+    assert "ids" in wide[0].split() and not any("…" in ln for ln in wide)
