@@ -88,14 +88,20 @@ def test_every_readme_example_runs(tmp_path, monkeypatch):
     Path("spring.csv").write_text("number,name\n+49301234567,Anna\n+49401234567,Hans\n")
     uuid = "3f1c2a9e-readme-example"
 
-    def run(words):
-        return CliRunner().invoke(app, words, env=env, catch_exceptions=False)
+    Path("pw.txt").write_text("a-web-password-of-the-readme\n")
+
+    def run(words, stdin=None):
+        return CliRunner().invoke(app, words, input=stdin, env=env, catch_exceptions=False)
 
     problems = []
     for n, words, redirect in examples():
         words = [{"CALL_UUID": uuid, "UUID": uuid}.get(w, w) for w in words]
         words = [str(tmp_path / "fs-conf") if w == "/tmp/fs-conf" else w for w in words]
         words = [str(tmp_path / "debs") if w == "/root/freeswitch-debs" else w for w in words]
+        stdin = None
+        if "<" in words:  # an input redirect (a password from a file)
+            stdin = Path(words[words.index("<") + 1]).read_text()
+            words = words[: words.index("<")]
         text = " ".join(words)
         if text.startswith("recording list"):
             _a_recorded_call(env, uuid)
@@ -114,7 +120,7 @@ def test_every_readme_example_runs(tmp_path, monkeypatch):
             proc.kill()
             proc.wait()
             continue
-        r = run(words)
+        r = run(words, stdin)
         if redirect:
             Path(redirect).write_text(r.stdout)
         if text.startswith(NEEDS_ENGINE):
