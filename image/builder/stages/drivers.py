@@ -1,0 +1,172 @@
+"""Stage 2: DAHDI's kernel modules for the kernel the image boots.
+
+The bootstrap installed `dahdi-dkms` with the headers of the image's kernel, so dkms built the
+modules inside the root filesystem, for that exact kernel (not the build host's). This stage
+checks they are there (dahdi, the dynamic spans that prove a box without a card, and every
+driver a card profile names) and, with the setting `dahdi = modules` (the default), removes
+what only building needed: dkms, the compilers, the kernel headers. The built modules are
+kept aside while dkms removes its own copies, then put back under /lib/modules/KERNEL/updates/
+dahdi and indexed by depmod.
+
+Why not keep DKMS by default: the box takes its kernel from the image (no unattended upgrade
+installs another), so a new kernel arrives with a new image whose build makes new modules;
+keeping dkms would cost the root filesystem the size this stage measures (`dahdi_dkms_bytes`
+in build-summary.json) and put a compiler on every box. `dahdi = dkms` keeps it for boxes
+whose owners upgrade the kernel with apt; `dahdi = none` builds an image without DAHDI.
+
+Sizes measured here (build-summary.json notes): the root filesystem with DKMS, with the
+modules only, and what DAHDI adds on top of an image without it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from ccctl.hardware import profiles
+
+from ..context import BuildContext
+from ..errors import BuildError
+
+# Always needed: the core, and the dynamic local spans a box without a card is proved with.
+CORE_MODULES = ("dahdi", "dahdi_dynamic", "dahdi_dynamic_loc")
+BUILD_ONLY = ("dahdi-dkms", "dkms")
+KEPT_DIR = "updates/dahdi"
+
+
+def run(ctx: BuildContext) -> str:
+    mode = ctx.settings.dahdi
+    if mode == "none":
+        return "no DAHDI (setting dahdi = none)"
+    kernels = kernel_versions(ctx.rootfs)
+    if not kernels:
+        raise BuildError("no kernel in the root filesystem (/lib/modules is empty)")
+    for k in kernels:
+        _check_built(ctx.rootfs, k)
+    with_dkms = tree_bytes(ctx.rootfs)
+    ctx.notes["rootfs_with_dkms_bytes"] = str(with_dkms)
+    note = f"DAHDI built for {', '.join(kernels)} ({len(built_modules(ctx.rootfs, kernels[0]))} modules)"
+    if mode == "modules":
+        removed = _drop_build_tools(ctx, kernels)
+        without = tree_bytes(ctx.rootfs)
+        ctx.notes["dahdi_dkms_bytes"] = str(with_dkms - without)
+        note += f"; dkms, compilers and headers removed ({len(removed)} packages, {(with_dkms - without) / 1e6:.0f} MB)"
+    else:
+        # dkms signs what it builds with a key it makes; one made here would be every box's.
+        for name in ("mok.key", "mok.pub"):
+            (ctx.rootfs / "var/lib/dkms" / name).unlink(missing_ok=True)
+        note += "; DKMS kept (rebuilds for a new kernel)"
+    added = _dahdi_added_bytes(ctx, kernels)
+    ctx.notes["dahdi_added_bytes"] = str(added)
+    missing = sorted(set(profile_modules()) - set(built_modules(ctx.rootfs, kernels[0])))
+    if missing:
+        raise BuildError(f"DAHDI built for {kernels[0]} lacks the card driver {missing[0]} (a profile names it)")
+    return note + f"; DAHDI adds {added / 1e6:.0f} MB"
+
+
+def kernel_versions(root: Path) -> list[str]:
+    d = root / "lib/modules"
+    return sorted(p.name for p in d.iterdir() if (p / "kernel").is_dir()) if d.is_dir() else []
+
+
+def built_modules(root: Path, kernel: str) -> dict[str, Path]:
+    """DAHDI's modules under /lib/modules/KERNEL/updates (dkms's folder or ours): name -> file."""
+    out = {}
+    for p in sorted((root / "lib/modules" / kernel / "updates").rglob("*.ko*")):
+        out[re.sub(r"\.ko(\.\w+)?$", "", p.name)] = p
+    return out
+
+
+def profile_modules() -> list[str]:
+    """The kernel module of every card profile that has one in Debian's DAHDI."""
+    names = set()
+    for fam in profiles.families():
+        for card in fam.cards:
+            m = card.module or fam.module
+            if m and fam.bus != "virtual":
+                names.add(m)
+    return sorted(names)
+
+
+def tree_bytes(root: Path) -> int:
+    """Bytes of the regular files under ROOT (hard links once), as the disk stage counts them."""
+    seen, total = set(), 0
+    for dirpath, _dirs, files in os.walk(root):
+        for f in files:
+            st = os.lstat(os.path.join(dirpath, f))
+            if (st.st_mode & 0o170000) == 0o100000 and (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
+    return total
+
+
+def _check_built(root: Path, kernel: str) -> None:
+    have = built_modules(root, kernel)
+    for m in CORE_MODULES:
+        if m not in have:
+            log = sorted((root / "var/lib/dkms/dahdi").glob(f"*/{kernel}/*/log/make.log"))
+            tail = log[-1].read_text(errors="replace").strip().splitlines()[-5:] if log else []
+            raise BuildError(
+                f"dkms did not build {m}.ko for the image's kernel {kernel}" + "".join("\n" + t for t in tail)
+            )
+
+
+def _chroot(ctx: BuildContext, *cmd: str) -> str:
+    return ctx.run("chroot", ctx.rootfs, *cmd, env={"DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"})
+
+
+def _drop_build_tools(ctx: BuildContext, kernels: list[str]) -> list[str]:
+    root = ctx.rootfs
+    keep = ctx.work / "dahdi-modules"
+    for k in kernels:
+        dest = keep / k
+        dest.mkdir(parents=True)
+        for p in built_modules(root, k).values():
+            shutil.copy2(p, dest / p.name)
+    headers = [p for p in _installed(ctx) if p.startswith(("linux-headers-", "linux-kbuild-"))]
+    # apt's simulation names everything that goes (the compilers dkms pulled in too); then
+    # exactly that list is purged.
+    sim = _chroot(ctx, "apt-get", "-s", "purge", "--autoremove", *BUILD_ONLY, *headers)
+    removed = re.findall(r"^Purg (\S+)", sim, re.M)
+    _chroot(ctx, "apt-get", "purge", "-y", *removed)
+    shutil.rmtree(root / "var/lib/dkms", ignore_errors=True)
+    shutil.rmtree(root / "usr/src", ignore_errors=True)
+    (root / "usr/src").mkdir()
+    for k in kernels:
+        dest = root / "lib/modules" / k / KEPT_DIR
+        dest.mkdir(parents=True, exist_ok=True)
+        for p in sorted((keep / k).iterdir()):
+            shutil.copy2(p, dest / p.name)
+        _chroot(ctx, "depmod", "-a", k)
+        for m in CORE_MODULES:
+            if m not in built_modules(root, k):
+                raise BuildError(f"{m}.ko for {k} was lost while dkms was removed")
+    return removed
+
+
+def _installed(ctx: BuildContext) -> list[str]:
+    r = subprocess.run(
+        ["chroot", str(ctx.rootfs), "dpkg-query", "-W", "-f", "${Package}\\n"], capture_output=True, text=True
+    )
+    return r.stdout.split()
+
+
+def _dahdi_added_bytes(ctx: BuildContext, kernels: list[str]) -> int:
+    """What the DAHDI tools and the packages only they need take, plus the modules: what an
+    image built with dahdi = none would not have (apt's simulation, nothing removed)."""
+    sim = _chroot(ctx, "apt-get", "-s", "purge", "--autoremove", "dahdi", "dahdi-linux")
+    pkgs = re.findall(r"^Purg (\S+)", sim, re.M)
+    total = 0
+    if pkgs:
+        r = subprocess.run(
+            ["chroot", str(ctx.rootfs), "dpkg-query", "-W", "-f", "${Installed-Size}\\n", *pkgs],
+            capture_output=True,
+            text=True,
+        )
+        total += sum(int(x) for x in r.stdout.split() if x.isdigit()) * 1024
+    for k in kernels:
+        total += sum(p.stat().st_size for p in built_modules(ctx.rootfs, k).values())
+    return total
