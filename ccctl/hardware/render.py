@@ -45,6 +45,15 @@ def _echo_lines(by_ec: dict[str, list[int]]) -> list[str]:
     return [f"echocanceller={ec},{ranges(ch)}" for ec, ch in sorted(by_ec.items()) if ec not in ("none", "hardware")]
 
 
+def dynamic_line(sp: DigitalSpan, module: str) -> str:
+    """A virtual card's span, made by dahdi_cfg: dahdi_dynamic_loc joins span 2n-1 and 2n of
+    the card as the two ends of one line (address key:id, key n, ids 0 and 1); timing 0, as
+    the local driver has no clock of its own."""
+    driver = module.removeprefix("dahdi_dynamic_")
+    key, end = (sp.spec.span + 1) // 2, (sp.spec.span - 1) % 2
+    return f"dynamic={driver},{key}:{end},{sp.size},0"
+
+
 def system_conf(hw: Hardware, lay: Layout | None = None) -> str:
     lay = lay or layout(hw)
     lines = [HEADER.rstrip(), ""]
@@ -56,6 +65,8 @@ def system_conf(hw: Hardware, lay: Layout | None = None) -> str:
                 f"# span {sp.number}: {sp.label} ({prof[1].name if prof else sp.card.profile}), "
                 f"{s.type.upper()} {s.signalling}, group {s.group}"
             )
+            if prof and prof[0].virtual:
+                lines.append(dynamic_line(sp, prof[0].module))
             opts = [str(sp.number), str(s.clock), str(s.lbo), s.framing, s.coding] + (["crc4"] if s.crc4 else [])
             lines.append("span=" + ",".join(opts))
             if s.signalling == "r2":
@@ -203,6 +214,34 @@ def freetdm_conf_xml(hw: Hardware, lay: Layout | None = None):
         el("r2_spans", None, r2) if r2 else None,
         el("analog_spans", None, analog) if analog else None,
     )
+
+
+MODULES_LOAD = "ccctl-dahdi.conf"
+"""/etc/modules-load.d/ccctl-dahdi.conf: the drivers of the configured cards, loaded at boot."""
+
+
+def modules(hw: Hardware) -> list[str]:
+    """Kernel modules the configured cards need, in load order: DAHDI's core, each card's
+    driver as its profile names it (dahdi_dynamic first for a virtual card's), and the
+    software echo cancellers the spans and ports use."""
+    out = ["dahdi"]
+    for card in hw.cards:
+        found = profiles.find_card(card.profile)
+        if found is None or not (card.spans or card.ports):
+            continue
+        fam, prof = found
+        module = prof.module or fam.module
+        if fam.virtual:
+            out.append("dahdi_dynamic")
+        if module:
+            out.append(module)
+    ecs = {x.echo_canceller for c in hw.cards for x in [*c.spans, *c.ports]}
+    out += [f"dahdi_echocan_{ec}" for ec in sorted(ecs) if ec not in ("none", "hardware")]
+    return list(dict.fromkeys(out))
+
+
+def modules_load_conf(hw: Hardware) -> str:
+    return HEADER + "".join(m + "\n" for m in modules(hw))
 
 
 def dahdi_files(hw: Hardware) -> dict[str, str]:
