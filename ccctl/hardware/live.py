@@ -4,8 +4,8 @@ status` reads them.
 Apply, in order: the checks (what the card cannot carry, a card this box does not have, its
 firmware, Debian's dahdi_cfg -t), then the write path stores the cards and pushes FreeTDM's
 files into the tree; then DAHDI's files and the drivers' modules-load file are written, the
-drivers loaded, dahdi_cfg run, and mod_freetdm loaded or reloaded so that it opens the new
-spans. If dahdi_cfg or FreeTDM refuses (a span FreeTDM does not list afterwards), everything
+drivers loaded, mod_freetdm unloaded (it holds the channels dahdi_cfg reconfigures), dahdi_cfg
+run, and mod_freetdm loaded again so that it opens the new spans. If dahdi_cfg or FreeTDM refuses (a span FreeTDM does not list afterwards), everything
 goes back: the previous files, dahdi_cfg on them, the previous cards in the database and
 FreeTDM on them; the refusal is one line.
 
@@ -180,42 +180,44 @@ def _bring_up(services: Services, hw: Hardware, dahdi_dir: Path, system: System,
             out.ran.append(f"modprobe {m}")
             if code != 0:
                 raise Refused(f"modprobe {m} failed: {_last(text)}")
-    conf = Path(dahdi_dir) / "system.conf"
-    code, text = system.run(["dahdi_cfg", "-c", str(conf)])
-    out.ran.append(f"dahdi_cfg -c {conf}")
-    if code != 0:
-        raise Refused(f"dahdi_cfg refused the spans: {_last(text)}")
-    _freetdm(services, hw, system, out)
-
-
-def _freetdm(services: Services, hw: Hardware, system: System, out: Applied) -> None:
-    """mod_freetdm reads its spans when it loads: load it (first cards) or reload it, then
-    every configured span must be in `ftdm list`."""
     esl = system.event_socket(services)
-    if esl is None:
-        out.notes.append("FreeSWITCH is not running: FreeTDM takes the spans when it starts")
-        return
     try:
-        loaded = "true" in esl.api("module_exists mod_freetdm", check=False)
-        names = [r.name for r in status.combine(hw, {}, {}, {})]
-        if not names:
-            if loaded:
-                esl.api("unload mod_freetdm", check=False)
-                out.ran.append("unload mod_freetdm")
-            return
-        cmd = "reload mod_freetdm" if loaded else "load mod_freetdm"
-        reply = esl.api(cmd, check=False)
-        out.ran.append(cmd)
-        if reply.startswith("-ERR"):
-            raise Refused(f"FreeSWITCH refused {cmd}: {_last(reply)}")
-        listed = status.parse_ftdm_list(esl.api("ftdm list", check=False))
-        missing = [n for n in names if n not in listed]
-        if missing:
-            raise Refused(f"FreeTDM did not start span {missing[0]} (see freeswitch.log)")
+        # dahdi_cfg cannot reconfigure a channel a program holds open (EBUSY), nor replace a
+        # dynamic span: FreeTDM lets go of every channel first (its calls end), and opens the
+        # new spans once they are configured.
+        if esl is not None and "true" in esl.api("module_exists mod_freetdm", check=False):
+            esl.api("unload mod_freetdm", check=False)
+            out.ran.append("unload mod_freetdm")
+        conf = Path(dahdi_dir) / "system.conf"
+        code, text = system.run(["dahdi_cfg", "-c", str(conf)])
+        out.ran.append(f"dahdi_cfg -c {conf}")
+        if code != 0:
+            raise Refused(f"dahdi_cfg refused the spans: {_last(text)}")
+        if esl is None:
+            out.notes.append("FreeSWITCH is not running: FreeTDM takes the spans when it starts")
+        else:
+            _freetdm(esl, hw, out)
     except FreeSwitchError as exc:
         raise Refused(f"FreeSWITCH: {exc}") from None
     finally:
-        esl.close()
+        if esl is not None:
+            esl.close()
+
+
+def _freetdm(esl, hw: Hardware, out: Applied) -> None:
+    """mod_freetdm reads its spans when it loads: load it, then every configured span must be
+    in `ftdm list`."""
+    names = [r.name for r in status.combine(hw, {}, {}, {})]
+    if not names:
+        return
+    reply = esl.api("load mod_freetdm", check=False)
+    out.ran.append("load mod_freetdm")
+    if reply.startswith("-ERR"):
+        raise Refused(f"FreeSWITCH refused load mod_freetdm: {_last(reply)}")
+    listed = status.parse_ftdm_list(esl.api("ftdm list", check=False))
+    missing = [n for n in names if n not in listed]
+    if missing:
+        raise Refused(f"FreeTDM did not start span {missing[0]} (see freeswitch.log)")
 
 
 def _last(text: str) -> str:
