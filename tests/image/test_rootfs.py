@@ -303,7 +303,7 @@ def test_voice_cards_ready(root, engine_included):
     unit = root.file("/etc/systemd/system/ccctl-dahdi.service").content_string
     assert "ConditionPathExists=/etc/dahdi/system.conf" in unit and "Before=freeswitch.service" in unit
     assert root.service("ccctl-dahdi").is_enabled
-    assert "ccctl hardware status" in root.run("/opt/ccctl/venv/bin/ccctl hardware --help").stdout
+    assert "DAHDI's alarms" in root.run("/opt/ccctl/venv/bin/ccctl hardware status --help").stdout
     if not engine_included:
         return
     record = root.file("/etc/ccctl/engine").content_string
