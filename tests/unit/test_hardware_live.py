@@ -344,3 +344,14 @@ def test_status_cli(cli):
     ]
     table = cli("hardware", "status").stdout
     assert "loop-s2" in table and "RED" in table
+
+
+def test_ccctl_status_counts_the_spans_up(cli):
+    assert cli("hardware", "apply", "-f", _site(cli.tmp, LOOP["hardware"]["cards"])).exit_code == 0
+    proc = cli.tmp / "proc-dahdi"
+    proc.mkdir()
+    (proc / "2").write_text(PROC_RED)
+    r = cli("status")
+    assert "voice-card spans: 0 of 2 up (loop-s1 absent, loop-s2 RED)" in r.stdout, r.output
+    data = json.loads(cli("status", "--json").stdout)
+    assert [s["dahdi"] for s in data["spans"]] == ["absent", "RED"]
