@@ -46,6 +46,7 @@ def run(ctx: BuildContext) -> str:
         raise BuildError("no kernel in the root filesystem (/lib/modules is empty)")
     for k in kernels:
         _check_built(ctx.rootfs, k)
+    _mark(ctx)
     with_dkms = tree_bytes(ctx.rootfs)
     ctx.notes["rootfs_with_dkms_bytes"] = str(with_dkms)
     note = f"DAHDI built for {', '.join(kernels)} ({len(built_modules(ctx.rootfs, kernels[0]))} modules)"
@@ -128,9 +129,12 @@ def _drop_build_tools(ctx: BuildContext, kernels: list[str]) -> list[str]:
             shutil.copy2(p, dest / p.name)
     headers = [p for p in _installed(ctx) if p.startswith(("linux-headers-", "linux-kbuild-"))]
     # apt's simulation names everything that goes (the compilers dkms pulled in too); then
-    # exactly that list is purged.
+    # exactly that list is purged, after checking it holds nothing the image needs.
     sim = _chroot(ctx, "apt-get", "-s", "purge", "--autoremove", *BUILD_ONLY, *headers)
     removed = re.findall(r"^Purg (\S+)", sim, re.M)
+    wanted = sorted(set(removed) & _keep(ctx))
+    if wanted:
+        raise BuildError(f"removing dkms would remove {wanted[0]}, which the image needs")
     _chroot(ctx, "apt-get", "purge", "-y", *removed)
     shutil.rmtree(root / "var/lib/dkms", ignore_errors=True)
     shutil.rmtree(root / "usr/src", ignore_errors=True)
@@ -145,6 +149,40 @@ def _drop_build_tools(ctx: BuildContext, kernels: list[str]) -> list[str]:
             if m not in built_modules(root, k):
                 raise BuildError(f"{m}.ko for {k} was lost while dkms was removed")
     return removed
+
+
+def _keep(ctx: BuildContext) -> set[str]:
+    """What the image needs: the packages the bootstrap was asked for (but the build-only
+    ones unless DKMS is kept), DAHDI's tools, and every package Debian ranks required or important."""
+    from .bootstrap import package_list
+
+    build_only = set(BUILD_ONLY) | {ctx.settings.kernel.replace("linux-image-", "linux-headers-", 1)}
+    keep = set(package_list(ctx)) - (build_only if ctx.settings.dahdi == "modules" else set())
+    r = subprocess.run(
+        ["chroot", str(ctx.rootfs), "dpkg-query", "-W", "-f", "${Package} ${Priority}\\n"],
+        capture_output=True,
+        text=True,
+    )
+    for line in r.stdout.splitlines():
+        name, _, prio = line.partition(" ")
+        if prio in ("required", "important"):
+            keep.add(name)
+    return keep
+
+
+def _mark(ctx: BuildContext) -> None:
+    """apt's marks made to say what the image wants: the bootstrap leaves them as mmdebstrap
+    set them (DAHDI's tools came out as automatically installed, so removing dkms would take
+    them along). Wanted packages manual, the rest automatic: then an autoremove (apt's
+    simulation here, or an administrator's later) removes only what nothing wanted needs."""
+    keep = _keep(ctx)
+    installed = _installed(ctx)
+    manual = [p for p in installed if p in keep]
+    auto = [p for p in installed if p not in keep]
+    if manual:
+        _chroot(ctx, "apt-mark", "manual", *manual)
+    if auto:
+        _chroot(ctx, "apt-mark", "auto", *auto)
 
 
 def _installed(ctx: BuildContext) -> list[str]:
