@@ -4,9 +4,9 @@ The bootstrap installed `dahdi-dkms` with the headers of the image's kernel, so 
 modules inside the root filesystem, for that exact kernel (not the build host's). This stage
 checks they are there (dahdi, the dynamic spans that prove a box without a card, and every
 driver a card profile names) and, with the setting `dahdi = modules` (the default), removes
-what only building needed: dkms, the compilers, the kernel headers. The built modules are
-kept aside while dkms removes its own copies, then put back under /lib/modules/KERNEL/updates/
-dahdi and indexed by depmod.
+what only building needed: dkms, the compilers, the kernel headers. The built modules first become a package of their
+own (dahdi-modules-KERNEL, under /lib/modules/KERNEL/updates/dahdi, providing dahdi-dkms for
+Debian's dahdi-linux), then dkms and its copies go.
 
 Why not keep DKMS by default: the box takes its kernel from the image (no unattended upgrade
 installs another), so a new kernel arrives with a new image whose build makes new modules;
@@ -121,12 +121,8 @@ def _chroot(ctx: BuildContext, *cmd: str) -> str:
 
 def _drop_build_tools(ctx: BuildContext, kernels: list[str]) -> list[str]:
     root = ctx.rootfs
-    keep = ctx.work / "dahdi-modules"
     for k in kernels:
-        dest = keep / k
-        dest.mkdir(parents=True)
-        for p in built_modules(root, k).values():
-            shutil.copy2(p, dest / p.name)
+        _install_module_package(ctx, k)
     headers = [p for p in _installed(ctx) if p.startswith(("linux-headers-", "linux-kbuild-"))]
     # apt's simulation names everything that goes (the compilers dkms pulled in too); then
     # exactly that list is purged, after checking it holds nothing the image needs.
@@ -137,18 +133,50 @@ def _drop_build_tools(ctx: BuildContext, kernels: list[str]) -> list[str]:
         raise BuildError(f"removing dkms would remove {wanted[0]}, which the image needs")
     _chroot(ctx, "apt-get", "purge", "-y", *removed)
     shutil.rmtree(root / "var/lib/dkms", ignore_errors=True)
-    shutil.rmtree(root / "usr/src", ignore_errors=True)
-    (root / "usr/src").mkdir()
     for k in kernels:
-        dest = root / "lib/modules" / k / KEPT_DIR
-        dest.mkdir(parents=True, exist_ok=True)
-        for p in sorted((keep / k).iterdir()):
-            shutil.copy2(p, dest / p.name)
         _chroot(ctx, "depmod", "-a", k)
+        have = built_modules(root, k)
         for m in CORE_MODULES:
-            if m not in built_modules(root, k):
+            if m not in have or KEPT_DIR not in str(have[m]):
                 raise BuildError(f"{m}.ko for {k} was lost while dkms was removed")
     return removed
+
+
+def _install_module_package(ctx: BuildContext, kernel: str) -> None:
+    """The modules dkms built, as a package of their own (dahdi-modules-KERNEL, like
+    module-assistant's): dpkg knows their files, and it provides dahdi-dkms, which Debian's
+    dahdi-linux depends on (dahdi-dkms | dahdi-source), so dkms can go and the tools stay."""
+    version = next(
+        iter(
+            sorted(p.name for p in (ctx.rootfs / "var/lib/dkms/dahdi").iterdir() if p.is_dir() and p.name[0].isdigit())
+        ),
+        "0",
+    )
+    name = f"dahdi-modules-{kernel}"
+    pkg = ctx.work / name
+    dest = pkg / "lib/modules" / kernel / KEPT_DIR
+    dest.mkdir(parents=True)
+    for p in built_modules(ctx.rootfs, kernel).values():
+        shutil.copy2(p, dest / p.name)
+    (pkg / "DEBIAN").mkdir()
+    (pkg / "DEBIAN/control").write_text(
+        f"Package: {name}\nVersion: 1:{version}-ccctl1\nArchitecture: amd64\nSection: kernel\nPriority: optional\n"
+        "Maintainer: call-center appliance image build <root@localhost>\n"
+        "Provides: dahdi-dkms\n"
+        f"Description: DAHDI kernel modules for Linux {kernel}\n"
+        " Built by dkms from dahdi-dkms when the image was built, for the kernel it boots.\n"
+    )
+    for script in ("postinst", "postrm"):
+        f = pkg / "DEBIAN" / script
+        f.write_text(f"#!/bin/sh\nset -e\n[ -d /lib/modules/{kernel} ] && depmod -a {kernel} || true\n")
+        f.chmod(0o755)
+    deb = ctx.rootfs / "tmp" / f"{name}.deb"
+    ctx.run("dpkg-deb", "--root-owner-group", "-Zxz", "--build", pkg, deb)
+    try:
+        _chroot(ctx, "dpkg", "-i", f"/tmp/{deb.name}")
+    finally:
+        deb.unlink(missing_ok=True)
+        shutil.rmtree(pkg, ignore_errors=True)
 
 
 def _keep(ctx: BuildContext) -> set[str]:
