@@ -34,6 +34,23 @@ from ..errors import BuildError
 # Always needed: the core, and the dynamic local spans a box without a card is proved with.
 CORE_MODULES = ("dahdi", "dahdi_dynamic", "dahdi_dynamic_loc")
 BUILD_ONLY = ("dahdi-dkms", "dkms")
+# What dkms pulled in to compile, removed with it (apt's autoremove keeps some of them: a
+# package the image keeps recommends them).
+TOOLCHAIN = (
+    "gcc",
+    "gcc-12",
+    "cpp",
+    "cpp-12",
+    "make",
+    "libc6-dev",
+    "linux-libc-dev",
+    "libgcc-12-dev",
+    "dpkg-dev",
+    "patch",
+    "binutils",
+    "binutils-x86-64-linux-gnu",
+    "gawk",
+)
 KEPT_DIR = "updates/dahdi"
 
 
@@ -123,16 +140,21 @@ def _drop_build_tools(ctx: BuildContext, kernels: list[str]) -> list[str]:
     root = ctx.rootfs
     for k in kernels:
         _install_module_package(ctx, k)
-    headers = [p for p in _installed(ctx) if p.startswith(("linux-headers-", "linux-kbuild-"))]
-    # apt's simulation names everything that goes (the compilers dkms pulled in too); then
-    # exactly that list is purged, after checking it holds nothing the image needs.
-    sim = _chroot(ctx, "apt-get", "-s", "purge", "--autoremove", *BUILD_ONLY, *headers)
+    installed = _installed(ctx)
+    headers = [p for p in installed if p.startswith(("linux-headers-", "linux-kbuild-"))]
+    tools = [p for p in TOOLCHAIN if p in installed]
+    # apt's simulation names everything that goes (and what only those needed); then exactly
+    # that list is purged, after checking it holds nothing the image needs.
+    sim = _chroot(ctx, "apt-get", "-s", "purge", "--autoremove", *BUILD_ONLY, *headers, *tools)
     removed = re.findall(r"^Purg (\S+)", sim, re.M)
     wanted = sorted(set(removed) & _keep(ctx))
     if wanted:
         raise BuildError(f"removing dkms would remove {wanted[0]}, which the image needs")
     _chroot(ctx, "apt-get", "purge", "-y", *removed)
+    # dkms's own removal cannot run in a chroot without /proc: its copies go here.
     shutil.rmtree(root / "var/lib/dkms", ignore_errors=True)
+    for k in kernels:
+        shutil.rmtree(root / "lib/modules" / k / "updates/dkms", ignore_errors=True)
     for k in kernels:
         _chroot(ctx, "depmod", "-a", k)
         have = built_modules(root, k)
