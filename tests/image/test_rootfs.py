@@ -268,8 +268,8 @@ def test_admin_console_is_installed(root):
 
 
 def test_dahdi_modules_for_the_images_kernel(root, summary):
-    """DAHDI (setting dahdi = modules) built by dkms for the kernel the image boots, every
-    card profile's driver among the modules, depmod knows them; dkms, the compilers and the
+    """DAHDI (setting dahdi = modules) built by dkms for the kernel the image boots, the card
+    profiles' drivers among the modules but those the summary names, depmod knows them; dkms, the compilers and the
     kernel headers are gone, and so is dkms's signing key (it would be every box's)."""
     from image.builder.stages.drivers import kernel_versions, profile_modules
 
@@ -277,7 +277,9 @@ def test_dahdi_modules_for_the_images_kernel(root, summary):
     assert len(kernels) == 1, kernels
     k = kernels[0]
     have = {p.name.split(".ko")[0] for p in (ROOTFS / "lib/modules" / k / "updates/dahdi").glob("*.ko*")}
-    assert {"dahdi", "dahdi_dynamic", "dahdi_dynamic_loc", *profile_modules()} <= have, sorted(have)
+    assert {"dahdi", "dahdi_dynamic", "dahdi_dynamic_loc", "wct4xxp", "wctdm24xxp"} <= have, sorted(have)
+    missing = set(summary["notes"]["dahdi_drivers_missing"].split(",")) - {""}
+    assert set(profile_modules()) - have == missing, (sorted(have), missing)
     assert "updates/dahdi/dahdi_dynamic_loc.ko" in root.file(f"/lib/modules/{k}/modules.dep").content_string
     for pkg in ("dahdi", "dahdi-linux"):
         assert root.package(pkg).is_installed, pkg

@@ -2,8 +2,8 @@
 
 The bootstrap installed `dahdi-dkms` with the headers of the image's kernel, so dkms built the
 modules inside the root filesystem, for that exact kernel (not the build host's). This stage
-checks they are there (dahdi, the dynamic spans that prove a box without a card, and every
-driver a card profile names) and, with the setting `dahdi = modules` (the default), removes
+checks they are there (dahdi, the dynamic spans that prove a box without a card; the card
+profiles' drivers dkms did not build are named in the summary) and, with the setting `dahdi = modules` (the default), removes
 what only building needed: dkms, the compilers, the kernel headers. The built modules first become a package of their
 own (dahdi-modules-KERNEL, under /lib/modules/KERNEL/updates/dahdi, providing dahdi-dkms for
 Debian's dahdi-linux), then dkms and its copies go.
@@ -79,10 +79,13 @@ def run(ctx: BuildContext) -> str:
         note += "; DKMS kept (rebuilds for a new kernel)"
     added = _dahdi_added_bytes(ctx, kernels)
     ctx.notes["dahdi_added_bytes"] = str(added)
+    # Debian's dahdi-dkms 2.11 does not build every driver for every kernel (the wcxb-based
+    # ones, wcaxx/wcte13xp/wcte43x, are left out on 6.1): named here, and `hardware apply`
+    # refuses such a card (modprobe fails) with the previous spans kept.
     missing = sorted(set(profile_modules()) - set(built_modules(ctx.rootfs, kernels[0])))
-    if missing:
-        raise BuildError(f"DAHDI built for {kernels[0]} lacks the card driver {missing[0]} (a profile names it)")
-    return note + f"; DAHDI adds {added / 1e6:.0f} MB"
+    ctx.notes["dahdi_drivers_missing"] = ",".join(missing)
+    note += f"; DAHDI adds {added / 1e6:.0f} MB"
+    return note + (f"; not built: {', '.join(missing)}" if missing else "")
 
 
 def kernel_versions(root: Path) -> list[str]:
