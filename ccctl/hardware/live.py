@@ -188,7 +188,21 @@ def _bring_up(services: Services, hw: Hardware, dahdi_dir: Path, system: System,
         if esl is not None and "true" in esl.api("module_exists mod_freetdm", check=False):
             esl.api("unload mod_freetdm", check=False)
             out.ran.append("unload mod_freetdm")
+        if render.has_dynamic(hw):
+            # made first, then numbered (see render.dynamic_spans_conf)
+            dyn = Path(dahdi_dir) / "dynamic-spans.conf"
+            for cmd in (
+                ["dahdi_cfg", "-c", str(dyn)],
+                ["dahdi_span_assignments", "add"],
+                ["dahdi_waitfor_span_assignments", "assigned"],
+            ):
+                code, text = system.run(cmd)
+                out.ran.append(" ".join(cmd))
+                if code != 0 and cmd[0] == "dahdi_cfg":
+                    raise Refused(f"dahdi_cfg refused the dynamic spans: {_last(text)}")
         conf = Path(dahdi_dir) / "system.conf"
+        if not hw.cards:
+            return
         code, text = system.run(["dahdi_cfg", "-c", str(conf)])
         out.ran.append(f"dahdi_cfg -c {conf}")
         if code != 0:

@@ -65,7 +65,12 @@ def test_hardware_apply_writes_dahdi_and_freetdm(cli):
     data = json.loads(r.stdout)
     assert {c["kind"] for c in data["changes"]} == {"card", "hardware"}
     dahdi = cli.tmp / "etc-dahdi"
-    assert sorted(p.name for p in dahdi.iterdir()) == ["assigned-spans.conf", "span-types.conf", "system.conf"]
+    assert sorted(p.name for p in dahdi.iterdir()) == [
+        "assigned-spans.conf",
+        "dynamic-spans.conf",
+        "span-types.conf",
+        "system.conf",
+    ]
     assert (cli.tmp / "modules-load.d" / "ccctl-dahdi.conf").read_text().splitlines()[1:] == [
         "dahdi",
         "wct4xxp",

@@ -107,8 +107,10 @@ def load_site_dict(data: dict, tmp: Path | None = None):
 def test_dynamic_spans_render_through_the_card_code():
     hw = load_site_dict(LOOP)
     conf = render.system_conf(hw)
-    assert "dynamic=loc,1:0,31,0\nspan=1,0,0,ccs,hdb3,crc4" in conf
-    assert "dynamic=loc,1:1,31,0\nspan=2,1,0,ccs,hdb3,crc4" in conf
+    assert "span=1,0,0,ccs,hdb3,crc4\nbchan=1-15,17-31\ndchan=16" in conf and "dynamic=" not in conf
+    assert render.dynamic_spans_conf(hw).splitlines()[1:] == ["dynamic=loc,1:0,31,0", "dynamic=loc,1:1,31,0"]
+    assigned = render.assigned_spans_conf(hw).splitlines()[1:]
+    assert [ln.split() for ln in assigned] == [["DYN/loc/1:0", "1:1:1"], ["DYN/loc/1:1", "1:2:32"]]
     assert render.modules(hw) == ["dahdi", "dahdi_dynamic", "dahdi_dynamic_loc", "dahdi_echocan_mg2"]
     assert "[span zt loop-s2]" in render.freetdm_conf(hw)
 
@@ -168,13 +170,16 @@ def test_apply_brings_the_spans_up(box):
         "modprobe dahdi_dynamic",
         "modprobe dahdi_dynamic_loc",
         "modprobe dahdi_echocan_mg2",
+        f"dahdi_cfg -c {tmp / 'dahdi' / 'dynamic-spans.conf'}",
+        "dahdi_span_assignments add",
+        "dahdi_waitfor_span_assignments assigned",
         f"dahdi_cfg -c {tmp / 'dahdi' / 'system.conf'}",
     ]
     assert esl.sent == ["module_exists mod_freetdm", "load mod_freetdm", "ftdm list"]
-    assert "dynamic=loc,1:1,31,0" in (tmp / "dahdi" / "system.conf").read_text()
+    assert "dynamic=loc,1:1,31,0" in (tmp / "dahdi" / "dynamic-spans.conf").read_text()
     assert "dahdi_dynamic_loc" in (tmp / "modules-load.d" / "ccctl-dahdi.conf").read_text()
     assert [c.name for c in api.get_hardware(services).cards] == ["loop"]
-    assert len(done.written) == 4
+    assert len(done.written) == 5
     # again, with mod_freetdm loaded: it lets go of the channels before dahdi_cfg runs
     esl2 = FakeEsl(FTDM_LIST, loaded=True)
     live.apply(services, load_site_dict(LOOP), tmp / "dahdi", system(esl2))
@@ -207,7 +212,9 @@ def test_a_refused_span_rolls_everything_back(box, refusal, line):
             base = s.run
 
             def run(cmd):
-                if cmd[0] == "dahdi_cfg" and "span=2" not in Path(cmd[-1]).read_text():
+                if cmd[0] == "dahdi_cfg" and (
+                    cmd[-1].endswith("dynamic-spans.conf") or "span=2" not in Path(cmd[-1]).read_text()
+                ):
                     return 0, ""
                 return base(cmd)
 
