@@ -148,6 +148,14 @@ class Settings(BaseSettings):
         Path("/etc/dahdi"),
         description="Where `ccctl hardware apply` writes DAHDI's system.conf, assigned-spans.conf and span-types.conf.",
     )
+    modules_load_dir: Path = Field(
+        Path("/etc/modules-load.d"),
+        description="Where `ccctl hardware apply` writes ccctl-dahdi.conf, the voice cards' kernel modules loaded at boot.",
+    )
+    proc_dahdi: Path = Field(
+        Path("/proc/dahdi"),
+        description="DAHDI's per-span status files `ccctl hardware status` reads (a test points elsewhere).",
+    )
     hardware_dir: Path | None = Field(
         None,
         description="The voice-card profiles folder. Unset: hardware/profiles beside the package, else /usr/share/ccctl/hardware/profiles.",

@@ -1,4 +1,4 @@
-"""`ccctl hardware list|show|detect|apply`: voice cards (E1/T1 and analog).
+"""`ccctl hardware list|show|detect|apply|status`: voice cards (E1/T1 and analog).
 
 Only typer is imported at start-up; the library parts load when a command runs."""
 
@@ -130,35 +130,87 @@ def apply(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change and change nothing."),
     as_json: bool = JSON,
 ):
-    """Store the cards of FILE (validated first: a setting a card cannot carry fails with one
-    line naming the span or port, and Debian's dahdi_cfg -t checks the system.conf where it
-    is installed), render FreeTDM's files into the FreeSWITCH tree, and write
-    DAHDI's system.conf, assigned-spans.conf and span-types.conf. Without FILE, rewrite the DAHDI files from
-    the database."""
+    """Store the cards of FILE and bring the running spans to them. Checked first, nothing
+    applied if any fails (one line naming the card, span or port): what a card cannot carry,
+    a card this box does not have or whose firmware is missing, two tenants on one span, two
+    clock masters, and Debian's dahdi_cfg -t on the rendered system.conf. Then FreeTDM's
+    files go into the FreeSWITCH tree, DAHDI's system.conf, assigned-spans.conf,
+    span-types.conf and /etc/modules-load.d/ccctl-dahdi.conf are written, the drivers loaded,
+    dahdi_cfg run and mod_freetdm (re)loaded; if dahdi_cfg or FreeTDM refuses, the previous
+    files, spans and cards come back. Without FILE, bring the spans to the stored cards."""
     from ccctl.cli import output
     from ccctl.cli.common import open_services, report
     from ccctl.config.load import load_site
     from ccctl.errors import InvalidInput
-    from ccctl.hardware import api
+    from ccctl.hardware import api, live
 
     c = open_services(ctx)
-    result = None
     if file:
         site = load_site(file)
         if site.hardware is None:
             raise InvalidInput(f"{file}: no 'hardware:' section")
-        # Debian's dahdi_cfg checks the system.conf first: what it refuses is never stored.
-        checked = api.verify_dahdi(site.hardware.sorted())
-        result = api.apply_hardware(c, site.hardware, dry_run=dry_run)
+        hw = site.hardware
     else:
-        checked = api.verify_dahdi(api.get_hardware(c))
-    written = [] if dry_run else api.write_dahdi(api.get_hardware(c), dahdi_dir or c.settings.dahdi_dir)
-    output.message("system.conf passes dahdi_cfg -t" if checked.ran else f"system.conf not checked: {checked.reason}")
+        hw = api.get_hardware(c)
+    if dry_run:
+        live.preflight(hw.sorted(), live.System.of(c.settings))
+        result = api.apply_hardware(c, hw, dry_run=True)
+        checked = api.verify_dahdi(hw.sorted())
+        output.message(
+            "system.conf passes dahdi_cfg -t" if checked.ran else f"system.conf not checked: {checked.reason}"
+        )
+        if as_json:
+            output.emit_json(result.as_dict())
+        else:
+            report(result, False, c)
+        return
+    done = live.apply(c, hw, dahdi_dir or c.settings.dahdi_dir)
+    for note in done.notes:
+        output.message(note)
     if as_json:
-        output.emit_json({**(result.as_dict() if result else {}), "written": [str(p) for p in written]})
-    elif result is not None:
-        report(result, False, c)
-    for p in written:
+        output.emit_json(
+            {
+                **(done.result.as_dict() if done.result else {}),
+                "written": [str(p) for p in done.written],
+                "ran": done.ran,
+            }
+        )
+        return
+    if done.result is not None and file:
+        report(done.result, False, c)
+    for p in done.written:
         output.message(f"wrote {p}")
-    if written:
-        output.message("then: dahdi_span_types set && dahdi_span_assignments add && dahdi_cfg (or restart dahdi)")
+    for cmd in done.ran:
+        output.message(f"ran {cmd}")
+
+
+@app.command("status")
+def status_(ctx: typer.Context, as_json: bool = JSON):
+    """Each configured span now: DAHDI's alarms (ok, RED, YELLOW, BLUE, ... or absent),
+    FreeTDM's signalling (up, down, or not loaded), channels, and calls in progress."""
+    from ccctl.cli import output
+    from ccctl.cli.common import open_services
+    from ccctl.hardware import live
+
+    rows = [r.as_dict() for r in live.read(open_services(ctx))]
+    if as_json:
+        output.emit_json(rows)
+    elif rows:
+        output.emit(
+            rows,
+            False,
+            columns=[
+                "card",
+                "span",
+                "name",
+                "dahdi_span",
+                "group",
+                "signalling",
+                "dahdi",
+                "freetdm",
+                "channels",
+                "in_use",
+            ],
+        )
+    else:
+        output.message("no voice cards configured")

@@ -163,12 +163,18 @@ def list_(
 
 def status(ctx: typer.Context, as_json: bool = JSON):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
-    queues with waiting callers and available agents, and recordings that failed (each is
+    queues with waiting callers and available agents, voice-card spans up (and the others
+    with their alarm or signalling state: ccctl hardware status), and recordings that failed (each is
     logged by FreeSWITCH as `ccctl recording-failed call=UUID`). Exit 1 when an installed
     FreeSWITCH is down (with why: its unit's state); 0 on a box without the engine."""
     from ccctl.freeswitch.status import box_status
+    from ccctl.hardware import live as spans_now
 
-    data = box_status(open_services(ctx))
+    services = open_services(ctx)
+    data = box_status(services)
+    spans = [r.as_dict() for r in spans_now.read(services)]
+    if spans:
+        data["spans"] = spans
     if as_json:
         output.emit_json(data)
         if data.get("reason"):
@@ -185,6 +191,12 @@ def status(ctx: typer.Context, as_json: bool = JSON):
         deployed += f", FreeSWITCH runs {cfg['deployed']} (pending: ccctl deploy)"
     if cfg["failed"]:
         deployed += f"; generation {cfg['failed']} FAILED: {cfg['error']}"
+    if spans:
+        bad = [f"{r['name']} {r['dahdi'] if r['dahdi'] != 'ok' else 'signalling ' + r['freetdm']}" for r in spans]
+        bad = [b for b, r in zip(bad, spans) if r["dahdi"] != "ok" or r["freetdm"] != "up"]
+        deployed += f"\nvoice-card spans: {len(spans) - len(bad)} of {len(spans)} up" + (
+            f" ({', '.join(bad)})" if bad else ""
+        )
     if data["freeswitch"] == "down":
         if data.get("reason"):
             output.line(f"FreeSWITCH: down ({data['reason']})")

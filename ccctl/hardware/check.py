@@ -1,6 +1,7 @@
 """Settings a voice card cannot carry, each refused with one line naming the card and the
 span or port: more spans or ports than the card has, PRI on an analog port, R2 on a T1,
-E1 framing on a T1, a span shared by two tenants' trunks."""
+E1 framing on a T1, a span shared by two tenants' trunks, two spans as clock master; and, on
+the box itself (check_present), a card that is not there or lacks its firmware."""
 
 from __future__ import annotations
 
@@ -44,9 +45,45 @@ def check_hardware(hw: Hardware, trunks: Iterable[tuple[str, str, int]] = ()) ->
     members: Members = defaultdict(list)
     for card in hw.cards:
         _check_card(out, card, known.get(card.profile), members)
-    if sum(1 for sp in (s for c in hw.cards for s in c.spans) if sp.clock == 1) > 1:
-        out.warn("clock", "more than one span has clock priority 1; DAHDI takes the first it finds")
+    masters = [f"card {c.name} span {sp.span}" for c in hw.cards for sp in c.spans if sp.clock == 1]
+    if len(masters) > 1:
+        out.err(
+            masters[1],
+            f"clock priority 1 is already {masters[0]}'s: two spans as master make a clock source loop "
+            "(give one priority 2, or 0 for never)",
+        )
     _check_groups(out, trunks, members)
+    return list(out)
+
+
+def check_present(hw: Hardware, found) -> list[Problem]:
+    """Cards of HW this box does not have, or whose firmware is missing, by `detect`'s FOUND
+    (a Detection): a card with a location must be there with its profile; one without, some
+    detected card of its profile must be. Virtual cards (DAHDI's dynamic spans) are always there."""
+    out = _Problems()
+    known = profiles.cards()
+    by_location = {c.location: c for c in found.cards}
+    for card in hw.cards:
+        fam = known.get(card.profile, (None, None))[0]
+        if fam is None or fam.virtual or not (card.spans or card.ports):
+            continue
+        where = f"card {card.name}"
+        first = f"{where} span {card.spans[0].span}" if card.spans else f"{where} port {card.ports[0].port}"
+        if card.location:
+            hit = by_location.get(card.location)
+            if hit is None:
+                out.err(first, f"no card at {card.location} on this box (see ccctl hardware detect)")
+                continue
+            if hit.profile != card.profile:
+                out.err(where, f"the card at {card.location} is {hit.profile or 'unknown'}, not {card.profile}")
+                continue
+        else:
+            hit = next((c for c in found.cards if c.profile == card.profile), None)
+            if hit is None:
+                out.err(first, f"no {card.profile} card on this box (see ccctl hardware detect)")
+                continue
+        if hit.firmware_missing:
+            out.err(where, f"firmware {hit.firmware_missing[0]} is missing (see ccctl hardware detect)")
     return list(out)
 
 
@@ -58,7 +95,7 @@ def _check_card(out: _Problems, card, found, members: Members) -> None:
     fam, prof = found
     if (prof.module or fam.module) is None:
         out.warn(c, f"{prof.name} has no driver in Debian's DAHDI ({prof.note or 'vendor driver needed'})")
-    if not card.location and (card.spans or card.ports):
+    if not card.location and (card.spans or card.ports) and not fam.virtual:
         out.warn(c, "no location: assigned-spans.conf cannot pin its spans (see ccctl hardware detect)")
     for n in _dupes(s.span for s in card.spans):
         out.err(f"{c} span {n}", "defined twice")

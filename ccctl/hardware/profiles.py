@@ -65,7 +65,8 @@ class EchoCanceller(_Strict):
 class Card(_Strict):
     id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
     name: str
-    match: list[Match] = Field(min_length=1)
+    match: list[Match] = []
+    """The bus ids that are this card (none for a virtual family: nothing to detect)."""
     loader_match: list[Match] = []
     """USB ids a unit shows before its firmware is loaded (the Astribank's loader stage)."""
     ids_name: str | None = None
@@ -89,7 +90,7 @@ class Card(_Strict):
 
     @model_validator(mode="after")
     def _sources_cover_facts(self):
-        needed = {"match", "name", "port_types"}
+        needed = {"name", "port_types"} | ({"match"} if self.match else set())
         if self.firmware:
             needed.add("firmware")
         if self.spans:
@@ -113,11 +114,24 @@ class Card(_Strict):
 class Family(_Strict):
     family: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
     vendor: str
-    bus: Literal["pci", "usb"]
+    bus: Literal["pci", "usb", "virtual"]
+    """virtual: spans made by a DAHDI driver without hardware (dahdi_dynamic_loc wires two
+    spans back to back), configured like a card's to prove a box without one."""
     module: str | None
     """The kernel module (None: no driver for it in Debian's DAHDI)."""
     module_source: str
     cards: list[Card] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cards_on_a_bus_have_ids(self):
+        for c in self.cards:
+            if self.bus != "virtual" and not c.match:
+                raise ValueError(f"card {c.id}: a {self.bus} card needs match ids")
+        return self
+
+    @property
+    def virtual(self) -> bool:
+        return self.bus == "virtual"
 
 
 def profiles_dir() -> Path:

@@ -3,6 +3,7 @@
 - /etc/dahdi/system.conf: spans (timing, framing, coding, CRC4), channels and echo cancellers;
 - /etc/dahdi/assigned-spans.conf: which card's span gets which DAHDI span and channel numbers;
 - /etc/dahdi/span-types.conf: E1 or T1 line mode of each span of a card that does both;
+- /etc/dahdi/dynamic-spans.conf: the dynamic spans of a virtual card (made before system.conf);
 - freetdm.conf (FreeSWITCH's configuration directory): FreeTDM's spans over DAHDI (zt I/O),
   with a `group` per span group, the name the tdm trunks dial;
 - autoload_configs/freetdm.conf.xml: mod_freetdm's signalling per span (libpri for PRI,
@@ -43,6 +44,36 @@ _ANALOG_SIG = {
 def _echo_lines(by_ec: dict[str, list[int]]) -> list[str]:
     # "hardware": the card's echo-cancel module engages by itself; "none": no line at all.
     return [f"echocanceller={ec},{ranges(ch)}" for ec, ch in sorted(by_ec.items()) if ec not in ("none", "hardware")]
+
+
+def _dynamic(sp: DigitalSpan) -> tuple[str, str] | None:
+    """A virtual card's span as DAHDI's dynamic driver and address: dahdi_dynamic_loc joins
+    span 2n-1 and 2n of the card as the two ends of one line (address key:id, key n, ids 0
+    and 1). None for a real card's span."""
+    prof = profiles.find_card(sp.card.profile)
+    if not prof or not prof[0].virtual:
+        return None
+    key, end = (sp.spec.span + 1) // 2, (sp.spec.span - 1) % 2
+    return (prof[1].module or prof[0].module).removeprefix("dahdi_dynamic_"), f"{key}:{end}"
+
+
+def dynamic_spans_conf(hw: Hardware, lay: Layout | None = None) -> str:
+    """dahdi_cfg's dynamic= lines, in a file of their own: dahdi_cfg destroys and re-creates
+    the dynamic spans its file names, before their channels can be configured, and with
+    Debian's auto_assign_spans=0 a created span has no number until dahdi_span_assignments
+    gives it one. So the spans are made from this file, assigned (assigned-spans.conf), then
+    configured from system.conf. Timing 0: the local driver has no clock of its own."""
+    lay = lay or layout(hw)
+    lines = [HEADER.rstrip()]
+    for sp in lay.digital:
+        dyn = _dynamic(sp)
+        if dyn:
+            lines.append(f"dynamic={dyn[0]},{dyn[1]},{sp.size},0")
+    return "\n".join(lines) + "\n"
+
+
+def has_dynamic(hw: Hardware) -> bool:
+    return any(_dynamic(sp) for sp in layout(hw).digital)
 
 
 def system_conf(hw: Hardware, lay: Layout | None = None) -> str:
@@ -87,7 +118,11 @@ def assigned_spans_conf(hw: Hardware, lay: Layout | None = None) -> str:
     for sp in lay.spans():
         card = sp.card
         local = sp.spec.span if isinstance(sp, DigitalSpan) else 1
-        if card.location is None:
+        dyn = _dynamic(sp) if isinstance(sp, DigitalSpan) else None
+        if dyn:
+            # one dynamic device per span, matched by its hardware id (DYN/loc/1:0)
+            lines.append(f"{'DYN/' + dyn[0] + '/' + dyn[1]:<40} 1:{sp.number}:{sp.base}")
+        elif card.location is None:
             lines.append(f"# card {card.name}: no location, span {sp.number} left to automatic assignment")
         elif card.location.startswith("usb:"):
             lines.append(f"# card {card.name} ({card.location}): Astribank spans are assigned by astribank_hook")
@@ -205,6 +240,34 @@ def freetdm_conf_xml(hw: Hardware, lay: Layout | None = None):
     )
 
 
+MODULES_LOAD = "ccctl-dahdi.conf"
+"""/etc/modules-load.d/ccctl-dahdi.conf: the drivers of the configured cards, loaded at boot."""
+
+
+def modules(hw: Hardware) -> list[str]:
+    """Kernel modules the configured cards need, in load order: DAHDI's core, each card's
+    driver as its profile names it (dahdi_dynamic first for a virtual card's), and the
+    software echo cancellers the spans and ports use."""
+    out = ["dahdi"]
+    for card in hw.cards:
+        found = profiles.find_card(card.profile)
+        if found is None or not (card.spans or card.ports):
+            continue
+        fam, prof = found
+        module = prof.module or fam.module
+        if fam.virtual:
+            out.append("dahdi_dynamic")
+        if module:
+            out.append(module)
+    ecs = {x.echo_canceller for c in hw.cards for x in [*c.spans, *c.ports]}
+    out += [f"dahdi_echocan_{ec}" for ec in sorted(ecs) if ec not in ("none", "hardware")]
+    return list(dict.fromkeys(out))
+
+
+def modules_load_conf(hw: Hardware) -> str:
+    return HEADER + "".join(m + "\n" for m in modules(hw))
+
+
 def dahdi_files(hw: Hardware) -> dict[str, str]:
     """File name in /etc/dahdi -> content."""
     lay = layout(hw)
@@ -212,6 +275,7 @@ def dahdi_files(hw: Hardware) -> dict[str, str]:
         "system.conf": system_conf(hw, lay),
         "assigned-spans.conf": assigned_spans_conf(hw, lay),
         "span-types.conf": span_types_conf(hw, lay),
+        "dynamic-spans.conf": dynamic_spans_conf(hw, lay),
     }
 
 

@@ -1,5 +1,5 @@
 """Does the engine load? `ldd` on the FreeSWITCH binary, libfreeswitch, every module ccctl's tree
-loads (and mod_freetdm, fs_cli when present), then `freeswitch -version`.
+loads (and mod_freetdm with its FreeTDM modules, fs_cli when present), then `freeswitch -version`.
 
 Asked twice: of a prefix on the build host before anything is written (a library missing
 there cannot be bundled), and inside the finished root filesystem (through chroot), where the
@@ -17,13 +17,15 @@ from .errors import BuildError
 
 # Each file's ldd output under a header line; a file ldd cannot read gives no dependency.
 LDD_SCRIPT = 'for f in "$@"; do echo "==> $f"; ldd "$f" 2>&1 || true; done'
-EXTRA_MODULES = ("mod_freetdm",)
+# mod_freetdm and the FreeTDM modules it loads by name (I/O: zt is DAHDI; signalling: libpri,
+# openr2, analog), each checked when the prefix has it.
+EXTRA_MODULES = ("mod_freetdm", "ftmod_zt", "ftmod_libpri", "ftmod_r2", "ftmod_analog", "ftmod_analog_em")
 EXTRA_BINARIES = ("fs_cli",)
 
 
 def targets(root: Path, binary: str, mod_dir: str, modules) -> list[str]:
     """Paths (as seen inside ROOT) of what must load: the binary, the modules the tree loads
-    and, when present, mod_freetdm and fs_cli. libfreeswitch is added from the binary's ldd."""
+    and, when present, mod_freetdm, its ftmod_* modules and fs_cli. libfreeswitch is added from the binary's ldd."""
     inside = lambda p: root / str(p).lstrip("/")  # noqa: E731
     out = [binary]
     for m in list(modules) + [m for m in EXTRA_MODULES if inside(f"{mod_dir}/{m}.so").is_file()]:

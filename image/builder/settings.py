@@ -24,6 +24,7 @@ BARE_ENV = {
     "freeswitch_prefix": "FREESWITCH_PREFIX",
 }
 MIN_DISK = 2 * 1024**3
+DAHDI_MODES = ("modules", "dkms", "none")
 
 
 def _setting(default, doc: str):
@@ -61,6 +62,11 @@ class ImageSettings:
     signalwire_token: str = _setting("", "FreeSWITCH source 2: a SignalWire token for the vendor's apt repository.")
     freeswitch_prefix: str = _setting(
         "", "FreeSWITCH source 3: an installed FreeSWITCH prefix to bundle (e.g. /opt/freeswitch)."
+    )
+    dahdi: str = _setting(
+        "modules",
+        "Voice-card drivers: modules (DAHDI built for the image's kernel, then the compilers and headers "
+        "removed), dkms (kept: a new kernel rebuilds them, ~200 MB more), none.",
     )
     output: str = _setting("build", "Directory the artifacts are written to (relative: to the repository).")
 
@@ -147,6 +153,8 @@ def validate(s: ImageSettings) -> None:
         raise BuildError(f"setting security_mirror: {s.security_mirror!r} is not an http(s) URL")
     if s.suite != "bookworm":
         raise BuildError(f"setting suite: {s.suite!r}: the appliance is built on Debian 12 (bookworm)")
+    if s.dahdi not in DAHDI_MODES:
+        raise BuildError(f"setting dahdi: {s.dahdi!r} is not one of {', '.join(DAHDI_MODES)}")
     if s.disk_bytes < MIN_DISK:
         raise BuildError(f"setting disk_size: {s.disk_size} is too small (at least 2G)")
     for p in s.extra_packages + (s.kernel,):

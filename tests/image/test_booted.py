@@ -412,17 +412,12 @@ def test_sip_through_forwarded_port(vm, site):
         probe.close()
 
 
-def test_call_through_ivr_and_queue_to_registered_agent(vm, site, tmp_path):
-    """A caller on this host dials the number through the forwarded carrier-side port, presses
-    1 in the IVR (SIP INFO: no RTP crosses qemu's NAT), waits in the queue, and the seat that
-    registered from this host through the other forwarded port rings and answers. The seat
-    advertises 10.0.2.2, the address under which the guest reaches this host (like a phone
-    configured with its public address). The box's call record then tells the same story."""
-    need("sipp")
+def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str):
+    """A sipp seat on this host, registered through the forwarded port, answering the call it
+    is offered (after ring_ms) and echoing its media; advertises 10.0.2.2, the address under
+    which the guest reaches this host."""
     from ccctl.testing.sip import SCENARIOS, Sipp
 
-    ext, domain, password = site("imagecall", "2001")
-    vm.ssh(f"sudo ccctl agent ready imagecall {ext}")
     scen = tmp_path / "scenarios"
     scen.mkdir()
     for name in ("register.xml", "agent_answer.xml"):
@@ -458,11 +453,28 @@ def test_call_through_ivr_and_queue_to_registered_agent(vm, site, tmp_path):
         ],
         timeout_s=600,
     )
+    deadline = time.monotonic() + 60
+    while "SIP/2.0 200" not in (agent.messages.read_text() if agent.messages.exists() else ""):
+        if not agent.running() or time.monotonic() >= deadline:
+            agent.kill()
+            raise AssertionError(agent.diagnostics())
+        time.sleep(1)
+    return agent
+
+
+def test_call_through_ivr_and_queue_to_registered_agent(vm, site, tmp_path):
+    """A caller on this host dials the number through the forwarded carrier-side port, presses
+    1 in the IVR (SIP INFO: no RTP crosses qemu's NAT), waits in the queue, and the seat that
+    registered from this host through the other forwarded port rings and answers. The seat
+    advertises 10.0.2.2, the address under which the guest reaches this host (like a phone
+    configured with its public address). The box's call record then tells the same story."""
+    need("sipp")
+    from ccctl.testing.sip import Sipp
+
+    ext, domain, password = site("imagecall", "2001")
+    vm.ssh(f"sudo ccctl agent ready imagecall {ext}")
+    agent = registered_agent(vm, tmp_path, ext, domain, password)
     try:
-        deadline = time.monotonic() + 60
-        while "SIP/2.0 200" not in (agent.messages.read_text() if agent.messages.exists() else ""):
-            assert agent.running() and time.monotonic() < deadline, agent.diagnostics()
-            time.sleep(1)
         caller = Sipp(
             tmp_path / "caller",
             HERE / "sipp" / "caller_info.xml",
@@ -538,3 +550,145 @@ def test_second_first_boot_differs(tmp_path_factory, vm, host, admin_key, second
             assert key in sa and sa[key] != sb[key], key
     finally:
         other.stop()
+
+
+# --- voice cards without a card: two dynamic local E1 spans back to back ---------------------------
+
+TDM_NUMBER = "4930555200"  # call_site.yaml: imagecall's number on its PRI trunk (span group 2)
+# Span 1 stands in for the carrier (network side, group 9: no tenant's), span 2 is the tenant's
+# PRI trunk (CPE, group 2). Rendered by the same code as a real card's (profile dynamic-loc).
+LOOP = """hardware:
+  cards:
+    - name: loop
+      profile: dynamic-loc
+      spans:
+        - {span: 1, type: e1, signalling: pri_net, clock: 0, group: 9, echo_canceller: none}
+        - {span: 2, type: e1, signalling: pri_cpe, clock: 1, group: 2, echo_canceller: none}
+"""
+# Pulling span 1: FreeTDM lets go of the channels, DAHDI's dynamic span 1:0 is destroyed
+# (DAHDI_DYNAMIC_DESTROY on /dev/dahdi/ctl), FreeTDM is loaded again on what is left.
+PULL = """sudo fs_cli -x 'unload mod_freetdm' >/dev/null && sudo python3 - <<'PY'
+import fcntl, os, struct
+dds = struct.pack("20s40siii", b"loc", b"1:0", 31, 0, 0)
+fd = os.open("/dev/dahdi/ctl", os.O_RDWR)
+fcntl.ioctl(fd, (1 << 30) | (len(dds) << 16) | (0xDA << 8) | 81, dds)
+PY
+sudo fs_cli -x 'load mod_freetdm'"""
+
+
+def span_status(vm) -> dict:
+    r = vm.ssh("sudo ccctl hardware status --json", check=False)
+    return {row["name"]: row for row in json.loads(r.stdout or "[]")} if r.returncode == 0 else {"error": r.stderr}
+
+
+def both_up(vm):
+    st = span_status(vm)
+    up = all(
+        st.get(n, {}).get("dahdi") == "ok" and st.get(n, {}).get("freetdm") == "up" for n in ("loop-s1", "loop-s2")
+    )
+    return up, st
+
+
+@pytest.fixture(scope="module")
+def spans(vm, engine_included):
+    """The two spans applied (no tenant needed for them to come up; the call test adds the site)."""
+    if not engine_included:
+        pytest.skip("image built without FreeSWITCH: no mod_freetdm")
+    r = vm.ssh(f"sudo ccctl hardware apply -f - <<'EOF'\n{LOOP}EOF", check=False, timeout=1200)
+    assert r.returncode == 0, r.stdout + r.stderr
+    print(f"\nhardware apply:\n{r.stderr.strip()}")
+    return poll(lambda: both_up(vm), 300, "the dynamic spans are not both up")
+
+
+def test_dahdi_built_for_the_booted_kernel(vm, host):
+    """The image's DAHDI modules are for the kernel it boots, loaded at boot, their devices
+    FreeSWITCH's; the compilers and headers that built them are gone (setting dahdi = modules)."""
+    kernel = host.check_output("uname -r").strip()
+    assert host.check_output("/usr/sbin/modinfo -n dahdi").startswith(f"/lib/modules/{kernel}/updates/dahdi/")
+    assert host.check_output("/usr/sbin/modinfo -F vermagic dahdi").split()[0] == kernel
+    assert host.run("grep -q '^dahdi ' /proc/modules").rc == 0
+    assert host.file("/dev/dahdi/ctl").group == "freeswitch"
+    assert host.run("command -v gcc || command -v cc || ls -d /usr/src/linux-headers-*").rc != 0
+    # Figures: what DAHDI's modules cost the boot (not asserted: the machine is shared).
+    blame = vm.ssh("systemd-analyze blame | grep -E 'modules-load|ccctl-dahdi' || true").stdout.strip()
+    first = vm.ssh("sudo dmesg | grep -m1 -i 'dahdi' || true").stdout.strip()
+    print(f"\nDAHDI at boot: {blame or 'no unit timing'}; first kernel line: {first}")
+
+
+def test_dynamic_e1_spans_up_in_dahdi_and_freetdm(vm, spans):
+    """`hardware apply` made the two spans (dahdi_cfg), mod_freetdm opened them, libpri's D
+    channels are up on both sides: `hardware status` says so per span."""
+    for name, dahdi_span in (("loop-s1", 1), ("loop-s2", 2)):
+        row = spans[name]
+        assert (row["dahdi"], row["freetdm"], row["channels"], row["dahdi_span"]) == ("ok", "up", 31, dahdi_span), row
+    assert "DYN/loc/1:1" in vm.ssh("cat /proc/dahdi/2").stdout
+    listed = vm.ssh("sudo fs_cli -x 'ftdm list'").stdout
+    assert "(loop-s1)" in listed and "(loop-s2)" in listed and "signaling_status: UP" in listed, listed
+    assert "dahdi_dynamic_loc" in vm.ssh("cat /etc/modules-load.d/ccctl-dahdi.conf").stdout
+
+
+@pytest.mark.skip(
+    reason="issue 21 open: a call over the dynamic E1 spans arrives with its numbers cut to 7 digits "
+    "(4930555200 -> 4930555), so it never reaches the tenant; this test is the target"
+)
+def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, tmp_path):
+    """The carrier (span 1, the network side) calls the tenant's number; it arrives on span 2,
+    the tenant's PRI trunk, goes through the IVR (digit 1, in-band over the E1) into the queue,
+    and the seat registered from this host answers."""
+    need("sipp")
+    ext, domain, password = site("imagecall", "2001")
+    vm.ssh(f"sudo ccctl agent ready imagecall {ext}")
+    agent = registered_agent(vm, tmp_path, ext, domain, password)
+    try:
+        r = vm.ssh(
+            "sudo fs_cli -x 'originate {origination_caller_id_number=4930111222,ignore_early_media=true}"
+            f"freetdm/grp9/a/{TDM_NUMBER} &park()'",
+            check=False,
+            timeout=120,
+        )
+        assert r.stdout.startswith("+OK "), r.stdout + r.stderr + json.dumps(span_status(vm))
+        uuid = r.stdout.split()[1]
+        time.sleep(3)  # the greeting plays
+        vm.ssh(f"sudo fs_cli -x 'uuid_send_dtmf {uuid} 1'")
+
+        def answered():
+            lines = [ln for ln in agent.log_lines() if ln.startswith("answered ")]
+            return bool(lines), agent.diagnostics()
+
+        poll(answered, 90, "the seat did not answer the call from the E1")
+        busy = span_status(vm)
+        time.sleep(3)
+        vm.ssh(f"sudo fs_cli -x 'uuid_kill {uuid}'", check=False)
+    finally:
+        agent.kill()
+    assert busy["loop-s2"]["in_use"] >= 1 and busy["loop-s1"]["in_use"] >= 1, busy
+
+    def ended_call():
+        calls = [c for c in json.loads(vm.ssh("sudo ccctl calls list --json").stdout) if c["did"] == TDM_NUMBER]
+        return bool(calls and calls[-1].get("ended_at")), calls[-1] if calls else "no call record"
+
+    c = poll(ended_call, 60, "no ended call record for the E1 call")
+    assert (c["ivr_digits"], c["queue"], c["agent"], c["disposition"]) == ("1", "sales", ext, "answered"), c
+
+
+@pytest.mark.skip(reason="issue 21 open: written, not yet run to a pass on a booted image (the E1 call comes first)")
+def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, spans):
+    """Span 1 removed: span 2 hears nothing and DAHDI raises RED on it, FreeTDM's signalling is
+    down; `hardware apply` (no file: the stored cards) brings both back up."""
+    r = vm.ssh(PULL, check=False, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    def alarmed():
+        st = span_status(vm)
+        s2 = st.get("loop-s2", {})
+        return st.get("loop-s1", {}).get("dahdi") == "absent" and "RED" in s2.get("alarms", []) and s2.get(
+            "freetdm"
+        ) != "up", st
+
+    down = poll(alarmed, 60, "no alarm on span 2 after span 1 was pulled")
+    table = vm.ssh("sudo ccctl hardware status").stdout
+    assert "RED" in table and "absent" in table, table
+    print(f"\npulled: {json.dumps(down['loop-s2'])}")
+    r = vm.ssh("sudo ccctl hardware apply", check=False, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    poll(lambda: both_up(vm), 120, "the spans did not come back up")

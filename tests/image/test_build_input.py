@@ -39,7 +39,7 @@ def test_print_config_json(tmp_path):
     assert r.returncode == 0, r.stderr
     cfg = json.loads(r.stdout)
     assert cfg["disk_size"] == "6G" and cfg["extra_packages"] == ["htop", "vim-tiny"]
-    assert cfg["stages"] == ["bootstrap", "packages", "roles", "firstboot", "disk", "box"]
+    assert cfg["stages"] == ["bootstrap", "drivers", "packages", "roles", "firstboot", "disk", "box"]
     assert cfg["engine"] == "not included"
 
 

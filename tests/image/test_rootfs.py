@@ -265,3 +265,51 @@ def test_admin_console_is_installed(root):
         'print(u.find_spec("ccctl.testing") is None)\''
     )
     assert r.rc == 0 and r.stdout.strip() == "True", r.stdout + r.stderr
+
+
+def test_dahdi_modules_for_the_images_kernel(root, summary):
+    """DAHDI (setting dahdi = modules) built by dkms for the kernel the image boots, the card
+    profiles' drivers among the modules but those the summary names, depmod knows them; dkms, the compilers and the
+    kernel headers are gone, and so is dkms's signing key (it would be every box's)."""
+    from image.builder.stages.drivers import kernel_versions, profile_modules
+
+    kernels = kernel_versions(ROOTFS)
+    assert len(kernels) == 1, kernels
+    k = kernels[0]
+    have = {p.name.split(".ko")[0] for p in (ROOTFS / "lib/modules" / k / "updates/dahdi").glob("*.ko*")}
+    assert {"dahdi", "dahdi_dynamic", "dahdi_dynamic_loc", "wct4xxp", "wctdm24xxp"} <= have, sorted(have)
+    missing = set(summary["notes"]["dahdi_drivers_missing"].split(",")) - {""}
+    assert set(profile_modules()) - have == missing, (sorted(have), missing)
+    assert "updates/dahdi/dahdi_dynamic_loc.ko" in root.file(f"/lib/modules/{k}/modules.dep").content_string
+    for pkg in ("dahdi", "dahdi-linux"):
+        assert root.package(pkg).is_installed, pkg
+    for pkg in ("dahdi-dkms", "dkms", "gcc-12", "linux-headers-amd64", f"linux-headers-{k}"):
+        assert not root.package(pkg).is_installed, pkg
+    assert not root.file("/var/lib/dkms").exists
+    notes = summary["notes"]
+    assert int(notes["dahdi_dkms_bytes"]) > 0 and int(notes["dahdi_added_bytes"]) > 0, notes
+    print(
+        f"\nrootfs with DKMS kept {int(notes['rootfs_with_dkms_bytes']) / 1e6:.0f} MB; dkms, compilers and "
+        f"headers {int(notes['dahdi_dkms_bytes']) / 1e6:.0f} MB; DAHDI (tools, modules) "
+        f"{int(notes['dahdi_added_bytes']) / 1e6:.0f} MB"
+    )
+
+
+def test_voice_cards_ready(root, engine_included):
+    """The profiles ccctl reads, DAHDI's devices given to FreeSWITCH, the spans configured at
+    boot before FreeSWITCH (once ccctl wrote system.conf), mod_freetdm and its FreeTDM modules
+    bundled with the engine and loadable."""
+    assert root.file("/usr/share/ccctl/hardware/profiles/digium-te-wct4xxp.yaml").exists
+    assert root.file("/usr/share/ccctl/hardware/profiles/dahdi-dynamic-loc.yaml").exists
+    assert 'GROUP="freeswitch"' in root.file("/etc/udev/rules.d/61-ccctl-dahdi.rules").content_string
+    unit = root.file("/etc/systemd/system/ccctl-dahdi.service").content_string
+    assert "ConditionPathExists=/etc/dahdi/system.conf" in unit and "Before=freeswitch.service" in unit
+    assert root.service("ccctl-dahdi").is_enabled
+    assert "DAHDI's alarms" in root.run("/opt/ccctl/venv/bin/ccctl hardware status --help").stdout
+    if not engine_included:
+        return
+    record = root.file("/etc/ccctl/engine").content_string
+    mod_dir = record.split('FREESWITCH_MOD_DIR="')[1].split('"')[0]
+    for m in ("mod_freetdm", "ftmod_zt", "ftmod_libpri", "ftmod_analog"):
+        r = root.run(f"ldd {mod_dir}/{m}.so")
+        assert r.rc == 0 and "not found" not in r.stdout, (m, r.stdout)

@@ -20,8 +20,14 @@ EXAMPLES = ROOT / "examples"
 
 @pytest.fixture
 def cli(tmp_path):
+    from tests.unit.test_hardware_detect import pci
+
+    # The box has the cards examples/voice-cards.yaml names (hardware apply checks).
+    pci(tmp_path / "sys", "0000:05:00.0", "d161", "1220", "0005", cls="0x020000", driver="wct4xxp")
     runner = CliRunner()
     env = {
+        "CCCTL_SYSFS_ROOT": str(tmp_path / "sys"),
+        "CCCTL_MODULES_LOAD_DIR": str(tmp_path / "modules-load.d"),
         "CCCTL_DB": str(tmp_path / "cli.db"),
         "CCCTL_FS_CONF_DIR": str(tmp_path / "fs" / "conf"),
         "CCCTL_FS_SOUNDS_DIR": str(tmp_path / "fs" / "sounds"),
@@ -59,7 +65,17 @@ def test_hardware_apply_writes_dahdi_and_freetdm(cli):
     data = json.loads(r.stdout)
     assert {c["kind"] for c in data["changes"]} == {"card", "hardware"}
     dahdi = cli.tmp / "etc-dahdi"
-    assert sorted(p.name for p in dahdi.iterdir()) == ["assigned-spans.conf", "span-types.conf", "system.conf"]
+    assert sorted(p.name for p in dahdi.iterdir()) == [
+        "assigned-spans.conf",
+        "dynamic-spans.conf",
+        "span-types.conf",
+        "system.conf",
+    ]
+    assert (cli.tmp / "modules-load.d" / "ccctl-dahdi.conf").read_text().splitlines()[1:] == [
+        "dahdi",
+        "wct4xxp",
+        "dahdi_echocan_mg2",
+    ]
     assert "*/pci:0000:05:00.0                       1:E1" in (dahdi / "span-types.conf").read_text()
     assert "span=1,1,0,cas,hdb3" in (dahdi / "system.conf").read_text()
     conf = cli.tmp / "fs" / "conf"

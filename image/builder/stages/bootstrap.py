@@ -52,9 +52,18 @@ CACHE_KEEP = 3
 CACHE_MAX_BYTES = 6 * 1024**3
 
 
+def dahdi_packages(s) -> list[str]:
+    """DAHDI's tools and udev rules, and (but with dahdi = none) its drivers' sources with the
+    headers of the image's kernel: dkms builds the modules while the packages are installed, so
+    the cached tarball already holds them (the drivers stage checks, and may drop the compilers)."""
+    if s.dahdi == "none":
+        return []
+    return ["dahdi", "dahdi-dkms", s.kernel.replace("linux-image-", "linux-headers-", 1)]
+
+
 def package_list(ctx: BuildContext) -> list[str]:
     s = ctx.settings
-    return sorted(set(BASE_PACKAGES + [s.kernel] + list(s.extra_packages) + ctx.engine.packages))
+    return sorted(set(BASE_PACKAGES + [s.kernel] + list(s.extra_packages) + ctx.engine.packages + dahdi_packages(s)))
 
 
 def cache_key(ctx: BuildContext) -> str:

@@ -1,4 +1,4 @@
-"""Stage 6: the Vagrant box for the libvirt provider (the qcow2, its metadata, a Vagrantfile)."""
+"""Stage 7: the Vagrant box for the libvirt provider (the qcow2, its metadata, a Vagrantfile)."""
 
 from __future__ import annotations
 

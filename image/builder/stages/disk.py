@@ -1,4 +1,4 @@
-"""Stage 5: the raw disk (GPT: BIOS boot, EFI system, ext4 root) and its qcow2.
+"""Stage 6: the raw disk (GPT: BIOS boot, EFI system, ext4 root) and its qcow2.
 
 Built without a loop device or a mount: the root filesystem is made from the directory with
 `mkfs.ext4 -d`, the EFI partition with mtools, the partition table with sfdisk on the file,

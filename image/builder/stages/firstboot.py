@@ -1,4 +1,4 @@
-"""Stage 4: the image leaves the build with nothing that identifies or protects one box.
+"""Stage 5: the image leaves the build with nothing that identifies or protects one box.
 
 The first-boot units (ansible/roles/firstboot) are enabled by the roles; here every host key,
 machine id, database, log and cache the build left behind is removed, and the result is

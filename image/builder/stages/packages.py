@@ -1,4 +1,4 @@
-"""Stage 2: what the roles install that is not a Debian package.
+"""Stage 3: what the roles install that is not a Debian package.
 
 - the engine, when it comes from an installed prefix: copied to the same path inside the root
   filesystem (stripped; no headers, static libraries or sample configuration, whose default

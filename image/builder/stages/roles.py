@@ -1,4 +1,4 @@
-"""Stage 3: ansible/image.yml applied inside the root filesystem (our chroot connection).
+"""Stage 4: ansible/image.yml applied inside the root filesystem (our chroot connection).
 
 The roles are the same ones ansible/site.yml applies to live machines over SSH; only the
 variables that describe this build are passed here. Then the engine must load in the result:
@@ -43,6 +43,7 @@ def extra_vars(ctx: BuildContext) -> dict:
         "base__admin_keys": [admin_key(ctx)],
         "controlplane__wheels": str(ctx.artifacts["wheels"]),
         "freeswitch__source": eng.describe(),
+        "voicecards__enabled": s.dahdi != "none",
     }
     if eng.included:
         v["freeswitch__binary"] = eng.binary
