@@ -297,3 +297,72 @@ def test_supervisor_operations_by_role_tenant_and_queue(client, site):
         "support",
     }
     assert client.get("/supervisor/").status_code == 200
+
+
+AGENT_LEG = "aaaaaaaa-1111-2222-3333-444444444444"
+CUSTOMER_LEG = "bbbbbbbb-1111-2222-3333-444444444444"
+
+
+@pytest.fixture
+def esl_site(settings, example):
+    """The example site with a wire-level fake Event Socket showing acme 1001 talking to a
+    customer (the real-FreeSWITCH tier proves uuid_transfer itself: tests/freeswitch/test_supervise.py)."""
+    from ccctl import app
+    from ccctl.config.gather import esl_password
+    from ccctl.testing.fake_esl import FakeEventSocket
+
+    rows_ = [
+        {"uuid": AGENT_LEG, "presence_id": "1001@acme.cc.local", "callstate": "ACTIVE", "created_epoch": "1"},
+        {"uuid": CUSTOMER_LEG, "presence_id": "", "callstate": "ACTIVE", "created_epoch": "1"},
+    ]
+    fake = FakeEventSocket(
+        replies={
+            "show channels as json": json.dumps({"row_count": 2, "rows": rows_}),
+            "show calls as json": json.dumps({"row_count": 1, "rows": [{"uuid": CUSTOMER_LEG, "b_uuid": AGENT_LEG}]}),
+            "uuid_exists": "true",
+            "uuid_getvar": "acme",
+        }
+    )
+    ctx = app.open(settings.model_copy(update={"esl_port": fake.port, "fs_deploy": "off"}), deploy=False)
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    accounts.add_user(ctx, "1001@acme.cc.local", "agent", password=PW)
+    fake.password = esl_password(ctx)
+    yield ctx, fake
+    fake.close()
+
+
+def test_the_agent_transfers_to_a_seat_or_queue_of_their_tenant_only(esl_site):
+    """The page's transfer: the box moves the customer's leg into the tenant's own context
+    (uuid_transfer); a seat or queue of another tenant, or another seat's call, is refused and
+    nothing reaches FreeSWITCH; the profiles keep SIP REFER off."""
+    from ccctl.supervision import audit
+
+    site, fake = esl_site
+    with TestClient(create_app(site), base_url="https://testserver") as client:
+        c = agent_client(client)
+        url = "/api/tenants/acme/agents/1001/transfer"
+        for target, status in [
+            ("seat:2001", 404),  # huaxia's seat
+            ("2001", 404),
+            ("queue:billing", 404),  # huaxia's queue
+            ("ivr:main", 422),
+            ("+4930123456", 404),  # not a seat or queue: no dialling out from the agent's button
+            ("1001", 422),  # their own seat
+        ]:
+            r = c.post(url, json={"target": target})
+            assert r.status_code == status, (target, r.text)
+        assert c.post("/api/tenants/acme/agents/1002/transfer", json={"target": "1003"}).status_code == 403
+        assert c.post(f"/api/tenants/{OTHER}/agents/2001/transfer", json={"target": "2002"}).status_code == 403
+        assert not any(x.startswith("uuid_transfer") for x in fake.received)
+        r = c.post(url, json={"target": "1002"})
+        assert r.status_code == 200, r.text
+        assert fake.received[-1] == f"uuid_transfer {CUSTOMER_LEG} cc-seat-1002 XML acme"
+        assert c.post(url, json={"target": "queue:support"}).status_code == 200
+        assert fake.received[-1] == f"uuid_transfer {CUSTOMER_LEG} cc-queue-support XML acme"
+    done = [e for e in audit.entries(site, "acme") if e.action == "agent.transfer"]
+    assert [(e.result, e.actor) for e in done][-2:] == [("ok", "web:1001@acme.cc.local")] * 2
+    assert sum(e.result == "refused" for e in done) == 6
+    from ccctl.render import sofia
+
+    for profile in (sofia.internal_profile(site.settings), sofia.external_profile(site.settings, [])):
+        assert profile.xpath('.//param[@name="disable-transfer"]/@value') == ["true"]

@@ -176,6 +176,17 @@ document.addEventListener("DOMContentLoaded", () => {
     await api("DELETE", "/api/session").catch(() => null);
     location.reload();
   });
+  // Transfer is done by the box (the API), not by the phone: SIP REFER stays off on the profiles.
+  $("transfer-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("transfer-done").textContent = "";
+    try {
+      await api("POST", `${seatPath()}/transfer`, { target: $("transfer-target").value.trim() });
+      $("transfer-done").textContent = `Transferred to ${$("transfer-target").value.trim()}`;
+    } catch (e) {
+      $("transfer-done").textContent = e.message;
+    }
+  });
   $("wrapup-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
