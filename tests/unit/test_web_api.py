@@ -366,3 +366,36 @@ def test_the_agent_transfers_to_a_seat_or_queue_of_their_tenant_only(esl_site):
 
     for profile in (sofia.internal_profile(site.settings), sofia.external_profile(site.settings, [])):
         assert profile.xpath('.//param[@name="disable-transfer"]/@value') == ["true"]
+
+
+def test_the_crm_link_template_is_validated_and_filled_in_the_pop(site):
+    """crm_url goes through the one write path (set_tenant, as `ccctl tenant set`): http(s),
+    {number} required, {customer_id} optional, nothing else; the pop carries it filled in with
+    the values percent-encoded."""
+    from ccctl.config.entities import get_tenant, set_tenant
+    from ccctl.cti import pop
+    from ccctl.errors import InvalidInput
+
+    for bad, says in [
+        ("ftp://crm.example/{number}", "http:// or https://"),
+        ("https://crm.example/find?id={customer_id}", "needs {number}"),
+        ("https://crm.example/{number}/{secret}", "not {secret}"),
+        ("https://crm.example/{number}}", "braces"),
+        ("javascript:alert(1)//{number}", "http:// or https://"),
+    ]:
+        with pytest.raises(InvalidInput, match=re.escape(says)):
+            set_tenant(site, "acme", {"crm_url": bad})
+    assert get_tenant(site, "acme").crm_url is None  # nothing half-applied
+    template = "https://crm.example/find?phone={number}&id={customer_id}"
+    set_tenant(site, "acme", {"crm_url": template})
+    assert get_tenant(site, "acme").crm_url == template
+    from ccctl.config.spec import Customer
+    from ccctl.cti.customers import add_customer
+
+    add_customer(site, "acme", Customer(number="+4930999", name="Eve Example", fields={"customer_id": "C-7&x=1"}))
+    event = {"type": "call.offered", "tenant": "acme", "caller_number": "+4930999", "call_id": "c-9"}
+    got = pop.screen_pop(site, event)
+    assert got["crm_link"] == "https://crm.example/find?phone=%2B4930999&id=C-7%26x%3D1", got
+    unknown = pop.screen_pop(site, {**event, "caller_number": "4930555"})
+    assert unknown["crm_link"] == "https://crm.example/find?phone=4930555&id="
+    assert pop.screen_pop(site, {**event, "tenant": "huaxia"})["crm_link"] is None  # huaxia has none

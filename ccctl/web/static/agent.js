@@ -112,6 +112,12 @@ function pop(e) {
   text("pop-caller", e.caller_name ? `${e.caller_number} (${e.caller_name})` : e.caller_number);
   text("pop-customer-name", c ? c.name : "unknown caller");
   text("pop-customer-fields", c ? Object.entries(c.fields || {}).map(([k, v]) => `${k}: ${v}`).join(", ") : "");
+  // The tenant's CRM link, filled in by the box (values percent-encoded); only http(s).
+  const crm = typeof e.crm_link === "string" && /^https?:\/\//.test(e.crm_link) ? e.crm_link : null;
+  $("pop-crm").hidden = !crm;
+  $("pop-crm-none").hidden = !!crm;
+  if (crm) $("pop-crm").href = crm;
+  else $("pop-crm").removeAttribute("href");
   text("pop-queue", e.queue);
   text("pop-wait", e.wait_s === null || e.wait_s === undefined ? null : `${e.wait_s} s`);
   text("pop-digits", e.ivr_digits);
