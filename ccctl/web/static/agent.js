@@ -120,6 +120,7 @@ function pop(e) {
   else $("pop-crm").removeAttribute("href");
   text("pop-queue", e.queue);
   text("pop-wait", e.wait_s === null || e.wait_s === undefined ? null : `${e.wait_s} s`);
+  text("pop-ivr", (e.ivr_path || []).join(" › "));
   text("pop-digits", e.ivr_digits);
   text("pop-state", "ringing");
   const body = $("pop-history").tBodies[0];
