@@ -187,13 +187,32 @@ def test_the_stream_carries_the_screen_pop(site):
 
 def test_sessions_and_tokens_of_a_removed_tenant_stop(site, client):
     """A tenant's accounts are keyed by its identity: once removed, its sessions and tokens
-    no longer sign in, even for a later tenant of the same name."""
+    no longer sign in, even for a later tenant of the same name; and its accounts, sessions
+    and tokens are deleted with it."""
     token = tokens.create_token(site, "tenant-admin", tenant="huaxia")["token"]
     assert client.get("/api/tenants/huaxia/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     from ccctl.config.entities import remove_tenant
 
+    accounts.add_user(site, "2001@huaxia.cc.local", "agent", password=PW)
+    accounts.add_user(site, "hx-lead", "supervisor", tenant="huaxia", password=PW)
+    r = client.post("/api/session", json={"login": "2001@huaxia.cc.local", "password": PW})
+    assert r.status_code == 200, r.text
+    assert client.cookies.get("ccctl_session")  # the client keeps huaxia's session cookie
+    acme_token = tokens.create_token(site, "tenant-admin", tenant="acme")["token"]
     remove_tenant(site, "huaxia", purge=True)
     assert client.get("/api/tenants/huaxia/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/me").status_code == 401
+    # Its accounts, their sessions and its tokens are gone, not merely inert; acme's stay.
+    from ccctl.model import Account, ApiToken, WebSession
+
+    with site.engine.connect() as conn:
+        logins = set(conn.execute(Account.__table__.select().with_only_columns(Account.login)).scalars())
+        assert logins == {"1001@acme.cc.local"}, logins
+        assert conn.execute(WebSession.__table__.select()).all() == []
+        assert len(conn.execute(ApiToken.__table__.select()).all()) == 1
+    assert (
+        client.get("/api/tenants/acme/customers", headers={"Authorization": f"Bearer {acme_token}"}).status_code == 200
+    )
     assert signin.SESSION_SECONDS > 3600
 
 
