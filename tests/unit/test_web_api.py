@@ -418,3 +418,57 @@ def test_the_crm_link_template_is_validated_and_filled_in_the_pop(site):
     unknown = pop.screen_pop(site, {**event, "caller_number": "4930555"})
     assert unknown["crm_link"] == "https://crm.example/find?phone=4930555&id="
     assert pop.screen_pop(site, {**event, "tenant": "huaxia"})["crm_link"] is None  # huaxia has none
+
+
+def _page_files(client) -> list[str]:
+    """Every file the agent page loads: its page, style and scripts, and the SIP.js modules
+    phone.js imports, followed through their relative imports (what the browser fetches)."""
+    found, todo = ["/agent/", "/agent/agent.css", "/agent/agent.js"], ["/agent/phone.js"]
+    rx = re.compile(r"""(?:import|export)\s[^;]*?from\s*["'](\.{1,2}/[^"']+)["']|import\s*["'](\.{1,2}/[^"']+)["']""")
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.append(path)
+        base = path.rsplit("/", 1)[0]
+        for m in rx.finditer(client.get(path).text):
+            parts = base.split("/")
+            for piece in (m.group(1) or m.group(2)).split("/"):
+                if piece == "..":
+                    parts.pop()
+                elif piece != ".":
+                    parts.append(piece)
+            todo.append("/".join(parts))
+    return found
+
+
+def test_gzip_for_pages_and_api_not_for_event_streams(client, site):
+    """Static files and API answers are gzipped for a browser that asks; the event streams
+    are not (a pop must not wait in a compressor). The page's weight, as sent, is printed."""
+    if not (STATIC / "vendor" / "sip.js" / "lib" / "index.js").exists():
+        pytest.skip("SIP.js is not vendored (scripts/vendor-js)")
+    gz = {"Accept-Encoding": "gzip"}
+    files = _page_files(client)
+    assert "/agent/vendor/sip.js/lib/index.js" in files and len(files) > 20, files
+    raw = sent = 0
+    for path in files:
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        zipped = client.get(path, headers=gz)
+        assert plain.status_code == zipped.status_code == 200, path
+        assert "content-encoding" not in plain.headers
+        if len(plain.content) >= 500:
+            assert zipped.headers["content-encoding"] == "gzip", path
+            assert zipped.content == plain.content  # httpx decodes: the same file
+        raw += len(plain.content)
+        sent += int(zipped.headers.get("content-length") or len(zipped.content))
+    print(f"\nagent page weight: {len(files)} files, {raw / 1024:.0f} KiB, {sent / 1024:.0f} KiB gzipped")
+    assert sent < raw * 0.4, (raw, sent)
+    c = agent_client(client)
+    r = c.get("/api/tenants/acme/agent-codes", headers=gz)
+    spec = c.get("/api/openapi.json", headers=gz)
+    assert spec.headers["content-encoding"] == "gzip" and spec.json()["openapi"], spec.headers
+    assert r.status_code == 200
+    with c.stream("GET", "/api/tenants/acme/agents/1001/events", headers=gz) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in stream.headers
+        assert next(stream.iter_text()).startswith(": connected")
