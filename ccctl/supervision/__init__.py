@@ -1,4 +1,5 @@
-"""What agents and supervisors do live: agent state (agents), listen/whisper/barge (monitor),
+"""What agents and supervisors do live: agent state (agents), listen/whisper/barge and transfers,
+the agent's own among them (monitor),
 the audit log of those actions (audit), the wallboard's figures (wallboard), and the
 stuck-agent watchdog the daemon runs (watchdog).
 """
