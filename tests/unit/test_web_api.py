@@ -141,6 +141,7 @@ def test_openapi_and_the_page(client):
         "/api/tenants/{tenant}/recordings",
         "/api/tenants/{tenant}/agents/{extension}/status",
         "/api/tenants/{tenant}/agents/{extension}/wrapup",
+        "/api/tenants/{tenant}/agents/{extension}/transfer",
         "/api/tenants/{tenant}/agents/{extension}/events",
     ]:
         assert path in spec["paths"], path
