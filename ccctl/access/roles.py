@@ -21,6 +21,7 @@ _STAFF = frozenset((PROVIDER_ADMIN, TENANT_ADMIN, SUPERVISOR))
 PERMISSIONS: dict[str, frozenset[str]] = {
     "calls.read": _ALL,
     "calls.wrapup": _ALL,
+    "calls.transfer": _ALL,
     "customers.read": _ALL,
     "customers.write": frozenset((PROVIDER_ADMIN, TENANT_ADMIN)),
     "recordings.read": _STAFF,
@@ -31,7 +32,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "phone": frozenset((AGENT,)),
     "monitor": _STAFF,
 }
-OWN_SEAT_ONLY = frozenset(("calls.read", "calls.wrapup", "agents.status", "phone"))
+OWN_SEAT_ONLY = frozenset(("calls.read", "calls.wrapup", "calls.transfer", "agents.status", "phone"))
 """What an agent may do only for their own seat. 'phone' (the seat's SIP secret, for the
 page's WebRTC phone) is an agent's own only: nobody else is given it."""
 

@@ -478,6 +478,29 @@ class Webhook(Spec):
     ]
 
 
+CRM_FIELDS = ("number", "customer_id")
+"""The placeholders a CRM link template may use: the caller's number and the matched customer's id."""
+
+
+def _crm_url(v: str) -> str:
+    """An http(s) address with {number} and, optionally, {customer_id}; no other braces (a
+    template of the tenant's making is filled by the box, so nothing else may be asked of it)."""
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\[\]:-]+(:[0-9]{1,5})?(/[^\s]*)?", v):
+        raise ValueError("a CRM link is an http:// or https:// address without spaces")
+    names = re.findall(r"\{([^{}]*)\}", v)
+    if re.sub(r"\{[^{}]*\}", "", v).count("{") or re.sub(r"\{[^{}]*\}", "", v).count("}"):
+        raise ValueError("a CRM link's braces only enclose {number} or {customer_id}")
+    unknown = [n for n in names if n not in CRM_FIELDS]
+    if unknown:
+        raise ValueError(f"a CRM link may use {{number}} and {{customer_id}} only, not {{{unknown[0]}}}")
+    if "number" not in names:
+        raise ValueError("a CRM link needs {number} (the caller's number) in it")
+    return v
+
+
+CrmUrl = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_crm_url)]
+
+
 class Tenant(Spec):
     name: Slug
     display_name: Text | None = None
@@ -506,6 +529,9 @@ class Tenant(Spec):
     the ones listed or updates their definition, and never deletes a campaign, changes its
     state or deletes its contacts; export does not write them."""
     webhooks: list[Webhook] = []
+    crm_url: CrmUrl | None = None
+    """The link the agent page's screen pop shows to the customer's record in the tenant's CRM,
+    e.g. https://crm.example/find?phone={number}&id={customer_id}."""
     pause_reasons: dict[AgentCode, CodeName] = {}
     """Break reasons an agent keys from the phone (*24 + code), recorded with the break."""
     default_pause_reason: AgentCode | None = None

@@ -1,4 +1,4 @@
-"""A tenant's operational data when the tenant goes: what keeps it (legal hold, recordings and
+"""A tenant's operational data when the tenant goes (its web accounts and API tokens too): what keeps it (legal hold, recordings and
 call rows inside retention: removal is refused unless the provider archives or purges them),
 and the removal itself, by the tenant's identity (`tenant.uid`), in the write path's
 transaction; its files (recordings folder, event log, spooled webhooks) after the commit.
@@ -71,6 +71,12 @@ def remove_rows(session: Session, name: str) -> None:
         session.execute(delete(model).where(_mine(model, name, uid)))
     if uid:
         session.execute(delete(m.Setting).where(m.Setting.key == secret_key(uid)))
+        # Its web accounts (with their sessions) and API tokens go with it: keyed by the
+        # identity they already stopped working; removed, they are not listed or kept either.
+        accounts = select(m.Account.id).where(m.Account.tenant_uid == uid)
+        session.execute(delete(m.WebSession).where(m.WebSession.account_id.in_(accounts)))
+        session.execute(delete(m.Account).where(m.Account.tenant_uid == uid))
+        session.execute(delete(m.ApiToken).where(m.ApiToken.tenant_uid == uid))
 
 
 def orphan_name(name: str) -> str:

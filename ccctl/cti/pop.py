@@ -1,15 +1,18 @@
 """The screen pop: what an agent's page shows while the phone rings, from a call.offered event.
 
 The caller's number, the customer record matched by it, the queue, how long the caller has
-waited, the IVR digits, and this number's earlier calls in the tenant.
+waited, the IVR digits, this number's earlier calls in the tenant, and the link to the
+customer in the tenant's CRM (its crm_url template).
 """
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from sqlalchemy import select
 
 from ccctl.cti.webhooks import customer_record
-from ccctl.model import Call
+from ccctl.model import Call, Tenant
 
 EARLIER = 5
 
@@ -31,6 +34,22 @@ def earlier_calls(engine, tenant: str, number: str | None, *, before: str | None
     return rows[:limit]
 
 
+def crm_link(template: str | None, number: str | None, customer: dict | None) -> str | None:
+    """TEMPLATE (validated: http(s), {number} and optionally {customer_id}) filled in, each
+    value percent-encoded so a caller's number can never change the link's shape. The
+    customer's id is the customer_id (else id) field of its record, empty when none matched."""
+    if not template or not number:
+        return None
+    fields = (customer or {}).get("fields") or {}
+    cid = str(fields.get("customer_id") or fields.get("id") or "")
+    return template.replace("{number}", quote(number, safe="")).replace("{customer_id}", quote(cid, safe=""))
+
+
+def tenant_crm_url(engine, tenant: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(Tenant.crm_url).where(Tenant.name == tenant)).scalar()
+
+
 def screen_pop(services, event: dict) -> dict:
     out = dict(event)
     if "customer" not in out:
@@ -39,5 +58,8 @@ def screen_pop(services, event: dict) -> dict:
     out["wait_s"] = round(at - queued, 1) if isinstance(queued, (int, float)) and isinstance(at, (int, float)) else None
     out["earlier_calls"] = earlier_calls(
         services.engine, out["tenant"], out.get("caller_number"), before=out.get("call_id")
+    )
+    out["crm_link"] = crm_link(
+        tenant_crm_url(services.engine, out["tenant"]), out.get("caller_number"), out["customer"]
     )
     return out

@@ -142,6 +142,9 @@ class Live:
     seen: float = field(default_factory=time.monotonic)
     ivr_left_at: float | None = None
     digits: str = ""
+    ivrs: tuple[str, ...] = ()
+    """The IVRs the caller went through before the queue (from member-queue-start, which
+    carries the caller's channel variables): the screen pop's IVR path."""
     queued_at: float | None = None
     offered_at: float | None = None
     answered_at: float | None = None
@@ -561,6 +564,7 @@ class Assembler:
         live = self.live.setdefault(uuid, Live())
         if action == "member-queue-start":
             live.queued_at = live.queued_at or at
+            live.ivrs = tuple(_Route.of(event_variables(e)).ivrs) or live.ivrs
         elif action == "agent-offering":
             live.offered_at = live.offered_at or at
             tenant, queue = self._split(e.get("CC-Queue", ""))
@@ -577,7 +581,8 @@ class Assembler:
                             "caller_name": e.get("CC-Member-CID-Name"),
                             "queue": queue,
                             "agent": _local(e.get("CC-Agent")),
-                            "ivr_digits": live.digits or None,
+                            "ivr_path": list(live.ivrs),
+                            "ivr_digits": (live.digits or None) if live.ivrs else None,
                             "queued_at": live.queued_at,
                         },
                     )

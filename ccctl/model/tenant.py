@@ -28,6 +28,8 @@ class Tenant(SQLModel, table=True):
     billing_minimum: int | None = None
     webhooks: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     """URLs that receive the tenant's CTI events (screen pop), signed with its own secret."""
+    crm_url: str | None = Field(default=None, max_length=2000)
+    """The screen pop's link to the customer in the tenant's CRM: {number}, {customer_id}."""
     pause_reasons: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     """Break reasons keyed from the phone (*24 + code): {code: name}."""
     default_pause_reason: str | None = Field(default=None, max_length=2)

@@ -1,5 +1,6 @@
 """What a supervisor does to live calls: listen, whisper, barge (the supervisor's phone is rung
-into the agent's call), force a hang-up, bring a third party in, transfer. Every attempt, done or
+into the agent's call), force a hang-up, bring a third party in, transfer;
+and an agent's own transfer of their call (agent_transfer). Every attempt, done or
 refused, is written to the audit log.
 
 Tenancy is checked twice: here (seats, calls and targets must be the tenant's own) and by
@@ -376,3 +377,36 @@ def transfer(
         return MonitorResult("monitor.transfer", tenant, moving, detail=f"blind to {spec}")
 
     return _audited("monitor.transfer", services, tenant, f"{call}->{target}", actor, work)
+
+
+def agent_transfer(services, tenant: str, extension: str, target: str, *, actor: str | None = None) -> MonitorResult:
+    """The agent's own transfer (the page's button): the party seat EXTENSION talks to moves
+    to TARGET, a seat or queue of the same tenant (seat:EXT, queue:NAME, or the bare name);
+    the agent's leg ends. Done here, by FreeSWITCH's uuid_transfer into the tenant's context,
+    not by the phone's SIP REFER: the profiles keep disable-transfer=true, so no phone can
+    send a call into another tenant's dialplan. A target of another tenant is not found."""
+
+    def work():
+        from ccctl.render import names
+
+        t = _tenant(services, tenant)
+        _seat(services, t, extension, "agent")
+        kind, sep, ref = target.partition(":")
+        if not sep:
+            kind = "seat" if any(s.extension == target for s in t.seats) else "queue"
+            ref = target
+        if kind not in ("seat", "queue"):
+            raise InvalidInput(f"{target}: an agent transfers to a seat or a queue (seat:EXT, queue:NAME)")
+        spec, _ = _target(t, f"{kind}:{ref}")
+        if spec == f"seat:{extension}":
+            raise InvalidInput("a call cannot be transferred to the agent's own seat")
+        with _esl(services, 10) as esl:
+            uuid = _agent_channel(esl, t, extension)
+            _, partner = _live(esl)
+            moving = partner.get(uuid)
+            if not moving:
+                raise NotFound(f"seat {tenant}/{extension} is on a call with no other party to transfer")
+            esl.api(f"uuid_transfer {moving} {names.destination(spec)} XML {names.context(t)}")
+        return MonitorResult("agent.transfer", tenant, moving, detail=f"agent {extension} blind to {spec}")
+
+    return _audited("agent.transfer", services, tenant, f"{extension}->{target}", actor, work)

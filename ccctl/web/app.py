@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from ccctl import __version__
 from ccctl.errors import CcError, Conflict, Forbidden, FreeSwitchError, InvalidInput, NotFound, NotSignedIn
@@ -69,6 +70,11 @@ def create_app(services, *, feed: Feed | None = None) -> FastAPI:
     @app.get("/supervisor/", include_in_schema=False)
     def supervisor_page():
         return FileResponse(STATIC / "supervisor.html")
+
+    # Pages, scripts (SIP.js is most of the page's weight) and API answers go gzipped to a
+    # browser that takes it; the event streams are not (GZipMiddleware leaves
+    # text/event-stream alone: a pop must not wait in a compressor's buffer).
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next):

@@ -49,7 +49,10 @@ def tenant() -> s.Tenant:
         seats=[s.Seat(extension="1001", name="Alice", skills={"sales": 5})],
         queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=60, target="hangup"))],
         numbers=[s.Number(number=DID, target="queue:sales")],
-        customers=[s.Customer(number="+" + CALLER, name="Erika Muster", fields={"account": "A-17"})],
+        customers=[
+            s.Customer(number="+" + CALLER, name="Erika Muster", fields={"account": "A-17", "customer_id": "C 9"})
+        ],
+        crm_url="https://crm.example/find?phone={number}&id={customer_id}",
     )
 
 
@@ -175,6 +178,10 @@ def test_the_agent_page_pops_the_customer_while_the_phone_rings(fs_install, tmp_
                 assert driver.find_element(By.ID, "pop-caller").text.startswith(CALLER)
                 assert driver.find_element(By.ID, "pop-queue").text == "sales"
                 assert "account: A-17" in driver.find_element(By.ID, "pop-customer-fields").text
+                crm = driver.find_element(By.ID, "pop-crm")
+                assert crm.is_displayed() and crm.get_attribute("href") == (
+                    f"https://crm.example/find?phone={CALLER}&id=C%209"
+                ), crm.get_attribute("href")
                 still_ringing = agents["1001"].calls == []
 
                 # The seat answers after RING_S and hangs up 3 s later: the wrap-up opens, focused.
@@ -250,16 +257,22 @@ def test_the_supervisor_page_shows_the_call_and_listens_from_it(fs_install, tmp_
                 wait.until(lambda d: "sales" in d.find_element(By.ID, "queues").text)
                 caller = start_call(tmp_path / "caller", DID, wait_ms=500, talk_ms=25000, caller_number=CALLER)
                 wait.until(lambda d: CALLER in d.find_element(By.ID, "agents").text)
-                driver.find_element(By.ID, "my-phone").send_keys("1009")
+                # Keyboard only: Tab from the phone field lands on the first agent's Listen, and
+                # the focus stays there across the board's redraws (one a second).
+                driver.find_element(By.ID, "my-phone").send_keys("1009", Keys.TAB)
+                key = lambda d: d.switch_to.active_element.get_attribute("data-key")  # noqa: E731
+                assert key(driver) == "1001:listen", key(driver)
+                time.sleep(2.5)
+                assert key(driver) == "1001:listen", "a redraw lost the keyboard focus"
 
-                def press_listen(d):
+                def press(d):
                     try:
-                        d.find_element(By.CSS_SELECTOR, '[data-key="1001:listen"]').send_keys(Keys.ENTER)
+                        d.switch_to.active_element.send_keys(Keys.ENTER)
                         return True
-                    except StaleElementReferenceException:  # the board redrew under us: again
+                    except StaleElementReferenceException:  # redrawn between find and press: again
                         return False
 
-                wait.until(press_listen)
+                wait.until(press)
                 deadline = time.monotonic() + 15
                 while not agents["1009"].calls and time.monotonic() < deadline:
                     time.sleep(0.2)

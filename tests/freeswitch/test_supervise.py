@@ -14,7 +14,7 @@ from ccctl.config.credentials import credentials, reset_password
 from ccctl.config.entities import get_tenant
 from ccctl.config.load import load_site
 from ccctl.config.write import apply_tenants
-from ccctl.errors import Conflict
+from ccctl.errors import Conflict, NotFound
 from ccctl.supervision import audit, monitor
 from ccctl.supervision.watchdog import Watchdog
 from ccctl.testing.box import fs_settings, start_box
@@ -333,3 +333,21 @@ def test_reset_password_makes_the_old_one_fail(box, tmp_path):
         "seat.reset-password",
         "ok",
     )
+
+
+def test_the_agents_own_transfer_moves_the_customer_to_another_seat(box, call):
+    """The agent page's transfer (ccctl.supervision.monitor.agent_transfer): the customer's leg
+    goes to seat 1003 through the tenant's own dialplan, the agent's leg ends, and the customer
+    and 1003 hear each other. A target of another tenant is refused, and the call stays."""
+    with pytest.raises(NotFound):
+        monitor.agent_transfer(box.services, "acme", "1001", "2001", actor="web:1001")
+    assert not call["customer"].ended() and not call["agent"].ended()
+    r = monitor.agent_transfer(box.services, "acme", "1001", "1003", actor="web:1001")
+    call["third"].media_up()
+    _wait(lambda: call["agent"].ended(), 10, "the agent's leg to end")
+    heard = _hear({k: call[k] for k in ("customer", "third")})
+    assert heard["third"]["customer"] > HEARD and heard["customer"]["third"] > HEARD, heard
+    assert not call["customer"].ended()
+    rows = [e for e in audit.entries(box.services, "acme") if e.actor == "web:1001"]
+    assert [(e.action, e.result) for e in rows] == [("agent.transfer", "refused"), ("agent.transfer", "ok")]
+    assert rows[-1].call == r.call

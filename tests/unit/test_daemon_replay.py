@@ -193,3 +193,26 @@ def test_header_picker_reads_what_a_full_parse_reads():
         full = parse_plain_event(body)
         keys = SMALL.get(full["Event-Name"], HEADERS)
         assert picker.parse(body) == {k: v for k, v in full.items() if k in keys or k == "Event-Name"}
+
+
+def test_the_offer_carries_the_ivr_path_and_digits(tmp_path):
+    """The screen pop's IVR path: the recorded stream's offers (agent-offering, while the
+    phone rings) name the IVRs the caller went through and the digits pressed there, as the
+    call rows later written say."""
+    from ccctl.daemon.assemble import Assembler
+    from ccctl.freeswitch.esl import parse_plain_event
+
+    ctx = box(tmp_path)
+    asm = Assembler(load_directory(ctx.engine), "test")
+    data, offers = STREAM.read_bytes(), []
+    while data:
+        head, _, rest = data.partition(b"\n\n")
+        length = int(next(h for h in head.split(b"\n") if h.startswith(b"Content-Length:")).split(b":")[1])
+        offers += [x for kind, x in asm.feed(parse_plain_event(rest[:length])) if kind == "offer"]
+        data = rest[length:].lstrip(b"\n")
+    rows = {r["uuid"]: r for r in EXPECTED}
+    assert offers  # the stream has one call offered to an agent
+    for offer in offers:
+        row = rows[offer["call_id"]]
+        assert offer["ivr_path"] == row["ivr_path"].split(">"), offer
+        assert offer["ivr_digits"] == row["ivr_digits"] and offer["ivr_digits"], offer

@@ -141,6 +141,7 @@ def test_openapi_and_the_page(client):
         "/api/tenants/{tenant}/recordings",
         "/api/tenants/{tenant}/agents/{extension}/status",
         "/api/tenants/{tenant}/agents/{extension}/wrapup",
+        "/api/tenants/{tenant}/agents/{extension}/transfer",
         "/api/tenants/{tenant}/agents/{extension}/events",
     ]:
         assert path in spec["paths"], path
@@ -187,13 +188,32 @@ def test_the_stream_carries_the_screen_pop(site):
 
 def test_sessions_and_tokens_of_a_removed_tenant_stop(site, client):
     """A tenant's accounts are keyed by its identity: once removed, its sessions and tokens
-    no longer sign in, even for a later tenant of the same name."""
+    no longer sign in, even for a later tenant of the same name; and its accounts, sessions
+    and tokens are deleted with it."""
     token = tokens.create_token(site, "tenant-admin", tenant="huaxia")["token"]
     assert client.get("/api/tenants/huaxia/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     from ccctl.config.entities import remove_tenant
 
+    accounts.add_user(site, "2001@huaxia.cc.local", "agent", password=PW)
+    accounts.add_user(site, "hx-lead", "supervisor", tenant="huaxia", password=PW)
+    r = client.post("/api/session", json={"login": "2001@huaxia.cc.local", "password": PW})
+    assert r.status_code == 200, r.text
+    assert client.cookies.get("ccctl_session")  # the client keeps huaxia's session cookie
+    acme_token = tokens.create_token(site, "tenant-admin", tenant="acme")["token"]
     remove_tenant(site, "huaxia", purge=True)
     assert client.get("/api/tenants/huaxia/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert client.get("/api/me").status_code == 401
+    # Its accounts, their sessions and its tokens are gone, not merely inert; acme's stay.
+    from ccctl.model import Account, ApiToken, WebSession
+
+    with site.engine.connect() as conn:
+        logins = set(conn.execute(Account.__table__.select().with_only_columns(Account.login)).scalars())
+        assert logins == {"1001@acme.cc.local"}, logins
+        assert conn.execute(WebSession.__table__.select()).all() == []
+        assert len(conn.execute(ApiToken.__table__.select()).all()) == 1
+    assert (
+        client.get("/api/tenants/acme/customers", headers={"Authorization": f"Bearer {acme_token}"}).status_code == 200
+    )
     assert signin.SESSION_SECONDS > 3600
 
 
@@ -297,3 +317,159 @@ def test_supervisor_operations_by_role_tenant_and_queue(client, site):
         "support",
     }
     assert client.get("/supervisor/").status_code == 200
+
+
+AGENT_LEG = "aaaaaaaa-1111-2222-3333-444444444444"
+CUSTOMER_LEG = "bbbbbbbb-1111-2222-3333-444444444444"
+
+
+@pytest.fixture
+def esl_site(settings, example):
+    """The example site with a wire-level fake Event Socket showing acme 1001 talking to a
+    customer (the real-FreeSWITCH tier proves uuid_transfer itself: tests/freeswitch/test_supervise.py)."""
+    from ccctl import app
+    from ccctl.config.gather import esl_password
+    from ccctl.testing.fake_esl import FakeEventSocket
+
+    rows_ = [
+        {"uuid": AGENT_LEG, "presence_id": "1001@acme.cc.local", "callstate": "ACTIVE", "created_epoch": "1"},
+        {"uuid": CUSTOMER_LEG, "presence_id": "", "callstate": "ACTIVE", "created_epoch": "1"},
+    ]
+    fake = FakeEventSocket(
+        replies={
+            "show channels as json": json.dumps({"row_count": 2, "rows": rows_}),
+            "show calls as json": json.dumps({"row_count": 1, "rows": [{"uuid": CUSTOMER_LEG, "b_uuid": AGENT_LEG}]}),
+            "uuid_exists": "true",
+            "uuid_getvar": "acme",
+        }
+    )
+    ctx = app.open(settings.model_copy(update={"esl_port": fake.port, "fs_deploy": "off"}), deploy=False)
+    apply_tenants(ctx, load_site(str(example)).tenants)
+    accounts.add_user(ctx, "1001@acme.cc.local", "agent", password=PW)
+    fake.password = esl_password(ctx)
+    yield ctx, fake
+    fake.close()
+
+
+def test_the_agent_transfers_to_a_seat_or_queue_of_their_tenant_only(esl_site):
+    """The page's transfer: the box moves the customer's leg into the tenant's own context
+    (uuid_transfer); a seat or queue of another tenant, or another seat's call, is refused and
+    nothing reaches FreeSWITCH; the profiles keep SIP REFER off."""
+    from ccctl.supervision import audit
+
+    site, fake = esl_site
+    with TestClient(create_app(site), base_url="https://testserver") as client:
+        c = agent_client(client)
+        url = "/api/tenants/acme/agents/1001/transfer"
+        for target, status in [
+            ("seat:2001", 404),  # huaxia's seat
+            ("2001", 404),
+            ("queue:billing", 404),  # huaxia's queue
+            ("ivr:main", 422),
+            ("+4930123456", 404),  # not a seat or queue: no dialling out from the agent's button
+            ("1001", 422),  # their own seat
+        ]:
+            r = c.post(url, json={"target": target})
+            assert r.status_code == status, (target, r.text)
+        assert c.post("/api/tenants/acme/agents/1002/transfer", json={"target": "1003"}).status_code == 403
+        assert c.post(f"/api/tenants/{OTHER}/agents/2001/transfer", json={"target": "2002"}).status_code == 403
+        assert not any(x.startswith("uuid_transfer") for x in fake.received)
+        r = c.post(url, json={"target": "1002"})
+        assert r.status_code == 200, r.text
+        assert fake.received[-1] == f"uuid_transfer {CUSTOMER_LEG} cc-seat-1002 XML acme"
+        assert c.post(url, json={"target": "queue:support"}).status_code == 200
+        assert fake.received[-1] == f"uuid_transfer {CUSTOMER_LEG} cc-queue-support XML acme"
+    done = [e for e in audit.entries(site, "acme") if e.action == "agent.transfer"]
+    assert [(e.result, e.actor) for e in done][-2:] == [("ok", "web:1001@acme.cc.local")] * 2
+    assert sum(e.result == "refused" for e in done) == 6
+    from ccctl.render import sofia
+
+    for profile in (sofia.internal_profile(site.settings), sofia.external_profile(site.settings, [])):
+        assert profile.xpath('.//param[@name="disable-transfer"]/@value') == ["true"]
+
+
+def test_the_crm_link_template_is_validated_and_filled_in_the_pop(site):
+    """crm_url goes through the one write path (set_tenant, as `ccctl tenant set`): http(s),
+    {number} required, {customer_id} optional, nothing else; the pop carries it filled in with
+    the values percent-encoded."""
+    from ccctl.config.entities import get_tenant, set_tenant
+    from ccctl.cti import pop
+    from ccctl.errors import InvalidInput
+
+    for bad, says in [
+        ("ftp://crm.example/{number}", "http:// or https://"),
+        ("https://crm.example/find?id={customer_id}", "needs {number}"),
+        ("https://crm.example/{number}/{secret}", "not {secret}"),
+        ("https://crm.example/{number}}", "braces"),
+        ("javascript:alert(1)//{number}", "http:// or https://"),
+    ]:
+        with pytest.raises(InvalidInput, match=re.escape(says)):
+            set_tenant(site, "acme", {"crm_url": bad})
+    assert get_tenant(site, "acme").crm_url is None  # nothing half-applied
+    template = "https://crm.example/find?phone={number}&id={customer_id}"
+    set_tenant(site, "acme", {"crm_url": template})
+    assert get_tenant(site, "acme").crm_url == template
+    from ccctl.config.spec import Customer
+    from ccctl.cti.customers import add_customer
+
+    add_customer(site, "acme", Customer(number="+4930999", name="Eve Example", fields={"customer_id": "C-7&x=1"}))
+    event = {"type": "call.offered", "tenant": "acme", "caller_number": "+4930999", "call_id": "c-9"}
+    got = pop.screen_pop(site, event)
+    assert got["crm_link"] == "https://crm.example/find?phone=%2B4930999&id=C-7%26x%3D1", got
+    unknown = pop.screen_pop(site, {**event, "caller_number": "4930555"})
+    assert unknown["crm_link"] == "https://crm.example/find?phone=4930555&id="
+    assert pop.screen_pop(site, {**event, "tenant": "huaxia"})["crm_link"] is None  # huaxia has none
+
+
+def _page_files(client) -> list[str]:
+    """Every file the agent page loads: its page, style and scripts, and the SIP.js modules
+    phone.js imports, followed through their relative imports (what the browser fetches)."""
+    found, todo = ["/agent/", "/agent/agent.css", "/agent/agent.js"], ["/agent/phone.js"]
+    rx = re.compile(r"""(?:import|export)\s[^;]*?from\s*["'](\.{1,2}/[^"']+)["']|import\s*["'](\.{1,2}/[^"']+)["']""")
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.append(path)
+        base = path.rsplit("/", 1)[0]
+        for m in rx.finditer(client.get(path).text):
+            parts = base.split("/")
+            for piece in (m.group(1) or m.group(2)).split("/"):
+                if piece == "..":
+                    parts.pop()
+                elif piece != ".":
+                    parts.append(piece)
+            todo.append("/".join(parts))
+    return found
+
+
+def test_gzip_for_pages_and_api_not_for_event_streams(client, site):
+    """Static files and API answers are gzipped for a browser that asks; the event streams
+    are not (a pop must not wait in a compressor). The page's weight, as sent, is printed."""
+    if not (STATIC / "vendor" / "sip.js" / "lib" / "index.js").exists():
+        pytest.skip("SIP.js is not vendored (scripts/vendor-js)")
+    gz = {"Accept-Encoding": "gzip"}
+    files = _page_files(client)
+    assert "/agent/vendor/sip.js/lib/index.js" in files and len(files) > 20, files
+    raw = sent = 0
+    for path in files:
+        plain = client.get(path, headers={"Accept-Encoding": "identity"})
+        zipped = client.get(path, headers=gz)
+        assert plain.status_code == zipped.status_code == 200, path
+        assert "content-encoding" not in plain.headers
+        if len(plain.content) >= 500:
+            assert zipped.headers["content-encoding"] == "gzip", path
+            assert zipped.content == plain.content  # httpx decodes: the same file
+        raw += len(plain.content)
+        sent += int(zipped.headers.get("content-length") or len(zipped.content))
+    print(f"\nagent page weight: {len(files)} files, {raw / 1024:.0f} KiB, {sent / 1024:.0f} KiB gzipped")
+    assert sent < raw * 0.4, (raw, sent)
+    c = agent_client(client)
+    r = c.get("/api/tenants/acme/agent-codes", headers=gz)
+    spec = c.get("/api/openapi.json", headers=gz)
+    assert spec.headers["content-encoding"] == "gzip" and spec.json()["openapi"], spec.headers
+    assert r.status_code == 200
+    with c.stream("GET", "/api/tenants/acme/agents/1001/events", headers=gz) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in stream.headers
+        assert next(stream.iter_text()).startswith(": connected")

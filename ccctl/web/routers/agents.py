@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from ccctl.access.roles import Principal
 from ccctl.stats.agent_day import agent_today
-from ccctl.supervision import agents
+from ccctl.supervision import agents, monitor
 from ccctl.web.auth import allow, services
 
 router = APIRouter(prefix="/api/tenants/{tenant}", tags=["agents"])
@@ -24,6 +24,11 @@ HEARTBEAT = 15.0
 class StatusChange(BaseModel):
     action: Literal["login", "ready", "break", "logout"]
     reason: str | None = None
+
+
+class Transfer(BaseModel):
+    target: str = Field(min_length=1, max_length=80)
+    """A seat or queue of the tenant: seat:EXT, queue:NAME, or the bare extension or name."""
 
 
 class WrapUp(BaseModel):
@@ -92,6 +97,19 @@ def wrap_up(
     on the call row."""
     name = agents.set_disposition(svc, tenant, extension, body.code, note=body.note, actor=who.actor)
     return {"tenant": tenant, "extension": extension, "disposition": name}
+
+
+@router.post("/agents/{extension}/transfer")
+def transfer(
+    tenant: str,
+    extension: str,
+    body: Transfer,
+    svc=Depends(services),
+    who: Principal = Depends(allow("calls.transfer")),
+) -> dict:
+    """Move the party the seat is talking to to another seat or a queue of the same tenant
+    (blind); the seat's leg ends. Done by the box, not by the phone (SIP REFER stays off)."""
+    return monitor.agent_transfer(svc, tenant, extension, body.target, actor=who.actor).as_dict()
 
 
 @router.get("/agents/{extension}/events")

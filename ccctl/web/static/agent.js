@@ -112,8 +112,15 @@ function pop(e) {
   text("pop-caller", e.caller_name ? `${e.caller_number} (${e.caller_name})` : e.caller_number);
   text("pop-customer-name", c ? c.name : "unknown caller");
   text("pop-customer-fields", c ? Object.entries(c.fields || {}).map(([k, v]) => `${k}: ${v}`).join(", ") : "");
+  // The tenant's CRM link, filled in by the box (values percent-encoded); only http(s).
+  const crm = typeof e.crm_link === "string" && /^https?:\/\//.test(e.crm_link) ? e.crm_link : null;
+  $("pop-crm").hidden = !crm;
+  $("pop-crm-none").hidden = !!crm;
+  if (crm) $("pop-crm").href = crm;
+  else $("pop-crm").removeAttribute("href");
   text("pop-queue", e.queue);
   text("pop-wait", e.wait_s === null || e.wait_s === undefined ? null : `${e.wait_s} s`);
+  text("pop-ivr", (e.ivr_path || []).join(" › "));
   text("pop-digits", e.ivr_digits);
   text("pop-state", "ringing");
   const body = $("pop-history").tBodies[0];
@@ -175,6 +182,17 @@ document.addEventListener("DOMContentLoaded", () => {
   $("signout").addEventListener("click", async () => {
     await api("DELETE", "/api/session").catch(() => null);
     location.reload();
+  });
+  // Transfer is done by the box (the API), not by the phone: SIP REFER stays off on the profiles.
+  $("transfer-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("transfer-done").textContent = "";
+    try {
+      await api("POST", `${seatPath()}/transfer`, { target: $("transfer-target").value.trim() });
+      $("transfer-done").textContent = `Transferred to ${$("transfer-target").value.trim()}`;
+    } catch (e) {
+      $("transfer-done").textContent = e.message;
+    }
   });
   $("wrapup-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
