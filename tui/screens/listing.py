@@ -289,21 +289,28 @@ class ListScreen(Guarded, Screen):
         self.fill()
         self.say(f"{len(self.marked)} marked: e edits them together, space unmarks")
 
+    def _selected_object(self):
+        """(selection, its object) of the row under the cursor, or None: nothing selected, or the
+        object gone (the row is marked stale) or unreadable (said on the status line)."""
+        sel = self.selected()
+        if not sel:
+            return None
+        try:
+            return sel, self._obj(*sel)
+        except NotFound:
+            self.stale(*sel)
+        except CcError as exc:
+            self.say(exc.message, error=True)
+        return None
+
     def action_edit(self) -> None:
         if self.marked:
             self._edit_marked()
             return
-        sel = self.selected()
-        if not sel:
+        found = self._selected_object()
+        if found is None:
             return
-        try:
-            obj = self._obj(*sel)
-        except NotFound:
-            self.stale(*sel)
-            return
-        except CcError as exc:
-            self.say(exc.message, error=True)
-            return
+        sel, obj = found
         values = forms.values_of(obj, [f for f in self.page.fields if f != self.page.secret])
         self.app.push_screen(FormScreen(self.page, sel[0], sel[1], values, new=False), self.saved)
 
@@ -391,17 +398,10 @@ class ListScreen(Guarded, Screen):
         """The selected object as `ccctl export` writes it (no secret)."""
         from ccctl.config.export import object_yaml
 
-        sel = self.selected()
-        if not sel:
+        found = self._selected_object()
+        if found is None:
             return
-        try:
-            obj = self._obj(*sel)
-        except NotFound:
-            self.stale(*sel)
-            return
-        except CcError as exc:
-            self.say(exc.message, error=True)
-            return
+        sel, obj = found
         what = f"tenant {sel[1]}" if self.page.noun == "tenant" else f"{self.page.noun} {sel[0]}/{sel[1]}"
         self.app.push_screen(Detail(what + " (as ccctl export writes it)", object_yaml(obj)))
 
@@ -410,17 +410,10 @@ class ListScreen(Guarded, Screen):
         the save the form's (its fields, through the same write path)."""
         from ccctl.config.export import object_yaml
 
-        sel = self.selected()
-        if not sel:
+        found = self._selected_object()
+        if found is None:
             return
-        try:
-            obj = self._obj(*sel)
-        except NotFound:
-            self.stale(*sel)
-            return
-        except CcError as exc:
-            self.say(exc.message, error=True)
-            return
+        sel, obj = found
         before = object_yaml(obj)
         after = edit_text(self.app, before, f"{self.page.noun}-{sel[1]}.yaml")
         if after is None or after == before:
