@@ -424,7 +424,7 @@ def test_the_crm_link_template_is_validated_and_filled_in_the_pop(site):
 def _page_files(client) -> list[str]:
     """Every file the agent page loads: its page, style and scripts, and the SIP.js modules
     phone.js imports, followed through their relative imports (what the browser fetches)."""
-    found, todo = ["/agent/", "/agent/agent.css", "/agent/agent.js"], ["/agent/phone.js"]
+    found, todo = ["/agent/", "/agent/agent.css", "/agent/common.js", "/agent/agent.js"], ["/agent/phone.js"]
     rx = re.compile(r"""(?:import|export)\s[^;]*?from\s*["'](\.{1,2}/[^"']+)["']|import\s*["'](\.{1,2}/[^"']+)["']""")
     while todo:
         path = todo.pop()

@@ -2,25 +2,8 @@
 // pop pushed at offer time (server-sent events), and the wrap-up. No library, no build step.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 let me = null;
 let current = null; // the call shown in the pop: {call_id, ...}
-
-async function api(method, path, body) {
-  const opts = { method, headers: {}, credentials: "same-origin" };
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  const r = await fetch(path, opts);
-  const data = r.status === 204 ? null : await r.json().catch(() => null);
-  if (!r.ok) {
-    const err = new Error((data && data.message) || r.statusText);
-    err.status = r.status;
-    throw err;
-  }
-  return data;
-}
 
 const seatPath = () =>
   `/api/tenants/${encodeURIComponent(me.tenant)}/agents/${encodeURIComponent(me.extension)}`;

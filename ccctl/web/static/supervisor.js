@@ -2,21 +2,8 @@
 // actions on an agent (listen, whisper, barge, hang up; ready, break, log out).
 "use strict";
 
-const $ = (id) => document.getElementById(id);
 let me = null;
 let tenant = null;
-
-async function api(method, path, body) {
-  const opts = { method, headers: {}, credentials: "same-origin" };
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  const r = await fetch(path, opts);
-  const data = r.status === 204 ? null : await r.json().catch(() => null);
-  if (!r.ok) throw new Error((data && data.message) || r.statusText);
-  return data;
-}
 
 function cell(tr, value) {
   const td = document.createElement("td");
