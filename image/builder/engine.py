@@ -122,6 +122,25 @@ def prefix_mod_dir(prefix: Path) -> Path:
     return prefix / MOD_DIRS[0]
 
 
+# freeswitch/freetdm f698205e turned ftdm_set_string into a copy of at most sizeof(source) - 1
+# bytes: from a pointer, 7 characters. mod_freetdm (the number dialled, the caller id) and
+# ftmod_libpri (an incoming SETUP's numbers) copy from pointers, so a FreeTDM built from that
+# source cuts every number over a PRI span to 7 digits (hardware/README.md, "In the image").
+FREETDM_TRUNCATING_COPY = "(sizeof(x)>sizeof(y)?sizeof(y):sizeof(x))-1"
+
+
+def freetdm_truncates_numbers(prefix: Path) -> bool:
+    """The prefix has mod_freetdm, and the FreeTDM header installed with it defines
+    ftdm_set_string as the truncating copy (the header is what the modules were built with)."""
+    if not (prefix_mod_dir(prefix) / "mod_freetdm.so").is_file():
+        return False
+    for header in sorted((prefix / "include").rglob("ftdm_os.h")):
+        for line in header.read_text(errors="replace").splitlines():
+            if line.startswith("#define ftdm_set_string") and FREETDM_TRUNCATING_COPY in line.replace(" ", ""):
+                return True
+    return False
+
+
 def _elf_files(prefix: Path) -> list[Path]:
     out = []
     mods = prefix_mod_dir(prefix)

@@ -576,6 +576,15 @@ PY
 sudo fs_cli -x 'load mod_freetdm'"""
 
 
+# The engine's log lines of one call (by its uuid and the other leg's), the channels still up,
+# and the last call rows: printed when the E1 call does not reach the seat.
+FS_CALL_LOG = (
+    'sudo sh -c \'fs_cli -x "show channels"; ccctl calls list --json | tail -c 1500; '
+    'tail -n 4000 /var/log/freeswitch/freeswitch.log | grep -E "FreeTDM|freetdm|DTMF|callcenter|ivr|$1" '
+    "| tail -n 120' sh"
+)
+
+
 def span_status(vm) -> dict:
     r = vm.ssh("sudo ccctl hardware status --json", check=False)
     return {row["name"]: row for row in json.loads(r.stdout or "[]")} if r.returncode == 0 else {"error": r.stderr}
@@ -655,7 +664,12 @@ def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, tmp_pat
             lines = [ln for ln in agent.log_lines() if ln.startswith("answered ")]
             return bool(lines), agent.diagnostics()
 
-        poll(answered, 90, "the seat did not answer the call from the E1")
+        try:
+            poll(answered, 90, "the seat did not answer the call from the E1")
+        except AssertionError:
+            # What the box saw of the call: where it went after the number matched.
+            print(vm.ssh(f"{FS_CALL_LOG} {uuid}", check=False).stdout)
+            raise
         busy = span_status(vm)
         time.sleep(3)
         vm.ssh(f"sudo fs_cli -x 'uuid_kill {uuid}'", check=False)

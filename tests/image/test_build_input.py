@@ -343,3 +343,36 @@ def test_no_engine_warning_under_sudo():
     text = no_engine_warning({"SUDO_USER": "alice"})
     assert "sudo FREESWITCH_PREFIX=" in text and "make image" in text and "sudo -E" in text
     assert "sudo FREESWITCH_PREFIX" not in no_engine_warning({"SUDO_USER": "alice", "FREESWITCH_DEBS": "/d"})
+
+
+BUGGY_SET_STRING = (
+    "#define ftdm_set_string(x,y) {memcpy(x, y, (sizeof(x)>sizeof(y)?sizeof(y):sizeof(x))-1); "
+    "x[(sizeof(x)>sizeof(y)?sizeof(y):sizeof(x))-1] = 0;}"
+)
+FIXED_SET_STRING = (
+    "#define ftdm_set_string(x,y) do { size_t _n = strlen(y); if (_n > sizeof(x) - 1) _n = sizeof(x) - 1; "
+    "memcpy(x, y, _n); (x)[_n] = 0; } while (0)"
+)
+
+
+@pytest.mark.parametrize(
+    "modules, header, truncates",
+    [
+        (("mod_sofia.so", "mod_freetdm.so"), BUGGY_SET_STRING, True),
+        (("mod_sofia.so", "mod_freetdm.so"), f"/* {BUGGY_SET_STRING} */\n{FIXED_SET_STRING}", False),
+        (("mod_sofia.so",), BUGGY_SET_STRING, False),  # no mod_freetdm: nothing to warn about
+        (("mod_sofia.so", "mod_freetdm.so"), None, False),  # no FreeTDM header installed
+    ],
+)
+def test_freetdm_that_cuts_numbers_to_seven_digits_is_named(tmp_path, modules, header, truncates):
+    """A prefix whose FreeTDM copies strings with freetdm f698205e's ftdm_set_string (7 characters
+    from a pointer: 4930555200 arrives as 4930555) is named in the build's notes."""
+    from image.builder.engine import freetdm_truncates_numbers
+
+    (tmp_path / "mod").mkdir()
+    for m in modules:
+        (tmp_path / "mod" / m).write_bytes(b"\x7fELF")
+    if header is not None:
+        (tmp_path / "include").mkdir()
+        (tmp_path / "include" / "ftdm_os.h").write_text(f"#ifndef FTDM_OS_H\n{header}\n#endif\n")
+    assert freetdm_truncates_numbers(tmp_path) is truncates

@@ -14,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from .. import engine as engine_mod
 from ..context import BuildContext
 
 
@@ -92,10 +93,15 @@ def _bundle_prefix(ctx: BuildContext) -> str:
     ctx.run("strip", "--strip-unneeded", *elves)
     size = sum(p.stat().st_size for p in elves)
     ctx.notes["engine_bundled_bytes"] = str(size)
-    return (
+    note = (
         f"engine bundled from {prefix} ({size / 1e6:.0f} MB, {len(ctx.engine.packages)} Debian libraries, "
         f"{len(ctx.engine.host_libs)} host libraries)"
     )
+    # Not refused: the box works without cards. Said where the build's result is read.
+    if engine_mod.freetdm_truncates_numbers(prefix):
+        ctx.notes["freetdm_truncates_numbers"] = "yes"
+        note += "; WARNING: this FreeTDM cuts numbers over PRI spans to 7 digits (hardware/README.md)"
+    return note
 
 
 def _requirements(ctx: BuildContext, pyproject: Path) -> Path:
