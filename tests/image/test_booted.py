@@ -637,8 +637,9 @@ def test_dynamic_e1_spans_up_in_dahdi_and_freetdm(vm, spans):
 
 
 @pytest.mark.skip(
-    reason="issue 21 open: a call over the dynamic E1 spans arrives with its numbers cut to 7 digits "
-    "(4930555200 -> 4930555), so it never reaches the tenant; this test is the target"
+    reason="issue 21 open: FreeTDM's ftdm_set_string copies 7 characters from a pointer (ftdm_os.h:71), "
+    "so the E1 call's numbers arrive cut (4930555200 -> 4930555) unless FreeTDM is built with the bounded "
+    "copy hardware/README.md gives; with it the call reaches the seat, and hardware status's in-use count is next"
 )
 def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, tmp_path):
     """The carrier (span 1, the network side) calls the tenant's number; it arrives on span 2,
