@@ -9,6 +9,7 @@ import typing
 
 import pytest
 import typer.main
+import typer.testing
 from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
@@ -151,6 +152,10 @@ def box(tmp_path, sounds_dir, example, monkeypatch):
     # Commands that take a FILE (backup, export) write where they are told, relative to here.
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
+    # typer's runner builds the whole click tree again for every invoke (seconds each with 40
+    # command groups); this test invokes thousands of times: build it once.
+    command, build = typer.main.get_command(app), typer.testing._get_command
+    monkeypatch.setattr(typer.testing, "_get_command", lambda a: command if a is app else build(a))
     env = {
         "CCCTL_DB": str(tmp_path / "h.db"),
         "CCCTL_FS_CONF_DIR": str(tmp_path / "conf"),
