@@ -109,6 +109,7 @@ def test_no_stray_environment_reads():
         "ccctl/supervision/audit.py",  # SUDO_USER: who ran the command
         "ccctl/freeswitch/install/run.py",  # apt's environment, passed on
         "ccctl/cli/main.py",  # click's _CCCTL_COMPLETE: a completion request, not a setting
+        "tui/screens/listing.py",  # VISUAL / EDITOR: the admin's editor for edit-as-YAML
     }
     stray = []
     for path in [*(ROOT / "ccctl").rglob("*.py"), *(ROOT / "tui").rglob("*.py")]:
