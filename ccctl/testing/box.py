@@ -64,3 +64,15 @@ def start_box(fs_install, root: Path, *, wrapper: list[str] | None = None, timeo
     box.push()  # FreeSWITCH is down: this writes the tree it starts from
     fs.start(timeout)
     return box
+
+
+def start_site_box(fs_install, root: Path, site_yaml: str) -> Box:
+    """A box whose configuration is SITE_YAML (a site file's text, kept in ROOT/site.yaml),
+    applied as `ccctl apply -f` would, then FreeSWITCH started on it."""
+    from ccctl.config.load import load_site
+    from ccctl.config.write import apply_tenants
+
+    path = root / "site.yaml"
+    path.write_text(site_yaml)
+    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(path)).tenants)
+    return start_box(fs_install, root)

@@ -276,6 +276,15 @@ class Agent:
         return f"{self.seat.extension}@{self.seat.domain}"
 
 
+def _answering_agents(answer: Path, csv: Path, ip: str, sip_port: int, media_port: int, talk_ms: int) -> list[str]:
+    """sipp's arguments for seats that register from CSV (-inf) and answer with ANSWER (-oocsf),
+    echoing RTP and talking TALK_MS."""
+    return [
+        "-oocsf", str(answer), "-inf", str(csv), "-i", ip, "-bind_local", "-p", str(sip_port),
+        "-mi", ip, "-mp", str(media_port), "-rtp_echo", "-d", str(talk_ms),
+    ]  # fmt: skip
+
+
 class Agents:
     """Registered seats, one sipp process each (register.xml + -oocsf agent_answer.xml +
     -rtp_echo), seat N on its own loopback address IP_PREFIX+(FIRST_IP+N), SIP port SIP_PORT,
@@ -322,22 +331,7 @@ class Agents:
                 # agent_answer.xml talks for the default pause (-d), then hangs up
                 talk = seat.talk_ms if seat.talk_ms is not None else 3_600_000
                 args = [
-                    "-oocsf",
-                    str(SCENARIOS / "agent_answer.xml"),
-                    "-inf",
-                    str(csv),
-                    "-i",
-                    ip,
-                    "-bind_local",
-                    "-p",
-                    str(sip_port),
-                    "-mi",
-                    ip,
-                    "-mp",
-                    str(media_port),
-                    "-rtp_echo",
-                    "-d",
-                    str(talk),
+                    *_answering_agents(SCENARIOS / "agent_answer.xml", csv, ip, sip_port, media_port, talk),
                     "-set",
                     "ring_ms",
                     str(seat.ring_ms),
@@ -429,23 +423,9 @@ class AgentPool:
         )
         n = str(len(seats))
         # ANSWER: another answering scenario (a copy of agent_answer.xml that does more).
+        talk = talk_ms if talk_ms is not None else 3_600_000
         args = [
-            "-oocsf",
-            str(answer or SCENARIOS / "agent_answer.xml"),
-            "-inf",
-            str(csv),
-            "-i",
-            ip,
-            "-bind_local",
-            "-p",
-            str(sip_port),
-            "-mi",
-            ip,
-            "-mp",
-            str(media_port),
-            "-rtp_echo",
-            "-d",
-            str(talk_ms if talk_ms is not None else 3_600_000),
+            *_answering_agents(answer or SCENARIOS / "agent_answer.xml", csv, ip, sip_port, media_port, talk),
             "-m",
             n,
             "-l",

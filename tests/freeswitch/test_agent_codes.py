@@ -8,10 +8,7 @@ import time
 
 import pytest
 
-from ccctl import app
-from ccctl.config.load import load_site
-from ccctl.config.write import apply_tenants
-from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.box import start_site_box
 from ccctl.testing.sip import EventLog
 
 from .seat_sip import seat_call
@@ -38,9 +35,7 @@ tenants:
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("agentcodes")
-    (root / "site.yaml").write_text(SITE)
-    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(root / "site.yaml")).tenants)
-    b = start_box(fs_install, root)
+    b = start_site_box(fs_install, root, SITE)
     yield b
     b.fs.stop()
 

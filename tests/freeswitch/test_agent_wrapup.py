@@ -14,14 +14,11 @@ import time
 
 import pytest
 
-from ccctl import app
-from ccctl.config.load import load_site
-from ccctl.config.write import apply_tenants
 from ccctl.errors import Conflict, InvalidInput
 from ccctl.render.disposition import HELD_REALM, HOLD
 from ccctl.supervision.agents import end_wrapup, parse_table, set_disposition, set_status
 from ccctl.testing import sip
-from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.box import start_site_box
 from ccctl.testing.sip import AgentPool, EventLog, Seat, start_call
 
 from .seat_sip import seat_call
@@ -77,9 +74,7 @@ UNAVAILABLE = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("wrapup")
-    (root / "site.yaml").write_text(SITE)
-    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(root / "site.yaml")).tenants)
-    b = start_box(fs_install, root)
+    b = start_site_box(fs_install, root, SITE)
     yield b
     b.fs.stop()
 

@@ -18,11 +18,8 @@ import wave
 
 import pytest
 
-from ccctl import app
-from ccctl.config.load import load_site
-from ccctl.config.write import apply_tenants
 from ccctl.testing import sip
-from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.box import start_site_box
 from ccctl.testing.sip import EventLog
 
 from .test_supervise import HEARD, PW, Phone, _hear, _registered, _wait
@@ -62,9 +59,7 @@ def matches(run: tuple[float, float], keys: tuple[float, float]) -> bool:
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("mask")
-    (root / "site.yaml").write_text(SITE)
-    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(root / "site.yaml")).tenants)
-    b = start_box(fs_install, root)
+    b = start_site_box(fs_install, root, SITE)
     yield b
     b.fs.stop()
 

@@ -9,15 +9,12 @@ import time
 
 import pytest
 
-from ccctl import app
 from ccctl.config.credentials import credentials, reset_password
 from ccctl.config.entities import get_tenant
-from ccctl.config.load import load_site
-from ccctl.config.write import apply_tenants
 from ccctl.errors import Conflict, NotFound
 from ccctl.supervision import audit, monitor
 from ccctl.supervision.watchdog import Watchdog
-from ccctl.testing.box import fs_settings, start_box
+from ccctl.testing.box import start_site_box
 from ccctl.testing.sip import FS_IP, INTERNAL_PORT, SCENARIOS, Sipp
 
 from .rtp import RtpPeer, media_scenario
@@ -52,9 +49,7 @@ HEARD, SILENT = 1000.0, 300.0
 @pytest.fixture(scope="module")
 def box(fs_install, tmp_path_factory):
     root = tmp_path_factory.mktemp("supervise")
-    (root / "site.yaml").write_text(SITE)
-    apply_tenants(app.open(fs_settings(root), deploy=False), load_site(str(root / "site.yaml")).tenants)
-    b = start_box(fs_install, root)
+    b = start_site_box(fs_install, root, SITE)
     yield b
     b.fs.stop()
 
