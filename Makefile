@@ -48,11 +48,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-# The FreeSWITCH tier first, in a network namespace with only loopback; then everything else.
+# The FreeSWITCH tier first, in a network namespace with only loopback; then everything else,
+# with the image building beside the unit, database and console tiers (its log printed after
+# them); then the image tiers.
 test: install test-deps $(VENV)/.installed-test lint
 	./scripts/in-netns $(BIN)/python -m pytest tests/freeswitch tests/fleet $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(BIN)/python -m pytest --ignore=tests/freeswitch --ignore=tests/fleet --ignore=tests/image $(PYTEST_ARGS)
-	$(MAKE) --no-print-directory test-image
+	@./scripts/image-deps test
+	@[ -n "$(FREESWITCH_DEBS)$(SIGNALWIRE_TOKEN)$(TEST_FREESWITCH_PREFIX)" ] || echo "image tiers: no FreeSWITCH source and no /opt/freeswitch: the image is built and tested WITHOUT the engine"
+	./scripts/beside build/image-build.log env FREESWITCH_PREFIX="$(TEST_FREESWITCH_PREFIX)" ./image/build -- \
+		$(BIN)/python -m pytest --ignore=tests/freeswitch --ignore=tests/fleet --ignore=tests/image $(PYTEST_ARGS)
+	./scripts/in-netns $(BIN)/python -m pytest tests/image $(PYTEST_ARGS)
 
 # The image tiers: build the image (the bootstrap is cached in build/cache), then check the root
 # filesystem, boot it under qemu (twice), provision it with the fleet playbook, and bring it up
