@@ -248,7 +248,7 @@ class Seat:
 
     extension: str
     domain: str
-    password: str
+    password: str = field(repr=False)  # a failing test's message shows the seat, never its secret
     talk_ms: int | None = None
     """Hang up this long after answering; None: talk until the other side hangs up."""
     ring_ms: int = 0

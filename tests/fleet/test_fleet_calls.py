@@ -223,6 +223,10 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         n1.ccctl("agent", "ready", A, "1001")
         result = call.wait()
         assert result.answered, result.diagnostics()
+        # The seat's sipp logs the answer itself; on a loaded machine that line can trail the caller.
+        deadline = time.monotonic() + 15
+        while len(seats["1001"].calls) <= answered_before and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert len(seats["1001"].calls) == answered_before + 1, seats.diagnostics()
     finally:
         call.sipp.kill()

@@ -223,7 +223,7 @@ def test_the_agent_page_pops_the_customer_while_the_phone_rings(fs_install, tmp_
 def test_the_supervisor_page_shows_the_call_and_listens_from_it(fs_install, tmp_path):
     """A supervisor limited to sales signs in to the supervisor page, sees the agent on the
     caller's call on the live board, and Listen (keyboard) rings the supervisor's own phone."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ec
@@ -269,8 +269,8 @@ def test_the_supervisor_page_shows_the_call_and_listens_from_it(fs_install, tmp_
                     try:
                         d.switch_to.active_element.send_keys(Keys.ENTER)
                         return True
-                    except StaleElementReferenceException:  # redrawn between find and press: again
-                        return False
+                    except (StaleElementReferenceException, ElementNotInteractableException):
+                        return False  # redrawn between find and press: again (the focus is kept)
 
                 wait.until(press)
                 deadline = time.monotonic() + 15
