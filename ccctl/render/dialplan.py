@@ -65,25 +65,32 @@ def setup_assignments(t: s.Tenant, *first: str | None) -> list[str]:
     return list(dict.fromkeys(a for a in assignments if a))
 
 
-def setup_extras(t: s.Tenant, *, did: bool = False) -> list:
+SEATLESS = ("echo", "hangup", "voicemail")
+"""Targets whose call never reaches a seat: a DID to one binds none of the seat's keys."""
+
+
+def setup_extras(t: s.Tenant, *, did: bool = False, target: str = "") -> list:
     """After the variables: the failure hooks (on_demand), for a DID's (inbound) call the seat's
     keys (on-demand *2/*3, masking *4/*5, an in-call code's *9; the tenant's setup binds them
-    for its own calls), and the tenant's cap."""
+    for its own calls), and the tenant's cap (a DID's call: _did_cap, as the hunt passes)."""
     dialplan_context = names.context(t)
     actions = []
+    # Each bind is an application run (~1 M instructions with its events): none on a DID's
+    # call that no seat will ever answer.
+    keys = did and target.partition(":")[0] not in SEATLESS
     if t.recording.mode == "on_demand":
         # A seat's *2 may start a recording on any call of this tenant: all of them carry the hooks.
         actions += recording_failure_hooks()
-        if did:
+        if keys:
             actions += _on_demand_binds(t, "b")
-    if t.call_limit:
+    if t.call_limit and not did:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(
             act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}")
         )
-    if did and t.recording.mode != "none":
+    if keys and t.recording.mode != "none":
         actions += mask_bind_actions(t, "b")  # *4 / *5 on the seat's leg
-    if did and t.dispositions:
+    if keys and t.dispositions:
         actions += in_call_bind_actions(t, "b")  # *9 + code during the call
     return actions
 
@@ -109,6 +116,27 @@ def _set_while_hunting(assignments: list[str], *actions) -> list:
         # goes no further than `unallocated`, rather than on without its tenant.
         return [cond(api, r"^\+OK", *actions, break_="on-false")]
     return [cond(None, None, *sets(*assignments), *actions)]
+
+
+def _did_cap(t: s.Tenant) -> list:
+    """The tenant's cap on a DID's call, taken as the hunt passes: the uuid_limit API in a
+    condition's field does what the `limit` application does (mod_hash counts the channel
+    until it hangs up) without an application run, about 0.9 M instructions a call less
+    (bench/callcost.py). Under the cap mod_hash sets limit_usage_REALM_TENANT, which the
+    second condition finds. Over it, nothing is set: the anti-action sends the call to
+    cc-over-cap (503) and the DID's target is never reached (break on-false)."""
+    if not t.call_limit:
+        return []
+    over = f"cc-over-cap XML {names.context(t)}"
+    return [
+        cond(
+            f"${{uuid_limit(${{uuid}} hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} {over})}}"
+            f"${{limit_usage_{names.CALLS_LIMIT_REALM}_{t.name}}}",
+            r"^\+OK[1-9][0-9]*$",
+            break_="on-false",
+            anti=[act("transfer", over)],
+        )
+    ]
 
 
 def _setup(t: s.Tenant) -> object:
@@ -487,11 +515,11 @@ def public_context(tenants: list[s.Tenant]) -> object:
                             "ccctl_record=true" if record else None,
                             *(inline if body else []),
                         ),
-                        *setup_extras(t, did=True),
-                        # A target run elsewhere: into the tenant's own context.
-                        *([] if body else [act("transfer", names.transfer(t, n.target))]),
+                        *setup_extras(t, did=True, target=n.target),
                     ),
-                    *(body or []),
+                    *_did_cap(t),
+                    # Its target here, or one run elsewhere: into the tenant's own context.
+                    *(body or [cond(None, None, act("transfer", names.transfer(t, n.target)))]),
                 )
             )
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))

@@ -236,7 +236,7 @@ def test_did_runs_the_tenants_setup_and_cap_then_its_target_in_public(example):
     acme = next(t for t in inp.tenants if t.name == "acme")
     number = next(n for n in acme.numbers if n.target.startswith("queue:"))
     did = _did(files, number.number)
-    first, setting, *body = did.findall("condition")
+    first, setting, cap, *body = did.findall("condition")
     assert first.get("field") == "destination_number" and first.get("break") == "on-false"
     m = re.fullmatch(r"\$\{uuid_setvar_multi\(\$\{uuid\} (.*)\)\}", setting.get("field"))
     variables = dict(v.split("=", 1) for v in m.group(1).split(";"))
@@ -246,8 +246,16 @@ def test_did_runs_the_tenants_setup_and_cap_then_its_target_in_public(example):
     assert variables["force_transfer_context"] == "acme"
     assert variables["ccctl_entry"] == f"cc-queue-{number.target[6:]}"
     apps = [(a.get("application"), a.get("data")) for a in setting.iter("action")]
-    assert apps[0] == ("limit", "hash ccctl_calls acme 10 cc-over-cap XML acme")
-    assert {a for a, _ in apps[1:]} <= {"bind_meta_app"}  # then only the seat's keys
+    assert apps and {a for a, _ in apps} <= {"bind_meta_app"}  # only the seat's keys
+    # The cap as the hunt passes (no `limit` application): under it mod_hash has set the
+    # usage, over it the anti-action refuses the call before the target is reached.
+    assert cap.get("field") == (
+        "${uuid_limit(${uuid} hash ccctl_calls acme 10 cc-over-cap XML acme)}${limit_usage_ccctl_calls_acme}"
+    )
+    assert re.match(cap.get("expression"), "+OK3") and not re.match(cap.get("expression"), "+OK")
+    assert cap.get("break") == "on-false"
+    assert [(a.get("application"), a.get("data")) for a in cap] == [("transfer", "cc-over-cap XML acme")]
+    assert [a.tag for a in cap] == ["anti-action"]
     queue = _context(files, "acme").find(f"extension[@name='queue-{number.target[6:]}']")
     assert [etree.tostring(c) for c in body] == [etree.tostring(c) for c in queue.findall("condition")[1:]]
     transfers = [a.get("data") for a in did.iter("action") if a.get("application") == "transfer"]
@@ -265,7 +273,7 @@ def test_did_to_an_ivr_with_hours_runs_its_holidays_hours_and_closed_in_order(ex
     files = render_tree(golden_input(example))
     did = _did(files, "+493012345678")
     ivr = _context(files, "acme").find("extension[@name='ivr-main']")
-    body = did.findall("condition")[2:]
+    body = did.findall("condition")[3:]  # after the number, the setup and the cap
     assert [etree.tostring(c) for c in body] == [etree.tostring(c) for c in ivr.findall("condition")[1:]]
     assert [c.get("break") for c in body] == ["on-true"] * (len(body) - 1) + [None]
     assert body[0].get("mday") and body[-1].get("wday") is None and body[-1].get("field") is None
@@ -288,6 +296,10 @@ def test_did_to_a_seat_echo_or_hangup_runs_it_and_survey_or_external_still_trans
     assert ("transfer", f"cc-vm-{seat} XML acme") in apps[f"seat:{seat}"]
     assert any(a == "record" and f"/voicemail/{seat}/" in d for a, d in apps[f"voicemail:{seat}"])
     assert apps["echo"][-2:] == [("answer", None), ("echo", None)]
+    # No seat ever answers an echo, a hangup or a voicemail: no seat's keys bound for them.
+    for target in ("echo", "hangup", f"voicemail:{seat}"):
+        assert "bind_meta_app" not in {a for a, _ in apps[target]}, target
+    assert "bind_meta_app" in {a for a, _ in apps[f"seat:{seat}"]}
     assert apps["hangup"][-1] == ("hangup", "NORMAL_CLEARING")
     assert apps["survey"][-1] == ("transfer", "cc-survey XML acme")
     assert apps["external:5550100"][-1] == ("transfer", "cc-ext-5550100 XML acme")
