@@ -37,7 +37,7 @@ tenant's context; the cap by the `limit` application; two recording-failure hook
 | transfer out of `public` | 2.68 M | 0 (the target runs in `public`) |
 | `limit` cap | 0.91 M | 0.14-0.45 M (uuid_limit, no application) |
 | CDR (json_cdr) | 0.64 M | 0.48-0.55 M (bare pays its own CDR too) |
-| the seat's keys *4/*5 (2 bind_meta_app) | ~2 M | 0 on echo (no seat answers it) |
+| the seat's keys *4/*5 (2 bind_meta_app) | ~2 M (estimated, ~1 M an application) | 0 on echo (no seat answers it) |
 
 The echo figures move +-0.3 M between runs (the idle rate subtracted). Queue calls move with
 the callers' time in the queue (hold music per second waited, the seats' answer delay under
