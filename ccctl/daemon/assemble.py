@@ -213,9 +213,10 @@ class _Route:
     @classmethod
     def of(cls, v: dict[str, str]) -> "_Route":
         history = transfers(v.get("transfer_history"))
-        if v.get("ccctl_entry"):
+        if v.get("ccctl_entry") and not any(d == "cc-over-cap" for _, d in history):
             # A DID's extension ran its target in `public` (no transfer, so not in the
-            # history): the call entered it as it came in, as if transferred there.
+            # history): the call entered it as it came in, as if transferred there. Not a
+            # call the tenant's cap refused: it never reached its target.
             entered = _f(v.get("start_epoch")) or (_f(v.get("start_uepoch"), 1e6) or 0.0) // 1
             history.insert(0, (entered, v["ccctl_entry"]))
         dests = [d for _, d in history]

@@ -49,3 +49,12 @@ def test_queue_entered_inline_reads_as_when_transferred():
     assert (
         _row(ccctl_entry="cc-ivr-main", cc_cause="", cc_queue_answered_epoch="", ccctl_queue="")["ivr_path"] == "main"
     )
+
+
+def test_a_call_refused_over_the_cap_entered_nothing():
+    """The cap is taken after the DID's variables (ccctl_entry among them) are set: a call
+    it refuses went to cc-over-cap, never to its target."""
+    v = {k: x for k, x in CALL.items() if not k.startswith(("cc_", "ccctl_queue", "ccctl_ivr", "bridge"))}
+    v.update(ccctl_entry="cc-queue-sales", transfer_history="1000:x:bl_xfer:cc-over-cap/acme/XML")
+    refused = call_row(v, None, Directory(), "local", "events")
+    assert refused["queue"] is None and refused["ivr_path"] is None
