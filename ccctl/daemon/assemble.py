@@ -54,6 +54,7 @@ VARIABLES = (
     "ccctl_closed",
     "ccctl_did",
     "ccctl_direction",
+    "ccctl_entry",
     "ccctl_ivr_digits",
     "ccctl_queue",
     "ccctl_recording",
@@ -212,6 +213,12 @@ class _Route:
     @classmethod
     def of(cls, v: dict[str, str]) -> "_Route":
         history = transfers(v.get("transfer_history"))
+        if v.get("ccctl_entry") and not any(d == "cc-over-cap" for _, d in history):
+            # A DID's extension ran its target in `public` (no transfer, so not in the
+            # history): the call entered it as it came in, as if transferred there. Not a
+            # call the tenant's cap refused: it never reached its target.
+            entered = _f(v.get("start_epoch")) or (_f(v.get("start_uepoch"), 1e6) or 0.0) // 1
+            history.insert(0, (entered, v["ccctl_entry"]))
         dests = [d for _, d in history]
         ivrs = [d[len("cc-ivr-") :] for d in dests if d.startswith("cc-ivr-")]
         queues = [d[len("cc-queue-") :] for d in dests if d.startswith("cc-queue-") and not d.endswith("-exit")]

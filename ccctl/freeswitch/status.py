@@ -12,6 +12,7 @@ from ccctl.app import Services
 from ccctl.config.entities import list_tenants
 from ccctl.freeswitch.connect import try_event_socket
 from ccctl.recordings import folders
+from ccctl.render import names
 from ccctl.stats import live
 
 
@@ -103,9 +104,7 @@ def box_status(services: Services, state: Callable[[], str] = unit_state) -> dic
                 "tenant": t.name,
                 "registrations": sum(1 for r in regs if r.get("realm") == domain),
                 "active_channels": sum(
-                    1
-                    for c in channels
-                    if c.get("context") == t.name or (c.get("presence_id") or "").endswith("@" + domain)
+                    1 for c in channels if names.in_context(t, c) or (c.get("presence_id") or "").endswith("@" + domain)
                 ),
                 "queues": queues,
                 "recording_failures": failed.get(t.name, 0),

@@ -65,25 +65,32 @@ def setup_assignments(t: s.Tenant, *first: str | None) -> list[str]:
     return list(dict.fromkeys(a for a in assignments if a))
 
 
-def setup_extras(t: s.Tenant, *, did: bool = False) -> list:
+SEATLESS = ("echo", "hangup", "voicemail")
+"""Targets whose call never reaches a seat: a DID to one binds none of the seat's keys."""
+
+
+def setup_extras(t: s.Tenant, *, did: bool = False, target: str = "") -> list:
     """After the variables: the failure hooks (on_demand), for a DID's (inbound) call the seat's
     keys (on-demand *2/*3, masking *4/*5, an in-call code's *9; the tenant's setup binds them
-    for its own calls), and the tenant's cap."""
+    for its own calls), and the tenant's cap (a DID's call: _did_cap, as the hunt passes)."""
     dialplan_context = names.context(t)
     actions = []
+    # Each bind is an application run (~1 M instructions with its events): none on a DID's
+    # call that no seat will ever answer.
+    keys = did and target.partition(":")[0] not in SEATLESS
     if t.recording.mode == "on_demand":
         # A seat's *2 may start a recording on any call of this tenant: all of them carry the hooks.
         actions += recording_failure_hooks()
-        if did:
+        if keys:
             actions += _on_demand_binds(t, "b")
-    if t.call_limit:
+    if t.call_limit and not did:
         # The tenant's cap. Counted once per call: mod_hash ignores a second increment by the same channel.
         actions.append(
             act("limit", f"hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} cc-over-cap XML {dialplan_context}")
         )
-    if did and t.recording.mode != "none":
+    if keys and t.recording.mode != "none":
         actions += mask_bind_actions(t, "b")  # *4 / *5 on the seat's leg
-    if did and t.dispositions:
+    if keys and t.dispositions:
         actions += in_call_bind_actions(t, "b")  # *9 + code during the call
     return actions
 
@@ -109,6 +116,27 @@ def _set_while_hunting(assignments: list[str], *actions) -> list:
         # goes no further than `unallocated`, rather than on without its tenant.
         return [cond(api, r"^\+OK", *actions, break_="on-false")]
     return [cond(None, None, *sets(*assignments), *actions)]
+
+
+def _did_cap(t: s.Tenant) -> list:
+    """The tenant's cap on a DID's call, taken as the hunt passes: the uuid_limit API in a
+    condition's field does what the `limit` application does (mod_hash counts the channel
+    until it hangs up) without an application run, about 0.9 M instructions a call less
+    (bench/callcost.py). Under the cap mod_hash sets limit_usage_REALM_TENANT, which the
+    second condition finds. Over it, nothing is set: the anti-action sends the call to
+    cc-over-cap (503) and the DID's target is never reached (break on-false)."""
+    if not t.call_limit:
+        return []
+    over = f"cc-over-cap XML {names.context(t)}"
+    return [
+        cond(
+            f"${{uuid_limit(${{uuid}} hash {names.CALLS_LIMIT_REALM} {t.name} {t.call_limit} {over})}}"
+            f"${{limit_usage_{names.CALLS_LIMIT_REALM}_{t.name}}}",
+            r"^\+OK[1-9][0-9]*$",
+            break_="on-false",
+            anti=[act("transfer", over)],
+        )
+    ]
 
 
 def _setup(t: s.Tenant) -> object:
@@ -137,6 +165,46 @@ def _record_condition(t: s.Tenant) -> object:
     return cond("${ccctl_record}", "^true$", *sets(_record_on_bridge(t)), *_hooks(t), break_="never")
 
 
+def _seat_body(t: s.Tenant, seat: str, field: str | None = None, expr: str | None = None) -> list:
+    """Ring SEAT (an extension, or `$1` captured by FIELD matching EXPR in the same condition,
+    where the actions can see it), voicemail if it does not answer."""
+    return [
+        _record_condition(t),
+        cond(
+            field,
+            expr,
+            # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
+            # answered (an API run on answer, not an application).
+            *sets(
+                f"ccctl_target=seat:{seat}",
+                "call_timeout=30",
+                f"api_on_answer=hash insert/{names.spymap(t)}/{seat}/${{uuid}}",
+            ),
+            act("bridge", f"user/{seat}@{t.sip_domain}"),
+            act("transfer", f"cc-vm-{seat} XML {names.context(t)}"),
+        ),
+    ]
+
+
+def _voicemail_body(t: s.Tenant, seat: str, field: str | None = None, expr: str | None = None) -> list:
+    return [
+        cond(
+            field,
+            expr,
+            act("answer"),
+            act("set", f"ccctl_target=voicemail:{seat}"),
+            *_hooks(t),
+            act("playback", prompts.standard("voicemail", t.language).ref),
+            act("playback", "tone_stream://%(500,0,800)"),
+            act(
+                "record",
+                f"{names.recording_dir(t)}/voicemail/{seat}/${{strftime(%Y-%m-%d-%H%M%S)}}-${{uuid}}.wav 180 200 3",
+            ),
+            act("hangup", "NORMAL_CLEARING"),
+        )
+    ]
+
+
 def _seats(t: s.Tenant) -> list:
     if not t.seats:
         return []
@@ -146,38 +214,9 @@ def _seats(t: s.Tenant) -> list:
         ext(
             "seats",
             cond("destination_number", expr, break_="on-false"),
-            _record_condition(t),
-            cond(
-                "destination_number",
-                expr,
-                # api_on_answer: where a supervisor's *33EXT finds the seat's call once it is
-                # answered (an API run on answer, not an application).
-                *sets(
-                    "ccctl_target=seat:$1",
-                    "call_timeout=30",
-                    f"api_on_answer=hash insert/{names.spymap(t)}/$1/${{uuid}}",
-                ),
-                act("bridge", f"user/$1@{t.sip_domain}"),
-                act("transfer", f"cc-vm-$1 XML {names.context(t)}"),
-            ),
+            *_seat_body(t, "$1", "destination_number", expr),
         ),
-        ext(
-            "voicemail",
-            cond(
-                "destination_number",
-                f"^cc-vm-({exts})$",
-                act("answer"),
-                act("set", "ccctl_target=voicemail:$1"),
-                *_hooks(t),
-                act("playback", prompts.standard("voicemail", t.language).ref),
-                act("playback", "tone_stream://%(500,0,800)"),
-                act(
-                    "record",
-                    f"{names.recording_dir(t)}/voicemail/$1/${{strftime(%Y-%m-%d-%H%M%S)}}-${{uuid}}.wav 180 200 3",
-                ),
-                act("hangup", "NORMAL_CLEARING"),
-            ),
-        ),
+        ext("voicemail", *_voicemail_body(t, "$1", "destination_number", f"^cc-vm-({exts})$")),
     ]
 
 
@@ -249,7 +288,8 @@ def _external(t: s.Tenant) -> list:
     ]
 
 
-def _queue(t: s.Tenant, q: s.Queue) -> list:
+def _queue_body(t: s.Tenant, q: s.Queue) -> list:
+    """Into the queue; on leaving it, to its exit extension (survey, no-agent target, overflow)."""
     dialplan_context = names.context(t)
     ann = prompts.announcement(t, q)
     base = f"cc-queue-{q.name}"
@@ -269,12 +309,13 @@ def _queue(t: s.Tenant, q: s.Queue) -> list:
         act("callcenter", names.queue_id(t, q)),
         act("transfer", f"{base}-exit XML {dialplan_context}"),
     ]
+    return _set_while_hunting([a for a in assignments if a], *[a for a in enter if a is not None])
+
+
+def _queue(t: s.Tenant, q: s.Queue) -> list:
+    base = f"cc-queue-{q.name}"
     return [
-        ext(
-            f"queue-{q.name}",
-            cond("destination_number", dest(base), break_="on-false"),
-            *_set_while_hunting([a for a in assignments if a], *[a for a in enter if a is not None]),
-        ),
+        ext(f"queue-{q.name}", cond("destination_number", dest(base), break_="on-false"), *_queue_body(t, q)),
         ext(
             f"queue-{q.name}-exit",
             cond("destination_number", dest(f"{base}-exit"), break_="on-false"),
@@ -298,11 +339,12 @@ def _date_attrs(holiday: str) -> dict:
     return {"mon": str(parts[0]), "mday": str(parts[1])}
 
 
-def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
-    base = f"cc-ivr-{ivr.name}"
-    out = []
+def _ivr_body(t: s.Tenant, ivr: s.Ivr) -> list:
+    """The menu when open, else its closed treatment: one condition per holiday and per span
+    of opening hours, in that order, each breaking the hunt when its date or time matches
+    (break on-true), and the closed treatment last for when none did."""
 
-    # Fresh elements for every extension: an lxml element has exactly one parent.
+    # Fresh elements for every condition: an lxml element has exactly one parent.
     def closed_actions():
         if ivr.closed == "hangup":
             return [
@@ -321,38 +363,71 @@ def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
             act("transfer", names.transfer(t, ivr.on_failure)),
         ]
 
-    for i, holiday in enumerate(ivr.holidays):
-        out.append(
-            ext(
-                f"ivr-{ivr.name}-holiday-{i + 1}",
-                cond("destination_number", dest(base)),
-                cond(
-                    None, None, act("set", f"ccctl_closed=holiday {holiday}"), *closed_actions(), **_date_attrs(holiday)
-                ),
-            )
+    out = [
+        cond(
+            None,
+            None,
+            act("set", f"ccctl_closed=holiday {holiday}"),
+            *closed_actions(),
+            break_="on-true",
+            **_date_attrs(holiday),
         )
+        for holiday in ivr.holidays
+    ]
     if ivr.hours is None:
-        out.append(ext(f"ivr-{ivr.name}", cond("destination_number", dest(base), *open_actions())))
-        return out
+        return [*out, cond(None, None, *open_actions())]
     groups: dict[str, list[int]] = {}
     for day, span in ivr.hours.items():
         if span != "closed":
             groups.setdefault(span, []).append(_WDAY[day])
-    for i, (span, days) in enumerate(sorted(groups.items())):
+    for span, days in sorted(groups.items()):
         out.append(
-            ext(
-                f"ivr-{ivr.name}-open-{i + 1}",
-                cond("destination_number", dest(base)),
-                cond(None, None, *open_actions(), wday=",".join(map(str, sorted(days))), time__of__day=span),
+            cond(
+                None,
+                None,
+                *open_actions(),
+                break_="on-true",
+                wday=",".join(map(str, sorted(days))),
+                time__of__day=span,
             )
         )
-    out.append(
-        ext(
-            f"ivr-{ivr.name}-closed",
-            cond("destination_number", dest(base), act("set", "ccctl_closed=hours"), *closed_actions()),
-        )
-    )
-    return out
+    return [*out, cond(None, None, act("set", "ccctl_closed=hours"), *closed_actions())]
+
+
+def _ivr(t: s.Tenant, ivr: s.Ivr) -> list:
+    base = f"cc-ivr-{ivr.name}"
+    return [ext(f"ivr-{ivr.name}", cond("destination_number", dest(base), break_="on-false"), *_ivr_body(t, ivr))]
+
+
+def _echo_body() -> list:
+    return _set_while_hunting(["ccctl_target=echo"], act("answer"), act("echo"))
+
+
+def _hangup_body() -> list:
+    return [cond(None, None, act("hangup", "NORMAL_CLEARING"))]
+
+
+def target_body(t: s.Tenant, target: str) -> list | None:
+    """The conditions that run TARGET's actions, as the tenant context's extension for it does
+    (the same functions build both): what a DID's extension runs in `public` instead of a
+    transfer into the tenant's context. None for the targets a DID still transfers to (survey,
+    external: rare for a DID, and their extensions read the context's own state)."""
+    kind, _, ref = target.partition(":")
+    if kind == "echo":
+        return _echo_body()
+    if kind == "hangup":
+        return _hangup_body()
+    if kind == "queue":
+        q = next((q for q in t.queues if q.name == ref), None)
+        return _queue_body(t, q) if q else None
+    if kind == "ivr":
+        ivr = next((i for i in t.ivrs if i.name == ref), None)
+        return _ivr_body(t, ivr) if ivr else None
+    if kind == "seat":
+        return _seat_body(t, ref)
+    if kind == "voicemail":
+        return _voicemail_body(t, ref)
+    return None
 
 
 def tenant_context(t: s.Tenant) -> object:
@@ -368,13 +443,13 @@ def tenant_context(t: s.Tenant) -> object:
             ),
         )
     )
-    exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", act("hangup", "NORMAL_CLEARING"))))
+    exts.append(ext("hangup", cond("destination_number", "^cc-hangup$", break_="on-false"), *_hangup_body()))
     # A line test: remote agents and carriers hear their own audio back (seats dial *9196).
     exts.append(
         ext(
             "echo",
             cond("destination_number", r"^(?:cc-echo|\*9196)$", break_="on-false"),
-            *_set_while_hunting(["ccctl_target=echo"], act("answer"), act("echo")),
+            *_echo_body(),
         )
     )
     # What a DID or a queue/IVR transfer reaches (all `cc-` names, which no seat number, star
@@ -413,28 +488,38 @@ def _own_numbers(t: s.Tenant) -> list:
 
 
 def public_context(tenants: list[s.Tenant]) -> object:
+    """One extension per DID, which runs the tenant's setup (variables, cap, the seat's keys)
+    and then its target's own actions right there (target_body), without the transfer into
+    the tenant's context that cost a short call about a fifth of its instructions
+    (bench/callcost.py). Isolation holds as it did: the extension names only its own tenant,
+    every transfer the call makes later names the tenant's context, and force_transfer_context
+    sends one that names none (a transfer without a context) there too, never back to `public`.
+    ccctl_entry tells the call record which destination the call entered without a transfer."""
     exts = []
     for t in tenants:
         record = t.recording.mode in ("all", "inbound")
         for n in t.numbers:
+            body = target_body(t, n.target)
+            inline = [f"force_transfer_context={names.context(t)}", f"ccctl_entry={names.destination(n.target)}"]
             exts.append(
                 ext(
                     f"did-{n.number}",
                     cond("destination_number", dest(n.number), break_="on-false"),
-                    # The tenant's setup (variables, hooks, cap) here, the variables with the
-                    # DID's own: the tenant context's setup then finds ccctl_setup and runs
-                    # nothing. It names only this tenant.
+                    # The tenant's setup here, the variables with the DID's own: the tenant
+                    # context's setup then finds ccctl_setup and runs nothing.
                     *_set_while_hunting(
                         setup_assignments(
                             t,
                             "ccctl_direction=inbound",
                             f"ccctl_did={n.number}",
                             "ccctl_record=true" if record else None,
+                            *(inline if body else []),
                         ),
-                        *setup_extras(t, did=True),
-                        # Into the tenant's own context: the only way out of `public`.
-                        act("transfer", names.transfer(t, n.target)),
+                        *setup_extras(t, did=True, target=n.target),
                     ),
+                    *_did_cap(t),
+                    # Its target here, or one run elsewhere: into the tenant's own context.
+                    *(body or [cond(None, None, act("transfer", names.transfer(t, n.target)))]),
                 )
             )
     exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))

@@ -19,6 +19,14 @@ def context(t: s.Tenant) -> str:
     return t.name
 
 
+def in_context(t: s.Tenant, channel: dict) -> bool:
+    """Is CHANNEL (a row of `show channels`) running T's dialplan? In T's context, or in
+    `public` at one of T's numbers: a DID's extension runs its target there, with no transfer
+    into the tenant's context (dialplan.public_context)."""
+    where = channel.get("context")
+    return where == context(t) or (where == PUBLIC_CONTEXT and any(n.number == channel.get("dest") for n in t.numbers))
+
+
 def queue_id(t: s.Tenant, q: s.Queue | str) -> str:
     return f"{q if isinstance(q, str) else q.name}@{t.sip_domain}"
 

@@ -73,7 +73,7 @@ def realtime(services: Services, tenant: str | None = None) -> list[dict]:
     now = time.time()
     rows = []
     for t in tenants:
-        in_progress = sum(1 for c in channels if c.get("context") == t.name and c.get("direction") == "inbound")
+        in_progress = sum(1 for c in channels if names.in_context(t, c) and c.get("direction") == "inbound")
         for q in t.queues:
             f = queue_figures(t, q, tables, now)
             rows.append(

@@ -13,6 +13,8 @@ from ccctl.config import entities
 from ccctl.config import spec as s
 from ccctl.deploy.reload_plan import plan
 from ccctl.deploy.tree_store import TreeStore
+from ccctl.freeswitch.status import box_status
+from ccctl.stats.live import realtime
 from ccctl.supervision.agents import parse_table, set_status
 from ccctl.testing import sip
 from ccctl.testing.sip import Agents, start_call
@@ -84,6 +86,12 @@ def test_waiting_callers_survive_live_queue_changes_and_keep_their_order(fs_inst
             order = [e["CC-Member-Session-UUID"] for e in start]
             time.sleep(1.5)
         assert set(members(box)) == set(order) and set(members(box).values()) == {"Waiting"}
+        # The DID ran the queue in `public` (no transfer into the tenant's context): the
+        # live figures still count these callers as the tenant's calls in progress.
+        rows = realtime(box.services, TENANT)
+        assert {r["queue"]: r["calls_in_progress"] for r in rows} == {"sales": CALLERS, "support": CALLERS}
+        mine = next(t for t in box_status(box.services)["tenants"] if t["tenant"] == TENANT)
+        assert mine["active_channels"] == CALLERS
 
         def still_waiting(after: str) -> None:
             time.sleep(2)  # a few rounds of mod_callcenter's member threads (0.5 s) and dispatcher (0.1 s)

@@ -104,3 +104,16 @@ def test_status_and_stats_now_agree(switch):
         "support": (1, {"Available (On Demand)/Waiting": 1}),
     }
     assert list(now["sales"]) == ["tenant", "queue", "waiting", "longest_wait", "agents", "calls_in_progress"]
+
+
+def test_a_did_call_still_in_public_counts_for_its_tenant():
+    """A DID's extension runs its target in `public` (no transfer): the channel's context
+    stays `public`, at the tenant's number, until a later transfer into the tenant's."""
+    from ccctl.render.names import in_context
+
+    acme = s.Tenant(name="acme", numbers=[{"number": "4001", "target": "echo"}])
+    other = s.Tenant(name="other", numbers=[{"number": "4002", "target": "echo"}])
+    assert in_context(acme, {"context": "public", "dest": "4001"})
+    assert not in_context(other, {"context": "public", "dest": "4001"})
+    assert in_context(acme, {"context": "acme", "dest": "cc-queue-sales"})
+    assert not in_context(acme, {"context": "public", "dest": "9999"})

@@ -202,7 +202,14 @@ def test_session_limits_follow_the_box_unless_set(monkeypatch):
 
 
 def _hooked(extension) -> bool:
-    return any((a.get("data") or "").startswith("api_hangup_hook=") for a in extension.iter("action"))
+    hooks = [
+        a
+        for a in extension.iter("action")
+        if (a.get("data") or "").startswith(("api_hangup_hook=", "api_reporting_hook="))
+    ]
+    # One hook counts and logs a failed recording: each hook copies all the variables at hangup.
+    assert len(hooks) <= 1 and all(a.get("data").startswith("api_reporting_hook=") for a in hooks)
+    return bool(hooks)
 
 
 def test_failure_hooks_only_where_a_recording_starts(example):
@@ -213,37 +220,100 @@ def test_failure_hooks_only_where_a_recording_starts(example):
     acme = {e.get("name"): e for e in _context(files, "acme").findall("extension")}  # recording: all
     for name in ("seats", "voicemail", "queue-sales", "queue-support", "callback-wait", "external"):
         assert _hooked(acme[name]), name
-    for name in ("setup", "echo", "ivr-main-open-1", "supervisor-listen", "agent-login", "survey"):
+    for name in ("setup", "echo", "ivr-main", "supervisor-listen", "agent-login", "survey"):
         assert name not in acme or not _hooked(acme[name]), name
-    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
-    assert not any(_hooked(e) for e in public.findall("extension"))
+    # A DID runs its target in `public`: hooked where that target records (a queue), not
+    # where it does not (an IVR).
+    public = {e.get("name"): e for e in etree.fromstring(files["dialplan/00-public.xml"]).find("context")}
+    assert _hooked(public["did-4008001001"])  # acme's queue
+    assert not _hooked(public["did-+493012345678"]) and not _hooked(public["did-4008009000"])  # IVRs
 
 
-def test_did_runs_the_tenants_setup_and_cap_once_before_its_transfer(example):
+def _did(files, number):
+    return etree.fromstring(files["dialplan/00-public.xml"]).find("context").find(f"extension[@name='did-{number}']")
+
+
+def test_did_runs_the_tenants_setup_and_cap_then_its_target_in_public(example):
     """The DID's and the tenant's variables are set as the hunt passes (no application run),
-    the cap is taken in `public` and held until hangup, then the transfer: the tenant's setup
-    runs nothing more."""
+    the cap is taken in `public` and held until hangup, then the target runs right there,
+    with no transfer: the same conditions as the tenant context's extension for it. Every
+    later transfer lands in the tenant's context (force_transfer_context for one naming none)."""
     inp = golden_input(example)
     files = render_tree(inp)
-    public = etree.fromstring(files["dialplan/00-public.xml"]).find("context")
     acme = next(t for t in inp.tenants if t.name == "acme")
-    did = public.find(f"extension[@name='did-{acme.numbers[0].number}']")
-    first, setting = did.findall("condition")
+    number = next(n for n in acme.numbers if n.target.startswith("queue:"))
+    did = _did(files, number.number)
+    first, setting, cap, *body = did.findall("condition")
     assert first.get("field") == "destination_number" and first.get("break") == "on-false"
     m = re.fullmatch(r"\$\{uuid_setvar_multi\(\$\{uuid\} (.*)\)\}", setting.get("field"))
     variables = dict(v.split("=", 1) for v in m.group(1).split(";"))
     assert variables["ccctl_setup"] == "true" and variables["ccctl_tenant"] == "acme"
     assert variables["ccctl_direction"] == "inbound" and variables["limit_ignore_transfer"] == "true"
-    assert variables["ccctl_did"] == acme.numbers[0].number
-    apps = [(a.get("application"), a.get("data")) for a in did.iter("action")]
-    assert apps[0] == ("limit", "hash ccctl_calls acme 10 cc-over-cap XML acme")
-    # then only the seat's keys (masking, an in-call code), and the transfer last
-    assert {a for a, _ in apps[1:-1]} <= {"bind_meta_app"}
-    assert apps[-1][0] == "transfer" and apps[-1][1].endswith("XML acme")
+    assert variables["ccctl_did"] == number.number
+    assert variables["force_transfer_context"] == "acme"
+    assert variables["ccctl_entry"] == f"cc-queue-{number.target[6:]}"
+    apps = [(a.get("application"), a.get("data")) for a in setting.iter("action")]
+    assert apps and {a for a, _ in apps} <= {"bind_meta_app"}  # only the seat's keys
+    # The cap as the hunt passes (no `limit` application): under it mod_hash has set the
+    # usage, over it the anti-action refuses the call before the target is reached.
+    assert cap.get("field") == (
+        "${uuid_limit(${uuid} hash ccctl_calls acme 10 cc-over-cap XML acme)}${limit_usage_ccctl_calls_acme}"
+    )
+    assert re.match(cap.get("expression"), "+OK3") and not re.match(cap.get("expression"), "+OK")
+    assert cap.get("break") == "on-false"
+    assert [(a.get("application"), a.get("data")) for a in cap] == [("transfer", "cc-over-cap XML acme")]
+    assert [a.tag for a in cap] == ["anti-action"]
+    queue = _context(files, "acme").find(f"extension[@name='queue-{number.target[6:]}']")
+    assert [etree.tostring(c) for c in body] == [etree.tostring(c) for c in queue.findall("condition")[1:]]
+    transfers = [a.get("data") for a in did.iter("action") if a.get("application") == "transfer"]
+    assert transfers and all(d.endswith(" XML acme") for d in transfers)
     setup = _context(files, "acme").find("extension[@name='setup']")
     # skipped for a DID's call (after the condition that keeps a seat's leg keying a code out)
     fields = [c.get("field") for c in setup.findall("condition")]
     assert next(f for f in fields if f != "destination_number") == "${ccctl_setup}"
+
+
+def test_did_to_an_ivr_with_hours_runs_its_holidays_hours_and_closed_in_order(example):
+    """An IVR with holidays and opening hours is one run of conditions, the first date or
+    time that matches wins (break on-true), the closed treatment last, in the DID's extension
+    as in the tenant's."""
+    files = render_tree(golden_input(example))
+    did = _did(files, "+493012345678")
+    ivr = _context(files, "acme").find("extension[@name='ivr-main']")
+    body = did.findall("condition")[3:]  # after the number, the setup and the cap
+    assert [etree.tostring(c) for c in body] == [etree.tostring(c) for c in ivr.findall("condition")[1:]]
+    assert [c.get("break") for c in body] == ["on-true"] * (len(body) - 1) + [None]
+    assert body[0].get("mday") and body[-1].get("wday") is None and body[-1].get("field") is None
+
+
+def test_did_to_a_seat_echo_or_hangup_runs_it_and_survey_or_external_still_transfers(example):
+    from ccctl.config import spec as s
+
+    inp = golden_input(example)
+    acme = next(t for t in inp.tenants if t.name == "acme")
+    seat = acme.seats[0].extension
+    targets = [f"seat:{seat}", f"voicemail:{seat}", "echo", "hangup", "survey", "external:5550100"]
+    numbers = [s.Number(number=f"40099900{i:02d}", target=target) for i, target in enumerate(targets)]
+    acme = acme.model_copy(update={"numbers": numbers})
+    files = render_tree(RenderInput([acme], inp.settings, inp.esl_password))
+    apps = {
+        n.target: [(a.get("application"), a.get("data")) for a in _did(files, n.number).iter("action")] for n in numbers
+    }
+    assert ("bridge", f"user/{seat}@{acme.sip_domain}") in apps[f"seat:{seat}"]
+    assert ("transfer", f"cc-vm-{seat} XML acme") in apps[f"seat:{seat}"]
+    assert any(a == "record" and f"/voicemail/{seat}/" in d for a, d in apps[f"voicemail:{seat}"])
+    assert apps["echo"][-2:] == [("answer", None), ("echo", None)]
+    # No seat ever answers an echo, a hangup or a voicemail: no seat's keys bound for them.
+    for target in ("echo", "hangup", f"voicemail:{seat}"):
+        assert "bind_meta_app" not in {a for a, _ in apps[target]}, target
+    assert "bind_meta_app" in {a for a, _ in apps[f"seat:{seat}"]}
+    assert apps["hangup"][-1] == ("hangup", "NORMAL_CLEARING")
+    assert apps["survey"][-1] == ("transfer", "cc-survey XML acme")
+    assert apps["external:5550100"][-1] == ("transfer", "cc-ext-5550100 XML acme")
+    for target in ("survey", "external:5550100"):
+        assert (
+            "force_transfer_context" not in etree.tostring(_did(files, numbers[targets.index(target)].number)).decode()
+        )
 
 
 def test_did_variables_uuid_setvar_multi_cannot_carry_fall_back_to_multiset():
