@@ -196,14 +196,15 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
         # n1's daemon serves Prometheus: the waiting caller and the agent On Break, as mod_callcenter has them
         scraped = lab.metrics("n1")
-        series = dict(line.rsplit(" ", 1) for line in scraped.splitlines() if line and not line.startswith("#"))
-        labels = f'node="n1",tenant="{A}",queue="sales"'
-        assert series[f"ccctl_queue_waiting{{{labels}}}"] == "1.0", scraped
-        assert float(series[f"ccctl_queue_longest_wait_seconds{{{labels}}}"]) >= 0, scraped
-        assert series[f'ccctl_queue_agents{{{labels},status="On Break",state="Waiting"}}'] == "1.0", scraped
-        assert not any(k.startswith("ccctl_queue_agents") and 'status="Available"' in k for k in series), scraped
-        assert series[f'ccctl_calls_in_progress{{node="n1",tenant="{A}"}}'] == "1.0", scraped
-        assert series['ccctl_freeswitch_up{node="n1"}'] == "1.0"
+        series = samples(scraped)
+        q = {"node": "n1", "tenant": A, "queue": "sales"}
+        assert series.get(("ccctl_queue_waiting", *sorted(q.items()))) == 1, scraped
+        assert series.get(("ccctl_queue_longest_wait_seconds", *sorted(q.items()))) >= 0, scraped
+        on_break = {**q, "status": "On Break", "state": "Waiting"}
+        assert series.get(("ccctl_queue_agents", *sorted(on_break.items()))) == 1, scraped
+        assert not [k for k in series if k[0] == "ccctl_queue_agents" and ("status", "Available") in k], scraped
+        assert series.get(("ccctl_calls_in_progress", ("node", "n1"), ("tenant", A))) == 1, scraped
+        assert series.get(("ccctl_freeswitch_up", ("node", "n1"))) == 1, scraped
         assert f'tenant="{B}"' not in scraped  # n1 reports its own tenants only
         # and n1's heartbeat carries its calls in progress to the fleet's one view
         wait_until(lambda: fleet_node(lab, "n1")["calls_in_progress"] == 1, 12, "n1's live calls in the view")
@@ -243,6 +244,17 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         call.sipp.kill()
     states = {n["name"]: n["deployed_generation"] for n in lab_nodes(lab)}
     assert states["n1"] == states["n2"], states
+
+
+def samples(exposition: str) -> dict[tuple, float]:
+    """{(name, *sorted label pairs): value} of a Prometheus scrape, read with prometheus-client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, *sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
 
 
 def fleet_node(lab, name: str) -> dict:
