@@ -87,12 +87,13 @@ _VIEWS = {
     (n.id * 2)::varchar AS key_value, 0 AS expires FROM tenant t JOIN node n ON n.name = t.home_node
     UNION ALL SELECT 'did:' || x.number, 0, 1, (n.id * 2 + 1)::varchar, 0
     FROM number x JOIN tenant t ON t.id = x.tenant_id JOIN node n ON n.name = t.home_node
-    UNION ALL SELECT 'tdom:' || {_DOMAIN}, 0, 1, t.name, 0 FROM tenant t WHERE t.home_node IS NOT NULL
-    UNION ALL SELECT 'tdid:' || x.number, 0, 1, t.name, 0
+    UNION ALL SELECT 'tdom:' || {_DOMAIN}, 0, 0, t.name, 0 FROM tenant t WHERE t.home_node IS NOT NULL
+    UNION ALL SELECT 'tdid:' || x.number, 0, 0, t.name, 0
     FROM number x JOIN tenant t ON t.id = x.tenant_id WHERE t.home_node IS NOT NULL
-    UNION ALL SELECT 'cap:' || t.name, 0, 0, t.call_limit::varchar, 0
+    UNION ALL SELECT 'cap:' || t.name, 0, 1, t.call_limit::varchar, 0
     FROM tenant t WHERE t.home_node IS NOT NULL AND t.call_limit > 0""",
 }
+# htable's value_type: 1 an integer (the dispatcher sets, the caps), 0 a string (tenant names).
 _VERSIONS = {"version": 1, "location": 9, "edge_subscriber": 7, "edge_dispatcher": 4, "edge_route": 2}
 """The table versions Kamailio 5.6's modules check before they start."""
 

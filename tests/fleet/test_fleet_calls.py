@@ -454,7 +454,10 @@ def kam_get(lab, key: str) -> str:
 def test_a_tenants_call_cap_holds_at_the_edge(lab, seats, tmp_path):
     """A's cap set to 1: with one call up, the next is refused by the edge (486), whatever node
     serves A; once it ends, a call goes through again (the edge's count follows the BYE)."""
-    spare = lab.nodes["spare"]
+    from ccctl.fleet.view import fleet_status
+
+    home = next(n["name"] for n in fleet_status(lab.admin)["nodes"] if A in n["tenants"])
+    spare = lab.nodes[home]  # the standby after the failover test
     spare.ccctl("tenant", "set", A, "call_limit=1")
     try:
         wait_until(lambda: "value: 1" in kam_get(lab, f"cap:{A}"), 15, "A's cap at the edge", step=0.2)
@@ -475,7 +478,7 @@ def test_a_tenants_call_cap_holds_at_the_edge(lab, seats, tmp_path):
                 tmp_path / "second", A_DID, source_ip=lab.carrier_ns.extra[2], target=lab.edge_address, timeout_s=20
             )
         refused = second.wait()
-        assert refused.code == 486 and not refused.answered, refused.diagnostics()
+        assert refused.code == 486 and not refused.answered, refused.diagnostics() + "\n" + lab.edge_tail()
         assert "tenant call cap" in refused.sipp.messages.read_text(errors="replace")
         assert f"ccctl-edge: tenant {A} at its cap of 1 calls" in lab.edge_log.read_text(errors="replace")
         assert first.wait().answered
