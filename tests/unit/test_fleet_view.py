@@ -35,7 +35,12 @@ def box(tmp_path):
         db=db, fs_deploy="off", node="n1", fs_recordings_dir=tmp_path / "rec", manage_address=f"127.0.0.1:{free_port()}"
     )
     services = ccapp.open(settings)
-    env = {"CCCTL_DB": db, "CCCTL_FS_DEPLOY": "off"}
+    env = {
+        "CCCTL_DB": db,
+        "CCCTL_FS_DEPLOY": "off",
+        "CCCTL_NODE": "n1",
+        "CCCTL_FS_RECORDINGS_DIR": str(tmp_path / "rec"),
+    }
     runner = CliRunner()
     services.cli = lambda *a: runner.invoke(app, list(a), env=env)
     return services
@@ -129,3 +134,56 @@ def test_a_bad_management_address_is_one_line():
 
     with pytest.raises(InvalidInput, match="CCCTL_MANAGE_ADDRESS=localhost:80: IP:PORT"):
         Settings(manage_address="localhost:80")
+
+
+def test_export_fetches_another_nodes_files_and_names_what_no_node_gives(box, tmp_path):
+    """Two nodes on one database, each with its own recordings folder: n1 exports, n2's file is
+    fetched from n2's management service, n3's (no management address) is left out and named."""
+    import tarfile
+
+    from ccctl.daemon import manage
+    from ccctl.recordings.export import export
+
+    for i, name in enumerate(("n1", "n2", "n3"), 11):
+        nodes.add_node(box, name, sip_address=f"192.0.2.{i}:5060", trunk_address=f"192.0.2.{i}:5080")
+    assert box.cli("tenant", "add", "acme", "home_node=n1").exit_code == 0
+    n2 = ccapp.open(
+        box.settings.with_(node="n2", fs_recordings_dir=tmp_path / "n2rec", manage_address=f"127.0.0.1:{free_port()}")
+    )
+    for services, name, data in ((box, "a.wav", b"on n1"), (n2, "b.wav", b"on n2 only")):
+        f = services.settings.fs_recordings_dir / "acme" / "2026-12-06" / name
+        f.parent.mkdir(parents=True)
+        f.write_bytes(data)
+    _index(box, "acme/2026-12-06/a.wav", "n1")
+    _index(box, "acme/2026-12-06/b.wav", "n2")
+    _index(box, "acme/2026-12-06/c.wav", "n3")
+    nodes.heartbeat(box, "n2", manage_address=n2.settings.manage_address)
+    server = manage.serve(n2)
+    try:
+        figures = export(box, "acme", since=None, until=None, out=tmp_path / "acme.tar")
+        assert figures["files"] == 2
+        assert figures["unreachable"] == [
+            {"path": "acme/2026-12-06/c.wav", "node": "n3", "why": "the node announces no management address"}
+        ]
+        with tarfile.open(tmp_path / "acme.tar") as tar:
+            assert tar.extractfile("recordings/2026-12-06/b.wav").read() == b"on n2 only"
+            assert tar.extractfile("recordings/2026-12-06/a.wav").read() == b"on n1"
+        assert not (box.settings.fs_recordings_dir / "acme" / "2026-12-06" / "b.wav").exists()  # staged, not kept
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ccctl-export-")]
+        # n2 gone: its file is named on stderr, the export itself is written
+        server.shutdown()
+        server.server_close()
+        server = None
+        r = box.cli(
+            "recording", "export", "--tenant", "acme", "--since", "2000-01-01", "--out", str(tmp_path / "b.tar")
+        )
+        assert r.exit_code == 0, r.output
+        assert (
+            "left out acme/2026-12-06/b.wav (on node n2): recording acme/2026-12-06/b.wav from 127.0.0.1:" in r.stderr
+        )
+        assert "sig=" not in r.stderr  # the signed URL is a credential
+        assert "1 recording(s)" in r.stdout
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
