@@ -195,7 +195,9 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
     try:
         wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
         # n1's daemon serves Prometheus: the waiting caller and the agent On Break, as mod_callcenter has them
+        t0 = time.monotonic()
         scraped = lab.metrics("n1")
+        print(f"metrics: n1's scrape answered in {time.monotonic() - t0:.3f} s ({len(scraped)} bytes)")
         series = samples(scraped)
         q = {"node": "n1", "tenant": A, "queue": "sales"}
         assert series.get(("ccctl_queue_waiting", *sorted(q.items()))) == 1, scraped
@@ -423,10 +425,15 @@ def test_recording_export_on_one_node_fetches_the_other_nodes_files(lab, seats, 
         if r["call_uuid"] in calls:
             assert r["node"] == calls[r["call_uuid"]], r
     out = tmp_path / "acme.tar"
+    t0 = time.monotonic()
     done = lab.nodes["n1"].ccctl(
         "recording", "export", "--tenant", A, "--since", "2000-01-01", "--out", str(out), "--json", timeout=120
     )
     report = json.loads(done.stdout)
+    print(
+        f"export: {report['files']} recordings ({report['bytes']} bytes, {sum(r['node'] != 'n1' for r in index)} "
+        f"fetched from n2 and the standby) in {time.monotonic() - t0:.2f} s from n1's shell"
+    )
     assert "unreachable" not in report, report
     assert report["files"] == len(index), (report, index)
     with tarfile.open(out) as tar:
