@@ -64,6 +64,9 @@ def _handler(services: Services, registry):
             except CcError as exc:
                 log.warning("management service: %s", exc.message)
                 self._send(500, b"error\n")
+            except Exception as exc:  # the database away, FreeSWITCH mid-restart: one line, no traceback
+                log.error("management service: %s %s failed (%s)", self.command, url.path, type(exc).__name__)
+                self._send(500, b"error\n")
 
     return Handler
 

@@ -84,6 +84,14 @@ class Member:
             ran = arrival.restore(self.services, tenants, lambda c: sock.api(c, check=False))
         log.info("node %s now serves %s (%d agent status(es) restored)", self.node, ", ".join(tenants), len(ran))
 
+    def _announced_address(self) -> str:
+        """The management address peers can reach ('' for none): a loopback one is this machine's
+        only, and a peer fetching there would ask itself."""
+        from ccctl.settings import is_loopback
+
+        endpoint = self.services.settings.manage_endpoint
+        return "" if endpoint is None or is_loopback(endpoint[0]) else self.services.settings.manage_address
+
     def tick(self) -> None:
         # A sign of life, no polling: while the listener is connected PostgreSQL queues every
         # notification for it, and each reconnect catches up (notify.py).
@@ -92,7 +100,7 @@ class Member:
                 self.services,
                 self.node,
                 live_calls=self.live_calls(),
-                manage_address=self.services.settings.manage_address,
+                manage_address=self._announced_address(),
             )
         # A new leader first lets every daemon (re)started with it beat once.
         if self.leadership.held() and time.monotonic() - self.started > failover.DEAD_AFTER:
