@@ -207,6 +207,8 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         assert not [k for k in series if k[0] == "ccctl_queue_agents" and ("status", "Available") in k], scraped
         assert series.get(("ccctl_calls_in_progress", ("node", "n1"), ("tenant", A))) == 1, scraped
         assert series.get(("ccctl_freeswitch_up", ("node", "n1"))) == 1, scraped
+        # A's call answered on n1 earlier today gives its queue a service level
+        assert 0 <= series.get(("ccctl_queue_service_level_ratio", *sorted(q.items())), -1) <= 1, scraped
         assert f'tenant="{B}"' not in scraped  # n1 reports its own tenants only
         # and n1's heartbeat carries its calls in progress to the fleet's one view
         wait_until(lambda: fleet_node(lab, "n1")["calls_in_progress"] == 1, 12, "n1's live calls in the view")

@@ -187,3 +187,40 @@ def test_export_fetches_another_nodes_files_and_names_what_no_node_gives(box, tm
         if server is not None:
             server.shutdown()
             server.server_close()
+
+
+def test_metrics_give_todays_service_level_per_queue_from_the_call_rows(box):
+    """Without FreeSWITCH the live series are absent, but the service level comes from the rows:
+    one call answered within the queue's 20 s target and one abandoned after 30 s: 0.5."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from ccctl.model import Call
+    from ccctl.stats import metrics
+
+    assert box.cli("tenant", "add", "acme").exit_code == 0
+    now = time.time()
+    with session_scope(box.engine) as session:
+        for i, (disposition, wait) in enumerate((("answered", 5.0), ("abandoned", 30.0))):
+            session.add(
+                Call(
+                    uuid=f"u{i}",
+                    tenant="acme",
+                    direction="inbound",
+                    queue="sales",
+                    entered_at=now - 60,
+                    ended_at=now - 10,
+                    wait_s=wait,
+                    sla_target=20,
+                    disposition=disposition,
+                    node="n1",
+                    source="events",
+                )
+            )
+    text = metrics.exposition(metrics.registry(box)).decode()
+    levels = {
+        tuple(sorted(s.labels.items())): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+        if s.name == "ccctl_queue_service_level_ratio"
+    }
+    assert levels == {(("node", "n1"), ("queue", "sales"), ("tenant", "acme")): 0.5}, text
