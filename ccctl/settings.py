@@ -35,6 +35,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _host_port(value: str) -> tuple[str, int] | None:
+    """('192.0.2.1', 9464) of '192.0.2.1:9464' (or '[::1]:9464'), None when it is not IP:PORT."""
+    m = re.fullmatch(r"\[?([0-9A-Fa-f:.]+)\]?:(\d{1,5})", value)
+    if m is None or not 1 <= int(m.group(2)) <= 65535:
+        return None
+    try:
+        ipaddress.ip_address(m.group(1))
+    except ValueError:
+        return None
+    return m.group(1), int(m.group(2))
+
+
 def default_db_path() -> Path:
     if os.geteuid() == 0:
         return Path("/var/lib/ccctl/ccctl.db")
@@ -128,6 +140,10 @@ class Settings(BaseSettings):
     watchdog_unregistered: int = Field(
         120, description="Seconds an Available agent may stay unregistered before the watchdog logs it out."
     )
+    manage_address: str = Field(
+        "127.0.0.1:9464",
+        description="HOST:PORT where the daemon serves its management endpoints over HTTP: Prometheus metrics (/metrics) and, in a fleet, this node's recording files to peers that sign with the fleet's key (/recording). Loopback by default; a node of a fleet sets its management network's address so peers can fetch recordings. Empty: none.",
+    )
     fs_deploy: str = Field(
         "auto",
         description="auto: every write renders the tree into fs_conf_dir and reloads FreeSWITCH; off: database only.",
@@ -218,6 +234,8 @@ class Settings(BaseSettings):
             bad("sip_ip", "an IPv4 or IPv6 address, like 192.0.2.10")
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", self.node):
             bad("node", "a node name is lowercase letters, digits, '-' or '_'")
+        if self.manage_address and not _host_port(self.manage_address):
+            bad("manage_address", "IP:PORT like 127.0.0.1:9464 ([::1]:9464 for IPv6), or empty for none")
         if self.fs_deploy not in FS_DEPLOY_VALUES:
             bad("fs_deploy", f"one of {', '.join(FS_DEPLOY_VALUES)}")
         if not str(self.db).strip():
@@ -242,6 +260,11 @@ class Settings(BaseSettings):
         if "://" in self.db:
             return self.db
         return f"sqlite:///{self.db}"
+
+    @property
+    def manage_endpoint(self) -> tuple[str, int] | None:
+        """(host, port) of the daemon's management service, None when it has none."""
+        return _host_port(self.manage_address) if self.manage_address else None
 
     def session_limits(self) -> tuple[int, int]:
         """(max-sessions, sessions-per-second): the settings, or sized for this box's cores.

@@ -161,12 +161,24 @@ def list_(
     )
 
 
-def status(ctx: typer.Context, as_json: bool = JSON):
+def status(
+    ctx: typer.Context,
+    fleet: bool = typer.Option(
+        False,
+        "--fleet",
+        help="The whole fleet instead of this box: every node's state (up, draining, down), heartbeat "
+        "age, deployed generation against the current one, tenants, calls in progress and today. "
+        "Exit 1 when a node is down.",
+    ),
+    as_json: bool = JSON,
+):
     """FreeSWITCH up or down, version, uptime, registrations per tenant, active calls,
     queues with waiting callers and available agents, voice-card spans up (and the others
     with their alarm or signalling state: ccctl hardware status), and recordings that failed (each is
     logged by FreeSWITCH as `ccctl recording-failed call=UUID`). Exit 1 when an installed
     FreeSWITCH is down (with why: its unit's state); 0 on a box without the engine."""
+    if fleet:
+        return _fleet_status(ctx, as_json)
     from ccctl.freeswitch.status import box_status
     from ccctl.hardware import live as spans_now
 
@@ -231,3 +243,33 @@ def status(ctx: typer.Context, as_json: bool = JSON):
         columns=["tenant", "registrations", "channels", "queue", "waiting", "available", "recordings_failed"],
         keep=("tenant", "queue"),
     )
+
+
+def _fleet_status(ctx: typer.Context, as_json: bool) -> None:
+    from ccctl.fleet.view import fleet_status
+
+    data = fleet_status(open_services(ctx))
+    if as_json:
+        output.emit_json(data)
+    else:
+        rows = [
+            {
+                **n,
+                "heartbeat": "never" if n["heartbeat_age"] is None else f"{n['heartbeat_age']:.0f} s ago",
+                "generation": f"{n['deployed_generation']}/{n['generation']}"
+                + (f" (FAILED {n['failed_generation']})" if n["failed_generation"] else ""),
+                "tenants": ", ".join(n["tenants"]) or "-",
+                "calls": "?" if n["calls_in_progress"] is None else n["calls_in_progress"],
+            }
+            for n in data["nodes"]
+        ]
+        output.line(f"edge {data['edge'] or '(not set)'}, configuration generation {data['generation']}")
+        output.emit_table(
+            rows,
+            ["name", "state", "role", "address", "heartbeat", "generation", "calls", "calls_today", "tenants"],
+            keep=["name", "state"],
+        )
+    if data["down"]:
+        if not as_json:
+            output.message(f"node(s) down: {', '.join(data['down'])}")
+        raise typer.Exit(1)

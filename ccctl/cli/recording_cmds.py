@@ -214,7 +214,9 @@ def export(
     as_json: bool = JSON,
 ):
     """Copy TENANT's recordings for download, with manifest.json (each file's size and SHA-256,
-    the call rows) and calls.csv."""
+    the call rows) and calls.csv. In a fleet, run it on any machine: files on other nodes are
+    fetched from those nodes' daemons (their management address); a file no node gives (node
+    down) is left out and named on stderr ("unreachable" in --json)."""
     from ccctl.recordings import export
     from ccctl.stats.calls import require_tenant
 
@@ -228,6 +230,8 @@ def export(
         output.emit_json(r)
     else:
         output.line(f"{r['files']} recording(s), {human(r['bytes'])}, {r['calls']} call row(s) -> {r['out']}")
+    for miss in r.get("unreachable", []):
+        output.message(f"left out {miss['path']} (on node {miss['node']}): {miss['why']}")
 
 
 @app.command("scan")

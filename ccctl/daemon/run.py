@@ -67,6 +67,8 @@ class Daemon:
         self.notifier = Notifier(self.engine, self.settings.spool_dir)
         self.writer = BatchWriter(self.engine, on_written=self._written)
         self.assembler = Assembler(self.directory, self.settings.node, refresh=self._refresh_directory)
+        self._to_index: set[str] = set()
+        self._index_lock = threading.Lock()
         self._reconcile_now = threading.Event()
         self._reconciler = threading.Thread(target=self._reconcile_loop, name="ccctl-cdr", daemon=True)
         self.watchdog = Watchdog(services, stop=self.stop)
@@ -92,8 +94,17 @@ class Daemon:
         with event_socket(self.services) as sock:
             return sock.api(command)
 
+    def _live_calls(self) -> int | None:
+        from ccctl.stats.live import node_calls
+
+        return node_calls(self.services) if self.connected.is_set() else None
+
     def _written(self, rows: list[dict]) -> None:
         self.callbacks.put_rows(rows)
+        recorded = {r["tenant"] for r in rows if r.get("recording")}
+        if recorded:
+            with self._index_lock:
+                self._to_index |= recorded
         for r in rows:
             if r["source"] == "events":
                 self.notifier.put(
@@ -125,6 +136,18 @@ class Daemon:
     def _write_reconciled(self, rows: list[dict]) -> None:
         write_rows(self.engine, rows, [])
         self.callbacks.put_rows(rows)  # a callback asked for while the daemon was away
+        with self._index_lock:
+            self._to_index |= {r["tenant"] for r in rows if r.get("recording")}
+
+    def index_recordings(self) -> None:
+        """Index the files of tenants whose calls just ended recorded, with this node as theirs:
+        in a fleet the index is how `recording export` elsewhere finds the file's node."""
+        from ccctl.recordings.index import scan
+
+        with self._index_lock:
+            tenants, self._to_index = self._to_index, set()
+        for tenant in sorted(tenants):
+            scan(self.services, tenant)
 
     def _reconcile_loop(self) -> None:
         failing = False
@@ -134,6 +157,7 @@ class Daemon:
             try:
                 # Right after a (re)connect, what ended during the gap is final: no grace.
                 self.reconcile_once(grace=0.0 if now else 5.0)
+                self.index_recordings()
                 if failing:
                     log.warning("CDR reconciliation works again")
                 failing = False
@@ -168,10 +192,13 @@ class Daemon:
         # (in a thread of its own: a fleet database slow to answer never holds the events up)
         threading.Thread(
             target=member.start,
-            args=(self.services, self.stop, self.connected.is_set),
+            args=(self.services, self.stop, self.connected.is_set, self._live_calls),
             name="ccctl-fleet-start",
             daemon=True,
         ).start()
+        from ccctl.daemon import manage
+
+        self.manage = manage.serve(self.services)
         self.watchdog.start()
         self.callbacks.start()
         self._dialer.start()
@@ -225,6 +252,8 @@ class Daemon:
 
     def shutdown(self) -> None:
         self.stop.set()
+        if getattr(self, "manage", None) is not None:
+            self.manage.shutdown()
         self.writer.close()
         self.notifier.close()
         self.callbacks.close()

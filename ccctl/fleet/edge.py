@@ -6,7 +6,10 @@ Kamailio reads ccctl's own rows through views, so nothing is copied and nothing 
   edge_dispatcher  two dispatcher sets per node that is not down: 2*id its seats' side
                    (FreeSWITCH's internal profile), 2*id+1 its carriers' side (external);
   edge_route       the htable `routes`: did:NUMBER -> the carriers' set of the tenant's node,
-                   dom:DOMAIN -> its seats' set.
+                   dom:DOMAIN -> its seats' set; tdid:NUMBER and tdom:DOMAIN -> the tenant's
+                   name, cap:TENANT -> its call cap (call_limit, when not 0): the edge counts
+                   each tenant's calls in a dialog profile and refuses one over its cap with
+                   486, whichever node serves the tenant (the fleet-wide cap).
 `location` (usrloc) and `version` are Kamailio's own tables, made here from its schema.
 The views repeat one rule of the site schema in SQL: a tenant's SIP domain is its `domain`,
 else NAME.cc.local (ccctl.config.spec.sip_domain); tests/fleet checks them against it.
@@ -83,8 +86,14 @@ _VIEWS = {
     "edge_route": f"""SELECT 'dom:' || {_DOMAIN} AS key_name, 0 AS key_type, 1 AS value_type,
     (n.id * 2)::varchar AS key_value, 0 AS expires FROM tenant t JOIN node n ON n.name = t.home_node
     UNION ALL SELECT 'did:' || x.number, 0, 1, (n.id * 2 + 1)::varchar, 0
-    FROM number x JOIN tenant t ON t.id = x.tenant_id JOIN node n ON n.name = t.home_node""",
+    FROM number x JOIN tenant t ON t.id = x.tenant_id JOIN node n ON n.name = t.home_node
+    UNION ALL SELECT 'tdom:' || {_DOMAIN}, 0, 0, t.name, 0 FROM tenant t WHERE t.home_node IS NOT NULL
+    UNION ALL SELECT 'tdid:' || x.number, 0, 0, t.name, 0
+    FROM number x JOIN tenant t ON t.id = x.tenant_id WHERE t.home_node IS NOT NULL
+    UNION ALL SELECT 'cap:' || t.name, 0, 1, t.call_limit::varchar, 0
+    FROM tenant t WHERE t.home_node IS NOT NULL AND t.call_limit > 0""",
 }
+# htable's value_type: 1 an integer (the dispatcher sets, the caps), 0 a string (tenant names).
 _VERSIONS = {"version": 1, "location": 9, "edge_subscriber": 7, "edge_dispatcher": 4, "edge_route": 2}
 """The table versions Kamailio 5.6's modules check before they start."""
 
@@ -129,6 +138,8 @@ class EdgeConfig:
     ban_seconds: int = 300
     ping_interval: int = 5
     max_expires: int = 3600
+    dialog_ka_interval: int = 30
+    """Seconds between the edge's in-dialog OPTIONS to a call's node (a dead node's calls end)."""
 
 
 _SAFE = re.compile(r"[^\"\n\r\\]*")

@@ -22,12 +22,20 @@ log = logging.getLogger("ccctl.fleet")
 
 
 class Member:
-    def __init__(self, services: Services, stop: threading.Event, healthy: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        services: Services,
+        stop: threading.Event,
+        healthy: Callable[[], bool] | None = None,
+        live_calls: Callable[[], int | None] | None = None,
+    ):
         """HEALTHY: whether this node serves calls now (its FreeSWITCH answers); no heartbeat
-        while it does not, so the leader fails it over."""
+        while it does not, so the leader fails it over. LIVE_CALLS: calls up on the node now
+        (None: unknown), carried by each heartbeat for `ccctl status --fleet`."""
         self.services = services
         self.node = services.settings.node
         self.healthy = healthy or (lambda: True)
+        self.live_calls = live_calls or (lambda: None)
         self.leadership = failover.Leadership(services.settings.db_url)
         self.started = time.monotonic()
         self.serving = self._homed()
@@ -76,17 +84,35 @@ class Member:
             ran = arrival.restore(self.services, tenants, lambda c: sock.api(c, check=False))
         log.info("node %s now serves %s (%d agent status(es) restored)", self.node, ", ".join(tenants), len(ran))
 
+    def _announced_address(self) -> str:
+        """The management address peers can reach ('' for none): a loopback one is this machine's
+        only, and a peer fetching there would ask itself."""
+        from ccctl.settings import is_loopback
+
+        endpoint = self.services.settings.manage_endpoint
+        return "" if endpoint is None or is_loopback(endpoint[0]) else self.services.settings.manage_address
+
     def tick(self) -> None:
         # A sign of life, no polling: while the listener is connected PostgreSQL queues every
         # notification for it, and each reconnect catches up (notify.py).
         if self.healthy():
-            nodes.heartbeat(self.services, self.node)
+            nodes.heartbeat(
+                self.services,
+                self.node,
+                live_calls=self.live_calls(),
+                manage_address=self._announced_address(),
+            )
         # A new leader first lets every daemon (re)started with it beat once.
         if self.leadership.held() and time.monotonic() - self.started > failover.DEAD_AFTER:
             failover.watch(self.services)
 
 
-def start(services: Services, stop: threading.Event, healthy: Callable[[], bool] | None = None) -> Member | None:
+def start(
+    services: Services,
+    stop: threading.Event,
+    healthy: Callable[[], bool] | None = None,
+    live_calls: Callable[[], int | None] | None = None,
+) -> Member | None:
     """A Member following the fleet when SERVICES are a node's (PostgreSQL, CCCTL_NODE a node
     row); None on a single box."""
     if make_url(services.settings.db_url).get_backend_name() != "postgresql":
@@ -98,7 +124,7 @@ def start(services: Services, stop: threading.Event, healthy: Callable[[], bool]
             with session_scope(services.engine) as session:
                 if scope(session, services.settings).node is None:
                     return None
-            member = Member(services, stop, healthy)
+            member = Member(services, stop, healthy, live_calls)
             break
         except SQLAlchemyError as exc:
             log.warning(

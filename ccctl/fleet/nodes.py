@@ -130,11 +130,23 @@ def remove_node(services: Services, name: str) -> dict:
         return out
 
 
-def heartbeat(services: Services, name: str, generation: int | None = None) -> None:
-    """The node's daemon is alive (and, with GENERATION, its FreeSWITCH runs that)."""
+def heartbeat(
+    services: Services,
+    name: str,
+    generation: int | None = None,
+    *,
+    live_calls: int | None = None,
+    manage_address: str | None = None,
+) -> None:
+    """The node's daemon is alive (and, with GENERATION, its FreeSWITCH runs that; with
+    LIVE_CALLS, that many calls are up on it; MANAGE_ADDRESS, where its management service is)."""
     values: dict = {"heartbeat_at": time.time()}
     if generation is not None:
         values["deployed_generation"] = generation
+    if live_calls is not None:
+        values["live_calls"] = live_calls
+    if manage_address is not None:
+        values["manage_address"] = manage_address or None
     with session_scope(services.engine) as session:
         session.execute(update(Node).where(Node.name == name).values(**values))
 

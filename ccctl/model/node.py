@@ -30,3 +30,9 @@ class Node(SQLModel, table=True):
     """Unix seconds of the node's daemon's last sign of life."""
     deployed_generation: int = 0
     """The configuration generation the node's FreeSWITCH was last brought to."""
+    live_calls: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """Calls in progress on the node at its last heartbeat (inbound channels: a queue call and
+    its agent's leg count once). Call rows are written when a call ends, so only the node knows."""
+    manage_address: str | None = Field(default=None, max_length=255)
+    """HOST:PORT of the node's management service (metrics, recordings to peers), as its daemon
+    last announced it; None when it serves none."""

@@ -35,3 +35,6 @@ class Recording(SQLModel, table=True):
     masked: bool = False
     """Part of the call was masked (*4 ... *5, `ccctl agent mask`): silence in the file there;
     the spans are the agent rows of kind mask/unmask (ccctl/recordings/masks.py)."""
+    node: str | None = Field(default=None, max_length=63)
+    """The node whose disk holds the file (CCCTL_NODE of the box that indexed it); in a fleet,
+    `recording export` elsewhere fetches it from there (ccctl/recordings/fetch.py)."""

@@ -9,13 +9,14 @@ import io
 import json
 import shutil
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import select
 
-from ccctl.errors import InvalidInput
+from ccctl.errors import CcError, InvalidInput
 from ccctl.model import Call
 from ccctl.model.owner import owned
 from ccctl.recordings.index import list_recordings, root
@@ -53,11 +54,50 @@ def export(
         raise InvalidInput(f"{out} exists; choose a new file name")
     if not as_tar and out.exists() and any(out.iterdir()):
         raise InvalidInput(f"{out} is a folder that is not empty; choose a new or empty one")
-    recs = [
-        r
-        for r in list_recordings(services, tenant=tenant, since=since, until=until, limit=None)
-        if (root(services) / r["path"]).is_file()
-    ]
+    listed = list_recordings(services, tenant=tenant, since=since, until=until, limit=None)
+    # staged beside the output (the same disk it needs room on anyway), not in a small /tmp
+    staging = tempfile.TemporaryDirectory(prefix=".ccctl-export-", dir=out.parent if out.parent.is_dir() else None)
+    with staging:
+        sources, unreachable = _sources(services, listed, Path(staging.name))
+        recs = [r for r in listed if r["path"] in sources]
+        figures = _write(services, tenant, since, until, out, as_tar, recs, sources, progress, extra)
+    if unreachable:
+        figures["unreachable"] = unreachable
+    return figures
+
+
+def _sources(services, listed: list[dict], staging: Path) -> tuple[dict[str, Path], list[dict]]:
+    """{path: the file to read} of the recordings LISTED: on this machine's disk (or the shared
+    storage mounted there), else fetched from the node that holds it into STAGING. Also the
+    recordings no node could give (node down, file gone), with why."""
+    from ccctl.recordings import fetch
+
+    sources: dict[str, Path] = {}
+    unreachable: list[dict] = []
+    peers = None
+    for r in listed:
+        local = root(services) / r["path"]
+        if local.is_file():
+            sources[r["path"]] = local
+            continue
+        node = r.get("node")
+        if node is None or node == services.settings.node:
+            continue  # purged or missing here: left out, as on a single box
+        peers = fetch.addresses(services) if peers is None else peers
+        if node not in peers:
+            unreachable.append({"path": r["path"], "node": node, "why": "the node announces no management address"})
+            continue
+        dest = staging / r["path"]
+        try:
+            fetch.fetch(services, peers[node], r["path"], dest)
+        except CcError as exc:
+            unreachable.append({"path": r["path"], "node": node, "why": exc.message})
+            continue
+        sources[r["path"]] = dest
+    return sources, unreachable
+
+
+def _write(services, tenant, since, until, out: Path, as_tar: bool, recs, sources, progress, extra) -> dict:
     uuids = sorted({r["call"] for r in recs if r["call"]})
     calls = []
     with services.engine.connect() as conn:
@@ -78,7 +118,7 @@ def export(
                 "bytes": r["bytes"],
                 "held": r["held"],
                 "sha256": None,
-                "_src": root(services) / r["path"],
+                "_src": sources[r["path"]],
             }
         )
     total = 0

@@ -91,6 +91,8 @@ def scan(services, tenant: str | None = None) -> dict:
                         "bytes": size,
                         "held": False,
                         "masked": False,
+                        # the node whose disk holds it: recording export elsewhere fetches it from there
+                        "node": services.settings.node,
                     }
                 )
             elif row[1] != size:
@@ -185,6 +187,7 @@ def as_dict(row, policy, root_dir: Path, now: float) -> dict:
         "purged": iso(row["purged_at"]),
         "path": row["path"],
         "file": str(root_dir / row["path"]),
+        "node": row["node"],
     }
 
 

@@ -58,6 +58,29 @@ def queue_figures(t: s.Tenant, q: s.Queue, tables: QueueTables, now: float) -> d
     }
 
 
+def channels(esl) -> list[dict]:
+    """FreeSWITCH's channels now (show channels)."""
+    try:
+        return json.loads(esl.api("show channels as json", check=False)).get("rows", []) or []
+    except ValueError:
+        return []
+
+
+def calls_up(rows: list[dict], tenant: s.Tenant | None = None) -> int:
+    """Calls in progress among channel ROWS (of TENANT, a tenant row): the inbound channels, so a
+    queue call and its agent's leg count once; a DID's call counts in `public` too."""
+    return sum(1 for c in rows if c.get("direction") == "inbound" and (tenant is None or names.in_context(tenant, c)))
+
+
+def node_calls(services: Services) -> int | None:
+    """Calls in progress on this box's FreeSWITCH; None when it does not answer."""
+    esl = try_event_socket(services)
+    if esl is None:
+        return None
+    with esl:
+        return calls_up(channels(esl))
+
+
 def realtime(services: Services, tenant: str | None = None) -> list[dict]:
     """One row per queue of each tenant (or of TENANT)."""
     tenants = [t for t in list_tenants(services) if tenant is None or t.name == tenant]
@@ -66,14 +89,11 @@ def realtime(services: Services, tenant: str | None = None) -> list[dict]:
         raise FreeSwitchError("FreeSWITCH is not running: no real-time figures")
     with esl:
         tables = queue_tables(esl)
-        try:
-            channels = json.loads(esl.api("show channels as json", check=False)).get("rows", []) or []
-        except ValueError:
-            channels = []
+        rows_now = channels(esl)
     now = time.time()
     rows = []
     for t in tenants:
-        in_progress = sum(1 for c in channels if names.in_context(t, c) and c.get("direction") == "inbound")
+        in_progress = calls_up(rows_now, t)
         for q in t.queues:
             f = queue_figures(t, q, tables, now)
             rows.append(

@@ -24,7 +24,7 @@ from ccctl.settings import Settings
 from ccctl.testing import netns
 from ccctl.testing.fsproc import FreeSwitch, find_prefix
 
-SIP_PORT, TRUNK_PORT = 5060, 5080
+SIP_PORT, TRUNK_PORT, MANAGE_PORT = 5060, 5080, 9464
 CCCTL = str(Path(sys.executable).with_name("ccctl"))
 
 
@@ -239,6 +239,8 @@ class Lab:
                 # The stuck-agent watchdog asks FreeSWITCH who is registered; in a fleet the edge
                 # knows (not yet taught to the watchdog): off here.
                 watchdog_interval=0,
+                # metrics and recordings to peers on the node's own address (its management network)
+                manage_address=f"{ns.address}:{MANAGE_PORT}",
             )
             services = app.open(settings, deploy=True)
             with ns.entered():
@@ -267,6 +269,13 @@ class Lab:
         with session_scope(self.admin.engine) as session:
             rows = session.execute(text("SELECT username, domain FROM location WHERE expires > now()")).all()
         return {f"{u}@{d}" for u, d in rows}
+
+    def metrics(self, node: str) -> str:
+        """What Prometheus gets from NODE's daemon now."""
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://{self.node_ns[node].address}:{MANAGE_PORT}/metrics", timeout=20) as r:
+            return r.read().decode()
 
     def call_rows(self) -> list[dict]:
         with session_scope(self.admin.engine) as session:

@@ -32,6 +32,8 @@ def site() -> list[s.Tenant]:
             # no wrap-up: the agent is offered the next call as soon as the last one ends
             queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=20, target="hangup"))],
             numbers=[s.Number(number=did, target="queue:sales")],
+            # recorded, on the node that takes the call (exported across nodes at the end)
+            recording=s.Recording(mode="all"),
         )
 
     return [tenant(A, "1001", A_DID, "n1"), tenant(B, "2001", B_DID, "n2")]
@@ -192,6 +194,35 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         )
     try:
         wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
+        # n1's daemon serves Prometheus: the waiting caller and the agent On Break, as mod_callcenter has them
+        t0 = time.monotonic()
+        scraped = lab.metrics("n1")
+        print(f"metrics: n1's scrape answered in {time.monotonic() - t0:.3f} s ({len(scraped)} bytes)")
+        series = samples(scraped)
+        q = {"node": "n1", "tenant": A, "queue": "sales"}
+        assert series.get(("ccctl_queue_waiting", *sorted(q.items()))) == 1, scraped
+        assert series.get(("ccctl_queue_longest_wait_seconds", *sorted(q.items()))) >= 0, scraped
+        on_break = {**q, "status": "On Break", "state": "Waiting"}
+        assert series.get(("ccctl_queue_agents", *sorted(on_break.items()))) == 1, scraped
+        assert not [k for k in series if k[0] == "ccctl_queue_agents" and ("status", "Available") in k], scraped
+        assert series.get(("ccctl_calls_in_progress", ("node", "n1"), ("tenant", A))) == 1, scraped
+        assert series.get(("ccctl_freeswitch_up", ("node", "n1"))) == 1, scraped
+        # A's call answered on n1 earlier today gives its queue a service level
+        assert 0 <= series.get(("ccctl_queue_service_level_ratio", *sorted(q.items())), -1) <= 1, scraped
+        assert f'tenant="{B}"' not in scraped  # n1 reports its own tenants only
+        # and n1's next heartbeat (every 5 s) carries its call in progress to the fleet's one view:
+        # watched beside the test, so the caller's time in the queue is not spent waiting for it
+        seen: list[int] = []
+        watcher = threading.Thread(
+            target=lambda: wait_until(
+                lambda: seen.append(fleet_node(lab, "n1")["calls_in_progress"] or 0) or seen[-1] == 1,
+                20,
+                "n1's live call in the view",
+                step=0.5,
+            ),
+            daemon=True,
+        )
+        watcher.start()
         # From n2's shell, while watching n1's FreeSWITCH and listening as the nodes do: the change
         # reaches n1 when the write commits (n1's daemon hears the generation), whatever n2 does after.
         heard: list[tuple[float, int | None]] = []
@@ -219,6 +250,8 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         assert reached - committed < 10.0, "the committed change did not reach n1 by its notification"
         assert [m["state"] for m in members(n1, queue)] == ["Waiting"], "the caller left the queue"
         assert call.sipp.running()
+        watcher.join(25)
+        assert seen and seen[-1] == 1, f"n1's live calls in the fleet view: {seen}"
         # the waiting caller is the one served when the agent comes back
         n1.ccctl("agent", "ready", A, "1001")
         result = call.wait()
@@ -232,6 +265,23 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         call.sipp.kill()
     states = {n["name"]: n["deployed_generation"] for n in lab_nodes(lab)}
     assert states["n1"] == states["n2"], states
+
+
+def samples(exposition: str) -> dict[tuple, float]:
+    """{(name, *sorted label pairs): value} of a Prometheus scrape, read with prometheus-client's parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (sample.name, *sorted(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(exposition)
+        for sample in family.samples
+    }
+
+
+def fleet_node(lab, name: str) -> dict:
+    from ccctl.fleet.view import fleet_status
+
+    return {n["name"]: n for n in fleet_status(lab.admin)["nodes"]}[name]
 
 
 def lab_nodes(lab):
@@ -341,6 +391,137 @@ def test_a_dead_nodes_tenants_are_answered_on_the_standby(lab, seats, tmp_path):
         time.sleep(0.3)
         rows = [r for r in lab.call_rows() if r["did"] == A_DID]
     assert (rows[-1]["node"], rows[-1]["agent"], rows[-1]["disposition"]) == ("spare", "1001", "answered"), rows[-1]
+
+
+def test_status_fleet_shows_the_dead_node_down(lab, seats):
+    """After the failover: any node's shell shows n2 down, its tenants on the standby, exit 1."""
+    done = lab.nodes["spare"].ccctl("status", "--fleet", "--json", check=False)
+    assert done.returncode == 1, done.stderr
+    view = json.loads(done.stdout)
+    by = {n["name"]: n for n in view["nodes"]}
+    assert view["down"] == ["n2"]
+    assert (by["n2"]["state"], by["n2"]["tenants"], by["n2"]["calls_in_progress"]) == ("down", [], None)
+    assert (by["n1"]["state"], by["spare"]["state"], by["spare"]["role"]) == ("up", "up", "standby")
+    assert by["spare"]["tenants"] == [A, B]
+    assert by["n1"]["heartbeat_age"] < 15 and by["n2"]["heartbeat_age"] > 15
+    assert by["spare"]["deployed_generation"] == view["generation"]
+    assert by["n1"]["calls_today"] >= 3 and by["spare"]["calls_today"] >= 1
+    text = lab.nodes["n1"].ccctl("status", "--fleet", check=False)
+    assert text.returncode == 1 and "node(s) down: n2" in text.stderr
+
+
+def recordings_index(lab, tenant: str) -> list[dict]:
+    from sqlalchemy import text
+
+    from ccctl.db import session_scope
+
+    with session_scope(lab.admin.engine) as session:
+        rows = session.execute(
+            text("SELECT path, node, call_uuid FROM recording WHERE tenant = :t ORDER BY path"), {"t": tenant}
+        )
+        return [dict(r._mapping) for r in rows]
+
+
+def test_recording_export_on_one_node_fetches_the_other_nodes_files(lab, seats, tmp_path):
+    """A's calls were recorded on n1, n2 (after the move; its FreeSWITCH is dead now, its daemon
+    not) and the standby; each file stays there, indexed with its node. An export from n1's
+    shell holds all of them, byte for byte."""
+    import hashlib
+    import tarfile
+
+    calls = {r["uuid"]: r["node"] for r in lab.call_rows() if r["did"] == A_DID and r["disposition"] == "answered"}
+    assert {"n1", "n2", "spare"} <= set(calls.values()), calls
+    # each node's daemon indexes its own files (within its 5 s pass after the call row)
+    wait_until(
+        lambda: {r["node"] for r in recordings_index(lab, A)} >= {"n1", "n2", "spare"},
+        20,
+        "A's recordings indexed on every node",
+        step=0.5,
+    )
+    index = recordings_index(lab, A)
+    for r in index:
+        assert (lab.root / r["node"] / "recordings" / r["path"]).is_file(), r
+        if r["call_uuid"] in calls:
+            assert r["node"] == calls[r["call_uuid"]], r
+    out = tmp_path / "acme.tar"
+    t0 = time.monotonic()
+    done = lab.nodes["n1"].ccctl(
+        "recording", "export", "--tenant", A, "--since", "2000-01-01", "--out", str(out), "--json", timeout=120
+    )
+    report = json.loads(done.stdout)
+    print(
+        f"export: {report['files']} recordings ({report['bytes']} bytes, {sum(r['node'] != 'n1' for r in index)} "
+        f"fetched from n2 and the standby) in {time.monotonic() - t0:.2f} s from n1's shell"
+    )
+    assert "unreachable" not in report, report
+    assert report["files"] == len(index), (report, index)
+    with tarfile.open(out) as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        for entry in manifest["recordings"]:
+            path = A + "/" + entry["file"].split("/", 1)[1]
+            node = next(r["node"] for r in index if r["path"] == path)
+            data = tar.extractfile(entry["file"]).read()
+            source = (lab.root / node / "recordings" / path).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == hashlib.sha256(source).hexdigest() == entry["sha256"]
+    # the nodes' files never left them: n1's export copied, it did not move
+    assert all((lab.root / r["node"] / "recordings" / r["path"]).is_file() for r in index)
+    assert not any((lab.root / "n1" / "recordings" / r["path"]).exists() for r in index if r["node"] != "n1")
+
+
+def kam_get(lab, key: str) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        ["kamcmd", "-s", f"unix:{lab.ctl}", "htable.get", "routes", key], capture_output=True, text=True, timeout=10
+    )
+    return done.stdout
+
+
+def test_a_tenants_call_cap_holds_at_the_edge(lab, seats, tmp_path):
+    """A's cap set to 1: with one call up, the next is refused by the edge (486), whatever node
+    serves A; once it ends, a call goes through again (the edge's count follows the BYE)."""
+    from ccctl.fleet.view import fleet_status
+
+    home = next(n["name"] for n in fleet_status(lab.admin)["nodes"] if A in n["tenants"])
+    spare = lab.nodes[home]  # the standby after the failover test
+    spare.ccctl("tenant", "set", A, "call_limit=1")
+    try:
+        wait_until(lambda: "value: 1" in kam_get(lab, f"cap:{A}"), 15, "A's cap at the edge", step=0.2)
+        wait_until(lambda: agent_state(spare, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting", step=0.2)
+        answered = len(seats["1001"].calls)
+        with lab.carrier_ns.entered():
+            first = start_call(
+                tmp_path / "first",
+                A_DID,
+                wait_ms=500,
+                talk_ms=6000,
+                source_ip=lab.carrier_ns.extra[1],
+                target=lab.edge_address,
+            )
+        wait_until(lambda: len(seats["1001"].calls) == answered + 1, 20, "the first call answered", step=0.2)
+        with lab.carrier_ns.entered():
+            second = start_call(
+                tmp_path / "second", A_DID, source_ip=lab.carrier_ns.extra[2], target=lab.edge_address, timeout_s=20
+            )
+        refused = second.wait()
+        assert refused.code == 486 and not refused.answered, refused.diagnostics() + "\n" + lab.edge_tail()
+        assert "tenant call cap" in refused.sipp.messages.read_text(errors="replace")
+        assert f"ccctl-edge: tenant {A} at its cap of 1 calls" in lab.edge_log.read_text(errors="replace")
+        assert first.wait().answered
+        with lab.carrier_ns.entered():
+            third = start_call(
+                tmp_path / "third",
+                A_DID,
+                wait_ms=500,
+                talk_ms=1000,
+                source_ip=lab.carrier_ns.extra[3],
+                target=lab.edge_address,
+            )
+        result = third.wait()
+        assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail()
+        assert len(seats["1001"].calls) == answered + 2
+    finally:
+        spare.ccctl("tenant", "set", A, "call_limit=30")
 
 
 def test_a_source_hammering_the_edge_with_bad_passwords_is_banned_there(lab, seats, tmp_path):

@@ -19,7 +19,10 @@ def test_kamailio_accepts_the_rendered_configuration(tmp_path):
     text = render_cfg(EdgeConfig(listen="127.0.0.1:15099", db_url=URL, ctl_socket=tmp_path / "ctl"))
     assert '#!define DBURL "postgres://ccctl:s3cret@10.0.0.5:5433/fleet"' in text
     assert "listen=udp:127.0.0.1:15099" in text
-    for module in ("registrar", "usrloc", "auth_db", "db_postgres", "path", "dispatcher", "htable", "pike"):
+    # the fleet-wide tenant caps: a dialog profile per tenant, busy over the cap (tests/fleet proves it)
+    assert 'modparam("dialog", "profiles_with_value", "tenant")' in text
+    assert 'sl_send_reply("486", "Busy Here (tenant call cap)")' in text
+    for module in ("registrar", "usrloc", "auth_db", "db_postgres", "path", "dispatcher", "htable", "pike", "dialog"):
         assert f'loadmodule "{module}.so"' in text
     if not shutil.which("kamailio") or not Path(EdgeConfig.module_dir, "db_postgres.so").exists():
         pytest.skip("kamailio and kamailio-postgres-modules are not installed: syntax check skipped")
