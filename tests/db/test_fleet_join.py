@@ -292,3 +292,33 @@ def test_an_unreachable_fleet_is_one_line_without_its_password(box, tmp_path):
     assert "cannot reach the fleet's database" in got.value.message and PASSWORD not in got.value.message
     assert "***" in got.value.message and "\n" not in got.value.message
     assert snapshot(box.engine) == before and not (tmp_path / "ccctl.local").exists()
+
+
+def test_the_cli_never_prints_the_password(box, fleet, tmp_path):
+    """Through `ccctl fleet join`: a wrong password (exit 1), a node name taken (exit 4), then
+    the join itself; the password in none of the outputs."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ccctl.cli.main import app as cli
+
+    url, _ = fleet
+    env = {"CCCTL_DB": box.settings.db, "CCCTL_FS_DEPLOY": "off", "CCCTL_NODE": "b1"}
+    local = tmp_path / "ccctl.local"
+    args = ["--settings-file", str(local), "--no-restart"]
+    wrong = url.replace(PASSWORD, PASSWORD + "x")
+    r = CliRunner().invoke(cli, ["fleet", "join", wrong, "--node", "b1", *args], env=env)
+    assert r.exit_code == 1 and "password authentication failed" in r.stderr, r.output
+    assert PASSWORD not in r.output and r.stderr.count("\n") == 1
+    r = CliRunner().invoke(cli, ["fleet", "join", url, "--node", "n1", *args], env=env)
+    assert (
+        r.exit_code == 4
+        and PASSWORD not in r.output
+        and r.stderr == "error: node n1 exists already in the fleet (ccctl node list there)\n"
+    )
+    r = CliRunner().invoke(cli, ["fleet", "join", url, "--node", "b1", *args, "--json"], env=env)
+    assert r.exit_code == 0, r.output
+    assert PASSWORD not in r.output and json.loads(r.stdout)["tenants"] == ["acme", "huaxia"]
+    r = CliRunner().invoke(cli, ["fleet", "join", url, "--node", "b1", *args], env=env)
+    assert r.exit_code == 4 and PASSWORD not in r.output  # joined already: the tenants are there
