@@ -130,7 +130,7 @@ def main() -> None:
                     trace_stat=True,
                     target=target,
                 )
-                load.wait()
+                load.wait(args.calls / args.rate + args.talk_ms / 1000 + 180)
             ok, failed, rtts = sipp_figures(d)
             r = {
                 "path": path,
