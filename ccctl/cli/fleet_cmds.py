@@ -69,11 +69,30 @@ def join(
     if as_json:
         output.emit(row, True)
         return
+    tree = (
+        "FreeSWITCH's tree is unchanged"
+        if row["tree_unchanged"]
+        else f"{len(row['tree_changes'])} file(s) of FreeSWITCH's tree change (its daemon pushes them)"
+    )
+    direct = f"; it takes its SIP itself until `ccctl fleet cutover {node}`" if row["direct"] else ""
     output.message(
-        f"joined the fleet at {row['database']} as node {node} with {len(row['tenants'])} tenant(s); "
-        + (
-            "FreeSWITCH's tree is unchanged"
-            if row["tree_unchanged"]
-            else f"{len(row['tree_changes'])} file(s) of the tree change (a reload)"
-        )
+        f"joined the fleet at {row['database']} as node {node} with {len(row['tenants'])} tenant(s); {tree}{direct}"
+    )
+
+
+@app.command("cutover")
+def cutover(
+    ctx: typer.Context,
+    node: str = typer.Argument(..., metavar="NODE", help="A box that joined the fleet (ccctl fleet join)."),
+    as_json: bool = JSON,
+):
+    """Put a box that joined the fleet behind the edge. Until then it takes its SIP itself (its
+    phones registered with it): joining changes nothing FreeSWITCH runs. Its SIP profiles
+    restart when it takes this, ending calls up on it: run it at a quiet time, once its phones
+    register with the edge. Exits 3 for an unknown node, 4 when it is behind the edge already."""
+    from ccctl.fleet import join as joining
+
+    row = joining.cutover(open_services(ctx), node)
+    output.emit(row, True) if as_json else output.message(
+        f"node {node} goes behind the edge (generation {row['generation']})"
     )

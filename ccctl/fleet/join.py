@@ -145,6 +145,7 @@ def join(
     from ccctl.deploy import generation as gen
     from ccctl.fleet import carry
     from ccctl.fleet.nodes import NAME, check_address
+    from ccctl.fleet.scope import direct_key, edge_address
     from ccctl.render import render_tree
 
     settings = services.settings
@@ -187,11 +188,17 @@ def join(
             session.flush()
             carried = carry.carry(box, session.connection(), node)
             keys = {f"{ESL_PASSWORD}@{node}": box_settings.get(ESL_PASSWORD)}
+            if edge_address(session) is not None:
+                # Behind the edge the node's SIP profiles change, and FreeSWITCH restarts a
+                # profile to take that, ending its calls: the box keeps taking SIP itself
+                # until `ccctl fleet cutover` (scope.direct_key).
+                keys[direct_key(node)] = "1"
             keys.update({secret_key(t.uid): box_settings.get(secret_key(t.uid)) for t in tenants})
             for key, value in keys.items():
                 if value is not None:
                     session.merge(Setting(key=key, value=value))
             session.flush()
+            direct = direct_key(node) in keys
             generation = gen.bump(session, generation)
             node_tree = render_tree(render_input_from(session, as_node))
             changed = sorted(k for k in box_tree.keys() | node_tree.keys() if box_tree.get(k) != node_tree.get(k))
@@ -226,6 +233,7 @@ def join(
         "left_on_box": carried.left,
         "tree_unchanged": not changed,
         "tree_changes": changed,
+        "direct": direct,
         "settings_file": str(settings_file) if settings_file else None,
         "database": shown(fleet_url),
     }
@@ -257,3 +265,25 @@ def _stage_settings(path: Path, fleet_url: str, node: str) -> Path:
         return Path(tmp)
     except OSError as exc:
         raise CcError(f"{path}: {exc.strerror or exc}: nothing was joined") from None
+
+
+def cutover(services: Services, node: str) -> dict:
+    """Put NODE, a box that joined the fleet, behind the edge: it renders as every node does
+    (seats reached through the edge, carriers taken from the edge only, no registrations of its
+    own). Its SIP profiles restart when its daemon deploys this: calls up on it end. Run it at a
+    quiet time, once its phones register with the edge."""
+    from ccctl.db import session_scope
+    from ccctl.deploy import generation as gen
+    from ccctl.errors import NotFound
+    from ccctl.fleet.scope import direct_key
+
+    with session_scope(services.engine) as session:
+        generation = gen.lock(session)
+        if session.execute(select(Node.id).where(Node.name == node)).first() is None:
+            raise NotFound(f"no node {node} (ccctl node list shows the nodes)")
+        row = session.get(Setting, direct_key(node))
+        if row is None:
+            raise Conflict(f"node {node} is behind the edge already")
+        session.delete(row)
+        generation = gen.bump(session, generation)
+    return {"node": node, "generation": generation}

@@ -322,3 +322,28 @@ def test_the_cli_never_prints_the_password(box, fleet, tmp_path):
     assert PASSWORD not in r.output and json.loads(r.stdout)["tenants"] == ["acme", "huaxia"]
     r = CliRunner().invoke(cli, ["fleet", "join", url, "--node", "b1", *args], env=env)
     assert r.exit_code == 4 and PASSWORD not in r.output  # joined already: the tenants are there
+
+
+def test_a_fleet_with_an_edge_keeps_the_joined_box_direct_until_cutover(box, fleet):
+    """Behind the edge a node's SIP profiles differ, and FreeSWITCH restarts a profile to take
+    that: the joined box renders as before until `ccctl fleet cutover`."""
+    from ccctl.errors import NotFound
+    from ccctl.fleet.join import cutover
+
+    url, admin = fleet
+    admin = app.open(admin.settings.with_(db=url), deploy=False)
+    nodes.set_edge(admin, "10.0.0.9:5060")
+    row = join(box, url, "b1", address="10.0.0.5", settings_file=None)
+    assert row["tree_unchanged"] and row["direct"], row["tree_changes"]
+    node = app.open(box.settings.with_(db=url, node="b1"), deploy=False)
+    assert gather.render_files(node) == gather.render_files(box)
+    done = cutover(admin, "b1")
+    files = gather.render_files(node)
+    assert b"fs_path=sip:10.0.0.9:5060" in files["directory/acme.xml"]
+    assert '<param name="disable-register" value="true"/>' in files["autoload_configs/sofia.conf.xml"].decode()
+    with session_scope(admin.engine) as session:
+        assert gen.state(session, "b1").pending and gen.current(session) == done["generation"]
+    with pytest.raises(Conflict, match="behind the edge already"):
+        cutover(admin, "b1")
+    with pytest.raises(NotFound):
+        cutover(admin, "nope")
