@@ -37,6 +37,9 @@ def daemon(
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(message)s",
     )
+    # Alembic's INFO lines (its plugins set up to check the schema) would bury the one line
+    # that says why the daemon cannot start, such as a fleet database that does not answer.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     context = open_services(ctx)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

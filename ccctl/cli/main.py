@@ -18,6 +18,7 @@ from ccctl.cli import (
     deploy_cmds,
     edge_cmds,
     engine_cmds,
+    fleet_cmds,
     hardware,
     live,
     media_cmds,
@@ -126,6 +127,7 @@ app.add_typer(user_cmds.token_app, name="token")
 app.add_typer(web_cmds.app, name="web")
 app.add_typer(node_cmds.app, name="node")
 app.add_typer(edge_cmds.app, name="edge")
+app.add_typer(fleet_cmds.app, name="fleet")
 
 
 def _only(argv: list[str]) -> typer.Typer:

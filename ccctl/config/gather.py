@@ -21,7 +21,7 @@ def render_input_from(session, settings) -> RenderInput:
     return RenderInput(
         tenants=tenants,
         settings=settings,
-        esl_password=box_secret(session, ESL_PASSWORD),
+        esl_password=_esl_password(session, where.node),
         hardware=load_hardware(session),
         edge=where.edge if where.node else None,
     )
@@ -36,6 +36,20 @@ def render_files(services: Services) -> dict[str, bytes]:
     return render_tree(render_input(services))
 
 
+def _esl_password(session, node: str | None) -> str:
+    """The Event Socket's password: the box's, or in a fleet the one all nodes share unless a
+    node keeps its own (a box that joined the fleet keeps the one its FreeSWITCH runs with)."""
+    if node is not None:
+        from ccctl.model import Setting
+
+        own = session.get(Setting, f"{ESL_PASSWORD}@{node}")
+        if own is not None:
+            return own.value
+    return box_secret(session, ESL_PASSWORD)
+
+
 def esl_password(services: Services) -> str:
+    from ccctl.fleet.scope import scope
+
     with session_scope(services.engine) as session:
-        return box_secret(session, ESL_PASSWORD)
+        return _esl_password(session, scope(session, services.settings).node)

@@ -48,8 +48,21 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
     except ImportError as exc:
         raise CcError(f"CCCTL_DB={_shown(url)}: the database driver is not installed ({exc.name})") from None
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise CcError(f"cannot open database {_shown(url)}: {reason[0] if reason else type(exc).__name__}") from None
+        raise unreachable(url, exc) from None
+
+
+def unreachable(url: str, exc: Exception) -> CcError:
+    """EXC (a driver's or SQLAlchemy's error reaching URL) as one line naming the database,
+    its password hidden, even where the driver repeats it."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = reason[0] if reason else type(exc).__name__
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        reason = reason.replace(str(password), "***")
+    return CcError(f"cannot open database {_shown(url)}: {reason}")
 
 
 def _open_engine(url: str, *, migrate: bool) -> Engine:

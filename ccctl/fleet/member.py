@@ -49,6 +49,10 @@ class Member:
         with session_scope(self.services.engine) as session:
             state = gen.state(session, self.node)
         if not state.pending and (announced is None or announced <= state.deployed):
+            # Deployed already, by a write this very process made: the leader re-homing a dead
+            # node's tenants onto its own node deploys them in the write path. They arrived all
+            # the same, and their agents need their status back.
+            self._arrivals()
             return state.deployed
         started = time.monotonic()
         outcome = deploy_latest(self.services)
@@ -59,11 +63,14 @@ class Member:
                 outcome.generation,
                 time.monotonic() - started,
             )
-            now = self._homed()
-            arrived, self.serving = sorted(now - self.serving), now
-            if arrived:
-                self._welcome(arrived)
+            self._arrivals()
         return outcome.generation
+
+    def _arrivals(self) -> None:
+        now = self._homed()
+        arrived, self.serving = sorted(now - self.serving), now
+        if arrived:
+            self._welcome(arrived)
 
     def _homed(self) -> set[str]:
         with session_scope(self.services.engine) as session:

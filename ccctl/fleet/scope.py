@@ -16,6 +16,14 @@ EDGE = "fleet.edge"
 """The setting row holding the edge's SIP address (IP:PORT) as the nodes reach it."""
 
 
+def direct_key(node: str) -> str:
+    """The setting row marking NODE as a box that joined the fleet and still takes its SIP
+    itself (its phones registered with it, carriers sending to it): rendered as it was before
+    joining, since putting it behind the edge restarts its SIP profiles, which ends the calls on
+    them. `ccctl fleet cutover NODE`, at a quiet time, takes the row away."""
+    return f"fleet.direct@{node}"
+
+
 @dataclass(frozen=True)
 class Scope:
     fleet: bool
@@ -45,4 +53,5 @@ def scope(session: Session, settings) -> Scope:
     homed = list(
         session.execute(select(Tenant.name).where(Tenant.home_node == settings.node).order_by(Tenant.name)).scalars()
     )
-    return Scope(True, settings.node, homed, edge_address(session))
+    edge = None if session.get(Setting, direct_key(settings.node)) is not None else edge_address(session)
+    return Scope(True, settings.node, homed, edge)

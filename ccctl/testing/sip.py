@@ -640,11 +640,13 @@ def caller_load(
     media_port: int = 40000,
     trace_stat: bool = False,
     timeout_s: float | None = None,
+    target: str | None = None,
 ) -> Sipp:
     """TOTAL carrier calls to NUMBER from one sipp process, at most CONCURRENT at once, RATE new
     calls a second; each talks (speech both ways) TALK_MS after WAIT_MS and DIGITS, then hangs
     up. Returns the running Sipp; its log has "final 200" per answered call. TRACE_STAT: sipp's
-    -trace_stat CSV (successful/failed calls) and -trace_rtt (INVITE -> 200 per call) in WORKDIR."""
+    -trace_stat CSV (successful/failed calls) and -trace_rtt (INVITE -> 200 per call) in WORKDIR.
+    TARGET (IP:PORT): dial there instead of this box's external profile (a fleet's edge or node)."""
     workdir.mkdir(parents=True, exist_ok=True)
     build_dtmf_pcap(digits or "0", workdir / "digits.pcap")
     build_audio_pcap(max(talk_ms, 20), workdir / "audio.pcap")
@@ -686,7 +688,7 @@ def caller_load(
         "-rp",
         "1000",
         *(["-trace_stat", "-fd", "1", "-trace_rtt", "-rtt_freq", "1"] if trace_stat else []),
-        f"{FS_IP}:{EXTERNAL_PORT}",
+        target or f"{FS_IP}:{EXTERNAL_PORT}",
     ]
     timeout = timeout_s or total / max(rate, 0.1) + (wait_ms + talk_ms) / 1000 + 120
     return Sipp(workdir, scenario, args, timeout_s=timeout, trace=False)

@@ -202,3 +202,24 @@ def test_arriving_tenants_agents_get_their_last_status_back(fleet):
     assert ran == ["callcenter_config agent set status 1001@acme.cc.local 'Available'"]
     write_rows(fleet["admin"].engine, [], [status("1001", "Logged Out", 3.0, "n2")])
     assert arrival.restore(fleet["n2"], ["acme"], ran.append) == []  # logged out stays logged out
+
+
+def test_tenants_deployed_by_the_nodes_own_write_are_still_welcomed(fleet, caplog):
+    """The leader re-homing a dead node's tenants onto its own node deploys them in the write
+    path, in its own process: when the announcement comes the node has nothing to deploy, yet
+    the tenants arrived and their agents' status must be restored (the bench caught it: the
+    agent stayed Logged Out and no call was answered)."""
+    import logging
+
+    stop = threading.Event()
+    n1 = member.Member(fleet["n1"], stop)
+    assert n1.serving == {"acme"}
+    deploying = app.open(fleet["n1"].settings, deploy=True)
+    moved = moves.move_tenant(deploying, "beta", "n1")  # n1's own process deploys it
+    with session_scope(fleet["n1"].engine) as session:
+        assert not gen.state(session, "n1").pending
+    with caplog.at_level(logging.WARNING, logger="ccctl.fleet"):
+        assert n1.follow(moved.generation) == moved.generation
+    assert n1.serving == {"acme", "beta"}
+    # esl_port=1: no FreeSWITCH to set the status on, and the daemon says so
+    assert any("now serves beta" in r.getMessage() for r in caplog.records), caplog.text
