@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ccctl.app import Services
 from ccctl.errors import FreeSwitchError, InvalidInput
-from ccctl.hardware import render, status
+from ccctl.hardware import render, status, trunks
 from ccctl.hardware.check import check_present
 from ccctl.hardware.dahdi_cfg import CTL
 from ccctl.hardware.spec import Hardware
@@ -253,9 +253,11 @@ def read(services: Services, system: System | None = None) -> list[status.SpanSt
             text = esl.api("ftdm list", check=False)
             if not text.startswith("-ERR"):
                 ftdm = status.parse_ftdm_list(text)
-                calls = status.calls_per_span(esl.api("show channels as json", check=False))
+                calls = {name: status.calls_in_dump(esl.api(f"ftdm dump {name}", check=False)) for name in ftdm}
         except FreeSwitchError:
             pass
         finally:
             esl.close()
-    return status.combine(hw, dahdi, ftdm, calls)
+    with services.engine.connect() as conn:
+        tdm = trunks.tdm_trunks(conn)
+    return status.combine(hw, dahdi, ftdm, calls, tdm)

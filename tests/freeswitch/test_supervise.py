@@ -175,6 +175,7 @@ def _hear(phones: dict, seconds: float = 2.5) -> dict[str, dict[str, float]]:
 def call(box, tmp_path):
     """A live call in tenant acme: the customer (seat 1002) talking to the agent (seat 1001);
     the supervisor (1009) and a third seat (1003) registered and idle."""
+
     # The seat's password as the box has it now: an earlier test in this module resets 1003's.
     def pw(ext):
         return credentials(box.services, "acme", ext).password
