@@ -74,3 +74,77 @@ def test_call_row_names_trunk_and_span_and_the_cli_shows_them(tmp_path):
         ("e1-call", "e1", "loop-s2:5"),
         ("sip-call", None, None),
     ]
+
+
+FXO_SITE = {
+    "hardware": {
+        "cards": [
+            {
+                "name": "lines",
+                "profile": "tdm410",
+                "ports": [
+                    # Group 4 is listed first in FreeTDM's span (groups in order): port 3 is channel 1.
+                    {"port": 1, "type": "fxo", "group": 5, "did": "+4930555100"},
+                    {"port": 2, "type": "fxo", "group": 5},
+                    {"port": 3, "type": "fxo", "group": 4, "did": "4930555300"},
+                    {"port": 4, "type": "fxs", "group": 6},
+                ],
+            }
+        ]
+    },
+    "tenants": [
+        {
+            "name": "acme",
+            "queues": [{"name": "sales"}],
+            "numbers": [
+                {"number": "+4930555100", "target": "queue:sales"},
+                {"number": "4930555300", "target": "queue:sales"},
+            ],
+        }
+    ],
+}
+
+
+def test_fxo_line_calls_go_to_the_number_its_port_names(tmp_path):
+    """An FXO port's incoming call (no number of its own) lands in the fxo-lines context,
+    which sends it to the public context as a call to the port's did: the tenant's DID
+    extension there routes it. FreeTDM's channel ids follow freetdm.conf's group order."""
+    from lxml import etree
+
+    from ccctl.config.load import load_site
+    from ccctl.render.tree import RenderInput, render_tree
+
+    f = tmp_path / "site.yaml"
+    f.write_text(json.dumps(FXO_SITE))
+    site = load_site(str(f))
+    files = render_tree(RenderInput(site.tenants, Settings(db=":memory:"), "pw", hardware=site.hardware))
+    conf = files["freetdm.conf"].decode()
+    assert "[span zt lines-fxo]\ntrunk_type => FXO\ngroup => grp4\nfxo-channel => 3\ngroup => grp5\nfxo-channel => 1-2\n" in conf
+    xml = etree.fromstring(files["autoload_configs/freetdm.conf.xml"])
+    contexts = {s.get("name"): s.find("param[@name='context']").get("value") for s in xml.iter("span")}
+    assert contexts == {"lines-fxo": "fxo-lines", "lines-fxs": "public"}
+    ctx = etree.fromstring(files["dialplan/01-fxo-lines.xml"]).find("context")
+    assert ctx.get("name") == "fxo-lines"
+    routes = {}
+    for e in ctx.findall("extension")[:-1]:
+        span, chan = (c.get("expression") for c in e.findall("condition"))
+        routes[(span, chan)] = e.find("condition/action").get("data")
+    assert routes == {
+        ("^lines\\-fxo$", "^2$"): "+4930555100 XML public",
+        ("^lines\\-fxo$", "^1$"): "4930555300 XML public",
+    }
+    assert ctx.findall("extension")[-1].find("condition/action").get("data") == "UNALLOCATED_NUMBER"
+    # And the number reaches the tenant from there.
+    public = files["dialplan/00-public.xml"].decode()
+    assert 'expression="^\\+4930555100$"' in public and 'expression="^4930555300$"' in public
+
+
+def test_a_did_on_an_fxs_port_is_refused(tmp_path):
+    site = json.loads(json.dumps(FXO_SITE))
+    site["hardware"]["cards"][0]["ports"][3]["did"] = "4930555400"
+    f = tmp_path / "site.yaml"
+    f.write_text(json.dumps(site))
+    env = {"CCCTL_DB": str(tmp_path / "db.sqlite"), "CCCTL_FS_CONF_DIR": str(tmp_path / "conf"), "CCCTL_ESL_PORT": "1"}
+    r = CliRunner().invoke(app, ["apply", "-f", str(f), "--dry-run"], env=env)
+    assert r.exit_code == 1, r.output
+    assert "card lines port 4: did 4930555400: only an FXO port (a line in) takes calls for a number" in r.stderr
