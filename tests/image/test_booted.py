@@ -554,6 +554,7 @@ def test_second_first_boot_differs(tmp_path_factory, vm, host, admin_key, second
 
 # --- voice cards without a card: two dynamic local E1 spans back to back ---------------------------
 
+CARRIER_PORT = 5098  # call_site.yaml: imagecall's SIP trunk, the next after its PRI trunk
 TDM_NUMBER = "4930555200"  # call_site.yaml: imagecall's number on its PRI trunk (span group 2)
 # Span 1 stands in for the carrier (network side, group 9: no tenant's), span 2 is the tenant's
 # PRI trunk (CPE, group 2). Rendered by the same code as a real card's (profile dynamic-loc).
@@ -704,7 +705,7 @@ def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, freetdm
     assert c["trunk"] == "pri" and c["span"].startswith("loop-s2:"), c
 
 
-def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, site, spans, freetdm_whole_numbers):
+def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, site, spans, freetdm_whole_numbers, tmp_path):
     """Span 1 removed: span 2 hears nothing and DAHDI raises RED on it, FreeTDM's signalling is
     down; `hardware apply` (no file: the stored cards) brings both back up."""
     r = vm.ssh(PULL, check=False, timeout=120)
@@ -727,6 +728,31 @@ def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, site, spans, f
     r = vm.ssh(f"sudo fs_cli -x 'originate freetdm/grp2/a/{TDM_NUMBER} &park()'", check=False, timeout=120)
     assert r.stdout.startswith("-ERR"), r.stdout + r.stderr
     print(f"dialled over the pulled group: {r.stdout.strip()}")
+    # The tenant's outbound route as rendered (its trunks joined with `|`) goes on to the SIP
+    # trunk: the carrier on this host answers.
+    dial = vm.ssh(
+        "sudo grep -o 'freetdm/grp2/a/[^\"<]*' /etc/freeswitch/dialplan/tenant-imagecall.xml | head -1"
+    ).stdout.strip()
+    assert dial == "freetdm/grp2/a/$1|sofia/gateway/imagecall-sip/$1", dial
+    carrier = subprocess.Popen(
+        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(CARRIER_PORT), "-m", "1", "-nostdin", "-timeout", "120"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        out = dial.replace("$1", "4930111333")
+        r = vm.ssh(f"sudo fs_cli -x 'originate {{ignore_early_media=true}}{out} &park()'", check=False, timeout=120)
+        assert r.stdout.startswith("+OK "), r.stdout + r.stderr
+        leg = r.stdout.split()[1]
+        channel = vm.ssh(f"sudo fs_cli -x 'uuid_getvar {leg} channel_name'").stdout.strip()
+        assert channel.startswith("sofia/"), channel
+        print(f"failed over to: {channel}")
+        vm.ssh(f"sudo fs_cli -x 'uuid_kill {leg}'", check=False)
+        assert carrier.wait(timeout=60) == 0, carrier.stderr.read().decode()[-2000:]
+    finally:
+        if carrier.poll() is None:
+            carrier.kill()
     print(f"\npulled: {json.dumps(down['loop-s2'])}")
     r = vm.ssh("sudo ccctl hardware apply", check=False, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr

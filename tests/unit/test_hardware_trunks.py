@@ -119,7 +119,10 @@ def test_fxo_line_calls_go_to_the_number_its_port_names(tmp_path):
     site = load_site(str(f))
     files = render_tree(RenderInput(site.tenants, Settings(db=":memory:"), "pw", hardware=site.hardware))
     conf = files["freetdm.conf"].decode()
-    assert "[span zt lines-fxo]\ntrunk_type => FXO\ngroup => grp4\nfxo-channel => 3\ngroup => grp5\nfxo-channel => 1-2\n" in conf
+    assert (
+        "[span zt lines-fxo]\ntrunk_type => FXO\ngroup => grp4\nfxo-channel => 3\ngroup => grp5\nfxo-channel => 1-2\n"
+        in conf
+    )
     xml = etree.fromstring(files["autoload_configs/freetdm.conf.xml"])
     contexts = {s.get("name"): s.find("param[@name='context']").get("value") for s in xml.iter("span")}
     assert contexts == {"lines-fxo": "fxo-lines", "lines-fxs": "public"}
@@ -148,3 +151,15 @@ def test_a_did_on_an_fxs_port_is_refused(tmp_path):
     r = CliRunner().invoke(app, ["apply", "-f", str(f), "--dry-run"], env=env)
     assert r.exit_code == 1, r.output
     assert "card lines port 4: did 4930555400: only an FXO port (a line in) takes calls for a number" in r.stderr
+
+
+def test_outbound_route_tries_the_span_group_then_the_next_trunk(tmp_path):
+    """The tenant's outbound bridge lists its trunks (by name) joined with `|`: when FreeTDM's
+    group hunt finds no channel (every span of the group in alarm), FreeSWITCH goes on to the
+    next one. The booted tier pulls the span and sees the SIP trunk answer."""
+    from ccctl.config.load import load_site
+    from ccctl.render.tree import RenderInput, render_tree
+
+    site = load_site("tests/image/call_site.yaml")
+    files = render_tree(RenderInput(site.tenants, Settings(db=":memory:"), "pw"))
+    assert 'data="freetdm/grp2/a/$1|sofia/gateway/imagecall-sip/$1"' in files["dialplan/tenant-imagecall.xml"].decode()
