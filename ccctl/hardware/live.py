@@ -245,6 +245,8 @@ def read(services: Services, system: System | None = None) -> list[status.SpanSt
 
     system = system or System.of(services.settings)
     hw = api.get_hardware(services)
+    if not hw.cards:
+        return []  # nothing to ask DAHDI or FreeSWITCH about
     dahdi = status.read_dahdi(system.proc)
     ftdm, calls = None, {}
     esl = system.event_socket(services)

@@ -5,6 +5,7 @@ tenant's tdm trunk over that span's group; `ccctl calls show/list --json` show b
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -160,6 +161,6 @@ def test_outbound_route_tries_the_span_group_then_the_next_trunk(tmp_path):
     from ccctl.config.load import load_site
     from ccctl.render.tree import RenderInput, render_tree
 
-    site = load_site("tests/image/call_site.yaml")
+    site = load_site(str(Path(__file__).parents[1] / "image" / "call_site.yaml"))
     files = render_tree(RenderInput(site.tenants, Settings(db=":memory:"), "pw"))
     assert 'data="freetdm/grp2/a/$1|sofia/gateway/imagecall-sip/$1"' in files["dialplan/tenant-imagecall.xml"].decode()
