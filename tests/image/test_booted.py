@@ -678,7 +678,7 @@ def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, freetdm
             poll(answered, 90, "the seat did not answer the call from the E1")
         except AssertionError:
             # What the box saw of the call: where it went after the number matched.
-            print(vm.ssh(f"{FS_CALL_LOG} {uuid}", check=False).stdout)
+            print(vm.ssh(f"{FS_CALL_LOG} {uuid}", check=False, timeout=600).stdout)
             raise
         busy = span_status(vm)
         if not (busy["loop-s2"]["in_use"] >= 1 and busy["loop-s1"]["in_use"] >= 1):
@@ -734,8 +734,14 @@ def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, site, spans, f
         "sudo grep -o 'freetdm/grp2/a/[^\"<]*' /etc/freeswitch/dialplan/tenant-imagecall.xml | head -1"
     ).stdout.strip()
     assert dial == "freetdm/grp2/a/$1|sofia/gateway/imagecall-sip/$1", dial
+    # sipp's own answering scenario, advertising 10.0.2.2 (the host as the guest reaches it)
+    # so that the box's ACK and BYE come back through qemu's NAT.
+    uas = tmp_path / "carrier_uas.xml"
+    uas.write_text(
+        subprocess.run(["sipp", "-sd", "uas"], capture_output=True, text=True).stdout.replace("[local_ip]", SLIRP_HOST)
+    )
     carrier = subprocess.Popen(
-        ["sipp", "-sn", "uas", "-i", "127.0.0.1", "-p", str(CARRIER_PORT), "-m", "1", "-nostdin", "-timeout", "120"],
+        ["sipp", "-sf", str(uas), "-i", "127.0.0.1", "-p", str(CARRIER_PORT), "-m", "1", "-nostdin", "-timeout", "120"],
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
