@@ -667,7 +667,18 @@ def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, freetdm
         )
         assert r.stdout.startswith("+OK "), r.stdout + r.stderr + json.dumps(span_status(vm))
         uuid = r.stdout.split()[1]
-        time.sleep(3)  # the greeting plays
+
+        def in_ivr():
+            # The tenant's leg (span 2) runs the IVR: a digit sent before it listens is lost
+            # (a loaded machine under emulation takes seconds to get there).
+            rows = vm.ssh("sudo fs_cli -x 'show channels as json'", check=False).stdout
+            legs = [
+                c for c in (json.loads(rows or "{}").get("rows") or []) if c.get("name", "").startswith("FreeTDM/2:")
+            ]
+            return any(c.get("application") == "ivr" for c in legs), legs
+
+        poll(in_ivr, 120, "the E1 call's tenant leg did not reach the IVR")
+        time.sleep(2)  # the greeting plays
         vm.ssh(f"sudo fs_cli -x 'uuid_send_dtmf {uuid} 1'")
 
         def answered():
