@@ -187,7 +187,9 @@ def apply(
 @app.command("status")
 def status_(ctx: typer.Context, as_json: bool = JSON):
     """Each configured span now: DAHDI's alarms (ok, RED, YELLOW, BLUE, ... or absent),
-    FreeTDM's signalling (up, down, or not loaded), channels, and calls in progress."""
+    FreeTDM's signalling (up, down, or not loaded), channels, calls in progress, and the
+    tenant trunks over its group that are down (no span of the group in service: their
+    calls go on to the tenant's next trunk)."""
     from ccctl.cli import output
     from ccctl.cli.common import open_services
     from ccctl.hardware import live
@@ -197,7 +199,7 @@ def status_(ctx: typer.Context, as_json: bool = JSON):
         output.emit_json(rows)
     elif rows:
         output.emit(
-            rows,
+            [{**r, "down": ", ".join(r["trunks_down"])} for r in rows],
             False,
             columns=[
                 "card",
@@ -210,6 +212,7 @@ def status_(ctx: typer.Context, as_json: bool = JSON):
                 "freetdm",
                 "channels",
                 "in_use",
+                "down",
             ],
         )
     else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ccctl.config import codes
+from ccctl.hardware.trunks import trunk_of_span
 
 CC = "callcenter::info"
 SUBSCRIBE = ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP_COMPLETE", "CUSTOM", CC, codes.AGENT_EVENT]
@@ -65,6 +66,8 @@ VARIABLES = (
     "direction",
     "end_epoch",
     "end_uepoch",
+    "freetdm_chan_number",
+    "freetdm_span_name",
     "hangup_cause",
     "is_loopback",
     "sip_from_user",
@@ -129,6 +132,14 @@ class Directory:
     queues: dict[tuple[str, str], QueueInfo] = field(default_factory=dict)
     missed_reasons: dict[str, str] = field(default_factory=dict)
     """tenant -> the name of its break reason for missed offers (missed_calls_reason)."""
+    span_groups: dict[str, set[int]] = field(default_factory=dict)
+    """FreeTDM span name -> its span groups (ccctl/hardware/trunks.py)."""
+    tdm_trunks: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    """span group -> (tenant, tdm trunk) pairs dialling it."""
+
+    def trunk(self, tenant: str, span: str | None) -> str | None:
+        """The tenant's trunk over the voice-card SPAN a call came in on."""
+        return trunk_of_span(self.span_groups, self.tdm_trunks, tenant, span) if span else None
 
     def split(self, name: str) -> tuple[str | None, str]:
         """'sales@acme.cc.local' -> ('acme', 'sales')."""
@@ -323,7 +334,18 @@ def call_row(v: dict[str, str], live: Live | None, directory: Directory, node: s
         # Keyed during the call (*9 + code, ccctl/render/incall.py); one keyed after it is
         # put on the row by the store.
         "wrapup_code": v.get("ccctl_wrapup_code") or None,
+        # A call that came in on a voice card: mod_freetdm names the leg's span and channel.
+        "trunk": directory.trunk(tenant, v.get("freetdm_span_name")),
+        "span": _span(v),
     }
+
+
+def _span(v: dict[str, str]) -> str | None:
+    name = v.get("freetdm_span_name")
+    if not name:
+        return None
+    chan = v.get("freetdm_chan_number")
+    return f"{name}:{chan}" if chan else name
 
 
 def _answer(

@@ -24,8 +24,11 @@ from ccctl.cti.webhooks import Notifier
 from ccctl.daemon.assemble import FILTERS, HEADERS, SMALL, SUBSCRIBE, Assembler, Directory, QueueInfo
 from ccctl.daemon.cdr import reconcile
 from ccctl.daemon.store import BatchWriter, write_rows
+from ccctl.db import session_scope
 from ccctl.errors import FreeSwitchError
 from ccctl.freeswitch.esl import EventStream, HeaderPicker
+from ccctl.hardware import trunks
+from ccctl.hardware.store import load_hardware
 from ccctl.model import Queue, Tenant
 from ccctl.supervision.watchdog import Watchdog
 
@@ -51,6 +54,11 @@ def load_directory(engine: Engine) -> Directory:
             select(Queue.tenant_id, Queue.name, Queue.service_level, Queue.wrapup)
         ):
             d.queues[(ids[tid], qname)] = QueueInfo(sla, wrapup)
+        d.tdm_trunks = trunks.tdm_trunks(conn)
+    if d.tdm_trunks:
+        # Only a box with tdm trunks needs the voice cards' span groups.
+        with session_scope(engine) as session:
+            d.span_groups = trunks.span_groups(load_hardware(session))
     return d
 
 

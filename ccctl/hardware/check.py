@@ -164,6 +164,8 @@ def _check_port(out: _Problems, where: str, port, prof) -> None:
             f"{what} needs a digital E1/T1 span; port {port.port} is an {port.type.upper()} port "
             "(use loop_start or kewl_start)",
         )
+    if port.did and port.type != "fxo":
+        out.err(where, f"did {port.did}: only an FXO port (a line in) takes calls for a number")
     if port.echo_canceller == "hardware" and not prof.echo_canceller.hardware:
         out.err(where, f"{prof.name} has no hardware echo canceller; use a software one (mg2, oslec, ...)")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ccctl.app import Services
 from ccctl.errors import FreeSwitchError, InvalidInput
-from ccctl.hardware import render, status
+from ccctl.hardware import render, status, trunks
 from ccctl.hardware.check import check_present
 from ccctl.hardware.dahdi_cfg import CTL
 from ccctl.hardware.spec import Hardware
@@ -245,6 +245,8 @@ def read(services: Services, system: System | None = None) -> list[status.SpanSt
 
     system = system or System.of(services.settings)
     hw = api.get_hardware(services)
+    if not hw.cards:
+        return []  # nothing to ask DAHDI or FreeSWITCH about
     dahdi = status.read_dahdi(system.proc)
     ftdm, calls = None, {}
     esl = system.event_socket(services)
@@ -253,9 +255,11 @@ def read(services: Services, system: System | None = None) -> list[status.SpanSt
             text = esl.api("ftdm list", check=False)
             if not text.startswith("-ERR"):
                 ftdm = status.parse_ftdm_list(text)
-                calls = status.calls_per_span(esl.api("show channels as json", check=False))
+                calls = {name: status.calls_in_dump(esl.api(f"ftdm dump {name}", check=False)) for name in ftdm}
         except FreeSwitchError:
             pass
         finally:
             esl.close()
-    return status.combine(hw, dahdi, ftdm, calls)
+    with services.engine.connect() as conn:
+        tdm = trunks.tdm_trunks(conn)
+    return status.combine(hw, dahdi, ftdm, calls, tdm)

@@ -90,6 +90,10 @@ class Port(Spec):
     signalling: Signalling = "kewl_start"
     group: int = GROUP
     echo_canceller: EchoCanceller = "mg2"
+    did: Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{2,20}$")] | None = None
+    """FXO ports: the number a call coming in on this line is for. An analog line delivers no
+    number, so the call enters the public context as a call to this one, which routes it to
+    the tenant's entry point like any DID. No did: the line's incoming calls are refused."""
 
 
 Location = Annotated[

@@ -1,12 +1,12 @@
 """The voice-card spans now: what DAHDI says of each (alarms, from /proc/dahdi/N, the file
 dahdi_tool and dahdi_scan read too) and what FreeTDM says (signalling up or down, from
-`ftdm list` over the Event Socket), with the calls each carries (`show channels`: FreeTDM
-names its channels FreeTDM/SPAN:CHANNEL/...). Parsing is pure; reading takes the folder and
+`ftdm list` over the Event Socket), with the calls each carries (`ftdm dump SPAN`: the
+channels FreeTDM has bound to a FreeSWITCH session), and the tenant trunks over each span
+group (down when every span of the group is). Parsing is pure; reading takes the folder and
 the Event Socket client as arguments."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,6 +14,7 @@ from pathlib import Path
 from ccctl.hardware.layout import DigitalSpan, layout
 from ccctl.hardware.render import analog_span_name, span_name
 from ccctl.hardware.spec import Hardware
+from ccctl.hardware.trunks import span_groups
 
 PROC_DAHDI = Path("/proc/dahdi")
 ALARMS = ("BLUE", "YELLOW", "RED", "LOOP", "RECOVERING", "NOTOPEN")
@@ -106,18 +107,18 @@ def parse_ftdm_list(text: str) -> dict[str, FtdmSpan]:
     return out
 
 
-def calls_per_span(channels_json: str) -> dict[int, int]:
-    """`show channels as json`: FreeTDM span id -> channels carrying a call."""
-    try:
-        rows = json.loads(channels_json).get("rows") or []
-    except (ValueError, AttributeError):
-        return {}
-    out: dict[int, int] = {}
-    for r in rows:
-        m = re.match(r"FreeTDM/(\d+):\d+/", r.get("name") or "")
-        if m:
-            out[int(m.group(1))] = out.get(int(m.group(1)), 0) + 1
-    return out
+def calls_in_dump(text: str) -> int:
+    """`ftdm dump SPAN`: how many of the span's channels carry a call. A channel with a call
+    holds its FreeSWITCH session's uuid (`session: UUID`); an idle one says `(none)`, one whose
+    session is gone `UUID (dead)`. Counted from FreeTDM rather than from `show channels`' names
+    (FreeTDM/SPAN:CHAN/NUMBER, mod_freetdm.c): FreeTDM's own binding holds for both directions
+    and every span, whatever the channel was named."""
+    n = 0
+    for m in re.finditer(r"^session: (.*)$", text, re.M):
+        value = m.group(1).strip()
+        if value and value != "(none)" and not value.endswith("(dead)"):
+            n += 1
+    return n
 
 
 @dataclass
@@ -137,14 +138,26 @@ class SpanStatus:
     channels: int
     in_use: int
     alarms: list[str] = field(default_factory=list)
+    trunks: list[str] = field(default_factory=list)
+    """The tenant trunks dialling this span's group, as tenant/trunk."""
+    trunks_down: list[str] = field(default_factory=list)
+    """Those of them with no span of their group in service (every one alarmed, absent or down):
+    their calls fail over to the tenant's next trunk."""
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def combine(hw: Hardware, dahdi: dict[int, DahdiSpan], ftdm: dict[str, FtdmSpan] | None, calls: dict[int, int]):
+def combine(
+    hw: Hardware,
+    dahdi: dict[int, DahdiSpan],
+    ftdm: dict[str, FtdmSpan] | None,
+    calls: dict[str, int],
+    trunks: dict[int, list[tuple[str, str]]] | None = None,
+):
     """One row per configured span (and per analog card's fxo/fxs group); FTDM None: mod_freetdm
-    is not loaded or FreeSWITCH is not running."""
+    is not loaded or FreeSWITCH is not running; CALLS: FreeTDM span name -> calls on it;
+    TRUNKS: span group -> (tenant, trunk) pairs dialling it."""
     rows = []
     for sp in layout(hw).spans():
         if isinstance(sp, DigitalSpan):
@@ -169,11 +182,31 @@ def combine(hw: Hardware, dahdi: dict[int, DahdiSpan], ftdm: dict[str, FtdmSpan]
                     dahdi="absent" if d is None else (" ".join(d.alarms) or "ok"),
                     freetdm=_ftdm_state(ftdm, f),
                     channels=f.channels if f else (d.channels if d else size),
-                    in_use=calls.get(f.id, 0) if f else 0,
+                    in_use=calls.get(name, 0) if f else 0,
                     alarms=list(d.alarms) if d else [],
                 )
             )
+    _mark_trunks(rows, hw, trunks or {})
     return rows
+
+
+def in_service(row: SpanStatus) -> bool:
+    """The span can carry a call: no DAHDI alarm and FreeTDM's signalling up."""
+    return row.dahdi == "ok" and row.freetdm == "up"
+
+
+def _mark_trunks(rows: list[SpanStatus], hw: Hardware, trunks: dict[int, list[tuple[str, str]]]) -> None:
+    """Name on each row the trunks over its groups, and those down: a group is down when
+    none of its spans is in service (FreeTDM's group hunt then finds no channel and the
+    tenant's outbound bridge goes on to its next trunk)."""
+    groups = span_groups(hw)
+    up_groups = {g for r in rows if in_service(r) for g in groups.get(r.name, ())}
+    for r in rows:
+        for g in sorted(groups.get(r.name, ())):
+            for tenant, trunk in trunks.get(g, []):
+                r.trunks.append(f"{tenant}/{trunk}")
+                if g not in up_groups:
+                    r.trunks_down.append(f"{tenant}/{trunk}")
 
 
 def _ftdm_state(ftdm: dict[str, FtdmSpan] | None, f: FtdmSpan | None) -> str:

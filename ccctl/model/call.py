@@ -80,6 +80,10 @@ class Call(SQLModel, table=True):
     """The wrap-up (disposition) code the agent keyed after the call (*9 + code)."""
     wrapup_note: str | None = Field(default=None, max_length=1000)
     """The agent's note from the wrap-up on the agent page."""
+    trunk: str | None = Field(default=None, max_length=63)
+    """The tenant's trunk the call came in over (a tdm trunk: the trunk dialling the span's group)."""
+    span: str | None = Field(default=None, max_length=80)
+    """The voice-card span and channel the call came in on (FreeTDM's span name:channel)."""
 
 
 class AgentEvent(SQLModel, table=True):

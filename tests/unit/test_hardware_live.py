@@ -42,6 +42,26 @@ def _ftdm(span: int, name: str, physical: str, sig: str) -> str:
 
 
 FTDM_LIST = _ftdm(1, "loop-s1", "ok", "UP") + _ftdm(2, "loop-s2", "alarmed", "DOWN")
+
+
+def _dump_chan(chan: int, state: str, session: str) -> str:
+    """One channel of `ftdm dump SPAN` (mod_freetdm.c dump_chan), the fields that matter here."""
+    return (
+        f"span_id: 2\nchan_id: {chan}\nphysical_span_id: 2\nphysical_chan_id: {chan}\nphysical_status: ok\n"
+        f"signaling_status: UP\ntype: B\nstate: {state}\nlast_state: DOWN\ncid_num: 4930111222\n"
+        f"dnis: 4930555200\ncause: NORMAL_CLEARING\nsession: {session}\n\n"
+    )
+
+
+# Two calls up, one idle channel, one whose session has gone (not a call any more).
+DUMP = "+OK\n" + "".join(
+    [
+        _dump_chan(1, "UP", "5a1e8c2e-4b1f-4c39-9e53-0c1d2e3f4a5b"),
+        _dump_chan(2, "RING", "6b2f9d3f-5c20-4d4a-af64-1d2e3f4a5b6c"),
+        _dump_chan(3, "DOWN", "(none)"),
+        _dump_chan(4, "HANGUP", "7c30ae40-6d31-4e5b-b075-2e3f4a5b6c7d (dead)"),
+    ]
+)
 LOOP = {
     "hardware": {
         "cards": [
@@ -78,18 +98,23 @@ def test_ftdm_list_and_calls_parsed():
     assert spans["loop-s1"].signalling == "UP" and spans["loop-s1"].id == 1 and spans["loop-s1"].channels == 31
     assert spans["loop-s2"].physical == "alarmed" and spans["loop-s2"].signalling == "DOWN"
     assert status.parse_ftdm_list("-ERR ftdm Command not found!\n") == {}
-    rows = {"rows": [{"name": "FreeTDM/2:5/4930555100"}, {"name": "FreeTDM/2:6/x"}, {"name": "sofia/internal/1001@x"}]}
-    assert status.calls_per_span(json.dumps(rows)) == {2: 2}
-    assert status.calls_per_span('{"row_count":0}') == {}
+    assert status.calls_in_dump(DUMP) == 2
+    assert status.calls_in_dump("-ERR invalid span\n") == 0
 
 
 def test_status_rows_combine_dahdi_and_freetdm():
     hw = load_site_dict(LOOP)
     dahdi = {1: status.parse_proc_span(PROC_OK), 2: status.parse_proc_span(PROC_RED)}
-    rows = status.combine(hw, dahdi, status.parse_ftdm_list(FTDM_LIST), {2: 1})
+    trunks = {1: [("acme", "e1"), ("zeta", "pri")], 9: [("carrier", "net")]}
+    rows = status.combine(hw, dahdi, status.parse_ftdm_list(FTDM_LIST), {"loop-s2": 1}, trunks)
     assert [(r.name, r.dahdi, r.freetdm, r.in_use, r.group) for r in rows] == [
         ("loop-s1", "ok", "up", 0, 9),
         ("loop-s2", "RED", "down", 1, 1),
+    ]
+    # Span 2 is group 1's only span: its trunks are down; group 9's span is in service.
+    assert [(r.trunks, r.trunks_down) for r in rows] == [
+        (["carrier/net"], []),
+        (["acme/e1", "zeta/pri"], ["acme/e1", "zeta/pri"]),
     ]
     gone = status.combine(hw, {}, None, {})
     assert [(r.dahdi, r.freetdm) for r in gone] == [("absent", "not loaded")] * 2
@@ -362,3 +387,46 @@ def test_ccctl_status_counts_the_spans_up(cli):
     assert "voice-card spans: 0 of 2 up (loop-s1 absent, loop-s2 RED)" in r.stdout, r.output
     data = json.loads(cli("status", "--json").stdout)
     assert [s["dahdi"] for s in data["spans"]] == ["absent", "RED"]
+
+
+class StatusEsl(FakeEsl):
+    """FreeTDM answering `ftdm dump SPAN` too: two calls on loop-s2, none on loop-s1."""
+
+    def api(self, cmd, check=True):
+        if cmd.startswith("ftdm dump "):
+            self.sent.append(cmd)
+            return DUMP if cmd == "ftdm dump loop-s2" else "+OK\n" + _dump_chan(1, "DOWN", "(none)")
+        return super().api(cmd, check)
+
+
+def test_status_reads_calls_from_freetdm_and_marks_the_trunk_down(box):
+    """`hardware status` counts the calls FreeTDM holds per span (`ftdm dump`), names the
+    tenant trunks over each span group, and marks a trunk down when no span of its group is
+    in service (span 2 RED: acme's tdm trunk down; its SIP trunk is what the bridge tries next)."""
+    from ccctl.config import spec as s
+    from ccctl.config.write import apply_tenants
+
+    services, system, _ran, _fail, tmp = box
+    hw = load_site_dict(LOOP)
+    live.apply(services, hw, tmp / "dahdi", system(FakeEsl(FTDM_LIST)))
+    tenant = s.Tenant.model_validate(
+        {
+            "name": "acme",
+            "trunks": [
+                {"name": "e1", "type": "tdm", "span_group": 1},
+                {"name": "sip", "type": "sip", "host": "127.0.0.1"},
+            ],
+        }
+    )
+    apply_tenants(services, [tenant], hardware=hw)
+    proc = tmp / "proc"
+    proc.mkdir()
+    (proc / "1").write_text(PROC_OK)
+    (proc / "2").write_text(PROC_RED)
+    esl = StatusEsl(FTDM_LIST, loaded=True)
+    rows = live.read(services, live.System(proc=proc, modules_load_dir=tmp, sysfs=tmp, esl=lambda _s: esl))
+    assert "ftdm dump loop-s1" in esl.sent and "ftdm dump loop-s2" in esl.sent
+    assert [(r.name, r.in_use, r.trunks, r.trunks_down) for r in rows] == [
+        ("loop-s1", 0, [], []),
+        ("loop-s2", 2, ["acme/e1"], ["acme/e1"]),
+    ]

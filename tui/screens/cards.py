@@ -1,4 +1,5 @@
-"""Voice cards: those configured (ccctl hardware) and those the box detects."""
+"""Voice cards: those configured (ccctl hardware), their spans now (`ccctl hardware status`:
+alarms, signalling, calls, trunks down) and the cards the box detects."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class CardsScreen(Guarded, Screen):
     def compose(self) -> ComposeResult:
         yield Static("Voice cards (configure them with ccctl hardware apply)", classes="title")
         yield DataTable(cursor_type="row", id="cards")
+        yield Static("Spans now (ccctl hardware status)", classes="title")
+        yield DataTable(cursor_type="row", id="spans")
         yield Static("Detected", classes="title")
         yield DataTable(cursor_type="row", id="found")
         yield Static("", id="status")
@@ -30,6 +33,9 @@ class CardsScreen(Guarded, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#cards", DataTable).add_columns("Card", "Profile", "Location", "Spans", "Ports", "Groups")
+        self.query_one("#spans", DataTable).add_columns(
+            "Span", "Group", "DAHDI", "FreeTDM", "Channels", "In use", "Trunks down"
+        )
         self.query_one("#found", DataTable).add_columns("Location", "Card", "Driver", "State")
         self.action_reload()
 
@@ -46,7 +52,30 @@ class CardsScreen(Guarded, Screen):
                 ",".join(map(str, r["groups"])),
                 key=r["name"],
             )
+        self._spans()
         self._detect()
+
+    @work(thread=True, exclusive=True, group="spans")
+    def _spans(self) -> None:
+        """The same reading as `ccctl hardware status`, off the UI thread (it asks FreeSWITCH)."""
+        from ccctl.hardware import live
+
+        try:
+            rows = [
+                (
+                    r.name,
+                    str(r.group) if r.group is not None else "-",
+                    r.dahdi,
+                    r.freetdm,
+                    str(r.channels),
+                    str(r.in_use),
+                    ", ".join(r.trunks_down) or "-",
+                )
+                for r in live.read(self.app.services)
+            ]
+        except Exception as exc:  # noqa: BLE001 - one line, the console stays up
+            rows = [("-", "-", f"cannot read: {told(exc)}", "-", "-", "-", "-")]
+        self.app.call_from_thread(self._fill, "#spans", rows)
 
     @work(thread=True, exclusive=True)
     def _detect(self) -> None:
@@ -57,10 +86,10 @@ class CardsScreen(Guarded, Screen):
             rows = [(c.location, c.name, c.driver or "-", c.state) for c in found.cards + found.unknown]
         except Exception as exc:  # noqa: BLE001 - no sysfs in a container
             rows = [("-", f"cannot detect: {exc}", "-", "-")]
-        self.app.call_from_thread(self._fill_found, rows)
+        self.app.call_from_thread(self._fill, "#found", rows)
 
-    def _fill_found(self, rows) -> None:
-        table = self.query_one("#found", DataTable)
+    def _fill(self, which: str, rows) -> None:
+        table = self.query_one(which, DataTable)
         table.clear()
         for r in rows:
             table.add_row(*r)
