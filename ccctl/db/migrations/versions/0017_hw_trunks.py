@@ -1,7 +1,7 @@
 """voice cards: the call row names the trunk and span a call came in over
 
-Revision ID: 0016_hw_trunks
-Revises: 0015_web_more
+Revision ID: 0017_hw_trunks
+Revises: 0016_fleet_view
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0016_hw_trunks'
-down_revision = '0015_web_more'
+revision = '0017_hw_trunks'
+down_revision = '0016_fleet_view'
 branch_labels = None
 depends_on = None
 
