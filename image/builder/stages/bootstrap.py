@@ -45,6 +45,10 @@ BASE_PACKAGES = [
     "sox",
     "libsox-fmt-base",
     "libsox-fmt-mp3",
+    # A fleet's edge and database (ansible/image.yml keeps them off until a box has the role).
+    "kamailio",
+    "kamailio-postgres-modules",
+    "postgresql",
 ]
 
 
