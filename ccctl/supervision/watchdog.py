@@ -55,6 +55,24 @@ def _registered(esl) -> set[str]:
     return {ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("User:")}
 
 
+def _registered_at_edge(services) -> set[str] | None:
+    """A node behind the fleet's edge: seats register with Kamailio, not with this FreeSWITCH,
+    and Kamailio keeps its registrations in the fleet's database only (usrloc db_mode 3), so its
+    `location` rows are who is registered. None where this box takes its own registrations (a
+    single box, a node that joined and is not cut over to the edge)."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from ccctl.fleet.scope import scope
+
+    with Session(services.engine) as session:
+        where = scope(session, services.settings)
+        if where.node is None or where.edge is None:
+            return None
+        rows = session.execute(text("SELECT username, domain FROM location WHERE expires > now()")).all()
+    return {f"{user}@{domain}" for user, domain in rows}
+
+
 def _with_channel(esl) -> set[str]:
     """The presence (user@domain) of every channel: an agent's call legs carry theirs."""
     try:
@@ -108,7 +126,10 @@ class Watchdog:
         out = []
         with event_socket(self.services) as esl:
             agents = parse_table(esl.api("callcenter_config agent list"))
-            registered, busy = _registered(esl), _with_channel(esl)
+            registered = _registered_at_edge(self.services)
+            if registered is None:
+                registered = _registered(esl)
+            busy = _with_channel(esl)
             busy_now, unregistered_now = set(), set()
             for a in agents:
                 name, status, state = a.get("name", ""), a.get("status", ""), a.get("state", "")

@@ -236,9 +236,10 @@ class Lab:
                 fs_cdr_dir=root / "cdr",
                 fs_log_dir=root / "log",
                 spool_dir=root / "spool",
-                # The stuck-agent watchdog asks FreeSWITCH who is registered; in a fleet the edge
-                # knows (not yet taught to the watchdog): off here.
-                watchdog_interval=0,
+                # The stuck-agent watchdog on, quick: behind the edge it must read who is
+                # registered from Kamailio's rows, or it logs every agent out.
+                watchdog_interval=2,
+                watchdog_unregistered=4,
                 # metrics and recordings to peers on the node's own address (its management network)
                 manage_address=f"{ns.address}:{MANAGE_PORT}",
             )

@@ -15,6 +15,7 @@ from ccctl.config import spec as s
 from ccctl.config.entities import seat_password
 from ccctl.config.write import apply_tenants
 from ccctl.fleet.notify import GenerationListener
+from ccctl.supervision import audit
 from ccctl.testing.fleet import Lab
 from ccctl.testing.sip import Agents, Seat, start_call
 from tests.freeswitch.seat_sip import register_once, seat_call
@@ -92,6 +93,20 @@ def test_seats_register_at_the_edge_only(lab, seats):
     # the nodes keep no registration of their own: seats are reached through the edge
     for node in lab.nodes.values():
         assert "Total items returned: 0" in node.fs.api("sofia status profile internal reg", check=False)
+    # The nodes' stuck-agent watchdogs (every 2 s, logging out an Available agent unregistered for
+    # 4 s) read the edge's registrations: after three rounds the agents are still Available.
+    lab.nodes["n1"].ccctl("agent", "ready", A, "1001")
+    lab.nodes["n2"].ccctl("agent", "ready", B, "2001")
+    time.sleep(8)
+    for node, tenant, agent in (("n1", A, "1001"), ("n2", B, "2001")):
+        line = next(
+            ln
+            for ln in lab.nodes[node].fs.api("callcenter_config agent list").splitlines()
+            if ln.startswith(f"{agent}@")
+        )
+        assert "|Available|" in line, (line, lab.daemon_logs())
+        rows = [e for e in audit.entries(lab.admin, tenant) if e.action == "watchdog.correct"]
+        assert rows == [], rows
 
 
 @pytest.mark.parametrize(
