@@ -209,6 +209,16 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         )
     try:
         wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
+        # `show channels` is FreeSWITCH's core database, written behind the call by its SQL thread:
+        # on a loaded machine the channel's row can trail the queue's member row.
+        wait_until(
+            lambda: any(
+                r.get("direction") == "inbound"
+                for r in json.loads(n1.fs.api("show channels as json")).get("rows") or []
+            ),
+            10,
+            "n1's channel row",
+        )
         # n1's daemon serves Prometheus: the waiting caller and the agent On Break, as mod_callcenter has them
         t0 = time.monotonic()
         scraped = lab.metrics("n1")
@@ -278,6 +288,8 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
         assert len(seats["1001"].calls) == answered_before + 1, seats.diagnostics()
     finally:
         call.sipp.kill()
+        # The agent back as this test leaves it when it passes: a failure here stays this test's.
+        n1.ccctl("agent", "ready", A, "1001", check=False)
     states = {n["name"]: n["deployed_generation"] for n in lab_nodes(lab)}
     assert states["n1"] == states["n2"], states
 
