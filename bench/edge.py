@@ -19,14 +19,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ccctl.testing.fsproc import only_loopback  # noqa: E402
 
 DID = "4000000001"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -62,17 +60,13 @@ def main() -> None:
     args = ap.parse_args()
     from ccctl.testing import fleet
 
-    reason = fleet.missing()
-    if reason:
-        print(f"bench/edge: {reason}: skipped")
+    work = fleet.bench_start("edge")
+    if work is None:
         return
-    if not only_loopback():
-        os.execv(str(ROOT / "scripts" / "in-netns"), [str(ROOT / "scripts" / "in-netns"), sys.executable, *sys.argv])
     from ccctl.config import spec as s
     from ccctl.config.write import apply_tenants
     from ccctl.testing.sip import SIPP
 
-    work = Path(tempfile.mkdtemp(prefix="ccctl-bench-edge-"))
     lab = fleet.Lab(work, work, node_names=("uas",))
     results = {"cores": os.cpu_count(), "seconds": args.seconds, "runs": []}
     uas = None

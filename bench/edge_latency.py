@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.calls import pct, sipp_figures  # noqa: E402
 from bench.edge import cpu_seconds, kamailio_pids  # noqa: E402
-from ccctl.testing.fsproc import only_loopback  # noqa: E402
 
 TENANT, DID = "acme", "4000000001"
 
@@ -46,23 +44,15 @@ def main() -> None:
     args = ap.parse_args()
     from ccctl.testing import fleet
 
-    reason = fleet.missing()
-    if reason:
-        print(f"bench/edge_latency: {reason}: skipped")
+    work = fleet.bench_start("edge_latency")
+    if work is None:
         return
-    if not only_loopback():
-        os.execv(str(ROOT / "scripts" / "in-netns"), [str(ROOT / "scripts" / "in-netns"), sys.executable, *sys.argv])
     from ccctl.config import spec as s
     from ccctl.config.entities import seat_password
-    from ccctl.config.load import load_site
     from ccctl.config.write import apply_tenants
-    from ccctl.media import prompts, synth
     from ccctl.testing.sip import Agents, Seat, caller_load
 
-    work = Path(tempfile.mkdtemp(prefix="ccctl-bench-latency-"))
-    sounds = work / "sounds"
-    tenants = load_site(str(ROOT / "examples" / "site.yaml")).tenants
-    synth.ensure_media(sounds, prompts.required(tenants), prompts.moh_names(tenants))
+    sounds, tenants = fleet.example_sounds(work)
     lab = fleet.Lab(work, sounds, ("n1",))
     exts = [str(1001 + i) for i in range(args.agents)]
     results: dict = {

@@ -23,14 +23,12 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ccctl.testing.fsproc import only_loopback  # noqa: E402
 
 TENANT, DID, EXT = "acme", "4000000001", "1001"
 
@@ -111,24 +109,16 @@ def main() -> None:
     args = ap.parse_args()
     from ccctl.testing import fleet
 
-    reason = fleet.missing()
-    if reason:
-        print(f"bench/fleet_times: {reason}: skipped")
+    work = fleet.bench_start("fleet_times")
+    if work is None:
         return
-    if not only_loopback():
-        os.execv(str(ROOT / "scripts" / "in-netns"), [str(ROOT / "scripts" / "in-netns"), sys.executable, *sys.argv])
     from ccctl.config import spec as s
     from ccctl.config.entities import seat_password
-    from ccctl.config.load import load_site
     from ccctl.config.write import apply_tenants
     from ccctl.fleet import nodes
-    from ccctl.media import prompts, synth
     from ccctl.testing.sip import Agents, Seat
 
-    work = Path(tempfile.mkdtemp(prefix="ccctl-bench-fleet-"))
-    sounds = work / "sounds"
-    tenants = load_site(str(ROOT / "examples" / "site.yaml")).tenants
-    synth.ensure_media(sounds, prompts.required(tenants), prompts.moh_names(tenants))
+    sounds, tenants = fleet.example_sounds(work)
     lab = fleet.Lab(work, sounds, ("n1", "n2", "spare"), standby=("spare",))
     results: dict = {"cores": os.cpu_count(), "move": [], "failover": []}
     agents = None

@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.edge import cpu_seconds, kamailio_pids, last_stats  # noqa: E402
-from ccctl.testing.fsproc import only_loopback  # noqa: E402
 
 
 def memory_kib(pids: list[int]) -> dict:
@@ -70,12 +68,9 @@ def main() -> None:
     args = ap.parse_args()
     from ccctl.testing import fleet
 
-    reason = fleet.missing()
-    if reason:
-        print(f"bench/registrations: {reason}: skipped")
+    work = fleet.bench_start("registrations")
+    if work is None:
         return
-    if not only_loopback():
-        os.execv(str(ROOT / "scripts" / "in-netns"), [str(ROOT / "scripts" / "in-netns"), sys.executable, *sys.argv])
     from sqlalchemy import text
 
     from ccctl.config import spec as s
@@ -84,7 +79,6 @@ def main() -> None:
     from ccctl.testing.sip import SIPP
 
     per = args.seats // args.tenants
-    work = Path(tempfile.mkdtemp(prefix="ccctl-bench-reg-"))
     lab = fleet.Lab(work, work, node_names=("n1",))
     results: dict = {"cores": os.cpu_count(), "seats": per * args.tenants, "tenants": args.tenants}
     sipp = None

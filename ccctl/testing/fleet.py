@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from ccctl.deploy.run import deploy_latest
 from ccctl.fleet import edge, nodes
 from ccctl.settings import Settings
 from ccctl.testing import netns
-from ccctl.testing.fsproc import FreeSwitch, find_prefix
+from ccctl.testing.fsproc import FreeSwitch, find_prefix, only_loopback
 
 SIP_PORT, TRUNK_PORT, MANAGE_PORT = 5060, 5080, 9464
 CCCTL = str(Path(sys.executable).with_name("ccctl"))
@@ -44,6 +45,31 @@ def missing() -> str | None:
     if _pg_bin() is None:
         return "no PostgreSQL server binaries (apt-get install postgresql)"
     return available()
+
+
+def bench_start(name: str) -> Path | None:
+    """The start every fleet bench shares: None (the reason printed) when the fleet's parts are
+    missing; outside a loopback-only namespace, run again inside one (this never returns); else
+    a scratch folder for the bench's lab."""
+    reason = missing()
+    if reason:
+        print(f"bench/{name}: {reason}: skipped")
+        return None
+    if not only_loopback():
+        in_netns = str(Path(__file__).resolve().parents[2] / "scripts" / "in-netns")
+        os.execv(in_netns, [in_netns, sys.executable, *sys.argv])
+    return Path(tempfile.mkdtemp(prefix=f"ccctl-bench-{name}-"))
+
+
+def example_sounds(work: Path) -> tuple[Path, list]:
+    """The example site's tenants, and their prompts and music synthesized into WORK/sounds."""
+    from ccctl.config.load import load_site
+    from ccctl.media import prompts, synth
+
+    sounds = work / "sounds"
+    tenants = load_site(str(Path(__file__).resolve().parents[2] / "examples" / "site.yaml")).tenants
+    synth.ensure_media(sounds, prompts.required(tenants), prompts.moh_names(tenants))
+    return sounds, tenants
 
 
 class NsFreeSwitch(FreeSwitch):
