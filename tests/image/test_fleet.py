@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import tempfile
 import time
 
 from .conftest import BUILD, REPO, need
@@ -43,6 +44,8 @@ def _site_playbook(vm, tmp_path, inventory_text: str):
             "ANSIBLE_NOCOLOR": "1",
             "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
             "HOME": str(tmp_path),
+            # ssh's control socket path must stay under 108 bytes: a test's tmp_path is longer.
+            "ANSIBLE_SSH_CONTROL_PATH_DIR": tempfile.mkdtemp(prefix="cp", dir="/tmp"),
         },
         capture_output=True,
         text=True,
