@@ -235,6 +235,16 @@ class Lab:
                 stderr=subprocess.STDOUT,
             )
 
+    def carrier_call(self, workdir: Path, number: str, source: int = 0, **options):
+        """A carrier's call to NUMBER through the edge, from the carrier namespace's SOURCE-th
+        address (each call its own where pike would otherwise count them as one flood).
+        OPTIONS: ccctl.testing.sip.start_call's (wait_ms 500 unless given)."""
+        from ccctl.testing.sip import start_call
+
+        options = {"wait_ms": 500, "target": self.edge_address, **options}
+        with self.carrier_ns.entered():
+            return start_call(workdir, number, source_ip=self.carrier_ns.extra[source], **options)
+
     def reload_edge(self) -> None:
         edge.reload(self.ctl)
 

@@ -113,5 +113,8 @@ class Router:
         return ns
 
     def stop(self) -> None:
-        for ns in self.roles.values():
-            ns.stop()  # its end of each veth pair goes with it, and so the pair
+        for index, ns in enumerate(self.roles.values(), start=1):
+            ns.stop()
+            # The pair would go with the namespace, but the kernel frees a namespace later, in the
+            # background: the next lab's `rN` must not find this one still there.
+            subprocess.run(["ip", "link", "del", f"r{index}"], capture_output=True, check=False)

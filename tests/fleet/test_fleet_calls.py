@@ -17,7 +17,7 @@ from ccctl.config.write import apply_tenants
 from ccctl.fleet.notify import GenerationListener
 from ccctl.supervision import audit
 from ccctl.testing.fleet import Lab
-from ccctl.testing.sip import Agents, Seat, start_call
+from ccctl.testing.sip import Agents, Seat
 from tests.freeswitch.seat_sip import register_once, seat_call
 
 A, B = "acme", "beta"
@@ -115,15 +115,7 @@ def test_seats_register_at_the_edge_only(lab, seats):
 def test_a_carrier_call_reaches_the_tenants_queue_and_agent_on_its_node(lab, seats, tmp_path, did, tenant, node, agent):
     other = "2001" if agent == "1001" else "1001"
     before, before_other = len(seats[agent].calls), len(seats[other].calls)
-    with lab.carrier_ns.entered():
-        call = start_call(
-            tmp_path / "call",
-            did,
-            wait_ms=500,
-            talk_ms=3000,
-            source_ip=lab.carrier_ns.extra[0],
-            target=lab.edge_address,
-        )
+    call = lab.carrier_call(tmp_path / "call", did, talk_ms=3000)
     result = call.wait()
     assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + seats.diagnostics()
     assert len(seats[agent].calls) == before + 1, seats.diagnostics()
@@ -197,16 +189,8 @@ def test_a_change_from_node_2s_shell_reaches_node_1_with_the_caller_kept_waiting
     assert strategy(n1, queue) == "longest-idle-agent"
     n1.ccctl("agent", "break", A, "1001")
     answered_before = len(seats["1001"].calls)
-    with lab.carrier_ns.entered():
-        call = start_call(
-            tmp_path / "waiting",
-            A_DID,
-            wait_ms=500,
-            talk_ms=25000,  # the caller stays this long after the queue answered, then hangs up
-            source_ip=lab.carrier_ns.extra[1],
-            target=lab.edge_address,
-            timeout_s=90,
-        )
+    # the caller stays 25 s after the queue answered, then hangs up
+    call = lab.carrier_call(tmp_path / "waiting", A_DID, talk_ms=25000, timeout_s=90, source=1)
     try:
         wait_until(lambda: len(members(n1, queue)) == 1, 20, "the caller waiting in A's queue on n1")
         # `show channels` is FreeSWITCH's core database, written behind the call by its SQL thread:
@@ -328,15 +312,7 @@ def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
     n1, n2 = lab.nodes["n1"], lab.nodes["n2"]
     wait_until(lambda: agent_state(n1, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n1", step=0.2)
     talking = len(seats["1001"].calls)
-    with lab.carrier_ns.entered():
-        up = start_call(
-            tmp_path / "up",
-            A_DID,
-            wait_ms=500,
-            talk_ms=8000,
-            source_ip=lab.carrier_ns.extra[2],
-            target=lab.edge_address,
-        )
+    up = lab.carrier_call(tmp_path / "up", A_DID, talk_ms=8000, source=2)
     wait_until(lambda: len(seats["1001"].calls) == talking + 1, 20, "the agent answering the call on n1", step=0.2)
     t0 = time.monotonic()
     moved = lab.nodes["n2"].ccctl("tenant", "move", A, "--to", "n2", "--json")
@@ -353,15 +329,7 @@ def test_tenant_move_sends_the_next_call_to_the_new_node(lab, seats, tmp_path):
     assert "1001@acme.cc.local" in lab.registered()
     wait_until(lambda: agent_state(n2, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting on n2", step=0.2)
     rows_before = len(lab.call_rows())
-    with lab.carrier_ns.entered():
-        nxt = start_call(
-            tmp_path / "next",
-            A_DID,
-            wait_ms=500,
-            talk_ms=2000,
-            source_ip=lab.carrier_ns.extra[3],
-            target=lab.edge_address,
-        )
+    nxt = lab.carrier_call(tmp_path / "next", A_DID, talk_ms=2000, source=3)
     result = nxt.wait()
     assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail()
     assert len(seats["1001"].calls) == talking + 2, seats.diagnostics()
@@ -396,15 +364,7 @@ def test_a_dead_nodes_tenants_are_answered_on_the_standby(lab, seats, tmp_path):
     # the agent's status came along (Available); nobody logs it in on the standby
     wait_until(lambda: agent_state(spare, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 on the standby", step=0.2)
     placed = time.monotonic()
-    with lab.carrier_ns.entered():
-        call = start_call(
-            tmp_path / "after",
-            A_DID,
-            wait_ms=500,
-            talk_ms=2000,
-            source_ip=lab.carrier_ns.extra[0],
-            target=lab.edge_address,
-        )
+    call = lab.carrier_call(tmp_path / "after", A_DID, talk_ms=2000)
     result = call.wait()
     print(
         f"failover: A re-homed {rehomed - killed:.1f} s after n2's FreeSWITCH was killed; its next call "
@@ -516,34 +476,15 @@ def test_a_tenants_call_cap_holds_at_the_edge(lab, seats, tmp_path):
         wait_until(lambda: "value: 1" in kam_get(lab, f"cap:{A}"), 15, "A's cap at the edge", step=0.2)
         wait_until(lambda: agent_state(spare, f"1001@{A}.cc.local") == "Waiting", 30, "agent 1001 waiting", step=0.2)
         answered = len(seats["1001"].calls)
-        with lab.carrier_ns.entered():
-            first = start_call(
-                tmp_path / "first",
-                A_DID,
-                wait_ms=500,
-                talk_ms=6000,
-                source_ip=lab.carrier_ns.extra[1],
-                target=lab.edge_address,
-            )
+        first = lab.carrier_call(tmp_path / "first", A_DID, talk_ms=6000, source=1)
         wait_until(lambda: len(seats["1001"].calls) == answered + 1, 20, "the first call answered", step=0.2)
-        with lab.carrier_ns.entered():
-            second = start_call(
-                tmp_path / "second", A_DID, source_ip=lab.carrier_ns.extra[2], target=lab.edge_address, timeout_s=20
-            )
+        second = lab.carrier_call(tmp_path / "second", A_DID, wait_ms=2000, timeout_s=20, source=2)
         refused = second.wait()
         assert refused.code == 486 and not refused.answered, refused.diagnostics() + "\n" + lab.edge_tail()
         assert "tenant call cap" in refused.sipp.messages.read_text(errors="replace")
         assert f"ccctl-edge: tenant {A} at its cap of 1 calls" in lab.edge_log.read_text(errors="replace")
         assert first.wait().answered
-        with lab.carrier_ns.entered():
-            third = start_call(
-                tmp_path / "third",
-                A_DID,
-                wait_ms=500,
-                talk_ms=1000,
-                source_ip=lab.carrier_ns.extra[3],
-                target=lab.edge_address,
-            )
+        third = lab.carrier_call(tmp_path / "third", A_DID, talk_ms=1000, source=3)
         result = third.wait()
         assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail()
         assert len(seats["1001"].calls) == answered + 2

@@ -21,7 +21,6 @@ from ccctl.deploy.run import deploy_latest
 from ccctl.settings import Settings
 from ccctl.testing import fleet
 from ccctl.testing.fsproc import find_prefix
-from ccctl.testing.sip import start_call
 
 DID = "4000000077"
 
@@ -102,16 +101,9 @@ def wait_for(cond, timeout: float, what: str):
 def test_a_running_box_joins_with_its_call_kept(lab, tmp_path):
     box = lab.box
     pid = box.fs.proc.pid
-    with lab.carrier_ns.entered():
-        up = start_call(
-            tmp_path / "up",
-            DID,
-            wait_ms=500,
-            talk_ms=20000,
-            source_ip=lab.carrier_ns.extra[0],
-            target=f"{box.ns.address}:{fleet.TRUNK_PORT}",
-            timeout_s=90,
-        )
+    up = lab.carrier_call(
+        tmp_path / "up", DID, talk_ms=20000, target=f"{box.ns.address}:{fleet.TRUNK_PORT}", timeout_s=90
+    )
     wait_for(lambda: "1 total" in box.fs.api("show channels count", check=False), 20, "the call up on the box")
     local = tmp_path / "ccctl.local"
     local.write_text(f"CCCTL_SIP_IP={box.ns.address}\n")
@@ -154,15 +146,7 @@ def test_a_running_box_joins_with_its_call_kept(lab, tmp_path):
     )
     assert [tuple(r) for r in call_id] == [("box", "acme")]
     # the next call comes through the edge to the box, now a node of the fleet
-    with lab.carrier_ns.entered():
-        nxt = start_call(
-            tmp_path / "next",
-            DID,
-            wait_ms=500,
-            talk_ms=2000,
-            source_ip=lab.carrier_ns.extra[1],
-            target=lab.edge_address,
-        )
+    nxt = lab.carrier_call(tmp_path / "next", DID, talk_ms=2000, source=1)
     result = nxt.wait()
     assert result.answered and result.ok, result.diagnostics() + "\n" + lab.edge_tail() + "\n" + lab.daemon_logs()
     rows = wait_for(
