@@ -71,8 +71,8 @@ def test_site_playbook_over_ssh_changes_nothing(vm, tmp_path):
     r = _site_playbook(vm, tmp_path, f"[callcenter]\n{_vm_host(vm)}\n")
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
     recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", r.stdout)
-    changed = [line for line in r.stdout.splitlines() if line.startswith("changed:")]
-    assert recap and int(recap.group(2)) == 0, "\n".join(changed) or r.stdout[-3000:]
+    changed = _changed_tasks(r.stdout)
+    assert recap and int(recap.group(2)) == 0, f"tasks that changed the box: {changed}\n" + r.stdout[-3000:]
     assert int(recap.group(1)) > 20
 
 
