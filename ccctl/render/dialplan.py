@@ -470,7 +470,7 @@ def tenant_context(t: s.Tenant) -> object:
     exts += in_call_extensions(t)
     exts += _own_numbers(t)
     exts += _external(t)
-    exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
+    exts.append(_unallocated())
     return include(el("context", {"name": names.context(t)}, exts))
 
 
@@ -487,40 +487,53 @@ def _own_numbers(t: s.Tenant) -> list:
     ]
 
 
-def public_context(tenants: list[s.Tenant]) -> object:
-    """One extension per DID, which runs the tenant's setup (variables, cap, the seat's keys)
-    and then its target's own actions right there (target_body), without the transfer into
-    the tenant's context that cost a short call about a fifth of its instructions
+def did_extension(t: s.Tenant, n: s.Number) -> object:
+    """The extension of T's number N wherever calls from outside land (`public`, and a span
+    carrying T's trunk: span_context): it runs the tenant's setup (variables, cap, the seat's
+    keys) and then its target's own actions right there (target_body), without the transfer
+    into the tenant's context that cost a short call about a fifth of its instructions
     (bench/callcost.py). Isolation holds as it did: the extension names only its own tenant,
     every transfer the call makes later names the tenant's context, and force_transfer_context
-    sends one that names none (a transfer without a context) there too, never back to `public`.
-    ccctl_entry tells the call record which destination the call entered without a transfer."""
-    exts = []
-    for t in tenants:
-        record = t.recording.mode in ("all", "inbound")
-        for n in t.numbers:
-            body = target_body(t, n.target)
-            inline = [f"force_transfer_context={names.context(t)}", f"ccctl_entry={names.destination(n.target)}"]
-            exts.append(
-                ext(
-                    f"did-{n.number}",
-                    cond("destination_number", dest(n.number), break_="on-false"),
-                    # The tenant's setup here, the variables with the DID's own: the tenant
-                    # context's setup then finds ccctl_setup and runs nothing.
-                    *_set_while_hunting(
-                        setup_assignments(
-                            t,
-                            "ccctl_direction=inbound",
-                            f"ccctl_did={n.number}",
-                            "ccctl_record=true" if record else None,
-                            *(inline if body else []),
-                        ),
-                        *setup_extras(t, did=True, target=n.target),
-                    ),
-                    *_did_cap(t),
-                    # Its target here, or one run elsewhere: into the tenant's own context.
-                    *(body or [cond(None, None, act("transfer", names.transfer(t, n.target)))]),
-                )
-            )
-    exts.append(ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER"))))
-    return include(el("context", {"name": names.PUBLIC_CONTEXT}, exts))
+    sends one that names none (a transfer without a context) there too, never back to where
+    it landed. ccctl_entry tells the call record which destination the call entered without
+    a transfer."""
+    record = t.recording.mode in ("all", "inbound")
+    body = target_body(t, n.target)
+    inline = [f"force_transfer_context={names.context(t)}", f"ccctl_entry={names.destination(n.target)}"]
+    return ext(
+        f"did-{n.number}",
+        cond("destination_number", dest(n.number), break_="on-false"),
+        # The tenant's setup here, the variables with the DID's own: the tenant
+        # context's setup then finds ccctl_setup and runs nothing.
+        *_set_while_hunting(
+            setup_assignments(
+                t,
+                "ccctl_direction=inbound",
+                f"ccctl_did={n.number}",
+                "ccctl_record=true" if record else None,
+                *(inline if body else []),
+            ),
+            *setup_extras(t, did=True, target=n.target),
+        ),
+        *_did_cap(t),
+        # Its target here, or one run elsewhere: into the tenant's own context.
+        *(body or [cond(None, None, act("transfer", names.transfer(t, n.target)))]),
+    )
+
+
+def _unallocated() -> object:
+    return ext("unallocated", cond("destination_number", "^.*$", act("hangup", "UNALLOCATED_NUMBER")))
+
+
+def public_context(tenants: list[s.Tenant]) -> object:
+    """One extension per DID of every tenant (did_extension); any other number is unallocated."""
+    exts = [did_extension(t, n) for t in tenants for n in t.numbers]
+    return include(el("context", {"name": names.PUBLIC_CONTEXT}, [*exts, _unallocated()]))
+
+
+def span_context(t: s.Tenant) -> object:
+    """Where a span carrying T's tdm trunk delivers its calls: T's own DIDs, by the same
+    extensions as in `public`, and nothing else. A line rented by one tenant must not reach
+    another tenant's numbers, as `public` (every tenant's) would let it."""
+    exts = [did_extension(t, n) for n in t.numbers]
+    return include(el("context", {"name": names.span_context(t)}, [*exts, _unallocated()]))

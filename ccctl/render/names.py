@@ -6,6 +6,10 @@ from __future__ import annotations
 from ccctl.config import spec as s
 
 PUBLIC_CONTEXT = "public"
+"""Where calls from outside land (SIP trunks, and spans that carry no tenant's trunk): every DID."""
+
+FXO_CONTEXT = "fxo-lines"
+"""Where an FXO line's call lands (it carries no number): the port's did, through `public`."""
 
 RECORDING_FAILURES_REALM = "ccctl_recording_failures_"
 """mod_db realm prefix (+ tenant name) whose keys are the uuids of calls whose recording failed."""
@@ -19,12 +23,21 @@ def context(t: s.Tenant) -> str:
     return t.name
 
 
+def span_context(t: s.Tenant | str) -> str:
+    """Where calls land that come in over a span carrying T's tdm trunk: T's own DIDs only
+    (dialplan.span_context). The dot keeps it apart from every tenant's context: a tenant's
+    name is a slug, which has none."""
+    return f"tdm.{t if isinstance(t, str) else t.name}"
+
+
 def in_context(t: s.Tenant, channel: dict) -> bool:
     """Is CHANNEL (a row of `show channels`) running T's dialplan? In T's context, or in
-    `public` at one of T's numbers: a DID's extension runs its target there, with no transfer
-    into the tenant's context (dialplan.public_context)."""
+    `public` or T's span context at one of T's numbers: a DID's extension runs its target
+    there, with no transfer into the tenant's context (dialplan.did_extension)."""
     where = channel.get("context")
-    return where == context(t) or (where == PUBLIC_CONTEXT and any(n.number == channel.get("dest") for n in t.numbers))
+    if where == context(t):
+        return True
+    return where in (PUBLIC_CONTEXT, span_context(t)) and any(n.number == channel.get("dest") for n in t.numbers)
 
 
 def queue_id(t: s.Tenant, q: s.Queue | str) -> str:

@@ -61,7 +61,7 @@ def render_tree(inp: RenderInput) -> dict[str, bytes]:
         pool = mp.get_context("fork").Pool(1)
         pending = pool.apply_async(_forked_tenant_files)
     st = inp.settings
-    tdm = hardware_render.freeswitch_files(inp.hardware) if inp.hardware else {}
+    tdm = hardware_render.freeswitch_files(inp.hardware, tenants) if inp.hardware else {}
     zones = sorted({t.timezone for t in tenants} | {"UTC"})
     files = {
         "freeswitch.xml": core.freeswitch_xml(),
