@@ -95,7 +95,14 @@ def recording_path(t: s.Tenant) -> str:
     return f"{recording_dir(t)}/${{strftime(%Y-%m-%d)}}/${{uuid}}.{ext}"
 
 
+TDM_EXPORT = r"[bridge_export_vars=freetdm_span_name\,freetdm_chan_number]"
+"""Per-leg variables of a tdm trunk's leg: once bridged, the span and channel mod_freetdm gave
+the outgoing leg are copied to the caller's (the seat's) channel, whose call row then names
+the trunk and span it went out over, as an incoming call's row does. The escaped comma stays
+inside the value (FreeSWITCH splits a leg's variables at a bare one)."""
+
+
 def trunk_dial(t: s.Tenant, tr: s.Trunk) -> str:
     if tr.type == "sip":
         return f"sofia/gateway/{gateway(t, tr)}/$1"
-    return f"freetdm/{tdm_group(tr.span_group)}/a/$1"
+    return f"{TDM_EXPORT}freetdm/{tdm_group(tr.span_group)}/a/$1"

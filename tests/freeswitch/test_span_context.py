@@ -7,6 +7,8 @@ own DID is answered as from `public`; another tenant's DID is refused, though `p
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ccctl import app
@@ -84,3 +86,29 @@ def test_other_tenant_did_over_the_tenant_span_is_unallocated(box):
     r = call(box, BETA_DID, "tdm.acme")
     assert r.strip() == "-ERR UNALLOCATED_NUMBER", r
     assert f"Processing  <4930111222>->{BETA_DID} in context tdm.acme" in box.fs.log_text()
+
+
+def test_tdm_trunk_leg_exports_its_span_to_the_caller(box):
+    """A seat's call out over acme's tdm trunk asks for the leg's span and channel back
+    (bridge_export_vars on the FreeTDM leg): the bridge gets the escaped list whole, and
+    FreeSWITCH copies the variables it names from the bridged leg to the caller's channel.
+    No card here: a loopback leg stands in for the FreeTDM one, carrying the variables
+    mod_freetdm sets on an outgoing channel."""
+    from ccctl.render import names
+
+    # The rendered external route hands the per-leg variables to bridge unchanged (here
+    # FreeTDM has no spans, so the bridge fails; the log shows what it was given).
+    call(box, "04930999000", "acme")
+    assert f"bridge({names.TDM_EXPORT}freetdm/grp2/a/4930999000)" in box.fs.log_text(), box.fs.log_tail()
+    leg = names.TDM_EXPORT[:-1] + ",freetdm_span_name=loop-s2,freetdm_chan_number=7]"
+    r = box.api(f"originate loopback/{ACME_DID}/tdm.acme &bridge({leg}loopback/{ACME_DID}/tdm.acme)", check=False)
+    assert r.startswith("+OK "), r
+    try:
+        a = r.split()[1]
+        deadline = time.monotonic() + 10  # the bridge is up once the answer has crossed it
+        while box.api(f"uuid_getvar {a} freetdm_span_name").strip() != "loop-s2" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert box.api(f"uuid_getvar {a} freetdm_span_name").strip() == "loop-s2"
+        assert box.api(f"uuid_getvar {a} freetdm_chan_number").strip() == "7"
+    finally:
+        box.api("hupall NORMAL_CLEARING", check=False)

@@ -13,6 +13,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from ccctl.cli.main import app
+from ccctl.render import names
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -84,10 +85,12 @@ def test_hardware_apply_writes_dahdi_and_freetdm(cli):
     assert xml.find("r2_spans/span/param[@name='variant']").get("value") == "cn"
     modules = etree.parse(str(conf / "autoload_configs" / "modules.conf.xml"))
     assert "mod_freetdm" in [m.get("module") for m in modules.iter("load")]
-    # the span group is tenant huaxia's trunk: outbound over FreeTDM group grp1, inbound DIDs from public
+    # the span group is tenant huaxia's trunk: outbound over FreeTDM group grp1, inbound into
+    # huaxia's span context (its own DIDs only)
     dialplan = (conf / "dialplan" / "tenant-huaxia.xml").read_text()
-    assert 'data="freetdm/grp1/a/$1"' in dialplan
-    assert "did-4008009000" in (conf / "dialplan" / "00-public.xml").read_text()
+    assert f'data="{names.TDM_EXPORT}freetdm/grp1/a/$1"' in dialplan
+    assert "did-4008009000" in (conf / "dialplan" / "01-tdm-huaxia.xml").read_text()
+    assert xml.find("r2_spans/span/param[@name='context']").get("value") == "tdm.huaxia"
     shown = json.loads(cli("hardware", "show", "e1", "--json").stdout)
     assert shown["dahdi"] == [
         {"span": 1, "dahdi_span": 1, "channels": "1-31", "dchan": None, "group": 1, "signalling": "r2"}

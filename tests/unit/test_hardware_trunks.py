@@ -17,6 +17,7 @@ from ccctl.daemon.assemble import call_row
 from ccctl.daemon.run import load_directory
 from ccctl.daemon.store import write_rows
 from ccctl.hardware import trunks
+from ccctl.render import names
 from ccctl.settings import Settings
 from tests.unit.test_hardware_live import LOOP, load_site_dict
 
@@ -64,6 +65,15 @@ def test_call_row_names_trunk_and_span_and_the_cli_shows_them(tmp_path):
         {**v, "uuid": "sip-call", "freetdm_span_name": "", "freetdm_chan_number": ""}, None, directory, "l", "events"
     )
     assert (sip["trunk"], sip["span"]) == (None, None)
+    # A seat's call out over the trunk: its channel carries the span the FreeTDM leg exported.
+    out = call_row(
+        {**v, "uuid": "out-call", "ccctl_direction": "outbound", "ccctl_did": "", "freetdm_chan_number": "7"},
+        None,
+        directory,
+        "l",
+        "events",
+    )
+    assert (out["direction"], out["trunk"], out["span"]) == ("outbound", "e1", "loop-s2:7")
     write_rows(services.engine, [row, sip], [])
 
     runner = CliRunner()
@@ -163,4 +173,5 @@ def test_outbound_route_tries_the_span_group_then_the_next_trunk(tmp_path):
 
     site = load_site(str(Path(__file__).parents[1] / "image" / "call_site.yaml"))
     files = render_tree(RenderInput(site.tenants, Settings(db=":memory:"), "pw"))
-    assert 'data="freetdm/grp2/a/$1|sofia/gateway/imagecall-sip/$1"' in files["dialplan/tenant-imagecall.xml"].decode()
+    dial = f"{names.TDM_EXPORT}freetdm/grp2/a/$1|sofia/gateway/imagecall-sip/$1"
+    assert f'data="{dial}"' in files["dialplan/tenant-imagecall.xml"].decode()
