@@ -412,10 +412,10 @@ def test_sip_through_forwarded_port(vm, site):
         probe.close()
 
 
-def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str):
-    """A sipp seat on this host, registered through the forwarded port, answering the call it
-    is offered (after ring_ms) and echoing its media; advertises 10.0.2.2, the address under
-    which the guest reaches this host."""
+def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str, calls: int = 1):
+    """A sipp seat on this host, registered through the forwarded port, answering the calls it
+    is offered (after ring_ms; CALLS at once at most) and echoing its media; advertises
+    10.0.2.2, the address under which the guest reaches this host."""
     from ccctl.testing.sip import SCENARIOS, Sipp
 
     scen = tmp_path / "scenarios"
@@ -448,7 +448,7 @@ def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str):
             "-m",
             "1",
             "-l",
-            "1",
+            str(calls + 1),  # the registration is one of sipp's calls too
             f"127.0.0.1:{vm.sip_port}",
         ],
         timeout_s=600,
@@ -586,6 +586,32 @@ FS_CALL_LOG = (
 )
 
 
+def calls_of(vm, tenant: str) -> list[dict]:
+    return json.loads(vm.ssh(f"sudo ccctl calls list --tenant {tenant} --json --limit 0", timeout=300).stdout)
+
+
+def recordings_of(vm, uuids: list[str]) -> list[dict]:
+    """The tenant imagecall's recordings of the calls UUIDS (`ccctl recording list`)."""
+    rows = json.loads(vm.ssh("sudo ccctl recording list --tenant imagecall --json --limit 0", timeout=300).stdout)
+    return [r for r in rows if r["call"] in uuids]
+
+
+WAV_SECONDS = """sudo python3 - <<'PY'
+import json, sys, wave
+out = {}
+for f in sys.stdin.read().split():
+    with wave.open(f) as w:
+        out[f] = w.getnframes() / w.getframerate()
+print(json.dumps(out))
+PY"""
+
+
+def wav_seconds(vm, files: list[str]) -> dict[str, float]:
+    """Each WAV's length on the box, from its header (python's wave)."""
+    script = WAV_SECONDS.replace("sys.stdin.read().split()", repr(files))
+    return json.loads(vm.ssh(script, timeout=300).stdout)
+
+
 def span_status(vm) -> dict:
     r = vm.ssh("sudo ccctl hardware status --json", check=False)
     return {row["name"]: row for row in json.loads(r.stdout or "[]")} if r.returncode == 0 else {"error": r.stderr}
@@ -698,7 +724,7 @@ def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, freetdm
                     check=False,
                 ).stdout
             )
-        time.sleep(3)
+        time.sleep(6)  # talk: long enough for the recording's length to be compared with it
         vm.ssh(f"sudo fs_cli -x 'uuid_kill {uuid}'", check=False)
     finally:
         agent.kill()
@@ -712,6 +738,198 @@ def test_call_over_e1_reaches_the_tenant_queue_and_seat(vm, site, spans, freetdm
     assert (c["ivr_digits"], c["queue"], c["agent"], c["disposition"]) == ("1", "sales", ext, "answered"), c
     # The row names the tenant's trunk (pri: span group 2) and the span and channel it came in on.
     assert c["trunk"] == "pri" and c["span"].startswith("loop-s2:"), c
+    # Recorded (call_site.yaml: imagecall records all calls): one WAV on the box, as long as
+    # the talk the call row counts (the queue records from the agent's answer).
+    rec = recordings_of(vm, [c["uuid"]])
+    assert len(rec) == 1, rec
+    length = wav_seconds(vm, [rec[0]["file"]])[rec[0]["file"]]
+    full = json.loads(vm.ssh(f"sudo ccctl calls show {c['uuid']} --json").stdout)
+    print(f"\nE1 call recorded: {length:.1f} s of WAV for {full['talk_s']:.1f} s of talk")
+    assert full["talk_s"] >= 4 and abs(length - full["talk_s"]) <= 2, (length, full)
+
+
+OTHER_DID = "4008001001"  # examples/site.yaml: tenant acme's number (queue support), not imagecall's
+
+
+def test_seat_calls_out_over_the_span_group_to_another_tenant(vm, site, spans, freetdm_whole_numbers, tmp_path):
+    """Seat 2001 of imagecall (sipp on this host, authenticating as the seat) dials 0 + acme's
+    number: imagecall's route goes out over its PRI trunk (span group 2, span 2), the call
+    arrives on span 1 (the carrier's side, in `public`), where acme's DID answers it in its
+    queue. Acme's row names span 1; the seat's outbound row names the trunk and span 2."""
+    need("sipp")
+    from ccctl.testing.sip import SCENARIOS, Sipp
+
+    ext, domain, password = site("imagecall", "2001")
+    scen = tmp_path / "seat_call.xml"
+    scen.write_text((SCENARIOS / "seat_call.xml").read_text().replace("[local_ip]", SLIRP_HOST))
+    (tmp_path / "seat.csv").write_text(
+        f"SEQUENTIAL\n{ext};{domain};[authentication username={ext} password={password}];\n"
+    )
+    before = {c["uuid"] for c in calls_of(vm, "acme")}
+    seat = Sipp(
+        tmp_path / "seat",
+        scen,
+        [
+            "-inf",
+            str(tmp_path / "seat.csv"),
+            "-s",
+            f"0{OTHER_DID}",
+            "-set",
+            "talk_ms",
+            "3000",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(free_port(socket.SOCK_DGRAM)),
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            str(free_port(socket.SOCK_DGRAM)),
+            "-m",
+            "1",
+            "-l",
+            "1",
+            f"127.0.0.1:{vm.sip_port}",
+        ],
+        timeout_s=120,
+    )
+    assert seat.wait(150) == 0, seat.diagnostics()
+    assert seat.log_lines() == ["final 200", "ended local-bye"], seat.diagnostics()
+
+    def rows():
+        acme = [c for c in calls_of(vm, "acme") if c["uuid"] not in before and c["did"] == OTHER_DID]
+        mine = [
+            c
+            for c in calls_of(vm, "imagecall")
+            if c["direction"] == "outbound" and (c.get("called_number") or "").endswith(OTHER_DID)
+        ]
+        done = bool(acme and acme[-1].get("ended_at") and mine and mine[-1].get("ended_at"))
+        return done, (acme, mine)
+
+    acme, mine = poll(rows, 60, "no ended call rows for the seat's call out over the span")
+    # Acme's side: came in on span 1 (no trunk of acme's rides it: none named).
+    assert acme[-1]["span"].startswith("loop-s1:") and acme[-1]["trunk"] is None, acme[-1]
+    # The seat's side: out over imagecall's PRI trunk, span 2.
+    assert mine[-1]["trunk"] == "pri" and mine[-1]["span"].startswith("loop-s2:"), mine[-1]
+    assert mine[-1]["disposition"] == "outbound", mine[-1]
+
+
+def test_call_over_the_tenant_span_to_another_tenant_is_refused(vm, site, spans, freetdm_whole_numbers):
+    """From the carrier's side (span 1), acme's number dialled over imagecall's line (span 2)
+    is refused: span 2 lands in imagecall's span context, which knows only imagecall's
+    numbers. The cause crosses the E1 back to the caller; acme gets no call."""
+    before = len(calls_of(vm, "acme"))
+    r = vm.ssh(
+        f"sudo fs_cli -x 'originate {{origination_caller_id_number=4930111222}}freetdm/grp9/a/{OTHER_DID} &park()'",
+        check=False,
+        timeout=120,
+    )
+    print(f"\nacme's number over imagecall's span: {r.stdout.strip()}")
+    assert r.stdout.strip() == "-ERR UNALLOCATED_NUMBER", r.stdout + r.stderr
+    log = vm.ssh(
+        f"sudo grep -c 'Processing .*->{OTHER_DID} in context tdm.imagecall' /var/log/freeswitch/freeswitch.log"
+    )
+    assert int(log.stdout.strip()) >= 1, log.stdout
+    time.sleep(5)  # a row would be written within a second or two of the hangup
+    assert len(calls_of(vm, "acme")) == before
+
+
+# 30 calls at once from span 1 into imagecall over span 2, on the box: fired through the Event
+# Socket (one connection: fs_cli per call would cost more than the calls), timed until every
+# carrier-side leg is answered; then FreeSWITCH's CPU over WINDOW seconds from /proc.
+BURST = """sudo python3 - <<'PY'
+import json, os, re, socket, time
+conf = open("/etc/freeswitch/autoload_configs/event_socket.conf.xml").read()
+pw = re.search(r'name="password" value="([^"]*)"', conf).group(1)
+port = int(re.search(r'name="listen-port" value="([0-9]+)"', conf).group(1))
+s = socket.create_connection(("127.0.0.1", port))
+f = s.makefile("rb")
+def msg():
+    h = {}
+    while True:
+        line = f.readline().decode().rstrip("\\n")
+        if not line:
+            if h:
+                break
+            continue
+        k, _, v = line.partition(": ")
+        h[k] = v
+    n = int(h.get("Content-Length", 0))
+    return h, f.read(n).decode() if n else ""
+def api(cmd):
+    s.sendall(f"api {cmd}\\n\\n".encode())
+    while True:
+        h, body = msg()
+        if h.get("Content-Type") == "api/response":
+            return body
+msg()
+s.sendall(f"auth {pw}\\n\\n".encode())
+msg()
+t0 = time.monotonic()
+for i in range(@N@):
+    s.sendall(f"bgapi originate {{origination_caller_id_number=49301110{i:02d}}}freetdm/grp9/a/@DID@ &park()\\n\\n".encode())
+up, rows = 0, []
+while time.monotonic() - t0 < 240:
+    rows = json.loads(api("show channels as json") or "{}").get("rows") or []
+    # the carrier-side legs are the parked ones; answered: ACTIVE
+    up = sum(1 for r in rows if r["name"].startswith("FreeTDM/") and r["application"] == "park" and r["callstate"] == "ACTIVE")
+    if up >= @N@:
+        break
+    time.sleep(0.2)
+setup = time.monotonic() - t0
+pid = int(open("/run/freeswitch/freeswitch.pid").read()) if os.path.exists("/run/freeswitch/freeswitch.pid") else int(os.popen("pidof freeswitch").read().split()[0])
+def ticks():
+    st = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(st[11]) + int(st[12])
+c0, w0 = ticks(), time.monotonic()
+time.sleep(@WINDOW@)
+cpu = (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - w0) * 100
+print(json.dumps({"up": up, "setup_s": setup, "cpu_pct": cpu, "cpus": os.cpu_count(), "channels": len(rows)}))
+PY"""
+BURST_DID = "4930555201"  # call_site.yaml: imagecall's number to seat 2001 (recorded on answer)
+
+
+def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_whole_numbers, tmp_path):
+    """All 30 B-channels: 30 calls from span 1 into imagecall's number over span 2, each
+    answered by the seat on this host (sipp takes them all) and recorded. All 30 are up at
+    once (span 2 has 30 channels in use), a 31st finds no channel, and 30 recordings as long
+    as their calls are left. Prints the setup rate and FreeSWITCH's CPU with 30 up."""
+    need("sipp")
+    ext, domain, password = site("imagecall", "2001")
+    agent = registered_agent(vm, tmp_path, ext, domain, password, calls=40)
+    try:
+        script = BURST.replace("@N@", "30").replace("@DID@", BURST_DID).replace("@WINDOW@", "10")
+        r = vm.ssh(script, check=False, timeout=600)
+        assert r.returncode == 0, r.stdout + r.stderr
+        fig = json.loads(r.stdout.strip().splitlines()[-1])
+        busy = span_status(vm)
+        extra = vm.ssh(f"sudo fs_cli -x 'originate freetdm/grp9/a/{BURST_DID} &park()'", check=False, timeout=120)
+        time.sleep(5)  # talk on: every recording at least this long after the 31st
+    finally:
+        vm.ssh("sudo fs_cli -x 'hupall NORMAL_CLEARING'", check=False, timeout=120)
+        agent.kill()
+    print(
+        f"\n30 calls over the E1 spans: all answered in {fig['setup_s']:.1f} s "
+        f"({30 / fig['setup_s']:.1f} calls/s), FreeSWITCH CPU with 30 up: {fig['cpu_pct']:.0f}% "
+        f"of one of {fig['cpus']} vCPUs (qemu TCG); 31st: {extra.stdout.strip()}"
+    )
+    assert fig["up"] == 30, fig
+    assert busy["loop-s2"]["in_use"] == 30 and busy["loop-s1"]["in_use"] == 30, busy
+    assert extra.stdout.startswith("-ERR"), extra.stdout
+
+    def rows():
+        mine = [c for c in calls_of(vm, "imagecall") if c["did"] == BURST_DID]
+        return len(mine) >= 30 and all(c.get("ended_at") for c in mine[-30:]), mine
+
+    mine = poll(rows, 120, "not all 30 calls have ended rows")[-30:]
+    assert all(c["span"].startswith("loop-s2:") and c["agent"] == ext for c in mine), mine
+    recs = recordings_of(vm, [c["uuid"] for c in mine])
+    assert len(recs) == 30, recs
+    lengths = wav_seconds(vm, [r["file"] for r in recs])
+    talk = {c["uuid"]: c["talk_s"] for c in mine}
+    pairs = sorted((lengths[r["file"]], talk[r["call"]]) for r in recs)
+    print("recordings (WAV s, talk s): " + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in pairs))
+    assert all(a >= 10 for a, _ in pairs), pairs
 
 
 def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, site, spans, freetdm_whole_numbers, tmp_path):
