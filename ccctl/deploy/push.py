@@ -99,5 +99,9 @@ def push_input(services, inp, notes: list[str] | None = None) -> list[str]:
     esl.close()
     store.prune()
     for p in todo.needs_restart:
-        notes.append(f"{p} changed: restart FreeSWITCH for it to take effect")
+        if p in reload_plan.FREETDM:
+            # e.g. a tdm trunk added to a span group moves its spans into the tenant's context
+            notes.append(f"{p} changed: run `ccctl hardware apply` (reloads the spans) or restart FreeSWITCH")
+        else:
+            notes.append(f"{p} changed: restart FreeSWITCH for it to take effect")
     return done

@@ -17,14 +17,15 @@ LOCAL_STREAM = "autoload_configs/local_stream.conf.xml"
 SWITCH = "autoload_configs/switch.conf.xml"
 LIVE_SWITCH_PARAMS = {"max-sessions": "fsctl max_sessions", "sessions-per-second": "fsctl sps"}
 """switch.conf settings FreeSWITCH takes while running; any other change there needs a restart."""
+FREETDM = ("autoload_configs/freetdm.conf.xml", "freetdm.conf")
+"""mod_freetdm reads its spans (and where their calls land) when it loads: a change needs it
+loaded again (`ccctl hardware apply`) or a restart."""
 RESTART_ONLY = (
     "autoload_configs/event_socket.conf.xml",
     "autoload_configs/switch.conf.xml",
     "autoload_configs/modules.conf.xml",
     "vars.xml",
-    # mod_freetdm reads its spans when it loads: a span change needs a restart.
-    "autoload_configs/freetdm.conf.xml",
-    "freetdm.conf",
+    *FREETDM,
 )
 
 

@@ -626,8 +626,9 @@ def both_up(vm):
 
 
 @pytest.fixture(scope="module")
-def spans(vm, engine_included):
-    """The two spans applied (no tenant needed for them to come up; the call test adds the site)."""
+def spans(vm, site, engine_included):
+    """The two spans applied, after the site: span 2 carries imagecall's trunk, so its calls
+    land in imagecall's span context, which mod_freetdm takes when `hardware apply` loads it."""
     if not engine_included:
         pytest.skip("image built without FreeSWITCH: no mod_freetdm")
     r = vm.ssh(f"sudo ccctl hardware apply -f - <<'EOF'\n{LOOP}EOF", check=False, timeout=1200)
