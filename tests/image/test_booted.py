@@ -827,10 +827,8 @@ def test_call_over_the_tenant_span_to_another_tenant_is_refused(vm, site, spans,
     )
     print(f"\nacme's number over imagecall's span: {r.stdout.strip()}")
     assert r.stdout.strip() == "-ERR UNALLOCATED_NUMBER", r.stdout + r.stderr
-    log = vm.ssh(
-        f"sudo grep -c 'Processing .*->{OTHER_DID} in context tdm.imagecall' /var/log/freeswitch/freeswitch.log"
-    )
-    assert int(log.stdout.strip()) >= 1, log.stdout
+    where = f"sudo grep -c 'Processing .*->{OTHER_DID} in context tdm.imagecall' /var/log/freeswitch/freeswitch.log"
+    assert vm.ssh(where, check=False).stdout.strip() not in ("", "0"), "the call never reached imagecall's span context"
     time.sleep(5)  # a row would be written within a second or two of the hangup
     assert len(calls_of(vm, "acme")) == before
 
