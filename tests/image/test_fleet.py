@@ -66,10 +66,15 @@ def _vm_host(vm, extra: str = "") -> str:
 
 
 def test_site_playbook_over_ssh_changes_nothing(vm, tmp_path):
-    """The booted box as a single box ([callcenter] only): the roles find nothing to change."""
+    """The booted box as a single box ([callcenter] only), after the booted tier used it as an
+    admin would (a site applied, spans made, the engine reinstalled, a key added at the wizard):
+    the roles find nothing to change, and undo nothing the admin did."""
     need("ansible-playbook")
+    keys = vm.ssh("cat ~/.ssh/authorized_keys").stdout
     r = _site_playbook(vm, tmp_path, f"[callcenter]\n{_vm_host(vm)}\n")
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    # A key the admin added on the box (the booted tier's wizard key test ran before) is kept.
+    assert vm.ssh("cat ~/.ssh/authorized_keys").stdout == keys
     recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", r.stdout)
     changed = _changed_tasks(r.stdout)
     assert recap and int(recap.group(2)) == 0, f"tasks that changed the box: {changed}\n" + r.stdout[-3000:]
