@@ -14,7 +14,7 @@ answering with RTP echo), its DID -> public -> queue -> seat path, and nothing h
              ccctl.config.entities.set_item (what `ccctl queue set` runs): the write path,
              render, swap and targeted reload (callcenter_config queue reload) on the live box
   samples    every 30 s: FreeSWITCH's RSS and PSS (/proc), CPU% over the interval, calls up
-             (`show calls count`), callers waiting in the queue; every 5 min also FreeSWITCH's
+             (`show calls count`: bridged pairs), callers waiting and members in the queue; every 5 min also FreeSWITCH's
              own counters (`status`, channels, the limit hash, threads, heap) to tell which
              state grows
 
@@ -231,13 +231,18 @@ class Soak:
 
     def sample(self, minute: float, cpu_pct: float | None) -> dict:
         ok, failed, _ = sipp_figures(self.dir / "callers")
+        calls, channels = first_int(self.api("show calls count")), first_int(self.api("show channels count"))
         return {
             "minute": round(minute, 2),
             "rss_mb": fs_rss_mb(self.pid),
             "pss_mb": fs_pss_mb(self.pid),
             "cpu_pct": cpu_pct,
-            "calls_up": first_int(self.api("show calls count")),
-            "waiting": first_int(self.api(f"callcenter_config queue count members {QUEUE}")),
+            # FreeSWITCH's calls are bridged pairs: a caller still waiting for a seat is a
+            # channel without one.
+            "calls_up": calls,
+            "waiting": channels - 2 * calls if calls is not None and channels is not None else None,
+            # every caller in the queue, bridged or waiting: a leak of members rows shows here
+            "queue_members": first_int(self.api(f"callcenter_config queue count members {QUEUE}")),
             "sipp_ok": ok,
             "sipp_failed": failed,
         }
@@ -362,7 +367,7 @@ def run(args) -> dict:
                 samples.append(s)
                 print(
                     f"{s['minute']:6.1f} min  RSS {s['rss_mb']:7.1f} MB  PSS {s['pss_mb']} MB  CPU {s['cpu_pct']}%  "
-                    f"calls {s['calls_up']}  waiting {s['waiting']}  sipp ok {s['sipp_ok']} failed {s['sipp_failed']}",
+                    f"calls {s['calls_up']}  waiting {s['waiting']}  members {s['queue_members']}  sipp ok {s['sipp_ok']} failed {s['sipp_failed']}",
                     flush=True,
                 )
                 next_sample += SAMPLE_S
