@@ -130,13 +130,13 @@ def wav_seconds(path: Path) -> tuple[float | None, float | None]:
 
 
 class Soak:
-    def __init__(self, workdir: Path, calls: int, agents: int, talk_s: int, flip: int):
+    def __init__(self, workdir: Path, calls: int, agents: int, talk_s: int, flip: int, minutes: float):
         from ccctl import app
         from ccctl.config.entities import seat_password
         from ccctl.config.write import apply_tenants
         from ccctl.supervision import agents as agent_state
         from ccctl.testing.box import fs_settings, start_box
-        from ccctl.testing.sip import AgentPool, Seat
+        from ccctl.testing.sip import SCENARIOS, AgentPool, Seat
 
         self.dir, self.calls, self.talk_s, self.flip = workdir, calls, talk_s, flip
         self.agent_state = agent_state
@@ -145,7 +145,24 @@ class Soak:
         self.pid = self.box.fs.proc.pid
         self.exts = [str(1000 + i) for i in range(agents)]
         seats = [Seat(x, DOMAIN, seat_password(self.box.services, TENANT, x)) for x in self.exts]
-        self.pool = AgentPool(self.box, workdir / "agents", seats, register_timeout=max(180, agents))
+        # register.xml registers for 300 s and never refreshes, and stays up an hour: fine for
+        # a test, not for a soak. A copy asking for the whole run (the profile does not cap it).
+        hold_s = int(minutes * 60 + 1800)
+        register = workdir / "register.xml"
+        text = (SCENARIOS / "register.xml").read_text()
+        register.write_text(
+            text.replace("Expires: 300", f"Expires: {hold_s}").replace(
+                '<pause milliseconds="3600000"/>', f'<pause milliseconds="{hold_s * 1000}"/>'
+            )
+        )
+        self.pool = AgentPool(
+            self.box,
+            workdir / "agents",
+            seats,
+            register_timeout=max(180, agents),
+            register=register,
+            timeout_s=hold_s + 600,
+        )
         for x in self.exts:
             agent_state.set_status(self.box.services, TENANT, x, "login", actor="soak")
         self.on_break: list[str] = []
@@ -337,7 +354,7 @@ class Soak:
 
 def run(args) -> dict:
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-soak-"))
-    soak = Soak(work, args.calls, args.agents, args.talk_s, args.flip)
+    soak = Soak(work, args.calls, args.agents, args.talk_s, args.flip, args.minutes)
     samples, counters = [], []
     out = {
         "calls": args.calls,

@@ -410,7 +410,11 @@ class AgentPool:
         talk_ms: int | None = None,
         register_timeout: float = 60,
         answer: Path | None = None,
+        register: Path | None = None,
+        timeout_s: float = 3600,
     ):
+        """REGISTER: a copy of register.xml to run instead (bench/soak.py: a registration and a
+        pause outlasting its hour); TIMEOUT_S: when the pool's sipp is killed."""
         self.box, self.seats = box, seats
         workdir.mkdir(parents=True, exist_ok=True)
         csv = workdir / "seats.csv"
@@ -435,7 +439,7 @@ class AgentPool:
             f"{FS_IP}:{INTERNAL_PORT}",
         ]
         # Only the log of <log> lines: a message trace of a hundred calls is too slow to write.
-        self.sipp = Sipp(workdir, "register.xml", args, timeout_s=3600, trace=False)
+        self.sipp = Sipp(workdir, register or "register.xml", args, timeout_s=timeout_s, trace=False)
         try:
             self.wait_registered(register_timeout)
         except BaseException:
