@@ -57,6 +57,10 @@ from calls import DIDS, DOMAIN, TENANT, fs_cpu_seconds, fs_rss_mb, pct, sipp_fig
 
 QUEUE = f"sales@{DOMAIN}"
 SAMPLE_S, FLIP_S, CONFIG_S, COUNTERS_S = 30, 20, 60, 300
+# sipp ends its run when its own loop stalls too often (10 stalls of 3 s, 120 of 0.5 s in 10
+# minutes): on a shared machine that stopped the callers mid-soak. A stall shows in the calls
+# it fails; the run goes on.
+SIPP_PATIENT = ["-watchdog_minor_maxtriggers", "1000000", "-watchdog_major_maxtriggers", "1000000"]
 TRUNCATED_S = 1.5  # a WAV this much shorter than its bridge -> hangup time lost audio
 
 
@@ -162,6 +166,7 @@ class Soak:
             register_timeout=max(180, agents),
             register=register,
             timeout_s=hold_s + 600,
+            sipp_args=SIPP_PATIENT,
         )
         for x in self.exts:
             agent_state.set_status(self.box.services, TENANT, x, "login", actor="soak")
@@ -190,6 +195,7 @@ class Soak:
             port=5062,
             source_ip="127.0.0.2",
             timeout_s=minutes * 60 + 900,
+            sipp_args=SIPP_PATIENT,
         )
 
     def stop_callers(self, grace_s: float) -> None:
@@ -402,6 +408,7 @@ def run(args) -> dict:
                 next_config = el + CONFIG_S
             if soak.caller and not soak.caller.running():
                 print("the caller sipp exited early", flush=True)
+                out["stopped_early"] = round(el / 60, 2)
                 break
             time.sleep(0.5)
         counters.append(soak.counters((time.monotonic() - t0) / 60))
@@ -444,7 +451,10 @@ def run(args) -> dict:
         [(s["minute"], s["pss_mb"]) for s in samples if s["minute"] >= 10 and s["pss_mb"] is not None]
     )
     out["load_at_end"] = os.getloadavg()
-    shutil.rmtree(work, ignore_errors=True)
+    if out.get("failed", {}).get("total") or out.get("stopped_early"):
+        out["kept"] = str(work)  # the sipp logs and FreeSWITCH's, to see why
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return out
 
 
@@ -471,7 +481,12 @@ def report(r: dict) -> str:
         f"talk - WAV s {rec.get('talk_minus_wav_s')}, MOS {rec.get('mos_mean')}",
         f"INVITE->200 ms: {r.get('invite_200_ms')}",
         f"agent state changes: {r.get('agent_changes')}, config changes: {r.get('config_changes')}",
+        f"load average at start {r['load_at_start']}, at end {r['load_at_end']}",
     ]
+    if r.get("stopped_early"):
+        lines.append(f"THE CALLERS STOPPED EARLY, at minute {r['stopped_early']}")
+    if r.get("kept"):
+        lines.append(f"work directory kept: {r['kept']}")
     return "\n".join(lines)
 
 
