@@ -41,6 +41,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -101,6 +102,21 @@ def fs_threads(pid: int) -> int:
         if line.startswith("Threads:"):
             return int(line.split()[1])
     return 0
+
+
+def malloc_trim(pid: int) -> str:
+    """malloc_trim(0) inside FreeSWITCH, through gdb (a pause of a second, after the calls)."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return "no gdb"
+    p = subprocess.run(
+        [gdb, "-p", str(pid), "-batch", "-nx", "-ex", "call (int)malloc_trim(0)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("$1")]
+    return lines[0] if lines else (p.stderr.strip().splitlines() or ["gdb failed"])[-1]
 
 
 def first_int(text: str) -> int | None:
@@ -182,14 +198,15 @@ class Soak:
     def start_callers(self, minutes: float) -> None:
         from ccctl.testing.sip import caller_load
 
-        # Enough calls for the whole run (each slot places about one a minute), stopped at the
-        # end by a soft quit: the ramp up to N at N/10 a second.
+        # Enough calls for the whole run (each slot places about one a talk time), stopped at
+        # the end by a soft quit. The ramp places N calls over most of a talk time, so their ends
+        # (and replacements) are spread out, not N at once every minute.
         self.caller = caller_load(
             self.dir / "callers",
             DIDS[("project", "queue")],
             total=self.calls * int(minutes * 60 / self.talk_s + 5),
             concurrent=self.calls,
-            rate=max(self.calls / 10, 2),
+            rate=round(max(1.25 * self.calls / self.talk_s, 1), 2),
             talk_ms=self.talk_s * 1000,
             trace_stat=True,
             port=5062,
@@ -263,7 +280,7 @@ class Soak:
             # FreeSWITCH's calls are bridged pairs: a caller still waiting for a seat is a
             # channel without one.
             "calls_up": calls,
-            "waiting": channels - 2 * calls if calls is not None and channels is not None else None,
+            "waiting": max(0, channels - 2 * calls) if calls is not None and channels is not None else None,
             # every caller in the queue, bridged or waiting: a leak of members rows shows here
             "queue_members": first_int(self.api(f"callcenter_config queue count members {QUEUE}")),
             "sipp_ok": ok,
@@ -422,6 +439,10 @@ def run(args) -> dict:
         soak.api("fsctl reclaim_mem")
         time.sleep(2)
         idle["rss_after_reclaim_mb"] = fs_rss_mb(soak.pid)
+        # FreeSWITCH's pools go back to malloc, which keeps them; malloc_trim gives free pages
+        # back to the kernel. What stays resident after it is memory FreeSWITCH still holds.
+        idle["malloc_trim"] = malloc_trim(soak.pid)
+        idle["rss_after_malloc_trim_mb"] = fs_rss_mb(soak.pid)
         out["recordings"] = soak.recordings(since)
         refused = soak.refused()
         out["failed"] = {
@@ -473,7 +494,8 @@ def report(r: dict) -> str:
         "",
         f"RSS growth after minute 10: {r['rss_growth_mb_per_hour_after_10min']} MB/h "
         f"(PSS {r['pss_growth_mb_per_hour_after_10min']} MB/h)",
-        f"idle after the calls: RSS {idle.get('rss_mb')} MB, after fsctl reclaim_mem {idle.get('rss_after_reclaim_mb')} MB",
+        f"idle after the calls: RSS {idle.get('rss_mb')} MB, after fsctl reclaim_mem "
+        f"{idle.get('rss_after_reclaim_mb')} MB, after malloc_trim {idle.get('rss_after_malloc_trim_mb')} MB",
         f"failed calls: {f.get('total')} (sipp {f.get('sipp_failed')}, refused {f.get('refused')}, "
         f"answered but never bridged {f.get('answered_not_bridged')}) of {r.get('sipp_ok')} sipp calls",
         f"recordings: {rec.get('wav_files')} WAVs for {rec.get('bridged_calls')} bridged calls, lost {rec.get('lost')}, "
