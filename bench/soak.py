@@ -149,6 +149,69 @@ def wav_seconds(path: Path) -> tuple[float | None, float | None]:
     return round(frames / rate, 2), round(by_size, 2)
 
 
+def check_recordings(cdr_dir: Path, rec_dir: Path, since: float) -> dict:
+    """Each caller leg's CDR (written at its hangup) against its WAV: bridged calls without a
+    recording (lost), recordings shorter than the bridged time (truncated), callers answered
+    but never bridged to a seat. mod_callcenter's offers to a seat are legs of their own
+    (cc_side=agent, a CDR each): an offer it cancels is counted apart, not as a failed call."""
+    wavs = {p.stem: p for p in rec_dir.rglob("*.wav") if "voicemail" not in p.parts}
+    bridged = unbridged = offers_cancelled = lost = truncated = header_short = 0
+    short, shortfall, mos = [], [], []
+    for f in cdr_dir.glob("*.cdr.json"):
+        if f.stat().st_mtime < since:
+            continue
+        try:
+            v = json.loads(f.read_text()).get("variables", {})
+        except (ValueError, OSError):
+            continue
+        b, end = int(v.get("bridge_uepoch") or 0), int(v.get("end_uepoch") or 0)
+        if v.get("cc_side") == "agent":
+            offers_cancelled += 0 if b else 1
+            continue
+        if not b:
+            unbridged += 1
+            continue
+        bridged += 1
+        if v.get("rtp_audio_in_mos"):
+            mos.append(float(v["rtp_audio_in_mos"]))
+        talk = (end - b) / 1e6
+        wav = wavs.get(f.name.removesuffix(".cdr.json"))
+        by_header, by_size = wav_seconds(wav) if wav else (None, None)
+        if by_header is None:
+            lost += 1
+            continue
+        if by_size - by_header > 0.5:
+            header_short += 1
+        if by_size < talk - TRUNCATED_S:
+            truncated += 1
+            short.append({"file": wav.name, "wav_s": by_size, "talk_s": round(talk, 2)})
+        shortfall.append(talk - by_size)
+    return {
+        "wav_files": len(wavs),
+        "bridged_calls": bridged,
+        "answered_not_bridged": unbridged,
+        "agent_offers_cancelled": offers_cancelled,
+        "lost": lost,
+        "truncated": truncated,
+        "header_not_final": header_short,
+        "truncated_examples": short[:10],
+        # negative: the WAV is longer than bridge -> hangup (the recording starts at the
+        # pre-bridge, before the bridge time the CDR keeps)
+        "talk_minus_wav_s": {"p50": pct(shortfall, 50), "p95": pct(shortfall, 95), "max": pct(shortfall, 100)},
+        "mos_mean": round(sum(mos) / len(mos), 2) if mos else None,
+    }
+
+
+def curve(samples: list[dict]) -> list[dict]:
+    """The sample nearest each whole minute (a sample may come late while FreeSWITCH is busy)."""
+    out = []
+    for m in range(int(max((s["minute"] for s in samples), default=0)) + 1):
+        near = min(samples, key=lambda s: abs(s["minute"] - m))
+        if abs(near["minute"] - m) <= 0.5:
+            out.append({**near, "at_minute": m})
+    return out
+
+
 class Soak:
     def __init__(self, workdir: Path, calls: int, agents: int, talk_s: int, flip: int, minutes: float):
         from ccctl import app
@@ -306,56 +369,8 @@ class Soak:
         }
 
     def recordings(self, since: float) -> dict:
-        """Each caller leg's CDR (written at its hangup) against its WAV: bridged calls without
-        a recording (lost), recordings shorter than the bridged time (truncated), callers
-        answered but never bridged to a seat."""
-        cdr_dir = self.box.services.settings.fs_cdr_dir
-        wavs = {
-            p.stem: p for p in (self.box.fs.dirs["recordings"] / TENANT).rglob("*.wav") if "voicemail" not in p.parts
-        }
-        bridged = unbridged = lost = truncated = header_short = 0
-        short, shortfall, mos = [], [], []
-        for f in cdr_dir.glob("*.cdr.json"):
-            if f.stat().st_mtime < since:
-                continue
-            try:
-                v = json.loads(f.read_text()).get("variables", {})
-            except (ValueError, OSError):
-                continue
-            if v.get("destination_number") not in (DIDS[("project", "queue")], None) and "cc_queue" not in v:
-                continue
-            b, end = int(v.get("bridge_uepoch") or 0), int(v.get("end_uepoch") or 0)
-            if not b:
-                unbridged += 1
-                continue
-            bridged += 1
-            if v.get("rtp_audio_in_mos"):
-                mos.append(float(v["rtp_audio_in_mos"]))
-            talk = (end - b) / 1e6
-            wav = wavs.get(f.name.removesuffix(".cdr.json"))
-            if wav is None:
-                lost += 1
-                continue
-            by_header, by_size = wav_seconds(wav)
-            if by_header is None:
-                lost += 1
-                continue
-            if by_size - by_header > 0.5:
-                header_short += 1
-            if by_size < talk - TRUNCATED_S:
-                truncated += 1
-                short.append({"file": wav.name, "wav_s": by_size, "talk_s": round(talk, 2)})
-            shortfall.append(talk - by_size)
         return {
-            "wav_files": len(wavs),
-            "bridged_calls": bridged,
-            "answered_not_bridged": unbridged,
-            "lost": lost,
-            "truncated": truncated,
-            "header_not_final": header_short,
-            "truncated_examples": short[:10],
-            "talk_minus_wav_s": {"p50": pct(shortfall, 50), "p95": pct(shortfall, 95), "max": pct(shortfall, 100)},
-            "mos_mean": round(sum(mos) / len(mos), 2) if mos else None,
+            **check_recordings(self.box.services.settings.fs_cdr_dir, self.box.fs.dirs["recordings"] / TENANT, since),
             "failure_hook_count": first_int(self.api(f"db count/ccctl_recording_failures_{TENANT}")) or 0,
         }
 
@@ -465,7 +480,7 @@ def run(args) -> dict:
     finally:
         soak.stop()
     out["samples"], out["counters"] = samples, counters
-    out["curve"] = [s for s in samples if abs(s["minute"] - round(s["minute"])) < 0.1]
+    out["curve"] = curve(samples)
     late = [(s["minute"], s["rss_mb"]) for s in samples if s["minute"] >= 10]
     out["rss_growth_mb_per_hour_after_10min"] = least_squares_per_hour(late)
     out["pss_growth_mb_per_hour_after_10min"] = least_squares_per_hour(
@@ -488,7 +503,7 @@ def report(r: dict) -> str:
         "|---|---|---|---|---|",
     ]
     for s in r["curve"]:
-        lines.append(f"| {round(s['minute'])} | {s['rss_mb']} | {s['pss_mb']} | {s['calls_up']} | {s['cpu_pct']} |")
+        lines.append(f"| {s['at_minute']} | {s['rss_mb']} | {s['pss_mb']} | {s['calls_up']} | {s['cpu_pct']} |")
     rec, f, idle = r.get("recordings", {}), r.get("failed", {}), r.get("idle_after", {})
     lines += [
         "",
@@ -497,7 +512,8 @@ def report(r: dict) -> str:
         f"idle after the calls: RSS {idle.get('rss_mb')} MB, after fsctl reclaim_mem "
         f"{idle.get('rss_after_reclaim_mb')} MB, after malloc_trim {idle.get('rss_after_malloc_trim_mb')} MB",
         f"failed calls: {f.get('total')} (sipp {f.get('sipp_failed')}, refused {f.get('refused')}, "
-        f"answered but never bridged {f.get('answered_not_bridged')}) of {r.get('sipp_ok')} sipp calls",
+        f"answered but never bridged {f.get('answered_not_bridged')}) of {r.get('sipp_ok')} sipp calls; "
+        f"offers to a seat cancelled by mod_callcenter {rec.get('agent_offers_cancelled')}",
         f"recordings: {rec.get('wav_files')} WAVs for {rec.get('bridged_calls')} bridged calls, lost {rec.get('lost')}, "
         f"truncated {rec.get('truncated')}, failure hook count {rec.get('failure_hook_count')}, "
         f"talk - WAV s {rec.get('talk_minus_wav_s')}, MOS {rec.get('mos_mean')}",
