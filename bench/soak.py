@@ -119,6 +119,18 @@ def malloc_trim(pid: int) -> str:
     return lines[0] if lines else (p.stderr.strip().splitlines() or ["gdb failed"])[-1]
 
 
+def sipp_current(d: Path) -> int | None:
+    """Calls the caller sipp has up now (its -trace_stat CurrentCall): the level as the
+    callers see it. FreeSWITCH's own `show calls` reads its core database, whose writer lags
+    (and showed 0) when the machine is starved."""
+    stats = sorted(d.glob("*_.csv"))
+    if not stats:
+        return None
+    lines = stats[-1].read_text().strip().splitlines()
+    row = dict(zip(lines[0].split(";"), lines[-1].split(";")))
+    return int(row["CurrentCall"]) if row.get("CurrentCall", "").isdigit() else None
+
+
 def first_int(text: str) -> int | None:
     m = re.search(r"(\d+)", text or "")
     return int(m.group(1)) if m else None
@@ -343,11 +355,38 @@ class Soak:
             # FreeSWITCH's calls are bridged pairs: a caller still waiting for a seat is a
             # channel without one.
             "calls_up": calls,
+            "sipp_calls_up": sipp_current(self.dir / "callers"),
             "waiting": max(0, channels - 2 * calls) if calls is not None and channels is not None else None,
             # every caller in the queue, bridged or waiting: a leak of members rows shows here
             "queue_members": first_int(self.api(f"callcenter_config queue count members {QUEUE}")),
             "sipp_ok": ok,
             "sipp_failed": failed,
+        }
+
+    def record_backlog(self) -> dict:
+        """How far behind the recording writers are: each open recording's call has had
+        (now - its caller channel's creation) of audio, minus what is in its WAV so far. FreeSWITCH
+        buffers the difference in memory (record_session's writer thread, a low-priority thread
+        reading an unbounded buffer the media thread fills)."""
+        try:
+            rows = json.loads(self.api("show channels as json")).get("rows") or []
+        except ValueError:
+            return {}
+        now = time.time()
+        day_dirs = list((self.box.fs.dirs["recordings"] / TENANT).glob("*"))
+        lags = []
+        for r in rows:
+            for d in day_dirs:
+                p = d / f"{r.get('uuid')}.wav"
+                if p.exists():
+                    lags.append(now - int(r["created_epoch"]) - max(0, p.stat().st_size - 44) / 16000)
+                    break
+        return {
+            "open_recordings": len(lags),
+            "writer_behind_s_p50": pct(lags, 50),
+            "writer_behind_s_max": pct(lags, 100),
+            # 8 kHz 16-bit mono, as the product records
+            "writer_buffered_mb": round(sum(max(0.0, x) for x in lags) * 16000 / 2**20, 1),
         }
 
     def counters(self, minute: float) -> dict:
@@ -364,6 +403,7 @@ class Soak:
             "queue_agents": first_int(self.api(f"callcenter_config queue count agents {QUEUE}")),
             "limit_hash_lines": len([x for x in limit.splitlines() if x.strip()]),
             "threads": fs_threads(self.pid),
+            **self.record_backlog(),
             "core_db_kb": sum(p.stat().st_size for p in self.box.fs.dirs["db"].glob("*") if p.is_file()) // 1024,
             **fs_heap_mb(self.pid),
         }
@@ -393,12 +433,16 @@ class Soak:
 def run(args) -> dict:
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-soak-"))
     soak = Soak(work, args.calls, args.agents, args.talk_s, args.flip, args.minutes)
+    if args.record_inline:
+        # A channel variable not set on the channel is looked up among the globals.
+        soak.api("global_setvar RECORD_USE_THREAD=false")
     samples, counters = [], []
     out = {
         "calls": args.calls,
         "minutes": args.minutes,
         "agents": args.agents,
         "talk_s": args.talk_s,
+        "record_inline": args.record_inline,
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),
         "session_limits": soak.box.services.settings.session_limits(),
@@ -422,7 +466,7 @@ def run(args) -> dict:
                 samples.append(s)
                 print(
                     f"{s['minute']:6.1f} min  RSS {s['rss_mb']:7.1f} MB  PSS {s['pss_mb']} MB  CPU {s['cpu_pct']}%  "
-                    f"calls {s['calls_up']}  waiting {s['waiting']}  members {s['queue_members']}  sipp ok {s['sipp_ok']} failed {s['sipp_failed']}",
+                    f"calls {s['calls_up']} (sipp {s['sipp_calls_up']})  waiting {s['waiting']}  members {s['queue_members']}  sipp ok {s['sipp_ok']} failed {s['sipp_failed']}",
                     flush=True,
                 )
                 next_sample += SAMPLE_S
@@ -499,11 +543,14 @@ def report(r: dict) -> str:
         f"soak: {r['calls']} recorded queue calls of {r['talk_s']} s held for {r['minutes']} min, "
         f"{r['agents']} seats, {r['cores']} cores",
         "",
-        "| minute | RSS MB | PSS MB | calls up | CPU % |",
-        "|---|---|---|---|---|",
+        "| minute | RSS MB | PSS MB | calls up (sipp) | calls up (FreeSWITCH) | CPU % |",
+        "|---|---|---|---|---|---|",
     ]
     for s in r["curve"]:
-        lines.append(f"| {s['at_minute']} | {s['rss_mb']} | {s['pss_mb']} | {s['calls_up']} | {s['cpu_pct']} |")
+        lines.append(
+            f"| {s['at_minute']} | {s['rss_mb']} | {s['pss_mb']} | {s.get('sipp_calls_up')} | {s['calls_up']} "
+            f"| {s['cpu_pct']} |"
+        )
     rec, f, idle = r.get("recordings", {}), r.get("failed", {}), r.get("idle_after", {})
     lines += [
         "",
@@ -535,6 +582,12 @@ def main() -> None:
     ap.add_argument("--agents", type=int, help="seats registered (default: --calls + 10)")
     ap.add_argument("--talk-s", type=int, default=60, help="each caller's talk time")
     ap.add_argument("--flip", type=int, default=3, help="seats going on break (and back) every 20 s")
+    ap.add_argument(
+        "--record-inline",
+        action="store_true",
+        help="RECORD_USE_THREAD=false (a global variable, set for this run only): the media thread "
+        "writes each recording, no writer thread and no buffer",
+    )
     ap.add_argument("--json", action="store_true", help="print the JSON results too")
     args = ap.parse_args()
     if args.calls < 1 or args.minutes <= 0:
@@ -550,7 +603,7 @@ def main() -> None:
     r = run(args)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    name = out / f"soak-{args.calls}c{args.minutes:g}m.json"
+    name = out / f"soak-{args.calls}c{args.minutes:g}m{'-inline' if args.record_inline else ''}.json"
     name.write_text(json.dumps(r, indent=2))
     print(report(r))
     print(f"written to {name.relative_to(ROOT)}")
