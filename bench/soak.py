@@ -530,6 +530,12 @@ def run(args) -> dict:
     out["pss_growth_mb_per_hour_after_10min"] = least_squares_per_hour(
         [(s["minute"], s["pss_mb"]) for s in samples if s["minute"] >= 10 and s["pss_mb"] is not None]
     )
+    # The second half alone: a one-off rise (a backlog the writers caught up with) inside minutes
+    # 10..end tilts the whole slope; steady growth shows in both.
+    half = args.minutes / 2
+    out["rss_growth_mb_per_hour_second_half"] = least_squares_per_hour(
+        [(s["minute"], s["rss_mb"]) for s in samples if s["minute"] >= max(10, half)]
+    )
     out["load_at_end"] = os.getloadavg()
     if out.get("failed", {}).get("total") or out.get("stopped_early"):
         out["kept"] = str(work)  # the sipp logs and FreeSWITCH's, to see why
@@ -555,7 +561,8 @@ def report(r: dict) -> str:
     lines += [
         "",
         f"RSS growth after minute 10: {r['rss_growth_mb_per_hour_after_10min']} MB/h "
-        f"(PSS {r['pss_growth_mb_per_hour_after_10min']} MB/h)",
+        f"(PSS {r['pss_growth_mb_per_hour_after_10min']} MB/h); over the second half "
+        f"{r.get('rss_growth_mb_per_hour_second_half')} MB/h",
         f"idle after the calls: RSS {idle.get('rss_mb')} MB, after fsctl reclaim_mem "
         f"{idle.get('rss_after_reclaim_mb')} MB, after malloc_trim {idle.get('rss_after_malloc_trim_mb')} MB",
         f"failed calls: {f.get('total')} (sipp {f.get('sipp_failed')}, refused {f.get('refused')}, "
