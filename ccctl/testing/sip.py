@@ -410,7 +410,13 @@ class AgentPool:
         talk_ms: int | None = None,
         register_timeout: float = 60,
         answer: Path | None = None,
+        register: Path | None = None,
+        timeout_s: float = 3600,
+        sipp_args: list[str] | None = None,
     ):
+        """REGISTER: a copy of register.xml to run instead (bench/soak.py: a registration and a
+        pause outlasting its hour); TIMEOUT_S: when the pool's sipp is killed; SIPP_ARGS: more
+        of sipp's options."""
         self.box, self.seats = box, seats
         workdir.mkdir(parents=True, exist_ok=True)
         csv = workdir / "seats.csv"
@@ -432,10 +438,11 @@ class AgentPool:
             n,
             "-r",
             "50",
+            *(sipp_args or []),
             f"{FS_IP}:{INTERNAL_PORT}",
         ]
         # Only the log of <log> lines: a message trace of a hundred calls is too slow to write.
-        self.sipp = Sipp(workdir, "register.xml", args, timeout_s=3600, trace=False)
+        self.sipp = Sipp(workdir, register or "register.xml", args, timeout_s=timeout_s, trace=False)
         try:
             self.wait_registered(register_timeout)
         except BaseException:
@@ -641,12 +648,14 @@ def caller_load(
     trace_stat: bool = False,
     timeout_s: float | None = None,
     target: str | None = None,
+    sipp_args: list[str] | None = None,
 ) -> Sipp:
     """TOTAL carrier calls to NUMBER from one sipp process, at most CONCURRENT at once, RATE new
     calls a second; each talks (speech both ways) TALK_MS after WAIT_MS and DIGITS, then hangs
     up. Returns the running Sipp; its log has "final 200" per answered call. TRACE_STAT: sipp's
     -trace_stat CSV (successful/failed calls) and -trace_rtt (INVITE -> 200 per call) in WORKDIR.
-    TARGET (IP:PORT): dial there instead of this box's external profile (a fleet's edge or node)."""
+    TARGET (IP:PORT): dial there instead of this box's external profile (a fleet's edge or node).
+    SIPP_ARGS: more of sipp's options."""
     workdir.mkdir(parents=True, exist_ok=True)
     build_dtmf_pcap(digits or "0", workdir / "digits.pcap")
     build_audio_pcap(max(talk_ms, 20), workdir / "audio.pcap")
@@ -688,6 +697,7 @@ def caller_load(
         "-rp",
         "1000",
         *(["-trace_stat", "-fd", "1", "-trace_rtt", "-rtt_freq", "1"] if trace_stat else []),
+        *(sipp_args or []),
         target or f"{FS_IP}:{EXTERNAL_PORT}",
     ]
     timeout = timeout_s or total / max(rate, 0.1) + (wait_ms + talk_ms) / 1000 + 120
