@@ -418,6 +418,10 @@ def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str, c
     10.0.2.2, the address under which the guest reaches this host."""
     from ccctl.testing.sip import SCENARIOS, Sipp
 
+    # An earlier test's seat was killed, which cannot unregister: without this the box rings
+    # that dead contact too on every call (multiple-registrations=contact), and each such leg
+    # retransmits its INVITE for 32 s through qemu's NAT.
+    vm.ssh(f"sudo fs_cli -x 'sofia profile internal flush_inbound_reg {ext}@{domain}'", check=False, timeout=120)
     scen = tmp_path / "scenarios"
     scen.mkdir()
     for name in ("register.xml", "agent_answer.xml"):
@@ -871,17 +875,25 @@ def api(cmd):
 msg()
 s.sendall(f"auth {pw}\\n\\n".encode())
 msg()
-t0 = time.monotonic()
-for i in range(@N@):
-    s.sendall(f"bgapi originate {{origination_caller_id_number=49301110{i:02d}}}freetdm/grp9/a/@DID@ &park()\\n\\n".encode())
-up, rows = 0, []
-while time.monotonic() - t0 < 240:
+def carrier_legs():
     rows = json.loads(api("show channels as json") or "{}").get("rows") or []
     # the carrier-side legs are the parked ones; answered: ACTIVE
-    up = sum(1 for r in rows if r["name"].startswith("FreeTDM/") and r["application"] == "park" and r["callstate"] == "ACTIVE")
+    legs = [r for r in rows if r["name"].startswith("FreeTDM/1:") and r["application"] == "park"]
+    return legs, sum(r["callstate"] == "ACTIVE" for r in legs), len(rows)
+def place(i):
+    s.sendall(f"bgapi originate {{origination_caller_id_number=4930111{i:03d}}}freetdm/grp9/a/@DID@ &park()\\n\\n".encode())
+# Two calls a second, as a carrier's PRI presents a burst: under qemu's emulation a
+# saturated guest can let libpri's setup timers run out, so a span slot whose call ended
+# without being answered is offered again (counted in "placed").
+t0, placed, up, rows = time.monotonic(), 0, 0, 0
+while time.monotonic() - t0 < 300:
+    legs, up, rows = carrier_legs()
     if up >= @N@:
         break
-    time.sleep(0.2)
+    if placed < @N@ or (len(legs) < @N@ and placed < @N@ + 10 and time.monotonic() - t0 > 30):
+        place(placed)
+        placed += 1
+    time.sleep(0.5)
 setup = time.monotonic() - t0
 pid = int(open("/run/freeswitch/freeswitch.pid").read()) if os.path.exists("/run/freeswitch/freeswitch.pid") else int(os.popen("pidof freeswitch").read().split()[0])
 def ticks():
@@ -890,7 +902,14 @@ def ticks():
 c0, w0 = ticks(), time.monotonic()
 time.sleep(@WINDOW@)
 cpu = (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - w0) * 100
-print(json.dumps({"up": up, "setup_s": setup, "cpu_pct": cpu, "cpus": os.cpu_count(), "channels": len(rows)}))
+# Asked over this connection while the calls are up: with 30 recorded calls FreeSWITCH's
+# real-time threads take both emulated CPUs, and every new process in the guest (ssh, sudo,
+# fs_cli, ccctl) then waits its turn for tens of seconds.
+dumps = {name: api(f"ftdm dump {name}") for name in ("loop-s1", "loop-s2")}
+extra = api("originate freetdm/grp9/a/@DID@ &park()").strip()
+time.sleep(@TALK@)  # talk on: every recording at least this long after the 31st
+api("hupall NORMAL_CLEARING")
+print(json.dumps({"up": up, "setup_s": setup, "cpu_pct": cpu, "cpus": os.cpu_count(), "channels": rows, "placed": placed, "dumps": dumps, "extra": extra}))
 PY"""
 BURST_DID = "4930555201"  # call_site.yaml: imagecall's number to seat 2001 (recorded on answer)
 
@@ -898,36 +917,39 @@ BURST_DID = "4930555201"  # call_site.yaml: imagecall's number to seat 2001 (rec
 def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_whole_numbers, tmp_path):
     """All 30 B-channels: 30 calls from span 1 into imagecall's number over span 2, each
     answered by the seat on this host (sipp takes them all) and recorded. All 30 are up at
-    once (span 2 has 30 channels in use), a 31st finds no channel, and 30 recordings as long
-    as their calls are left. Prints the setup rate and FreeSWITCH's CPU with 30 up."""
+    once (FreeTDM has a call on all 30 channels of each span, counted as `hardware status`
+    counts them), a 31st finds no channel, and 30 recordings as long as their calls are left.
+    Prints the setup rate and FreeSWITCH's CPU with 30 up."""
+    from ccctl.hardware.status import calls_in_dump
+
     need("sipp")
     ext, domain, password = site("imagecall", "2001")
     agent = registered_agent(vm, tmp_path, ext, domain, password, calls=40)
     try:
-        script = BURST.replace("@N@", "30").replace("@DID@", BURST_DID).replace("@WINDOW@", "10")
-        r = vm.ssh(script, check=False, timeout=600)
+        script = BURST.replace("@N@", "30").replace("@DID@", BURST_DID).replace("@WINDOW@", "10").replace("@TALK@", "5")
+        r = vm.ssh(script, check=False, timeout=900)
         assert r.returncode == 0, r.stdout + r.stderr
         fig = json.loads(r.stdout.strip().splitlines()[-1])
-        busy = span_status(vm)
-        extra = vm.ssh(f"sudo fs_cli -x 'originate freetdm/grp9/a/{BURST_DID} &park()'", check=False, timeout=120)
-        time.sleep(5)  # talk on: every recording at least this long after the 31st
     finally:
-        vm.ssh("sudo fs_cli -x 'hupall NORMAL_CLEARING'", check=False, timeout=120)
+        vm.ssh("sudo fs_cli -x 'hupall NORMAL_CLEARING'", check=False, timeout=300)
         agent.kill()
     print(
         f"\n30 calls over the E1 spans: all answered in {fig['setup_s']:.1f} s "
         f"({30 / fig['setup_s']:.1f} calls/s), FreeSWITCH CPU with 30 up: {fig['cpu_pct']:.0f}% "
-        f"of one of {fig['cpus']} vCPUs (qemu TCG); 31st: {extra.stdout.strip()}"
+        f"of one of {fig['cpus']} vCPUs (qemu TCG); calls placed: {fig['placed']}; 31st: {fig['extra']}"
     )
     assert fig["up"] == 30, fig
-    assert busy["loop-s2"]["in_use"] == 30 and busy["loop-s1"]["in_use"] == 30, busy
-    assert extra.stdout.startswith("-ERR"), extra.stdout
+    busy = {name: calls_in_dump(text) for name, text in fig["dumps"].items()}
+    assert busy == {"loop-s1": 30, "loop-s2": 30}, busy
+    assert fig["extra"].startswith("-ERR"), fig["extra"]
 
     def rows():
-        mine = [c for c in calls_of(vm, "imagecall") if c["did"] == BURST_DID]
-        return len(mine) >= 30 and all(c.get("ended_at") for c in mine[-30:]), mine
+        # Only this test calls BURST_DID; a call offered again (see BURST) has a row unanswered.
+        mine = [c for c in calls_of(vm, "imagecall") if c["did"] == BURST_DID and c.get("agent")]
+        return len(mine) >= 30 and all(c.get("ended_at") for c in mine), mine
 
-    mine = poll(rows, 120, "not all 30 calls have ended rows")[-30:]
+    mine = poll(rows, 300, "not all 30 calls have ended rows")
+    assert len(mine) == 30, [(c["uuid"], c["span"], c["disposition"]) for c in mine]
     assert all(c["span"].startswith("loop-s2:") and c["agent"] == ext for c in mine), mine
     recs = recordings_of(vm, [c["uuid"] for c in mine])
     assert len(recs) == 30, recs
@@ -935,7 +957,9 @@ def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_w
     talk = {c["uuid"]: c["talk_s"] for c in mine}
     pairs = sorted((lengths[r["file"]], talk[r["call"]]) for r in recs)
     print("recordings (WAV s, talk s): " + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in pairs))
-    assert all(a >= 10 for a, _ in pairs), pairs
+    # Each as long as its call, though the guest's CPUs are saturated: FreeSWITCH's default
+    # writer thread per recording fell 3-5 s behind here and lost the end of every one.
+    assert all(a >= 10 and abs(a - b) <= 1.5 for a, b in pairs), pairs
 
 
 def test_span_pulled_shows_the_alarm_and_apply_brings_it_back(vm, site, spans, freetdm_whole_numbers, tmp_path):
