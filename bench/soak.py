@@ -68,6 +68,8 @@ from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from calls import DIDS, DOMAIN, TENANT, fs_cpu_seconds, fs_rss_mb, pct, sipp_figures, site  # noqa: E402
 
+from bench.registrations import memory_kib  # noqa: E402
+
 QUEUE = f"sales@{DOMAIN}"
 SAMPLE_S, FLIP_S, CONFIG_S, COUNTERS_S = 30, 20, 60, 300
 # sipp ends its run when its own loop stalls too often (10 stalls of 3 s, 120 of 0.5 s in 10
@@ -79,13 +81,8 @@ TRUNCATED_S = 1.5  # a WAV this much shorter than its bridge -> hangup time lost
 
 def fs_pss_mb(pid: int) -> float | None:
     """Proportional set size: RSS with shared pages (libraries) split among their users."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
+    pss = memory_kib([pid])["pss_kib"]
+    return round(pss / 1024, 1) if pss else None
 
 
 def fs_heap_mb(pid: int) -> dict:
