@@ -27,7 +27,7 @@ Reported: the memory curve (minute, RSS MB, PSS MB, calls up, CPU%) and RSS grow
 least squares over minutes 10..end, as text, and as JSON in bench/results/soak-NcMm.json.
 Figures, never pass/fail:
 
-    python bench/soak.py [--calls 200] [--minutes 60] [--agents N+10] [--json]
+    python bench/soak.py [--calls 200] [--minutes 60] [--agents N+10] [--record-thread] [--json]
 
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
 `scripts/in-netns` so nothing leaves loopback.
@@ -68,6 +68,8 @@ from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from calls import DIDS, DOMAIN, TENANT, fs_cpu_seconds, fs_rss_mb, pct, sipp_figures, site  # noqa: E402
 
+from bench.registrations import memory_kib  # noqa: E402
+
 QUEUE = f"sales@{DOMAIN}"
 SAMPLE_S, FLIP_S, CONFIG_S, COUNTERS_S = 30, 20, 60, 300
 # sipp ends its run when its own loop stalls too often (10 stalls of 3 s, 120 of 0.5 s in 10
@@ -79,13 +81,8 @@ TRUNCATED_S = 1.5  # a WAV this much shorter than its bridge -> hangup time lost
 
 def fs_pss_mb(pid: int) -> float | None:
     """Proportional set size: RSS with shared pages (libraries) split among their users."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
+    pss = memory_kib([pid])["pss_kib"]
+    return round(pss / 1024, 1) if pss else None
 
 
 def fs_heap_mb(pid: int) -> dict:
@@ -445,16 +442,16 @@ class Soak:
 def run(args) -> dict:
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-soak-"))
     soak = Soak(work, args.calls, args.agents, args.talk_s, args.flip, args.minutes)
-    if args.record_inline:
+    if args.record_thread:
         # A channel variable not set on the channel is looked up among the globals.
-        soak.api("global_setvar RECORD_USE_THREAD=false")
+        soak.api("global_setvar RECORD_USE_THREAD=true")
     samples, counters = [], []
     out = {
         "calls": args.calls,
         "minutes": args.minutes,
         "agents": args.agents,
         "talk_s": args.talk_s,
-        "record_inline": args.record_inline,
+        "record_thread": args.record_thread,
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),
         "session_limits": soak.box.services.settings.session_limits(),
@@ -602,10 +599,11 @@ def main() -> None:
     ap.add_argument("--talk-s", type=int, default=60, help="each caller's talk time")
     ap.add_argument("--flip", type=int, default=3, help="seats going on break (and back) every 20 s")
     ap.add_argument(
-        "--record-inline",
+        "--record-thread",
         action="store_true",
-        help="RECORD_USE_THREAD=false (a global variable, set for this run only): the media thread "
-        "writes each recording, no writer thread and no buffer",
+        help="RECORD_USE_THREAD=true (a global variable, set for this run only): FreeSWITCH's default, "
+        "a writer thread per recording behind a buffer with no bound, instead of the product's inline "
+        "writes (ccctl/render/core.py CHANNEL_DEFAULTS)",
     )
     ap.add_argument("--json", action="store_true", help="print the JSON results too")
     args = ap.parse_args()
@@ -622,7 +620,7 @@ def main() -> None:
     r = run(args)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    name = out / f"soak-{args.calls}c{args.minutes:g}m{'-inline' if args.record_inline else ''}.json"
+    name = out / f"soak-{args.calls}c{args.minutes:g}m{'-thread' if args.record_thread else ''}.json"
     name.write_text(json.dumps(r, indent=2))
     print(report(r))
     print(f"written to {name.relative_to(ROOT)}")
