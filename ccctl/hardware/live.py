@@ -26,6 +26,7 @@ from ccctl.errors import FreeSwitchError, InvalidInput
 from ccctl.hardware import render, status, trunks
 from ccctl.hardware.check import check_present
 from ccctl.hardware.dahdi_cfg import CTL
+from ccctl.hardware.layout import DigitalSpan, layout
 from ccctl.hardware.spec import Hardware
 
 
@@ -130,6 +131,43 @@ def preflight(hw: Hardware, system: System) -> None:
         raise InvalidInput(f"{p.obj}: {p.message}")
 
 
+SIGNALLING_MODULES = {"r2": "ftmod_r2"}
+"""Span signalling -> the FreeTDM module that carries it, where the engine may lack it. FreeTDM
+builds ftmod_r2 only against an openr2 with its I/O interface (openr2_context_set_io_type),
+which Debian 12's openr2 1.3.3-2 lacks; without the module mod_freetdm loads and leaves an R2
+span unstarted. PRI's ftmod_libpri comes with every FreeTDM the image bundles."""
+
+
+def engine_preflight(services: Services, hw: Hardware, system: System) -> None:
+    """Refuse (one line) a span whose signalling module the running engine does not have, asked
+    of FreeSWITCH itself (its mod_dir). FreeSWITCH not running: nothing to ask, the spans wait
+    for it as they would."""
+    needs = [
+        (f"{sp.card.name} span {sp.spec.span}", sp.spec.signalling, SIGNALLING_MODULES[sp.spec.signalling])
+        for sp in layout(hw).spans()
+        if isinstance(sp, DigitalSpan) and sp.spec.signalling in SIGNALLING_MODULES
+    ]
+    if not needs:
+        return
+    esl = system.event_socket(services)
+    if esl is None:
+        return
+    try:
+        mod_dir = esl.api("global_getvar mod_dir", check=False).strip()
+    except FreeSwitchError:
+        return
+    finally:
+        esl.close()
+    if not mod_dir or mod_dir.startswith("-ERR"):
+        return
+    for where, signalling, module in needs:
+        if not (Path(mod_dir) / f"{module}.so").exists():
+            raise InvalidInput(
+                f"{where}: {signalling.upper()} signalling needs FreeTDM's {module}, which this engine "
+                f"does not have ({mod_dir}/{module}.so); nothing applied"
+            )
+
+
 def apply(services: Services, hw: Hardware, dahdi_dir: Path, system: System | None = None) -> Applied:
     """Store HW and bring the running spans to it, or leave everything as it was."""
     from ccctl.hardware import api
@@ -137,6 +175,7 @@ def apply(services: Services, hw: Hardware, dahdi_dir: Path, system: System | No
     system = system or System.of(services.settings)
     hw = hw.sorted()
     preflight(hw, system)
+    engine_preflight(services, hw, system)
     # The one validation first (what a card cannot carry is refused before anything renders).
     api.apply_hardware(services, hw, dry_run=True)
     checked = api.verify_dahdi(hw)

@@ -847,6 +847,26 @@ def test_call_over_the_tenant_span_to_another_tenant_is_refused(vm, site, spans,
 # 30 calls at once from span 1 into imagecall over span 2, on the box: fired through the Event
 # Socket (one connection: fs_cli per call would cost more than the calls), timed until every
 # carrier-side leg is answered; then FreeSWITCH's CPU over WINDOW seconds from /proc.
+def test_r2_on_an_engine_without_ftmod_r2_is_refused_and_the_spans_run_on(vm, spans):
+    """R2 (the China variant) over the same dynamic spans: the bundled FreeTDM has no ftmod_r2
+    (it builds only against an openr2 with its I/O interface; Debian 12's 1.3.3-2 has none), so
+    `hardware apply` refuses it with one line naming span and module, and the PRI spans that
+    run are untouched."""
+    r2 = LOOP.replace("signalling: pri_net,", "signalling: r2, framing: cas, r2: {variant: cn},").replace(
+        "signalling: pri_cpe,", "signalling: r2, framing: cas, r2: {variant: cn},"
+    )
+    files = "sudo md5sum /etc/freeswitch/autoload_configs/freetdm.conf.xml /etc/dahdi/system.conf"
+    before = vm.ssh(files).stdout
+    r = vm.ssh(f"sudo ccctl hardware apply -f - <<'EOF'\n{r2}EOF", check=False, timeout=600)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    print(f"\nR2 on this engine: {r.stderr.strip()}")
+    assert r.returncode != 0 and len(lines) == 1, r.stdout + r.stderr
+    assert "loop span 1: R2 signalling needs FreeTDM's ftmod_r2" in lines[0], lines
+    up, st = both_up(vm)
+    assert up, st
+    assert vm.ssh(files).stdout == before
+
+
 BURST = """sudo python3 - <<'PY'
 import json, os, re, socket, time
 conf = open("/etc/freeswitch/autoload_configs/event_socket.conf.xml").read()

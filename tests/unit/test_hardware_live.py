@@ -141,13 +141,15 @@ def test_dynamic_spans_render_through_the_card_code():
 
 
 class FakeEsl:
-    def __init__(self, listed: str, loaded: bool = False):
-        self.listed, self.loaded, self.sent = listed, loaded, []
+    def __init__(self, listed: str, loaded: bool = False, mod_dir: Path | None = None):
+        self.listed, self.loaded, self.mod_dir, self.sent = listed, loaded, mod_dir, []
 
     def api(self, cmd, check=True):
         self.sent.append(cmd)
         if cmd == "module_exists mod_freetdm":
             return "true" if self.loaded else "false"
+        if cmd == "global_getvar mod_dir":
+            return f"{self.mod_dir}\n"
         if cmd == "ftdm list":
             return self.listed
         return "+OK"
@@ -209,6 +211,43 @@ def test_apply_brings_the_spans_up(box):
     esl2 = FakeEsl(FTDM_LIST, loaded=True)
     live.apply(services, load_site_dict(LOOP), tmp / "dahdi", system(esl2))
     assert esl2.sent == ["module_exists mod_freetdm", "unload mod_freetdm", "load mod_freetdm", "ftdm list"]
+
+
+R2_LOOP = {
+    "hardware": {
+        "cards": [
+            {
+                "name": "loop",
+                "profile": "dynamic-loc",
+                "spans": [
+                    {"span": 1, "type": "e1", "signalling": "r2", "framing": "cas", "clock": 0, "group": 9},
+                    {"span": 2, "type": "e1", "signalling": "r2", "framing": "cas", "clock": 1, "group": 1},
+                ],
+            }
+        ]
+    }
+}
+
+
+def test_r2_refused_where_the_engine_has_no_ftmod_r2(box):
+    """Debian 12's openr2 cannot build FreeTDM's ftmod_r2: R2 spans on such an engine are refused
+    before anything is stored or run, naming the span and the missing module; with the module
+    present the same spans go ahead."""
+    services, system, ran, _fail, tmp = box
+    mod_dir = tmp / "mod"
+    mod_dir.mkdir()
+    esl = FakeEsl(FTDM_LIST, mod_dir=mod_dir)
+    with pytest.raises(InvalidInput) as exc:
+        live.apply(services, load_site_dict(R2_LOOP), tmp / "dahdi", system(esl))
+    assert str(exc.value) == (
+        f"loop span 1: R2 signalling needs FreeTDM's ftmod_r2, which this engine does not have "
+        f"({mod_dir}/ftmod_r2.so); nothing applied"
+    )
+    assert ran == [] and api.get_hardware(services).cards == []
+    assert not (tmp / "dahdi" / "system.conf").exists()
+    (mod_dir / "ftmod_r2.so").write_bytes(b"")
+    live.apply(services, load_site_dict(R2_LOOP), tmp / "dahdi", system(FakeEsl(FTDM_LIST, mod_dir=mod_dir)))
+    assert [c.name for c in api.get_hardware(services).cards] == ["loop"]
 
 
 @pytest.mark.parametrize(
