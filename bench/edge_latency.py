@@ -9,7 +9,11 @@ registered at the edge, answering) talk to the callers while FreeSWITCH records 
 For each: calls answered and failed, INVITE -> 200 p50 and p95 (sipp -trace_rtt), FreeSWITCH's
 and Kamailio's CPU seconds per call, the load average. Figures, not pass/fail:
 
-    python bench/edge_latency.py [--calls 60] [--concurrent 12] [--agents 6] [--rate 1] [--json]
+    python bench/edge_latency.py [--calls 400] [--concurrent 100] [--agents 100] [--rate 5]
+        [--talk-ms 30000] [--json]
+
+The seats are one sipp process (ccctl.testing.sip.AgentPool: one CSV line per seat, all on one
+address of the seats' namespace), registered at the edge as any seat is.
 
 The fleet is tests/fleet's (ccctl/testing/fleet.py). Re-runs itself inside `scripts/in-netns`.
 Writes bench/results/edge_latency.json.
@@ -35,11 +39,11 @@ TENANT, DID = "acme", "4000000001"
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--calls", type=int, default=60)
-    ap.add_argument("--concurrent", type=int, default=12)
-    ap.add_argument("--agents", type=int, default=6, help="At most 6 (the seats' namespace's addresses).")
-    ap.add_argument("--rate", type=float, default=1.0, help="New calls a second.")
-    ap.add_argument("--talk-ms", type=int, default=8000)
+    ap.add_argument("--calls", type=int, default=400)
+    ap.add_argument("--concurrent", type=int, default=100)
+    ap.add_argument("--agents", type=int, default=100)
+    ap.add_argument("--rate", type=float, default=5.0, help="New calls a second.")
+    ap.add_argument("--talk-ms", type=int, default=30000)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     from ccctl.testing import fleet
@@ -50,7 +54,7 @@ def main() -> None:
     from ccctl.config import spec as s
     from ccctl.config.entities import seat_password
     from ccctl.config.write import apply_tenants
-    from ccctl.testing.sip import Agents, Seat, caller_load
+    from ccctl.testing.sip import AgentPool, Seat, caller_load
 
     sounds, tenants = fleet.example_sounds(work)
     lab = fleet.Lab(work, sounds, ("n1",))
@@ -73,6 +77,7 @@ def main() -> None:
                     name=TENANT,
                     home_node="n1",
                     call_limit=max(args.concurrent * 2, 10),
+                    seat_limit=max(args.agents, 50),
                     recording=s.Recording(mode="all", format="wav", retention_days=1),
                     seats=[s.Seat(extension=e, name=f"agent {e}", skills={"sales": 5}) for e in exts],
                     queues=[s.Queue(name="sales", wrapup=0, no_agent=s.NoAgent(timeout=120, target="hangup"))],
@@ -84,14 +89,14 @@ def main() -> None:
         lab.start_nodes()
         n1 = lab.nodes["n1"]
         with lab.seats_ns.entered():
-            agents = Agents(
+            agents = AgentPool(
                 None,
                 work / "seats",
                 [Seat(e, f"{TENANT}.cc.local", seat_password(lab.admin, TENANT, e)) for e in exts],
-                ip_prefix=lab.seats_ns.extra[0].rsplit(".", 1)[0] + ".",
-                first_ip=int(lab.seats_ns.extra[0].rsplit(".", 1)[1]),
+                ip=lab.seats_ns.extra[0],
                 proxy=lab.edge_address,
                 registered=lab.registered,
+                register_timeout=120,
             )
         for e in exts:
             n1.ccctl("agent", "login", TENANT, e)

@@ -132,10 +132,18 @@ class EdgeConfig:
     debug: int = 2
     log_stderr: bool = False
     module_dir: str = MODULE_DIR
-    pike_density: int = 30
-    """Requests a source may send per sampling unit before it is banned."""
+    pike_density: int = 200
+    """Requests a source may send per sampling unit before it is banned: a flood's limit, high
+    enough for an office of a hundred phones behind one address registering at once (two
+    requests each) and a carrier's trunk at 30 calls a second (INVITE, ACK, BYE)."""
     pike_unit: int = 2
     ban_seconds: int = 300
+    auth_window: int = 600
+    account_failures: int = 10
+    """Failed authentications for one account from one address (in auth_window) before that
+    account is refused from it."""
+    address_failures: int = 30
+    """Failed authentications from one address, across accounts, before it is banned."""
     ping_interval: int = 5
     max_expires: int = 3600
     dialog_ka_interval: int = 30

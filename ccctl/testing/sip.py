@@ -413,11 +413,16 @@ class AgentPool:
         register: Path | None = None,
         timeout_s: float = 3600,
         sipp_args: list[str] | None = None,
+        proxy: str | None = None,
+        registered: Callable[[], set[str]] | None = None,
     ):
         """REGISTER: a copy of register.xml to run instead (bench/soak.py: a registration and a
         pause outlasting its hour); TIMEOUT_S: when the pool's sipp is killed; SIPP_ARGS: more
-        of sipp's options."""
+        of sipp's options. PROXY (IP:PORT): register there instead of the box's internal
+        profile (a fleet's edge); REGISTERED then says who is registered (user@domain), the box
+        being None."""
         self.box, self.seats = box, seats
+        self._registered = registered
         workdir.mkdir(parents=True, exist_ok=True)
         csv = workdir / "seats.csv"
         csv.write_text(
@@ -439,7 +444,7 @@ class AgentPool:
             "-r",
             "50",
             *(sipp_args or []),
-            f"{FS_IP}:{INTERNAL_PORT}",
+            proxy or f"{FS_IP}:{INTERNAL_PORT}",
         ]
         # Only the log of <log> lines: a message trace of a hundred calls is too slow to write.
         self.sipp = Sipp(workdir, register or "register.xml", args, timeout_s=timeout_s, trace=False)
@@ -450,8 +455,10 @@ class AgentPool:
             raise
 
     def registered(self) -> int:
-        text = self.box.api("sofia status profile internal reg", check=False)
         aors = {f"{x.extension}@{x.domain}" for x in self.seats}
+        if self._registered is not None:
+            return len(aors & self._registered())
+        text = self.box.api("sofia status profile internal reg", check=False)
         return sum(
             1 for line in text.splitlines() if line.startswith("User:") and line.split(":", 1)[1].strip() in aors
         )

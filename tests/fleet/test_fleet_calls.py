@@ -493,28 +493,65 @@ def test_a_tenants_call_cap_holds_at_the_edge(lab, seats, tmp_path):
 
 
 def test_a_source_hammering_the_edge_with_bad_passwords_is_banned_there(lab, seats, tmp_path):
-    """Last in the module: its control registration leaves a second contact for the seat."""
+    """Last in the module: its control registrations leave second contacts for the seats.
+
+    One phone with a wrong password behind an office's address: after 10 failures that account
+    gets no answer from there, and a neighbour behind the same address still registers. A
+    source guessing across accounts: after 30 failures the address is banned, even for a right
+    password of an account it never tried; another address registers on."""
     from ccctl.testing.sip import Sipp
 
-    flood_ip, other_ip = lab.seats_ns.extra[3], lab.seats_ns.extra[4]
-    work = tmp_path / "flood"
-    work.mkdir()
-    csv = work / "creds.csv"
-    csv.write_text(f"SEQUENTIAL\n1001;{A}.cc.local;[authentication username=1001 password=wrong-password];\n")
-    args = ["-inf", str(csv), "-i", flood_ip, "-bind_local", "-p", "5072", "-r", "100", "-m", "300", "-l", "100"]
-    with lab.seats_ns.entered():
-        flood = Sipp(work, "register_once.xml", [*args, lab.edge_address], timeout_s=20, trace=False)
-    flood.wait(40)
+    flood_ip, other_ip, office_ip = lab.seats_ns.extra[3], lab.seats_ns.extra[4], lab.seats_ns.extra[5]
+
+    def hammer(name: str, ip: str, accounts: list[tuple[str, str]], count: int) -> None:
+        work = tmp_path / name
+        work.mkdir()
+        csv = work / "creds.csv"
+        csv.write_text(
+            "SEQUENTIAL\n"
+            + "".join(f"{u};{d};[authentication username={u} password=wrong-password];\n" for u, d in accounts)
+        )
+        args = ["-inf", str(csv), "-i", ip, "-bind_local", "-p", "5072", "-r", "20", "-m", str(count), "-l", "20"]
+        with lab.seats_ns.entered():
+            Sipp(work, "register_once.xml", [*args, lab.edge_address], timeout_s=20, trace=False).wait(40)
+
+    good_a, good_b = seat_password(lab.admin, A, "1001"), seat_password(lab.admin, B, "2001")
+    hammer("office", office_ip, [("1001", f"{A}.cc.local")], 15)
     log = lab.edge_log.read_text(errors="replace")
-    assert f"pike blocks {flood_ip}" in log, lab.edge_tail()
-    # banned: even the right password from that address gets no answer now
-    good = seat_password(lab.admin, A, "1001")
+    assert f"account 1001 refused from {office_ip}" in log, lab.edge_tail()
+    assert f"auth failures ban {office_ip}" not in log, lab.edge_tail()
+    with lab.seats_ns.entered():
+        refused = register_once(
+            tmp_path / "office-1001",
+            "1001",
+            f"{A}.cc.local",
+            good_a,
+            source_ip=office_ip,
+            target=lab.edge_address,
+            timeout=8,
+        )
+        neighbour = register_once(
+            tmp_path / "office-2001", "2001", f"{B}.cc.local", good_b, source_ip=office_ip, target=lab.edge_address
+        )
+    assert refused.code is None, refused.diagnostics()
+    assert neighbour.code == 200, neighbour.diagnostics()
+
+    guesses = [
+        ("1001", f"{A}.cc.local"),
+        ("9001", f"{A}.cc.local"),
+        ("9002", f"{A}.cc.local"),
+        ("9003", f"{A}.cc.local"),
+    ]
+    hammer("flood", flood_ip, guesses, 300)
+    log = lab.edge_log.read_text(errors="replace")
+    assert f"auth failures ban {flood_ip}" in log, lab.edge_tail()
+    # banned: even the right password of an account it never tried gets no answer from there
     with lab.seats_ns.entered():
         banned = register_once(
-            tmp_path / "banned", "1001", f"{A}.cc.local", good, source_ip=flood_ip, target=lab.edge_address, timeout=8
+            tmp_path / "banned", "2001", f"{B}.cc.local", good_b, source_ip=flood_ip, target=lab.edge_address, timeout=8
         )
         other = register_once(
-            tmp_path / "other", "1001", f"{A}.cc.local", good, source_ip=other_ip, target=lab.edge_address
+            tmp_path / "other", "1001", f"{A}.cc.local", good_a, source_ip=other_ip, target=lab.edge_address
         )
     assert banned.code is None, banned.diagnostics()
     assert other.code == 200, other.diagnostics()
