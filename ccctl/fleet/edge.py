@@ -132,10 +132,11 @@ class EdgeConfig:
     debug: int = 2
     log_stderr: bool = False
     module_dir: str = MODULE_DIR
-    pike_density: int = 200
+    pike_density: int = 400
     """Requests a source may send per sampling unit before it is banned: a flood's limit, high
-    enough for an office of a hundred phones behind one address registering at once (two
-    requests each) and a carrier's trunk at 30 calls a second (INVITE, ACK, BYE)."""
+    enough for an office of a hundred phones behind one address registering within a second
+    (two requests each, twice over) and a carrier's trunk at 60 calls a second (INVITE, ACK,
+    BYE)."""
     pike_unit: int = 2
     ban_seconds: int = 300
     auth_window: int = 600
