@@ -240,7 +240,7 @@ class Soak:
         from ccctl.config.write import apply_tenants
         from ccctl.supervision import agents as agent_state
         from ccctl.testing.box import fs_settings, start_box
-        from ccctl.testing.sip import SCENARIOS, AgentPool, Seat
+        from ccctl.testing.sip import AgentPool, Seat, long_registration
 
         self.dir, self.calls, self.talk_s, self.flip = workdir, calls, talk_s, flip
         self.agent_state = agent_state
@@ -249,16 +249,9 @@ class Soak:
         self.pid = self.box.fs.proc.pid
         self.exts = [str(1000 + i) for i in range(agents)]
         seats = [Seat(x, DOMAIN, seat_password(self.box.services, TENANT, x)) for x in self.exts]
-        # register.xml registers for 300 s and never refreshes, and stays up an hour: fine for
-        # a test, not for a soak. A copy asking for the whole run (the profile does not cap it).
+        # Registered for the whole run (the profile does not cap it).
         hold_s = int(minutes * 60 + 1800)
-        register = workdir / "register.xml"
-        text = (SCENARIOS / "register.xml").read_text()
-        register.write_text(
-            text.replace("Expires: 300", f"Expires: {hold_s}").replace(
-                '<pause milliseconds="3600000"/>', f'<pause milliseconds="{hold_s * 1000}"/>'
-            )
-        )
+        register = long_registration(workdir, hold_s)
         self.pool = AgentPool(
             self.box,
             workdir / "agents",

@@ -392,6 +392,21 @@ class Agents:
                 pass
 
 
+def long_registration(workdir: Path, seconds: int) -> Path:
+    """A copy of register.xml in WORKDIR asking for SECONDS and staying up as long: register.xml
+    registers for 300 s and never refreshes, fine for a test, not for a run of many minutes
+    (the box's profile and the edge's max_expires must allow SECONDS)."""
+    path = workdir / "register.xml"
+    workdir.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        (SCENARIOS / "register.xml")
+        .read_text()
+        .replace("Expires: 300", f"Expires: {seconds}")
+        .replace('<pause milliseconds="3600000"/>', f'<pause milliseconds="{seconds * 1000}"/>')
+    )
+    return path
+
+
 class AgentPool:
     """Many seats registered from ONE sipp process (register.xml, one CSV line per seat,
     -oocsf agent_answer.xml, -rtp_echo) on IP: what load tests and benchmarks use. Each
