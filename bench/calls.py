@@ -151,7 +151,7 @@ class Bench:
         from ccctl.config.entities import seat_password
         from ccctl.config.write import apply_tenants
         from ccctl.testing.box import fs_settings, start_box
-        from ccctl.testing.sip import AgentPool, EventLog, Seat
+        from ccctl.testing.sip import AgentPool, EventLog, Seat, long_registration
 
         self.dir = workdir
         apply_tenants(app.open(fs_settings(workdir), deploy=False), site(agents))
@@ -161,7 +161,16 @@ class Bench:
         seats = [
             Seat(str(1000 + i), DOMAIN, seat_password(self.box.services, TENANT, str(1000 + i))) for i in range(agents)
         ]
-        self.pool = AgentPool(self.box, workdir / "agents", seats, register_timeout=180)
+        # Registered for two hours: register.xml's 300 s ran out during a climb, and the queue
+        # steps after the echo climb found no seat (0 of 80 bridged).
+        self.pool = AgentPool(
+            self.box,
+            workdir / "agents",
+            seats,
+            register_timeout=180,
+            register=long_registration(workdir / "register", 7200),
+            timeout_s=7200,
+        )
         for x in seats:
             self.box.api(f"callcenter_config agent set status {x.extension}@{DOMAIN} Available")
         self.events = EventLog(self.box.fs.password, ["CUSTOM", "callcenter::info"])
