@@ -412,6 +412,21 @@ def test_sip_through_forwarded_port(vm, site):
         probe.close()
 
 
+def host_ports() -> list[str]:
+    """sipp's SIP and media addresses on this host: loopback, free ports (qemu forwards the
+    guest's traffic to 127.0.0.1)."""
+    return [
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_port(socket.SOCK_DGRAM)),
+        "-mi",
+        "127.0.0.1",
+        "-mp",
+        str(free_port(socket.SOCK_DGRAM)),
+    ]
+
+
 def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str, calls: int = 1):
     """A sipp seat on this host, registered through the forwarded port, answering the calls it
     is offered (after ring_ms; CALLS at once at most) and echoing its media; advertises
@@ -435,14 +450,7 @@ def registered_agent(vm, tmp_path: Path, ext: str, domain: str, password: str, c
             str(scen / "agent_answer.xml"),
             "-inf",
             str(scen / "seat.csv"),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(free_port(socket.SOCK_DGRAM)),
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            str(free_port(socket.SOCK_DGRAM)),
+            *host_ports(),
             "-rtp_echo",
             "-d",
             "3600000",
@@ -789,14 +797,7 @@ def test_seat_calls_out_over_the_span_group_to_another_tenant(vm, site, spans, f
             "-set",
             "talk_ms",
             "3000",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(free_port(socket.SOCK_DGRAM)),
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            str(free_port(socket.SOCK_DGRAM)),
+            *host_ports(),
             "-m",
             "1",
             "-l",
