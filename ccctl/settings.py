@@ -24,6 +24,10 @@ from ccctl.errors import InvalidInput
 FS_DEPLOY_VALUES = ("auto", "off")
 _PORTS = ("esl_port", "sip_internal_port", "sip_external_port", "sip_wss_port", "rtp_start", "rtp_end", "web_port")
 ENV_PREFIX = "CCCTL_"
+CHANNELS_PER_CORE = 250
+"""FreeSWITCH's channels at once per core by default (measured: see Settings.session_limits)."""
+NEW_CHANNELS_PER_CORE = 100
+"""FreeSWITCH's new channels a second per core by default."""
 
 
 def is_loopback(host: str) -> bool:
@@ -130,11 +134,11 @@ class Settings(BaseSettings):
     )
     max_sessions: int = Field(
         0,
-        description="FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box, 1,000 a core, never more than RTP port pairs.",
+        description="FreeSWITCH's cap on channels at once (a call is two). 0: sized for the box, 250 a core (the measured ceiling), never more than RTP port pairs.",
     )
     sessions_per_second: int = Field(
         0,
-        description="FreeSWITCH's cap on new channels a second. 0: sized for the box, 200 a core. The per-tenant call caps are the real limit; this only stops a flood from starving calls already up.",
+        description="FreeSWITCH's cap on new channels a second. 0: sized for the box, 100 a core (the measured ceiling). The per-tenant call caps share out what is below; this stops a burst from slowing every call already up.",
     )
     watchdog_interval: int = Field(10, description="Seconds between the daemon's stuck-agent checks (0: no watchdog).")
     watchdog_unregistered: int = Field(
@@ -267,13 +271,19 @@ class Settings(BaseSettings):
         return _host_port(self.manage_address) if self.manage_address else None
 
     def session_limits(self) -> tuple[int, int]:
-        """(max-sessions, sessions-per-second): the settings, or sized for this box's cores.
+        """(max-sessions, sessions-per-second): the settings, or the ceilings measured per core.
 
-        One core carries about 120 new channels a second of this call path (bench/calls), so
-        the rate cap sits above that; every channel needs an RTP and an RTCP port."""
+        bench/calls.py --climb on 2 cores (its load generators beside FreeSWITCH): 200 new calls
+        a second and 500 concurrent echo channels before INVITE -> 200 p95 passed 2 s (600:
+        4.4 s for every caller). Capped there, a call past the ceiling is refused at once
+        instead of slowing every call up; the tenants' call caps share out what is below.
+        Every channel needs an RTP and an RTCP port."""
         cores = os.cpu_count() or 1
         ports = max((self.rtp_end - self.rtp_start) // 2, 1)
-        return (self.max_sessions or min(1000 * cores, ports), self.sessions_per_second or 200 * cores)
+        return (
+            self.max_sessions or min(CHANNELS_PER_CORE * cores, ports),
+            self.sessions_per_second or NEW_CHANNELS_PER_CORE * cores,
+        )
 
     def as_dict(self) -> dict:
         return {

@@ -194,9 +194,9 @@ def test_parallel_render_gives_the_same_bytes(example, monkeypatch):
 
 def test_session_limits_follow_the_box_unless_set(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    assert Settings(db=":memory:").session_limits() == (4000, 800)
+    assert Settings(db=":memory:").session_limits() == (1000, 400)
     # never more channels than RTP port pairs
-    assert Settings(db=":memory:", rtp_start=20000, rtp_end=21000).session_limits() == (500, 800)
+    assert Settings(db=":memory:", rtp_start=20000, rtp_end=20600).session_limits() == (300, 400)
     assert Settings(db=":memory:", max_sessions=50, sessions_per_second=7).session_limits() == (50, 7)
     env = Settings.from_env({"CCCTL_MAX_SESSIONS": "300", "CCCTL_SESSIONS_PER_SECOND": "90"})
     assert env.session_limits() == (300, 90)
