@@ -204,10 +204,11 @@ def reload(ctl_socket: Path, kamcmd: str = "kamcmd") -> None:
             done = subprocess.run(
                 [kamcmd, "-s", f"unix:{ctl_socket}", *command], capture_output=True, text=True, timeout=10
             )
-            if done.returncode == 0:
+            # kamcmd exits 0 on an RPC fault too, printing "error: CODE - REASON": the dispatcher
+            # refuses a reload within 5 s of the last ("Ongoing reload"), and this one must
+            # still run after it, or the newest rows are never read.
+            if done.returncode == 0 and not done.stdout.lstrip().startswith("error:"):
                 break
-            # "ongoing reload": another reload (of an older change) is still reading; this one
-            # must still run after it, or the newest rows may be missed.
             time.sleep(0.2 * (attempt + 1))
         else:
             raise CcError(f"kamcmd {' '.join(command)}: {(done.stderr or done.stdout).strip() or done.returncode}")

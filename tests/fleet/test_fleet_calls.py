@@ -482,7 +482,10 @@ def test_a_tenants_call_cap_holds_at_the_edge(lab, seats, tmp_path):
         refused = second.wait()
         assert refused.code == 486 and not refused.answered, refused.diagnostics() + "\n" + lab.edge_tail()
         assert "tenant call cap" in refused.sipp.messages.read_text(errors="replace")
-        assert f"ccctl-edge: tenant {A} at its cap of 1 calls" in lab.edge_log.read_text(errors="replace")
+        log = lab.edge_log.read_text(errors="replace")
+        assert f"ccctl-edge: tenant {A} at its cap of 1 calls" in log
+        # the count is taken under the tenant's lock, not beside a lock that failed to exist
+        assert "cfg_lock_helper" not in log, lab.edge_tail()
         assert first.wait().answered
         third = lab.carrier_call(tmp_path / "third", A_DID, talk_ms=1000, source=3)
         result = third.wait()

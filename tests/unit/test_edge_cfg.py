@@ -40,3 +40,38 @@ def test_values_that_would_break_the_file_are_refused(tmp_path):
         render_cfg(EdgeConfig(listen="10.0.0.9:5060", db_url=URL, aliases=('x"\nloadmodule "evil.so',)))
     with pytest.raises(InvalidInput):
         kamailio_db_url("sqlite:////var/lib/ccctl/ccctl.db")
+
+
+def test_a_reload_refused_as_ongoing_is_run_again(tmp_path, monkeypatch):
+    # kamcmd exits 0 when the RPC fails: a reload refused within dispatcher's 5 s left the
+    # edge on its old sets (a joined node unreachable: 503) until the next change.
+    from ccctl.fleet import edge
+    from ccctl.fleet.edge import reload
+
+    monkeypatch.setattr(edge.time, "sleep", lambda s: None)
+    calls = tmp_path / "calls"
+    kamcmd = tmp_path / "kamcmd"
+    kamcmd.write_text(
+        "#!/bin/sh\n"
+        f'echo "$3" >> {calls}\n'
+        f'if [ "$3" = dispatcher.reload ] && [ $(grep -c dispatcher {calls}) -lt 3 ]; then\n'
+        '  echo "error: 500 - Ongoing reload"; exit 0\n'
+        "fi\n"
+        'echo "Ok. Dispatcher successfully reloaded."\n'
+    )
+    kamcmd.chmod(0o755)
+    reload(tmp_path / "ctl", str(kamcmd))
+    assert calls.read_text().split() == ["htable.reload", "dispatcher.reload", "dispatcher.reload", "dispatcher.reload"]
+
+
+def test_a_reload_that_keeps_failing_is_an_error(tmp_path, monkeypatch):
+    from ccctl.errors import CcError
+    from ccctl.fleet import edge
+    from ccctl.fleet.edge import reload
+
+    monkeypatch.setattr(edge.time, "sleep", lambda s: None)
+    kamcmd = tmp_path / "kamcmd"
+    kamcmd.write_text('#!/bin/sh\necho "error: 500 - Ongoing reload"\n')
+    kamcmd.chmod(0o755)
+    with pytest.raises(CcError, match="Ongoing reload"):
+        reload(tmp_path / "ctl", str(kamcmd))
