@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -50,9 +51,11 @@ def tenant() -> s.Tenant:
     )
 
 
-def window_around_now() -> tuple[str, str]:
-    """Open now in UTC, closed twelve hours away (where the late contact lives)."""
-    h = datetime.now(timezone.utc).hour
+def window_around_now(zone: str = "UTC") -> tuple[str, str]:
+    """Open now in ZONE, the contacts' (a window is kept in each contact's own zone), closed
+    twelve hours away (where the late contact lives). Contacts from bare German numbers live in
+    Europe/Berlin: a window taken from UTC's hour was closed for them after 22:00 UTC."""
+    h = datetime.now(ZoneInfo(zone)).hour
     return f"{max(0, h - 1):02d}:00", ("23:59" if h >= 22 else f"{h + 2:02d}:00")
 
 
@@ -178,7 +181,7 @@ def test_abandoned_callee_hears_a_message_and_preview_dials_on_accept(fs_install
         ["-i", CARRIER, "-bind_local", "-p", "5060", "-mi", CARRIER, "-mp", "7100", "-rtp_echo"],
         timeout_s=600,
     )
-    start, end = window_around_now()
+    start, end = window_around_now("Europe/Berlin")  # _parsed: the numbers' zone
     common = dict(
         queue="sales",
         caller_id="+4940999000",
