@@ -14,7 +14,8 @@ answering with RTP echo), its DID -> public -> queue -> seat path, and nothing h
              ccctl.config.entities.set_item (what `ccctl queue set` runs): the write path,
              render, swap and targeted reload (callcenter_config queue reload) on the live box
   samples    every 30 s: FreeSWITCH's RSS and PSS (/proc), CPU% over the interval, calls up
-             (`show calls count`: bridged pairs), callers waiting and members in the queue; every 5 min also FreeSWITCH's
+             (`show calls count`: bridged pairs), callers waiting and members in the queue,
+             FreeSWITCH's write rate (/proc/PID/io: the recordings' disk rate); every 5 min also FreeSWITCH's
              own counters (`status`, channels, the limit hash, threads, heap) to tell which
              state grows
 
@@ -77,6 +78,17 @@ SAMPLE_S, FLIP_S, CONFIG_S, COUNTERS_S = 30, 20, 60, 300
 # it fails; the run goes on.
 SIPP_PATIENT = ["-watchdog_minor_maxtriggers", "1000000", "-watchdog_major_maxtriggers", "1000000"]
 TRUNCATED_S = 1.5  # a WAV this much shorter than its bridge -> hangup time lost audio
+
+
+def fs_io_bytes(pid: int) -> dict[str, int]:
+    """FreeSWITCH's I/O counters (/proc/PID/io): wchar, what it handed to write(); write_bytes,
+    what of it the kernel sent to the storage layer (recordings, logs, CDRs, its databases)."""
+    out = {}
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("wchar", "write_bytes"):
+            out[key] = int(value)
+    return out
 
 
 def fs_pss_mb(pid: int) -> float | None:
@@ -456,6 +468,7 @@ def run(args) -> dict:
         t0 = time.monotonic()
         next_sample = next_flip = next_config = next_counters = 0.0
         cpu_prev, t_prev = fs_cpu_seconds(soak.pid), t0
+        io_prev = fs_io_bytes(soak.pid)
         end = t0 + args.minutes * 60
         while True:
             now = time.monotonic()
@@ -463,12 +476,16 @@ def run(args) -> dict:
             if el >= next_sample:
                 cpu = fs_cpu_seconds(soak.pid)
                 pct_now = round(100 * (cpu - cpu_prev) / (now - t_prev)) if now > t_prev else None
-                cpu_prev, t_prev = cpu, now
+                io = fs_io_bytes(soak.pid)
+                span = now - t_prev
                 s = soak.sample(el / 60, pct_now)
+                for key, name in (("write_bytes", "disk_write_mb_s"), ("wchar", "written_mb_s")):
+                    s[name] = round((io[key] - io_prev[key]) / span / 1e6, 3) if span > 0 else None
+                cpu_prev, t_prev, io_prev = cpu, now, io
                 samples.append(s)
                 print(
                     f"{s['minute']:6.1f} min  RSS {s['rss_mb']:7.1f} MB  PSS {s['pss_mb']} MB  CPU {s['cpu_pct']}%  "
-                    f"calls {s['calls_up']} (sipp {s['sipp_calls_up']})  waiting {s['waiting']}  members {s['queue_members']}  sipp ok {s['sipp_ok']} failed {s['sipp_failed']}",
+                    f"disk {s['disk_write_mb_s']} MB/s  calls {s['calls_up']} (sipp {s['sipp_calls_up']})  waiting {s['waiting']}  members {s['queue_members']}  sipp ok {s['sipp_ok']} failed {s['sipp_failed']}",
                     flush=True,
                 )
                 next_sample += SAMPLE_S
@@ -538,6 +555,13 @@ def run(args) -> dict:
     out["rss_growth_mb_per_hour_second_half"] = least_squares_per_hour(
         [(s["minute"], s["rss_mb"]) for s in samples if s["minute"] >= max(10, half)]
     )
+    steady = [s for s in samples if s["minute"] >= 5 and s.get("disk_write_mb_s") is not None]
+    out["disk_write_mb_s"] = {
+        "p50": pct([s["disk_write_mb_s"] for s in steady], 50),
+        "max": pct([s["disk_write_mb_s"] for s in steady], 100),
+        "written_p50": pct([s["written_mb_s"] for s in steady], 50),
+        "calls_up_p50": pct([s["calls_up"] for s in steady if s["calls_up"] is not None], 50),
+    }
     out["load_at_end"] = os.getloadavg()
     if out.get("failed", {}).get("total") or out.get("stopped_early"):
         out["kept"] = str(work)  # the sipp logs and FreeSWITCH's, to see why
@@ -574,6 +598,8 @@ def report(r: dict) -> str:
         f"truncated {rec.get('truncated')}, failure hook count {rec.get('failure_hook_count')}, "
         f"talk - WAV s {rec.get('talk_minus_wav_s')}, MOS {rec.get('mos_mean')}",
         f"INVITE->200 ms: {r.get('invite_200_ms')}",
+        f"FreeSWITCH's writes from minute 5 (MB/s; disk: sent to storage, written: handed to write()): "
+        f"{r.get('disk_write_mb_s')}",
         f"agent state changes: {r.get('agent_changes')}, config changes: {r.get('config_changes')}",
         f"load average at start {r['load_at_start']}, at end {r['load_at_end']}",
     ]
