@@ -33,7 +33,15 @@ Figures, never pass/fail:
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
 `scripts/in-netns` so nothing leaves loopback.
 
-## Results (2026-12-06, 160 calls, 170 seats, 2 cores shared with two qemu VMs at nice -5)
+## Results (2026-12-07, 128 calls = 80% of the queue ceiling, 138 seats, 2 cores, quiet)
+
+60 minutes with recordings written inline (soak-128c60m.json): 7,525 calls, 0 failed, 0
+recordings lost or truncated, MOS 4.49. RSS 276 MB at minute 10, 284 at 30, 288 at 60: +9.6
+MB/h over the second half; 65 MB after malloc_trim. FreeSWITCH wrote 2.4 MB/s to storage with
+126 calls up (19 KB/s a call). Its CPU rose from 75% (median, minutes 10-30) to 87% (30-60) at
+the same calls, with threads, heap, core db and limit hash flat: not yet explained.
+
+## Earlier (2026-12-06, 160 calls, 170 seats, 2 cores shared with two qemu VMs at nice -5)
 
 60 minutes (soak-160c60m.json): RSS 346 MB at minute 10, 348 at 15, then 431 at 20 and 640 at
 25 while the machine was starved (load average 200+), flat or falling after (-31 MB/h over
