@@ -482,11 +482,8 @@ def run(args) -> dict:
             now = time.monotonic()
             el = now - t0
             if el >= next_sample:
-                cpu = fs_cpu_seconds(soak.pid)
-                pct_now = round(100 * (cpu - cpu_prev) / (now - t_prev)) if now > t_prev else None
-                io = fs_io_bytes(soak.pid)
-                span = now - t_prev
-                s = soak.sample(el / 60, pct_now)
+                cpu, io, span = fs_cpu_seconds(soak.pid), fs_io_bytes(soak.pid), now - t_prev
+                s = soak.sample(el / 60, round(100 * (cpu - cpu_prev) / span) if span > 0 else None)
                 for key, name in (("write_bytes", "disk_write_mb_s"), ("wchar", "written_mb_s")):
                     s[name] = round((io[key] - io_prev[key]) / span / 1e6, 3) if span > 0 else None
                 cpu_prev, t_prev, io_prev = cpu, now, io

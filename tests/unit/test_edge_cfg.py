@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ccctl.errors import InvalidInput
+from ccctl.errors import CcError, InvalidInput
+from ccctl.fleet import edge
 from ccctl.fleet.edge import EdgeConfig, kamailio_db_url, render_cfg
 
 URL = "postgresql+psycopg://ccctl:s3cret@10.0.0.5:5433/fleet"
@@ -42,36 +43,33 @@ def test_values_that_would_break_the_file_are_refused(tmp_path):
         kamailio_db_url("sqlite:////var/lib/ccctl/ccctl.db")
 
 
+def _kamcmd(tmp_path, monkeypatch, body: str) -> str:
+    """A kamcmd standing in for Kamailio's (BODY after the shebang), no waits between tries."""
+    monkeypatch.setattr(edge.time, "sleep", lambda s: None)
+    kamcmd = tmp_path / "kamcmd"
+    kamcmd.write_text("#!/bin/sh\n" + body)
+    kamcmd.chmod(0o755)
+    return str(kamcmd)
+
+
 def test_a_reload_refused_as_ongoing_is_run_again(tmp_path, monkeypatch):
     # kamcmd exits 0 when the RPC fails: a reload refused within dispatcher's 5 s left the
     # edge on its old sets (a joined node unreachable: 503) until the next change.
-    from ccctl.fleet import edge
-    from ccctl.fleet.edge import reload
-
-    monkeypatch.setattr(edge.time, "sleep", lambda s: None)
     calls = tmp_path / "calls"
-    kamcmd = tmp_path / "kamcmd"
-    kamcmd.write_text(
-        "#!/bin/sh\n"
+    kamcmd = _kamcmd(
+        tmp_path,
+        monkeypatch,
         f'echo "$3" >> {calls}\n'
         f'if [ "$3" = dispatcher.reload ] && [ $(grep -c dispatcher {calls}) -lt 3 ]; then\n'
         '  echo "error: 500 - Ongoing reload"; exit 0\n'
         "fi\n"
-        'echo "Ok. Dispatcher successfully reloaded."\n'
+        'echo "Ok. Dispatcher successfully reloaded."\n',
     )
-    kamcmd.chmod(0o755)
-    reload(tmp_path / "ctl", str(kamcmd))
+    edge.reload(tmp_path / "ctl", kamcmd)
     assert calls.read_text().split() == ["htable.reload", "dispatcher.reload", "dispatcher.reload", "dispatcher.reload"]
 
 
 def test_a_reload_that_keeps_failing_is_an_error(tmp_path, monkeypatch):
-    from ccctl.errors import CcError
-    from ccctl.fleet import edge
-    from ccctl.fleet.edge import reload
-
-    monkeypatch.setattr(edge.time, "sleep", lambda s: None)
-    kamcmd = tmp_path / "kamcmd"
-    kamcmd.write_text('#!/bin/sh\necho "error: 500 - Ongoing reload"\n')
-    kamcmd.chmod(0o755)
+    kamcmd = _kamcmd(tmp_path, monkeypatch, 'echo "error: 500 - Ongoing reload"\n')
     with pytest.raises(CcError, match="Ongoing reload"):
-        reload(tmp_path / "ctl", str(kamcmd))
+        edge.reload(tmp_path / "ctl", kamcmd)
