@@ -350,7 +350,9 @@ def main() -> None:
             bench.stop()
         out = ROOT / "bench" / "results"
         out.mkdir(exist_ok=True)
-        (out / f"calls-climb-{args.climb_only.replace(',', '-')}.json").write_text(json.dumps(results, indent=2))
+        order = "-project-first" if args.project_first else ""
+        name = f"calls-climb-{args.climb_only.replace(',', '-')}{order}.json"
+        (out / name).write_text(json.dumps(results, indent=2))
         for c in results["ceilings"]:
             print(f"  {c['path']:>7} {c['kind']:>5}: ceiling {c['ceiling']} ({c['first_failure']})")
         shutil.rmtree(work, ignore_errors=True)

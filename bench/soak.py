@@ -75,7 +75,7 @@ sys.path.insert(0, str(ROOT))
 from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from calls import DIDS, DOMAIN, TENANT, fs_cpu_seconds, fs_rss_mb, pct, sipp_figures, site  # noqa: E402
+from calls import CLK_TCK, DIDS, DOMAIN, TENANT, fs_cpu_seconds, fs_rss_mb, pct, sipp_figures, site  # noqa: E402
 
 from bench.registrations import memory_kib  # noqa: E402
 
@@ -131,6 +131,36 @@ def fs_threads(pid: int) -> int:
         if line.startswith("Threads:"):
             return int(line.split()[1])
     return 0
+
+
+def fs_thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
+    """Each live thread's CPU clock ticks (utime + stime) and name."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            raw = (task / "stat").read_text()
+        except OSError:
+            continue  # ended between the listing and the read
+        comm, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+        out[int(task.name)] = (comm, int(rest[11]) + int(rest[12]))
+    return out
+
+
+def long_lived_cpu(before: dict, after: dict, cpu_s: float, span_s: float) -> dict:
+    """CPU over an interval split between the threads alive at both ends (FreeSWITCH's own: a
+    call's threads live for the call, shorter than the interval) and the rest (the calls'), with
+    the busiest long-lived threads: a rise in FreeSWITCH's CPU at the same calls shows which
+    side it is on, and which thread to look at (gdb -p PID, `thread find TID`)."""
+    deltas = [(tid, after[tid][0], (after[tid][1] - before[tid][1]) / CLK_TCK) for tid in after if tid in before]
+    long_s = sum(d for _, _, d in deltas)
+    return {
+        "long_lived_cpu_pct": round(100 * long_s / span_s, 1),
+        "calls_cpu_pct": round(100 * (cpu_s - long_s) / span_s, 1),
+        "busiest_threads": [
+            {"tid": tid, "name": name, "cpu_pct": round(100 * d / span_s, 1)}
+            for tid, name, d in sorted(deltas, key=lambda x: -x[2])[:6]
+        ],
+    }
 
 
 def malloc_trim(pid: int) -> str:
@@ -267,6 +297,7 @@ class Soak:
         apply_tenants(app.open(fs_settings(workdir), deploy=False), site(agents))
         self.box = start_box(find_prefix(), workdir)
         self.pid = self.box.fs.proc.pid
+        self.ticks_prev: tuple | None = None
         self.exts = [str(1000 + i) for i in range(agents)]
         seats = [Seat(x, DOMAIN, seat_password(self.box.services, TENANT, x)) for x in self.exts]
         # Registered for the whole run (the profile does not cap it).
@@ -413,6 +444,12 @@ class Soak:
 
     def counters(self, minute: float) -> dict:
         """FreeSWITCH's own view of its state, to tell which one grows."""
+        ticks, cpu, now = fs_thread_ticks(self.pid), fs_cpu_seconds(self.pid), time.monotonic()
+        split = {}
+        if self.ticks_prev:
+            t0, c0, w0 = self.ticks_prev
+            split = long_lived_cpu(t0, ticks, cpu - c0, now - w0)
+        self.ticks_prev = (ticks, cpu, now)
         status = self.api("status")
         limit = self.api("hash_dump limit")
         return {
@@ -428,6 +465,7 @@ class Soak:
             **self.record_backlog(),
             "core_db_kb": sum(p.stat().st_size for p in self.box.fs.dirs["db"].glob("*") if p.is_file()) // 1024,
             **fs_heap_mb(self.pid),
+            **split,
         }
 
     def recordings(self, since: float) -> dict:
