@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ccctl.errors import FreeSwitchError
 from ccctl.freeswitch.esl import EventSocket
+from ccctl.freeswitch.runtime import ENVIRONMENT
 from ccctl.settings import Settings
 
 DIRS = ("conf", "log", "db", "run", "sounds", "recordings", "storage", "cache", "temp", "certs")
@@ -55,7 +56,11 @@ class FreeSwitch:
         for d in DIRS:
             args += [f"-{d}", str(self.dirs[d])]
         self.stdout = open(self.root / "stdout.log", "ab")
-        self.proc = subprocess.Popen(args, stdout=self.stdout, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # The box's environment for the engine; one set by the caller wins (a bench's A/B).
+        env = {**ENVIRONMENT, **os.environ}
+        self.proc = subprocess.Popen(
+            args, stdout=self.stdout, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+        )
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ccctl.freeswitch.runtime import ENVIRONMENT
 from ccctl.testing.vm import free_port
 
 from .conftest import BUILD, REPO, boot, need
@@ -94,6 +95,18 @@ def test_freeswitch_started_once_after_first_boot(host, engine_included):
     first = host.run("systemctl show -p ExecMainStartTimestampMonotonic --value ccctl-firstboot").stdout
     started = host.run("systemctl show -p ExecMainStartTimestampMonotonic --value freeswitch").stdout
     assert int(started) > int(first), (first, started)
+
+
+def test_engine_runs_with_the_unit_environment(host, engine_included):
+    """The running engine has what its unit sets (ccctl/freeswitch/runtime.py): glibc's malloc
+    arenas capped, which keeps its resident memory flat while calls run."""
+    if not engine_included:
+        pytest.skip("image built without the engine")
+    environ = host.check_output(
+        'sudo sh -c \'tr "\\\\0" "\\\\n" < /proc/$(cat /run/freeswitch/freeswitch.pid)/environ\''
+    ).splitlines()
+    for name, value in ENVIRONMENT.items():
+        assert f"{name}={value}" in environ, (name, [x for x in environ if x.startswith(name)])
 
 
 def test_fs_cli_connects_as_root(host, engine_included):
