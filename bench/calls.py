@@ -28,6 +28,16 @@ ceiling with FreeSWITCH's CPU and resident memory there:
 
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
 `scripts/in-netns` so nothing leaves loopback. Writes bench/results/calls.json.
+
+## Queue climb, both orders (2026-12-07, 2 cores, 300 seats, 160 to 280 by 20)
+
+| order (one FreeSWITCH per run) | bare ceiling | product ceiling | CPU/call bare, product (160-200) |
+|---|---|---|---|
+| bare first (calls-climb-queue.json) | 220 (240: p95 2.2 s) | 220 (240: p95 7.5 s) | 147-156, 155-172 ms |
+| product first (...-project-first.json) | 180 (200: p95 2.7 s, MOS 3.5) | 180 (200: p95 2.2 s) | 198-245, 169-207 ms |
+
+Equal in each order. The run-to-run spread (220 vs 180, 150 vs 200 ms a call) is larger than
+any difference between the paths; the last stop's 160 vs 200 (bare first) lies within it.
 """
 
 from __future__ import annotations

@@ -33,6 +33,16 @@ Figures, never pass/fail:
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
 `scripts/in-netns` so nothing leaves loopback.
 
+## Results (2026-12-07, second machine: glibc's arenas, 20 minutes each, back to back)
+
+128 calls, 138 seats, 2 cores, quiet. Default arenas (soak-128c20m.json): RSS 412 MB at minute
+10, +41.6 MB/h after it, 67 MB after malloc_trim; CPU median 86% (minutes 5-20).
+MALLOC_ARENA_MAX=2 (soak-128c20m-arena2.json, now the box's unit and the tests' engine, see
+ccctl/freeswitch/runtime.py): 343 MB at minute 10, +14.3 MB/h after it, 61 MB after
+malloc_trim; CPU median 88%. Both: 0 failed, 0 recordings lost or truncated of ~2,520, MOS 4.49.
+FreeSWITCH's own threads (SIP stack, queue dispatcher, timer, database) never took over 0.8% of
+a core each: the CPU is the calls' media threads.
+
 ## Results (2026-12-07, 128 calls = 80% of the queue ceiling, 138 seats, 2 cores, quiet)
 
 60 minutes with recordings written inline (soak-128c60m.json): 7,525 calls, 0 failed, 0
@@ -133,6 +143,13 @@ def fs_threads(pid: int) -> int:
     return 0
 
 
+def fs_user_sys_s(pid: int) -> tuple[float, float]:
+    """FreeSWITCH's CPU seconds so far in its own code and in the kernel's (system calls: the
+    network, the recordings' writes)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
 def fs_thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
     """Each live thread's CPU clock ticks (utime + stime) and name."""
     out = {}
@@ -146,19 +163,18 @@ def fs_thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
     return out
 
 
-def long_lived_cpu(before: dict, after: dict, cpu_s: float, span_s: float) -> dict:
-    """CPU over an interval split between the threads alive at both ends (FreeSWITCH's own: a
-    call's threads live for the call, shorter than the interval) and the rest (the calls'), with
-    the busiest long-lived threads: a rise in FreeSWITCH's CPU at the same calls shows which
-    side it is on, and which thread to look at (gdb -p PID, `thread find TID`)."""
+def busiest_threads(before: dict, after: dict, span_s: float, n: int = 6) -> dict:
+    """The busiest threads over an interval, and how many threads used CPU in it. FreeSWITCH
+    runs each call's session in a thread from a pool, so a thread is not a call; what this
+    tells is whether one of FreeSWITCH's own threads (SIP stack, queue dispatcher, database
+    writer, timer) stands out, or the CPU is spread over the calls' threads (gdb -p PID,
+    `thread find TID`, shows a thread's stack)."""
     deltas = [(tid, after[tid][0], (after[tid][1] - before[tid][1]) / CLK_TCK) for tid in after if tid in before]
-    long_s = sum(d for _, _, d in deltas)
     return {
-        "long_lived_cpu_pct": round(100 * long_s / span_s, 1),
-        "calls_cpu_pct": round(100 * (cpu_s - long_s) / span_s, 1),
+        "threads_busy": sum(1 for *_, d in deltas if d > 0),
         "busiest_threads": [
             {"tid": tid, "name": name, "cpu_pct": round(100 * d / span_s, 1)}
-            for tid, name, d in sorted(deltas, key=lambda x: -x[2])[:6]
+            for tid, name, d in sorted(deltas, key=lambda x: -x[2])[:n]
         ],
     }
 
@@ -444,12 +460,17 @@ class Soak:
 
     def counters(self, minute: float) -> dict:
         """FreeSWITCH's own view of its state, to tell which one grows."""
-        ticks, cpu, now = fs_thread_ticks(self.pid), fs_cpu_seconds(self.pid), time.monotonic()
-        split = {}
+        ticks, (user, system), now = fs_thread_ticks(self.pid), fs_user_sys_s(self.pid), time.monotonic()
+        busy = {}
         if self.ticks_prev:
-            t0, c0, w0 = self.ticks_prev
-            split = long_lived_cpu(t0, ticks, cpu - c0, now - w0)
-        self.ticks_prev = (ticks, cpu, now)
+            t0, u0, s0, w0 = self.ticks_prev
+            span = now - w0
+            busy = {
+                "cpu_user_pct": round(100 * (user - u0) / span, 1),
+                "cpu_system_pct": round(100 * (system - s0) / span, 1),
+                **busiest_threads(t0, ticks, span),
+            }
+        self.ticks_prev = (ticks, user, system, now)
         status = self.api("status")
         limit = self.api("hash_dump limit")
         return {
@@ -465,7 +486,7 @@ class Soak:
             **self.record_backlog(),
             "core_db_kb": sum(p.stat().st_size for p in self.box.fs.dirs["db"].glob("*") if p.is_file()) // 1024,
             **fs_heap_mb(self.pid),
-            **split,
+            **busy,
         }
 
     def recordings(self, since: float) -> dict:
@@ -503,6 +524,8 @@ def run(args) -> dict:
         "agents": args.agents,
         "talk_s": args.talk_s,
         "record_thread": args.record_thread,
+        # glibc's arena cap, when the run sets one (FreeSWITCH inherits the environment)
+        "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),
         "session_limits": soak.box.services.settings.session_limits(),
@@ -682,7 +705,8 @@ def main() -> None:
     r = run(args)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    name = out / f"soak-{args.calls}c{args.minutes:g}m{'-thread' if args.record_thread else ''}.json"
+    arenas = f"-arena{os.environ['MALLOC_ARENA_MAX']}" if os.environ.get("MALLOC_ARENA_MAX") else ""
+    name = out / f"soak-{args.calls}c{args.minutes:g}m{'-thread' if args.record_thread else ''}{arenas}.json"
     name.write_text(json.dumps(r, indent=2))
     print(report(r))
     print(f"written to {name.relative_to(ROOT)}")
