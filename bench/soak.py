@@ -150,6 +150,12 @@ def fs_user_sys_s(pid: int) -> tuple[float, float]:
     return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
 
+def engine_environ(pid: int) -> dict[str, str]:
+    """The environment FreeSWITCH started with."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(x.decode(errors="replace").split("=", 1) for x in raw if b"=" in x)
+
+
 def fs_thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
     """Each live thread's CPU clock ticks (utime + stime) and name."""
     out = {}
@@ -524,8 +530,8 @@ def run(args) -> dict:
         "agents": args.agents,
         "talk_s": args.talk_s,
         "record_thread": args.record_thread,
-        # glibc's arena cap, when the run sets one (FreeSWITCH inherits the environment)
-        "malloc_arena_max": os.environ.get("MALLOC_ARENA_MAX"),
+        # glibc's arena cap as the engine runs with it (the box's, or the caller's for an A/B)
+        "malloc_arena_max": engine_environ(soak.pid).get("MALLOC_ARENA_MAX"),
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),
         "session_limits": soak.box.services.settings.session_limits(),
