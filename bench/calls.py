@@ -116,9 +116,15 @@ def add_bare_path(conf: Path) -> None:
     path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def fs_cpu_seconds(pid: int) -> float:
+def fs_user_sys_s(pid: int) -> tuple[float, float]:
+    """FreeSWITCH's CPU seconds so far in its own code and in the kernel's (system calls: the
+    network, the recordings' writes)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
+def fs_cpu_seconds(pid: int) -> float:
+    return sum(fs_user_sys_s(pid))
 
 
 def fs_rss_mb(pid: int) -> float:

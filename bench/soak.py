@@ -88,7 +88,18 @@ sys.path.insert(0, str(ROOT))
 from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from calls import CLK_TCK, DIDS, DOMAIN, TENANT, fs_cpu_seconds, fs_rss_mb, pct, sipp_figures, site  # noqa: E402
+from calls import (  # noqa: E402
+    CLK_TCK,
+    DIDS,
+    DOMAIN,
+    TENANT,
+    fs_cpu_seconds,
+    fs_rss_mb,
+    fs_user_sys_s,
+    pct,
+    sipp_figures,
+    site,
+)
 
 from bench.registrations import memory_kib  # noqa: E402
 
@@ -144,13 +155,6 @@ def fs_threads(pid: int) -> int:
         if line.startswith("Threads:"):
             return int(line.split()[1])
     return 0
-
-
-def fs_user_sys_s(pid: int) -> tuple[float, float]:
-    """FreeSWITCH's CPU seconds so far in its own code and in the kernel's (system calls: the
-    network, the recordings' writes)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
 
 def engine_environ(pid: int) -> dict[str, str]:
