@@ -313,7 +313,9 @@ def curve(samples: list[dict]) -> list[dict]:
 
 
 class Soak:
-    def __init__(self, workdir: Path, calls: int, agents: int, talk_s: int, flip: int, minutes: float):
+    def __init__(
+        self, workdir: Path, calls: int, agents: int, talk_s: int, flip: int, minutes: float, engine_env: list[str]
+    ):
         from ccctl import app
         from ccctl.config.entities import seat_password
         from ccctl.config.write import apply_tenants
@@ -324,7 +326,9 @@ class Soak:
         self.dir, self.calls, self.talk_s, self.flip = workdir, calls, talk_s, flip
         self.agent_state = agent_state
         apply_tenants(app.open(fs_settings(workdir), deploy=False), site(agents))
-        self.box = start_box(find_prefix(), workdir)
+        # The engine alone gets ENGINE_ENV (an allocator preloaded into this bench and sipp would
+        # measure them too).
+        self.box = start_box(find_prefix(), workdir, wrapper=["env", *engine_env] if engine_env else None)
         self.pid = self.box.fs.proc.pid
         self.ticks_prev: tuple | None = None
         self.exts = [str(1000 + i) for i in range(agents)]
@@ -526,7 +530,7 @@ class Soak:
 
 def run(args) -> dict:
     work = Path(tempfile.mkdtemp(prefix="ccctl-bench-soak-"))
-    soak = Soak(work, args.calls, args.agents, args.talk_s, args.flip, args.minutes)
+    soak = Soak(work, args.calls, args.agents, args.talk_s, args.flip, args.minutes, args.engine_env)
     if args.record_thread:
         # A channel variable not set on the channel is looked up among the globals.
         soak.api("global_setvar RECORD_USE_THREAD=true")
@@ -539,6 +543,7 @@ def run(args) -> dict:
         "record_thread": args.record_thread,
         # glibc's arena cap as the engine runs with it (the box's, or the caller's for an A/B)
         "malloc_arena_max": engine_environ(soak.pid).get("MALLOC_ARENA_MAX"),
+        "ld_preload": engine_environ(soak.pid).get("LD_PRELOAD"),
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),
         "session_limits": soak.box.services.settings.session_limits(),
@@ -689,6 +694,19 @@ def report(r: dict) -> str:
     return "\n".join(lines)
 
 
+def variant(engine_env: list[str]) -> str:
+    """The results file's suffix for --engine-env: `-jemalloc` for LD_PRELOAD=.../libjemalloc.so.2,
+    `-NAMEvalue` for the rest."""
+    parts = []
+    for item in engine_env:
+        name, value = item.split("=", 1)
+        if name == "LD_PRELOAD":
+            parts.append(Path(value).name.split(".so")[0].removeprefix("lib"))
+        else:
+            parts.append(f"{name}{value}")
+    return "".join(f"-{p}" for p in parts)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=200, help="concurrent recorded queue calls to hold")
@@ -703,8 +721,18 @@ def main() -> None:
         "a writer thread per recording behind a buffer with no bound, instead of the product's inline "
         "writes (ccctl/render/core.py CHANNEL_DEFAULTS)",
     )
+    ap.add_argument(
+        "--engine-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable for FreeSWITCH alone, over the box's (ccctl/freeswitch/runtime.py); e.g. "
+        "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 for another allocator (results: -jemalloc)",
+    )
     ap.add_argument("--json", action="store_true", help="print the JSON results too")
     args = ap.parse_args()
+    if any("=" not in v or not v.split("=", 1)[0] for v in args.engine_env):
+        ap.error("--engine-env takes NAME=VALUE")
     if args.calls < 1 or args.minutes <= 0:
         ap.error("--calls and --minutes must be positive")
     args.agents = args.agents or args.calls + 10
@@ -719,7 +747,10 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     arenas = f"-arena{os.environ['MALLOC_ARENA_MAX']}" if os.environ.get("MALLOC_ARENA_MAX") else ""
-    name = out / f"soak-{args.calls}c{args.minutes:g}m{'-thread' if args.record_thread else ''}{arenas}.json"
+    name = (
+        out
+        / f"soak-{args.calls}c{args.minutes:g}m{'-thread' if args.record_thread else ''}{arenas}{variant(args.engine_env)}.json"
+    )
     name.write_text(json.dumps(r, indent=2))
     print(report(r))
     print(f"written to {name.relative_to(ROOT)}")

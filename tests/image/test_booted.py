@@ -24,16 +24,21 @@ SLIRP_HOST = "10.0.2.2"  # this host, seen from inside qemu's user-mode network
 NUMBER = "+4930555100"  # tests/image/call_site.yaml: the IVR
 
 
-def poll(check, timeout: float, what: str, interval: float = 2):
+def _tail(value) -> str:
+    return str(value)[-2000:]
+
+
+def poll(check, timeout: float, what: str, interval: float = 2, show=_tail):
     """CHECK() -> (done, value) until done, at least once; returns the value. After TIMEOUT
-    seconds the test fails with WHAT and the last value (never returns as if it had passed)."""
+    seconds the test fails with WHAT and the last value as SHOW(value) gives it (never returns
+    as if it had passed)."""
     deadline = time.monotonic() + timeout
     while True:
         done, value = check()
         if done:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"{what} after {timeout:.0f} s:\n{str(value)[-2000:]}")
+            raise AssertionError(f"{what} after {timeout:.0f} s:\n{show(value)}")
         time.sleep(interval)
 
 
@@ -906,15 +911,17 @@ def carrier_legs():
     rows = json.loads(api("show channels as json") or "{}").get("rows") or []
     # the carrier-side legs are the parked ones; answered: ACTIVE
     legs = [r for r in rows if r["name"].startswith("FreeTDM/1:") and r["application"] == "park"]
-    return legs, sum(r["callstate"] == "ACTIVE" for r in legs), len(rows)
+    # the seat's legs (sipp over qemu's NAT): one a call the seat took
+    seat = sum(r["name"].startswith("sofia/") and r["callstate"] == "ACTIVE" for r in rows)
+    return legs, sum(r["callstate"] == "ACTIVE" for r in legs), len(rows), seat
 def place(i):
     s.sendall(f"bgapi originate {{origination_caller_id_number=4930111{i:03d}}}freetdm/grp9/a/@DID@ &park()\\n\\n".encode())
 # Two calls a second, as a carrier's PRI presents a burst: under qemu's emulation a
 # saturated guest can let libpri's setup timers run out, so a span slot whose call ended
 # without being answered is offered again (counted in "placed").
-t0, placed, up, rows = time.monotonic(), 0, 0, 0
+t0, placed, up, rows, seat = time.monotonic(), 0, 0, 0, 0
 while time.monotonic() - t0 < 300:
-    legs, up, rows = carrier_legs()
+    legs, up, rows, seat = carrier_legs()
     if up >= @N@:
         break
     if placed < @N@ or (len(legs) < @N@ and placed < @N@ + 10 and time.monotonic() - t0 > 30):
@@ -936,7 +943,7 @@ dumps = {name: api(f"ftdm dump {name}") for name in ("loop-s1", "loop-s2")}
 extra = api("originate freetdm/grp9/a/@DID@ &park()").strip()
 time.sleep(@TALK@)  # talk on: every recording at least this long after the 31st
 api("hupall NORMAL_CLEARING")
-print(json.dumps({"up": up, "setup_s": setup, "cpu_pct": cpu, "cpus": os.cpu_count(), "channels": rows, "placed": placed, "dumps": dumps, "extra": extra}))
+print(json.dumps({"up": up, "setup_s": setup, "cpu_pct": cpu, "cpus": os.cpu_count(), "channels": rows, "placed": placed, "seat_legs": seat, "dumps": dumps, "extra": extra}))
 PY"""
 BURST_DID = "4930555201"  # call_site.yaml: imagecall's number to seat 2001 (recorded on answer)
 
@@ -963,7 +970,8 @@ def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_w
     print(
         f"\n30 calls over the E1 spans: all answered in {fig['setup_s']:.1f} s "
         f"({30 / fig['setup_s']:.1f} calls/s), FreeSWITCH CPU with 30 up: {fig['cpu_pct']:.0f}% "
-        f"of one of {fig['cpus']} vCPUs (qemu TCG); calls placed: {fig['placed']}; 31st: {fig['extra']}"
+        f"of one of {fig['cpus']} vCPUs (qemu TCG); calls placed: {fig['placed']}; seat's legs up: "
+        f"{fig['seat_legs']}; 31st: {fig['extra']}"
     )
     assert fig["up"] == 30, fig
     busy = {name: calls_in_dump(text) for name, text in fig["dumps"].items()}
@@ -972,10 +980,31 @@ def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_w
 
     def rows():
         # Only this test calls BURST_DID; a call offered again (see BURST) has a row unanswered.
-        mine = [c for c in calls_of(vm, "imagecall") if c["did"] == BURST_DID and c.get("agent")]
-        return len(mine) >= 30 and all(c.get("ended_at") for c in mine), mine
+        burst = [c for c in calls_of(vm, "imagecall") if c["did"] == BURST_DID]
+        mine = [c for c in burst if c.get("agent")]
+        return len(mine) >= 30 and all(c.get("ended_at") for c in mine), burst
 
-    mine = poll(rows, 300, "not all 30 calls have ended rows")
+    def brief(burst):
+        # One line a call (which of them the seat did not take, and how each ended), then what
+        # the daemon said (a lost event stream, a reconciliation from the CDR).
+        daemon = vm.ssh("sudo journalctl -u ccctl-daemon --since '-10min' --no-pager -o cat | tail -n 20", check=False)
+        return (
+            f"{len(burst)} rows for {BURST_DID}:\n"
+            + "\n".join(
+                f"{c['uuid'][:8]} {c['span']} agent={c['agent']} {c['disposition']} {c['hangup_cause']} "
+                f"side={c['hangup_side']} source={c['source']} answered={c['answered_at']} ended={c['ended_at']}"
+                for c in burst
+            )
+            + f"\nccctl-daemon:\n{daemon.stdout}"
+        )
+
+    burst = poll(
+        rows,
+        300,
+        f"not all 30 calls have ended rows taken by the seat (burst: { {k: v for k, v in fig.items() if k != 'dumps'} })",
+        show=brief,
+    )
+    mine = [c for c in burst if c.get("agent")]
     assert len(mine) == 30, [(c["uuid"], c["span"], c["disposition"]) for c in mine]
     assert all(c["span"].startswith("loop-s2:") and c["agent"] == ext for c in mine), mine
     recs = recordings_of(vm, [c["uuid"] for c in mine])
