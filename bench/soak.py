@@ -163,6 +163,13 @@ def engine_environ(pid: int) -> dict[str, str]:
     return dict(x.decode(errors="replace").split("=", 1) for x in raw if b"=" in x)
 
 
+def engine_allocator(pid: int) -> str:
+    """The malloc FreeSWITCH runs on: jemalloc when its library is mapped (a preload that could
+    not be found is ignored by the loader, with glibc's malloc left in place), else glibc."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return "jemalloc" if "libjemalloc" in maps else "glibc"
+
+
 def fs_thread_ticks(pid: int) -> dict[int, tuple[str, int]]:
     """Each live thread's CPU clock ticks (utime + stime) and name."""
     out = {}
@@ -544,6 +551,7 @@ def run(args) -> dict:
         # glibc's arena cap as the engine runs with it (the box's, or the caller's for an A/B)
         "malloc_arena_max": engine_environ(soak.pid).get("MALLOC_ARENA_MAX"),
         "ld_preload": engine_environ(soak.pid).get("LD_PRELOAD"),
+        "allocator": engine_allocator(soak.pid),
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),
         "session_limits": soak.box.services.settings.session_limits(),
@@ -657,7 +665,8 @@ def run(args) -> dict:
 def report(r: dict) -> str:
     lines = [
         f"soak: {r['calls']} recorded queue calls of {r['talk_s']} s held for {r['minutes']} min, "
-        f"{r['agents']} seats, {r['cores']} cores",
+        f"{r['agents']} seats, {r['cores']} cores; malloc: {r.get('allocator', 'glibc')}"
+        + (f" (MALLOC_ARENA_MAX={r['malloc_arena_max']})" if r.get("malloc_arena_max") else ""),
         "",
         "| minute | RSS MB | PSS MB | calls up (sipp) | calls up (FreeSWITCH) | CPU % |",
         "|---|---|---|---|---|---|",
