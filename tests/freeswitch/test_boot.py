@@ -125,3 +125,13 @@ def test_loaded_without_errors(booted):
     # private namespace; that gateway's complaints are expected, nothing else is.
     errors = [e for e in fs.errors() if "acme-carrier" not in e and "sip.carrier.example" not in e]
     assert errors == [], "\n".join(errors[:20])
+
+
+def test_runs_on_the_allocator_of_a_box(booted):
+    """The tests' engine runs on the malloc a box's runs on (ccctl/freeswitch/runtime.py), so the
+    benchmarks' memory and CPU figures are the box's."""
+    from ccctl.freeswitch.runtime import ALLOCATOR
+
+    fs, _ = booted
+    maps = open(f"/proc/{fs.proc.pid}/maps").read()
+    assert f"/{ALLOCATOR}" in maps, f"FreeSWITCH runs without {ALLOCATOR} (scripts/system-deps test installs it)"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ccctl.freeswitch.runtime import ENVIRONMENT
+from ccctl.freeswitch.runtime import ALLOCATOR, ENVIRONMENT
 from ccctl.testing.vm import free_port
 
 from .conftest import BUILD, REPO, boot, need
@@ -103,8 +103,9 @@ def test_freeswitch_started_once_after_first_boot(host, engine_included):
 
 
 def test_engine_runs_with_the_unit_environment(host, engine_included):
-    """The running engine has what its unit sets (ccctl/freeswitch/runtime.py): glibc's malloc
-    arenas capped, which keeps its resident memory flat while calls run."""
+    """The running engine has what its unit sets (ccctl/freeswitch/runtime.py), and runs on
+    jemalloc, which keeps its resident memory flat while calls run: the image has the library
+    (a preload the loader cannot find is skipped with one line, leaving glibc's malloc)."""
     if not engine_included:
         pytest.skip("image built without the engine")
     environ = host.check_output(
@@ -112,6 +113,8 @@ def test_engine_runs_with_the_unit_environment(host, engine_included):
     ).splitlines()
     for name, value in ENVIRONMENT.items():
         assert f"{name}={value}" in environ, (name, [x for x in environ if x.startswith(name)])
+    maps = host.check_output("sudo sh -c 'cat /proc/$(cat /run/freeswitch/freeswitch.pid)/maps'")
+    assert f"/{ALLOCATOR}" in maps, "FreeSWITCH does not run on jemalloc"
 
 
 def test_fs_cli_connects_as_root(host, engine_included):
@@ -988,6 +991,16 @@ def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_w
         # One line a call (which of them the seat did not take, and how each ended), then what
         # the daemon said (a lost event stream, a reconciliation from the CDR).
         daemon = vm.ssh("sudo journalctl -u ccctl-daemon --since '-10min' --no-pager -o cat | tail -n 20", check=False)
+        # What FreeSWITCH logged of a call the seat did not take: why its bridge failed.
+        missed = "\\|".join(c["uuid"] for c in burst if not c.get("agent"))[:2000]
+        engine = (
+            vm.ssh(
+                f"sudo grep -h '{missed}' /var/log/freeswitch/freeswitch.log | grep -i 'originate\\|bridge\\|hangup\\|transfer' | tail -n 30",
+                check=False,
+            ).stdout
+            if missed
+            else ""
+        )
         return (
             f"{len(burst)} rows for {BURST_DID}:\n"
             + "\n".join(
@@ -995,7 +1008,7 @@ def test_thirty_recorded_calls_at_once_over_the_spans(vm, site, spans, freetdm_w
                 f"side={c['hangup_side']} source={c['source']} answered={c['answered_at']} ended={c['ended_at']}"
                 for c in burst
             )
-            + f"\nccctl-daemon:\n{daemon.stdout}"
+            + f"\nccctl-daemon:\n{daemon.stdout}\nFreeSWITCH on the calls without the seat:\n{engine}"
         )
 
     burst = poll(

@@ -3,12 +3,16 @@ starts with the same, so benchmarks measure what a box runs."""
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+from ctypes.util import find_library
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from ccctl.freeswitch.runtime import ENVIRONMENT
+from ccctl.freeswitch.runtime import ENVIRONMENT, PACKAGES
 from ccctl.settings import Settings
 from ccctl.testing.fsproc import FreeSwitch
 
@@ -17,11 +21,44 @@ UNIT = Path(__file__).resolve().parents[2] / "ansible/roles/freeswitch/templates
 
 def test_the_unit_sets_every_variable():
     lines = UNIT.read_text().splitlines()
-    assert ENVIRONMENT["MALLOC_ARENA_MAX"] == "2"
+    assert ENVIRONMENT["LD_PRELOAD"] == "libjemalloc.so.2" and ENVIRONMENT["MALLOC_ARENA_MAX"] == "2"
     for name, value in ENVIRONMENT.items():
-        assert f"Environment={name}={value}" in lines, name
-    # Only in [Service], where systemd reads it.
-    assert lines.index("[Service]") < lines.index("Environment=MALLOC_ARENA_MAX=2") < lines.index("[Install]")
+        line = f"Environment={name}={value}"
+        # Only in [Service], where systemd reads it.
+        assert lines.index("[Service]") < lines.index(line) < lines.index("[Install]"), line
+
+
+def test_every_machine_with_the_engine_gets_its_allocator(monkeypatch):
+    """The package the preload needs: installed by the role on a fleet machine, bootstrapped
+    into the image (with or without an engine), and installed with the test tiers' packages."""
+    import yaml
+
+    from image.builder.stages import bootstrap
+
+    root = UNIT.parents[4]
+    defaults = yaml.safe_load((root / "ansible/roles/freeswitch/defaults/main.yml").read_text())
+    assert defaults["freeswitch__runtime_packages"] == list(PACKAGES) == ["libjemalloc2"]
+    tasks = yaml.safe_load((root / "ansible/roles/freeswitch/tasks/main.yml").read_text())
+    assert any(t.get("ansible.builtin.apt", {}).get("name") == "{{ freeswitch__runtime_packages }}" for t in tasks)
+    for engine_packages in ([], ["libfreeswitch1"]):
+        ctx = SimpleNamespace(
+            settings=SimpleNamespace(kernel="linux-image-amd64", extra_packages=[], dahdi="none"),
+            engine=SimpleNamespace(packages=engine_packages),
+        )
+        assert set(PACKAGES) <= set(bootstrap.package_list(ctx))
+    assert "libjemalloc2" in (root / "scripts/system-deps").read_text().split("TEST_PKGS=")[1].splitlines()[0]
+
+
+@pytest.mark.skipif(
+    not find_library("jemalloc"), reason="libjemalloc2 is not installed here (scripts/system-deps test)"
+)
+def test_the_preload_is_found_by_name(tmp_path):
+    """By name, as the unit gives it: the loader finds it in its own paths (a wrong name would
+    only print a line and leave glibc's malloc in place)."""
+    r = subprocess.run(
+        ["cat", "/proc/self/maps"], env={**os.environ, **ENVIRONMENT}, capture_output=True, text=True, check=True
+    )
+    assert "libjemalloc.so.2" in r.stdout and "cannot be preloaded" not in r.stderr, r.stderr
 
 
 def _stand_in(tmp_path: Path) -> tuple[Path, Path]:
@@ -40,10 +77,11 @@ def _start(tmp_path: Path, binary: Path) -> None:
 
 
 def test_the_tests_engine_starts_with_the_box_environment(tmp_path, monkeypatch):
-    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
     binary, out = _stand_in(tmp_path)
     _start(tmp_path, binary)
-    assert "MALLOC_ARENA_MAX=2" in out.read_text().splitlines()
+    assert {f"{k}={v}" for k, v in ENVIRONMENT.items()} <= set(out.read_text().splitlines())
 
 
 def test_a_value_set_by_the_caller_wins(tmp_path, monkeypatch):

@@ -13,6 +13,7 @@ import json
 import os
 from pathlib import Path
 
+from ccctl.freeswitch import runtime
 from ccctl.freeswitch.install import vendor
 
 from ..context import BuildContext
@@ -67,7 +68,10 @@ def dahdi_packages(s) -> list[str]:
 
 def package_list(ctx: BuildContext) -> list[str]:
     s = ctx.settings
-    return sorted(set(BASE_PACKAGES + [s.kernel] + list(s.extra_packages) + ctx.engine.packages + dahdi_packages(s)))
+    # The engine's runtime (its allocator) even without an engine: `ccctl engine install` adds
+    # one later, and the freeswitch role installs it on every machine.
+    engine = ctx.engine.packages + list(runtime.PACKAGES)
+    return sorted(set(BASE_PACKAGES + [s.kernel] + list(s.extra_packages) + engine + dahdi_packages(s)))
 
 
 def cache_key(ctx: BuildContext) -> str:
