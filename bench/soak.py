@@ -28,10 +28,22 @@ Reported: the memory curve (minute, RSS MB, PSS MB, calls up, CPU%) and RSS grow
 least squares over minutes 10..end, as text, and as JSON in bench/results/soak-NcMm.json.
 Figures, never pass/fail:
 
-    python bench/soak.py [--calls 200] [--minutes 60] [--agents N+10] [--record-thread] [--json]
+    python bench/soak.py [--calls 200] [--minutes 60] [--agents N+10] [--record-thread]
+                         [--engine-env NAME=VALUE ...] [--json]
 
 Needs FreeSWITCH (CC_FREESWITCH_PREFIX or /opt/freeswitch) and sipp; re-runs itself inside
 `scripts/in-netns` so nothing leaves loopback.
+
+## Results (2026-12-07, second machine: jemalloc, now the box's malloc)
+
+128 calls, 138 seats, 2 cores, quiet; FreeSWITCH with libjemalloc.so.2 preloaded (what its unit
+now sets, ccctl/freeswitch/runtime.py). 20 minutes (soak-128c20m-jemalloc.json): RSS peaks at
+323 MB at minute 4 and falls back, 301 at minute 10, 296 at 20 (-26 MB/h after minute 10); CPU
+median 91% (minutes 5-20). 40 minutes (soak-128c40m-jemalloc.json): 310 MB at minute 5, 304 at
+10, then 295-296 from minute 15 to 40: -5.6 MB/h after minute 10, -1.0 MB/h over the second
+half; CPU median 88% (minutes 5-40; 48-51% user, 38-42% system). Both: 93-94 MB idle once the
+calls ended, with no trim (glibc: 322-327 MB, 61 MB only after malloc_trim); 0 failed, 0
+recordings lost or truncated (2,521 and 5,003 calls), INVITE -> 200 p95 12 ms, MOS 4.49.
 
 ## Results (2026-12-07, second machine: glibc's arenas, 20 minutes each, back to back)
 
@@ -705,12 +717,13 @@ def report(r: dict) -> str:
 
 def variant(engine_env: list[str]) -> str:
     """The results file's suffix for --engine-env: `-jemalloc` for LD_PRELOAD=.../libjemalloc.so.2,
-    `-NAMEvalue` for the rest."""
+    `-glibc` for LD_PRELOAD= (none), `-NAMEvalue` for the rest."""
     parts = []
     for item in engine_env:
         name, value = item.split("=", 1)
         if name == "LD_PRELOAD":
-            parts.append(Path(value).name.split(".so")[0].removeprefix("lib"))
+            # empty: no preload, glibc's malloc (the box's default is jemalloc)
+            parts.append(Path(value).name.split(".so")[0].removeprefix("lib") or "glibc")
         else:
             parts.append(f"{name}{value}")
     return "".join(f"-{p}" for p in parts)
@@ -735,8 +748,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="a variable for FreeSWITCH alone, over the box's (ccctl/freeswitch/runtime.py); e.g. "
-        "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 for another allocator (results: -jemalloc)",
+        help="a variable for FreeSWITCH alone, over the box's (ccctl/freeswitch/runtime.py: jemalloc "
+        "preloaded); e.g. LD_PRELOAD= for glibc's malloc (results file: -glibc)",
     )
     ap.add_argument("--json", action="store_true", help="print the JSON results too")
     args = ap.parse_args()
