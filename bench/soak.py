@@ -554,6 +554,7 @@ def run(args) -> dict:
         # A channel variable not set on the channel is looked up among the globals.
         soak.api("global_setvar RECORD_USE_THREAD=true")
     samples, counters = [], []
+    environ = engine_environ(soak.pid)
     out = {
         "calls": args.calls,
         "minutes": args.minutes,
@@ -561,8 +562,8 @@ def run(args) -> dict:
         "talk_s": args.talk_s,
         "record_thread": args.record_thread,
         # glibc's arena cap as the engine runs with it (the box's, or the caller's for an A/B)
-        "malloc_arena_max": engine_environ(soak.pid).get("MALLOC_ARENA_MAX"),
-        "ld_preload": engine_environ(soak.pid).get("LD_PRELOAD"),
+        "malloc_arena_max": environ.get("MALLOC_ARENA_MAX"),
+        "ld_preload": environ.get("LD_PRELOAD"),
         "allocator": engine_allocator(soak.pid),
         "cores": os.cpu_count(),
         "load_at_start": os.getloadavg(),

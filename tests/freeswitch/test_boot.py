@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ccctl import app
@@ -133,5 +135,5 @@ def test_runs_on_the_allocator_of_a_box(booted):
     from ccctl.freeswitch.runtime import ALLOCATOR
 
     fs, _ = booted
-    maps = open(f"/proc/{fs.proc.pid}/maps").read()
+    maps = Path(f"/proc/{fs.proc.pid}/maps").read_text()
     assert f"/{ALLOCATOR}" in maps, f"FreeSWITCH runs without {ALLOCATOR} (scripts/system-deps test installs it)"
