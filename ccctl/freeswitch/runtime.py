@@ -20,9 +20,9 @@ ENVIRONMENT = {
     # - glibc, default arenas (20 min): RSS 412 MB at minute 10, +41.6 MB/h after it;
     # - glibc, 2 arenas (20 and 25 min): 339-343 MB at minute 10, +7 to +14 MB/h after it,
     #   322 MB idle once the calls ended (61 MB only after a malloc_trim); CPU median 85-88%;
-    # - jemalloc 5.3 (20 and 40 min): peaks at 310-323 MB by minute 5, then 301-304 at minute
-    #   10 and 295-296 from minute 15 to 40 (no growth), 93 MB idle once the calls ended; CPU
-    #   median 88-91%.
+    # - jemalloc 5.3 (20, 40 and 60 min): peaks at 310-323 MB by minute 5, then 299-304 at
+    #   minute 10 and 292-299 from minute 10 to 60 (-0.2 MB/h over the hour's minutes 10-60),
+    #   93-98 MB idle once the calls ended; CPU the same as glibc's within the runs' spread.
     # Every run: 0 calls failed, 0 recordings lost or truncated, INVITE -> 200 p95 12 ms.
     "LD_PRELOAD": ALLOCATOR,
     # glibc's arenas capped at 2 (default: 8 per core), in force only where jemalloc is missing.
