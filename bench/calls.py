@@ -48,7 +48,7 @@ No timer: 14-26% less CPU per call in all 10 pairs, MOS 4.5, 0 failed; the 80/s 
 (1 s talk) 28 vs 44 ms a call with MOS 4.5 vs 2.95. The product's tree keeps `soft`: without
 a timer a prompt, hold music or TTS is paced by the far end's packets (FreeSWITCH's playback
 takes its own clock only from `timer_name`), and a recording drops the stretches where
-neither side sends RTP. The product / bare ratios of the same runs: 0.86-1.14, median 0.96.
+neither side sends RTP. The product / bare ratios of the same runs: 0.86-1.14, median 0.97.
 
 ## Queue climb, both orders (2026-12-07, 2 cores, 300 seats, 160 to 280 by 20)
 
