@@ -377,6 +377,10 @@ def main() -> None:
         "e.g. rtp_timer_name=none): its figures beside the bare path's, same run (results file: calls-tried-NAME-VALUE.json)",
     )
     args = ap.parse_args()
+    if args.tried and args.climb:
+        ap.error("--try weighs a setting in the steps; a climb runs the bare and product paths only")
+    if bad := [v for v in args.tried if "=" not in v or not v.split("=", 1)[0]]:
+        ap.error(f"--try wants NAME=VALUE: {bad[0]!r}")
     if find_prefix() is None:
         print("bench/calls: no FreeSWITCH found (CC_FREESWITCH_PREFIX or /opt/freeswitch): skipped")
         return
