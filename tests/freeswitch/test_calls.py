@@ -2,7 +2,8 @@
 carrier call reaches a DID, the IVR takes a digit, mod_callcenter offers the call to the
 longest-idle registered seat, which answers; media flows both ways, the call is recorded and
 ends cleanly. Also: no recording when the tenant says none, the IVR's closed branch, a queue
-with no agent, and the tenant's concurrent-call cap.
+with no agent, hold music at full rate to a caller who sends no audio, and the tenant's
+concurrent-call cap.
 
 Each test starts its own FreeSWITCH (fixed ports: one at a time) from its own database."""
 
@@ -295,6 +296,28 @@ def test_queue_without_agents_gives_up_after_no_agent_timeout(fs_install, tmp_pa
         assert leg["Hangup-Cause"] == "NORMAL_CLEARING"
         assert leg["variable_cc_cancel_reason"] == "NO_AGENT_TIMEOUT"
         assert leg["variable_ccctl_queue"] == "sales"
+
+
+def test_a_caller_who_sends_no_audio_hears_hold_music_at_full_rate(fs_install, tmp_path):
+    """A caller muted by their carrier (no RTP at all) waits in a queue: FreeSWITCH still sends
+    hold music at 50 packets a second. Media paced by the far end's packets (an RTP profile
+    without a timer, and playback without its own) would send about one a second instead."""
+    t = tenant(
+        "none",
+        queue={"no_agent": s.NoAgent(timeout=6, target="hangup")},
+        numbers=[s.Number(number=DID, target="queue:sales")],
+    )
+    with running_box(fs_install, tmp_path / "fs", t) as (box, events):
+        result = call(tmp_path / "call", DID, wait_ms=0, talk_ms=20000, audio=False)
+        check(result.ok and result.ended == "remote-bye", f"call failed: {result}", result.diagnostics)
+        leg = hangup_of(events, result.call_id)
+        start = cc_event(events, "member-queue-start", leg["Unique-ID"])
+        in_queue = (int(leg["variable_end_uepoch"]) - int(start["Event-Date-Timestamp"])) / 1e6
+        sent, heard = int(leg["variable_rtp_audio_out_packet_count"]), int(leg["variable_rtp_audio_in_packet_count"])
+        print(f"{sent} packets sent in {in_queue:.1f} s in the queue ({sent / in_queue:.1f}/s); {heard} received")
+        assert heard == 0, "the caller was meant to send no audio"
+        assert in_queue >= 5, in_queue
+        assert sent >= 40 * in_queue, f"{sent} packets in {in_queue:.1f} s: hold music was not sent at 50/s"
 
 
 def test_call_over_the_tenant_cap_gets_503(fs_install, tmp_path):
