@@ -47,8 +47,9 @@ FreeSWITCH CPU per call of the tried path / the bare path, same run, concurrency
 No timer: 14-26% less CPU per call in all 10 pairs, MOS 4.5, 0 failed; the 80/s queue step
 (1 s talk) 28 vs 44 ms a call with MOS 4.5 vs 2.95. The product's tree keeps `soft`: without
 a timer a prompt, hold music or TTS is paced by the far end's packets (FreeSWITCH's playback
-takes its own clock only from `timer_name`), and a recording drops the stretches where
-neither side sends RTP. The product / bare ratios of the same runs: 0.86-1.14, median 0.97.
+takes its own clock only from `timer_name`): 3 packets of hold music in 10 s to a caller
+sending none; and a recording loses the stretches where no packet arrives (4 s of talk gave a
+2.98 s WAV). Both fail a FreeSWITCH-tier test (ccctl/render/sofia.py). The product / bare ratios of the same runs: 0.86-1.14, median 0.97.
 
 ## Queue climb, both orders (2026-12-07, 2 cores, 300 seats, 160 to 280 by 20)
 
