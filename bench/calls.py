@@ -79,7 +79,8 @@ sys.path.insert(0, str(ROOT))
 
 from ccctl.testing.fsproc import find_prefix, only_loopback  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "bench"))
+# Appended, not first: bench/image.py would shadow the image package for whoever imports this.
+sys.path.append(str(ROOT / "bench"))
 from climb import cdr_mos, climb, levels_from  # noqa: E402
 
 DIDS = {

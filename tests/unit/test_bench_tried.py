@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 from lxml import etree
@@ -13,15 +12,9 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "calls.py"
 
 
 def calls_module():
-    """bench/calls.py, loaded without leaving bench/ first on sys.path: its image.py would
-    shadow the image package for the tests after this one."""
     spec = importlib.util.spec_from_file_location("bench_calls", BENCH)
     mod = importlib.util.module_from_spec(spec)
-    saved = sys.path[:]
-    try:
-        spec.loader.exec_module(mod)
-    finally:
-        sys.path[:] = saved
+    spec.loader.exec_module(mod)
     return mod
 
 
